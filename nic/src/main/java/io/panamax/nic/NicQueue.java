@@ -1,0 +1,34 @@
+package io.panamax.nic;
+
+import io.panamax.reactor.buffer.Packet;
+import io.panamax.reactor.buffer.PacketPool;
+
+/**
+ * One receive/transmit queue pair of a {@link Nic}, polled by exactly one shard. Bursts move
+ * packets without copying where the device allows; ownership moves with them.
+ */
+public interface NicQueue {
+
+    int id();
+
+    /**
+     * Binds the queue to the calling shard before its first poll: received packets are wrapped in
+     * packets from {@code packets} (and, unless the device brings its own memory, stored in
+     * buffers from {@code packets.buffers()}).
+     */
+    void attach(PacketPool packets);
+
+    /**
+     * Receives up to {@code max} frames into {@code out[0..n)} and returns {@code n}. The caller
+     * owns the packets. Never blocks.
+     */
+    int receive(Packet[] out, int max);
+
+    /**
+     * Offers {@code packets[0..count)} for transmission and returns how many the device took, from
+     * the front; it owns (and will release) those, the caller keeps the rest. Never blocks.
+     */
+    int transmit(Packet[] packets, int count);
+
+    QueueStats stats();
+}

@@ -1,0 +1,21 @@
+package io.panamax.nic;
+
+import java.util.Set;
+
+/** The receive-side scaling settings of a device that hashes flows to queues in hardware. */
+public interface RssControl {
+
+    /** Which headers the device hashes. */
+    enum HashType { IPV4, IPV4_TCP, IPV4_UDP }
+
+    byte[] key();
+
+    void setKey(byte[] key);
+
+    /** Entry {@code i} is the queue that hash values with {@code hash % size == i} go to. */
+    int[] redirectionTable();
+
+    void setRedirectionTable(int[] table);
+
+    Set<HashType> hashTypes();
+}

@@ -1,0 +1,17 @@
+package io.panamax.reactor;
+
+/**
+ * Work a shard polls on every iteration of its loop: typically a NIC queue pair. {@link #poll()}
+ * runs at the start of an iteration (receive and process), {@link #flush()} at its end (send what
+ * the iteration queued, as one burst).
+ */
+public interface Poller {
+
+    /** Receives and processes what has arrived; returns how much work was done (0 when idle). */
+    int poll();
+
+    /** Sends what this iteration queued; returns how much work was done. */
+    default int flush() {
+        return 0;
+    }
+}

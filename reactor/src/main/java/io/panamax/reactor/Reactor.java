@@ -1,0 +1,431 @@
+package io.panamax.reactor;
+
+import io.panamax.reactor.metrics.MetricsRegistry;
+import org.jctools.queues.SpscArrayQueue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * A set of shards, one thread per core, connected by a single-producer/single-consumer queue for
+ * every ordered pair of shards.
+ *
+ * <pre>{@code
+ * try (Reactor reactor = Reactor.builder().shards(4).build().start()) {
+ *     reactor.submit(0, () -> Future.succeeded("hello from shard 0")).join();
+ * }
+ * }</pre>
+ *
+ * <p>In manual mode ({@link Builder#manual()}) no thread is started: the caller runs the loops with
+ * {@link #runOnce()} and {@link #await}, and with a {@link ManualClock} time moves only when the
+ * reactor has nothing else to do. Tests use it to be deterministic and to skip over long timeouts.
+ */
+public final class Reactor implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("io.panamax.reactor");
+
+    private final ReactorConfig config;
+    private final Shard[] shards;
+    private final MetricsRegistry metrics;
+    private StallDetector stallDetector;
+    private volatile boolean started;
+    private volatile boolean stopped;
+
+    private Reactor(ReactorConfig config) {
+        this.config = config;
+        int n = config.shards();
+        this.metrics = new MetricsRegistry(n);
+        this.shards = new Shard[n];
+        for (int i = 0; i < n; i++) {
+            shards[i] = new Shard(this, i, config, metrics.shard(i));
+        }
+        @SuppressWarnings("unchecked")
+        SpscArrayQueue<ShardMessage>[][] queues = new SpscArrayQueue[n][n];
+        for (int from = 0; from < n; from++) {
+            for (int to = 0; to < n; to++) {
+                if (from != to) {
+                    queues[from][to] = new SpscArrayQueue<>(config.messageQueueCapacity());
+                }
+            }
+        }
+        for (Shard s : shards) {
+            s.connect(queues);
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public ReactorConfig config() {
+        return config;
+    }
+
+    public int shardCount() {
+        return shards.length;
+    }
+
+    public Shard shard(int i) {
+        return shards[i];
+    }
+
+    public List<Shard> shards() {
+        return List.of(shards);
+    }
+
+    public Clock clock() {
+        return config.clock();
+    }
+
+    public MetricsRegistry metrics() {
+        return metrics;
+    }
+
+    public boolean isManual() {
+        return config.manual();
+    }
+
+    /** Starts the shard threads (nothing to start in manual mode); returns this. */
+    public synchronized Reactor start() {
+        if (started) {
+            throw new IllegalStateException("reactor already started");
+        }
+        started = true;
+        if (config.manual()) {
+            return this;
+        }
+        for (Shard s : shards) {
+            ShardThread t = new ShardThread(s, s::loop);
+            s.thread = t;
+        }
+        for (Shard s : shards) {
+            s.thread.start();
+        }
+        if (!config.stallThreshold().isZero()) {
+            stallDetector = new StallDetector(this, config.stallThreshold().toNanos(), config.stallListener());
+            stallDetector.start();
+        }
+        return this;
+    }
+
+    /**
+     * Stops every shard: each finishes the work in flight, runs its stop hooks, drains again, and
+     * exits; this call returns when all have. Idempotent. Must not be called from a shard thread.
+     */
+    public synchronized void stop() {
+        if (stopped) {
+            return;
+        }
+        if (Shard.current() != null && !config.manual()) {
+            throw new IllegalStateException("stop() would wait for the shard it runs on; call it from another thread");
+        }
+        stopped = true;
+        if (stallDetector != null) {
+            stallDetector.stop();
+        }
+        if (config.manual()) {
+            for (Shard s : shards) {
+                s.driveOnCallingThread(s::drainForStop);
+            }
+            return;
+        }
+        if (!started) {
+            return;
+        }
+        for (Shard s : shards) {
+            s.requestStop();
+        }
+        for (Shard s : shards) {
+            try {
+                s.thread.join(config.stopTimeout().toMillis() + 5_000);
+                if (s.thread.isAlive()) {
+                    LOG.log(System.Logger.Level.ERROR, "shard " + s.id() + " did not stop in time");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    /** Stall reports made for shard {@code i} (0 when the detector is off). */
+    public long stallCount(int i) {
+        return stallDetector == null ? 0 : stallDetector.stalls(i);
+    }
+
+    // ---- entry points from outside the shards -------------------------------------------------
+
+    /** Runs {@code task} on shard {@code i}; callable from any thread. */
+    public <T> CompletableFuture<T> submit(int i, Supplier<? extends Future<T>> task) {
+        Objects.requireNonNull(task);
+        CompletableFuture<T> result = new CompletableFuture<>();
+        shards[i].execute(() -> {
+            Future<T> f;
+            try {
+                f = task.get();
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+                return;
+            }
+            if (f == null) {
+                result.complete(null);
+                return;
+            }
+            f.whenComplete((v, e) -> {
+                if (e != null) {
+                    result.completeExceptionally(e);
+                } else {
+                    result.complete(v);
+                }
+            });
+        });
+        return result;
+    }
+
+    /** Runs {@code action} on every shard; the result completes when all have. */
+    public CompletableFuture<Void> onEveryShard(Consumer<Shard> action) {
+        List<CompletableFuture<Object>> all = new ArrayList<>();
+        for (int i = 0; i < shards.length; i++) {
+            Shard s = shards[i];
+            all.add(submit(i, () -> {
+                action.accept(s);
+                return Future.<Object>succeeded(null);
+            }));
+        }
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+    }
+
+    // ---- manual mode ---------------------------------------------------------------------------
+
+    /** Manual mode: one loop iteration on every shard, in order; returns whether any did work. */
+    public boolean runOnce() {
+        requireManual();
+        boolean worked = false;
+        for (Shard s : shards) {
+            boolean[] w = new boolean[1];
+            s.driveOnCallingThread(() -> w[0] = s.runOnce());
+            worked |= w[0];
+        }
+        return worked;
+    }
+
+    /**
+     * Manual mode: runs the loops until {@code done} holds. When an iteration finds no work and the
+     * clock is a {@link ManualClock}, time jumps to the next timer; the call fails once more than
+     * {@code limit} of (virtual or real) time has passed.
+     */
+    public void runUntil(BooleanSupplier done, Duration limit) {
+        requireManual();
+        Clock clock = config.clock();
+        long start = clock.nanoTime();
+        long wallStart = System.nanoTime();
+        long limitNanos = limit.toNanos();
+        while (!done.getAsBoolean()) {
+            if (clock.nanoTime() - start > limitNanos || System.nanoTime() - wallStart > Math.max(limitNanos, 60_000_000_000L)) {
+                throw new IllegalStateException("condition not reached within " + limit);
+            }
+            if (!runOnce() && !done.getAsBoolean() && clock instanceof ManualClock manual) {
+                long next = Long.MAX_VALUE;
+                for (Shard s : shards) {
+                    next = Math.min(next, s.timers().nextDeadlineBound());
+                }
+                if (next == Long.MAX_VALUE) {
+                    throw new IllegalStateException("nothing left to run and no timer armed: the condition cannot become true");
+                }
+                manual.advanceTo(Math.min(next, start + limitNanos + 1));
+            }
+        }
+    }
+
+    /** Manual mode: runs the loops until they go quiet (no work, no due timer). */
+    public void runUntilIdle() {
+        requireManual();
+        int spins = 0;
+        while (runOnce()) {
+            if (++spins > 100_000_000) {
+                throw new IllegalStateException("reactor never went idle");
+            }
+        }
+    }
+
+    /** Manual mode: moves a {@link ManualClock} forward by {@code d}, running every timer due on the way. */
+    public void advance(Duration d) {
+        requireManual();
+        if (!(config.clock() instanceof ManualClock manual)) {
+            throw new IllegalStateException("advance() needs a ManualClock");
+        }
+        long target = manual.nanoTime() + d.toNanos();
+        while (true) {
+            runUntilIdle();
+            long next = Long.MAX_VALUE;
+            for (Shard s : shards) {
+                next = Math.min(next, s.timers().nextDeadlineBound());
+            }
+            if (next > target) {
+                manual.advanceTo(target);
+                runUntilIdle();
+                return;
+            }
+            manual.advanceTo(Math.max(next, manual.nanoTime()));
+            runOnce();
+        }
+    }
+
+    /**
+     * Waits for {@code f}: in manual mode by running the loops (virtual time may jump, see
+     * {@link #runUntil}), otherwise by blocking up to {@code limit}. Returns its value.
+     */
+    public <T> T await(CompletableFuture<T> f, Duration limit) {
+        try {
+            if (config.manual()) {
+                runUntil(f::isDone, limit);
+                return f.get();
+            }
+            return f.get(limit.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(cause);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("not completed within " + limit, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Manual mode: runs {@code body} on the calling thread as shard {@code i} (so it may touch its state). */
+    public void runOn(int i, Runnable body) {
+        requireManual();
+        shards[i].driveOnCallingThread(body);
+    }
+
+    private void requireManual() {
+        if (!config.manual()) {
+            throw new IllegalStateException("only a manual-mode reactor is driven by its caller");
+        }
+    }
+
+    /** Builds a {@link Reactor}; every setting has a default. */
+    public static final class Builder {
+        private int shards = Runtime.getRuntime().availableProcessors();
+        private IdlePolicy idlePolicy = IdlePolicy.defaults();
+        private Boolean pinThreads;
+        private boolean manual;
+        private Clock clock = Clock.system();
+        private Duration stallThreshold = Duration.ofNanos(500_000);
+        private Consumer<StallReport> stallListener =
+                r -> LOG.log(System.Logger.Level.WARNING, r.describe());
+        private int messageQueueCapacity = 4096;
+        private int taskBudget = 4096;
+        private int messageBudget = 1024;
+        private int buffersPerShard = 8192;
+        private int bufferSize = 2048 + 128;
+        private int headroom = 128;
+        private Duration stopTimeout = Duration.ofSeconds(5);
+        private BufferPoolFactory bufferPools;
+
+        public Builder shards(int n) {
+            this.shards = n;
+            return this;
+        }
+
+        public Builder idlePolicy(IdlePolicy p) {
+            this.idlePolicy = Objects.requireNonNull(p);
+            return this;
+        }
+
+        /** Pin shard threads to CPUs; the default pins when there are no more shards than CPUs. */
+        public Builder pinThreads(boolean pin) {
+            this.pinThreads = pin;
+            return this;
+        }
+
+        /** No threads: the caller drives the loops. */
+        public Builder manual() {
+            this.manual = true;
+            return this;
+        }
+
+        public Builder clock(Clock c) {
+            this.clock = Objects.requireNonNull(c);
+            return this;
+        }
+
+        /** Report tasks that run longer than {@code d}; {@link Duration#ZERO} turns detection off. */
+        public Builder stallThreshold(Duration d) {
+            this.stallThreshold = Objects.requireNonNull(d);
+            return this;
+        }
+
+        public Builder stallListener(Consumer<StallReport> l) {
+            this.stallListener = Objects.requireNonNull(l);
+            return this;
+        }
+
+        public Builder messageQueueCapacity(int n) {
+            this.messageQueueCapacity = n;
+            return this;
+        }
+
+        public Builder taskBudget(int n) {
+            this.taskBudget = n;
+            return this;
+        }
+
+        public Builder buffersPerShard(int n) {
+            this.buffersPerShard = n;
+            return this;
+        }
+
+        public Builder bufferSize(int bytes) {
+            this.bufferSize = bytes;
+            return this;
+        }
+
+        public Builder headroom(int bytes) {
+            this.headroom = bytes;
+            return this;
+        }
+
+        public Builder stopTimeout(Duration d) {
+            this.stopTimeout = Objects.requireNonNull(d);
+            return this;
+        }
+
+        /**
+         * Makes each shard's buffer pool, for backends whose packet memory must come from the
+         * device (DPDK mbufs); the default is an off-heap slab per shard.
+         */
+        public Builder bufferPools(BufferPoolFactory factory) {
+            this.bufferPools = factory;
+            return this;
+        }
+
+        public Reactor build() {
+            boolean pin = pinThreads != null ? pinThreads
+                    : !manual && shards <= CpuAffinity.allowedCpus().length;
+            return new Reactor(new ReactorConfig(shards, idlePolicy, pin, manual, clock,
+                    manual ? Duration.ZERO : stallThreshold, stallListener, messageQueueCapacity,
+                    taskBudget, messageBudget, buffersPerShard, bufferSize, headroom, stopTimeout, bufferPools));
+        }
+    }
+}

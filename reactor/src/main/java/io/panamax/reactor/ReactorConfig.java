@@ -1,0 +1,56 @@
+package io.panamax.reactor;
+
+import java.time.Duration;
+import java.util.function.Consumer;
+
+/**
+ * The settings of a {@link Reactor}; built with {@link Reactor#builder()}.
+ *
+ * @param shards               number of shards (threads)
+ * @param idlePolicy           what an idle shard does
+ * @param pinThreads           pin each shard's thread to a CPU
+ * @param manual               no threads: the caller drives the loops ({@link Reactor#runOnce()}), for tests
+ * @param clock                the time source (a {@link ManualClock} for virtual time)
+ * @param stallThreshold       report a task that runs longer than this; zero turns the detector off
+ * @param stallListener        receives the stall reports
+ * @param messageQueueCapacity capacity of each shard-to-shard queue
+ * @param taskBudget           most ready tasks run per loop iteration before polling again
+ * @param messageBudget        most messages taken from each inbound queue per iteration
+ * @param buffersPerShard      packet buffers in each shard's pool
+ * @param bufferSize           bytes per packet buffer, headroom included
+ * @param headroom             bytes reserved in front of new packets for headers to be prepended
+ * @param stopTimeout          how long a stopping shard may take to drain
+ * @param bufferPools          makes each shard's packet buffer pool (null: an off-heap slab per shard)
+ */
+public record ReactorConfig(
+        int shards,
+        IdlePolicy idlePolicy,
+        boolean pinThreads,
+        boolean manual,
+        Clock clock,
+        Duration stallThreshold,
+        Consumer<StallReport> stallListener,
+        int messageQueueCapacity,
+        int taskBudget,
+        int messageBudget,
+        int buffersPerShard,
+        int bufferSize,
+        int headroom,
+        Duration stopTimeout,
+        BufferPoolFactory bufferPools) {
+
+    public ReactorConfig {
+        if (shards < 1) {
+            throw new IllegalArgumentException("shards must be at least 1, got " + shards);
+        }
+        if (messageQueueCapacity < 2) {
+            throw new IllegalArgumentException("messageQueueCapacity must be at least 2");
+        }
+        if (bufferSize <= headroom) {
+            throw new IllegalArgumentException("bufferSize " + bufferSize + " leaves no room after headroom " + headroom);
+        }
+        if (buffersPerShard < 1) {
+            throw new IllegalArgumentException("buffersPerShard must be at least 1");
+        }
+    }
+}

@@ -1,0 +1,518 @@
+package io.panamax.reactor;
+
+import io.panamax.reactor.buffer.BufferPool;
+import io.panamax.reactor.buffer.PacketPool;
+import io.panamax.reactor.buffer.SlabBufferPool;
+import io.panamax.reactor.metrics.Counter;
+import io.panamax.reactor.metrics.ShardMetrics;
+import org.jctools.queues.MpscUnboundedArrayQueue;
+import org.jctools.queues.SpscArrayQueue;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+
+/**
+ * One core's share of the stack: a thread that runs a poll loop over its own queues, timers,
+ * buffers and counters, and talks to other shards only by messages.
+ *
+ * <p>Each iteration of the loop: poll the registered {@link Poller}s (NIC receive queues) → run
+ * ready continuations → fire due timers → deliver messages from other shards → flush (send the
+ * TX bursts). An iteration that found no work spins, then parks, as the {@link IdlePolicy} says.
+ *
+ * <p>Everything here is confined to the shard's thread unless a method says otherwise: nothing on
+ * this path takes a lock or does an atomic read-modify-write.
+ */
+public final class Shard {
+    private static final System.Logger LOG = System.getLogger("io.panamax.reactor");
+    private static final ThreadLocal<Shard> DRIVEN = new ThreadLocal<>();
+    private static final VarHandle PROGRESS;
+    private static final VarHandle PARKED;
+
+    static {
+        try {
+            var lookup = MethodHandles.lookup();
+            PROGRESS = lookup.findVarHandle(Shard.class, "progress", long.class);
+            PARKED = lookup.findVarHandle(Shard.class, "parked", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final Reactor reactor;
+    private final int id;
+    private final ReactorConfig config;
+    private final Clock clock;
+    private final TimerWheel timers;
+    private final ArrayDeque<Runnable> ready = new ArrayDeque<>(1024);
+    private Poller[] pollers = new Poller[0];
+    private final List<Runnable> stopHooks = new ArrayList<>();
+    private SpscArrayQueue<ShardMessage>[] inbound;
+    private SpscArrayQueue<ShardMessage>[] outbound;
+    private ArrayDeque<ShardMessage>[] overflow;
+    private int overflowed;
+    private final MpscUnboundedArrayQueue<ShardMessage> external = new MpscUnboundedArrayQueue<>(256);
+    private final ShardMetrics metrics;
+    private final BufferPool buffers;
+    private final PacketPool packets;
+    private final Counter tasksRun;
+    private final Counter messagesReceived;
+    private final Counter messagesDeferred;
+    private final Counter uncaughtErrors;
+    private final Counter parks;
+
+    ShardThread thread;
+    /** Bumped at every unit of work; the stall detector reads it from its own thread. */
+    @SuppressWarnings("unused")
+    private long progress;
+    @SuppressWarnings("unused")
+    private boolean parked;
+    private int idleIterations;
+    private volatile boolean stopRequested;
+    private volatile boolean running;
+
+    Shard(Reactor reactor, int id, ReactorConfig config, ShardMetrics metrics) {
+        this.reactor = reactor;
+        this.id = id;
+        this.config = config;
+        this.clock = config.clock();
+        this.timers = new TimerWheel(clock);
+        this.metrics = metrics;
+        this.buffers = config.bufferPools() != null
+                ? config.bufferPools().create(this, config)
+                : new SlabBufferPool(this, config.buffersPerShard(), config.bufferSize(), config.headroom());
+        this.packets = new PacketPool(this, buffers);
+        this.tasksRun = metrics.counter("reactor_tasks_total", "Tasks and continuations run");
+        this.messagesReceived = metrics.counter("reactor_messages_received_total", "Messages received from other shards");
+        this.messagesDeferred = metrics.counter("reactor_messages_deferred_total",
+                "Messages held back because the queue to their shard was full");
+        this.uncaughtErrors = metrics.counter("reactor_uncaught_errors_total",
+                "Exceptions that escaped a task, timer, message or poller (reported and survived)");
+        this.parks = metrics.counter("reactor_parks_total", "Times the shard parked for lack of work");
+        metrics.gauge("reactor_ready_tasks", "Tasks waiting in the run queue", ready::size);
+        metrics.gauge("reactor_timers", "Armed timers", timers::size);
+        metrics.gauge("reactor_buffers_available", "Free packet buffers in the shard's pool", buffers::available);
+        metrics.gauge("reactor_buffers_capacity", "Packet buffers in the shard's pool", buffers::capacity);
+        metrics.gauge("reactor_buffer_pool_exhausted_total", "Allocations refused because the pool was empty",
+                buffers::exhaustedCount);
+    }
+
+    @SuppressWarnings("unchecked")
+    void connect(SpscArrayQueue<ShardMessage>[][] queues) {
+        int n = queues.length;
+        inbound = new SpscArrayQueue[n];
+        outbound = new SpscArrayQueue[n];
+        overflow = new ArrayDeque[n];
+        for (int i = 0; i < n; i++) {
+            inbound[i] = queues[i][id];
+            outbound[i] = queues[id][i];
+            overflow[i] = new ArrayDeque<>();
+        }
+    }
+
+    // ---- identity and context ------------------------------------------------------------
+
+    /** The shard whose loop runs on the calling thread, or null on any other thread. */
+    public static Shard current() {
+        if (Thread.currentThread() instanceof ShardThread t) {
+            return t.shard;
+        }
+        return DRIVEN.get();
+    }
+
+    /** The current shard; throws on a thread that runs none. */
+    public static Shard currentOrThrow() {
+        Shard s = current();
+        if (s == null) {
+            throw new IllegalStateException("not on a shard thread: " + Thread.currentThread().getName());
+        }
+        return s;
+    }
+
+    public boolean isCurrent() {
+        return current() == this;
+    }
+
+    public int id() {
+        return id;
+    }
+
+    /** Number of shards in this shard's reactor. */
+    public int count() {
+        return inbound.length;
+    }
+
+    public Reactor reactor() {
+        return reactor;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    public long nanoTime() {
+        return clock.nanoTime();
+    }
+
+    public TimerWheel timers() {
+        return timers;
+    }
+
+    public BufferPool buffers() {
+        return buffers;
+    }
+
+    public PacketPool packets() {
+        return packets;
+    }
+
+    public ShardMetrics metrics() {
+        return metrics;
+    }
+
+    // ---- work on this shard ----------------------------------------------------------------
+
+    /** Queues {@code task} to run on this shard soon; must be called on this shard. */
+    public void schedule(Runnable task) {
+        assert checkCurrent();
+        ready.addLast(task);
+    }
+
+    /** Registers a poller that runs every iteration; must be called on this shard. */
+    public void addPoller(Poller poller) {
+        assert checkCurrent();
+        Poller[] p = Arrays.copyOf(pollers, pollers.length + 1);
+        p[p.length - 1] = poller;
+        pollers = p;
+    }
+
+    public void removePoller(Poller poller) {
+        assert checkCurrent();
+        pollers = Arrays.stream(pollers).filter(p -> p != poller).toArray(Poller[]::new);
+    }
+
+    /** Runs {@code hook} on this shard when the reactor stops, after in-flight work has drained. */
+    public void onStop(Runnable hook) {
+        assert checkCurrent();
+        stopHooks.add(hook);
+    }
+
+    // ---- messages between shards -----------------------------------------------------------
+
+    /**
+     * Runs {@code task} on shard {@code target} and returns, on this shard, a future of the future
+     * it returns. Never blocks and never drops: when the queue to {@code target} is full the call
+     * waits in this shard's overflow, in order.
+     */
+    public <T> Future<T> submitTo(int target, Supplier<? extends Future<T>> task) {
+        assert checkCurrent();
+        if (target == id) {
+            try {
+                Future<T> f = task.get();
+                return f != null ? f : Future.succeeded(null);
+            } catch (Throwable t) {
+                return Future.failed(t);
+            }
+        }
+        CrossShardCall<T> call = new CrossShardCall<>(this, task);
+        send(target, call);
+        return call;
+    }
+
+    /**
+     * Sends a message to shard {@code target}, to be delivered there in order after earlier
+     * messages from this shard. Must be called on this shard.
+     */
+    public void send(int target, ShardMessage message) {
+        assert checkCurrent();
+        ArrayDeque<ShardMessage> held = overflow[target];
+        if (held.isEmpty() && outbound[target].offer(message)) {
+            reactor.shard(target).wakeIfParked();
+        } else {
+            held.addLast(message);
+            overflowed++;
+            messagesDeferred.increment();
+        }
+    }
+
+    /** Messages this shard holds back for {@code target} because its queue was full (back-pressure). */
+    public int deferredTo(int target) {
+        return overflow[target].size();
+    }
+
+    /**
+     * Runs {@code task} on this shard; callable from any thread. From another shard of the same
+     * reactor it travels over the ordered shard queues, from elsewhere over a shared inbound queue.
+     */
+    public void execute(Runnable task) {
+        execute((ShardMessage) s -> task.run());
+    }
+
+    /** Delivers {@code message} on this shard; callable from any thread (see {@link #execute(Runnable)}). */
+    public void execute(ShardMessage message) {
+        Shard cur = current();
+        if (cur == this) {
+            ready.addLast(() -> message.deliver(this));
+        } else if (cur != null && cur.reactor == reactor) {
+            cur.send(id, message);
+        } else {
+            external.offer(message);
+            wakeIfParked();
+        }
+    }
+
+    void wakeIfParked() {
+        if (thread == null || !config.idlePolicy().parks()) {
+            return;
+        }
+        // Dekker with idle(): our enqueue must be visible before we read the flag it wrote.
+        VarHandle.fullFence();
+        if ((boolean) PARKED.getVolatile(this)) {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    // ---- the loop ----------------------------------------------------------------------------
+
+    /** One iteration of the poll loop; returns whether it did any work. */
+    boolean runOnce() {
+        int work = 0;
+        bumpProgress();
+        Poller[] ps = pollers;
+        for (Poller p : ps) {
+            try {
+                work += p.poll();
+            } catch (Throwable e) {
+                uncaught("poller", e);
+            }
+        }
+        work += runReady();
+        work += timers.advance(clock.nanoTime());
+        work += drainMessages();
+        work += runReady();
+        if (overflowed > 0) {
+            work += flushOverflow();
+        }
+        for (Poller p : ps) {
+            try {
+                work += p.flush();
+            } catch (Throwable e) {
+                uncaught("poller flush", e);
+            }
+        }
+        return work > 0;
+    }
+
+    private int runReady() {
+        int n = 0;
+        int budget = config.taskBudget();
+        Runnable task;
+        while (n < budget && (task = ready.pollFirst()) != null) {
+            bumpProgress();
+            try {
+                task.run();
+            } catch (Throwable e) {
+                uncaught("task", e);
+            }
+            n++;
+        }
+        tasksRun.add(n);
+        return n;
+    }
+
+    private int drainMessages() {
+        int n = 0;
+        int budget = config.messageBudget();
+        for (int from = 0; from < inbound.length; from++) {
+            if (from == id) {
+                continue;
+            }
+            SpscArrayQueue<ShardMessage> q = inbound[from];
+            for (int k = 0; k < budget; k++) {
+                ShardMessage m = q.relaxedPoll();
+                if (m == null) {
+                    break;
+                }
+                deliver(m);
+                n++;
+            }
+        }
+        for (int k = 0; k < budget; k++) {
+            ShardMessage m = external.relaxedPoll();
+            if (m == null) {
+                break;
+            }
+            deliver(m);
+            n++;
+        }
+        messagesReceived.add(n);
+        return n;
+    }
+
+    private void deliver(ShardMessage m) {
+        bumpProgress();
+        try {
+            m.deliver(this);
+        } catch (Throwable e) {
+            uncaught("message", e);
+        }
+    }
+
+    private int flushOverflow() {
+        int moved = 0;
+        for (int target = 0; target < overflow.length; target++) {
+            ArrayDeque<ShardMessage> held = overflow[target];
+            int before = moved;
+            while (!held.isEmpty() && outbound[target].offer(held.peekFirst())) {
+                held.pollFirst();
+                moved++;
+            }
+            if (moved > before) {
+                reactor.shard(target).wakeIfParked();
+            }
+        }
+        overflowed -= moved;
+        return moved;
+    }
+
+    private boolean hasQueuedWork() {
+        if (!ready.isEmpty() || !external.isEmpty() || overflowed > 0) {
+            return true;
+        }
+        for (int from = 0; from < inbound.length; from++) {
+            if (from != id && !inbound[from].isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The body of the shard's thread. */
+    void loop() {
+        running = true;
+        if (config.pinThreads()) {
+            CpuAffinity.pinCurrentThread(CpuAffinity.cpuForShard(id));
+        }
+        try {
+            while (!stopRequested) {
+                if (runOnce()) {
+                    idleIterations = 0;
+                } else {
+                    idle();
+                }
+            }
+            drainForStop();
+        } catch (Throwable fatal) {
+            LOG.log(System.Logger.Level.ERROR, "shard " + id + " loop died", fatal);
+        } finally {
+            running = false;
+        }
+    }
+
+    private void idle() {
+        IdlePolicy policy = config.idlePolicy();
+        if (!policy.parks() || ++idleIterations < policy.spinIterations()) {
+            Thread.onSpinWait();
+            return;
+        }
+        long parkNanos = Math.min(policy.maxParkNanos(), timers.nextDeadlineBound() - clock.nanoTime());
+        if (parkNanos <= 0) {
+            return;
+        }
+        PARKED.setVolatile(this, true);
+        if (!hasQueuedWork() && !stopRequested) {
+            LockSupport.parkNanos(this, parkNanos);
+            parks.increment();
+        }
+        PARKED.setVolatile(this, false);
+    }
+
+    /** Finishes in-flight work, runs the stop hooks, then finishes what they started. */
+    void drainForStop() {
+        long deadline = System.nanoTime() + config.stopTimeout().toNanos();
+        runUntilQuiet(deadline);
+        for (Runnable hook : stopHooks) {
+            try {
+                hook.run();
+            } catch (Throwable e) {
+                uncaught("stop hook", e);
+            }
+        }
+        runUntilQuiet(deadline);
+    }
+
+    private void runUntilQuiet(long deadline) {
+        while (System.nanoTime() < deadline) {
+            boolean worked = runOnce();
+            if (!worked && !hasQueuedWork()) {
+                return;
+            }
+        }
+    }
+
+    void requestStop() {
+        stopRequested = true;
+        if (thread != null) {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    boolean isRunning() {
+        return running;
+    }
+
+    boolean isParked() {
+        return (boolean) PARKED.getVolatile(this);
+    }
+
+    long progress() {
+        return (long) PROGRESS.getAcquire(this);
+    }
+
+    private void bumpProgress() {
+        PROGRESS.setRelease(this, progress + 1);
+    }
+
+    /** Runs {@code body} as if on this shard, on the calling thread (manual mode and tests). */
+    void driveOnCallingThread(Runnable body) {
+        Shard previous = DRIVEN.get();
+        DRIVEN.set(this);
+        try {
+            body.run();
+        } finally {
+            DRIVEN.set(previous);
+        }
+    }
+
+    private boolean checkCurrent() {
+        if (!isCurrent()) {
+            throw new IllegalStateException("shard " + id + " was used from thread " + Thread.currentThread().getName());
+        }
+        return true;
+    }
+
+    private void uncaught(String where, Throwable e) {
+        uncaughtErrors.increment();
+        LOG.log(System.Logger.Level.ERROR, "shard " + id + ": uncaught exception in " + where, e);
+    }
+
+    /** Reports an exception that escaped user code on the current shard (counted there), and goes on. */
+    static void reportUncaught(String where, Throwable e) {
+        Shard s = current();
+        if (s != null) {
+            s.uncaught(where, e);
+        } else {
+            LOG.log(System.Logger.Level.ERROR, "uncaught exception in " + where, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Shard[" + id + "]";
+    }
+}

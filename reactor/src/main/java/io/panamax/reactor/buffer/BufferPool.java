@@ -1,0 +1,78 @@
+package io.panamax.reactor.buffer;
+
+import io.panamax.reactor.Shard;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A shard's supply of packet {@link Buffer}s. {@link #allocate()} never throws for lack of memory:
+ * it returns null and counts the refusal ({@link #exhaustedCount()}), so callers drop and count
+ * instead of crashing. A pool bound to a shard is used only on that shard's thread.
+ */
+public abstract class BufferPool {
+    private final Shard owner;
+    private long exhausted;
+
+    /** @param owner the shard the pool belongs to, or null for a pool used by one plain thread */
+    protected BufferPool(Shard owner) {
+        this.owner = owner;
+    }
+
+    public final Shard owner() {
+        return owner;
+    }
+
+    /** A buffer with one reference, or null (counted) when the pool is empty. */
+    public abstract Buffer allocate();
+
+    /** Buffers the pool holds when all are free. */
+    public abstract int capacity();
+
+    /** Buffers free now. */
+    public abstract int available();
+
+    /** Bytes in each buffer. */
+    public abstract int bufferSize();
+
+    /** Bytes new packets leave in front of their data for headers. */
+    public abstract int headroom();
+
+    /** Allocations refused because the pool was empty. */
+    public final long exhaustedCount() {
+        return exhausted;
+    }
+
+    /** True when every buffer is back: the leak check tests run at the end. */
+    public final boolean isFull() {
+        return available() == capacity();
+    }
+
+    protected final void countExhausted() {
+        exhausted++;
+    }
+
+    /** Makes the wrapper for one of the pool's buffers (pools create all of them up front). */
+    protected final Buffer newBuffer(int slot, MemorySegment memory, long nativeHandle) {
+        return new Buffer(this, slot, memory, nativeHandle);
+    }
+
+    /** Hands out {@code b} with a single reference. */
+    protected static void setInUse(Buffer b) {
+        b.refCnt = 1;
+    }
+
+    /** Takes back a buffer whose last reference was released; runs on the owner shard. */
+    protected abstract void recycle(Buffer b);
+
+    /** Called when the last reference goes: recycles here, or sends the buffer home. */
+    final void free(Buffer b) {
+        Shard cur = Shard.current();
+        if (owner == null || cur == owner) {
+            recycle(b);
+        } else if (cur != null && cur.reactor() == owner.reactor()) {
+            cur.send(owner.id(), b);
+        } else {
+            owner.execute(b);
+        }
+    }
+}

@@ -1,0 +1,587 @@
+package io.panamax.reactor.buffer;
+
+import io.panamax.reactor.Shard;
+import io.panamax.reactor.ShardMessage;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * A packet: an ordered chain of fragments, each a view (offset, length) into a reference-counted
+ * {@link Buffer}. This is the iobuf idea (and Seastar's {@code packet}): layers strip headers with
+ * {@link #trimFront} and add them with {@link #prepend} into the headroom of the first buffer;
+ * {@link #share} makes a zero-copy view of a range that keeps the buffers alive; received payload
+ * reaches applications as such views.
+ *
+ * <p>Packets are pooled per shard ({@link PacketPool}) and owned by one shard at a time; a packet
+ * may move to another shard ({@link #forward}), taking its buffer references along, and goes home
+ * to its pool when released. After {@link #release()} a packet must not be used.
+ *
+ * <p>Byte indexes are relative to the start of the packet: {@code getU16(0)} reads its first two
+ * bytes in network order, wherever they are stored.
+ */
+public final class Packet implements ShardMessage {
+    /** The NIC computed {@link #rssHash()}. */
+    public static final int RSS_HASH_VALID = 1;
+    /** The NIC verified the IPv4 header checksum. */
+    public static final int RX_IP_CHECKSUM_GOOD = 1 << 1;
+    /** The NIC found the IPv4 header checksum wrong. */
+    public static final int RX_IP_CHECKSUM_BAD = 1 << 2;
+    /** The NIC verified the TCP/UDP checksum. */
+    public static final int RX_L4_CHECKSUM_GOOD = 1 << 3;
+    /** The NIC found the TCP/UDP checksum wrong. */
+    public static final int RX_L4_CHECKSUM_BAD = 1 << 4;
+    /** Ask the NIC to fill in the IPv4 header checksum. */
+    public static final int TX_IP_CHECKSUM = 1 << 8;
+    /** Ask the NIC to fill in the TCP checksum (the pseudo-header sum is already in the field). */
+    public static final int TX_TCP_CHECKSUM = 1 << 9;
+    /** Ask the NIC to fill in the UDP checksum (the pseudo-header sum is already in the field). */
+    public static final int TX_UDP_CHECKSUM = 1 << 10;
+
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final int INITIAL_FRAGMENTS = 4;
+
+    private final PacketPool pool;
+    private Buffer[] buffers = new Buffer[INITIAL_FRAGMENTS];
+    private int[] offsets = new int[INITIAL_FRAGMENTS];
+    private int[] lengths = new int[INITIAL_FRAGMENTS];
+    private int count;
+    private int length;
+    private boolean live;
+
+    private int flags;
+    private int rssHash;
+    private short l2Length;
+    private short l3Length;
+    private PacketHandler forwardTo;
+    /** Second result of {@link #locate}: the offset of the byte within the located fragment. */
+    private int locatedSkip;
+
+    Packet(PacketPool pool) {
+        this.pool = pool;
+    }
+
+    // ---- shape ----------------------------------------------------------------------------------
+
+    /** Bytes in the packet. */
+    public int length() {
+        return length;
+    }
+
+    public boolean isEmpty() {
+        return length == 0;
+    }
+
+    public int fragmentCount() {
+        return count;
+    }
+
+    public Buffer fragmentBuffer(int i) {
+        checkFragment(i);
+        return buffers[i];
+    }
+
+    /** Where fragment {@code i} starts in its buffer's memory. */
+    public int fragmentOffset(int i) {
+        checkFragment(i);
+        return offsets[i];
+    }
+
+    public int fragmentLength(int i) {
+        checkFragment(i);
+        return lengths[i];
+    }
+
+    /** The memory of fragment {@code i}'s buffer (the whole buffer: use {@link #fragmentOffset}). */
+    public MemorySegment fragmentMemory(int i) {
+        checkFragment(i);
+        return buffers[i].memory();
+    }
+
+    /** The memory of the first fragment's buffer, where headers are read and written. */
+    public MemorySegment head() {
+        checkFragment(0);
+        return buffers[0].memory();
+    }
+
+    /** Where the packet's first byte is in {@link #head()}. */
+    public int headOffset() {
+        checkFragment(0);
+        return offsets[0];
+    }
+
+    /** Bytes of the packet that are contiguous in {@link #head()}. */
+    public int headLength() {
+        return count == 0 ? 0 : lengths[0];
+    }
+
+    public PacketPool pool() {
+        return pool;
+    }
+
+    // ---- headers in and out ----------------------------------------------------------------------
+
+    /**
+     * Grows the packet by {@code n} bytes at the front and returns their offset in {@link #head()}.
+     * Uses the first buffer's headroom when this packet is its only user; otherwise a new buffer
+     * goes in front. Throws {@link BufferExhaustedException} if that buffer cannot be had.
+     */
+    public int prepend(int n) {
+        checkLive();
+        if (n < 0) {
+            throw new IllegalArgumentException("negative prepend: " + n);
+        }
+        if (count > 0 && offsets[0] >= n && buffers[0].refCnt == 1) {
+            offsets[0] -= n;
+            lengths[0] += n;
+            length += n;
+            return offsets[0];
+        }
+        Buffer b = pool.buffers().allocate();
+        if (b == null) {
+            throw BufferExhaustedException.INSTANCE;
+        }
+        if (n > b.capacity()) {
+            b.release();
+            throw new IllegalArgumentException("cannot prepend " + n + " bytes: buffers hold " + b.capacity());
+        }
+        insertFragment(0, b, b.capacity() - n, n);
+        return offsets[0];
+    }
+
+    /** Drops {@code n} bytes from the front (a layer consuming its header). */
+    public void trimFront(int n) {
+        checkLive();
+        checkRange(0, n);
+        length -= n;
+        while (n > 0) {
+            if (lengths[0] > n) {
+                offsets[0] += n;
+                lengths[0] -= n;
+                return;
+            }
+            n -= lengths[0];
+            buffers[0].release();
+            removeFragment(0);
+        }
+    }
+
+    /** Drops {@code n} bytes from the end (Ethernet padding, say). */
+    public void trimBack(int n) {
+        checkLive();
+        checkRange(0, n);
+        length -= n;
+        while (n > 0) {
+            int last = count - 1;
+            if (lengths[last] > n) {
+                lengths[last] -= n;
+                return;
+            }
+            n -= lengths[last];
+            buffers[last].release();
+            removeFragment(last);
+        }
+    }
+
+    /** Shortens the packet to {@code newLength} bytes. */
+    public void truncate(int newLength) {
+        if (newLength < 0 || newLength > length) {
+            throw new IndexOutOfBoundsException("truncate to " + newLength + " of " + length);
+        }
+        trimBack(length - newLength);
+    }
+
+    /**
+     * Makes the first {@code n} bytes contiguous in {@link #head()}, copying if they are spread over
+     * fragments. Returns false if the packet is shorter than {@code n}, or no buffer could be had.
+     */
+    public boolean linearize(int n) {
+        checkLive();
+        if (n > length) {
+            return false;
+        }
+        if (n == 0 || lengths[0] >= n) {
+            return true;
+        }
+        Buffer b = pool.buffers().allocate();
+        if (b == null) {
+            return false;
+        }
+        int room = b.capacity() - pool.buffers().headroom();
+        if (n > room) {
+            b.release();
+            return false;
+        }
+        int off = pool.buffers().headroom();
+        copyTo(0, b.memory(), off, n);
+        trimFront(n);
+        insertFragment(0, b, off, n);
+        return true;
+    }
+
+    // ---- building --------------------------------------------------------------------------------
+
+    /** Appends a fragment; the packet takes over one reference to {@code buffer} from the caller. */
+    public void append(Buffer buffer, int offset, int len) {
+        checkLive();
+        if (offset < 0 || len < 0 || offset + len > buffer.capacity()) {
+            throw new IndexOutOfBoundsException("fragment " + offset + "+" + len + " outside buffer of " + buffer.capacity());
+        }
+        insertFragment(count, buffer, offset, len);
+    }
+
+    /** Moves every fragment of {@code other} to the end of this packet; {@code other} is released. */
+    public void append(Packet other) {
+        checkLive();
+        other.checkLive();
+        for (int i = 0; i < other.count; i++) {
+            insertFragment(count, other.buffers[i], other.offsets[i], other.lengths[i]);
+            other.buffers[i] = null;
+        }
+        other.count = 0;
+        other.length = 0;
+        other.release();
+    }
+
+    /**
+     * Copies {@code len} bytes from {@code src} to the end of the packet, filling the last buffer's
+     * free tail first (when this packet is its only user) and new buffers after. Returns how many
+     * bytes were appended: fewer than asked only when the pool ran out.
+     */
+    public int appendBytes(MemorySegment src, long srcOffset, int len) {
+        checkLive();
+        int done = 0;
+        if (count > 0) {
+            int last = count - 1;
+            Buffer b = buffers[last];
+            int end = offsets[last] + lengths[last];
+            int room = b.refCnt == 1 ? b.capacity() - end : 0;
+            int n = Math.min(room, len);
+            if (n > 0) {
+                MemorySegment.copy(src, srcOffset, b.memory(), end, n);
+                lengths[last] += n;
+                length += n;
+                done = n;
+            }
+        }
+        while (done < len) {
+            Buffer b = pool.buffers().allocate();
+            if (b == null) {
+                return done;
+            }
+            int n = Math.min(b.capacity(), len - done);
+            MemorySegment.copy(src, srcOffset + done, b.memory(), 0, n);
+            insertFragment(count, b, 0, n);
+            done += n;
+        }
+        return done;
+    }
+
+    /** {@link #appendBytes(MemorySegment, long, int)} from a byte array. */
+    public int appendBytes(byte[] src, int srcOffset, int len) {
+        return appendBytes(MemorySegment.ofArray(src), srcOffset, len);
+    }
+
+    /**
+     * A new packet of {@code len} bytes from {@code index} that shares this packet's buffers (no
+     * copy): each buffer it refers to gains a reference. Null if no packet wrapper could be had.
+     */
+    public Packet share(int index, int len) {
+        checkLive();
+        checkRange(index, len);
+        Packet p = pool.allocate();
+        if (len == 0) {
+            return p;
+        }
+        int i = 0;
+        int skip = index;
+        while (lengths[i] <= skip) {
+            skip -= lengths[i];
+            i++;
+        }
+        int left = len;
+        while (left > 0) {
+            int n = Math.min(lengths[i] - skip, left);
+            buffers[i].retain();
+            p.insertFragment(p.count, buffers[i], offsets[i] + skip, n);
+            left -= n;
+            skip = 0;
+            i++;
+        }
+        p.flags = flags;
+        p.rssHash = rssHash;
+        return p;
+    }
+
+    /** A zero-copy view of the whole packet. */
+    public Packet share() {
+        return share(0, length);
+    }
+
+    // ---- reading and writing bytes ----------------------------------------------------------
+
+    public int getU8(int index) {
+        if (count > 0 && index >= 0 && index < lengths[0]) {
+            return buffers[0].memory().get(ValueLayout.JAVA_BYTE, offsets[0] + index) & 0xff;
+        }
+        return slowByte(index) & 0xff;
+    }
+
+    /** The unsigned 16-bit big-endian value at {@code index}. */
+    public int getU16(int index) {
+        if (count > 0 && index >= 0 && index + 2 <= lengths[0]) {
+            return buffers[0].memory().get(U16, offsets[0] + index) & 0xffff;
+        }
+        return (slowByte(index) & 0xff) << 8 | (slowByte(index + 1) & 0xff);
+    }
+
+    /** The 32-bit big-endian value at {@code index}. */
+    public int getI32(int index) {
+        if (count > 0 && index >= 0 && index + 4 <= lengths[0]) {
+            return buffers[0].memory().get(U32, offsets[0] + index);
+        }
+        return getU16(index) << 16 | getU16(index + 2);
+    }
+
+    public void setU8(int index, int value) {
+        int f = locate(index, 1);
+        buffers[f].memory().set(ValueLayout.JAVA_BYTE, offsets[f] + locatedSkip, (byte) value);
+    }
+
+    public void setU16(int index, int value) {
+        if (count > 0 && index >= 0 && index + 2 <= lengths[0]) {
+            buffers[0].memory().set(U16, offsets[0] + index, (short) value);
+            return;
+        }
+        setU8(index, value >>> 8);
+        setU8(index + 1, value);
+    }
+
+    public void setI32(int index, int value) {
+        setU16(index, value >>> 16);
+        setU16(index + 2, value);
+    }
+
+    /** Copies {@code len} bytes from {@code index} into {@code dst}. */
+    public void copyTo(int index, MemorySegment dst, long dstOffset, int len) {
+        checkRange(index, len);
+        int i = 0;
+        int skip = index;
+        while (len > 0 && lengths[i] <= skip) {
+            skip -= lengths[i];
+            i++;
+        }
+        while (len > 0) {
+            int n = Math.min(lengths[i] - skip, len);
+            MemorySegment.copy(buffers[i].memory(), offsets[i] + skip, dst, dstOffset, n);
+            dstOffset += n;
+            len -= n;
+            skip = 0;
+            i++;
+        }
+    }
+
+    public void copyTo(int index, byte[] dst, int dstOffset, int len) {
+        copyTo(index, MemorySegment.ofArray(dst), dstOffset, len);
+    }
+
+    /** Overwrites {@code len} bytes from {@code index} with bytes from {@code src}. */
+    public void copyFrom(int index, MemorySegment src, long srcOffset, int len) {
+        checkRange(index, len);
+        int i = 0;
+        int skip = index;
+        while (len > 0 && lengths[i] <= skip) {
+            skip -= lengths[i];
+            i++;
+        }
+        while (len > 0) {
+            int n = Math.min(lengths[i] - skip, len);
+            MemorySegment.copy(src, srcOffset, buffers[i].memory(), offsets[i] + skip, n);
+            srcOffset += n;
+            len -= n;
+            skip = 0;
+            i++;
+        }
+    }
+
+    /** A copy of the packet's bytes (allocates: for tests, tools and slow paths). */
+    public byte[] toByteArray() {
+        byte[] a = new byte[length];
+        copyTo(0, a, 0, length);
+        return a;
+    }
+
+    // ---- metadata ------------------------------------------------------------------------------
+
+    public int flags() {
+        return flags;
+    }
+
+    public boolean hasFlag(int flag) {
+        return (flags & flag) != 0;
+    }
+
+    public void setFlags(int flags) {
+        this.flags = flags;
+    }
+
+    public void addFlags(int f) {
+        this.flags |= f;
+    }
+
+    public void clearFlags(int f) {
+        this.flags &= ~f;
+    }
+
+    /** The receive-side hash the NIC computed; meaningful when {@link #RSS_HASH_VALID} is set. */
+    public int rssHash() {
+        return rssHash;
+    }
+
+    public void setRssHash(int hash) {
+        this.rssHash = hash;
+        this.flags |= RSS_HASH_VALID;
+    }
+
+    /** For TX checksum offload: bytes of the link-layer header. */
+    public int l2Length() {
+        return l2Length;
+    }
+
+    /** For TX checksum offload: bytes of the IP header. */
+    public int l3Length() {
+        return l3Length;
+    }
+
+    public void setHeaderLengths(int l2, int l3) {
+        this.l2Length = (short) l2;
+        this.l3Length = (short) l3;
+    }
+
+    // ---- ownership ---------------------------------------------------------------------------------
+
+    /**
+     * Hands the packet to shard {@code target} of {@code from}'s reactor, where {@code handler}
+     * receives it. The packet (and its buffer references) now belongs to the target.
+     */
+    public void forward(Shard from, int target, PacketHandler handler) {
+        checkLive();
+        this.forwardTo = handler;
+        from.send(target, this);
+    }
+
+    /** Releases every buffer reference and returns the packet to its pool. */
+    public void release() {
+        checkLive();
+        for (int i = 0; i < count; i++) {
+            Buffer b = buffers[i];
+            buffers[i] = null;
+            b.release();
+        }
+        count = 0;
+        length = 0;
+        flags = 0;
+        rssHash = 0;
+        l2Length = 0;
+        l3Length = 0;
+        forwardTo = null;
+        live = false;
+        pool.free(this);
+    }
+
+    public boolean isLive() {
+        return live;
+    }
+
+    void activate() {
+        live = true;
+    }
+
+    /** A forwarded packet arriving on its new shard, or a released one arriving home. */
+    @Override
+    public void deliver(Shard shard) {
+        if (!live) {
+            pool.recycle(this);
+            return;
+        }
+        PacketHandler h = forwardTo;
+        forwardTo = null;
+        h.handle(this);
+    }
+
+    // ---- internals ---------------------------------------------------------------------------------
+
+    /** The fragment holding {@code index}..{@code index+n-1} (those n bytes must be in one fragment for n=1). */
+    private int locate(int index, int n) {
+        checkRange(index, n);
+        int i = 0;
+        int skip = index;
+        while (lengths[i] <= skip) {
+            skip -= lengths[i];
+            i++;
+        }
+        locatedSkip = skip;
+        return i;
+    }
+
+    private byte slowByte(int index) {
+        int f = locate(index, 1);
+        return buffers[f].memory().get(ValueLayout.JAVA_BYTE, offsets[f] + locatedSkip);
+    }
+
+    private void insertFragment(int at, Buffer b, int off, int len) {
+        if (count == buffers.length) {
+            int n = count * 2;
+            buffers = Arrays.copyOf(buffers, n);
+            offsets = Arrays.copyOf(offsets, n);
+            lengths = Arrays.copyOf(lengths, n);
+        }
+        if (at < count) {
+            System.arraycopy(buffers, at, buffers, at + 1, count - at);
+            System.arraycopy(offsets, at, offsets, at + 1, count - at);
+            System.arraycopy(lengths, at, lengths, at + 1, count - at);
+        }
+        buffers[at] = b;
+        offsets[at] = off;
+        lengths[at] = len;
+        count++;
+        length += len;
+    }
+
+    private void removeFragment(int at) {
+        int tail = count - at - 1;
+        if (tail > 0) {
+            System.arraycopy(buffers, at + 1, buffers, at, tail);
+            System.arraycopy(offsets, at + 1, offsets, at, tail);
+            System.arraycopy(lengths, at + 1, lengths, at, tail);
+        }
+        count--;
+        buffers[count] = null;
+    }
+
+    private void checkRange(int index, int len) {
+        if (index < 0 || len < 0 || index + len > length) {
+            throw new IndexOutOfBoundsException("bytes " + index + ".." + (index + len) + " of a " + length + "-byte packet");
+        }
+    }
+
+    private void checkFragment(int i) {
+        if (i < 0 || i >= count) {
+            throw new IndexOutOfBoundsException("fragment " + i + " of " + count);
+        }
+    }
+
+    private void checkLive() {
+        if (!live) {
+            throw new IllegalStateException("packet used after release");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Packet[length=" + length + ", fragments=" + count + (live ? "" : ", released") + "]";
+    }
+}
