@@ -1,0 +1,31 @@
+package io.panamax.ip;
+
+import io.panamax.reactor.buffer.Packet;
+
+/**
+ * What a transport protocol (TCP, UDP) on a shard uses to send: the shard's IPv4 layer. Sending
+ * never blocks: a datagram waiting for ARP is queued, one that cannot be sent is dropped and counted.
+ */
+public interface Ipv4Output {
+
+    /**
+     * Sends {@code segment} (starting at the transport header, with headroom in front for the IP
+     * and link headers) from {@code srcIp} to {@code dstIp}. Takes ownership of the packet.
+     * Fragments it when it exceeds the MTU, unless {@code dontFragment}.
+     *
+     * @return false if it was dropped at once (no route, no buffers; counted by the IP layer)
+     */
+    boolean send(int srcIp, int dstIp, int protocol, Packet segment, boolean dontFragment);
+
+    /** The MTU towards {@code dstIp}: the interface MTU, or less where ICMP said so (RFC 1191). */
+    int mtu(int dstIp);
+
+    /** The source address to use towards {@code dstIp} (the interface address on its subnet). */
+    int sourceAddressFor(int dstIp);
+
+    /** Whether the NIC fills in TCP checksums (the sender then writes only the pseudo-header sum). */
+    boolean txTcpChecksumOffload();
+
+    /** Whether the NIC fills in UDP checksums. */
+    boolean txUdpChecksumOffload();
+}
