@@ -1,0 +1,234 @@
+package io.panamax.ip;
+
+import io.panamax.reactor.ManualClock;
+import io.panamax.reactor.TimerWheel;
+import io.panamax.reactor.buffer.Packet;
+import io.panamax.reactor.buffer.PacketPool;
+import io.panamax.reactor.buffer.SlabBufferPool;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ReassemblerTest {
+    private static final int HDR = 20;
+    private final ManualClock clock = new ManualClock();
+    private final TimerWheel timers = new TimerWheel(clock);
+    private final PacketPool pool = PacketPool.unowned(SlabBufferPool.unowned(512, 2048, 64));
+    private final List<Packet> timedOut = new ArrayList<>();
+    private final Reassembler.Limits limits = Reassembler.Limits.defaults();
+
+    private Reassembler reassembler(Reassembler.Limits l) {
+        return new Reassembler(timers, l, first -> timedOut.add(first.share()));
+    }
+
+    /** A fragment: a 20-byte stand-in header (byte 0 marks the offset) followed by the payload. */
+    private Packet fragment(byte[] datagram, int offset, int length) {
+        Packet p = pool.allocateWithHeadroom();
+        byte[] header = new byte[HDR];
+        header[0] = (byte) (offset / 8);
+        p.appendBytes(header, 0, HDR);
+        p.appendBytes(datagram, offset, length);
+        return p;
+    }
+
+    private static byte[] payload(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private Packet offer(Reassembler r, byte[] data, int offset, int length, boolean more, int id) {
+        return r.offer(fragment(data, offset, length), 0x0a000001, 0x0a000002, id, IpProtocol.UDP, HDR, offset, more);
+    }
+
+    @AfterEach
+    void nothingLeaked() {
+        timedOut.forEach(Packet::release);
+        assertTrue(pool.buffers().isFull(), "buffers leaked: " + (pool.buffers().capacity() - pool.buffers().available()));
+        assertEquals(0, pool.inUse(), "packets leaked");
+    }
+
+    @Test
+    void inOrderAndReversedAndShuffledGiveTheSameDatagram() {
+        byte[] data = payload(4000, 1);
+        int[][] orders = {{0, 1, 2}, {2, 1, 0}, {1, 2, 0}};
+        int[] starts = {0, 1480, 2960};
+        int[] lens = {1480, 1480, 1040};
+        for (int[] order : orders) {
+            Reassembler r = reassembler(limits);
+            Packet whole = null;
+            for (int k = 0; k < 3; k++) {
+                int i = order[k];
+                Packet out = offer(r, data, starts[i], lens[i], i != 2, 7);
+                if (k < 2) {
+                    assertNull(out);
+                } else {
+                    whole = out;
+                }
+            }
+            assertNotNull(whole);
+            assertEquals(HDR + 4000, whole.length());
+            assertEquals(0, whole.getU8(0), "the first fragment's header leads");
+            byte[] got = new byte[4000];
+            whole.copyTo(HDR, got, 0, 4000);
+            assertArrayEquals(data, got);
+            whole.release();
+            assertEquals(0, r.inProgress());
+            assertEquals(0, r.bytesHeld());
+        }
+    }
+
+    @Test
+    void manySmallFragmentsInRandomOrder() {
+        byte[] data = payload(8 * 50, 2);
+        List<Integer> idx = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            idx.add(i);
+        }
+        Collections.shuffle(idx, new Random(3));
+        Reassembler r = reassembler(limits);
+        Packet whole = null;
+        for (int i : idx) {
+            Packet out = offer(r, data, i * 8, 8, i != 49, 1);
+            if (out != null) {
+                whole = out;
+            }
+        }
+        assertNotNull(whole);
+        assertArrayEquals(data, Arrays.copyOfRange(whole.toByteArray(), HDR, HDR + 400));
+        whole.release();
+    }
+
+    @Test
+    void overlapDropsTheWholeDatagram() {
+        byte[] data = payload(3000, 4);
+        Reassembler r = reassembler(limits);
+        assertNull(offer(r, data, 0, 1480, true, 9));
+        assertNull(offer(r, data, 1472, 1480, true, 9)); // overlaps the first by 8 bytes
+        assertEquals(1, r.drops(Reassembler.Drop.OVERLAP));
+        assertEquals(0, r.inProgress());
+        // The rest of the datagram starts a new reassembly that never completes.
+        assertNull(offer(r, data, 2952, 48, false, 9));
+        assertEquals(1, r.inProgress());
+        r.clear();
+    }
+
+    @Test
+    void exactDuplicateIsDiscardedAlone() {
+        byte[] data = payload(2000, 5);
+        Reassembler r = reassembler(limits);
+        assertNull(offer(r, data, 0, 1480, true, 3));
+        assertNull(offer(r, data, 0, 1480, true, 3));
+        assertEquals(1, r.drops(Reassembler.Drop.DUPLICATE));
+        Packet whole = offer(r, data, 1480, 520, false, 3);
+        assertNotNull(whole);
+        assertEquals(HDR + 2000, whole.length());
+        whole.release();
+    }
+
+    @Test
+    void contradictoryEndsAreInconsistent() {
+        byte[] data = payload(3000, 6);
+        Reassembler r = reassembler(limits);
+        assertNull(offer(r, data, 1480, 520, false, 4)); // ends at 2000
+        assertNull(offer(r, data, 1480, 1000, false, 4)); // now claims to end at 2480
+        assertEquals(1, r.drops(Reassembler.Drop.INCONSISTENT_LENGTH));
+        assertNull(offer(r, data, 2000, 480, false, 5));
+        assertNull(offer(r, data, 2480, 40, true, 5)); // past the known end
+        assertEquals(2, r.drops(Reassembler.Drop.INCONSISTENT_LENGTH));
+        assertEquals(0, r.inProgress());
+    }
+
+    @Test
+    void nonFinalFragmentMustBeAMultipleOfEight() {
+        byte[] data = payload(100, 7);
+        Reassembler r = reassembler(limits);
+        assertNull(offer(r, data, 0, 13, true, 1));
+        assertEquals(1, r.drops(Reassembler.Drop.BAD_FRAGMENT_LENGTH));
+    }
+
+    @Test
+    void datagramsBeyond65535AreRefused() {
+        byte[] data = payload(2000, 8);
+        Reassembler r = reassembler(limits);
+        assertNull(r.offer(fragment(data, 0, 1000), 1, 2, 1, IpProtocol.UDP, HDR, 65_000, false));
+        assertEquals(1, r.drops(Reassembler.Drop.TOO_LARGE));
+    }
+
+    @Test
+    void timeoutDropsAndQuotesTheFirstFragment() {
+        byte[] data = payload(3000, 9);
+        Reassembler r = reassembler(limits);
+        assertNull(offer(r, data, 0, 1480, true, 11));
+        clock.advanceNanos(29_000_000_000L);
+        timers.advance(clock.nanoTime());
+        assertEquals(1, r.inProgress());
+        clock.advanceNanos(2_000_000_000L);
+        timers.advance(clock.nanoTime());
+        assertEquals(0, r.inProgress());
+        assertEquals(1, r.drops(Reassembler.Drop.TIMEOUT));
+        assertEquals(1, timedOut.size(), "an ICMP time exceeded can quote the first fragment");
+        assertEquals(0, r.bytesHeld());
+    }
+
+    @Test
+    void timeoutWithoutFirstFragmentSendsNoError() {
+        byte[] data = payload(3000, 10);
+        Reassembler r = reassembler(limits);
+        assertNull(offer(r, data, 1480, 1480, true, 12));
+        clock.advanceNanos(31_000_000_000L);
+        timers.advance(clock.nanoTime());
+        assertEquals(1, r.drops(Reassembler.Drop.TIMEOUT));
+        assertTrue(timedOut.isEmpty(), "RFC 792: time exceeded only when fragment zero arrived");
+    }
+
+    @Test
+    void shardByteLimitEvictsTheOldestDatagram() {
+        Reassembler r = reassembler(new Reassembler.Limits(8, 4000, 65_535, 64, 30_000_000_000L));
+        byte[] data = payload(3000, 11);
+        assertNull(offer(r, data, 0, 1480, true, 1));
+        clock.advanceNanos(1_000);
+        assertNull(offer(r, data, 0, 1480, true, 2));
+        clock.advanceNanos(1_000);
+        assertNull(offer(r, data, 0, 1480, true, 3)); // 3 × 1500 > 4000: datagram 1 is evicted
+        assertEquals(1, r.drops(Reassembler.Drop.NO_ROOM));
+        assertEquals(2, r.inProgress());
+        assertTrue(r.bytesHeld() <= 4000);
+        r.clear();
+        assertEquals(0, r.bytesHeld());
+    }
+
+    @Test
+    void datagramCountLimit() {
+        Reassembler r = reassembler(new Reassembler.Limits(2, 1 << 20, 65_535, 64, 30_000_000_000L));
+        byte[] data = payload(3000, 12);
+        assertNull(offer(r, data, 0, 1480, true, 1));
+        assertNull(offer(r, data, 0, 1480, true, 2));
+        assertNull(offer(r, data, 0, 1480, true, 3));
+        assertEquals(1, r.drops(Reassembler.Drop.NO_ROOM));
+        r.clear();
+    }
+
+    @Test
+    void fragmentCountLimit() {
+        Reassembler r = reassembler(new Reassembler.Limits(4, 1 << 20, 65_535, 4, 30_000_000_000L));
+        byte[] data = payload(80, 13);
+        for (int i = 0; i < 4; i++) {
+            assertNull(offer(r, data, i * 8, 8, true, 1));
+        }
+        assertNull(offer(r, data, 32, 8, true, 1));
+        assertEquals(1, r.drops(Reassembler.Drop.TOO_MANY_FRAGMENTS));
+        assertEquals(0, r.inProgress());
+    }
+}
