@@ -53,8 +53,6 @@ public final class EthernetHeader {
          * follow the header.
          */
         BAD_LENGTH_FIELD,
-        /** A group address as source: IEEE 802 source addresses are always individual. */
-        MULTICAST_SOURCE,
     }
 
     private EthernetHeader() {
@@ -62,17 +60,18 @@ public final class EthernetHeader {
 
     /**
      * Checks the frame of {@code available} bytes at {@code off}: header and tags complete, at
-     * most two tags, an individual source address, a sane 802.3 length field. A frame whose
-     * innermost Length/Type is an 802.3 length is {@link Problem#NONE} (well formed, but LLC: see
-     * {@link #isLengthFramed}). Never throws; reads nothing beyond {@code available} nor the segment.
+     * most two tags, a sane 802.3 length field. A frame whose innermost Length/Type is an 802.3
+     * length is {@link Problem#NONE} (well formed, but LLC: see {@link #isLengthFramed}). Never
+     * throws; reads nothing beyond {@code available} nor the segment.
+     *
+     * <p>A group (multicast) source address is not rejected here although IEEE 802 sources are
+     * individual: Linux accepts such frames, and crafted test captures (suricata-verify's) use
+     * arbitrary source MACs; a layer that wants the check has {@link EthernetAddress#isMulticast}.
      */
     public static Problem validate(MemorySegment seg, long off, int available) {
         int n = NetworkBytes.readable(seg, off, available);
         if (n < HEADER_LENGTH) {
             return Problem.TRUNCATED;
-        }
-        if (EthernetAddress.isMulticast(source(seg, off))) {
-            return Problem.MULTICAST_SOURCE;
         }
         int typeAt = OFFSET_ETHER_TYPE;
         int tags = 0;
