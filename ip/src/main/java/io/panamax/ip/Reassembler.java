@@ -3,6 +3,7 @@ package io.panamax.ip;
 import io.panamax.reactor.Timer;
 import io.panamax.reactor.TimerWheel;
 import io.panamax.reactor.buffer.Packet;
+import io.panamax.reactor.metrics.DropCounters;
 
 import java.util.function.Consumer;
 
@@ -49,19 +50,21 @@ public final class Reassembler {
 
     private final TimerWheel timers;
     private final Limits limits;
-    private final long[] drops = new long[Drop.values().length];
+    private final DropCounters<Drop> drops;
     private final Consumer<Packet> onTimeout;
     private final Datagram[] slots;
     private long bytesHeld;
     private int active;
 
     /**
+     * @param drops     where drops are counted, by reason
      * @param onTimeout receives, borrowed, the first fragment of a datagram that timed out (when it had
      *                  arrived), so an ICMP time-exceeded can quote it (RFC 792, RFC 1122 3.3.2)
      */
-    public Reassembler(TimerWheel timers, Limits limits, Consumer<Packet> onTimeout) {
+    public Reassembler(TimerWheel timers, Limits limits, DropCounters<Drop> drops, Consumer<Packet> onTimeout) {
         this.timers = timers;
         this.limits = limits;
+        this.drops = drops;
         this.onTimeout = onTimeout;
         this.slots = new Datagram[limits.maxDatagrams()];
         for (int i = 0; i < slots.length; i++) {
@@ -134,7 +137,7 @@ public final class Reassembler {
 
     /** Fragments (or datagrams, for timeouts and overlaps) dropped for {@code reason}. */
     public long drops(Drop reason) {
-        return drops[reason.ordinal()];
+        return drops.get(reason);
     }
 
     /** Drops everything held (the shard is stopping). */
@@ -149,7 +152,7 @@ public final class Reassembler {
     }
 
     private Packet drop(Packet fragment, Drop reason) {
-        drops[reason.ordinal()]++;
+        drops.count(reason);
         fragment.release();
         return null;
     }
@@ -210,7 +213,7 @@ public final class Reassembler {
     }
 
     private void discard(Datagram d, Drop reason) {
-        drops[reason.ordinal()]++;
+        drops.count(reason);
         bytesHeld -= d.bytes;
         d.releaseFragments();
         release(d);

@@ -5,6 +5,8 @@ import io.panamax.reactor.TimerWheel;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.reactor.buffer.PacketPool;
 import io.panamax.reactor.buffer.SlabBufferPool;
+import io.panamax.reactor.metrics.DropCounters;
+import io.panamax.reactor.metrics.ShardMetrics;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +31,8 @@ class ReassemblerTest {
     private final Reassembler.Limits limits = Reassembler.Limits.defaults();
 
     private Reassembler reassembler(Reassembler.Limits l) {
-        return new Reassembler(timers, l, first -> timedOut.add(first.share()));
+        return new Reassembler(timers, l, new DropCounters<>(new ShardMetrics(0), "drops", "test", Reassembler.Drop.class),
+                first -> timedOut.add(first.share()));
     }
 
     /** A fragment: a 20-byte stand-in header (byte 0 marks the offset) followed by the payload. */

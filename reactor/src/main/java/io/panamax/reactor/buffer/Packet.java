@@ -33,6 +33,10 @@ public final class Packet implements ShardMessage {
     public static final int RX_L4_CHECKSUM_GOOD = 1 << 3;
     /** The NIC found the TCP/UDP checksum wrong. */
     public static final int RX_L4_CHECKSUM_BAD = 1 << 4;
+    /** The frame was sent to the link-layer broadcast address. */
+    public static final int L2_BROADCAST = 1 << 5;
+    /** The frame was sent to a link-layer multicast (group) address other than broadcast. */
+    public static final int L2_MULTICAST = 1 << 6;
     /** Ask the NIC to fill in the IPv4 header checksum. */
     public static final int TX_IP_CHECKSUM = 1 << 8;
     /** Ask the NIC to fill in the TCP checksum (the pseudo-header sum is already in the field). */
@@ -278,6 +282,29 @@ public final class Packet implements ShardMessage {
             done += n;
         }
         return done;
+    }
+
+    /**
+     * Grows the packet by {@code n} bytes at the end, in the free tail of its last buffer, and
+     * returns their offset in that buffer's memory ({@code fragmentMemory(fragmentCount() - 1)});
+     * the bytes are the caller's to fill. Returns -1, changing nothing, when the last buffer is
+     * shared or has less than {@code n} bytes free. A packet from
+     * {@link PacketPool#allocateWithHeadroom()} has a whole buffer of tail.
+     */
+    public int extend(int n) {
+        checkLive();
+        if (count == 0 || n < 0) {
+            return -1;
+        }
+        int last = count - 1;
+        Buffer b = buffers[last];
+        int end = offsets[last] + lengths[last];
+        if (b.refCnt != 1 || b.capacity() - end < n) {
+            return -1;
+        }
+        lengths[last] += n;
+        length += n;
+        return end;
     }
 
     /** {@link #appendBytes(MemorySegment, long, int)} from a byte array. */

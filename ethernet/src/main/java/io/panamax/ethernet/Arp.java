@@ -1,0 +1,365 @@
+package io.panamax.ethernet;
+
+import io.panamax.ethernet.wire.ArpMessage;
+import io.panamax.ethernet.wire.EtherType;
+import io.panamax.ethernet.wire.EthernetAddress;
+import io.panamax.reactor.Shard;
+import io.panamax.reactor.Timer;
+import io.panamax.reactor.buffer.Packet;
+import io.panamax.reactor.buffer.PacketHandler;
+import io.panamax.reactor.metrics.Counter;
+import io.panamax.reactor.metrics.DropCounters;
+import io.panamax.reactor.metrics.ShardMetrics;
+import io.panamax.reactor.util.IntObjectMap;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One shard's ARP (RFC 826) for IPv4 over Ethernet: answers requests for the stack's address,
+ * resolves next hops with a bounded queue of datagrams waiting per destination, keeps a cache whose
+ * entries are re-confirmed before they expire while in use, and announces the stack's address with a
+ * gratuitous ARP (RFC 5227 §2.3) at start.
+ *
+ * <p>Every shard has its own cache; a mapping one shard learns from the wire is sent to the other
+ * shards of the same stack as a message, so a reply that arrives on shard 0 releases the datagrams
+ * shard 3 queued for it.
+ */
+public final class Arp implements PacketHandler {
+
+    /** Why ARP dropped a received message or a waiting datagram (metric label {@code reason}). */
+    public enum Drop {
+        TRUNCATED, UNSUPPORTED_HARDWARE_TYPE, UNSUPPORTED_PROTOCOL_TYPE, BAD_HARDWARE_LENGTH,
+        BAD_PROTOCOL_LENGTH, UNSUPPORTED_OPERATION,
+        /** A message claiming a broadcast/multicast or zero hardware address. */
+        BAD_SENDER,
+        /** A request or reply for another host that updates nothing here. */
+        NOT_FOR_US,
+        /** Another station claims the stack's own address (RFC 5227 conflict). */
+        ADDRESS_CONFLICT,
+        /** A datagram waiting for resolution pushed out by newer ones (queue full). */
+        QUEUE_OVERFLOW,
+        /** Datagrams dropped because the next hop never answered. */
+        UNRESOLVED,
+        /** No buffer to build a request or reply. */
+        NO_BUFFER
+    }
+
+    /**
+     * @param reachableNanos     how long a mapping is trusted after it was confirmed
+     * @param retransmitNanos    interval between requests while resolving or re-confirming
+     * @param maxProbes          requests before giving up
+     * @param queuePerDestination datagrams held per unresolved destination (RFC 1122 2.3.2.2: at least one)
+     */
+    public record Config(long reachableNanos, long retransmitNanos, int maxProbes, int queuePerDestination) {
+        public static Config defaults() {
+            return new Config(60_000_000_000L, 1_000_000_000L, 3, 16);
+        }
+    }
+
+    private static final int INCOMPLETE = 0;
+    private static final int REACHABLE = 1;
+    private static final int PROBING = 2;
+
+    private final Shard shard;
+    private final Ethernet ethernet;
+    private final Config config;
+    private final int localIp;
+    private final IntObjectMap<Entry> cache = new IntObjectMap<>(64);
+    private final DropCounters<Drop> drops;
+    private final Counter requestsSent;
+    private final Counter repliesSent;
+    private final Counter learned;
+    private Arp[] peers = new Arp[0];
+
+    public Arp(Shard shard, Ethernet ethernet, int localIp, Config config, ShardMetrics metrics) {
+        this.shard = shard;
+        this.ethernet = ethernet;
+        this.localIp = localIp;
+        this.config = config;
+        this.drops = new DropCounters<>(metrics, "arp_drops_total", "ARP messages and waiting datagrams dropped", Drop.class);
+        this.requestsSent = metrics.counter("arp_requests_sent_total", "ARP requests sent");
+        this.repliesSent = metrics.counter("arp_replies_sent_total", "ARP replies sent");
+        this.learned = metrics.counter("arp_mappings_learned_total", "Mappings learned or refreshed from the wire or from other shards");
+        metrics.gauge("arp_cache_entries", "Entries in the ARP cache", cache::size);
+        ethernet.register(EtherType.ARP, this);
+    }
+
+    /** The ARP instances of every shard of this stack (index = shard id), for sharing mappings. */
+    public void setPeers(Arp[] peers) {
+        this.peers = peers.clone();
+    }
+
+    public DropCounters<Drop> drops() {
+        return drops;
+    }
+
+    /** The cached hardware address of {@code ip}, or -1 when unknown. */
+    public long lookup(int ip) {
+        Entry e = cache.get(ip);
+        return e != null && e.state != INCOMPLETE ? e.mac : -1;
+    }
+
+    /** Entries in the cache (resolved or not). */
+    public int size() {
+        return cache.size();
+    }
+
+    // ---- sending through ARP --------------------------------------------------------------------
+
+    /**
+     * Sends an IPv4 datagram to the neighbour {@code nextHop}: at once when its address is known,
+     * otherwise after resolution (the datagram waits in a bounded queue). Takes ownership.
+     */
+    public void sendIpv4(int nextHop, Packet datagram) {
+        Entry e = cache.get(nextHop);
+        if (e != null && e.state != INCOMPLETE) {
+            e.lastUsed = shard.nanoTime();
+            ethernet.send(e.mac, EtherType.IPV4, datagram);
+            return;
+        }
+        if (e == null) {
+            e = new Entry(nextHop, config.queuePerDestination());
+            cache.put(nextHop, e);
+            e.state = INCOMPLETE;
+            e.probes = 0;
+            e.lastUsed = shard.nanoTime();
+            probe(e);
+        }
+        if (!e.enqueue(datagram)) {
+            drops.count(Drop.QUEUE_OVERFLOW);
+        }
+    }
+
+    /** Sends {@code datagram} as a link-layer broadcast (limited or directed broadcast). */
+    public void sendIpv4Broadcast(Packet datagram) {
+        ethernet.send(EthernetAddress.BROADCAST, EtherType.IPV4, datagram);
+    }
+
+    /** Announces the stack's address: a gratuitous request with sender = target = our address. */
+    public void announce() {
+        sendRequest(EthernetAddress.BROADCAST, localIp);
+    }
+
+    // ---- receiving ---------------------------------------------------------------------------
+
+    @Override
+    public void handle(Packet message) {
+        if (!message.linearize(Math.min(message.length(), ArpMessage.LENGTH))) {
+            drop(message, Drop.TRUNCATED);
+            return;
+        }
+        MemorySegment seg = message.head();
+        long off = message.headOffset();
+        Drop problem = switch (ArpMessage.validate(seg, off, message.headLength())) {
+            case NONE -> null;
+            case TRUNCATED -> Drop.TRUNCATED;
+            case UNSUPPORTED_HARDWARE_TYPE -> Drop.UNSUPPORTED_HARDWARE_TYPE;
+            case UNSUPPORTED_PROTOCOL_TYPE -> Drop.UNSUPPORTED_PROTOCOL_TYPE;
+            case BAD_HARDWARE_LENGTH -> Drop.BAD_HARDWARE_LENGTH;
+            case BAD_PROTOCOL_LENGTH -> Drop.BAD_PROTOCOL_LENGTH;
+            case UNSUPPORTED_OPERATION -> Drop.UNSUPPORTED_OPERATION;
+        };
+        if (problem != null) {
+            drop(message, problem);
+            return;
+        }
+        int op = ArpMessage.operation(seg, off);
+        long senderMac = ArpMessage.senderHardwareAddress(seg, off);
+        int senderIp = ArpMessage.senderProtocolAddress(seg, off);
+        int targetIp = ArpMessage.targetProtocolAddress(seg, off);
+        if (!EthernetAddress.isUnicast(senderMac) || senderMac == EthernetAddress.ZERO) {
+            drop(message, Drop.BAD_SENDER);
+            return;
+        }
+        if (senderIp == localIp) {
+            drop(message, Drop.ADDRESS_CONFLICT);
+            return;
+        }
+        // RFC 826 "Packet reception": update an existing entry for the sender (merge); add one only
+        // if the message is for us. A probe (sender 0.0.0.0, RFC 5227) teaches nothing.
+        boolean merged = false;
+        if (senderIp != 0) {
+            Entry e = cache.get(senderIp);
+            if (e != null) {
+                confirm(e, senderMac, true);
+                merged = true;
+            }
+        }
+        if (targetIp != localIp) {
+            if (!merged) {
+                drops.count(Drop.NOT_FOR_US);
+            }
+            message.release();
+            return;
+        }
+        if (!merged && senderIp != 0 && senderIp != localIp) {
+            Entry e = new Entry(senderIp, config.queuePerDestination());
+            cache.put(senderIp, e);
+            confirm(e, senderMac, true);
+        }
+        if (op == ArpMessage.OPERATION_REQUEST) {
+            // Answer in place: the request's buffer becomes the reply.
+            ArpMessage.turnIntoReply(seg, off, ethernet.mac());
+            message.truncate(ArpMessage.LENGTH);
+            repliesSent.increment();
+            ethernet.send(senderMac, EtherType.ARP, message);
+        } else {
+            message.release();
+        }
+    }
+
+    /** A mapping another shard of this stack learned from the wire. */
+    void learnFromPeer(int ip, long mac) {
+        Entry e = cache.get(ip);
+        if (e == null) {
+            e = new Entry(ip, config.queuePerDestination());
+            cache.put(ip, e);
+        }
+        confirm(e, mac, false);
+    }
+
+    // ---- the entry life cycle -----------------------------------------------------------------
+
+    /** The mapping is confirmed: send what waited, trust it for the reachable time. */
+    private void confirm(Entry e, long mac, boolean fromWire) {
+        boolean changed = e.state == INCOMPLETE || e.mac != mac;
+        e.mac = mac;
+        e.state = REACHABLE;
+        e.probes = 0;
+        e.confirmedAt = shard.nanoTime();
+        timer(e).arm(config.reachableNanos());
+        learned.increment();
+        Packet p;
+        while ((p = e.dequeue()) != null) {
+            ethernet.send(mac, EtherType.IPV4, p);
+        }
+        if (fromWire && changed) {
+            for (int i = 0; i < peers.length; i++) {
+                Arp peer = peers[i];
+                if (peer != null && peer != this) {
+                    int ip = e.ip;
+                    shard.send(i, s -> peer.learnFromPeer(ip, mac));
+                }
+            }
+        }
+    }
+
+    private void probe(Entry e) {
+        e.probes++;
+        // Resolution broadcasts; re-confirmation of a known mapping asks the neighbour directly.
+        sendRequest(e.state == PROBING ? e.mac : EthernetAddress.BROADCAST, e.ip);
+        timer(e).arm(config.retransmitNanos());
+    }
+
+    private void timerFired(Entry e) {
+        long now = shard.nanoTime();
+        switch (e.state) {
+            case REACHABLE -> {
+                if (now - e.lastUsed < config.reachableNanos()) {
+                    e.state = PROBING; // still in use: re-confirm while we keep sending
+                    e.probes = 0;
+                    probe(e);
+                } else {
+                    cache.remove(e.ip);
+                }
+            }
+            case INCOMPLETE, PROBING -> {
+                if (e.probes < config.maxProbes()) {
+                    probe(e);
+                    return;
+                }
+                Packet p;
+                while ((p = e.dequeue()) != null) {
+                    drops.count(Drop.UNRESOLVED);
+                    p.release();
+                }
+                cache.remove(e.ip);
+            }
+            default -> throw new IllegalStateException("ARP entry state " + e.state);
+        }
+    }
+
+    private Timer timer(Entry e) {
+        if (e.timer == null) {
+            e.timer = shard.timers().newTimer(() -> {
+                if (cache.get(e.ip) == e) {
+                    timerFired(e);
+                }
+            });
+        }
+        return e.timer;
+    }
+
+    private void sendRequest(long dstMac, int targetIp) {
+        Packet p = shard.packets().allocateWithHeadroom();
+        if (p == null) {
+            drops.count(Drop.NO_BUFFER);
+            return;
+        }
+        int off = p.extend(ArpMessage.LENGTH);
+        ArpMessage.writeRequest(p.head(), off, ethernet.mac(), localIp, targetIp);
+        requestsSent.increment();
+        ethernet.send(dstMac, EtherType.ARP, p);
+    }
+
+    /** Drops everything queued (the stack is stopping). */
+    public void clear() {
+        cache.forEachValue(e -> {
+            Packet p;
+            while ((p = e.dequeue()) != null) {
+                p.release();
+            }
+            if (e.timer != null) {
+                e.timer.cancel();
+            }
+        });
+        cache.clear();
+    }
+
+    private void drop(Packet p, Drop reason) {
+        drops.count(reason);
+        p.release();
+    }
+
+    /** One neighbour: its address, state, and the datagrams waiting for it. */
+    private static final class Entry {
+        final int ip;
+        long mac;
+        int state;
+        int probes;
+        long confirmedAt;
+        long lastUsed;
+        Timer timer;
+        private final Packet[] waiting;
+        private int head;
+        private int count;
+
+        Entry(int ip, int capacity) {
+            this.ip = ip;
+            this.waiting = new Packet[capacity];
+        }
+
+        /** Queues {@code p}; when full, the oldest is dropped (RFC 1122 2.3.2.2 keeps the newest). */
+        boolean enqueue(Packet p) {
+            boolean kept = true;
+            if (count == waiting.length) {
+                dequeue().release();
+                kept = false;
+            }
+            waiting[(head + count) % waiting.length] = p;
+            count++;
+            return kept;
+        }
+
+        Packet dequeue() {
+            if (count == 0) {
+                return null;
+            }
+            Packet p = waiting[head];
+            waiting[head] = null;
+            head = (head + 1) % waiting.length;
+            count--;
+            return p;
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package io.panamax.ip;
+
+import io.panamax.reactor.Future;
+import io.panamax.reactor.Promise;
+import io.panamax.reactor.buffer.Packet;
+
+import java.util.ArrayDeque;
+
+/**
+ * A UDP port bound on one shard. Datagrams reach it either through a {@link UdpHandler} given at
+ * bind time (no allocation per datagram) or through {@link #receive()} futures, queued up to the
+ * receive-queue bound (beyond it datagrams are dropped and counted, as a full socket buffer would).
+ */
+public final class UdpSocket {
+    private final Udp udp;
+    private final int port;
+    private final UdpHandler handler;
+    private final int queueLimit;
+    private final ArrayDeque<UdpDatagram> queued = new ArrayDeque<>();
+    private final ArrayDeque<Promise<UdpDatagram>> waiting = new ArrayDeque<>();
+    private boolean closed;
+
+    UdpSocket(Udp udp, int port, UdpHandler handler, int queueLimit) {
+        this.udp = udp;
+        this.port = port;
+        this.handler = handler;
+        this.queueLimit = queueLimit;
+    }
+
+    public int localPort() {
+        return port;
+    }
+
+    /**
+     * The next datagram; fails with {@link IllegalStateException} once the socket is closed, or at
+     * once if it was bound with a handler (which receives everything).
+     */
+    public Future<UdpDatagram> receive() {
+        if (handler != null) {
+            return Future.failed(new IllegalStateException("port " + port + " delivers to its handler, not to receive()"));
+        }
+        UdpDatagram d = queued.pollFirst();
+        if (d != null) {
+            return Future.succeeded(d);
+        }
+        if (closed) {
+            return Future.failed(new IllegalStateException("socket on port " + port + " is closed"));
+        }
+        Promise<UdpDatagram> p = new Promise<>();
+        waiting.addLast(p);
+        return p;
+    }
+
+    /**
+     * Sends {@code payload} to {@code dstIp:dstPort} from this port; takes ownership. Returns false
+     * if the datagram was dropped at once (counted by the IP layer).
+     */
+    public boolean send(int dstIp, int dstPort, Packet payload) {
+        if (closed) {
+            payload.release();
+            throw new IllegalStateException("socket on port " + port + " is closed");
+        }
+        return udp.send(port, dstIp, dstPort, payload);
+    }
+
+    /** Unbinds the port; queued datagrams are released and waiting receives fail. */
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        udp.unbind(this);
+        UdpDatagram d;
+        while ((d = queued.pollFirst()) != null) {
+            d.payload().release();
+        }
+        Promise<UdpDatagram> p;
+        while ((p = waiting.pollFirst()) != null) {
+            p.fail(new IllegalStateException("socket on port " + port + " closed"));
+        }
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Delivery from {@link Udp}; returns false when the receive queue is full. */
+    boolean deliver(int srcIp, int srcPort, Packet payload) {
+        if (handler != null) {
+            handler.onDatagram(this, srcIp, srcPort, payload);
+            return true;
+        }
+        Promise<UdpDatagram> p = waiting.pollFirst();
+        if (p != null) {
+            p.complete(new UdpDatagram(srcIp, srcPort, payload));
+            return true;
+        }
+        if (queued.size() >= queueLimit) {
+            return false;
+        }
+        queued.addLast(new UdpDatagram(srcIp, srcPort, payload));
+        return true;
+    }
+}

@@ -1,0 +1,283 @@
+package io.panamax.stack;
+
+import io.panamax.ethernet.Arp;
+import io.panamax.ethernet.Ethernet;
+import io.panamax.ethernet.EthernetConfig;
+import io.panamax.ethernet.FrameTransmitter;
+import io.panamax.ip.Icmp;
+import io.panamax.ip.Ipv4;
+import io.panamax.ip.Ipv4Address;
+import io.panamax.ip.Route;
+import io.panamax.ip.Udp;
+import io.panamax.nic.MacAddress;
+import io.panamax.nic.Nic;
+import io.panamax.nic.NicCapabilities;
+import io.panamax.nic.NicPoller;
+import io.panamax.reactor.Future;
+import io.panamax.reactor.Reactor;
+import io.panamax.reactor.Shard;
+import io.panamax.reactor.buffer.PacketHandler;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * A running network stack: a {@link Nic}, and on every shard of a {@link Reactor} one instance of
+ * each layer ({@link ShardStack}).
+ *
+ * <pre>{@code
+ * try (Stack stack = Stack.builder().nic(NicFactory.of(nic)).ipv4("10.7.0.2/24").shards(2).start()) {
+ *     stack.onEveryShard(s -> s.udp().bind(7, (sock, ip, port, data) -> sock.send(ip, port, data))).join();
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>Shard {@code i} polls queue {@code i} of the NIC. A shard without a queue of its own (the NIC
+ * granted fewer queues than there are shards) hands its frames to the shard that polls queue
+ * {@code i % queues}.
+ */
+public final class Stack implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("io.panamax.stack");
+
+    private final Reactor reactor;
+    private final boolean ownsReactor;
+    private final Nic nic;
+    private final Route route;
+    private final ShardStack[] shards;
+    private final NicPoller[] pollers;
+    private volatile boolean closed;
+
+    private Stack(Reactor reactor, boolean ownsReactor, Nic nic, Route route) {
+        this.reactor = reactor;
+        this.ownsReactor = ownsReactor;
+        this.nic = nic;
+        this.route = route;
+        this.shards = new ShardStack[reactor.shardCount()];
+        this.pollers = new NicPoller[reactor.shardCount()];
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Reactor reactor() {
+        return reactor;
+    }
+
+    public Nic nic() {
+        return nic;
+    }
+
+    public int shardCount() {
+        return shards.length;
+    }
+
+    /** The stack's IPv4 address and subnet. */
+    public Ipv4Address.Prefix address() {
+        return route.interfaceAddress();
+    }
+
+    /**
+     * The stack's part on shard {@code i}: use it only on that shard (see {@link #onEveryShard},
+     * {@link Reactor#submit}).
+     */
+    public ShardStack shard(int i) {
+        return shards[i];
+    }
+
+    /** Runs {@code action} with each shard's stack, on that shard; completes when all have run. */
+    public CompletableFuture<Void> onEveryShard(Consumer<ShardStack> action) {
+        return reactor.onEveryShard(s -> action.accept(shards[s.id()]));
+    }
+
+    /** Waits for {@code f} (driving the loops in a manual-mode reactor). */
+    public <T> T await(CompletableFuture<T> f, Duration limit) {
+        return reactor.await(f, limit);
+    }
+
+    private void build(Shard shard, Builder b, Arp[] arps) {
+        int id = shard.id();
+        int queues = Math.min(nic.queueCount(), shards.length);
+        NicCapabilities caps = nic.capabilities();
+        FrameTransmitter tx;
+        if (id < queues) {
+            tx = frame -> pollers[id].send(frame);
+        } else {
+            int owner = id % queues;
+            PacketHandler sendOnOwner = frame -> pollers[owner].send(frame);
+            tx = frame -> frame.forward(shard, owner, sendOnOwner);
+        }
+        var metrics = shard.metrics();
+        Ethernet ethernet = new Ethernet(b.ethernetConfig(nic), tx, metrics);
+        if (id < queues) {
+            pollers[id] = new NicPoller(nic.queue(id), ethernet);
+        }
+        Arp arp = new Arp(shard, ethernet, route.localAddress(), b.arp, metrics);
+        arps[id] = arp;
+        Ipv4.Offloads offloads = new Ipv4.Offloads(caps.rxIpChecksum(), caps.txIpChecksum(), caps.txTcpChecksum(), caps.txUdpChecksum());
+        Ipv4 ipv4 = new Ipv4(shard, route, arp, nic.mtu(), offloads, b.ipv4Config, metrics);
+        ethernet.register(io.panamax.ethernet.wire.EtherType.IPV4, ipv4);
+        Icmp icmp = new Icmp(shard, ipv4, b.ipv4Config, metrics);
+        Udp udp = new Udp(shard, ipv4, icmp, metrics);
+        shards[id] = new ShardStack(shard, ethernet, arp, ipv4, icmp, udp);
+    }
+
+    private void wire(Shard shard, Arp[] arps) {
+        ShardStack s = shards[shard.id()];
+        s.arp().setPeers(arps);
+        if (pollers[shard.id()] != null) {
+            shard.addPoller(pollers[shard.id()]);
+        }
+    }
+
+    /**
+     * Stops the stack: every shard releases what its layers hold and stops polling the NIC; then
+     * the reactor (if the stack made it) and the NIC are closed. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            reactor.await(reactor.onEveryShard(shard -> {
+                ShardStack s = shards[shard.id()];
+                if (s != null) {
+                    s.close();
+                }
+                NicPoller p = pollers[shard.id()];
+                if (p != null) {
+                    p.flush();
+                    shard.removePoller(p);
+                }
+            }), Duration.ofSeconds(10));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "stopping the stack's shards failed", e);
+        }
+        if (ownsReactor) {
+            reactor.stop();
+        }
+        nic.close();
+    }
+
+    /** Builds and starts a {@link Stack}; {@link #nic} and {@link #ipv4} are required. */
+    public static final class Builder {
+        private NicFactory nicFactory;
+        private Ipv4Address.Prefix address;
+        private int gateway = Ipv4Address.ANY;
+        private Reactor reactor;
+        private Reactor.Builder reactorBuilder = Reactor.builder();
+        private MacAddress mac;
+        private int vlanId = -1;
+        private boolean promiscuous;
+        private Arp.Config arp = Arp.Config.defaults();
+        private Ipv4.Config ipv4Config = Ipv4.Config.defaults();
+
+        /** The NIC to run on (opened at {@link #start()} with one queue per shard wanted). */
+        public Builder nic(NicFactory factory) {
+            this.nicFactory = Objects.requireNonNull(factory);
+            return this;
+        }
+
+        /** The stack's address and subnet, such as {@code 10.7.0.2/24}. */
+        public Builder ipv4(String cidr) {
+            this.address = Ipv4Address.Prefix.parse(cidr);
+            return this;
+        }
+
+        /** The default gateway (on the subnet); none by default. */
+        public Builder gateway(String ip) {
+            this.gateway = Ipv4Address.parse(ip);
+            return this;
+        }
+
+        /** Number of shards of the reactor the stack makes (ignored with {@link #reactor(Reactor)}). */
+        public Builder shards(int n) {
+            reactorBuilder.shards(n);
+            return this;
+        }
+
+        /** Settings of the reactor the stack makes (shards, idle policy, buffers...). */
+        public Builder reactorSettings(Consumer<Reactor.Builder> settings) {
+            settings.accept(reactorBuilder);
+            return this;
+        }
+
+        /** Runs on an existing (started) reactor, which the stack then does not stop. */
+        public Builder reactor(Reactor r) {
+            this.reactor = Objects.requireNonNull(r);
+            return this;
+        }
+
+        /** The stack's MAC; by default the NIC's. */
+        public Builder mac(MacAddress m) {
+            this.mac = m;
+            return this;
+        }
+
+        public Builder vlan(int vlanId) {
+            this.vlanId = vlanId;
+            return this;
+        }
+
+        /** Accept frames for any destination MAC (capture replay). */
+        public Builder promiscuous(boolean p) {
+            this.promiscuous = p;
+            return this;
+        }
+
+        public Builder arp(Arp.Config c) {
+            this.arp = Objects.requireNonNull(c);
+            return this;
+        }
+
+        public Builder ipv4Config(Ipv4.Config c) {
+            this.ipv4Config = Objects.requireNonNull(c);
+            return this;
+        }
+
+        EthernetConfig ethernetConfig(Nic nic) {
+            return new EthernetConfig(mac != null ? mac : nic.mac(), vlanId, Set.of(), promiscuous);
+        }
+
+        /** Opens the NIC, builds the layers on every shard and announces the address (gratuitous ARP). */
+        public Stack start() throws Exception {
+            if (nicFactory == null) {
+                throw new IllegalStateException("no NIC: call nic(...)");
+            }
+            if (address == null) {
+                throw new IllegalStateException("no address: call ipv4(\"a.b.c.d/len\")");
+            }
+            Route route = new Route(address, gateway);
+            boolean owns = reactor == null;
+            Reactor r = owns ? reactorBuilder.build().start() : reactor;
+            Nic nic;
+            try {
+                nic = nicFactory.open(r.shardCount());
+            } catch (Exception e) {
+                if (owns) {
+                    r.stop();
+                }
+                throw e;
+            }
+            Stack stack = new Stack(r, owns, nic, route);
+            try {
+                Arp[] arps = new Arp[r.shardCount()];
+                r.await(r.onEveryShard(s -> stack.build(s, this, arps)), Duration.ofSeconds(30));
+                r.await(r.onEveryShard(s -> stack.wire(s, arps)), Duration.ofSeconds(30));
+                r.await(r.submit(0, () -> {
+                    stack.shards[0].arp().announce();
+                    return Future.done();
+                }), Duration.ofSeconds(30));
+            } catch (RuntimeException e) {
+                stack.close();
+                throw e;
+            }
+            return stack;
+        }
+    }
+}
