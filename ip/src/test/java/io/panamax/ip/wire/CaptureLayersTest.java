@@ -326,6 +326,47 @@ class CaptureLayersTest {
         assertTrue(udpCompared >= 139, "UDP datagrams compared: " + udpCompared);
     }
 
+    /** ICMP errors from real routers and hosts: the quote is read in place with Ipv4Header and UdpHeader. */
+    @Test
+    void icmpErrorsQuoteTheDatagramThatCausedThem() throws Exception {
+        // A destination unreachable quoting only an IP header (protocol 0), no data after it:
+        // well formed for the codec, too short for a transport to find its ports.
+        MemorySegment f = MemorySegment.ofArray(Captures.frame("zeek-icmp-icmp-destunreach-ip.pcap", 1).data());
+        long icmp = 14 + 20;
+        int len = Ipv4Header.payloadLength(f, 14);
+        assertEquals(IcmpMessage.Problem.NONE, IcmpMessage.validate(f, icmp, len));
+        assertEquals(IcmpMessage.TYPE_DESTINATION_UNREACHABLE, IcmpMessage.type(f, icmp));
+        assertEquals(0, Ipv4Header.protocol(f, icmp + IcmpMessage.OFFSET_DATA));
+        assertEquals(0, IcmpMessage.quotedDataLength(f, icmp, len));
+
+        // Port unreachable for a DNS answer from port 53 to 59207 (tshark's reading).
+        MemorySegment u = MemorySegment.ofArray(Captures.frame("zeek-icmp-icmp-destunreach-udp.pcap", 1).data());
+        len = Ipv4Header.payloadLength(u, 14);
+        assertEquals(IcmpMessage.Problem.NONE, IcmpMessage.validate(u, icmp, len));
+        assertEquals(IcmpMessage.CODE_PORT_UNREACHABLE, IcmpMessage.code(u, icmp));
+        long quoted = icmp + IcmpMessage.OFFSET_DATA;
+        assertEquals(IpProtocol.UDP, Ipv4Header.protocol(u, quoted));
+        assertTrue(IcmpMessage.quotedDataLength(u, icmp, len) >= IcmpMessage.QUOTED_DATA_MIN);
+        long quotedUdp = quoted + Ipv4Header.headerLength(u, quoted);
+        assertEquals(53, UdpHeader.sourcePort(u, quotedUdp));
+        assertEquals(59207, UdpHeader.destinationPort(u, quotedUdp));
+
+        // Traceroute: each time exceeded quotes the echo request whose TTL ran out.
+        List<Captures.Frame> trace = Captures.frames("cs-icmp_traceroute.pcapng");
+        MemorySegment request = MemorySegment.ofArray(trace.get(0).data());
+        MemorySegment answer = MemorySegment.ofArray(trace.get(1).data());
+        assertEquals(IcmpMessage.TYPE_ECHO_REQUEST, IcmpMessage.type(request, icmp));
+        assertEquals(1, Ipv4Header.ttl(request, 14));
+        len = Ipv4Header.payloadLength(answer, 14);
+        assertEquals(IcmpMessage.Problem.NONE, IcmpMessage.validate(answer, icmp, len));
+        assertEquals(IcmpMessage.TYPE_TIME_EXCEEDED, IcmpMessage.type(answer, icmp));
+        assertEquals(IcmpMessage.CODE_TTL_EXCEEDED_IN_TRANSIT, IcmpMessage.code(answer, icmp));
+        long quotedIcmp = quoted + Ipv4Header.headerLength(answer, quoted);
+        assertEquals(Ipv4Header.identification(request, 14), Ipv4Header.identification(answer, quoted));
+        assertEquals(IcmpMessage.identifier(request, icmp), IcmpMessage.identifier(answer, quotedIcmp));
+        assertEquals(IcmpMessage.sequence(request, icmp), IcmpMessage.sequence(answer, quotedIcmp));
+    }
+
     private static void compareIpv4(IpV4Packet.IpV4Header h, MemorySegment seg, long ip, String where) {
         assertEquals(h.getVersion().value() & 0xff, Ipv4Header.version(seg, ip), where + ": version");
         assertEquals(h.getIhlAsInt(), Ipv4Header.ihl(seg, ip), where + ": IHL");
