@@ -7,7 +7,7 @@ import java.lang.foreign.MemorySegment;
  * in its low 48 bits, the first octet on the wire most significant (the same encoding as
  * {@code io.panamax.nic.MacAddress#bits()}). The first octet's least significant bit is the I/G
  * (individual/group) bit, transmitted first on the wire; its next bit is U/L (universal/local)
- * (IEEE 802-2014 clause 8.2).
+ * (IEEE Std 802, "MAC addresses").
  */
 public final class EthernetAddress {
     /** Octets in an address. */
@@ -44,7 +44,7 @@ public final class EthernetAddress {
         return (mac & MASK) == BROADCAST;
     }
 
-    /** Group addresses: multicast, and broadcast too (IEEE 802-2014 clause 8.2). */
+    /** Group addresses: multicast, and broadcast too. */
     public static boolean isMulticast(long mac) {
         return (mac & GROUP_BIT) != 0;
     }

@@ -107,7 +107,7 @@ public final class IcmpMessage {
     public static final int CODE_REDIRECT_TOS_HOST = 3;
     public static final int MAX_REDIRECT_CODE = 3;
 
-    /** Parameter problem codes: RFC 792 (0), RFC 1108 (1), RFC 1812 §5.2.7.2 (2). */
+    /** Parameter problem codes: RFC 792 (0), RFC 1122 §3.2.2.5 (1), the IANA ICMP registry (2). */
     public static final int CODE_POINTER_INDICATES_ERROR = 0;
     public static final int CODE_MISSING_REQUIRED_OPTION = 1;
     public static final int CODE_BAD_LENGTH = 2;

@@ -96,7 +96,7 @@ public final class Ipv4Option {
     /**
      * Checks the option at {@code pos} bytes into the header at {@code off}, the header's options
      * ending at {@code end} (its length); {@code pos < end}. Unknown options pass when their
-     * length fits: RFC 1122 §3.2.1.8 "the IP layer MUST ignore options it does not understand".
+     * length fits: RFC 1122 §3.2.1.8 has the IP layer silently ignore options it does not understand.
      * Never throws, provided the header's {@code end} bytes are in the segment.
      */
     public static Problem check(MemorySegment seg, long off, int pos, int end) {
