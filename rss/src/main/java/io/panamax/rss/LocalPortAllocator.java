@@ -1,0 +1,189 @@
+package io.panamax.rss;
+
+import java.security.SecureRandom;
+import java.util.Objects;
+import java.util.SplittableRandom;
+
+/**
+ * Chooses the local port of an active open so that the connection's replies are steered back to
+ * the shard that opened it, and keeps that shard's ports in use.
+ *
+ * <p>A reply to a connection from {@code localIp:localPort} to {@code remoteIp:remotePort} arrives
+ * with source {@code remoteIp:remotePort} and destination {@code localIp:localPort}; the NIC (or
+ * the receiving shard, in software) hashes exactly that 4-tuple and {@link FlowSteering} maps the
+ * hash to a shard. The local port is the only free field, so {@link #allocate} tries ports from a
+ * random start until one both is free on this shard and steers to it. About one port in
+ * {@code shards} steers to a given shard, so a connect takes about {@code shards} tries of two
+ * table loads each ({@link Toeplitz#ipv4TcpDestinationPortTerm}).
+ *
+ * <p><b>Why two shards never choose the same 4-tuple.</b> Each shard has its own allocator and
+ * they share nothing, yet no coordination is needed: a 4-tuple steers to exactly one shard (the
+ * steering is a function of the tuple, identical on every shard), and a shard only ever accepts a
+ * port whose tuple steers to itself. Another shard could choose the same local port only for a
+ * different remote endpoint, hence a different tuple. Within a shard the in-use set keeps ports
+ * unique. This holds as long as every shard's {@link FlowSteering} has the same key and table;
+ * after a rebalance, connections whose tuples moved belong to the wrong shard whatever their port.
+ *
+ * <p>A port stays in use for this shard until {@link #release}: the TCP layer releases it when the
+ * connection is gone for good (after TIME_WAIT), not at close. A port is unique per shard, not
+ * per 4-tuple, which caps a shard at about {@code range / shards} connections to one remote
+ * endpoint: with the default range and 4 shards, 7058 per shard and 28232 in all, as many as
+ * Linux allows to one endpoint. Ports bound explicitly (listeners, bind before connect) are kept
+ * out with {@link #reserve}.
+ *
+ * <p>The random start is RFC 6056's simple port randomization: it makes the port hard for an
+ * off-path attacker to guess. An allocator is confined to its shard's thread; it allocates nothing
+ * after construction.
+ */
+public final class LocalPortAllocator {
+    private final FlowSteering steering;
+    private final int shard;
+    private final PortRange range;
+    /** Bit {@code port - range.first()} is set when the port is in use. */
+    private final long[] inUse;
+    private int inUseCount;
+    private final SplittableRandom random;
+
+    /**
+     * An allocator for {@code shard} over Linux's default ephemeral range, seeded from
+     * {@link SecureRandom}.
+     */
+    public LocalPortAllocator(FlowSteering steering, int shard) {
+        this(steering, shard, PortRange.LINUX_EPHEMERAL, new SecureRandom().nextLong());
+    }
+
+    /**
+     * An allocator for {@code shard} over {@code range}; {@code seed} fixes the sequence of
+     * starting points (tests, benchmarks).
+     *
+     * @param steering the steering of the shard that uses this allocator (its own copy)
+     * @throws IllegalArgumentException when {@code shard} is not one of the steering's shards, or
+     *                                  no table entry leads to it (it could never receive a reply)
+     */
+    public LocalPortAllocator(FlowSteering steering, int shard, PortRange range, long seed) {
+        this.steering = Objects.requireNonNull(steering, "steering");
+        this.range = Objects.requireNonNull(range, "range");
+        if (shard < 0 || shard >= steering.shards()) {
+            throw new IllegalArgumentException("shard " + shard + " is not one of the " + steering.shards()
+                    + " shards 0.." + (steering.shards() - 1));
+        }
+        if (!steering.ownsAnyEntry(shard)) {
+            throw new IllegalArgumentException("no redirection table entry leads to shard " + shard
+                    + ": no reply could reach it, so it cannot open connections");
+        }
+        this.shard = shard;
+        this.inUse = new long[(range.size() + Long.SIZE - 1) / Long.SIZE];
+        this.random = new SplittableRandom(seed);
+    }
+
+    /**
+     * Chooses a free local port whose replies steer to this shard, and marks it in use.
+     *
+     * @param localIp    the local address the connection is opened from
+     * @param remoteIp   the address connected to
+     * @param remotePort the port connected to, 1..65535
+     * @return the local port
+     * @throws LocalPortsExhaustedException when every port that would steer here is in use
+     * @throws IllegalArgumentException     when {@code remotePort} is not a port
+     */
+    public int allocate(int localIp, int remoteIp, int remotePort) {
+        if (remotePort < 1 || remotePort > PortRange.MAX_PORT) {
+            throw new IllegalArgumentException("remote port must be 1.." + PortRange.MAX_PORT + ", got " + remotePort);
+        }
+        int size = range.size();
+        if (inUseCount < size) {
+            Toeplitz toeplitz = steering.toeplitz();
+            // The reply's hash with destination port 0; each candidate port XORs in its own term.
+            int replyHashWithoutPort = toeplitz.hashIpv4Tcp(remoteIp, localIp, remotePort, 0);
+            int offset = random.nextInt(size);
+            for (int tried = 0; tried < size; tried++) {
+                if (!isSet(offset)) {
+                    int port = range.first() + offset;
+                    int replyHash = replyHashWithoutPort ^ toeplitz.ipv4TcpDestinationPortTerm(port);
+                    if (steering.shardOf(replyHash) == shard) {
+                        set(offset);
+                        return port;
+                    }
+                }
+                if (++offset == size) {
+                    offset = 0;
+                }
+            }
+        }
+        throw new LocalPortsExhaustedException("no free local port for " + AddressText.formatIpv4(localIp)
+                + " -> " + AddressText.formatIpv4(remoteIp) + ":" + remotePort + " on shard " + shard
+                + ": every port of " + range + " whose replies steer to this shard is in use ("
+                + inUseCount + " of " + size + " in use here)", shard);
+    }
+
+    /**
+     * Marks {@code port} in use, for a port bound explicitly; ports outside the range need no
+     * reservation and return {@code true}.
+     *
+     * @return false when the port was already in use
+     */
+    public boolean reserve(int port) {
+        requirePort(port);
+        if (!range.contains(port)) {
+            return true;
+        }
+        int offset = port - range.first();
+        if (isSet(offset)) {
+            return false;
+        }
+        set(offset);
+        return true;
+    }
+
+    /**
+     * Returns {@code port} to the free ports of this shard.
+     *
+     * @throws IllegalArgumentException when the port is outside the range
+     * @throws IllegalStateException    when the port is not in use (a double release is a bug)
+     */
+    public void release(int port) {
+        requirePort(port);
+        if (!range.contains(port)) {
+            throw new IllegalArgumentException("port " + port + " is not in the ephemeral range " + range);
+        }
+        int offset = port - range.first();
+        if (!isSet(offset)) {
+            throw new IllegalStateException("port " + port + " is not in use on shard " + shard);
+        }
+        inUse[offset >>> 6] &= ~(1L << offset);
+        inUseCount--;
+    }
+
+    /** Whether {@code port} is in use on this shard (ports outside the range are not tracked). */
+    public boolean isInUse(int port) {
+        return range.contains(port) && isSet(port - range.first());
+    }
+
+    /** Ports of the range in use on this shard. */
+    public int inUseCount() {
+        return inUseCount;
+    }
+
+    public PortRange range() {
+        return range;
+    }
+
+    public int shard() {
+        return shard;
+    }
+
+    private static void requirePort(int port) {
+        if (port < 1 || port > PortRange.MAX_PORT) {
+            throw new IllegalArgumentException("a port is 1.." + PortRange.MAX_PORT + ", got " + port);
+        }
+    }
+
+    private boolean isSet(int offset) {
+        return (inUse[offset >>> 6] & 1L << offset) != 0;
+    }
+
+    private void set(int offset) {
+        inUse[offset >>> 6] |= 1L << offset;
+        inUseCount++;
+    }
+}
