@@ -30,7 +30,10 @@ record ToeplitzVectors(Path file, List<Row> rows) {
     }
 
     static Path locate() {
-        Path start = Path.of(System.getProperty("user.dir")).toAbsolutePath();
+        return locate(Path.of(System.getProperty("user.dir")).toAbsolutePath());
+    }
+
+    static Path locate(Path start) {
         for (Path dir = start; dir != null; dir = dir.getParent()) {
             if (Files.isDirectory(dir.resolve("shared"))) {
                 Path file = dir.resolve(RELATIVE_PATH);
