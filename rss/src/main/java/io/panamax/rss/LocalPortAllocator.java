@@ -27,7 +27,7 @@ import java.util.SplittableRandom;
  * <p>A port stays in use for this shard until {@link #release}: the TCP layer releases it when the
  * connection is gone for good (after TIME_WAIT), not at close. A port is unique per shard, not
  * per 4-tuple, which caps a shard at about {@code range / shards} connections to one remote
- * endpoint: with the default range and 4 shards, 7058 per shard and 28232 in all, as many as
+ * endpoint: with the default range and 4 shards, about 7058 per shard and 28232 in all, as many as
  * Linux allows to one endpoint. Ports bound explicitly (listeners, bind before connect) are kept
  * out with {@link #reserve}.
  *
