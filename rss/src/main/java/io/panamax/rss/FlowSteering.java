@@ -221,6 +221,11 @@ public final class FlowSteering {
         return table.copy();
     }
 
+    /** Entries of the redirection table. */
+    public int tableSize() {
+        return table.size();
+    }
+
     /** The NIC's receive queues. */
     public int queues() {
         return queues;

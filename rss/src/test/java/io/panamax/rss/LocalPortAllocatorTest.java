@@ -94,6 +94,52 @@ class LocalPortAllocatorTest {
     }
 
     @Test
+    void strideVisitsEveryPortOnce() {
+        for (int size = 1; size <= 3000; size++) {
+            int stride = LocalPortAllocator.coprimeStride(size);
+            BitSet seen = new BitSet(size);
+            int offset = 0;
+            for (int i = 0; i < size; i++) {
+                seen.set(offset);
+                offset = (offset + stride) % size;
+            }
+            assertEquals(size, seen.cardinality(), "size " + size + ", stride " + stride);
+        }
+        assertEquals(17449, LocalPortAllocator.coprimeStride(PortRange.LINUX_EPHEMERAL.size()));
+    }
+
+    /**
+     * About one port in {@code shards} steers to a shard, so a connect should take about
+     * {@code shards} tries whatever the key; a port-by-port walk took up to 12 times that with
+     * some random keys because neighbouring ports share the table-index bits of their hash.
+     */
+    @ParameterizedTest(name = "{0} shards")
+    @ValueSource(ints = {2, 4, 16, 64})
+    void aConnectTakesAboutShardsTries(int shards) {
+        SplittableRandom random = new SplittableRandom(shards * 31L);
+        for (int k = 0; k < 8; k++) {
+            byte[] key = new byte[40];
+            random.nextBytes(key);
+            Toeplitz toeplitz = k == 0 ? Toeplitz.microsoft() : k == 1 ? Toeplitz.symmetric() : Toeplitz.of(key);
+            FlowSteering steering = FlowSteering.forDevice(toeplitz, io.panamax.nic.NicCapabilities.none(1), 1, shards);
+            LocalPortAllocator ports;
+            try {
+                ports = new LocalPortAllocator(steering, random.nextInt(shards), PortRange.LINUX_EPHEMERAL, k);
+            } catch (IllegalArgumentException refused) {
+                assertTrue(k >= 2 && refused.getMessage().startsWith("with RSS key "), refused.getMessage());
+                continue;
+            }
+            for (int i = 0; i < 2000; i++) {
+                int port = ports.allocate(random.nextInt(), random.nextInt(), 1 + random.nextInt(0xffff));
+                ports.release(port);
+            }
+            assertEquals(2000, ports.allocations());
+            double mean = ports.tries() / (double) ports.allocations();
+            assertTrue(mean < 1.5 * shards, toeplitz + ": " + mean + " tries per connect for " + shards + " shards");
+        }
+    }
+
+    @Test
     void releaseMakesAPortAvailableAgain() {
         FlowSteering steering = FlowSteering.forQueues(Toeplitz.microsoft(), 128, 1, 2);
         PortRange range = new PortRange(50000, 50099);
@@ -122,8 +168,38 @@ class LocalPortAllocatorTest {
                 ports.allocate(LOCAL, REMOTE, HTTP);
             }
         });
-        assertTrue(e.getMessage().matches("no free local port for 10\\.7\\.0\\.2 -> 10\\.7\\.0\\.1:80 on shard 0: every port of "
-                + "50000-50009 whose replies steer to this shard is in use \\(\\d+ of 10 in use here\\)"), e.getMessage());
+        assertTrue(e.getMessage().matches("no free local port for 10\\.7\\.0\\.2 -> 10\\.7\\.0\\.1:80 on shard 0: all \\d+ ports of "
+                + "50000-50009 whose replies steer to this shard are in use \\(\\d+ ports in use here\\)"), e.getMessage());
+    }
+
+    @Test
+    void exhaustionAfterATableChangeSaysNoPortSteersHere() {
+        FlowSteering steering = FlowSteering.forQueues(Toeplitz.microsoft(), 128, 1, 2);
+        LocalPortAllocator ports = new LocalPortAllocator(steering, 1, PortRange.LINUX_EPHEMERAL, 1);
+        RedirectionTable allToZero = RedirectionTable.spreading(128, 2);
+        allToZero.setAll(0);
+        steering.updateTable(allToZero);
+        LocalPortsExhaustedException e = assertThrows(LocalPortsExhaustedException.class, () -> ports.allocate(LOCAL, REMOTE, HTTP));
+        assertEquals("no free local port for 10.7.0.2 -> 10.7.0.1:80 on shard 1: no port of 32768-60999 steers replies"
+                + " to this shard with the current key and table", e.getMessage());
+    }
+
+    /** A random key (0.2% of random keys are like it) whose port bits have rank 4 in the 6 low index bits. */
+    private static final String DEFICIENT_KEY =
+            "e1f25a5b2ea2b27c0de9d98e2de65cb95b9ef2b248611e2ef8a4add7b1eb1bf3a6b641b0ffccb642";
+
+    @Test
+    void aKeyWhosePortsMissPartOfTheTableIsRefused() {
+        FlowSteering steering = FlowSteering.forQueues(Toeplitz.of(RssKey.parseHex(DEFICIENT_KEY)), 256, 1, 64);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new LocalPortAllocator(steering, 13, PortRange.LINUX_EPHEMERAL, 1));
+        assertTrue(e.getMessage().startsWith("with RSS key " + DEFICIENT_KEY + " the local ports 32768-60999 reach only 112 of the 256"
+                + " redirection table entries, and for some destinations none that leads to shard 13"), e.getMessage());
+        // With four shards only two index bits matter, and the key reaches all their values.
+        FlowSteering fewer = FlowSteering.forQueues(Toeplitz.of(RssKey.parseHex(DEFICIENT_KEY)), 256, 1, 4);
+        for (int shard = 0; shard < 4; shard++) {
+            new LocalPortAllocator(fewer, shard, PortRange.LINUX_EPHEMERAL, 1).allocate(LOCAL, REMOTE, HTTP);
+        }
     }
 
     @Test
