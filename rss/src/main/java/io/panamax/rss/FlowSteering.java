@@ -17,9 +17,9 @@ import java.util.Objects;
  *   <li>{@linkplain #software Software}: fewer queues than shards (TAP, a single-queue vdev, a pcap
  *       file), or queues the NIC fills by some other rule than Toeplitz (multi-queue TAP, where
  *       the kernel picks the queue). Queue {@code q} is polled by shard {@code q mod shards}; that
- *       shard hashes each packet with the
- *       stack's key, looks the hash up in the stack's table whose entries are shards, and forwards
- *       the packet to that owner over the shard queues unless it is the owner itself. When the
+ *       shard hashes each packet with the stack's key, looks the hash up in the stack's table
+ *       whose entries are shards, and forwards the packet to that owner over the shard queues
+ *       unless it is the owner itself. When the
  *       NIC delivers its own hash with each packet and this object holds the NIC's key, the
  *       receiving shard can use that hash instead of computing one.</li>
  * </ul>
@@ -207,6 +207,7 @@ public final class FlowSteering {
         return new FlowSteering(mode, Toeplitz.of(toeplitz.key()), table.copy(), queues, shards);
     }
 
+    /** Whether the NIC or the receiving shard finds the owner. */
     public Mode mode() {
         return mode;
     }
@@ -231,6 +232,7 @@ public final class FlowSteering {
         return queues;
     }
 
+    /** The number of shards flows are spread over. */
     public int shards() {
         return shards;
     }

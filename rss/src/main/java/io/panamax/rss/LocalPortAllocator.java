@@ -39,11 +39,11 @@ import java.util.SplittableRandom;
  * out with {@link #reserve}.
  *
  * <p>Whether some port steers to a shard depends on the key. The port's contribution to the table
- * index is a linear map of its bits, and for some keys (about 0.4% of random 40-byte keys with a
- * 128-entry table; not the standard key, which reaches every entry of tables up to 4096 from
- * the default range) that map
- * misses part of the table, so that for some destinations no port steers to some shards. The
- * constructor checks this for its shard and refuses such a key with a clear error.
+ * index is a linear map of its bits, and for some keys that map misses part of the table, so that
+ * for some destinations no port steers to some shards: about 0.4% of random 40-byte keys with a
+ * 128-entry table, never the standard key, which reaches every entry of tables up to 4096 from the
+ * default range. The constructor checks this for its shard and refuses such a key with a clear
+ * error.
  *
  * <p>The random start is RFC 6056's simple port randomization: it makes the port hard for an
  * off-path attacker to guess. An allocator is confined to its shard's thread; it allocates nothing
@@ -143,16 +143,16 @@ public final class LocalPortAllocator {
     private LocalPortsExhaustedException exhausted(int localIp, int remoteIp, int remotePort) {
         Toeplitz toeplitz = steering.toeplitz();
         int replyHashWithoutPort = toeplitz.hashIpv4Tcp(remoteIp, localIp, remotePort, 0);
-        int steering = 0;
+        int steeringHere = 0;
         for (int port = range.first(); port <= range.last(); port++) {
-            if (this.steering.shardOf(replyHashWithoutPort ^ toeplitz.ipv4TcpDestinationPortTerm(port)) == shard) {
-                steering++;
+            if (steering.shardOf(replyHashWithoutPort ^ toeplitz.ipv4TcpDestinationPortTerm(port)) == shard) {
+                steeringHere++;
             }
         }
         String flow = AddressText.formatIpv4(localIp) + " -> " + AddressText.formatIpv4(remoteIp) + ":" + remotePort;
-        String why = steering == 0
+        String why = steeringHere == 0
                 ? "no port of " + range + " steers replies to this shard with the current key and table"
-                : "all " + steering + " ports of " + range + " whose replies steer to this shard are in use ("
+                : "all " + steeringHere + " ports of " + range + " whose replies steer to this shard are in use ("
                         + inUseCount + " ports in use here)";
         return new LocalPortsExhaustedException("no free local port for " + flow + " on shard " + shard + ": " + why, shard);
     }
@@ -218,10 +218,12 @@ public final class LocalPortAllocator {
         return tries;
     }
 
+    /** The ports this allocator chooses from. */
     public PortRange range() {
         return range;
     }
 
+    /** The shard this allocator chooses for. */
     public int shard() {
         return shard;
     }

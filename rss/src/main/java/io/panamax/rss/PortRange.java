@@ -14,7 +14,7 @@ public record PortRange(int first, int last) {
     /** Linux's default {@code net.ipv4.ip_local_port_range}. */
     public static final PortRange LINUX_EPHEMERAL = new PortRange(32768, 60999);
 
-    /** @throws IllegalArgumentException when the bounds are not 1 <= first <= last <= 65535 */
+    /** @throws IllegalArgumentException unless {@code 1 <= first <= last <= 65535} */
     public PortRange {
         if (first < 1 || last > MAX_PORT || first > last) {
             throw new IllegalArgumentException("a port range is first-last with 1 <= first <= last <= "
@@ -44,6 +44,7 @@ public record PortRange(int first, int last) {
         return last - first + 1;
     }
 
+    /** Whether {@code port} is in the range. */
     public boolean contains(int port) {
         return port >= first && port <= last;
     }
