@@ -91,19 +91,21 @@ public final class TapQueue implements NicQueue, Pollable {
 
     /**
      * Binds the queue to {@code packets} (and its buffer pool). Fails if a buffer, after the
-     * pool's headroom, cannot hold a full frame at the device's MTU (plus one VLAN tag), since
-     * every such frame would be truncated and dropped. On a shard, also publishes the counters in
+     * pool's headroom, cannot hold a full frame at the device's MTU (plus one VLAN tag) and one
+     * spare byte, since every such frame would be truncated and dropped. On a shard, also publishes the counters in
      * its metrics.
      */
     @Override
     public void attach(PacketPool packets) {
         BufferPool pool = packets.buffers();
         int frameRoom = pool.bufferSize() - pool.headroom();
-        int needed = nic.mtu() + ETH_HLEN + VLAN_HLEN;
+        // One byte more than the largest frame: a read that fills the buffer means truncation.
+        int needed = nic.mtu() + ETH_HLEN + VLAN_HLEN + 1;
         if (frameRoom < needed) {
             throw new IllegalArgumentException("buffers of " + pool.bufferSize() + " bytes with " + pool.headroom()
-                    + " of headroom hold " + frameRoom + "-byte frames; " + nic.name() + " has MTU " + nic.mtu()
-                    + " and needs " + needed + ": make the buffers larger or the MTU smaller");
+                    + " of headroom leave " + frameRoom + " bytes per frame; " + nic.name() + " has MTU " + nic.mtu()
+                    + " and needs " + needed + " (frame, VLAN tag, one spare byte to detect truncation):"
+                    + " make the buffers larger or the MTU smaller");
         }
         Buffer probe = pool.allocate();
         if (probe != null) {
@@ -154,8 +156,10 @@ public final class TapQueue implements NicQueue, Pollable {
                 }
                 break;
             }
-            if (got > room) {
-                // The kernel reports the whole frame's length but copied only what fitted.
+            if (got >= room) {
+                // The kernel returns at most what it was asked for, even when the frame was longer
+                // and is lost beyond that: a read that fills the buffer is a truncated frame. The
+                // attach check keeps every frame within the MTU at least a byte short of that.
                 b.release();
                 stats.rxErrors.increment();
                 counters.rxTruncated.increment();

@@ -55,7 +55,7 @@ final class TapTestBed implements AutoCloseable {
             TapNic nic = config.apply(TapNic.builder().namespace(ns).name(IFACE)
                     .kernelAddress(KERNEL_IP + "/24").kernelIpv6(false)).open();
             // Buffers that hold a full frame at the device's MTU (and a VLAN tag), after 128 bytes of headroom.
-            int frame = Math.max(2048, nic.mtu() + 18);
+            int frame = Math.max(2048, nic.mtu() + 19);
             return new TapTestBed(ns, nic, SlabBufferPool.unowned(1024, frame + 128, 128));
         } catch (IOException | RuntimeException | Error e) {
             ns.close();
