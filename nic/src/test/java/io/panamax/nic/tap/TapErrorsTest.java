@@ -115,6 +115,34 @@ class TapErrorsTest {
         }
     }
 
+    @Test
+    void theOwnerOfAPersistentDeviceAttachesWithoutCapNetAdmin() throws Exception {
+        requireTap();
+        try (NetworkNamespace ns = NetworkNamespace.createUnique("pmx-tap")) {
+            ns.exec(Duration.ofSeconds(10), "ip", "tuntap", "add", "dev", "pmxo0", "mode", "tap", "multi_queue", "user", "0")
+                    .orThrow("ip tuntap add");
+            CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+            Thread t = Thread.ofPlatform().start(() -> {
+                try {
+                    ThreadCapabilities.dropEffective(ThreadCapabilities.CAP_NET_ADMIN);
+                    // up(false): bringing the interface up would need CAP_NET_ADMIN.
+                    try (TapNic nic = TapNic.builder().namespace(ns).name("pmxo0").existing(TapNic.Existing.ATTACH)
+                            .up(false).queues(2).open()) {
+                        outcome.complete(nic.queueCount() == 2 && !nic.createdHere() ? null
+                                : new AssertionError("unexpected: " + nic));
+                    }
+                } catch (Throwable e) {
+                    outcome.complete(e);
+                }
+            });
+            Throwable e = outcome.get(30, TimeUnit.SECONDS);
+            t.join();
+            if (e != null) {
+                throw new AssertionError("attach as owner without CAP_NET_ADMIN failed", e);
+            }
+        }
+    }
+
     private static void requireTap() {
         Environment.requireRoot("creates network namespaces and TAP devices");
         Environment.requireCommands("ip");
