@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.net.URISyntaxException;
@@ -133,10 +132,5 @@ final class TapPeer {
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
-    }
-
-    /** Keeps a segment's address usable as a plain long for the peer calls. */
-    static long address(MemorySegment s) {
-        return s.address();
     }
 }

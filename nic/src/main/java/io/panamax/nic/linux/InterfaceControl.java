@@ -172,7 +172,7 @@ public final class InterfaceControl implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         int f = fd;
         if (f >= 0) {
             fd = -1;

@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import java.util.random.RandomGenerator;
 
 /**
@@ -199,7 +198,7 @@ public final class TapNic implements Nic {
      * descriptor; an attached one stays. Shards must have stopped polling the queues. Idempotent.
      */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed) {
             return;
         }
@@ -442,10 +441,5 @@ public final class TapNic implements Nic {
                 throw new UncheckedIOException(e);
             }
         }
-    }
-
-    /** Runs {@code action} in the device's namespace (or here, if it has none): for tools and tests. */
-    public <T> T callInNamespace(Callable<T> action) throws Exception {
-        return namespace == null ? action.call() : namespace.callInside(action);
     }
 }
