@@ -82,6 +82,18 @@ public final class NetworkNamespace implements AutoCloseable {
         return exists(name) ? new NetworkNamespace(name, false) : create(name);
     }
 
+    /**
+     * The existing namespace {@code name}, which closing this object leaves in place; a clear
+     * error if there is none.
+     */
+    public static NetworkNamespace existing(String name) throws IOException {
+        checkName(name);
+        if (!exists(name)) {
+            throw new IOException("network namespace '" + name + "' does not exist (create it with: ip netns add " + name + ")");
+        }
+        return new NetworkNamespace(name, false);
+    }
+
     public static boolean exists(String name) {
         return Files.exists(Path.of("/var/run/netns", name)) || Files.exists(Path.of("/run/netns", name));
     }
@@ -117,6 +129,9 @@ public final class NetworkNamespace implements AutoCloseable {
      * moves it back. Sockets and devices it opens belong to the namespace.
      */
     public <T> T callInside(Callable<T> action) throws Exception {
+        if (!exists(name)) {
+            throw new IOException("network namespace '" + name + "' does not exist (deleted, or never created)");
+        }
         int home = openNs("/proc/thread-self/ns/net");
         try {
             int target = openNs(Path.of("/var/run/netns", name).toString());
