@@ -1,0 +1,146 @@
+package io.panamax.stack;
+
+import io.panamax.nic.linux.NetworkNamespace;
+import io.panamax.nic.tap.TapNic;
+import io.panamax.nic.testing.KernelPeer;
+import io.panamax.reactor.testing.Environment;
+import io.panamax.reactor.testing.LeakCheck;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The stack's IPv4, ICMP and UDP against the Linux kernel over a TAP device, inside a network
+ * namespace made for the test: the kernel's ping, arping and a UDP client are the peers.
+ */
+class KernelPeerIcmpUdpTest {
+    private static final String HOST_IP = "10.7.0.1";
+    private static final String STACK_IP = "10.7.0.2";
+    private static final Duration T = Duration.ofSeconds(60);
+
+    private static NetworkNamespace ns;
+    private static Stack stack;
+    private static String tap;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Environment.requireRoot("creates a network namespace and a TAP device");
+        Environment.requireCommands("ip", "ping", "arping", "python3");
+        ns = NetworkNamespace.createUnique("pmx-stack");
+        tap = "pmxs" + (ProcessHandle.current().pid() % 100000);
+        stack = Stack.builder()
+                .nic(queues -> TapNic.builder().name(tap).namespace(ns).queues(queues)
+                        .kernelAddress(HOST_IP + "/24").open())
+                .ipv4(STACK_IP + "/24")
+                .shards(1)
+                .start();
+        // UDP echo (RFC 862) on every shard: the datagram goes back where it came from.
+        stack.await(stack.onEveryShard(s -> s.udp().bind(7, (socket, ip, port, data) -> socket.send(ip, port, data))), T);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        try {
+            if (stack != null) {
+                LeakCheckAfterClose.run(stack);
+            }
+        } finally {
+            if (ns != null) {
+                ns.close();
+            }
+        }
+    }
+
+    @Test
+    void pingHasNoLoss() throws Exception {
+        NetworkNamespace.Result r = ns.exec(T, "ping", "-n", "-c", "20", "-i", "0.05", "-W", "2", STACK_IP);
+        assertTrue(r.ok(), r.stdout() + r.stderr());
+        assertEquals(0, loss(r.stdout()), r.stdout());
+    }
+
+    @Test
+    void ping8000IsFragmentedBothWays() throws Exception {
+        NetworkNamespace.Result r = ns.exec(T, "ping", "-n", "-c", "5", "-i", "0.1", "-s", "8000", "-W", "2", STACK_IP);
+        assertTrue(r.ok(), r.stdout() + r.stderr());
+        assertEquals(0, loss(r.stdout()), r.stdout());
+        assertTrue(r.stdout().contains("8008 bytes from " + STACK_IP), "full-size replies came back: " + r.stdout());
+    }
+
+    @Test
+    void floodPing() throws Exception {
+        NetworkNamespace.Result r = ns.exec(T, "ping", "-n", "-f", "-c", "2000", "-W", "2", STACK_IP);
+        assertTrue(r.ok(), r.stdout() + r.stderr());
+        assertEquals(0, loss(r.stdout()), r.stdout());
+    }
+
+    @Test
+    void arpingIsAnswered() throws Exception {
+        NetworkNamespace.Result r = KernelPeer.arping(ns, tap, STACK_IP, 3);
+        assertTrue(r.ok(), r.stdout() + r.stderr());
+        String mac = stack.nic().mac().toString();
+        assertTrue(r.stdout().toLowerCase().contains(mac), "replies name the stack's MAC " + mac + ": " + r.stdout());
+    }
+
+    @Test
+    void udpEchoSmallAndLargerThanTheMtu() throws Exception {
+        // A client in the namespace sends datagrams of several sizes and checks each comes back intact.
+        String script = String.join("\n",
+                "import socket, os, sys",
+                "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+                "s.settimeout(3)",
+                "for n in (1, 100, 1472, 1473, 4000, 8000, 30000):",
+                "    data = os.urandom(n)",
+                "    s.sendto(data, ('" + STACK_IP + "', 7))",
+                "    back, peer = s.recvfrom(65535)",
+                "    assert back == data, (n, len(back))",
+                "    assert peer == ('" + STACK_IP + "', 7), peer",
+                "print('ok')");
+        NetworkNamespace.Result r = ns.exec(T, "python3", "-c", script);
+        assertTrue(r.ok() && r.stdout().contains("ok"), r.stdout() + r.stderr());
+    }
+
+    @Test
+    void closedUdpPortAnswersPortUnreachable() throws Exception {
+        String script = String.join("\n",
+                "import socket",
+                "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+                "s.settimeout(3)",
+                "s.connect(('" + STACK_IP + "', 9999))",
+                "s.send(b'x')",
+                "try:",
+                "    s.recv(100)",
+                "    print('no error')",
+                "except ConnectionRefusedError:",
+                "    print('refused')");
+        NetworkNamespace.Result r = ns.exec(T, "python3", "-c", script);
+        assertTrue(r.stdout().contains("refused"), "ICMP port unreachable reached the kernel: " + r.stdout() + r.stderr());
+    }
+
+    private static int loss(String pingOutput) {
+        Matcher m = Pattern.compile("(\\d+(?:\\.\\d+)?)% packet loss").matcher(pingOutput);
+        assertTrue(m.find(), pingOutput);
+        return (int) Double.parseDouble(m.group(1));
+    }
+
+    /** Closes the stack and checks that every buffer came home. */
+    static final class LeakCheckAfterClose {
+        static void run(Stack stack) {
+            var reactor = stack.reactor();
+            stack.close();
+            if (!reactor.isManual()) {
+                // The stack stopped its own reactor: its pools can be read directly now.
+                for (var shard : reactor.shards()) {
+                    String leak = LeakCheck.describe(shard);
+                    assertEquals(null, leak);
+                }
+            }
+        }
+    }
+}
