@@ -80,6 +80,7 @@ public final class Ipv4 implements PacketHandler, Ipv4Output {
     private final Counter fragmentsSent;
     private final Counter reassembled;
     private Icmp icmp;
+    private ReassembledDatagramSteering reassembledSteering;
     private int nextId;
     private final int idStride;
 
@@ -108,6 +109,22 @@ public final class Ipv4 implements PacketHandler, Ipv4Output {
     /** Connects ICMP (which is also a transport registered here). */
     void setIcmp(Icmp icmp) {
         this.icmp = icmp;
+    }
+
+    /**
+     * Where reassembled datagrams go first: fragments are steered to shards by their addresses only
+     * (later fragments carry no ports), so a whole TCP or UDP datagram may belong to another shard.
+     */
+    public interface ReassembledDatagramSteering {
+        /**
+         * Offers a reassembled datagram (it starts at its IP header); returns true if the steering
+         * took it (sent it to another shard), false to deliver it here.
+         */
+        boolean steer(Packet datagram, int src, int dst, int protocol, int headerLength);
+    }
+
+    public void setReassembledDatagramSteering(ReassembledDatagramSteering steering) {
+        this.reassembledSteering = steering;
     }
 
     /** Registers the transport that receives datagrams of {@code protocol}. */
@@ -196,6 +213,10 @@ public final class Ipv4 implements PacketHandler, Ipv4Output {
             }
             seg = datagram.head();
             off = datagram.headOffset();
+            if (reassembledSteering != null
+                    && reassembledSteering.steer(datagram, src, dst, Ipv4Header.protocol(seg, off), headerLength)) {
+                return;
+            }
         }
         int protocol = Ipv4Header.protocol(seg, off);
         TransportHandler transport = transports[protocol];

@@ -5,6 +5,7 @@ import io.panamax.ethernet.Ethernet;
 import io.panamax.ethernet.EthernetConfig;
 import io.panamax.ethernet.FrameTransmitter;
 import io.panamax.ip.Icmp;
+import io.panamax.ip.IpProtocol;
 import io.panamax.ip.Ipv4;
 import io.panamax.ip.Ipv4Address;
 import io.panamax.ip.Route;
@@ -16,7 +17,12 @@ import io.panamax.nic.NicPoller;
 import io.panamax.reactor.Future;
 import io.panamax.reactor.Reactor;
 import io.panamax.reactor.Shard;
+import io.panamax.reactor.buffer.Packet;
 import io.panamax.reactor.buffer.PacketHandler;
+import io.panamax.rss.FlowSteering;
+import io.panamax.rss.HardwareRss;
+import io.panamax.rss.RedirectionTable;
+import io.panamax.rss.Toeplitz;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -48,15 +54,21 @@ public final class Stack implements AutoCloseable {
     private final Route route;
     private final ShardStack[] shards;
     private final NicPoller[] pollers;
+    private final Ethernet[] ethernets;
+    private final Ipv4[] ipv4s;
+    private final FlowSteering steering;
     private volatile boolean closed;
 
-    private Stack(Reactor reactor, boolean ownsReactor, Nic nic, Route route) {
+    private Stack(Reactor reactor, boolean ownsReactor, Nic nic, Route route, FlowSteering steering) {
         this.reactor = reactor;
         this.ownsReactor = ownsReactor;
         this.nic = nic;
         this.route = route;
+        this.steering = steering;
         this.shards = new ShardStack[reactor.shardCount()];
         this.pollers = new NicPoller[reactor.shardCount()];
+        this.ethernets = new Ethernet[reactor.shardCount()];
+        this.ipv4s = new Ipv4[reactor.shardCount()];
     }
 
     public static Builder builder() {
@@ -112,17 +124,44 @@ public final class Stack implements AutoCloseable {
         }
         var metrics = shard.metrics();
         Ethernet ethernet = new Ethernet(b.ethernetConfig(nic), tx, metrics);
+        ethernets[id] = ethernet;
+        FlowSteering mine = shards.length > 1 ? steering.copy() : null;
         if (id < queues) {
-            pollers[id] = new NicPoller(nic.queue(id), ethernet);
+            PacketHandler receive = mine == null ? ethernet : new RxSteering(shard, mine, ethernet, ethernets);
+            pollers[id] = new NicPoller(nic.queue(id), receive);
         }
         Arp arp = new Arp(shard, ethernet, route.localAddress(), b.arp, metrics);
         arps[id] = arp;
         Ipv4.Offloads offloads = new Ipv4.Offloads(caps.rxIpChecksum(), caps.txIpChecksum(), caps.txTcpChecksum(), caps.txUdpChecksum());
         Ipv4 ipv4 = new Ipv4(shard, route, arp, nic.mtu(), offloads, b.ipv4Config, metrics);
+        ipv4s[id] = ipv4;
+        if (mine != null) {
+            ipv4.setReassembledDatagramSteering((datagram, src, dst, protocol, headerLength) ->
+                    steerReassembled(shard, mine, datagram, src, dst, protocol, headerLength));
+        }
         ethernet.register(io.panamax.ethernet.wire.EtherType.IPV4, ipv4);
         Icmp icmp = new Icmp(shard, ipv4, b.ipv4Config, metrics);
         Udp udp = new Udp(shard, ipv4, icmp, metrics);
         shards[id] = new ShardStack(shard, ethernet, arp, ipv4, icmp, udp);
+    }
+
+    /** A reassembled TCP/UDP datagram goes to the shard its 4-tuple belongs to. */
+    private boolean steerReassembled(Shard shard, FlowSteering mine, Packet datagram, int src, int dst, int protocol, int headerLength) {
+        if ((protocol != IpProtocol.TCP && protocol != IpProtocol.UDP) || datagram.length() < headerLength + 4) {
+            return false;
+        }
+        int ports = datagram.getI32(headerLength);
+        int owner = mine.shardOfIpv4Tcp(src, dst, ports >>> 16, ports & 0xffff);
+        if (owner == shard.id()) {
+            return false;
+        }
+        datagram.forward(shard, owner, ipv4s[owner]);
+        return true;
+    }
+
+    /** How flows are spread over the shards (and, under hardware RSS, over the NIC's queues). */
+    public FlowSteering steering() {
+        return steering;
     }
 
     private void wire(Shard shard, Arp[] arps) {
@@ -176,6 +215,7 @@ public final class Stack implements AutoCloseable {
         private boolean promiscuous;
         private Arp.Config arp = Arp.Config.defaults();
         private Ipv4.Config ipv4Config = Ipv4.Config.defaults();
+        private byte[] rssKey;
 
         /** The NIC to run on (opened at {@link #start()} with one queue per shard wanted). */
         public Builder nic(NicFactory factory) {
@@ -240,6 +280,31 @@ public final class Stack implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The RSS key of the stack's hash (and of the NIC's, where the stack programs it); the
+         * default is the standard Microsoft key.
+         */
+        public Builder rssKey(byte[] key) {
+            this.rssKey = key.clone();
+            return this;
+        }
+
+        /**
+         * Hardware steering when the NIC has a redirection table and a queue per shard (its key
+         * and table are programmed to the stack's), software steering otherwise.
+         */
+        private FlowSteering steeringFor(Nic nic, int shardCount) {
+            Toeplitz hash = rssKey != null ? Toeplitz.of(rssKey) : Toeplitz.microsoft();
+            int queues = Math.min(nic.queueCount(), shardCount);
+            FlowSteering s = FlowSteering.forDevice(hash, nic.capabilities(), nic.queueCount(), shardCount);
+            if (s.mode() == FlowSteering.Mode.HARDWARE && nic.rss().isPresent()) {
+                HardwareRss.configure(nic.rss().get(), s);
+            } else if (s.mode() == FlowSteering.Mode.HARDWARE) {
+                s = FlowSteering.software(hash, RedirectionTable.spreading(RedirectionTable.DEFAULT_SIZE, shardCount), queues);
+            }
+            return s;
+        }
+
         EthernetConfig ethernetConfig(Nic nic) {
             return new EthernetConfig(mac != null ? mac : nic.mac(), vlanId, Set.of(), promiscuous);
         }
@@ -264,7 +329,16 @@ public final class Stack implements AutoCloseable {
                 }
                 throw e;
             }
-            Stack stack = new Stack(r, owns, nic, route);
+            Stack stack;
+            try {
+                stack = new Stack(r, owns, nic, route, steeringFor(nic, r.shardCount()));
+            } catch (RuntimeException e) {
+                nic.close();
+                if (owns) {
+                    r.stop();
+                }
+                throw e;
+            }
             try {
                 Arp[] arps = new Arp[r.shardCount()];
                 r.await(r.onEveryShard(s -> stack.build(s, this, arps)), Duration.ofSeconds(30));

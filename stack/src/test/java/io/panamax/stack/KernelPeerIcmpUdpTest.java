@@ -18,9 +18,35 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The stack's IPv4, ICMP and UDP against the Linux kernel over a TAP device, inside a network
- * namespace made for the test: the kernel's ping, arping and a UDP client are the peers.
+ * namespace made for the test: the kernel's ping, arping and a UDP client are the peers. Each
+ * nested class runs the same checks on another arrangement of shards and queues.
  */
-class KernelPeerIcmpUdpTest {
+abstract class KernelPeerIcmpUdpTest {
+
+    /** One shard on a single-queue TAP. */
+    static class OneShard extends KernelPeerIcmpUdpTest {
+        @BeforeAll
+        static void start() throws Exception {
+            startStack(1, false);
+        }
+    }
+
+    /** Two shards on a two-queue TAP: the kernel picks the queue, software RSS forwards to the owner. */
+    static class TwoShardsMultiQueue extends KernelPeerIcmpUdpTest {
+        @BeforeAll
+        static void start() throws Exception {
+            startStack(2, true);
+        }
+    }
+
+    /** Three shards on one queue: shard 0 receives and forwards; the others send through it. */
+    static class ThreeShardsOneQueue extends KernelPeerIcmpUdpTest {
+        @BeforeAll
+        static void start() throws Exception {
+            startStack(3, false);
+        }
+    }
+
     private static final String HOST_IP = "10.7.0.1";
     private static final String STACK_IP = "10.7.0.2";
     private static final Duration T = Duration.ofSeconds(60);
@@ -29,17 +55,17 @@ class KernelPeerIcmpUdpTest {
     private static Stack stack;
     private static String tap;
 
-    @BeforeAll
-    static void start() throws Exception {
+    static void startStack(int shards, boolean multiQueue) throws Exception {
         Environment.requireRoot("creates a network namespace and a TAP device");
         Environment.requireCommands("ip", "ping", "arping", "python3");
         ns = NetworkNamespace.createUnique("pmx-stack");
         tap = "pmxs" + (ProcessHandle.current().pid() % 100000);
         stack = Stack.builder()
-                .nic(queues -> TapNic.builder().name(tap).namespace(ns).queues(queues)
-                        .kernelAddress(HOST_IP + "/24").open())
+                .nic(queues -> TapNic.builder().name(tap).namespace(ns).queues(multiQueue ? queues : 1)
+                        .multiQueue(multiQueue).kernelAddress(HOST_IP + "/24").open())
                 .ipv4(STACK_IP + "/24")
-                .shards(1)
+                .shards(shards)
+                .reactorSettings(r -> r.pinThreads(false))
                 .start();
         // UDP echo (RFC 862) on every shard: the datagram goes back where it came from.
         stack.await(stack.onEveryShard(s -> s.udp().bind(7, (socket, ip, port, data) -> socket.send(ip, port, data))), T);
@@ -52,8 +78,10 @@ class KernelPeerIcmpUdpTest {
                 LeakCheckAfterClose.run(stack);
             }
         } finally {
+            stack = null;
             if (ns != null) {
                 ns.close();
+                ns = null;
             }
         }
     }
@@ -121,6 +149,38 @@ class KernelPeerIcmpUdpTest {
                 "    print('refused')");
         NetworkNamespace.Result r = ns.exec(T, "python3", "-c", script);
         assertTrue(r.stdout().contains("refused"), "ICMP port unreachable reached the kernel: " + r.stdout() + r.stderr());
+    }
+
+    @Test
+    void flowsSpreadOverEveryShard() throws Exception {
+        long[] before = perShard("udp_datagrams_received_total");
+        String script = String.join("\n",
+                "import socket",
+                "for i in range(200):",
+                "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+                "    s.settimeout(3)",
+                "    s.sendto(b'flow %d' % i, ('" + STACK_IP + "', 7))",
+                "    assert s.recv(100) == b'flow %d' % i",
+                "    s.close()",
+                "print('ok')");
+        NetworkNamespace.Result r = ns.exec(T, "python3", "-c", script);
+        assertTrue(r.ok() && r.stdout().contains("ok"), r.stdout() + r.stderr());
+        long[] after = perShard("udp_datagrams_received_total");
+        long total = 0;
+        for (int i = 0; i < after.length; i++) {
+            long n = after[i] - before[i];
+            assertTrue(n > 0, "shard " + i + " received none of 200 flows: " + java.util.Arrays.toString(after));
+            total += n;
+        }
+        assertEquals(200, total);
+        if (stack.shardCount() > 1) {
+            assertTrue(stack.reactor().metrics().total("steering_forwarded_total") > 0, "frames were forwarded to their owners");
+        }
+    }
+
+    private static long[] perShard(String metric) {
+        long[] v = stack.reactor().metrics().valuesByKey().get(metric);
+        return java.util.Arrays.copyOf(v, stack.shardCount());
     }
 
     private static int loss(String pingOutput) {
