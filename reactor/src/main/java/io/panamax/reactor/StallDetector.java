@@ -7,8 +7,14 @@ import java.util.function.Consumer;
  * Watches every shard from its own thread: a shard whose progress counter has not moved for longer
  * than the threshold while it was not parked is running a task that does not yield (blocking I/O,
  * a long loop). Its stack is sampled while it is stuck, so the report shows the culprit.
+ *
+ * <p>Every stall is counted. Reports are limited to one per shard per second, and none are sent
+ * during a short warm-up after start, when class loading and the JIT make first calls slow: a flood
+ * of reports would hide the one that matters.
  */
 final class StallDetector implements Runnable {
+    private static final long WARMUP_NANOS = 2_000_000_000L;
+    private static final long REPORT_INTERVAL_NANOS = 1_000_000_000L;
     private final Reactor reactor;
     private final long thresholdNanos;
     private final long periodNanos;
@@ -17,6 +23,8 @@ final class StallDetector implements Runnable {
     private final long[] unchangedSince;
     private final boolean[] reported;
     private final long[] stalls;
+    private final long[] lastReport;
+    private long startedAt;
     private volatile boolean stopped;
     private Thread thread;
 
@@ -30,9 +38,11 @@ final class StallDetector implements Runnable {
         this.unchangedSince = new long[n];
         this.reported = new boolean[n];
         this.stalls = new long[n];
+        this.lastReport = new long[n];
     }
 
     void start() {
+        startedAt = System.nanoTime();
         thread = new Thread(this, "panamax-stall-detector");
         thread.setDaemon(true);
         thread.start();
@@ -77,6 +87,10 @@ final class StallDetector implements Runnable {
             if (!reported[i] && stalled >= thresholdNanos) {
                 reported[i] = true;
                 stalls[i]++;
+                if (now - startedAt < WARMUP_NANOS || (lastReport[i] != 0 && now - lastReport[i] < REPORT_INTERVAL_NANOS)) {
+                    continue;
+                }
+                lastReport[i] = now;
                 ShardThread t = s.thread;
                 StackTraceElement[] stack = t != null ? t.getStackTrace() : new StackTraceElement[0];
                 // The shard may have moved on while we sampled: then the trace is not the stall's.

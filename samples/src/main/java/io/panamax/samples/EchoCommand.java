@@ -1,0 +1,131 @@
+package io.panamax.samples;
+
+import io.panamax.ip.Ipv4Address;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code bin/panamax echo}: brings the stack up on a TAP device (inside a network namespace it
+ * creates if missing) or a DPDK port, serves the echo services, prints how to reach them, and runs
+ * until SIGINT or SIGTERM, then shuts down and removes what it created.
+ */
+final class EchoCommand {
+    static final String HELP = """
+            usage: bin/panamax echo [options]
+
+            Runs the stack and its echo services: ICMP echo (ping), UDP echo on port 7.
+
+              --backend tap|dpdk     the NIC: a TAP device (default) or a DPDK port
+              --netns NAME|none      network namespace for the TAP and its clients (default: panamax,
+                                     created if missing and removed on exit); none: the current one
+              --tap NAME             TAP interface name (default: pmx0)
+              --host-ip CIDR         the kernel side's address on the TAP (default: 10.7.0.1/24)
+              --ip CIDR              the stack's address (default: 10.7.0.2/24)
+              --gateway IP           the stack's default gateway (default: none)
+              --shards N             shards, one thread per core (default: the number of cores)
+              --dpdk-args ARGS       EAL arguments for --backend dpdk (default: a net_tap vdev on the
+                                     TAP name, in the namespace, without hugepages)
+              --capture FILE         write every frame received and sent to FILE (pcap)
+              --status SECONDS       print a status line every SECONDS (default: 1; 0 turns it off)
+              --help                 this text
+            """;
+
+    private static final Set<String> VALUED = Set.of("backend", "netns", "tap", "host-ip", "ip", "gateway", "shards",
+            "dpdk-args", "capture", "status");
+    private static final Set<String> FLAGS = Set.of("help");
+
+    private EchoCommand() {
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        Options o = Options.parse(args, VALUED, FLAGS);
+        if (o.has("help")) {
+            out.print(HELP);
+            return 0;
+        }
+        if (!o.positional().isEmpty()) {
+            throw new UsageException("unexpected argument '" + o.positional().getFirst() + "' (see --help)");
+        }
+        EchoSettings settings = EchoSettings.from(o);
+        try (EchoServer server = EchoServer.start(settings, out)) {
+            CountDownLatch stop = new CountDownLatch(1);
+            Thread hook = new Thread(() -> {
+                stop.countDown();
+                server.close(); // runs during JVM shutdown (SIGINT, SIGTERM): release devices first
+            }, "panamax-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            server.printHowToReach(out);
+            server.runStatusLoop(stop, out);
+            return 0;
+        } catch (UsageException e) {
+            throw e;
+        } catch (Exception e) {
+            err.println("panamax echo: " + describe(e));
+            return 1;
+        }
+    }
+
+    private static String describe(Throwable e) {
+        String m = e.getMessage();
+        return m != null ? m : e.getClass().getSimpleName();
+    }
+
+    /** The validated options of {@code echo}. */
+    record EchoSettings(String backend, String netns, String tap, Ipv4Address.Prefix hostIp, Ipv4Address.Prefix ip,
+                        String gateway, int shards, String dpdkArgs, Path capture, int statusSeconds) {
+
+        static EchoSettings from(Options o) {
+            String backend = o.get("backend", "tap");
+            if (!backend.equals("tap") && !backend.equals("dpdk")) {
+                throw new UsageException("--backend must be tap or dpdk, got '" + backend + "'");
+            }
+            String netns = o.get("netns", "panamax");
+            if (!netns.equals("none") && !netns.matches("[A-Za-z0-9_.-]{1,64}")) {
+                throw new UsageException("--netns: bad namespace name '" + netns + "'");
+            }
+            String tap = o.get("tap", "pmx0");
+            if (!tap.matches("[A-Za-z0-9_.-]{1,15}")) {
+                throw new UsageException("--tap: an interface name has 1 to 15 letters, digits, '.', '-' or '_', got '" + tap + "'");
+            }
+            Ipv4Address.Prefix hostIp = prefix("host-ip", o.get("host-ip", "10.7.0.1/24"));
+            Ipv4Address.Prefix ip = prefix("ip", o.get("ip", "10.7.0.2/24"));
+            if (hostIp.address() == ip.address()) {
+                throw new UsageException("--ip and --host-ip must differ");
+            }
+            if (!ip.contains(hostIp.address())) {
+                throw new UsageException("--host-ip " + hostIp + " is not on the stack's subnet " + ip);
+            }
+            String gateway = o.get("gateway");
+            if (gateway != null) {
+                try {
+                    if (!ip.contains(Ipv4Address.parse(gateway))) {
+                        throw new UsageException("--gateway " + gateway + " is not on the subnet " + ip);
+                    }
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException("--gateway: " + e.getMessage());
+                }
+            }
+            int cores = Runtime.getRuntime().availableProcessors();
+            int shards = o.intValue("shards", cores, 1, 1024);
+            int status = o.intValue("status", 1, 0, 3600);
+            String capture = o.get("capture");
+            return new EchoSettings(backend, netns, tap, hostIp, ip, gateway, shards, o.get("dpdk-args"),
+                    capture == null ? null : Path.of(capture), status);
+        }
+
+        private static Ipv4Address.Prefix prefix(String option, String value) {
+            try {
+                return Ipv4Address.Prefix.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--" + option + ": " + e.getMessage());
+            }
+        }
+
+        boolean inNamespace() {
+            return !netns.equals("none");
+        }
+    }
+}

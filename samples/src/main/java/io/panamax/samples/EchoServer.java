@@ -1,0 +1,152 @@
+package io.panamax.samples;
+
+import io.panamax.ip.Ipv4Address;
+import io.panamax.nic.QueueTotals;
+import io.panamax.nic.linux.NetworkNamespace;
+import io.panamax.nic.tap.TapNic;
+import io.panamax.reactor.metrics.MetricsRegistry;
+import io.panamax.stack.Stack;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The running echo sample: the namespace and NIC it set up, the stack, and the services on it.
+ * Closing it stops the stack and removes what it created, once.
+ */
+final class EchoServer implements AutoCloseable {
+    private static final Duration T = Duration.ofSeconds(30);
+
+    private final EchoCommand.EchoSettings settings;
+    private final NetworkNamespace namespace;
+    private final Stack stack;
+    private boolean closed;
+
+    private EchoServer(EchoCommand.EchoSettings settings, NetworkNamespace namespace, Stack stack) {
+        this.settings = settings;
+        this.namespace = namespace;
+        this.stack = stack;
+    }
+
+    static EchoServer start(EchoCommand.EchoSettings s, PrintStream out) throws Exception {
+        if (!Privileges.isRoot()) {
+            throw new IllegalStateException("needs root (or CAP_NET_ADMIN and CAP_SYS_ADMIN) for the TAP device"
+                    + (s.inNamespace() ? " and the network namespace" : "") + "; run it with sudo");
+        }
+        NetworkNamespace ns = null;
+        Stack stack = null;
+        try {
+            if (s.inNamespace()) {
+                ns = NetworkNamespace.openOrCreate(s.netns());
+            }
+            NetworkNamespace inside = ns;
+            stack = Stack.builder()
+                    .nic(queues -> openTap(s, inside, queues))
+                    .ipv4(s.ip().toString())
+                    .shards(s.shards())
+                    .start();
+            if (s.gateway() != null) {
+                out.println("note: gateway " + s.gateway() + " is used for destinations off " + s.ip());
+            }
+            EchoServices.install(stack);
+            return new EchoServer(s, ns, stack);
+        } catch (Exception | Error e) {
+            if (stack != null) {
+                stack.close();
+            }
+            if (ns != null && ns.owned()) {
+                ns.close();
+            }
+            throw e;
+        }
+    }
+
+    private static TapNic openTap(EchoCommand.EchoSettings s, NetworkNamespace ns, int queues) throws IOException {
+        TapNic.Builder b = TapNic.builder()
+                .name(s.tap())
+                .queues(queues)
+                .multiQueue(queues > 1)
+                .kernelAddress(s.hostIp().toString())
+                .kernelIpv6(false);
+        if (ns != null) {
+            b.namespace(ns);
+        }
+        return b.open();
+    }
+
+    /** The commands a user can run to reach the services. */
+    void printHowToReach(PrintStream out) {
+        String ip = Ipv4Address.toString(settings.ip().address());
+        String in = settings.inNamespace() ? "ip netns exec " + settings.netns() + " " : "";
+        out.println("Panamax is up: " + settings.ip() + " on " + stack.nic().name() + " ("
+                + stack.shardCount() + " shard" + (stack.shardCount() == 1 ? "" : "s") + ", MAC " + stack.nic().mac() + ")");
+        if (settings.inNamespace()) {
+            out.println("The TAP device and its kernel side (" + settings.hostIp() + ") live in the network namespace '"
+                    + settings.netns() + "'. Try:");
+        } else {
+            out.println("Try:");
+        }
+        for (String c : List.of(
+                in + "ping -c 3 " + ip,
+                in + "arping -c 3 -I " + settings.tap() + " " + ip,
+                "echo hello | " + in + "socat - UDP:" + ip + ":7")) {
+            out.println("  " + c);
+        }
+        out.println("Stop with Ctrl-C.");
+    }
+
+    /** Prints a status line every interval until {@code stop} opens (or just waits if off). */
+    void runStatusLoop(CountDownLatch stop, PrintStream out) throws InterruptedException {
+        if (settings.statusSeconds() == 0) {
+            stop.await();
+            return;
+        }
+        long interval = settings.statusSeconds() * 1000L;
+        QueueTotals last = stack.nic().totals();
+        while (!stop.await(interval, TimeUnit.MILLISECONDS)) {
+            QueueTotals now = stack.nic().totals();
+            out.println(statusLine(last, now, interval / 1000.0, stack.reactor().metrics()));
+            last = now;
+        }
+    }
+
+    static String statusLine(QueueTotals a, QueueTotals b, double seconds, MetricsRegistry m) {
+        long drops = 0;
+        for (var e : m.valuesByKey().entrySet()) {
+            if (e.getKey().contains("drops_total")) {
+                drops += e.getValue()[e.getValue().length - 1];
+            }
+        }
+        return String.format("rx %.0f pkt/s  tx %.0f pkt/s  drops %d (total)",
+                (b.rxPackets() - a.rxPackets()) / seconds, (b.txPackets() - a.txPackets()) / seconds, drops);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        List<String> problems = new ArrayList<>();
+        try {
+            stack.close();
+        } catch (RuntimeException e) {
+            problems.add("stopping the stack: " + e.getMessage());
+        }
+        if (namespace != null && namespace.owned()) {
+            try {
+                namespace.close();
+            } catch (IOException e) {
+                problems.add("removing namespace " + namespace.name() + ": " + e.getMessage());
+            }
+        }
+        if (!problems.isEmpty()) {
+            System.err.println("panamax echo: " + String.join("; ", problems));
+        }
+    }
+}
