@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
  * per burst. Scores are per frame; {@code -prof gc} gives the heap bytes per frame.
  */
 @State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
+@BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @OperationsPerInvocation(TapBench.BURST)
 @Warmup(iterations = 3, time = 2)
