@@ -25,13 +25,14 @@ long tap_peer_write_burst(int fd, const void *frame, size_t len, int n)
 }
 
 /*
- * Reads up to n frames from fd into buf (capacity cap, reused for each frame) until EAGAIN;
- * returns the frames read, or -errno if the first read failed otherwise.
+ * Reads up to n frames from fd until EAGAIN, frame i into bufs + i * stride (capacity cap each),
+ * as a driver fills a distinct buffer per frame; returns the frames read, or -errno if the first
+ * read failed otherwise.
  */
-long tap_peer_read_burst(int fd, void *buf, size_t cap, int n)
+long tap_peer_read_burst(int fd, void *bufs, size_t stride, size_t cap, int n)
 {
     for (int i = 0; i < n; i++) {
-        ssize_t r = read(fd, buf, cap);
+        ssize_t r = read(fd, (char *) bufs + (size_t) i * stride, cap);
         if (r < 0)
             return (errno == EAGAIN || i > 0) ? i : -errno;
     }

@@ -47,10 +47,14 @@ final class TapBench implements AutoCloseable {
         }
         TapPeer peer = TapPeer.compileAndLoad();
         NetworkNamespace ns = NetworkNamespace.createUnique("pmx-tap-bench");
+        TapNic nic = null;
         try {
-            TapNic nic = TapNic.builder().namespace(ns).name(IFACE).kernelIpv6(false).open();
+            nic = TapNic.builder().namespace(ns).name(IFACE).kernelIpv6(false).open();
             return new TapBench(ns, nic, peer);
         } catch (IOException | RuntimeException e) {
+            if (nic != null) {
+                nic.close();
+            }
             ns.close();
             throw e;
         }

@@ -38,7 +38,7 @@ final class TapPeer {
         writeBurst = linker.downcallHandle(lib.find("tap_peer_write_burst").orElseThrow(),
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
         readBurst = linker.downcallHandle(lib.find("tap_peer_read_burst").orElseThrow(),
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT));
         packetSocket = linker.downcallHandle(lib.find("tap_peer_packet_socket").orElseThrow(),
                 FunctionDescriptor.of(JAVA_INT, ADDRESS));
         injectBurst = linker.downcallHandle(lib.find("tap_peer_inject_burst").orElseThrow(),
@@ -93,10 +93,10 @@ final class TapPeer {
         }
     }
 
-    /** Up to {@code n} reads from {@code fd} into one reused buffer; frames read or -errno. */
-    long readBurst(int fd, long buf, long cap, int n) {
+    /** Up to {@code n} reads from {@code fd}, frame i into {@code bufs + i * stride}; frames read or -errno. */
+    long readBurst(int fd, long bufs, long stride, long cap, int n) {
         try {
-            return (long) readBurst.invokeExact(fd, buf, cap, n);
+            return (long) readBurst.invokeExact(fd, bufs, stride, cap, n);
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }

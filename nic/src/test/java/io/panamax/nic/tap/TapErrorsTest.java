@@ -48,6 +48,7 @@ class TapErrorsTest {
         requireTap();
         try (NetworkNamespace ns = NetworkNamespace.createUnique("pmx-tap");
              TapNic first = TapNic.builder().namespace(ns).name("pmxe0").open()) {
+            assertTrue(first.createdHere());
             IOException busy = assertThrows(IOException.class, () -> TapNic.builder().namespace(ns).name("pmxe0").open());
             assertTrue(busy.getMessage().contains("already exists"), busy.getMessage());
             // The failed open closed what it had opened: still exactly one queue on the device.

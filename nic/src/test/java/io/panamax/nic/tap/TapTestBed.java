@@ -51,13 +51,18 @@ final class TapTestBed implements AutoCloseable {
         Environment.requireCommands("ip");
         Environment.require(new java.io.File("/dev/net/tun").exists(), "needs /dev/net/tun");
         NetworkNamespace ns = NetworkNamespace.createUnique("pmx-tap");
+        TapNic nic = null;
         try {
-            TapNic nic = config.apply(TapNic.builder().namespace(ns).name(IFACE)
+            nic = config.apply(TapNic.builder().namespace(ns).name(IFACE)
                     .kernelAddress(KERNEL_IP + "/24").kernelIpv6(false)).open();
-            // Buffers that hold a full frame at the device's MTU (and a VLAN tag), after 128 bytes of headroom.
+            // Buffers that hold a full frame at the device's MTU, a VLAN tag and the spare byte,
+            // after 128 bytes of headroom.
             int frame = Math.max(2048, nic.mtu() + 19);
             return new TapTestBed(ns, nic, SlabBufferPool.unowned(1024, frame + 128, 128));
         } catch (IOException | RuntimeException | Error e) {
+            if (nic != null) {
+                nic.close();
+            }
             ns.close();
             throw e;
         }
