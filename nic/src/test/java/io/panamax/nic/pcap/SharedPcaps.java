@@ -1,7 +1,11 @@
 package io.panamax.nic.pcap;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Finds the captures in {@code shared/pcaps}: the directory {@code shared} beside the checkout
@@ -23,6 +27,45 @@ public final class SharedPcaps {
         }
         throw new IllegalStateException("no directory named 'shared' (with pcaps/ inside) beside " + start
                 + " or any directory above it: clone the shared test data next to the checkout");
+    }
+
+    /** A capture listed in {@code MANIFEST.tsv}: its name, link type column and frame count. */
+    public record Capture(String name, String linkType, int packets) {
+        public Path path() {
+            return file(name);
+        }
+
+        public boolean isEthernet() {
+            return linkType.startsWith("EN10MB");
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    /** Every capture in the manifest. */
+    public static List<Capture> manifest() {
+        Path manifest = sharedDir().resolve("pcaps").resolve("MANIFEST.tsv");
+        try {
+            List<Capture> all = new ArrayList<>();
+            for (String line : Files.readAllLines(manifest)) {
+                String[] col = line.split("\t");
+                if (col.length < 5 || col[0].equals("file")) {
+                    continue;
+                }
+                all.add(new Capture(col[0], col[3], Integer.parseInt(col[4].trim())));
+            }
+            return all;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + manifest, e);
+        }
+    }
+
+    /** The Ethernet captures of the manifest that hold frames. */
+    public static List<Capture> ethernetCaptures() {
+        return manifest().stream().filter(c -> c.isEthernet() && c.packets() > 0).toList();
     }
 
     /** A capture of {@code shared/pcaps}, which must exist. */
