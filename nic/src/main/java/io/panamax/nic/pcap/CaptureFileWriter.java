@@ -137,6 +137,9 @@ public abstract sealed class CaptureFileWriter implements AutoCloseable permits 
         }
     }
 
+    /** Bytes a record of {@code captured} bytes adds to the file. */
+    public abstract int recordSize(int captured, int direction);
+
     /** Writes the record header and returns where the captured bytes go. */
     abstract long beginRecord(long timestampNanos, int captured, int original, int iface, int direction)
             throws IOException;

@@ -23,6 +23,11 @@ final class PcapFileWriter extends CaptureFileWriter {
     }
 
     @Override
+    public int recordSize(int captured, int direction) {
+        return PcapFileReader.RECORD_HEADER + Math.min(captured, MAX_SNAPLEN);
+    }
+
+    @Override
     long beginRecord(long timestampNanos, int captured, int original, int iface, int direction) throws IOException {
         long at = reserve(PcapFileReader.RECORD_HEADER + captured);
         MemorySegment b = buffer();

@@ -78,6 +78,11 @@ final class PcapngFileWriter extends CaptureFileWriter {
     }
 
     @Override
+    public int recordSize(int captured, int direction) {
+        return blockLength(Math.min(captured, MAX_SNAPLEN), direction);
+    }
+
+    @Override
     long beginRecord(long timestampNanos, int captured, int original, int iface, int direction) throws IOException {
         if (iface < 0 || iface >= interfaceCount) {
             throw new IllegalArgumentException("interface " + iface + " of " + interfaceCount);
