@@ -54,6 +54,7 @@ public record CaptureConfig(Path file, CaptureFileWriter.Format format, int snap
         return builder(file).build();
     }
 
+    /** A builder for a capture to {@code file}: whole frames, no size limit, switched on. */
     public static Builder builder(Path file) {
         return new Builder(file);
     }
@@ -73,11 +74,13 @@ public record CaptureConfig(Path file, CaptureFileWriter.Format format, int snap
             this.file = file;
         }
 
+        /** The file format (default: from the file name). */
         public Builder format(CaptureFileWriter.Format format) {
             this.format = format;
             return this;
         }
 
+        /** Bytes kept of each frame. */
         public Builder snaplen(int bytes) {
             this.snaplen = bytes;
             return this;
@@ -98,16 +101,19 @@ public record CaptureConfig(Path file, CaptureFileWriter.Format format, int snap
             return this;
         }
 
+        /** Memory per queue between the shard and the writer thread (a power of two). */
         public Builder ringBytes(int bytes) {
             this.ringBytes = bytes;
             return this;
         }
 
+        /** Whether recording starts switched on. */
         public Builder enabled(boolean on) {
             this.enabled = on;
             return this;
         }
 
+        /** The configuration; throws on a setting out of range. */
         public CaptureConfig build() {
             return new CaptureConfig(file, format != null ? format : CaptureFileWriter.Format.forFile(file), snaplen,
                     maxFileBytes, sizeLimit, maxFiles, ringBytes, enabled);

@@ -63,6 +63,7 @@ public final class CapturingNic implements Nic {
         return inner;
     }
 
+    /** The capture's settings. */
     public CaptureConfig config() {
         return config;
     }
@@ -72,6 +73,7 @@ public final class CapturingNic implements Nic {
         this.enabled = on && !writer.stopped();
     }
 
+    /** Whether frames are being recorded now. */
     public boolean isEnabled() {
         return enabled;
     }

@@ -100,6 +100,7 @@ public abstract sealed class CaptureFileReader implements AutoCloseable
     /** Goes back to the first frame. */
     public abstract void rewind();
 
+    /** Which of the two formats the file is. */
     public abstract Format format();
 
     /** The link type of the file header (pcap) or of the first interface (pcapng); -1 if none is described yet. */
@@ -108,6 +109,7 @@ public abstract sealed class CaptureFileReader implements AutoCloseable
     /** Where {@link #headerLinkType()} is stored in the file, for error messages. */
     public abstract long headerLinkTypeOffset();
 
+    /** The file being read. */
     public Path file() {
         return file;
     }
@@ -117,10 +119,12 @@ public abstract sealed class CaptureFileReader implements AutoCloseable
         return bytes;
     }
 
+    /** Where the current frame's bytes start in {@link #bytes()}. */
     public long dataOffset() {
         return dataOffset;
     }
 
+    /** Bytes of the current frame in the file. */
     public int capturedLength() {
         return capturedLength;
     }

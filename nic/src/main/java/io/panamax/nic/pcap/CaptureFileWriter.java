@@ -115,6 +115,7 @@ public abstract sealed class CaptureFileWriter implements AutoCloseable permits 
         return written + fill;
     }
 
+    /** The file being written. */
     public final Path file() {
         return file;
     }

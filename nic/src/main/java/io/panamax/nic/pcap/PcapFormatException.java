@@ -12,6 +12,7 @@ public final class PcapFormatException extends IOException {
     private final long offset;
     private final String problem;
 
+    /** A problem at byte {@code offset} of {@code file}. */
     public PcapFormatException(Path file, long offset, String problem) {
         super(file + ": at byte " + offset + ": " + problem);
         this.file = file;
@@ -19,6 +20,7 @@ public final class PcapFormatException extends IOException {
         this.problem = problem;
     }
 
+    /** The file at fault. */
     public Path file() {
         return file;
     }

@@ -59,6 +59,7 @@ public final class PcapNic implements Nic {
         this.queue = new PcapQueue(this, reader, writer, b.pacing, b.speed, b.loop);
     }
 
+    /** A builder: no files yet, ASAP pacing, one pass, MTU 1500. */
     public static Builder builder() {
         return new Builder();
     }
@@ -174,12 +175,14 @@ public final class PcapNic implements Nic {
             return this;
         }
 
+        /** The file transmitted frames are written to, in {@code format}. */
         public Builder output(Path file, CaptureFileWriter.Format format) {
             this.output = file;
             this.outputFormat = format;
             return this;
         }
 
+        /** When received frames are delivered. */
         public Builder pacing(Pacing pacing) {
             this.pacing = Objects.requireNonNull(pacing);
             return this;
@@ -200,11 +203,13 @@ public final class PcapNic implements Nic {
             return this;
         }
 
+        /** The NIC's name (default {@code pcap:<file name>}); also the pcapng interface name of the output. */
         public Builder name(String name) {
             this.name = name;
             return this;
         }
 
+        /** What {@link Nic#mac()} reports. */
         public Builder mac(MacAddress mac) {
             this.mac = Objects.requireNonNull(mac);
             return this;

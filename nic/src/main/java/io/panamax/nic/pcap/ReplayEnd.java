@@ -14,6 +14,7 @@ import java.util.Optional;
  */
 public record ReplayEnd(long frames, long passes, long cutFrames, long dropped, PcapFormatException error) {
 
+    /** The error that ended the input early, if one did. */
     public Optional<PcapFormatException> failure() {
         return Optional.ofNullable(error);
     }

@@ -81,6 +81,7 @@ public record Impairments(
         return NONE;
     }
 
+    /** A builder with every impairment off. */
     public static Builder builder() {
         return new Builder();
     }
@@ -180,6 +181,7 @@ public record Impairments(
             return this;
         }
 
+        /** The impairments; throws on a setting out of range. */
         public Impairments build() {
             return new Impairments(loss, duplicate, reorder, reorderDistance, reorderMaxHold, delay, jitter,
                     corrupt, corruptBits, rate, burst, queue);

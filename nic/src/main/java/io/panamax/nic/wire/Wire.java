@@ -45,14 +45,17 @@ public final class Wire implements AutoCloseable {
         return pair(WireConfig.builder().build());
     }
 
+    /** The configuration the wire was built with. */
     public WireConfig config() {
         return config;
     }
 
+    /** Side A. */
     public WireNic a() {
         return a;
     }
 
+    /** Side B. */
     public WireNic b() {
         return b;
     }

@@ -66,6 +66,7 @@ public record WireConfig(
         }
     }
 
+    /** A builder with the defaults: one queue, MTU 1500, no impairments, the system clock. */
     public static Builder builder() {
         return new Builder();
     }
@@ -88,26 +89,31 @@ public record WireConfig(
         private Builder() {
         }
 
+        /** Prefix of the NICs' names. */
         public Builder name(String name) {
             this.name = name;
             return this;
         }
 
+        /** Queue pairs on each side. */
         public Builder queues(int n) {
             this.queues = n;
             return this;
         }
 
+        /** The largest IP datagram a frame may carry. */
         public Builder mtu(int mtu) {
             this.mtu = mtu;
             return this;
         }
 
+        /** Frames in flight per (sending queue, receiving queue) pair; a power of two. */
         public Builder ringSize(int frames) {
             this.ringSize = frames;
             return this;
         }
 
+        /** The addresses of side A and side B. */
         public Builder macs(MacAddress a, MacAddress b) {
             this.macA = a;
             this.macB = b;
@@ -121,11 +127,13 @@ public record WireConfig(
             return this;
         }
 
+        /** Side A's receive steering. */
         public Builder steeringToA(WireSteering s) {
             this.steeringToA = s;
             return this;
         }
 
+        /** Side B's receive steering. */
         public Builder steeringToB(WireSteering s) {
             this.steeringToB = s;
             return this;
@@ -138,26 +146,31 @@ public record WireConfig(
             return this;
         }
 
+        /** What happens to frames from A to B. */
         public Builder aToB(Impairments i) {
             this.aToB = i;
             return this;
         }
 
+        /** What happens to frames from B to A. */
         public Builder bToA(Impairments i) {
             this.bToA = i;
             return this;
         }
 
+        /** Seeds every impairment decision. */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
         }
 
+        /** The clock of delays and rate limits: the reactor's. */
         public Builder clock(Clock clock) {
             this.clock = clock;
             return this;
         }
 
+        /** The configuration; throws on a setting out of range. */
         public WireConfig build() {
             return new WireConfig(name, queues, mtu, ringSize, macA, macB, steeringToA, steeringToB, aToB, bToA,
                     seed, clock);

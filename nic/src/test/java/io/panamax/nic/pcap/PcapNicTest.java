@@ -120,11 +120,13 @@ class PcapNicTest {
     @Test
     void thePcapngOutputOpensInTshark(@TempDir Path dir) throws Exception {
         Tshark.require();
-        Path in = SharedPcaps.file("zeek-http-206_example_a.pcap");
+        // Clean web browsing: no malformed frame, no TCP anomaly, so new timestamps change nothing for Wireshark.
+        Path in = SharedPcaps.file("zeek-workshop_2011_browse.pcap");
+        assertEquals(List.of(), Tshark.malformed(in));
         Path out = dir.resolve("out.pcapng");
         echo(in, out);
         List<String> lines = Tshark.fields(out, "frame.cap_len", "frame.interface_name", "frame.packet_flags_direction");
-        assertEquals(672, lines.size());
+        assertEquals(121, lines.size());
         List<String> originalLengths = Tshark.fields(in, "frame.cap_len");
         for (int i = 0; i < lines.size(); i++) {
             String[] f = lines.get(i).split("\t");
@@ -132,7 +134,7 @@ class PcapNicTest {
             assertEquals("panamax", f[1]);
             assertEquals(CaptureFileWriter.DIRECTION_OUTBOUND, Integer.decode(f[2]), "outbound");
         }
-        assertEquals(Tshark.malformed(in), Tshark.malformed(out), "Wireshark sees the same frames");
+        assertEquals(List.of(), Tshark.malformed(out), "no malformed frames");
         assertArrayEquals(Pcap4jFrames.bytes(in).toArray(byte[][]::new), Pcap4jFrames.bytes(out).toArray(byte[][]::new));
     }
 
