@@ -16,6 +16,7 @@ import java.lang.foreign.ValueLayout;
  * frames on this queue only, never on timing or on other queues.
  */
 final class LinkImpairer {
+    private static final System.Logger LOG = System.getLogger("io.panamax.nic.wire");
     static final int ETHERNET_HEADER = 14;
     private static final int TPID_8021Q = 0x8100;
     private static final int TPID_8021AD = 0x88a8;
@@ -42,6 +43,7 @@ final class LinkImpairer {
 
     private final HeldFrame[] held = new HeldFrame[MAX_HELD];
     private int heldCount;
+    private boolean steeringFailureLogged;
 
     /** A frame held back for reordering, with the decisions drawn for it when it was offered. */
     private static final class HeldFrame {
@@ -207,7 +209,20 @@ final class LinkImpairer {
 
     private void emit(Packet frame, boolean duplicate, boolean corrupt, long corruptSeed, long jitter, long now) {
         frame.clearFlags(Packet.RSS_HASH_VALID);
-        int rx = steering.queueFor(frame, txQueue, rings.length);
+        int rx;
+        try {
+            rx = steering.queueFor(frame, txQueue, rings.length);
+        } catch (RuntimeException e) {
+            // A steering that cannot handle a frame (a malformed header, say) costs that frame, not the shard.
+            counters.steeringFailed.increment();
+            stats.txErrors.increment();
+            if (!steeringFailureLogged) {
+                steeringFailureLogged = true;
+                LOG.log(System.Logger.Level.ERROR, "wire steering " + steering + " failed on a frame of "
+                        + frame.length() + " bytes; such frames are dropped and counted", e);
+            }
+            return;
+        }
         if (rx < 0 || rx >= rings.length) {
             rx = Math.floorMod(rx, rings.length);
         }

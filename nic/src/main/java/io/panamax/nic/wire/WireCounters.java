@@ -27,6 +27,8 @@ public final class WireCounters {
     public final Counter runt = new Counter();
     /** Frames dropped because the receiving ring was full (also the sender's {@code txDrops}). */
     public final Counter ringFull = new Counter();
+    /** Frames dropped because the steering threw on them (also the sender's {@code txErrors}). */
+    public final Counter steeringFailed = new Counter();
 
     /** Publishes these counters in a shard's metrics, labelled with the NIC and queue. */
     public void register(ShardMetrics metrics, String nic, int queue) {
@@ -36,6 +38,7 @@ public final class WireCounters {
         reg(metrics, "rate_limited", "Frames dropped by the wire's rate limiter", rateLimited, nic, q);
         reg(metrics, "oversize", "Frames longer than the wire's MTU", oversize, nic, q);
         reg(metrics, "runt", "Frames shorter than an Ethernet header", runt, nic, q);
+        reg(metrics, "steering_failed", "Frames the receive steering failed on", steeringFailed, nic, q);
         metrics.gauge("wire_duplicated_total", "Frames the wire delivered twice", duplicated::get, "nic", nic, "queue", q);
         metrics.gauge("wire_reordered_total", "Frames the wire delivered after later ones", reordered::get, "nic", nic, "queue", q);
         metrics.gauge("wire_corrupted_total", "Frames the wire flipped bits in", corrupted::get, "nic", nic, "queue", q);

@@ -92,7 +92,7 @@ public final class WireNic implements Nic {
 
     /** What the wire did to the frames this side sent, on all queues, at one moment. */
     public WireStats outboundStats() {
-        long[] t = new long[10];
+        long[] t = new long[11];
         for (WireQueue q : queues) {
             WireCounters c = q.counters();
             t[0] += q.stats().txPackets.get();
@@ -105,8 +105,9 @@ public final class WireNic implements Nic {
             t[7] += c.oversize.get();
             t[8] += c.runt.get();
             t[9] += c.ringFull.get();
+            t[10] += c.steeringFailed.get();
         }
-        return new WireStats(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9]);
+        return new WireStats(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10]);
     }
 
     /** The per-queue counters behind {@link #outboundStats()}, for a shard's metrics. */

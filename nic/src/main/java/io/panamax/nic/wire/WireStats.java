@@ -13,12 +13,13 @@ package io.panamax.nic.wire;
  * @param oversize    dropped: longer than the MTU
  * @param runt        dropped: shorter than an Ethernet header
  * @param ringFull    dropped: the receiving ring was full
+ * @param steeringFailed dropped: the receive steering threw on the frame
  */
 public record WireStats(long sent, long lost, long duplicated, long reordered, long corrupted, long delayed,
-                        long rateLimited, long oversize, long runt, long ringFull) {
+                        long rateLimited, long oversize, long runt, long ringFull, long steeringFailed) {
 
     /** Frames the wire dropped, for every reason. */
     public long dropped() {
-        return lost + rateLimited + oversize + runt + ringFull;
+        return lost + rateLimited + oversize + runt + ringFull + steeringFailed;
     }
 }

@@ -40,7 +40,7 @@ class WireTest {
                 assertArrayEquals(frames.get(frames.size() - 1 - i), h.atA.get(0).get(i).bytes(), "frame " + i + " B to A");
             }
             WireStats s = h.wire.a().outboundStats();
-            assertEquals(new WireStats(956, 0, 0, 0, 0, 0, 0, 0, 0, 0), s);
+            assertEquals(new WireStats(956, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), s);
             assertEquals(956, h.wire.b().totals().rxPackets());
             long bytes = frames.stream().mapToLong(f -> f.length).sum();
             assertEquals(bytes, h.wire.b().totals().rxBytes());
@@ -183,6 +183,20 @@ class WireTest {
             h.sendFromA(0, jumbo);
             h.pump();
             assertArrayEquals(jumbo, h.receivedAtB(0).getFirst().bytes());
+        }
+    }
+
+    @Test
+    void aSteeringThatThrowsCostsTheFrameNotTheShard() {
+        WireSteering fragile = (frame, txQueue, queueCount) -> frame.getU16(40) % queueCount;
+        try (WireHarness h = new WireHarness(WireConfig.builder().steeringToB(fragile))) {
+            h.sendFromA(0, TestFrames.numbered(1, 30));
+            h.sendFromA(0, TestFrames.numbered(2, 60));
+            h.pump();
+            assertEquals(1, h.receivedAtB(0).size());
+            assertEquals(2, TestFrames.sequence(h.receivedAtB(0).getFirst().bytes()));
+            assertEquals(1, h.wire.a().outboundStats().steeringFailed());
+            assertEquals(1, h.wire.a().totals().txErrors());
         }
     }
 
