@@ -40,7 +40,8 @@ final class CapturingQueue implements NicQueue {
     public int receive(Packet[] out, int max) {
         int n = inner.receive(out, max);
         if (n > 0 && nic.isEnabled()) {
-            record(out, n, n, CaptureFileWriter.DIRECTION_INBOUND);
+            stage(out, n, CaptureFileWriter.DIRECTION_INBOUND);
+            commit(n);
         }
         return n;
     }
@@ -55,11 +56,6 @@ final class CapturingQueue implements NicQueue {
         int sent = inner.transmit(packets, count);
         commit(sent);
         return sent;
-    }
-
-    private void record(Packet[] frames, int count, int keep, int direction) {
-        stage(frames, count, direction);
-        commit(keep);
     }
 
     private void stage(Packet[] frames, int count, int direction) {

@@ -123,7 +123,7 @@ final class LinkImpairer {
         emit(frame, duplicate, corrupt, corruptSeed, jitter, now);
         frame.release();
         if (heldCount > 0) {
-            overtakeHeld(now);
+            releaseHeld(now, true);
         }
     }
 
@@ -140,29 +140,25 @@ final class LinkImpairer {
         return max;
     }
 
-    /** A frame went ahead of the held ones: those overtaken often enough go now, oldest first. */
-    private void overtakeHeld(long now) {
-        int kept = 0;
-        for (int i = 0; i < heldCount; i++) {
-            HeldFrame h = held[i];
-            if (++h.overtaken >= impairments.reorderDistance()) {
-                release(h, now);
-            } else {
-                keep(i, kept++);
-            }
-        }
-        heldCount = kept;
-    }
-
     /** Sends the held frames whose hold time is over; the queue's poll calls this every iteration. */
     void releaseExpired(long now) {
-        if (heldCount == 0) {
-            return;
+        if (heldCount > 0) {
+            releaseHeld(now, false);
         }
+    }
+
+    /**
+     * Sends, oldest first, the held frames that later frames have overtaken often enough (a frame
+     * has just gone ahead of them when {@code overtaking}) or whose hold time is over.
+     */
+    private void releaseHeld(long now, boolean overtaking) {
         int kept = 0;
         for (int i = 0; i < heldCount; i++) {
             HeldFrame h = held[i];
-            if (h.releaseAt <= now) {
+            if (overtaking) {
+                h.overtaken++;
+            }
+            if (h.overtaken >= impairments.reorderDistance() || h.releaseAt <= now) {
                 release(h, now);
             } else {
                 keep(i, kept++);
