@@ -66,9 +66,9 @@ final class PcapngFileReader extends CaptureFileReader {
             int type = blockType(at);
             long length = checkBlock(at, type);
             boolean frame = switch (type) {
-                case BLOCK_ENHANCED_PACKET -> readEnhanced(at, length);
+                case BLOCK_ENHANCED_PACKET -> readPacket(at, length, true);
                 case BLOCK_SIMPLE_PACKET -> readSimple(at, length);
-                case BLOCK_PACKET_OBSOLETE -> readObsolete(at, length);
+                case BLOCK_PACKET_OBSOLETE -> readPacket(at, length, false);
                 default -> {
                     readControlBlock(at, type, length);
                     yield false;
@@ -177,16 +177,9 @@ final class PcapngFileReader extends CaptureFileReader {
         int resolution = DEFAULT_TSRESOL;
         long offsetNanos = 0;
         long end = at + length - 4;
-        long opt = at + 16;
-        while (opt + 4 <= end) {
+        for (long opt = at + 16, next; (next = nextOption(opt, end, "interface description")) >= 0; opt = next) {
             int code = bytes.get(u16, opt) & 0xffff;
             int len = bytes.get(u16, opt + 2) & 0xffff;
-            if (code == OPTION_END) {
-                break;
-            }
-            if (opt + 4 + len > end) {
-                throw error(opt, "option " + code + " of " + len + " bytes overruns its interface description block");
-            }
             if (code == OPTION_IF_TSRESOL && len >= 1) {
                 resolution = bytes.get(ValueLayout.JAVA_BYTE, opt + 4) & 0xff;
                 if ((resolution & 0x80) == 0 ? resolution > 18 : (resolution & 0x7f) > 62) {
@@ -196,7 +189,6 @@ final class PcapngFileReader extends CaptureFileReader {
                 long seconds = bytes.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(u32.order()), opt + 4);
                 offsetNanos = seconds * 1_000_000_000L;
             }
-            opt += 4 + ((len + 3) & ~3);
         }
         if (interfaces == linkTypes.length) {
             int n = interfaces * 2;
@@ -220,43 +212,44 @@ final class PcapngFileReader extends CaptureFileReader {
     private void checkOptions(long at, long from, long length, String block) throws PcapFormatException {
         long end = at + length - 4;
         long opt = at + from;
-        while (opt + 4 <= end) {
-            int code = bytes.get(u16, opt) & 0xffff;
-            int len = bytes.get(u16, opt + 2) & 0xffff;
-            if (code == OPTION_END) {
-                return;
-            }
-            if (opt + 4 + len > end) {
-                throw error(opt, "option " + code + " of " + len + " bytes overruns its " + block + " block");
-            }
-            opt += 4 + ((len + 3) & ~3);
+        while (opt >= 0) {
+            opt = nextOption(opt, end, block);
         }
     }
 
-    private boolean readEnhanced(long at, long length) throws PcapFormatException {
-        if (length < 32) {
-            throw error(at, "enhanced packet block of " + length + " bytes (at least 32)");
+    /**
+     * The offset of the option after the one at {@code opt}, or -1 when the options end there (an
+     * end-of-options option, or no room for another); throws if the option runs past {@code end}.
+     */
+    private long nextOption(long opt, long end, String block) throws PcapFormatException {
+        if (opt + 4 > end) {
+            return -1;
         }
-        int iface = checkInterface(at, bytes.get(u32, at + 8));
-        long captured = bytes.get(u32, at + 20) & 0xffff_ffffL;
-        long original = bytes.get(u32, at + 24) & 0xffff_ffffL;
-        if (captured > length - 32) {
-            throw error(at, "enhanced packet block claims " + captured + " captured bytes, its " + length
-                    + "-byte block holds at most " + (length - 32));
+        int code = bytes.get(u16, opt) & 0xffff;
+        int len = bytes.get(u16, opt + 2) & 0xffff;
+        if (code == OPTION_END) {
+            return -1;
         }
-        frame(at + 28, captured, original, iface, ticks(at + 12));
-        return true;
+        if (opt + 4 + len > end) {
+            throw error(opt, "option " + code + " of " + len + " bytes overruns its " + block + " block");
+        }
+        return opt + 4 + ((len + 3) & ~3);
     }
 
-    private boolean readObsolete(long at, long length) throws PcapFormatException {
+    /**
+     * An enhanced packet block, or the obsolete packet block it replaced: the same layout but for
+     * the interface number, 32 bits in the one, 16 in the other (followed by a drop count).
+     */
+    private boolean readPacket(long at, long length, boolean enhanced) throws PcapFormatException {
+        String name = enhanced ? "enhanced packet block" : "packet block";
         if (length < 32) {
-            throw error(at, "packet block of " + length + " bytes (at least 32)");
+            throw error(at, name + " of " + length + " bytes (at least 32)");
         }
-        int iface = checkInterface(at, bytes.get(u16, at + 8) & 0xffff);
+        int iface = checkInterface(at, enhanced ? bytes.get(u32, at + 8) : bytes.get(u16, at + 8) & 0xffff);
         long captured = bytes.get(u32, at + 20) & 0xffff_ffffL;
         long original = bytes.get(u32, at + 24) & 0xffff_ffffL;
         if (captured > length - 32) {
-            throw error(at, "packet block claims " + captured + " captured bytes, its " + length
+            throw error(at, name + " claims " + captured + " captured bytes, its " + length
                     + "-byte block holds at most " + (length - 32));
         }
         frame(at + 28, captured, original, iface, ticks(at + 12));
