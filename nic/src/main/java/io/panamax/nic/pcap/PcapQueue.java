@@ -143,7 +143,6 @@ final class PcapQueue implements NicQueue {
             }
             finish(null);
         } catch (PcapFormatException e) {
-            stats.rxErrors.increment();
             finish(e);
         }
         return false;
@@ -186,6 +185,7 @@ final class PcapQueue implements NicQueue {
         done = true;
         pending = false;
         if (error != null) {
+            stats.rxErrors.increment();
             LOG.log(System.Logger.Level.WARNING, nic.name() + ": input stopped after " + delivered + " frame(s): "
                     + error.getMessage());
         }

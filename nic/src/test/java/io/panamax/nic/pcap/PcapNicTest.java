@@ -294,6 +294,39 @@ class PcapNicTest {
     }
 
     @Test
+    void aLaterInterfaceOfAnotherLinkTypeEndsTheInputThere(@TempDir Path dir) throws IOException {
+        // A pcapng file with an Ethernet interface and a second one, patched to raw IP, whose frames follow.
+        List<byte[]> frames = Pcap4jFrames.bytes(SharedPcaps.file("cs-http_google.pcapng"));
+        Path file = dir.resolve("mixed.pcapng");
+        try (CaptureFileWriter w = CaptureFileWriter.create(file, CaptureFileWriter.Format.PCAPNG, List.of("eth", "raw"), 65535)) {
+            for (int i = 0; i < frames.size(); i++) {
+                byte[] f = frames.get(i);
+                w.write(1_000_000_000L * i, java.lang.foreign.MemorySegment.ofArray(f), 0, f.length, f.length, i < 4 ? 0 : 1,
+                        CaptureFileWriter.DIRECTION_UNKNOWN);
+            }
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        int secondIdb = b.getInt(4);
+        secondIdb += b.getInt(secondIdb + 4);
+        assertEquals(1, b.getInt(secondIdb));
+        b.putShort(secondIdb + 8, (short) 101);
+        Files.write(file, bytes);
+        List<byte[]> got = new ArrayList<>();
+        try (PcapNic nic = PcapNic.replay(file);
+             Rig rig = new Rig(nic, 256, send -> p -> {
+                 got.add(p.toByteArray());
+                 p.release();
+             })) {
+            ReplayEnd end = rig.reactor.await(nic.endOfInput(), Duration.ofSeconds(10));
+            assertEquals(4, end.frames());
+            assertTrue(end.error().problem().startsWith("frame 4 has link type 101 (RAW (raw IP))"), end.error().getMessage());
+            assertEquals(1, nic.totals().rxErrors());
+        }
+        assertArrayEquals(frames.subList(0, 4).toArray(byte[][]::new), got.toArray(byte[][]::new));
+    }
+
+    @Test
     void anOutputOnlyNicWritesWhatItSendsAndHasNoInput(@TempDir Path dir) throws IOException {
         Path out = dir.resolve("sent.pcap");
         List<byte[]> frames = Pcap4jFrames.bytes(SharedPcaps.file("cs-http_google.pcapng"));
