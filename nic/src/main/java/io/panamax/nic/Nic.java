@@ -5,7 +5,7 @@ import java.util.Optional;
 /**
  * A network interface as the stack sees it: one or more queue pairs (one per shard), a MAC, an
  * MTU, offload capabilities and statistics. Backends: DPDK ports, Linux TAP devices, the in-memory
- * wire, pcap files; {@link CapturingNic} decorates any of them.
+ * wire, pcap files; {@link io.panamax.nic.capture.CapturingNic} decorates any of them.
  *
  * <p>Queue {@code i} is polled by one shard only. The {@code Nic} object itself is set up and
  * closed from outside the shards.

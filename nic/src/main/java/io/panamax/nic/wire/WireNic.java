@@ -1,0 +1,128 @@
+package io.panamax.nic.wire;
+
+import io.panamax.nic.MacAddress;
+import io.panamax.nic.Nic;
+import io.panamax.nic.NicCapabilities;
+import io.panamax.nic.NicQueue;
+import io.panamax.nic.RssControl;
+
+import java.util.Optional;
+
+/**
+ * One side of a {@link Wire}: a NIC whose frames arrive at the other side's NIC, through the
+ * impairments configured for that direction. No checksum offloads; an RSS hash when the receive
+ * steering computes one.
+ */
+public final class WireNic implements Nic {
+    private final String name;
+    private final MacAddress mac;
+    private final int mtu;
+    private final WireSteering steering;
+    private final NicCapabilities capabilities;
+    private WireQueue[] queues;
+    private WireNic peer;
+    private volatile boolean open = true;
+
+    WireNic(String name, MacAddress mac, int mtu, int queueCount, WireSteering steering) {
+        this.name = name;
+        this.mac = mac;
+        this.mtu = mtu;
+        this.steering = steering;
+        int keyBytes = 0;
+        int retaSize = 0;
+        if (steering instanceof RssControl rss) {
+            keyBytes = rss.key().length;
+            retaSize = rss.redirectionTable().length;
+        }
+        this.capabilities = new NicCapabilities(queueCount, false, false, false, false, false,
+                steering.setsHash(), keyBytes, retaSize);
+    }
+
+    void connect(WireQueue[] queues, WireNic peer) {
+        this.queues = queues;
+        this.peer = peer;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public MacAddress mac() {
+        return mac;
+    }
+
+    @Override
+    public int mtu() {
+        return mtu;
+    }
+
+    /** Up while neither side is closed. */
+    @Override
+    public boolean linkUp() {
+        return open && peer.open;
+    }
+
+    @Override
+    public NicCapabilities capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public int queueCount() {
+        return queues.length;
+    }
+
+    @Override
+    public NicQueue queue(int id) {
+        return queues[id];
+    }
+
+    /** The receive steering, when it is also an RSS control (a Toeplitz steering with a key and table). */
+    @Override
+    public Optional<RssControl> rss() {
+        return steering instanceof RssControl rss ? Optional.of(rss) : Optional.empty();
+    }
+
+    /** The other side. */
+    public WireNic peer() {
+        return peer;
+    }
+
+    /** What the wire did to the frames this side sent, on all queues, at one moment. */
+    public WireStats outboundStats() {
+        long[] t = new long[11];
+        for (WireQueue q : queues) {
+            WireCounters c = q.counters();
+            t[0] += q.stats().txPackets.get();
+            t[1] += c.lost.get();
+            t[2] += c.duplicated.get();
+            t[3] += c.reordered.get();
+            t[4] += c.corrupted.get();
+            t[5] += c.delayed.get();
+            t[6] += c.rateLimited.get();
+            t[7] += c.oversize.get();
+            t[8] += c.runt.get();
+            t[9] += c.ringFull.get();
+            t[10] += c.steeringFailed.get();
+        }
+        return new WireStats(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10]);
+    }
+
+    /** The per-queue counters behind {@link #outboundStats()}, for a shard's metrics. */
+    public WireCounters counters(int queue) {
+        return queues[queue].counters();
+    }
+
+    /** Takes the link down. Frames in flight stay in the rings; the memory goes with the wire. */
+    @Override
+    public void close() {
+        open = false;
+    }
+
+    @Override
+    public String toString() {
+        return "WireNic[" + name + ", " + mac + ", " + queues.length + " queue(s)]";
+    }
+}
