@@ -307,9 +307,38 @@ public final class Packet implements ShardMessage {
         return end;
     }
 
-    /** {@link #appendBytes(MemorySegment, long, int)} from a byte array. */
+    /**
+     * {@link #appendBytes(MemorySegment, long, int)} from a byte array (copied straight from the
+     * array: no heap segment is made for it).
+     */
     public int appendBytes(byte[] src, int srcOffset, int len) {
-        return appendBytes(MemorySegment.ofArray(src), srcOffset, len);
+        checkLive();
+        java.util.Objects.checkFromIndexSize(srcOffset, len, src.length);
+        int done = 0;
+        if (count > 0) {
+            int last = count - 1;
+            Buffer b = buffers[last];
+            int end = offsets[last] + lengths[last];
+            int room = b.refCnt == 1 ? b.capacity() - end : 0;
+            int n = Math.min(room, len);
+            if (n > 0) {
+                MemorySegment.copy(src, srcOffset, b.memory(), ValueLayout.JAVA_BYTE, end, n);
+                lengths[last] += n;
+                length += n;
+                done = n;
+            }
+        }
+        while (done < len) {
+            Buffer b = pool.buffers().allocate();
+            if (b == null) {
+                return done;
+            }
+            int n = Math.min(b.capacity(), len - done);
+            MemorySegment.copy(src, srcOffset + done, b.memory(), ValueLayout.JAVA_BYTE, 0, n);
+            insertFragment(count, b, 0, n);
+            done += n;
+        }
+        return done;
     }
 
     /**
@@ -411,8 +440,24 @@ public final class Packet implements ShardMessage {
         }
     }
 
+    /** Copies {@code len} bytes from {@code index} into {@code dst} (straight into the array). */
     public void copyTo(int index, byte[] dst, int dstOffset, int len) {
-        copyTo(index, MemorySegment.ofArray(dst), dstOffset, len);
+        checkRange(index, len);
+        java.util.Objects.checkFromIndexSize(dstOffset, len, dst.length);
+        int i = 0;
+        int skip = index;
+        while (len > 0 && lengths[i] <= skip) {
+            skip -= lengths[i];
+            i++;
+        }
+        while (len > 0) {
+            int n = Math.min(lengths[i] - skip, len);
+            MemorySegment.copy(buffers[i].memory(), ValueLayout.JAVA_BYTE, offsets[i] + skip, dst, dstOffset, n);
+            dstOffset += n;
+            len -= n;
+            skip = 0;
+            i++;
+        }
     }
 
     /** Overwrites {@code len} bytes from {@code index} with bytes from {@code src}. */
