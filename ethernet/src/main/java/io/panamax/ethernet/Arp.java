@@ -144,7 +144,7 @@ public final class Arp implements PacketHandler {
 
     @Override
     public void handle(Packet message) {
-        if (!message.linearize(Math.min(message.length(), ArpMessage.LENGTH))) {
+        if (message.length() < ArpMessage.LENGTH || !message.linearize(ArpMessage.LENGTH)) {
             drop(message, Drop.TRUNCATED);
             return;
         }

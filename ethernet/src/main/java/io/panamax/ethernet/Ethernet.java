@@ -64,7 +64,7 @@ public final class Ethernet implements PacketHandler {
     @Override
     public void handle(Packet frame) {
         int want = Math.min(frame.length(), EthernetHeader.MAX_HEADER_LENGTH);
-        if (!frame.linearize(want)) {
+        if (frame.length() < EthernetHeader.HEADER_LENGTH || !frame.linearize(want)) {
             drop(frame, EthernetDrop.TRUNCATED);
             return;
         }

@@ -58,7 +58,8 @@ public final class Icmp implements TransportHandler {
     @Override
     public void receive(int srcIp, int dstIp, Packet message) {
         int length = message.length();
-        if (!message.linearize(Math.min(length, IcmpMessage.HEADER_LENGTH + Ipv4Header.MAX_HEADER_LENGTH + 8))) {
+        if (length < IcmpMessage.HEADER_LENGTH
+                || !message.linearize(Math.min(length, IcmpMessage.HEADER_LENGTH + Ipv4Header.MAX_HEADER_LENGTH + 8))) {
             drop(message, Drop.TRUNCATED);
             return;
         }

@@ -50,10 +50,18 @@ public final class Ipv4 implements PacketHandler, Ipv4Output {
      * @param reassembly    limits of the reassembler
      * @param icmpRatePerSecond ICMP errors sent per second per shard (RFC 1812 4.3.2.8)
      * @param icmpBurst     ICMP errors that may be sent in a burst
+     * @param acceptAnyDestination deliver datagrams whatever their destination address, as if every
+     *                      address were this host's: for replaying captures and for monitoring,
+     *                      never for a stack on a shared network
      */
-    public record Config(int ttl, Reassembler.Limits reassembly, int icmpRatePerSecond, int icmpBurst) {
+    public record Config(int ttl, Reassembler.Limits reassembly, int icmpRatePerSecond, int icmpBurst,
+                         boolean acceptAnyDestination) {
         public static Config defaults() {
-            return new Config(Ipv4Header.DEFAULT_TTL, Reassembler.Limits.defaults(), 1000, 100);
+            return new Config(Ipv4Header.DEFAULT_TTL, Reassembler.Limits.defaults(), 1000, 100, false);
+        }
+
+        public Config withAcceptAnyDestination(boolean on) {
+            return new Config(ttl, reassembly, icmpRatePerSecond, icmpBurst, on);
         }
     }
 
@@ -164,7 +172,8 @@ public final class Ipv4 implements PacketHandler, Ipv4Output {
     /** A datagram from the link layer (it starts at the IP header). Takes ownership. */
     @Override
     public void handle(Packet datagram) {
-        if (!datagram.linearize(Math.min(datagram.length(), Ipv4Header.MAX_HEADER_LENGTH))) {
+        if (datagram.length() < Ipv4Header.MIN_HEADER_LENGTH
+                || !datagram.linearize(Math.min(datagram.length(), Ipv4Header.MAX_HEADER_LENGTH))) {
             drop(datagram, Drop.TRUNCATED);
             return;
         }
@@ -194,11 +203,11 @@ public final class Ipv4 implements PacketHandler, Ipv4Output {
         }
         int src = Ipv4Header.source(seg, off);
         int dst = Ipv4Header.destination(seg, off);
-        if (!route.isLocal(dst)) {
+        if (!route.isLocal(dst) && !config.acceptAnyDestination()) {
             drop(datagram, Drop.NOT_FOR_US);
             return;
         }
-        if (src == route.localAddress() || route.isBroadcast(src) || Ipv4Address.isMulticast(src)) {
+        if ((src == route.localAddress() && !config.acceptAnyDestination()) || route.isBroadcast(src) || Ipv4Address.isMulticast(src)) {
             // Our own address, or a source that cannot be a single host (RFC 1122 3.2.1.3).
             drop(datagram, Drop.BAD_SOURCE_ADDRESS);
             return;

@@ -100,7 +100,7 @@ public final class Udp implements TransportHandler {
 
     @Override
     public void receive(int srcIp, int dstIp, Packet datagram) {
-        if (!datagram.linearize(Math.min(datagram.length(), UdpHeader.HEADER_LENGTH))) {
+        if (datagram.length() < UdpHeader.HEADER_LENGTH || !datagram.linearize(UdpHeader.HEADER_LENGTH)) {
             drop(datagram, Drop.TRUNCATED);
             return;
         }

@@ -4,6 +4,7 @@ import io.panamax.reactor.Poller;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.reactor.buffer.PacketHandler;
+import io.panamax.reactor.metrics.Counter;
 
 /**
  * One shard's end of a NIC queue pair: each loop iteration it receives a burst and hands every
@@ -21,6 +22,8 @@ public final class NicPoller implements Poller {
     private final Packet[] tx;
     private final int burst;
     private int txCount;
+    private final Counter handlerErrors;
+    private static final System.Logger LOG = System.getLogger("io.panamax.nic");
 
     /**
      * @param queue    the queue pair, attached here to the calling shard's packet pool
@@ -33,7 +36,10 @@ public final class NicPoller implements Poller {
         this.burst = burst;
         this.rx = new Packet[burst];
         this.tx = new Packet[burst * 4];
-        queue.attach(Shard.currentOrThrow().packets());
+        Shard shard = Shard.currentOrThrow();
+        queue.attach(shard.packets());
+        this.handlerErrors = shard.metrics().counter("nic_rx_handler_errors_total",
+                "Received frames whose handler threw (a bug: reported, and the burst goes on)");
     }
 
     public NicPoller(NicQueue queue, PacketHandler receiver) {
@@ -50,7 +56,16 @@ public final class NicPoller implements Poller {
         for (int i = 0; i < n; i++) {
             Packet p = rx[i];
             rx[i] = null;
-            receiver.handle(p);
+            try {
+                receiver.handle(p);
+            } catch (RuntimeException e) {
+                // A bug above must not cost the rest of the burst. The packet's fate is unknown
+                // (it may have been released or passed on), so it is not touched again.
+                handlerErrors.increment();
+                if (handlerErrors.get() <= 10) {
+                    LOG.log(System.Logger.Level.ERROR, "a receive handler threw on " + p, e);
+                }
+            }
         }
         return n;
     }

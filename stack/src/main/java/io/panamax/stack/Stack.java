@@ -270,6 +270,16 @@ public final class Stack implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Replay mode: accept every frame and every IPv4 destination, so that each conversation of a
+         * capture reaches the protocol layers as if the stack were its server. Never for a live network.
+         */
+        public Builder replayMode() {
+            this.promiscuous = true;
+            this.ipv4Config = ipv4Config.withAcceptAnyDestination(true);
+            return this;
+        }
+
         public Builder arp(Arp.Config c) {
             this.arp = Objects.requireNonNull(c);
             return this;
