@@ -203,7 +203,7 @@ public final class DpdkNic implements Nic {
             if (bp != null) {
                 bp.drainCache();
             }
-            int missing = pool.size() - pool.inMempool();
+            int missing = pool.size() - pool.inMempool(); // the port is stopped: the driver gave its mbufs back
             if (missing > 0) {
                 LOG.log(System.Logger.Level.WARNING, name + ": closing mbuf pool " + pool.name() + " with " + missing
                         + " mbuf(s) still out; their buffers are now invalid");
@@ -370,6 +370,9 @@ public final class DpdkNic implements Nic {
                 DpdkException.check(dpdk_h.rte_eth_promiscuous_enable((short) port), "rte_eth_promiscuous_enable(" + name + ")");
             }
             DpdkException.check(dpdk_h.rte_eth_dev_start((short) port), "rte_eth_dev_start(" + name + ")");
+            for (MbufPool pool : pools) {
+                pool.recordHeldByDevice();
+            }
 
             MacAddress mac;
             try (Arena arena = Arena.ofConfined()) {

@@ -59,6 +59,10 @@ public record DpdkNicConfig(String devargs, String portName, int queues, int rxD
             throw new IllegalArgumentException("bad pool sizing: burst " + burst + ", spare " + spareMbufs
                     + ", mbufs " + mbufsPerQueue);
         }
+        if (mbufsPerQueue > 0 && mbufsPerQueue <= rxDescriptors + burst) {
+            throw new IllegalArgumentException("mbufsPerQueue " + mbufsPerQueue + " leaves nothing for the stack: a driver"
+                    + " keeps its receive ring (" + rxDescriptors + " descriptors) filled with mbufs of the pool");
+        }
         if (dataRoomSize <= Mbuf.HEADROOM || dataRoomSize > 0xffff) {
             throw new IllegalArgumentException("dataRoomSize " + dataRoomSize + " must exceed the headroom "
                     + Mbuf.HEADROOM + " and fit in 16 bits");

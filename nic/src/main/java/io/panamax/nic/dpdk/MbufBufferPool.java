@@ -182,15 +182,20 @@ public final class MbufBufferPool extends BufferPool {
         return mempool;
     }
 
+    /** Mbufs the stack can have: the pool's, less those the driver keeps in its receive ring. */
     @Override
     public int capacity() {
-        return mempool.size();
+        return mempool.size() - mempool.heldByDevice();
     }
 
-    /** Mbufs in the mempool plus those cached here; mbufs a driver holds (RX rings, TX in flight) are not. */
+    /**
+     * Mbufs free now: in the mempool or cached here. Mbufs the driver has in flight (sent, not yet
+     * completed) are not; a driver that refills its ring lazily may briefly hold fewer than at rest,
+     * so the figure is capped at {@link #capacity()}.
+     */
     @Override
     public int available() {
-        return mempool.inMempool() + cached;
+        return Math.min(capacity(), mempool.inMempool() + cached);
     }
 
     @Override

@@ -33,6 +33,8 @@ final class MbufPool implements AutoCloseable {
     private final int bufLen;
     /** Scope of the Java views of the mbufs' data: closed with the pool, so stale use fails. */
     private final Arena arena = Arena.ofShared();
+    /** Mbufs the started driver keeps in its rings at rest (its receive ring): not the stack's. */
+    private volatile int heldByDevice;
     private MbufBufferPool bound;
     private boolean closed;
 
@@ -148,6 +150,15 @@ final class MbufPool implements AutoCloseable {
     /** Bytes in each mbuf's data buffer, headroom included. */
     int bufLen() {
         return bufLen;
+    }
+
+    /** Measures what the driver took when the port started: every mbuf not in the mempool. */
+    void recordHeldByDevice() {
+        heldByDevice = Math.max(0, mbufs.length - inMempool());
+    }
+
+    int heldByDevice() {
+        return heldByDevice;
     }
 
     /** Mbufs in the mempool now (not counting those a buffer pool keeps in its cache). */

@@ -32,7 +32,7 @@ class DpdkRingNicTest {
     @BeforeEach
     void open() {
         DpdkTests.requireEal();
-        nic = DpdkNic.open(DpdkNicConfig.vdev(DpdkTests.uniqueVdev("net_ring")).mbufsPerQueue(512).build());
+        nic = DpdkNic.open(DpdkNicConfig.vdev(DpdkTests.uniqueVdev("net_ring")).descriptors(256, 256).mbufsPerQueue(512).build());
         queue = nic.queue(0);
         // A plain thread's pools: the queue's buffers are its mbufs, others come from a slab.
         packets = PacketPool.unowned(SlabBufferPool.unowned(128, 2176, 128));
