@@ -385,7 +385,7 @@ public final class DpdkNic implements Nic {
                     ? new DpdkRss(name, config.controlContext(), port, info.retaSize(), info.hashKeySize(), n) : null;
             NicCapabilities caps = new NicCapabilities(maxQueues, rxIpCk, rxL4Ck, txIp, txTcp, txUdp,
                     useRss && (rxOffloads & dpdk_h.RTE_ETH_RX_OFFLOAD_RSS_HASH()) != 0,
-                    useRss ? info.hashKeySize() : 0, useRss ? info.retaSize() : 0);
+                    rss != null ? rss.keyBytes() : 0, rss != null ? info.retaSize() : 0);
             DpdkQueue[] queues = new DpdkQueue[n];
             DpdkNic nic = new DpdkNic(config, eal, port, probed, info, queues, List.copyOf(pools), mac, caps, rss, mtu, name);
             OffloadFlags.Tx tx = new OffloadFlags.Tx(txIp, txTcp, txUdp);

@@ -122,6 +122,11 @@ final class DpdkRss implements RssControl {
         return hashTypes(hf);
     }
 
+    /** Bytes in the device's RSS key. */
+    int keyBytes() {
+        return keyBytes;
+    }
+
     private <T> T control(java.util.concurrent.Callable<T> action) {
         return DpdkNic.call(context, action);
     }
