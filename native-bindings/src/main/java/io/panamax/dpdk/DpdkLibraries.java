@@ -69,7 +69,7 @@ public final class DpdkLibraries {
             throw failure;
         }
         try {
-            Path dir = findLibraryDirectory();
+            Path dir = findLibraryDirectory(configured(LIBDIR_PROPERTY, LIBDIR_ENV));
             for (String lib : LIBRARIES) {
                 try {
                     System.load(dir.resolve(soname(lib)).toString());
@@ -105,8 +105,8 @@ public final class DpdkLibraries {
         return "lib" + name + ".so." + ABI_VERSION;
     }
 
-    private static Path findLibraryDirectory() {
-        String configured = configured(LIBDIR_PROPERTY, LIBDIR_ENV);
+    /** The directory holding {@code librte_eal.so.23}: {@code configured} if given, else searched. */
+    static Path findLibraryDirectory(String configured) {
         String eal = soname("rte_eal");
         if (configured != null) {
             Path dir = Path.of(configured);

@@ -267,6 +267,31 @@ class DpdkRingNicTest {
         assertTrue(packets.buffers().isFull());
     }
 
+    @Test
+    void checksumsTheDeviceCannotComputeAreComputedBeforeSending() throws Exception {
+        assertTrue(!nic.capabilities().txUdpChecksum() && !nic.capabilities().txIpChecksum(), "net_ring has no offloads");
+        byte[] original = Captures.frames(DpdkTests.capture("td-dns_udp.pcap")).get(0);
+        byte[] blank = original.clone();
+        blank[24] = 0; // IPv4 header checksum
+        blank[25] = 0;
+        int udpLen = (blank[38] & 0xff) << 8 | (blank[39] & 0xff);
+        long pseudo = 17 + udpLen;
+        for (int i = 26; i < 34; i += 2) {
+            pseudo += (blank[i] & 0xff) << 8 | (blank[i + 1] & 0xff);
+        }
+        pseudo = (pseudo & 0xffff) + (pseudo >> 16);
+        blank[40] = (byte) (pseudo >> 8);
+        blank[41] = (byte) pseudo;
+        Packet p = PacketPool.unowned(queue.bufferPool()).allocateWithHeadroom();
+        p.appendBytes(blank, 0, blank.length);
+        p.addFlags(Packet.TX_IP_CHECKSUM | Packet.TX_UDP_CHECKSUM);
+        assertEquals(1, queue.transmit(new Packet[] {p}, 1));
+        Packet[] got = new Packet[4];
+        assertEquals(1, queue.receive(got, 4));
+        assertArrayEquals(original, got[0].toByteArray(), "the checksums the capture had");
+        got[0].release();
+    }
+
     /** An Ethernet frame of {@code len} bytes: broadcast ARP-typed, the rest a pattern from {@code seed}. */
     static byte[] frame(int len, int seed) {
         byte[] f = new byte[len];
