@@ -24,8 +24,9 @@ import java.lang.foreign.ValueLayout;
  * are not from this queue's pool (a loopback device fed by another pool) or that carry external
  * data are copied; malformed ones are dropped and counted.
  *
- * <p>Transmit: a single-fragment packet whose buffer is an mbuf of this queue's pool, and which no
- * driver holds already, goes as is: the mbuf's fields are set to the fragment and the checksum
+ * <p>Transmit: a single-fragment packet whose buffer is an mbuf of a pool this shard owns (this
+ * queue's, or another port's polled by the same shard), and which no driver holds already, goes
+ * as is: the mbuf's fields are set to the fragment and the checksum
  * offload request. When the stack holds the only reference the driver simply becomes the owner;
  * when other references remain (a retransmission queue), the mbuf's {@code refcnt} gains the
  * driver's reference. Every other packet is gathered into fresh mbufs (a chain when the device
@@ -69,6 +70,8 @@ public final class DpdkQueue implements NicQueue {
     private final long txArray;
     private final MemorySegment freeTable;
     private final byte[] txMode = new byte[MAX_BURST];
+    /** The pool of mbuf k of the burst when it went without a copy. */
+    private final MbufBufferPool[] txPool = new MbufBufferPool[MAX_BURST];
     private final int[] txSource = new int[MAX_BURST];
     private final byte[] fate = new byte[MAX_BURST];
 
@@ -161,6 +164,50 @@ public final class DpdkQueue implements NicQueue {
 
     private Packet toPacket(long m) {
         int segs = Mbuf.nbSegs(m);
+        long ol = Mbuf.olFlags(m);
+        Packet p;
+        if (segs == 1 && (ol & OffloadFlags.EXTERNAL_OR_INDIRECT) == 0) {
+            // The common case, read from the mbuf's first cache line only (a one-segment mbuf has
+            // next == NULL: DPDK's invariant, which drivers keep).
+            int off = Mbuf.dataOff(m);
+            int len = Mbuf.dataLen(m);
+            if (len == 0 || off + len > Mbuf.bufLen(m) || Mbuf.pktLen(m) != len) {
+                return dropMalformed(m);
+            }
+            Buffer b = pool.adopt(m);
+            if (b == null) {
+                b = adoptFromSiblingPool(m);
+            }
+            if (b != null) {
+                p = packets.allocate();
+                p.append(b, off, len);
+            } else {
+                p = copyChain(m, 1);
+            }
+        } else {
+            p = toPacketSlow(m, segs);
+        }
+        if (p != null) {
+            p.setFlags(OffloadFlags.rxFlags(ol));
+            if (OffloadFlags.hasRssHash(ol)) {
+                p.setRssHash(Mbuf.rssHash(m));
+            }
+        }
+        return p;
+    }
+
+    /**
+     * An mbuf of another pool this shard owns (a frame another port of this shard sent and a
+     * loopback device delivered here): wrapped as well, no copy. Null for any other pool.
+     */
+    private Buffer adoptFromSiblingPool(long m) {
+        MbufPool other = MbufPool.ofMempool(Mbuf.pool(m));
+        MbufBufferPool bp = other == null ? null : other.boundPool();
+        return bp != null && bp.owner() == pool.owner() ? bp.adopt(m) : null;
+    }
+
+    /** A chain of segments, or an mbuf whose data is not its own. */
+    private Packet toPacketSlow(long m, int segs) {
         // Check the whole chain before touching anything: the driver's fields are input too.
         boolean ours = (Mbuf.olFlags(m) & OffloadFlags.EXTERNAL_OR_INDIRECT) == 0;
         long seg = m;
@@ -181,16 +228,7 @@ public final class DpdkQueue implements NicQueue {
         if (seg != 0 || segs == 0 || total == 0 || total != (Mbuf.pktLen(m) & 0xffffffffL)) {
             return dropMalformed(m);
         }
-        long ol = Mbuf.olFlags(m);
-        Packet p = ours ? adoptChain(m, segs) : copyChain(m, segs);
-        if (p == null) {
-            return null;
-        }
-        p.setFlags(OffloadFlags.rxFlags(ol));
-        if (OffloadFlags.hasRssHash(ol)) {
-            p.setRssHash(Mbuf.rssHash(m));
-        }
-        return p;
+        return ours ? adoptChain(m, segs) : copyChain(m, segs);
     }
 
     /** Zero copy: each segment becomes a fragment over its own wrapper, the chain is undone. */
@@ -302,6 +340,9 @@ public final class DpdkQueue implements NicQueue {
             }
             p.release();
         }
+        for (int k = 0; k < prepared; k++) {
+            txPool[k] = null;
+        }
         for (int k = 0; k < sent; k++) {
             if (txMode[k] == COPIED) {
                 counters.txCopied.increment();
@@ -350,22 +391,23 @@ public final class DpdkQueue implements NicQueue {
         long ol = OffloadFlags.Tx.olFlags(offloaded);
         if (p.fragmentCount() == 1) {
             Buffer b = p.fragmentBuffer(0);
-            if (b.pool() == pool) {
+            // An mbuf of a pool this thread owns: the driver frees it, on this thread, into that pool.
+            if (b.pool() instanceof MbufBufferPool owner && owner.owner() == pool.owner()) {
                 long m = b.nativeHandle();
                 // refcnt 1: only the stack holds it, no driver has it in a ring.
                 if (Mbuf.refcnt(m) == 1) {
+                    txPool[k] = owner;
                     if (b.refCnt() == 1) {
-                        pool.lendToDevice(b);
+                        owner.lendToDevice(b);
                         txMode[k] = LENT;
                     } else {
                         Mbuf.setRefcnt(m, 2);
                         txMode[k] = SHARED;
                     }
+                    // nb_segs 1 and next NULL already: a free mbuf has them, and receive undoes chains.
                     Mbuf.setDataOff(m, p.fragmentOffset(0));
                     Mbuf.setDataLen(m, len);
                     Mbuf.setPktLen(m, len);
-                    Mbuf.setNbSegs(m, 1);
-                    Mbuf.setNext(m, 0);
                     finish(m, ol, txOffload);
                     return m;
                 }
@@ -416,18 +458,22 @@ public final class DpdkQueue implements NicQueue {
         return head;
     }
 
-    private void finish(long m, long olFlags, long txOffload) {
+    /**
+     * The offload request. {@code tx_offload} (the mbuf's second cache line) is written only with
+     * a request: drivers read the lengths only for the offloads {@code ol_flags} asks for.
+     */
+    private static void finish(long m, long olFlags, long txOffload) {
         Mbuf.setOlFlags(m, olFlags);
-        Mbuf.setTxOffload(m, txOffload);
-        Mbuf.setPort(m, port);
-        Mbuf.setPacketType(m, 0);
+        if (olFlags != 0) {
+            Mbuf.setTxOffload(m, txOffload);
+        }
     }
 
     /** Takes back mbuf {@code k} of the burst, which the device refused. */
     private void undo(int k) {
         long m = RawMemory.getLong(txArray + (long) k * Long.BYTES);
         switch (txMode[k]) {
-            case LENT -> pool.unlend(pool.buffer(pool.slotOf(m)));
+            case LENT -> txPool[k].unlend(txPool[k].buffer(txPool[k].slotOf(m)));
             case SHARED -> Mbuf.setRefcnt(m, 1);
             default -> freeOwnChain(m);
         }
@@ -437,6 +483,7 @@ public final class DpdkQueue implements NicQueue {
     private void freeOwnChain(long m) {
         while (m != NO_MBUF) {
             long next = Mbuf.next(m);
+            Mbuf.setNext(m, 0);
             Mbuf.setNbSegs(m, 1);
             pool.returnMbuf(m);
             m = next;

@@ -116,7 +116,7 @@ public final class MbufBufferPool extends BufferPool {
         return cache[--cached];
     }
 
-    /** Gives back an mbuf from {@link #takeMbuf} that the driver did not take. */
+    /** Gives back an mbuf from {@link #takeMbuf} that the driver did not take (unlinked: next NULL, nb_segs 1). */
     void returnMbuf(long m) {
         freeMbuf(m);
     }
@@ -133,9 +133,8 @@ public final class MbufBufferPool extends BufferPool {
 
     private void freeMbuf(long m) {
         if (Mbuf.refcnt(m) == 1) {
-            // Sole reference: straight into the cache, with the fields a free mbuf must have.
-            Mbuf.setNext(m, 0);
-            Mbuf.setNbSegs(m, 1);
+            // Sole reference: straight into the cache. It has what a free mbuf must have (nb_segs 1,
+            // next NULL): receive undoes chains, and the stack never links mbufs.
             if (cached == CACHE_CAPACITY) {
                 spill(BULK);
             }
@@ -175,6 +174,11 @@ public final class MbufBufferPool extends BufferPool {
         while (cached > 0) {
             spill(Math.min(cached, BULK));
         }
+    }
+
+    /** The {@code struct rte_mempool *} under this pool (for diagnostics and measurements). */
+    public long mempoolAddress() {
+        return mempool.address();
     }
 
     /** The mempool under this pool. */

@@ -25,6 +25,8 @@ import java.lang.foreign.ValueLayout;
 final class MbufPool implements AutoCloseable {
     /** Bytes of private area per mbuf: the slot index (int) and padding to RTE_MBUF_PRIV_ALIGN. */
     static final int PRIV_SIZE = 8;
+    /** Every open pool, to find the pool of an mbuf that arrives on another port (copy-on-write). */
+    private static volatile MbufPool[] open = new MbufPool[0];
 
     private final String name;
     private final long mempool;
@@ -35,7 +37,7 @@ final class MbufPool implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     /** Mbufs the started driver keeps in its rings at rest (its receive ring): not the stack's. */
     private volatile int heldByDevice;
-    private MbufBufferPool bound;
+    private volatile MbufBufferPool bound;
     private boolean closed;
 
     private MbufPool(String name, long mempool, MempoolOps ops, long[] mbufs, int bufLen) {
@@ -85,16 +87,21 @@ final class MbufPool implements AutoCloseable {
                     throw new DpdkException("mbuf layout of pool " + name + " is not the one expected (buf_addr "
                             + Long.toHexString(Mbuf.bufAddr(m)) + " for mbuf " + Long.toHexString(m) + ")");
                 }
-                RawMemory.setInt(Mbuf.privateArea(m), i);
                 mbufs[i] = m;
+            }
+            for (int i = 0; i < count; i++) {
+                RawMemory.setInt(Mbuf.privateArea(mbufs[i]), i);
             }
             ops.enqueue(table.address(), count);
         }
-        return new MbufPool(name, mp, ops, mbufs, Mbuf.bufLen(mbufs[0]));
+        MbufPool pool = new MbufPool(name, mp, ops, mbufs, Mbuf.bufLen(mbufs[0]));
+        register(pool);
+        return pool;
     }
 
     /** The slot of mbuf {@code m} in this pool, or -1 when it is not one of this pool's mbufs. */
     int slotOf(long m) {
+        // The private area is one cache line past the header; drivers never write it.
         int slot = RawMemory.getInt(Mbuf.privateArea(m));
         return slot >= 0 && slot < mbufs.length && mbufs[slot] == m ? slot : -1;
     }
@@ -127,8 +134,28 @@ final class MbufPool implements AutoCloseable {
     }
 
     /** The buffer pool over this mempool if one was made. */
-    synchronized MbufBufferPool boundPool() {
+    MbufBufferPool boundPool() {
         return bound;
+    }
+
+    /** The open pool whose {@code struct rte_mempool *} is {@code mempool}, or null. */
+    static MbufPool ofMempool(long mempool) {
+        for (MbufPool p : open) {
+            if (p.mempool == mempool) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    private static synchronized void register(MbufPool p) {
+        MbufPool[] next = java.util.Arrays.copyOf(open, open.length + 1);
+        next[next.length - 1] = p;
+        open = next;
+    }
+
+    private static synchronized void unregister(MbufPool p) {
+        open = java.util.Arrays.stream(open).filter(x -> x != p).toArray(MbufPool[]::new);
     }
 
     String name() {
@@ -173,6 +200,7 @@ final class MbufPool implements AutoCloseable {
             return;
         }
         closed = true;
+        unregister(this);
         if (bound != null) {
             bound.drainCache();
         }

@@ -60,6 +60,35 @@ class DpdkRingNicTest {
         assertEquals(Mbuf.HEADROOM, pool.headroom());
         assertEquals(DpdkNicConfig.DEFAULT_DATA_ROOM, pool.bufferSize());
         assertTrue(pool.isFull());
+        MbufPool mempool = pool.mempool();
+        for (int slot = 0; slot < pool.capacity(); slot++) {
+            long m = mempool.mbuf(slot);
+            assertEquals(slot, pool.slotOf(m));
+        }
+    }
+
+    @Test
+    void aFrameReceivedOnOnePortLeavesAnotherWithoutACopy() {
+        try (DpdkNic other = DpdkNic.open(DpdkNicConfig.vdev(DpdkTests.uniqueVdev("net_ring")).descriptors(256, 256)
+                .mbufsPerQueue(512).build())) {
+            DpdkQueue out = other.queue(0);
+            out.attach(packets);
+            byte[] frame = frame(200, 5);
+            Packet p = PacketPool.unowned(queue.bufferPool()).allocateWithHeadroom();
+            p.appendBytes(frame, 0, frame.length);
+            assertEquals(1, queue.transmit(new Packet[] {p}, 1));
+            Packet[] got = new Packet[4];
+            assertEquals(1, queue.receive(got, 4));
+            // Received on this port, in this port's mbuf: sent on the other port as is.
+            assertEquals(1, out.transmit(got, 1));
+            assertEquals(1, out.counters().txZeroCopy.get());
+            assertEquals(1, out.receive(got, 4));
+            assertSame(queue.bufferPool(), got[0].fragmentBuffer(0).pool(), "still the first port's mbuf");
+            assertArrayEquals(frame, got[0].toByteArray());
+            got[0].release();
+            assertTrue(queue.bufferPool().isFull());
+            assertTrue(out.bufferPool().isFull());
+        }
     }
 
     @Test
