@@ -26,10 +26,6 @@ public final class Downcalls {
     private Downcalls() {
     }
 
-    static Linker.Option[] fastPathOptions() {
-        return CRITICAL ? new Linker.Option[] {Linker.Option.critical(false)} : new Linker.Option[0];
-    }
-
     static java.lang.invoke.MethodHandle unbound(FunctionDescriptor descriptor, boolean critical) {
         return critical
                 ? Linker.nativeLinker().downcallHandle(descriptor, Linker.Option.critical(false))
