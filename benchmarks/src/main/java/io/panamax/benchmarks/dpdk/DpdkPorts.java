@@ -32,11 +32,16 @@ final class DpdkPorts {
      * plain thread's packet pool.
      */
     static DpdkNic open(String driver) {
-        DpdkNic nic = DpdkNic.open(DpdkNicConfig.vdev(driver + "_bench" + SEQUENCE.incrementAndGet())
-                .descriptors(1024, 1024).build());
+        DpdkNic nic = openUnattached(driver);
         DpdkQueue q = nic.queue(0);
         q.attach(PacketPool.unowned(SlabBufferPool.unowned(256, 2176, 128)));
         return nic;
+    }
+
+    /** As {@link #open}, the queue left for a shard to attach. */
+    static DpdkNic openUnattached(String driver) {
+        return DpdkNic.open(DpdkNicConfig.vdev(driver + "_bench" + SEQUENCE.incrementAndGet())
+                .descriptors(1024, 1024).build());
     }
 
     static void freeBulk(long mbufs, int n) {

@@ -4,7 +4,12 @@ import io.panamax.dpdk.DpdkLibraries;
 import io.panamax.dpdk.EthBurst;
 import io.panamax.nic.dpdk.DpdkNic;
 import io.panamax.nic.dpdk.DpdkQueue;
+import io.panamax.nic.NicPoller;
 import io.panamax.reactor.CpuAffinity;
+import io.panamax.reactor.Future;
+import io.panamax.reactor.IdlePolicy;
+import io.panamax.reactor.Reactor;
+import io.panamax.reactor.Shard;
 import io.panamax.reactor.buffer.Packet;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -27,6 +32,7 @@ import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -41,8 +47,13 @@ import java.util.regex.Pattern;
  * run. The figure is {@code frames} (frames per second, a JMH auxiliary counter).
  *
  * <ul>
- *   <li>{@code javaPackets}: Panamax's {@link DpdkQueue#receive} and {@link DpdkQueue#transmit},
- *       i.e. pooled {@link Packet}s over the mbufs, sent back without a copy: the stack's own path.</li>
+ *   <li>{@code javaShard}: the stack's own path: a reactor shard (its own busy-polling thread, like
+ *       testpmd's forwarding lcore) whose {@link NicPoller} hands each received {@link Packet} back
+ *       to {@link NicPoller#send}: {@link DpdkQueue#receive}/{@link DpdkQueue#transmit}, pooled
+ *       packets over the mbufs, sent back without a copy. Sampled like testpmd.</li>
+ *   <li>{@code javaPackets}: the same queue calls on the benchmark thread, without a reactor (a
+ *       plain thread pays a ThreadLocal lookup per buffer and packet release that a shard thread
+ *       does not).</li>
  *   <li>{@code javaRaw}: the bindings alone, {@link EthBurst} receive then transmit on a native
  *       pointer array.</li>
  *   <li>{@code shimForward}: one downcall per burst into C that does testpmd's io step (receive,
@@ -107,6 +118,50 @@ public class ForwardBenchmark {
         }
         f.frames += n;
         return n;
+    }
+
+    @Benchmark
+    public long javaShard(ShardForwarder s, Frames f) throws Exception {
+        Thread.sleep(200);
+        long d = s.sample();
+        f.frames += d;
+        return d;
+    }
+
+    /** A one-shard reactor forwarding a net_null port to itself through a NicPoller. */
+    @State(Scope.Benchmark)
+    public static class ShardForwarder {
+        private DpdkNic nic;
+        private Reactor reactor;
+        private long previous;
+
+        @Setup
+        public void start() {
+            nic = DpdkPorts.openUnattached("net_null");
+            reactor = Reactor.builder().shards(1).idlePolicy(IdlePolicy.busyPoll()).stallThreshold(Duration.ZERO)
+                    .bufferPools(nic.bufferPools()).build().start();
+            reactor.await(reactor.submit(0, () -> {
+                NicPoller[] poller = new NicPoller[1];
+                poller[0] = new NicPoller(nic.queue(0), p -> poller[0].send(p));
+                Shard.currentOrThrow().addPoller(poller[0]);
+                return Future.succeeded(null);
+            }), Duration.ofSeconds(10));
+            previous = nic.queue(0).stats().rxPackets.get();
+        }
+
+        /** Frames the shard received (and sent back) since the last sample. */
+        long sample() {
+            long now = nic.queue(0).stats().rxPackets.get();
+            long d = now - previous;
+            previous = now;
+            return d;
+        }
+
+        @TearDown
+        public void stop() {
+            reactor.stop();
+            nic.close();
+        }
     }
 
     @Benchmark
