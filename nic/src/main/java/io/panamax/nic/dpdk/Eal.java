@@ -37,6 +37,9 @@ public final class Eal {
     public static final String ARGS_PROPERTY = "panamax.dpdk.eal.args";
     public static final String ARGS_ENV = "PANAMAX_DPDK_EAL_ARGS";
     private static final String VDEV_BUS = "vdev";
+    private static final String PCI_BUS = "pci";
+    private static final java.util.regex.Pattern PCI_ADDRESS =
+            java.util.regex.Pattern.compile("([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]");
 
     private static Eal instance;
     private static DpdkException failure;
@@ -179,12 +182,18 @@ public final class Eal {
                 + "\") succeeded but made no ethdev named " + name));
     }
 
-    /** Removes a virtual device made by {@link #probe}; its ports must be closed. */
+    /** Removes a device made by {@link #probe}; its ports must be closed. */
     public synchronized void remove(String deviceName) {
+        String bus = busOf(deviceName);
         try (Arena arena = Arena.ofConfined()) {
-            DpdkException.check(dpdk_h.rte_eal_hotplug_remove(arena.allocateFrom(VDEV_BUS), arena.allocateFrom(deviceName)),
-                    "rte_eal_hotplug_remove(vdev, " + deviceName + ")");
+            DpdkException.check(dpdk_h.rte_eal_hotplug_remove(arena.allocateFrom(bus), arena.allocateFrom(deviceName)),
+                    "rte_eal_hotplug_remove(" + bus + ", " + deviceName + ")");
         }
+    }
+
+    /** The bus a device name belongs to: PCI addresses ({@code 0000:01:00.0}, {@code 01:00.0}) or virtual. */
+    static String busOf(String deviceName) {
+        return PCI_ADDRESS.matcher(deviceName).matches() ? PCI_BUS : VDEV_BUS;
     }
 
     /** The port id of the ethdev named {@code name}, if there is one. */

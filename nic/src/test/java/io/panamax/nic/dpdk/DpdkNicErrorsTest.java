@@ -75,5 +75,8 @@ class DpdkNicErrorsTest {
         assertEquals("net_tap3", Eal.deviceName("net_tap3,iface=x,mac=fixed"));
         assertEquals("net_ring0", Eal.deviceName("vdev:net_ring0"));
         assertEquals("0000:01:00.0", Eal.deviceName("0000:01:00.0"));
+        assertEquals("pci", Eal.busOf("0000:01:00.0"));
+        assertEquals("pci", Eal.busOf("82:00.1"));
+        assertEquals("vdev", Eal.busOf("net_tap3"));
     }
 }
