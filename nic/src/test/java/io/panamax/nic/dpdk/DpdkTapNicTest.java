@@ -147,6 +147,56 @@ class DpdkTapNicTest {
     }
 
     @Test
+    void withTwoQueuesTheFramesOfOneFlowArriveTogetherOnOneQueue() throws Exception {
+        String iface = "dtap1";
+        try (DpdkNic two = DpdkNic.open(DpdkNicConfig.vdev(DpdkTests.uniqueVdev("net_tap") + ",iface=" + iface)
+                .queues(2).controlContext(ns::callInside).build())) {
+            assertEquals(2, two.queueCount());
+            assertTrue(two.rss().isEmpty(), "no RSS: this kernel lacks the TAP driver's flow support");
+            for (int q = 0; q < 2; q++) {
+                two.queue(q).attach(PacketPool.unowned(SlabBufferPool.unowned(8, 2176, 128)));
+            }
+            ns.exec(Duration.ofSeconds(5), "ip", "link", "set", iface, "up").orThrow("ip link set up");
+            byte[] frame = new byte[64];
+            System.arraycopy(two.mac().toBytes(), 0, frame, 0, 6);
+            System.arraycopy(new byte[] {0x02, 0, 0, 0, 0, 0x42}, 0, frame, 6, 6);
+            frame[12] = (byte) 0x88;
+            frame[13] = (byte) 0xb5;
+            int frames = 20;
+            String hex = HexFormat.of().formatHex(frame);
+            ns.exec(Duration.ofSeconds(10), "python3", "-c",
+                    "import socket; s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind(('" + iface + "', 0))\n"
+                            + "for i in range(" + frames + "):\n"
+                            + "    s.send(bytes.fromhex('" + hex.substring(0, 120) + "') + bytes([i, 0]))")
+                    .orThrow("send from a packet socket");
+            int[] perQueue = new int[2];
+            boolean[] seen = new boolean[frames];
+            Packet[] burst = new Packet[32];
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (perQueue[0] + perQueue[1] < frames && System.nanoTime() < deadline) {
+                for (int q = 0; q < 2; q++) {
+                    int n = two.queue(q).receive(burst, burst.length);
+                    for (int i = 0; i < n; i++) {
+                        byte[] f = burst[i].toByteArray();
+                        burst[i].release();
+                        if (u16(f, 12) == 0x88b5) {
+                            assertArrayEquals(slice(frame, 0, 60), slice(f, 0, 60), "bytes");
+                            assertFalse(seen[f[60]], "frame " + f[60] + " once");
+                            seen[f[60]] = true;
+                            perQueue[q]++;
+                        }
+                    }
+                }
+            }
+            assertEquals(frames, perQueue[0] + perQueue[1], "every frame arrived");
+            assertTrue(perQueue[0] == frames || perQueue[1] == frames,
+                    "one flow, one queue: " + perQueue[0] + " + " + perQueue[1]);
+            // The device is closed by try-with-resources, in the namespace: its netdev goes too.
+        }
+        assertFalse(ns.exec(Duration.ofSeconds(5), "ip", "link", "show", iface).ok());
+    }
+
+    @Test
     void aUdpDatagramFromTheKernelCarriesTheDevicesChecksumVerdicts() throws Exception {
         ns.exec(Duration.ofSeconds(5), "ip", "neigh", "replace", DPDK_IP, "lladdr", nic.mac().toString(), "dev", IFACE)
                 .orThrow("static neighbour for the DPDK side");
