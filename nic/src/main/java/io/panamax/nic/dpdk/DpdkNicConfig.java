@@ -5,7 +5,6 @@ import io.panamax.nic.NicPoller;
 
 import java.util.Arrays;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -98,10 +97,6 @@ public record DpdkNicConfig(String devargs, String portName, int queues, int rxD
     /** The device's name: the devargs up to the first comma, or the port name. */
     public String deviceName() {
         return devargs != null ? Eal.deviceName(devargs) : portName;
-    }
-
-    public Optional<byte[]> rssKeyBytes() {
-        return Optional.ofNullable(rssKey).map(byte[]::clone);
     }
 
     public OptionalInt mtuSetting() {

@@ -203,6 +203,9 @@ class DpdkRingNicTest {
             received += k;
         }
         assertEquals(n, queue.stats().rxPackets.get());
+        DeviceStats device = nic.deviceStats();
+        assertEquals(n, device.opackets(), "the driver's own count of frames sent");
+        assertEquals(n, device.ipackets(), "and received");
         assertTrue(pool.isFull(), pool.toString());
         assertTrue(packets.buffers().isFull());
     }
