@@ -1,0 +1,239 @@
+package io.panamax.nic.dpdk;
+
+import io.panamax.dpdk.Mbuf;
+import io.panamax.nic.NicPoller;
+
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.OptionalInt;
+
+/**
+ * How to open a {@link DpdkNic}; made with {@link #vdev(String)} or {@link #port(String)} and the
+ * {@link Builder}.
+ *
+ * @param devargs        a virtual device to hot-plug ({@code "net_tap0,iface=pmx0"}), or null
+ * @param portName       an existing port to use ({@code "0000:01:00.0"}, {@code "net_ring0"}), or null
+ * @param queues         queue pairs: one per shard
+ * @param rxDescriptors  receive ring size per queue (adjusted to the device's limits)
+ * @param txDescriptors  transmit ring size per queue (adjusted to the device's limits)
+ * @param burst          frames per receive/transmit burst, for sizing the pools
+ * @param spareMbufs     mbufs per queue beyond the rings and bursts, for what the stack holds
+ *                       (receive queues, reassembly, retransmission, packets being built)
+ * @param mbufsPerQueue  mbufs per queue's pool; 0 to size it from the figures above
+ * @param dataRoomSize   bytes per mbuf data buffer, {@code RTE_PKTMBUF_HEADROOM} included
+ * @param mempoolOps     mempool driver: {@code ring_sp_sc} (one thread per pool, no atomics) or
+ *                       {@code ring_mp_mc} when mbufs cross threads (two ports polled by
+ *                       different shards over one {@code net_ring} pair)
+ * @param rss            spread flows over the queues by RSS when there are several and the device can
+ * @param rssKey         the RSS key to program, or null for the device's default
+ * @param checksumOffload use the device's IPv4/TCP/UDP checksum offloads where it has them
+ * @param promiscuous    receive frames for every destination MAC
+ * @param mtu            MTU to set, or 0 to keep the device's
+ * @param controlContext where control-path calls run (see {@link ControlContext})
+ * @param removeOnClose  remove a hot-plugged virtual device when the NIC closes
+ */
+public record DpdkNicConfig(String devargs, String portName, int queues, int rxDescriptors, int txDescriptors,
+                            int burst, int spareMbufs, int mbufsPerQueue, int dataRoomSize, String mempoolOps,
+                            boolean rss, byte[] rssKey, boolean checksumOffload, boolean promiscuous, int mtu,
+                            ControlContext controlContext, boolean removeOnClose) {
+    public static final int DEFAULT_DESCRIPTORS = 1024;
+    public static final int DEFAULT_SPARE_MBUFS = 2048;
+    /** {@code RTE_MBUF_DEFAULT_BUF_SIZE}: 2048 bytes of data after the headroom. */
+    public static final int DEFAULT_DATA_ROOM = 2048 + Mbuf.HEADROOM;
+    public static final String SINGLE_THREAD_OPS = "ring_sp_sc";
+    public static final String MULTI_THREAD_OPS = "ring_mp_mc";
+
+    public DpdkNicConfig {
+        if ((devargs == null) == (portName == null)) {
+            throw new IllegalArgumentException("give either a virtual device to probe or an existing port, not "
+                    + (devargs == null ? "neither" : "both"));
+        }
+        if (queues < 1) {
+            throw new IllegalArgumentException("queues must be at least 1, not " + queues);
+        }
+        if (rxDescriptors < 1 || txDescriptors < 1 || rxDescriptors > 0xffff || txDescriptors > 0xffff) {
+            throw new IllegalArgumentException("ring sizes must be 1..65535, not " + rxDescriptors + "/" + txDescriptors);
+        }
+        if (burst < 1 || spareMbufs < 0 || mbufsPerQueue < 0) {
+            throw new IllegalArgumentException("bad pool sizing: burst " + burst + ", spare " + spareMbufs
+                    + ", mbufs " + mbufsPerQueue);
+        }
+        if (mbufsPerQueue > 0 && mbufsPerQueue <= rxDescriptors + burst) {
+            throw new IllegalArgumentException("mbufsPerQueue " + mbufsPerQueue + " leaves nothing for the stack: a driver"
+                    + " keeps its receive ring (" + rxDescriptors + " descriptors) filled with mbufs of the pool");
+        }
+        if (dataRoomSize <= Mbuf.HEADROOM || dataRoomSize > 0xffff) {
+            throw new IllegalArgumentException("dataRoomSize " + dataRoomSize + " must exceed the headroom "
+                    + Mbuf.HEADROOM + " and fit in 16 bits");
+        }
+        Objects.requireNonNull(mempoolOps, "mempoolOps");
+        Objects.requireNonNull(controlContext, "controlContext");
+        if (mtu < 0) {
+            throw new IllegalArgumentException("mtu " + mtu);
+        }
+        rssKey = rssKey == null ? null : rssKey.clone();
+    }
+
+    /** A NIC over a virtual device hot-plugged from {@code devargs} (e.g. {@code "net_ring0"}). */
+    public static Builder vdev(String devargs) {
+        return new Builder(Objects.requireNonNull(devargs), null);
+    }
+
+    /** A NIC over an existing port (a bound PCI device, or a vdev given on the EAL command line). */
+    public static Builder port(String name) {
+        return new Builder(null, Objects.requireNonNull(name));
+    }
+
+    /** Mbufs in each queue's pool: given, or rings + bursts in flight + the spare. */
+    public int effectiveMbufsPerQueue() {
+        if (mbufsPerQueue > 0) {
+            return mbufsPerQueue;
+        }
+        // RX ring refills, TX ring in flight, one burst in each direction in our hands, the
+        // NicPoller's backlog of waiting bursts, and the MbufBufferPool's cache.
+        return rxDescriptors + txDescriptors + 2 * burst + 4 * burst + MbufBufferPool.CACHE_CAPACITY + spareMbufs;
+    }
+
+    /** The device's name: the devargs up to the first comma, or the port name. */
+    public String deviceName() {
+        return devargs != null ? Eal.deviceName(devargs) : portName;
+    }
+
+    public OptionalInt mtuSetting() {
+        return mtu == 0 ? OptionalInt.empty() : OptionalInt.of(mtu);
+    }
+
+    @Override
+    public byte[] rssKey() {
+        return rssKey == null ? null : rssKey.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof DpdkNicConfig c && Objects.equals(devargs, c.devargs) && Objects.equals(portName, c.portName)
+                && queues == c.queues && rxDescriptors == c.rxDescriptors && txDescriptors == c.txDescriptors
+                && burst == c.burst && spareMbufs == c.spareMbufs && mbufsPerQueue == c.mbufsPerQueue
+                && dataRoomSize == c.dataRoomSize && mempoolOps.equals(c.mempoolOps) && rss == c.rss
+                && Arrays.equals(rssKey, c.rssKey) && checksumOffload == c.checksumOffload
+                && promiscuous == c.promiscuous && mtu == c.mtu && controlContext == c.controlContext
+                && removeOnClose == c.removeOnClose;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(devargs, portName, queues, rxDescriptors, txDescriptors, mtu);
+    }
+
+    @Override
+    public String toString() {
+        return "DpdkNicConfig[" + (devargs != null ? "vdev " + devargs : "port " + portName) + ", queues " + queues
+                + ", rings " + rxDescriptors + "/" + txDescriptors + ", mbufs/queue " + effectiveMbufsPerQueue()
+                + ", ops " + mempoolOps + "]";
+    }
+
+    /** Builds a {@link DpdkNicConfig}; every setting but the device has a default. */
+    public static final class Builder {
+        private final String devargs;
+        private final String portName;
+        private int queues = 1;
+        private int rxDescriptors = DEFAULT_DESCRIPTORS;
+        private int txDescriptors = DEFAULT_DESCRIPTORS;
+        private int burst = NicPoller.DEFAULT_BURST;
+        private int spareMbufs = DEFAULT_SPARE_MBUFS;
+        private int mbufsPerQueue;
+        private int dataRoomSize = DEFAULT_DATA_ROOM;
+        private String mempoolOps = SINGLE_THREAD_OPS;
+        private boolean rss = true;
+        private byte[] rssKey;
+        private boolean checksumOffload = true;
+        private boolean promiscuous;
+        private int mtu;
+        private ControlContext controlContext = ControlContext.DIRECT;
+        private boolean removeOnClose = true;
+
+        private Builder(String devargs, String portName) {
+            this.devargs = devargs;
+            this.portName = portName;
+        }
+
+        /** Queue pairs, one per shard (default 1). */
+        public Builder queues(int n) {
+            this.queues = n;
+            return this;
+        }
+
+        /** Ring sizes (default 1024/1024). */
+        public Builder descriptors(int rx, int tx) {
+            this.rxDescriptors = rx;
+            this.txDescriptors = tx;
+            return this;
+        }
+
+        public Builder burst(int n) {
+            this.burst = n;
+            return this;
+        }
+
+        public Builder spareMbufs(int n) {
+            this.spareMbufs = n;
+            return this;
+        }
+
+        /** Mbufs per queue's pool, overriding the computed size. */
+        public Builder mbufsPerQueue(int n) {
+            this.mbufsPerQueue = n;
+            return this;
+        }
+
+        public Builder dataRoomSize(int bytes) {
+            this.dataRoomSize = bytes;
+            return this;
+        }
+
+        public Builder mempoolOps(String ops) {
+            this.mempoolOps = ops;
+            return this;
+        }
+
+        public Builder rss(boolean on) {
+            this.rss = on;
+            return this;
+        }
+
+        public Builder rssKey(byte[] key) {
+            this.rssKey = key == null ? null : key.clone();
+            return this;
+        }
+
+        public Builder checksumOffload(boolean on) {
+            this.checksumOffload = on;
+            return this;
+        }
+
+        public Builder promiscuous(boolean on) {
+            this.promiscuous = on;
+            return this;
+        }
+
+        public Builder mtu(int mtu) {
+            this.mtu = mtu;
+            return this;
+        }
+
+        public Builder controlContext(ControlContext context) {
+            this.controlContext = context;
+            return this;
+        }
+
+        public Builder removeOnClose(boolean remove) {
+            this.removeOnClose = remove;
+            return this;
+        }
+
+        public DpdkNicConfig build() {
+            return new DpdkNicConfig(devargs, portName, queues, rxDescriptors, txDescriptors, burst, spareMbufs,
+                    mbufsPerQueue, dataRoomSize, mempoolOps, rss, rssKey, checksumOffload, promiscuous, mtu,
+                    controlContext, removeOnClose);
+        }
+    }
+}

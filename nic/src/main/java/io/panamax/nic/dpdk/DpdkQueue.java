@@ -1,0 +1,503 @@
+package io.panamax.nic.dpdk;
+
+import io.panamax.dpdk.EthBurst;
+import io.panamax.dpdk.Mbuf;
+import io.panamax.dpdk.RawMemory;
+import io.panamax.dpdk.bindings.dpdk_h;
+import io.panamax.nic.NicQueue;
+import io.panamax.nic.QueueStats;
+import io.panamax.reactor.Shard;
+import io.panamax.reactor.buffer.Buffer;
+import io.panamax.reactor.buffer.Packet;
+import io.panamax.reactor.buffer.PacketPool;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * One queue pair of a {@link DpdkNic}, polled by one shard.
+ *
+ * <p>Receive: one {@code rx_pkt_burst} downcall fills a native array with mbuf pointers; each mbuf
+ * becomes a pooled {@link Packet} over the mbuf's pre-made {@link Buffer} wrapper, with the
+ * device's checksum verdicts and RSS hash as packet flags. No copy, no Java allocation. Mbufs that
+ * are not from this queue's pool (a loopback device fed by another pool) or that carry external
+ * data are copied; malformed ones are dropped and counted.
+ *
+ * <p>Transmit: a single-fragment packet whose buffer is an mbuf of a pool this shard owns (this
+ * queue's, or another port's polled by the same shard), and which no driver holds already, goes
+ * as is: the mbuf's fields are set to the fragment and the checksum
+ * offload request. When the stack holds the only reference the driver simply becomes the owner;
+ * when other references remain (a retransmission queue), the mbuf's {@code refcnt} gains the
+ * driver's reference. Every other packet is gathered into fresh mbufs (a chain when the device
+ * sends chains). Checksums the device cannot compute are computed here first
+ * ({@link SoftwareChecksum}). Packets the device does not take stay with the caller, their mbufs
+ * restored.
+ *
+ * <p>Not thread-safe: one shard's thread only, and only between {@link DpdkNic#open} and
+ * {@link DpdkNic#close}.
+ */
+public final class DpdkQueue implements NicQueue {
+    /** Most frames moved in one call of {@link #receive} or {@link #transmit}. */
+    public static final int MAX_BURST = 256;
+
+    private static final long NO_MBUF = 0;
+    private static final long DROP_EMPTY = -1;
+    private static final long DROP_OVERSIZE = -2;
+    private static final long DROP_BAD_OFFLOAD = -3;
+    /** How a prepared mbuf left: gathered copy, the stack's only reference lent, or a shared reference. */
+    private static final byte COPIED = 0;
+    private static final byte LENT = 1;
+    private static final byte SHARED = 2;
+    /** What happened to packet i of a transmit call. */
+    private static final byte FATE_SENT = 0;
+    private static final byte FATE_EMPTY = 1;
+    private static final byte FATE_OVERSIZE = 2;
+    private static final byte FATE_BAD_OFFLOAD = 3;
+    /** Largest frame gathered into an mbuf chain. */
+    private static final int MAX_FRAME = 0xffff;
+    private static final int IPV4_CHECKSUM = 10;
+
+    private final DpdkNic nic;
+    private final int id;
+    private final int port;
+    private final MbufPool mempool;
+    private final OffloadFlags.Tx txOffloads;
+    private final boolean chainsOnTx;
+    private final QueueStats stats = new QueueStats();
+    private final DpdkQueueCounters counters = new DpdkQueueCounters();
+    private final long rxArray;
+    private final long txArray;
+    private final MemorySegment freeTable;
+    private final byte[] txMode = new byte[MAX_BURST];
+    /** The pool of mbuf k of the burst when it went without a copy. */
+    private final MbufBufferPool[] txPool = new MbufBufferPool[MAX_BURST];
+    private final int[] txSource = new int[MAX_BURST];
+    private final byte[] fate = new byte[MAX_BURST];
+
+    private EthBurst rx;
+    private EthBurst tx;
+    private volatile boolean stopped = true;
+    private PacketPool packets;
+    private MbufBufferPool pool;
+    private boolean registered;
+
+    DpdkQueue(DpdkNic nic, int id, int port, MbufPool mempool, OffloadFlags.Tx txOffloads, boolean chainsOnTx) {
+        this.nic = nic;
+        this.id = id;
+        this.port = port;
+        this.mempool = mempool;
+        this.txOffloads = txOffloads;
+        this.chainsOnTx = chainsOnTx;
+        Arena arena = Arena.ofAuto();
+        this.rxArray = arena.allocate(ValueLayout.JAVA_LONG, MAX_BURST).address();
+        this.txArray = arena.allocate(ValueLayout.JAVA_LONG, MAX_BURST).address();
+        this.freeTable = arena.allocate(ValueLayout.JAVA_LONG, 1);
+    }
+
+    /** Binds the driver's burst functions; called once the port has started. */
+    void start() {
+        this.rx = EthBurst.rx(port, id);
+        this.tx = EthBurst.tx(port, id);
+        this.stopped = false;
+    }
+
+    /** Stops polling: later calls move nothing. */
+    void stop() {
+        this.stopped = true;
+    }
+
+    @Override
+    public int id() {
+        return id;
+    }
+
+    @Override
+    public void attach(PacketPool packets) {
+        Shard owner = packets.owner();
+        this.pool = mempool.bufferPool(owner);
+        this.packets = packets;
+        if (owner != null && !registered) {
+            stats.register(owner.metrics(), nic.name(), id);
+            counters.register(owner.metrics(), nic.name(), id);
+            registered = true;
+        }
+    }
+
+    /** The buffer pool over this queue's mbufs, once {@link #attach}ed or made by the reactor's factory. */
+    public MbufBufferPool bufferPool() {
+        return mempool.boundPool();
+    }
+
+    @Override
+    public QueueStats stats() {
+        return stats;
+    }
+
+    /** The counters by drop reason and transmit path. */
+    public DpdkQueueCounters counters() {
+        return counters;
+    }
+
+    // ---- receive ----------------------------------------------------------------------------------
+
+    @Override
+    public int receive(Packet[] out, int max) {
+        if (stopped) {
+            return 0;
+        }
+        checkAttached();
+        int got = rx.call(rxArray, Math.min(Math.min(max, out.length), MAX_BURST));
+        int count = 0;
+        long bytes = 0;
+        for (int i = 0; i < got; i++) {
+            Packet p = toPacket(RawMemory.getLong(rxArray + (long) i * Long.BYTES));
+            if (p != null) {
+                bytes += p.length();
+                out[count++] = p;
+            }
+        }
+        stats.rxPackets.add(count);
+        stats.rxBytes.add(bytes);
+        return count;
+    }
+
+    private Packet toPacket(long m) {
+        int segs = Mbuf.nbSegs(m);
+        long ol = Mbuf.olFlags(m);
+        Packet p;
+        if (segs == 1 && (ol & OffloadFlags.EXTERNAL_OR_INDIRECT) == 0) {
+            // The common case, read from the mbuf's first cache line only (a one-segment mbuf has
+            // next == NULL: DPDK's invariant, which drivers keep).
+            int off = Mbuf.dataOff(m);
+            int len = Mbuf.dataLen(m);
+            if (len == 0 || off + len > Mbuf.bufLen(m) || Mbuf.pktLen(m) != len) {
+                return dropMalformed(m);
+            }
+            Buffer b = pool.adopt(m);
+            if (b == null) {
+                b = adoptFromSiblingPool(m);
+            }
+            if (b != null) {
+                p = packets.allocate();
+                p.append(b, off, len);
+            } else {
+                p = copyChain(m, 1);
+            }
+        } else {
+            p = toPacketSlow(m, segs);
+        }
+        if (p != null) {
+            p.setFlags(OffloadFlags.rxFlags(ol));
+            if (OffloadFlags.hasRssHash(ol)) {
+                p.setRssHash(Mbuf.rssHash(m));
+            }
+        }
+        return p;
+    }
+
+    /**
+     * An mbuf of another pool this shard owns (a frame another port of this shard sent and a
+     * loopback device delivered here): wrapped as well, no copy. Null for any other pool.
+     */
+    private Buffer adoptFromSiblingPool(long m) {
+        MbufPool other = MbufPool.ofMempool(Mbuf.pool(m));
+        MbufBufferPool bp = other == null ? null : other.boundPool();
+        return bp != null && bp.owner() == pool.owner() ? bp.adopt(m) : null;
+    }
+
+    /** A chain of segments, or an mbuf whose data is not its own. */
+    private Packet toPacketSlow(long m, int segs) {
+        // Check the whole chain before touching anything: the driver's fields are input too.
+        boolean ours = (Mbuf.olFlags(m) & OffloadFlags.EXTERNAL_OR_INDIRECT) == 0;
+        long seg = m;
+        long total = 0;
+        for (int s = 0; s < segs; s++) {
+            if (seg == 0) {
+                return dropMalformed(m);
+            }
+            int off = Mbuf.dataOff(seg);
+            int len = Mbuf.dataLen(seg);
+            if (off + len > Mbuf.bufLen(seg)) {
+                return dropMalformed(m);
+            }
+            total += len;
+            ours &= pool.slotOf(seg) >= 0;
+            seg = Mbuf.next(seg);
+        }
+        if (seg != 0 || segs == 0 || total == 0 || total != (Mbuf.pktLen(m) & 0xffffffffL)) {
+            return dropMalformed(m);
+        }
+        return ours ? adoptChain(m, segs) : copyChain(m, segs);
+    }
+
+    /** Zero copy: each segment becomes a fragment over its own wrapper, the chain is undone. */
+    private Packet adoptChain(long m, int segs) {
+        Packet p = packets.allocate();
+        long seg = m;
+        for (int s = 0; s < segs; s++) {
+            long next = Mbuf.next(seg);
+            if (segs > 1) {
+                // Each segment is now freed on its own, when its fragment goes.
+                Mbuf.setNext(seg, 0);
+                Mbuf.setNbSegs(seg, 1);
+                Mbuf.setPktLen(seg, Mbuf.dataLen(seg));
+            }
+            p.append(pool.adopt(seg), Mbuf.dataOff(seg), Mbuf.dataLen(seg));
+            seg = next;
+        }
+        return p;
+    }
+
+    /** Copies a chain this queue cannot wrap into the shard's buffers, then frees it. */
+    private Packet copyChain(long m, int segs) {
+        Packet p = packets.allocate();
+        long seg = m;
+        boolean complete = true;
+        for (int s = 0; s < segs && complete; s++) {
+            int len = Mbuf.dataLen(seg);
+            MemorySegment data = RawMemory.segment(Mbuf.bufAddr(seg) + Mbuf.dataOff(seg), len);
+            complete = p.appendBytes(data, 0, len) == len;
+            seg = Mbuf.next(seg);
+        }
+        freeChain(m);
+        if (!complete) {
+            p.release();
+            counters.rxNoBufferDrops.increment();
+            stats.rxDrops.increment();
+            return null;
+        }
+        counters.rxCopied.increment();
+        return p;
+    }
+
+    private Packet dropMalformed(long m) {
+        counters.rxMalformedDrops.increment();
+        stats.rxErrors.increment();
+        freeChain(m);
+        return null;
+    }
+
+    /** Frees an mbuf chain not wrapped by the stack, the way DPDK does (into its own pool). */
+    private void freeChain(long m) {
+        freeTable.set(ValueLayout.JAVA_LONG, 0, m);
+        dpdk_h.rte_pktmbuf_free_bulk(freeTable, 1);
+    }
+
+    // ---- transmit ---------------------------------------------------------------------------------
+
+    @Override
+    public int transmit(Packet[] packets, int count) {
+        if (stopped) {
+            return 0;
+        }
+        checkAttached();
+        int n = Math.min(count, MAX_BURST);
+        int prepared = 0;
+        int processed = 0;
+        for (; processed < n; processed++) {
+            long m = prepare(packets[processed], prepared);
+            if (m == NO_MBUF) {
+                counters.txNoMbufStalls.increment();
+                break;
+            }
+            if (m < 0) {
+                fate[processed] = m == DROP_EMPTY ? FATE_EMPTY : m == DROP_OVERSIZE ? FATE_OVERSIZE : FATE_BAD_OFFLOAD;
+                continue;
+            }
+            fate[processed] = FATE_SENT;
+            txSource[prepared] = processed;
+            RawMemory.setLong(txArray + (long) prepared * Long.BYTES, m);
+            prepared++;
+        }
+        int sent = prepared == 0 ? 0 : tx.call(txArray, prepared);
+        // The device took a prefix of the mbufs; the packets up to the first one it refused are done.
+        int taken = sent == prepared ? processed : txSource[sent];
+        for (int k = sent; k < prepared; k++) {
+            undo(k);
+        }
+        long bytes = 0;
+        int frames = 0;
+        for (int i = 0; i < taken; i++) {
+            Packet p = packets[i];
+            switch (fate[i]) {
+                case FATE_SENT -> {
+                    frames++;
+                    bytes += p.length();
+                }
+                case FATE_EMPTY -> {
+                    counters.txEmptyDrops.increment();
+                    stats.txErrors.increment();
+                }
+                case FATE_OVERSIZE -> {
+                    counters.txOversizeDrops.increment();
+                    stats.txErrors.increment();
+                }
+                default -> {
+                    counters.txBadOffloadDrops.increment();
+                    stats.txErrors.increment();
+                }
+            }
+            p.release();
+        }
+        for (int k = 0; k < prepared; k++) {
+            txPool[k] = null;
+        }
+        for (int k = 0; k < sent; k++) {
+            if (txMode[k] == COPIED) {
+                counters.txCopied.increment();
+            } else {
+                counters.txZeroCopy.increment();
+            }
+        }
+        stats.txPackets.add(frames);
+        stats.txBytes.add(bytes);
+        return taken;
+    }
+
+    /**
+     * The mbuf (chain) that sends {@code p}, as the {@code k}-th of the burst; {@link #NO_MBUF}
+     * when none is free for a copy; a negative drop reason for a packet that cannot be sent.
+     */
+    private long prepare(Packet p, int k) {
+        int len = p.length();
+        if (len == 0) {
+            return DROP_EMPTY;
+        }
+        int wanted = p.flags() & OffloadFlags.TX_CHECKSUM_FLAGS;
+        int offloaded = txOffloads.offloaded(wanted);
+        long txOffload = 0;
+        if (wanted != 0) {
+            int inSoftware = wanted & ~offloaded;
+            if (inSoftware != 0) {
+                if (!SoftwareChecksum.fill(p, inSoftware)) {
+                    return DROP_BAD_OFFLOAD;
+                }
+                // Done: a retry of this packet must not sum the finished checksum again.
+                p.clearFlags(inSoftware);
+            }
+            if (offloaded != 0) {
+                int l2 = p.l2Length() > 0 ? p.l2Length() : SoftwareChecksum.ethernetHeaderLength(p);
+                if (l2 < 0 || l2 + SoftwareChecksum.IPV4_MIN_HEADER > len) {
+                    return DROP_BAD_OFFLOAD;
+                }
+                int l3 = p.l3Length() > 0 ? p.l3Length() : (p.getU8(l2) & 0x0f) * 4;
+                if ((offloaded & Packet.TX_IP_CHECKSUM) != 0) {
+                    p.setU16(l2 + IPV4_CHECKSUM, 0); // the device sums the header with this field zero
+                }
+                txOffload = Mbuf.packTxOffload(l2, l3);
+            }
+        }
+        long ol = OffloadFlags.Tx.olFlags(offloaded);
+        if (p.fragmentCount() == 1) {
+            Buffer b = p.fragmentBuffer(0);
+            // An mbuf of a pool this thread owns: the driver frees it, on this thread, into that pool.
+            if (b.pool() instanceof MbufBufferPool owner && owner.owner() == pool.owner()) {
+                long m = b.nativeHandle();
+                // refcnt 1: only the stack holds it, no driver has it in a ring.
+                if (Mbuf.refcnt(m) == 1) {
+                    txPool[k] = owner;
+                    if (b.refCnt() == 1) {
+                        owner.lendToDevice(b);
+                        txMode[k] = LENT;
+                    } else {
+                        Mbuf.setRefcnt(m, 2);
+                        txMode[k] = SHARED;
+                    }
+                    // nb_segs 1 and next NULL already: a free mbuf has them, and receive undoes chains.
+                    Mbuf.setDataOff(m, p.fragmentOffset(0));
+                    Mbuf.setDataLen(m, len);
+                    Mbuf.setPktLen(m, len);
+                    finish(m, ol, txOffload);
+                    return m;
+                }
+            }
+        }
+        int room = pool.bufferSize() - Mbuf.HEADROOM;
+        if (len > MAX_FRAME || len > room && !chainsOnTx) {
+            return DROP_OVERSIZE;
+        }
+        long m = gather(p, len, room);
+        if (m != NO_MBUF) {
+            txMode[k] = COPIED;
+            finish(m, ol, txOffload);
+        }
+        return m;
+    }
+
+    /** Copies {@code p} into a fresh mbuf, or a chain of them; {@link #NO_MBUF} if they cannot be had. */
+    private long gather(Packet p, int len, int room) {
+        long head = NO_MBUF;
+        long last = NO_MBUF;
+        int segs = 0;
+        for (int done = 0; done < len; ) {
+            long m = pool.takeMbuf();
+            if (m == NO_MBUF) {
+                if (head != NO_MBUF) {
+                    freeOwnChain(head);
+                }
+                return NO_MBUF;
+            }
+            int n = Math.min(room, len - done);
+            p.copyTo(done, pool.buffer(pool.slotOf(m)).memory(), Mbuf.HEADROOM, n);
+            Mbuf.setDataOff(m, Mbuf.HEADROOM);
+            Mbuf.setDataLen(m, n);
+            Mbuf.setNext(m, 0);
+            Mbuf.setNbSegs(m, 1);
+            if (head == NO_MBUF) {
+                head = m;
+            } else {
+                Mbuf.setNext(last, m);
+            }
+            last = m;
+            segs++;
+            done += n;
+        }
+        Mbuf.setNbSegs(head, segs);
+        Mbuf.setPktLen(head, len);
+        return head;
+    }
+
+    /**
+     * The offload request. {@code tx_offload} (the mbuf's second cache line) is written only with
+     * a request: drivers read the lengths only for the offloads {@code ol_flags} asks for.
+     */
+    private static void finish(long m, long olFlags, long txOffload) {
+        Mbuf.setOlFlags(m, olFlags);
+        if (olFlags != 0) {
+            Mbuf.setTxOffload(m, txOffload);
+        }
+    }
+
+    /** Takes back mbuf {@code k} of the burst, which the device refused. */
+    private void undo(int k) {
+        long m = RawMemory.getLong(txArray + (long) k * Long.BYTES);
+        switch (txMode[k]) {
+            case LENT -> txPool[k].unlend(txPool[k].buffer(txPool[k].slotOf(m)));
+            case SHARED -> Mbuf.setRefcnt(m, 1);
+            default -> freeOwnChain(m);
+        }
+    }
+
+    /** Returns a gathered chain of this pool's mbufs, segment by segment. */
+    private void freeOwnChain(long m) {
+        while (m != NO_MBUF) {
+            long next = Mbuf.next(m);
+            Mbuf.setNext(m, 0);
+            Mbuf.setNbSegs(m, 1);
+            pool.returnMbuf(m);
+            m = next;
+        }
+    }
+
+    private void checkAttached() {
+        if (pool == null) {
+            throw new IllegalStateException(nic.name() + " queue " + id + " is not attached to a shard's packet pool");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return nic.name() + "/q" + id;
+    }
+}

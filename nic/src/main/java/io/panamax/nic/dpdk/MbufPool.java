@@ -1,0 +1,210 @@
+package io.panamax.nic.dpdk;
+
+import io.panamax.dpdk.Mbuf;
+import io.panamax.dpdk.MempoolOps;
+import io.panamax.dpdk.RawMemory;
+import io.panamax.dpdk.RteErrno;
+import io.panamax.dpdk.bindings.dpdk_h;
+import io.panamax.reactor.Shard;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * One DPDK packet-mbuf mempool, made for one queue (one shard), with each mbuf numbered: its slot
+ * index is written into the mbuf's private area when the pool is made, so that the pre-made
+ * {@link io.panamax.reactor.buffer.Buffer} wrapper of an mbuf the driver hands up is found with one
+ * load ({@link #slotOf}).
+ *
+ * <p>The default ops are {@code ring_sp_sc}: a single-producer, single-consumer ring, no atomics,
+ * correct because only the owning shard's thread allocates and frees (its driver queue included).
+ * {@code cache_size} is 0: shards are non-EAL threads without an lcore cache, and the
+ * {@link MbufBufferPool} keeps its own.
+ */
+final class MbufPool implements AutoCloseable {
+    /** Bytes of private area per mbuf: the slot index (int) and padding to RTE_MBUF_PRIV_ALIGN. */
+    static final int PRIV_SIZE = 8;
+    /** Every open pool, to find the pool of an mbuf that arrives on another port (copy-on-write). */
+    private static volatile MbufPool[] open = new MbufPool[0];
+
+    private final String name;
+    private final long mempool;
+    private final MempoolOps ops;
+    private final long[] mbufs;
+    private final int bufLen;
+    /** Scope of the Java views of the mbufs' data: closed with the pool, so stale use fails. */
+    private final Arena arena = Arena.ofShared();
+    /** Mbufs the started driver keeps in its rings at rest (its receive ring): not the stack's. */
+    private volatile int heldByDevice;
+    private volatile MbufBufferPool bound;
+    private boolean closed;
+
+    private MbufPool(String name, long mempool, MempoolOps ops, long[] mbufs, int bufLen) {
+        this.name = name;
+        this.mempool = mempool;
+        this.ops = ops;
+        this.mbufs = mbufs;
+        this.bufLen = bufLen;
+    }
+
+    /**
+     * Creates a pool of {@code count} mbufs of {@code dataRoomSize} bytes (headroom included),
+     * with mempool ops {@code opsName}, on NUMA socket {@code socket}.
+     */
+    static MbufPool create(String name, int count, int dataRoomSize, int socket, String opsName) {
+        if (count < 1) {
+            throw new IllegalArgumentException("an mbuf pool needs at least one mbuf, not " + count);
+        }
+        if (dataRoomSize <= Mbuf.HEADROOM || dataRoomSize > 0xffff) {
+            throw new IllegalArgumentException("mbuf data room " + dataRoomSize + " must exceed the headroom "
+                    + Mbuf.HEADROOM + " and fit in 16 bits");
+        }
+        long mp;
+        try (Arena a = Arena.ofConfined()) {
+            mp = dpdk_h.rte_pktmbuf_pool_create_by_ops(a.allocateFrom(name), count, 0, (short) PRIV_SIZE,
+                    (short) dataRoomSize, socket, a.allocateFrom(opsName)).address();
+        }
+        if (mp == 0) {
+            throw new DpdkException("rte_pktmbuf_pool_create_by_ops(" + name + ", " + count + " x " + dataRoomSize
+                    + ", ops " + opsName + ") failed: " + RteErrno.describeCurrent()
+                    + " (is -m large enough? every queue has its own pool)");
+        }
+        MempoolOps ops = MempoolOps.of(mp);
+        long[] mbufs = new long[count];
+        // Take every mbuf out once to number it, then put them all back.
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment table = a.allocate(ValueLayout.JAVA_LONG, count);
+            if (!ops.dequeue(table.address(), count)) {
+                dpdk_h.rte_mempool_free(MemorySegment.ofAddress(mp));
+                throw new DpdkException("new mempool " + name + " does not hold the " + count + " mbufs it was made with");
+            }
+            for (int i = 0; i < count; i++) {
+                long m = table.getAtIndex(ValueLayout.JAVA_LONG, i);
+                if (Mbuf.bufAddr(m) != Mbuf.privateArea(m) + PRIV_SIZE || Mbuf.privSize(m) != PRIV_SIZE) {
+                    ops.enqueue(table.address(), count);
+                    dpdk_h.rte_mempool_free(MemorySegment.ofAddress(mp));
+                    throw new DpdkException("mbuf layout of pool " + name + " is not the one expected (buf_addr "
+                            + Long.toHexString(Mbuf.bufAddr(m)) + " for mbuf " + Long.toHexString(m) + ")");
+                }
+                mbufs[i] = m;
+            }
+            for (int i = 0; i < count; i++) {
+                RawMemory.setInt(Mbuf.privateArea(mbufs[i]), i);
+            }
+            ops.enqueue(table.address(), count);
+        }
+        MbufPool pool = new MbufPool(name, mp, ops, mbufs, Mbuf.bufLen(mbufs[0]));
+        register(pool);
+        return pool;
+    }
+
+    /** The slot of mbuf {@code m} in this pool, or -1 when it is not one of this pool's mbufs. */
+    int slotOf(long m) {
+        // The private area is one cache line past the header; drivers never write it.
+        int slot = RawMemory.getInt(Mbuf.privateArea(m));
+        return slot >= 0 && slot < mbufs.length && mbufs[slot] == m ? slot : -1;
+    }
+
+    /** The mbuf in {@code slot}. */
+    long mbuf(int slot) {
+        return mbufs[slot];
+    }
+
+    /** The data buffer of the mbuf in {@code slot} ({@code buf_addr}, {@code buf_len} bytes). */
+    MemorySegment data(int slot) {
+        return MemorySegment.ofAddress(Mbuf.bufAddr(mbufs[slot])).reinterpret(bufLen, arena, null);
+    }
+
+    /**
+     * The buffer pool over this mempool, owned by {@code owner} (made on first use). There is one:
+     * every mbuf has one wrapper, and the wrappers' pool is fixed.
+     */
+    synchronized MbufBufferPool bufferPool(Shard owner) {
+        if (closed) {
+            throw new IllegalStateException("mbuf pool " + name + " is closed");
+        }
+        if (bound == null) {
+            bound = new MbufBufferPool(owner, this);
+        } else if (bound.owner() != owner) {
+            throw new IllegalStateException("mbuf pool " + name + " already belongs to " + bound.owner()
+                    + ", not " + owner + ": each queue's pool serves one shard");
+        }
+        return bound;
+    }
+
+    /** The buffer pool over this mempool if one was made. */
+    MbufBufferPool boundPool() {
+        return bound;
+    }
+
+    /** The open pool whose {@code struct rte_mempool *} is {@code mempool}, or null. */
+    static MbufPool ofMempool(long mempool) {
+        for (MbufPool p : open) {
+            if (p.mempool == mempool) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    private static synchronized void register(MbufPool p) {
+        MbufPool[] next = java.util.Arrays.copyOf(open, open.length + 1);
+        next[next.length - 1] = p;
+        open = next;
+    }
+
+    private static synchronized void unregister(MbufPool p) {
+        open = java.util.Arrays.stream(open).filter(x -> x != p).toArray(MbufPool[]::new);
+    }
+
+    String name() {
+        return name;
+    }
+
+    long address() {
+        return mempool;
+    }
+
+    MempoolOps ops() {
+        return ops;
+    }
+
+    int size() {
+        return mbufs.length;
+    }
+
+    /** Bytes in each mbuf's data buffer, headroom included. */
+    int bufLen() {
+        return bufLen;
+    }
+
+    /** Measures what the driver took when the port started: every mbuf not in the mempool. */
+    void recordHeldByDevice() {
+        heldByDevice = Math.max(0, mbufs.length - inMempool());
+    }
+
+    int heldByDevice() {
+        return heldByDevice;
+    }
+
+    /** Mbufs in the mempool now (not counting those a buffer pool keeps in its cache). */
+    int inMempool() {
+        return ops.count();
+    }
+
+    /** Frees the mempool; no mbuf of it may be in use (the port is closed). */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        unregister(this);
+        if (bound != null) {
+            bound.drainCache();
+        }
+        arena.close();
+        dpdk_h.rte_mempool_free(MemorySegment.ofAddress(mempool));
+    }
+}
