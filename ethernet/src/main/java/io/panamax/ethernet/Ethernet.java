@@ -49,6 +49,11 @@ public final class Ethernet implements PacketHandler {
         return mac;
     }
 
+    /** The stack's MAC. */
+    public MacAddress macAddress() {
+        return new MacAddress(mac);
+    }
+
     /** Registers the layer that receives payloads of {@code etherType} (ARP, IPv4). */
     public void register(int etherType, PacketHandler handler) {
         if (handlers.put(etherType, handler) != null) {

@@ -1,5 +1,7 @@
 package io.panamax.nic;
 
+import io.panamax.reactor.BufferPoolFactory;
+
 import java.util.Optional;
 
 /**
@@ -31,6 +33,15 @@ public interface Nic extends AutoCloseable {
 
     /** Control of the device's receive-side scaling, when it has any. */
     default Optional<RssControl> rss() {
+        return Optional.empty();
+    }
+
+    /**
+     * Buffer pools made of the device's own packet memory (DPDK mbufs), for
+     * {@code Reactor.builder().bufferPools(...)}: packets the stack builds can then be handed to the
+     * device without a copy. Empty for devices that read and write plain memory.
+     */
+    default Optional<BufferPoolFactory> deviceBufferPools() {
         return Optional.empty();
     }
 

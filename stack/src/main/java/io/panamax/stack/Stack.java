@@ -58,6 +58,7 @@ public final class Stack implements AutoCloseable {
     private final Ipv4[] ipv4s;
     private final FlowSteering steering;
     private volatile boolean closed;
+    private volatile String leaksAtClose;
 
     private Stack(Reactor reactor, boolean ownsReactor, Nic nic, Route route, FlowSteering steering) {
         this.reactor = reactor;
@@ -173,8 +174,9 @@ public final class Stack implements AutoCloseable {
     }
 
     /**
-     * Stops the stack: every shard releases what its layers hold and stops polling the NIC; then
-     * the reactor (if the stack made it) and the NIC are closed. Idempotent.
+     * Stops the stack: every shard releases what its layers hold and stops polling the NIC; the
+     * buffer pools are checked for leaks (see {@link #leaksAtClose()}) while the NIC's memory still
+     * exists; then the reactor (if the stack made it) and the NIC are closed. Idempotent.
      */
     @Override
     public void close() {
@@ -194,13 +196,55 @@ public final class Stack implements AutoCloseable {
                     shard.removePoller(p);
                 }
             }), Duration.ofSeconds(10));
+            leaksAtClose = checkPools();
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "stopping the stack's shards failed", e);
+            leaksAtClose = "not checked: " + e;
         }
         if (ownsReactor) {
             reactor.stop();
         }
         nic.close();
+    }
+
+    /**
+     * After {@link #close()}: null when every shard's buffer pool was full again and every packet
+     * wrapper returned before the NIC was closed, otherwise what was missing. Tests assert on it.
+     */
+    public String leaksAtClose() {
+        return leaksAtClose;
+    }
+
+    /** Waits (up to 5 s) for buffers travelling home between shards; returns what is still out, or null. */
+    private String checkPools() {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (true) {
+            StringBuilder missing = new StringBuilder();
+            for (int i = 0; i < shards.length; i++) {
+                String m = reactor.await(reactor.submit(i, () -> Future.succeeded(poolReport(Shard.current()))), Duration.ofSeconds(10));
+                if (m != null) {
+                    missing.append(missing.isEmpty() ? "" : "; ").append(m);
+                }
+            }
+            if (missing.isEmpty()) {
+                return null;
+            }
+            if (System.nanoTime() > deadline) {
+                return missing.toString();
+            }
+            if (reactor.isManual()) {
+                reactor.runUntilIdle();
+            } else {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    private static String poolReport(Shard s) {
+        int out = s.buffers().capacity() - s.buffers().available();
+        long packets = s.packets().inUse();
+        return out == 0 && packets == 0 ? null
+                : "shard " + s.id() + ": " + out + " buffer(s), " + packets + " packet(s) not returned";
     }
 
     /** Builds and starts a {@link Stack}; {@link #nic} and {@link #ipv4} are required. */
@@ -216,6 +260,7 @@ public final class Stack implements AutoCloseable {
         private Arp.Config arp = Arp.Config.defaults();
         private Ipv4.Config ipv4Config = Ipv4.Config.defaults();
         private byte[] rssKey;
+        private int shards = Runtime.getRuntime().availableProcessors();
 
         /** The NIC to run on (opened at {@link #start()} with one queue per shard wanted). */
         public Builder nic(NicFactory factory) {
@@ -238,6 +283,7 @@ public final class Stack implements AutoCloseable {
         /** Number of shards of the reactor the stack makes (ignored with {@link #reactor(Reactor)}). */
         public Builder shards(int n) {
             reactorBuilder.shards(n);
+            this.shards = n;
             return this;
         }
 
@@ -329,14 +375,19 @@ public final class Stack implements AutoCloseable {
             }
             Route route = new Route(address, gateway);
             boolean owns = reactor == null;
-            Reactor r = owns ? reactorBuilder.build().start() : reactor;
-            Nic nic;
+            // The NIC opens first: a device with its own packet memory (DPDK) supplies the shards'
+            // buffer pools, so that what the stack builds goes to the device without a copy.
+            Nic nic = nicFactory.open(owns ? shards : reactor.shardCount());
+            Reactor r;
             try {
-                nic = nicFactory.open(r.shardCount());
-            } catch (Exception e) {
                 if (owns) {
-                    r.stop();
+                    nic.deviceBufferPools().ifPresent(reactorBuilder::bufferPools);
+                    r = reactorBuilder.build().start();
+                } else {
+                    r = reactor;
                 }
+            } catch (RuntimeException | Error e) {
+                nic.close();
                 throw e;
             }
             Stack stack;

@@ -172,6 +172,11 @@ public final class DpdkNic implements Nic {
                 : new SlabBufferPool(shard, cfg.buffersPerShard(), cfg.bufferSize(), cfg.headroom());
     }
 
+    @Override
+    public Optional<BufferPoolFactory> deviceBufferPools() {
+        return Optional.of(bufferPools());
+    }
+
     /**
      * Stops and closes the port, frees its mbuf pools and removes the virtual device if this NIC
      * hot-plugged it. No shard may poll the queues any more; buffers the stack still holds become
