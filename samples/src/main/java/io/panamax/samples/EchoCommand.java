@@ -26,15 +26,18 @@ final class EchoCommand {
               --ip CIDR              the stack's address (default: 10.7.0.2/24)
               --gateway IP           the stack's default gateway (default: none)
               --shards N             shards, one thread per core (default: the number of cores)
-              --dpdk-args ARGS       EAL arguments for --backend dpdk (default: a net_tap vdev on the
-                                     TAP name, in the namespace, without hugepages)
+              --dpdk-args ARGS       EAL arguments for --backend dpdk (default: no hugepages, no PCI,
+                                     the PMDs of the Debian package)
+              --dpdk-device DEV      the DPDK device: a port name or PCI address the EAL probed (see
+                                     --dpdk-args -a ...), or vdev arguments such as net_tap0,iface=x
+                                     (default: a net_tap named after --tap, inside the namespace)
               --capture FILE         write every frame received and sent to FILE (pcap)
               --status SECONDS       print a status line every SECONDS (default: 1; 0 turns it off)
               --help                 this text
             """;
 
     private static final Set<String> VALUED = Set.of("backend", "netns", "tap", "host-ip", "ip", "gateway", "shards",
-            "dpdk-args", "capture", "status");
+            "dpdk-args", "dpdk-device", "capture", "status");
     private static final Set<String> FLAGS = Set.of("help");
 
     private EchoCommand() {
@@ -75,7 +78,7 @@ final class EchoCommand {
 
     /** The validated options of {@code echo}. */
     record EchoSettings(String backend, String netns, String tap, Ipv4Address.Prefix hostIp, Ipv4Address.Prefix ip,
-                        String gateway, int shards, String dpdkArgs, Path capture, int statusSeconds) {
+                        String gateway, int shards, String dpdkArgs, String dpdkDevice, Path capture, int statusSeconds) {
 
         static EchoSettings from(Options o) {
             String backend = o.get("backend", "tap");
@@ -112,8 +115,11 @@ final class EchoCommand {
             int shards = o.intValue("shards", cores, 1, 1024);
             int status = o.intValue("status", 1, 0, 3600);
             String capture = o.get("capture");
+            if (!backend.equals("dpdk") && (o.has("dpdk-args") || o.has("dpdk-device"))) {
+                throw new UsageException("--dpdk-args and --dpdk-device need --backend dpdk");
+            }
             return new EchoSettings(backend, netns, tap, hostIp, ip, gateway, shards, o.get("dpdk-args"),
-                    capture == null ? null : Path.of(capture), status);
+                    o.get("dpdk-device"), capture == null ? null : Path.of(capture), status);
         }
 
         private static Ipv4Address.Prefix prefix(String option, String value) {
@@ -126,6 +132,15 @@ final class EchoCommand {
 
         boolean inNamespace() {
             return !netns.equals("none");
+        }
+
+        boolean dpdk() {
+            return backend.equals("dpdk");
+        }
+
+        /** Whether the stack runs on a net_tap this sample creates (and must address on the kernel side). */
+        boolean dpdkOwnTap() {
+            return dpdk() && dpdkDevice == null;
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.panamax.samples;
 
 import io.panamax.ip.Ipv4Address;
+import io.panamax.nic.MacAddress;
 import io.panamax.nic.QueueTotals;
 import io.panamax.nic.linux.NetworkNamespace;
 import io.panamax.nic.tap.TapNic;
@@ -9,6 +10,7 @@ import io.panamax.stack.Stack;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,13 +47,25 @@ final class EchoServer implements AutoCloseable {
                 ns = NetworkNamespace.openOrCreate(s.netns());
             }
             NetworkNamespace inside = ns;
-            stack = Stack.builder()
-                    .nic(queues -> openTap(s, inside, queues))
+            Stack.Builder builder = Stack.builder()
                     .ipv4(s.ip().toString())
-                    .shards(s.shards())
-                    .start();
+                    .shards(s.shards());
             if (s.gateway() != null) {
-                out.println("note: gateway " + s.gateway() + " is used for destinations off " + s.ip());
+                builder.gateway(s.gateway());
+            }
+            if (s.dpdk()) {
+                builder.nic(queues -> DpdkBackend.open(s, inside, queues));
+                if (s.dpdkOwnTap()) {
+                    // DPDK's TAP driver gives the kernel interface the port's MAC, and Linux
+                    // ignores ARP from its own address: the stack takes an address of its own.
+                    builder.mac(MacAddress.randomLocal(new SecureRandom()));
+                }
+            } else {
+                builder.nic(queues -> openTap(s, inside, queues));
+            }
+            stack = builder.start();
+            if (s.dpdkOwnTap()) {
+                DpdkBackend.addressKernelSide(s, inside);
             }
             EchoServices.install(stack);
             return new EchoServer(s, ns, stack);
@@ -84,7 +98,8 @@ final class EchoServer implements AutoCloseable {
         String ip = Ipv4Address.toString(settings.ip().address());
         String in = settings.inNamespace() ? "ip netns exec " + settings.netns() + " " : "";
         out.println("Panamax is up: " + settings.ip() + " on " + stack.nic().name() + " ("
-                + stack.shardCount() + " shard" + (stack.shardCount() == 1 ? "" : "s") + ", MAC " + stack.nic().mac() + ")");
+                + stack.shardCount() + " shard" + (stack.shardCount() == 1 ? "" : "s") + ", MAC "
+                + stack.shard(0).ethernet().macAddress() + ")");
         if (settings.inNamespace()) {
             out.println("The TAP device and its kernel side (" + settings.hostIp() + ") live in the network namespace '"
                     + settings.netns() + "'. Try:");
