@@ -1018,9 +1018,14 @@ final class Tcb implements TcpConnection {
         w.send();
     }
 
-    /** Sends an ACK now, with no data (RFC 9293: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>). */
+    /**
+     * Sends an ACK now, with no data: RFC 9293's <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, where our
+     * SND.NXT is the highest sent ({@link #sndMax}) — after a timeout rewinds {@link #sndNxt}, the
+     * peer may already hold everything up to SND.MAX and would find an older sequence number
+     * unacceptable (Linux never rewinds snd_nxt for the same reason).
+     */
     private void sendAck() {
-        emit(sndNxt, ACK, null);
+        emit(sndMax, ACK, null);
     }
 
     /** Fills in and sends a segment with the connection's addresses, ACK, window and options. */
@@ -1288,7 +1293,7 @@ final class Tcb implements TcpConnection {
             return;
         }
         if (state != TcpState.SYN_SENT && state != TcpState.TIME_WAIT) {
-            tcp.sendReset(remoteIp, localIp, remotePort, localPort, sndNxt, 0, RST);
+            tcp.sendReset(remoteIp, localIp, remotePort, localPort, sndMax, 0, RST);
         }
         counters.resets.increment();
         enterClosed(cause);
