@@ -329,7 +329,8 @@ final class Tcb implements TcpConnection {
             if (SeqNum.lt(sndNxt, sndUna)) {
                 sndNxt = sndUna;
             }
-            sndWnd = (long) seg.window << sndShift;
+            // RFC 7323 2.2: the window of a SYN-ACK is never scaled.
+            sndWnd = seg.window;
             maxSndWnd = sndWnd;
             sndWl1 = seg.seq;
             sndWl2 = seg.ack;
@@ -364,12 +365,21 @@ final class Tcb implements TcpConnection {
 
     /** RFC 9293 3.10.7.4: SYN-RECEIVED and every synchronized state. */
     private void otherwiseArrives(Segment seg) {
-        final int originalFlags = seg.flags;
         // A retransmitted SYN in SYN-RECEIVED: our SYN-ACK was lost, send it again.
         if (state == TcpState.SYN_RECEIVED && seg.has(SYN) && !seg.has(ACK) && seg.seq == irs) {
             sndNxt = iss;
             return;
         }
+        // Simultaneous open: the peer's SYN-ACK acknowledges our SYN and repeats its own. Take it
+        // as the handshake's ACK (as Linux does) rather than as an old SYN to be re-ACKed.
+        if (state == TcpState.SYN_RECEIVED && !passive && seg.has(SYN) && seg.has(ACK) && seg.seq == irs
+                && SeqNum.gt(seg.ack, sndUna) && SeqNum.le(seg.ack, sndMax)) {
+            seg.flags &= ~SYN;
+            seg.seq++;
+            ackNow = true;
+        }
+        // The control bits before trimming: an old SYN or RST is still one (RFC 5961).
+        final int originalFlags = seg.flags;
         // RFC 7323 3.2: once negotiated, every non-RST segment carries timestamps.
         if (tsOn && !seg.has(RST)) {
             if (!seg.options.hasTimestamps) {
