@@ -582,7 +582,9 @@ final class Tcb implements TcpConnection {
                 return false;
             }
         } else if (ack == sndUna && seg.payloadLength == 0 && (seg.flags & (SYN | FIN)) == 0
-                && newWnd == sndWnd && sndMax != sndUna) {
+                && newWnd == sndWnd && sndMax != sndUna && sndWnd != 0) {
+            // RFC 5681 2 duplicate ACK; not while the window is closed, where the only data
+            // outstanding is a zero-window probe the peer is right to refuse.
             duplicateAck(ack);
         }
         // Window update (RFC 9293 3.10.7.4): only from a segment newer than the last one used.
@@ -596,8 +598,11 @@ final class Tcb implements TcpConnection {
                 maxSndWnd = sndWnd;
             }
             if (wasClosed && sndWnd > 0) {
+                // The window reopened: leave persist, and send from SND.UNA again, so a probe
+                // octet the peer refused goes out with the data that follows it.
                 persistTimer.cancel();
                 persistBackoff = 0;
+                sndNxt = sndUna;
             }
         }
         return true;

@@ -108,6 +108,18 @@ public final class TcpScript implements AutoCloseable {
         return s;
     }
 
+    /** Everything TCP has sent and the test has not looked at yet. */
+    public List<SentSegment> drain() {
+        reactor.runUntilIdle();
+        List<SentSegment> out = new ArrayList<>();
+        SentSegment x;
+        while ((x = ip.poll()) != null) {
+            assertTrue(x.checksumOk, "bad checksum on " + x);
+            out.add(x);
+        }
+        return out;
+    }
+
     /** Asserts TCP sent nothing (more). */
     public void expectNothing() {
         reactor.runUntilIdle();
