@@ -19,6 +19,7 @@ public final class RecordingIpv4Output implements Ipv4Output {
     private final ArrayDeque<SentSegment> sent = new ArrayDeque<>();
     private int mtu = 1500;
     private boolean offload;
+    private java.util.function.Consumer<Packet> inspector = p -> { };
 
     public RecordingIpv4Output(int localIp, Clock clock) {
         this.localIp = localIp;
@@ -29,6 +30,11 @@ public final class RecordingIpv4Output implements Ipv4Output {
         this.mtu = mtu;
     }
 
+    /** Sees every packet TCP sends, before it is decoded and released. */
+    public void setInspector(java.util.function.Consumer<Packet> inspector) {
+        this.inspector = inspector;
+    }
+
     public void setOffload(boolean offload) {
         this.offload = offload;
     }
@@ -37,6 +43,7 @@ public final class RecordingIpv4Output implements Ipv4Output {
     public boolean send(int srcIp, int dstIp, int protocol, Packet segment, boolean dontFragment) {
         assertEquals(IpProtocol.TCP, protocol);
         try {
+            inspector.accept(segment);
             sent.addLast(new SentSegment(srcIp, dstIp, segment, offload, dontFragment, clock.nanoTime()));
         } finally {
             segment.release();
