@@ -18,7 +18,11 @@ class BulkTransferTest {
 
     private static BulkTransfer.Result transfer(Impairments imp, boolean offload, long bytes) {
         TcpConfig cfg = TcpConfig.builder().isnSecret(7, 8).build();
-        try (LinkTestbed bed = new LinkTestbed(cfg, imp, offload)) {
+        return transfer(cfg, cfg, imp, offload, 1500, bytes);
+    }
+
+    private static BulkTransfer.Result transfer(TcpConfig client, TcpConfig server, Impairments imp, boolean offload, int mtu, long bytes) {
+        try (LinkTestbed bed = new LinkTestbed(client, server, imp, offload, mtu)) {
             long t0 = System.nanoTime();
             BulkTransfer.Result r = BulkTransfer.run(bed, bytes, Duration.ofHours(2));
             long t1 = System.nanoTime();
@@ -61,5 +65,26 @@ class BulkTransferTest {
     @Test
     void corrupt() {
         transfer(Impairments.none().withCorrupt(0.02), true, SIZE);
+    }
+
+    @Test
+    void peerWithoutOptionsUnderLoss() {
+        TcpConfig plain = TcpConfig.builder().windowScaling(false).timestamps(false).sackPermitted(false).build();
+        TcpConfig full = TcpConfig.builder().build();
+        var r = transfer(full, plain, Impairments.none().withLoss(0.02).withSeed(3), false, 1500, 16 * MB);
+        assertEquals(1460, r.client().stats().mss(), "no timestamps: the whole MSS carries data");
+    }
+
+    @Test
+    void smallMtuWithReorderingAndDuplication() {
+        TcpConfig cfg = TcpConfig.builder().build();
+        var r = transfer(cfg, cfg, Impairments.none().withReorder(0.1).withDuplicate(0.1).withSeed(5), false, 576, 8 * MB);
+        assertEquals(576 - 40 - 12, r.server().stats().mss());
+    }
+
+    @Test
+    void tinyReceiveBuffersCloseTheWindowOften() {
+        TcpConfig small = TcpConfig.builder().receiveBufferSize(4096).sendBufferSize(8192).build();
+        transfer(small, small, Impairments.none().withLoss(0.01).withSeed(9), true, 1500, 4 * MB);
     }
 }
