@@ -14,6 +14,14 @@ public interface LocalPortPolicy {
      */
     int choose(int localIp, int remoteIp, int remotePort, PortUsage ports);
 
+    /**
+     * The connection that {@link #choose} gave {@code localPort} is gone for good: closed, after
+     * TIME-WAIT if it went through it. A policy that keeps its own record of ports in use (the
+     * RSS-aware one) frees the port here; called once per successful {@link #choose}.
+     */
+    default void release(int localIp, int localPort, int remoteIp, int remotePort) {
+    }
+
     /** What a policy may ask of the shard's TCP. */
     interface PortUsage {
         /** The configured ephemeral range, first port. */

@@ -51,6 +51,8 @@ final class Tcb implements TcpConnection {
     final TcpListener listener;
     /** Counted against the listener's backlog (see {@link TcpListener}). */
     boolean backlogSlot;
+    /** The local port came from the {@link LocalPortPolicy}, which hears when it is free again. */
+    boolean portFromPolicy;
     TcpState state = TcpState.CLOSED;
 
     // ---- send sequence variables (RFC 9293 3.3.1) ----

@@ -178,7 +178,7 @@ public final class Tcp implements TransportHandler {
             return Future.failed(new TcpException("no free local port towards "
                     + Ipv4Address.toString(remoteIp) + ":" + remotePort));
         }
-        return connect(remoteIp, remotePort, port);
+        return open(localIp, remoteIp, remotePort, port);
     }
 
     /** Opens a connection from a given local port (which must be free towards that peer). */
@@ -201,11 +201,26 @@ public final class Tcp implements TransportHandler {
         return t.activeOpen(isn.isn(localIp, localPort, remoteIp, remotePort, shard.nanoTime()));
     }
 
+    /** An active open on a port the policy chose: the policy hears when the port is free again. */
+    private Future<TcpConnection> open(int localIp, int remoteIp, int remotePort, int localPort) {
+        if (shutDown) {
+            ports.release(localIp, localPort, remoteIp, remotePort);
+            return Future.failed(new ConnectionAbortedException("TCP on shard " + shard.id() + " is shut down"));
+        }
+        Tcb t = new Tcb(this, localIp, localPort, remoteIp, remotePort, null);
+        t.portFromPolicy = true;
+        connections.put(t);
+        return t.activeOpen(isn.isn(localIp, localPort, remoteIp, remotePort, shard.nanoTime()));
+    }
+
     /** A connection reached CLOSED: it leaves the table (and its listener's backlog). */
     void connectionClosed(Tcb t) {
         connections.remove(t);
         if (t.listener != null) {
             t.listener.connectionClosed(t);
+        }
+        if (t.portFromPolicy) {
+            ports.release(t.localIp, t.localPort, t.remoteIp, t.remotePort);
         }
         counters.closed.increment();
     }

@@ -49,10 +49,14 @@ public final class TcpScript implements AutoCloseable {
     }
 
     public TcpScript(TcpConfig config) {
+        this(config, io.panamax.tcp.LocalPortPolicy.sequential());
+    }
+
+    public TcpScript(TcpConfig config, io.panamax.tcp.LocalPortPolicy ports) {
         reactor = Reactor.builder().shards(1).manual().clock(clock).buffersPerShard(4096).build().start();
         ip = new RecordingIpv4Output(LOCAL_IP, clock);
         Tcp[] t = new Tcp[1];
-        reactor.runOn(0, () -> t[0] = new Tcp(reactor.shard(0), ip, config));
+        reactor.runOn(0, () -> t[0] = new Tcp(reactor.shard(0), ip, config, ports));
         tcp = t[0];
     }
 

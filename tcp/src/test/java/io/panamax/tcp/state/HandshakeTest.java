@@ -3,6 +3,7 @@ package io.panamax.tcp.state;
 import io.panamax.tcp.ConnectionRefusedException;
 import io.panamax.tcp.ConnectionTimeoutException;
 import io.panamax.tcp.DropReason;
+import io.panamax.tcp.LocalPortPolicy;
 import io.panamax.tcp.TcpConfig;
 import io.panamax.tcp.TcpConnection;
 import io.panamax.tcp.TcpState;
@@ -11,6 +12,8 @@ import io.panamax.tcp.script.TcpScript;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -292,6 +295,34 @@ class HandshakeTest {
             // Another peer can reuse the same local port (the 4-tuple is what must be unique).
             s.connect(TcpScript.REMOTE_IP + 1, TcpScript.REMOTE_PORT);
             assertEquals(50000, s.expect().srcPort);
+        }
+    }
+
+    @Test
+    void thePortPolicyHearsWhenItsPortIsFreeAgainAfterTimeWait() {
+        List<Integer> released = new ArrayList<>();
+        LocalPortPolicy policy = new LocalPortPolicy() {
+            @Override
+            public int choose(int localIp, int remoteIp, int remotePort, PortUsage ports) {
+                return 44444;
+            }
+
+            @Override
+            public void release(int localIp, int localPort, int remoteIp, int remotePort) {
+                released.add(localPort);
+            }
+        };
+        try (TcpScript s = new TcpScript(TcpScript.baseConfig().build(), policy)) {
+            var e = s.connectPlain(9000);
+            assertEquals(44444, s.localPort);
+            s.close(e.conn());
+            s.expect().flags(io.panamax.tcp.wire.TcpHeader.FIN | ACK);
+            s.inject(s.seg().fin().seq(e.rcvNxt()).ack(e.sndNxt() + 1));
+            s.expect().flags(ACK);
+            assertEquals(TcpState.TIME_WAIT, s.on(e.conn()::state));
+            assertTrue(released.isEmpty(), "the 4-tuple is still taken in TIME-WAIT");
+            s.advance(Duration.ofSeconds(61));
+            assertEquals(List.of(44444), released);
         }
     }
 }
