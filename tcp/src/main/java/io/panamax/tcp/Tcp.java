@@ -207,6 +207,13 @@ public final class Tcp implements TransportHandler {
             ports.release(localIp, localPort, remoteIp, remotePort);
             return Future.failed(new ConnectionAbortedException("TCP on shard " + shard.id() + " is shut down"));
         }
+        if (!portUsage.isFree(localIp, localPort, remoteIp, remotePort)) {
+            // A policy that keeps its own books can disagree with the table; the table wins.
+            ports.release(localIp, localPort, remoteIp, remotePort);
+            counters.failedOpens.increment();
+            return Future.failed(new TcpException("local port " + localPort + " chosen by the port policy is in use towards "
+                    + Ipv4Address.toString(remoteIp) + ":" + remotePort));
+        }
         Tcb t = new Tcb(this, localIp, localPort, remoteIp, remotePort, null);
         t.portFromPolicy = true;
         connections.put(t);
