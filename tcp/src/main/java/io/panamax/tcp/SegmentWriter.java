@@ -137,8 +137,8 @@ final class SegmentWriter {
                 n += TcpOptions.writeAlignedSack(m, at + n, sackLeft, sackRight, sackBlocks);
             }
         }
-        TcpOptions.pad(m, at, n);
-        assert TcpOptions.pad(m, at, n) == optLen : "options " + n + " vs " + optLen;
+        int padded = TcpOptions.pad(m, at, n);
+        assert padded == optLen : "options " + padded + " vs " + optLen;
     }
 
     private void reset() {
