@@ -28,7 +28,7 @@ final class LoopbackIpLink implements Poller {
     private final Side b;
     private long dropped;
 
-    /** One end: the output its TCP sends through and the handler it delivers to. */
+    /** One end: the output its TCP sends through, and that TCP (which receives what the other end sends). */
     final class Side implements Ipv4Output {
         private final int address;
         private Side peer;

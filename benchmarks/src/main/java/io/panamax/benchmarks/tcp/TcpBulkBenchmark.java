@@ -49,6 +49,17 @@ public class TcpBulkBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
+        try {
+            open();
+        } catch (RuntimeException e) {
+            if (bench != null) {
+                bench.close();
+            }
+            throw e;
+        }
+    }
+
+    private void open() {
         bench = new TcpBench(TcpConfig.builder().build(), checksumOffload);
         data = Arena.global().allocate(WRITE);
         for (int i = 0; i < WRITE; i++) {

@@ -49,6 +49,17 @@ public class TcpRequestResponseBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
+        try {
+            open();
+        } catch (RuntimeException e) {
+            if (bench != null) {
+                bench.close();
+            }
+            throw e;
+        }
+    }
+
+    private void open() {
         bench = new TcpBench(TcpConfig.builder().noDelay(true).build(), true);
         message = Arena.global().allocate(MESSAGE);
         bench.on(() -> {
