@@ -89,14 +89,17 @@ public final class Tcp implements TransportHandler {
         };
     }
 
+    /** The shard this TCP belongs to. */
     public Shard shard() {
         return shard;
     }
 
+    /** The settings new connections start from. */
     public TcpConfig config() {
         return config;
     }
 
+    /** The shard's TCP counters (shared by every {@code Tcp} on the shard). */
     public TcpCounters counters() {
         return counters;
     }

@@ -117,6 +117,7 @@ public record TcpConfig(
         return builder().build();
     }
 
+    /** A builder starting from the defaults. */
     public static Builder builder() {
         return new Builder();
     }
@@ -203,11 +204,13 @@ public record TcpConfig(
             challengeAckPerSecond = c.challengeAckPerSecond;
         }
 
+        /** Bytes a connection accepts from the application before writes wait (default 256 KiB). */
         public Builder sendBufferSize(int bytes) {
             this.sendBufferSize = bytes;
             return this;
         }
 
+        /** Bytes of unread data a connection holds; sets the window and the window-scale shift (default 256 KiB). */
         public Builder receiveBufferSize(int bytes) {
             this.receiveBufferSize = bytes;
             return this;
@@ -219,6 +222,7 @@ public record TcpConfig(
             return this;
         }
 
+        /** Segments kept out of order per connection (default 512). */
         public Builder outOfOrderLimitSegments(int segments) {
             this.outOfOrderLimitSegments = segments;
             return this;
@@ -230,11 +234,13 @@ public record TcpConfig(
             return this;
         }
 
+        /** How long a closed connection waits in FIN-WAIT-2 for the peer (default 60 s). */
         public Builder finWait2Timeout(Duration d) {
             this.finWait2Timeout = d.toNanos();
             return this;
         }
 
+        /** The retransmission timeout before any RTT sample (default 1 s, RFC 6298 2.1). */
         public Builder initialRto(Duration d) {
             this.initialRto = d.toNanos();
             return this;
@@ -246,36 +252,43 @@ public record TcpConfig(
             return this;
         }
 
+        /** Upper bound of the RTO and of the persist interval (default 60 s, RFC 6298 2.5). */
         public Builder maxRto(Duration d) {
             this.maxRto = d.toNanos();
             return this;
         }
 
+        /** Retransmissions of a segment, or unanswered zero-window probes, before the connection times out (default 15). */
         public Builder maxRetransmits(int n) {
             this.maxRetransmits = n;
             return this;
         }
 
+        /** SYN (and SYN-ACK) retransmissions before an open gives up (default 6). */
         public Builder synRetries(int n) {
             this.synRetries = n;
             return this;
         }
 
+        /** The longest an ACK waits for a second segment or a reply (default 40 ms; under 500 ms). */
         public Builder delayedAck(Duration d) {
             this.delayedAck = d.toNanos();
             return this;
         }
 
+        /** Data segments acknowledged at once at the start of each connection (default 16). */
         public Builder quickAckSegments(int n) {
             this.quickAckSegments = n;
             return this;
         }
 
+        /** Whether new connections send keep-alive probes (default off, RFC 1122 4.2.3.6). */
         public Builder keepAlive(boolean on) {
             this.keepAlive = on;
             return this;
         }
 
+        /** Keep-alive timing: idle time before the first probe, time between probes, unanswered probes before giving up (default 2 h, 75 s, 9). */
         public Builder keepAlive(Duration idle, Duration interval, int probes) {
             this.keepAliveIdle = idle.toNanos();
             this.keepAliveInterval = interval.toNanos();
@@ -283,11 +296,13 @@ public record TcpConfig(
             return this;
         }
 
+        /** Whether new connections turn Nagle's algorithm off (default false). */
         public Builder noDelay(boolean on) {
             this.noDelay = on;
             return this;
         }
 
+        /** Default backlog of listeners (default 128; see {@link TcpListener}). */
         public Builder backlog(int n) {
             this.backlog = n;
             return this;
@@ -300,37 +315,44 @@ public record TcpConfig(
             return this;
         }
 
+        /** The local ports active opens choose from (default 32768..60999, as Linux). */
         public Builder ephemeralPorts(int low, int high) {
             this.ephemeralLow = low;
             this.ephemeralHigh = high;
             return this;
         }
 
+        /** Whether to offer Window Scale (default on). */
         public Builder windowScaling(boolean on) {
             this.windowScaling = on;
             return this;
         }
 
+        /** Whether to offer Timestamps (default on). */
         public Builder timestamps(boolean on) {
             this.timestamps = on;
             return this;
         }
 
+        /** Whether to offer SACK-Permitted (default on). */
         public Builder sackPermitted(boolean on) {
             this.sackPermitted = on;
             return this;
         }
 
+        /** Initial congestion window in segments (default 10, RFC 6928). */
         public Builder initialWindowSegments(int n) {
             this.initialWindowSegments = n;
             return this;
         }
 
+        /** Challenge ACKs a shard may send per second (default 1000, RFC 5961 7). */
         public Builder challengeAckPerSecond(int n) {
             this.challengeAckPerSecond = n;
             return this;
         }
 
+        /** The settings; a random ISN key unless one was given. */
         public TcpConfig build() {
             long high;
             long low;

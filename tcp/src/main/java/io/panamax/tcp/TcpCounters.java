@@ -34,6 +34,7 @@ public final class TcpCounters {
     public final Histogram rtt;
     private final Counter[] drops = new Counter[DropReason.values().length];
 
+    /** Registers the counters in {@code m} (or finds them there, when another {@code Tcp} on the shard did). */
     public TcpCounters(ShardMetrics m) {
         segmentsIn = m.counter("tcp_segments_received_total", "TCP segments received, drops included");
         segmentsOut = m.counter("tcp_segments_sent_total", "TCP segments sent, retransmissions included");

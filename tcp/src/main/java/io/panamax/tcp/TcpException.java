@@ -12,6 +12,7 @@ import java.io.IOException;
 public class TcpException extends IOException {
     private static final boolean DEBUG = Boolean.getBoolean("panamax.debug");
 
+    /** An error with a message that says what failed, for which peer. */
     public TcpException(String message) {
         super(message);
     }

@@ -35,10 +35,12 @@ public final class TcpListener {
         this.onAccept = onAccept;
     }
 
+    /** The local port listened on. */
     public int port() {
         return port;
     }
 
+    /** Connections half open or waiting to be accepted that the listener holds at most. */
     public int backlog() {
         return backlog;
     }
@@ -48,6 +50,7 @@ public final class TcpListener {
         return pending;
     }
 
+    /** Whether {@link #close()} was called. */
     public boolean isClosed() {
         return closed;
     }

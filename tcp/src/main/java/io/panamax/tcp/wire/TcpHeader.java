@@ -90,18 +90,22 @@ public final class TcpHeader {
         return null;
     }
 
+    /** The source port. */
     public static int sourcePort(MemorySegment seg, long off) {
         return seg.get(U16, off + SOURCE_PORT) & 0xffff;
     }
 
+    /** The destination port. */
     public static int destinationPort(MemorySegment seg, long off) {
         return seg.get(U16, off + DESTINATION_PORT) & 0xffff;
     }
 
+    /** The sequence number (SEG.SEQ). */
     public static int sequenceNumber(MemorySegment seg, long off) {
         return seg.get(U32, off + SEQUENCE_NUMBER);
     }
 
+    /** The acknowledgment number (SEG.ACK), meaningful with ACK set. */
     public static int acknowledgmentNumber(MemorySegment seg, long off) {
         return seg.get(U32, off + ACKNOWLEDGMENT_NUMBER);
     }
@@ -126,26 +130,32 @@ public final class TcpHeader {
         return seg.get(U16, off + WINDOW) & 0xffff;
     }
 
+    /** The checksum field. */
     public static int checksum(MemorySegment seg, long off) {
         return seg.get(U16, off + CHECKSUM) & 0xffff;
     }
 
+    /** The urgent pointer (this stack treats urgent data as ordinary data). */
     public static int urgentPointer(MemorySegment seg, long off) {
         return seg.get(U16, off + URGENT_POINTER) & 0xffff;
     }
 
+    /** Writes the source port. */
     public static void setSourcePort(MemorySegment seg, long off, int port) {
         seg.set(U16, off + SOURCE_PORT, (short) port);
     }
 
+    /** Writes the destination port. */
     public static void setDestinationPort(MemorySegment seg, long off, int port) {
         seg.set(U16, off + DESTINATION_PORT, (short) port);
     }
 
+    /** Writes the sequence number. */
     public static void setSequenceNumber(MemorySegment seg, long off, int seq) {
         seg.set(U32, off + SEQUENCE_NUMBER, seq);
     }
 
+    /** Writes the acknowledgment number. */
     public static void setAcknowledgmentNumber(MemorySegment seg, long off, int ack) {
         seg.set(U32, off + ACKNOWLEDGMENT_NUMBER, ack);
     }
@@ -155,18 +165,22 @@ public final class TcpHeader {
         seg.set(ValueLayout.JAVA_BYTE, off + DATA_OFFSET, (byte) ((bytes / 4) << 4));
     }
 
+    /** Writes the eight control bits. */
     public static void setFlags(MemorySegment seg, long off, int flags) {
         seg.set(ValueLayout.JAVA_BYTE, off + CONTROL_BITS, (byte) flags);
     }
 
+    /** Writes the window field (already scaled down). */
     public static void setWindow(MemorySegment seg, long off, int window) {
         seg.set(U16, off + WINDOW, (short) window);
     }
 
+    /** Writes the checksum field. */
     public static void setChecksum(MemorySegment seg, long off, int checksum) {
         seg.set(U16, off + CHECKSUM, (short) checksum);
     }
 
+    /** Writes the urgent pointer. */
     public static void setUrgentPointer(MemorySegment seg, long off, int pointer) {
         seg.set(U16, off + URGENT_POINTER, (short) pointer);
     }
