@@ -1,0 +1,139 @@
+package io.panamax.benchmarks.tcp;
+
+import io.panamax.reactor.Future;
+import io.panamax.reactor.Promise;
+import io.panamax.reactor.buffer.Packet;
+import io.panamax.tcp.TcpConfig;
+import io.panamax.tcp.TcpConnection;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * TCP request/response over the in-memory link: the client sends 64 bytes, the server echoes them
+ * (zero copy: it writes back the packet it read), the client reads 64 bytes; one operation is one
+ * such transaction. With 64 connections, 64 transactions are in flight at once. Client and server
+ * share one core, so transactions per second per core counts both ends.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+public class TcpRequestResponseBenchmark {
+    static final int MESSAGE = 64;
+    static final int BATCH = 10_000;
+
+    @Param({"1", "64"})
+    public int connections;
+
+    private TcpBench bench;
+    private final List<TcpConnection> clients = new ArrayList<>();
+    private MemorySegment message;
+    private long remaining;
+    private Promise<Void> batchDone;
+    private long allocatedBefore;
+    private long segmentsBefore;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        try {
+            open();
+        } catch (RuntimeException e) {
+            if (bench != null) {
+                bench.close();
+            }
+            throw e;
+        }
+    }
+
+    private void open() {
+        bench = new TcpBench(TcpConfig.builder().noDelay(true).build(), true);
+        message = Arena.global().allocate(MESSAGE);
+        bench.on(() -> {
+            bench.server.listen(7, this::echo);
+            List<Future<?>> opens = new ArrayList<>();
+            for (int i = 0; i < connections; i++) {
+                opens.add(bench.client.connect(TcpBench.SERVER_IP, 7).map(c -> {
+                    c.setNoDelay(true);
+                    clients.add(c);
+                    return c;
+                }));
+            }
+            return Future.whenAll(opens);
+        });
+    }
+
+    /** The server: read, write the same bytes back, again. */
+    private void echo(TcpConnection c) {
+        c.setNoDelay(true);
+        Future.repeat(() -> c.read().then(p -> {
+            if (p.isEmpty()) {
+                p.release();
+                return Future.stop();
+            }
+            return c.write(p).map(v -> false);
+        }));
+    }
+
+    /** The client side of one connection: transactions until the batch is done. */
+    private Future<Void> ping(TcpConnection c) {
+        int[] got = new int[1];
+        return Future.doUntil(() -> remaining <= 0, () -> {
+            Packet p = bench.shard.packets().allocateWithHeadroom();
+            p.appendBytes(message, 0, MESSAGE);
+            got[0] = 0;
+            return c.write(p).then(v -> Future.doUntil(() -> got[0] >= MESSAGE, () -> c.read().map(r -> {
+                got[0] += r.length();
+                r.release();
+                return null;
+            }))).map(v -> {
+                remaining--;
+                return null;
+            });
+        });
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void transaction() {
+        bench.on(() -> {
+            remaining = BATCH;
+            List<Future<?>> loops = new ArrayList<>();
+            for (TcpConnection c : clients) {
+                loops.add(ping(c));
+            }
+            return Future.whenAll(loops);
+        });
+    }
+
+    @Setup(Level.Iteration)
+    public void markAllocation() {
+        allocatedBefore = bench.shardAllocatedBytes();
+        segmentsBefore = bench.segments();
+    }
+
+    @TearDown(Level.Iteration)
+    public void reportAllocation() {
+        long bytes = bench.shardAllocatedBytes() - allocatedBefore;
+        long segs = bench.segments() - segmentsBefore;
+        System.out.printf("%n  shard thread: %.1f heap bytes per segment received (%d segments)%n", (double) bytes / segs, segs);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        bench.close();
+    }
+}

@@ -1,0 +1,529 @@
+package io.panamax.tcp;
+
+import io.panamax.ip.Ipv4Address;
+import io.panamax.ip.Ipv4Output;
+import io.panamax.ip.TransportHandler;
+import io.panamax.reactor.Future;
+import io.panamax.reactor.Shard;
+import io.panamax.reactor.buffer.Packet;
+import io.panamax.tcp.wire.TcpChecksum;
+import io.panamax.tcp.wire.TcpHeader;
+import io.panamax.tcp.wire.TcpOptions;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+import static io.panamax.tcp.wire.TcpHeader.ACK;
+import static io.panamax.tcp.wire.TcpHeader.FIN;
+import static io.panamax.tcp.wire.TcpHeader.RST;
+import static io.panamax.tcp.wire.TcpHeader.SYN;
+
+/**
+ * TCP on one shard (RFC 9293): the shard's connections and listeners, and the
+ * {@link TransportHandler} the IPv4 layer delivers protocol 6 to. It parses and validates each
+ * segment (header, checksum, options), finds its connection by 4-tuple, and hands it to the
+ * connection's state machine ({@link Tcb}); segments for no connection go to a listener or are
+ * answered with a RST.
+ *
+ * <pre>{@code
+ * Tcp tcp = new Tcp(shard, ipv4, TcpConfig.defaults());
+ * tcp.listen(8080, conn -> conn.read().then(data -> conn.write(data)).then(v -> conn.close()));
+ * tcp.connect(Ipv4Address.parse("10.7.0.1"), 80).then(conn -> conn.write("GET / HTTP/1.0\r\n\r\n".getBytes()));
+ * }</pre>
+ *
+ * <p>Every method must be called on the shard. {@link Ipv4Output#send} must not call back into
+ * {@link #receive} synchronously; if it does (a loopback), the segment is queued and processed
+ * when the current one is done.
+ */
+public final class Tcp implements TransportHandler {
+    private static final System.Logger LOG = System.getLogger("io.panamax.tcp");
+
+    private final Shard shard;
+    private final Ipv4Output ip;
+    private final TcpConfig config;
+    private final LocalPortPolicy ports;
+    private final TcpCounters counters;
+    private final ConnectionTable connections = new ConnectionTable(1024);
+    private final TcpListener[] listeners = new TcpListener[65536];
+    private final Segment segment = new Segment();
+    private final SegmentWriter writer;
+    private final IsnGenerator isn;
+    private final ChallengeAckLimiter challengeAcks;
+    private final LocalPortPolicy.PortUsage portUsage;
+    private boolean receiving;
+    private final DeferredQueue deferred = new DeferredQueue();
+    private boolean shutDown;
+
+    /** TCP on {@code shard} over {@code ip}, choosing local ports in order. */
+    public Tcp(Shard shard, Ipv4Output ip, TcpConfig config) {
+        this(shard, ip, config, LocalPortPolicy.sequential());
+    }
+
+    /** TCP on {@code shard} over {@code ip}, choosing local ports with {@code ports}. */
+    public Tcp(Shard shard, Ipv4Output ip, TcpConfig config, LocalPortPolicy ports) {
+        this.shard = Objects.requireNonNull(shard);
+        this.ip = Objects.requireNonNull(ip);
+        this.config = Objects.requireNonNull(config);
+        this.ports = Objects.requireNonNull(ports);
+        this.counters = new TcpCounters(shard.metrics());
+        this.writer = new SegmentWriter(shard.packets(), ip, counters);
+        this.isn = new IsnGenerator(config.isnSecretHigh(), config.isnSecretLow());
+        this.challengeAcks = new ChallengeAckLimiter(config.challengeAckPerSecond());
+        this.portUsage = new LocalPortPolicy.PortUsage() {
+            @Override
+            public int ephemeralLow() {
+                return config.ephemeralPortLow();
+            }
+
+            @Override
+            public int ephemeralHigh() {
+                return config.ephemeralPortHigh();
+            }
+
+            @Override
+            public boolean isFree(int localIp, int localPort, int remoteIp, int remotePort) {
+                return localPort > 0 && localPort <= 65535 && listeners[localPort] == null
+                        && connections.get(localIp, remoteIp, localPort, remotePort) == null;
+            }
+        };
+    }
+
+    /** The shard this TCP belongs to. */
+    public Shard shard() {
+        return shard;
+    }
+
+    /** The settings new connections start from. */
+    public TcpConfig config() {
+        return config;
+    }
+
+    /** The shard's TCP counters (shared by every {@code Tcp} on the shard). */
+    public TcpCounters counters() {
+        return counters;
+    }
+
+    /** Connections in the table, TIME-WAIT included. */
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    Ipv4Output ip() {
+        return ip;
+    }
+
+    IsnGenerator isn() {
+        return isn;
+    }
+
+    SegmentWriter writer() {
+        return writer;
+    }
+
+    ChallengeAckLimiter challengeAcks() {
+        return challengeAcks;
+    }
+
+    // =====================================================================================
+    // Opening connections
+    // =====================================================================================
+
+    /**
+     * Listens on {@code port} (every local address); each connection that completes its handshake
+     * is handed to {@code onAccept} on this shard. Backlog: {@link TcpConfig#backlog()}.
+     */
+    public TcpListener listen(int port, Consumer<TcpConnection> onAccept) {
+        return listen(port, config.backlog(), Objects.requireNonNull(onAccept));
+    }
+
+    /** Listens on {@code port}; connections are taken with {@link TcpListener#accept()}. */
+    public TcpListener listen(int port) {
+        return listen(port, config.backlog(), null);
+    }
+
+    /** Listens on {@code port} with its own backlog; {@code onAccept} may be null (use accept()). */
+    public TcpListener listen(int port, int backlog, Consumer<TcpConnection> onAccept) {
+        assert shard.isCurrent();
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port must be 1..65535, got " + port);
+        }
+        if (backlog < 1) {
+            throw new IllegalArgumentException("backlog must be positive, got " + backlog);
+        }
+        if (listeners[port] != null) {
+            throw new IllegalStateException("port " + port + " already has a listener on shard " + shard.id());
+        }
+        TcpListener l = new TcpListener(this, port, backlog, onAccept);
+        listeners[port] = l;
+        return l;
+    }
+
+    void removeListener(TcpListener l) {
+        if (listeners[l.port()] == l) {
+            listeners[l.port()] = null;
+        }
+    }
+
+    /**
+     * Opens a connection to {@code remoteIp:remotePort} (active OPEN, RFC 9293 3.10.1), from the
+     * address {@link Ipv4Output#sourceAddressFor} gives and a port the {@link LocalPortPolicy}
+     * chooses. Completes when the handshake does; fails with {@link ConnectionRefusedException},
+     * {@link ConnectionTimeoutException}, {@link UnreachableException}, or {@link TcpException}
+     * when no local port is free.
+     */
+    public Future<TcpConnection> connect(int remoteIp, int remotePort) {
+        assert shard.isCurrent();
+        int localIp = ip.sourceAddressFor(remoteIp);
+        int port = ports.choose(localIp, remoteIp, remotePort, portUsage);
+        if (port < 0) {
+            counters.failedOpens.increment();
+            return Future.failed(new TcpException("no free local port towards "
+                    + Ipv4Address.toString(remoteIp) + ":" + remotePort));
+        }
+        return open(localIp, remoteIp, remotePort, port);
+    }
+
+    /** Opens a connection from a given local port (which must be free towards that peer). */
+    public Future<TcpConnection> connect(int remoteIp, int remotePort, int localPort) {
+        assert shard.isCurrent();
+        if (remotePort < 1 || remotePort > 65535) {
+            throw new IllegalArgumentException("remote port must be 1..65535, got " + remotePort);
+        }
+        if (shutDown) {
+            return Future.failed(new ConnectionAbortedException("TCP on shard " + shard.id() + " is shut down"));
+        }
+        int localIp = ip.sourceAddressFor(remoteIp);
+        if (!portUsage.isFree(localIp, localPort, remoteIp, remotePort)) {
+            counters.failedOpens.increment();
+            return Future.failed(new TcpException("local port " + localPort + " is in use towards "
+                    + Ipv4Address.toString(remoteIp) + ":" + remotePort));
+        }
+        Tcb t = new Tcb(this, localIp, localPort, remoteIp, remotePort, null);
+        connections.put(t);
+        return t.activeOpen(isn.isn(localIp, localPort, remoteIp, remotePort, shard.nanoTime()));
+    }
+
+    /** An active open on a port the policy chose: the policy hears when the port is free again. */
+    private Future<TcpConnection> open(int localIp, int remoteIp, int remotePort, int localPort) {
+        if (shutDown) {
+            ports.release(localIp, localPort, remoteIp, remotePort);
+            return Future.failed(new ConnectionAbortedException("TCP on shard " + shard.id() + " is shut down"));
+        }
+        if (!portUsage.isFree(localIp, localPort, remoteIp, remotePort)) {
+            // A policy that keeps its own books can disagree with the table; the table wins.
+            ports.release(localIp, localPort, remoteIp, remotePort);
+            counters.failedOpens.increment();
+            return Future.failed(new TcpException("local port " + localPort + " chosen by the port policy is in use towards "
+                    + Ipv4Address.toString(remoteIp) + ":" + remotePort));
+        }
+        Tcb t = new Tcb(this, localIp, localPort, remoteIp, remotePort, null);
+        t.portFromPolicy = true;
+        connections.put(t);
+        return t.activeOpen(isn.isn(localIp, localPort, remoteIp, remotePort, shard.nanoTime()));
+    }
+
+    /** A connection reached CLOSED: it leaves the table (and its listener's backlog). */
+    void connectionClosed(Tcb t) {
+        connections.remove(t);
+        if (t.listener != null) {
+            t.listener.connectionClosed(t);
+        }
+        if (t.portFromPolicy) {
+            ports.release(t.localIp, t.localPort, t.remoteIp, t.remotePort);
+        }
+        counters.closed.increment();
+    }
+
+    /**
+     * Aborts every connection (RST) and closes every listener: for a stopping stack, so that
+     * every buffer goes back to its pool.
+     */
+    public void shutdown() {
+        assert shard.isCurrent();
+        shutDown = true;
+        for (int p = 1; p < listeners.length; p++) {
+            if (listeners[p] != null) {
+                listeners[p].close();
+            }
+        }
+        connections.forEach(Tcb::abort);
+    }
+
+    // =====================================================================================
+    // Receiving
+    // =====================================================================================
+
+    @Override
+    public void receive(int srcIp, int dstIp, Packet payload) {
+        if (receiving) {
+            deferred.add(srcIp, dstIp, payload);
+            return;
+        }
+        receiving = true;
+        try {
+            process(srcIp, dstIp, payload);
+            while (!deferred.isEmpty()) {
+                int s = deferred.srcIp();
+                int d = deferred.dstIp();
+                process(s, d, deferred.take());
+            }
+        } finally {
+            receiving = false;
+        }
+    }
+
+    private void process(int srcIp, int dstIp, Packet p) {
+        counters.segmentsIn.increment();
+        Segment seg = segment;
+        seg.payload = p;
+        try {
+            DropReason bad = parse(srcIp, dstIp, seg);
+            if (bad != null) {
+                counters.drop(bad);
+                return;
+            }
+            dispatch(seg);
+        } finally {
+            if (seg.payload != null) {
+                seg.payload.release();
+                seg.payload = null;
+            }
+        }
+    }
+
+    /** Validates and parses the segment into {@code seg}; returns why it must be dropped, or null. */
+    private DropReason parse(int srcIp, int dstIp, Segment seg) {
+        Packet p = seg.payload;
+        int len = p.length();
+        if (len < TcpHeader.MIN_LENGTH) {
+            return DropReason.TOO_SHORT;
+        }
+        // RFC 1122 4.2.3.10: no segment from or to a broadcast or multicast address.
+        if (badAddress(srcIp) || badAddress(dstIp)) {
+            return DropReason.BAD_ADDRESS;
+        }
+        if (!p.linearize(TcpHeader.MIN_LENGTH)) {
+            return DropReason.NO_BUFFERS;
+        }
+        MemorySegment m = p.head();
+        long off = p.headOffset();
+        TcpHeader.Problem problem = TcpHeader.check(m, off, len);
+        if (problem != null) {
+            return switch (problem) {
+                case TOO_SHORT -> DropReason.TOO_SHORT;
+                case DATA_OFFSET_TOO_SMALL, DATA_OFFSET_BEYOND_SEGMENT -> DropReason.BAD_HEADER_LENGTH;
+                case ZERO_PORT -> DropReason.ZERO_PORT;
+            };
+        }
+        int hlen = TcpHeader.headerLength(m, off);
+        if (hlen > TcpHeader.MIN_LENGTH) {
+            if (!p.linearize(hlen)) {
+                return DropReason.NO_BUFFERS;
+            }
+            m = p.head();
+            off = p.headOffset();
+        }
+        if (p.hasFlag(Packet.RX_L4_CHECKSUM_BAD)) {
+            return DropReason.BAD_CHECKSUM;
+        }
+        if (!p.hasFlag(Packet.RX_L4_CHECKSUM_GOOD) && !TcpChecksum.verifies(srcIp, dstIp, p)) {
+            return DropReason.BAD_CHECKSUM;
+        }
+        TcpOptions o = seg.options;
+        if (hlen > TcpHeader.MIN_LENGTH) {
+            if (o.parse(m, off + TcpHeader.OPTIONS, hlen - TcpHeader.MIN_LENGTH) != null) {
+                return DropReason.BAD_OPTIONS;
+            }
+        } else {
+            o.clear();
+        }
+        int flags = TcpHeader.flags(m, off);
+        if ((flags & SYN) != 0 && (flags & (RST | FIN)) != 0) {
+            return DropReason.BAD_FLAGS;
+        }
+        seg.srcIp = srcIp;
+        seg.dstIp = dstIp;
+        seg.srcPort = TcpHeader.sourcePort(m, off);
+        seg.dstPort = TcpHeader.destinationPort(m, off);
+        seg.seq = TcpHeader.sequenceNumber(m, off);
+        seg.ack = TcpHeader.acknowledgmentNumber(m, off);
+        seg.flags = flags;
+        seg.window = TcpHeader.window(m, off);
+        p.trimFront(hlen);
+        seg.payloadLength = len - hlen;
+        return null;
+    }
+
+    private static boolean badAddress(int a) {
+        return a == Ipv4Address.ANY || a == Ipv4Address.BROADCAST || Ipv4Address.isMulticast(a);
+    }
+
+    private void dispatch(Segment seg) {
+        Tcb t = connections.get(seg.dstIp, seg.srcIp, seg.dstPort, seg.srcPort);
+        if (t != null) {
+            if (t.state == TcpState.TIME_WAIT && (seg.flags & (SYN | RST | ACK)) == SYN) {
+                // RFC 6191 / RFC 1122 4.2.2.13: a new SYN may reopen a TIME-WAIT 4-tuple.
+                if (!t.timeWaitAccepts(seg)) {
+                    counters.drop(DropReason.TIME_WAIT_SYN);
+                    return;
+                }
+                int nextIss = t.sndNxt + 65535 + 2;
+                t.closeTimeWait();
+                TcpListener l = listeners[seg.dstPort];
+                if (l != null) {
+                    listenerArrives(l, seg, nextIss);
+                } else {
+                    noConnection(seg);
+                }
+                return;
+            }
+            t.segmentArrives(seg);
+            return;
+        }
+        TcpListener l = listeners[seg.dstPort];
+        if (l != null) {
+            listenerArrives(l, seg, isn.isn(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, shard.nanoTime()));
+            return;
+        }
+        noConnection(seg);
+    }
+
+    /** RFC 9293 3.10.7.2: a segment for a listener. */
+    private void listenerArrives(TcpListener l, Segment seg, int iss) {
+        if (seg.has(RST)) {
+            counters.drop(DropReason.LISTEN_INVALID);
+            return;
+        }
+        if (seg.has(ACK)) {
+            sendReset(seg.srcIp, seg.dstIp, seg.srcPort, seg.dstPort, seg.ack, 0, RST);
+            counters.drop(DropReason.LISTEN_INVALID);
+            return;
+        }
+        if (!seg.has(SYN)) {
+            counters.drop(DropReason.LISTEN_INVALID);
+            return;
+        }
+        if (shutDown || !l.hasRoom()) {
+            counters.drop(DropReason.LISTEN_OVERFLOW);
+            return;
+        }
+        Tcb t = new Tcb(this, seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, l);
+        connections.put(t);
+        l.addPending(t);
+        counters.passiveOpens.increment();
+        // Data on the SYN is not kept (no TCP Fast Open): it is not acknowledged and comes again.
+        t.passiveOpen(seg, iss);
+    }
+
+    /** RFC 9293 3.10.7.1: no connection; answer with a RST unless the segment is one. */
+    private void noConnection(Segment seg) {
+        counters.drop(DropReason.NO_CONNECTION);
+        if (seg.has(RST)) {
+            return;
+        }
+        if (seg.has(ACK)) {
+            sendReset(seg.srcIp, seg.dstIp, seg.srcPort, seg.dstPort, seg.ack, 0, RST);
+        } else {
+            sendReset(seg.srcIp, seg.dstIp, seg.srcPort, seg.dstPort, 0, seg.seq + seg.sequenceLength(), RST | ACK);
+        }
+    }
+
+    /** Sends a RST (with ACK when {@code flags} says) to {@code remoteIp:remotePort}. */
+    void sendReset(int remoteIp, int localIp, int remotePort, int localPort, int seq, int ack, int flags) {
+        SegmentWriter w = writer;
+        w.srcIp = localIp;
+        w.dstIp = remoteIp;
+        w.srcPort = localPort;
+        w.dstPort = remotePort;
+        w.seq = seq;
+        w.ack = ack;
+        w.flags = flags;
+        w.window = 0;
+        counters.rstsSent.increment();
+        w.send();
+    }
+
+    // =====================================================================================
+    // ICMP
+    // =====================================================================================
+
+    @Override
+    public void icmpError(int type, int code, int nextHopMtu, int reporterIp, Packet quoted) {
+        counters.icmpErrors.increment();
+        if (quoted.length() < 20) {
+            return;
+        }
+        int ihl = (quoted.getU8(0) & 0x0f) * 4;
+        if (ihl < 20 || quoted.length() < ihl + 8 || quoted.getU8(9) != io.panamax.ip.IpProtocol.TCP) {
+            return;
+        }
+        int src = quoted.getI32(12);
+        int dst = quoted.getI32(16);
+        int srcPort = quoted.getU16(ihl);
+        int dstPort = quoted.getU16(ihl + 2);
+        int seq = quoted.getI32(ihl + 4);
+        Tcb t = connections.get(src, dst, srcPort, dstPort);
+        if (t != null) {
+            t.icmpError(type, code, nextHopMtu, seq);
+        }
+    }
+
+    /** Segments that arrived while one was being processed (a synchronous loopback), in order. */
+    private static final class DeferredQueue {
+        private int[] src = new int[8];
+        private int[] dst = new int[8];
+        private Packet[] packets = new Packet[8];
+        private int head;
+        private int count;
+
+        boolean isEmpty() {
+            return count == 0;
+        }
+
+        void add(int s, int d, Packet p) {
+            if (count == packets.length) {
+                int n = packets.length * 2;
+                int[] ns = new int[n];
+                int[] nd = new int[n];
+                Packet[] np = new Packet[n];
+                for (int i = 0; i < count; i++) {
+                    int k = (head + i) % packets.length;
+                    ns[i] = src[k];
+                    nd[i] = dst[k];
+                    np[i] = packets[k];
+                }
+                src = ns;
+                dst = nd;
+                packets = np;
+                head = 0;
+            }
+            int k = (head + count) % packets.length;
+            src[k] = s;
+            dst[k] = d;
+            packets[k] = p;
+            count++;
+        }
+
+        int srcIp() {
+            return src[head];
+        }
+
+        int dstIp() {
+            return dst[head];
+        }
+
+        Packet take() {
+            Packet p = packets[head];
+            packets[head] = null;
+            head = (head + 1) % packets.length;
+            count--;
+            return p;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Tcp[shard " + shard.id() + ", " + connections.size() + " connections]";
+    }
+}

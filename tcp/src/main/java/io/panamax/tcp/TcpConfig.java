@@ -1,0 +1,375 @@
+package io.panamax.tcp;
+
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The settings of a shard's {@link Tcp}; every one has a default ({@link #defaults()}), and
+ * {@link #builder()} changes a few. Durations are held in nanoseconds.
+ *
+ * @param sendBufferSize         bytes a connection accepts from the application before
+ *                               {@code write} futures wait (back-pressure)
+ * @param receiveBufferSize      bytes of in-order data a connection holds for the application:
+ *                               the receive window is what is left of it
+ * @param outOfOrderLimitBytes   payload bytes kept out of order per connection; beyond it new
+ *                               out-of-order segments are dropped (counted) and retransmitted later
+ * @param outOfOrderLimitSegments segments kept out of order per connection (each pins a buffer)
+ * @param timeWaitNanos          how long a connection stays in TIME-WAIT: 2·MSL (RFC 9293 3.4.2)
+ * @param finWait2TimeoutNanos   how long a connection the application has closed waits in
+ *                               FIN-WAIT-2 for the peer's FIN (Linux tcp_fin_timeout)
+ * @param initialRtoNanos        the retransmission timeout before any RTT sample (RFC 6298 2.1)
+ * @param minRtoNanos            the lower bound of the retransmission timeout (RFC 6298 2.4)
+ * @param maxRtoNanos            the upper bound, also of the persist interval (RFC 6298 2.5)
+ * @param maxRetransmits         retransmissions of one segment before the connection times out
+ * @param synRetries             SYN retransmissions before a connect times out
+ * @param delayedAckNanos        the longest an ACK is delayed (RFC 1122 4.2.3.2: under 0.5 s)
+ * @param quickAckSegments       data segments acknowledged at once at the start of a connection,
+ *                               as Linux's quick-ACK mode does, so slow start is not slowed
+ * @param keepAlive              whether new connections send keep-alives (RFC 1122 4.2.3.6: off)
+ * @param keepAliveIdleNanos     idle time before the first keep-alive probe
+ * @param keepAliveIntervalNanos time between unanswered probes
+ * @param keepAliveProbes        unanswered probes before the connection times out
+ * @param noDelay                whether new connections turn Nagle's algorithm off
+ * @param backlog                per listener: connections half open or waiting to be accepted;
+ *                               a SYN beyond it is dropped and counted
+ * @param isnSecretHigh          first half of the RFC 6528 ISN key
+ * @param isnSecretLow           second half of the RFC 6528 ISN key
+ * @param ephemeralPortLow       first local port for active opens
+ * @param ephemeralPortHigh      last local port for active opens
+ * @param windowScaling          offer Window Scale (RFC 7323 2)
+ * @param timestamps             offer Timestamps (RFC 7323 3)
+ * @param sackPermitted          offer SACK-Permitted (RFC 2018); this stack then sends SACK
+ *                               blocks, but recovers losses with NewReno, not RFC 6675
+ * @param initialWindowSegments  the initial congestion window in segments (RFC 6928: 10)
+ * @param challengeAckPerSecond  challenge ACKs a shard sends per second at most (RFC 5961 7)
+ */
+public record TcpConfig(
+        int sendBufferSize,
+        int receiveBufferSize,
+        int outOfOrderLimitBytes,
+        int outOfOrderLimitSegments,
+        long timeWaitNanos,
+        long finWait2TimeoutNanos,
+        long initialRtoNanos,
+        long minRtoNanos,
+        long maxRtoNanos,
+        int maxRetransmits,
+        int synRetries,
+        long delayedAckNanos,
+        int quickAckSegments,
+        boolean keepAlive,
+        long keepAliveIdleNanos,
+        long keepAliveIntervalNanos,
+        int keepAliveProbes,
+        boolean noDelay,
+        int backlog,
+        long isnSecretHigh,
+        long isnSecretLow,
+        int ephemeralPortLow,
+        int ephemeralPortHigh,
+        boolean windowScaling,
+        boolean timestamps,
+        boolean sackPermitted,
+        int initialWindowSegments,
+        int challengeAckPerSecond) {
+
+    /** The largest window a receive buffer can advertise: 65535 << 14 (RFC 7323 2.3). */
+    public static final int MAX_WINDOW = 65535 << 14;
+
+    public TcpConfig {
+        positive("sendBufferSize", sendBufferSize);
+        positive("receiveBufferSize", receiveBufferSize);
+        if (receiveBufferSize > MAX_WINDOW) {
+            throw new IllegalArgumentException("receiveBufferSize above the largest window " + MAX_WINDOW);
+        }
+        positive("outOfOrderLimitSegments", outOfOrderLimitSegments);
+        if (outOfOrderLimitBytes < 0) {
+            throw new IllegalArgumentException("outOfOrderLimitBytes must not be negative");
+        }
+        if (minRtoNanos <= 0 || initialRtoNanos < minRtoNanos || maxRtoNanos < initialRtoNanos) {
+            throw new IllegalArgumentException("need 0 < minRto <= initialRto <= maxRto");
+        }
+        positive("maxRetransmits", maxRetransmits);
+        positive("synRetries", synRetries);
+        if (delayedAckNanos < 0 || delayedAckNanos >= 500_000_000L) {
+            throw new IllegalArgumentException("delayedAck must be in [0, 500 ms) (RFC 1122 4.2.3.2)");
+        }
+        positive("backlog", backlog);
+        if (ephemeralPortLow < 1 || ephemeralPortHigh > 65535 || ephemeralPortLow > ephemeralPortHigh) {
+            throw new IllegalArgumentException("bad ephemeral port range " + ephemeralPortLow + ".." + ephemeralPortHigh);
+        }
+        positive("initialWindowSegments", initialWindowSegments);
+        positive("keepAliveProbes", keepAliveProbes);
+        if (timeWaitNanos < 0 || finWait2TimeoutNanos <= 0 || keepAliveIdleNanos <= 0 || keepAliveIntervalNanos <= 0) {
+            throw new IllegalArgumentException("timeouts must be positive");
+        }
+    }
+
+    private static void positive(String name, long v) {
+        if (v <= 0) {
+            throw new IllegalArgumentException(name + " must be positive, got " + v);
+        }
+    }
+
+    /** The defaults, with a fresh random ISN key. */
+    public static TcpConfig defaults() {
+        return builder().build();
+    }
+
+    /** A builder starting from the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder that starts from these settings. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** The window-scale shift this stack asks for: the smallest that lets the receive buffer be advertised. */
+    public int windowShift() {
+        if (!windowScaling) {
+            return 0;
+        }
+        int shift = 0;
+        while (shift < 14 && (65535L << shift) < receiveBufferSize) {
+            shift++;
+        }
+        return shift;
+    }
+
+    /** Builds a {@link TcpConfig}. */
+    public static final class Builder {
+        private int sendBufferSize = 256 * 1024;
+        private int receiveBufferSize = 256 * 1024;
+        private int outOfOrderLimitBytes = -1;
+        private int outOfOrderLimitSegments = 512;
+        private long timeWait = Duration.ofSeconds(60).toNanos();
+        private long finWait2Timeout = Duration.ofSeconds(60).toNanos();
+        private long initialRto = Duration.ofSeconds(1).toNanos();
+        private long minRto = Duration.ofMillis(200).toNanos();
+        private long maxRto = Duration.ofSeconds(60).toNanos();
+        private int maxRetransmits = 15;
+        private int synRetries = 6;
+        private long delayedAck = Duration.ofMillis(40).toNanos();
+        private int quickAckSegments = 16;
+        private boolean keepAlive;
+        private long keepAliveIdle = Duration.ofHours(2).toNanos();
+        private long keepAliveInterval = Duration.ofSeconds(75).toNanos();
+        private int keepAliveProbes = 9;
+        private boolean noDelay;
+        private int backlog = 128;
+        private Long isnHigh;
+        private Long isnLow;
+        private int ephemeralLow = 32768;
+        private int ephemeralHigh = 60999;
+        private boolean windowScaling = true;
+        private boolean timestamps = true;
+        private boolean sackPermitted = true;
+        private int initialWindowSegments = 10;
+        private int challengeAckPerSecond = 1000;
+
+        Builder() {
+        }
+
+        Builder(TcpConfig c) {
+            sendBufferSize = c.sendBufferSize;
+            receiveBufferSize = c.receiveBufferSize;
+            outOfOrderLimitBytes = c.outOfOrderLimitBytes;
+            outOfOrderLimitSegments = c.outOfOrderLimitSegments;
+            timeWait = c.timeWaitNanos;
+            finWait2Timeout = c.finWait2TimeoutNanos;
+            initialRto = c.initialRtoNanos;
+            minRto = c.minRtoNanos;
+            maxRto = c.maxRtoNanos;
+            maxRetransmits = c.maxRetransmits;
+            synRetries = c.synRetries;
+            delayedAck = c.delayedAckNanos;
+            quickAckSegments = c.quickAckSegments;
+            keepAlive = c.keepAlive;
+            keepAliveIdle = c.keepAliveIdleNanos;
+            keepAliveInterval = c.keepAliveIntervalNanos;
+            keepAliveProbes = c.keepAliveProbes;
+            noDelay = c.noDelay;
+            backlog = c.backlog;
+            isnHigh = c.isnSecretHigh;
+            isnLow = c.isnSecretLow;
+            ephemeralLow = c.ephemeralPortLow;
+            ephemeralHigh = c.ephemeralPortHigh;
+            windowScaling = c.windowScaling;
+            timestamps = c.timestamps;
+            sackPermitted = c.sackPermitted;
+            initialWindowSegments = c.initialWindowSegments;
+            challengeAckPerSecond = c.challengeAckPerSecond;
+        }
+
+        /** Bytes a connection accepts from the application before writes wait (default 256 KiB). */
+        public Builder sendBufferSize(int bytes) {
+            this.sendBufferSize = bytes;
+            return this;
+        }
+
+        /** Bytes of unread data a connection holds; sets the window and the window-scale shift (default 256 KiB). */
+        public Builder receiveBufferSize(int bytes) {
+            this.receiveBufferSize = bytes;
+            return this;
+        }
+
+        /** Payload bytes kept out of order per connection (default: the receive buffer size). */
+        public Builder outOfOrderLimitBytes(int bytes) {
+            this.outOfOrderLimitBytes = bytes;
+            return this;
+        }
+
+        /** Segments kept out of order per connection (default 512). */
+        public Builder outOfOrderLimitSegments(int segments) {
+            this.outOfOrderLimitSegments = segments;
+            return this;
+        }
+
+        /** Maximum segment lifetime; TIME-WAIT lasts twice this (default MSL 30 s, as Linux's 60 s TIME-WAIT). */
+        public Builder msl(Duration msl) {
+            this.timeWait = msl.toNanos() * 2;
+            return this;
+        }
+
+        /** How long a closed connection waits in FIN-WAIT-2 for the peer (default 60 s). */
+        public Builder finWait2Timeout(Duration d) {
+            this.finWait2Timeout = d.toNanos();
+            return this;
+        }
+
+        /** The retransmission timeout before any RTT sample (default 1 s, RFC 6298 2.1). */
+        public Builder initialRto(Duration d) {
+            this.initialRto = d.toNanos();
+            return this;
+        }
+
+        /** Lower bound of the RTO (default 200 ms as Linux; RFC 6298 2.4 suggests 1 s). */
+        public Builder minRto(Duration d) {
+            this.minRto = d.toNanos();
+            return this;
+        }
+
+        /** Upper bound of the RTO and of the persist interval (default 60 s, RFC 6298 2.5). */
+        public Builder maxRto(Duration d) {
+            this.maxRto = d.toNanos();
+            return this;
+        }
+
+        /** Retransmissions of a segment, or unanswered zero-window probes, before the connection times out (default 15). */
+        public Builder maxRetransmits(int n) {
+            this.maxRetransmits = n;
+            return this;
+        }
+
+        /** SYN (and SYN-ACK) retransmissions before an open gives up (default 6). */
+        public Builder synRetries(int n) {
+            this.synRetries = n;
+            return this;
+        }
+
+        /** The longest an ACK waits for a second segment or a reply (default 40 ms; under 500 ms). */
+        public Builder delayedAck(Duration d) {
+            this.delayedAck = d.toNanos();
+            return this;
+        }
+
+        /** Data segments acknowledged at once at the start of each connection (default 16). */
+        public Builder quickAckSegments(int n) {
+            this.quickAckSegments = n;
+            return this;
+        }
+
+        /** Whether new connections send keep-alive probes (default off, RFC 1122 4.2.3.6). */
+        public Builder keepAlive(boolean on) {
+            this.keepAlive = on;
+            return this;
+        }
+
+        /** Keep-alive timing: idle time before the first probe, time between probes, unanswered probes before giving up (default 2 h, 75 s, 9). */
+        public Builder keepAlive(Duration idle, Duration interval, int probes) {
+            this.keepAliveIdle = idle.toNanos();
+            this.keepAliveInterval = interval.toNanos();
+            this.keepAliveProbes = probes;
+            return this;
+        }
+
+        /** Whether new connections turn Nagle's algorithm off (default false). */
+        public Builder noDelay(boolean on) {
+            this.noDelay = on;
+            return this;
+        }
+
+        /** Default backlog of listeners (default 128; see {@link TcpListener}). */
+        public Builder backlog(int n) {
+            this.backlog = n;
+            return this;
+        }
+
+        /** The RFC 6528 secret key (default: 128 random bits from {@link SecureRandom}). */
+        public Builder isnSecret(long high, long low) {
+            this.isnHigh = high;
+            this.isnLow = low;
+            return this;
+        }
+
+        /** The local ports active opens choose from (default 32768..60999, as Linux). */
+        public Builder ephemeralPorts(int low, int high) {
+            this.ephemeralLow = low;
+            this.ephemeralHigh = high;
+            return this;
+        }
+
+        /** Whether to offer Window Scale (default on). */
+        public Builder windowScaling(boolean on) {
+            this.windowScaling = on;
+            return this;
+        }
+
+        /** Whether to offer Timestamps (default on). */
+        public Builder timestamps(boolean on) {
+            this.timestamps = on;
+            return this;
+        }
+
+        /** Whether to offer SACK-Permitted (default on). */
+        public Builder sackPermitted(boolean on) {
+            this.sackPermitted = on;
+            return this;
+        }
+
+        /** Initial congestion window in segments (default 10, RFC 6928). */
+        public Builder initialWindowSegments(int n) {
+            this.initialWindowSegments = n;
+            return this;
+        }
+
+        /** Challenge ACKs a shard may send per second (default 1000, RFC 5961 7). */
+        public Builder challengeAckPerSecond(int n) {
+            this.challengeAckPerSecond = n;
+            return this;
+        }
+
+        /** The settings; a random ISN key unless one was given. */
+        public TcpConfig build() {
+            long high;
+            long low;
+            if (isnHigh == null) {
+                SecureRandom r = new SecureRandom();
+                high = r.nextLong();
+                low = r.nextLong();
+            } else {
+                high = isnHigh;
+                low = Objects.requireNonNull(isnLow);
+            }
+            return new TcpConfig(sendBufferSize, receiveBufferSize,
+                    outOfOrderLimitBytes < 0 ? receiveBufferSize : outOfOrderLimitBytes, outOfOrderLimitSegments,
+                    timeWait, finWait2Timeout, initialRto, minRto, maxRto, maxRetransmits, synRetries,
+                    delayedAck, quickAckSegments, keepAlive, keepAliveIdle, keepAliveInterval, keepAliveProbes,
+                    noDelay, backlog, high, low, ephemeralLow, ephemeralHigh, windowScaling, timestamps,
+                    sackPermitted, initialWindowSegments, challengeAckPerSecond);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package io.panamax.tcp;
+
+import io.panamax.reactor.Shard;
+
+/**
+ * A TCP connection on one shard: the {@link StreamConnection} byte stream plus what is particular
+ * to TCP (addresses, state, options, statistics). Obtained from {@link Tcp#connect} or a
+ * {@link TcpListener}. Addresses are IPv4 addresses as ints in network order.
+ */
+public interface TcpConnection extends StreamConnection {
+
+    Shard shard();
+
+    int localAddress();
+
+    int localPort();
+
+    int remoteAddress();
+
+    int remotePort();
+
+    /** The state of RFC 9293 3.3.2. */
+    TcpState state();
+
+    /** Turns Nagle's algorithm (RFC 1122 4.2.3.4) off ({@code true}) or on. */
+    void setNoDelay(boolean noDelay);
+
+    boolean noDelay();
+
+    /** Turns keep-alive probes (RFC 1122 4.2.3.6) on or off, with the shard's configured timing. */
+    void setKeepAlive(boolean keepAlive);
+
+    boolean keepAlive();
+
+    /** Bytes the send buffer accepts before writes wait. */
+    void setSendBufferSize(int bytes);
+
+    int sendBufferSize();
+
+    /**
+     * Bytes of unread data the connection holds: the receive window is what is left. The window
+     * can grow only up to what the scale negotiated at the handshake allows (65535 without it).
+     */
+    void setReceiveBufferSize(int bytes);
+
+    int receiveBufferSize();
+
+    /** The payload bytes of a full-sized segment this side sends (peer MSS, path MTU, options). */
+    int maxSegmentSize();
+
+    /** A snapshot of this connection's counters. */
+    TcpConnectionStats stats();
+}

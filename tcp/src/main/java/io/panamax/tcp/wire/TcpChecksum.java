@@ -1,0 +1,43 @@
+package io.panamax.tcp.wire;
+
+import io.panamax.ip.IpProtocol;
+import io.panamax.ip.wire.InternetChecksum;
+import io.panamax.reactor.buffer.Packet;
+
+/**
+ * The TCP checksum (RFC 9293 3.1): the Internet checksum over the IPv4 pseudo header, the TCP
+ * header and the payload, summed across a packet's fragments without copying.
+ */
+public final class TcpChecksum {
+    private TcpChecksum() {
+    }
+
+    /** The unfolded sum of the pseudo header and the whole segment in {@code segment}. */
+    public static long sum(int srcIp, int dstIp, Packet segment) {
+        return InternetChecksum.pseudoHeaderSum(srcIp, dstIp, IpProtocol.TCP, segment.length())
+                + InternetChecksum.sum(segment, 0, segment.length());
+    }
+
+    /** Whether a received segment (checksum field included) is intact. */
+    public static boolean verifies(int srcIp, int dstIp, Packet segment) {
+        return InternetChecksum.verifies(sum(srcIp, dstIp, segment));
+    }
+
+    /**
+     * Fills the checksum field of an outgoing segment whose header starts the packet's first
+     * fragment: zeroes the field, sums, and writes the result.
+     */
+    public static void fill(int srcIp, int dstIp, Packet segment) {
+        segment.setU16(TcpHeader.CHECKSUM, 0);
+        segment.setU16(TcpHeader.CHECKSUM, InternetChecksum.finish(sum(srcIp, dstIp, segment)));
+    }
+
+    /**
+     * For transmit checksum offload: writes the folded pseudo-header sum (not complemented) into
+     * the checksum field, which is what a NIC that finishes TCP checksums expects to find there.
+     */
+    public static void fillPseudoHeader(int srcIp, int dstIp, Packet segment) {
+        long pseudo = InternetChecksum.pseudoHeaderSum(srcIp, dstIp, IpProtocol.TCP, segment.length());
+        segment.setU16(TcpHeader.CHECKSUM, InternetChecksum.fold(pseudo));
+    }
+}

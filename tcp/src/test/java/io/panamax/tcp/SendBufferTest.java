@@ -1,0 +1,75 @@
+package io.panamax.tcp;
+
+import io.panamax.reactor.buffer.Packet;
+import io.panamax.reactor.buffer.PacketPool;
+import io.panamax.reactor.buffer.SlabBufferPool;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class SendBufferTest {
+    private final SlabBufferPool buffers = SlabBufferPool.unowned(512, 256, 0);
+    private final PacketPool pool = PacketPool.unowned(buffers);
+
+    @Test
+    void slicesAcknowledgmentsAndReleases() {
+        Random r = new Random(9);
+        byte[] all = new byte[10_000];
+        r.nextBytes(all);
+        SendBuffer sb = new SendBuffer();
+        for (int at = 0; at < all.length; ) {
+            int n = Math.min(all.length - at, 1 + r.nextInt(900));
+            Packet p = pool.allocate();
+            p.appendBytes(all, at, n);
+            sb.append(p);
+            at += n;
+        }
+        assertEquals(all.length, sb.size());
+        int acked = 0;
+        int sent = 0;
+        while (acked < all.length) {
+            // Cut some segments forward, sometimes go back (retransmission), acknowledge a bit.
+            for (int k = 0; k < 3 && sent < all.length; k++) {
+                int len = Math.min(all.length - sent, 1 + r.nextInt(600));
+                check(sb, sent - acked, len, Arrays.copyOfRange(all, sent, sent + len));
+                sent += len;
+            }
+            if (sent > acked && r.nextInt(3) == 0) {
+                int len = Math.min(sent - acked, 1 + r.nextInt(300));
+                check(sb, 0, len, Arrays.copyOfRange(all, acked, acked + len));
+            }
+            int ack = Math.min(sent - acked, r.nextInt(700));
+            sb.acknowledge(ack);
+            acked += ack;
+            assertEquals(all.length - acked, sb.size());
+        }
+        assertEquals(0, sb.size());
+        assertEquals(buffers.capacity(), buffers.available(), "every buffer back after the last acknowledgment");
+        assertEquals(0, pool.inUse());
+    }
+
+    private void check(SendBuffer sb, int offset, int len, byte[] expected) {
+        Packet s = sb.slice(offset, len);
+        assertArrayEquals(expected, s.toByteArray());
+        s.release();
+    }
+
+    @Test
+    void clearReleasesEverything() {
+        SendBuffer sb = new SendBuffer();
+        for (int i = 0; i < 40; i++) {
+            Packet p = pool.allocate();
+            p.appendBytes(new byte[300], 0, 300);
+            sb.append(p);
+        }
+        Packet held = sb.slice(100, 5000);
+        sb.clear();
+        assertEquals(5000, held.length(), "a slice keeps its buffers alive");
+        held.release();
+        assertEquals(buffers.capacity(), buffers.available());
+    }
+}

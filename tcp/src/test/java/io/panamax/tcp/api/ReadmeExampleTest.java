@@ -1,0 +1,60 @@
+package io.panamax.tcp.api;
+
+import io.panamax.reactor.Future;
+import io.panamax.tcp.ConnectionRefusedException;
+import io.panamax.tcp.TcpConfig;
+import io.panamax.tcp.testbed.Impairments;
+import io.panamax.tcp.testbed.LinkTestbed;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+/** The example of tcp/README.md, run over the in-test link. */
+class ReadmeExampleTest {
+
+    @Test
+    void echoExample() {
+        try (LinkTestbed bed = new LinkTestbed(TcpConfig.defaults(), Impairments.none(), false)) {
+            CompletableFuture<String> reply = new CompletableFuture<>();
+            bed.await(bed.reactor().submit(0, () -> {
+                var tcp = bed.server();
+                tcp.listen(8080, conn ->
+                        Future.repeat(() -> conn.read().then(data -> {
+                            if (data.isEmpty()) {
+                                data.release();
+                                return conn.close().map(v -> true);
+                            }
+                            return conn.write(data).map(v -> false);
+                        })));
+                bed.client().connect(bed.serverAddress(), 8080)
+                        .then(conn -> conn.write("hello".getBytes())
+                                .then(v -> conn.shutdownOutput())
+                                .then(v -> conn.read())
+                                .map(r -> {
+                                    reply.complete(new String(r.toByteArray()));
+                                    r.release();
+                                    return conn;
+                                }))
+                        .then(conn -> conn.close());
+                return Future.done();
+            }), Duration.ofSeconds(5));
+            assertEquals("hello", bed.await(reply, Duration.ofSeconds(10)));
+        }
+    }
+
+    @Test
+    void connectToAClosedPortIsRefused() {
+        try (LinkTestbed bed = new LinkTestbed(TcpConfig.defaults(), Impairments.none(), false)) {
+            CompletableFuture<Throwable> error = new CompletableFuture<>();
+            bed.await(bed.reactor().submit(0, () -> {
+                bed.client().connect(bed.serverAddress(), 9).whenComplete((c, e) -> error.complete(e));
+                return Future.done();
+            }), Duration.ofSeconds(5));
+            assertInstanceOf(ConnectionRefusedException.class, bed.await(error, Duration.ofSeconds(10)));
+        }
+    }
+}

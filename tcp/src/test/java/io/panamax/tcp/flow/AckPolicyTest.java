@@ -1,0 +1,157 @@
+package io.panamax.tcp.flow;
+
+import io.panamax.tcp.TcpConnection;
+import io.panamax.tcp.script.SentSegment;
+import io.panamax.tcp.script.TcpScript;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static io.panamax.tcp.wire.TcpHeader.ACK;
+import static io.panamax.tcp.wire.TcpHeader.SYN;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Delayed and immediate ACKs (RFC 1122 4.2.3.2, RFC 5681 4.2), and Nagle (RFC 1122 4.2.3.4). */
+class AckPolicyTest {
+    private static final long TICK = 2 * 16_384;
+
+    @Test
+    void oneSegmentIsAcknowledgedAfterTheDelayedAckTimeout() {
+        try (TcpScript s = new TcpScript()) {
+            var e = s.acceptPlain(1000);
+            long t = s.nowNanos();
+            s.inject(s.seg().seq(e.rcvNxt()).ack(e.sndNxt()).payload("one"));
+            s.expectNothing();
+            SentSegment ack = s.expectWithin(Duration.ofSeconds(1)).flags(ACK).ack(e.rcvNxt() + 3);
+            assertEquals(Duration.ofMillis(40).toNanos(), ack.timeNanos - t, TICK);
+        }
+    }
+
+    @Test
+    void everySecondFullSizedSegmentIsAcknowledgedAtOnce() {
+        try (TcpScript s = new TcpScript()) {
+            var e = s.acceptPlain(1000);
+            s.inject(s.seg().seq(e.rcvNxt()).ack(e.sndNxt()).payload(new byte[536]));
+            s.expectNothing();
+            s.inject(s.seg().seq(e.rcvNxt() + 536).ack(e.sndNxt()).payload(new byte[536]));
+            s.expect().flags(ACK).ack(e.rcvNxt() + 1072);
+        }
+    }
+
+    @Test
+    void delayedAckRidesOnTheReply() {
+        try (TcpScript s = new TcpScript()) {
+            var e = s.acceptPlain(1000);
+            var read = s.read(e.conn());
+            s.inject(s.seg().seq(e.rcvNxt()).ack(e.sndNxt()).payload("request"));
+            assertArrayEquals("request".getBytes(), read.join());
+            s.write(e.conn(), "response");
+            s.expect().flags(ACK).ack(e.rcvNxt() + 7).payload("response");
+            // No separate ACK follows when the delayed-ACK timer would have fired.
+            s.advance(Duration.ofMillis(100));
+            s.expectNothing();
+        }
+    }
+
+    @Test
+    void quickAcksAtConnectionStart() {
+        try (TcpScript s = new TcpScript(TcpScript.baseConfig().quickAckSegments(2).build())) {
+            var e = s.acceptPlain(1000);
+            s.inject(s.seg().seq(e.rcvNxt()).ack(e.sndNxt()).payload("1"));
+            s.expect().ack(e.rcvNxt() + 1);
+            s.inject(s.seg().seq(e.rcvNxt() + 1).ack(e.sndNxt()).payload("2"));
+            s.expect().ack(e.rcvNxt() + 2);
+            s.inject(s.seg().seq(e.rcvNxt() + 2).ack(e.sndNxt()).payload("3"));
+            s.expectNothing();
+        }
+    }
+
+    @Test
+    void finIsAcknowledgedAtOnce() {
+        try (TcpScript s = new TcpScript()) {
+            var e = s.acceptPlain(1000);
+            s.inject(s.seg().fin().seq(e.rcvNxt()).ack(e.sndNxt()));
+            s.expect().flags(ACK).ack(e.rcvNxt() + 1);
+        }
+    }
+
+    @Test
+    void delayedAckTimeoutIsConfigurable() {
+        try (TcpScript s = new TcpScript(TcpScript.baseConfig().delayedAck(Duration.ofMillis(200)).build())) {
+            var e = s.acceptPlain(1000);
+            long t = s.nowNanos();
+            s.inject(s.seg().seq(e.rcvNxt()).ack(e.sndNxt()).payload("x"));
+            SentSegment ack = s.expectWithin(Duration.ofSeconds(1));
+            assertEquals(Duration.ofMillis(200).toNanos(), ack.timeNanos - t, TICK);
+        }
+    }
+
+    @Test
+    void nagleHoldsSmallSegmentsWhileDataIsInFlight() {
+        try (TcpScript s = new TcpScript()) {
+            var e = s.acceptPlain(1000);
+            s.write(e.conn(), "a");
+            s.expect().payload("a");
+            s.write(e.conn(), "b");
+            s.write(e.conn(), "c");
+            s.expectNothing();
+            s.inject(s.seg().seq(e.rcvNxt()).ack(e.sndNxt() + 1));
+            // The held bytes go together once the first is acknowledged.
+            s.expect().seq(e.sndNxt() + 1).payload("bc");
+        }
+    }
+
+    @Test
+    void nagleLetsFullSegmentsThrough() {
+        try (TcpScript s = new TcpScript()) {
+            var e = s.acceptPlain(1000);
+            s.write(e.conn(), "a");
+            s.expect().payload("a");
+            s.write(e.conn(), new byte[536 + 10]);
+            s.expect().seq(e.sndNxt() + 1).length(536);
+            s.expectNothing();
+        }
+    }
+
+    @Test
+    void noDelaySendsAtOnce() {
+        try (TcpScript s = new TcpScript()) {
+            var e = s.acceptPlain(1000);
+            TcpConnection c = e.conn();
+            s.run(() -> c.setNoDelay(true));
+            s.write(c, "a");
+            s.expect().payload("a");
+            s.write(c, "b");
+            s.expect().payload("b");
+        }
+    }
+
+    @Test
+    void writesInOneTaskAreCoalesced() {
+        try (TcpScript s = new TcpScript()) {
+            var e = s.acceptPlain(1000);
+            TcpConnection c = e.conn();
+            s.run(() -> {
+                c.setNoDelay(true);
+                c.write("x".getBytes());
+                c.write("y".getBytes());
+                c.write("z".getBytes());
+            });
+            s.expect().payload("xyz");
+        }
+    }
+
+    @Test
+    void connectionStartIsNotSlowedByDelayedAcks() {
+        // The default config acknowledges the first 16 segments at once (Linux's quick-ACK mode).
+        try (TcpScript s = new TcpScript(io.panamax.tcp.TcpConfig.builder().isnSecret(1, 2).build())) {
+            s.listen();
+            s.inject(s.seg().syn().seq(1000));
+            SentSegment synAck = s.expect().flags(SYN | ACK);
+            s.inject(s.seg().seq(1001).ack(synAck.seq + 1));
+            s.inject(s.seg().seq(1001).ack(synAck.seq + 1).payload("a"));
+            s.expect().ack(1002);
+        }
+    }
+}

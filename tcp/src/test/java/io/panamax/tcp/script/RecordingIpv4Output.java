@@ -1,0 +1,85 @@
+package io.panamax.tcp.script;
+
+import io.panamax.ip.IpProtocol;
+import io.panamax.ip.Ipv4Output;
+import io.panamax.reactor.Clock;
+import io.panamax.reactor.buffer.Packet;
+
+import java.util.ArrayDeque;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * An {@link Ipv4Output} that records what TCP sends, decoded, and releases the packets: the
+ * "expect these segments" half of a packet-script test.
+ */
+public final class RecordingIpv4Output implements Ipv4Output {
+    private final int localIp;
+    private final Clock clock;
+    private final ArrayDeque<SentSegment> sent = new ArrayDeque<>();
+    private int mtu = 1500;
+    private boolean offload;
+    private java.util.function.Consumer<Packet> inspector = p -> { };
+
+    public RecordingIpv4Output(int localIp, Clock clock) {
+        this.localIp = localIp;
+        this.clock = clock;
+    }
+
+    public void setMtu(int mtu) {
+        this.mtu = mtu;
+    }
+
+    /** Sees every packet TCP sends, before it is decoded and released. */
+    public void setInspector(java.util.function.Consumer<Packet> inspector) {
+        this.inspector = inspector;
+    }
+
+    public void setOffload(boolean offload) {
+        this.offload = offload;
+    }
+
+    @Override
+    public boolean send(int srcIp, int dstIp, int protocol, Packet segment, boolean dontFragment) {
+        assertEquals(IpProtocol.TCP, protocol);
+        try {
+            inspector.accept(segment);
+            sent.addLast(new SentSegment(srcIp, dstIp, segment, offload, dontFragment, clock.nanoTime()));
+        } finally {
+            segment.release();
+        }
+        return true;
+    }
+
+    @Override
+    public int mtu(int dstIp) {
+        return mtu;
+    }
+
+    @Override
+    public int sourceAddressFor(int dstIp) {
+        return localIp;
+    }
+
+    @Override
+    public boolean txTcpChecksumOffload() {
+        return offload;
+    }
+
+    @Override
+    public boolean txUdpChecksumOffload() {
+        return false;
+    }
+
+    public SentSegment poll() {
+        return sent.pollFirst();
+    }
+
+    public int pending() {
+        return sent.size();
+    }
+
+    public void clear() {
+        sent.clear();
+    }
+}

@@ -1,0 +1,172 @@
+package io.panamax.tcp.script;
+
+import io.panamax.reactor.buffer.Packet;
+import io.panamax.tcp.wire.TcpChecksum;
+import io.panamax.tcp.wire.TcpHeader;
+import io.panamax.tcp.wire.TcpOptions;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A segment the stack sent, decoded by the test (independently of the stack's parser where it
+ * matters: fields are read from raw bytes), with fluent assertions.
+ */
+public final class SentSegment {
+    public final int srcIp;
+    public final int dstIp;
+    public final int srcPort;
+    public final int dstPort;
+    public final int seq;
+    public final int ack;
+    public final int flags;
+    public final int window;
+    public final int headerLength;
+    public final TcpOptions options = new TcpOptions();
+    public final byte[] payload;
+    public final boolean checksumOk;
+    public final long timeNanos;
+    public final boolean dontFragment;
+
+    SentSegment(int srcIp, int dstIp, Packet p, boolean offload, boolean df, long now) {
+        this.srcIp = srcIp;
+        this.dstIp = dstIp;
+        this.timeNanos = now;
+        this.dontFragment = df;
+        byte[] all = p.toByteArray();
+        if (offload) {
+            // The "NIC" finishes the checksum: the field holds the pseudo-header sum.
+            assertTrue(p.hasFlag(Packet.TX_TCP_CHECKSUM), "offload: TX_TCP_CHECKSUM must be set");
+            TcpChecksum.fill(srcIp, dstIp, p);
+            all = p.toByteArray();
+        }
+        this.checksumOk = TcpChecksum.verifies(srcIp, dstIp, p);
+        var m = java.lang.foreign.MemorySegment.ofArray(all);
+        srcPort = TcpHeader.sourcePort(m, 0);
+        dstPort = TcpHeader.destinationPort(m, 0);
+        seq = TcpHeader.sequenceNumber(m, 0);
+        ack = TcpHeader.acknowledgmentNumber(m, 0);
+        flags = TcpHeader.flags(m, 0);
+        window = TcpHeader.window(m, 0);
+        headerLength = TcpHeader.headerLength(m, 0);
+        assertNull(options.parse(m, 20, headerLength - 20), "options of a sent segment must parse");
+        payload = Arrays.copyOfRange(all, headerLength, all.length);
+    }
+
+    public boolean has(int flag) {
+        return (flags & flag) != 0;
+    }
+
+    public int length() {
+        return payload.length;
+    }
+
+    public String payloadText() {
+        return new String(payload, StandardCharsets.ISO_8859_1);
+    }
+
+    // ---- assertions -------------------------------------------------------------------
+
+    public SentSegment flags(int expected) {
+        assertEquals(TcpHeader.flagsToString(expected), TcpHeader.flagsToString(flags & ~TcpHeader.PSH), "flags of " + this);
+        return this;
+    }
+
+    public SentSegment seq(int expected) {
+        assertEquals(Integer.toUnsignedString(expected), Integer.toUnsignedString(seq), "seq of " + this);
+        return this;
+    }
+
+    public SentSegment ack(int expected) {
+        assertTrue(has(TcpHeader.ACK), "ACK flag on " + this);
+        assertEquals(Integer.toUnsignedString(expected), Integer.toUnsignedString(ack), "ack of " + this);
+        return this;
+    }
+
+    public SentSegment window(int expected) {
+        assertEquals(expected, window, "window of " + this);
+        return this;
+    }
+
+    public SentSegment payload(String expected) {
+        assertEquals(expected, payloadText(), "payload of " + this);
+        return this;
+    }
+
+    public SentSegment payload(byte[] expected) {
+        assertArrayEquals(expected, payload, "payload of " + this);
+        return this;
+    }
+
+    public SentSegment length(int expected) {
+        assertEquals(expected, payload.length, "payload length of " + this);
+        return this;
+    }
+
+    public SentSegment mss(int expected) {
+        assertEquals(expected, options.mss, "MSS option of " + this);
+        return this;
+    }
+
+    public SentSegment windowScale(int expected) {
+        assertEquals(expected, options.windowScale, "window scale option of " + this);
+        return this;
+    }
+
+    public SentSegment noWindowScale() {
+        assertEquals(-1, options.windowScale, "no window scale option on " + this);
+        return this;
+    }
+
+    public SentSegment sackPermitted(boolean expected) {
+        assertEquals(expected, options.sackPermitted, "SACK-permitted on " + this);
+        return this;
+    }
+
+    public SentSegment timestamps(boolean expected) {
+        assertEquals(expected, options.hasTimestamps, "timestamps on " + this);
+        return this;
+    }
+
+    public SentSegment tsEcr(int expected) {
+        assertTrue(options.hasTimestamps, "timestamps on " + this);
+        assertEquals(expected, options.tsEcr, "TSecr of " + this);
+        return this;
+    }
+
+    public SentSegment sack(int... edges) {
+        assertEquals(edges.length / 2, options.sackBlocks, "SACK blocks of " + this);
+        for (int i = 0; i < edges.length / 2; i++) {
+            assertEquals(edges[2 * i], options.sackLeft[i], "SACK left " + i + " of " + this);
+            assertEquals(edges[2 * i + 1], options.sackRight[i], "SACK right " + i + " of " + this);
+        }
+        return this;
+    }
+
+    public SentSegment noOptions() {
+        assertEquals(20, headerLength, "no options on " + this);
+        return this;
+    }
+
+    public SentSegment isRst() {
+        assertTrue(has(TcpHeader.RST), "RST expected: " + this);
+        return this;
+    }
+
+    public SentSegment notRst() {
+        assertFalse(has(TcpHeader.RST), "unexpected RST: " + this);
+        return this;
+    }
+
+    @Override
+    public String toString() {
+        return srcPort + ">" + dstPort + " [" + TcpHeader.flagsToString(flags) + "] seq=" + Integer.toUnsignedString(seq)
+                + " ack=" + Integer.toUnsignedString(ack) + " win=" + window + " len=" + payload.length + " " + options;
+    }
+}
