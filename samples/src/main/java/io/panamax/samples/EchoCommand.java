@@ -16,7 +16,8 @@ final class EchoCommand {
     static final String HELP = """
             usage: bin/panamax echo [options]
 
-            Runs the stack and its echo services: ICMP echo (ping), UDP echo on port 7.
+            Runs the stack and its echo services: ICMP echo (ping), echo on UDP and TCP port 7
+            (RFC 862), discard on TCP port 9 (RFC 863).
 
               --backend tap|dpdk     the NIC: a TAP device (default) or a DPDK port
               --netns NAME|none      network namespace for the TAP and its clients (default: panamax,

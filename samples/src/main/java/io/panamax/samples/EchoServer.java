@@ -109,7 +109,9 @@ final class EchoServer implements AutoCloseable {
         for (String c : List.of(
                 in + "ping -c 3 " + ip,
                 in + "arping -c 3 -I " + settings.tap() + " " + ip,
-                "echo hello | " + in + "socat - UDP:" + ip + ":7")) {
+                "echo hello | " + in + "socat - UDP:" + ip + ":7",
+                "echo hello | " + in + "nc -N " + ip + " 7",
+                "head -c 100M /dev/zero | " + in + "nc -N " + ip + " 9")) {
             out.println("  " + c);
         }
         out.println("Stop with Ctrl-C.");

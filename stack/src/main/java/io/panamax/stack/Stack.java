@@ -22,7 +22,12 @@ import io.panamax.reactor.buffer.PacketHandler;
 import io.panamax.rss.FlowSteering;
 import io.panamax.rss.HardwareRss;
 import io.panamax.rss.RedirectionTable;
+import io.panamax.rss.LocalPortAllocator;
+import io.panamax.rss.PortRange;
 import io.panamax.rss.Toeplitz;
+import io.panamax.tcp.LocalPortPolicy;
+import io.panamax.tcp.Tcp;
+import io.panamax.tcp.TcpConfig;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -143,7 +148,12 @@ public final class Stack implements AutoCloseable {
         ethernet.register(io.panamax.ethernet.wire.EtherType.IPV4, ipv4);
         Icmp icmp = new Icmp(shard, ipv4, b.ipv4Config, metrics);
         Udp udp = new Udp(shard, ipv4, icmp, metrics);
-        shards[id] = new ShardStack(shard, ethernet, arp, ipv4, icmp, udp);
+        LocalPortPolicy ports = mine == null ? LocalPortPolicy.sequential()
+                : new RssPortPolicy(new LocalPortAllocator(mine, id,
+                        new PortRange(b.tcpConfig.ephemeralPortLow(), b.tcpConfig.ephemeralPortHigh()), System.nanoTime()));
+        Tcp tcp = new Tcp(shard, ipv4, b.tcpConfig, ports);
+        ipv4.register(IpProtocol.TCP, tcp);
+        shards[id] = new ShardStack(shard, ethernet, arp, ipv4, icmp, udp, tcp);
     }
 
     /** A reassembled TCP/UDP datagram goes to the shard its 4-tuple belongs to. */
@@ -260,6 +270,7 @@ public final class Stack implements AutoCloseable {
         private Arp.Config arp = Arp.Config.defaults();
         private Ipv4.Config ipv4Config = Ipv4.Config.defaults();
         private byte[] rssKey;
+        private TcpConfig tcpConfig = TcpConfig.defaults();
         private int shards = Runtime.getRuntime().availableProcessors();
 
         /** The NIC to run on (opened at {@link #start()} with one queue per shard wanted). */
@@ -323,6 +334,11 @@ public final class Stack implements AutoCloseable {
         public Builder replayMode() {
             this.promiscuous = true;
             this.ipv4Config = ipv4Config.withAcceptAnyDestination(true);
+            return this;
+        }
+
+        public Builder tcp(TcpConfig c) {
+            this.tcpConfig = Objects.requireNonNull(c);
             return this;
         }
 
