@@ -60,8 +60,8 @@ public final class TimerWheel {
             size++; // idle, or due in the batch being fired: either way it is not counted now
         }
         t.deadline = deadlineNanos;
-        // Round up: a timer never fires before its deadline.
-        long tick = (deadlineNanos + TICK_NANOS - 1) >> TICK_SHIFT;
+        // Round up (without overflowing near Long.MAX_VALUE): a timer never fires before its deadline.
+        long tick = (deadlineNanos >> TICK_SHIFT) + ((deadlineNanos & (TICK_NANOS - 1)) != 0 ? 1 : 0);
         t.expiryTick = Math.max(tick, currentTick + 1);
         place(t);
     }
