@@ -9,6 +9,8 @@ public final class Timer {
     final Runnable action;
     long deadline;
     long expiryTick;
+    /** When it was armed, relative to other timers of the wheel: the tie-break for equal deadlines. */
+    long seq;
     Timer prev;
     Timer next;
     static final int IDLE = -1;

@@ -1,5 +1,8 @@
 package io.panamax.reactor;
 
+import java.util.Arrays;
+import java.util.Comparator;
+
 /**
  * A hierarchical timing wheel (Varghese and Lauck; the cascading layout of the classic Linux
  * kernel timers): six levels of 64 slots over ticks of 2^14 ns (16.4 µs), so arming and cancelling
@@ -27,6 +30,11 @@ public final class TimerWheel {
     private int size;
     /** Timers detached from the slot being fired; reused, grown when a slot holds more. */
     private Timer[] firing = new Timer[64];
+    /** Arming sequence: timers due in the same tick fire by deadline, then in the order they were armed. */
+    private long armed;
+    private static final Comparator<Timer> FIRING_ORDER = (a, b) -> a.deadline != b.deadline
+            ? Long.compare(a.deadline, b.deadline)
+            : Long.compare(a.seq, b.seq);
 
     public TimerWheel(Clock clock) {
         this.clock = clock;
@@ -61,6 +69,7 @@ public final class TimerWheel {
             size++; // idle, or due in the batch being fired: either way it is not counted now
         }
         t.deadline = deadlineNanos;
+        t.seq = armed++;
         // Round up (without overflowing near Long.MAX_VALUE): a timer never fires before its deadline.
         long tick = (deadlineNanos >> TICK_SHIFT) + ((deadlineNanos & (TICK_NANOS - 1)) != 0 ? 1 : 0);
         t.expiryTick = Math.max(tick, currentTick + 1);
@@ -123,8 +132,9 @@ public final class TimerWheel {
     }
 
     /**
-     * Fires every timer due at or before {@code nowNanos}, in deadline-tick order, and returns how
-     * many fired. Actions may arm timers (including their own).
+     * Fires every timer due at or before {@code nowNanos}, in deadline order (timers with equal
+     * deadlines in the order they were armed), and returns how many fired. Actions may arm timers
+     * (including their own).
      */
     public int advance(long nowNanos) {
         long target = nowNanos >> TICK_SHIFT;
@@ -221,11 +231,16 @@ public final class TimerWheel {
             t.bucket = Timer.FIRING;
             size--;
             if (n == batch.length) {
-                batch = java.util.Arrays.copyOf(batch, n * 2);
+                batch = Arrays.copyOf(batch, n * 2);
                 firing = batch;
             }
             batch[n++] = t;
             t = next;
+        }
+        if (n > 1) {
+            // A slot is one tick (16 µs) whose list is in no particular order (insertion at the head,
+            // cascades): fire by deadline. Batches under 32 are insertion-sorted without allocating.
+            Arrays.sort(batch, 0, n, FIRING_ORDER);
         }
         for (int i = 0; i < n; i++) {
             Timer timer = batch[i];
