@@ -75,6 +75,14 @@ public final class Shard {
     private int idleIterations;
     private volatile boolean stopRequested;
     private volatile boolean running;
+    /** Stopping, hooks run: the shard serves late messages until the reactor releases it. */
+    private volatile boolean lingering;
+    /** Lingering and in (or about to start) an iteration: not known to be quiet. */
+    private volatile boolean lingerBusy;
+    /** Lingering iterations that found work; the reactor compares two readings. */
+    private volatile long lingerActivity;
+    /** Set by the reactor once it has seen every shard quiet at the same time: the thread may end. */
+    private volatile boolean released;
 
     Shard(Reactor reactor, int id, ReactorConfig config, ShardMetrics metrics) {
         this.reactor = reactor;
@@ -380,7 +388,7 @@ public final class Shard {
         return moved;
     }
 
-    private boolean hasQueuedWork() {
+    boolean hasQueuedWork() {
         if (!ready.isEmpty() || !external.isEmpty() || overflowed > 0) {
             return true;
         }
@@ -406,7 +414,11 @@ public final class Shard {
                     idle();
                 }
             }
-            drainForStop();
+            long deadline = System.nanoTime() + config.stopTimeout().toNanos();
+            runUntilQuiet(deadline);
+            runStopHooks();
+            runUntilQuiet(deadline);
+            lingerUntilReleased();
         } catch (Throwable fatal) {
             LOG.log(System.Logger.Level.ERROR, "shard " + id + " loop died", fatal);
         } finally {
@@ -425,17 +437,15 @@ public final class Shard {
             return;
         }
         PARKED.setVolatile(this, true);
-        if (!hasQueuedWork() && !stopRequested) {
+        if (!hasQueuedWork() && !(lingering ? released : stopRequested)) {
             LockSupport.parkNanos(this, parkNanos);
             parks.increment();
         }
         PARKED.setVolatile(this, false);
     }
 
-    /** Finishes in-flight work, runs the stop hooks, then finishes what they started. */
-    void drainForStop() {
-        long deadline = System.nanoTime() + config.stopTimeout().toNanos();
-        runUntilQuiet(deadline);
+    /** Runs the {@link #onStop} hooks, in the order they were added. */
+    void runStopHooks() {
         for (Runnable hook : stopHooks) {
             try {
                 hook.run();
@@ -443,7 +453,56 @@ public final class Shard {
                 uncaught("stop hook", e);
             }
         }
-        runUntilQuiet(deadline);
+    }
+
+    /**
+     * After the stop hooks: other shards may still be running theirs, and what they send here (a
+     * reply, a buffer going home) must be served. The shard keeps looping (and parking when idle)
+     * until the reactor has seen every shard quiet at once, with no message in flight, and releases it.
+     */
+    private void lingerUntilReleased() {
+        idleIterations = 0;
+        lingering = true;
+        while (!released) {
+            lingerBusy = true;
+            if (runOnce() || hasQueuedWork()) {
+                lingerActivity = lingerActivity + 1; // single writer
+                idleIterations = 0;
+                continue;
+            }
+            lingerBusy = false;
+            idle();
+        }
+    }
+
+    /** For the stopping reactor: lingering and not in an iteration (or the thread has ended). */
+    boolean isQuietAfterStop() {
+        return thread == null || !thread.isAlive() || (lingering && !lingerBusy);
+    }
+
+    long lingerActivity() {
+        return lingerActivity;
+    }
+
+    /** For the stopping reactor (any thread): no message waits in this shard's inbound queues. */
+    boolean inboundEmpty() {
+        if (thread != null && !thread.isAlive()) {
+            return true; // nobody will ever read them
+        }
+        for (int from = 0; from < inbound.length; from++) {
+            if (from != id && !inbound[from].isEmpty()) {
+                return false;
+            }
+        }
+        return external.isEmpty();
+    }
+
+    /** Lets a lingering shard's thread end. */
+    void release() {
+        released = true;
+        if (thread != null) {
+            LockSupport.unpark(thread);
+        }
     }
 
     private void runUntilQuiet(long deadline) {
