@@ -51,6 +51,18 @@ public abstract class BufferPool {
         exhausted++;
     }
 
+    /**
+     * For assertions in {@link #allocate()} and {@link #recycle}: true on the owner's thread (or for
+     * an unowned pool); throws otherwise, since a pool is not thread-safe.
+     */
+    protected final boolean onOwnerThread() {
+        if (owner != null && Shard.current() != owner) {
+            throw new IllegalStateException("the buffer pool of shard " + owner.id() + " was used from thread "
+                    + Thread.currentThread().getName());
+        }
+        return true;
+    }
+
     /** Makes the wrapper for one of the pool's buffers (pools create all of them up front). */
     protected final Buffer newBuffer(int slot, MemorySegment memory, long nativeHandle) {
         return new Buffer(this, slot, memory, nativeHandle);
