@@ -281,9 +281,7 @@ public final class Reactor implements AutoCloseable {
         requireManual();
         boolean worked = false;
         for (Shard s : shards) {
-            boolean[] w = new boolean[1];
-            s.driveOnCallingThread(() -> w[0] = s.runOnce());
-            worked |= w[0];
+            worked |= s.driveOnce();
         }
         return worked;
     }

@@ -537,6 +537,17 @@ public final class Shard {
         PROGRESS.setRelease(this, progress + 1);
     }
 
+    /** One iteration of the loop as this shard, on the calling thread (manual mode); allocates nothing. */
+    boolean driveOnce() {
+        Shard previous = DRIVEN.get();
+        DRIVEN.set(this);
+        try {
+            return runOnce();
+        } finally {
+            DRIVEN.set(previous);
+        }
+    }
+
     /** Runs {@code body} as if on this shard, on the calling thread (manual mode and tests). */
     void driveOnCallingThread(Runnable body) {
         Shard previous = DRIVEN.get();
