@@ -234,10 +234,17 @@ public final class Reactor implements AutoCloseable {
 
     // ---- entry points from outside the shards -------------------------------------------------
 
-    /** Runs {@code task} on shard {@code i}; callable from any thread. */
+    /**
+     * Runs {@code task} on shard {@code i}; callable from any thread. On a reactor that has been
+     * stopped the result fails at once with an {@link IllegalStateException} (nothing would run it).
+     */
     public <T> CompletableFuture<T> submit(int i, Supplier<? extends Future<T>> task) {
         Objects.requireNonNull(task);
         CompletableFuture<T> result = new CompletableFuture<>();
+        if (stopped) {
+            result.completeExceptionally(new IllegalStateException("reactor stopped"));
+            return result;
+        }
         shards[i].execute(() -> {
             Future<T> f;
             try {
