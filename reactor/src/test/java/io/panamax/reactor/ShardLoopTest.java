@@ -236,6 +236,18 @@ class ShardLoopTest {
     }
 
     @Test
+    void submitToAStoppedReactorFailsInsteadOfHanging() {
+        Reactor r = Reactor.builder().shards(1).stallThreshold(Duration.ZERO).build().start();
+        r.stop();
+        CompletableFuture<Integer> f = r.submit(0, () -> Future.succeeded(1));
+        assertTrue(f.isCompletedExceptionally());
+        assertThrows(IllegalStateException.class, () -> r.await(f, Duration.ofSeconds(1)));
+        ManualShard m = new ManualShard();
+        m.close();
+        assertTrue(m.reactor.submit(0, Future::done).isCompletedExceptionally());
+    }
+
+    @Test
     void stopIsRefusedOnAShardThread() throws Exception {
         try (Reactor r = Reactor.builder().shards(1).stallThreshold(Duration.ZERO).build().start()) {
             AtomicReference<Throwable> thrown = new AtomicReference<>();
