@@ -56,6 +56,12 @@ public final class Shard {
     private SpscArrayQueue<ShardMessage>[] outbound;
     private ArrayDeque<ShardMessage>[] overflow;
     private int overflowed;
+    /**
+     * Written before parking, read by other shards after they see {@link #parked}: the targets
+     * whose full queues hold back this shard's overflow. A target that drains messages from this
+     * shard wakes it when it is parked waiting for that room.
+     */
+    private boolean[] blockedOn;
     private final MpscUnboundedArrayQueue<ShardMessage> external = new MpscUnboundedArrayQueue<>(256);
     private final ShardMetrics metrics;
     private final BufferPool buffers;
@@ -116,6 +122,7 @@ public final class Shard {
         inbound = new SpscArrayQueue[n];
         outbound = new SpscArrayQueue[n];
         overflow = new ArrayDeque[n];
+        blockedOn = new boolean[n];
         for (int i = 0; i < n; i++) {
             inbound[i] = queues[i][id];
             outbound[i] = queues[id][i];
@@ -341,13 +348,17 @@ public final class Shard {
                 continue;
             }
             SpscArrayQueue<ShardMessage> q = inbound[from];
-            for (int k = 0; k < budget; k++) {
+            int k = 0;
+            for (; k < budget; k++) {
                 ShardMessage m = q.relaxedPoll();
                 if (m == null) {
                     break;
                 }
                 deliver(m);
-                n++;
+            }
+            if (k > 0) {
+                n += k;
+                wakeIfWaitingForRoom(from);
             }
         }
         for (int k = 0; k < budget; k++) {
@@ -360,6 +371,19 @@ public final class Shard {
         }
         messagesReceived.add(n);
         return n;
+    }
+
+    /** We made room in the queue from {@code from}: wake that shard if it parked waiting for it. */
+    private void wakeIfWaitingForRoom(int from) {
+        Shard producer = reactor.shard(from);
+        if (producer.thread == null || !config.idlePolicy().parks()) {
+            return;
+        }
+        // Dekker with idle(): the slots we freed must be visible before we read its flag.
+        VarHandle.fullFence();
+        if ((boolean) PARKED.getVolatile(producer) && producer.blockedOn[id]) {
+            LockSupport.unpark(producer.thread);
+        }
     }
 
     private void deliver(ShardMessage m) {
@@ -386,6 +410,19 @@ public final class Shard {
         }
         overflowed -= moved;
         return moved;
+    }
+
+    /** Work this shard can do now: ready tasks or inbound messages (overflow aside). */
+    private boolean hasRunnableWork() {
+        if (!ready.isEmpty() || !external.isEmpty()) {
+            return true;
+        }
+        for (int from = 0; from < inbound.length; from++) {
+            if (from != id && !inbound[from].isEmpty()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     boolean hasQueuedWork() {
@@ -436,8 +473,16 @@ public final class Shard {
         if (parkNanos <= 0) {
             return;
         }
+        // Messages held back for full queues are no reason to spin: that burns the CPU their
+        // targets need (shards may outnumber cores). Park; a target that makes room wakes us.
+        for (int t = 0; t < blockedOn.length; t++) {
+            blockedOn[t] = overflowed > 0 && !overflow[t].isEmpty();
+        }
         PARKED.setVolatile(this, true);
-        if (!hasQueuedWork() && !(lingering ? released : stopRequested)) {
+        // Dekker with wakeIfWaitingForRoom(): retrying the full queues after raising the flag
+        // means either we see the room or the target sees us parked.
+        if (!hasRunnableWork() && (overflowed == 0 || flushOverflow() == 0)
+                && !(lingering ? released : stopRequested)) {
             LockSupport.parkNanos(this, parkNanos);
             parks.increment();
         }
