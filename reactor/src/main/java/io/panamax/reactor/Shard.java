@@ -33,12 +33,14 @@ public final class Shard {
     private static final ThreadLocal<Shard> DRIVEN = new ThreadLocal<>();
     private static final VarHandle PROGRESS;
     private static final VarHandle PARKED;
+    /** Where the parked flag sits in {@link #parkedCell}: 128 bytes clear of anything else. */
+    private static final int PARKED_AT = 32;
 
     static {
         try {
             var lookup = MethodHandles.lookup();
             PROGRESS = lookup.findVarHandle(Shard.class, "progress", long.class);
-            PARKED = lookup.findVarHandle(Shard.class, "parked", boolean.class);
+            PARKED = MethodHandles.arrayElementVarHandle(int[].class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -57,7 +59,7 @@ public final class Shard {
     private ArrayDeque<ShardMessage>[] overflow;
     private int overflowed;
     /**
-     * Written before parking, read by other shards after they see {@link #parked}: the targets
+     * Written before parking, read by other shards after they see the parked flag: the targets
      * whose full queues hold back this shard's overflow. A target that drains messages from this
      * shard wakes it when it is parked waiting for that room.
      */
@@ -76,8 +78,11 @@ public final class Shard {
     /** Bumped at every unit of work; the stall detector reads it from its own thread. */
     @SuppressWarnings("unused")
     private long progress;
-    @SuppressWarnings("unused")
-    private boolean parked;
+    /**
+     * The parked flag (1 while parked), alone on its cache lines: every shard that sends here reads
+     * it, and in a plain field it would share a line with counters this shard writes all the time.
+     */
+    private final int[] parkedCell = new int[2 * PARKED_AT + 1];
     private int idleIterations;
     private volatile boolean stopRequested;
     private volatile boolean running;
@@ -287,7 +292,7 @@ public final class Shard {
         }
         // Dekker with idle(): our enqueue must be visible before we read the flag it wrote.
         VarHandle.fullFence();
-        if ((boolean) PARKED.getVolatile(this)) {
+        if ((int) PARKED.getVolatile(parkedCell, PARKED_AT) != 0) {
             LockSupport.unpark(thread);
         }
     }
@@ -381,7 +386,7 @@ public final class Shard {
         }
         // Dekker with idle(): the slots we freed must be visible before we read its flag.
         VarHandle.fullFence();
-        if ((boolean) PARKED.getVolatile(producer) && producer.blockedOn[id]) {
+        if ((int) PARKED.getVolatile(producer.parkedCell, PARKED_AT) != 0 && producer.blockedOn[id]) {
             LockSupport.unpark(producer.thread);
         }
     }
@@ -478,7 +483,7 @@ public final class Shard {
         for (int t = 0; t < blockedOn.length; t++) {
             blockedOn[t] = overflowed > 0 && !overflow[t].isEmpty();
         }
-        PARKED.setVolatile(this, true);
+        PARKED.setVolatile(parkedCell, PARKED_AT, 1);
         // Dekker with wakeIfWaitingForRoom(): retrying the full queues after raising the flag
         // means either we see the room or the target sees us parked.
         if (!hasRunnableWork() && (overflowed == 0 || flushOverflow() == 0)
@@ -486,7 +491,7 @@ public final class Shard {
             LockSupport.parkNanos(this, parkNanos);
             parks.increment();
         }
-        PARKED.setVolatile(this, false);
+        PARKED.setVolatile(parkedCell, PARKED_AT, 0);
     }
 
     /** Runs the {@link #onStop} hooks, in the order they were added. */
@@ -571,7 +576,7 @@ public final class Shard {
     }
 
     boolean isParked() {
-        return (boolean) PARKED.getVolatile(this);
+        return (int) PARKED.getVolatile(parkedCell, PARKED_AT) != 0;
     }
 
     long progress() {
