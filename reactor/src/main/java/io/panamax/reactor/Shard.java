@@ -64,6 +64,9 @@ public final class Shard {
      * shard wakes it when it is parked waiting for that room.
      */
     private boolean[] blockedOn;
+    /** Shards this iteration sent to: they are woken (if parked) once, at the end of the iteration. */
+    private boolean[] wakePending;
+    private int wakesPending;
     private final MpscUnboundedArrayQueue<ShardMessage> external = new MpscUnboundedArrayQueue<>(256);
     private final ShardMetrics metrics;
     private final BufferPool buffers;
@@ -128,6 +131,7 @@ public final class Shard {
         outbound = new SpscArrayQueue[n];
         overflow = new ArrayDeque[n];
         blockedOn = new boolean[n];
+        wakePending = new boolean[n];
         for (int i = 0; i < n; i++) {
             inbound[i] = queues[i][id];
             outbound[i] = queues[id][i];
@@ -252,7 +256,7 @@ public final class Shard {
         assert checkCurrent();
         ArrayDeque<ShardMessage> held = overflow[target];
         if (held.isEmpty() && outbound[target].offer(message)) {
-            reactor.shard(target).wakeIfParked();
+            markForWake(target);
         } else {
             held.addLast(message);
             overflowed++;
@@ -283,6 +287,39 @@ public final class Shard {
         } else {
             external.offer(message);
             wakeIfParked();
+        }
+    }
+
+    /**
+     * Remembers to wake {@code target} at the end of this iteration. Waking costs a full fence
+     * (Dekker with the target's idle()), so it is paid once per target per iteration, not per
+     * message, as Seastar batches its cross-core queues; a parked target wakes a few microseconds
+     * later at most, a busy one never needed it.
+     */
+    private void markForWake(int target) {
+        if (!wakePending[target]) {
+            wakePending[target] = true;
+            wakesPending++;
+        }
+    }
+
+    /** Wakes the parked shards that this iteration sent to; one fence for all of them. */
+    private void flushWakes() {
+        wakesPending = 0;
+        boolean fenced = thread == null || !config.idlePolicy().parks(); // nobody parks: nothing to do
+        for (int t = 0; t < wakePending.length; t++) {
+            if (!wakePending[t]) {
+                continue;
+            }
+            wakePending[t] = false;
+            if (!fenced) {
+                VarHandle.fullFence(); // our enqueues become visible before we read their flags
+                fenced = true;
+            }
+            Shard target = reactor.shard(t);
+            if (target.thread != null && (int) PARKED.getVolatile(target.parkedCell, PARKED_AT) != 0) {
+                LockSupport.unpark(target.thread);
+            }
         }
     }
 
@@ -324,6 +361,9 @@ public final class Shard {
             } catch (Throwable e) {
                 uncaught("poller flush", e);
             }
+        }
+        if (wakesPending > 0) {
+            flushWakes();
         }
         return work > 0;
     }
@@ -410,7 +450,7 @@ public final class Shard {
                 moved++;
             }
             if (moved > before) {
-                reactor.shard(target).wakeIfParked();
+                markForWake(target);
             }
         }
         overflowed -= moved;
@@ -492,6 +532,9 @@ public final class Shard {
             parks.increment();
         }
         PARKED.setVolatile(parkedCell, PARKED_AT, 0);
+        if (wakesPending > 0) {
+            flushWakes(); // the retry above moved messages
+        }
     }
 
     /** Runs the {@link #onStop} hooks, in the order they were added. */
