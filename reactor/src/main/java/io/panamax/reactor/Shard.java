@@ -306,19 +306,18 @@ public final class Shard {
     /** Wakes the parked shards that this iteration sent to; one fence for all of them. */
     private void flushWakes() {
         wakesPending = 0;
-        boolean fenced = thread == null || !config.idlePolicy().parks(); // nobody parks: nothing to do
+        if (thread == null || !config.idlePolicy().parks()) {
+            Arrays.fill(wakePending, false); // manual mode or busy-polling: nobody parks
+            return;
+        }
+        VarHandle.fullFence(); // our enqueues become visible before we read their flags
         for (int t = 0; t < wakePending.length; t++) {
-            if (!wakePending[t]) {
-                continue;
-            }
-            wakePending[t] = false;
-            if (!fenced) {
-                VarHandle.fullFence(); // our enqueues become visible before we read their flags
-                fenced = true;
-            }
-            Shard target = reactor.shard(t);
-            if (target.thread != null && (int) PARKED.getVolatile(target.parkedCell, PARKED_AT) != 0) {
-                LockSupport.unpark(target.thread);
+            if (wakePending[t]) {
+                wakePending[t] = false;
+                Shard target = reactor.shard(t);
+                if ((int) PARKED.getVolatile(target.parkedCell, PARKED_AT) != 0) {
+                    LockSupport.unpark(target.thread);
+                }
             }
         }
     }
@@ -418,7 +417,12 @@ public final class Shard {
         return n;
     }
 
-    /** We made room in the queue from {@code from}: wake that shard if it parked waiting for it. */
+    /**
+     * We made room in the queue from {@code from}: wake that shard if it parked waiting for it.
+     * At once, not at the end of the iteration: the producer then refills the queue while this
+     * shard delivers the rest, instead of this shard finding it empty and spinning (measured: a
+     * storm over 4-slot queues took three times the CPU with the deferred wake).
+     */
     private void wakeIfWaitingForRoom(int from) {
         Shard producer = reactor.shard(from);
         if (producer.thread == null || !config.idlePolicy().parks()) {
