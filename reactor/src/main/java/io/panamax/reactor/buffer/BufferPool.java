@@ -78,8 +78,12 @@ public abstract class BufferPool {
 
     /** Called when the last reference goes: recycles here, or sends the buffer home. */
     final void free(Buffer b) {
+        if (owner == null) {
+            recycle(b); // a single-thread pool: no need to ask which shard this is
+            return;
+        }
         Shard cur = Shard.current();
-        if (owner == null || cur == owner) {
+        if (cur == owner) {
             recycle(b);
         } else if (cur != null && cur.reactor() == owner.reactor()) {
             cur.send(owner.id(), b);

@@ -82,8 +82,12 @@ public final class PacketPool {
     }
 
     void free(Packet p) {
+        if (owner == null) {
+            recycle(p); // a single-thread pool: no need to ask which shard this is
+            return;
+        }
         Shard cur = Shard.current();
-        if (owner == null || cur == owner) {
+        if (cur == owner) {
             recycle(p);
         } else if (cur != null && cur.reactor() == owner.reactor()) {
             cur.send(owner.id(), p);
