@@ -38,7 +38,7 @@ class CrossShardMessagingTest {
     @Test
     void tinyQueuesForceTheOverflowPathAndNothingIsLostOrReordered() {
         try (Reactor r = Reactor.builder().shards(4).messageQueueCapacity(2).stallThreshold(Duration.ZERO).build().start()) {
-            MessageStorm storm = new MessageStorm(r, 500_000, 4096, 1 << 16);
+            MessageStorm storm = new MessageStorm(r, 200_000, 4096, 1 << 16);
             assertEquals(List.of(), storm.run(Duration.ofMinutes(2)));
             assertTrue(storm.deferred() > 100_000, "most messages waited in an overflow: " + storm.deferred());
         }
