@@ -468,6 +468,10 @@ public final class Packet implements ShardMessage {
     /**
      * Hands the packet to shard {@code target} of {@code from}'s reactor, where {@code handler}
      * receives it. The packet (and its buffer references) now belongs to the target.
+     *
+     * <p>Buffer reference counts are plain ints, touched by whichever shard holds the references:
+     * do not keep views ({@link #share}) of a packet on this shard while it travels, or two shards
+     * would count the same buffer at once. Share on the target instead.
      */
     public void forward(Shard from, int target, PacketHandler handler) {
         checkLive();
