@@ -129,7 +129,6 @@ class ShardLoopTest {
         IdlePolicy lazy = IdlePolicy.spinThenPark(10, Duration.ofSeconds(60));
         try (Reactor r = Reactor.builder().shards(2).idlePolicy(lazy).stallThreshold(Duration.ZERO).build().start()) {
             Thread.sleep(100);
-            assertTrue(r.metrics().total("reactor_parks_total") >= 0);
             long worst = 0;
             for (int i = 0; i < 200; i++) {
                 long start = System.nanoTime();

@@ -112,10 +112,10 @@ class TimerWheelTest {
         t.arm(5 * MS);
         t.arm(Duration.ofDays(2).toNanos());
         t.arm(1 * MS);
+        assertEquals(clock.nanoTime() + 1 * MS, t.deadline(), "the last arming counts");
         assertEquals(1, wheel.size());
         advanceBy(2 * MS);
         assertEquals(List.of("t", "t"), fired);
-        assertEquals(clock.nanoTime() - 1 * MS, t.deadline() + 1 * MS - 1 * MS, "deadline kept");
     }
 
     @Test
