@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -117,8 +118,10 @@ public final class Reactor implements AutoCloseable {
     }
 
     /**
-     * Stops every shard: each finishes the work in flight, runs its stop hooks, drains again, and
-     * exits; this call returns when all have. Idempotent. Must not be called from a shard thread.
+     * Stops every shard: each finishes the work in flight and runs its stop hooks; then all keep
+     * serving messages until none is left anywhere (what a hook sends to another shard, a reply, a
+     * buffer going home, is delivered), and exit together; this call returns when all have, or
+     * after the stop timeout. Idempotent. Must not be called from a shard thread.
      */
     public synchronized void stop() {
         if (stopped) {
@@ -131,10 +134,15 @@ public final class Reactor implements AutoCloseable {
         if (stallDetector != null) {
             stallDetector.stop();
         }
+        long deadline = System.nanoTime() + config.stopTimeout().toNanos();
         if (config.manual()) {
+            // Every shard drains before any hook runs, and after the hooks every shard runs until
+            // none has work: what one shard's hook sends to another is delivered.
+            runAllUntilQuiet(deadline);
             for (Shard s : shards) {
-                s.driveOnCallingThread(s::drainForStop);
+                s.driveOnCallingThread(s::runStopHooks);
             }
+            runAllUntilQuiet(deadline);
             return;
         }
         if (!started) {
@@ -142,6 +150,11 @@ public final class Reactor implements AutoCloseable {
         }
         for (Shard s : shards) {
             s.requestStop();
+        }
+        // Each shard drains, runs its hooks and lingers; they end together once all are quiet.
+        awaitQuiescence(deadline);
+        for (Shard s : shards) {
+            s.release();
         }
         for (Shard s : shards) {
             try {
@@ -161,6 +174,59 @@ public final class Reactor implements AutoCloseable {
         stop();
     }
 
+    /**
+     * Waits (on the stopping thread) until every shard is lingering and quiet, with empty queues,
+     * twice in a row with no work done in between: then no message is in flight anywhere. Gives
+     * up, with an error, at {@code deadline}.
+     */
+    private void awaitQuiescence(long deadline) {
+        long[] activity = new long[shards.length];
+        while (true) {
+            if (quietTwice(activity)) {
+                return;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                LOG.log(System.Logger.Level.ERROR, "shards still busy " + config.stopTimeout()
+                        + " after stop was requested; stopping them anyway");
+                return;
+            }
+            LockSupport.parkNanos(20_000);
+        }
+    }
+
+    private boolean quietTwice(long[] activity) {
+        for (int i = 0; i < shards.length; i++) {
+            if (!shards[i].isQuietAfterStop()) {
+                return false;
+            }
+            activity[i] = shards[i].lingerActivity();
+        }
+        for (Shard s : shards) {
+            if (!s.inboundEmpty()) {
+                return false;
+            }
+        }
+        // A shard quiet at both readings with the same activity did nothing in between, so the
+        // queues read empty in between were empty at one instant with every shard idle.
+        for (int i = 0; i < shards.length; i++) {
+            if (!shards[i].isQuietAfterStop() || shards[i].lingerActivity() != activity[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Manual mode: runs every shard's loop until none has work or queued messages. */
+    private void runAllUntilQuiet(long deadline) {
+        boolean[] busy = new boolean[1];
+        do {
+            busy[0] = false;
+            for (Shard s : shards) {
+                s.driveOnCallingThread(() -> busy[0] |= s.runOnce() | s.hasQueuedWork());
+            }
+        } while (busy[0] && System.nanoTime() - deadline < 0);
+    }
+
     /** Stall reports made for shard {@code i} (0 when the detector is off). */
     public long stallCount(int i) {
         return stallDetector == null ? 0 : stallDetector.stalls(i);
@@ -168,10 +234,17 @@ public final class Reactor implements AutoCloseable {
 
     // ---- entry points from outside the shards -------------------------------------------------
 
-    /** Runs {@code task} on shard {@code i}; callable from any thread. */
+    /**
+     * Runs {@code task} on shard {@code i}; callable from any thread. On a reactor that has been
+     * stopped the result fails at once with an {@link IllegalStateException} (nothing would run it).
+     */
     public <T> CompletableFuture<T> submit(int i, Supplier<? extends Future<T>> task) {
         Objects.requireNonNull(task);
         CompletableFuture<T> result = new CompletableFuture<>();
+        if (stopped) {
+            result.completeExceptionally(new IllegalStateException("reactor stopped"));
+            return result;
+        }
         shards[i].execute(() -> {
             Future<T> f;
             try {
@@ -215,9 +288,7 @@ public final class Reactor implements AutoCloseable {
         requireManual();
         boolean worked = false;
         for (Shard s : shards) {
-            boolean[] w = new boolean[1];
-            s.driveOnCallingThread(() -> w[0] = s.runOnce());
-            worked |= w[0];
+            worked |= s.driveOnce();
         }
         return worked;
     }

@@ -9,6 +9,8 @@ public final class Timer {
     final Runnable action;
     long deadline;
     long expiryTick;
+    /** When it was armed, relative to other timers of the wheel: the tie-break for equal deadlines. */
+    long seq;
     Timer prev;
     Timer next;
     static final int IDLE = -1;
@@ -21,9 +23,14 @@ public final class Timer {
         this.action = action;
     }
 
-    /** Arms (or re-arms) the timer to fire {@code delayNanos} from now. */
+    /**
+     * Arms (or re-arms) the timer to fire {@code delayNanos} from now; a negative delay means now,
+     * and a delay too long to represent ({@link Long#MAX_VALUE}) means as late as the clock goes.
+     */
     public void arm(long delayNanos) {
-        armAt(wheel.now() + Math.max(0, delayNanos));
+        long now = wheel.now();
+        long delay = Math.max(0, delayNanos);
+        armAt(delay > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + delay);
     }
 
     /** Arms (or re-arms) the timer to fire at the reactor clock's {@code deadlineNanos}. */

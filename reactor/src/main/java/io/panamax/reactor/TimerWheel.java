@@ -1,11 +1,15 @@
 package io.panamax.reactor;
 
+import java.util.Arrays;
+import java.util.Comparator;
+
 /**
  * A hierarchical timing wheel (Varghese and Lauck; the cascading layout of the classic Linux
  * kernel timers): six levels of 64 slots over ticks of 2^14 ns (16.4 µs), so arming and cancelling
  * are O(1) and the horizon is 2^36 ticks (about 13 days); timers beyond it wait at the far end and
  * are re-placed as the wheel turns. A 64-bit occupancy mask per level lets {@link #advance} jump over
- * empty slots instead of walking them, so a shard that slept a second does not step 60,000 ticks.
+ * empty slots and idle cascades instead of walking them, so a shard that slept a second does not
+ * step 60,000 ticks, and a lone timer days away is reached in a few dozen steps.
  *
  * <p>Single-threaded: it belongs to one shard.
  */
@@ -26,6 +30,11 @@ public final class TimerWheel {
     private int size;
     /** Timers detached from the slot being fired; reused, grown when a slot holds more. */
     private Timer[] firing = new Timer[64];
+    /** Arming sequence: timers due in the same tick fire by deadline, then in the order they were armed. */
+    private long armed;
+    private static final Comparator<Timer> FIRING_ORDER = (a, b) -> a.deadline != b.deadline
+            ? Long.compare(a.deadline, b.deadline)
+            : Long.compare(a.seq, b.seq);
 
     public TimerWheel(Clock clock) {
         this.clock = clock;
@@ -60,8 +69,9 @@ public final class TimerWheel {
             size++; // idle, or due in the batch being fired: either way it is not counted now
         }
         t.deadline = deadlineNanos;
-        // Round up: a timer never fires before its deadline.
-        long tick = (deadlineNanos + TICK_NANOS - 1) >> TICK_SHIFT;
+        t.seq = armed++;
+        // Round up (without overflowing near Long.MAX_VALUE): a timer never fires before its deadline.
+        long tick = (deadlineNanos >> TICK_SHIFT) + ((deadlineNanos & (TICK_NANOS - 1)) != 0 ? 1 : 0);
         t.expiryTick = Math.max(tick, currentTick + 1);
         place(t);
     }
@@ -122,8 +132,9 @@ public final class TimerWheel {
     }
 
     /**
-     * Fires every timer due at or before {@code nowNanos}, in deadline-tick order, and returns how
-     * many fired. Actions may arm timers (including their own).
+     * Fires every timer due at or before {@code nowNanos}, in deadline order (timers with equal
+     * deadlines in the order they were armed), and returns how many fired. Actions may arm timers
+     * (including their own).
      */
     public int advance(long nowNanos) {
         long target = nowNanos >> TICK_SHIFT;
@@ -150,15 +161,35 @@ public final class TimerWheel {
         return size == 0 ? Long.MAX_VALUE : nextInterestingTick() << TICK_SHIFT;
     }
 
-    /** The next tick at which a level-0 slot is due or a cascade happens. */
+    /**
+     * The next tick at which an occupied level-0 slot is due or an occupied higher-level slot
+     * cascades; ticks in between have nothing to do, so {@link #advance} and a parked shard skip
+     * them (a lone timer an hour away costs a handful of steps, not one per 64 ticks).
+     */
     private long nextInterestingTick() {
-        int cur = (int) (currentTick & SLOT_MASK);
-        long blockStart = currentTick & ~(long) SLOT_MASK;
-        long later = cur == SLOT_MASK ? 0 : occupied[0] & (-1L << (cur + 1));
+        long ct = currentTick;
+        int cur = (int) (ct & SLOT_MASK);
+        long blockStart = ct & ~(long) SLOT_MASK;
+        long level0 = occupied[0];
+        long later = cur == SLOT_MASK ? 0 : level0 & (-1L << (cur + 1));
         if (later != 0) {
-            return blockStart + Long.numberOfTrailingZeros(later);
+            return blockStart + Long.numberOfTrailingZeros(later); // nothing cascades before the block ends
         }
-        return blockStart + SLOTS;
+        // Level-0 slots at or before the current one hold timers due in the next block.
+        long next = level0 != 0 ? blockStart + SLOTS + Long.numberOfTrailingZeros(level0) : Long.MAX_VALUE;
+        for (int level = 1; level < LEVELS; level++) {
+            long mask = occupied[level];
+            if (mask == 0) {
+                continue;
+            }
+            // Slot s of this level cascades at the next multiple of 64^level whose index there is s.
+            int shift = LEVEL_BITS * level;
+            long index = ct >> shift;
+            int at = (int) (index & SLOT_MASK);
+            int ahead = Long.numberOfTrailingZeros(Long.rotateRight(mask, at + 1)) + 1;
+            next = Math.min(next, (index + ahead) << shift);
+        }
+        return next;
     }
 
     /** At a multiple of 64 ticks, moves the timers of the higher-level slots now due down a level. */
@@ -200,11 +231,16 @@ public final class TimerWheel {
             t.bucket = Timer.FIRING;
             size--;
             if (n == batch.length) {
-                batch = java.util.Arrays.copyOf(batch, n * 2);
+                batch = Arrays.copyOf(batch, n * 2);
                 firing = batch;
             }
             batch[n++] = t;
             t = next;
+        }
+        if (n > 1) {
+            // A slot is one tick (16 µs) whose list is in no particular order (insertion at the head,
+            // cascades): fire by deadline. Batches under 32 are insertion-sorted without allocating.
+            Arrays.sort(batch, 0, n, FIRING_ORDER);
         }
         for (int i = 0; i < n; i++) {
             Timer timer = batch[i];

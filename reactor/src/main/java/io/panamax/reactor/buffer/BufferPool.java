@@ -51,6 +51,18 @@ public abstract class BufferPool {
         exhausted++;
     }
 
+    /**
+     * For assertions in {@link #allocate()} and {@link #recycle}: true on the owner's thread (or for
+     * an unowned pool); throws otherwise, since a pool is not thread-safe.
+     */
+    protected final boolean onOwnerThread() {
+        if (owner != null && Shard.current() != owner) {
+            throw new IllegalStateException("the buffer pool of shard " + owner.id() + " was used from thread "
+                    + Thread.currentThread().getName());
+        }
+        return true;
+    }
+
     /** Makes the wrapper for one of the pool's buffers (pools create all of them up front). */
     protected final Buffer newBuffer(int slot, MemorySegment memory, long nativeHandle) {
         return new Buffer(this, slot, memory, nativeHandle);
@@ -66,8 +78,12 @@ public abstract class BufferPool {
 
     /** Called when the last reference goes: recycles here, or sends the buffer home. */
     final void free(Buffer b) {
+        if (owner == null) {
+            recycle(b); // a single-thread pool: no need to ask which shard this is
+            return;
+        }
         Shard cur = Shard.current();
-        if (owner == null || cur == owner) {
+        if (cur == owner) {
             recycle(b);
         } else if (cur != null && cur.reactor() == owner.reactor()) {
             cur.send(owner.id(), b);

@@ -17,7 +17,8 @@ import java.util.Arrays;
  *
  * <p>Packets are pooled per shard ({@link PacketPool}) and owned by one shard at a time; a packet
  * may move to another shard ({@link #forward}), taking its buffer references along, and goes home
- * to its pool when released. After {@link #release()} a packet must not be used.
+ * to its pool when released. Buffers and views it needs while on another shard come from that
+ * shard's pools. After {@link #release()} a packet must not be used.
  *
  * <p>Byte indexes are relative to the start of the packet: {@code getU16(0)} reads its first two
  * bytes in network order, wherever they are stored.
@@ -144,7 +145,7 @@ public final class Packet implements ShardMessage {
             length += n;
             return offsets[0];
         }
-        Buffer b = pool.buffers().allocate();
+        Buffer b = localPool().buffers().allocate();
         if (b == null) {
             throw BufferExhaustedException.INSTANCE;
         }
@@ -210,16 +211,16 @@ public final class Packet implements ShardMessage {
         if (n == 0 || lengths[0] >= n) {
             return true;
         }
-        Buffer b = pool.buffers().allocate();
+        BufferPool buffers = localPool().buffers();
+        Buffer b = buffers.allocate();
         if (b == null) {
             return false;
         }
-        int room = b.capacity() - pool.buffers().headroom();
-        if (n > room) {
+        int off = buffers.headroom();
+        if (n > b.capacity() - off) {
             b.release();
             return false;
         }
-        int off = pool.buffers().headroom();
         copyTo(0, b.memory(), off, n);
         trimFront(n);
         insertFragment(0, b, off, n);
@@ -271,8 +272,9 @@ public final class Packet implements ShardMessage {
                 done = n;
             }
         }
+        BufferPool buffers = done < len ? localPool().buffers() : null;
         while (done < len) {
-            Buffer b = pool.buffers().allocate();
+            Buffer b = buffers.allocate();
             if (b == null) {
                 return done;
             }
@@ -348,7 +350,7 @@ public final class Packet implements ShardMessage {
     public Packet share(int index, int len) {
         checkLive();
         checkRange(index, len);
-        Packet p = pool.allocate();
+        Packet p = localPool().allocate();
         if (len == 0) {
             return p;
         }
@@ -538,6 +540,10 @@ public final class Packet implements ShardMessage {
     /**
      * Hands the packet to shard {@code target} of {@code from}'s reactor, where {@code handler}
      * receives it. The packet (and its buffer references) now belongs to the target.
+     *
+     * <p>Buffer reference counts are plain ints, touched by whichever shard holds the references:
+     * do not keep views ({@link #share}) of a packet on this shard while it travels, or two shards
+     * would count the same buffer at once. Share on the target instead.
      */
     public void forward(Shard from, int target, PacketHandler handler) {
         checkLive();
@@ -585,6 +591,20 @@ public final class Packet implements ShardMessage {
     }
 
     // ---- internals ---------------------------------------------------------------------------------
+
+    /**
+     * Where new buffers and wrappers for this packet come from: the pools of the shard running this
+     * code. That is the packet's own pool unless the packet was forwarded to another shard, whose
+     * thread must not touch the original shard's pools.
+     */
+    private PacketPool localPool() {
+        Shard owner = pool.owner();
+        if (owner == null) {
+            return pool;
+        }
+        Shard current = Shard.current();
+        return current == null || current == owner ? pool : current.packets();
+    }
 
     /** The fragment holding {@code index}..{@code index+n-1} (those n bytes must be in one fragment for n=1). */
     private int locate(int index, int n) {

@@ -36,6 +36,7 @@ public final class PacketPool {
 
     /** An empty packet. */
     public Packet allocate() {
+        assert onOwnerThread();
         Packet p;
         if (top > 0) {
             p = free[--top];
@@ -62,6 +63,14 @@ public final class PacketPool {
         return p;
     }
 
+    private boolean onOwnerThread() {
+        if (owner != null && Shard.current() != owner) {
+            throw new IllegalStateException("the packet pool of shard " + owner.id() + " was used from thread "
+                    + Thread.currentThread().getName());
+        }
+        return true;
+    }
+
     /** Packets handed out and not yet released. */
     public long inUse() {
         return created - top;
@@ -73,8 +82,12 @@ public final class PacketPool {
     }
 
     void free(Packet p) {
+        if (owner == null) {
+            recycle(p); // a single-thread pool: no need to ask which shard this is
+            return;
+        }
         Shard cur = Shard.current();
-        if (owner == null || cur == owner) {
+        if (cur == owner) {
             recycle(p);
         } else if (cur != null && cur.reactor() == owner.reactor()) {
             cur.send(owner.id(), p);
@@ -84,6 +97,7 @@ public final class PacketPool {
     }
 
     void recycle(Packet p) {
+        assert onOwnerThread();
         if (top == free.length) {
             free = Arrays.copyOf(free, top * 2);
         }

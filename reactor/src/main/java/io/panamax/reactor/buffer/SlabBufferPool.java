@@ -44,6 +44,7 @@ public final class SlabBufferPool extends BufferPool {
 
     @Override
     public Buffer allocate() {
+        assert onOwnerThread();
         if (top == 0) {
             countExhausted();
             return null;
@@ -55,6 +56,7 @@ public final class SlabBufferPool extends BufferPool {
 
     @Override
     protected void recycle(Buffer b) {
+        assert onOwnerThread();
         free[top++] = b.slot();
     }
 

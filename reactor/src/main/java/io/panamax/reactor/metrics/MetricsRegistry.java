@@ -73,7 +73,7 @@ public final class MetricsRegistry {
         StringBuilder sb = new StringBuilder();
         for (var e : families.entrySet()) {
             ShardMetrics.Metric first = meta.get(e.getKey());
-            sb.append("# HELP ").append(first.name()).append(' ').append(first.help().replace("\n", " ")).append('\n');
+            sb.append("# HELP ").append(first.name()).append(' ').append(escapeHelp(first.help())).append('\n');
             sb.append("# TYPE ").append(first.name()).append(' ').append(first.type().name().toLowerCase()).append('\n');
             Map<String, Object> totals = new LinkedHashMap<>();
             for (Sample s : e.getValue()) {
@@ -116,9 +116,19 @@ public final class MetricsRegistry {
     private static String labels(List<String> pairs, String shard) {
         StringBuilder sb = new StringBuilder("{shard=\"").append(shard).append('"');
         for (int i = 0; i < pairs.size(); i += 2) {
-            sb.append(',').append(pairs.get(i)).append("=\"").append(pairs.get(i + 1)).append('"');
+            sb.append(',').append(pairs.get(i)).append("=\"").append(escapeLabelValue(pairs.get(i + 1))).append('"');
         }
         return sb.append('}').toString();
+    }
+
+    /** A HELP text as the exposition format wants it: backslash and line feed escaped. */
+    static String escapeHelp(String help) {
+        return help.replace("\\", "\\\\").replace("\n", "\\n");
+    }
+
+    /** A label value as the exposition format wants it: backslash, double quote and line feed escaped. */
+    static String escapeLabelValue(String value) {
+        return value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
     }
 
     private record Sample(int shard, ShardMetrics.Metric metric) {

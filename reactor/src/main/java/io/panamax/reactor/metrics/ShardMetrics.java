@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
+import java.util.regex.Pattern;
 
 /**
  * One shard's metrics. Each metric has a name, a help text and optional label pairs; registering
@@ -13,6 +14,8 @@ import java.util.function.LongSupplier;
  * reactor starts); readers on other threads see the published list, never the map.
  */
 public final class ShardMetrics {
+    private static final Pattern METRIC_NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
+    private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
     private final int shard;
     private final Map<String, Metric> byKey = new LinkedHashMap<>();
     private volatile List<Metric> published = List.of();
@@ -25,7 +28,11 @@ public final class ShardMetrics {
         return shard;
     }
 
-    /** A counter; {@code labels} alternate names and values: {@code "reason", "bad_checksum"}. */
+    /**
+     * A counter; {@code labels} alternate names and values: {@code "reason", "bad_checksum"}. Names
+     * must be Prometheus metric and label names (the registry adds {@code shard} and, for
+     * summaries, {@code quantile} itself); label values may be any text.
+     */
     public Counter counter(String name, String help, String... labels) {
         return (Counter) register(name, help, MetricType.COUNTER, labels, new Counter());
     }
@@ -47,6 +54,14 @@ public final class ShardMetrics {
     private Object register(String name, String help, MetricType type, String[] labels, Object fresh) {
         if (labels.length % 2 != 0) {
             throw new IllegalArgumentException("labels come in name/value pairs: " + String.join(",", labels));
+        }
+        if (!METRIC_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("not a Prometheus metric name: " + name);
+        }
+        for (int i = 0; i < labels.length; i += 2) {
+            if (!LABEL_NAME.matcher(labels[i]).matches() || labels[i].equals("shard") || labels[i].equals("quantile")) {
+                throw new IllegalArgumentException("not a label name (or one the registry sets itself): " + labels[i]);
+            }
         }
         String key = name + labelText(labels);
         Metric existing = byKey.get(key);
@@ -71,7 +86,7 @@ public final class ShardMetrics {
             if (i > 0) {
                 sb.append(',');
             }
-            sb.append(labels[i]).append("=\"").append(labels[i + 1]).append('"');
+            sb.append(labels[i]).append("=\"").append(MetricsRegistry.escapeLabelValue(labels[i + 1])).append('"');
         }
         return sb.append('}').toString();
     }

@@ -20,8 +20,16 @@ public final class LeakCheck {
 
     /** Asserts that nothing leaked on any shard of {@code reactor}. */
     public static void assertNoLeaks(Reactor reactor) {
+        assertNoLeaks(reactor, Duration.ofSeconds(5));
+    }
+
+    /**
+     * Asserts that nothing leaked on any shard of {@code reactor}, waiting up to {@code grace} for
+     * buffers and packets that are on their way home.
+     */
+    public static void assertNoLeaks(Reactor reactor, Duration grace) {
         List<String> leaks = new ArrayList<>();
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        long deadline = System.nanoTime() + grace.toNanos();
         while (true) {
             leaks.clear();
             for (int i = 0; i < reactor.shardCount(); i++) {

@@ -1,0 +1,94 @@
+package io.panamax.benchmarks.reactor;
+
+import io.panamax.reactor.Future;
+import io.panamax.reactor.ManualClock;
+import io.panamax.reactor.Promise;
+import io.panamax.reactor.Reactor;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * The cost of one step of a future chain: on an already-resolved future (the fast path, which
+ * should allocate nothing) and on a pending one (a continuation object, a trip through the shard's
+ * run queue). The pending chain runs on shard 0 of a manual reactor, driven by the benchmark thread.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+@State(Scope.Thread)
+public class FutureBenchmark {
+    /** Steps in the pending chain that one invocation builds and completes. */
+    static final int CHAIN = 100;
+
+    private static final Future<Integer> ONE = Future.succeeded(1);
+    private static final Function<Integer, Future<Integer>> TO_ONE = v -> ONE;
+    private static final Function<Object, Future<Object>> IDENTITY = Future::succeeded;
+
+    private Future<Integer> resolved;
+    private Reactor reactor;
+    private final Runnable buildAndComplete = this::buildAndComplete;
+    private Future<Object> last;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        resolved = Future.succeeded(42);
+        reactor = Reactor.builder().shards(1).manual().clock(new ManualClock()).buffersPerShard(1).build().start();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        reactor.close();
+    }
+
+    /** One {@code then} on a resolved future whose function returns a resolved future. */
+    @Benchmark
+    public Future<Integer> resolvedThen() {
+        return resolved.then(TO_ONE);
+    }
+
+    /** Three resolved steps: then, map to the same boxed value, recover (passes through). */
+    @Benchmark
+    @OperationsPerInvocation(3)
+    public Future<Integer> resolvedChainOfThree() {
+        return resolved.then(TO_ONE).map(v -> v).recover(e -> 0);
+    }
+
+    /**
+     * A chain of {@value #CHAIN} {@code then} steps on a pending promise, then the promise
+     * completes and the shard's loop runs each step from its run queue: per step, one step
+     * object, one queue hop, one call.
+     */
+    @Benchmark
+    @OperationsPerInvocation(CHAIN)
+    public Future<Object> pendingThen() {
+        reactor.runOn(0, buildAndComplete);
+        reactor.runUntilIdle();
+        return last;
+    }
+
+    private void buildAndComplete() {
+        Promise<Object> p = new Promise<>();
+        Future<Object> f = p;
+        for (int i = 0; i < CHAIN; i++) {
+            f = f.then(IDENTITY);
+        }
+        last = f;
+        p.complete(ONE);
+    }
+}
