@@ -111,7 +111,8 @@ public final class Reactor implements AutoCloseable {
             s.thread.start();
         }
         if (!config.stallThreshold().isZero()) {
-            stallDetector = new StallDetector(this, config.stallThreshold().toNanos(), config.stallListener());
+            stallDetector = new StallDetector(this, config.stallThreshold().toNanos(), config.stallWarmup().toNanos(),
+                    config.stallListener());
             stallDetector.start();
         }
         return this;
@@ -403,6 +404,7 @@ public final class Reactor implements AutoCloseable {
         private boolean manual;
         private Clock clock = Clock.system();
         private Duration stallThreshold = Duration.ofNanos(500_000);
+        private Duration stallWarmup = Duration.ofSeconds(2);
         private Consumer<StallReport> stallListener =
                 r -> LOG.log(System.Logger.Level.WARNING, r.describe());
         private int messageQueueCapacity = 4096;
@@ -444,6 +446,12 @@ public final class Reactor implements AutoCloseable {
         /** Report tasks that run longer than {@code d}; {@link Duration#ZERO} turns detection off. */
         public Builder stallThreshold(Duration d) {
             this.stallThreshold = Objects.requireNonNull(d);
+            return this;
+        }
+
+        /** No stall is reported (all are counted) this long after start; default 2 s. */
+        public Builder stallWarmup(Duration d) {
+            this.stallWarmup = Objects.requireNonNull(d);
             return this;
         }
 
@@ -495,7 +503,7 @@ public final class Reactor implements AutoCloseable {
             boolean pin = pinThreads != null ? pinThreads
                     : !manual && shards <= CpuAffinity.allowedCpus().length;
             return new Reactor(new ReactorConfig(shards, idlePolicy, pin, manual, clock,
-                    manual ? Duration.ZERO : stallThreshold, stallListener, messageQueueCapacity,
+                    manual ? Duration.ZERO : stallThreshold, stallListener, stallWarmup, messageQueueCapacity,
                     taskBudget, messageBudget, buffersPerShard, bufferSize, headroom, stopTimeout, bufferPools));
         }
     }

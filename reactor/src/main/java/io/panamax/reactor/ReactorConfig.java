@@ -13,6 +13,8 @@ import java.util.function.Consumer;
  * @param clock                the time source (a {@link ManualClock} for virtual time)
  * @param stallThreshold       report a task that runs longer than this; zero turns the detector off
  * @param stallListener        receives the stall reports
+ * @param stallWarmup          no stall is reported (all are counted) this long after start: class
+ *                             loading and the JIT make first calls slow
  * @param messageQueueCapacity capacity of each shard-to-shard queue
  * @param taskBudget           most ready tasks run per loop iteration before polling again
  * @param messageBudget        most messages taken from each inbound queue per iteration
@@ -30,6 +32,7 @@ public record ReactorConfig(
         Clock clock,
         Duration stallThreshold,
         Consumer<StallReport> stallListener,
+        Duration stallWarmup,
         int messageQueueCapacity,
         int taskBudget,
         int messageBudget,

@@ -13,10 +13,10 @@ import java.util.function.Consumer;
  * of reports would hide the one that matters.
  */
 final class StallDetector implements Runnable {
-    private static final long WARMUP_NANOS = 2_000_000_000L;
     private static final long REPORT_INTERVAL_NANOS = 1_000_000_000L;
     private final Reactor reactor;
     private final long thresholdNanos;
+    private final long warmupNanos;
     private final long periodNanos;
     private final Consumer<StallReport> listener;
     private final long[] lastProgress;
@@ -28,9 +28,10 @@ final class StallDetector implements Runnable {
     private volatile boolean stopped;
     private Thread thread;
 
-    StallDetector(Reactor reactor, long thresholdNanos, Consumer<StallReport> listener) {
+    StallDetector(Reactor reactor, long thresholdNanos, long warmupNanos, Consumer<StallReport> listener) {
         this.reactor = reactor;
         this.thresholdNanos = thresholdNanos;
+        this.warmupNanos = warmupNanos;
         this.periodNanos = Math.max(100_000, thresholdNanos / 2);
         this.listener = listener;
         int n = reactor.shardCount();
@@ -87,7 +88,7 @@ final class StallDetector implements Runnable {
             if (!reported[i] && stalled >= thresholdNanos) {
                 reported[i] = true;
                 stalls[i]++;
-                if (now - startedAt < WARMUP_NANOS || (lastReport[i] != 0 && now - lastReport[i] < REPORT_INTERVAL_NANOS)) {
+                if (now - startedAt < warmupNanos || (lastReport[i] != 0 && now - lastReport[i] < REPORT_INTERVAL_NANOS)) {
                     continue;
                 }
                 lastReport[i] = now;

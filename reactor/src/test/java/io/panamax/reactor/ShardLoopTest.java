@@ -33,7 +33,7 @@ class ShardLoopTest {
     void theStallDetectorReportsABusyTaskOnceWithAStackThatNamesIt() throws Exception {
         List<StallReport> reports = new CopyOnWriteArrayList<>();
         try (Reactor r = Reactor.builder().shards(2).stallThreshold(Duration.ofMillis(50))
-                .stallListener(reports::add).build().start()) {
+                .stallWarmup(Duration.ZERO).stallListener(reports::add).build().start()) {
             r.submit(1, () -> {
                 busyWaitCulprit(400 * MS);
                 return Future.done();
