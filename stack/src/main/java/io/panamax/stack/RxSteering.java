@@ -1,16 +1,11 @@
 package io.panamax.stack;
 
-import io.panamax.ethernet.wire.EtherType;
-import io.panamax.ethernet.wire.EthernetHeader;
-import io.panamax.ip.IpProtocol;
-import io.panamax.ip.wire.Ipv4Header;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.reactor.buffer.PacketHandler;
 import io.panamax.reactor.metrics.Counter;
 import io.panamax.rss.FlowSteering;
 
-import java.lang.foreign.MemorySegment;
 
 /**
  * The first stage of a shard's receive path: finds the shard that owns each frame's flow — Toeplitz
@@ -66,36 +61,14 @@ final class RxSteering implements PacketHandler {
 
     /** The owning shard of the frame's flow, or -1 for frames that have none (or that fail to parse). */
     int ownerOf(Packet frame) {
-        if (!frame.linearize(Math.min(frame.length(), EthernetHeader.MAX_HEADER_LENGTH + Ipv4Header.MIN_HEADER_LENGTH + 4))) {
+        long h = FrameFlow.hash(frame, steering.toeplitz());
+        if (h == FrameFlow.NO_FLOW) {
             return -1;
         }
-        MemorySegment seg = frame.head();
-        long off = frame.headOffset();
-        int available = frame.headLength();
-        if (EthernetHeader.validate(seg, off, available) != EthernetHeader.Problem.NONE
-                || EthernetHeader.innerEtherType(seg, off) != EtherType.IPV4) {
-            return -1;
+        if (hashChecksLeft > 0 && frame.hasFlag(Packet.RSS_HASH_VALID)) {
+            checkNicHash(frame.rssHash(), (int) h);
         }
-        int l2 = EthernetHeader.headerLength(seg, off);
-        long ip = off + l2;
-        if (available - l2 < Ipv4Header.MIN_HEADER_LENGTH || Ipv4Header.version(seg, ip) != Ipv4Header.VERSION) {
-            return -1;
-        }
-        int src = Ipv4Header.source(seg, ip);
-        int dst = Ipv4Header.destination(seg, ip);
-        int protocol = Ipv4Header.protocol(seg, ip);
-        int ihl = Ipv4Header.headerLength(seg, ip);
-        boolean ported = (protocol == IpProtocol.TCP || protocol == IpProtocol.UDP) && !Ipv4Header.isFragment(seg, ip);
-        if (ported && frame.length() >= l2 + ihl + 4) {
-            int ports = frame.getI32(l2 + ihl);
-            int srcPort = ports >>> 16;
-            int dstPort = ports & 0xffff;
-            if (hashChecksLeft > 0 && frame.hasFlag(Packet.RSS_HASH_VALID)) {
-                checkNicHash(frame.rssHash(), steering.toeplitz().hashIpv4Tcp(src, dst, srcPort, dstPort));
-            }
-            return steering.shardOfIpv4Tcp(src, dst, srcPort, dstPort);
-        }
-        return steering.shardOfIpv4(src, dst);
+        return steering.shardOf((int) h);
     }
 
     /** Warns once when the NIC's hash of a frame differs from the stack's: its key or hash types differ. */

@@ -56,7 +56,7 @@ abstract class KernelPeerIcmpUdpTest {
             tap = "pmxd" + (ProcessHandle.current().pid() % 100000);
             String vdev = "net_tap_pmxstack" + DEVICES.incrementAndGet() + ",iface=" + tap;
             stack = Stack.builder()
-                    .nic(queues -> DpdkNic.open(DpdkNicConfig.vdev(vdev).queues(queues).controlContext(ns::callInside).build()))
+                    .nic(queues -> DpdkNic.open(DpdkNicConfig.vdev(vdev).queuesUpTo(queues).controlContext(ns::callInside).build()))
                     // DPDK's TAP driver gives the kernel interface the port's MAC, and Linux ignores
                     // ARP from its own address: the stack needs an address of its own.
                     .mac(MacAddress.randomLocal(new java.util.Random()))

@@ -78,7 +78,7 @@ abstract class KernelPeerTcpTest {
             prepare();
             String tap = "pmxt" + (ProcessHandle.current().pid() % 100000);
             String vdev = "net_tap_pmxtcp" + ProcessHandle.current().pid() + ",iface=" + tap;
-            startStack(2, queues -> capturing(DpdkNic.open(DpdkNicConfig.vdev(vdev).queues(queues)
+            startStack(2, queues -> capturing(DpdkNic.open(DpdkNicConfig.vdev(vdev).queuesUpTo(queues)
                     .controlContext(ns::callInside).build())), MacAddress.randomLocal(new Random()));
             ns.exec(T, "ip", "addr", "add", HOST_IP + "/24", "dev", tap).orThrow("address the kernel side");
             ns.exec(T, "ip", "link", "set", tap, "up").orThrow("bring the kernel side up");
