@@ -18,7 +18,7 @@ import io.panamax.rss.FlowSteering;
  * arrives elsewhere is counted as mis-steered (the NIC's key, hash types or table differ from the
  * stack's) and forwarded to the owner all the same, so connections stay on their shard.
  */
-final class RxSteering implements PacketHandler {
+public final class RxSteering implements PacketHandler {
     private static final System.Logger LOG = System.getLogger("io.panamax.stack");
     /** Frames whose NIC hash is compared with the stack's own, at start. */
     private static final int HASH_CHECKS = 64;
@@ -32,9 +32,12 @@ final class RxSteering implements PacketHandler {
     private int hashChecksLeft = HASH_CHECKS;
 
     /**
-     * @param owners the Ethernet layer of every shard of the stack, by shard id
+     * @param shard    the receiving shard (this stage runs on it)
+     * @param steering this shard's copy of the stack's steering
+     * @param local    where frames this shard owns go (its Ethernet layer)
+     * @param owners   where frames go on each shard, by shard id (every shard's Ethernet layer)
      */
-    RxSteering(Shard shard, FlowSteering steering, PacketHandler local, PacketHandler[] owners) {
+    public RxSteering(Shard shard, FlowSteering steering, PacketHandler local, PacketHandler[] owners) {
         this.shard = shard;
         this.steering = steering;
         this.local = local;
