@@ -65,6 +65,12 @@ final class HttpConnection {
     private Packet content;
     private long contentLength;
     private Future<Void> lastWrite = Future.done();
+    /** What the last read returned, while it is being processed. */
+    private Packet input;
+    private int fragment;
+    /** Index in {@link #input} of the first byte of the current fragment. */
+    private int fragmentIndex;
+    private boolean fragmentFed;
 
     HttpConnection(HttpServer server, TcpConnection connection) {
         this.server = server;
@@ -105,11 +111,32 @@ final class HttpConnection {
             data.release();
             return Future.next();
         }
-        try {
-            process(data);
-        } finally {
-            data.release();
+        input = data;
+        fragment = 0;
+        fragmentIndex = 0;
+        fragmentFed = false;
+        return resume();
+    }
+
+    /**
+     * Processes the input from where it stopped: to its end, or until a response has to wait for
+     * something that is not ready (the metrics text), after which this runs again.
+     */
+    private Future<Boolean> resume() {
+        if (finished) {
+            return Future.stop(); // aborted while waiting; finish() released the input
         }
+        Future<Void> waiting;
+        try {
+            waiting = process();
+        } catch (RuntimeException e) {
+            releaseInput();
+            throw e;
+        }
+        if (waiting != null) {
+            return waiting.then(v -> resume());
+        }
+        releaseInput();
         if (closing) {
             connection.shutdownOutput();
             timer.arm(lingerNanos);
@@ -127,42 +154,62 @@ final class HttpConnection {
         return w.map(v -> Boolean.FALSE);
     }
 
-    /** Feeds every fragment of {@code data} to the parser and acts on each event, in order. */
-    private void process(Packet data) {
+    /**
+     * Feeds the input to the parser, fragment by fragment, and acts on each event in order. Returns
+     * null at the end of the input (or when the connection is closing), or a future to wait for
+     * before going on.
+     */
+    private Future<Void> process() {
+        Packet data = input;
         int fragments = data.fragmentCount();
-        int index = 0;
-        for (int i = 0; i < fragments && !closing; i++) {
-            MemorySegment memory = data.fragmentMemory(i);
-            int offset = data.fragmentOffset(i);
-            int length = data.fragmentLength(i);
-            parser.input(memory, offset, length);
-            boolean more = true;
-            while (more && !closing) {
-                switch (parser.next()) {
-                    case NEED_MORE -> more = false;
-                    case HEAD -> head(parser.remaining() == 0 && i == fragments - 1);
-                    case BODY -> content(data, index + (int) (parser.bodyOffset() - offset), parser.bodyLength());
+        for (; fragment < fragments && !closing; fragment++) {
+            int offset = data.fragmentOffset(fragment);
+            int length = data.fragmentLength(fragment);
+            if (!fragmentFed) {
+                MemorySegment memory = data.fragmentMemory(fragment);
+                parser.input(memory, offset, length);
+                fragmentFed = true;
+            }
+            while (!closing) {
+                HttpRequestParser.Event event = parser.next();
+                if (event == HttpRequestParser.Event.NEED_MORE) {
+                    break;
+                }
+                Future<Void> waiting = switch (event) {
+                    case HEAD -> head(parser.remaining() == 0 && fragment == fragments - 1);
+                    case BODY -> content(data, fragmentIndex + (int) (parser.bodyOffset() - offset), parser.bodyLength());
                     case END -> end();
                     case ERROR -> refuse(parser.error());
+                    default -> null;
+                };
+                if (waiting != null && !waiting.isDone()) {
+                    return waiting;
                 }
             }
-            index += length;
+            fragmentIndex += length;
+            fragmentFed = false;
+        }
+        return null;
+    }
+
+    private void releaseInput() {
+        if (input != null) {
+            input.release();
+            input = null;
         }
     }
 
     // ---- one request ---------------------------------------------------------------------------
 
-    private void head(boolean noContentYet) {
+    private Future<Void> head(boolean noContentYet) {
         RequestHead h = parser.head();
         responseStarted = false;
         if (h.method() == Method.CONNECT) {
             // A 2xx to CONNECT would switch the connection to a tunnel (RFC 9110 §9.3.6).
-            refuse(HttpStatus.NOT_IMPLEMENTED, "CONNECT is not supported: this server is no proxy");
-            return;
+            return refuse(HttpStatus.NOT_IMPLEMENTED, "CONNECT is not supported: this server is no proxy");
         }
         if (h.expectation() == Expectation.UNSUPPORTED) {
-            refuse(HttpStatus.EXPECTATION_FAILED, "the only expectation supported is 100-continue");
-            return;
+            return refuse(HttpStatus.EXPECTATION_FAILED, "the only expectation supported is 100-continue");
         }
         if (h.hasPath(METRICS_PATH)) {
             route = h.method() == Method.GET || h.method() == Method.HEAD ? Route.METRICS : Route.METHOD_NOT_ALLOWED;
@@ -179,6 +226,7 @@ final class HttpConnection {
         if (route == Route.ECHO_STREAMED) {
             startStreamedEcho(h);
         }
+        return null;
     }
 
     private void startStreamedEcho(RequestHead h) {
@@ -186,7 +234,7 @@ final class HttpConnection {
         RequestEcho.head(h, echo);
         long length = echo.length() + Math.max(0, h.contentLength());
         ResponseBuffer out = server.headBuffer().clear();
-        responseHead(out, HttpStatus.OK, TEXT, length, !h.persistent(), h, null);
+        responseHead(out, HttpStatus.OK, TEXT, length, !h.persistent(), h.isHttp11(), null);
         Packet p = server.shard().packets().allocate();
         append(p, out);
         if (h.method() != Method.HEAD) {
@@ -196,7 +244,7 @@ final class HttpConnection {
         responseStarted = true;
     }
 
-    private void content(Packet data, int index, int length) {
+    private Future<Void> content(Packet data, int index, int length) {
         switch (route) {
             case ECHO_STREAMED -> {
                 if (parser.head().method() != Method.HEAD) {
@@ -216,14 +264,16 @@ final class HttpConnection {
                 // the content of a request that is not echoed: read and dropped
             }
         }
+        return null;
     }
 
-    private void end() {
+    private Future<Void> end() {
         RequestHead h = parser.head();
+        Future<Void> waiting = null;
         switch (route) {
             case ECHO_STREAMED -> server.metrics().response(HttpStatus.OK);
             case ECHO_BUFFERED -> finishBufferedEcho(h);
-            case METRICS -> sendMetrics(h);
+            case METRICS -> waiting = sendMetrics(h.method() == Method.HEAD, !h.persistent(), h.isHttp11());
             case METHOD_NOT_ALLOWED -> respond(HttpStatus.METHOD_NOT_ALLOWED, "Allow: GET, HEAD",
                     "/metrics answers GET and HEAD", !h.persistent());
             case NONE -> {
@@ -234,6 +284,7 @@ final class HttpConnection {
         if (!h.persistent()) {
             closing = true;
         }
+        return waiting;
     }
 
     private void finishBufferedEcho(RequestHead h) {
@@ -243,7 +294,7 @@ final class HttpConnection {
         RequestEcho.trailers(h, trailers);
         long length = echo.length() + contentLength + trailers.length();
         ResponseBuffer out = server.headBuffer().clear();
-        responseHead(out, HttpStatus.OK, TEXT, length, !h.persistent(), h, null);
+        responseHead(out, HttpStatus.OK, TEXT, length, !h.persistent(), h.isHttp11(), null);
         Packet p = server.shard().packets().allocate();
         Packet body = content;
         content = null;
@@ -267,28 +318,38 @@ final class HttpConnection {
         server.metrics().response(HttpStatus.OK);
     }
 
-    private void sendMetrics(RequestHead h) {
+    /**
+     * The metrics of every shard, rendered off the shard (rendering hundreds of series takes long
+     * enough to stall the poll loop; the counters are safe to read from any thread). The
+     * connection's processing waits for it, so pipelined responses keep their order.
+     */
+    private Future<Void> sendMetrics(boolean headRequest, boolean close, boolean http11) {
         server.metrics().response(HttpStatus.OK); // this request counts in what it shows
-        byte[] text = server.registry().toPrometheusText().getBytes(StandardCharsets.UTF_8);
-        ResponseBuffer out = server.headBuffer().clear();
-        responseHead(out, HttpStatus.OK, PROMETHEUS_TEXT, text.length, !h.persistent(), h, null);
-        Packet p = server.shard().packets().allocate();
-        append(p, out);
-        if (h.method() != Method.HEAD && p.appendBytes(text, 0, text.length) != text.length) {
-            p.release();
-            throw NO_BUFFERS;
-        }
-        write(p);
+        return server.renderMetrics().map(text -> {
+            if (finished) {
+                return null;
+            }
+            ResponseBuffer out = server.headBuffer().clear();
+            responseHead(out, HttpStatus.OK, PROMETHEUS_TEXT, text.length, close, http11, null);
+            Packet p = server.shard().packets().allocate();
+            append(p, out);
+            if (!headRequest && p.appendBytes(text, 0, text.length) != text.length) {
+                p.release();
+                throw NO_BUFFERS;
+            }
+            write(p);
+            return null;
+        });
     }
 
     /** A malformed request: its status, a counted reason, and the connection closes. */
-    private void refuse(ParseError error) {
+    private Future<Void> refuse(ParseError error) {
         server.metrics().requestErrors.count(error);
-        refuse(error.status(), error.description());
+        return refuse(error.status(), error.description());
     }
 
     /** A final response that ends the connection (the rest of the input is not read as requests). */
-    private void refuse(int status, String why) {
+    private Future<Void> refuse(int status, String why) {
         releaseContent();
         route = Route.NONE;
         if (responseStarted) {
@@ -296,10 +357,11 @@ final class HttpConnection {
             // fails only at the head), but if it did, the half-sent response must not be continued.
             closing = true;
             connection.abort();
-            return;
+            return null;
         }
         respond(status, null, why, true);
         closing = true;
+        return null;
     }
 
     /** A short text response. */
@@ -307,7 +369,7 @@ final class HttpConnection {
         RequestHead h = parser.head();
         ResponseBuffer body = server.trailerBuffer().clear().ascii(text).crlf();
         ResponseBuffer out = server.headBuffer().clear();
-        responseHead(out, status, TEXT, body.length(), close, h, extraField);
+        responseHead(out, status, TEXT, body.length(), close, h.isHttp11(), extraField);
         Packet p = server.shard().packets().allocate();
         append(p, out);
         if (h.method() != Method.HEAD) {
@@ -318,7 +380,7 @@ final class HttpConnection {
     }
 
     private void responseHead(ResponseBuffer out, int status, String contentType, long contentLength, boolean close,
-                              RequestHead h, String extraField) {
+                              boolean http11, String extraField) {
         out.bytes(HttpStatus.statusLine(status))
                 .ascii("Date: ").bytes(server.date().now()).crlf()
                 .ascii("Server: panamax").crlf()
@@ -329,7 +391,7 @@ final class HttpConnection {
         }
         if (close) {
             out.ascii("Connection: close").crlf(); // RFC 9112 §9.6
-        } else if (!h.isHttp11()) {
+        } else if (!http11) {
             out.ascii("Connection: keep-alive").crlf(); // the HTTP/1.0 client asked to keep it (§9.3)
         }
         out.crlf();
@@ -417,6 +479,7 @@ final class HttpConnection {
         finished = true;
         timer.cancel();
         releaseContent();
+        releaseInput();
         server.connectionEnded(this);
         if (failure == NO_BUFFERS) {
             server.metrics().abortedNoBuffers.increment();

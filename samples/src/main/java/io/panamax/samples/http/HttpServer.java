@@ -1,5 +1,6 @@
 package io.panamax.samples.http;
 
+import io.panamax.reactor.Future;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.metrics.MetricsRegistry;
 import io.panamax.samples.Sharded;
@@ -8,9 +9,12 @@ import io.panamax.stack.Stack;
 import io.panamax.tcp.TcpConnection;
 import io.panamax.tcp.TcpListener;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * The HTTP/1.1 echo server on one shard: it listens on the configured port and answers every
@@ -20,6 +24,8 @@ import java.util.Set;
  * accepted it.
  */
 public final class HttpServer implements AutoCloseable {
+    private static final Executor RENDERER = task -> Thread.ofVirtual().name("panamax-metrics").start(task);
+
     private final Shard shard;
     private final HttpConfig config;
     private final MetricsRegistry registry;
@@ -69,6 +75,16 @@ public final class HttpServer implements AutoCloseable {
         connections.add(h);
         metrics.accepted.increment();
         h.start();
+    }
+
+    /**
+     * Every shard's metrics in the Prometheus text format, rendered on a virtual thread (the
+     * counters are read with opaque loads, safe from any thread) and delivered back on this shard:
+     * a scrape never holds up the poll loop.
+     */
+    Future<byte[]> renderMetrics() {
+        return Future.fromCompletionStage(CompletableFuture.supplyAsync(
+                () -> registry.toPrometheusText().getBytes(StandardCharsets.UTF_8), RENDERER));
     }
 
     void connectionEnded(HttpConnection h) {
