@@ -130,7 +130,7 @@ final class EchoServer implements AutoCloseable {
             String base = "http://" + ip + ":" + settings.httpPort();
             commands.add(in + "curl " + base + "/hello");
             commands.add(in + "curl -d 'hello, panamax' " + base + "/echo");
-            commands.add(in + "curl -T README.md -H 'Transfer-Encoding: chunked' " + base + "/upload");
+            commands.add("seq 1000 | " + in + "curl -T - -H 'Transfer-Encoding: chunked' " + base + "/upload");
             commands.add(in + "curl " + base + "/metrics");
             commands.add(in + "wrk -t1 -c10 -d5s " + base + "/");
         }

@@ -63,6 +63,7 @@ class EchoCommandProcessTest {
         try {
             String curlHello = null;
             String curlPost = null;
+            String curlChunked = null;
             String ping = null;
             long deadline = System.nanoTime() + T.toNanos();
             while (true) {
@@ -75,6 +76,8 @@ class EchoCommandProcessTest {
                     curlHello = c;
                 } else if (c.contains("curl -d 'hello, panamax' ")) {
                     curlPost = c;
+                } else if (c.contains("curl -T - -H 'Transfer-Encoding: chunked' ")) {
+                    curlChunked = c;
                 } else if (c.contains("ping -c 3 ")) {
                     ping = c;
                 } else if (c.equals("Stop with Ctrl-C.")) {
@@ -84,6 +87,7 @@ class EchoCommandProcessTest {
             assertNotNull(curlHello, all::toString);
             assertNotNull(curlPost, all::toString);
             assertNotNull(ping, all::toString);
+            assertNotNull(curlChunked, all::toString);
             assertTrue(curlHello.startsWith("ip netns exec " + netns + " "), curlHello);
 
             // The printed commands work as printed.
@@ -92,6 +96,9 @@ class EchoCommandProcessTest {
             assertTrue(hello.startsWith("GET /hello HTTP/1.1\r\n"), hello);
             String posted = NetworkNamespace.run(T, "bash", "-c", curlPost + " -sS").orThrow(curlPost).stdout();
             assertTrue(posted.endsWith("\r\n\r\nhello, panamax"), posted);
+            String chunked = NetworkNamespace.run(T, "bash", "-c", curlChunked.replace(" curl ", " curl -sS ")).orThrow(curlChunked).stdout();
+            assertTrue(chunked.contains("Transfer-Encoding: chunked\r\n"), chunked);
+            assertTrue(chunked.contains("\r\n\r\n1\n2\n3\n") && chunked.endsWith("\n999\n1000\n"), chunked);
 
             // A status line with the requests just made.
             String status = null;
