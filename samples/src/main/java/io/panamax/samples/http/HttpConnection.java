@@ -60,6 +60,12 @@ final class HttpConnection {
     /** Output is shut down (or about to be): input is read and discarded until the client closes. */
     private boolean closing;
     private boolean waitingForWrite;
+    /**
+     * The timer holds the deadline of the request head being read: it was armed at the head's
+     * first bytes and is not re-armed by later reads, so a client that trickles a head byte by
+     * byte (slowloris) still gets its 408 one idle timeout after it began.
+     */
+    private boolean headDeadline;
     private boolean finished;
     /** The content of a chunked request, as views of the received buffers. */
     private Packet content;
@@ -96,7 +102,7 @@ final class HttpConnection {
 
     private Future<Boolean> readOnce() {
         waitingForWrite = false;
-        if (!closing) {
+        if (!closing && !headDeadline) {
             armIdleTimer();
         }
         return connection.read().then(this::received);
@@ -140,6 +146,13 @@ final class HttpConnection {
         if (closing) {
             connection.shutdownOutput();
             timer.arm(lingerNanos);
+        } else if (parser.readingHead()) {
+            if (!headDeadline) {
+                headDeadline = true;
+                armIdleTimer();
+            }
+        } else {
+            headDeadline = false;
         }
         Future<Void> w = lastWrite;
         lastWrite = Future.done();

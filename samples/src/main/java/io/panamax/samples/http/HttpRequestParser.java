@@ -196,6 +196,11 @@ public final class HttpRequestParser {
         return state == REQUEST_START || state == REQUEST_START_LF || state == MESSAGE_DONE;
     }
 
+    /** Whether the parser is inside a request-line or header section (not its content or trailers). */
+    public boolean readingHead() {
+        return state >= METHOD && state <= SECTION_END_LF && !inTrailers;
+    }
+
     /** Forgets everything, errors included: the next byte starts a request. */
     public void reset() {
         error = null;

@@ -285,6 +285,23 @@ class HttpRequestParserTest {
     }
 
     @Test
+    void readingHeadIsTrueOnlyInsideARequestLineOrHeaderSection() {
+        HttpRequestParser p = new HttpRequestParser(LIMITS);
+        String request = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nz\r\n0\r\nT: 1\r\n";
+        byte[] b = bytes(request);
+        assertFalse(p.readingHead());
+        int headEnd = request.indexOf("\r\n\r\n") + 4;
+        for (int i = 0; i < b.length; i++) {
+            p.input(MemorySegment.ofArray(b), i, 1);
+            for (HttpRequestParser.Event e = p.next(); e != HttpRequestParser.Event.NEED_MORE; e = p.next()) {
+                assertTrue(e == HttpRequestParser.Event.HEAD || e == HttpRequestParser.Event.BODY, e.toString());
+            }
+            assertEquals(i < headEnd - 1, p.readingHead(), "after byte " + i);
+        }
+        assertFalse(p.betweenRequests(), "in the trailer section");
+    }
+
+    @Test
     void resetMakesAFailedParserUsableAgain() {
         HttpRequestParser p = new HttpRequestParser(LIMITS);
         byte[] bad = bytes("GET / HTTP/1.1\r\nHost : a\r\n\r\n");

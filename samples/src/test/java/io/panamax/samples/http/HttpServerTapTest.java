@@ -449,6 +449,17 @@ class HttpServerTapTest {
         assertEquals(1, total("http_timeouts_total{phase=\"request\"}") - before);
     }
 
+    @Test
+    void aHeadTrickledByteByByteGets408OneIdleTimeoutAfterItBegan() throws Exception {
+        // Slowloris: every byte arrives well within the idle timeout, the whole head never does.
+        long before = total("http_timeouts_total{phase=\"request\"}");
+        String head = "GET /slow HTTP/1.1\r\nHost: a\r\nX-Pad: " + "p".repeat(60) + "\r\n\r\n";
+        Exchange e = raw(List.of(head), null, 0.25, Set.of());
+        assertRefused(408, e);
+        assertTrue(e.seconds() < head.length() * 0.25 * 0.8, "cut off before the head was complete: " + e.seconds());
+        assertEquals(1, total("http_timeouts_total{phase=\"request\"}") - before);
+    }
+
     // ---- /metrics -----------------------------------------------------------------------------
 
     /** {@code name{labels}} (labels sorted, without quotes) to value, from the reference parser. */

@@ -6,12 +6,14 @@ records every byte that comes back until the server closes (or a timeout).
 
 Each --part is sent with one sendall (so several requests in one part are pipelined in one write).
 With --await, before each part after the first the client waits until MARKER has been received once
-more (e.g. the 100 Continue line). With --drip, every byte goes in its own write, SECONDS apart.
+more (e.g. the 100 Continue line). With --drip, every byte goes in its own write, SECONDS apart, and what the server sends
+meanwhile is read as it comes (sending stops once the server has closed).
 Prints one JSON line: eof (the server closed cleanly), reset (it reset), timeout, seconds (from
 connect until the end), received (bytes).
 """
 import argparse
 import json
+import select
 import socket
 import time
 
@@ -53,9 +55,14 @@ def main():
                     if not read_some():
                         break
             if a.drip:
+                # Byte by byte; what the server says meanwhile is read at once, and sending stops
+                # when it has closed (a slow client that still hears the server).
                 for b in part:
+                    if result["eof"]:
+                        break
                     s.sendall(bytes([b]))
-                    time.sleep(a.drip)
+                    if select.select([s], [], [], a.drip)[0]:
+                        read_some()
             else:
                 s.sendall(part)
         s.settimeout(max(0.1, a.timeout - (time.monotonic() - start)))
