@@ -7,6 +7,7 @@ import io.panamax.nic.tap.TapNic;
 import io.panamax.reactor.metrics.MetricsRegistry;
 import io.panamax.samples.http.HttpConfig;
 import io.panamax.samples.http.HttpServer;
+import io.panamax.stack.Sharded;
 import io.panamax.stack.Stack;
 
 import java.io.IOException;

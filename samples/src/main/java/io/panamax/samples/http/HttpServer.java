@@ -3,7 +3,7 @@ package io.panamax.samples.http;
 import io.panamax.reactor.Future;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.metrics.MetricsRegistry;
-import io.panamax.samples.Sharded;
+import io.panamax.stack.Sharded;
 import io.panamax.stack.ShardStack;
 import io.panamax.stack.Stack;
 import io.panamax.tcp.TcpConnection;
