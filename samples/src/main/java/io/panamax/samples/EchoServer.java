@@ -2,6 +2,9 @@ package io.panamax.samples;
 
 import io.panamax.ip.Ipv4Address;
 import io.panamax.nic.MacAddress;
+import io.panamax.nic.Nic;
+import io.panamax.nic.capture.CaptureConfig;
+import io.panamax.nic.capture.CapturingNic;
 import io.panamax.nic.linux.NetworkNamespace;
 import io.panamax.nic.tap.TapNic;
 import io.panamax.reactor.metrics.MetricsRegistry;
@@ -59,14 +62,14 @@ final class EchoServer implements AutoCloseable {
                 builder.gateway(s.gateway());
             }
             if (s.dpdk()) {
-                builder.nic(queues -> DpdkBackend.open(s, inside, queues));
+                builder.nic(queues -> capturing(s, DpdkBackend.open(s, inside, queues)));
                 if (s.dpdkOwnTap()) {
                     // DPDK's TAP driver gives the kernel interface the port's MAC, and Linux
                     // ignores ARP from its own address: the stack takes an address of its own.
                     builder.mac(MacAddress.randomLocal(new SecureRandom()));
                 }
             } else {
-                builder.nic(queues -> openTap(s, inside, queues));
+                builder.nic(queues -> capturing(s, openTap(s, inside, queues)));
             }
             stack = builder.start();
             if (s.dpdkOwnTap()) {
@@ -83,6 +86,22 @@ final class EchoServer implements AutoCloseable {
             if (ns != null && ns.owned()) {
                 ns.close();
             }
+            throw e;
+        }
+    }
+
+    /**
+     * With {@code --capture FILE}, records every frame the NIC receives and sends into FILE (the
+     * pcapng file Wireshark opens; a user-space stack is invisible to tcpdump).
+     */
+    private static Nic capturing(EchoCommand.EchoSettings s, Nic nic) throws IOException {
+        if (s.capture() == null) {
+            return nic;
+        }
+        try {
+            return CapturingNic.wrap(nic, CaptureConfig.of(s.capture()));
+        } catch (IOException | RuntimeException e) {
+            nic.close();
             throw e;
         }
     }
@@ -115,6 +134,9 @@ final class EchoServer implements AutoCloseable {
         }
         for (String c : tryCommands(in, ip)) {
             out.println("  " + c);
+        }
+        if (stack.nic() instanceof CapturingNic c) {
+            out.println("Every frame received and sent is written to " + c.currentFile() + " (open it with Wireshark).");
         }
         out.println("Stop with Ctrl-C.");
     }
