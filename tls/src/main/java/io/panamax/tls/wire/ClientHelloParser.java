@@ -73,7 +73,8 @@ public final class ClientHelloParser {
             if (v.isProblem()) {
                 return Result.NOT_CLIENT_HELLO;
             }
-            if (TlsRecordHeader.contentType(stream, at, end - at) != TlsRecordHeader.HANDSHAKE) {
+            int type = TlsRecordHeader.contentType(stream, at, end - at);
+            if (type >= 0 && type != TlsRecordHeader.HANDSHAKE) {
                 return Result.NOT_CLIENT_HELLO;
             }
             if (v != TlsRecordHeader.Verdict.COMPLETE) {
