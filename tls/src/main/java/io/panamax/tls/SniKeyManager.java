@@ -16,8 +16,8 @@ import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
  * Chooses which {@link TlsCredentials} a handshake presents. A server takes the first credentials
- * of the requested key type whose names match the client's SNI host name (RFC 6066 §3), and the
- * first of that key type when none matches or the client sent no SNI: a server answers every
+ * whose names match the client's SNI host name (RFC 6066 §3), whatever their key type, and the
+ * first of a usable key type when none matches or the client sent no SNI: a server answers every
  * name, as most do. A client takes the first credentials of a key type the server accepts.
  * Aliases are the indexes of the credentials in the configuration.
  */
@@ -31,20 +31,22 @@ final class SniKeyManager extends X509ExtendedKeyManager {
     @Override
     public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
         String host = requestedHostName(engine == null ? null : engine.getHandshakeSession());
-        int fallback = -1;
-        for (int i = 0; i < credentials.size(); i++) {
-            TlsCredentials c = credentials.get(i);
-            if (!keyFits(keyType, c)) {
-                continue;
-            }
-            if (host == null || c.matchesServerName(host)) {
-                return Integer.toString(i);
-            }
-            if (fallback < 0) {
-                fallback = i;
+        // The engine asks once per key type it could use, in its order of preference. When some
+        // credentials match the SNI name, only those are offered (another key type may be asked
+        // next); otherwise the first of the key type is the default.
+        boolean anyMatches = false;
+        if (host != null) {
+            for (TlsCredentials c : credentials) {
+                anyMatches |= c.matchesServerName(host);
             }
         }
-        return fallback < 0 ? null : Integer.toString(fallback);
+        for (int i = 0; i < credentials.size(); i++) {
+            TlsCredentials c = credentials.get(i);
+            if (keyFits(keyType, c) && (!anyMatches || c.matchesServerName(host))) {
+                return Integer.toString(i);
+            }
+        }
+        return null;
     }
 
     @Override
