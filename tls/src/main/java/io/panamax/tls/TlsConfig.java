@@ -41,8 +41,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * @param closeTimeout            how long a closing connection waits for the peer's close_notify
  * @param delegatedTasks          where the {@code SSLEngine}'s delegated tasks (the handshake's
  *                                public-key crypto) run; null runs them on the shard, blocking it
- * @param recordBuffersPerShard   off-heap buffers per shard that whole TLS records are encrypted
- *                                into, then sent without a copy; more records than that are copied
  */
 public record TlsConfig(
         List<TlsCredentials> credentials,
@@ -55,8 +53,7 @@ public record TlsConfig(
         boolean hostnameVerification,
         Duration handshakeTimeout,
         Duration closeTimeout,
-        Executor delegatedTasks,
-        int recordBuffersPerShard) {
+        Executor delegatedTasks) {
 
     /** TLS 1.3 and 1.2: what is enabled unless {@link Builder#protocols} says otherwise. */
     public static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
@@ -86,9 +83,6 @@ public record TlsConfig(
         if (handshakeTimeout.isNegative() || handshakeTimeout.isZero() || closeTimeout.isNegative()) {
             throw new IllegalArgumentException("timeouts must be positive");
         }
-        if (recordBuffersPerShard < 0) {
-            throw new IllegalArgumentException("recordBuffersPerShard must not be negative");
-        }
         if (clientAuth != ClientAuth.NONE && trustedCertificates.isEmpty() && !trustSystemDefaults) {
             throw new IllegalArgumentException("client authentication needs trust anchors to verify client certificates "
                     + "(trust(...) a CA file)");
@@ -113,7 +107,6 @@ public record TlsConfig(
         b.handshakeTimeout = handshakeTimeout;
         b.closeTimeout = closeTimeout;
         b.delegatedTasks = delegatedTasks;
-        b.recordBuffersPerShard = recordBuffersPerShard;
         return b;
     }
 
@@ -158,7 +151,6 @@ public record TlsConfig(
         private Duration handshakeTimeout = Duration.ofSeconds(10);
         private Duration closeTimeout = Duration.ofSeconds(5);
         private Executor delegatedTasks = sharedHandshakeExecutor();
-        private int recordBuffersPerShard = 256;
 
         private Builder() {
         }
@@ -258,14 +250,9 @@ public record TlsConfig(
             return this;
         }
 
-        public Builder recordBuffersPerShard(int n) {
-            this.recordBuffersPerShard = n;
-            return this;
-        }
-
         public TlsConfig build() {
             return new TlsConfig(credentials, trusted, trustSystemDefaults, protocols, cipherSuites, applicationProtocols,
-                    clientAuth, hostnameVerification, handshakeTimeout, closeTimeout, delegatedTasks, recordBuffersPerShard);
+                    clientAuth, hostnameVerification, handshakeTimeout, closeTimeout, delegatedTasks);
         }
     }
 }

@@ -56,12 +56,12 @@ import javax.net.ssl.SSLSession;
  * TLS_FALLBACK_SCSV (RFC 7507), which the JDK does not check. Every failure is counted on the
  * shard ({@link TlsCounters}) under a reason, and ends this connection only.
  *
- * <p>Buffers: a record that lies within one received packet fragment is decrypted from where it
- * is; one spread over fragments is first copied into the shard's scratch area (TCP segments are
- * smaller than full records, so this is the common case for bulk data). The engine decrypts in
- * place and copies the plaintext into fresh packet buffers, which {@link #read()} hands over.
- * Plaintext written is read by the engine straight from the written packet's buffers; a record of
- * 4 KiB or more is encrypted into a record buffer of the shard and sent from there without a copy.
+ * <p>Buffers: a received record is copied out of the packet fragments it arrived in into the
+ * shard's scratch array, decrypted there in place, and the engine copies the plaintext into fresh
+ * packet buffers, which {@link #read()} hands over as they are. Plaintext written is read by the
+ * engine straight from the written packet's buffers (no view object per record: see
+ * {@link ByteBufferViews}), encrypted in the scratch array and copied once into packet buffers
+ * that TCP then sends without copying. Why an array and not off-heap memory: {@link TlsShard}.
  */
 public final class TlsConnection implements StreamConnection {
     private static final System.Logger LOG = System.getLogger("io.panamax.tls");
@@ -556,15 +556,10 @@ public final class TlsConnection implements StreamConnection {
             }
         }
         int total = TlsRecordHeader.LENGTH + len;
+        // Into the heap scratch array, where the engine decrypts in place fastest (see TlsShard).
+        ct.copyTo(0, res.scratch, 0, total);
+        ByteBuffer src = res.scratch(total);
         res.views.begin();
-        ByteBuffer src;
-        if (ct.headLength() >= total) {
-            src = res.views.window(ct.fragmentBuffer(0), ct.headOffset(), total);
-        } else {
-            ct.copyTo(0, res.scratch, 0, total);
-            src = res.scratch(total);
-            counters.recordsLinearized.increment();
-        }
         // The plaintext is at most the fragment's length: decrypt into enough fresh packet buffers.
         BufferPool pool = shard.buffers();
         int cap = pool.bufferSize();
@@ -819,25 +814,21 @@ public final class TlsConnection implements StreamConnection {
         long total = data.length();
         long consumed = 0;
         int first = 0;
-        boolean forceScratch = false;
         Future<Void> last = Future.done();
         while (consumed < total) {
             while (first < n && !srcs[first].hasRemaining()) {
                 first++;
             }
-            Buffer rec = !forceScratch && total - consumed >= TlsShard.ZERO_COPY_THRESHOLD ? res.recordBuffer() : null;
-            ByteBuffer dst = rec != null ? res.views.window(rec, 0, rec.capacity()) : res.scratch(TlsShard.SCRATCH_BYTES);
+            ByteBuffer dst = res.scratch(TlsShard.SCRATCH_BYTES);
             SSLEngineResult r;
             try {
                 r = engine.wrap(srcs, first, n - first, dst);
             } catch (SSLException e) {
-                release(rec);
                 res.clearArray(n);
                 data.release();
                 engineFailed(e);
                 return Future.failed(failure);
             } catch (RuntimeException e) {
-                release(rec);
                 res.clearArray(n);
                 data.release();
                 internalError(e);
@@ -845,27 +836,14 @@ public final class TlsConnection implements StreamConnection {
             }
             int produced = r.bytesProduced();
             consumed += r.bytesConsumed();
-            if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW && rec != null) {
-                rec.release(); // the session's records grew past the record buffers: use the scratch area
-                forceScratch = true;
-                continue;
-            }
             if (produced > 0) {
-                if (rec != null) {
-                    Packet p = shard.packets().allocate();
-                    p.append(rec, 0, produced);
-                    counters.recordsZeroCopy.increment();
-                    counters.recordsSent.increment();
-                    last = tcp.write(p);
-                } else if (sendScratch(produced)) {
+                if (sendScratch(produced)) {
                     last = lastTcpWrite;
                 } else {
                     res.clearArray(n);
                     data.release();
                     return Future.failed(failure);
                 }
-            } else {
-                release(rec);
             }
             counters.plaintextBytesSent.add(r.bytesConsumed());
             if (r.getHandshakeStatus() == HandshakeStatus.FINISHED) {
@@ -896,12 +874,6 @@ public final class TlsConnection implements StreamConnection {
 
     /** The future of the TCP write {@link #sendScratch} made last. */
     private Future<Void> lastTcpWrite = Future.done();
-
-    private static void release(Buffer b) {
-        if (b != null) {
-            b.release();
-        }
-    }
 
     private Throwable writeRefusal() {
         if (failure != null) {

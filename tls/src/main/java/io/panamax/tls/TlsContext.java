@@ -34,7 +34,7 @@ import javax.net.ssl.X509TrustManager;
  * TlsContext client = TlsContext.clientTrusting(Path.of("ca.pem"));
  * }</pre>
  *
- * <p>Each shard that uses the context gets its own buffers and counters ({@link TlsShard}),
+ * <p>Each shard that uses the context gets its own scratch area and counters ({@link TlsShard}),
  * found once per connection.
  */
 public final class TlsContext {
@@ -42,7 +42,6 @@ public final class TlsContext {
     private final SSLContext sslContext;
     private final SSLParameters serverParameters;
     private final int highestVersion;
-    private final int packetBufferSize;
     private final ConcurrentHashMap<Shard, TlsShard> shards = new ConcurrentHashMap<>();
 
     private TlsContext(TlsConfig config) throws GeneralSecurityException {
@@ -61,7 +60,6 @@ public final class TlsContext {
         }
         this.highestVersion = highest;
         SSLEngine probe = sslContext.createSSLEngine();
-        this.packetBufferSize = probe.getSession().getPacketBufferSize();
         this.serverParameters = parameters(false, null);
         probe.setUseClientMode(false);
         probe.setSSLParameters(serverParameters); // fails now, not at the first connection, on a bad suite name
@@ -133,11 +131,6 @@ public final class TlsContext {
         return false;
     }
 
-    /** Bytes the engine wants for one outgoing record (its session's packet buffer size). */
-    int packetBufferSize() {
-        return packetBufferSize;
-    }
-
     /** This context's buffers and counters on {@code shard}; made there on first use. */
     TlsShard shard(Shard shard) {
         TlsShard s = shards.get(shard);
@@ -145,18 +138,6 @@ public final class TlsContext {
             s = shards.computeIfAbsent(shard, sh -> new TlsShard(sh, this));
         }
         return s;
-    }
-
-    /**
-     * Record buffers handed out and not yet returned, over every shard: zero once every
-     * connection has closed and its data was acknowledged (the leak check of tests).
-     */
-    public long recordBuffersInUse() {
-        long n = 0;
-        for (TlsShard s : shards.values()) {
-            n += s.recordBuffersInUse();
-        }
-        return n;
     }
 
     /** A server-side engine. */

@@ -25,12 +25,6 @@ public final class TlsCounters {
     public final Counter recordsSent;
     public final Counter plaintextBytesReceived;
     public final Counter plaintextBytesSent;
-    /** Records that arrived across packet fragments and were copied together for the engine. */
-    public final Counter recordsLinearized;
-    /** Records encrypted straight into a record buffer and sent from it without a copy. */
-    public final Counter recordsZeroCopy;
-    /** Records copied into packet buffers because no record buffer was free. */
-    public final Counter recordBuffersExhausted;
     /** Delegated tasks run off the shard (or on it, if so configured) and their duration. */
     public final Counter delegatedTasks;
     public final Histogram delegatedTaskNanos;
@@ -51,12 +45,6 @@ public final class TlsCounters {
         recordsSent = m.counter("tls_records_sent_total", "TLS records encrypted and sent (flights count once)");
         plaintextBytesReceived = m.counter("tls_plaintext_bytes_received_total", "Application bytes decrypted");
         plaintextBytesSent = m.counter("tls_plaintext_bytes_sent_total", "Application bytes encrypted");
-        recordsLinearized = m.counter("tls_records_linearized_total",
-                "Received records spread over packet fragments, copied together for decryption");
-        recordsZeroCopy = m.counter("tls_records_zero_copy_total",
-                "Records encrypted into a record buffer and sent from it without a copy");
-        recordBuffersExhausted = m.counter("tls_record_buffers_exhausted_total",
-                "Records copied into packet buffers because no record buffer was free");
         delegatedTasks = m.counter("tls_delegated_tasks_total", "SSLEngine delegated tasks (handshake crypto) run");
         delegatedTaskNanos = m.histogram("tls_delegated_task_nanoseconds", "Duration of SSLEngine delegated tasks");
         bufferWaits = m.counter("tls_buffer_waits_total", "Decryptions put off for lack of packet buffers");

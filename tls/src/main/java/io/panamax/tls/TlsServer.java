@@ -31,7 +31,7 @@ public final class TlsServer {
     public static TcpListener listen(Tcp tcp, int port, TlsContext context, Consumer<? super TlsConnection> onAccept) {
         Objects.requireNonNull(context);
         Objects.requireNonNull(onAccept);
-        context.shard(tcp.shard()); // the shard's record buffers are made now, not at the first client
+        context.shard(tcp.shard()); // the shard's part of the context is made now, not at the first client
         return tcp.listen(port, c -> accept(TlsConnection.server(c, context), onAccept));
     }
 
