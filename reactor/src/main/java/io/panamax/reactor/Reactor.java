@@ -112,7 +112,7 @@ public final class Reactor implements AutoCloseable {
         }
         if (!config.stallThreshold().isZero()) {
             stallDetector = new StallDetector(this, config.stallThreshold().toNanos(), config.stallWarmup().toNanos(),
-                    config.stallListener());
+                    config.stallReportInterval().toNanos(), config.stallListener());
             stallDetector.start();
         }
         return this;
@@ -405,6 +405,7 @@ public final class Reactor implements AutoCloseable {
         private Clock clock = Clock.system();
         private Duration stallThreshold = Duration.ofNanos(500_000);
         private Duration stallWarmup = Duration.ofSeconds(2);
+        private Duration stallReportInterval = Duration.ofSeconds(1);
         private Consumer<StallReport> stallListener =
                 r -> LOG.log(System.Logger.Level.WARNING, r.describe());
         private int messageQueueCapacity = 4096;
@@ -452,6 +453,15 @@ public final class Reactor implements AutoCloseable {
         /** No stall is reported (all are counted) this long after start; default 2 s. */
         public Builder stallWarmup(Duration d) {
             this.stallWarmup = Objects.requireNonNull(d);
+            return this;
+        }
+
+        /**
+         * At most one stall report per shard per {@code d} (default 1 s, so that a flood does not
+         * hide the report that matters); every stall is counted either way. Zero reports each.
+         */
+        public Builder stallReportInterval(Duration d) {
+            this.stallReportInterval = Objects.requireNonNull(d);
             return this;
         }
 
@@ -504,7 +514,8 @@ public final class Reactor implements AutoCloseable {
                     : !manual && shards <= CpuAffinity.allowedCpus().length;
             return new Reactor(new ReactorConfig(shards, idlePolicy, pin, manual, clock,
                     manual ? Duration.ZERO : stallThreshold, stallListener, stallWarmup, messageQueueCapacity,
-                    taskBudget, messageBudget, buffersPerShard, bufferSize, headroom, stopTimeout, bufferPools));
+                    taskBudget, messageBudget, buffersPerShard, bufferSize, headroom, stopTimeout, bufferPools,
+                    stallReportInterval));
         }
     }
 }

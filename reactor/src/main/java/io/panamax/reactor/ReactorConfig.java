@@ -23,6 +23,8 @@ import java.util.function.Consumer;
  * @param headroom             bytes reserved in front of new packets for headers to be prepended
  * @param stopTimeout          how long a stopping shard may take to drain
  * @param bufferPools          makes each shard's packet buffer pool (null: an off-heap slab per shard)
+ * @param stallReportInterval  at most one stall report per shard per this interval (all are
+ *                             counted); zero reports every stall whose stack could be sampled
  */
 public record ReactorConfig(
         int shards,
@@ -40,7 +42,8 @@ public record ReactorConfig(
         int bufferSize,
         int headroom,
         Duration stopTimeout,
-        BufferPoolFactory bufferPools) {
+        BufferPoolFactory bufferPools,
+        Duration stallReportInterval) {
 
     public ReactorConfig {
         if (shards < 1) {

@@ -8,13 +8,13 @@ import java.util.function.Consumer;
  * than the threshold while it was not parked is running a task that does not yield (blocking I/O,
  * a long loop). Its stack is sampled while it is stuck, so the report shows the culprit.
  *
- * <p>Every stall is counted. Reports are limited to one per shard per second, and none are sent
+ * <p>Every stall is counted. Reports are limited to one per shard per second (a setting), and none are sent
  * during a short warm-up after start, when class loading and the JIT make first calls slow: a flood
  * of reports would hide the one that matters.
  */
 final class StallDetector implements Runnable {
-    private static final long REPORT_INTERVAL_NANOS = 1_000_000_000L;
     private final Reactor reactor;
+    private final long reportIntervalNanos;
     private final long thresholdNanos;
     private final long warmupNanos;
     private final long periodNanos;
@@ -28,8 +28,10 @@ final class StallDetector implements Runnable {
     private volatile boolean stopped;
     private Thread thread;
 
-    StallDetector(Reactor reactor, long thresholdNanos, long warmupNanos, Consumer<StallReport> listener) {
+    StallDetector(Reactor reactor, long thresholdNanos, long warmupNanos, long reportIntervalNanos,
+                  Consumer<StallReport> listener) {
         this.reactor = reactor;
+        this.reportIntervalNanos = reportIntervalNanos;
         this.thresholdNanos = thresholdNanos;
         this.warmupNanos = warmupNanos;
         this.periodNanos = Math.max(100_000, thresholdNanos / 2);
@@ -88,7 +90,7 @@ final class StallDetector implements Runnable {
             if (!reported[i] && stalled >= thresholdNanos) {
                 reported[i] = true;
                 stalls[i]++;
-                if (now - startedAt < warmupNanos || (lastReport[i] != 0 && now - lastReport[i] < REPORT_INTERVAL_NANOS)) {
+                if (now - startedAt < warmupNanos || (lastReport[i] != 0 && now - lastReport[i] < reportIntervalNanos)) {
                     continue;
                 }
                 lastReport[i] = now;

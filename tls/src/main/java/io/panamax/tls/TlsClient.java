@@ -1,0 +1,30 @@
+package io.panamax.tls;
+
+import io.panamax.reactor.Future;
+import io.panamax.tcp.Tcp;
+
+/**
+ * TLS clients in one call: a TCP connection, then the handshake.
+ *
+ * <pre>{@code
+ * TlsContext tls = TlsContext.clientTrusting(Path.of("ca.pem"));
+ * TlsClient.connect(tcp, Ipv4Address.parse("10.7.0.1"), 443, tls, "example.test")
+ *         .then(c -> c.write("GET / HTTP/1.0\r\n\r\n".getBytes()).then(v -> c.read()));
+ * }</pre>
+ */
+public final class TlsClient {
+    private TlsClient() {
+    }
+
+    /**
+     * Connects to {@code ip}:{@code port} (an IPv4 address in network order, as {@link Tcp} takes
+     * it) from the current shard and runs the handshake. {@code serverName} is sent as SNI and is
+     * the name the server's certificate must carry (with hostname verification on); null checks
+     * the certificate against the IP address instead. Completes with the connection once the
+     * handshake has finished; fails with the TCP error of the connect or a
+     * {@link TlsHandshakeException}.
+     */
+    public static Future<TlsConnection> connect(Tcp tcp, int ip, int port, TlsContext context, String serverName) {
+        return tcp.connect(ip, port).then(c -> TlsConnection.client(c, context, serverName).handshake());
+    }
+}
