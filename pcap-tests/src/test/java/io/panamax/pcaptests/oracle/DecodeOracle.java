@@ -18,14 +18,6 @@ import static org.junit.jupiter.api.Assertions.fail;
  * produces a capture calls {@link #assertClean} on the frames the stack sent.
  */
 public final class DecodeOracle {
-    /** tshark's expert severity "Error" (malformed packets, bad checksums, protocol violations). */
-    private static final long SEVERITY_ERROR = 0x00800000L;
-    /** Separates multiple values of one field in tshark's output: a character no message holds. */
-    private static final String AGGREGATOR = "\u001e";
-    private static final String PROBLEMS = "_ws.malformed || _ws.expert.severity >= \"Error\""
-            + " || ip.checksum.status == 0 || tcp.checksum.status == 0 || udp.checksum.status == 0"
-            + " || icmp.checksum.status == 0";
-
     private DecodeOracle() {
     }
 
@@ -42,10 +34,21 @@ public final class DecodeOracle {
      * (every frame when null). Needs tshark (the caller checks {@code Tshark.require()}).
      */
     public static List<Finding> examine(Path file, MacAddress source) throws Exception {
-        List<Finding> findings = new ArrayList<>(tshark(file, source));
-        String mac = source == null ? null : HexFormat.of().formatHex(source.toBytes());
-        for (DecodedFrame f : DecodedFrame.read(file)) {
-            if (mac != null && !f.from(mac)) {
+        return examine(file, TsharkView.read(file), DecodedFrame.read(file), source);
+    }
+
+    /** The same over a file already decoded by both (one tshark pass serves several checks). */
+    public static List<Finding> examine(Path file, List<TsharkView.Frame> tshark, List<DecodedFrame> pcap4j, MacAddress source) {
+        String mac = source == null ? null : source.toString();
+        String hex = source == null ? null : HexFormat.of().formatHex(source.toBytes());
+        List<Finding> findings = new ArrayList<>();
+        for (TsharkView.Frame t : tshark) {
+            if ((mac == null || t.ethSource().equals(mac)) && t.broken()) {
+                findings.add(new Finding(t.number(), "tshark", t.describe()));
+            }
+        }
+        for (DecodedFrame f : pcap4j) {
+            if (hex != null && !f.from(hex)) {
                 continue;
             }
             String problem = f.pcap4jProblem();
@@ -64,10 +67,16 @@ public final class DecodeOracle {
      */
     public static void assertClean(Path file, MacAddress source, String what) throws Exception {
         Tshark.require();
-        String mac = source == null ? null : HexFormat.of().formatHex(source.toBytes());
-        boolean any = DecodedFrame.read(file).stream().anyMatch(f -> mac == null || f.from(mac));
-        assertTrue(any, what + ": " + file + " holds no frame " + (mac == null ? "" : "from " + source) + " to judge");
-        List<Finding> findings = examine(file, source);
+        assertClean(file, TsharkView.read(file), DecodedFrame.read(file), source, what);
+    }
+
+    /** The same over a file already decoded by both. */
+    public static void assertClean(Path file, List<TsharkView.Frame> tshark, List<DecodedFrame> pcap4j, MacAddress source,
+                                   String what) {
+        String hex = source == null ? null : HexFormat.of().formatHex(source.toBytes());
+        boolean any = pcap4j.stream().anyMatch(f -> hex == null || f.from(hex));
+        assertTrue(any, what + ": " + file + " holds no frame " + (source == null ? "" : "from " + source) + " to judge");
+        List<Finding> findings = examine(file, tshark, pcap4j, source);
         if (!findings.isEmpty()) {
             StringBuilder sb = new StringBuilder(what + ": the decoders found " + findings.size() + " problem(s) in " + file + ":");
             for (Finding f : findings) {
@@ -75,34 +84,5 @@ public final class DecodeOracle {
             }
             fail(sb.toString());
         }
-    }
-
-    private static List<Finding> tshark(Path file, MacAddress source) throws Exception {
-        String filter = source == null ? PROBLEMS : "eth.src == " + source + " && (" + PROBLEMS + ")";
-        List<String> lines = Tshark.read(file, "-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE",
-                "-o", "udp.check_checksum:TRUE", "-Y", filter, "-T", "fields", "-E", "aggregator=" + AGGREGATOR,
-                "-e", "frame.number", "-e", "_ws.expert.message", "-e", "_ws.expert.severity");
-        List<Finding> findings = new ArrayList<>();
-        for (String line : lines) {
-            if (line.isBlank()) {
-                continue;
-            }
-            String[] f = line.split("\t", -1);
-            int frame = Integer.parseInt(f[0].trim());
-            String[] messages = f.length > 1 ? f[1].split(AGGREGATOR, -1) : new String[0];
-            String[] severities = f.length > 2 ? f[2].split(AGGREGATOR, -1) : new String[0];
-            List<String> errors = new ArrayList<>();
-            for (int i = 0; i < messages.length; i++) {
-                long severity = i < severities.length && !severities[i].isBlank() ? Long.parseLong(severities[i].trim()) : 0;
-                if (severity >= SEVERITY_ERROR) {
-                    errors.add(messages[i]);
-                }
-            }
-            String message = !errors.isEmpty() ? String.join("; ", errors)
-                    : messages.length > 0 && !messages[0].isBlank() ? String.join("; ", messages)
-                    : "matched " + PROBLEMS;
-            findings.add(new Finding(frame, "tshark", message));
-        }
-        return findings;
     }
 }
