@@ -9,6 +9,7 @@ import io.panamax.pcaptests.oracle.DecodedFrame;
 import io.panamax.pcaptests.oracle.TsharkView;
 import io.panamax.reactor.testing.SharedData;
 import io.panamax.samples.ReplayCommand;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -42,7 +43,7 @@ class EveryCaptureReplayTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("captures")
-    void theStackComesThroughAndAnswersCorrectly(SharedData.Capture capture, @TempDir Path tmp) throws Exception {
+    void theStackComesThroughAndAnswersCorrectly(SharedData.Capture capture, @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path tmp) throws Exception {
         if (!capture.isEthernet() || capture.packets() == 0) {
             // Files libpcap refuses too: the backend names the file and the problem, nothing runs.
             PcapFormatException e = assertThrows(PcapFormatException.class, () -> ReplayRun.asap(capture.path(), tmp));
