@@ -293,7 +293,8 @@ public final class ReplayCommand {
      * @param linger   virtual time run after the last frame, so that timers fire
      * @param output   where the frames the stack sent are written (pcap, or pcapng by name); null: not kept
      * @param timeline where every frame received and sent is written in the order the stack saw
-     *                 them (pcapng, directions marked); null: none
+     *                 them (pcapng, directions marked), until the replay's time is up: what closing
+     *                 the stack sends (resets of connections still open) is not in it; null: none
      * @param services installed on every shard after the echo sample's services (extra listeners)
      * @param tcp      the stack's TCP settings (a fixed ISN key makes runs repeat exactly)
      * @param clockStart the virtual clock's value when the stack starts
@@ -463,6 +464,9 @@ public final class ReplayCommand {
         } catch (Exception | Error e) {
             failure = "the replay stopped: " + describe(e);
         } finally {
+            if (timeline != null) {
+                timeline.setEnabled(false);
+            }
             if (stack != null) {
                 try {
                     stack.close();
@@ -483,6 +487,15 @@ public final class ReplayCommand {
         }
         Map<String, Long> kinds = s.output() != null ? SentFrames.classify(s.output()) : Map.of();
         return new Result(input, end, totals, Map.copyOf(counters), failure, s.output(), kinds);
+    }
+
+    /**
+     * Installs the echo sample's services (echo on UDP and TCP port 7, discard on TCP port 9) on
+     * every shard of {@code stack}: what a replay serves, for a live stack that is to be compared
+     * with a replay.
+     */
+    public static void installEchoServices(Stack stack) {
+        EchoServices.install(stack);
     }
 
     /**

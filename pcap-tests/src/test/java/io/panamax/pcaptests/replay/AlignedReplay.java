@@ -164,7 +164,7 @@ public final class AlignedReplay {
     }
 
     /** The first SYN-ACK the stack sent on each connection, keyed by the connection as its client sees it. */
-    static Map<String, Start> stackStarts(List<DecodedFrame> timeline) {
+    public static Map<String, Start> stackStarts(List<DecodedFrame> timeline) {
         Map<String, Start> starts = new LinkedHashMap<>();
         for (DecodedFrame f : timeline) {
             TcpSegment s = f.segment();
