@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link Ipv4Header#validate} on any bytes never throws; an accepted header lies within the bytes,
- * its total length too, its fragment ends by byte 65535, and its options iterate (safely, even on
+ * its total length within what the caller says the packet holds, its fragment ends by byte 65535, and its options iterate (safely, even on
  * a rejected header whose bytes are there) to an end in at most 40 steps, each option inside the
  * header. Filling the checksum makes any header's checksum verify.
  */
@@ -47,12 +47,13 @@ class Ipv4HeaderFuzzTest {
             if (p != Ipv4Header.Problem.NONE) {
                 return;
             }
-            int available = Math.min(claimed, datagram.length);
+            // The header must lie in the segment; the rest of the datagram only within what the
+            // caller says the packet holds (later fragments of a packet are not in this segment).
             int header = Ipv4Header.headerLength(seg, offset);
             int total = Ipv4Header.totalLength(seg, offset);
             assertEquals(Ipv4Header.VERSION, Ipv4Header.version(seg, offset));
-            assertTrue(header >= Ipv4Header.MIN_HEADER_LENGTH && header <= total && total <= available,
-                    "header " + header + " <= total " + total + " <= available " + available);
+            assertTrue(header >= Ipv4Header.MIN_HEADER_LENGTH && header <= datagram.length && header <= total && total <= claimed,
+                    "header " + header + " <= total " + total + " <= claimed " + claimed + ", header within " + datagram.length);
             assertTrue(Ipv4Header.fragmentOffsetBytes(seg, offset) + total - header <= Ipv4Header.MAX_TOTAL_LENGTH);
             if (Ipv4Header.moreFragments(seg, offset)) {
                 assertTrue(total > header && (total - header) % 8 == 0, "a non-last fragment carries whole 8-byte units");
