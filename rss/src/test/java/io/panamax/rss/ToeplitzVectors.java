@@ -34,7 +34,12 @@ record ToeplitzVectors(Path file, List<Row> rows) {
     }
 
     static Path locate(Path start) {
-        for (Path dir = start; dir != null; dir = dir.getParent()) {
+        return locate(start, null);
+    }
+
+    /** As {@link #locate(Path)}, looking no higher than {@code top} (null: up to the root). */
+    static Path locate(Path start, Path top) {
+        for (Path dir = start; dir != null; dir = dir.equals(top) ? null : dir.getParent()) {
             if (Files.isDirectory(dir.resolve("shared"))) {
                 Path file = dir.resolve(RELATIVE_PATH);
                 if (!Files.isRegularFile(file)) {

@@ -41,15 +41,15 @@ class ToeplitzVectorsTest {
     @Test
     void missingSharedDirectoryIsReportedClearly(@TempDir Path dir) throws IOException {
         Path module = Files.createDirectories(dir.resolve("repo/rss"));
-        IllegalStateException none = assertThrows(IllegalStateException.class, () -> ToeplitzVectors.locate(module));
+        IllegalStateException none = assertThrows(IllegalStateException.class, () -> ToeplitzVectors.locate(module, dir));
         assertTrue(none.getMessage().startsWith("no directory named 'shared' above " + module), none.getMessage());
         Files.createDirectories(dir.resolve("shared"));
-        IllegalStateException empty = assertThrows(IllegalStateException.class, () -> ToeplitzVectors.locate(module));
+        IllegalStateException empty = assertThrows(IllegalStateException.class, () -> ToeplitzVectors.locate(module, dir));
         assertTrue(empty.getMessage().endsWith("has no shared/rss/toeplitz-vectors.tsv; the Toeplitz vectors are missing"),
                 empty.getMessage());
         Files.createDirectories(dir.resolve("shared/rss"));
         Files.writeString(dir.resolve(ToeplitzVectors.RELATIVE_PATH), "");
-        assertEquals(dir.resolve(ToeplitzVectors.RELATIVE_PATH), ToeplitzVectors.locate(module));
+        assertEquals(dir.resolve(ToeplitzVectors.RELATIVE_PATH), ToeplitzVectors.locate(module, dir));
     }
 
     @Test

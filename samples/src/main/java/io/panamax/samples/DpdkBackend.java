@@ -41,7 +41,7 @@ final class DpdkBackend {
         } else {
             b = DpdkNicConfig.port(s.dpdkDevice());
         }
-        return DpdkNic.open(b.queues(queues).controlContext(control).build());
+        return DpdkNic.open(b.queuesUpTo(queues).controlContext(control).build());
     }
 
     /** Gives the kernel side of our net_tap its address and brings it up. */

@@ -1,16 +1,11 @@
 package io.panamax.stack;
 
-import io.panamax.ethernet.wire.EtherType;
-import io.panamax.ethernet.wire.EthernetHeader;
-import io.panamax.ip.IpProtocol;
-import io.panamax.ip.wire.Ipv4Header;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.reactor.buffer.PacketHandler;
 import io.panamax.reactor.metrics.Counter;
 import io.panamax.rss.FlowSteering;
 
-import java.lang.foreign.MemorySegment;
 
 /**
  * The first stage of a shard's receive path: finds the shard that owns each frame's flow — Toeplitz
@@ -23,7 +18,7 @@ import java.lang.foreign.MemorySegment;
  * arrives elsewhere is counted as mis-steered (the NIC's key, hash types or table differ from the
  * stack's) and forwarded to the owner all the same, so connections stay on their shard.
  */
-final class RxSteering implements PacketHandler {
+public final class RxSteering implements PacketHandler {
     private static final System.Logger LOG = System.getLogger("io.panamax.stack");
     /** Frames whose NIC hash is compared with the stack's own, at start. */
     private static final int HASH_CHECKS = 64;
@@ -34,12 +29,16 @@ final class RxSteering implements PacketHandler {
     private final PacketHandler[] owners;
     private final Counter forwarded;
     private final Counter misSteered;
+    private final Counter hashMismatches;
     private int hashChecksLeft = HASH_CHECKS;
 
     /**
-     * @param owners the Ethernet layer of every shard of the stack, by shard id
+     * @param shard    the receiving shard (this stage runs on it)
+     * @param steering this shard's copy of the stack's steering
+     * @param local    where frames this shard owns go (its Ethernet layer)
+     * @param owners   where frames go on each shard, by shard id (every shard's Ethernet layer)
      */
-    RxSteering(Shard shard, FlowSteering steering, PacketHandler local, PacketHandler[] owners) {
+    public RxSteering(Shard shard, FlowSteering steering, PacketHandler local, PacketHandler[] owners) {
         this.shard = shard;
         this.steering = steering;
         this.local = local;
@@ -48,6 +47,8 @@ final class RxSteering implements PacketHandler {
         this.forwarded = m.counter("steering_forwarded_total", "Received frames forwarded to the shard that owns their flow");
         this.misSteered = m.counter("steering_missteered_total",
                 "Frames the NIC delivered to another shard than the stack's hash predicts (hardware RSS disagrees)");
+        this.hashMismatches = m.counter("steering_hash_mismatches_total",
+                "Frames (among the first checked on each shard) whose NIC-computed RSS hash differs from the stack's");
     }
 
     @Override
@@ -66,36 +67,14 @@ final class RxSteering implements PacketHandler {
 
     /** The owning shard of the frame's flow, or -1 for frames that have none (or that fail to parse). */
     int ownerOf(Packet frame) {
-        if (!frame.linearize(Math.min(frame.length(), EthernetHeader.MAX_HEADER_LENGTH + Ipv4Header.MIN_HEADER_LENGTH + 4))) {
+        long h = FrameFlow.hash(frame, steering.toeplitz());
+        if (h == FrameFlow.NO_FLOW) {
             return -1;
         }
-        MemorySegment seg = frame.head();
-        long off = frame.headOffset();
-        int available = frame.headLength();
-        if (EthernetHeader.validate(seg, off, available) != EthernetHeader.Problem.NONE
-                || EthernetHeader.innerEtherType(seg, off) != EtherType.IPV4) {
-            return -1;
+        if (hashChecksLeft > 0 && frame.hasFlag(Packet.RSS_HASH_VALID)) {
+            checkNicHash(frame.rssHash(), (int) h);
         }
-        int l2 = EthernetHeader.headerLength(seg, off);
-        long ip = off + l2;
-        if (available - l2 < Ipv4Header.MIN_HEADER_LENGTH || Ipv4Header.version(seg, ip) != Ipv4Header.VERSION) {
-            return -1;
-        }
-        int src = Ipv4Header.source(seg, ip);
-        int dst = Ipv4Header.destination(seg, ip);
-        int protocol = Ipv4Header.protocol(seg, ip);
-        int ihl = Ipv4Header.headerLength(seg, ip);
-        boolean ported = (protocol == IpProtocol.TCP || protocol == IpProtocol.UDP) && !Ipv4Header.isFragment(seg, ip);
-        if (ported && frame.length() >= l2 + ihl + 4) {
-            int ports = frame.getI32(l2 + ihl);
-            int srcPort = ports >>> 16;
-            int dstPort = ports & 0xffff;
-            if (hashChecksLeft > 0 && frame.hasFlag(Packet.RSS_HASH_VALID)) {
-                checkNicHash(frame.rssHash(), steering.toeplitz().hashIpv4Tcp(src, dst, srcPort, dstPort));
-            }
-            return steering.shardOfIpv4Tcp(src, dst, srcPort, dstPort);
-        }
-        return steering.shardOfIpv4(src, dst);
+        return steering.shardOf((int) h);
     }
 
     /** Warns once when the NIC's hash of a frame differs from the stack's: its key or hash types differ. */
@@ -103,6 +82,7 @@ final class RxSteering implements PacketHandler {
         hashChecksLeft--;
         if (nicHash != ours) {
             hashChecksLeft = 0;
+            hashMismatches.increment();
             LOG.log(System.Logger.Level.WARNING, "shard " + shard.id() + ": the NIC's RSS hash 0x"
                     + Integer.toHexString(nicHash) + " differs from the stack's 0x" + Integer.toHexString(ours)
                     + " for the same packet: its key or hash types are not the stack's, so flows may land on"

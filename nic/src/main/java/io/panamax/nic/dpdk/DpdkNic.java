@@ -50,6 +50,9 @@ public final class DpdkNic implements Nic {
     private final String name;
     private final boolean probed;
     private final DeviceInfo info;
+    /** Queue pairs DPDK 22.11's net_tap driver can start without overflowing its IPC message. */
+    static final int TAP_MAX_QUEUE_PAIRS = 4;
+
     private final DpdkQueue[] queues;
     private final List<MbufPool> pools;
     private final MacAddress mac;
@@ -287,6 +290,15 @@ public final class DpdkNic implements Nic {
             DeviceInfo info = DeviceInfo.query(port);
             int n = config.queues();
             int maxQueues = Math.min(info.maxRxQueues(), info.maxTxQueues());
+            if (info.driverName().equals("net_tap") && maxQueues > TAP_MAX_QUEUE_PAIRS) {
+                // DPDK 22.11's TAP driver hands every queue's descriptor to its multi-process
+                // channel in one message that holds RTE_MP_MAX_FD_NUM (8) of them: more than 4
+                // queue pairs overflow it ("Cannot send more than 8 FDs", then a smashed stack).
+                maxQueues = TAP_MAX_QUEUE_PAIRS;
+            }
+            if (n > maxQueues && config.fewerQueuesOk()) {
+                n = maxQueues;
+            }
             if (n > maxQueues) {
                 throw new DpdkException(name + " (" + info.driverName() + ") has at most " + maxQueues
                         + " queue pair(s), not the " + n + " asked for");

@@ -31,11 +31,14 @@ import java.util.OptionalInt;
  * @param mtu            MTU to set, or 0 to keep the device's
  * @param controlContext where control-path calls run (see {@link ControlContext})
  * @param removeOnClose  remove a hot-plugged virtual device when the NIC closes
+ * @param fewerQueuesOk  open with as many queue pairs as the device allows when it has fewer than
+ *                       {@code queues} (the stack then steers the other shards' flows in software);
+ *                       otherwise that is an error
  */
 public record DpdkNicConfig(String devargs, String portName, int queues, int rxDescriptors, int txDescriptors,
                             int burst, int spareMbufs, int mbufsPerQueue, int dataRoomSize, String mempoolOps,
                             boolean rss, byte[] rssKey, boolean checksumOffload, boolean promiscuous, int mtu,
-                            ControlContext controlContext, boolean removeOnClose) {
+                            ControlContext controlContext, boolean removeOnClose, boolean fewerQueuesOk) {
     public static final int DEFAULT_DESCRIPTORS = 1024;
     public static final int DEFAULT_SPARE_MBUFS = 2048;
     /** {@code RTE_MBUF_DEFAULT_BUF_SIZE}: 2048 bytes of data after the headroom. */
@@ -116,7 +119,7 @@ public record DpdkNicConfig(String devargs, String portName, int queues, int rxD
                 && dataRoomSize == c.dataRoomSize && mempoolOps.equals(c.mempoolOps) && rss == c.rss
                 && Arrays.equals(rssKey, c.rssKey) && checksumOffload == c.checksumOffload
                 && promiscuous == c.promiscuous && mtu == c.mtu && controlContext == c.controlContext
-                && removeOnClose == c.removeOnClose;
+                && removeOnClose == c.removeOnClose && fewerQueuesOk == c.fewerQueuesOk;
     }
 
     @Override
@@ -150,15 +153,24 @@ public record DpdkNicConfig(String devargs, String portName, int queues, int rxD
         private int mtu;
         private ControlContext controlContext = ControlContext.DIRECT;
         private boolean removeOnClose = true;
+        private boolean fewerQueuesOk;
 
         private Builder(String devargs, String portName) {
             this.devargs = devargs;
             this.portName = portName;
         }
 
-        /** Queue pairs, one per shard (default 1). */
+        /** Queue pairs, one per shard (default 1); a device with fewer is an error. */
         public Builder queues(int n) {
             this.queues = n;
+            this.fewerQueuesOk = false;
+            return this;
+        }
+
+        /** Up to {@code n} queue pairs: as many as the device allows (see {@link DpdkNicConfig#fewerQueuesOk}). */
+        public Builder queuesUpTo(int n) {
+            this.queues = n;
+            this.fewerQueuesOk = true;
             return this;
         }
 
@@ -233,7 +245,7 @@ public record DpdkNicConfig(String devargs, String portName, int queues, int rxD
         public DpdkNicConfig build() {
             return new DpdkNicConfig(devargs, portName, queues, rxDescriptors, txDescriptors, burst, spareMbufs,
                     mbufsPerQueue, dataRoomSize, mempoolOps, rss, rssKey, checksumOffload, promiscuous, mtu,
-                    controlContext, removeOnClose);
+                    controlContext, removeOnClose, fewerQueuesOk);
         }
     }
 }

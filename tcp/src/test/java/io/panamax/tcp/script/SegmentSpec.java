@@ -1,7 +1,9 @@
 package io.panamax.tcp.script;
 
+import io.panamax.reactor.Shard;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.reactor.buffer.PacketPool;
+import io.panamax.reactor.buffer.SlabBufferPool;
 import io.panamax.tcp.wire.TcpChecksum;
 import io.panamax.tcp.wire.TcpHeader;
 import io.panamax.tcp.wire.TcpOptions;
@@ -14,6 +16,9 @@ import java.nio.charset.StandardCharsets;
  * Builds real wire bytes with its own option writer, so the stack's parser is tested, not trusted.
  */
 public final class SegmentSpec {
+    /** Builds segments that are only turned into bytes, off any shard (tests are single-threaded). */
+    private static final PacketPool BYTES_POOL = PacketPool.unowned(SlabBufferPool.unowned(64, 2048 + 128, 128));
+
     int srcIp;
     int dstIp;
     int srcPort;
@@ -155,8 +160,14 @@ public final class SegmentSpec {
         return this;
     }
 
-    /** The wire bytes of the segment. */
+    /**
+     * The wire bytes of the segment. Built in {@code pool} on its shard's thread, otherwise in a
+     * pool of the test thread's own (a shard's pool belongs to its thread).
+     */
     public byte[] bytes(PacketPool pool) {
+        if (pool.owner() != null && Shard.current() != pool.owner()) {
+            pool = BYTES_POOL;
+        }
         Packet p = build(pool);
         try {
             return p.toByteArray();
