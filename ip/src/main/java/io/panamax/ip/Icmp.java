@@ -158,6 +158,9 @@ public final class Icmp implements TransportHandler {
             MemorySegment os = offending.head();
             long oo = offending.headOffset();
             int src = Ipv4Header.source(os, oo);
+            // From the address the offending datagram was sent to: ours, since only unicast to us
+            // gets an error, except in replay mode, where the stack answers for every address.
+            int from = Ipv4Header.destination(os, oo);
             int quote = IcmpMessage.quoteLength(offending.length());
             Packet p = shard.packets().allocateWithHeadroom();
             if (p == null) {
@@ -177,7 +180,7 @@ public final class Icmp implements TransportHandler {
             offending.copyTo(0, seg, off + IcmpMessage.OFFSET_DATA, quote);
             IcmpMessage.fillChecksum(seg, off, IcmpMessage.HEADER_LENGTH + quote);
             errorsSent.increment();
-            ipv4.send(ipv4.route().localAddress(), src, IpProtocol.ICMP, p, false);
+            ipv4.send(from, src, IpProtocol.ICMP, p, false);
         } finally {
             if (restored) {
                 offending.trimFront(restore);

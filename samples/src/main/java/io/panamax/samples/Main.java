@@ -27,6 +27,7 @@ public final class Main {
             return switch (args[0]) {
                 case "echo" -> EchoCommand.run(rest, out, err);
                 case "rss" -> new RssCommand().run(rest, out, err);
+                case "replay" -> ReplayCommand.run(rest, out, err);
                 default -> {
                     err.println("panamax: unknown command '" + args[0] + "'");
                     yield 2;

@@ -225,13 +225,24 @@ public final class Stack implements AutoCloseable {
         return leaksAtClose;
     }
 
-    /** Waits (up to 5 s) for buffers travelling home between shards; returns what is still out, or null. */
+    /**
+     * Waits (up to 5 s) for buffers travelling home between shards; returns what is still out, or null.
+     * Each round first flushes the shard's poller: a frame another shard built while closing (the
+     * RST of an aborted connection) reaches its queue's shard after that shard stopped polling, and
+     * would otherwise wait in the poller's transmit burst forever, holding its buffer.
+     */
     private String checkPools() {
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (true) {
             StringBuilder missing = new StringBuilder();
             for (int i = 0; i < shards.length; i++) {
-                String m = reactor.await(reactor.submit(i, () -> Future.succeeded(poolReport(Shard.current()))), Duration.ofSeconds(10));
+                NicPoller poller = pollers[i];
+                String m = reactor.await(reactor.submit(i, () -> {
+                    if (poller != null) {
+                        poller.flush();
+                    }
+                    return Future.succeeded(poolReport(Shard.current()));
+                }), Duration.ofSeconds(10));
                 if (m != null) {
                     missing.append(missing.isEmpty() ? "" : "; ").append(m);
                 }

@@ -103,10 +103,16 @@ public final class InternetChecksum {
     /**
      * RFC 1624 eqn. 3: the new checksum field after one 16-bit word changes from {@code oldWord}
      * to {@code newWord}, without summing the data again.
+     *
+     * <p>Eqn. 3 gives 0x0000 when the new data sums to zero (every word 0, as in an echo request
+     * of identifier 0, sequence 0 and no data turned into its reply), but only 0xffff verifies
+     * then: a receiver sums 0 + 0x0000 = 0, not all ones. 0xffff is returned instead; it verifies
+     * whenever 0x0000 does (the data then sums to 0xffff), so it is always a correct field.
      */
     public static int update(int oldChecksum, int oldWord, int newWord) {
         long sum = (~oldChecksum & 0xffff) + (~oldWord & 0xffff) + (newWord & 0xffff);
-        return ~fold(sum) & 0xffff;
+        int updated = ~fold(sum) & 0xffff;
+        return updated == 0 ? 0xffff : updated;
     }
 
     private static long swap(int folded) {
