@@ -7,7 +7,7 @@
  *   rr_peer client IP PORT CONNS SECONDS WARMUP [SIZE]
  *       CONNS connections, each sending SIZE bytes (default 64) and waiting for all of them back
  *       before the next; after WARMUP seconds counts transactions for SECONDS seconds, prints
- *       "result transactions=N seconds=S tps=T" and, for CONNS=1, latency percentiles of the round
+ *       "result transactions=N seconds=S tps=T ... client_cpu_s=C" (its own CPU time over those seconds) and, for CONNS=1, latency percentiles of the round
  *       trip in microseconds; exits 0 (1 on any error or a closed connection).
  *
  * Build: gcc -O2 -o rr_peer rr_peer.c   (the benchmark suite compiles it into benchmarks/target).
@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -104,6 +105,12 @@ struct conn {
     double sent_at;
 };
 
+static double cpu_seconds(void) {
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6 + u.ru_stime.tv_sec + u.ru_stime.tv_usec / 1e6;
+}
+
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *) a, y = *(const double *) b;
     return x < y ? -1 : x > y;
@@ -131,6 +138,7 @@ static int client(const char *ip, int port, int conns, double seconds, double wa
     double start = now();
     double t0 = start + warmup, t1 = t0 + seconds;
     long count = 0;
+    double cpu0 = -1;
     for (int i = 0; i < conns; i++) {
         cs[i].sent_at = now();
         if (write(cs[i].fd, msg, size) != size) die("write");
@@ -141,6 +149,7 @@ static int client(const char *ip, int port, int conns, double seconds, double wa
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) die("epoll_wait");
         double t = now();
+        if (cpu0 < 0 && t >= t0) cpu0 = cpu_seconds();
         if (t >= t1) break;
         for (int e = 0; e < n; e++) {
             struct conn *c = &cs[events[e].data.u32];
@@ -166,7 +175,9 @@ static int client(const char *ip, int port, int conns, double seconds, double wa
             }
         }
     }
-    printf("result transactions=%ld seconds=%.3f tps=%.0f connections=%d size=%d\n", count, seconds, count / seconds, conns, size);
+    double cpu = cpu_seconds() - (cpu0 < 0 ? 0 : cpu0);
+    printf("result transactions=%ld seconds=%.3f tps=%.0f connections=%d size=%d client_cpu_s=%.3f\n", count, seconds,
+           count / seconds, conns, size, cpu);
     if (samples && nsamples > 0) {
         qsort(samples, nsamples, sizeof(double), cmp_double);
         double sum = 0;
