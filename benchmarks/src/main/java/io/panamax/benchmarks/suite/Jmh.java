@@ -101,6 +101,7 @@ final class Jmh {
         ChainedOptionsBuilder b = new OptionsBuilder().include(regex).forks(1).warmupIterations(wi).warmupTime(w)
                 .measurementIterations(mi).measurementTime(m).shouldFailOnError(true).output(log.toString());
         List<String> cli = new ArrayList<>(ctx.javaCommandPrefix());
+        cli.set(0, "java");
         cli.addAll(List.of("-jar", ctx.displayJar(), regex, "-f", "1", "-wi", Integer.toString(wi), "-w", wt, "-i",
                 Integer.toString(mi), "-r", mt));
         if (gc) {

@@ -77,11 +77,14 @@ final class NicSection implements SuiteBenchmark {
                 continue;
             }
             double fr = Jmh.secondary(r, "frames");
-            lines.add(List.of("`" + m + "`" + (m.startsWith("testpmd") ? " (the peer)" : ""),
-                    Fmt.si(fr) + "frames/s ± " + Fmt.si(Jmh.secondaryError(r, "frames")), Fmt.ratio(fr, peer),
-                    m.startsWith("testpmd") ? "–" : Fmt.bytes(Jmh.secondary(r, "gc.alloc.rate.norm")) + " per op"));
+            // Heap per frame from the allocation rate (JMH's MB are 2^20 bytes): the sampling methods'
+            // operations are 200 ms sleeps, so their per-operation figure says nothing per frame.
+            double perFrame = Jmh.secondary(r, "gc.alloc.rate") * 1024 * 1024 / fr;
+            lines.add(List.of("`" + m + "`" + (m.startsWith("testpmd") ? " (the peer, own process)" : ""),
+                    Fmt.si(fr) + "frames/s" + GarbageBench.pmSi(Jmh.secondaryError(r, "frames")), Fmt.ratio(fr, peer),
+                    m.startsWith("testpmd") ? "– (C)" : Fmt.bytes(perFrame)));
         }
-        s.table(List.of("variant", "frames/s", "vs testpmd", "heap"), lines);
+        s.table(List.of("variant", "frames/s", "vs testpmd", "heap per frame (JVM-wide rate ÷ frame rate)"), lines);
         RunResult shard = f.one("javaShard");
         RunResult raw = f.one("javaRaw");
         s.row("DPDK forwarding, one core, net_null: the stack's shard path", Fmt.si(Jmh.secondary(shard, "frames")) + "frames/s",
@@ -167,7 +170,7 @@ final class NicSection implements SuiteBenchmark {
         List<List<String>> lines = new ArrayList<>();
         for (RunResult r : w.results()) {
             lines.add(List.of(r.getParams().getParam("frameBytes") + " B", r.getParams().getParam("impairments"),
-                    Fmt.si(Jmh.score(r)) + " ± " + Fmt.si(Jmh.error(r)), Fmt.n(1e9 / Jmh.score(r), 1),
+                    Fmt.si(Jmh.score(r)) + GarbageBench.pmSi(Jmh.error(r)), Fmt.n(1e9 / Jmh.score(r), 1),
                     Fmt.bytes(Jmh.secondary(r, "gc.alloc.rate.norm"))));
         }
         s.table(List.of("frame", "impairments", "frames/s", "ns/frame", "heap B/frame"), lines);
