@@ -1,9 +1,12 @@
 package io.panamax.samples;
 
 import io.panamax.ip.Ipv4Address;
+import io.panamax.samples.http.HttpConfig;
+import io.panamax.samples.http.RequestLimits;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
@@ -17,7 +20,8 @@ final class EchoCommand {
             usage: bin/panamax echo [options]
 
             Runs the stack and its echo services: ICMP echo (ping), echo on UDP and TCP port 7
-            (RFC 862), discard on TCP port 9 (RFC 863).
+            (RFC 862), discard on TCP port 9 (RFC 863), and an HTTP/1.1 server that answers every
+            request with the request itself (GET /metrics: the stack's metrics, Prometheus format).
 
               --backend tap|dpdk     the NIC: a TAP device (default) or a DPDK port
               --netns NAME|none      network namespace for the TAP and its clients (default: panamax,
@@ -33,12 +37,17 @@ final class EchoCommand {
                                      --dpdk-args -a ...), or vdev arguments such as net_tap0,iface=x
                                      (default: a net_tap named after --tap, inside the namespace)
               --capture FILE         write every frame received and sent to FILE (pcap)
+              --http-port PORT       the HTTP echo server's port (default: 8080; 0 turns it off)
+              --http-idle-timeout S  seconds an HTTP connection may wait for its client (default: 60;
+                                     0: never)
+              --http-max-content N   the largest request content accepted, in bytes (default: 1048576;
+                                     larger gets 413)
               --status SECONDS       print a status line every SECONDS (default: 1; 0 turns it off)
               --help                 this text
             """;
 
     private static final Set<String> VALUED = Set.of("backend", "netns", "tap", "host-ip", "ip", "gateway", "shards",
-            "dpdk-args", "dpdk-device", "capture", "status");
+            "dpdk-args", "dpdk-device", "capture", "status", "http-port", "http-idle-timeout", "http-max-content");
     private static final Set<String> FLAGS = Set.of("help");
 
     private EchoCommand() {
@@ -56,9 +65,12 @@ final class EchoCommand {
         EchoSettings settings = EchoSettings.from(o);
         try (EchoServer server = EchoServer.start(settings, out)) {
             CountDownLatch stop = new CountDownLatch(1);
+            // SIGINT and SIGTERM end the status loop: the server closes and the command returns 0.
+            // The hook is for the other ways the JVM can go down: devices are released first.
+            StopSignals.install(stop::countDown);
             Thread hook = new Thread(() -> {
                 stop.countDown();
-                server.close(); // runs during JVM shutdown (SIGINT, SIGTERM): release devices first
+                server.close();
             }, "panamax-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             server.printHowToReach(out);
@@ -79,7 +91,8 @@ final class EchoCommand {
 
     /** The validated options of {@code echo}. */
     record EchoSettings(String backend, String netns, String tap, Ipv4Address.Prefix hostIp, Ipv4Address.Prefix ip,
-                        String gateway, int shards, String dpdkArgs, String dpdkDevice, Path capture, int statusSeconds) {
+                        String gateway, int shards, String dpdkArgs, String dpdkDevice, Path capture, int statusSeconds,
+                        int httpPort, int httpIdleSeconds, long httpMaxContent) {
 
         static EchoSettings from(Options o) {
             String backend = o.get("backend", "tap");
@@ -119,8 +132,31 @@ final class EchoCommand {
             if (!backend.equals("dpdk") && (o.has("dpdk-args") || o.has("dpdk-device"))) {
                 throw new UsageException("--dpdk-args and --dpdk-device need --backend dpdk");
             }
+            int httpPort = o.intValue("http-port", HttpConfig.DEFAULT_PORT, 0, 65535);
+            if (httpPort == EchoServices.ECHO_PORT || httpPort == EchoServices.DISCARD_PORT) {
+                throw new UsageException("--http-port " + httpPort + " is taken by the echo or discard service");
+            }
+            int httpIdle = o.intValue("http-idle-timeout", 60, 0, 86400);
+            long httpMaxContent = longValue(o, "http-max-content", RequestLimits.defaults().maxContentBytes(), 0, 1L << 40);
             return new EchoSettings(backend, netns, tap, hostIp, ip, gateway, shards, o.get("dpdk-args"),
-                    o.get("dpdk-device"), capture == null ? null : Path.of(capture), status);
+                    o.get("dpdk-device"), capture == null ? null : Path.of(capture), status, httpPort, httpIdle, httpMaxContent);
+        }
+
+        private static long longValue(Options o, String name, long defaultValue, long min, long max) {
+            String v = o.get(name);
+            if (v == null) {
+                return defaultValue;
+            }
+            long n;
+            try {
+                n = Long.parseLong(v.trim());
+            } catch (NumberFormatException e) {
+                throw new UsageException("--" + name + " wants a number, got '" + v + "'");
+            }
+            if (n < min || n > max) {
+                throw new UsageException("--" + name + " must be between " + min + " and " + max + ", got " + n);
+            }
+            return n;
         }
 
         private static Ipv4Address.Prefix prefix(String option, String value) {
@@ -129,6 +165,16 @@ final class EchoCommand {
             } catch (IllegalArgumentException e) {
                 throw new UsageException("--" + option + ": " + e.getMessage());
             }
+        }
+
+        /** The HTTP server's settings, or null when it is off. */
+        HttpConfig http() {
+            if (httpPort == 0) {
+                return null;
+            }
+            return HttpConfig.defaults().withPort(httpPort)
+                    .withIdleTimeout(Duration.ofSeconds(httpIdleSeconds))
+                    .withLimits(RequestLimits.defaults().withMaxContentBytes(httpMaxContent));
         }
 
         boolean inNamespace() {

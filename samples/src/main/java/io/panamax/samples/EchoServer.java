@@ -2,10 +2,15 @@ package io.panamax.samples;
 
 import io.panamax.ip.Ipv4Address;
 import io.panamax.nic.MacAddress;
-import io.panamax.nic.QueueTotals;
+import io.panamax.nic.Nic;
+import io.panamax.nic.capture.CaptureConfig;
+import io.panamax.nic.capture.CapturingNic;
 import io.panamax.nic.linux.NetworkNamespace;
 import io.panamax.nic.tap.TapNic;
 import io.panamax.reactor.metrics.MetricsRegistry;
+import io.panamax.samples.http.HttpConfig;
+import io.panamax.samples.http.HttpServer;
+import io.panamax.stack.Sharded;
 import io.panamax.stack.Stack;
 
 import java.io.IOException;
@@ -27,12 +32,15 @@ final class EchoServer implements AutoCloseable {
     private final EchoCommand.EchoSettings settings;
     private final NetworkNamespace namespace;
     private final Stack stack;
+    /** The HTTP echo server on every shard, or null when it is off. */
+    private final Sharded<HttpServer> http;
     private boolean closed;
 
-    private EchoServer(EchoCommand.EchoSettings settings, NetworkNamespace namespace, Stack stack) {
+    private EchoServer(EchoCommand.EchoSettings settings, NetworkNamespace namespace, Stack stack, Sharded<HttpServer> http) {
         this.settings = settings;
         this.namespace = namespace;
         this.stack = stack;
+        this.http = http;
     }
 
     static EchoServer start(EchoCommand.EchoSettings s, PrintStream out) throws Exception {
@@ -54,21 +62,23 @@ final class EchoServer implements AutoCloseable {
                 builder.gateway(s.gateway());
             }
             if (s.dpdk()) {
-                builder.nic(queues -> DpdkBackend.open(s, inside, queues));
+                builder.nic(queues -> capturing(s, DpdkBackend.open(s, inside, queues)));
                 if (s.dpdkOwnTap()) {
                     // DPDK's TAP driver gives the kernel interface the port's MAC, and Linux
                     // ignores ARP from its own address: the stack takes an address of its own.
                     builder.mac(MacAddress.randomLocal(new SecureRandom()));
                 }
             } else {
-                builder.nic(queues -> openTap(s, inside, queues));
+                builder.nic(queues -> capturing(s, openTap(s, inside, queues)));
             }
             stack = builder.start();
             if (s.dpdkOwnTap()) {
                 DpdkBackend.addressKernelSide(s, inside);
             }
             EchoServices.install(stack);
-            return new EchoServer(s, ns, stack);
+            HttpConfig httpConfig = s.http();
+            Sharded<HttpServer> http = httpConfig == null ? null : HttpServer.start(stack, httpConfig);
+            return new EchoServer(s, ns, stack, http);
         } catch (Exception | Error e) {
             if (stack != null) {
                 stack.close();
@@ -76,6 +86,22 @@ final class EchoServer implements AutoCloseable {
             if (ns != null && ns.owned()) {
                 ns.close();
             }
+            throw e;
+        }
+    }
+
+    /**
+     * With {@code --capture FILE}, records every frame the NIC receives and sends into FILE (the
+     * pcapng file Wireshark opens; a user-space stack is invisible to tcpdump).
+     */
+    private static Nic capturing(EchoCommand.EchoSettings s, Nic nic) throws IOException {
+        if (s.capture() == null) {
+            return nic;
+        }
+        try {
+            return CapturingNic.wrap(nic, CaptureConfig.of(s.capture()));
+        } catch (IOException | RuntimeException e) {
+            nic.close();
             throw e;
         }
     }
@@ -106,15 +132,32 @@ final class EchoServer implements AutoCloseable {
         } else {
             out.println("Try:");
         }
-        for (String c : List.of(
+        for (String c : tryCommands(in, ip)) {
+            out.println("  " + c);
+        }
+        if (stack.nic() instanceof CapturingNic c) {
+            out.println("Every frame received and sent is written to " + c.currentFile() + " (open it with Wireshark).");
+        }
+        out.println("Stop with Ctrl-C.");
+    }
+
+    /** Commands that reach what is running, and only that: each service adds its own. */
+    private List<String> tryCommands(String in, String ip) {
+        List<String> commands = new ArrayList<>(List.of(
                 in + "ping -c 3 " + ip,
                 in + "arping -c 3 -I " + settings.tap() + " " + ip,
                 "echo hello | " + in + "socat - UDP:" + ip + ":7",
                 "echo hello | " + in + "nc -N " + ip + " 7",
-                "head -c 100M /dev/zero | " + in + "nc -N " + ip + " 9")) {
-            out.println("  " + c);
+                "head -c 100M /dev/zero | " + in + "nc -N " + ip + " 9"));
+        if (http != null) {
+            String base = "http://" + ip + ":" + settings.httpPort();
+            commands.add(in + "curl " + base + "/hello");
+            commands.add(in + "curl -d 'hello, panamax' " + base + "/echo");
+            commands.add("seq 1000 | " + in + "curl -T - -H 'Transfer-Encoding: chunked' " + base + "/upload");
+            commands.add(in + "curl " + base + "/metrics");
+            commands.add(in + "wrk -t1 -c10 -d5s " + base + "/");
         }
-        out.println("Stop with Ctrl-C.");
+        return commands;
     }
 
     /** Prints a status line every interval until {@code stop} opens (or just waits if off). */
@@ -124,23 +167,13 @@ final class EchoServer implements AutoCloseable {
             return;
         }
         long interval = settings.statusSeconds() * 1000L;
-        QueueTotals last = stack.nic().totals();
+        MetricsRegistry metrics = stack.reactor().metrics();
+        StatusLine.Sample last = StatusLine.Sample.of(stack.nic().totals(), metrics.valuesByKey());
         while (!stop.await(interval, TimeUnit.MILLISECONDS)) {
-            QueueTotals now = stack.nic().totals();
-            out.println(statusLine(last, now, interval / 1000.0, stack.reactor().metrics()));
+            StatusLine.Sample now = StatusLine.Sample.of(stack.nic().totals(), metrics.valuesByKey());
+            out.println(StatusLine.format(last, now, interval / 1000.0, http != null));
             last = now;
         }
-    }
-
-    static String statusLine(QueueTotals a, QueueTotals b, double seconds, MetricsRegistry m) {
-        long drops = 0;
-        for (var e : m.valuesByKey().entrySet()) {
-            if (e.getKey().contains("drops_total")) {
-                drops += e.getValue()[e.getValue().length - 1];
-            }
-        }
-        return String.format("rx %.0f pkt/s  tx %.0f pkt/s  drops %d (total)",
-                (b.rxPackets() - a.rxPackets()) / seconds, (b.txPackets() - a.txPackets()) / seconds, drops);
     }
 
     @Override
@@ -150,6 +183,13 @@ final class EchoServer implements AutoCloseable {
         }
         closed = true;
         List<String> problems = new ArrayList<>();
+        if (http != null) {
+            try {
+                http.close();
+            } catch (RuntimeException e) {
+                problems.add("stopping the HTTP server: " + e.getMessage());
+            }
+        }
         try {
             stack.close();
         } catch (RuntimeException e) {

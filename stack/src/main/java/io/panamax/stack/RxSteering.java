@@ -29,6 +29,7 @@ public final class RxSteering implements PacketHandler {
     private final PacketHandler[] owners;
     private final Counter forwarded;
     private final Counter misSteered;
+    private final Counter hashMismatches;
     private int hashChecksLeft = HASH_CHECKS;
 
     /**
@@ -46,6 +47,8 @@ public final class RxSteering implements PacketHandler {
         this.forwarded = m.counter("steering_forwarded_total", "Received frames forwarded to the shard that owns their flow");
         this.misSteered = m.counter("steering_missteered_total",
                 "Frames the NIC delivered to another shard than the stack's hash predicts (hardware RSS disagrees)");
+        this.hashMismatches = m.counter("steering_hash_mismatches_total",
+                "Frames (among the first checked on each shard) whose NIC-computed RSS hash differs from the stack's");
     }
 
     @Override
@@ -79,6 +82,7 @@ public final class RxSteering implements PacketHandler {
         hashChecksLeft--;
         if (nicHash != ours) {
             hashChecksLeft = 0;
+            hashMismatches.increment();
             LOG.log(System.Logger.Level.WARNING, "shard " + shard.id() + ": the NIC's RSS hash 0x"
                     + Integer.toHexString(nicHash) + " differs from the stack's 0x" + Integer.toHexString(ours)
                     + " for the same packet: its key or hash types are not the stack's, so flows may land on"

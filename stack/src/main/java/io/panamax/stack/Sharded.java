@@ -1,85 +1,114 @@
 package io.panamax.stack;
 
 import io.panamax.reactor.Future;
-import io.panamax.reactor.Reactor;
 import io.panamax.reactor.Shard;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BinaryOperator;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * One instance of a service per shard (Seastar's {@code sharded<T>}): each shard builds, owns and
- * alone touches its instance; {@link #local()} finds the current shard's. Services that must see
- * every flow (a listener, say) live on every shard, since flows are spread over the shards.
+ * One instance of a service on every shard of a {@link Stack} (Seastar's {@code sharded<T>}): each
+ * instance is made on its own shard by that shard's thread, used only there, and stopped there.
+ * Nothing is shared between the instances. Services that must see every flow (a listener, say) live
+ * on every shard, since flows are spread over the shards.
  *
  * <pre>{@code
- * Sharded<HttpServer> http = Sharded.start(stack, s -> new HttpServer(s.tcp(), 8080));
+ * Sharded<HttpServer> http = Sharded.start(stack, s -> new HttpServer(s, config), HttpServer::close);
  * long requests = http.mapReduce(HttpServer::requests, Long::sum);
- * http.stop(HttpServer::close);
+ * http.close(); // runs HttpServer::close on every shard, then returns
  * }</pre>
  */
-public final class Sharded<T> {
-    private final Reactor reactor;
-    private final Object[] instances;
+public final class Sharded<T> implements AutoCloseable {
+    private static final Duration WAIT = Duration.ofSeconds(30);
 
-    private Sharded(Reactor reactor) {
-        this.reactor = reactor;
-        this.instances = new Object[reactor.shardCount()];
+    private final Stack stack;
+    private final Object[] instances;
+    private final Consumer<? super T> stop;
+    private boolean closed;
+
+    private Sharded(Stack stack, Consumer<? super T> stop) {
+        this.stack = stack;
+        this.instances = new Object[stack.shardCount()];
+        this.stop = stop;
     }
 
-    /** Builds one instance on every shard of {@code stack} (on that shard's thread); waits for all. */
-    public static <T> Sharded<T> start(Stack stack, Function<ShardStack, T> factory) {
-        Sharded<T> s = new Sharded<>(stack.reactor());
-        stack.await(stack.onEveryShard(shard -> s.instances[shard.shard().id()] = factory.apply(shard)),
-                Duration.ofSeconds(30));
+    /**
+     * Makes an instance on every shard with {@code factory} (run on that shard, with its
+     * {@link ShardStack}) and waits until all exist. If one fails, those made are stopped again.
+     *
+     * @param stop what {@link #close()} does to each instance, on its shard
+     */
+    public static <T> Sharded<T> start(Stack stack, Function<ShardStack, ? extends T> factory, Consumer<? super T> stop) {
+        Objects.requireNonNull(factory);
+        Sharded<T> s = new Sharded<>(stack, Objects.requireNonNull(stop));
+        try {
+            stack.await(stack.onEveryShard(shard -> s.instances[shard.shard().id()] = factory.apply(shard)), WAIT);
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
         return s;
     }
 
-    /** The current shard's instance; call it on a shard thread. */
+    /** The instance of the shard running the caller (which must be one of the stack's shards). */
     @SuppressWarnings("unchecked")
     public T local() {
-        return (T) instances[Shard.currentOrThrow().id()];
+        Shard current = Shard.current();
+        if (current == null || current.reactor() != stack.reactor()) {
+            throw new IllegalStateException("Sharded.local() must be called on a shard of the stack");
+        }
+        return (T) instances[current.id()];
     }
 
-    /** Runs {@code action} with every shard's instance on its shard; completes when all have. */
+    public int shardCount() {
+        return instances.length;
+    }
+
+    /** Runs {@code action} with every shard's instance, on its shard; completes when all have. */
     @SuppressWarnings("unchecked")
-    public CompletableFuture<Void> invokeOnAll(Consumer<T> action) {
-        return reactor.onEveryShard(s -> action.accept((T) instances[s.id()]));
+    public CompletableFuture<Void> invokeOnAll(Consumer<? super T> action) {
+        return stack.reactor().onEveryShard(s -> action.accept((T) instances[s.id()]));
     }
 
     /**
      * Applies {@code map} to every instance on its shard and folds the results with
-     * {@code reduce}; waits for the answer (callable from outside the shards).
+     * {@code reduce}; waits for the answer (call it from outside the shards).
      */
     @SuppressWarnings("unchecked")
-    public <R> R mapReduce(Function<T, R> map, BinaryOperator<R> reduce) {
+    public <R> R mapReduce(Function<? super T, R> map, BinaryOperator<R> reduce) {
         List<CompletableFuture<R>> parts = new ArrayList<>();
         for (int i = 0; i < instances.length; i++) {
-            T instance = (T) instances[i];
-            parts.add(reactor.submit(i, () -> Future.succeeded(map.apply(instance))));
+            int id = i;
+            parts.add(stack.reactor().submit(i, () -> Future.succeeded(map.apply((T) instances[id]))));
         }
         R acc = null;
         for (CompletableFuture<R> p : parts) {
-            R r = reactor.await(p, Duration.ofSeconds(30));
+            R r = stack.await(p, WAIT);
             acc = acc == null ? r : reduce.apply(acc, r);
         }
         return acc;
     }
 
-    /** Runs {@code stop} on every instance on its shard, then forgets them. */
-    public void stop(Consumer<T> stop) {
-        reactor.await(invokeOnAll(stop), Duration.ofSeconds(30));
-        for (int i = 0; i < instances.length; i++) {
-            int id = i;
-            reactor.await(reactor.submit(i, () -> {
-                instances[id] = null;
-                return Future.done();
-            }), Duration.ofSeconds(30));
+    /** Stops every instance on its own shard and waits for all of them; idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
         }
+        closed = true;
+        stack.await(stack.onEveryShard(shard -> {
+            @SuppressWarnings("unchecked")
+            T instance = (T) instances[shard.shard().id()];
+            if (instance != null) {
+                instances[shard.shard().id()] = null;
+                stop.accept(instance);
+            }
+        }), WAIT);
     }
 }

@@ -1,6 +1,9 @@
 package io.panamax.stack;
 
 import io.panamax.nic.MacAddress;
+import io.panamax.nic.Nic;
+import io.panamax.nic.capture.CaptureConfig;
+import io.panamax.nic.capture.CapturingNic;
 import io.panamax.nic.dpdk.DpdkNic;
 import io.panamax.nic.dpdk.DpdkNicConfig;
 import io.panamax.nic.dpdk.Eal;
@@ -10,9 +13,14 @@ import io.panamax.nic.testing.KernelPeer;
 import io.panamax.reactor.testing.Environment;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -25,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * namespace made for the test: the kernel's ping, arping and a UDP client are the peers. Each
  * nested class runs the same checks on another arrangement of shards and queues.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 abstract class KernelPeerIcmpUdpTest {
 
     /** One shard on a single-queue TAP. */
@@ -56,7 +65,8 @@ abstract class KernelPeerIcmpUdpTest {
             tap = "pmxd" + (ProcessHandle.current().pid() % 100000);
             String vdev = "net_tap_pmxstack" + DEVICES.incrementAndGet() + ",iface=" + tap;
             stack = Stack.builder()
-                    .nic(queues -> DpdkNic.open(DpdkNicConfig.vdev(vdev).queuesUpTo(queues).controlContext(ns::callInside).build()))
+                    .nic(queues -> capturing(DpdkNic.open(DpdkNicConfig.vdev(vdev).queuesUpTo(queues)
+                            .controlContext(ns::callInside).build())))
                     // DPDK's TAP driver gives the kernel interface the port's MAC, and Linux ignores
                     // ARP from its own address: the stack needs an address of its own.
                     .mac(MacAddress.randomLocal(new java.util.Random()))
@@ -67,6 +77,8 @@ abstract class KernelPeerIcmpUdpTest {
             ns.exec(T, "ip", "addr", "add", HOST_IP + "/24", "dev", tap).orThrow("address the kernel side");
             ns.exec(T, "ip", "link", "set", tap, "up").orThrow("bring the kernel side up");
             stack.await(stack.onEveryShard(s -> s.udp().bind(7, (socket, ip, port, data) -> socket.send(ip, port, data))), T);
+            // The NIC fills checksums after the capture point: the kernel checks them instead.
+            checksumsVerifiable = false;
         }
     }
 
@@ -87,15 +99,45 @@ abstract class KernelPeerIcmpUdpTest {
     private static NetworkNamespace ns;
     private static Stack stack;
     private static String tap;
+    private static CapturingNic capture;
+    private static Path captureDir;
+    private static boolean checksumsVerifiable;
+
+    private static Nic capturing(Nic nic) throws Exception {
+        captureDir = Files.createTempDirectory("pmx-icmp");
+        capture = CapturingNic.wrap(nic, CaptureConfig.builder(captureDir.resolve("frames.pcapng")).build());
+        return capture;
+    }
+
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void everyFrameTheStackSentDecodesCleanly() throws Exception {
+        capture.setEnabled(false);
+        Thread.sleep(300);
+        assertEquals(0, capture.captureStats().droppedRingFull() + capture.captureStats().droppedAtLimit(),
+                "the capture kept every frame: " + capture.captureStats());
+        String problems = "_ws.malformed || _ws.expert.severity == error"
+                + (checksumsVerifiable ? " || ip.checksum.status == 0 || udp.checksum.status == 0 || icmp.checksum.status == 0" : "");
+        NetworkNamespace.Result r = NetworkNamespace.run(T, "tshark", "-n", "-r", capture.currentFile().toString(),
+                "-o", "ip.check_checksum:" + checksumsVerifiable, "-o", "udp.check_checksum:" + checksumsVerifiable,
+                "-Y", "(ip.src == " + STACK_IP + " || arp.src.proto_ipv4 == " + STACK_IP + ") && (" + problems + ")",
+                "-T", "fields", "-e", "frame.number", "-e", "_ws.expert.message");
+        assertTrue(r.ok(), r.stderr());
+        assertEquals("", r.stdout().strip(), "tshark found problems in frames the stack sent");
+        NetworkNamespace.Result sent = NetworkNamespace.run(T, "tshark", "-n", "-r", capture.currentFile().toString(),
+                "-Y", "ip.src == " + STACK_IP + " && ip.flags.mf == 1", "-T", "fields", "-e", "frame.number");
+        assertTrue(sent.stdout().lines().count() > 0, "the capture holds the stack's fragmented replies");
+    }
 
     static void startStack(int shards, boolean multiQueue) throws Exception {
         Environment.requireRoot("creates a network namespace and a TAP device");
-        Environment.requireCommands("ip", "ping", "arping", "python3");
+        Environment.requireCommands("ip", "ping", "arping", "python3", "tshark");
         ns = NetworkNamespace.createUnique("pmx-stack");
         tap = "pmxs" + (ProcessHandle.current().pid() % 100000);
+        checksumsVerifiable = true;
         stack = Stack.builder()
-                .nic(queues -> TapNic.builder().name(tap).namespace(ns).queues(multiQueue ? queues : 1)
-                        .multiQueue(multiQueue).kernelAddress(HOST_IP + "/24").open())
+                .nic(queues -> capturing(TapNic.builder().name(tap).namespace(ns).queues(multiQueue ? queues : 1)
+                        .multiQueue(multiQueue).kernelAddress(HOST_IP + "/24").open()))
                 .ipv4(STACK_IP + "/24")
                 .shards(shards)
                 .reactorSettings(r -> r.pinThreads(false))

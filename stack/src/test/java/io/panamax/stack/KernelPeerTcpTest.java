@@ -13,6 +13,7 @@ import io.panamax.nic.tap.TapNic;
 import io.panamax.reactor.Future;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.reactor.testing.Environment;
+import io.panamax.tcp.StandardServices;
 import io.panamax.tcp.StreamConnection;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -119,8 +120,8 @@ abstract class KernelPeerTcpTest {
         }
         stack = b.start();
         stack.await(stack.onEveryShard(s -> {
-            s.tcp().listen(7, c -> echo(c));
-            s.tcp().listen(9, c -> discard(c));
+            s.tcp().listen(7, StandardServices::echo);
+            s.tcp().listen(9, StandardServices::discard);
         }), T);
     }
 
@@ -138,30 +139,6 @@ abstract class KernelPeerTcpTest {
                 ns = null;
             }
         }
-    }
-
-    static Future<Void> echo(StreamConnection c) {
-        return Future.repeat(() -> c.read().then(data -> {
-            if (data.isEmpty()) {
-                data.release();
-                return Future.stop();
-            }
-            return c.write(data).map(v -> Boolean.FALSE);
-        })).then(v -> c.close()).recover(e -> {
-            c.abort();
-            return null;
-        });
-    }
-
-    static Future<Void> discard(StreamConnection c) {
-        return Future.repeat(() -> c.read().map(data -> {
-            boolean end = data.isEmpty();
-            data.release();
-            return end;
-        })).then(v -> c.close()).recover(e -> {
-            c.abort();
-            return null;
-        });
     }
 
     private static String sha256(Path f) throws Exception {

@@ -72,6 +72,7 @@ class WireMultiShardTest {
             var m = reactor.metrics();
             assertEquals(0, m.total("steering_forwarded_total"), "hardware RSS: nothing forwarded");
             assertEquals(0, m.total("steering_missteered_total"));
+            assertEquals(0, m.total("steering_hash_mismatches_total"), "the NIC's hash (WireRss) equals the stack's");
             for (int i = 0; i < shards; i++) {
                 int id = i;
                 accepted[i] = reactor.await(reactor.submit(i, () -> Future.succeeded(accepted[id])), T);

@@ -7,10 +7,10 @@ import io.panamax.nic.wire.WireConfig;
 import io.panamax.reactor.Future;
 import io.panamax.reactor.IdlePolicy;
 import io.panamax.reactor.Reactor;
-import io.panamax.reactor.buffer.Packet;
 import io.panamax.stack.NicFactory;
 import io.panamax.stack.Stack;
 import io.panamax.stack.WireRss;
+import io.panamax.tcp.StandardServices;
 import io.panamax.tcp.TcpConnection;
 
 import java.time.Duration;
@@ -102,7 +102,10 @@ public final class ScalingBenchmark {
         Stack client = Stack.builder().reactor(reactor).nic(NicFactory.of(wire.a())).ipv4("10.11.0.1/24").start();
         Stack server = Stack.builder().reactor(reactor).nic(NicFactory.of(wire.b())).ipv4("10.11.0.2/24").start();
         try {
-            server.await(server.onEveryShard(s -> s.tcp().listen(7, ScalingBenchmark::echo)), Duration.ofSeconds(30));
+            server.await(server.onEveryShard(s -> s.tcp().listen(7, c -> {
+                c.setNoDelay(true);
+                StandardServices.echo(c);
+            })), Duration.ofSeconds(30));
             int serverIp = Ipv4Address.parse("10.11.0.2");
             long[] counts = new long[shards];
             boolean[] stop = new boolean[shards];
@@ -177,19 +180,5 @@ public final class ScalingBenchmark {
             counts[shard]++;
             return null;
         })).then(v -> c.close());
-    }
-
-    private static void echo(TcpConnection c) {
-        c.setNoDelay(true);
-        Future.repeat(() -> c.read().then((Packet data) -> {
-            if (data.isEmpty()) {
-                data.release();
-                return Future.stop();
-            }
-            return c.write(data).map(v -> Boolean.FALSE);
-        })).then(v -> c.close()).recover(e -> {
-            c.abort();
-            return null;
-        });
     }
 }

@@ -53,10 +53,12 @@ public abstract class BufferPool {
 
     /**
      * For assertions in {@link #allocate()} and {@link #recycle}: true on the owner's thread (or for
-     * an unowned pool); throws otherwise, since a pool is not thread-safe.
+     * an unowned pool); throws otherwise, since a pool is not thread-safe. A manual-mode reactor's
+     * pools may also be used by the thread that drives it from outside {@code runOn} (test set-up):
+     * nothing else runs then.
      */
     protected final boolean onOwnerThread() {
-        if (owner != null && Shard.current() != owner) {
+        if (!PoolOwnership.mayUse(owner)) {
             throw new IllegalStateException("the buffer pool of shard " + owner.id() + " was used from thread "
                     + Thread.currentThread().getName());
         }

@@ -64,7 +64,7 @@ public final class PacketPool {
     }
 
     private boolean onOwnerThread() {
-        if (owner != null && Shard.current() != owner) {
+        if (!PoolOwnership.mayUse(owner)) {
             throw new IllegalStateException("the packet pool of shard " + owner.id() + " was used from thread "
                     + Thread.currentThread().getName());
         }

@@ -160,6 +160,25 @@ class BufferPoolTest {
     }
 
     @Test
+    void aShardsPoolsRefuseOtherShardsThreads() {
+        assertTrue(BufferPool.class.desiredAssertionStatus(), "tests run with -ea");
+        try (Reactor r = Reactor.builder().shards(2).manual().clock(new ManualClock()).buffersPerShard(2).build().start()) {
+            r.runOn(1, () -> {
+                assertThrows(IllegalStateException.class, () -> r.shard(0).buffers().allocate());
+                assertThrows(IllegalStateException.class, () -> r.shard(0).packets().allocate());
+            });
+            // The thread driving a manual reactor may set things up from outside runOn.
+            Buffer b = r.shard(0).buffers().allocate();
+            b.release();
+        }
+        try (Reactor r = Reactor.builder().shards(1).stallThreshold(java.time.Duration.ZERO).build().start()) {
+            assertThrows(IllegalStateException.class, () -> r.shard(0).buffers().allocate(),
+                    "a running shard's pool from a foreign thread");
+            assertThrows(IllegalStateException.class, () -> r.shard(0).packets().allocateWithHeadroom());
+        }
+    }
+
+    @Test
     void aShardsPoolExhaustionShowsInItsMetrics() {
         try (Reactor r = Reactor.builder().shards(1).manual().clock(new ManualClock()).buffersPerShard(2).build().start()) {
             r.runOn(0, () -> {

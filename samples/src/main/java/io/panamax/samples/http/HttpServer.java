@@ -1,0 +1,123 @@
+package io.panamax.samples.http;
+
+import io.panamax.reactor.Future;
+import io.panamax.reactor.Shard;
+import io.panamax.reactor.metrics.MetricsRegistry;
+import io.panamax.stack.Sharded;
+import io.panamax.stack.ShardStack;
+import io.panamax.stack.Stack;
+import io.panamax.tcp.TcpConnection;
+import io.panamax.tcp.TcpListener;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * The HTTP/1.1 echo server on one shard: it listens on the configured port and answers every
+ * request with a 200 whose content is the request itself (see {@link RequestEcho}), except
+ * {@code GET /metrics}, which answers with every shard's metrics in the Prometheus text format.
+ * Run one per shard with {@link #start(Stack, HttpConfig)}; each connection stays on the shard that
+ * accepted it.
+ */
+public final class HttpServer implements AutoCloseable {
+    private static final Executor RENDERER = task -> Thread.ofVirtual().name("panamax-metrics").start(task);
+
+    private final Shard shard;
+    private final HttpConfig config;
+    private final MetricsRegistry registry;
+    private final HttpMetrics metrics;
+    private final HttpDate date = new HttpDate();
+    private final ResponseBuffer headBuffer = new ResponseBuffer(512);
+    private final ResponseBuffer echoBuffer = new ResponseBuffer(2048);
+    private final ResponseBuffer trailerBuffer = new ResponseBuffer(256);
+    private final TcpListener listener;
+    private final Set<HttpConnection> connections = new HashSet<>();
+
+    /** Must be made on the shard of {@code stack}. */
+    public HttpServer(ShardStack stack, HttpConfig config, MetricsRegistry registry) {
+        this.shard = stack.shard();
+        this.config = config;
+        this.registry = registry;
+        this.metrics = new HttpMetrics(shard.metrics());
+        this.listener = stack.tcp().listen(config.port(), this::accepted);
+    }
+
+    /** One server on every shard of {@code stack}, all on {@code config.port()}. */
+    public static Sharded<HttpServer> start(Stack stack, HttpConfig config) {
+        MetricsRegistry registry = stack.reactor().metrics();
+        return Sharded.start(stack, s -> new HttpServer(s, config, registry), HttpServer::close);
+    }
+
+    public HttpConfig config() {
+        return config;
+    }
+
+    /** Connections open on this shard. */
+    public int openConnections() {
+        return connections.size();
+    }
+
+    /** Stops listening and aborts the connections still open (on this server's shard). */
+    @Override
+    public void close() {
+        listener.close();
+        for (HttpConnection c : new ArrayList<>(connections)) {
+            c.abort();
+        }
+    }
+
+    private void accepted(TcpConnection c) {
+        HttpConnection h = new HttpConnection(this, c);
+        connections.add(h);
+        metrics.accepted.increment();
+        h.start();
+    }
+
+    /**
+     * Every shard's metrics in the Prometheus text format, rendered on a virtual thread (the
+     * counters are read with opaque loads, safe from any thread) and delivered back on this shard:
+     * a scrape never holds up the poll loop.
+     */
+    Future<byte[]> renderMetrics() {
+        return Future.fromCompletionStage(CompletableFuture.supplyAsync(
+                () -> registry.toPrometheusText().getBytes(StandardCharsets.UTF_8), RENDERER));
+    }
+
+    void connectionEnded(HttpConnection h) {
+        if (connections.remove(h)) {
+            metrics.closed.increment();
+        }
+    }
+
+    Shard shard() {
+        return shard;
+    }
+
+    HttpMetrics metrics() {
+        return metrics;
+    }
+
+    MetricsRegistry registry() {
+        return registry;
+    }
+
+    HttpDate date() {
+        return date;
+    }
+
+    ResponseBuffer headBuffer() {
+        return headBuffer;
+    }
+
+    ResponseBuffer echoBuffer() {
+        return echoBuffer;
+    }
+
+    ResponseBuffer trailerBuffer() {
+        return trailerBuffer;
+    }
+}

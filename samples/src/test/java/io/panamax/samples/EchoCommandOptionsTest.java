@@ -1,0 +1,89 @@
+package io.panamax.samples;
+
+import io.panamax.nic.QueueTotals;
+import io.panamax.samples.http.HttpConfig;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The echo command's HTTP options and status line (no devices: nothing here needs root). */
+class EchoCommandOptionsTest {
+
+    record Run(int status, String out, String err) {
+    }
+
+    static Run main(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    static EchoCommand.EchoSettings settings(String... args) {
+        return EchoCommand.EchoSettings.from(Options.parse(args, Set.of("http-port", "http-idle-timeout", "http-max-content"), Set.of()));
+    }
+
+    @Test
+    void helpDescribesTheHttpOptions() {
+        Run r = main("echo", "--help");
+        assertEquals(0, r.status());
+        assertTrue(r.out().contains("--http-port PORT"), r.out());
+        assertTrue(r.out().contains("--http-idle-timeout"), r.out());
+        assertTrue(r.out().contains("--http-max-content"), r.out());
+    }
+
+    @Test
+    void badHttpOptionsAreOneLineErrorsWithStatus2() {
+        for (String[] args : new String[][] {
+                {"echo", "--http-port", "7"},
+                {"echo", "--http-port", "9"},
+                {"echo", "--http-port", "65536"},
+                {"echo", "--http-port", "http"},
+                {"echo", "--http-idle-timeout", "-1"},
+                {"echo", "--http-max-content", "lots"}}) {
+            Run r = main(args);
+            assertEquals(2, r.status(), String.join(" ", args));
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().startsWith("panamax echo: --http-"), r.err());
+        }
+    }
+
+    @Test
+    void httpSettings() {
+        HttpConfig defaults = settings().http();
+        assertEquals(8080, defaults.port());
+        assertEquals(Duration.ofSeconds(60), defaults.idleTimeout());
+        assertEquals(1 << 20, defaults.limits().maxContentBytes());
+        assertNull(settings("--http-port", "0").http(), "0 turns the server off");
+        HttpConfig custom = settings("--http-port", "8000", "--http-idle-timeout", "0", "--http-max-content", "5").http();
+        assertEquals(8000, custom.port());
+        assertEquals(Duration.ZERO, custom.idleTimeout());
+        assertEquals(5, custom.limits().maxContentBytes());
+    }
+
+    @Test
+    void statusLine() {
+        QueueTotals a = new QueueTotals(100, 0, 0, 0, 50, 0, 0, 0);
+        QueueTotals b = new QueueTotals(300, 0, 0, 0, 250, 0, 0, 0);
+        var before = StatusLine.Sample.of(a, Map.of(
+                "http_requests_total{status=\"200\"}", new long[] {10, 10, 20},
+                "http_connections_open", new long[] {1, 1, 2}));
+        var after = StatusLine.Sample.of(b, Map.of(
+                "http_requests_total{status=\"200\"}", new long[] {60, 40, 100},
+                "http_requests_total{status=\"400\"}", new long[] {0, 20, 20},
+                "http_connections_open", new long[] {3, 4, 7},
+                "tcp_drops_total{reason=\"bad_checksum\"}", new long[] {1, 2, 3},
+                "ipv4_drops_total{reason=\"bad_header\"}", new long[] {0, 1, 1}));
+        assertEquals("http 50 req/s  7 conn  |  rx 100 pkt/s  tx 100 pkt/s  drops 4", StatusLine.format(before, after, 2.0, true));
+        assertEquals("rx 100 pkt/s  tx 100 pkt/s  drops 4", StatusLine.format(before, after, 2.0, false));
+    }
+}

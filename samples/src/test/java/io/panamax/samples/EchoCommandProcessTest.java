@@ -1,0 +1,140 @@
+package io.panamax.samples;
+
+import io.panamax.nic.linux.NetworkNamespace;
+import io.panamax.reactor.testing.Environment;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * {@code bin/panamax echo} as a user runs it: the launcher started as a process (on the classes
+ * Maven just compiled, through {@code PANAMAX_CLASSPATH}), the commands it prints run as printed,
+ * then SIGINT: it must exit 0 having removed its namespace and TAP device.
+ */
+class EchoCommandProcessTest {
+    private static final Duration T = Duration.ofSeconds(60);
+
+    @Test
+    void echoStartsAnswersAndStopsCleanlyOnSigint() throws Exception {
+        Environment.requireRoot("the echo sample creates a network namespace and a TAP device");
+        Environment.requireCommands("bash", "ip", "curl", "ping", "kill");
+        long pid = ProcessHandle.current().pid();
+        String netns = "pmx-e2e-" + pid;
+        String tap = "pmxe" + (pid % 100000);
+        assertFalse(NetworkNamespace.exists(netns), "a namespace left by an earlier run: ip netns del " + netns);
+
+        Path root = Path.of(System.getProperty("user.dir")).toAbsolutePath().getParent();
+        Path launcher = root.resolve("bin/panamax");
+        assertTrue(Files.isExecutable(launcher), launcher.toString());
+        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "echo", "--netns", netns, "--tap", tap,
+                "--shards", "2", "--status", "1", "--http-port", "8080");
+        pb.environment().put("PANAMAX_CLASSPATH", classPath());
+        pb.environment().put("PANAMAX_NO_INSTALL", "1");
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        StringBuffer all = new StringBuffer();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    all.append(line).append('\n');
+                    lines.add(line);
+                }
+            } catch (Exception e) {
+                // the process ended
+            }
+        });
+        try {
+            String curlHello = null;
+            String curlPost = null;
+            String curlChunked = null;
+            String ping = null;
+            long deadline = System.nanoTime() + T.toNanos();
+            while (true) {
+                String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (line == null) {
+                    fail("no 'Stop with Ctrl-C.' within " + T + " (alive: " + p.isAlive() + "):\n" + all);
+                }
+                String c = line.strip();
+                if (c.endsWith("curl http://10.7.0.2:8080/hello")) {
+                    curlHello = c;
+                } else if (c.contains("curl -d 'hello, panamax' ")) {
+                    curlPost = c;
+                } else if (c.contains("curl -T - -H 'Transfer-Encoding: chunked' ")) {
+                    curlChunked = c;
+                } else if (c.contains("ping -c 3 ")) {
+                    ping = c;
+                } else if (c.equals("Stop with Ctrl-C.")) {
+                    break;
+                }
+            }
+            assertNotNull(curlHello, all::toString);
+            assertNotNull(curlPost, all::toString);
+            assertNotNull(ping, all::toString);
+            assertNotNull(curlChunked, all::toString);
+            assertTrue(curlHello.startsWith("ip netns exec " + netns + " "), curlHello);
+
+            // The printed commands work as printed.
+            assertTrue(NetworkNamespace.run(T, "bash", "-c", ping).ok(), ping);
+            String hello = NetworkNamespace.run(T, "bash", "-c", curlHello + " -sS").orThrow(curlHello).stdout();
+            assertTrue(hello.startsWith("GET /hello HTTP/1.1\r\n"), hello);
+            String posted = NetworkNamespace.run(T, "bash", "-c", curlPost + " -sS").orThrow(curlPost).stdout();
+            assertTrue(posted.endsWith("\r\n\r\nhello, panamax"), posted);
+            String chunked = NetworkNamespace.run(T, "bash", "-c", curlChunked.replace(" curl ", " curl -sS ")).orThrow(curlChunked).stdout();
+            assertTrue(chunked.contains("Transfer-Encoding: chunked\r\n"), chunked);
+            assertTrue(chunked.contains("\r\n\r\n1\n2\n3\n") && chunked.endsWith("\n999\n1000\n"), chunked);
+
+            // A status line with the requests just made.
+            String status = null;
+            while (status == null && System.nanoTime() < deadline) {
+                String line = lines.poll(1, TimeUnit.SECONDS);
+                if (line != null && line.startsWith("http ") && line.contains(" req/s")) {
+                    status = line;
+                }
+            }
+            assertNotNull(status, () -> "no status line:\n" + all);
+
+            new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), () -> "still running 30 s after SIGINT:\n" + all);
+            reader.join(5000);
+            assertEquals(0, p.exitValue(), () -> "exit status after SIGINT:\n" + all);
+            assertFalse(all.toString().contains("Exception"), all::toString);
+            assertFalse(NetworkNamespace.exists(netns), "the namespace it created is gone");
+            assertFalse(NetworkNamespace.run(T, "ip", "link", "show", tap).ok(), "no TAP device left behind");
+        } finally {
+            if (p.isAlive()) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            if (NetworkNamespace.exists(netns)) {
+                NetworkNamespace.run(T, "ip", "netns", "del", netns);
+            }
+        }
+    }
+
+    /** The test's class path: the classes Maven compiled and every dependency. */
+    private static String classPath() {
+        String cp = System.getProperty("surefire.test.class.path");
+        if (cp == null || cp.isBlank()) {
+            cp = System.getProperty("java.class.path");
+        }
+        List<String> entries = List.of(cp.split(java.io.File.pathSeparator));
+        assertTrue(entries.stream().anyMatch(e -> e.contains("samples")), "the samples' classes are on " + cp);
+        return cp;
+    }
+}

@@ -1,0 +1,47 @@
+package io.panamax.tcp;
+
+import io.panamax.reactor.Future;
+
+/**
+ * Two standard services on any {@link StreamConnection} (TCP, or TLS over it): echo (RFC 862) and
+ * discard (RFC 863). They are what any TCP client can exercise a stack with, and what the samples,
+ * tests and benchmarks serve. Both close after the peer's end of stream and abort on failure.
+ */
+public final class StandardServices {
+    /** RFC 862: the echo port. */
+    public static final int ECHO_PORT = 7;
+    /** RFC 863: the discard port. */
+    public static final int DISCARD_PORT = 9;
+
+    private StandardServices() {
+    }
+
+    /**
+     * Sends back every byte received, in order, zero-copy (each received packet is written as it
+     * is); writes wait for the send buffer, so a peer that does not read slows the echo down.
+     */
+    public static Future<Void> echo(StreamConnection c) {
+        return Future.repeat(() -> c.read().then(data -> {
+            if (data.isEmpty()) {
+                data.release();
+                return Future.stop();
+            }
+            return c.write(data).map(v -> Boolean.FALSE);
+        })).then(v -> c.close()).recover(e -> {
+            c.abort();
+            return null;
+        });
+    }
+
+    /** Reads and throws away everything. */
+    public static Future<Void> discard(StreamConnection c) {
+        return Future.repeat(() -> c.read().map(data -> {
+            boolean end = data.isEmpty();
+            data.release();
+            return end;
+        })).then(v -> c.close()).recover(e -> {
+            c.abort();
+            return null;
+        });
+    }
+}
