@@ -24,7 +24,7 @@ final class HttpSection implements SuiteBenchmark {
 
     @Override
     public String title() {
-        return "7. The echo sample end to end: HTTP (wrk) and TCP echo over TAP and DPDK net_tap against Netty on the kernel";
+        return "7. The echo sample end to end: HTTP (wrk) and TCP echo over TAP and DPDK net_tap against Netty on the kernel; the HTTP parser";
     }
 
     @Override
@@ -102,6 +102,38 @@ final class HttpSection implements SuiteBenchmark {
             }
         }
         report(ctx, s, all, commands, wrk, panamaxHttp, seconds, warmup);
+        parser(ctx, s);
+    }
+
+    /** The sample's HTTP request parser on its own (JMH), against a String-splitting parse. */
+    private void parser(Context ctx, Section s) throws Exception {
+        s.heading("The HTTP request parser alone");
+        s.text("""
+                `HttpParserBenchmark` (`benchmarks/src/main/java/io/panamax/benchmarks/http/`, by the HTTP sample's
+                author): requests per second through the sample's incremental parser, from off-heap memory, and heap
+                bytes per request, against a String-splitting parse of curl's GET (`naiveStringParse`) in the same
+                run. Details in [http.md](http.md).""");
+        Jmh.Run r = new Jmh(ctx).run("http-parser", "io.panamax.benchmarks.http.HttpParserBenchmark", true);
+        s.code(r.command());
+        List<List<String>> lines = new ArrayList<>();
+        for (var x : r.results()) {
+            String b = x.getParams().getBenchmark();
+            lines.add(List.of("`" + b.substring(b.lastIndexOf('.') + 1) + "`", Fmt.n(Jmh.score(x), 0),
+                    Fmt.bytes(Jmh.secondary(x, "gc.alloc.rate.norm"))));
+        }
+        s.table(List.of("benchmark", "requests/s", "heap per request"), lines);
+        var curl = r.one("curlGet");
+        var naive = r.one("naiveStringParse");
+        if (curl != null && naive != null) {
+            s.row("HTTP request parser, curl's GET (86 bytes), one core", Fmt.n(Jmh.score(curl), 0) + " req/s, "
+                            + Fmt.bytes(Jmh.secondary(curl, "gc.alloc.rate.norm")) + "/req",
+                    Fmt.n(Jmh.score(naive), 0) + " req/s, " + Fmt.bytes(Jmh.secondary(naive, "gc.alloc.rate.norm"))
+                            + "/req (String-splitting parse)",
+                    Fmt.ratio(Jmh.score(curl), Jmh.score(naive)) + " (rate)", "0 B/request", Fmt.yesNo(Jmh.secondary(curl,
+                            "gc.alloc.rate.norm") < GarbageBench.ZERO));
+        }
+        s.text("Raw output (JMH results table):");
+        s.code(r.table());
     }
 
     private static boolean probeHttp(Netns ns, String ip) throws Exception {
