@@ -98,6 +98,11 @@ public final class BenchSuite {
         ctx.log("machine: " + Machine.cores() + " CPUs (" + Machine.cpuModel() + "), kernel " + Machine.kernel() + ", load "
                 + Machine.loadText());
 
+        // Ctrl-C or SIGTERM: stop the servers the suite started and remove its namespaces (in that order).
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            Cmd.stopAll();
+            Netns.closeAll();
+        }, "bench-cleanup"));
         Map<String, Report.Part> parts = Report.read(outFile);
         String commit = Machine.commit(root);
         int failures = 0;

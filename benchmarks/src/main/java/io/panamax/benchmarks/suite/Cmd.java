@@ -40,7 +40,13 @@ final class Cmd {
         try {
             long t0 = System.nanoTime();
             Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-            boolean done = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            FOREGROUND.add(p);
+            boolean done;
+            try {
+                done = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } finally {
+                FOREGROUND.remove(p);
+            }
             if (!done) {
                 killTree(p.toHandle());
                 p.waitFor(10, TimeUnit.SECONDS);
@@ -102,6 +108,7 @@ final class Cmd {
 
         /** SIGTERM, then SIGKILL after {@code grace}; returns the exit status (or -1). */
         int stop(Duration grace) throws InterruptedException {
+            RUNNING.remove(this);
             if (process.isAlive()) {
                 process.destroy();
                 if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -118,10 +125,33 @@ final class Cmd {
         }
     }
 
+    /** Commands being waited for: an interrupted suite kills them too. */
+    private static final java.util.Set<Process> FOREGROUND = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** Every background process started and not yet stopped: the suite's shutdown hook stops them. */
+    private static final java.util.Set<Background> RUNNING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     static Background start(String name, Path log, List<String> command) throws IOException {
         Files.createDirectories(log.getParent());
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        return new Background(name, p, log);
+        Background b = new Background(name, p, log);
+        RUNNING.add(b);
+        return b;
+    }
+
+    /** Stops what is still running (on an interrupted run). */
+    static void stopAll() {
+        for (Process p : FOREGROUND) {
+            killTree(p.toHandle());
+        }
+        for (Background b : RUNNING) {
+            try {
+                b.stop(Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** The last {@code chars} characters of {@code s}. */

@@ -28,6 +28,8 @@ final class Netns implements AutoCloseable {
     static final String KERNEL_IP = "10.8.0.2";
     private static final Duration T = Duration.ofSeconds(20);
     private static final AtomicInteger SEQ = new AtomicInteger();
+    /** The arrangements not yet closed: the suite's shutdown hook removes them. */
+    private static final java.util.Set<Netns> OPEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     final String client;
     final String server;
@@ -49,6 +51,7 @@ final class Netns implements AutoCloseable {
         String base = "pmx-bench-" + pid + "-" + n;
         String tag = Long.toString(pid % 100000) + n;
         Netns ns = new Netns(base + "-c", base + "-k", "pmxc" + tag, "pmxk" + tag);
+        OPEN.add(ns);
         try {
             ns.setUp();
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -73,6 +76,17 @@ final class Netns implements AutoCloseable {
         Cmd.run(T, in(client, "ping", "-c", "1", "-W", "2", KERNEL_IP)).orThrow("ping over the veth pair");
     }
 
+    /** Removes every arrangement still open (on an interrupted run). */
+    static void closeAll() {
+        for (Netns ns : OPEN) {
+            try {
+                ns.close();
+            } catch (IOException | InterruptedException e) {
+                // best effort while the JVM stops
+            }
+        }
+    }
+
     /** {@code command} run inside namespace {@code ns}. */
     static List<String> in(String ns, String... command) {
         return in(ns, List.of(command));
@@ -90,6 +104,7 @@ final class Netns implements AutoCloseable {
             return;
         }
         closed = true;
+        OPEN.remove(this);
         for (String n : List.of(client, server)) {
             if (java.nio.file.Files.exists(java.nio.file.Path.of("/var/run/netns", n))) {
                 Cmd.run(T, "ip", "netns", "del", n); // the veth pair goes with them
