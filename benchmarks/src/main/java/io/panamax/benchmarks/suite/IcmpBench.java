@@ -100,12 +100,13 @@ final class IcmpBench implements SuiteBenchmark {
                 One client namespace, two ways to the same kind of answer: the kernel side of the stack's TAP device
                 (10.7.0.1/24) and one end of a veth pair (10.8.0.1/24) live in it. `ping` from there to **Panamax**
                 (10.7.0.2, user space, behind the TAP device) and to **the kernel** (10.8.0.2, in a second namespace at
-                the other end of the veth pair), %d echo requests of 56 bytes every %s s each, after 100 unmeasured ones.
+                the other end of the veth pair), %d echo requests of 56 bytes every %s s each, after a warm-up flood of %d
+                unmeasured ones (`ping -f`, so that the JIT has compiled the stack's ICMP path).
                 Panamax runs one shard: first the echo sample as `bin/panamax echo` starts it (the reactor's default
                 idle policy: spin, then park up to 100 µs), then a one-shard stack that busy-polls
                 (`TapStackServer --idle busy`). Both TAP paths cross the kernel twice (the tun driver's queue, then a
                 `read` and a `write` by the stack); the veth path crosses two kernel network stacks without leaving
-                softirq context.""", count, interval));
+                softirq context.""", count, interval, ctx.count(20000, 5000)));
         s.text("Commands (run in the client namespace unless marked `&`):");
         s.code(commands.toString());
         double[] k = results.get("kernel over veth").clone();
@@ -148,7 +149,9 @@ final class IcmpBench implements SuiteBenchmark {
 
     private double[] pingSeries(Context ctx, Netns ns, List<String> ping, String target, String tag, StringBuilder commands,
                                 Map<String, String> summaries) throws Exception {
-        List<String> warm = new ArrayList<>(List.of("ping", "-n", "-q", "-c", "100", "-i", "0.002", "-W", "1", target));
+        // Warm-up: a flood of echo requests (one in flight at a time) gets the JIT to compile the stack's ICMP path.
+        List<String> warm = new ArrayList<>(List.of("ping", "-n", "-q", "-f", "-c", Integer.toString(ctx.count(20000, 5000)), "-W", "1",
+                target));
         Cmd.run(Duration.ofSeconds(30), Netns.in(ns.client, warm));
         List<String> cmd = new ArrayList<>(ping);
         cmd.add(target);
