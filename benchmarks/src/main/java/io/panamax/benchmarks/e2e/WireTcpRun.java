@@ -1,0 +1,270 @@
+package io.panamax.benchmarks.e2e;
+
+import io.panamax.ip.Ipv4Address;
+import io.panamax.nic.MacAddress;
+import io.panamax.nic.wire.Wire;
+import io.panamax.nic.wire.WireConfig;
+import io.panamax.reactor.Future;
+import io.panamax.reactor.IdlePolicy;
+import io.panamax.reactor.Reactor;
+import io.panamax.reactor.Shard;
+import io.panamax.reactor.buffer.Packet;
+import io.panamax.stack.NicFactory;
+import io.panamax.stack.Stack;
+import io.panamax.tcp.TcpConfig;
+import io.panamax.tcp.TcpConnection;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * TCP between two whole stacks (NIC, Ethernet, ARP, IPv4, TCP) joined by the in-memory wire, MTU
+ * 1500, for a fixed time, in one of two placements:
+ * <ul>
+ *   <li>{@code core}: both stacks on one shard of one reactor (one busy-polling thread pays for
+ *       both ends: the per-core figure);</li>
+ *   <li>{@code pair}: the client stack on the shard of one reactor, the server stack on the shard
+ *       of another (two busy-polling threads, unpinned: the two ends on two cores, as the kernel
+ *       peer runs).</li>
+ * </ul>
+ * Modes: {@code rr}: each client connection sends 64 bytes and waits for the echo, again, until
+ * the time is up ({@code --connections} of them at once); {@code bulk}: one connection writes 64
+ * KiB pooled packets as fast as the stack takes them, the server reads and releases them.
+ * The wire offloads nothing, so every segment's checksum is computed and verified in software.
+ *
+ * <p>Prints {@code result key=value ...} lines: transactions or bits per second, and the heap
+ * bytes the shard threads allocated per TCP segment received during the measured time
+ * ({@code ThreadMXBean.getThreadAllocatedBytes}).
+ *
+ * <pre>
+ *   java -cp benchmarks.jar io.panamax.benchmarks.e2e.WireTcpRun rr --connections 64 --placement core --seconds 10
+ *   java -cp benchmarks.jar io.panamax.benchmarks.e2e.WireTcpRun bulk --placement core --seconds 10
+ * </pre>
+ */
+public final class WireTcpRun {
+    static final int MESSAGE = 64;
+    static final int WRITE = 64 * 1024;
+    static final int PORT_ECHO = 7;
+    static final int PORT_SINK = 9;
+    static final int SERVER_IP = Ipv4Address.parse("10.13.0.2");
+
+    private final String mode;
+    private final int connections;
+    private final boolean pair;
+    private final Reactor clientReactor;
+    private final Reactor serverReactor;
+    private final Wire wire;
+    private final Stack client;
+    private final Stack server;
+    private final MemorySegment message;
+    private final MemorySegment block;
+    // Written and read on the client shard only.
+    private long transactions;
+    private long bytesSent;
+    private boolean stop;
+    // Written on the server shard only.
+    private long bytesReceived;
+
+    private WireTcpRun(String mode, int connections, boolean pair) throws Exception {
+        this.mode = mode;
+        this.connections = connections;
+        this.pair = pair;
+        clientReactor = reactor(pair);
+        serverReactor = pair ? reactor(true) : clientReactor;
+        wire = Wire.pair(WireConfig.builder().name("tcp").ringSize(4096)
+                .macs(MacAddress.parse("02:00:00:00:0d:01"), MacAddress.parse("02:00:00:00:0d:02")).build());
+        TcpConfig tcp = TcpConfig.builder().noDelay(true).build();
+        client = Stack.builder().reactor(clientReactor).nic(NicFactory.of(wire.a())).ipv4("10.13.0.1/24").tcp(tcp).start();
+        server = Stack.builder().reactor(serverReactor).nic(NicFactory.of(wire.b())).ipv4("10.13.0.2/24").tcp(tcp).start();
+        message = Arena.global().allocate(MESSAGE);
+        block = Arena.global().allocate(WRITE);
+        for (int i = 0; i < WRITE; i++) {
+            block.set(ValueLayout.JAVA_BYTE, i, (byte) (i * 31));
+        }
+    }
+
+    private static Reactor reactor(boolean unpinned) {
+        Reactor.Builder b = Reactor.builder().shards(1).idlePolicy(IdlePolicy.busyPoll()).stallThreshold(Duration.ZERO)
+                .buffersPerShard(32768);
+        if (unpinned) {
+            b.pinThreads(false); // two one-shard reactors would both pin to the first CPU
+        }
+        return b.build().start();
+    }
+
+    public static void main(String[] args) throws Exception {
+        String mode = args.length > 0 ? args[0] : "rr";
+        int connections = 1;
+        String placement = "core";
+        double seconds = 5;
+        double warmup = 2;
+        for (int i = 1; i < args.length; i++) {
+            switch (args[i]) {
+                case "--connections" -> connections = Integer.parseInt(args[++i]);
+                case "--placement" -> placement = args[++i];
+                case "--seconds" -> seconds = Double.parseDouble(args[++i]);
+                case "--warmup" -> warmup = Double.parseDouble(args[++i]);
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]
+                        + " (usage: rr|bulk [--connections N] [--placement core|pair] [--seconds S] [--warmup S])");
+            }
+        }
+        if (!mode.equals("rr") && !mode.equals("bulk")) {
+            throw new IllegalArgumentException("mode must be rr or bulk, got " + mode);
+        }
+        if (!placement.equals("core") && !placement.equals("pair")) {
+            throw new IllegalArgumentException("placement must be core or pair, got " + placement);
+        }
+        WireTcpRun run = new WireTcpRun(mode, connections, placement.equals("pair"));
+        try {
+            run.measure(warmup, seconds);
+        } finally {
+            run.close();
+        }
+        System.exit(0);
+    }
+
+    private void measure(double warmupSeconds, double seconds) throws Exception {
+        server.await(server.onEveryShard(s -> {
+            s.tcp().listen(PORT_ECHO, this::echo);
+            s.tcp().listen(PORT_SINK, this::sink);
+        }), Duration.ofSeconds(30));
+        CompletableFuture<Object> running = clientReactor.submit(0, () -> {
+            List<Future<Void>> loops = new ArrayList<>();
+            if (mode.equals("rr")) {
+                for (int c = 0; c < connections; c++) {
+                    loops.add(client.shard(0).tcp().connect(SERVER_IP, PORT_ECHO).then(this::pingPong));
+                }
+            } else {
+                loops.add(client.shard(0).tcp().connect(SERVER_IP, PORT_SINK).then(this::pour));
+            }
+            return Future.whenAll(loops).map(v -> null);
+        });
+        long clientThread = threadOf(clientReactor);
+        long serverThread = threadOf(serverReactor);
+        Thread.sleep((long) (warmupSeconds * 1000));
+        Snapshot a = snapshot(clientThread, serverThread);
+        Thread.sleep((long) (seconds * 1000));
+        Snapshot b = snapshot(clientThread, serverThread);
+        clientReactor.await(clientReactor.submit(0, () -> {
+            stop = true;
+            return Future.done();
+        }), Duration.ofSeconds(10));
+        clientReactor.await(running, Duration.ofSeconds(30));
+        double dt = (b.nanos - a.nanos) / 1e9;
+        long segments = b.segments - a.segments;
+        long heap = b.allocated - a.allocated;
+        if (mode.equals("rr")) {
+            System.out.printf("result mode=rr placement=%s connections=%d seconds=%.3f transactions=%d tps=%.0f segments=%d"
+                            + " heap_bytes=%d heap_bytes_per_segment=%.3f heap_bytes_per_transaction=%.3f%n",
+                    pair ? "pair" : "core", connections, dt, b.transactions - a.transactions,
+                    (b.transactions - a.transactions) / dt, segments, heap, (double) heap / segments,
+                    (double) heap / (b.transactions - a.transactions));
+        } else {
+            long bytes = b.bytes - a.bytes;
+            System.out.printf("result mode=bulk placement=%s seconds=%.3f bytes=%d gbps=%.3f segments=%d heap_bytes=%d"
+                            + " heap_bytes_per_segment=%.3f%n",
+                    pair ? "pair" : "core", dt, bytes, bytes * 8 / dt / 1e9, segments, heap, (double) heap / segments);
+        }
+    }
+
+    private record Snapshot(long nanos, long transactions, long bytes, long segments, long allocated) {
+    }
+
+    private Snapshot snapshot(long clientThread, long serverThread) {
+        long[] c = clientReactor.await(clientReactor.submit(0, () -> Future.succeeded(new long[] {
+                transactions, client.shard(0).tcp().counters().segmentsIn.get()})), Duration.ofSeconds(10));
+        long[] s = serverReactor.await(serverReactor.submit(0, () -> Future.succeeded(new long[] {
+                bytesReceived, server.shard(0).tcp().counters().segmentsIn.get()})), Duration.ofSeconds(10));
+        // On one shard both stacks count into the shard's one counter set (metrics are per shard).
+        long segments = pair ? c[1] + s[1] : c[1];
+        long allocated = allocated(clientThread) + (pair ? allocated(serverThread) : 0);
+        return new Snapshot(System.nanoTime(), c[0], s[0], segments, allocated);
+    }
+
+    private static long threadOf(Reactor r) {
+        return r.await(r.submit(0, () -> Future.succeeded(Thread.currentThread().threadId())), Duration.ofSeconds(10));
+    }
+
+    private static long allocated(long threadId) {
+        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getThreadAllocatedBytes(threadId);
+    }
+
+    /** 64 bytes out, 64 bytes back, counted; until told to stop. */
+    private Future<Void> pingPong(TcpConnection c) {
+        c.setNoDelay(true);
+        int[] pending = new int[1];
+        Shard shard = Shard.currentOrThrow();
+        return Future.doUntil(() -> stop, () -> {
+            Packet p = shard.packets().allocateWithHeadroom();
+            p.appendBytes(message, 0, MESSAGE);
+            pending[0] = MESSAGE;
+            return c.write(p).then(v -> Future.doUntil(() -> pending[0] <= 0, () -> c.read().map(r -> {
+                if (r.isEmpty()) {
+                    r.release();
+                    throw new IllegalStateException("the server closed the connection");
+                }
+                pending[0] -= r.length();
+                r.release();
+                return null;
+            }))).map(v -> {
+                transactions++;
+                return null;
+            });
+        }).then(v -> c.close());
+    }
+
+    /** Writes 64 KiB packets until told to stop (each write completes when the stack has taken it). */
+    private Future<Void> pour(TcpConnection c) {
+        Shard shard = Shard.currentOrThrow();
+        return Future.doUntil(() -> stop, () -> {
+            Packet p = shard.packets().allocate();
+            p.appendBytes(block, 0, WRITE);
+            bytesSent += WRITE;
+            return c.write(p);
+        }).then(v -> c.close());
+    }
+
+    private void echo(TcpConnection c) {
+        c.setNoDelay(true);
+        Future.repeat(() -> c.read().then(data -> {
+            if (data.isEmpty()) {
+                data.release();
+                return Future.stop();
+            }
+            return c.write(data).map(v -> Boolean.FALSE);
+        })).then(v -> c.close()).recover(e -> {
+            c.abort();
+            return null;
+        });
+    }
+
+    private void sink(TcpConnection c) {
+        Future.repeat(() -> c.read().map(data -> {
+            boolean end = data.isEmpty();
+            bytesReceived += data.length();
+            data.release();
+            return end;
+        })).then(v -> c.close()).recover(e -> {
+            c.abort();
+            return null;
+        });
+    }
+
+    private void close() {
+        client.close();
+        server.close();
+        String leaks = server.leaksAtClose() != null ? server.leaksAtClose() : client.leaksAtClose();
+        clientReactor.stop();
+        if (pair) {
+            serverReactor.stop();
+        }
+        wire.close();
+        System.out.println("# leaks at close: " + (leaks == null ? "none" : leaks));
+    }
+}
