@@ -24,6 +24,7 @@ import io.panamax.reactor.buffer.Packet;
 import io.panamax.stack.NicFactory;
 import io.panamax.stack.ShardStack;
 import io.panamax.stack.Stack;
+import io.panamax.tcp.StandardServices;
 import io.panamax.tcp.TcpConfig;
 import io.panamax.tcp.wire.TcpHeader;
 
@@ -196,7 +197,7 @@ public final class ReplayCommand {
                 .withAddress(prefix.toString());
         return ports.isEmpty() ? s : s.withServices(stack -> {
             for (int port : ports) {
-                stack.tcp().listen(port, c -> EchoServices.discard(c));
+                stack.tcp().listen(port, StandardServices::discard);
             }
         });
     }
