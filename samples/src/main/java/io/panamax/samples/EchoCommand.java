@@ -42,12 +42,19 @@ final class EchoCommand {
                                      0: never)
               --http-max-content N   the largest request content accepted, in bytes (default: 1048576;
                                      larger gets 413)
+              --tls-port PORT        the same HTTP echo over TLS 1.3/1.2 (default: 8443; 0 turns it off)
+              --cert FILE --key FILE the HTTPS certificate chain and its private key (PEM; PKCS#8 key);
+                                     without them a self-signed certificate for the stack's address and
+                                     localhost is generated (or reused) in --tls-dir, and its path printed
+              --tls-dir DIR          where the self-signed certificate goes (default: the temporary
+                                     directory's panamax-tls)
               --status SECONDS       print a status line every SECONDS (default: 1; 0 turns it off)
               --help                 this text
             """;
 
     private static final Set<String> VALUED = Set.of("backend", "netns", "tap", "host-ip", "ip", "gateway", "shards",
-            "dpdk-args", "dpdk-device", "capture", "status", "http-port", "http-idle-timeout", "http-max-content");
+            "dpdk-args", "dpdk-device", "capture", "status", "http-port", "http-idle-timeout", "http-max-content",
+            "tls-port", "cert", "key", "tls-dir");
     private static final Set<String> FLAGS = Set.of("help");
 
     private EchoCommand() {
@@ -92,7 +99,11 @@ final class EchoCommand {
     /** The validated options of {@code echo}. */
     record EchoSettings(String backend, String netns, String tap, Ipv4Address.Prefix hostIp, Ipv4Address.Prefix ip,
                         String gateway, int shards, String dpdkArgs, String dpdkDevice, Path capture, int statusSeconds,
-                        int httpPort, int httpIdleSeconds, long httpMaxContent) {
+                        int httpPort, int httpIdleSeconds, long httpMaxContent, int tlsPort, Path cert, Path key,
+                        Path tlsDir) {
+        /** The HTTPS port unless told otherwise. */
+        static final int DEFAULT_TLS_PORT = 8443;
+
 
         static EchoSettings from(Options o) {
             String backend = o.get("backend", "tap");
@@ -138,8 +149,28 @@ final class EchoCommand {
             }
             int httpIdle = o.intValue("http-idle-timeout", 60, 0, 86400);
             long httpMaxContent = longValue(o, "http-max-content", RequestLimits.defaults().maxContentBytes(), 0, 1L << 40);
+            int tlsPort = o.intValue("tls-port", httpPort == 0 ? 0 : DEFAULT_TLS_PORT, 0, 65535);
+            if (tlsPort != 0 && httpPort == 0) {
+                throw new UsageException("--tls-port serves the HTTP echo over TLS: it needs --http-port");
+            }
+            if (tlsPort != 0 && (tlsPort == httpPort || tlsPort == EchoServices.ECHO_PORT || tlsPort == EchoServices.DISCARD_PORT)) {
+                throw new UsageException("--tls-port " + tlsPort + " is taken by another service");
+            }
+            if (o.has("cert") != o.has("key")) {
+                throw new UsageException("--cert and --key go together (a PEM certificate chain and its PEM private key)");
+            }
+            if (tlsPort == 0 && (o.has("cert") || o.has("tls-dir"))) {
+                throw new UsageException("--cert, --key and --tls-dir need --tls-port");
+            }
+            if (o.has("cert") && o.has("tls-dir")) {
+                throw new UsageException("--tls-dir is where a self-signed certificate goes: not with --cert");
+            }
+            Path cert = o.has("cert") ? Path.of(o.get("cert")) : null;
+            Path key = o.has("key") ? Path.of(o.get("key")) : null;
+            Path tlsDir = Path.of(o.get("tls-dir", Path.of(System.getProperty("java.io.tmpdir"), "panamax-tls").toString()));
             return new EchoSettings(backend, netns, tap, hostIp, ip, gateway, shards, o.get("dpdk-args"),
-                    o.get("dpdk-device"), capture == null ? null : Path.of(capture), status, httpPort, httpIdle, httpMaxContent);
+                    o.get("dpdk-device"), capture == null ? null : Path.of(capture), status, httpPort, httpIdle, httpMaxContent,
+                    tlsPort, cert, key, tlsDir);
         }
 
         private static long longValue(Options o, String name, long defaultValue, long min, long max) {
@@ -175,6 +206,11 @@ final class EchoCommand {
             return HttpConfig.defaults().withPort(httpPort)
                     .withIdleTimeout(Duration.ofSeconds(httpIdleSeconds))
                     .withLimits(RequestLimits.defaults().withMaxContentBytes(httpMaxContent));
+        }
+
+        /** Whether the certificate is generated here rather than given. */
+        boolean selfSigned() {
+            return tlsPort != 0 && cert == null;
         }
 
         boolean inNamespace() {

@@ -10,11 +10,16 @@ import io.panamax.nic.tap.TapNic;
 import io.panamax.reactor.metrics.MetricsRegistry;
 import io.panamax.samples.http.HttpConfig;
 import io.panamax.samples.http.HttpServer;
+import io.panamax.samples.http.HttpsEndpoint;
 import io.panamax.stack.Sharded;
 import io.panamax.stack.Stack;
+import io.panamax.tls.TlsConfig;
+import io.panamax.tls.TlsContext;
+import io.panamax.tls.TlsCredentials;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,13 +39,17 @@ final class EchoServer implements AutoCloseable {
     private final Stack stack;
     /** The HTTP echo server on every shard, or null when it is off. */
     private final Sharded<HttpServer> http;
+    /** The certificate HTTPS clients should trust: the generated one, or --cert; null without HTTPS. */
+    private final Path certificate;
     private boolean closed;
 
-    private EchoServer(EchoCommand.EchoSettings settings, NetworkNamespace namespace, Stack stack, Sharded<HttpServer> http) {
+    private EchoServer(EchoCommand.EchoSettings settings, NetworkNamespace namespace, Stack stack, Sharded<HttpServer> http,
+                       Path certificate) {
         this.settings = settings;
         this.namespace = namespace;
         this.stack = stack;
         this.http = http;
+        this.certificate = certificate;
     }
 
     static EchoServer start(EchoCommand.EchoSettings s, PrintStream out) throws Exception {
@@ -48,6 +57,8 @@ final class EchoServer implements AutoCloseable {
             throw new IllegalStateException("needs root (or CAP_NET_ADMIN and CAP_SYS_ADMIN) for the TAP device"
                     + (s.inNamespace() ? " and the network namespace" : "") + "; run it with sudo");
         }
+        // Certificates first: a bad --cert or --key is reported before any device is touched.
+        TlsCredentials credentials = s.tlsPort() == 0 ? null : credentials(s);
         NetworkNamespace ns = null;
         Stack stack = null;
         try {
@@ -77,8 +88,10 @@ final class EchoServer implements AutoCloseable {
             }
             EchoServices.install(stack);
             HttpConfig httpConfig = s.http();
-            Sharded<HttpServer> http = httpConfig == null ? null : HttpServer.start(stack, httpConfig);
-            return new EchoServer(s, ns, stack, http);
+            HttpsEndpoint https = credentials == null ? null : new HttpsEndpoint(s.tlsPort(), TlsContext.create(
+                    TlsConfig.builder().credentials(credentials).applicationProtocols(HttpsEndpoint.ALPN).build()));
+            Sharded<HttpServer> http = httpConfig == null ? null : HttpServer.start(stack, httpConfig, https);
+            return new EchoServer(s, ns, stack, http, credentials == null ? null : credentials.certificateFile().orElse(s.cert()));
         } catch (Exception | Error e) {
             if (stack != null) {
                 stack.close();
@@ -87,6 +100,19 @@ final class EchoServer implements AutoCloseable {
                 ns.close();
             }
             throw e;
+        }
+    }
+
+    /** The HTTPS certificate: {@code --cert}/{@code --key}, or a self-signed one for the stack's address and localhost. */
+    private static TlsCredentials credentials(EchoCommand.EchoSettings s) throws IOException {
+        try {
+            if (s.selfSigned()) {
+                return TlsCredentials.selfSigned(s.tlsDir(), Ipv4Address.toString(s.ip().address()), "localhost");
+            }
+            return TlsCredentials.fromPem(s.cert(), s.key());
+        } catch (IOException | RuntimeException e) {
+            throw new IOException((s.selfSigned() ? "cannot make a self-signed certificate in " + s.tlsDir()
+                    : "cannot load --cert " + s.cert() + " / --key " + s.key()) + ": " + e.getMessage(), e);
         }
     }
 
@@ -135,6 +161,10 @@ final class EchoServer implements AutoCloseable {
         for (String c : tryCommands(in, ip)) {
             out.println("  " + c);
         }
+        if (certificate != null) {
+            out.println("HTTPS on port " + settings.tlsPort() + " uses " + (settings.selfSigned()
+                    ? "a self-signed certificate (for " + ip + " and localhost): " : "the certificate ") + certificate);
+        }
         if (stack.nic() instanceof CapturingNic c) {
             out.println("Every frame received and sent is written to " + c.currentFile() + " (open it with Wireshark).");
         }
@@ -156,6 +186,12 @@ final class EchoServer implements AutoCloseable {
             commands.add("seq 1000 | " + in + "curl -T - -H 'Transfer-Encoding: chunked' " + base + "/upload");
             commands.add(in + "curl " + base + "/metrics");
             commands.add(in + "wrk -t1 -c10 -d5s " + base + "/");
+        }
+        if (certificate != null) {
+            String tls = "https://" + ip + ":" + settings.tlsPort();
+            commands.add(in + "curl --cacert " + certificate + " " + tls + "/hello");
+            commands.add("printf 'GET / HTTP/1.1\\r\\nHost: " + ip + "\\r\\nConnection: close\\r\\n\\r\\n' | " + in
+                    + "openssl s_client -quiet -CAfile " + certificate + " -connect " + ip + ":" + settings.tlsPort());
         }
         return commands;
     }

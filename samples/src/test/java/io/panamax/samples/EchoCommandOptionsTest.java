@@ -7,11 +7,13 @@ import org.junit.jupiter.api.Test;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,7 +31,8 @@ class EchoCommandOptionsTest {
     }
 
     static EchoCommand.EchoSettings settings(String... args) {
-        return EchoCommand.EchoSettings.from(Options.parse(args, Set.of("http-port", "http-idle-timeout", "http-max-content"), Set.of()));
+        return EchoCommand.EchoSettings.from(Options.parse(args, Set.of("http-port", "http-idle-timeout", "http-max-content",
+                "tls-port", "cert", "key", "tls-dir"), Set.of()));
     }
 
     @Test
@@ -68,6 +71,37 @@ class EchoCommandOptionsTest {
         assertEquals(8000, custom.port());
         assertEquals(Duration.ZERO, custom.idleTimeout());
         assertEquals(5, custom.limits().maxContentBytes());
+    }
+
+    @Test
+    void tlsOptions() {
+        Run help = main("echo", "--help");
+        assertTrue(help.out().contains("--tls-port PORT") && help.out().contains("--cert FILE --key FILE"), help.out());
+        EchoCommand.EchoSettings defaults = settings();
+        assertEquals(8443, defaults.tlsPort());
+        assertTrue(defaults.selfSigned(), "no --cert: a generated certificate");
+        assertEquals(Path.of(System.getProperty("java.io.tmpdir"), "panamax-tls"), defaults.tlsDir());
+        assertEquals(0, settings("--tls-port", "0").tlsPort());
+        assertEquals(0, settings("--http-port", "0").tlsPort(), "no HTTP, no HTTPS unless asked");
+        EchoCommand.EchoSettings given = settings("--tls-port", "443", "--cert", "c.pem", "--key", "k.pem");
+        assertEquals(443, given.tlsPort());
+        assertEquals(Path.of("c.pem"), given.cert());
+        assertEquals(Path.of("k.pem"), given.key());
+        assertFalse(given.selfSigned());
+        for (String[] args : new String[][] {
+                {"echo", "--tls-port", "8080"},
+                {"echo", "--tls-port", "7"},
+                {"echo", "--tls-port", "70000"},
+                {"echo", "--cert", "c.pem"},
+                {"echo", "--key", "k.pem"},
+                {"echo", "--tls-port", "0", "--tls-dir", "/tmp/x"},
+                {"echo", "--cert", "c.pem", "--key", "k.pem", "--tls-dir", "/tmp/x"},
+                {"echo", "--http-port", "0", "--tls-port", "8443"}}) {
+            Run r = main(args);
+            assertEquals(2, r.status(), String.join(" ", args));
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().startsWith("panamax echo: --"), r.err());
+        }
     }
 
     @Test

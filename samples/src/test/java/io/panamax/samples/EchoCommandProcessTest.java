@@ -2,7 +2,8 @@ package io.panamax.samples;
 
 import io.panamax.nic.linux.NetworkNamespace;
 import io.panamax.reactor.testing.Environment;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -22,27 +23,33 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * {@code bin/panamax echo} as a user runs it: the launcher started as a process (on the classes
- * Maven just compiled, through {@code PANAMAX_CLASSPATH}), the commands it prints run as printed,
- * then SIGINT: it must exit 0 having removed its namespace and TAP device.
+ * {@code bin/panamax echo} as a user runs it, on the TAP backend and on DPDK (its net_tap driver):
+ * the launcher started as a process (on the classes Maven just compiled, through
+ * {@code PANAMAX_CLASSPATH}), the commands it prints run as printed (HTTP with curl, HTTPS with
+ * {@code curl --cacert} and {@code openssl s_client}), 50 MB echoed over HTTPS, then SIGINT: it must
+ * exit 0 having removed its namespace and TAP device.
  */
 class EchoCommandProcessTest {
-    private static final Duration T = Duration.ofSeconds(60);
+    private static final Duration T = Duration.ofSeconds(120);
+    private static final int HTTPS_MEGABYTES = 50;
 
-    @Test
-    void echoStartsAnswersAndStopsCleanlyOnSigint() throws Exception {
+    @ParameterizedTest(name = "--backend {0}")
+    @ValueSource(strings = {"tap", "dpdk"})
+    void echoStartsAnswersAndStopsCleanlyOnSigint(String backend) throws Exception {
         Environment.requireRoot("the echo sample creates a network namespace and a TAP device");
-        Environment.requireCommands("bash", "ip", "curl", "ping", "kill");
+        Environment.requireCommands("bash", "ip", "curl", "ping", "kill", "openssl", "head", "tail", "sha256sum");
         long pid = ProcessHandle.current().pid();
-        String netns = "pmx-e2e-" + pid;
-        String tap = "pmxe" + (pid % 100000);
+        String netns = "pmx-e2e-" + backend + "-" + pid;
+        String tap = "pmx" + backend.charAt(0) + (pid % 100000);
+        Path tlsDir = Files.createTempDirectory("pmx-e2e-tls");
         assertFalse(NetworkNamespace.exists(netns), "a namespace left by an earlier run: ip netns del " + netns);
 
         Path root = Path.of(System.getProperty("user.dir")).toAbsolutePath().getParent();
         Path launcher = root.resolve("bin/panamax");
         assertTrue(Files.isExecutable(launcher), launcher.toString());
-        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "echo", "--netns", netns, "--tap", tap,
-                "--shards", "2", "--status", "1", "--http-port", "8080");
+        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "echo", "--backend", backend, "--netns", netns, "--tap", tap,
+                "--shards", "2", "--status", "1", "--http-port", "8080", "--tls-port", "8443", "--tls-dir", tlsDir.toString(),
+                "--http-max-content", Integer.toString((HTTPS_MEGABYTES + 1) << 20));
         pb.environment().put("PANAMAX_CLASSPATH", classPath());
         pb.environment().put("PANAMAX_NO_INSTALL", "1");
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
@@ -65,6 +72,9 @@ class EchoCommandProcessTest {
             String curlPost = null;
             String curlChunked = null;
             String ping = null;
+            String curlTls = null;
+            String sClient = null;
+            String certificateLine = null;
             long deadline = System.nanoTime() + T.toNanos();
             while (true) {
                 String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -78,6 +88,12 @@ class EchoCommandProcessTest {
                     curlPost = c;
                 } else if (c.contains("curl -T - -H 'Transfer-Encoding: chunked' ")) {
                     curlChunked = c;
+                } else if (c.contains("curl --cacert ")) {
+                    curlTls = c;
+                } else if (c.contains("openssl s_client ")) {
+                    sClient = c;
+                } else if (c.startsWith("HTTPS on port 8443 uses a self-signed certificate")) {
+                    certificateLine = c;
                 } else if (c.contains("ping -c 3 ")) {
                     ping = c;
                 } else if (c.equals("Stop with Ctrl-C.")) {
@@ -88,7 +104,12 @@ class EchoCommandProcessTest {
             assertNotNull(curlPost, all::toString);
             assertNotNull(ping, all::toString);
             assertNotNull(curlChunked, all::toString);
+            assertNotNull(curlTls, all::toString);
+            assertNotNull(sClient, all::toString);
+            assertNotNull(certificateLine, all::toString);
             assertTrue(curlHello.startsWith("ip netns exec " + netns + " "), curlHello);
+            Path certificate = tlsDir.resolve(certificateLine.substring(certificateLine.lastIndexOf(' ') + 1));
+            assertTrue(Files.isRegularFile(certificate) && certificate.startsWith(tlsDir), certificateLine);
 
             // The printed commands work as printed.
             assertTrue(NetworkNamespace.run(T, "bash", "-c", ping).ok(), ping);
@@ -99,6 +120,25 @@ class EchoCommandProcessTest {
             String chunked = NetworkNamespace.run(T, "bash", "-c", curlChunked.replace(" curl ", " curl -sS ")).orThrow(curlChunked).stdout();
             assertTrue(chunked.contains("Transfer-Encoding: chunked\r\n"), chunked);
             assertTrue(chunked.contains("\r\n\r\n1\n2\n3\n") && chunked.endsWith("\n999\n1000\n"), chunked);
+
+            // HTTPS: the printed commands (curl verifies the self-signed certificate for the address;
+            // s_client in TLS 1.3 and in 1.2), then 50 MB echoed, compared by SHA-256.
+            String tlsHello = NetworkNamespace.run(T, "bash", "-c", curlTls + " -sS").orThrow(curlTls).stdout();
+            assertTrue(tlsHello.startsWith("GET /hello HTTP/1.1\r\n"), tlsHello);
+            for (String version : new String[] {"-tls1_3", "-tls1_2"}) {
+                String viaOpenssl = NetworkNamespace.run(T, "bash", "-c", sClient + " " + version + " -verify_return_error")
+                        .orThrow(sClient).stdout();
+                assertTrue(viaOpenssl.startsWith("HTTP/1.1 200 OK\r\n") && viaOpenssl.contains("\r\n\r\nGET / HTTP/1.1\r\n"),
+                        version + ": " + viaOpenssl);
+            }
+            String inNs = "ip netns exec " + netns + " ";
+            String bulk = "cd " + tlsDir + " && head -c " + (HTTPS_MEGABYTES << 20) + " /dev/urandom > body"
+                    + " && " + inNs + "curl -sS --fail --cacert " + certificate + " --data-binary @body -o echoed https://10.7.0.2:8443/bulk"
+                    + " && sha256sum < body && tail -c " + (HTTPS_MEGABYTES << 20) + " echoed | sha256sum && head -c 15 echoed";
+            List<String> sums = NetworkNamespace.run(T, "bash", "-c", bulk).orThrow(bulk).stdout().lines().toList();
+            assertEquals(3, sums.size(), sums::toString);
+            assertEquals(sums.get(0), sums.get(1), "the 50 MB came back unchanged over HTTPS");
+            assertEquals("POST /bulk HTTP", sums.get(2));
 
             // A status line with the requests just made.
             String status = null;
@@ -124,6 +164,7 @@ class EchoCommandProcessTest {
             if (NetworkNamespace.exists(netns)) {
                 NetworkNamespace.run(T, "ip", "netns", "del", netns);
             }
+            NetworkNamespace.run(T, "rm", "-rf", tlsDir.toString());
         }
     }
 

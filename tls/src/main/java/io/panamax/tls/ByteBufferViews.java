@@ -57,7 +57,7 @@ final class ByteBufferViews {
     private Views lookup(BufferPool pool) {
         Views v = byPool.get(pool);
         if (v == null) {
-            v = new Views(pool.capacity());
+            v = new Views(pool.slots());
             byPool.put(pool, v);
         }
         lastPool = pool;

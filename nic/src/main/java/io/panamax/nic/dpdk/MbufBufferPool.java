@@ -192,6 +192,12 @@ public final class MbufBufferPool extends BufferPool {
         return mempool.size() - mempool.heldByDevice();
     }
 
+    /** Every mbuf of the mempool has a slot, those in the driver's receive ring included. */
+    @Override
+    public int slots() {
+        return buffers.length;
+    }
+
     /**
      * Mbufs free now: in the mempool or cached here. Mbufs the driver has in flight (sent, not yet
      * completed) are not; a driver that refills its ring lazily may briefly hold fewer than at rest,

@@ -28,6 +28,15 @@ public abstract class BufferPool {
     /** Buffers the pool holds when all are free. */
     public abstract int capacity();
 
+    /**
+     * One more than the highest {@link Buffer#slot()} a buffer of this pool can have: the size of
+     * an array indexed by slot. At least {@link #capacity()}; more where the pool lends some of its
+     * buffers to a device for good (a DPDK receive ring) and those keep their slots.
+     */
+    public int slots() {
+        return capacity();
+    }
+
     /** Buffers free now. */
     public abstract int available();
 

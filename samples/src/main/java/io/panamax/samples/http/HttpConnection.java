@@ -3,7 +3,7 @@ package io.panamax.samples.http;
 import io.panamax.reactor.Future;
 import io.panamax.reactor.Timer;
 import io.panamax.reactor.buffer.Packet;
-import io.panamax.tcp.TcpConnection;
+import io.panamax.tcp.StreamConnection;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
@@ -48,7 +48,8 @@ final class HttpConnection {
     }
 
     private final HttpServer server;
-    private final TcpConnection connection;
+    /** TCP, or TLS over TCP: the echo does not tell them apart. */
+    private final StreamConnection connection;
     private final HttpRequestParser parser;
     private final Timer timer;
     private final long idleNanos;
@@ -78,7 +79,7 @@ final class HttpConnection {
     private int fragmentIndex;
     private boolean fragmentFed;
 
-    HttpConnection(HttpServer server, TcpConnection connection) {
+    HttpConnection(HttpServer server, StreamConnection connection) {
         this.server = server;
         this.connection = connection;
         this.parser = new HttpRequestParser(server.config().limits());
@@ -88,8 +89,6 @@ final class HttpConnection {
     }
 
     void start() {
-        // Responses are whole messages written at once: Nagle would only hold back the last segment.
-        connection.setNoDelay(true);
         Future.repeat(this::readOnce).whenComplete((v, e) -> finish(e));
     }
 
