@@ -35,7 +35,8 @@ public final class BenchSuite {
             new RssSection(),
             new NicSection(),
             new ReactorSection(),
-            new HttpSection());
+            new HttpSection(),
+            new TlsSection());
 
     private BenchSuite() {
     }
