@@ -1,5 +1,7 @@
 package io.panamax.rss;
 
+import io.panamax.reactor.testing.SharedData;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -11,12 +13,11 @@ import java.util.List;
 
 /**
  * The rows of {@code shared/rss/toeplitz-vectors.tsv}, the project's external Toeplitz vectors
- * (Microsoft's verification table and DPDK's test_thash IPv6 table). The {@code shared} directory
- * sits beside the repository (CI clones it so); it is found by walking up from the working
- * directory to the first directory that has a {@code shared} child.
+ * (Microsoft's verification table and DPDK's test_thash IPv6 table), found with {@link SharedData}.
  */
 record ToeplitzVectors(Path file, List<Row> rows) {
-    static final String RELATIVE_PATH = "shared/rss/toeplitz-vectors.tsv";
+    /** Where the vectors are under {@code shared/}. */
+    static final String RELATIVE_PATH = "rss/toeplitz-vectors.tsv";
     private static final String HEADER =
             "key_hex\tip_version\tsrc_ip\tdst_ip\tsrc_port\tdst_port\thash_ip_only\thash_ip_tcp\tsource";
 
@@ -29,32 +30,8 @@ record ToeplitzVectors(Path file, List<Row> rows) {
         }
     }
 
-    static Path locate() {
-        return locate(Path.of(System.getProperty("user.dir")).toAbsolutePath());
-    }
-
-    static Path locate(Path start) {
-        return locate(start, null);
-    }
-
-    /** As {@link #locate(Path)}, looking no higher than {@code top} (null: up to the root). */
-    static Path locate(Path start, Path top) {
-        for (Path dir = start; dir != null; dir = dir.equals(top) ? null : dir.getParent()) {
-            if (Files.isDirectory(dir.resolve("shared"))) {
-                Path file = dir.resolve(RELATIVE_PATH);
-                if (!Files.isRegularFile(file)) {
-                    throw new IllegalStateException(dir.resolve("shared") + " exists but has no " + RELATIVE_PATH
-                            + "; the Toeplitz vectors are missing");
-                }
-                return file;
-            }
-        }
-        throw new IllegalStateException("no directory named 'shared' above " + start + ": clone the shared data beside"
-                + " the repository so that ../" + RELATIVE_PATH + " exists (it holds the Toeplitz test vectors)");
-    }
-
     static ToeplitzVectors load() {
-        Path file = locate();
+        Path file = SharedData.file(RELATIVE_PATH);
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);

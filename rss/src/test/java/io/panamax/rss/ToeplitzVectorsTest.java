@@ -1,23 +1,18 @@
 package io.panamax.rss;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -36,20 +31,6 @@ class ToeplitzVectorsTest {
     void fileHasBothAddressFamilies() {
         assertTrue(VECTORS.rows().stream().anyMatch(r -> r.ipVersion() == 4), "IPv4 rows in " + VECTORS.file());
         assertTrue(VECTORS.rows().stream().anyMatch(r -> r.ipVersion() == 6), "IPv6 rows in " + VECTORS.file());
-    }
-
-    @Test
-    void missingSharedDirectoryIsReportedClearly(@TempDir Path dir) throws IOException {
-        Path module = Files.createDirectories(dir.resolve("repo/rss"));
-        IllegalStateException none = assertThrows(IllegalStateException.class, () -> ToeplitzVectors.locate(module, dir));
-        assertTrue(none.getMessage().startsWith("no directory named 'shared' above " + module), none.getMessage());
-        Files.createDirectories(dir.resolve("shared"));
-        IllegalStateException empty = assertThrows(IllegalStateException.class, () -> ToeplitzVectors.locate(module, dir));
-        assertTrue(empty.getMessage().endsWith("has no shared/rss/toeplitz-vectors.tsv; the Toeplitz vectors are missing"),
-                empty.getMessage());
-        Files.createDirectories(dir.resolve("shared/rss"));
-        Files.writeString(dir.resolve(ToeplitzVectors.RELATIVE_PATH), "");
-        assertEquals(dir.resolve(ToeplitzVectors.RELATIVE_PATH), ToeplitzVectors.locate(module, dir));
     }
 
     @Test

@@ -1,10 +1,10 @@
 package io.panamax.stack;
 
+import io.panamax.reactor.testing.SharedData;
 import io.panamax.nic.QueueTotals;
 import io.panamax.nic.pcap.PcapFormatException;
 import io.panamax.nic.pcap.PcapNic;
 import io.panamax.nic.pcap.ReplayEnd;
-import io.panamax.nic.pcap.SharedPcaps;
 import io.panamax.reactor.ManualClock;
 import io.panamax.reactor.Reactor;
 import io.panamax.reactor.testing.Environment;
@@ -31,20 +31,20 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class CaptureReplayTest {
 
-    static List<SharedPcaps.Capture> captures() {
-        return SharedPcaps.manifest();
+    static List<SharedData.Capture> captures() {
+        return SharedData.captures();
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("captures")
-    void replayCrashesNothingLeaksNothingAndCountsEveryDrop(SharedPcaps.Capture capture, @TempDir Path tmp) throws Exception {
+    void replayCrashesNothingLeaksNothingAndCountsEveryDrop(SharedData.Capture capture, @TempDir Path tmp) throws Exception {
         PcapNic nic;
         try {
             nic = PcapNic.builder().input(capture.path()).output(tmp.resolve("out.pcap")).open();
         } catch (PcapFormatException | IllegalArgumentException e) {
             // Files libpcap refuses too (a bad version, an oversized block) or other link types:
             // the backend names the file and the problem, and the stack never starts.
-            assertTrue(e.getMessage().contains(capture.name()) || !capture.isEthernet(), e.getMessage());
+            assertTrue(e.getMessage().contains(capture.file()) || !capture.isEthernet(), e.getMessage());
             return;
         }
         ManualClock clock = new ManualClock();

@@ -1,5 +1,7 @@
 package io.panamax.ethernet.wire;
 
+import io.panamax.reactor.testing.SharedData;
+import io.panamax.nic.pcap.Pcap4jFrames;
 import org.junit.jupiter.api.Test;
 import org.pcap4j.core.PcapNativeException;
 import org.pcap4j.packet.ArpPacket;
@@ -20,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -48,15 +51,15 @@ class EthernetCapturesTest {
         int taggedCompared = 0;
         int arpCompared = 0;
         List<String> files = new ArrayList<>();
-        for (Captures.Entry entry : Captures.manifest()) {
+        for (SharedData.Capture entry : SharedData.captures()) {
             if (entry.rejected()) {
                 continue;
             }
             files.add(entry.file());
-            List<Captures.Frame> captured = Captures.frames(entry.file());
+            List<Pcap4jFrames.Frame> captured = Pcap4jFrames.sharedCapture(entry.file());
             assertEquals(entry.packets(), captured.size(), entry.file() + ": frames per MANIFEST.tsv");
             try (Arena arena = Arena.ofConfined()) {
-                for (Captures.Frame frame : captured) {
+                for (Pcap4jFrames.Frame frame : captured) {
                     frames++;
                     String where = entry.file() + " frame " + frame.number();
                     byte[] data = frame.data();
@@ -162,13 +165,13 @@ class EthernetCapturesTest {
     void capturesWithNamedProblemsGetThem() throws Exception {
         try (Arena arena = Arena.ofConfined()) {
             // Frame shorter than an Ethernet header.
-            byte[] cut = Captures.frame("zeek-trunc-trunc-hdr.pcap", 1).data();
+            byte[] cut = Pcap4jFrames.sharedFrame("zeek-trunc-trunc-hdr.pcap", 1).data();
             assertTrue(cut.length < EthernetHeader.HEADER_LENGTH);
             assertEquals(EthernetHeader.Problem.TRUNCATED, EthernetHeader.validate(exact(arena, cut), 0, cut.length));
 
             // An 802.1ad tag (VID 48) in front of an ARP with hardware type 0x3030 and hardware
             // length 14: well-formed Ethernet, an ARP this stack does not speak.
-            MemorySegment f = exact(arena, Captures.frame("td-arp-too-long-tha.pcap", 1).data());
+            MemorySegment f = exact(arena, Pcap4jFrames.sharedFrame("td-arp-too-long-tha.pcap", 1).data());
             int n = (int) f.byteSize();
             assertEquals(EthernetHeader.Problem.NONE, EthernetHeader.validate(f, 0, n));
             assertEquals(1, EthernetHeader.tagCount(f, 0));
@@ -184,7 +187,7 @@ class EthernetCapturesTest {
 
             // RARP (RFC 903): EtherType 0x8035 is not ARP, so an IPv4 host drops it by type; fed
             // to the ARP codec anyway, its operations 3 and 4 are UNSUPPORTED_OPERATION.
-            List<Captures.Frame> rarp = Captures.frames("libpcap-rarp_req_reply.pcapng");
+            List<Pcap4jFrames.Frame> rarp = Pcap4jFrames.sharedCapture("libpcap-rarp_req_reply.pcapng");
             int[] ops = {ArpMessage.OPERATION_RARP_REQUEST, ArpMessage.OPERATION_RARP_REPLY};
             for (int i = 0; i < 2; i++) {
                 MemorySegment r = exact(arena, rarp.get(i).data());
@@ -200,13 +203,13 @@ class EthernetCapturesTest {
             assertEquals(0x0a010164, ArpMessage.targetProtocolAddress(reply, 14)); // 10.1.1.100, the answer
 
             // Fuzzed RARP, 22 bytes: hardware type 0xff00, lengths 0: the type is the first complaint.
-            MemorySegment g = exact(arena, Captures.frame("td-getname_2_read4_asan.pcap", 1).data());
+            MemorySegment g = exact(arena, Pcap4jFrames.sharedFrame("td-getname_2_read4_asan.pcap", 1).data());
             assertEquals(22, g.byteSize());
             assertEquals(EtherType.RARP, EthernetHeader.innerEtherType(g, 0));
             assertEquals(ArpMessage.Problem.UNSUPPORTED_HARDWARE_TYPE, ArpMessage.validate(g, 14, 8));
 
             // QinQ: S-VID 200, C-VID 2001, ARP request 172.21.79.97 asks for 172.21.79.100.
-            for (Captures.Frame q : Captures.frames("td-802.1ad_QinQ.pcap")) {
+            for (Pcap4jFrames.Frame q : Pcap4jFrames.sharedCapture("td-802.1ad_QinQ.pcap")) {
                 MemorySegment s = exact(arena, q.data());
                 assertEquals(EthernetHeader.Problem.NONE, EthernetHeader.validate(s, 0, (int) s.byteSize()));
                 assertEquals(2, EthernetHeader.tagCount(s, 0));
@@ -217,13 +220,13 @@ class EthernetCapturesTest {
             }
 
             // VLAN 0: a priority tag (802.1Q table 9-2), IPv4 inside.
-            MemorySegment v0 = exact(arena, Captures.frame("zeek-http-vlan-0.pcap", 1).data());
+            MemorySegment v0 = exact(arena, Pcap4jFrames.sharedFrame("zeek-http-vlan-0.pcap", 1).data());
             assertEquals(EthernetHeader.Problem.NONE, EthernetHeader.validate(v0, 0, (int) v0.byteSize()));
             assertEquals(VlanTag.VID_PRIORITY_ONLY, EthernetHeader.innerVlanId(v0, 0));
             assertEquals(EtherType.IPV4, EthernetHeader.innerEtherType(v0, 0));
 
             // A gratuitous ARP announces its sender's own address.
-            MemorySegment ga = exact(arena, Captures.frame("cs-arp_gratuitous.pcapng", 1).data());
+            MemorySegment ga = exact(arena, Pcap4jFrames.sharedFrame("cs-arp_gratuitous.pcapng", 1).data());
             assertEquals(ArpMessage.Problem.NONE, ArpMessage.validate(ga, 14, (int) ga.byteSize() - 14));
             assertTrue(ArpMessage.isGratuitous(ga, 14));
         }
@@ -232,11 +235,13 @@ class EthernetCapturesTest {
     @Test
     void rejectedCaptureFilesAreRejectedByTheReader() {
         int rejected = 0;
-        for (Captures.Entry entry : Captures.manifest()) {
+        for (SharedData.Capture entry : SharedData.captures()) {
             if (entry.rejected()) {
                 Path path = entry.path();
                 assertTrue(path.toFile().isFile(), path + " exists");
-                assertThrows(PcapNativeException.class, () -> Captures.frames(entry.file()), entry.file());
+                // pcap4j's reader wraps libpcap's refusal.
+                IllegalStateException e = assertThrows(IllegalStateException.class, () -> Pcap4jFrames.sharedCapture(entry.file()), entry.file());
+                assertInstanceOf(PcapNativeException.class, e.getCause(), entry.file() + ": libpcap refuses it");
                 rejected++;
             }
         }
@@ -245,10 +250,10 @@ class EthernetCapturesTest {
 
     @Test
     void sharedCapturesAreFound() {
-        Path dir = Captures.pcapsDir();
+        Path dir = SharedData.pcapsDirectory();
         assertTrue(dir.resolve("MANIFEST.tsv").toFile().isFile(), dir.toString());
-        if (Captures.manifest().size() < 90) {
-            fail("MANIFEST.tsv lists only " + Captures.manifest().size() + " captures");
+        if (SharedData.captures().size() < 90) {
+            fail("MANIFEST.tsv lists only " + SharedData.captures().size() + " captures");
         }
     }
 }

@@ -1,5 +1,8 @@
 package io.panamax.ethernet.wire;
 
+import io.panamax.reactor.testing.SharedData;
+import io.panamax.nic.pcap.Pcap4jFrames;
+import io.panamax.nic.pcap.Tshark;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
@@ -30,7 +33,7 @@ class EthernetTsharkTest {
         int files = 0;
         int arpCompared = 0;
         int tagsCompared = 0;
-        for (Captures.Entry entry : Captures.manifest()) {
+        for (SharedData.Capture entry : SharedData.captures()) {
             String protocols = entry.protocols();
             boolean relevant = protocols.contains("arp") || protocols.contains("vlan") || protocols.contains("ieee8021ad")
                     || entry.file().equals("zeek-trunc-trunc-hdr.pcap") || entry.file().contains("rarp");
@@ -38,10 +41,10 @@ class EthernetTsharkTest {
                 continue;
             }
             files++;
-            List<Captures.Frame> frames = Captures.frames(entry.file());
-            List<Map<String, String>> rows = Tshark.fields(entry.path(), List.of(), FIELDS);
+            List<Pcap4jFrames.Frame> frames = Pcap4jFrames.sharedCapture(entry.file());
+            List<Map<String, String>> rows = Tshark.fieldRows(entry.path(), List.of(), FIELDS);
             assertEquals(frames.size(), rows.size(), entry.file() + ": tshark frame count");
-            for (Captures.Frame frame : frames) {
+            for (Pcap4jFrames.Frame frame : frames) {
                 String where = entry.file() + " frame " + frame.number();
                 Map<String, String> t = rows.get(frame.number() - 1);
                 MemorySegment seg = MemorySegment.ofArray(frame.data());

@@ -1,5 +1,7 @@
 package io.panamax.ip.wire;
 
+import io.panamax.reactor.testing.SharedData;
+import io.panamax.nic.pcap.Pcap4jFrames;
 import io.panamax.ethernet.wire.EtherType;
 import io.panamax.ethernet.wire.EthernetHeader;
 import io.panamax.ip.IpProtocol;
@@ -50,7 +52,7 @@ class CaptureLayersTest {
     private static Map<String, List<Integer>> walk(String file) throws Exception {
         Map<String, List<Integer>> outcomes = new TreeMap<>();
         try (Arena arena = Arena.ofConfined()) {
-            for (Captures.Frame f : Captures.frames(file)) {
+            for (Pcap4jFrames.Frame f : Pcap4jFrames.sharedCapture(file)) {
                 String o;
                 try {
                     o = LayerWalk.walk(exact(arena, f.data()), 0, f.data().length);
@@ -133,7 +135,7 @@ class CaptureLayersTest {
         int frames = 0;
         Map<String, Integer> totals = new TreeMap<>();
         Map<String, String> seen = new TreeMap<>();
-        for (Captures.Entry entry : Captures.manifest()) {
+        for (SharedData.Capture entry : SharedData.captures()) {
             if (entry.rejected()) {
                 continue;
             }
@@ -162,14 +164,14 @@ class CaptureLayersTest {
         Pattern badUdp = Pattern.compile("(\\d+) bad UDP cksum");
         int ipChecked = 0;
         int udpChecked = 0;
-        for (Captures.Entry entry : Captures.manifest()) {
+        for (SharedData.Capture entry : SharedData.captures()) {
             if (entry.rejected()) {
                 continue;
             }
             int ipBad = 0;
             int udpBad = 0;
             try (Arena arena = Arena.ofConfined()) {
-                for (Captures.Frame f : Captures.frames(entry.file())) {
+                for (Pcap4jFrames.Frame f : Pcap4jFrames.sharedCapture(entry.file())) {
                     MemorySegment seg = exact(arena, f.data());
                     int n = f.data().length;
                     if (EthernetHeader.validate(seg, 0, n) != EthernetHeader.Problem.NONE
@@ -221,12 +223,12 @@ class CaptureLayersTest {
         int icmpCompared = 0;
         int quotesCompared = 0;
         int udpCompared = 0;
-        for (Captures.Entry entry : Captures.manifest()) {
+        for (SharedData.Capture entry : SharedData.captures()) {
             if (entry.rejected()) {
                 continue;
             }
             try (Arena arena = Arena.ofConfined()) {
-                for (Captures.Frame f : Captures.frames(entry.file())) {
+                for (Pcap4jFrames.Frame f : Pcap4jFrames.sharedCapture(entry.file())) {
                     String where = entry.file() + " frame " + f.number();
                     byte[] data = f.data();
                     MemorySegment seg = exact(arena, data);
@@ -331,7 +333,7 @@ class CaptureLayersTest {
     void icmpErrorsQuoteTheDatagramThatCausedThem() throws Exception {
         // A destination unreachable quoting only an IP header (protocol 0), no data after it:
         // well formed for the codec, too short for a transport to find its ports.
-        MemorySegment f = MemorySegment.ofArray(Captures.frame("zeek-icmp-icmp-destunreach-ip.pcap", 1).data());
+        MemorySegment f = MemorySegment.ofArray(Pcap4jFrames.sharedFrame("zeek-icmp-icmp-destunreach-ip.pcap", 1).data());
         long icmp = 14 + 20;
         int len = Ipv4Header.payloadLength(f, 14);
         assertEquals(IcmpMessage.Problem.NONE, IcmpMessage.validate(f, icmp, len));
@@ -340,7 +342,7 @@ class CaptureLayersTest {
         assertEquals(0, IcmpMessage.quotedDataLength(f, icmp, len));
 
         // Port unreachable for a DNS answer from port 53 to 59207 (tshark's reading).
-        MemorySegment u = MemorySegment.ofArray(Captures.frame("zeek-icmp-icmp-destunreach-udp.pcap", 1).data());
+        MemorySegment u = MemorySegment.ofArray(Pcap4jFrames.sharedFrame("zeek-icmp-icmp-destunreach-udp.pcap", 1).data());
         len = Ipv4Header.payloadLength(u, 14);
         assertEquals(IcmpMessage.Problem.NONE, IcmpMessage.validate(u, icmp, len));
         assertEquals(IcmpMessage.CODE_PORT_UNREACHABLE, IcmpMessage.code(u, icmp));
@@ -352,7 +354,7 @@ class CaptureLayersTest {
         assertEquals(59207, UdpHeader.destinationPort(u, quotedUdp));
 
         // Traceroute: each time exceeded quotes the echo request whose TTL ran out.
-        List<Captures.Frame> trace = Captures.frames("cs-icmp_traceroute.pcapng");
+        List<Pcap4jFrames.Frame> trace = Pcap4jFrames.sharedCapture("cs-icmp_traceroute.pcapng");
         MemorySegment request = MemorySegment.ofArray(trace.get(0).data());
         MemorySegment answer = MemorySegment.ofArray(trace.get(1).data());
         assertEquals(IcmpMessage.TYPE_ECHO_REQUEST, IcmpMessage.type(request, icmp));

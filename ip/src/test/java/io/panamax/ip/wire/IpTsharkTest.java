@@ -1,5 +1,8 @@
 package io.panamax.ip.wire;
 
+import io.panamax.reactor.testing.SharedData;
+import io.panamax.nic.pcap.Pcap4jFrames;
+import io.panamax.nic.pcap.Tshark;
 import io.panamax.ethernet.wire.EtherType;
 import io.panamax.ethernet.wire.EthernetHeader;
 import io.panamax.ip.IpProtocol;
@@ -38,7 +41,7 @@ class IpTsharkTest {
     private static final int STATUS_GOOD = 1;
     private static final int STATUS_NOT_PRESENT = 3;
 
-    private static boolean relevant(Captures.Entry e) {
+    private static boolean relevant(SharedData.Capture e) {
         String f = e.file();
         return e.protocols().contains("icmp") || e.protocols().contains("udp") || f.startsWith("td-") || f.startsWith("zeek-trunc")
                 || f.startsWith("zeek-chksums") || f.startsWith("zeek-ipv4") || f.startsWith("sv-ipv4") || f.startsWith("sv-udp")
@@ -56,15 +59,15 @@ class IpTsharkTest {
         int udp = 0;
         int lengthVerdicts = 0;
         List<String> prefs = List.of("ip.check_checksum:TRUE", "udp.check_checksum:TRUE");
-        for (Captures.Entry entry : Captures.manifest()) {
+        for (SharedData.Capture entry : SharedData.captures()) {
             if (entry.rejected() || !relevant(entry)) {
                 continue;
             }
             files++;
-            List<Captures.Frame> frames = Captures.frames(entry.file());
-            List<Map<String, String>> rows = Tshark.fields(entry.path(), prefs, FIELDS);
+            List<Pcap4jFrames.Frame> frames = Pcap4jFrames.sharedCapture(entry.file());
+            List<Map<String, String>> rows = Tshark.fieldRows(entry.path(), prefs, FIELDS);
             assertEquals(frames.size(), rows.size(), entry.file());
-            for (Captures.Frame frame : frames) {
+            for (Pcap4jFrames.Frame frame : frames) {
                 String where = entry.file() + " frame " + frame.number();
                 Map<String, String> t = rows.get(frame.number() - 1);
                 MemorySegment seg = MemorySegment.ofArray(frame.data());

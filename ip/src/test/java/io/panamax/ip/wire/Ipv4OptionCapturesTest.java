@@ -1,5 +1,7 @@
 package io.panamax.ip.wire;
 
+import io.panamax.nic.pcap.Pcap4jFrames;
+import io.panamax.nic.pcap.Tshark;
 import io.panamax.ethernet.wire.EthernetHeader;
 import io.panamax.ip.IpProtocol;
 import org.junit.jupiter.api.Test;
@@ -126,7 +128,7 @@ class Ipv4OptionCapturesTest {
                 frames.add(frame);
             }
             writePcap(pcap, frames);
-            List<Map<String, String>> rows = Tshark.fields(pcap, List.of(), "ip.opt.type", "ip.opt.len");
+            List<Map<String, String>> rows = Tshark.fieldRows(pcap, List.of(), "ip.opt.type", "ip.opt.len");
             assertEquals(VALID.length, rows.size());
             for (int i = 0; i < VALID.length; i++) {
                 MemorySegment seg = MemorySegment.ofArray(header(VALID[i]));
@@ -182,7 +184,7 @@ class Ipv4OptionCapturesTest {
      */
     @Test
     void fuzzedRouteOptionIsRejected() throws Exception {
-        byte[] frame = Captures.frame("td-ip_printroute_asan.pcap", 1).data();
+        byte[] frame = Pcap4jFrames.sharedFrame("td-ip_printroute_asan.pcap", 1).data();
         int captured = frame.length - EthernetHeader.HEADER_LENGTH;
         assertEquals(46, captured);
         MemorySegment asCaptured = MemorySegment.ofArray(frame).asSlice(EthernetHeader.HEADER_LENGTH);

@@ -1,5 +1,7 @@
 package io.panamax.ip.wire;
 
+import io.panamax.reactor.testing.SharedData;
+import io.panamax.nic.pcap.Pcap4jFrames;
 import io.panamax.ethernet.wire.ArpMessage;
 import io.panamax.ethernet.wire.EtherType;
 import io.panamax.ethernet.wire.EthernetHeader;
@@ -27,9 +29,9 @@ class NoAllocationTest {
         assertTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled(), "allocation counters");
         try (Arena arena = Arena.ofShared()) {
             List<MemorySegment> list = new ArrayList<>();
-            for (Captures.Entry e : Captures.manifest()) {
+            for (SharedData.Capture e : SharedData.captures()) {
                 if (!e.rejected()) {
-                    for (Captures.Frame f : Captures.frames(e.file())) {
+                    for (Pcap4jFrames.Frame f : Pcap4jFrames.sharedCapture(e.file())) {
                         MemorySegment seg = arena.allocate(Math.max(1, f.data().length));
                         MemorySegment.copy(MemorySegment.ofArray(f.data()), 0, seg, 0, f.data().length);
                         list.add(seg.asSlice(0, f.data().length));

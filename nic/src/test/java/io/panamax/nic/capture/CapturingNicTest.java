@@ -1,8 +1,8 @@
 package io.panamax.nic.capture;
 
+import io.panamax.reactor.testing.SharedData;
 import io.panamax.nic.pcap.CaptureFileWriter;
 import io.panamax.nic.pcap.Pcap4jFrames;
-import io.panamax.nic.pcap.SharedPcaps;
 import io.panamax.nic.pcap.Tshark;
 import io.panamax.nic.pcap.WallClock;
 import org.junit.jupiter.api.Test;
@@ -30,13 +30,13 @@ class CapturingNicTest {
     private static final String BULK = "zeek-http-206_example_a.pcap";
 
     private static List<byte[]> frames() {
-        return Pcap4jFrames.bytes(SharedPcaps.file(BULK));
+        return Pcap4jFrames.bytes(SharedData.pcap(BULK));
     }
 
     @Test
     void everyFrameBothWaysIsInAFileTsharkDecodes(@TempDir Path dir) throws Exception {
         Tshark.require();
-        Path clean = SharedPcaps.file(CLEAN);
+        Path clean = SharedData.pcap(CLEAN);
         assertEquals(List.of(), Tshark.malformed(clean), "the input is well formed");
         assertEquals(List.of(), Tshark.read(clean, "-Y", "tcp.analysis.flags"), "and has no TCP anomaly");
         Path file = dir.resolve("a.pcapng");

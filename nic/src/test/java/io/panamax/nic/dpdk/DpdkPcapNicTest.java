@@ -1,5 +1,7 @@
 package io.panamax.nic.dpdk;
 
+import io.panamax.reactor.testing.SharedData;
+import io.panamax.nic.pcap.Pcap4jFrames;
 import io.panamax.nic.linux.NetworkNamespace;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.reactor.buffer.PacketPool;
@@ -39,9 +41,9 @@ class DpdkPcapNicTest {
             "zeek-tcp-timestamp.pcap", "sv-eve-overlap-payload-01.pcap"})
     void loopingReceiveToTransmitReproducesTheCapture(String capture) throws Exception {
         DpdkTests.requireEal();
-        Path in = DpdkTests.capture(capture);
+        Path in = SharedData.pcap(capture);
         Path out = dir.resolve("out.pcap");
-        List<byte[]> expected = Captures.frames(in);
+        List<byte[]> expected = Pcap4jFrames.bytes(in);
         assertTrue(!expected.isEmpty(), "pcap4j read frames from " + in);
 
         DpdkNic nic = DpdkNic.open(DpdkNicConfig.vdev(DpdkTests.uniqueVdev("net_pcap") + ",rx_pcap=" + in + ",tx_pcap=" + out)
@@ -70,7 +72,7 @@ class DpdkPcapNicTest {
             nic.close(); // stops the port: the driver closes the output file
         }
 
-        List<byte[]> actual = Captures.frames(out);
+        List<byte[]> actual = Pcap4jFrames.bytes(out);
         assertEquals(expected.size(), actual.size(), "frames in " + out);
         for (int i = 0; i < expected.size(); i++) {
             assertArrayEquals(expected.get(i), actual.get(i), "frame " + (i + 1) + " of " + capture);

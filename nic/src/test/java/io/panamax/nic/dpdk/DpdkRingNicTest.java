@@ -1,5 +1,7 @@
 package io.panamax.nic.dpdk;
 
+import io.panamax.reactor.testing.SharedData;
+import io.panamax.nic.pcap.Pcap4jFrames;
 import io.panamax.dpdk.Mbuf;
 import io.panamax.reactor.buffer.Buffer;
 import io.panamax.reactor.buffer.Packet;
@@ -306,7 +308,7 @@ class DpdkRingNicTest {
     @Test
     void checksumsTheDeviceCannotComputeAreComputedBeforeSending() throws Exception {
         assertTrue(!nic.capabilities().txUdpChecksum() && !nic.capabilities().txIpChecksum(), "net_ring has no offloads");
-        byte[] original = Captures.frames(DpdkTests.capture("td-dns_udp.pcap")).get(0);
+        byte[] original = Pcap4jFrames.bytes(SharedData.pcap("td-dns_udp.pcap")).get(0);
         byte[] blank = original.clone();
         blank[24] = 0; // IPv4 header checksum
         blank[25] = 0;

@@ -1,5 +1,6 @@
 package io.panamax.nic.dpdk;
 
+import io.panamax.reactor.testing.SharedData;
 import io.panamax.nic.RssControl;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -23,7 +24,7 @@ class DpdkRssTest {
 
     /** The Toeplitz key of the shared test vectors (Microsoft's verification key). */
     private static byte[] vectorKey() throws IOException {
-        String line = Files.readAllLines(DpdkTests.sharedDirectory().resolve("rss/toeplitz-vectors.tsv")).get(1);
+        String line = Files.readAllLines(SharedData.file("rss/toeplitz-vectors.tsv")).get(1);
         return HexFormat.of().parseHex(line.split("\t")[0]);
     }
 

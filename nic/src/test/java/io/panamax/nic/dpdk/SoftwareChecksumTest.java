@@ -1,5 +1,7 @@
 package io.panamax.nic.dpdk;
 
+import io.panamax.reactor.testing.SharedData;
+import io.panamax.nic.pcap.Pcap4jFrames;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.reactor.buffer.PacketPool;
 import io.panamax.reactor.buffer.SlabBufferPool;
@@ -26,7 +28,7 @@ class SoftwareChecksumTest {
     @CsvSource({"zeek-chksums-ip4-tcp-good-chksum.pcap, 6", "td-dns_udp.pcap, 17", "cs-udp_dnsrequest.pcapng, 17",
             "zeek-tcp-options.pcap, 6"})
     void restoresTheChecksumsOfRealFrames(String capture, int protocol) throws Exception {
-        List<byte[]> frames = Captures.frames(DpdkTests.capture(capture));
+        List<byte[]> frames = Pcap4jFrames.bytes(SharedData.pcap(capture));
         int checked = 0;
         for (byte[] original : frames) {
             if (original.length < 34 || original[12] != 0x08 || original[13] != 0x00 || original[23] != protocol) {
@@ -63,7 +65,7 @@ class SoftwareChecksumTest {
     @ParameterizedTest
     @CsvSource({"cs-arp_resolution.pcapng", "zeek-trunc-ip4-trunc.pcap"})
     void refusesFramesThatCannotCarryTheChecksums(String capture) throws Exception {
-        for (byte[] frame : Captures.frames(DpdkTests.capture(capture))) {
+        for (byte[] frame : Pcap4jFrames.bytes(SharedData.pcap(capture))) {
             Packet p = packets.allocate();
             p.appendBytes(frame, 0, frame.length);
             assertFalse(SoftwareChecksum.fill(p, Packet.TX_IP_CHECKSUM | Packet.TX_UDP_CHECKSUM), capture);

@@ -1,5 +1,6 @@
 package io.panamax.nic.pcap;
 
+import io.panamax.reactor.testing.SharedData;
 import io.panamax.reactor.testing.Environment;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -72,16 +73,16 @@ class CaptureFileReaderTest {
         return b.getInt(0) == 0xa1b2c3d4 || b.getInt(0) == 0xa1b23c4d ? b.getInt(16) : -1;
     }
 
-    static List<SharedPcaps.Capture> captures() {
-        return SharedPcaps.ethernetCaptures();
+    static List<SharedData.Capture> captures() {
+        return SharedData.ethernetCaptures();
     }
 
     @ParameterizedTest
     @MethodSource("captures")
-    void readsEverySharedCaptureLikeLibpcap(SharedPcaps.Capture capture) throws IOException {
+    void readsEverySharedCaptureLikeLibpcap(SharedData.Capture capture) throws IOException {
         assertSameAsLibpcap(capture.path(), capture.packets());
         try (CaptureFileReader r = CaptureFileReader.open(capture.path())) {
-            assertEquals(capture.name().endsWith(".pcapng") ? CaptureFileReader.Format.PCAPNG : CaptureFileReader.Format.PCAP,
+            assertEquals(capture.file().endsWith(".pcapng") ? CaptureFileReader.Format.PCAPNG : CaptureFileReader.Format.PCAP,
                     r.format());
             assertEquals(LinkTypes.ETHERNET, r.headerLinkType());
         }
@@ -90,7 +91,7 @@ class CaptureFileReaderTest {
     @Test
     void rewindStartsOverAtTheFirstFrame() throws IOException {
         for (String name : List.of("cs-tcp_handshake.pcapng", "td-dns_udp.pcap")) {
-            try (CaptureFileReader r = CaptureFileReader.open(SharedPcaps.file(name))) {
+            try (CaptureFileReader r = CaptureFileReader.open(SharedData.pcap(name))) {
                 assertTrue(r.next());
                 long first = r.recordOffset();
                 while (r.next()) {
@@ -107,7 +108,7 @@ class CaptureFileReaderTest {
     @Test
     void readsNanosecondPcapAndConvertedPcapngLikeLibpcap(@TempDir Path dir) throws Exception {
         Environment.requireCommands("editcap");
-        Path source = SharedPcaps.file("zeek-http-206_example_a.pcap");
+        Path source = SharedData.pcap("zeek-http-206_example_a.pcap");
         Path nanos = dir.resolve("nanos.pcap");
         Path ng = dir.resolve("converted.pcapng");
         run("editcap", "-F", "nsecpcap", source.toString(), nanos.toString());
@@ -118,7 +119,7 @@ class CaptureFileReaderTest {
 
     @Test
     void readsBigEndianPcap(@TempDir Path dir) throws IOException {
-        Path little = SharedPcaps.file("dnscap-dns.pcap");
+        Path little = SharedData.pcap("dnscap-dns.pcap");
         Path big = dir.resolve("big-endian.pcap");
         Files.write(big, swapPcapHeaders(Files.readAllBytes(little)));
         List<Read> a = readAll(little);
@@ -151,7 +152,7 @@ class CaptureFileReaderTest {
 
     @Test
     void theArchaicPcapVersionIsRejectedWithItsPosition() {
-        Path file = SharedPcaps.file("libpcap-pcap-invalid-version-1.pcap");
+        Path file = SharedData.pcap("libpcap-pcap-invalid-version-1.pcap");
         PcapFormatException e = assertThrows(PcapFormatException.class, () -> CaptureFileReader.open(file));
         assertEquals(file, e.file());
         assertEquals(4, e.offset());
@@ -160,7 +161,7 @@ class CaptureFileReaderTest {
 
     @Test
     void aSectionHeaderWhoseOptionOverrunsTheBlockIsRejected() {
-        Path file = SharedPcaps.file("libpcap-shb-option-too-long.pcapng");
+        Path file = SharedData.pcap("libpcap-shb-option-too-long.pcapng");
         PcapFormatException e = assertThrows(PcapFormatException.class, () -> CaptureFileReader.open(file));
         assertEquals(0, e.offset());
         assertTrue(e.problem().contains("block total length in header (52) and trailer"), e.getMessage());
@@ -169,7 +170,7 @@ class CaptureFileReaderTest {
     @Test
     void anOptionOverrunningAnIntactSectionHeaderIsRejected(@TempDir Path dir) throws IOException {
         // The shared file's trailer is wrong too; mend it, so that the option itself is what is caught.
-        byte[] b = Files.readAllBytes(SharedPcaps.file("libpcap-shb-option-too-long.pcapng"));
+        byte[] b = Files.readAllBytes(SharedData.pcap("libpcap-shb-option-too-long.pcapng"));
         ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(48, 52);
         Path file = dir.resolve("option.pcapng");
         Files.write(file, b);
@@ -180,7 +181,7 @@ class CaptureFileReaderTest {
 
     @Test
     void aFileCutInsideARecordReadsUpToThereThenNamesThePlace(@TempDir Path dir) throws IOException {
-        Path source = SharedPcaps.file("td-whois.pcap");
+        Path source = SharedData.pcap("td-whois.pcap");
         List<Read> whole = readAll(source);
         byte[] bytes = Files.readAllBytes(source);
         // Cut in the middle of the data of the 6th record (index 5).
@@ -212,7 +213,7 @@ class CaptureFileReaderTest {
 
     @Test
     void aPcapngFileCutInsideABlockNamesThePlace(@TempDir Path dir) throws IOException {
-        byte[] bytes = Files.readAllBytes(SharedPcaps.file("cs-tcp_handshake.pcapng"));
+        byte[] bytes = Files.readAllBytes(SharedData.pcap("cs-tcp_handshake.pcapng"));
         Path cut = dir.resolve("cut.pcapng");
         Files.write(cut, Arrays.copyOf(bytes, bytes.length - 30));
         try (CaptureFileReader r = CaptureFileReader.open(cut)) {
@@ -225,7 +226,7 @@ class CaptureFileReaderTest {
 
     @Test
     void aRecordClaimingAnAbsurdLengthIsRejected(@TempDir Path dir) throws IOException {
-        byte[] bytes = Files.readAllBytes(SharedPcaps.file("td-dns_udp.pcap"));
+        byte[] bytes = Files.readAllBytes(SharedData.pcap("td-dns_udp.pcap"));
         ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(24 + 8, 0x7fff_0000);
         Path bad = dir.resolve("huge.pcap");
         Files.write(bad, bytes);
@@ -247,7 +248,7 @@ class CaptureFileReaderTest {
         e = assertThrows(PcapFormatException.class, () -> CaptureFileReader.open(empty));
         assertTrue(e.problem().contains("empty file"), e.getMessage());
         Path headerOnly = dir.resolve("short.pcap");
-        Files.write(headerOnly, Arrays.copyOf(Files.readAllBytes(SharedPcaps.file("td-dns_udp.pcap")), 20));
+        Files.write(headerOnly, Arrays.copyOf(Files.readAllBytes(SharedData.pcap("td-dns_udp.pcap")), 20));
         e = assertThrows(PcapFormatException.class, () -> CaptureFileReader.open(headerOnly));
         assertTrue(e.problem().contains("inside the 24-byte pcap header"), e.getMessage());
         IOException missing = assertThrows(IOException.class, () -> CaptureFileReader.open(dir.resolve("absent.pcap")));
@@ -257,7 +258,7 @@ class CaptureFileReaderTest {
     @Test
     void anEmptyCaptureHasNoFrames(@TempDir Path dir) throws IOException {
         Path headerOnly = dir.resolve("header-only.pcap");
-        Files.write(headerOnly, Arrays.copyOf(Files.readAllBytes(SharedPcaps.file("td-dns_udp.pcap")), 24));
+        Files.write(headerOnly, Arrays.copyOf(Files.readAllBytes(SharedData.pcap("td-dns_udp.pcap")), 24));
         try (CaptureFileReader r = CaptureFileReader.open(headerOnly)) {
             assertFalse(r.next());
         }

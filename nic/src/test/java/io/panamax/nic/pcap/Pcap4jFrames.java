@@ -1,5 +1,6 @@
 package io.panamax.nic.pcap;
 
+import io.panamax.reactor.testing.SharedData;
 import org.pcap4j.core.NotOpenException;
 import org.pcap4j.core.PcapHandle;
 import org.pcap4j.core.PcapNativeException;
@@ -19,8 +20,11 @@ public final class Pcap4jFrames {
     private Pcap4jFrames() {
     }
 
-    /** One record: the captured bytes, the timestamp in nanoseconds since the epoch, the length on the wire. */
-    public record Frame(byte[] data, long timestampNanos, int originalLength) {
+    /**
+     * One record: its number (from 1, as tshark numbers frames), the captured bytes, the timestamp
+     * in nanoseconds since the epoch, the length on the wire.
+     */
+    public record Frame(int number, byte[] data, long timestampNanos, int originalLength) {
     }
 
     /** Every record of {@code file}, in order. */
@@ -36,11 +40,21 @@ public final class Pcap4jFrames {
                 }
                 var ts = h.getTimestamp();
                 long nanos = ts.getTime() / 1000 * 1_000_000_000L + ts.getNanos();
-                frames.add(new Frame(data, nanos, h.getOriginalLength()));
+                frames.add(new Frame(frames.size() + 1, data, nanos, h.getOriginalLength()));
             }
         } catch (PcapNativeException | NotOpenException | TimeoutException e) {
             throw new IllegalStateException("pcap4j could not read " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Every record of the shared capture {@code name} ({@link SharedData#pcap}). */
+    public static List<Frame> sharedCapture(String name) {
+        return read(SharedData.pcap(name));
+    }
+
+    /** Record {@code number} (from 1) of the shared capture {@code name}. */
+    public static Frame sharedFrame(String name, int number) {
+        return sharedCapture(name).get(number - 1);
     }
 
     /** The captured bytes of every record of {@code file}. */

@@ -1,5 +1,6 @@
 package io.panamax.nic.pcap;
 
+import io.panamax.reactor.testing.SharedData;
 import io.panamax.nic.NicPoller;
 import io.panamax.reactor.ManualClock;
 import io.panamax.reactor.Reactor;
@@ -84,13 +85,13 @@ class PcapNicTest {
         }
     }
 
-    static List<SharedPcaps.Capture> captures() {
-        return SharedPcaps.ethernetCaptures();
+    static List<SharedData.Capture> captures() {
+        return SharedData.ethernetCaptures();
     }
 
     @ParameterizedTest
     @MethodSource("captures")
-    void everyFrameOfEveryCaptureRoundTrips(SharedPcaps.Capture capture, @TempDir Path dir) throws IOException {
+    void everyFrameOfEveryCaptureRoundTrips(SharedData.Capture capture, @TempDir Path dir) throws IOException {
         Path out = dir.resolve("out.pcap");
         long before = WallClock.nanos();
         ReplayEnd end = echo(capture.path(), out);
@@ -121,7 +122,7 @@ class PcapNicTest {
     void thePcapngOutputOpensInTshark(@TempDir Path dir) throws Exception {
         Tshark.require();
         // Clean web browsing: no malformed frame, no TCP anomaly, so new timestamps change nothing for Wireshark.
-        Path in = SharedPcaps.file("zeek-workshop_2011_browse.pcap");
+        Path in = SharedData.pcap("zeek-workshop_2011_browse.pcap");
         assertEquals(List.of(), Tshark.malformed(in));
         Path out = dir.resolve("out.pcapng");
         echo(in, out);
@@ -140,7 +141,7 @@ class PcapNicTest {
 
     @Test
     void recordedPacingReplaysTheCapturesTiming() throws IOException {
-        Path in = SharedPcaps.file("cs-tcp_retransmissions.pcapng");
+        Path in = SharedData.pcap("cs-tcp_retransmissions.pcapng");
         List<Pcap4jFrames.Frame> frames = Pcap4jFrames.read(in);
         for (double speed : new double[] {1.0, 4.0}) {
             try (PcapNic nic = PcapNic.builder().input(in).pacing(PcapNic.Pacing.RECORDED).speed(speed).open();
@@ -162,7 +163,7 @@ class PcapNicTest {
 
     @Test
     void loopingStartsOverAndNeverEnds() throws IOException {
-        Path in = SharedPcaps.file("cs-arp_resolution.pcapng");
+        Path in = SharedData.pcap("cs-arp_resolution.pcapng");
         List<byte[]> two = Pcap4jFrames.bytes(in);
         List<byte[]> got = new ArrayList<>();
         try (PcapNic nic = PcapNic.builder().input(in).loop(true).open();
@@ -180,7 +181,7 @@ class PcapNicTest {
 
     @Test
     void loopingWithRecordedPacingKeepsTheCadence() throws IOException {
-        Path in = SharedPcaps.file("cs-tcp_retransmissions.pcapng");
+        Path in = SharedData.pcap("cs-tcp_retransmissions.pcapng");
         List<Pcap4jFrames.Frame> frames = Pcap4jFrames.read(in);
         long pass = (frames.getLast().timestampNanos() - frames.getFirst().timestampNanos()) / 10;
         try (PcapNic nic = PcapNic.builder().input(in).loop(true).pacing(PcapNic.Pacing.RECORDED).speed(10).open();
@@ -198,7 +199,7 @@ class PcapNicTest {
 
     @Test
     void withFewBuffersAsapReplayWaitsAndLosesNothing() throws IOException {
-        Path in = SharedPcaps.file("zeek-http-206_example_a.pcap");
+        Path in = SharedData.pcap("zeek-http-206_example_a.pcap");
         List<Packet> held = new ArrayList<>();
         try (PcapNic nic = PcapNic.replay(in);
              Rig rig = new Rig(nic, 16, send -> held::add)) {
@@ -219,7 +220,7 @@ class PcapNicTest {
 
     @Test
     void snapLengthCutFramesAreDeliveredAndCounted() throws IOException {
-        try (PcapNic nic = PcapNic.replay(SharedPcaps.file("zeek-tcp-truncated-header.pcap"));
+        try (PcapNic nic = PcapNic.replay(SharedData.pcap("zeek-tcp-truncated-header.pcap"));
              Rig rig = new Rig(nic, 256, send -> Packet::release)) {
             ReplayEnd end = rig.reactor.await(nic.endOfInput(), Duration.ofSeconds(10));
             assertEquals(24, end.frames());
@@ -229,7 +230,7 @@ class PcapNicTest {
 
     @Test
     void aCorruptRecordEndsTheInputWithItsPosition(@TempDir Path dir) throws IOException {
-        Path source = SharedPcaps.file("td-whois.pcap");
+        Path source = SharedData.pcap("td-whois.pcap");
         List<Pcap4jFrames.Frame> frames = Pcap4jFrames.read(source);
         long sixth = 24;
         for (int i = 0; i < 5; i++) {
@@ -261,10 +262,10 @@ class PcapNicTest {
 
     @Test
     void malformedSharedCapturesAreClearErrors() {
-        Path version = SharedPcaps.file("libpcap-pcap-invalid-version-1.pcap");
+        Path version = SharedData.pcap("libpcap-pcap-invalid-version-1.pcap");
         PcapFormatException e = assertThrows(PcapFormatException.class, () -> PcapNic.replay(version));
         assertTrue(e.getMessage().startsWith(version + ": at byte 4: pcap format version 1.4"), e.getMessage());
-        Path shb = SharedPcaps.file("libpcap-shb-option-too-long.pcapng");
+        Path shb = SharedData.pcap("libpcap-shb-option-too-long.pcapng");
         e = assertThrows(PcapFormatException.class, () -> PcapNic.replay(shb));
         assertTrue(e.getMessage().startsWith(shb + ": at byte 0: block total length in header (52) and trailer"),
                 e.getMessage());
@@ -272,7 +273,7 @@ class PcapNicTest {
 
     @Test
     void linkTypesOtherThanEthernetAreRefused(@TempDir Path dir) throws IOException {
-        byte[] pcap = Files.readAllBytes(SharedPcaps.file("td-dns_udp.pcap"));
+        byte[] pcap = Files.readAllBytes(SharedData.pcap("td-dns_udp.pcap"));
         ByteBuffer.wrap(pcap).order(ByteOrder.LITTLE_ENDIAN).putInt(20, 101);
         Path raw = dir.resolve("raw-ip.pcap");
         Files.write(raw, pcap);
@@ -281,7 +282,7 @@ class PcapNicTest {
         assertTrue(e.problem().startsWith("link type 101 (RAW (raw IP)): PcapNic replays Ethernet"), e.getMessage());
 
         // pcapng: the first interface description follows the section header.
-        byte[] ng = Files.readAllBytes(SharedPcaps.file("cs-udp_dnsrequest.pcapng"));
+        byte[] ng = Files.readAllBytes(SharedData.pcap("cs-udp_dnsrequest.pcapng"));
         ByteBuffer b = ByteBuffer.wrap(ng).order(ByteOrder.LITTLE_ENDIAN);
         int idb = b.getInt(4);
         assertEquals(1, b.getInt(idb), "an interface description block follows the section header");
@@ -296,7 +297,7 @@ class PcapNicTest {
     @Test
     void aLaterInterfaceOfAnotherLinkTypeEndsTheInputThere(@TempDir Path dir) throws IOException {
         // A pcapng file with an Ethernet interface and a second one, patched to raw IP, whose frames follow.
-        List<byte[]> frames = Pcap4jFrames.bytes(SharedPcaps.file("cs-http_google.pcapng"));
+        List<byte[]> frames = Pcap4jFrames.bytes(SharedData.pcap("cs-http_google.pcapng"));
         Path file = dir.resolve("mixed.pcapng");
         try (CaptureFileWriter w = CaptureFileWriter.create(file, CaptureFileWriter.Format.PCAPNG, List.of("eth", "raw"), 65535)) {
             for (int i = 0; i < frames.size(); i++) {
@@ -329,7 +330,7 @@ class PcapNicTest {
     @Test
     void anOutputOnlyNicWritesWhatItSendsAndHasNoInput(@TempDir Path dir) throws IOException {
         Path out = dir.resolve("sent.pcap");
-        List<byte[]> frames = Pcap4jFrames.bytes(SharedPcaps.file("cs-http_google.pcapng"));
+        List<byte[]> frames = Pcap4jFrames.bytes(SharedData.pcap("cs-http_google.pcapng"));
         try (PcapNic nic = PcapNic.builder().output(out).open();
              Rig rig = new Rig(nic, 256, send -> Packet::release)) {
             assertTrue(nic.atEndOfInput());

@@ -1,7 +1,7 @@
 package io.panamax.nic.wire;
 
+import io.panamax.reactor.testing.SharedData;
 import io.panamax.nic.pcap.Pcap4jFrames;
-import io.panamax.nic.pcap.SharedPcaps;
 import io.panamax.reactor.ManualClock;
 import io.panamax.reactor.Reactor;
 import io.panamax.reactor.Shard;
@@ -22,7 +22,7 @@ class WireTest {
 
     @Test
     void realFramesArriveUnchangedAndInOrderBothWays() {
-        List<byte[]> frames = Pcap4jFrames.bytes(SharedPcaps.file("cs-http_espn.pcapng"));
+        List<byte[]> frames = Pcap4jFrames.bytes(SharedData.pcap("cs-http_espn.pcapng"));
         assertEquals(956, frames.size());
         try (WireHarness h = new WireHarness(WireConfig.builder())) {
             for (int i = 0; i < frames.size(); i++) {

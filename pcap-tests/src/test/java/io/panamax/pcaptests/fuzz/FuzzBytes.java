@@ -53,6 +53,13 @@ record FuzzBytes(int offset, boolean flag, int claimed, byte[] extra, byte[] dat
         return seg;
     }
 
+    /** The data in an array, at {@link #offset}, ending where the data ends: the same for parsers over {@code byte[]}. */
+    byte[] array() {
+        byte[] array = new byte[offset + data.length];
+        System.arraycopy(data, 0, array, offset, data.length);
+        return array;
+    }
+
     /** Extra bytes {@code i..i+3} as a big-endian int. */
     int extraInt(int i) {
         return (extra[i] & 0xff) << 24 | (extra[i + 1] & 0xff) << 16 | (extra[i + 2] & 0xff) << 8 | (extra[i + 3] & 0xff);

@@ -73,6 +73,19 @@ class FuzzSeedsTest {
                                 "zeek-tcp-window-scale-range.pcap", List.of(1), "zeek-tcp-timestamp.pcap", List.of(5),
                                 "td-tfo-5c1fa7f9ae91.pcap", List.of(1), "td-mptcp-dss-oobr.pcap", List.of(1)),
                         f -> FuzzBytes.encode(0, false, 0, new byte[0], tcpOptions(f))),
+                new Target("HttpRequestParserFuzzTest", "parsesTheSameRequestsHoweverSplitAndKeepsItsLimits",
+                        Map.of("cs-http_google.pcapng", List.of(4), "sv-http-protocol-nodup.pcap", List.of(4),
+                                "zeek-workshop_2011_browse.pcap", List.of(4), "td-print-flags.pcap", List.of(4),
+                                "sv-tcp-fastopen-01.pcap", List.of(3)),
+                        f -> FuzzBytes.encode(0, false, 0, new byte[] {0x40, 0, 0x11, 3}, tcpPayload(f))),
+                new Target("TlsRecordHeaderFuzzTest", "checkAcceptsOnlyWellFormedRecordsAndAProblemIsFinal",
+                        Map.of("zeek-tls-hrr.pcap", List.of(6, 8), "zeek-tls-tls1.2.pcap", List.of(8, 10, 13, 18),
+                                "zeek-tls-tls-1.2-handshake-failure.pcap", List.of(6)),
+                        f -> FuzzBytes.encode(0, false, 0, new byte[0], tcpPayload(f))),
+                new Target("ClientHelloParserFuzzTest", "parsesWithinBoundsAndTheSameHelloHoweverFragmented",
+                        Map.of("zeek-tls-hrr.pcap", List.of(4, 8), "zeek-tls-tls1.2.pcap", List.of(4),
+                                "zeek-tls-tls-1.2-handshake-failure.pcap", List.of(4), "zeek-tls-tls13_wolfssl.pcap", List.of(4)),
+                        f -> FuzzBytes.encode(0, false, 0, new byte[] {0}, tcpPayload(f))),
                 new Target("StackFrameFuzzTest", "noFrameCrashesTheStackOrLeaksABuffer",
                         Map.of("cs-tcp_handshake.pcapng", List.of(1, 3), "cs-arp_resolution.pcapng", List.of(1),
                                 "cs-icmp_echo.pcapng", List.of(1), "cs-ip_frag_source.pcapng", List.of(4, 5, 6),
@@ -117,7 +130,7 @@ class FuzzSeedsTest {
         Map<String, byte[]> seeds = new LinkedHashMap<>();
         for (var e : new java.util.TreeMap<>(t.frames()).entrySet()) {
             List<byte[]> all = Pcap4jFrames.bytes(SharedData.pcap(e.getKey()));
-            String base = e.getKey().substring(0, e.getKey().indexOf('.'));
+            String base = e.getKey().substring(0, e.getKey().lastIndexOf('.')); // the capture's name without its extension
             if (t.testClass().equals("StackFrameFuzzTest")) {
                 ByteArrayOutputStream grouped = new ByteArrayOutputStream();
                 for (int n : e.getValue()) {
@@ -157,6 +170,16 @@ class FuzzSeedsTest {
         byte[] ip = l3(frame);
         int ihl = ip.length > 0 ? (ip[0] & 0x0f) * 4 : 0;
         return Arrays.copyOfRange(ip, Math.min(ip.length, ihl), ip.length);
+    }
+
+    /** What the TCP segment carries (by the IPv4 total length, so Ethernet padding is left out). */
+    static byte[] tcpPayload(byte[] frame) {
+        byte[] ip = l3(frame);
+        int total = ip.length >= 4 ? Math.min(ip.length, (ip[2] & 0xff) << 8 | (ip[3] & 0xff)) : 0;
+        int ihl = ip.length > 0 ? (ip[0] & 0x0f) * 4 : 0;
+        byte[] tcp = Arrays.copyOfRange(ip, Math.min(total, ihl), total);
+        int header = tcp.length > 12 ? ((tcp[12] & 0xf0) >> 4) * 4 : 0;
+        return Arrays.copyOfRange(tcp, Math.min(tcp.length, header), tcp.length);
     }
 
     /** The option area of the TCP header (by its data offset), as far as the frame holds it. */

@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Runs each golden conversation's real client (ping, socat, nc) against a live stack over TAP,
+ * Runs each golden conversation's real client (ping, socat, nc, curl, wrk) against a live stack over TAP,
  * inside a network namespace the test creates, records both directions with CapturingNic, and
  * checks the live conversation: the client got what it should, tshark and pcap4j find nothing
  * wrong in what the stack sent, and replaying the recorded client side into a fresh stack (the
@@ -52,7 +52,7 @@ class GoldenRecordingTest {
     void aLiveConversationIsCorrectAndItsReplayMatches(GoldenConversation g,
                                                        @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path tmp) throws Exception {
         Environment.requireRoot("creates a network namespace and a TAP device");
-        Environment.requireCommands("ip", "ping", "nc", "socat", "tshark");
+        Environment.requireCommands("ip", "ping", "nc", "socat", "curl", "wrk", "tshark");
         GoldenReplay replay = null;
         Path recording = null;
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
@@ -96,6 +96,7 @@ class GoldenRecordingTest {
                     .start();
             try {
                 ReplayCommand.installEchoServices(stack);
+                stack.await(stack.onEveryShard(GoldenServices::httpEcho), T);
                 NetworkNamespace.Result r = ns.exec(T, "sh", "-c", g.command());
                 assertEquals(g.mustSucceed(), r.ok(), g + ": " + g.command() + " exited " + r.exitCode() + ": " + r.stderr());
                 assertTrue(r.stdout().contains(g.mustPrint()), g + ": the client printed " + r.stdout());

@@ -52,7 +52,7 @@ public record GoldenReplay(List<String> recorded, List<String> replayed, ReplayR
         // The replay runs as long after the client's last frame as the recording went on.
         Duration linger = Duration.ofNanos(Math.max(0, last - lastClient) + 1_000_000);
         ReplayCommand.Settings settings = ReplayCommand.Settings.defaults().withAddress(GoldenConversation.STACK_IP + "/24")
-                .withLinger(linger);
+                .withLinger(linger).withServices(GoldenServices::httpEcho);
         ReplayRun run = AlignedReplay.run(side, change.apply(settings), dir).run();
         return new GoldenReplay(StackSideRenderer.render(decoded, ReplayRun.STACK_MAC),
                 StackSideRenderer.render(run.frames(), ReplayRun.STACK_MAC), run);

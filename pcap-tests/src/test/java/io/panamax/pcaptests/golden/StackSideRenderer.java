@@ -23,7 +23,7 @@ import java.util.Map;
  * identifiers named by order of appearance (c1, c2, ...), the client's MAC as "client". TSval
  * digits follow the stack's clock (real in a recording, virtual in a replay), so a line shows
  * only that a TSval was sent, and "TSVAL-WENT-BACK" if it was smaller than the last one on that
- * connection. Two runs that behaved alike render alike, and a change reads as a line diff.
+ * connection; likewise the Date field of an HTTP answer is rendered as the epoch. Two runs that behaved alike render alike, and a change reads as a line diff.
  */
 public final class StackSideRenderer {
     private final String stackMac;
@@ -127,7 +127,7 @@ public final class StackSideRenderer {
                     default -> "kind " + kind;
                 });
             }
-            sb.append(String.join(",", opts)).append('>').append(payload(s.payload())).append(ipFields);
+            sb.append(String.join(",", opts)).append('>').append(payload(withoutHttpDate(s.payload()))).append(ipFields);
             return sb.toString();
         }
         UdpPacket u = f.udp();
@@ -180,6 +180,33 @@ public final class StackSideRenderer {
         return isn < 0 ? Long.toString(seq) : Long.toString((seq - isn) & 0xffffffffL);
     }
 
+    private static final byte[] HTTP_DATE_FIELD = "\r\nDate: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * {@code data} with the value of an HTTP Date field (RFC 9110 §6.6.1, an IMF-fixdate: always
+     * 29 bytes) replaced by the epoch: it follows the wall clock, the live stack's and the
+     * replaying one's alike. The echo's answers are small enough that a field never straddles
+     * two segments.
+     */
+    static byte[] withoutHttpDate(byte[] data) {
+        for (int i = 0; i + HTTP_DATE_FIELD.length + EPOCH.length <= data.length; i++) {
+            if (java.util.Arrays.equals(data, i, i + HTTP_DATE_FIELD.length, HTTP_DATE_FIELD, 0, HTTP_DATE_FIELD.length)) {
+                byte[] out = data.clone();
+                System.arraycopy(EPOCH, 0, out, i + HTTP_DATE_FIELD.length, EPOCH.length);
+                return out;
+            }
+        }
+        return data;
+    }
+
+    /** The status line of an HTTP answer that starts in {@code data}, quoted with a space before it, or "". */
+    private static String httpStatusLine(byte[] data) {
+        String start = new String(data, 0, Math.min(data.length, 64), StandardCharsets.US_ASCII);
+        int eol = start.indexOf("\r\n");
+        return start.startsWith("HTTP/1.") && eol > 0 ? " \"" + start.substring(0, eol) + "\\r\\n...\"" : "";
+    }
+
     private static String payload(byte[] data) {
         if (data.length == 0) {
             return "";
@@ -192,7 +219,7 @@ public final class StackSideRenderer {
             return " \"" + new String(data, StandardCharsets.US_ASCII).replace("\n", "\\n") + "\"";
         }
         try {
-            return " sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data), 0, 6);
+            return httpStatusLine(data) + " sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data), 0, 6);
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
