@@ -56,9 +56,13 @@ public record ReplayRun(ReplayCommand.Result result, Path sent, Path timeline) {
         return new ReplayRun(r, sent, timeline);
     }
 
-    /** Every capture, two shards, as fast as the shards poll, timers run out for two minutes after. */
+    /**
+     * Every capture, two shards, as fast as the shards poll, then three minutes of virtual time: longer than a
+     * passive open waits in SYN-RECEIVED (six SYN-ACK retransmissions, 1 + 2 + ... + 64 s), so that closing
+     * the stack finds nothing half-open to reset outside the timeline.
+     */
     public static ReplayRun asap(Path capture, Path dir) throws IOException {
-        return of(capture, settings(2).withPacing(PcapNic.Pacing.ASAP).withLinger(Duration.ofMinutes(2)), dir);
+        return of(capture, settings(2).withPacing(PcapNic.Pacing.ASAP).withLinger(Duration.ofMinutes(3)), dir);
     }
 
     /** The timeline's frames, decoded by pcap4j. */
