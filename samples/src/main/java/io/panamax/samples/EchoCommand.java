@@ -2,6 +2,7 @@ package io.panamax.samples;
 
 import io.panamax.ip.Ipv4Address;
 import io.panamax.samples.http.HttpConfig;
+import io.panamax.samples.iperf.Iperf3Server;
 import io.panamax.samples.http.RequestLimits;
 
 import java.io.PrintStream;
@@ -20,8 +21,9 @@ final class EchoCommand {
             usage: bin/panamax echo [options]
 
             Runs the stack and its echo services: ICMP echo (ping), echo on UDP and TCP port 7
-            (RFC 862), discard on TCP port 9 (RFC 863), and an HTTP/1.1 server that answers every
-            request with the request itself (GET /metrics: the stack's metrics, Prometheus format).
+            (RFC 862), discard on TCP port 9 (RFC 863), a server for the iperf3 client (5201), and an
+            HTTP/1.1 server that answers every request with the request itself, also over TLS on 8443
+            (GET /metrics: the stack's metrics, Prometheus format).
 
               --backend tap|dpdk     the NIC: a TAP device (default) or a DPDK port
               --netns NAME|none      network namespace for the TAP and its clients (default: panamax,
@@ -48,13 +50,15 @@ final class EchoCommand {
                                      localhost is generated (or reused) in --tls-dir, and its path printed
               --tls-dir DIR          where the self-signed certificate goes (default: the temporary
                                      directory's panamax-tls)
+              --iperf-port PORT      a server for the iperf3 client (TCP, client to server, 1-128 streams;
+                                     default: 5201; 0 turns it off)
               --status SECONDS       print a status line every SECONDS (default: 1; 0 turns it off)
               --help                 this text
             """;
 
     private static final Set<String> VALUED = Set.of("backend", "netns", "tap", "host-ip", "ip", "gateway", "shards",
             "dpdk-args", "dpdk-device", "capture", "status", "http-port", "http-idle-timeout", "http-max-content",
-            "tls-port", "cert", "key", "tls-dir");
+            "tls-port", "cert", "key", "tls-dir", "iperf-port");
     private static final Set<String> FLAGS = Set.of("help");
 
     private EchoCommand() {
@@ -100,7 +104,7 @@ final class EchoCommand {
     record EchoSettings(String backend, String netns, String tap, Ipv4Address.Prefix hostIp, Ipv4Address.Prefix ip,
                         String gateway, int shards, String dpdkArgs, String dpdkDevice, Path capture, int statusSeconds,
                         int httpPort, int httpIdleSeconds, long httpMaxContent, int tlsPort, Path cert, Path key,
-                        Path tlsDir) {
+                        Path tlsDir, int iperfPort) {
         /** The HTTPS port unless told otherwise. */
         static final int DEFAULT_TLS_PORT = 8443;
 
@@ -168,9 +172,14 @@ final class EchoCommand {
             Path cert = o.has("cert") ? Path.of(o.get("cert")) : null;
             Path key = o.has("key") ? Path.of(o.get("key")) : null;
             Path tlsDir = Path.of(o.get("tls-dir", Path.of(System.getProperty("java.io.tmpdir"), "panamax-tls").toString()));
+            int iperfPort = o.intValue("iperf-port", Iperf3Server.DEFAULT_PORT, 0, 65535);
+            if (iperfPort != 0 && (iperfPort == httpPort || iperfPort == tlsPort || iperfPort == EchoServices.ECHO_PORT
+                    || iperfPort == EchoServices.DISCARD_PORT)) {
+                throw new UsageException("--iperf-port " + iperfPort + " is taken by another service");
+            }
             return new EchoSettings(backend, netns, tap, hostIp, ip, gateway, shards, o.get("dpdk-args"),
                     o.get("dpdk-device"), capture == null ? null : Path.of(capture), status, httpPort, httpIdle, httpMaxContent,
-                    tlsPort, cert, key, tlsDir);
+                    tlsPort, cert, key, tlsDir, iperfPort);
         }
 
         private static long longValue(Options o, String name, long defaultValue, long min, long max) {

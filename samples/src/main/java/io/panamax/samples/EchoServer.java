@@ -11,6 +11,7 @@ import io.panamax.reactor.metrics.MetricsRegistry;
 import io.panamax.samples.http.HttpConfig;
 import io.panamax.samples.http.HttpServer;
 import io.panamax.samples.http.HttpsEndpoint;
+import io.panamax.samples.iperf.Iperf3Server;
 import io.panamax.stack.Sharded;
 import io.panamax.stack.Stack;
 import io.panamax.tls.TlsConfig;
@@ -41,15 +42,18 @@ final class EchoServer implements AutoCloseable {
     private final Sharded<HttpServer> http;
     /** The certificate HTTPS clients should trust: the generated one, or --cert; null without HTTPS. */
     private final Path certificate;
+    /** The iperf3 server on every shard, or null when it is off. */
+    private final Sharded<Iperf3Server> iperf;
     private boolean closed;
 
     private EchoServer(EchoCommand.EchoSettings settings, NetworkNamespace namespace, Stack stack, Sharded<HttpServer> http,
-                       Path certificate) {
+                       Path certificate, Sharded<Iperf3Server> iperf) {
         this.settings = settings;
         this.namespace = namespace;
         this.stack = stack;
         this.http = http;
         this.certificate = certificate;
+        this.iperf = iperf;
     }
 
     static EchoServer start(EchoCommand.EchoSettings s, PrintStream out) throws Exception {
@@ -91,7 +95,9 @@ final class EchoServer implements AutoCloseable {
             HttpsEndpoint https = credentials == null ? null : new HttpsEndpoint(s.tlsPort(), TlsContext.create(
                     TlsConfig.builder().credentials(credentials).applicationProtocols(HttpsEndpoint.ALPN).build()));
             Sharded<HttpServer> http = httpConfig == null ? null : HttpServer.start(stack, httpConfig, https);
-            return new EchoServer(s, ns, stack, http, credentials == null ? null : credentials.certificateFile().orElse(s.cert()));
+            Sharded<Iperf3Server> iperf = s.iperfPort() == 0 ? null : Iperf3Server.start(stack, s.iperfPort());
+            return new EchoServer(s, ns, stack, http, credentials == null ? null : credentials.certificateFile().orElse(s.cert()),
+                    iperf);
         } catch (Exception | Error e) {
             if (stack != null) {
                 stack.close();
@@ -193,6 +199,10 @@ final class EchoServer implements AutoCloseable {
             commands.add("printf 'GET / HTTP/1.1\\r\\nHost: " + ip + "\\r\\nConnection: close\\r\\n\\r\\n' | " + in
                     + "openssl s_client -quiet -CAfile " + certificate + " -connect " + ip + ":" + settings.tlsPort());
         }
+        if (iperf != null) {
+            commands.add(in + "iperf3 -c " + ip + (settings.iperfPort() == Iperf3Server.DEFAULT_PORT ? "" : " -p " + settings.iperfPort())
+                    + " -t 5");
+        }
         return commands;
     }
 
@@ -224,6 +234,13 @@ final class EchoServer implements AutoCloseable {
                 http.close();
             } catch (RuntimeException e) {
                 problems.add("stopping the HTTP server: " + e.getMessage());
+            }
+        }
+        if (iperf != null) {
+            try {
+                iperf.close();
+            } catch (RuntimeException e) {
+                problems.add("stopping the iperf3 server: " + e.getMessage());
             }
         }
         try {

@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@code bin/panamax echo} as a user runs it, on the TAP backend and on DPDK (its net_tap driver):
  * the launcher started as a process (on the classes Maven just compiled, through
  * {@code PANAMAX_CLASSPATH}), the commands it prints run as printed (HTTP with curl, HTTPS with
- * {@code curl --cacert} and {@code openssl s_client}), 50 MB echoed over HTTPS, then SIGINT: it must
+ * {@code curl --cacert} and {@code openssl s_client}, iperf3), 50 MB echoed over HTTPS, then SIGINT: it must
  * exit 0 having removed its namespace and TAP device.
  */
 class EchoCommandProcessTest {
@@ -37,7 +37,7 @@ class EchoCommandProcessTest {
     @ValueSource(strings = {"tap", "dpdk"})
     void echoStartsAnswersAndStopsCleanlyOnSigint(String backend) throws Exception {
         Environment.requireRoot("the echo sample creates a network namespace and a TAP device");
-        Environment.requireCommands("bash", "ip", "curl", "ping", "kill", "openssl", "head", "tail", "sha256sum");
+        Environment.requireCommands("bash", "ip", "curl", "ping", "kill", "openssl", "head", "tail", "sha256sum", "iperf3");
         long pid = ProcessHandle.current().pid();
         String netns = "pmx-e2e-" + backend + "-" + pid;
         String tap = "pmx" + backend.charAt(0) + (pid % 100000);
@@ -75,6 +75,7 @@ class EchoCommandProcessTest {
             String curlTls = null;
             String sClient = null;
             String certificateLine = null;
+            String iperf = null;
             long deadline = System.nanoTime() + T.toNanos();
             while (true) {
                 String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -88,6 +89,8 @@ class EchoCommandProcessTest {
                     curlPost = c;
                 } else if (c.contains("curl -T - -H 'Transfer-Encoding: chunked' ")) {
                     curlChunked = c;
+                } else if (c.contains("iperf3 -c ")) {
+                    iperf = c;
                 } else if (c.contains("curl --cacert ")) {
                     curlTls = c;
                 } else if (c.contains("openssl s_client ")) {
@@ -104,6 +107,7 @@ class EchoCommandProcessTest {
             assertNotNull(curlPost, all::toString);
             assertNotNull(ping, all::toString);
             assertNotNull(curlChunked, all::toString);
+            assertNotNull(iperf, all::toString);
             assertNotNull(curlTls, all::toString);
             assertNotNull(sClient, all::toString);
             assertNotNull(certificateLine, all::toString);
@@ -139,6 +143,10 @@ class EchoCommandProcessTest {
             assertEquals(3, sums.size(), sums::toString);
             assertEquals(sums.get(0), sums.get(1), "the 50 MB came back unchanged over HTTPS");
             assertEquals("POST /bulk HTTP", sums.get(2));
+
+            // iperf3, as printed: its receiver line is what the stack counted.
+            String iperfOut = NetworkNamespace.run(T, "bash", "-c", iperf).orThrow(iperf).stdout();
+            assertTrue(iperfOut.contains(" receiver") && iperfOut.contains("iperf Done."), iperfOut);
 
             // A status line with the requests just made.
             String status = null;

@@ -4,6 +4,7 @@ import io.panamax.tls.x509.Pem;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,6 +42,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * @param closeTimeout            how long a closing connection waits for the peer's close_notify
  * @param delegatedTasks          where the {@code SSLEngine}'s delegated tasks (the handshake's
  *                                public-key crypto) run; null runs them on the shard, blocking it
+ * @param random                  the handshakes' source of randomness (hello randoms, key shares);
+ *                                null: the JDK's default, which is what production wants
  */
 public record TlsConfig(
         List<TlsCredentials> credentials,
@@ -53,7 +56,8 @@ public record TlsConfig(
         boolean hostnameVerification,
         Duration handshakeTimeout,
         Duration closeTimeout,
-        Executor delegatedTasks) {
+        Executor delegatedTasks,
+        SecureRandom random) {
 
     /** TLS 1.3 and 1.2: what is enabled unless {@link Builder#protocols} says otherwise. */
     public static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
@@ -107,6 +111,7 @@ public record TlsConfig(
         b.handshakeTimeout = handshakeTimeout;
         b.closeTimeout = closeTimeout;
         b.delegatedTasks = delegatedTasks;
+        b.random = random;
         return b;
     }
 
@@ -151,6 +156,7 @@ public record TlsConfig(
         private Duration handshakeTimeout = Duration.ofSeconds(10);
         private Duration closeTimeout = Duration.ofSeconds(5);
         private Executor delegatedTasks = sharedHandshakeExecutor();
+        private SecureRandom random;
 
         private Builder() {
         }
@@ -250,9 +256,20 @@ public record TlsConfig(
             return this;
         }
 
+        /**
+         * The source of the handshakes' randomness. A generator seeded with a constant makes a
+         * server's handshakes repeat byte for byte given the same client (with a signature scheme
+         * that is deterministic, such as Ed25519): how the tests replay a recorded TLS conversation.
+         * Never in production: TLS is only as secret as its randomness.
+         */
+        public Builder random(SecureRandom r) {
+            this.random = Objects.requireNonNull(r);
+            return this;
+        }
+
         public TlsConfig build() {
             return new TlsConfig(credentials, trusted, trustSystemDefaults, protocols, cipherSuites, applicationProtocols,
-                    clientAuth, hostnameVerification, handshakeTimeout, closeTimeout, delegatedTasks);
+                    clientAuth, hostnameVerification, handshakeTimeout, closeTimeout, delegatedTasks, random);
         }
     }
 }

@@ -49,7 +49,7 @@ public final class TlsContext {
         this.sslContext = SSLContext.getInstance("TLS");
         KeyManager[] keys = config.credentials().isEmpty() ? null
                 : new KeyManager[] {new SniKeyManager(config.credentials())};
-        sslContext.init(keys, trustManagers(config), null);
+        sslContext.init(keys, trustManagers(config), config.random());
         List<String> supported = Arrays.asList(sslContext.getSupportedSSLParameters().getProtocols());
         int highest = 0;
         for (String p : config.protocols()) {

@@ -43,6 +43,12 @@ public record GoldenConversation(String name, String command, String mustPrint, 
                 new GoldenConversation("http-get", CURL + "http://" + STACK_IP + ":8080/golden", "GET /golden HTTP/1.1", true),
                 new GoldenConversation("http-post", CURL + "-H 'Content-Type: text/plain' --data-binary 'hello panamax' http://"
                         + STACK_IP + ":8080/echo", "hello panamax", true),
+                // TLS 1.3 with the one suite and group the replay's seeded server answers the same way.
+                new GoldenConversation("https-s_client", "printf 'GET /golden HTTP/1.1\\r\\nHost: golden.test\\r\\n"
+                        + "User-Agent: panamax-golden\\r\\nConnection: close\\r\\n\\r\\n' | openssl s_client -quiet -tls1_3"
+                        + " -ciphersuites TLS_AES_128_GCM_SHA256 -groups X25519 -servername golden.test -alpn http/1.1"
+                        + " -CAfile " + directory().resolve("tls/golden.test-cert.pem") + " -verify_return_error -connect "
+                        + STACK_IP + ":8443", "GET /golden HTTP/1.1", true),
                 new GoldenConversation("http-wrk", "wrk -t1 -c1 -d2s -s " + directory().resolve("wrk-3-requests.lua")
                         + " http://" + STACK_IP + ":8080/golden", "3 requests in", true));
     }

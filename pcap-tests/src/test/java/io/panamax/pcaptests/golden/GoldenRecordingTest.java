@@ -52,7 +52,7 @@ class GoldenRecordingTest {
     void aLiveConversationIsCorrectAndItsReplayMatches(GoldenConversation g,
                                                        @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path tmp) throws Exception {
         Environment.requireRoot("creates a network namespace and a TAP device");
-        Environment.requireCommands("ip", "ping", "nc", "socat", "curl", "wrk", "tshark");
+        Environment.requireCommands("ip", "ping", "nc", "socat", "curl", "wrk", "openssl", "tshark");
         GoldenReplay replay = null;
         Path recording = null;
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {

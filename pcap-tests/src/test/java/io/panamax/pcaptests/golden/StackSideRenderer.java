@@ -127,7 +127,9 @@ public final class StackSideRenderer {
                     default -> "kind " + kind;
                 });
             }
-            sb.append(String.join(",", opts)).append('>').append(payload(withoutHttpDate(s.payload()))).append(ipFields);
+            sb.append(String.join(",", opts)).append('>')
+                    .append(s.srcPort() == TLS_PORT ? tlsRecords(s.payload(), c) : payload(withoutHttpDate(s.payload())))
+                    .append(ipFields);
             return sb.toString();
         }
         UdpPacket u = f.udp();
@@ -178,6 +180,60 @@ public final class StackSideRenderer {
 
     private static String rel(long isn, long seq) {
         return isn < 0 ? Long.toString(seq) : Long.toString((seq - isn) & 0xffffffffL);
+    }
+
+    /**
+     * The stack's TLS port in the goldens: what it sends there is rendered as TLS records (content
+     * type, version, length), not bytes. The records of a reproducible handshake are the same
+     * bytes run after run, but the answer's ciphertext carries the HTTP Date and the session
+     * ticket the clock: their lengths are what a behaviour change would move.
+     */
+    static final int TLS_PORT = 8443;
+    /** Bytes of a TLS record header (RFC 8446 §5.1). */
+    private static final int TLS_HEADER = 5;
+
+    /**
+     * The TLS records that start in {@code data} as {@code type/version/length}, the stream parsed
+     * across segments of the connection; a segment that starts inside a record shows the bytes it
+     * carries of it first, as {@code +n}.
+     */
+    private static String tlsRecords(byte[] data, Conn c) {
+        if (data.length == 0) {
+            return "";
+        }
+        List<String> parts = new ArrayList<>();
+        int pos = 0;
+        if (c.tlsRemaining > 0) {
+            int n = (int) Math.min(c.tlsRemaining, data.length);
+            parts.add("+" + n);
+            c.tlsRemaining -= n;
+            pos = n;
+        }
+        while (pos < data.length) {
+            int n = Math.min(TLS_HEADER - c.tlsHeaderHave, data.length - pos);
+            System.arraycopy(data, pos, c.tlsHeader, c.tlsHeaderHave, n);
+            c.tlsHeaderHave += n;
+            pos += n;
+            if (c.tlsHeaderHave < TLS_HEADER) {
+                parts.add("header " + c.tlsHeaderHave + "/5");
+                break;
+            }
+            c.tlsHeaderHave = 0;
+            int type = c.tlsHeader[0] & 0xff;
+            int version = (c.tlsHeader[1] & 0xff) << 8 | (c.tlsHeader[2] & 0xff);
+            int length = (c.tlsHeader[3] & 0xff) << 8 | (c.tlsHeader[4] & 0xff);
+            parts.add(switch (type) {
+                case 20 -> "ccs";
+                case 21 -> "alert";
+                case 22 -> "handshake";
+                case 23 -> "data";
+                default -> "type" + type;
+            } + "/" + Integer.toHexString(version) + "/" + length);
+            int body = Math.min(length, data.length - pos);
+            pos += body;
+            c.tlsRemaining = length - body;
+        }
+        return " tls[" + String.join(" ", parts) + "]";
     }
 
     private static final byte[] HTTP_DATE_FIELD = "\r\nDate: ".getBytes(StandardCharsets.US_ASCII);
@@ -231,5 +287,9 @@ public final class StackSideRenderer {
         long clientIsn = -1;
         long clientTs = -1;
         long lastTsVal = -1;
+        /** Of the TLS stream the stack sends: bytes left of the record in progress, a header in pieces. */
+        long tlsRemaining;
+        final byte[] tlsHeader = new byte[TLS_HEADER];
+        int tlsHeaderHave;
     }
 }
