@@ -2,14 +2,20 @@ package io.panamax.tls;
 
 import io.panamax.ip.Ipv4Address;
 import io.panamax.nic.linux.NetworkNamespace;
+import io.panamax.nic.MacAddress;
+import io.panamax.nic.dpdk.DpdkNic;
+import io.panamax.nic.dpdk.DpdkNicConfig;
+import io.panamax.nic.dpdk.Eal;
 import io.panamax.nic.tap.TapNic;
 import io.panamax.reactor.Future;
 import io.panamax.reactor.testing.Environment;
+import io.panamax.stack.NicFactory;
 import io.panamax.stack.Stack;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
@@ -35,10 +41,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * over a TAP device inside a network namespace made for the test: {@code openssl s_client} to the
  * stack's TLS echo (TLS 1.3 and 1.2, 50 MB each, SHA-256 compared), the stack's TLS client
  * against {@code openssl s_server}, certificate verification, SNI, ALPN, and bad input of every
- * kind, each counted under its reason while the shard goes on serving.
+ * kind, each counted under its reason while the shard goes on serving. Every test runs on the
+ * pure-Java TAP backend and on DPDK's net_tap driver (in a JVM of its own, for the EAL).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class KernelPeerTlsTest {
+abstract class KernelPeerTlsTest {
     static final String HOST_IP = "10.7.0.1";
     static final String STACK_IP = "10.7.0.2";
     static final Duration T = Duration.ofSeconds(180);
@@ -56,12 +63,45 @@ class KernelPeerTlsTest {
     static TlsContext clients;
     static final AtomicReference<TlsConnection> lastAccepted = new AtomicReference<>();
 
-    @BeforeAll
-    static void start() throws Exception {
+    /** On a TAP device: the pure-Java backend. */
+    static class OnTap extends KernelPeerTlsTest {
+        @BeforeAll
+        static void start() throws Exception {
+            prepare();
+            String tap = "pmxl" + (ProcessHandle.current().pid() % 100000);
+            startStack(queues -> TapNic.builder().name(tap).namespace(ns).queues(1).kernelAddress(HOST_IP + "/24")
+                    .kernelIpv6(false).open(), null);
+        }
+    }
+
+    /** On DPDK's net_tap driver (its own JVM for the EAL). */
+    @Tag("dpdk")
+    static class OnDpdk extends KernelPeerTlsTest {
+        @BeforeAll
+        static void start() throws Exception {
+            String why = Eal.unavailableReason().orElse(null);
+            Environment.require(why == null, "needs DPDK 22.11 with a working EAL: " + why);
+            prepare();
+            String tap = "pmxl" + (ProcessHandle.current().pid() % 100000);
+            String vdev = "net_tap_pmxtls" + ProcessHandle.current().pid() + ",iface=" + tap;
+            // DPDK's TAP driver gives the kernel side the port's MAC, and Linux ignores ARP from
+            // its own address: the stack takes an address of its own.
+            startStack(queues -> DpdkNic.open(DpdkNicConfig.vdev(vdev).queuesUpTo(queues).controlContext(ns::callInside).build()),
+                    MacAddress.randomLocal(new Random()));
+            ns.exec(T, "ip", "addr", "add", HOST_IP + "/24", "dev", tap).orThrow("address the kernel side");
+            ns.exec(T, "ip", "link", "set", tap, "up").orThrow("bring the kernel side up");
+        }
+    }
+
+    static void prepare() throws Exception {
         Environment.requireRoot("creates a network namespace and a TAP device");
         Environment.requireCommands("ip", "openssl", "python3", "sha256sum", "sh");
         ns = NetworkNamespace.createUnique("pmx-tls");
         dir = Files.createTempDirectory("pmx-tls");
+        lastAccepted.set(null);
+    }
+
+    static void startStack(NicFactory nic, MacAddress mac) throws Exception {
         stackCert = TlsCredentials.selfSigned(dir, "stack.test", STACK_IP);
         otherCert = TlsCredentials.selfSigned(dir, KeyType.RSA_2048, Duration.ofDays(2), "other.test");
         makeCaChain();
@@ -71,13 +111,12 @@ class KernelPeerTlsTest {
         TlsContext caChain = TlsContext.fromPem(dir.resolve("chain.pem"), dir.resolve("leaf-key.pem"));
         clients = TlsContext.create(TlsConfig.builder().trust(dir.resolve("ca.pem")).trust(dir.resolve("srv-cert.pem"))
                 .trust(dir.resolve("default-cert.pem")).build());
-        String tap = "pmxl" + (ProcessHandle.current().pid() % 100000);
-        stack = Stack.builder()
-                .nic(queues -> TapNic.builder().name(tap).namespace(ns).queues(1).kernelAddress(HOST_IP + "/24")
-                        .kernelIpv6(false).open())
-                .ipv4(STACK_IP + "/24").shards(1)
-                .reactorSettings(r -> r.pinThreads(false).buffersPerShard(16384))
-                .start();
+        Stack.Builder b = Stack.builder().nic(nic).ipv4(STACK_IP + "/24").shards(1)
+                .reactorSettings(r -> r.pinThreads(false).buffersPerShard(16384));
+        if (mac != null) {
+            b.mac(mac);
+        }
+        stack = b.start();
         stack.await(stack.onEveryShard(s -> {
             TlsServer.listen(s.tcp(), ECHO, server, c -> {
                 lastAccepted.set(c);

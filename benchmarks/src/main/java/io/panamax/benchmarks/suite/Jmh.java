@@ -33,12 +33,17 @@ final class Jmh {
 
     /** One JMH invocation: what it ran and what came out. */
     record Run(String command, List<RunResult> results, String table, Path log) {
-        /** The results of {@code method} (simple name) whose parameters include every given one. */
+        /**
+         * The results of {@code method} whose parameters include every given one: a simple name
+         * ({@code transfer}), or {@code Class.method} where several classes of a run share one.
+         */
         List<RunResult> find(String method, String... params) {
             List<RunResult> out = new ArrayList<>();
             for (RunResult r : results) {
                 String b = r.getParams().getBenchmark();
-                if (!b.substring(b.lastIndexOf('.') + 1).equals(method)) {
+                int dot = b.lastIndexOf('.');
+                String name = method.contains(".") ? b.substring(b.lastIndexOf('.', dot - 1) + 1) : b.substring(dot + 1);
+                if (!name.equals(method)) {
                     continue;
                 }
                 boolean all = true;
