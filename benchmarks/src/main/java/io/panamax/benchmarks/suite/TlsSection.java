@@ -46,7 +46,11 @@ final class TlsSection implements SuiteBenchmark {
                 - `KernelTlsBenchmark`: the same JDK TLS (same contexts) over the kernel's TCP on 127.0.0.1 with blocking
                   `SSLSocket`s, its client and server on their own threads.
                 - `TlsEngineBenchmark`: one `SSLEngine` pair alone (wrap and unwrap of 16 KiB records), heap against
-                  direct buffers: the ceiling that no transport changes.""");
+                  direct buffers: the ceiling that no transport changes.
+
+                The bulk and kernel connections run with no-delay (`TCP_NODELAY`): each operation ends on a partial
+                segment (or a handshake flight of several writes), which Nagle's algorithm would otherwise hold until
+                the receiver's delayed ACK, measuring a timer instead of the transfer.""");
         Jmh.Run hs = jmh.run("tls-handshake", "io.panamax.benchmarks.tls.(TlsHandshake|PlainConnection)Benchmark", false);
         Jmh.Run bulk = jmh.run("tls-bulk", "io.panamax.benchmarks.tls.(TlsBulk|KernelTls|TlsEngine)Benchmark", true);
         s.code(hs.command() + "\n" + bulk.command());

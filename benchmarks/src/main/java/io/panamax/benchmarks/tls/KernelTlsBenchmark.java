@@ -82,6 +82,9 @@ public class KernelTlsBenchmark {
 
     private SSLSocket clientSocket(int port) throws IOException {
         SSLSocket s = (SSLSocket) client.sslContext().getSocketFactory().createSocket(InetAddress.getLoopbackAddress(), port);
+        // TCP_NODELAY on every socket, as the stack's benchmark connections: a handshake's flights are
+        // several small writes, which Nagle would hold for the peer's delayed ACK (40 ms on Linux).
+        s.setTcpNoDelay(true);
         SSLParameters p = s.getSSLParameters();
         p.setProtocols(new String[] {transport});
         p.setEndpointIdentificationAlgorithm("HTTPS");
@@ -92,6 +95,7 @@ public class KernelTlsBenchmark {
 
     private void sink() {
         try (SSLSocket c = (SSLSocket) bulkServer.accept(); InputStream in = c.getInputStream()) {
+            c.setTcpNoDelay(true);
             byte[] b = new byte[256 * 1024];
             int n;
             while ((n = in.read(b)) > 0) {
@@ -106,6 +110,7 @@ public class KernelTlsBenchmark {
         while (!connectServer.isClosed()) {
             try {
                 SSLSocket c = (SSLSocket) connectServer.accept();
+                c.setTcpNoDelay(true);
                 handlers.execute(() -> closeAfterEnd(c));
             } catch (IOException e) {
                 return;

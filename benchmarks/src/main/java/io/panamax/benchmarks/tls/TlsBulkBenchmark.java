@@ -70,11 +70,17 @@ public class TlsBulkBenchmark {
                     TlsServer.listen(bench.serverTcp(), 9, server, this::discard);
                     return TlsClient.connect(bench.clientTcp(), TlsBench.serverAddress(), 9, client, TlsBench.NAME).map(c -> {
                         suite = c.protocol() + " " + c.cipherSuite();
+                        c.tcp().setNoDelay(true);
                         return c;
                     });
                 }
                 bench.serverTcp().listen(9, this::discard);
-                return bench.clientTcp().connect(TlsBench.serverAddress(), 9).map(c -> c);
+                // No-delay on both transports: an operation ends with a partial segment, which Nagle
+                // would hold until the receiver's delayed ACK, a timer's wait per 16 MiB.
+                return bench.clientTcp().connect(TlsBench.serverAddress(), 9).map(c -> {
+                    c.setNoDelay(true);
+                    return c;
+                });
             });
         } catch (RuntimeException e) {
             bench.close();
