@@ -3,6 +3,7 @@ package io.panamax.samples.iperf;
 import io.panamax.reactor.Future;
 import io.panamax.reactor.Promise;
 import io.panamax.reactor.Timer;
+import io.panamax.reactor.metrics.Counter;
 import io.panamax.tcp.ConnectionAbortedException;
 import io.panamax.tcp.TcpConnection;
 
@@ -33,6 +34,9 @@ final class Iperf3Test {
     private final Promise<Void> allArrived = new Promise<>();
     private Iperf3Parameters parameters;
     private boolean expecting;
+    /** The test's outcome is counted: when it is decided, before the client can see it. */
+    private boolean counted;
+    /** The refusal went out and the connection closed after it: nothing to abort. */
     private boolean refused;
     private long runningSince;
 
@@ -69,6 +73,7 @@ final class Iperf3Test {
         }
         if (!parameters.supported()) {
             // iperf3's client prints "error - an option you are trying to set is not implemented yet".
+            count(server.counters.refused);
             refused = true;
             return control.write(Iperf3Messages.serverError(Iperf3Messages.IE_UNIMPLEMENTED, 0))
                     .then(v -> control.close())
@@ -104,7 +109,10 @@ final class Iperf3Test {
                     .then(counts -> send(Iperf3Messages.EXCHANGE_RESULTS).then(v -> readJson()) // the client's results: not needed
                             .then(theirs -> control.write(Iperf3Messages.json(Iperf3Messages.results(
                                     Iperf3Server.inArrivalOrder(arrivals, counts), seconds, CONGESTION)))))
-                    .then(v -> send(Iperf3Messages.DISPLAY_RESULTS))
+                    .then(v -> {
+                        count(server.counters.completed); // the client has its results once this is sent
+                        return send(Iperf3Messages.DISPLAY_RESULTS);
+                    })
                     // IPERF_DONE, or the client's FIN: either way it has the results.
                     .then(v -> reader.read(1).handle((b, e) -> null))
                     .then(v -> control.close());
@@ -116,16 +124,21 @@ final class Iperf3Test {
 
     private void ended(Throwable e) {
         reader.release();
-        if (e == null) {
-            server.counters.completed.increment();
-        } else if (refused) {
-            server.counters.refused.increment(); // the error went out and the connection closed
-        } else {
-            server.counters.failed.increment();
-            control.abort();
+        if (e != null) {
+            count(server.counters.failed);
+            if (!refused) {
+                control.abort();
+            }
         }
         if (expecting) {
             server.finishEverywhere(cookie); // the test's data connections end with it
+        }
+    }
+
+    private void count(Counter outcome) {
+        if (!counted) {
+            counted = true;
+            outcome.increment();
         }
     }
 
