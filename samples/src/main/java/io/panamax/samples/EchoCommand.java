@@ -148,18 +148,14 @@ final class EchoCommand {
                 throw new UsageException("--dpdk-args and --dpdk-device need --backend dpdk");
             }
             int httpPort = o.intValue("http-port", HttpConfig.DEFAULT_PORT, 0, 65535);
-            if (httpPort == EchoServices.ECHO_PORT || httpPort == EchoServices.DISCARD_PORT) {
-                throw new UsageException("--http-port " + httpPort + " is taken by the echo or discard service");
-            }
+            requireFree("http-port", httpPort, EchoServices.ECHO_PORT, EchoServices.DISCARD_PORT);
             int httpIdle = o.intValue("http-idle-timeout", 60, 0, 86400);
             long httpMaxContent = longValue(o, "http-max-content", RequestLimits.defaults().maxContentBytes(), 0, 1L << 40);
             int tlsPort = o.intValue("tls-port", httpPort == 0 ? 0 : DEFAULT_TLS_PORT, 0, 65535);
             if (tlsPort != 0 && httpPort == 0) {
                 throw new UsageException("--tls-port serves the HTTP echo over TLS: it needs --http-port");
             }
-            if (tlsPort != 0 && (tlsPort == httpPort || tlsPort == EchoServices.ECHO_PORT || tlsPort == EchoServices.DISCARD_PORT)) {
-                throw new UsageException("--tls-port " + tlsPort + " is taken by another service");
-            }
+            requireFree("tls-port", tlsPort, httpPort, EchoServices.ECHO_PORT, EchoServices.DISCARD_PORT);
             if (o.has("cert") != o.has("key")) {
                 throw new UsageException("--cert and --key go together (a PEM certificate chain and its PEM private key)");
             }
@@ -173,13 +169,19 @@ final class EchoCommand {
             Path key = o.has("key") ? Path.of(o.get("key")) : null;
             Path tlsDir = Path.of(o.get("tls-dir", Path.of(System.getProperty("java.io.tmpdir"), "panamax-tls").toString()));
             int iperfPort = o.intValue("iperf-port", Iperf3Server.DEFAULT_PORT, 0, 65535);
-            if (iperfPort != 0 && (iperfPort == httpPort || iperfPort == tlsPort || iperfPort == EchoServices.ECHO_PORT
-                    || iperfPort == EchoServices.DISCARD_PORT)) {
-                throw new UsageException("--iperf-port " + iperfPort + " is taken by another service");
-            }
+            requireFree("iperf-port", iperfPort, httpPort, tlsPort, EchoServices.ECHO_PORT, EchoServices.DISCARD_PORT);
             return new EchoSettings(backend, netns, tap, hostIp, ip, gateway, shards, o.get("dpdk-args"),
                     o.get("dpdk-device"), capture == null ? null : Path.of(capture), status, httpPort, httpIdle, httpMaxContent,
                     tlsPort, cert, key, tlsDir, iperfPort);
+        }
+
+        /** A service's port (0: the service is off) must not be one of the ports {@code taken} by the others. */
+        private static void requireFree(String option, int port, int... taken) {
+            for (int t : taken) {
+                if (port != 0 && port == t) {
+                    throw new UsageException("--" + option + " " + port + " is taken by another service");
+                }
+            }
         }
 
         private static long longValue(Options o, String name, long defaultValue, long min, long max) {

@@ -42,6 +42,11 @@ public final class TlsContext {
     private final SSLContext sslContext;
     private final SSLParameters serverParameters;
     private final int highestVersion;
+    /**
+     * Each shard's part, made by that shard on its first connection. The one structure the shards
+     * of a context share: looked up once per connection (never per record), and concurrent only
+     * because any shard, of any reactor, may be the first to use the context.
+     */
     private final ConcurrentHashMap<Shard, TlsShard> shards = new ConcurrentHashMap<>();
 
     private TlsContext(TlsConfig config) throws GeneralSecurityException {

@@ -42,6 +42,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class DpdkNic implements Nic {
     private static final System.Logger LOG = System.getLogger("io.panamax.nic.dpdk");
+    /** Mempool names are process-wide in DPDK: numbered at open, on the control path, never per packet. */
     private static final AtomicInteger POOL_SEQUENCE = new AtomicInteger();
 
     private final DpdkNicConfig config;

@@ -32,6 +32,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * short-lived thread of its own: no application thread inherits that affinity. Shards that poll
  * queues are non-EAL threads (no lcore id), which is why Panamax's mempools have no per-lcore
  * cache.
+ *
+ * <p>Its methods are synchronized: they run when a process starts DPDK and when a device is
+ * plugged or removed, from whichever thread opens a NIC; never on the data path.
  */
 public final class Eal {
     public static final String ARGS_PROPERTY = "panamax.dpdk.eal.args";
@@ -80,6 +83,8 @@ public final class Eal {
             throw failure;
         }
         DpdkLibraries.load();
+        // rte_eal_init pins its thread to the main lcore's CPU, hence a thread of its own (see the
+        // class comment); its verdict comes back through this holder, read after join().
         AtomicReference<String> error = new AtomicReference<>();
         Thread init = Thread.ofPlatform().name("dpdk-eal-init").unstarted(() -> error.set(callInit(args)));
         init.start();

@@ -35,6 +35,7 @@ public final class NetworkNamespace implements AutoCloseable {
     private static final int CLONE_NEWNET = 0x40000000;
     private static final int O_RDONLY = 0;
     private static final int O_CLOEXEC = 0x80000;
+    /** Unique names for namespaces made from several threads (tests in parallel); control path only. */
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
     private static final MethodHandle OPEN;
     private static final MethodHandle CLOSE;

@@ -129,29 +129,29 @@ public final class Iperf3Server implements AutoCloseable {
 
     /**
      * On every shard: stop expecting {@code cookie}, end its data connections and report what each
-     * received, as (shard, index on that shard, bytes); completes with all of them.
+     * received; completes with all of them.
      */
-    Future<List<long[]>> finishEverywhere(String cookie) {
-        List<Future<List<long[]>>> parts = new ArrayList<>();
+    Future<List<StreamCount>> finishEverywhere(String cookie) {
+        List<Future<List<StreamCount>>> parts = new ArrayList<>();
         for (int s = 0; s < peers.length; s++) {
             Iperf3Server peer = peers[s];
             parts.add(shard.submitTo(s, () -> Future.succeeded(peer.finish(cookie))));
         }
         return Future.allOf(parts).map(lists -> {
-            List<long[]> out = new ArrayList<>();
+            List<StreamCount> out = new ArrayList<>();
             lists.forEach(out::addAll);
             return out;
         });
     }
 
-    private List<long[]> finish(String cookie) {
+    private List<StreamCount> finish(String cookie) {
         expected.remove(cookie);
         List<DataStream> mine = streams.remove(cookie);
-        List<long[]> out = new ArrayList<>();
+        List<StreamCount> out = new ArrayList<>();
         if (mine != null) {
             for (int i = 0; i < mine.size(); i++) {
                 DataStream d = mine.get(i);
-                out.add(new long[] {shard.id(), i, d.bytes});
+                out.add(new StreamCount(new StreamAt(shard.id(), i), d.bytes));
                 // The client stopped sending before it ended the test: whatever is still in flight is
                 // not counted, as iperf3's own server closes its streams at this point.
                 d.connection.abort();
@@ -205,26 +205,35 @@ public final class Iperf3Server implements AutoCloseable {
         final Counter bytes;
 
         Counters(ShardMetrics m) {
-            completed = m.counter("iperf3_tests_total", "iperf3 tests by outcome (on the shard of their control connection)",
-                    "outcome", "completed");
-            refused = m.counter("iperf3_tests_total", "iperf3 tests by outcome (on the shard of their control connection)",
-                    "outcome", "refused");
-            failed = m.counter("iperf3_tests_total", "iperf3 tests by outcome (on the shard of their control connection)",
-                    "outcome", "failed");
+            completed = tests(m, "completed");
+            refused = tests(m, "refused");
+            failed = tests(m, "failed");
             bytes = m.counter("iperf3_bytes_received_total", "Bytes received on iperf3 data connections");
+        }
+
+        private static Counter tests(ShardMetrics m, String outcome) {
+            return m.counter("iperf3_tests_total", "iperf3 tests by outcome (on the shard of their control connection)",
+                    "outcome", outcome);
         }
     }
 
+    /** A data connection of a test: the shard it landed on and its place among the test's streams there. */
+    record StreamAt(int shard, int index) {
+    }
+
+    /** What one data connection received. */
+    record StreamCount(StreamAt stream, long bytes) {
+    }
+
     /** For the results: the streams of a test in the order they arrived, with their ids. */
-    static List<StreamResult> inArrivalOrder(List<int[]> arrivals, List<long[]> counts) {
-        Map<Long, Long> bytes = new HashMap<>();
-        for (long[] c : counts) {
-            bytes.put(c[0] << 32 | c[1], c[2]);
+    static List<StreamResult> inArrivalOrder(List<StreamAt> arrivals, List<StreamCount> counts) {
+        Map<StreamAt, Long> bytes = new HashMap<>();
+        for (StreamCount c : counts) {
+            bytes.put(c.stream(), c.bytes());
         }
         List<StreamResult> out = new ArrayList<>();
         for (int i = 0; i < arrivals.size(); i++) {
-            int[] a = arrivals.get(i);
-            out.add(new StreamResult(Iperf3Messages.streamId(i), bytes.getOrDefault((long) a[0] << 32 | a[1], 0L)));
+            out.add(new StreamResult(Iperf3Messages.streamId(i), bytes.getOrDefault(arrivals.get(i), 0L)));
         }
         return out;
     }

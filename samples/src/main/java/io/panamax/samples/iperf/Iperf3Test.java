@@ -29,8 +29,8 @@ final class Iperf3Test {
     private final String cookie;
     private final TcpConnection control;
     private final ExactReader reader;
-    /** (shard, index on that shard) of each data connection, in the order they arrived. */
-    private final List<int[]> arrivals = new ArrayList<>();
+    /** The data connections, in the order they arrived. */
+    private final List<Iperf3Server.StreamAt> arrivals = new ArrayList<>();
     private final Promise<Void> allArrived = new Promise<>();
     private Iperf3Parameters parameters;
     private boolean expecting;
@@ -95,7 +95,7 @@ final class Iperf3Test {
 
     /** A data connection of this test arrived on {@code shard} (told by that shard). */
     void streamArrived(int shard, int index) {
-        arrivals.add(new int[] {shard, index});
+        arrivals.add(new Iperf3Server.StreamAt(shard, index));
         if (parameters != null && arrivals.size() >= parameters.streams()) {
             allArrived.tryComplete(null);
         }
