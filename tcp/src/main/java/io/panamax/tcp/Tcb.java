@@ -10,7 +10,6 @@ import io.panamax.tcp.wire.TcpHeader;
 import io.panamax.tcp.wire.TcpOptions;
 
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayDeque;
 
 import static io.panamax.tcp.wire.TcpHeader.ACK;
 import static io.panamax.tcp.wire.TcpHeader.FIN;
@@ -25,8 +24,14 @@ import static io.panamax.tcp.wire.TcpHeader.SYN;
  * (RFC 2018), RFC 5961's challenge ACKs, RFC 6298's retransmission timer, NewReno (RFC 5681,
  * 6582), delayed ACKs, Nagle, silly-window avoidance, zero-window probing and keep-alive.
  *
- * <p>Confined to the connection's shard. Wire parsing happens before ({@link Tcp}); the send
- * buffer, reassembly queue, RTT estimator and congestion control are their own classes.
+ * <p>Split the way gVisor's {@code transport/tcp} is: this class holds the state machine, the
+ * negotiated options, the application's calls and the assembly of outgoing segments; the
+ * {@link Sender} the SND.* variables, output and the retransmission and persist timers; the
+ * {@link Receiver} the RCV.* variables, the text, the window and the delayed-ACK policy. Loss
+ * recovery and congestion control sit behind interfaces ({@code io.panamax.tcp.recovery},
+ * {@code io.panamax.tcp.congestion}).
+ *
+ * <p>Confined to the connection's shard. Wire parsing happens before ({@link Tcp}).
  */
 final class Tcb implements TcpConnection {
     /** RFC 9293 3.7.1: the MSS to assume when the peer sends no MSS option. */
@@ -35,8 +40,6 @@ final class Tcb implements TcpConnection {
     static final int IP_TCP_HEADERS = 40;
     /** The smallest path MTU an ICMP message may set (Linux's min_pmtu; RFC 5927 5.2 warns of smaller). */
     static final int MIN_PATH_MTU = 552;
-    /** RFC 7323 5.5: a TS.Recent older than 24 days is invalid for PAWS. */
-    private static final long PAWS_IDLE_NANOS = 24L * 24 * 3600 * 1_000_000_000L;
 
     final Tcp tcp;
     private final Shard shard;
@@ -55,78 +58,24 @@ final class Tcb implements TcpConnection {
     boolean portFromPolicy;
     TcpState state = TcpState.CLOSED;
 
-    // ---- send sequence variables (RFC 9293 3.3.1) ----
-    int iss;
-    int sndUna;
-    int sndNxt;
-    /** The highest sequence number sent + 1: SND.NXT goes back to SND.UNA on a timeout (go-back-N). */
-    int sndMax;
-    int sndWl1;
-    int sndWl2;
-    /** SND.WND, scaled. */
-    long sndWnd;
-    long maxSndWnd;
-    /** The sequence number of the send buffer's first byte. */
-    int sndBufSeq;
-    private final SendBuffer sendBuffer = new SendBuffer();
-    private int sendBufferLimit;
-    /** The application asked for a FIN (shutdownOutput or close). */
-    boolean finQueued;
-    /** {@link #finSeq} is known: every byte before the FIN is in the send buffer. */
-    boolean finSeqValid;
-    int finSeq;
+    /** The sending half: SND.*, the send buffer, output, retransmission and persist timers. */
+    final Sender snd;
+    /** The receiving half: RCV.*, the text, the window, delayed ACKs, SACK blocks. */
+    final Receiver rcv;
 
-    // ---- receive sequence variables ----
-    int irs;
-    int rcvNxt;
-    /** RCV.NXT + RCV.WND as last advertised: the window never shrinks below it. */
-    int rcvAdvEdge;
-    private int rcvBufferSize;
-    private final ReceiveQueue readable = new ReceiveQueue();
-    private ReassemblyQueue outOfOrder;
-    boolean finReceived;
-
-    // ---- options ----
-    /** Payload bytes of a full segment without options: min(peer MSS, path MTU - 40). */
-    int mss;
-    /** The MSS this side advertised. */
-    private int advertisedMss;
-    /** The largest payload the peer sent, for "full-sized" (RFC 5681 4.2) and SWS decisions. */
-    private int rcvMss;
-    int sndShift;
-    int rcvShift;
+    // ---- options (RFC 7323, RFC 2018) ----
     private boolean offerWindowScale;
     private boolean offerTimestamps;
     private boolean offerSack;
     boolean tsOn;
     boolean sackOn;
-    int tsRecent;
-    private long tsRecentTime;
     private int tsOffset;
-    int lastAckSent;
 
-    // ---- reliability ----
-    private final RttEstimator rtt;
-    final NewReno cc = new NewReno();
-    int backoff;
-    private int retries;
-    private boolean rttTiming;
-    private int rttSeq;
-    private long rttStart;
-    private int persistBackoff;
-    private int probesUnanswered;
+    // ---- liveness ----
     private int keepAlivesSent;
     private long lastReceived;
 
-    // ---- acknowledgments ----
-    private boolean ackNow;
-    private int unackedBytes;
-    private int quickAcks;
-
-    // ---- timers, one per purpose ----
-    private final Timer rtxTimer;
-    private final Timer persistTimer;
-    private final Timer delAckTimer;
+    // ---- timers the state machine owns ----
     private final Timer lingerTimer;
     private Timer keepAliveTimer;
 
@@ -134,10 +83,8 @@ final class Tcb implements TcpConnection {
     private Promise<Packet> pendingRead;
     Promise<TcpConnection> connectPromise;
     private Promise<Void> finAckedPromise;
-    private ArrayDeque<PendingWrite> pendingWrites;
     private boolean readClosed;
     private boolean outputShutdown;
-    private boolean noDelay;
     private boolean keepAlive;
     private TcpException error;
     private String softError;
@@ -149,17 +96,7 @@ final class Tcb implements TcpConnection {
     // ---- per-connection counters ----
     private long segmentsIn;
     private long segmentsOut;
-    private long bytesIn;
-    private long bytesOut;
-    private long retransmits;
-    private long timeouts;
-    private long fastRetransmits;
-    private long outOfOrderSegments;
-    private long duplicates;
-    private long drops;
-
-    private record PendingWrite(Packet data, Promise<Void> promise) {
-    }
+    long drops;
 
     Tcb(Tcp tcp, int localIp, int localPort, int remoteIp, int remotePort, TcpListener listener) {
         this.tcp = tcp;
@@ -172,21 +109,14 @@ final class Tcb implements TcpConnection {
         this.remotePort = remotePort;
         this.listener = listener;
         this.passive = listener != null;
-        this.rtt = new RttEstimator(config.initialRtoNanos(), config.minRtoNanos(), config.maxRtoNanos());
-        this.sendBufferLimit = config.sendBufferSize();
-        this.rcvBufferSize = config.receiveBufferSize();
-        this.noDelay = config.noDelay();
+        this.snd = new Sender(this, config, counters);
+        this.rcv = new Receiver(this, config, counters);
         this.keepAlive = config.keepAlive();
-        this.quickAcks = config.quickAckSegments();
-        var wheel = shard.timers();
-        this.rtxTimer = wheel.newTimer(this::onRetransmitTimeout);
-        this.persistTimer = wheel.newTimer(this::onPersistTimeout);
-        this.delAckTimer = wheel.newTimer(this::onDelayedAckTimeout);
-        this.lingerTimer = wheel.newTimer(this::onLingerTimeout);
+        this.lingerTimer = shard.timers().newTimer(this::onLingerTimeout);
         int pathMss = Math.max(tcp.ip().mtu(remoteIp), MIN_PATH_MTU) - IP_TCP_HEADERS;
-        this.advertisedMss = Math.min(pathMss, 65535);
-        this.mss = Math.min(DEFAULT_MSS, pathMss);
-        this.rcvMss = Math.min(advertisedMss, DEFAULT_MSS);
+        rcv.advertisedMss = Math.min(pathMss, 65535);
+        snd.mss = Math.min(DEFAULT_MSS, pathMss);
+        rcv.rcvMss = Math.min(rcv.advertisedMss, DEFAULT_MSS);
         this.lastReceived = shard.nanoTime();
     }
 
@@ -196,11 +126,7 @@ final class Tcb implements TcpConnection {
 
     /** OPEN, active (RFC 9293 3.10.1): send a SYN, enter SYN-SENT. */
     Future<TcpConnection> activeOpen(int iss) {
-        this.iss = iss;
-        sndUna = iss;
-        sndNxt = iss;
-        sndMax = iss;
-        sndBufSeq = iss + 1;
+        snd.init(iss);
         offerWindowScale = config.windowScaling();
         offerTimestamps = config.timestamps();
         offerSack = config.sackPermitted();
@@ -213,13 +139,8 @@ final class Tcb implements TcpConnection {
 
     /** A SYN arrived at a listener (RFC 9293 3.10.7.2, third check): answer SYN-ACK, enter SYN-RECEIVED. */
     void passiveOpen(Segment seg, int iss) {
-        this.iss = iss;
-        sndUna = iss;
-        sndNxt = iss;
-        sndMax = iss;
-        sndBufSeq = iss + 1;
-        irs = seg.seq;
-        rcvNxt = seg.seq + 1;
+        snd.init(iss);
+        rcv.init(seg.seq);
         TcpOptions o = seg.options;
         // RFC 7323 1.3, RFC 2018 2: an option goes in the SYN-ACK only if the SYN offered it.
         offerWindowScale = config.windowScaling() && o.windowScale >= 0;
@@ -228,10 +149,7 @@ final class Tcb implements TcpConnection {
         tsOffset = tcp.isn().timestampOffset(localIp, localPort, remoteIp, remotePort);
         negotiate(o);
         // RFC 7323 2.2: the window of a SYN is never scaled.
-        sndWnd = seg.window;
-        maxSndWnd = sndWnd;
-        sndWl1 = seg.seq;
-        sndWl2 = seg.ack;
+        snd.initWindow(seg.window, seg.seq, seg.ack);
         state = TcpState.SYN_RECEIVED;
         segmentsIn++;
         lastReceived = shard.nanoTime();
@@ -242,32 +160,27 @@ final class Tcb implements TcpConnection {
     private void negotiate(TcpOptions o) {
         int peerMss = o.mss > 0 ? o.mss : DEFAULT_MSS;
         int pathMss = Math.max(tcp.ip().mtu(remoteIp), MIN_PATH_MTU) - IP_TCP_HEADERS;
-        mss = Math.max(1, Math.min(peerMss, pathMss));
-        rcvMss = Math.min(advertisedMss, Math.max(mss, DEFAULT_MSS));
+        snd.mss = Math.max(1, Math.min(peerMss, pathMss));
         if (offerWindowScale && o.windowScale >= 0) {
             // RFC 7323 2.3: a shift above 14 is used as 14.
-            sndShift = Math.min(o.windowScale, TcpOptions.MAX_WINDOW_SHIFT);
-            rcvShift = config.windowShift();
+            snd.sndShift = Math.min(o.windowScale, TcpOptions.MAX_WINDOW_SHIFT);
+            rcv.rcvShift = config.windowShift();
         } else {
-            sndShift = 0;
-            rcvShift = 0;
+            snd.sndShift = 0;
+            rcv.rcvShift = 0;
         }
         tsOn = offerTimestamps && o.hasTimestamps;
         if (tsOn) {
-            tsRecent = o.tsVal;
-            tsRecentTime = shard.nanoTime();
+            rcv.initTsRecent(o.tsVal);
         }
         sackOn = offerSack && o.sackPermitted;
-        int maxRcv = 65535 << rcvShift;
-        if (rcvBufferSize > maxRcv) {
-            rcvBufferSize = maxRcv;
-        }
-        cc.init(effectiveMss(), config.initialWindowSegments(), iss);
+        rcv.negotiated(snd.mss);
+        snd.negotiated();
     }
 
-    /** The payload of a full data segment: the MSS less the options every segment carries (RFC 6691). */
-    private int effectiveMss() {
-        return Math.max(1, mss - (tsOn ? TcpOptions.ALIGNED_TIMESTAMPS_LENGTH : 0));
+    /** Option bytes every segment after the handshake carries (RFC 6691): the timestamps, if on. */
+    int fixedOptionsLength() {
+        return tsOn ? TcpOptions.ALIGNED_TIMESTAMPS_LENGTH : 0;
     }
 
     // =====================================================================================
@@ -288,7 +201,7 @@ final class Tcb implements TcpConnection {
         }
     }
 
-    private void drop(DropReason reason) {
+    void drop(DropReason reason) {
         drops++;
         counters.drop(reason);
     }
@@ -297,7 +210,7 @@ final class Tcb implements TcpConnection {
     private void synSentArrives(Segment seg) {
         boolean ackAcceptable = false;
         if (seg.has(ACK)) {
-            if (SeqNum.le(seg.ack, iss) || SeqNum.gt(seg.ack, sndMax)) {
+            if (SeqNum.le(seg.ack, snd.iss) || SeqNum.gt(seg.ack, snd.sndMax)) {
                 if (!seg.has(RST)) {
                     tcp.sendReset(remoteIp, localIp, remotePort, localPort, seg.ack, 0, RST);
                 }
@@ -319,29 +232,23 @@ final class Tcb implements TcpConnection {
             drop(DropReason.SYN_SENT_INVALID);
             return;
         }
-        irs = seg.seq;
-        rcvNxt = seg.seq + 1;
+        rcv.init(seg.seq);
         negotiate(seg.options);
         // What our SYN offered: its window is unscaled (RFC 7323 2.2).
-        rcvAdvEdge = rcvNxt + Math.min(rcvBufferSize, 65535);
+        rcv.rcvAdvEdge = rcv.rcvNxt + rcv.synWindow();
         if (ackAcceptable) {
             // Our SYN is acknowledged: ESTABLISHED.
-            sampleRtt(seg, shard.nanoTime());
-            sndUna = seg.ack;
-            if (SeqNum.lt(sndNxt, sndUna)) {
-                sndNxt = sndUna;
+            snd.sampleRtt(seg, shard.nanoTime());
+            snd.sndUna = seg.ack;
+            if (SeqNum.lt(snd.sndNxt, snd.sndUna)) {
+                snd.sndNxt = snd.sndUna;
             }
             // RFC 7323 2.2: the window of a SYN-ACK is never scaled.
-            sndWnd = seg.window;
-            maxSndWnd = sndWnd;
-            sndWl1 = seg.seq;
-            sndWl2 = seg.ack;
-            rtxTimer.cancel();
-            backoff = 0;
-            retries = 0;
+            snd.initWindow(seg.window, seg.seq, seg.ack);
+            snd.synAcknowledged();
             state = TcpState.ESTABLISHED;
             counters.activeOpens.increment();
-            ackNow = true;
+            rcv.ackNow = true;
             armKeepAlive();
             Promise<TcpConnection> p = connectPromise;
             connectPromise = null;
@@ -350,35 +257,32 @@ final class Tcb implements TcpConnection {
             seg.seq++;
             seg.flags &= ~SYN;
             if (seg.payloadLength > 0 || seg.has(FIN)) {
-                processText(seg);
+                rcv.processText(seg);
             }
         } else {
             // Simultaneous open (RFC 9293 3.5 figure 8): SYN-RECEIVED, answer SYN-ACK.
-            sndWnd = seg.window;
-            maxSndWnd = sndWnd;
-            sndWl1 = seg.seq;
-            sndWl2 = seg.ack;
+            snd.initWindow(seg.window, seg.seq, seg.ack);
             state = TcpState.SYN_RECEIVED;
-            sndNxt = iss;
-            rtxTimer.cancel();
-            backoff = 0;
+            snd.sndNxt = snd.iss;
+            snd.rtxTimer.cancel();
+            snd.backoff = 0;
         }
     }
 
     /** RFC 9293 3.10.7.4: SYN-RECEIVED and every synchronized state. */
     private void otherwiseArrives(Segment seg) {
         // A retransmitted SYN in SYN-RECEIVED: our SYN-ACK was lost, send it again.
-        if (state == TcpState.SYN_RECEIVED && seg.has(SYN) && !seg.has(ACK) && seg.seq == irs) {
-            sndNxt = iss;
+        if (state == TcpState.SYN_RECEIVED && seg.has(SYN) && !seg.has(ACK) && seg.seq == rcv.irs) {
+            snd.sndNxt = snd.iss;
             return;
         }
         // Simultaneous open: the peer's SYN-ACK acknowledges our SYN and repeats its own. Take it
         // as the handshake's ACK (as Linux does) rather than as an old SYN to be re-ACKed.
-        if (state == TcpState.SYN_RECEIVED && !passive && seg.has(SYN) && seg.has(ACK) && seg.seq == irs
-                && SeqNum.gt(seg.ack, sndUna) && SeqNum.le(seg.ack, sndMax)) {
+        if (state == TcpState.SYN_RECEIVED && !passive && seg.has(SYN) && seg.has(ACK) && seg.seq == rcv.irs
+                && SeqNum.gt(seg.ack, snd.sndUna) && SeqNum.le(seg.ack, snd.sndMax)) {
             seg.flags &= ~SYN;
             seg.seq++;
-            ackNow = true;
+            rcv.ackNow = true;
         }
         // The control bits before trimming: an old SYN or RST is still one (RFC 5961).
         final int originalFlags = seg.flags;
@@ -389,84 +293,22 @@ final class Tcb implements TcpConnection {
                 return;
             }
             // PAWS (RFC 7323 5.3 R1): an older TSval is an old duplicate; acknowledge and drop.
-            if (SeqNum.lt(seg.options.tsVal, tsRecent) && shard.nanoTime() - tsRecentTime < PAWS_IDLE_NANOS) {
+            if (rcv.pawsRejects(seg)) {
                 drop(DropReason.PAWS);
-                ackNow = true;
+                rcv.ackNow = true;
                 return;
             }
         }
 
-        // First: the sequence number (RFC 9293 3.10.7.4, acceptability table).
-        int segLen = seg.sequenceLength();
-        int rcvWnd = receiveWindow();
-        boolean acceptable;
-        if (segLen == 0) {
-            acceptable = rcvWnd == 0 ? seg.seq == rcvNxt : SeqNum.inRange(rcvNxt, seg.seq, rcvNxt + rcvWnd);
-        } else if (rcvWnd == 0) {
-            acceptable = false;
-        } else {
-            acceptable = SeqNum.inRange(rcvNxt, seg.seq, rcvNxt + rcvWnd)
-                    || SeqNum.inRange(rcvNxt, seg.seq + segLen - 1, rcvNxt + rcvWnd);
-        }
-        if (!acceptable && rcvWnd == 0 && seg.seq == rcvNxt && seg.has(ACK)) {
-            // RFC 9293: with a zero window, still take valid ACKs (and RSTs); the data goes.
-            if (seg.payloadLength > 0) {
-                seg.trimBack(seg.payloadLength);
-            }
-            seg.flags &= ~(FIN | SYN);
-            acceptable = true;
-            ackNow = true;
-        }
-        if (!acceptable) {
-            if (!seg.has(RST)) {
-                ackNow = true;
-                if (state == TcpState.TIME_WAIT && seg.has(FIN)) {
-                    // RFC 9293 3.10.7.4 eighth check: a retransmitted FIN restarts the 2 MSL wait.
-                    lingerTimer.arm(config.timeWaitNanos());
-                }
-            }
-            if (segLen > 0 && SeqNum.le(seg.seq + segLen, rcvNxt)) {
-                duplicates++;
-                counters.duplicates.increment();
-                drops++;
-            } else {
-                drop(DropReason.OUT_OF_WINDOW);
-            }
+        // First: the sequence number (RFC 9293 3.10.7.4, acceptability table), and trimming.
+        if (!rcv.acceptable(seg)) {
             return;
         }
-        // Trim to the window: what was received before, and what lies beyond the right edge.
-        if (SeqNum.lt(seg.seq, rcvNxt)) {
-            int cut = rcvNxt - seg.seq;
-            if (seg.has(SYN)) {
-                seg.flags &= ~SYN;
-                seg.seq++;
-                cut--;
-            }
-            int n = Math.min(cut, seg.payloadLength);
-            if (n > 0) {
-                seg.trimFront(n);
-                cut -= n;
-            }
-            if (cut > 0) {
-                seg.flags &= ~FIN;
-                seg.seq += cut;
-            }
-        }
-        int rightEdge = rcvNxt + rcvWnd;
-        if (seg.payloadLength > 0 && SeqNum.gt(seg.seq + seg.payloadLength, rightEdge)) {
-            seg.trimBack(seg.seq + seg.payloadLength - rightEdge);
-            seg.flags &= ~FIN;
-        }
-        // RFC 7323 4.3: remember the timestamp of the segment that our next ACK answers.
-        if (tsOn && seg.options.hasTimestamps && SeqNum.ge(seg.options.tsVal, tsRecent)
-                && SeqNum.le(seg.seq, lastAckSent)) {
-            tsRecent = seg.options.tsVal;
-            tsRecentTime = shard.nanoTime();
-        }
+        rcv.updateTsRecent(seg);
 
         // Second: RST (RFC 5961 3.2: only an exact match resets; in-window others are challenged).
         if ((originalFlags & RST) != 0) {
-            if (seg.seq == rcvNxt) {
+            if (seg.seq == rcv.rcvNxt) {
                 resetArrived();
             } else {
                 drop(DropReason.CHALLENGED);
@@ -495,7 +337,7 @@ final class Tcb implements TcpConnection {
             return;
         }
         if (state == TcpState.SYN_RECEIVED) {
-            if (SeqNum.gt(seg.ack, sndUna) && SeqNum.le(seg.ack, sndMax)) {
+            if (SeqNum.gt(seg.ack, snd.sndUna) && SeqNum.le(seg.ack, snd.sndMax)) {
                 synReceivedToEstablished(seg);
             } else {
                 tcp.sendReset(remoteIp, localIp, remotePort, localPort, seg.ack, 0, RST);
@@ -503,7 +345,7 @@ final class Tcb implements TcpConnection {
                 return;
             }
         }
-        if (!processAck(seg)) {
+        if (!snd.processAck(seg)) {
             return;
         }
         if (state == TcpState.CLOSED || state == TcpState.TIME_WAIT && !seg.has(FIN) && seg.payloadLength == 0) {
@@ -511,19 +353,14 @@ final class Tcb implements TcpConnection {
         }
 
         // Seventh and eighth: the text and the FIN.
-        processText(seg);
+        rcv.processText(seg);
     }
 
     private void synReceivedToEstablished(Segment seg) {
-        sampleRtt(seg, shard.nanoTime());
-        sndUna = iss + 1;
-        sndWnd = (long) seg.window << sndShift;
-        maxSndWnd = sndWnd;
-        sndWl1 = seg.seq;
-        sndWl2 = seg.ack;
-        rtxTimer.cancel();
-        backoff = 0;
-        retries = 0;
+        snd.sampleRtt(seg, shard.nanoTime());
+        snd.sndUna = snd.iss + 1;
+        snd.initWindow((long) seg.window << snd.sndShift, seg.seq, seg.ack);
+        snd.synAcknowledged();
         state = TcpState.ESTABLISHED;
         armKeepAlive();
         if (passive) {
@@ -543,14 +380,14 @@ final class Tcb implements TcpConnection {
             case SYN_RECEIVED -> enterClosed(passive
                     ? new ConnectionResetException("handshake reset by " + peer())
                     : new ConnectionRefusedException("connection refused by " + peer()));
-            case CLOSING, LAST_ACK, TIME_WAIT -> enterClosed(sendBuffer.isEmpty() ? null
+            case CLOSING, LAST_ACK, TIME_WAIT -> enterClosed(snd.sendBuffer.isEmpty() ? null
                     : new ConnectionResetException("connection reset by " + peer()));
             default -> enterClosed(new ConnectionResetException("connection reset by " + peer()));
         }
     }
 
     /** Sends a challenge ACK (RFC 5961 3.2, 4.2, 5.2) unless the shard's budget is spent. */
-    private void challengeAck() {
+    void challengeAck() {
         if (tcp.challengeAcks().tryAcquire(shard.nanoTime())) {
             counters.challengeAcks.increment();
             sendAck();
@@ -559,136 +396,8 @@ final class Tcb implements TcpConnection {
         }
     }
 
-    /**
-     * The ACK field in a synchronized state (RFC 9293 3.10.7.4 fifth check, RFC 5961 5.2, RFC 5681
-     * duplicate ACKs, RFC 6582 recovery). Returns false when the segment is to be dropped.
-     */
-    private boolean processAck(Segment seg) {
-        int ack = seg.ack;
-        if (SeqNum.gt(ack, sndMax)) {
-            drop(DropReason.BAD_ACK);
-            challengeAck();
-            return false;
-        }
-        if (SeqNum.lt(ack, sndUna - (int) Math.min(maxSndWnd, Integer.MAX_VALUE))) {
-            drop(DropReason.BAD_ACK);
-            challengeAck();
-            return false;
-        }
-        probesUnanswered = 0;
-        long newWnd = (long) seg.window << sndShift;
-        int unaBefore = sndUna;
-        if (SeqNum.gt(ack, sndUna)) {
-            newAck(seg, ack);
-            if (state == TcpState.CLOSED) {
-                return false;
-            }
-        } else if (ack == sndUna && seg.payloadLength == 0 && (seg.flags & (SYN | FIN)) == 0
-                && newWnd == sndWnd && sndMax != sndUna && sndWnd != 0) {
-            // RFC 5681 2 duplicate ACK; not while the window is closed, where the only data
-            // outstanding is a zero-window probe the peer is right to refuse.
-            duplicateAck(ack);
-        }
-        // Window update (RFC 9293 3.10.7.4): only from a segment newer than the last one used.
-        if (SeqNum.ge(ack, unaBefore)
-                && (SeqNum.lt(sndWl1, seg.seq) || (sndWl1 == seg.seq && SeqNum.le(sndWl2, ack)))) {
-            boolean wasClosed = sndWnd == 0;
-            sndWnd = newWnd;
-            sndWl1 = seg.seq;
-            sndWl2 = ack;
-            if (sndWnd > maxSndWnd) {
-                maxSndWnd = sndWnd;
-            }
-            if (wasClosed && sndWnd > 0) {
-                // The window reopened: leave persist, and send from SND.UNA again, so a probe
-                // octet the peer refused goes out with the data that follows it.
-                persistTimer.cancel();
-                persistBackoff = 0;
-                sndNxt = sndUna;
-            }
-        }
-        return true;
-    }
-
-    private void newAck(Segment seg, int ack) {
-        long now = shard.nanoTime();
-        int acked = ack - sndUna;
-        boolean finAcked = finSeqValid && SeqNum.gt(ack, finSeq);
-        int dataEnd = finAcked ? finSeq : ack;
-        int dataAcked = dataEnd - sndBufSeq;
-        if (dataAcked > 0) {
-            dataAcked = Math.min(dataAcked, sendBuffer.size());
-            sendBuffer.acknowledge(dataAcked);
-            sndBufSeq += dataAcked;
-        }
-        sndUna = ack;
-        if (SeqNum.lt(sndNxt, sndUna)) {
-            sndNxt = sndUna;
-        }
-        sampleRtt(seg, now);
-        backoff = 0;
-        retries = 0;
-        int flight = sndMax - sndUna;
-        int smss = effectiveMss();
-        if (cc.inRecovery) {
-            if (cc.isFullAck(ack)) {
-                cc.exitRecovery(flight, smss);
-            } else {
-                // RFC 6582 3.2 step 5: a partial ACK; the next hole is lost too.
-                cc.onPartialAck(acked, smss);
-                retransmitFirst();
-            }
-        } else {
-            cc.onNewAck(acked, smss);
-        }
-        // RFC 6298 5.2, 5.3: stop the timer when all is acknowledged, else restart it.
-        if (sndUna == sndMax) {
-            rtxTimer.cancel();
-        } else {
-            rtxTimer.arm(rtt.rto());
-        }
-        admitPendingWrites();
-        if (finAcked) {
-            finAcked();
-        }
-    }
-
-    private void duplicateAck(int ack) {
-        cc.dupAcks++;
-        int smss = effectiveMss();
-        if (cc.inRecovery) {
-            cc.onDupAckInRecovery(smss);
-        } else if (cc.dupAcks == NewReno.DUPACK_THRESHOLD && cc.mayEnterRecovery(ack)) {
-            cc.enterRecovery(sndMax - sndUna, smss, sndMax);
-            fastRetransmits++;
-            counters.fastRetransmits.increment();
-            retransmitFirst();
-            rtxTimer.arm(rtt.rto(backoff));
-        }
-    }
-
-    /** RTT from the echoed timestamp (RFC 7323 4.1), else from the one timed segment (RFC 6298 3, Karn). */
-    private void sampleRtt(Segment seg, long now) {
-        long sample = -1;
-        if (tsOn && seg.options.hasTimestamps && seg.has(ACK)) {
-            int ms = tsNow() - seg.options.tsEcr;
-            if (ms >= 0) {
-                sample = ms * 1_000_000L;
-            }
-        } else if (rttTiming && SeqNum.ge(seg.ack, rttSeq)) {
-            sample = now - rttStart;
-        }
-        if (rttTiming && SeqNum.ge(seg.ack, rttSeq)) {
-            rttTiming = false;
-        }
-        if (sample >= 0) {
-            rtt.sample(sample);
-            counters.rtt.record(sample);
-        }
-    }
-
     /** Our FIN is acknowledged (RFC 9293 3.10.7.4 fifth check, per state). */
-    private void finAcked() {
+    void finAcked() {
         switch (state) {
             case FIN_WAIT_1 -> {
                 state = TcpState.FIN_WAIT_2;
@@ -711,103 +420,25 @@ final class Tcb implements TcpConnection {
         }
     }
 
-    /** The seventh (text) and eighth (FIN) checks of RFC 9293 3.10.7.4. */
-    private void processText(Segment seg) {
-        int len = seg.payloadLength;
-        if (len > 0) {
-            if (!state.canReceive() || finReceived) {
-                drop(DropReason.AFTER_CLOSE);
-                return;
-            }
-            if (readClosed) {
-                // RFC 1122 4.2.2.13: data for a closed reader is lost; tell the peer with a RST.
-                drop(DropReason.AFTER_CLOSE);
-                abortWithReset(new ConnectionAbortedException("data arrived after close; connection reset"));
-                return;
-            }
-            if (seg.seq == rcvNxt) {
-                Packet p = seg.takePayload();
-                readable.add(p);
-                rcvNxt += len;
-                bytesIn += len;
-                counters.bytesIn.add(len);
-                if (len > rcvMss) {
-                    rcvMss = Math.min(len, advertisedMss);
-                }
-                boolean filledGap = false;
-                if (outOfOrder != null && outOfOrder.segments() > 0) {
-                    int before = rcvNxt;
-                    rcvNxt = outOfOrder.drainInOrder(rcvNxt, readable);
-                    int pulled = rcvNxt - before;
-                    bytesIn += pulled;
-                    counters.bytesIn.add(pulled);
-                    filledGap = true;
-                }
-                // RFC 5681 4.2: ACK every second full-sized segment at least, at once when a
-                // gap was filled, and (as Linux) at once during the first segments.
-                unackedBytes += len;
-                if (filledGap || quickAcks > 0 || unackedBytes >= 2 * rcvMss) {
-                    if (quickAcks > 0) {
-                        quickAcks--;
-                    }
-                    ackNow = true;
-                } else if (!delAckTimer.isArmed()) {
-                    delAckTimer.arm(config.delayedAckNanos());
-                }
-                dataAvailable();
-            } else {
-                // Ahead of a gap: hold it, and ACK at once so the sender sees a duplicate ACK.
-                outOfOrderSegments++;
-                counters.outOfOrder.increment();
-                if (outOfOrder == null) {
-                    outOfOrder = new ReassemblyQueue(config.outOfOrderLimitBytes(), config.outOfOrderLimitSegments());
-                }
-                ReassemblyQueue.Outcome o = outOfOrder.insert(seg.seq, seg.takePayload());
-                if (o == ReassemblyQueue.Outcome.FULL) {
-                    drop(DropReason.OUT_OF_ORDER_FULL);
-                } else if (o == ReassemblyQueue.Outcome.DUPLICATE) {
-                    duplicates++;
-                    counters.duplicates.increment();
-                }
-                if (seg.has(FIN)) {
-                    outOfOrder.setFin(seg.seq + len);
-                }
-                ackNow = true;
-                return;
-            }
-        }
-        boolean fin = seg.has(FIN) && seg.seq + len == rcvNxt;
-        if (!fin && seg.has(FIN) && SeqNum.gt(seg.seq + len, rcvNxt)) {
-            if (outOfOrder == null) {
-                outOfOrder = new ReassemblyQueue(config.outOfOrderLimitBytes(), config.outOfOrderLimitSegments());
-            }
-            outOfOrder.setFin(seg.seq + len);
-            ackNow = true;
-        }
-        if (!fin && outOfOrder != null && outOfOrder.finAt(rcvNxt)) {
-            fin = true;
-        }
-        if (fin) {
-            finArrived();
-        }
+    /** Whether the application closed its reading side. */
+    boolean readClosed() {
+        return readClosed;
     }
 
     /** The peer's FIN, in order (RFC 9293 3.10.7.4 eighth check). */
-    private void finArrived() {
-        if (finReceived) {
-            ackNow = true;
+    void finArrived() {
+        if (rcv.finReceived) {
+            rcv.ackNow = true;
             if (state == TcpState.TIME_WAIT) {
                 lingerTimer.arm(config.timeWaitNanos());
             }
             return;
         }
-        finReceived = true;
-        rcvNxt++;
-        ackNow = true;
+        rcv.finInOrder();
         switch (state) {
             case SYN_RECEIVED, ESTABLISHED -> state = TcpState.CLOSE_WAIT;
             case FIN_WAIT_1 -> {
-                if (finSeqValid && SeqNum.gt(sndUna, finSeq)) {
+                if (snd.finSeqValid && SeqNum.gt(snd.sndUna, snd.finSeq)) {
                     enterTimeWait();
                 } else {
                     state = TcpState.CLOSING;
@@ -820,14 +451,18 @@ final class Tcb implements TcpConnection {
         dataAvailable();
     }
 
+    /** RFC 9293 3.10.7.4 eighth check: a retransmitted FIN restarts the 2 MSL wait. */
+    void restartTimeWait() {
+        lingerTimer.arm(config.timeWaitNanos());
+    }
+
     private void enterTimeWait() {
         state = TcpState.TIME_WAIT;
-        rtxTimer.cancel();
-        persistTimer.cancel();
+        snd.stopTimers();
         if (keepAliveTimer != null) {
             keepAliveTimer.cancel();
         }
-        ackNow = true;
+        rcv.ackNow = true;
         if (config.timeWaitNanos() == 0) {
             lingerTimer.arm(0);
         } else {
@@ -839,11 +474,11 @@ final class Tcb implements TcpConnection {
     boolean timeWaitAccepts(Segment seg) {
         if (tsOn) {
             if (config.timestamps() && seg.options.hasTimestamps) {
-                return SeqNum.gt(seg.options.tsVal, tsRecent)
-                        || (seg.options.tsVal == tsRecent && SeqNum.gt(seg.seq, rcvNxt));
+                return SeqNum.gt(seg.options.tsVal, rcv.tsRecent)
+                        || (seg.options.tsVal == rcv.tsRecent && SeqNum.gt(seg.seq, rcv.rcvNxt));
             }
         }
-        return SeqNum.gt(seg.seq, rcvNxt);
+        return SeqNum.gt(seg.seq, rcv.rcvNxt);
     }
 
     /** Ends TIME-WAIT early because a new incarnation takes over the 4-tuple. */
@@ -851,8 +486,13 @@ final class Tcb implements TcpConnection {
         enterClosed(null);
     }
 
+    /** SND.NXT, for the ISN of a new incarnation of a TIME-WAIT 4-tuple (RFC 6191). */
+    int sndNxt() {
+        return snd.sndNxt;
+    }
+
     // =====================================================================================
-    // Output
+    // Output: the sender decides, this class assembles the segments
     // =====================================================================================
 
     private void scheduleOutput() {
@@ -874,162 +514,31 @@ final class Tcb implements TcpConnection {
      * and sender-side SWS avoidance, the FIN; and an ACK if one is due and no segment carried it.
      */
     void output() {
-        output(false);
+        snd.output(false);
     }
 
-    private void output(boolean force) {
-        if (state == TcpState.CLOSED) {
-            return;
-        }
-        if (state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED) {
-            if (sndNxt == iss) {
-                if (sndMax == iss) {
-                    rttTiming = true;
-                    rttSeq = iss + 1;
-                    rttStart = shard.nanoTime();
-                }
-                sendSyn();
-                sndNxt = iss + 1;
-                if (SeqNum.gt(sndNxt, sndMax)) {
-                    sndMax = sndNxt;
-                }
-                if (!rtxTimer.isArmed()) {
-                    rtxTimer.arm(rtt.rto(backoff));
-                }
-            } else if (ackNow && state == TcpState.SYN_RECEIVED) {
-                sendAck();
-            }
-            return;
-        }
-        boolean sent = false;
-        while (true) {
-            int offset = sndNxt - sndBufSeq;
-            int unsent = Math.max(0, sendBuffer.size() - offset);
-            boolean finPending = finSeqValid && SeqNum.le(sndNxt, finSeq);
-            if (unsent == 0 && !finPending) {
-                break;
-            }
-            int inFlight = sndNxt - sndUna;
-            long window = force ? sndWnd : Math.min(sndWnd, cc.cwnd);
-            long usable = window - inFlight;
-            int maxSeg = maxDataPerSegment();
-            int len = (int) Math.max(0, Math.min(Math.min(unsent, maxSeg), usable));
-            boolean fin = finPending && len == unsent && sndWnd - inFlight - len >= 1;
-            if (len == 0 && !fin) {
-                break;
-            }
-            if (len < maxSeg && !fin && !force) {
-                // Nagle (RFC 1122 4.2.3.4) and sender SWS avoidance (RFC 9293 3.8.6.2.1): a short
-                // segment goes only when it empties the queue and nothing is in flight (or Nagle
-                // is off), or when it is at least half the largest window the peer offered.
-                boolean ok = (len == unsent && (noDelay || inFlight == 0))
-                        || (maxSndWnd > 0 && len >= maxSndWnd / 2);
-                if (!ok) {
-                    break;
-                }
-            }
-            boolean fresh = sndNxt == sndMax;
-            int used = sendData(sndNxt, len, fin);
-            if (fresh && !rttTiming && !tsOn) {
-                rttTiming = true;
-                rttSeq = sndNxt + used;
-                rttStart = shard.nanoTime();
-            }
-            sndNxt += used;
-            if (SeqNum.gt(sndNxt, sndMax)) {
-                sndMax = sndNxt;
-            }
-            if (!rtxTimer.isArmed()) {
-                rtxTimer.arm(rtt.rto(backoff));
-            }
-            sent = true;
-            if (force) {
-                break;
-            }
-        }
-        if (!sent) {
-            // Data (or the FIN) waits on the window with nothing in flight: the persist timer
-            // probes the window (RFC 9293 3.8.6.1) and overrides SWS avoidance when it fires.
-            int unsent = Math.max(0, sendBuffer.size() - (sndNxt - sndBufSeq));
-            boolean finPending = finSeqValid && SeqNum.le(sndNxt, finSeq);
-            if ((unsent > 0 || finPending) && sndNxt == sndUna && !persistTimer.isArmed()
-                    && state.isSynchronized() && state != TcpState.TIME_WAIT) {
-                persistTimer.arm(rtt.rto(persistBackoff));
-            }
-            if (ackNow) {
-                sendAck();
-            }
-        }
-    }
-
-    /** Payload that fits in one segment with this segment's options. */
-    private int maxDataPerSegment() {
-        int n = effectiveMss();
-        if (sackOn && outOfOrder != null && outOfOrder.segments() > 0) {
-            n -= TcpOptions.alignedSackLength(sackBlockCount());
-        }
-        return Math.max(1, n);
-    }
-
-    private int sackBlockCount() {
-        int room = (TcpHeader.MAX_OPTIONS_LENGTH - (tsOn ? TcpOptions.ALIGNED_TIMESTAMPS_LENGTH : 0) - 4)
-                / TcpOptions.SACK_BLOCK_LENGTH;
-        return Math.min(Math.min(room, TcpOptions.MAX_SACK_BLOCKS), outOfOrder.segments());
-    }
-
-    /** Sends one segment of {@code len} data bytes at {@code seq}, with FIN if asked; returns the sequence space used. */
-    private int sendData(int seq, int len, boolean fin) {
-        int offset = seq - sndBufSeq;
-        Packet payload = len > 0 ? sendBuffer.slice(offset, len) : null;
-        int flags = ACK | (fin ? FIN : 0) | (len > 0 && offset + len == sendBuffer.size() ? PSH : 0);
-        if (SeqNum.lt(seq, sndMax)) {
-            retransmits++;
-            counters.retransmits.increment();
-        }
-        bytesOut += len;
-        emit(seq, flags, payload);
-        return len + (fin ? 1 : 0);
-    }
-
-    /** Sends the first unacknowledged segment again (fast retransmit, partial ACK). */
-    private void retransmitFirst() {
-        if (state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED) {
-            sendSyn();
-            return;
-        }
-        int available = Math.max(0, Math.min(sendBuffer.size() - (sndUna - sndBufSeq), sndMax - sndUna));
-        int len = Math.min(available, maxDataPerSegment());
-        boolean fin = finSeqValid && sndUna + len == finSeq && SeqNum.gt(sndMax, finSeq);
-        if (len > 0 || fin) {
-            int used = sendData(sndUna, len, fin);
-            if (SeqNum.lt(sndNxt, sndUna + used)) {
-                sndNxt = sndUna + used;
-            }
-        }
-    }
-
-    private void sendSyn() {
+    /** Sends our SYN or SYN-ACK (again), with the options this side offers. */
+    void sendSyn() {
         SegmentWriter w = tcp.writer();
         address(w);
-        w.seq = iss;
+        w.seq = snd.iss;
         boolean synAck = state == TcpState.SYN_RECEIVED;
         w.flags = synAck ? SYN | ACK : SYN;
-        w.ack = rcvNxt;
+        w.ack = rcv.rcvNxt;
         // RFC 7323 2.2: the window in a SYN is unscaled.
-        w.window = Math.min(rcvBufferSize, 65535);
+        w.window = rcv.synWindow();
         if (synAck) {
-            rcvAdvEdge = rcvNxt + w.window;
-            lastAckSent = rcvNxt;
+            rcv.rcvAdvEdge = rcv.rcvNxt + w.window;
+            rcv.lastAckSent = rcv.rcvNxt;
         }
-        w.mss = advertisedMss;
+        w.mss = rcv.advertisedMss;
         w.windowScale = offerWindowScale ? config.windowShift() : -1;
         w.sackPermitted = offerSack;
         w.timestamps = offerTimestamps;
         w.tsVal = tsNow();
-        w.tsEcr = synAck ? tsRecent : 0;
-        if (SeqNum.lt(iss, sndMax)) {
-            retransmits++;
-            counters.retransmits.increment();
+        w.tsEcr = synAck ? rcv.tsRecent : 0;
+        if (SeqNum.lt(snd.iss, snd.sndMax)) {
+            snd.countRetransmit();
         }
         segmentsOut++;
         w.send();
@@ -1037,37 +546,30 @@ final class Tcb implements TcpConnection {
 
     /**
      * Sends an ACK now, with no data: RFC 9293's <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, where our
-     * SND.NXT is the highest sent ({@link #sndMax}) — after a timeout rewinds {@link #sndNxt}, the
+     * SND.NXT is the highest sent ({@link Sender#sndMax}) — after a timeout rewinds SND.NXT, the
      * peer may already hold everything up to SND.MAX and would find an older sequence number
      * unacceptable (Linux never rewinds snd_nxt for the same reason).
      */
-    private void sendAck() {
-        emit(sndMax, ACK, null);
+    void sendAck() {
+        emit(snd.sndMax, ACK, null);
     }
 
     /** Fills in and sends a segment with the connection's addresses, ACK, window and options. */
-    private void emit(int seq, int flags, Packet payload) {
+    void emit(int seq, int flags, Packet payload) {
         SegmentWriter w = tcp.writer();
         address(w);
         w.seq = seq;
         w.flags = flags;
         w.payload = payload;
         if ((flags & ACK) != 0) {
-            w.ack = rcvNxt;
-            w.window = windowToAdvertise();
-            lastAckSent = rcvNxt;
-            ackNow = false;
-            unackedBytes = 0;
-            delAckTimer.cancel();
+            rcv.fillAck(w);
         }
         if (tsOn) {
             w.timestamps = true;
             w.tsVal = tsNow();
-            w.tsEcr = tsRecent;
+            w.tsEcr = rcv.tsRecent;
         }
-        if (sackOn && outOfOrder != null && outOfOrder.segments() > 0) {
-            w.sackBlocks = outOfOrder.sackBlocks(w.sackLeft, w.sackRight, sackBlockCount());
-        }
+        rcv.fillSack(w);
         segmentsOut++;
         w.send();
     }
@@ -1079,136 +581,22 @@ final class Tcb implements TcpConnection {
         w.dstPort = remotePort;
     }
 
-    /**
-     * The window field for the next segment, with receiver-side SWS avoidance (RFC 9293
-     * 3.8.6.2.2): the right edge moves only when the free buffer exceeds the current window by
-     * min(buffer/2, MSS), and it never moves left. Rounded up to the scale unit so that scaling
-     * never shrinks it (RFC 7323 2.4).
-     */
-    private int windowToAdvertise() {
-        int free = Math.max(0, rcvBufferSize - readable.size());
-        int current = receiveWindow();
-        int wnd = current;
-        if (free - current >= Math.min(rcvBufferSize / 2, rcvMss)) {
-            wnd = free;
-        }
-        long field = ((long) wnd + (1L << rcvShift) - 1) >>> rcvShift;
-        if (field > 65535) {
-            field = 65535;
-        }
-        int edge = rcvNxt + (int) (field << rcvShift);
-        if (SeqNum.gt(edge, rcvAdvEdge) || !state.isSynchronized() || state == TcpState.SYN_RECEIVED) {
-            rcvAdvEdge = edge;
-        }
-        return (int) field;
-    }
-
-    /** RCV.WND: what the peer may still send beyond RCV.NXT. */
-    private int receiveWindow() {
-        return Math.max(0, rcvAdvEdge - rcvNxt);
-    }
-
     /** The Timestamps clock: milliseconds (RFC 7323 5.4 allows 1 ms to 1 s per tick), offset per connection. */
-    private int tsNow() {
+    int tsNow() {
         return (int) (shard.nanoTime() / 1_000_000L) + tsOffset;
     }
 
     // =====================================================================================
-    // Timers
+    // Timers the state machine owns
     // =====================================================================================
 
-    /** RFC 6298 5.4-5.7: retransmit the earliest unacknowledged segment, back off, collapse cwnd. */
-    private void onRetransmitTimeout() {
-        if (state == TcpState.CLOSED || state == TcpState.TIME_WAIT) {
-            return;
-        }
-        timeouts++;
-        counters.timeouts.increment();
-        if (state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED) {
-            if (++retries > config.synRetries()) {
-                if (passive) {
-                    counters.resets.increment();
-                    enterClosed(new ConnectionTimeoutException("handshake with " + peer() + " timed out"));
-                } else {
-                    enterClosed(new ConnectionTimeoutException("connect to " + peer() + " timed out"
-                            + (softError != null ? " (" + softError + ")" : "")));
-                }
-                return;
-            }
-            backoff++;
-            rttTiming = false;
-            sndNxt = iss;
-            output();
-            rtxTimer.arm(rtt.rto(backoff));
-            return;
-        }
-        if (sndUna == sndMax) {
-            return;
-        }
-        if (sndWnd == 0) {
-            // The peer closed its window: that is for the persist timer, not a loss.
-            if (!persistTimer.isArmed()) {
-                persistTimer.arm(rtt.rto(persistBackoff));
-            }
-            return;
-        }
-        if (++retries > config.maxRetransmits()) {
-            abortWithReset(new ConnectionTimeoutException("connection to " + peer() + " timed out"
-                    + (softError != null ? " (" + softError + ")" : "")));
-            return;
-        }
-        cc.onTimeout(sndMax - sndUna, effectiveMss(), sndMax);
-        backoff++;
-        rttTiming = false;
-        sndNxt = sndUna;
-        output();
-        if (sndNxt == sndUna) {
-            // Nothing could be sent (no buffers): try again at the next timeout.
-            retransmitFirst();
-        }
-        rtxTimer.arm(rtt.rto(backoff));
-    }
-
-    /** Zero-window probe or SWS override (RFC 9293 3.8.6.1, RFC 1122 4.2.2.17), backing off. */
-    private void onPersistTimeout() {
-        if (!state.isSynchronized() || state == TcpState.TIME_WAIT) {
-            return;
-        }
-        int unackedData = Math.max(0, sendBuffer.size() - (sndUna - sndBufSeq));
-        boolean finPending = finSeqValid && SeqNum.le(sndUna, finSeq);
-        if (unackedData == 0 && !finPending) {
-            persistBackoff = 0;
-            return;
-        }
-        if (sndWnd > 0) {
-            if (sndNxt == sndUna) {
-                // The window is open but too small for SWS avoidance: send what fits anyway.
-                output(true);
-            }
-            persistBackoff = 0;
-            return;
-        }
-        if (probesUnanswered >= config.maxRetransmits()) {
-            abortWithReset(new ConnectionTimeoutException("zero-window probes to " + peer() + " unanswered"));
-            return;
-        }
-        probesUnanswered++;
-        counters.zeroWindowProbes.increment();
-        // One octet of new data beyond the window (or the FIN alone), RFC 9293 3.8.6.1.
-        int used = unackedData > 0 ? sendData(sndUna, 1, false) : sendData(sndUna, 0, true);
-        if (SeqNum.lt(sndNxt, sndUna + used)) {
-            sndNxt = sndUna + used;
-        }
-        if (SeqNum.gt(sndNxt, sndMax)) {
-            sndMax = sndNxt;
-        }
-        persistBackoff++;
-        persistTimer.arm(rtt.rto(persistBackoff));
-    }
-
-    private void onDelayedAckTimeout() {
-        if (state != TcpState.CLOSED && unackedBytes > 0) {
-            sendAck();
+    /** The handshake's retransmissions are spent (RFC 9293 3.8.3's R2 for SYN segments). */
+    void handshakeTimedOut() {
+        if (passive) {
+            counters.resets.increment();
+            enterClosed(new ConnectionTimeoutException("handshake with " + peer() + " timed out"));
+        } else {
+            enterClosed(new ConnectionTimeoutException("connect to " + peer() + " timed out" + softErrorSuffix()));
         }
     }
 
@@ -1244,7 +632,7 @@ final class Tcb implements TcpConnection {
             keepAliveTimer.arm(config.keepAliveIdleNanos() - idle);
             return;
         }
-        if (sndUna != sndMax) {
+        if (snd.sndUna != snd.sndMax) {
             // Data is in flight: the retransmission timer watches the peer already.
             keepAliveTimer.arm(config.keepAliveIntervalNanos());
             return;
@@ -1255,7 +643,7 @@ final class Tcb implements TcpConnection {
         }
         keepAlivesSent++;
         counters.keepAliveProbes.increment();
-        emit(sndUna - 1, ACK, null);
+        emit(snd.sndUna - 1, ACK, null);
         keepAliveTimer.arm(config.keepAliveIntervalNanos());
     }
 
@@ -1268,11 +656,12 @@ final class Tcb implements TcpConnection {
      * (RFC 1122 4.2.3.9, RFC 1191, RFC 5927 4.1's sequence check).
      */
     void icmpError(int type, int code, int nextHopMtu, int seq) {
-        if (!SeqNum.inRange(sndUna, seq, sndMax) && !(state == TcpState.SYN_SENT && seq == iss)) {
+        if (!SeqNum.inRange(snd.sndUna, seq, snd.sndMax) && !(state == TcpState.SYN_SENT && seq == snd.iss)) {
             return;
         }
         if (type == 3 && code == 4) {
-            pathMtuChanged(nextHopMtu > 0 ? nextHopMtu : tcp.ip().mtu(remoteIp));
+            int mtu = nextHopMtu > 0 ? nextHopMtu : tcp.ip().mtu(remoteIp);
+            snd.pathMtuChanged(Math.max(mtu, MIN_PATH_MTU) - IP_TCP_HEADERS);
             return;
         }
         boolean hard = type == 3 && (code == 2 || code == 3 || code == 9 || code == 10 || code == 13);
@@ -1286,31 +675,17 @@ final class Tcb implements TcpConnection {
         softError = what;
     }
 
-    /** RFC 1191: a smaller path MTU lowers the MSS and resends what is in flight in smaller segments. */
-    private void pathMtuChanged(int mtu) {
-        int newMss = Math.max(mtu, MIN_PATH_MTU) - IP_TCP_HEADERS;
-        if (newMss >= mss) {
-            return;
-        }
-        mss = newMss;
-        counters.pmtuUpdates.increment();
-        if (state.isSynchronized() && sndUna != sndMax) {
-            sndNxt = sndUna;
-            output();
-        }
-    }
-
     // =====================================================================================
     // Closing
     // =====================================================================================
 
     /** Sends <SEQ=SND.NXT><CTL=RST> and closes with {@code cause}. */
-    private void abortWithReset(TcpException cause) {
+    void abortWithReset(TcpException cause) {
         if (state == TcpState.CLOSED) {
             return;
         }
         if (state != TcpState.SYN_SENT && state != TcpState.TIME_WAIT) {
-            tcp.sendReset(remoteIp, localIp, remotePort, localPort, sndMax, 0, RST);
+            tcp.sendReset(remoteIp, localIp, remotePort, localPort, snd.sndMax, 0, RST);
         }
         counters.resets.increment();
         enterClosed(cause);
@@ -1325,33 +700,23 @@ final class Tcb implements TcpConnection {
             return;
         }
         state = TcpState.CLOSED;
-        rtxTimer.cancel();
-        persistTimer.cancel();
-        delAckTimer.cancel();
+        snd.stopTimers();
+        rcv.close(false);
         lingerTimer.cancel();
         if (keepAliveTimer != null) {
             keepAliveTimer.cancel();
         }
         tcp.connectionClosed(this);
-        sendBuffer.clear();
-        if (outOfOrder != null) {
-            outOfOrder.clear();
-        }
+        snd.sendBuffer.clear();
         if (cause != null) {
             error = cause;
-            readable.clear();
+            rcv.readable.clear();
         }
         if (readClosed) {
-            readable.clear();
+            rcv.readable.clear();
         }
         TcpException failure = cause != null ? cause : new ConnectionAbortedException("connection closed");
-        if (pendingWrites != null) {
-            PendingWrite w;
-            while ((w = pendingWrites.pollFirst()) != null) {
-                w.data.release();
-                w.promise.fail(failure);
-            }
-        }
+        snd.failPendingWrites(failure);
         if (connectPromise != null) {
             Promise<TcpConnection> p = connectPromise;
             connectPromise = null;
@@ -1389,20 +754,20 @@ final class Tcb implements TcpConnection {
         if (readClosed) {
             return Future.failed(new ConnectionAbortedException("read after close on " + this));
         }
-        if (!readable.isEmpty()) {
+        if (!rcv.readable.isEmpty()) {
             return Future.succeeded(takeReadable());
         }
         if (error != null) {
             return Future.failed(error);
         }
-        if (finReceived || state == TcpState.CLOSED) {
+        if (rcv.finReceived || state == TcpState.CLOSED) {
             return Future.succeeded(shard.packets().allocate());
         }
         pendingRead = new Promise<>();
         return pendingRead;
     }
 
-    private void dataAvailable() {
+    void dataAvailable() {
         if (pendingRead != null && !deliverScheduled) {
             deliverScheduled = true;
             shard.schedule(deliverTask);
@@ -1416,20 +781,20 @@ final class Tcb implements TcpConnection {
         if (r == null) {
             return;
         }
-        if (!readable.isEmpty()) {
+        if (!rcv.readable.isEmpty()) {
             pendingRead = null;
             r.complete(takeReadable());
         } else if (error != null) {
             pendingRead = null;
             r.fail(error);
-        } else if (finReceived || state == TcpState.CLOSED) {
+        } else if (rcv.finReceived || state == TcpState.CLOSED) {
             pendingRead = null;
             r.complete(shard.packets().allocate());
         }
     }
 
     private Packet takeReadable() {
-        Packet p = readable.takeAll();
+        Packet p = rcv.readable.takeAll();
         maybeSendWindowUpdate();
         return p;
     }
@@ -1442,10 +807,8 @@ final class Tcb implements TcpConnection {
         if (!state.canReceive()) {
             return;
         }
-        int free = Math.max(0, rcvBufferSize - readable.size());
-        int current = receiveWindow();
-        if (free - current >= Math.min(rcvBufferSize / 2, rcvMss) && current < rcvBufferSize / 2) {
-            ackNow = true;
+        if (rcv.windowUpdateDue()) {
+            rcv.ackNow = true;
             scheduleOutput();
         }
     }
@@ -1462,17 +825,12 @@ final class Tcb implements TcpConnection {
             data.release();
             return Future.done();
         }
-        if ((pendingWrites == null || pendingWrites.isEmpty()) && sendBuffer.size() < sendBufferLimit) {
-            sendBuffer.append(data);
+        Promise<Void> waiting = snd.write(data);
+        if (waiting == null) {
             scheduleOutput();
             return Future.done();
         }
-        if (pendingWrites == null) {
-            pendingWrites = new ArrayDeque<>();
-        }
-        Promise<Void> p = new Promise<>();
-        pendingWrites.addLast(new PendingWrite(data, p));
-        return p;
+        return waiting;
     }
 
     private TcpException writeRefusal() {
@@ -1510,21 +868,6 @@ final class Tcb implements TcpConnection {
         return write(p);
     }
 
-    /** Moves queued writes into the send buffer while it has room; then the FIN's place is known. */
-    private void admitPendingWrites() {
-        if (pendingWrites != null) {
-            while (!pendingWrites.isEmpty() && sendBuffer.size() < sendBufferLimit) {
-                PendingWrite w = pendingWrites.pollFirst();
-                sendBuffer.append(w.data);
-                w.promise.complete(null);
-            }
-        }
-        if (finQueued && !finSeqValid && (pendingWrites == null || pendingWrites.isEmpty())) {
-            finSeqValid = true;
-            finSeq = sndBufSeq + sendBuffer.size();
-        }
-    }
-
     @Override
     public Future<Void> shutdownOutput() {
         assert shard.isCurrent();
@@ -1541,8 +884,8 @@ final class Tcb implements TcpConnection {
             return finAckedPromise;
         }
         outputShutdown = true;
-        finQueued = true;
-        admitPendingWrites();
+        snd.finQueued = true;
+        snd.admitPendingWrites();
         // RFC 9293 3.10.4 CLOSE: the state changes now; the FIN follows the queued data.
         switch (state) {
             case ESTABLISHED, SYN_RECEIVED -> state = TcpState.FIN_WAIT_1;
@@ -1567,10 +910,10 @@ final class Tcb implements TcpConnection {
             r.fail(new ConnectionAbortedException("connection closed while reading"));
         }
         if (state == TcpState.CLOSED) {
-            readable.clear();
+            rcv.readable.clear();
             return error != null ? Future.failed(error) : Future.done();
         }
-        if (!readable.isEmpty() || (outOfOrder != null && outOfOrder.segments() > 0)) {
+        if (!rcv.readable.isEmpty() || rcv.holdsOutOfOrder()) {
             // RFC 1122 4.2.2.13: closing with unread data resets the connection.
             abortWithReset(new ConnectionAbortedException("closed with unread data; connection reset"));
             return Future.failed(error);
@@ -1628,7 +971,7 @@ final class Tcb implements TcpConnection {
 
     @Override
     public void setNoDelay(boolean noDelay) {
-        this.noDelay = noDelay;
+        snd.noDelay = noDelay;
         if (noDelay) {
             scheduleOutput();
         }
@@ -1636,7 +979,7 @@ final class Tcb implements TcpConnection {
 
     @Override
     public boolean noDelay() {
-        return noDelay;
+        return snd.noDelay;
     }
 
     @Override
@@ -1659,14 +1002,14 @@ final class Tcb implements TcpConnection {
         if (bytes <= 0) {
             throw new IllegalArgumentException("send buffer size must be positive");
         }
-        sendBufferLimit = bytes;
-        admitPendingWrites();
+        snd.sendBufferLimit = bytes;
+        snd.admitPendingWrites();
         scheduleOutput();
     }
 
     @Override
     public int sendBufferSize() {
-        return sendBufferLimit;
+        return snd.sendBufferLimit;
     }
 
     @Override
@@ -1674,25 +1017,26 @@ final class Tcb implements TcpConnection {
         if (bytes <= 0) {
             throw new IllegalArgumentException("receive buffer size must be positive");
         }
-        rcvBufferSize = state.isSynchronized() ? Math.min(bytes, 65535 << rcvShift) : bytes;
+        rcv.rcvBufferSize = state.isSynchronized() ? Math.min(bytes, 65535 << rcv.rcvShift) : bytes;
         maybeSendWindowUpdate();
     }
 
     @Override
     public int receiveBufferSize() {
-        return rcvBufferSize;
+        return rcv.rcvBufferSize;
     }
 
     @Override
     public int maxSegmentSize() {
-        return effectiveMss();
+        return snd.effectiveMss();
     }
 
     @Override
     public TcpConnectionStats stats() {
-        return new TcpConnectionStats(segmentsIn, segmentsOut, bytesIn, bytesOut, retransmits, timeouts,
-                fastRetransmits, outOfOrderSegments, duplicates, drops, rtt.srtt(), rtt.rto(), cc.cwnd,
-                cc.ssthresh, sndWnd, receiveWindow(), effectiveMss());
+        return new TcpConnectionStats(segmentsIn, segmentsOut, rcv.bytesIn, snd.bytesOut, snd.retransmits,
+                snd.timeouts, snd.fastRetransmits, rcv.outOfOrderSegments, rcv.duplicates, drops, snd.rtt.srtt(),
+                snd.rtt.rto(), snd.congestionWindow(), snd.cc.ssthresh(), snd.sndWnd, rcv.receiveWindow(),
+                snd.effectiveMss());
     }
 
     /** The last soft ICMP error (RFC 1122 4.2.3.9), or null. */
@@ -1700,7 +1044,12 @@ final class Tcb implements TcpConnection {
         return softError;
     }
 
-    private String peer() {
+    /** " (the soft error)" for a timeout's message, or nothing. */
+    String softErrorSuffix() {
+        return softError != null ? " (" + softError + ")" : "";
+    }
+
+    String peer() {
         return io.panamax.ip.Ipv4Address.toString(remoteIp) + ":" + remotePort;
     }
 

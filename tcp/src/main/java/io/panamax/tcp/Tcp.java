@@ -368,7 +368,7 @@ public final class Tcp implements TransportHandler {
                     counters.drop(DropReason.TIME_WAIT_SYN);
                     return;
                 }
-                int nextIss = t.sndNxt + 65535 + 2;
+                int nextIss = t.sndNxt() + 65535 + 2;
                 t.closeTimeWait();
                 TcpListener l = listeners[seg.dstPort];
                 if (l != null) {

@@ -1,5 +1,7 @@
 package io.panamax.tcp;
 
+import io.panamax.tcp.congestion.CongestionControls;
+
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Objects;
@@ -43,6 +45,8 @@ import java.util.Objects;
  *                               blocks, but recovers losses with NewReno, not RFC 6675
  * @param initialWindowSegments  the initial congestion window in segments (RFC 6928: 10)
  * @param challengeAckPerSecond  challenge ACKs a shard sends per second at most (RFC 5961 7)
+ * @param congestionControl      the congestion control of new connections, by name
+ *                               ({@link CongestionControls#create}): "newreno"
  */
 public record TcpConfig(
         int sendBufferSize,
@@ -72,7 +76,8 @@ public record TcpConfig(
         boolean timestamps,
         boolean sackPermitted,
         int initialWindowSegments,
-        int challengeAckPerSecond) {
+        int challengeAckPerSecond,
+        String congestionControl) {
 
     /** The largest window a receive buffer can advertise: 65535 << 14 (RFC 7323 2.3). */
     public static final int MAX_WINDOW = 65535 << 14;
@@ -101,6 +106,11 @@ public record TcpConfig(
         }
         positive("initialWindowSegments", initialWindowSegments);
         positive("keepAliveProbes", keepAliveProbes);
+        Objects.requireNonNull(congestionControl, "congestionControl");
+        if (!CongestionControls.names().contains(congestionControl)) {
+            throw new IllegalArgumentException("unknown congestion control \"" + congestionControl + "\"; known: "
+                    + CongestionControls.names());
+        }
         if (timeWaitNanos < 0 || finWait2TimeoutNanos <= 0 || keepAliveIdleNanos <= 0 || keepAliveIntervalNanos <= 0) {
             throw new IllegalArgumentException("timeouts must be positive");
         }
@@ -169,6 +179,7 @@ public record TcpConfig(
         private boolean sackPermitted = true;
         private int initialWindowSegments = 10;
         private int challengeAckPerSecond = 1000;
+        private String congestionControl = CongestionControls.NEWRENO;
 
         Builder() {
         }
@@ -202,6 +213,7 @@ public record TcpConfig(
             sackPermitted = c.sackPermitted;
             initialWindowSegments = c.initialWindowSegments;
             challengeAckPerSecond = c.challengeAckPerSecond;
+            congestionControl = c.congestionControl;
         }
 
         /** Bytes a connection accepts from the application before writes wait (default 256 KiB). */
@@ -352,6 +364,12 @@ public record TcpConfig(
             return this;
         }
 
+        /** The congestion control of new connections, by name (default "newreno"; see {@link CongestionControls}). */
+        public Builder congestionControl(String name) {
+            this.congestionControl = name;
+            return this;
+        }
+
         /** The settings; a random ISN key unless one was given. */
         public TcpConfig build() {
             long high;
@@ -369,7 +387,7 @@ public record TcpConfig(
                     timeWait, finWait2Timeout, initialRto, minRto, maxRto, maxRetransmits, synRetries,
                     delayedAck, quickAckSegments, keepAlive, keepAliveIdle, keepAliveInterval, keepAliveProbes,
                     noDelay, backlog, high, low, ephemeralLow, ephemeralHigh, windowScaling, timestamps,
-                    sackPermitted, initialWindowSegments, challengeAckPerSecond);
+                    sackPermitted, initialWindowSegments, challengeAckPerSecond, congestionControl);
         }
     }
 }

@@ -1,0 +1,387 @@
+package io.panamax.tcp;
+
+import io.panamax.reactor.Timer;
+import io.panamax.reactor.buffer.Packet;
+import io.panamax.tcp.wire.SeqNum;
+import io.panamax.tcp.wire.TcpHeader;
+import io.panamax.tcp.wire.TcpOptions;
+
+import static io.panamax.tcp.wire.TcpHeader.ACK;
+import static io.panamax.tcp.wire.TcpHeader.FIN;
+import static io.panamax.tcp.wire.TcpHeader.RST;
+import static io.panamax.tcp.wire.TcpHeader.SYN;
+
+/**
+ * The receiving half of a connection (gVisor's {@code receiver}): the receive sequence variables
+ * of RFC 9293 3.3.1, the acceptability test and trimming of the first check of 3.10.7.4, PAWS and
+ * TS.Recent (RFC 7323 4.3, 5.3), the text and FIN (seventh and eighth checks) with the reassembly
+ * queue, the window to advertise with receiver-side silly-window avoidance (RFC 9293 3.8.6.2.2),
+ * the delayed-ACK policy (RFC 5681 4.2, RFC 1122 4.2.3.2) and the SACK blocks (RFC 2018 4).
+ *
+ * <p>Confined to the connection's shard, like its {@link Tcb}, which assembles the segments.
+ */
+final class Receiver {
+    /** RFC 7323 5.5: a TS.Recent older than 24 days is invalid for PAWS. */
+    private static final long PAWS_IDLE_NANOS = 24L * 24 * 3600 * 1_000_000_000L;
+
+    private final Tcb tcb;
+    private final TcpConfig config;
+    private final TcpCounters counters;
+
+    // ---- receive sequence variables (RFC 9293 3.3.1) ----
+    int irs;
+    int rcvNxt;
+    /** RCV.NXT + RCV.WND as last advertised: the window never shrinks below it. */
+    int rcvAdvEdge;
+    /** The window scale shift this side announced (RFC 7323 2.3). */
+    int rcvShift;
+    int rcvBufferSize;
+    final ReceiveQueue readable = new ReceiveQueue();
+    ReassemblyQueue outOfOrder;
+    boolean finReceived;
+
+    // ---- segment sizes ----
+    /** The MSS this side advertised. */
+    int advertisedMss;
+    /** The largest payload the peer sent, for "full-sized" (RFC 5681 4.2) and SWS decisions. */
+    int rcvMss;
+
+    // ---- timestamps (RFC 7323 4.3) ----
+    int tsRecent;
+    private long tsRecentTime;
+    /** RCV.NXT as carried in the last ACK sent (Last.ACK.sent, RFC 7323 4.3). */
+    int lastAckSent;
+
+    // ---- acknowledgments ----
+    /** An ACK is due now. */
+    boolean ackNow;
+    private int unackedBytes;
+    private int quickAcks;
+    private final Timer delAckTimer;
+
+    // ---- counters ----
+    long bytesIn;
+    long outOfOrderSegments;
+    long duplicates;
+
+    Receiver(Tcb tcb, TcpConfig config, TcpCounters counters) {
+        this.tcb = tcb;
+        this.config = config;
+        this.counters = counters;
+        this.rcvBufferSize = config.receiveBufferSize();
+        this.quickAcks = config.quickAckSegments();
+        this.delAckTimer = tcb.shard().timers().newTimer(this::onDelayedAckTimeout);
+    }
+
+    /** The peer's SYN: its sequence number is IRS, the next one expected follows the SYN. */
+    void init(int irs) {
+        this.irs = irs;
+        rcvNxt = irs + 1;
+    }
+
+    /** The peer's TSval from its SYN or SYN-ACK (RFC 7323 4.3 (1)). */
+    void initTsRecent(int tsVal) {
+        tsRecent = tsVal;
+        tsRecentTime = tcb.shard().nanoTime();
+    }
+
+    /** The options are settled: a receive buffer beyond the largest window we can announce is cut to it. */
+    void negotiated(int sndMss) {
+rcvMss = Math.min(advertisedMss, Math.max(sndMss, Tcb.DEFAULT_MSS));
+        int maxRcv = 65535 << rcvShift;
+        if (rcvBufferSize > maxRcv) {
+            rcvBufferSize = maxRcv;
+        }
+    }
+
+    // =====================================================================================
+    // The first check of RFC 9293 3.10.7.4, and RFC 7323
+    // =====================================================================================
+
+    /**
+     * PAWS (RFC 7323 5.3 R1): an older TSval than TS.Recent marks an old duplicate; it is to be
+     * acknowledged and dropped.
+     */
+    boolean pawsRejects(Segment seg) {
+        return SeqNum.lt(seg.options.tsVal, tsRecent) && tcb.shard().nanoTime() - tsRecentTime < PAWS_IDLE_NANOS;
+    }
+
+    /**
+     * The sequence number test of RFC 9293 3.10.7.4 (the acceptability table), then trimming to
+     * the window. Returns false when the segment is to be dropped (an ACK is then due unless it was
+     * a RST).
+     */
+    boolean acceptable(Segment seg) {
+        int segLen = seg.sequenceLength();
+        int rcvWnd = receiveWindow();
+        boolean acceptable;
+        if (segLen == 0) {
+            acceptable = rcvWnd == 0 ? seg.seq == rcvNxt : SeqNum.inRange(rcvNxt, seg.seq, rcvNxt + rcvWnd);
+        } else if (rcvWnd == 0) {
+            acceptable = false;
+        } else {
+            acceptable = SeqNum.inRange(rcvNxt, seg.seq, rcvNxt + rcvWnd)
+                    || SeqNum.inRange(rcvNxt, seg.seq + segLen - 1, rcvNxt + rcvWnd);
+        }
+        if (!acceptable && rcvWnd == 0 && seg.seq == rcvNxt && seg.has(ACK)) {
+            // RFC 9293: with a zero window, still take valid ACKs (and RSTs); the data goes.
+            if (seg.payloadLength > 0) {
+                seg.trimBack(seg.payloadLength);
+            }
+            seg.flags &= ~(FIN | SYN);
+            acceptable = true;
+            ackNow = true;
+        }
+        if (!acceptable) {
+            if (!seg.has(RST)) {
+                ackNow = true;
+                if (tcb.state == TcpState.TIME_WAIT && seg.has(FIN)) {
+                    // RFC 9293 3.10.7.4 eighth check: a retransmitted FIN restarts the 2 MSL wait.
+                    tcb.restartTimeWait();
+                }
+            }
+            if (segLen > 0 && SeqNum.le(seg.seq + segLen, rcvNxt)) {
+                duplicates++;
+                counters.duplicates.increment();
+                tcb.drops++;
+            } else {
+                tcb.drop(DropReason.OUT_OF_WINDOW);
+            }
+            return false;
+        }
+        // Trim to the window: what was received before, and what lies beyond the right edge.
+        if (SeqNum.lt(seg.seq, rcvNxt)) {
+            int cut = rcvNxt - seg.seq;
+            if (seg.has(SYN)) {
+                seg.flags &= ~SYN;
+                seg.seq++;
+                cut--;
+            }
+            int n = Math.min(cut, seg.payloadLength);
+            if (n > 0) {
+                seg.trimFront(n);
+                cut -= n;
+            }
+            if (cut > 0) {
+                seg.flags &= ~FIN;
+                seg.seq += cut;
+            }
+        }
+        int rightEdge = rcvNxt + rcvWnd;
+        if (seg.payloadLength > 0 && SeqNum.gt(seg.seq + seg.payloadLength, rightEdge)) {
+            seg.trimBack(seg.seq + seg.payloadLength - rightEdge);
+            seg.flags &= ~FIN;
+        }
+        return true;
+    }
+
+    /** RFC 7323 4.3: remember the timestamp of the segment that our next ACK answers. */
+    void updateTsRecent(Segment seg) {
+        if (tcb.tsOn && seg.options.hasTimestamps && SeqNum.ge(seg.options.tsVal, tsRecent)
+                && SeqNum.le(seg.seq, lastAckSent)) {
+            tsRecent = seg.options.tsVal;
+            tsRecentTime = tcb.shard().nanoTime();
+        }
+    }
+
+    // =====================================================================================
+    // Text and FIN (RFC 9293 3.10.7.4 seventh and eighth checks)
+    // =====================================================================================
+
+    /** The seventh (text) and eighth (FIN) checks of RFC 9293 3.10.7.4. */
+    void processText(Segment seg) {
+        int len = seg.payloadLength;
+        if (len > 0) {
+            TcpState state = tcb.state;
+            if (!state.canReceive() || finReceived) {
+                tcb.drop(DropReason.AFTER_CLOSE);
+                return;
+            }
+            if (tcb.readClosed()) {
+                // RFC 1122 4.2.2.13: data for a closed reader is lost; tell the peer with a RST.
+                tcb.drop(DropReason.AFTER_CLOSE);
+                tcb.abortWithReset(new ConnectionAbortedException("data arrived after close; connection reset"));
+                return;
+            }
+            if (seg.seq == rcvNxt) {
+                Packet p = seg.takePayload();
+                readable.add(p);
+                rcvNxt += len;
+                bytesIn += len;
+                counters.bytesIn.add(len);
+                if (len > rcvMss) {
+                    rcvMss = Math.min(len, advertisedMss);
+                }
+                boolean filledGap = false;
+                if (outOfOrder != null && outOfOrder.segments() > 0) {
+                    int before = rcvNxt;
+                    rcvNxt = outOfOrder.drainInOrder(rcvNxt, readable);
+                    int pulled = rcvNxt - before;
+                    bytesIn += pulled;
+                    counters.bytesIn.add(pulled);
+                    filledGap = true;
+                }
+                delayedAckPolicy(len, filledGap);
+                tcb.dataAvailable();
+            } else {
+                // Ahead of a gap: hold it, and ACK at once so the sender sees a duplicate ACK.
+                outOfOrderSegments++;
+                counters.outOfOrder.increment();
+                ReassemblyQueue.Outcome o = reassembly().insert(seg.seq, seg.takePayload());
+                if (o == ReassemblyQueue.Outcome.FULL) {
+                    tcb.drop(DropReason.OUT_OF_ORDER_FULL);
+                } else if (o == ReassemblyQueue.Outcome.DUPLICATE) {
+                    duplicates++;
+                    counters.duplicates.increment();
+                }
+                if (seg.has(FIN)) {
+                    outOfOrder.setFin(seg.seq + len);
+                }
+                ackNow = true;
+                return;
+            }
+        }
+        boolean fin = seg.has(FIN) && seg.seq + len == rcvNxt;
+        if (!fin && seg.has(FIN) && SeqNum.gt(seg.seq + len, rcvNxt)) {
+            reassembly().setFin(seg.seq + len);
+            ackNow = true;
+        }
+        if (!fin && outOfOrder != null && outOfOrder.finAt(rcvNxt)) {
+            fin = true;
+        }
+        if (fin) {
+            tcb.finArrived();
+        }
+    }
+
+    private ReassemblyQueue reassembly() {
+        if (outOfOrder == null) {
+            outOfOrder = new ReassemblyQueue(config.outOfOrderLimitBytes(), config.outOfOrderLimitSegments());
+        }
+        return outOfOrder;
+    }
+
+    /** The peer's FIN is in order: it takes one sequence number, and is acknowledged at once. */
+    void finInOrder() {
+        finReceived = true;
+        rcvNxt++;
+        ackNow = true;
+    }
+
+    /**
+     * RFC 5681 4.2: ACK every second full-sized segment at least, at once when a gap was filled,
+     * and (as Linux) at once during the first segments; otherwise within the delayed-ACK time.
+     */
+    private void delayedAckPolicy(int len, boolean filledGap) {
+        unackedBytes += len;
+        if (filledGap || quickAcks > 0 || unackedBytes >= 2 * rcvMss) {
+            if (quickAcks > 0) {
+                quickAcks--;
+            }
+            ackNow = true;
+        } else if (!delAckTimer.isArmed()) {
+            delAckTimer.arm(config.delayedAckNanos());
+        }
+    }
+
+    private void onDelayedAckTimeout() {
+        if (tcb.state != TcpState.CLOSED && unackedBytes > 0) {
+            tcb.sendAck();
+        }
+    }
+
+    /** Whether out-of-order data is held (RFC 1122 4.2.2.13 counts it as unread). */
+    boolean holdsOutOfOrder() {
+        return outOfOrder != null && outOfOrder.segments() > 0;
+    }
+
+    /** The connection is closed: buffers go back; unread data too when {@code dropReadable}. */
+    void close(boolean dropReadable) {
+        delAckTimer.cancel();
+        if (outOfOrder != null) {
+            outOfOrder.clear();
+        }
+        if (dropReadable) {
+            readable.clear();
+        }
+    }
+
+    // =====================================================================================
+    // What every ACK carries: the window and the SACK blocks
+    // =====================================================================================
+
+    /** Fills in what an ACK carries (RCV.NXT, the window) and notes that it is sent. */
+    void fillAck(SegmentWriter w) {
+        w.ack = rcvNxt;
+        w.window = windowToAdvertise();
+        lastAckSent = rcvNxt;
+        ackNow = false;
+        unackedBytes = 0;
+        delAckTimer.cancel();
+    }
+
+    /** Fills in the SACK blocks (RFC 2018 4) when data is held out of order. */
+    void fillSack(SegmentWriter w) {
+        if (tcb.sackOn && holdsOutOfOrder()) {
+            w.sackBlocks = outOfOrder.sackBlocks(w.sackLeft, w.sackRight, sackBlockCount());
+        }
+    }
+
+    /** Option bytes the SACK blocks take in the next segment, 0 when none are sent. */
+    int sackOptionLength() {
+        if (tcb.sackOn && holdsOutOfOrder()) {
+            return TcpOptions.alignedSackLength(sackBlockCount());
+        }
+        return 0;
+    }
+
+    private int sackBlockCount() {
+        int room = (TcpHeader.MAX_OPTIONS_LENGTH - tcb.fixedOptionsLength() - 4) / TcpOptions.SACK_BLOCK_LENGTH;
+        return Math.min(Math.min(room, TcpOptions.MAX_SACK_BLOCKS), outOfOrder.segments());
+    }
+
+    /**
+     * The window field for the next segment, with receiver-side SWS avoidance (RFC 9293
+     * 3.8.6.2.2): the right edge moves only when the free buffer exceeds the current window by
+     * min(buffer/2, MSS), and it never moves left. Rounded up to the scale unit so that scaling
+     * never shrinks it (RFC 7323 2.4).
+     */
+    int windowToAdvertise() {
+        int free = Math.max(0, rcvBufferSize - readable.size());
+        int current = receiveWindow();
+        int wnd = current;
+        if (free - current >= Math.min(rcvBufferSize / 2, rcvMss)) {
+            wnd = free;
+        }
+        long field = ((long) wnd + (1L << rcvShift) - 1) >>> rcvShift;
+        if (field > 65535) {
+            field = 65535;
+        }
+        int edge = rcvNxt + (int) (field << rcvShift);
+        TcpState state = tcb.state;
+        if (SeqNum.gt(edge, rcvAdvEdge) || !state.isSynchronized() || state == TcpState.SYN_RECEIVED) {
+            rcvAdvEdge = edge;
+        }
+        return (int) field;
+    }
+
+    /** The window in a SYN or SYN-ACK: never scaled (RFC 7323 2.2). */
+    int synWindow() {
+        return Math.min(rcvBufferSize, 65535);
+    }
+
+    /** RCV.WND: what the peer may still send beyond RCV.NXT. */
+    int receiveWindow() {
+        return Math.max(0, rcvAdvEdge - rcvNxt);
+    }
+
+    /**
+     * After a read: whether the window grew enough to matter (the peer may be stalled on a small or
+     * zero window) for an update to go at once; otherwise the next ACK carries it.
+     */
+    boolean windowUpdateDue() {
+        int free = Math.max(0, rcvBufferSize - readable.size());
+        int current = receiveWindow();
+        return free - current >= Math.min(rcvBufferSize / 2, rcvMss) && current < rcvBufferSize / 2;
+    }
+}

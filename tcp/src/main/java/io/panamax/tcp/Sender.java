@@ -1,0 +1,592 @@
+package io.panamax.tcp;
+
+import io.panamax.reactor.Promise;
+import io.panamax.reactor.Timer;
+import io.panamax.reactor.buffer.Packet;
+import io.panamax.tcp.congestion.CongestionControl;
+import io.panamax.tcp.congestion.CongestionControls;
+import io.panamax.tcp.recovery.LossRecovery;
+import io.panamax.tcp.recovery.NewRenoRecovery;
+import io.panamax.tcp.wire.SeqNum;
+
+import java.util.ArrayDeque;
+
+import static io.panamax.tcp.wire.TcpHeader.ACK;
+import static io.panamax.tcp.wire.TcpHeader.FIN;
+import static io.panamax.tcp.wire.TcpHeader.PSH;
+import static io.panamax.tcp.wire.TcpHeader.SYN;
+
+/**
+ * The sending half of a connection (gVisor's {@code sender}): the send sequence variables of RFC
+ * 9293 3.3.1, the send buffer and the writes waiting for room in it, output with Nagle (RFC 1122
+ * 4.2.3.4) and sender-side silly-window avoidance (RFC 9293 3.8.6.2.1), the persist timer (RFC
+ * 9293 3.8.6.1), the processing of the ACK field (RFC 9293 3.10.7.4 fifth check, RFC 5961 5.2),
+ * RTT measurement, and every rule of RFC 6298 about the retransmission timer. Loss detection and
+ * repair are the {@link LossRecovery}'s, the window arithmetic the {@link CongestionControl}'s.
+ *
+ * <p>Confined to the connection's shard, like its {@link Tcb}, which assembles the segments.
+ */
+final class Sender implements LossRecovery.Sender {
+    private final Tcb tcb;
+    private final TcpConfig config;
+    private final TcpCounters counters;
+
+    // ---- send sequence variables (RFC 9293 3.3.1) ----
+    int iss;
+    int sndUna;
+    int sndNxt;
+    /** The highest sequence number sent + 1: SND.NXT goes back to SND.UNA on a timeout (go-back-N). */
+    int sndMax;
+    int sndWl1;
+    int sndWl2;
+    /** SND.WND, scaled. */
+    long sndWnd;
+    long maxSndWnd;
+    /** The window scale shift the peer asked for (RFC 7323 2.3). */
+    int sndShift;
+    /** Payload bytes of a full segment without options: min(peer MSS, path MTU - 40). */
+    int mss;
+
+    // ---- the send buffer ----
+    /** The sequence number of the send buffer's first byte. */
+    int sndBufSeq;
+    final SendBuffer sendBuffer = new SendBuffer();
+    int sendBufferLimit;
+    private ArrayDeque<PendingWrite> pendingWrites;
+    /** The application asked for a FIN (shutdownOutput or close). */
+    boolean finQueued;
+    /** {@link #finSeq} is known: every byte before the FIN is in the send buffer. */
+    boolean finSeqValid;
+    int finSeq;
+    boolean noDelay;
+
+    // ---- reliability ----
+    final RttEstimator rtt;
+    final CongestionControl cc;
+    final LossRecovery recovery;
+    int backoff;
+    int retries;
+    private boolean rttTiming;
+    private int rttSeq;
+    private long rttStart;
+    private int persistBackoff;
+    private int probesUnanswered;
+    /** SND.NXT when the current round began: an ACK beyond it ends the round (RFC 9406 4.2). */
+    private int roundEndSeq;
+    /** When data (or a FIN) was last sent, for the restart after idle (RFC 5681 4.1); valid once {@link #sentData}. */
+    private long lastDataSentNanos;
+    private boolean sentData;
+
+    // ---- timers ----
+    final Timer rtxTimer;
+    final Timer persistTimer;
+
+    // ---- counters ----
+    long bytesOut;
+    long retransmits;
+    long timeouts;
+    long fastRetransmits;
+    long idleRestarts;
+
+    record PendingWrite(Packet data, Promise<Void> promise) {
+    }
+
+    Sender(Tcb tcb, TcpConfig config, TcpCounters counters) {
+        this.tcb = tcb;
+        this.config = config;
+        this.counters = counters;
+        this.rtt = new RttEstimator(config.initialRtoNanos(), config.minRtoNanos(), config.maxRtoNanos());
+        this.cc = CongestionControls.create(config.congestionControl());
+        this.recovery = new NewRenoRecovery(cc, this);
+        this.sendBufferLimit = config.sendBufferSize();
+        this.noDelay = config.noDelay();
+        var wheel = tcb.shard().timers();
+        this.rtxTimer = wheel.newTimer(this::onRetransmitTimeout);
+        this.persistTimer = wheel.newTimer(this::onPersistTimeout);
+    }
+
+    /** The initial send sequence number is chosen: nothing is sent or acknowledged yet. */
+    void init(int iss) {
+        this.iss = iss;
+        sndUna = iss;
+        sndNxt = iss;
+        sndMax = iss;
+        sndBufSeq = iss + 1;
+        roundEndSeq = iss;
+    }
+
+    /** The options are settled: the congestion window starts (RFC 6928) and recovery with it (RFC 6582 3.2 step 1). */
+    void negotiated() {
+        cc.init(effectiveMss(), config.initialWindowSegments(), tcb.shard().nanoTime());
+        recovery.init(iss);
+    }
+
+    /** The window of the peer's SYN or SYN-ACK, never scaled (RFC 7323 2.2), or of the handshake's ACK. */
+    void initWindow(long window, int seq, int ack) {
+        sndWnd = window;
+        maxSndWnd = sndWnd;
+        sndWl1 = seq;
+        sndWl2 = ack;
+    }
+
+    /** Our SYN is acknowledged: the timer stops and the back-off resets. */
+    void synAcknowledged() {
+        rtxTimer.cancel();
+        backoff = 0;
+        retries = 0;
+    }
+
+    /** The payload of a full data segment: the MSS less the options every segment carries (RFC 6691). */
+    int effectiveMss() {
+        return Math.max(1, mss - tcb.fixedOptionsLength());
+    }
+
+    /** cwnd as the sender uses it: the congestion control's, adjusted by a running recovery. */
+    int congestionWindow() {
+        long w = (long) cc.cwnd() + recovery.windowAdjustment();
+        return (int) Math.clamp(w, 0, Integer.MAX_VALUE);
+    }
+
+    @Override
+    public int sndUna() {
+        return sndUna;
+    }
+
+    @Override
+    public int sndMax() {
+        return sndMax;
+    }
+
+    @Override
+    public int smss() {
+        return effectiveMss();
+    }
+
+    // =====================================================================================
+    // The send buffer
+    // =====================================================================================
+
+    /** Bytes in the send buffer not yet sent at SND.NXT. */
+    private int unsent() {
+        return Math.max(0, sendBuffer.size() - (sndNxt - sndBufSeq));
+    }
+
+    /** The FIN is queued behind the data and not yet sent at SND.NXT. */
+    private boolean finPending() {
+        return finSeqValid && SeqNum.le(sndNxt, finSeq);
+    }
+
+    /** Takes {@code data} into the send buffer, or queues it with a promise when the buffer is full. */
+    Promise<Void> write(Packet data) {
+        if ((pendingWrites == null || pendingWrites.isEmpty()) && sendBuffer.size() < sendBufferLimit) {
+            sendBuffer.append(data);
+            return null;
+        }
+        if (pendingWrites == null) {
+            pendingWrites = new ArrayDeque<>();
+        }
+        Promise<Void> p = new Promise<>();
+        pendingWrites.addLast(new PendingWrite(data, p));
+        return p;
+    }
+
+    /** Moves queued writes into the send buffer while it has room; then the FIN's place is known. */
+    void admitPendingWrites() {
+        if (pendingWrites != null) {
+            while (!pendingWrites.isEmpty() && sendBuffer.size() < sendBufferLimit) {
+                PendingWrite w = pendingWrites.pollFirst();
+                sendBuffer.append(w.data);
+                w.promise.complete(null);
+            }
+        }
+        if (finQueued && !finSeqValid && (pendingWrites == null || pendingWrites.isEmpty())) {
+            finSeqValid = true;
+            finSeq = sndBufSeq + sendBuffer.size();
+        }
+    }
+
+    /** The connection is closed: queued writes fail with {@code failure}. */
+    void failPendingWrites(TcpException failure) {
+        if (pendingWrites != null) {
+            PendingWrite w;
+            while ((w = pendingWrites.pollFirst()) != null) {
+                w.data.release();
+                w.promise.fail(failure);
+            }
+        }
+    }
+
+    /** Timers that TIME-WAIT does not need. */
+    void stopTimers() {
+        rtxTimer.cancel();
+        persistTimer.cancel();
+    }
+
+    // =====================================================================================
+    // The ACK field (RFC 9293 3.10.7.4 fifth check)
+    // =====================================================================================
+
+    /**
+     * The ACK field in a synchronized state (RFC 9293 3.10.7.4 fifth check, RFC 5961 5.2, RFC 5681
+     * duplicate ACKs, loss recovery). Returns false when the segment is to be dropped.
+     */
+    boolean processAck(Segment seg) {
+        int ack = seg.ack;
+        if (SeqNum.gt(ack, sndMax)) {
+            tcb.drop(DropReason.BAD_ACK);
+            tcb.challengeAck();
+            return false;
+        }
+        if (SeqNum.lt(ack, sndUna - (int) Math.min(maxSndWnd, Integer.MAX_VALUE))) {
+            tcb.drop(DropReason.BAD_ACK);
+            tcb.challengeAck();
+            return false;
+        }
+        probesUnanswered = 0;
+        long newWnd = (long) seg.window << sndShift;
+        int unaBefore = sndUna;
+        if (SeqNum.gt(ack, sndUna)) {
+            newAck(seg, ack);
+            if (tcb.state == TcpState.CLOSED) {
+                return false;
+            }
+        } else if (ack == sndUna && seg.payloadLength == 0 && (seg.flags & (SYN | FIN)) == 0
+                && newWnd == sndWnd && sndMax != sndUna && sndWnd != 0) {
+            // RFC 5681 2 duplicate ACK; not while the window is closed, where the only data
+            // outstanding is a zero-window probe the peer is right to refuse.
+            recovery.onDuplicateAck(ack, tcb.shard().nanoTime());
+        }
+        // Window update (RFC 9293 3.10.7.4): only from a segment newer than the last one used.
+        if (SeqNum.ge(ack, unaBefore)
+                && (SeqNum.lt(sndWl1, seg.seq) || (sndWl1 == seg.seq && SeqNum.le(sndWl2, ack)))) {
+            boolean wasClosed = sndWnd == 0;
+            sndWnd = newWnd;
+            sndWl1 = seg.seq;
+            sndWl2 = ack;
+            if (sndWnd > maxSndWnd) {
+                maxSndWnd = sndWnd;
+            }
+            if (wasClosed && sndWnd > 0) {
+                // The window reopened: leave persist, and send from SND.UNA again, so a probe
+                // octet the peer refused goes out with the data that follows it.
+                persistTimer.cancel();
+                persistBackoff = 0;
+                sndNxt = sndUna;
+            }
+        }
+        return true;
+    }
+
+    private void newAck(Segment seg, int ack) {
+        long now = tcb.shard().nanoTime();
+        int acked = ack - sndUna;
+        boolean finAcked = finSeqValid && SeqNum.gt(ack, finSeq);
+        int dataEnd = finAcked ? finSeq : ack;
+        int dataAcked = dataEnd - sndBufSeq;
+        if (dataAcked > 0) {
+            dataAcked = Math.min(dataAcked, sendBuffer.size());
+            sendBuffer.acknowledge(dataAcked);
+            sndBufSeq += dataAcked;
+        }
+        sndUna = ack;
+        if (SeqNum.lt(sndNxt, sndUna)) {
+            sndNxt = sndUna;
+        }
+        long sample = sampleRtt(seg, now);
+        backoff = 0;
+        retries = 0;
+        int flight = sndMax - sndUna;
+        if (!recovery.onNewAck(ack, acked, flight, now)) {
+            boolean roundEnd = SeqNum.ge(ack, roundEndSeq);
+            if (roundEnd) {
+                roundEndSeq = sndMax;
+            }
+            boolean cwndLimited = true;
+            cc.onAck(acked, flight, sample, cwndLimited, roundEnd, now);
+        }
+        // RFC 6298 5.2, 5.3: stop the timer when all is acknowledged, else restart it.
+        if (sndUna == sndMax) {
+            rtxTimer.cancel();
+        } else {
+            rtxTimer.arm(rtt.rto());
+        }
+        admitPendingWrites();
+        if (finAcked) {
+            tcb.finAcked();
+        }
+    }
+
+    /**
+     * RTT from the echoed timestamp (RFC 7323 4.1), else from the one timed segment (RFC 6298 3,
+     * Karn). Returns the sample in nanoseconds, or -1 when the ACK gives none.
+     */
+    long sampleRtt(Segment seg, long now) {
+        long sample = -1;
+        if (tcb.tsOn && seg.options.hasTimestamps && seg.has(ACK)) {
+            int ms = tcb.tsNow() - seg.options.tsEcr;
+            if (ms >= 0) {
+                sample = ms * 1_000_000L;
+            }
+        } else if (rttTiming && SeqNum.ge(seg.ack, rttSeq)) {
+            sample = now - rttStart;
+        }
+        if (rttTiming && SeqNum.ge(seg.ack, rttSeq)) {
+            rttTiming = false;
+        }
+        if (sample >= 0) {
+            rtt.sample(sample);
+            counters.rtt.record(sample);
+        }
+        return sample;
+    }
+
+    // =====================================================================================
+    // Output
+    // =====================================================================================
+
+    /**
+     * Sends what may be sent now: the SYN, new data within min(cwnd, SND.WND) subject to Nagle
+     * and sender-side SWS avoidance, the FIN; and an ACK if one is due and no segment carried it.
+     */
+    void output(boolean force) {
+        TcpState state = tcb.state;
+        if (state == TcpState.CLOSED) {
+            return;
+        }
+        if (state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED) {
+            if (sndNxt == iss) {
+                if (sndMax == iss) {
+                    rttTiming = true;
+                    rttSeq = iss + 1;
+                    rttStart = tcb.shard().nanoTime();
+                }
+                tcb.sendSyn();
+                sndNxt = iss + 1;
+                if (SeqNum.gt(sndNxt, sndMax)) {
+                    sndMax = sndNxt;
+                }
+                armRetransmitTimer();
+            } else if (tcb.rcv.ackNow && state == TcpState.SYN_RECEIVED) {
+                tcb.sendAck();
+            }
+            return;
+        }
+        boolean sent = false;
+        while (true) {
+            int unsent = unsent();
+            boolean finPending = finPending();
+            if (unsent == 0 && !finPending) {
+                break;
+            }
+            int inFlight = sndNxt - sndUna;
+            long window = force ? sndWnd : Math.min(sndWnd, congestionWindow());
+            long usable = window - inFlight;
+            int maxSeg = maxDataPerSegment();
+            int len = (int) Math.max(0, Math.min(Math.min(unsent, maxSeg), usable));
+            boolean fin = finPending && len == unsent && sndWnd - inFlight - len >= 1;
+            if (len == 0 && !fin) {
+                break;
+            }
+            if (len < maxSeg && !fin && !force) {
+                // Nagle (RFC 1122 4.2.3.4) and sender SWS avoidance (RFC 9293 3.8.6.2.1): a short
+                // segment goes only when it empties the queue and nothing is in flight (or Nagle
+                // is off), or when it is at least half the largest window the peer offered.
+                boolean ok = (len == unsent && (noDelay || inFlight == 0))
+                        || (maxSndWnd > 0 && len >= maxSndWnd / 2);
+                if (!ok) {
+                    break;
+                }
+            }
+            boolean fresh = sndNxt == sndMax;
+            int used = sendData(sndNxt, len, fin);
+            if (fresh && !rttTiming && !tcb.tsOn) {
+                rttTiming = true;
+                rttSeq = sndNxt + used;
+                rttStart = tcb.shard().nanoTime();
+            }
+            sndNxt += used;
+            if (SeqNum.gt(sndNxt, sndMax)) {
+                sndMax = sndNxt;
+            }
+            armRetransmitTimer();
+            sent = true;
+            if (force) {
+                break;
+            }
+        }
+        if (!sent) {
+            // Data (or the FIN) waits on the window with nothing in flight: the persist timer
+            // probes the window (RFC 9293 3.8.6.1) and overrides SWS avoidance when it fires.
+            if ((unsent() > 0 || finPending()) && sndNxt == sndUna && !persistTimer.isArmed()
+                    && state.isSynchronized() && state != TcpState.TIME_WAIT) {
+                persistTimer.arm(rtt.rto(persistBackoff));
+            }
+            if (tcb.rcv.ackNow) {
+                tcb.sendAck();
+            }
+        }
+    }
+
+    /** RFC 6298 5.1: a segment with data left; start the timer unless it runs. */
+    private void armRetransmitTimer() {
+        if (!rtxTimer.isArmed()) {
+            rtxTimer.arm(rtt.rto(backoff));
+        }
+    }
+
+    /** Payload that fits in one segment with this segment's options. */
+    private int maxDataPerSegment() {
+        return Math.max(1, effectiveMss() - tcb.rcv.sackOptionLength());
+    }
+
+    /** Sends one segment of {@code len} data bytes at {@code seq}, with FIN if asked; returns the sequence space used. */
+    private int sendData(int seq, int len, boolean fin) {
+        int offset = seq - sndBufSeq;
+        Packet payload = len > 0 ? sendBuffer.slice(offset, len) : null;
+        int flags = ACK | (fin ? FIN : 0) | (len > 0 && offset + len == sendBuffer.size() ? PSH : 0);
+        if (SeqNum.lt(seq, sndMax)) {
+            countRetransmit();
+        }
+        bytesOut += len;
+        sentData = true;
+        lastDataSentNanos = tcb.shard().nanoTime();
+        tcb.emit(seq, flags, payload);
+        return len + (fin ? 1 : 0);
+    }
+
+    /** Sends the first unacknowledged segment again (fast retransmit, partial ACK). */
+    @Override
+    public void retransmitFirst() {
+        TcpState state = tcb.state;
+        if (state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED) {
+            tcb.sendSyn();
+            return;
+        }
+        int available = Math.max(0, Math.min(sendBuffer.size() - (sndUna - sndBufSeq), sndMax - sndUna));
+        int len = Math.min(available, maxDataPerSegment());
+        boolean fin = finSeqValid && sndUna + len == finSeq && SeqNum.gt(sndMax, finSeq);
+        if (len > 0 || fin) {
+            int used = sendData(sndUna, len, fin);
+            if (SeqNum.lt(sndNxt, sndUna + used)) {
+                sndNxt = sndUna + used;
+            }
+        }
+    }
+
+    void countRetransmit() {
+        retransmits++;
+        counters.retransmits.increment();
+    }
+
+    @Override
+    public void fastRetransmit() {
+        fastRetransmits++;
+        counters.fastRetransmits.increment();
+        retransmitFirst();
+        rtxTimer.arm(rtt.rto(backoff));
+    }
+
+    /** RFC 1191: a smaller path MTU lowers the MSS and resends what is in flight in smaller segments. */
+    void pathMtuChanged(int newMss) {
+        if (newMss >= mss) {
+            return;
+        }
+        mss = newMss;
+        counters.pmtuUpdates.increment();
+        if (tcb.state.isSynchronized() && sndUna != sndMax) {
+            sndNxt = sndUna;
+            output(false);
+        }
+    }
+
+    // =====================================================================================
+    // Timers (RFC 6298 5, RFC 9293 3.8.6.1)
+    // =====================================================================================
+
+    /** RFC 6298 5.4-5.7: retransmit the earliest unacknowledged segment, back off, collapse cwnd. */
+    private void onRetransmitTimeout() {
+        TcpState state = tcb.state;
+        if (state == TcpState.CLOSED || state == TcpState.TIME_WAIT) {
+            return;
+        }
+        timeouts++;
+        counters.timeouts.increment();
+        if (state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED) {
+            if (++retries > config.synRetries()) {
+                tcb.handshakeTimedOut();
+                return;
+            }
+            backoff++;
+            rttTiming = false;
+            sndNxt = iss;
+            tcb.output();
+            rtxTimer.arm(rtt.rto(backoff));
+            return;
+        }
+        if (sndUna == sndMax) {
+            return;
+        }
+        if (sndWnd == 0) {
+            // The peer closed its window: that is for the persist timer, not a loss.
+            if (!persistTimer.isArmed()) {
+                persistTimer.arm(rtt.rto(persistBackoff));
+            }
+            return;
+        }
+        if (++retries > config.maxRetransmits()) {
+            tcb.abortWithReset(new ConnectionTimeoutException("connection to " + tcb.peer() + " timed out"
+                    + tcb.softErrorSuffix()));
+            return;
+        }
+        long now = tcb.shard().nanoTime();
+        cc.onRetransmissionTimeout(sndMax - sndUna, now);
+        recovery.onRetransmissionTimeout(now);
+        backoff++;
+        rttTiming = false;
+        sndNxt = sndUna;
+        tcb.output();
+        if (sndNxt == sndUna) {
+            // Nothing could be sent (no buffers): try again at the next timeout.
+            retransmitFirst();
+        }
+        rtxTimer.arm(rtt.rto(backoff));
+    }
+
+    /** Zero-window probe or SWS override (RFC 9293 3.8.6.1, RFC 1122 4.2.2.17), backing off. */
+    private void onPersistTimeout() {
+        TcpState state = tcb.state;
+        if (!state.isSynchronized() || state == TcpState.TIME_WAIT) {
+            return;
+        }
+        int unackedData = Math.max(0, sendBuffer.size() - (sndUna - sndBufSeq));
+        boolean finPending = finSeqValid && SeqNum.le(sndUna, finSeq);
+        if (unackedData == 0 && !finPending) {
+            persistBackoff = 0;
+            return;
+        }
+        if (sndWnd > 0) {
+            if (sndNxt == sndUna) {
+                // The window is open but too small for SWS avoidance: send what fits anyway.
+                output(true);
+            }
+            persistBackoff = 0;
+            return;
+        }
+        if (probesUnanswered >= config.maxRetransmits()) {
+            tcb.abortWithReset(new ConnectionTimeoutException("zero-window probes to " + tcb.peer() + " unanswered"));
+            return;
+        }
+        probesUnanswered++;
+        counters.zeroWindowProbes.increment();
+        // One octet of new data beyond the window (or the FIN alone), RFC 9293 3.8.6.1.
+        int used = unackedData > 0 ? sendData(sndUna, 1, false) : sendData(sndUna, 0, true);
+        if (SeqNum.lt(sndNxt, sndUna + used)) {
+            sndNxt = sndUna + used;
+        }
+        if (SeqNum.gt(sndNxt, sndMax)) {
+            sndMax = sndNxt;
+        }
+        persistBackoff++;
+        persistTimer.arm(rtt.rto(persistBackoff));
+    }
+}

@@ -1,0 +1,115 @@
+package io.panamax.tcp.recovery;
+
+import io.panamax.tcp.congestion.CongestionControl;
+import io.panamax.tcp.wire.SeqNum;
+
+/**
+ * Fast retransmit and fast recovery on duplicate ACKs with the NewReno modification (RFC 5681
+ * 3.2, RFC 6582 3.2): the third duplicate ACK resends the first unacknowledged segment and starts
+ * a congestion event; each further duplicate ACK inflates the window by one SMSS (a segment has
+ * left the network); each partial ACK resends the next hole and deflates by what it acknowledged;
+ * the ACK that covers "recover" ends the episode. One hole is repaired per round trip.
+ */
+public final class NewRenoRecovery implements LossRecovery {
+    /** Duplicate ACKs that trigger fast retransmit (RFC 5681 3.2). */
+    public static final int DUPACK_THRESHOLD = 3;
+
+    private final CongestionControl cc;
+    private final Sender sender;
+    private int dupAcks;
+    private boolean inRecovery;
+    /** RFC 6582 "recover": the highest sequence number sent when recovery (or a timeout) began. */
+    private int recover;
+    /** The inflation of RFC 6582 3.2 steps 3-5 over the congestion control's cwnd, bytes. */
+    private int inflation;
+
+    public NewRenoRecovery(CongestionControl cc, Sender sender) {
+        this.cc = cc;
+        this.sender = sender;
+    }
+
+    @Override
+    public void init(int iss) {
+        // RFC 6582 3.2 step 1: recover starts at the initial send sequence number.
+        recover = iss;
+    }
+
+    @Override
+    public boolean inRecovery() {
+        return inRecovery;
+    }
+
+    @Override
+    public int windowAdjustment() {
+        return inRecovery ? inflation : 0;
+    }
+
+    @Override
+    public boolean onNewAck(int ack, int ackedBytes, int bytesInFlight, long nowNanos) {
+        if (!inRecovery) {
+            dupAcks = 0;
+            return false;
+        }
+        int smss = sender.smss();
+        if (SeqNum.ge(ack, recover)) {
+            // Step 5, full ACK: the congestion control deflates the window.
+            cc.onRecoveryExit(bytesInFlight, nowNanos);
+            inRecovery = false;
+            inflation = 0;
+            dupAcks = 0;
+        } else {
+            // Step 5, partial ACK: the next hole is lost too. Deflate by what was acknowledged,
+            // add back one SMSS if that was at least one.
+            int window = Math.max(cc.cwnd() + inflation - ackedBytes, smss);
+            if (ackedBytes >= smss) {
+                window = saturatedAdd(window, smss);
+            }
+            inflation = window - cc.cwnd();
+            sender.retransmitFirst();
+        }
+        return true;
+    }
+
+    @Override
+    public void onDuplicateAck(int ack, long nowNanos) {
+        dupAcks++;
+        int smss = sender.smss();
+        if (inRecovery) {
+            // Step 4: one more segment has left the network.
+            inflation = saturatedAdd(inflation, smss);
+        } else if (dupAcks == DUPACK_THRESHOLD && SeqNum.gt(ack, recover)) {
+            // Step 2: only when the ACK covers more than recover, so retransmissions after a
+            // timeout do not set off a second round. Step 3: halve, then inflate by three.
+            int sndMax = sender.sndMax();
+            cc.onCongestionEvent(sndMax - sender.sndUna(), nowNanos);
+            inflation = 3 * smss;
+            recover = sndMax;
+            inRecovery = true;
+            sender.fastRetransmit();
+        }
+    }
+
+    @Override
+    public void onRetransmissionTimeout(long nowNanos) {
+        // RFC 6582 4: recover is set after a timeout too.
+        inRecovery = false;
+        inflation = 0;
+        dupAcks = 0;
+        recover = sender.sndMax();
+    }
+
+    @Override
+    public int duplicateAcks() {
+        return dupAcks;
+    }
+
+    @Override
+    public String name() {
+        return "newreno";
+    }
+
+    private static int saturatedAdd(int a, int b) {
+        int s = a + b;
+        return s < 0 ? Integer.MAX_VALUE : s;
+    }
+}
