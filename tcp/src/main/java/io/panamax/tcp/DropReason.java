@@ -21,7 +21,7 @@ public enum DropReason {
     BAD_ADDRESS("bad_address"),
     /** No connection and no listener: answered with a RST unless it was one (RFC 9293 3.10.7.1). */
     NO_CONNECTION("no_connection"),
-    /** A SYN to a listener whose backlog is full (the client retransmits it later). */
+    /** A SYN to a listener whose SYN queue is full, with SYN cookies off (the client retransmits it later). */
     LISTEN_OVERFLOW("listen_overflow"),
     /** A segment a listener does not take: RST, ACK without SYN (answered with a RST) or no SYN. */
     LISTEN_INVALID("listen_invalid"),
@@ -46,7 +46,11 @@ public enum DropReason {
     /** A SYN for a TIME-WAIT connection that RFC 6191 does not let open a new one. */
     TIME_WAIT_SYN("time_wait_syn"),
     /** A pool ran out while building a reply. */
-    NO_BUFFERS("no_buffers");
+    NO_BUFFERS("no_buffers"),
+    /** A SYN or handshake ACK for a listener whose accept queue is full (the client retransmits it later). */
+    ACCEPT_QUEUE_FULL("accept_queue_full"),
+    /** An ACK to a listener that sent SYN cookies, whose cookie is forged or stale (RFC 4987 3.6); answered with a RST. */
+    BAD_SYN_COOKIE("bad_syn_cookie");
 
     private final String label;
 

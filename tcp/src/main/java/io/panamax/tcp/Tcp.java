@@ -47,6 +47,10 @@ public final class Tcp implements TransportHandler {
     private final ConnectionTable connections = new ConnectionTable(1024);
     private final TcpListener[] listeners = new TcpListener[65536];
     private final Segment segment = new Segment();
+    /** The SYN a valid cookie ACK stands for, rebuilt from the cookie (RFC 4987 3.6). */
+    private final Segment cookieSyn = new Segment();
+    private final SynCookies cookies;
+    private final CookieReplayOutput output;
     private final SegmentWriter writer;
     private final IsnGenerator isn;
     private final ChallengeAckLimiter challengeAcks;
@@ -67,8 +71,10 @@ public final class Tcp implements TransportHandler {
         this.config = Objects.requireNonNull(config);
         this.ports = Objects.requireNonNull(ports);
         this.counters = new TcpCounters(shard.metrics());
-        this.writer = new SegmentWriter(shard.packets(), ip, counters);
+        this.output = new CookieReplayOutput(ip);
+        this.writer = new SegmentWriter(shard.packets(), output, counters);
         this.isn = new IsnGenerator(config.isnSecretHigh(), config.isnSecretLow());
+        this.cookies = new SynCookies(config.isnSecretHigh(), config.isnSecretLow());
         this.challengeAcks = new ChallengeAckLimiter(config.challengeAckPerSecond());
         this.portUsage = new LocalPortPolicy.PortUsage() {
             @Override
@@ -131,7 +137,8 @@ public final class Tcp implements TransportHandler {
 
     /**
      * Listens on {@code port} (every local address); each connection that completes its handshake
-     * is handed to {@code onAccept} on this shard. Backlog: {@link TcpConfig#backlog()}.
+     * is handed to {@code onAccept} on this shard. Accept queue: {@link TcpConfig#backlog()}; SYN
+     * queue: {@link TcpConfig#synQueueSize()} (see {@link TcpListener}).
      */
     public TcpListener listen(int port, Consumer<TcpConnection> onAccept) {
         return listen(port, config.backlog(), Objects.requireNonNull(onAccept));
@@ -142,7 +149,7 @@ public final class Tcp implements TransportHandler {
         return listen(port, config.backlog(), null);
     }
 
-    /** Listens on {@code port} with its own backlog; {@code onAccept} may be null (use accept()). */
+    /** Listens on {@code port} with its own accept-queue bound; {@code onAccept} may be null (use accept()). */
     public TcpListener listen(int port, int backlog, Consumer<TcpConnection> onAccept) {
         assert shard.isCurrent();
         if (port < 1 || port > 65535) {
@@ -378,6 +385,13 @@ public final class Tcp implements TransportHandler {
                 }
                 return;
             }
+            if (t.state == TcpState.SYN_RECEIVED && t.listener != null && (seg.flags & (SYN | RST | ACK)) == ACK
+                    && t.listener.acceptQueueFull()) {
+                // The handshake's last ACK while the accept queue is full: drop it, as Linux does
+                // (tcp_abort_on_overflow=0); the SYN-ACK is retransmitted and the client's ACK with it.
+                counters.drop(DropReason.ACCEPT_QUEUE_FULL);
+                return;
+            }
             t.segmentArrives(seg);
             return;
         }
@@ -396,6 +410,10 @@ public final class Tcp implements TransportHandler {
             return;
         }
         if (seg.has(ACK)) {
+            if (!seg.has(SYN) && !shutDown && l.cookiesRecent(shard.nanoTime())) {
+                cookieAckArrives(l, seg);
+                return;
+            }
             sendReset(seg.srcIp, seg.dstIp, seg.srcPort, seg.dstPort, seg.ack, 0, RST);
             counters.drop(DropReason.LISTEN_INVALID);
             return;
@@ -404,8 +422,22 @@ public final class Tcp implements TransportHandler {
             counters.drop(DropReason.LISTEN_INVALID);
             return;
         }
-        if (shutDown || !l.hasRoom()) {
+        if (shutDown) {
             counters.drop(DropReason.LISTEN_OVERFLOW);
+            return;
+        }
+        if (l.acceptQueueFull()) {
+            // The application is not accepting: a new handshake would only wait (Linux drops these too).
+            counters.drop(DropReason.ACCEPT_QUEUE_FULL);
+            return;
+        }
+        SynCookieMode mode = config.synCookies();
+        if (mode == SynCookieMode.ALWAYS || l.synQueueFull()) {
+            if (mode == SynCookieMode.OFF) {
+                counters.drop(DropReason.LISTEN_OVERFLOW);
+            } else {
+                sendCookie(l, seg);
+            }
             return;
         }
         Tcb t = new Tcb(this, seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, l);
@@ -414,6 +446,152 @@ public final class Tcp implements TransportHandler {
         counters.passiveOpens.increment();
         // Data on the SYN is not kept (no TCP Fast Open): it is not acknowledged and comes again.
         t.passiveOpen(seg, iss);
+    }
+
+    // =====================================================================================
+    // SYN cookies (RFC 4987 3.6)
+    // =====================================================================================
+
+    /**
+     * Answers a SYN with a SYN-ACK whose ISS is a cookie and keeps nothing: the MSS (rounded down
+     * to the cookie's table), and in the TSval's low bits the window scale and SACK-permitted the
+     * SYN offered. Without timestamps only MSS is offered, since nothing else could be recovered.
+     */
+    private void sendCookie(TcpListener l, Segment seg) {
+        long now = shard.nanoTime();
+        TcpOptions o = seg.options;
+        int peerMss = o.mss > 0 ? o.mss : Tcb.DEFAULT_MSS;
+        int iss = cookies.cookie(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, seg.seq, SynCookies.mssIndex(peerMss), now);
+        SegmentWriter w = writer;
+        w.srcIp = seg.dstIp;
+        w.dstIp = seg.srcIp;
+        w.srcPort = seg.dstPort;
+        w.dstPort = seg.srcPort;
+        w.seq = iss;
+        w.ack = seg.seq + 1;
+        w.flags = SYN | ACK;
+        // What a half-open connection would advertise (Tcb.sendSyn): the window of a SYN is unscaled.
+        w.window = Math.min(config.receiveBufferSize(), 65535);
+        w.mss = Math.min(Math.max(ip.mtu(seg.srcIp), Tcb.MIN_PATH_MTU) - Tcb.IP_TCP_HEADERS, 65535);
+        if (config.timestamps() && o.hasTimestamps) {
+            boolean wscale = config.windowScaling() && o.windowScale >= 0;
+            boolean sack = config.sackPermitted() && o.sackPermitted;
+            w.windowScale = wscale ? config.windowShift() : -1;
+            w.sackPermitted = sack;
+            w.timestamps = true;
+            // The connection's own clock (Tcb.tsNow), so that its later TSvals continue from here.
+            int tsNow = (int) (now / 1_000_000L) + isn.timestampOffset(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort);
+            w.tsVal = SynCookies.timestamp(tsNow, wscale ? o.windowScale : -1, sack, false);
+            w.tsEcr = o.tsVal;
+        }
+        l.cookieSent(now);
+        counters.synCookiesSent.increment();
+        w.send();
+    }
+
+    /**
+     * An ACK for no connection at a listener that sent cookies: if {@code SEG.ACK - 1} is a valid
+     * cookie for {@code SEG.SEQ - 1}, the connection is made as if its SYN had been kept, and the
+     * ACK (and any data on it) is processed by it; otherwise a RST, as for any stray ACK.
+     */
+    private void cookieAckArrives(TcpListener l, Segment seg) {
+        long now = shard.nanoTime();
+        int mssIndex = cookies.check(seg.ack - 1, seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, seg.seq - 1, now);
+        TcpOptions o = seg.options;
+        int windowScale = -1;
+        boolean sack = false;
+        if (mssIndex >= 0 && o.hasTimestamps) {
+            windowScale = SynCookies.windowScale(o.tsEcr);
+            sack = SynCookies.sack(o.tsEcr);
+            if (windowScale >= 0 && !config.windowScaling() || sack && !config.sackPermitted()) {
+                mssIndex = -1;   // an option this stack never offers: not our cookie
+            }
+        }
+        if (mssIndex < 0) {
+            counters.synCookiesFailed.increment();
+            counters.drop(DropReason.BAD_SYN_COOKIE);
+            sendReset(seg.srcIp, seg.dstIp, seg.srcPort, seg.dstPort, seg.ack, 0, RST);
+            return;
+        }
+        if (l.acceptQueueFull()) {
+            counters.drop(DropReason.ACCEPT_QUEUE_FULL);
+            return;
+        }
+        Segment syn = cookieSyn;
+        syn.srcIp = seg.srcIp;
+        syn.dstIp = seg.dstIp;
+        syn.srcPort = seg.srcPort;
+        syn.dstPort = seg.dstPort;
+        syn.seq = seg.seq - 1;
+        syn.ack = 0;
+        syn.flags = SYN;
+        syn.window = seg.window;
+        syn.payload = null;
+        syn.payloadLength = 0;
+        TcpOptions so = syn.options;
+        so.clear();
+        so.mss = SynCookies.MSS_TABLE[mssIndex];
+        so.windowScale = windowScale;
+        so.sackPermitted = sack;
+        // The SYN's TSval is gone; the ACK's is the newest the peer sent (Linux does the same).
+        so.hasTimestamps = o.hasTimestamps;
+        so.tsVal = o.tsVal;
+        Tcb t = new Tcb(this, seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, l);
+        connections.put(t);
+        counters.passiveOpens.increment();
+        counters.synCookiesValid.increment();
+        // SYN-RECEIVED as if the SYN had been kept; the SYN-ACK it would send is the one the
+        // cookie already went out in, so it is not sent again.
+        output.replaying = true;
+        try {
+            t.passiveOpen(syn, seg.ack - 1);
+        } finally {
+            output.replaying = false;
+        }
+        t.segmentArrives(seg);
+    }
+
+    /**
+     * IPv4 output for the segment writer, which swallows what a connection rebuilt from a cookie
+     * sends while it replays its SYN-RECEIVED step (the SYN-ACK that already left with the cookie).
+     */
+    private final class CookieReplayOutput implements Ipv4Output {
+        private final Ipv4Output ip;
+        boolean replaying;
+
+        CookieReplayOutput(Ipv4Output ip) {
+            this.ip = ip;
+        }
+
+        @Override
+        public boolean send(int srcIp, int dstIp, int protocol, Packet segment, boolean dontFragment) {
+            if (replaying) {
+                segment.release();
+                counters.segmentsOut.add(-1);   // counted once, when the cookie SYN-ACK was sent
+                return true;
+            }
+            return ip.send(srcIp, dstIp, protocol, segment, dontFragment);
+        }
+
+        @Override
+        public int mtu(int dstIp) {
+            return ip.mtu(dstIp);
+        }
+
+        @Override
+        public int sourceAddressFor(int dstIp) {
+            return ip.sourceAddressFor(dstIp);
+        }
+
+        @Override
+        public boolean txTcpChecksumOffload() {
+            return ip.txTcpChecksumOffload();
+        }
+
+        @Override
+        public boolean txUdpChecksumOffload() {
+            return ip.txUdpChecksumOffload();
+        }
     }
 
     /** RFC 9293 3.10.7.1: no connection; answer with a RST unless the segment is one. */

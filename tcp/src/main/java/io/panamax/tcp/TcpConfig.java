@@ -33,8 +33,9 @@ import java.util.Objects;
  * @param keepAliveIntervalNanos time between unanswered probes
  * @param keepAliveProbes        unanswered probes before the connection times out
  * @param noDelay                whether new connections turn Nagle's algorithm off
- * @param backlog                per listener: connections half open or waiting to be accepted;
- *                               a SYN beyond it is dropped and counted
+ * @param backlog                per listener: established connections waiting to be accepted
+ *                               (the accept queue); a SYN or handshake ACK beyond it is dropped
+ *                               and counted
  * @param isnSecretHigh          first half of the RFC 6528 ISN key
  * @param isnSecretLow           second half of the RFC 6528 ISN key
  * @param ephemeralPortLow       first local port for active opens
@@ -47,6 +48,11 @@ import java.util.Objects;
  * @param challengeAckPerSecond  challenge ACKs a shard sends per second at most (RFC 5961 7)
  * @param congestionControl      the congestion control of new connections, by name
  *                               ({@link CongestionControls#create}): "newreno"
+ * @param synQueueSize           per listener: half-open (SYN-RECEIVED) connections held at most,
+ *                               apart from the accept queue ({@code backlog}); beyond it a SYN is
+ *                               answered with a SYN cookie or dropped ({@link #synCookies})
+ * @param synCookies             when a listener answers a SYN with a SYN cookie (RFC 4987 3.6)
+ *                               instead of keeping state
  */
 public record TcpConfig(
         int sendBufferSize,
@@ -77,7 +83,9 @@ public record TcpConfig(
         boolean sackPermitted,
         int initialWindowSegments,
         int challengeAckPerSecond,
-        String congestionControl) {
+        String congestionControl,
+        int synQueueSize,
+        SynCookieMode synCookies) {
 
     /** The largest window a receive buffer can advertise: 65535 << 14 (RFC 7323 2.3). */
     public static final int MAX_WINDOW = 65535 << 14;
@@ -101,6 +109,8 @@ public record TcpConfig(
             throw new IllegalArgumentException("delayedAck must be in [0, 500 ms) (RFC 1122 4.2.3.2)");
         }
         positive("backlog", backlog);
+        positive("synQueueSize", synQueueSize);
+        Objects.requireNonNull(synCookies, "synCookies");
         if (ephemeralPortLow < 1 || ephemeralPortHigh > 65535 || ephemeralPortLow > ephemeralPortHigh) {
             throw new IllegalArgumentException("bad ephemeral port range " + ephemeralPortLow + ".." + ephemeralPortHigh);
         }
@@ -180,6 +190,8 @@ public record TcpConfig(
         private int initialWindowSegments = 10;
         private int challengeAckPerSecond = 1000;
         private String congestionControl = CongestionControls.NEWRENO;
+        private int synQueueSize = 256;
+        private SynCookieMode synCookies = SynCookieMode.WHEN_FULL;
 
         Builder() {
         }
@@ -214,6 +226,8 @@ public record TcpConfig(
             initialWindowSegments = c.initialWindowSegments;
             challengeAckPerSecond = c.challengeAckPerSecond;
             congestionControl = c.congestionControl;
+            synQueueSize = c.synQueueSize;
+            synCookies = c.synCookies;
         }
 
         /** Bytes a connection accepts from the application before writes wait (default 256 KiB). */
@@ -314,7 +328,7 @@ public record TcpConfig(
             return this;
         }
 
-        /** Default backlog of listeners (default 128; see {@link TcpListener}). */
+        /** Default accept queue of listeners: established connections not yet accepted (default 128; see {@link TcpListener}). */
         public Builder backlog(int n) {
             this.backlog = n;
             return this;
@@ -370,6 +384,22 @@ public record TcpConfig(
             return this;
         }
 
+        /**
+         * Half-open connections a listener holds at most (default 256), counted apart from the
+         * accept queue that {@link #backlog} bounds (Linux: tcp_max_syn_backlog against the
+         * listen() backlog).
+         */
+        public Builder synQueueSize(int n) {
+            this.synQueueSize = n;
+            return this;
+        }
+
+        /** When listeners answer with SYN cookies (default {@link SynCookieMode#WHEN_FULL}, as Linux's tcp_syncookies=1). */
+        public Builder synCookies(SynCookieMode mode) {
+            this.synCookies = Objects.requireNonNull(mode);
+            return this;
+        }
+
         /** The settings; a random ISN key unless one was given. */
         public TcpConfig build() {
             long high;
@@ -387,7 +417,8 @@ public record TcpConfig(
                     timeWait, finWait2Timeout, initialRto, minRto, maxRto, maxRetransmits, synRetries,
                     delayedAck, quickAckSegments, keepAlive, keepAliveIdle, keepAliveInterval, keepAliveProbes,
                     noDelay, backlog, high, low, ephemeralLow, ephemeralHigh, windowScaling, timestamps,
-                    sackPermitted, initialWindowSegments, challengeAckPerSecond, congestionControl);
+                    sackPermitted, initialWindowSegments, challengeAckPerSecond, congestionControl,
+                    synQueueSize, synCookies);
         }
     }
 }

@@ -32,6 +32,9 @@ public final class TcpCounters {
     public final Counter zeroWindowProbes;
     public final Counter keepAliveProbes;
     public final Histogram rtt;
+    public final Counter synCookiesSent;
+    public final Counter synCookiesValid;
+    public final Counter synCookiesFailed;
     private final Counter[] drops = new Counter[DropReason.values().length];
 
     /** Registers the counters in {@code m} (or finds them there, when another {@code Tcp} on the shard did). */
@@ -59,6 +62,9 @@ public final class TcpCounters {
         zeroWindowProbes = m.counter("tcp_zero_window_probes_total", "Zero-window probes sent (RFC 9293 3.8.6.1)");
         keepAliveProbes = m.counter("tcp_keepalive_probes_total", "Keep-alive probes sent (RFC 1122 4.2.3.6)");
         rtt = m.histogram("tcp_rtt_nanoseconds", "Round-trip time samples (RFC 6298)");
+        synCookiesSent = m.counter("tcp_syn_cookies_sent_total", "SYN-ACKs carrying a SYN cookie (RFC 4987 3.6)");
+        synCookiesValid = m.counter("tcp_syn_cookies_valid_total", "ACKs whose SYN cookie was valid: connections made from them");
+        synCookiesFailed = m.counter("tcp_syn_cookies_failed_total", "ACKs whose SYN cookie was forged or stale");
         for (DropReason r : DropReason.values()) {
             drops[r.ordinal()] = m.counter("tcp_drops_total", "Received segments dropped, by reason", "reason", r.label());
         }

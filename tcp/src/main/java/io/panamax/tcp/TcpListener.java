@@ -11,12 +11,19 @@ import java.util.function.Consumer;
  * application either through the callback given to {@link Tcp#listen(int, Consumer)} or, without
  * one, through {@link #accept()}.
  *
- * <p>Backlog rule: a listener holds at most {@link #backlog()} connections that are half open
- * (SYN-RECEIVED) or established and not yet accepted. A SYN that arrives when it is full is
- * dropped, counted as {@code tcp_drops_total{reason="listen_overflow"}}, and not answered: the
- * client retransmits its SYN after its RTO and gets in once there is room (Linux does the same
- * with {@code tcp_abort_on_overflow=0}). With a callback, a connection leaves the backlog when the
- * callback is scheduled, so only the handshakes in progress count.
+ * <p>Two queues, bounded apart (as Linux's SYN queue and accept queue):
+ * <ul>
+ * <li>the <b>SYN queue</b>: half-open connections (SYN-RECEIVED), at most
+ *     {@link TcpConfig#synQueueSize()}. A SYN beyond it is answered with a SYN cookie
+ *     ({@link TcpConfig#synCookies()}, RFC 4987 3.6) and no state is kept: a flood of spoofed SYNs
+ *     fills the SYN queue but cannot keep real clients out. With cookies off it is dropped
+ *     ({@code tcp_drops_total{reason="listen_overflow"}}) and the client retries after its RTO.
+ * <li>the <b>accept queue</b>: established connections the application has not accepted, at most
+ *     {@link #backlog()}. While it is full, SYNs and the handshake's final ACKs are dropped
+ *     ({@code reason="accept_queue_full"}), unanswered: the client retransmits and gets in once the
+ *     application accepts (Linux with {@code tcp_abort_on_overflow=0}). With a callback, a
+ *     connection leaves it when the callback is scheduled, so it never fills.
+ * </ul>
  */
 public final class TcpListener {
     private final Tcp tcp;
@@ -25,7 +32,12 @@ public final class TcpListener {
     private final Consumer<TcpConnection> onAccept;
     private final ArrayDeque<Tcb> ready = new ArrayDeque<>();
     private Promise<TcpConnection> waiting;
-    private int pending;
+    private final int synQueueSize;
+    /** Half-open connections holding a SYN-queue slot ({@link Tcb#backlogSlot}). */
+    private int halfOpen;
+    /** When this listener last answered with a SYN cookie (RFC 4987), or 0: cookie ACKs are looked at only after that. */
+    private long lastCookieNanos;
+    private boolean cookieSent;
     private boolean closed;
 
     TcpListener(Tcp tcp, int port, int backlog, Consumer<TcpConnection> onAccept) {
@@ -33,6 +45,7 @@ public final class TcpListener {
         this.port = port;
         this.backlog = backlog;
         this.onAccept = onAccept;
+        this.synQueueSize = tcp.config().synQueueSize();
     }
 
     /** The local port listened on. */
@@ -40,14 +53,29 @@ public final class TcpListener {
         return port;
     }
 
-    /** Connections half open or waiting to be accepted that the listener holds at most. */
+    /** Established connections waiting to be accepted that the listener holds at most (the accept queue). */
     public int backlog() {
         return backlog;
     }
 
-    /** Connections counted against the backlog now. */
+    /** Half-open connections the listener holds at most (the SYN queue). */
+    public int synQueueSize() {
+        return synQueueSize;
+    }
+
+    /** Connections half open or waiting to be accepted now. */
     public int pendingConnections() {
-        return pending;
+        return halfOpen + ready.size();
+    }
+
+    /** Half-open connections (SYN-RECEIVED) now. */
+    public int halfOpenConnections() {
+        return halfOpen;
+    }
+
+    /** Established connections waiting for {@link #accept()} now. */
+    public int acceptQueueLength() {
+        return ready.size();
     }
 
     /** Whether {@link #close()} was called. */
@@ -68,7 +96,6 @@ public final class TcpListener {
         }
         Tcb t = ready.pollFirst();
         if (t != null) {
-            releaseSlot(t);
             return Future.succeeded(t);
         }
         if (closed) {
@@ -90,7 +117,6 @@ public final class TcpListener {
         tcp.removeListener(this);
         Tcb t;
         while ((t = ready.pollFirst()) != null) {
-            releaseSlot(t);
             t.abort();
         }
         if (waiting != null) {
@@ -100,13 +126,32 @@ public final class TcpListener {
         }
     }
 
-    boolean hasRoom() {
-        return pending < backlog;
+    boolean synQueueFull() {
+        return halfOpen >= synQueueSize;
     }
 
-    /** A SYN became a half-open connection of this listener. */
+    boolean acceptQueueFull() {
+        return ready.size() >= backlog;
+    }
+
+    /** This listener answered a SYN with a cookie at {@code nanos}. */
+    void cookieSent(long nanos) {
+        lastCookieNanos = nanos;
+        cookieSent = true;
+    }
+
+    /**
+     * Whether an ACK for no connection may carry a cookie: only within the cookies' lifetime after
+     * one was sent (Linux's tcp_synq_no_recent_overflow), so that a listener that never needed
+     * cookies does not guess at ACKs.
+     */
+    boolean cookiesRecent(long nanos) {
+        return cookieSent && nanos - lastCookieNanos < SynCookies.MAX_AGE_MINUTES * SynCookies.MINUTE_NANOS;
+    }
+
+    /** A SYN became a half-open connection of this listener: it takes a SYN-queue slot. */
     void addPending(Tcb t) {
-        pending++;
+        halfOpen++;
         t.backlogSlot = true;
     }
 
@@ -116,14 +161,14 @@ public final class TcpListener {
             t.abort();
             return;
         }
+        // Out of the SYN queue; into the accept queue unless someone takes it now.
+        releaseSlot(t);
         tcp.counters().accepted.increment();
         if (onAccept != null) {
-            releaseSlot(t);
             tcp.shard().schedule(() -> onAccept.accept(t));
         } else if (waiting != null) {
             Promise<TcpConnection> w = waiting;
             waiting = null;
-            releaseSlot(t);
             w.complete(t);
         } else {
             ready.addLast(t);
@@ -133,20 +178,22 @@ public final class TcpListener {
     /** A connection of this listener closed before it was accepted (reset, timed out). */
     void connectionClosed(Tcb t) {
         if (t.backlogSlot) {
-            ready.remove(t);
             releaseSlot(t);
+        } else {
+            ready.remove(t);
         }
     }
 
     private void releaseSlot(Tcb t) {
         if (t.backlogSlot) {
             t.backlogSlot = false;
-            pending--;
+            halfOpen--;
         }
     }
 
     @Override
     public String toString() {
-        return "TcpListener[port=" + port + ", pending=" + pending + "/" + backlog + (closed ? ", closed" : "") + "]";
+        return "TcpListener[port=" + port + ", half-open=" + halfOpen + "/" + synQueueSize + ", accept queue="
+                + ready.size() + "/" + backlog + (closed ? ", closed" : "") + "]";
     }
 }

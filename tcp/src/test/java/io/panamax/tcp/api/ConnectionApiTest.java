@@ -135,18 +135,19 @@ class ConnectionApiTest {
 
     @Test
     void acceptFuturesAndBacklogOverflow() {
-        try (TcpScript s = new TcpScript()) {
+        // A SYN queue of 2 without cookies (SynCookieTest has the cookies), an accept queue of 2.
+        try (TcpScript s = new TcpScript(TcpScript.baseConfig().synQueueSize(2).synCookies(io.panamax.tcp.SynCookieMode.OFF).build())) {
             TcpListener l = s.on(() -> s.tcp.listen(TcpScript.LOCAL_PORT, 2, null));
             List<SentSegment> synAcks = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 s.inject(s.seg().syn().seq(1000).srcPort(41000 + i));
                 synAcks.addAll(s.drain());
             }
-            // Two half-open connections fill the backlog: the third SYN is dropped, unanswered.
+            // Two half-open connections fill the SYN queue: the third SYN is dropped, unanswered.
             assertEquals(2, synAcks.size());
             assertEquals(1, s.tcp.counters().drops(io.panamax.tcp.DropReason.LISTEN_OVERFLOW));
             s.inject(s.seg().seq(1001).ack(synAcks.get(0).seq + 1).srcPort(41000));
-            assertEquals(2, s.on(l::pendingConnections), "established but not accepted still counts");
+            assertEquals(2, s.on(l::pendingConnections), "one half open, one established but not accepted");
             TcpConnection c = s.on(() -> l.accept().toCompletableFuture()).join();
             assertEquals(41000, c.remotePort());
             assertEquals(1, s.on(l::pendingConnections));
