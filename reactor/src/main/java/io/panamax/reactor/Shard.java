@@ -322,6 +322,14 @@ public final class Shard {
         }
     }
 
+    /**
+     * Unparks this shard if it sleeps; callable from any thread. For queues outside the reactor
+     * that this shard polls (a Netty event loop's task queue): whoever enqueues calls this after.
+     */
+    public void wakeup() {
+        wakeIfParked();
+    }
+
     void wakeIfParked() {
         if (thread == null || !config.idlePolicy().parks()) {
             return;

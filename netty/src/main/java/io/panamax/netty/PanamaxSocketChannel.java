@@ -1,0 +1,724 @@
+package io.panamax.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.AbstractChannel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelMetadata;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
+import io.netty.channel.FileRegion;
+import io.netty.channel.IoEvent;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.ChannelInputShutdownReadComplete;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.panamax.ip.Ipv4Address;
+import io.panamax.reactor.Future;
+import io.panamax.reactor.buffer.Packet;
+import io.panamax.tcp.ConnectionRefusedException;
+import io.panamax.tcp.ConnectionResetException;
+import io.panamax.tcp.ConnectionTimeoutException;
+import io.panamax.tcp.TcpConnection;
+import io.panamax.tcp.UnreachableException;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
+import java.net.SocketAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.channels.AlreadyConnectedException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ConnectionPendingException;
+import java.nio.channels.UnresolvedAddressException;
+import java.nio.channels.WritableByteChannel;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+
+/**
+ * A Netty {@link SocketChannel} over one of the stack's TCP connections, on the shard that owns
+ * the connection. Accepted channels come from a {@link PanamaxServerSocketChannel} already bound
+ * to their shard; a client channel connects from the shard of the loop it is registered on, with a
+ * local port whose replies hash back to that shard.
+ *
+ * <p>Reading: one stack read at a time; each returns everything that has arrived, as views of the
+ * receive buffers, fired as one {@code ByteBuf} per buffer fragment. Writing: each outbound
+ * message is copied once into packet buffers; when the stack's send buffer is full the flush
+ * stops, the message stays in Netty's outbound buffer (which drives writability and the water
+ * marks) and the flush resumes when the stack accepts it.
+ */
+public final class PanamaxSocketChannel extends AbstractChannel implements SocketChannel {
+    private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
+    private static final int DEFAULT_BUFFER_SIZE = 65_536;
+
+    private final PanamaxSocketChannelConfig config;
+    /** The shard of an accepted connection (its channel may be registered nowhere else); -1 for a client. */
+    private final int homeShard;
+    private TcpConnection conn;
+    private PanamaxEventLoop loop;
+    private IoRegistration registration;
+    private volatile boolean open = true;
+    private volatile boolean active;
+    private volatile boolean inputShutdown;
+    private volatile boolean outputShutdown;
+    private volatile InetSocketAddress local;
+    private volatile InetSocketAddress remote;
+    private int requestedLocalPort;
+
+    // Loop thread only:
+    private boolean readPending;
+    private boolean readInFlight;
+    private boolean eofSeen;
+    private boolean writeStalled;
+    private ChannelPromise connectPromise;
+    private ScheduledFuture<?> connectTimeout;
+    private InetSocketAddress requestedRemote;
+    /** Completion callbacks made once per channel, not per read or write. */
+    private final BiConsumer<Packet, Throwable> readDone = this::readDone;
+    private final BiConsumer<Void, Throwable> writeDone = this::writeAccepted;
+
+    /** A client channel: connect it with a {@code Bootstrap} on a {@link PanamaxEventLoopGroup}. */
+    public PanamaxSocketChannel() {
+        super(null);
+        this.homeShard = -1;
+        this.config = new PanamaxSocketChannelConfig(this);
+    }
+
+    /** An accepted connection, on its own shard. */
+    PanamaxSocketChannel(PanamaxServerSocketChannel parent, TcpConnection conn) {
+        super(parent);
+        this.homeShard = conn.shard().id();
+        this.config = new PanamaxSocketChannelConfig(this);
+        this.active = true;
+        setConnection(conn);
+    }
+
+    /** The shard an accepted channel belongs to, or -1. */
+    int homeShard() {
+        return homeShard;
+    }
+
+    private void setConnection(TcpConnection c) {
+        this.conn = c;
+        this.local = address(c.localAddress(), c.localPort());
+        this.remote = address(c.remoteAddress(), c.remotePort());
+    }
+
+    /** An accepted child that will never be registered: reset its connection, on its shard. */
+    void abortUnregistered() {
+        open = false;
+        active = false;
+        TcpConnection c = conn;
+        c.shard().execute(c::abort);
+    }
+
+    static InetSocketAddress address(int ip, int port) {
+        try {
+            return new InetSocketAddress(InetAddress.getByAddress(Ipv4Address.toBytes(ip)), port);
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e); // four bytes are always an address
+        }
+    }
+
+    // ---- Channel -----------------------------------------------------------------------------
+
+    @Override
+    public PanamaxServerSocketChannel parent() {
+        return (PanamaxServerSocketChannel) super.parent();
+    }
+
+    @Override
+    public PanamaxSocketChannelConfig config() {
+        return config;
+    }
+
+    @Override
+    public ChannelMetadata metadata() {
+        return METADATA;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return open;
+    }
+
+    @Override
+    public boolean isActive() {
+        return open && active;
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) super.localAddress();
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        return (InetSocketAddress) super.remoteAddress();
+    }
+
+    @Override
+    protected SocketAddress localAddress0() {
+        return local;
+    }
+
+    @Override
+    protected SocketAddress remoteAddress0() {
+        return remote;
+    }
+
+    @Override
+    protected boolean isCompatible(EventLoop l) {
+        if (!(l instanceof PanamaxEventLoop p)) {
+            return false;
+        }
+        return homeShard < 0 || (p.shard().id() == homeShard && p.shard().reactor() == conn.shard().reactor());
+    }
+
+    @Override
+    protected AbstractUnsafe newUnsafe() {
+        return new PanamaxSocketUnsafe();
+    }
+
+    @Override
+    protected void doRegister(ChannelPromise promise) {
+        loop = (PanamaxEventLoop) eventLoop();
+        Registrations.register(this, promise, r -> {
+            registration = r;
+            if (homeShard >= 0) {
+                loop.counters().accepted.increment();
+            }
+            applyOptions();
+        });
+    }
+
+    @Override
+    protected void doDeregister() {
+        Registrations.cancel(registration);
+        registration = null;
+    }
+
+    // ---- options -----------------------------------------------------------------------------
+
+    /** Gives the connection the options set so far (on its loop; later when not yet connected). */
+    void applyOptions() {
+        TcpConnection c = conn;
+        if (c == null || !isRegistered()) {
+            return; // applied once the connection and the loop exist
+        }
+        if (!eventLoop().inEventLoop()) {
+            eventLoop().execute(this::applyOptions);
+            return;
+        }
+        c.setNoDelay(config.isTcpNoDelay());
+        c.setKeepAlive(config.isKeepAlive());
+        if (config.sendBufferSizeSet() > 0) {
+            c.setSendBufferSize(config.sendBufferSizeSet());
+        }
+        if (config.receiveBufferSizeSet() > 0) {
+            c.setReceiveBufferSize(config.receiveBufferSizeSet());
+        }
+    }
+
+    /** Read racily off the loop: a size for getOption, not for decisions. */
+    int connectionReceiveBufferSize() {
+        TcpConnection c = conn;
+        return c != null ? c.receiveBufferSize() : DEFAULT_BUFFER_SIZE;
+    }
+
+    int connectionSendBufferSize() {
+        TcpConnection c = conn;
+        return c != null ? c.sendBufferSize() : DEFAULT_BUFFER_SIZE;
+    }
+
+    // ---- reading -----------------------------------------------------------------------------
+
+    @Override
+    protected void doBeginRead() {
+        readPending = true;
+        startRead();
+    }
+
+    /** Asks the stack for the next bytes unless a read is already out. */
+    private void startRead() {
+        TcpConnection c = conn;
+        if (readInFlight || c == null || !open || eofSeen) {
+            return;
+        }
+        readInFlight = true;
+        Future<Packet> f = c.read();
+        if (f.isDone()) {
+            readDone(f.isSucceeded() ? f.getNow() : null, f.cause());
+        } else {
+            f.whenComplete(readDone);
+        }
+    }
+
+    private void readDone(Packet p, Throwable failure) {
+        readInFlight = false;
+        if (failure != null) {
+            if (open) {
+                readFailed(failure);
+            }
+            return;
+        }
+        if (!open) {
+            p.release();
+            return;
+        }
+        if (p.isEmpty()) {
+            p.release();
+            eofSeen = true;
+            endOfInput();
+            return;
+        }
+        if (inputShutdown) {
+            p.release(); // shutdownInput(): what still arrives is dropped, as the kernel does
+            startRead();
+            return;
+        }
+        ChannelPipeline pipeline = pipeline();
+        RecvByteBufAllocator.Handle handle = unsafe().recvBufAllocHandle();
+        handle.reset(config);
+        readPending = false;
+        deliver(p, pipeline, handle);
+        handle.readComplete();
+        pipeline.fireChannelReadComplete();
+        if (readPending || config.isAutoRead()) {
+            startRead();
+        }
+    }
+
+    /** One ByteBuf per fragment, each a view of its receive buffer; the packet's references move into them. */
+    private void deliver(Packet p, ChannelPipeline pipeline, RecvByteBufAllocator.Handle handle) {
+        TransportCounters counters = loop.counters();
+        int fragments = p.fragmentCount();
+        if (fragments == 1) {
+            fire(PacketByteBuf.over(config.getAllocator(), loop.shard(), counters, p), pipeline, handle, counters);
+            return;
+        }
+        int at = 0;
+        for (int i = 0; i < fragments; i++) {
+            int len = p.fragmentLength(i);
+            Packet view = p.share(at, len);
+            ByteBuf buf;
+            if (view != null) {
+                buf = PacketByteBuf.over(config.getAllocator(), loop.shard(), counters, view);
+            } else {
+                // No packet wrapper left to share the buffer: copy rather than stall the connection.
+                buf = config.getAllocator().directBuffer(len);
+                MemorySegment dst = MemorySegment.ofBuffer(buf.internalNioBuffer(0, len));
+                p.copyTo(at, dst, 0, len);
+                buf.writerIndex(len);
+                counters.copiedReads.increment();
+            }
+            at += len;
+            fire(buf, pipeline, handle, counters);
+        }
+        p.release();
+    }
+
+    private void fire(ByteBuf buf, ChannelPipeline pipeline, RecvByteBufAllocator.Handle handle, TransportCounters counters) {
+        int n = buf.readableBytes();
+        handle.lastBytesRead(n);
+        handle.incMessagesRead(1);
+        counters.reads.increment();
+        counters.bytesRead.add(n);
+        pipeline.fireChannelRead(buf);
+    }
+
+    /** The peer's FIN after all its data: half-closed if allowed, else closed (as Netty's own transports). */
+    private void endOfInput() {
+        if (config.isAllowHalfClosure()) {
+            if (!inputShutdown) {
+                inputShutdown = true;
+                pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+            }
+            pipeline().fireUserEventTriggered(ChannelInputShutdownReadComplete.INSTANCE);
+        } else {
+            unsafe().close(unsafe().voidPromise());
+        }
+    }
+
+    private void readFailed(Throwable failure) {
+        IOException e = failure instanceof ConnectionResetException
+                ? new IOException("Connection reset by peer", failure)
+                : new IOException(failure.getMessage(), failure);
+        pipeline().fireExceptionCaught(e);
+        unsafe().close(unsafe().voidPromise());
+    }
+
+    // ---- writing -----------------------------------------------------------------------------
+
+    @Override
+    protected Object filterOutboundMessage(Object msg) {
+        if (msg instanceof ByteBuf || msg instanceof FileRegion) {
+            return msg;
+        }
+        throw new UnsupportedOperationException("unsupported message type: " + msg.getClass().getName()
+                + " (expected ByteBuf or FileRegion)");
+    }
+
+    @Override
+    protected void doWrite(ChannelOutboundBuffer in) throws Exception {
+        if (writeStalled) {
+            return; // the stack has not taken the last message yet: writeAccepted flushes again
+        }
+        TransportCounters counters = loop.counters();
+        for (;;) {
+            Object msg = in.current();
+            if (msg == null) {
+                return;
+            }
+            Future<Void> f;
+            if (msg instanceof ByteBuf buf) {
+                int n = buf.readableBytes();
+                if (n == 0) {
+                    in.remove();
+                    continue;
+                }
+                f = write(buf);
+                counters.bytesWritten.add(n);
+            } else {
+                f = write((FileRegion) msg);
+            }
+            counters.writes.increment();
+            if (f.isDone()) {
+                if (f.isFailed()) {
+                    throw asIOException(f.cause());
+                }
+                in.remove();
+            } else {
+                writeStalled = true;
+                counters.writeStalls.increment();
+                f.whenComplete(writeDone);
+                return;
+            }
+        }
+    }
+
+    /** Copies the readable bytes into packet buffers (the stack copies from the segment at once). */
+    private Future<Void> write(ByteBuf buf) {
+        int idx = buf.readerIndex();
+        int n = buf.readableBytes();
+        if (buf.hasArray()) {
+            return conn.write(buf.array(), buf.arrayOffset() + idx, n);
+        }
+        if (buf.nioBufferCount() == 1) {
+            return conn.write(MemorySegment.ofBuffer(buf.internalNioBuffer(idx, n)));
+        }
+        Future<Void> last = null;
+        for (ByteBuffer b : buf.nioBuffers(idx, n)) {
+            last = conn.write(MemorySegment.ofBuffer(b));
+        }
+        return last;
+    }
+
+    /** A file region is copied through a channel that writes every chunk it is given. */
+    private Future<Void> write(FileRegion region) throws IOException {
+        var sink = new WritableByteChannel() {
+            Future<Void> last = Future.done();
+
+            @Override
+            public int write(ByteBuffer src) {
+                int n = src.remaining();
+                last = conn.write(MemorySegment.ofBuffer(src));
+                src.position(src.limit());
+                return n;
+            }
+
+            @Override
+            public boolean isOpen() {
+                return true;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        while (region.transferred() < region.count()) {
+            if (region.transferTo(sink, region.transferred()) <= 0) {
+                break;
+            }
+        }
+        loop.counters().bytesWritten.add(region.count());
+        return sink.last;
+    }
+
+    /** The stack took the message the flush stopped at: it leaves Netty's buffer, and the flush goes on. */
+    private void writeAccepted(Void ignored, Throwable failure) {
+        writeStalled = false;
+        ChannelOutboundBuffer out = unsafe().outboundBuffer();
+        if (out == null) {
+            return; // closed meanwhile: Netty failed the buffered writes
+        }
+        if (failure != null) {
+            out.remove(asIOException(failure));
+        } else {
+            out.remove();
+        }
+        ((PanamaxSocketUnsafe) unsafe()).flushAgain();
+    }
+
+    private static IOException asIOException(Throwable t) {
+        return t instanceof IOException io ? io : new IOException(t.getMessage(), t);
+    }
+
+    // ---- closing -----------------------------------------------------------------------------
+
+    @Override
+    protected void doBind(SocketAddress localAddress) throws Exception {
+        // A client may name its local port before connecting; the address is the stack's own.
+        requestedLocalPort = ((InetSocketAddress) localAddress).getPort();
+    }
+
+    @Override
+    protected void doDisconnect() {
+        doClose();
+    }
+
+    @Override
+    protected void doClose() {
+        boolean abort = config.getSoLinger() == 0;
+        open = false;
+        active = false;
+        ChannelPromise p = connectPromise;
+        if (p != null) {
+            connectPromise = null;
+            p.tryFailure(new ClosedChannelException());
+            if (connectTimeout != null) {
+                connectTimeout.cancel(false);
+            }
+        }
+        TcpConnection c = conn;
+        if (c != null && loop != null) {
+            if (abort) {
+                c.abort();
+                loop.counters().aborts.increment();
+            } else {
+                c.close();
+                loop.counters().closes.increment();
+            }
+        }
+    }
+
+    @Override
+    protected void doShutdownOutput() {
+        outputShutdown = true;
+        TcpConnection c = conn;
+        if (c != null) {
+            c.shutdownOutput();
+        }
+    }
+
+    // ---- DuplexChannel -----------------------------------------------------------------------
+
+    @Override
+    public boolean isInputShutdown() {
+        return inputShutdown || !isActive();
+    }
+
+    @Override
+    public boolean isOutputShutdown() {
+        return outputShutdown || !isActive();
+    }
+
+    @Override
+    public boolean isShutdown() {
+        return (inputShutdown && outputShutdown) || !isActive();
+    }
+
+    @Override
+    public ChannelFuture shutdownOutput() {
+        return shutdownOutput(newPromise());
+    }
+
+    @Override
+    public ChannelFuture shutdownOutput(ChannelPromise promise) {
+        EventLoop l = eventLoop();
+        if (l.inEventLoop()) {
+            ((AbstractUnsafe) unsafe()).shutdownOutput(promise);
+        } else {
+            l.execute(() -> ((AbstractUnsafe) unsafe()).shutdownOutput(promise));
+        }
+        return promise;
+    }
+
+    @Override
+    public ChannelFuture shutdownInput() {
+        return shutdownInput(newPromise());
+    }
+
+    /** Stops delivering input: later data is read from the stack and dropped (the window stays open). */
+    @Override
+    public ChannelFuture shutdownInput(ChannelPromise promise) {
+        EventLoop l = eventLoop();
+        if (l.inEventLoop()) {
+            shutdownInput0(promise);
+        } else {
+            l.execute(() -> shutdownInput0(promise));
+        }
+        return promise;
+    }
+
+    private void shutdownInput0(ChannelPromise promise) {
+        if (!isActive()) {
+            promise.setFailure(new ClosedChannelException());
+            return;
+        }
+        inputShutdown = true;
+        startRead();
+        promise.setSuccess();
+    }
+
+    @Override
+    public ChannelFuture shutdown() {
+        return shutdown(newPromise());
+    }
+
+    @Override
+    public ChannelFuture shutdown(ChannelPromise promise) {
+        ChannelFuture output = shutdownOutput();
+        output.addListener((ChannelFutureListener) f -> shutdownInput().addListener((ChannelFutureListener) in -> {
+            Throwable cause = f.cause() != null ? f.cause() : in.cause();
+            if (cause != null) {
+                promise.setFailure(cause);
+            } else {
+                promise.setSuccess();
+            }
+        }));
+        return promise;
+    }
+
+    // ---- connecting --------------------------------------------------------------------------
+
+    private final class PanamaxSocketUnsafe extends AbstractUnsafe implements PanamaxIoHandle {
+
+        @Override
+        public void connect(SocketAddress remoteAddress, SocketAddress localAddress, ChannelPromise promise) {
+            if (!promise.setUncancellable() || !ensureOpen(promise)) {
+                return;
+            }
+            if (connectPromise != null) {
+                promise.setFailure(new ConnectionPendingException());
+                return;
+            }
+            if (conn != null) {
+                promise.setFailure(new AlreadyConnectedException());
+                return;
+            }
+            if (!(remoteAddress instanceof InetSocketAddress r) || r.isUnresolved()) {
+                promise.setFailure(new UnresolvedAddressException());
+                return;
+            }
+            byte[] ip = r.getAddress().getAddress();
+            if (ip.length != 4) {
+                promise.setFailure(new ConnectException("IPv6 is not supported by this transport: " + r));
+                return;
+            }
+            if (localAddress instanceof InetSocketAddress l && l.getPort() != 0) {
+                requestedLocalPort = l.getPort();
+            }
+            var tcp = loop.shardStack().tcp();
+            int remoteIp = Ipv4Address.fromBytes(ip);
+            Future<TcpConnection> f;
+            try {
+                f = requestedLocalPort > 0 ? tcp.connect(remoteIp, r.getPort(), requestedLocalPort)
+                        : tcp.connect(remoteIp, r.getPort());
+            } catch (IllegalArgumentException e) {
+                promise.setFailure(e);
+                return;
+            }
+            connectPromise = promise;
+            requestedRemote = r;
+            int timeoutMillis = config.getConnectTimeoutMillis();
+            if (timeoutMillis > 0) {
+                connectTimeout = eventLoop().schedule(() -> {
+                    ChannelPromise p = connectPromise;
+                    if (p != null && p.tryFailure(new ConnectTimeoutException("connection timed out after "
+                            + timeoutMillis + " ms: " + r))) {
+                        connectPromise = null;
+                        close(voidPromise());
+                    }
+                }, timeoutMillis, TimeUnit.MILLISECONDS);
+            }
+            f.whenComplete(this::connectDone);
+        }
+
+        private void connectDone(TcpConnection c, Throwable failure) {
+            if (connectTimeout != null) {
+                connectTimeout.cancel(false);
+                connectTimeout = null;
+            }
+            ChannelPromise p = connectPromise;
+            connectPromise = null;
+            if (failure != null) {
+                loop.counters().connectFailures.increment();
+                if (p != null) {
+                    p.tryFailure(annotateConnectException(translate(failure), requestedRemote));
+                    closeIfClosed();
+                }
+                return;
+            }
+            if (p == null || !open) {
+                c.abort(); // timed out or closed while the handshake ran
+                return;
+            }
+            setConnection(c);
+            loop.counters().connects.increment();
+            applyOptions();
+            boolean wasActive = active;
+            active = true;
+            boolean promiseSet = p.trySuccess();
+            if (!wasActive) {
+                pipeline().fireChannelActive();
+            }
+            if (!promiseSet) {
+                close(voidPromise());
+            }
+        }
+
+        private Throwable translate(Throwable t) {
+            if (t instanceof ConnectionRefusedException) {
+                ConnectException e = new ConnectException("Connection refused");
+                e.initCause(t);
+                return e;
+            }
+            if (t instanceof ConnectionTimeoutException) {
+                return new ConnectTimeoutException("connection timed out (SYN retries exhausted)");
+            }
+            if (t instanceof UnreachableException) {
+                NoRouteToHostException e = new NoRouteToHostException(t.getMessage());
+                e.initCause(t);
+                return e;
+            }
+            ConnectException e = new ConnectException(String.valueOf(t.getMessage()));
+            e.initCause(t);
+            return e;
+        }
+
+        void flushAgain() {
+            flush0();
+        }
+
+        /** Readiness is not how this transport learns of I/O (see {@link PanamaxIoHandler}). */
+        @Override
+        public void handle(IoRegistration registration, IoEvent ioEvent) {
+        }
+
+        @Override
+        public void close() {
+            close(voidPromise());
+        }
+    }
+}

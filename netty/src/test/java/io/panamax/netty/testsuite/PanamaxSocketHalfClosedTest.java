@@ -1,0 +1,24 @@
+package io.panamax.netty.testsuite;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.testsuite.transport.TestsuitePermutation.BootstrapComboFactory;
+import io.netty.testsuite.transport.socket.SocketHalfClosedTest;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.net.SocketAddress;
+import java.util.List;
+
+/** Netty's {@code SocketHalfClosedTest} on the Panamax transport over TAP (see {@link PanamaxSocketTestPermutation}). */
+@ExtendWith(SharedTap.class)
+class PanamaxSocketHalfClosedTest extends SocketHalfClosedTest {
+    @Override
+    protected List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> newFactories() {
+        return PanamaxSocketTestPermutation.socket();
+    }
+
+    @Override
+    protected SocketAddress newSocketAddress() {
+        return PanamaxSocketTestPermutation.serverAddress();
+    }
+}

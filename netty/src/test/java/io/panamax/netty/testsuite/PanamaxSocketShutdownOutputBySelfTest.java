@@ -1,0 +1,23 @@
+package io.panamax.netty.testsuite;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.testsuite.transport.TestsuitePermutation.BootstrapFactory;
+import io.netty.testsuite.transport.socket.SocketShutdownOutputBySelfTest;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.net.SocketAddress;
+import java.util.List;
+
+/** Netty's {@code SocketShutdownOutputBySelfTest} on the Panamax transport over TAP (see {@link PanamaxSocketTestPermutation}). */
+@ExtendWith(SharedTap.class)
+class PanamaxSocketShutdownOutputBySelfTest extends SocketShutdownOutputBySelfTest {
+    @Override
+    protected List<BootstrapFactory<Bootstrap>> newFactories() {
+        return PanamaxSocketTestPermutation.clientSocket();
+    }
+
+    @Override
+    protected SocketAddress newSocketAddress() {
+        return PanamaxSocketTestPermutation.serverAddress();
+    }
+}
