@@ -18,7 +18,7 @@ import java.util.Arrays;
  * <p>DHCP is the control path (a handful of messages per lease), so a parsed message is an object;
  * the data path never sees one. Only the options this client uses are kept (the rest are skipped
  * after their length is checked); option overload (52: options continued in {@code file} and
- * {@code sname}) is not read, as no server needs it for these options.
+ * {@code sname}) is read; sent messages never overload.
  *
  * @param op        {@link #OP_BOOTREQUEST} or {@link #OP_BOOTREPLY}
  * @param xid       transaction ID chosen by the client
@@ -58,6 +58,10 @@ public record DhcpMessage(int op, int xid, int secs, int flags, int ciaddr, int 
     public static final int OFFSET_SIADDR = 20;
     public static final int OFFSET_GIADDR = 24;
     public static final int OFFSET_CHADDR = 28;
+    public static final int OFFSET_SNAME = 44;
+    public static final int SNAME_LENGTH = 64;
+    public static final int OFFSET_FILE = 108;
+    public static final int FILE_LENGTH = 128;
     public static final int OFFSET_MAGIC_COOKIE = 236;
     public static final int OFFSET_OPTIONS = 240;
     /** Fixed part plus the cookie. */
@@ -76,6 +80,7 @@ public record DhcpMessage(int op, int xid, int secs, int flags, int ciaddr, int 
     public static final int OPTION_INTERFACE_MTU = 26;
     public static final int OPTION_REQUESTED_IP = 50;
     public static final int OPTION_LEASE_TIME = 51;
+    public static final int OPTION_OVERLOAD = 52;
     public static final int OPTION_MESSAGE_TYPE = 53;
     public static final int OPTION_SERVER_ID = 54;
     public static final int OPTION_PARAMETER_REQUEST_LIST = 55;
@@ -263,47 +268,92 @@ public record DhcpMessage(int op, int xid, int secs, int flags, int ciaddr, int 
         if (NetworkBytes.getI32(seg, off + OFFSET_MAGIC_COOKIE) != MAGIC_COOKIE) {
             return BAD_MAGIC_COOKIE;
         }
-        int messageType = 0;
-        int serverId = 0;
-        int requestedIp = 0;
+        Fields f = new Fields();
+        if (!f.read(seg, off, OFFSET_OPTIONS, available)) {
+            return BAD_OPTION_LENGTH;
+        }
+        // RFC 2132 §9.3: option overload continues the options in file (1), sname (2) or both (3),
+        // file first; each region is read only to its own end (and to the bytes present).
+        if ((f.overload & 1) != 0 && !f.read(seg, off, OFFSET_FILE, Math.min(available, OFFSET_FILE + FILE_LENGTH))) {
+            return BAD_OPTION_LENGTH;
+        }
+        if ((f.overload & 2) != 0 && !f.read(seg, off, OFFSET_SNAME, Math.min(available, OFFSET_SNAME + SNAME_LENGTH))) {
+            return BAD_OPTION_LENGTH;
+        }
+        int messageType = f.messageType;
+        if (messageType < DHCPDISCOVER || messageType > DHCPINFORM) {
+            return BAD_MESSAGE_TYPE;
+        }
+        Options options = new Options(messageType, f.serverId, f.requestedIp, f.lease, f.t1, f.t2, f.mask, f.routers, f.mtu,
+                f.dns, f.prl, f.clientId);
+        return new Parsed(Problem.NONE, new DhcpMessage(op,
+                NetworkBytes.getI32(seg, off + OFFSET_XID),
+                NetworkBytes.getU16(seg, off + OFFSET_SECS),
+                NetworkBytes.getU16(seg, off + OFFSET_FLAGS),
+                NetworkBytes.getI32(seg, off + OFFSET_CIADDR),
+                NetworkBytes.getI32(seg, off + OFFSET_YIADDR),
+                NetworkBytes.getI32(seg, off + OFFSET_SIADDR),
+                NetworkBytes.getI32(seg, off + OFFSET_GIADDR),
+                NetworkBytes.getU48(seg, off + OFFSET_CHADDR),
+                options));
+    }
+
+    /** The options read so far, over the regions option overload names. */
+    private static final class Fields {
+        int messageType;
+        int serverId;
+        int requestedIp;
         long lease = ABSENT;
         long t1 = ABSENT;
         long t2 = ABSENT;
-        int mask = 0;
-        int[] routers = null;
-        int mtu = 0;
-        int[] dns = null;
-        byte[] prl = null;
-        byte[] clientId = null;
-        int i = OFFSET_OPTIONS;
-        while (i < available) {
-            int code = NetworkBytes.getU8(seg, off + i);
-            if (code == OPTION_PAD) {
-                i++;
-                continue;
+        int mask;
+        int[] routers;
+        int mtu;
+        int[] dns;
+        byte[] prl;
+        byte[] clientId;
+        int overload;
+
+        /** Reads the options from {@code from} up to END or {@code end}; false when one is malformed. */
+        boolean read(MemorySegment seg, long off, int from, int end) {
+            int i = from;
+            while (i < end) {
+                int code = NetworkBytes.getU8(seg, off + i);
+                if (code == OPTION_PAD) {
+                    i++;
+                    continue;
+                }
+                if (code == OPTION_END) {
+                    return true;
+                }
+                if (i + 2 > end) {
+                    return false;
+                }
+                int len = NetworkBytes.getU8(seg, off + i + 1);
+                int v = i + 2;
+                if (v + len > end || !option(seg, off + v, code, len)) {
+                    return false;
+                }
+                i = v + len;
             }
-            if (code == OPTION_END) {
-                break;
-            }
-            if (i + 2 > available) {
-                return BAD_OPTION_LENGTH;
-            }
-            int len = NetworkBytes.getU8(seg, off + i + 1);
-            int v = i + 2;
-            if (v + len > available) {
-                return BAD_OPTION_LENGTH;
-            }
-            long value = off + v;
+            return true;
+        }
+
+        private boolean option(MemorySegment seg, long value, int code, int len) {
             switch (code) {
-                case OPTION_MESSAGE_TYPE -> {
+                case OPTION_MESSAGE_TYPE, OPTION_OVERLOAD -> {
                     if (len != 1) {
-                        return BAD_OPTION_LENGTH;
+                        return false;
                     }
-                    messageType = NetworkBytes.getU8(seg, value);
+                    if (code == OPTION_MESSAGE_TYPE) {
+                        messageType = NetworkBytes.getU8(seg, value);
+                    } else {
+                        overload = NetworkBytes.getU8(seg, value) & 3;
+                    }
                 }
                 case OPTION_SERVER_ID, OPTION_REQUESTED_IP, OPTION_SUBNET_MASK -> {
                     if (len != 4) {
-                        return BAD_OPTION_LENGTH;
+                        return false;
                     }
                     int a = NetworkBytes.getI32(seg, value);
                     if (code == OPTION_SERVER_ID) {
@@ -316,7 +366,7 @@ public record DhcpMessage(int op, int xid, int secs, int flags, int ciaddr, int 
                 }
                 case OPTION_LEASE_TIME, OPTION_RENEWAL_TIME, OPTION_REBINDING_TIME -> {
                     if (len != 4) {
-                        return BAD_OPTION_LENGTH;
+                        return false;
                     }
                     long s = NetworkBytes.getU32(seg, value);
                     if (code == OPTION_LEASE_TIME) {
@@ -330,7 +380,7 @@ public record DhcpMessage(int op, int xid, int secs, int flags, int ciaddr, int 
                 case OPTION_ROUTER, OPTION_DNS -> {
                     // RFC 2132 §3.5, §3.8: a list of addresses, at least one.
                     if (len < 4 || len % 4 != 0) {
-                        return BAD_OPTION_LENGTH;
+                        return false;
                     }
                     int[] list = new int[len / 4];
                     for (int k = 0; k < list.length; k++) {
@@ -344,14 +394,14 @@ public record DhcpMessage(int op, int xid, int secs, int flags, int ciaddr, int 
                 }
                 case OPTION_INTERFACE_MTU -> {
                     if (len != 2) {
-                        return BAD_OPTION_LENGTH;
+                        return false;
                     }
                     mtu = NetworkBytes.getU16(seg, value);
                 }
                 case OPTION_PARAMETER_REQUEST_LIST, OPTION_CLIENT_ID -> {
                     // RFC 2132 §9.8 (n >= 1), §9.14 (n >= 2).
                     if (len < (code == OPTION_CLIENT_ID ? 2 : 1)) {
-                        return BAD_OPTION_LENGTH;
+                        return false;
                     }
                     byte[] b = new byte[len];
                     MemorySegment.copy(seg, java.lang.foreign.ValueLayout.JAVA_BYTE, value, b, 0, len);
@@ -362,25 +412,11 @@ public record DhcpMessage(int op, int xid, int secs, int flags, int ciaddr, int 
                     }
                 }
                 default -> {
-                    // Other options: skipped, their length already checked against the message.
+                    // Other options: skipped, their length already checked against the region.
                 }
             }
-            i = v + len;
+            return true;
         }
-        if (messageType < DHCPDISCOVER || messageType > DHCPINFORM) {
-            return BAD_MESSAGE_TYPE;
-        }
-        Options options = new Options(messageType, serverId, requestedIp, lease, t1, t2, mask, routers, mtu, dns, prl, clientId);
-        return new Parsed(Problem.NONE, new DhcpMessage(op,
-                NetworkBytes.getI32(seg, off + OFFSET_XID),
-                NetworkBytes.getU16(seg, off + OFFSET_SECS),
-                NetworkBytes.getU16(seg, off + OFFSET_FLAGS),
-                NetworkBytes.getI32(seg, off + OFFSET_CIADDR),
-                NetworkBytes.getI32(seg, off + OFFSET_YIADDR),
-                NetworkBytes.getI32(seg, off + OFFSET_SIADDR),
-                NetworkBytes.getI32(seg, off + OFFSET_GIADDR),
-                NetworkBytes.getU48(seg, off + OFFSET_CHADDR),
-                options));
     }
 
     // ---- emit ---------------------------------------------------------------------------------------
