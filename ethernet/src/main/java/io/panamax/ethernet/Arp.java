@@ -63,7 +63,8 @@ public final class Arp implements PacketHandler {
     private final Shard shard;
     private final Ethernet ethernet;
     private final Config config;
-    private final int localIp;
+    /** Changed, on this shard only, when the address changes (DHCP): see {@link #setLocalAddress}. */
+    private int localIp;
     private final IntObjectMap<Entry> cache = new IntObjectMap<>(64);
     private final DropCounters<Drop> drops;
     private final Counter requestsSent;
@@ -91,6 +92,11 @@ public final class Arp implements PacketHandler {
 
     public DropCounters<Drop> drops() {
         return drops;
+    }
+
+    /** The stack's address from now on (0 while it has none); called on this shard. */
+    public void setLocalAddress(int ip) {
+        this.localIp = ip;
     }
 
     /** The cached hardware address of {@code ip}, or -1 when unknown. */
@@ -171,7 +177,8 @@ public final class Arp implements PacketHandler {
             drop(message, Drop.BAD_SENDER);
             return;
         }
-        if (senderIp == localIp) {
+        // localIp 0: no address yet (DHCP), so nothing to defend and nothing to answer for.
+        if (senderIp == localIp && localIp != 0) {
             drop(message, Drop.ADDRESS_CONFLICT);
             return;
         }
@@ -185,7 +192,7 @@ public final class Arp implements PacketHandler {
                 merged = true;
             }
         }
-        if (targetIp != localIp) {
+        if (targetIp != localIp || localIp == 0) {
             if (!merged) {
                 drops.count(Drop.NOT_FOR_US);
             }

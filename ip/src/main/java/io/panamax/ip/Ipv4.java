@@ -73,9 +73,10 @@ public final class Ipv4 implements PacketHandler, Ipv4Output {
     }
 
     private final Shard shard;
-    private final Route route;
+    /** Replaced, on this shard only, when the address changes (DHCP): see {@link #configure}. */
+    private Route route;
     private final Arp arp;
-    private final int mtu;
+    private int mtu;
     private final Config config;
     private final Offloads offloads;
     private final Reassembler reassembler;
@@ -149,6 +150,22 @@ public final class Ipv4 implements PacketHandler, Ipv4Output {
 
     public Route route() {
         return route;
+    }
+
+    /**
+     * Changes the interface's address, subnet, gateway and MTU (a DHCP lease obtained or lost).
+     * Called on this shard; each shard's instance is told by a message, so no shard ever sees a
+     * half-changed configuration and the data path reads plain fields.
+     */
+    public void configure(Route newRoute, int newMtu) {
+        this.route = newRoute;
+        this.mtu = newMtu;
+    }
+
+    /** Whether the link address of the next hop towards {@code dst} is known (resolved by ARP). */
+    public boolean neighbourKnown(int dst) {
+        int hop = route.isBroadcast(dst) ? dst : route.nextHop(dst);
+        return route.isBroadcast(dst) || (hop != Route.UNREACHABLE && arp.lookup(hop) != -1);
     }
 
     public DropCounters<Drop> drops() {

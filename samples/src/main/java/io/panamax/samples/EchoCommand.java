@@ -30,7 +30,8 @@ final class EchoCommand {
                                      created if missing and removed on exit); none: the current one
               --tap NAME             TAP interface name (default: pmx0)
               --host-ip CIDR         the kernel side's address on the TAP (default: 10.7.0.1/24)
-              --ip CIDR              the stack's address (default: 10.7.0.2/24)
+              --ip CIDR              the stack's address (default: 10.7.0.2/24), or 'dhcp' for a lease from a
+                                     DHCP server on the link (such as dnsmasq on the kernel side)
               --gateway IP           the stack's default gateway (default: none)
               --shards N             shards, one thread per core (default: the number of cores)
               --dpdk-args ARGS       EAL arguments for --backend dpdk (default: no hugepages, no PCI,
@@ -123,14 +124,18 @@ final class EchoCommand {
                 throw new UsageException("--tap: an interface name has 1 to 15 letters, digits, '.', '-' or '_', got '" + tap + "'");
             }
             Ipv4Address.Prefix hostIp = prefix("host-ip", o.get("host-ip", "10.7.0.1/24"));
-            Ipv4Address.Prefix ip = prefix("ip", o.get("ip", "10.7.0.2/24"));
-            if (hostIp.address() == ip.address()) {
+            // --ip dhcp: ip stays null until a server leases one (the subnet and gateway come with it).
+            Ipv4Address.Prefix ip = o.get("ip", "").equals("dhcp") ? null : prefix("ip", o.get("ip", "10.7.0.2/24"));
+            if (ip != null && hostIp.address() == ip.address()) {
                 throw new UsageException("--ip and --host-ip must differ");
             }
-            if (!ip.contains(hostIp.address())) {
+            if (ip != null && !ip.contains(hostIp.address())) {
                 throw new UsageException("--host-ip " + hostIp + " is not on the stack's subnet " + ip);
             }
             String gateway = o.get("gateway");
+            if (gateway != null && ip == null) {
+                throw new UsageException("--gateway comes from the DHCP server with --ip dhcp");
+            }
             if (gateway != null) {
                 try {
                     if (!ip.contains(Ipv4Address.parse(gateway))) {

@@ -70,9 +70,12 @@ final class EchoServer implements AutoCloseable {
                 ns = NetworkNamespace.openOrCreate(s.netns());
             }
             NetworkNamespace inside = ns;
-            Stack.Builder builder = Stack.builder()
-                    .ipv4(s.ip().toString())
-                    .shards(s.shards());
+            Stack.Builder builder = Stack.builder().shards(s.shards());
+            if (s.ip() == null) {
+                builder.ipv4Dhcp();
+            } else {
+                builder.ipv4(s.ip().toString());
+            }
             if (s.gateway() != null) {
                 builder.gateway(s.gateway());
             }
@@ -113,7 +116,9 @@ final class EchoServer implements AutoCloseable {
     private static TlsCredentials credentials(EchoCommand.EchoSettings s) throws IOException {
         try {
             if (s.selfSigned()) {
-                return TlsCredentials.selfSigned(s.tlsDir(), Ipv4Address.toString(s.ip().address()), "localhost");
+                // With --ip dhcp the address is not known yet: the certificate names localhost only.
+                return s.ip() == null ? TlsCredentials.selfSigned(s.tlsDir(), "localhost")
+                        : TlsCredentials.selfSigned(s.tlsDir(), Ipv4Address.toString(s.ip().address()), "localhost");
             }
             return TlsCredentials.fromPem(s.cert(), s.key());
         } catch (IOException | RuntimeException e) {
@@ -153,9 +158,9 @@ final class EchoServer implements AutoCloseable {
 
     /** The commands a user can run to reach the services. */
     void printHowToReach(PrintStream out) {
-        String ip = Ipv4Address.toString(settings.ip().address());
+        String ip = Ipv4Address.toString(stack.address().address());
         String in = settings.inNamespace() ? "ip netns exec " + settings.netns() + " " : "";
-        out.println("Panamax is up: " + settings.ip() + " on " + stack.nic().name() + " ("
+        out.println("Panamax is up: " + stack.address() + (settings.ip() == null ? " (DHCP)" : "") + " on " + stack.nic().name() + " ("
                 + stack.shardCount() + " shard" + (stack.shardCount() == 1 ? "" : "s") + ", MAC "
                 + stack.shard(0).ethernet().macAddress() + ")");
         if (settings.inNamespace()) {

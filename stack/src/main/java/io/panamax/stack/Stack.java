@@ -56,7 +56,8 @@ public final class Stack implements AutoCloseable {
     private final Reactor reactor;
     private final boolean ownsReactor;
     private final Nic nic;
-    private final Route route;
+    /** The address in use on every shard (replaced when a DHCP lease comes or goes). */
+    private volatile Route route;
     private final ShardStack[] shards;
     private final NicPoller[] pollers;
     private final Ethernet[] ethernets;
@@ -64,6 +65,7 @@ public final class Stack implements AutoCloseable {
     private final FlowSteering steering;
     private volatile boolean closed;
     private volatile String leaksAtClose;
+    private DhcpAddressing dhcp;
 
     private Stack(Reactor reactor, boolean ownsReactor, Nic nic, Route route, FlowSteering steering) {
         this.reactor = reactor;
@@ -93,9 +95,14 @@ public final class Stack implements AutoCloseable {
         return shards.length;
     }
 
-    /** The stack's IPv4 address and subnet. */
+    /** The stack's IPv4 address and subnet (0.0.0.0/0 while a DHCP stack has no lease). */
     public Ipv4Address.Prefix address() {
         return route.interfaceAddress();
+    }
+
+    /** The DHCP client (use it on shard 0 only), or null when the address was configured. */
+    public io.panamax.ip.dhcp.DhcpClient dhcpClient() {
+        return dhcp == null ? null : dhcp.client();
     }
 
     /**
@@ -194,6 +201,13 @@ public final class Stack implements AutoCloseable {
             return;
         }
         closed = true;
+        if (dhcp != null) {
+            try {
+                reactor.await(reactor.submit(0, dhcp::stop), Duration.ofSeconds(5));
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "releasing the DHCP lease failed", e);
+            }
+        }
         try {
             reactor.await(reactor.onEveryShard(shard -> {
                 ShardStack s = shards[shard.id()];
@@ -283,6 +297,8 @@ public final class Stack implements AutoCloseable {
         private byte[] rssKey;
         private TcpConfig tcpConfig = TcpConfig.defaults();
         private int shards = Runtime.getRuntime().availableProcessors();
+        private io.panamax.ip.dhcp.DhcpClient.Config dhcpConfig;
+        private Duration dhcpTimeout = Duration.ofSeconds(60);
 
         /** The NIC to run on (opened at {@link #start()} with one queue per shard wanted). */
         public Builder nic(NicFactory factory) {
@@ -293,6 +309,22 @@ public final class Stack implements AutoCloseable {
         /** The stack's address and subnet, such as {@code 10.7.0.2/24}. */
         public Builder ipv4(String cidr) {
             this.address = Ipv4Address.Prefix.parse(cidr);
+            return this;
+        }
+
+        /**
+         * The address, subnet, default gateway and MTU from a DHCP server (RFC 2131); {@link #start()}
+         * returns once the lease's address is in use on every shard.
+         */
+        public Builder ipv4Dhcp() {
+            return ipv4Dhcp(io.panamax.ip.dhcp.DhcpClient.Config.defaults(), Duration.ofSeconds(60));
+        }
+
+        /** {@link #ipv4Dhcp()} with the client's timings and how long {@link #start()} waits for a lease. */
+        public Builder ipv4Dhcp(io.panamax.ip.dhcp.DhcpClient.Config config, Duration timeout) {
+            this.dhcpConfig = Objects.requireNonNull(config);
+            this.dhcpTimeout = Objects.requireNonNull(timeout);
+            this.address = null;
             return this;
         }
 
@@ -397,10 +429,10 @@ public final class Stack implements AutoCloseable {
             if (nicFactory == null) {
                 throw new IllegalStateException("no NIC: call nic(...)");
             }
-            if (address == null) {
-                throw new IllegalStateException("no address: call ipv4(\"a.b.c.d/len\")");
+            if (address == null && dhcpConfig == null) {
+                throw new IllegalStateException("no address: call ipv4(\"a.b.c.d/len\") or ipv4Dhcp()");
             }
-            Route route = new Route(address, gateway);
+            Route route = address == null ? DhcpAddressing.UNCONFIGURED : new Route(address, gateway);
             boolean owns = reactor == null;
             // The NIC opens first: a device with its own packet memory (DPDK) supplies the shards'
             // buffer pools, so that what the stack builds goes to the device without a copy.
@@ -431,10 +463,18 @@ public final class Stack implements AutoCloseable {
                 Arp[] arps = new Arp[r.shardCount()];
                 r.await(r.onEveryShard(s -> stack.build(s, this, arps)), Duration.ofSeconds(30));
                 r.await(r.onEveryShard(s -> stack.wire(s, arps)), Duration.ofSeconds(30));
-                r.await(r.submit(0, () -> {
-                    stack.shards[0].arp().announce();
-                    return Future.done();
-                }), Duration.ofSeconds(30));
+                if (dhcpConfig != null) {
+                    stack.dhcp = new DhcpAddressing(r.shard(0), stack.shards, nic.mtu(), rt -> stack.route = rt);
+                    long mac = ethernetConfig(nic).mac().bits();
+                    r.await(r.submit(0, () -> stack.dhcp.start(mac, dhcpConfig)), Duration.ofSeconds(30));
+                    // Up only once the lease's address is in use on every shard (DhcpAddressing.bound).
+                    r.await(stack.dhcp.firstLease(), dhcpTimeout);
+                } else {
+                    r.await(r.submit(0, () -> {
+                        stack.shards[0].arp().announce();
+                        return Future.done();
+                    }), Duration.ofSeconds(30));
+                }
             } catch (RuntimeException e) {
                 stack.close();
                 throw e;

@@ -86,6 +86,11 @@ class FuzzSeedsTest {
                         Map.of("zeek-tls-hrr.pcap", List.of(4, 8), "zeek-tls-tls1.2.pcap", List.of(4),
                                 "zeek-tls-tls-1.2-handshake-failure.pcap", List.of(4), "zeek-tls-tls13_wolfssl.pcap", List.of(4)),
                         f -> FuzzBytes.encode(0, false, 0, new byte[] {0}, tcpPayload(f))),
+                new Target("DhcpMessageFuzzTest", "parseNeverThrowsAndWhatItAcceptsRoundTrips",
+                        Map.of("cs-dhcp_nolease_initialization.pcapng", List.of(1, 2, 3, 4), "td-dhcp-option-108.pcapng", List.of(1, 2),
+                                "sv-dhcp-option-52-overload.pcap", List.of(1), "zeek-dhcp-dhcp_time_and_nameserver.pcap", List.of(1),
+                                "cs-dhcp_inlease_renewal.pcapng", List.of(1, 2)),
+                        f -> FuzzBytes.encode(0, false, 0, new byte[0], udpPayload(f))),
                 new Target("StackFrameFuzzTest", "noFrameCrashesTheStackOrLeaksABuffer",
                         Map.of("cs-tcp_handshake.pcapng", List.of(1, 3), "cs-arp_resolution.pcapng", List.of(1),
                                 "cs-icmp_echo.pcapng", List.of(1), "cs-ip_frag_source.pcapng", List.of(4, 5, 6),
@@ -129,7 +134,7 @@ class FuzzSeedsTest {
     static Map<String, byte[]> seeds(Target t) throws IOException {
         Map<String, byte[]> seeds = new LinkedHashMap<>();
         for (var e : new java.util.TreeMap<>(t.frames()).entrySet()) {
-            List<byte[]> all = Pcap4jFrames.bytes(SharedData.pcap(e.getKey()));
+            List<byte[]> all = Pcap4jFrames.bytes(capture(e.getKey()));
             String base = e.getKey().substring(0, e.getKey().lastIndexOf('.')); // the capture's name without its extension
             if (t.testClass().equals("StackFrameFuzzTest")) {
                 ByteArrayOutputStream grouped = new ByteArrayOutputStream();
@@ -144,6 +149,18 @@ class FuzzSeedsTest {
             }
         }
         return seeds;
+    }
+
+    /** A capture of shared/pcaps, or else of shared/pcaps-v6 (where the DHCP captures are). */
+    static Path capture(String name) {
+        Path v4 = SharedData.pcapsDirectory().resolve(name);
+        return Files.isRegularFile(v4) ? v4 : SharedData.file("pcaps-v6/" + name);
+    }
+
+    /** What follows the UDP header. */
+    static byte[] udpPayload(byte[] frame) {
+        byte[] udp = l4(frame);
+        return Arrays.copyOfRange(udp, Math.min(udp.length, 8), udp.length);
     }
 
     /** A frame as the stack target reads it: a 2-byte big-endian length, then the frame. */

@@ -1,0 +1,480 @@
+package io.panamax.ip.dhcp;
+
+import io.panamax.ip.Ipv4Address;
+import io.panamax.ip.UdpSocket;
+import io.panamax.reactor.Future;
+import io.panamax.reactor.Promise;
+import io.panamax.reactor.Shard;
+import io.panamax.reactor.Timer;
+import io.panamax.reactor.buffer.Packet;
+import io.panamax.reactor.metrics.Counter;
+import io.panamax.reactor.metrics.DropCounters;
+import io.panamax.reactor.metrics.ShardMetrics;
+
+import java.util.function.IntPredicate;
+import java.util.random.RandomGenerator;
+
+/**
+ * A DHCPv4 client (RFC 2131 §4.4) on one shard: acquires a lease (DISCOVER, OFFER, REQUEST, ACK),
+ * renews it with its server at T1 and with any server at T2, gives it up when it expires or a
+ * server NAKs it, and releases it on {@link #stop}. What to do with a lease (install the address on
+ * every shard) is the {@link Listener}'s business.
+ *
+ * <p>Retransmission (RFC 2131 §4.1): 4 s before the first retry, doubling to at most 64 s, each
+ * delay randomized by ±1 s so that clients that started together do not stay in step. While
+ * renewing or rebinding, a request is repeated after half the time left until T2 (or until the
+ * lease ends), but not sooner than {@link Config#minRenewRetransmitNanos} (RFC 2131 §4.4.5 says
+ * 60 s, the default).
+ *
+ * <p>The client runs on its shard only. Replies are handed to {@link #receive} by the UDP socket on
+ * port 68 of this shard, and by those of the other shards, which forward them here.
+ */
+public final class DhcpClient {
+    private static final System.Logger LOG = System.getLogger("io.panamax.ip.dhcp");
+    private static final long SECOND = 1_000_000_000L;
+
+    /** RFC 2131 §4.4 states, plus STOPPED after {@link #stop}. */
+    public enum State { INIT, SELECTING, REQUESTING, BOUND, RENEWING, REBINDING, STOPPED }
+
+    /** Why a received message was ignored (metric label {@code reason}). */
+    public enum Drop {
+        TRUNCATED, BAD_OP, UNSUPPORTED_HARDWARE, BAD_MAGIC_COOKIE, BAD_OPTION_LENGTH, BAD_MESSAGE_TYPE,
+        /** A request, or a reply whose xid or chaddr is another client's. */
+        NOT_OURS,
+        /** A reply that means nothing in the current state (an OFFER while bound, say). */
+        UNEXPECTED,
+        /** An OFFER or ACK without a server identifier (RFC 2131 §4.3.1: MUST), or with no address. */
+        INCOMPLETE,
+    }
+
+    /** What happens to the lease. Called on the client's shard; must not block. */
+    public interface Listener {
+        /** A lease was obtained ({@code renewed} false) or extended (true). */
+        void bound(DhcpLease lease, boolean renewed);
+
+        /** The lease ended (expired, NAKed): the address must no longer be used. */
+        void lost(DhcpLease lease, String why);
+    }
+
+    /**
+     * @param initialDelayMaxNanos     a random wait before the first DISCOVER, up to this (RFC 2131
+     *                                 §4.4.1 suggests 1-10 s to desynchronize clients that boot
+     *                                 together; a stack starting alone needs less)
+     * @param initialRetransmitNanos   first retransmission delay (RFC 2131 §4.1: 4 s)
+     * @param maxRetransmitNanos       longest retransmission delay (64 s)
+     * @param jitterNanos              randomization of each delay, ± this (1 s)
+     * @param requestAttempts          REQUESTs sent in REQUESTING before going back to INIT
+     * @param minRenewRetransmitNanos  shortest wait between requests while renewing or rebinding (60 s)
+     */
+    public record Config(long initialDelayMaxNanos, long initialRetransmitNanos, long maxRetransmitNanos, long jitterNanos,
+                         int requestAttempts, long minRenewRetransmitNanos) {
+        public static Config defaults() {
+            return new Config(SECOND, 4 * SECOND, 64 * SECOND, SECOND, 4, 60 * SECOND);
+        }
+
+        /** For a test against a server whose leases last minutes: renewal retries every few seconds. */
+        public Config withMinRenewRetransmit(long nanos) {
+            return new Config(initialDelayMaxNanos, initialRetransmitNanos, maxRetransmitNanos, jitterNanos, requestAttempts, nanos);
+        }
+    }
+
+    /** Options asked of the server (RFC 2132 §9.8). */
+    private static final byte[] PARAMETERS = {
+        DhcpMessage.OPTION_SUBNET_MASK, DhcpMessage.OPTION_ROUTER, DhcpMessage.OPTION_DNS,
+        DhcpMessage.OPTION_INTERFACE_MTU, DhcpMessage.OPTION_LEASE_TIME,
+        DhcpMessage.OPTION_RENEWAL_TIME, DhcpMessage.OPTION_REBINDING_TIME,
+    };
+
+    private final Shard shard;
+    private final UdpSocket socket;
+    private final long mac;
+    private final Config config;
+    private final Listener listener;
+    private final RandomGenerator random;
+    private final IntPredicate neighbourKnown;
+    private final byte[] clientId;
+    private final Timer retransmitTimer;
+    private final Timer leaseTimer;
+    private final DropCounters<Drop> drops;
+    private final Counter sent;
+    private final Counter leases;
+    private final Counter renewals;
+    private final Counter naks;
+    private final Counter expiries;
+
+    private State state = State.INIT;
+    private int xid;
+    private long exchangeStart;
+    private long retransmitDelay;
+    private int attempts;
+    private DhcpMessage offer;
+    private DhcpLease lease;
+    private long boundAt;
+
+    /**
+     * @param socket         UDP port 68 on this shard (the client sends from it; the caller routes
+     *                       what arrives on it to {@link #receive})
+     * @param mac            the interface's hardware address (chaddr, and the client identifier)
+     * @param neighbourKnown whether the link address of an IPv4 destination is resolved (so a
+     *                       DHCPRELEASE has left when {@link #stop} completes)
+     */
+    public DhcpClient(Shard shard, UdpSocket socket, long mac, Config config, Listener listener, RandomGenerator random,
+                      IntPredicate neighbourKnown, ShardMetrics metrics) {
+        this.shard = shard;
+        this.socket = socket;
+        this.mac = mac;
+        this.config = config;
+        this.listener = listener;
+        this.random = random;
+        this.neighbourKnown = neighbourKnown;
+        // RFC 2132 §9.14: type 1 (Ethernet) and the MAC, as most clients send.
+        this.clientId = new byte[7];
+        clientId[0] = DhcpMessage.HTYPE_ETHERNET;
+        for (int i = 0; i < 6; i++) {
+            clientId[1 + i] = (byte) (mac >>> (40 - 8 * i));
+        }
+        this.retransmitTimer = shard.timers().newTimer(this::retransmit);
+        this.leaseTimer = shard.timers().newTimer(this::leaseTimeReached);
+        this.drops = new DropCounters<>(metrics, "dhcp_drops_total", "DHCP messages ignored", Drop.class);
+        this.sent = metrics.counter("dhcp_messages_sent_total", "DHCP messages sent");
+        this.leases = metrics.counter("dhcp_leases_obtained_total", "Leases obtained from INIT");
+        this.renewals = metrics.counter("dhcp_renewals_total", "Leases extended while renewing or rebinding");
+        this.naks = metrics.counter("dhcp_naks_total", "DHCPNAKs received");
+        this.expiries = metrics.counter("dhcp_expiries_total", "Leases that ran out");
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** The current lease, or null. */
+    public DhcpLease lease() {
+        return lease;
+    }
+
+    public long renewals() {
+        return renewals.get();
+    }
+
+    public long naks() {
+        return naks.get();
+    }
+
+    public long expiries() {
+        return expiries.get();
+    }
+
+    public long leasesObtained() {
+        return leases.get();
+    }
+
+    public DropCounters<Drop> drops() {
+        return drops;
+    }
+
+    /** Starts acquiring a lease (from INIT, after the initial random delay). */
+    public void start() {
+        if (state != State.INIT) {
+            return;
+        }
+        retransmitTimer.arm(config.initialDelayMaxNanos() > 0 ? random.nextLong(config.initialDelayMaxNanos()) : 0);
+    }
+
+    // ---- timers ------------------------------------------------------------------------------------
+
+    private void retransmit() {
+        switch (state) {
+            case INIT -> discover();
+            case SELECTING -> {
+                sendDiscover();
+                armBackoff();
+            }
+            case REQUESTING -> {
+                if (++attempts >= config.requestAttempts()) {
+                    LOG.log(System.Logger.Level.INFO, "DHCP: no answer to DHCPREQUEST, starting over");
+                    toInit();
+                    return;
+                }
+                sendSelectingRequest();
+                armBackoff();
+            }
+            case RENEWING, REBINDING -> {
+                sendRenewal();
+                armRenewRetransmit();
+            }
+            default -> {
+            }
+        }
+    }
+
+    /** T1, T2 or the lease's end, whichever is next for the state. */
+    private void leaseTimeReached() {
+        long elapsed = shard.nanoTime() - boundAt;
+        if (elapsed >= lease.leaseSeconds() * SECOND) {
+            expiries.increment();
+            DhcpLease old = lease;
+            LOG.log(System.Logger.Level.WARNING, "DHCP: lease " + old.prefix() + " expired");
+            toInit();
+            notifyLost(old, "lease expired");
+            return;
+        }
+        if (elapsed >= lease.rebindingSeconds() * SECOND && state != State.REBINDING) {
+            state = State.REBINDING;
+        } else if (state == State.BOUND) {
+            state = State.RENEWING;
+        }
+        newExchange();
+        sendRenewal();
+        armRenewRetransmit();
+        armLeaseTimer();
+    }
+
+    private void armLeaseTimer() {
+        if (lease.infinite()) {
+            leaseTimer.cancel();
+            return;
+        }
+        long next = switch (state) {
+            case BOUND -> lease.renewalSeconds();
+            case RENEWING -> lease.rebindingSeconds();
+            default -> lease.leaseSeconds();
+        };
+        leaseTimer.armAt(boundAt + next * SECOND);
+    }
+
+    private void armBackoff() {
+        long jitter = config.jitterNanos() > 0 ? random.nextLong(-config.jitterNanos(), config.jitterNanos() + 1) : 0;
+        retransmitTimer.arm(Math.max(SECOND / 10, retransmitDelay + jitter));
+        retransmitDelay = Math.min(config.maxRetransmitNanos(), retransmitDelay * 2);
+    }
+
+    /** RFC 2131 §4.4.5: half the time left until T2 (RENEWING) or the lease's end (REBINDING). */
+    private void armRenewRetransmit() {
+        long until = boundAt + (state == State.RENEWING ? lease.rebindingSeconds() : lease.leaseSeconds()) * SECOND;
+        long half = (until - shard.nanoTime()) / 2;
+        retransmitTimer.arm(Math.max(config.minRenewRetransmitNanos(), half));
+    }
+
+    // ---- transitions -------------------------------------------------------------------------------
+
+    private void discover() {
+        state = State.SELECTING;
+        newExchange();
+        offer = null;
+        sendDiscover();
+        armBackoff();
+    }
+
+    private void newExchange() {
+        xid = random.nextInt();
+        exchangeStart = shard.nanoTime();
+        retransmitDelay = config.initialRetransmitNanos();
+        attempts = 0;
+    }
+
+    private void toInit() {
+        retransmitTimer.cancel();
+        leaseTimer.cancel();
+        lease = null;
+        offer = null;
+        state = State.INIT;
+        // Start over at once: the wait that desynchronizes clients at boot is not needed again.
+        retransmitTimer.arm(0);
+    }
+
+    // ---- receive -------------------------------------------------------------------------------------
+
+    /** A datagram that arrived on port 68 (the UDP payload). Takes ownership; never throws. */
+    public void receive(Packet payload) {
+        try {
+            if (!payload.linearize(payload.length())) {
+                drops.count(Drop.TRUNCATED);
+                return;
+            }
+            DhcpMessage.Parsed parsed = DhcpMessage.parse(payload.head(), payload.headOffset(), payload.length());
+            if (!parsed.ok()) {
+                drops.count(Drop.valueOf(parsed.problem().name()));
+                return;
+            }
+            handle(parsed.message());
+        } finally {
+            payload.release();
+        }
+    }
+
+    private void handle(DhcpMessage m) {
+        if (m.op() != DhcpMessage.OP_BOOTREPLY || m.xid() != xid || m.chaddr() != mac) {
+            drops.count(Drop.NOT_OURS);
+            return;
+        }
+        int type = m.options().messageType();
+        switch (state) {
+            case SELECTING -> {
+                if (type != DhcpMessage.DHCPOFFER) {
+                    drops.count(Drop.UNEXPECTED);
+                } else if (m.options().serverId() == 0 || m.yiaddr() == 0) {
+                    drops.count(Drop.INCOMPLETE);
+                } else {
+                    // The first acceptable offer (RFC 2131 §4.4.1 lets the client choose; waiting
+                    // for more would only delay the stack's start).
+                    offer = m;
+                    state = State.REQUESTING;
+                    retransmitDelay = config.initialRetransmitNanos();
+                    attempts = 0;
+                    sendSelectingRequest();
+                    armBackoff();
+                }
+            }
+            case REQUESTING, RENEWING, REBINDING -> {
+                if (type == DhcpMessage.DHCPACK) {
+                    ack(m);
+                } else if (type == DhcpMessage.DHCPNAK) {
+                    nak(m);
+                } else {
+                    drops.count(Drop.UNEXPECTED);
+                }
+            }
+            default -> drops.count(Drop.UNEXPECTED);
+        }
+    }
+
+    private void ack(DhcpMessage m) {
+        if (m.yiaddr() == 0 || (m.options().serverId() == 0 && state == State.REQUESTING)) {
+            drops.count(Drop.INCOMPLETE);
+            return;
+        }
+        DhcpLease got = DhcpLease.fromAck(m);
+        if (got.serverId() == 0 && lease != null) {
+            got = new DhcpLease(got.address(), got.prefixLength(), got.router(), got.interfaceMtu(), got.dnsServers(),
+                    lease.serverId(), got.leaseSeconds(), got.renewalSeconds(), got.rebindingSeconds());
+        }
+        boolean renewed = state != State.REQUESTING && lease != null && lease.address() == got.address();
+        // RFC 2131 §4.4.1: the lease's times run from when the request was sent.
+        boundAt = exchangeStart;
+        lease = got;
+        state = State.BOUND;
+        retransmitTimer.cancel();
+        armLeaseTimer();
+        if (renewed) {
+            renewals.increment();
+        } else {
+            leases.increment();
+        }
+        LOG.log(System.Logger.Level.INFO, "DHCP: " + (renewed ? "renewed " : "bound to ") + got);
+        try {
+            listener.bound(got, renewed);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "DHCP listener failed", e);
+        }
+    }
+
+    private void nak(DhcpMessage m) {
+        naks.increment();
+        DhcpLease old = lease;
+        LOG.log(System.Logger.Level.WARNING, "DHCP: DHCPNAK from " + Ipv4Address.toString(m.options().serverId())
+                + (old == null ? "" : " for " + old.prefix()));
+        // RFC 2131 §3.1 step 5 / §4.4.2: back to INIT.
+        toInit();
+        if (old != null) {
+            notifyLost(old, "DHCPNAK");
+        }
+    }
+
+    private void notifyLost(DhcpLease old, String why) {
+        try {
+            listener.lost(old, why);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "DHCP listener failed", e);
+        }
+    }
+
+    // ---- send ----------------------------------------------------------------------------------------
+
+    private int secs() {
+        return (int) Math.min(0xffff, (shard.nanoTime() - exchangeStart) / SECOND);
+    }
+
+    private DhcpMessage.Options requestOptions(int type) {
+        return DhcpMessage.Options.ofType(type).withClientId(clientId).withParameterRequestList(PARAMETERS);
+    }
+
+    private void sendDiscover() {
+        // The broadcast flag: until an address is configured this stack accepts only broadcasts
+        // (RFC 2131 §4.1: a client that cannot receive unicast before then SHOULD set it).
+        send(Ipv4Address.BROADCAST, new DhcpMessage(DhcpMessage.OP_BOOTREQUEST, xid, secs(), DhcpMessage.FLAG_BROADCAST,
+                0, 0, 0, 0, mac, requestOptions(DhcpMessage.DHCPDISCOVER)));
+    }
+
+    /** RFC 2131 §4.3.2 "SELECTING": requested IP and server identifier, ciaddr 0, broadcast. */
+    private void sendSelectingRequest() {
+        send(Ipv4Address.BROADCAST, new DhcpMessage(DhcpMessage.OP_BOOTREQUEST, xid, secs(), DhcpMessage.FLAG_BROADCAST,
+                0, 0, 0, 0, mac, requestOptions(DhcpMessage.DHCPREQUEST)
+                        .withRequestedIp(offer.yiaddr()).withServerId(offer.options().serverId())));
+    }
+
+    /**
+     * RFC 2131 §4.3.2 "RENEWING" (unicast to the server) and "REBINDING" (broadcast): ciaddr is
+     * our address, and neither requested IP nor server identifier may be sent.
+     */
+    private void sendRenewal() {
+        int to = state == State.RENEWING ? lease.serverId() : Ipv4Address.BROADCAST;
+        send(to, new DhcpMessage(DhcpMessage.OP_BOOTREQUEST, xid, secs(), 0, lease.address(), 0, 0, 0, mac,
+                requestOptions(DhcpMessage.DHCPREQUEST)));
+    }
+
+    private void send(int destination, DhcpMessage m) {
+        Packet p = shard.packets().allocateWithHeadroom();
+        if (p == null) {
+            // No buffer now: the retransmission timer tries again.
+            return;
+        }
+        int off = p.extend(m.length());
+        if (off < 0) {
+            p.release();
+            return;
+        }
+        m.emit(p.fragmentMemory(0), off);
+        sent.increment();
+        socket.send(destination, DhcpMessage.SERVER_PORT, p);
+    }
+
+    // ---- stop ----------------------------------------------------------------------------------------
+
+    /**
+     * Stops the client: with a lease, sends a DHCPRELEASE to its server (RFC 2131 §4.4.6) and
+     * completes once that has left (the server's link address known) or after {@code lingerNanos};
+     * closes the socket. The address is the caller's to stop using.
+     */
+    public Future<Void> stop(long lingerNanos) {
+        if (state == State.STOPPED) {
+            return Future.done();
+        }
+        retransmitTimer.cancel();
+        leaseTimer.cancel();
+        DhcpLease held = lease;
+        boolean hadLease = held != null && (state == State.BOUND || state == State.RENEWING || state == State.REBINDING);
+        state = State.STOPPED;
+        if (!hadLease) {
+            socket.close();
+            return Future.done();
+        }
+        xid = random.nextInt();
+        exchangeStart = shard.nanoTime();
+        DhcpMessage.Options o = DhcpMessage.Options.ofType(DhcpMessage.DHCPRELEASE).withClientId(clientId).withServerId(held.serverId());
+        send(held.serverId(), new DhcpMessage(DhcpMessage.OP_BOOTREQUEST, xid, 0, 0, held.address(), 0, 0, 0, mac, o));
+        LOG.log(System.Logger.Level.INFO, "DHCP: released " + held.prefix());
+        Promise<Void> done = new Promise<>();
+        long deadline = shard.nanoTime() + lingerNanos;
+        Timer[] poll = new Timer[1];
+        poll[0] = shard.timers().newTimer(() -> {
+            if (neighbourKnown.test(held.serverId()) || shard.nanoTime() >= deadline) {
+                socket.close();
+                done.complete(null);
+            } else {
+                poll[0].arm(SECOND / 50);
+            }
+        });
+        poll[0].arm(SECOND / 50);
+        return done;
+    }
+}

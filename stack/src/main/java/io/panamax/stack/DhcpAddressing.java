@@ -1,0 +1,109 @@
+package io.panamax.stack;
+
+import io.panamax.ip.Ipv4;
+import io.panamax.ip.Ipv4Address;
+import io.panamax.ip.Route;
+import io.panamax.ip.UdpSocket;
+import io.panamax.ip.dhcp.DhcpClient;
+import io.panamax.ip.dhcp.DhcpLease;
+import io.panamax.ip.dhcp.DhcpMessage;
+import io.panamax.reactor.Future;
+import io.panamax.reactor.Shard;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * The stack's address from DHCP: a {@link DhcpClient} on shard 0, port 68 bound on every shard
+ * (software RSS may hand a server's reply to any shard: the others forward it to shard 0), and a
+ * lease applied to every shard's IPv4 and ARP by message before it counts as in use.
+ */
+final class DhcpAddressing implements DhcpClient.Listener {
+    /** The route of a stack without an address: 0.0.0.0/0, which receives only broadcasts. */
+    static final Route UNCONFIGURED = new Route(new Ipv4Address.Prefix(Ipv4Address.ANY, 0), Ipv4Address.ANY);
+
+    private final Shard home;
+    private final ShardStack[] shards;
+    private final int nicMtu;
+    private final Consumer<Route> published;
+    private final CompletableFuture<DhcpLease> firstLease = new CompletableFuture<>();
+    private DhcpClient client;
+
+    DhcpAddressing(Shard home, ShardStack[] shards, int nicMtu, Consumer<Route> published) {
+        this.home = home;
+        this.shards = shards;
+        this.nicMtu = nicMtu;
+        this.published = published;
+    }
+
+    /** On shard 0: binds port 68 on every shard and starts the client. */
+    Future<Void> start(long mac, DhcpClient.Config config) {
+        List<Future<?>> binds = new ArrayList<>();
+        for (int i = 1; i < shards.length; i++) {
+            int id = i;
+            binds.add(home.submitTo(id, () -> {
+                Shard here = shards[id].shard();
+                shards[id].udp().bind(DhcpMessage.CLIENT_PORT, (socket, ip, port, data) ->
+                        data.forward(here, home.id(), p -> client.receive(p)));
+                return Future.done();
+            }));
+        }
+        UdpSocket socket = shards[home.id()].udp().bind(DhcpMessage.CLIENT_PORT, (s, ip, port, data) -> client.receive(data));
+        Ipv4 ipv4 = shards[home.id()].ipv4();
+        client = new DhcpClient(home, socket, mac, config, this, new SplittableRandom(System.nanoTime() ^ mac),
+                ipv4::neighbourKnown, home.metrics());
+        client.start();
+        return Future.whenAll(binds);
+    }
+
+    DhcpClient client() {
+        return client;
+    }
+
+    /** Completes when the first lease is in use on every shard. */
+    CompletableFuture<DhcpLease> firstLease() {
+        return firstLease;
+    }
+
+    @Override
+    public void bound(DhcpLease lease, boolean renewed) {
+        if (renewed) {
+            return; // same address, same subnet: nothing to change on the shards
+        }
+        Route route = new Route(lease.prefix(), lease.usableRouter());
+        int mtu = lease.interfaceMtu() == 0 ? nicMtu : Math.min(nicMtu, lease.interfaceMtu());
+        apply(route, mtu).whenComplete((v, e) -> {
+            published.accept(route);
+            // RFC 2131 §4.4.1 advises an ARP probe before use; this stack announces instead
+            // (RFC 5227 §2.3), so that neighbours with a stale mapping learn the new one.
+            shards[home.id()].arp().announce();
+            firstLease.complete(lease);
+        });
+    }
+
+    @Override
+    public void lost(DhcpLease lease, String why) {
+        apply(UNCONFIGURED, nicMtu).whenComplete((v, e) -> published.accept(UNCONFIGURED));
+    }
+
+    private Future<Void> apply(Route route, int mtu) {
+        List<Future<?>> done = new ArrayList<>();
+        for (int i = 0; i < shards.length; i++) {
+            int id = i;
+            done.add(home.submitTo(id, () -> {
+                shards[id].ipv4().configure(route, mtu);
+                shards[id].arp().setLocalAddress(route.localAddress());
+                return Future.done();
+            }));
+        }
+        return Future.whenAll(done);
+    }
+
+    /** On shard 0, at stop: releases the lease (waiting up to a second for it to leave). */
+    Future<Void> stop() {
+        return client == null ? Future.done() : client.stop(1_000_000_000L);
+    }
+}

@@ -1,0 +1,230 @@
+package io.panamax.stack;
+
+import io.panamax.ip.Ipv4Address;
+import io.panamax.ip.dhcp.DhcpClient;
+import io.panamax.ip.dhcp.DhcpLease;
+import io.panamax.nic.capture.CaptureConfig;
+import io.panamax.nic.capture.CapturingNic;
+import io.panamax.nic.linux.NetworkNamespace;
+import io.panamax.nic.tap.TapNic;
+import io.panamax.reactor.Future;
+import io.panamax.reactor.testing.Environment;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The DHCP client against dnsmasq, a real server, on the kernel side of a TAP device in a
+ * namespace made for the test. One life of a lease, in order: obtained (the stack is up only with
+ * its address on every shard; the kernel pings it), renewed at T1, NAKed by a server restarted
+ * with another range (back to INIT and a new address), expired while no server answers, obtained
+ * again, released when the stack stops (seen in dnsmasq's log and lease file). tshark decodes every
+ * frame the stack sent.
+ */
+class KernelPeerDhcpTest {
+    private static final String HOST_IP = "10.7.0.1";
+    private static final Duration T = Duration.ofSeconds(60);
+    /** dnsmasq's shortest lease (it raises anything shorter to two minutes). */
+    private static final String LEASE = "2m";
+
+    private NetworkNamespace ns;
+    private Stack stack;
+    private CapturingNic capture;
+    private Process dnsmasq;
+    private Path dir;
+    private String tap;
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        try {
+            if (stack != null) {
+                stack.close();
+            }
+        } finally {
+            stopServer();
+            if (ns != null) {
+                ns.close();
+            }
+        }
+    }
+
+    @Test
+    void leaseRenewNakExpiryAndRelease() throws Exception {
+        Environment.requireRoot("creates a network namespace and a TAP device");
+        Environment.requireCommands("ip", "ping", "dnsmasq", "tshark");
+        ns = NetworkNamespace.createUnique("pmx-dhcp");
+        tap = "pmxh" + (ProcessHandle.current().pid() % 100000);
+        dir = Files.createTempDirectory("pmx-dhcp");
+        // Renewal retries every 2 s instead of RFC 2131's 60 s floor: the lease lasts two minutes.
+        DhcpClient.Config config = DhcpClient.Config.defaults().withMinRenewRetransmit(2_000_000_000L);
+        stack = Stack.builder()
+                .nic(queues -> {
+                    capture = CapturingNic.wrap(TapNic.builder().name(tap).namespace(ns).queues(queues).multiQueue(true)
+                            .kernelAddress(HOST_IP + "/24").kernelIpv6(false).open(),
+                            CaptureConfig.builder(dir.resolve("frames.pcapng")).build());
+                    startServer("10.7.0.50", "10.7.0.59");
+                    return capture;
+                })
+                .ipv4Dhcp(config, T)
+                .shards(2)
+                .reactorSettings(r -> r.pinThreads(false))
+                .start();
+
+        // Obtained, and in use on every shard when start() returned.
+        DhcpLease first = onShard0(c -> c.lease());
+        assertNotNull(first);
+        String address = Ipv4Address.toString(first.address());
+        assertTrue(inRange(first.address(), "10.7.0.50", "10.7.0.59"), first.toString());
+        assertEquals(first.prefix(), stack.address());
+        assertEquals(24, first.prefixLength());
+        assertEquals(Ipv4Address.parse(HOST_IP), first.router());
+        assertEquals(1400, first.interfaceMtu());
+        for (int i = 0; i < stack.shardCount(); i++) {
+            int id = i;
+            assertEquals(first.address(), stack.await(stack.reactor().submit(id,
+                    () -> Future.succeeded(stack.shard(id).address())), T), "shard " + id);
+            assertEquals(1400, (int) stack.await(stack.reactor().submit(id,
+                    () -> Future.succeeded(stack.shard(id).ipv4().mtu(0))), T), "the MTU option on shard " + id);
+        }
+        ping(address);
+
+        // Renewed at T1 (4 s): unicast to the server, which answers with an ACK.
+        waitFor(() -> onShard0(DhcpClient::renewals) >= 1, Duration.ofSeconds(20), "a renewal at T1");
+        assertEquals(first.address(), onShard0(c -> c.lease()).address());
+        assertTrue(log().contains("DHCPREQUEST(" + tap + ") " + address), log());
+        ping(address);
+
+        // NAK: the server now hands out another range and is authoritative, so the next renewal
+        // of an address outside it is refused; the client starts over and gets a new address.
+        stopServer();
+        startServer("10.7.0.100", "10.7.0.109");
+        waitFor(() -> onShard0(DhcpClient::naks) >= 1, Duration.ofSeconds(30), "a DHCPNAK");
+        waitFor(() -> onShard0(c -> c.state()) == DhcpClient.State.BOUND, Duration.ofSeconds(30), "a new lease");
+        DhcpLease second = onShard0(c -> c.lease());
+        assertTrue(inRange(second.address(), "10.7.0.100", "10.7.0.109"), second.toString());
+        assertTrue(log().contains("DHCPNAK(" + tap + ") " + address), log());
+        waitFor(() -> stack.address().address() == second.address(), Duration.ofSeconds(5), "the new address published");
+        ping(Ipv4Address.toString(second.address()));
+
+        // Expiry: no server at all; renewing and rebinding go unanswered until the lease ends.
+        stopServer();
+        waitFor(() -> onShard0(DhcpClient::expiries) >= 1, Duration.ofSeconds(150), "the lease to expire");
+        waitFor(() -> stack.address().address() == 0, Duration.ofSeconds(5), "the address withdrawn");
+        for (int i = 0; i < stack.shardCount(); i++) {
+            int id = i;
+            assertEquals(0, (int) stack.await(stack.reactor().submit(id,
+                    () -> Future.succeeded(stack.shard(id).address())), T), "no address on shard " + id);
+        }
+
+        // A server again: a new lease; then the stack stops and releases it.
+        startServer("10.7.0.100", "10.7.0.109");
+        waitFor(() -> onShard0(c -> c.state()) == DhcpClient.State.BOUND, Duration.ofSeconds(30), "a lease after expiry");
+        String third = Ipv4Address.toString(onShard0(c -> c.lease()).address());
+        waitFor(() -> leases().contains(third), Duration.ofSeconds(5), "the lease in dnsmasq's file");
+        stack.close();
+        assertNull(stack.leaksAtClose(), "every buffer and packet returned");
+        stack = null;
+        waitFor(() -> log().contains("DHCPRELEASE(" + tap + ") " + third), Duration.ofSeconds(5), "dnsmasq saw the release");
+        waitFor(() -> !leases().contains(third), Duration.ofSeconds(5), "the lease gone from dnsmasq's file");
+
+        everyFrameTheStackSentDecodes();
+    }
+
+    private void everyFrameTheStackSentDecodes() throws Exception {
+        String mac = capture.mac().toString();
+        String file = capture.currentFile().toString();
+        NetworkNamespace.Result bad = NetworkNamespace.run(T, "tshark", "-n", "-r", file,
+                "-Y", "eth.src == " + mac + " && (_ws.malformed || _ws.expert.severity == error"
+                        + " || ip.checksum.status == 0 || udp.checksum.status == 0)",
+                "-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE",
+                "-T", "fields", "-e", "frame.number", "-e", "_ws.expert.message");
+        assertTrue(bad.ok(), bad.stderr());
+        assertEquals("", bad.stdout().strip(), "tshark found problems in frames the stack sent");
+        NetworkNamespace.Result types = NetworkNamespace.run(T, "tshark", "-n", "-r", file,
+                "-Y", "eth.src == " + mac + " && dhcp", "-T", "fields", "-e", "dhcp.option.dhcp");
+        List<String> sent = types.stdout().lines().map(String::strip).toList();
+        // 1 DISCOVER, 3 REQUEST, 7 RELEASE, as tshark reads option 53.
+        for (String type : List.of("1", "3", "7")) {
+            assertTrue(sent.contains(type), "the stack sent DHCP message type " + type + ": " + sent);
+        }
+    }
+
+    // ---- the server ----------------------------------------------------------------------------------
+
+    private void startServer(String low, String high) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
+                "--port=0", "--user=root", "--interface=" + tap, "--bind-interfaces", "--dhcp-authoritative",
+                "--dhcp-range=" + low + "," + high + ",255.255.255.0," + LEASE,
+                "--dhcp-option=option:router," + HOST_IP, "--dhcp-option=option:mtu,1400",
+                // T1 and T2 far below the lease's two minutes: renewing at 4 s, rebinding (broadcast) at 8 s.
+                "--dhcp-option=option:T1,4", "--dhcp-option=option:T2,8",
+                "--dhcp-leasefile=" + dir.resolve("leases"), "--log-dhcp", "--log-facility=" + dir.resolve("log"),
+                "--pid-file=" + dir.resolve("pid")));
+        dnsmasq = ns.start(cmd.toArray(String[]::new));
+        // Bound once it says so in its log (it logs the DHCP range at start).
+        waitFor(() -> !dnsmasq.isAlive() || log().contains("DHCP, IP range " + low), Duration.ofSeconds(10), "dnsmasq to start");
+        assertTrue(dnsmasq.isAlive(), "dnsmasq runs: " + new String(dnsmasq.getErrorStream().readAllBytes()) + log());
+    }
+
+    private void stopServer() throws Exception {
+        if (dnsmasq != null) {
+            dnsmasq.destroy();
+            dnsmasq.waitFor();
+            dnsmasq = null;
+        }
+    }
+
+    private String log() {
+        return readOrEmpty("log");
+    }
+
+    private String leases() {
+        return readOrEmpty("leases");
+    }
+
+    /** A file dnsmasq writes (its log, its lease file), or "" before it exists. */
+    private String readOrEmpty(String name) {
+        try {
+            Path p = dir.resolve(name);
+            return Files.exists(p) ? Files.readString(p) : "";
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------------
+
+    private <R> R onShard0(java.util.function.Function<DhcpClient, R> read) {
+        return stack.await(stack.reactor().submit(0, () -> Future.succeeded(read.apply(stack.dhcpClient()))), T);
+    }
+
+    private void ping(String address) throws Exception {
+        NetworkNamespace.Result r = ns.exec(T, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", address);
+        assertTrue(r.ok() && r.stdout().contains(" 0% packet loss"), r.stdout() + r.stderr());
+    }
+
+    private static boolean inRange(int a, String low, String high) {
+        return Integer.compareUnsigned(a, Ipv4Address.parse(low)) >= 0 && Integer.compareUnsigned(a, Ipv4Address.parse(high)) <= 0;
+    }
+
+    private static void waitFor(BooleanSupplier condition, Duration limit, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+}
