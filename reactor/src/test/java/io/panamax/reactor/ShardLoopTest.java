@@ -203,10 +203,12 @@ class ShardLoopTest {
             }
             assertEquals(5, r.metrics().shard(0).all().stream()
                     .filter(m -> m.name().equals("reactor_uncaught_errors_total")).mapToLong(m -> m.value()).sum());
-            assertTrue(polls.get() > 2, "the poller keeps being polled after it threw");
             // Both shards still run work.
             assertEquals(7, (int) r.await(r.submit(0, () -> Shard.current().submitTo(1, () -> Future.succeeded(7))),
                     Duration.ofSeconds(10)));
+            // Checked after that work: an idle shard may park right after the flush that threw, and
+            // polls again only when woken.
+            assertTrue(polls.get() > 2, "the poller keeps being polled after it threw");
         }
     }
 
