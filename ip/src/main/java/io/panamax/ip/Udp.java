@@ -65,6 +65,7 @@ public final class Udp implements TransportHandler {
     }
 
     private UdpSocket bind(int port, UdpHandler handler, int queueLimit) {
+        shard.checkOwner("Udp.bind");
         if (port == 0) {
             port = ephemeralPort();
         }
@@ -88,6 +89,10 @@ public final class Udp implements TransportHandler {
             }
         }
         throw new IllegalStateException("no free UDP port in 49152-65535 on shard " + shard.id());
+    }
+
+    void checkOwner(String what) {
+        shard.checkOwner(what);
     }
 
     void unbind(UdpSocket s) {

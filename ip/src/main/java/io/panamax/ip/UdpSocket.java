@@ -56,6 +56,7 @@ public final class UdpSocket {
      * if the datagram was dropped at once (counted by the IP layer).
      */
     public boolean send(int dstIp, int dstPort, Packet payload) {
+        udp.checkOwner("UdpSocket.send");
         if (closed) {
             payload.release();
             throw new IllegalStateException("socket on port " + port + " is closed");

@@ -112,7 +112,8 @@ public final class Reactor implements AutoCloseable {
         }
         if (!config.stallThreshold().isZero()) {
             stallDetector = new StallDetector(this, config.stallThreshold().toNanos(), config.stallWarmup().toNanos(),
-                    config.stallReportInterval().toNanos(), config.stallListener());
+                    config.stallReportInterval().toNanos(), config.stallListener(),
+                    config.stallSummaryInterval().toNanos(), config.stallSummaryListener());
             stallDetector.start();
         }
         return this;
@@ -228,7 +229,10 @@ public final class Reactor implements AutoCloseable {
         } while (busy[0] && System.nanoTime() - deadline < 0);
     }
 
-    /** Stall reports made for shard {@code i} (0 when the detector is off). */
+    /**
+     * Stalls counted on shard {@code i} (0 when the detector is off); by place in the metric
+     * {@code reactor_stalls_total{site="..."}}.
+     */
     public long stallCount(int i) {
         return stallDetector == null ? 0 : stallDetector.stalls(i);
     }
@@ -406,8 +410,15 @@ public final class Reactor implements AutoCloseable {
         private Duration stallThreshold = Duration.ofNanos(500_000);
         private Duration stallWarmup = Duration.ofSeconds(2);
         private Duration stallReportInterval = Duration.ofSeconds(1);
-        private Consumer<StallReport> stallListener =
-                r -> LOG.log(System.Logger.Level.WARNING, r.describe());
+        // The full stack once per place: later stalls there are in the summary and the metrics.
+        private Consumer<StallReport> stallListener = r -> {
+            if (r.firstAtSite()) {
+                LOG.log(System.Logger.Level.WARNING, r.describe());
+            }
+        };
+        private Duration stallSummaryInterval = Duration.ofSeconds(10);
+        private Consumer<StallSummary> stallSummaryListener =
+                s -> LOG.log(System.Logger.Level.WARNING, "stalls: " + s.describe());
         private int messageQueueCapacity = 4096;
         private int taskBudget = 4096;
         private int messageBudget = 1024;
@@ -458,15 +469,35 @@ public final class Reactor implements AutoCloseable {
 
         /**
          * At most one stall report per shard per {@code d} (default 1 s, so that a flood does not
-         * hide the report that matters); every stall is counted either way. Zero reports each.
+         * hide the report that matters), besides the first at each place; every stall is counted
+         * either way. Zero reports each.
          */
         public Builder stallReportInterval(Duration d) {
             this.stallReportInterval = Objects.requireNonNull(d);
             return this;
         }
 
+        /**
+         * Receives the stall reports (see {@link #stallReportInterval}); the default logs the full
+         * stack of the first report at each place ({@link StallReport#firstAtSite()}) and nothing
+         * else, the summary and {@code reactor_stalls_total{site=...}} count the rest.
+         */
         public Builder stallListener(Consumer<StallReport> l) {
             this.stallListener = Objects.requireNonNull(l);
+            return this;
+        }
+
+        /**
+         * One {@link StallSummary} per {@code d} when anything stalled in it (default 10 s, logged as
+         * one line); {@link Duration#ZERO} turns summaries off.
+         */
+        public Builder stallSummaryInterval(Duration d) {
+            this.stallSummaryInterval = Objects.requireNonNull(d);
+            return this;
+        }
+
+        public Builder stallSummaryListener(Consumer<StallSummary> l) {
+            this.stallSummaryListener = Objects.requireNonNull(l);
             return this;
         }
 
@@ -515,7 +546,7 @@ public final class Reactor implements AutoCloseable {
             return new Reactor(new ReactorConfig(shards, idlePolicy, pin, manual, clock,
                     manual ? Duration.ZERO : stallThreshold, stallListener, stallWarmup, messageQueueCapacity,
                     taskBudget, messageBudget, buffersPerShard, bufferSize, headroom, stopTimeout, bufferPools,
-                    stallReportInterval));
+                    stallReportInterval, stallSummaryInterval, stallSummaryListener));
         }
     }
 }

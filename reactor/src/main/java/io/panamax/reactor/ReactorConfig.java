@@ -24,7 +24,11 @@ import java.util.function.Consumer;
  * @param stopTimeout          how long a stopping shard may take to drain
  * @param bufferPools          makes each shard's packet buffer pool (null: an off-heap slab per shard)
  * @param stallReportInterval  at most one stall report per shard per this interval (all are
- *                             counted); zero reports every stall whose stack could be sampled
+ *                             counted; the first stall at a new place is always reported); zero
+ *                             reports every stall whose stack could be sampled
+ * @param stallSummaryInterval one summary of the stalls counted in each such period (by shard and
+ *                             by place), when there were any; zero turns summaries off
+ * @param stallSummaryListener receives the summaries (the default logs {@link StallSummary#describe()})
  */
 public record ReactorConfig(
         int shards,
@@ -43,7 +47,9 @@ public record ReactorConfig(
         int headroom,
         Duration stopTimeout,
         BufferPoolFactory bufferPools,
-        Duration stallReportInterval) {
+        Duration stallReportInterval,
+        Duration stallSummaryInterval,
+        Consumer<StallSummary> stallSummaryListener) {
 
     public ReactorConfig {
         if (shards < 1) {

@@ -162,6 +162,32 @@ public final class Shard {
         return current() == this;
     }
 
+    /**
+     * Throws unless called on this shard's thread: the check on public entry points (listen,
+     * connect, bind, send, poller and stop-hook registration), whether or not assertions are on.
+     * It is one identity comparison (the current thread's shard against this), cheap enough for
+     * entry points but kept off the per-packet paths. The message says which shard to use and how
+     * to get there, e.g. {@code Tcp.listen called from thread 'main'; what shard 0 owns
+     * (connections, sockets, timers) is used on shard 0: shard.execute(...), Reactor.submit or
+     * Stack.onEveryShard runs code there}.
+     *
+     * @param what the entry point, for the message ({@code "Tcp.listen"})
+     */
+    public void checkOwner(String what) {
+        if (current() != this) {
+            throw wrongThread(what);
+        }
+    }
+
+    private IllegalStateException wrongThread(String what) {
+        Shard cur = current();
+        String from = cur == null ? "thread '" + Thread.currentThread().getName() + "'"
+                : "shard " + cur.id + (cur.reactor == reactor ? "" : " of another reactor");
+        return new IllegalStateException(what + " called from " + from + "; what shard " + id
+                + " owns (connections, sockets, timers) is used on shard " + id
+                + ": shard.execute(...), Reactor.submit(" + id + ", ...) or Stack.onEveryShard(...) runs code there");
+    }
+
     public int id() {
         return id;
     }
@@ -209,20 +235,20 @@ public final class Shard {
 
     /** Registers a poller that runs every iteration; must be called on this shard. */
     public void addPoller(Poller poller) {
-        assert checkCurrent();
+        checkOwner("Shard.addPoller");
         Poller[] p = Arrays.copyOf(pollers, pollers.length + 1);
         p[p.length - 1] = poller;
         pollers = p;
     }
 
     public void removePoller(Poller poller) {
-        assert checkCurrent();
+        checkOwner("Shard.removePoller");
         pollers = Arrays.stream(pollers).filter(p -> p != poller).toArray(Poller[]::new);
     }
 
     /** Runs {@code hook} on this shard when the reactor stops, after in-flight work has drained. */
     public void onStop(Runnable hook) {
-        assert checkCurrent();
+        checkOwner("Shard.onStop");
         stopHooks.add(hook);
     }
 
@@ -234,7 +260,7 @@ public final class Shard {
      * waits in this shard's overflow, in order.
      */
     public <T> Future<T> submitTo(int target, Supplier<? extends Future<T>> task) {
-        assert checkCurrent();
+        checkOwner("Shard.submitTo");
         if (target == id) {
             try {
                 Future<T> f = task.get();
@@ -664,9 +690,10 @@ public final class Shard {
         }
     }
 
+    /** For {@code assert checkCurrent()} on the paths that run per packet or per continuation. */
     private boolean checkCurrent() {
         if (!isCurrent()) {
-            throw new IllegalStateException("shard " + id + " was used from thread " + Thread.currentThread().getName());
+            throw wrongThread("shard " + id);
         }
         return true;
     }

@@ -151,7 +151,7 @@ public final class Tcp implements TransportHandler {
 
     /** Listens on {@code port} with its own accept-queue bound; {@code onAccept} may be null (use accept()). */
     public TcpListener listen(int port, int backlog, Consumer<TcpConnection> onAccept) {
-        assert shard.isCurrent();
+        shard.checkOwner("Tcp.listen");
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port must be 1..65535, got " + port);
         }
@@ -180,7 +180,7 @@ public final class Tcp implements TransportHandler {
      * when no local port is free.
      */
     public Future<TcpConnection> connect(int remoteIp, int remotePort) {
-        assert shard.isCurrent();
+        shard.checkOwner("Tcp.connect");
         int localIp = ip.sourceAddressFor(remoteIp);
         int port = ports.choose(localIp, remoteIp, remotePort, portUsage);
         if (port < 0) {
@@ -193,7 +193,7 @@ public final class Tcp implements TransportHandler {
 
     /** Opens a connection from a given local port (which must be free towards that peer). */
     public Future<TcpConnection> connect(int remoteIp, int remotePort, int localPort) {
-        assert shard.isCurrent();
+        shard.checkOwner("Tcp.connect");
         if (remotePort < 1 || remotePort > 65535) {
             throw new IllegalArgumentException("remote port must be 1..65535, got " + remotePort);
         }

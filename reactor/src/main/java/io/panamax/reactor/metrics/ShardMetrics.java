@@ -11,7 +11,10 @@ import java.util.regex.Pattern;
  * One shard's metrics. Each metric has a name, a help text and optional label pairs; registering
  * the same name and labels again returns the existing instrument, so every layer can ask for its
  * counters without coordination. Registration happens on the shard's own thread (or before the
- * reactor starts); readers on other threads see the published list, never the map.
+ * reactor starts), and from the stall detector's thread (a stall's place is known only when it
+ * happens): it takes this object's monitor, which is uncontended but for that rare case and never
+ * on a data path (layers register their instruments once, when they are built). Readers on other
+ * threads see the published list, never the map.
  */
 public final class ShardMetrics {
     private static final Pattern METRIC_NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
@@ -51,7 +54,7 @@ public final class ShardMetrics {
         return published;
     }
 
-    private Object register(String name, String help, MetricType type, String[] labels, Object fresh) {
+    private synchronized Object register(String name, String help, MetricType type, String[] labels, Object fresh) {
         if (labels.length % 2 != 0) {
             throw new IllegalArgumentException("labels come in name/value pairs: " + String.join(",", labels));
         }
