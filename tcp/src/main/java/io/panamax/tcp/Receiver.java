@@ -87,7 +87,10 @@ final class Receiver {
 
     /** The options are settled: a receive buffer beyond the largest window we can announce is cut to it. */
     void negotiated(int sndMss) {
-rcvMss = Math.min(advertisedMss, Math.max(sndMss, Tcb.DEFAULT_MSS));
+        // The peer's full-sized segments carry the options every segment carries (RFC 6691: the
+        // timestamps), so their payload is that much less than the MSS; without this, two
+        // full-sized segments are short of 2·MSS and only every third is acknowledged (RFC 5681 4.2).
+        rcvMss = Math.max(1, Math.min(advertisedMss, Math.max(sndMss, Tcb.DEFAULT_MSS)) - tcb.fixedOptionsLength());
         int maxRcv = 65535 << rcvShift;
         if (rcvBufferSize > maxRcv) {
             rcvBufferSize = maxRcv;

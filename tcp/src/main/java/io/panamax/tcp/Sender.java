@@ -7,6 +7,7 @@ import io.panamax.tcp.congestion.CongestionControl;
 import io.panamax.tcp.congestion.CongestionControls;
 import io.panamax.tcp.recovery.LossRecovery;
 import io.panamax.tcp.recovery.NewRenoRecovery;
+import io.panamax.tcp.recovery.SackRecovery;
 import io.panamax.tcp.wire.SeqNum;
 
 import java.util.ArrayDeque;
@@ -63,7 +64,8 @@ final class Sender implements LossRecovery.Sender {
     // ---- reliability ----
     final RttEstimator rtt;
     final CongestionControl cc;
-    final LossRecovery recovery;
+    /** NewReno's until the handshake settles whether SACK is on; then SACK's (RFC 6675) if it is. */
+    LossRecovery recovery;
     int backoff;
     int retries;
     private boolean rttTiming;
@@ -80,6 +82,15 @@ final class Sender implements LossRecovery.Sender {
     // ---- timers ----
     final Timer rtxTimer;
     final Timer persistTimer;
+    /** The tail loss probe's timer (RFC 8985 7). */
+    private final Timer probeTimer;
+    /** TLP.end_seq (RFC 8985 7.3): SND.MAX when the probe went, 0 outside a probe episode. */
+    private int tlpEnd;
+    private boolean tlpEpisode;
+    /** The probe was a retransmission (RFC 8985 7.3 case 2), not new data. */
+    private boolean tlpRetransmitted;
+    /** The FlightSize when the probe went, for the reduction if it repaired a loss. */
+    private int tlpFlight;
 
     // ---- counters ----
     long bytesOut;
@@ -87,6 +98,12 @@ final class Sender implements LossRecovery.Sender {
     long timeouts;
     long fastRetransmits;
     long idleRestarts;
+    long tailLossProbes;
+
+    /** WCDelAckT (RFC 8985 7.2): the longest a peer may delay the ACK of a lone segment. */
+    static final long WORST_CASE_DELAYED_ACK_NANOS = 200_000_000L;
+    /** The shortest PTO: timestamps tick in 1 ms, and a PTO below the timer wheel's granularity only probes too early. */
+    static final long MIN_PTO_NANOS = 10_000_000L;
 
     record PendingWrite(Packet data, Promise<Void> promise) {
     }
@@ -103,6 +120,7 @@ final class Sender implements LossRecovery.Sender {
         var wheel = tcb.shard().timers();
         this.rtxTimer = wheel.newTimer(this::onRetransmitTimeout);
         this.persistTimer = wheel.newTimer(this::onPersistTimeout);
+        this.probeTimer = wheel.newTimer(this::onProbeTimeout);
     }
 
     /** The initial send sequence number is chosen: nothing is sent or acknowledged yet. */
@@ -116,8 +134,11 @@ final class Sender implements LossRecovery.Sender {
     }
 
     /** The options are settled: the congestion window starts (RFC 6928) and recovery with it (RFC 6582 3.2 step 1). */
-    void negotiated() {
+    void negotiated(boolean sackOn) {
         cc.init(effectiveMss(), config.initialWindowSegments(), tcb.shard().nanoTime());
+        if (sackOn) {
+            recovery = new SackRecovery(cc, this);
+        }
         recovery.init(iss);
     }
 
@@ -220,6 +241,7 @@ final class Sender implements LossRecovery.Sender {
     void stopTimers() {
         rtxTimer.cancel();
         persistTimer.cancel();
+        probeTimer.cancel();
     }
 
     // =====================================================================================
@@ -242,18 +264,26 @@ final class Sender implements LossRecovery.Sender {
             tcb.challengeAck();
             return false;
         }
+        // The segment is accepted (RFC 7323 5.3 R3, after the checks of RFC 5961): record its
+        // timestamp before the ACK is processed, so what this ACK makes us send echoes it.
+        tcb.rcv.updateTsRecent(seg);
         probesUnanswered = 0;
         long newWnd = (long) seg.window << sndShift;
         int unaBefore = sndUna;
+        int newlySacked = 0;
+        if (tcb.sackOn && seg.options.sackBlocks > 0 && SeqNum.ge(ack, sndUna)) {
+            newlySacked = recovery.onSackBlocks(seg.options);
+        }
         if (SeqNum.gt(ack, sndUna)) {
             newAck(seg, ack);
             if (tcb.state == TcpState.CLOSED) {
                 return false;
             }
         } else if (ack == sndUna && seg.payloadLength == 0 && (seg.flags & (SYN | FIN)) == 0
-                && newWnd == sndWnd && sndMax != sndUna && sndWnd != 0) {
-            // RFC 5681 2 duplicate ACK; not while the window is closed, where the only data
-            // outstanding is a zero-window probe the peer is right to refuse.
+                && (newWnd == sndWnd || newlySacked > 0) && sndMax != sndUna && sndWnd != 0) {
+            // RFC 5681 2 duplicate ACK (RFC 6675 2: or one that SACKs new data, whatever its
+            // window); not while the window is closed, where the only data outstanding is a
+            // zero-window probe the peer is right to refuse.
             recovery.onDuplicateAck(ack, tcb.shard().nanoTime());
         }
         // Window update (RFC 9293 3.10.7.4): only from a segment newer than the last one used.
@@ -301,14 +331,28 @@ final class Sender implements LossRecovery.Sender {
             if (roundEnd) {
                 roundEndSeq = sndMax;
             }
-            boolean cwndLimited = true;
+            // RFC 7661 4.3: the window is validated when what was in flight, the data this ACK
+            // covers included, was at least half of it; an application-limited sender that used
+            // less has not shown the path can take more, so cwnd does not grow then.
+            boolean cwndLimited = 2L * (flight + acked) >= cc.cwnd();
             cc.onAck(acked, flight, sample, cwndLimited, roundEnd, now);
+        }
+        if (tlpEpisode && SeqNum.ge(ack, tlpEnd)) {
+            tlpEpisode = false;
+            if (tlpRetransmitted && !recovery.inRecovery()) {
+                // RFC 8985 7.4.2: the probe's retransmission repaired a loss (without D-SACK a
+                // spurious probe cannot be told apart; Linux decides the same way): the window
+                // goes down once, as for any loss.
+                cc.onCongestionEvent(tlpFlight, now);
+            }
         }
         // RFC 6298 5.2, 5.3: stop the timer when all is acknowledged, else restart it.
         if (sndUna == sndMax) {
             rtxTimer.cancel();
+            probeTimer.cancel();
         } else {
             rtxTimer.arm(rtt.rto());
+            armProbeTimer();
         }
         admitPendingWrites();
         if (finAcked) {
@@ -371,17 +415,35 @@ final class Sender implements LossRecovery.Sender {
             }
             return;
         }
+        if (sentData && sndUna == sndMax && (unsent() > 0 || finPending())
+                && tcb.shard().nanoTime() - lastDataSentNanos > rtt.rto()) {
+            // RFC 5681 4.1: nothing was sent for longer than an RTO, so the ACK clock is lost and
+            // cwnd no longer reflects the path: restart from RW = min(IW, cwnd), rather than
+            // send a whole old window in one burst.
+            cc.onIdleRestart(tcb.shard().nanoTime());
+            idleRestarts++;
+        }
         boolean sent = false;
         while (true) {
+            if (SeqNum.lt(sndNxt, sndMax)) {
+                // Sending again after a timeout (go-back-N): what the peer SACKed is not resent.
+                sndNxt = recovery.skipSacked(sndNxt);
+            }
             int unsent = unsent();
             boolean finPending = finPending();
             if (unsent == 0 && !finPending) {
                 break;
             }
             int inFlight = sndNxt - sndUna;
-            long window = force ? sndWnd : Math.min(sndWnd, congestionWindow());
-            long usable = window - inFlight;
+            long usable = sndWnd - inFlight;
+            if (!force) {
+                usable = Math.min(usable, (long) congestionWindow() - recovery.bytesInFlight(sndNxt));
+            }
             int maxSeg = maxDataPerSegment();
+            if (SeqNum.lt(sndNxt, sndMax)) {
+                // A resent segment stops where SACKed data begins.
+                unsent = recovery.nextSacked(sndNxt, sndNxt + unsent) - sndNxt;
+            }
             int len = (int) Math.max(0, Math.min(Math.min(unsent, maxSeg), usable));
             boolean fin = finPending && len == unsent && sndWnd - inFlight - len >= 1;
             if (len == 0 && !fin) {
@@ -413,6 +475,9 @@ final class Sender implements LossRecovery.Sender {
             if (force) {
                 break;
             }
+        }
+        if (sent) {
+            armProbeTimer();
         }
         if (!sent) {
             // Data (or the FIN) waits on the window with nothing in flight: the persist timer
@@ -450,6 +515,7 @@ final class Sender implements LossRecovery.Sender {
         bytesOut += len;
         sentData = true;
         lastDataSentNanos = tcb.shard().nanoTime();
+        recovery.onSent(seq, len + (fin ? 1 : 0));
         tcb.emit(seq, flags, payload);
         return len + (fin ? 1 : 0);
     }
@@ -471,6 +537,35 @@ final class Sender implements LossRecovery.Sender {
                 sndNxt = sndUna + used;
             }
         }
+    }
+
+    @Override
+    public int fastRetransmitAt(int seq, int len) {
+        fastRetransmits++;
+        counters.fastRetransmits.increment();
+        int sent = retransmitAt(seq, len);
+        rtxTimer.arm(rtt.rto(backoff));
+        return sent;
+    }
+
+    @Override
+    public int retransmitAt(int seq, int len) {
+        int available = Math.max(0, Math.min(sendBuffer.size() - (seq - sndBufSeq), sndMax - seq));
+        len = Math.min(Math.min(len, available), maxDataPerSegment());
+        boolean fin = finSeqValid && seq + len == finSeq && SeqNum.gt(sndMax, finSeq);
+        if (len <= 0 && !fin) {
+            return 0;
+        }
+        int used = sendData(seq, len, fin);
+        if (SeqNum.ge(sndNxt, seq) && SeqNum.lt(sndNxt, seq + used)) {
+            sndNxt = seq + used;
+        }
+        return used;
+    }
+
+    @Override
+    public boolean hasUnsentData() {
+        return unsent() > 0 || finPending();
     }
 
     void countRetransmit() {
@@ -539,6 +634,8 @@ final class Sender implements LossRecovery.Sender {
             return;
         }
         long now = tcb.shard().nanoTime();
+        tlpEpisode = false;
+        probeTimer.cancel();
         cc.onRetransmissionTimeout(sndMax - sndUna, now);
         recovery.onRetransmissionTimeout(now);
         backoff++;
@@ -549,6 +646,68 @@ final class Sender implements LossRecovery.Sender {
             // Nothing could be sent (no buffers): try again at the next timeout.
             retransmitFirst();
         }
+        rtxTimer.arm(rtt.rto(backoff));
+    }
+
+    /**
+     * Arms the probe timeout (RFC 8985 7.2): with SACK, outside recovery, one probe per episode,
+     * an RTT measured: PTO = 2·SRTT, plus the worst-case delayed ACK when one segment is in flight,
+     * at least {@link #MIN_PTO_NANOS}; only when it fires before the RTO would.
+     */
+    private void armProbeTimer() {
+        TcpState state = tcb.state;
+        if (!tcb.sackOn || recovery.inRecovery() || tlpEpisode || !rtt.hasSample() || sndUna == sndMax
+                || !state.isSynchronized() || state == TcpState.TIME_WAIT || state == TcpState.SYN_RECEIVED) {
+            return;
+        }
+        long pto = 2 * rtt.srtt();
+        if (sndMax - sndUna <= effectiveMss()) {
+            pto += WORST_CASE_DELAYED_ACK_NANOS;
+        }
+        pto = Math.max(pto, MIN_PTO_NANOS);
+        if (pto >= rtt.rto(backoff)) {
+            probeTimer.cancel();
+            return;
+        }
+        probeTimer.arm(pto);
+    }
+
+    /**
+     * The tail loss probe (RFC 8985 7.3): no ACK for a PTO, so the last segments or their ACKs
+     * may be lost and nothing would trigger fast recovery. Send one segment that elicits an ACK
+     * with SACK information: new data if the peer's window allows, else the last segment again.
+     * cwnd is not touched; the RTO is re-armed.
+     */
+    private void onProbeTimeout() {
+        TcpState state = tcb.state;
+        if (!state.isSynchronized() || state == TcpState.TIME_WAIT || sndUna == sndMax || recovery.inRecovery()
+                || tlpEpisode) {
+            return;
+        }
+        int sent = 0;
+        int unsent = unsent();
+        if (unsent > 0 && sndNxt == sndMax) {
+            int len = Math.min(unsent, maxDataPerSegment());
+            if (sndWnd - (sndNxt - sndUna) >= len) {
+                boolean fin = finPending() && len == unsent && sndWnd - (sndNxt - sndUna) - len >= 1;
+                sent = sendData(sndNxt, len, fin);
+                sndNxt += sent;
+                sndMax = sndNxt;
+                tlpRetransmitted = false;
+            }
+        }
+        if (sent == 0) {
+            int start = sndMax - Math.min(sndMax - sndUna, maxDataPerSegment());
+            sent = retransmitAt(start, sndMax - start);
+            tlpRetransmitted = true;
+        }
+        if (sent == 0) {
+            return;
+        }
+        tlpEpisode = true;
+        tlpEnd = sndMax;
+        tlpFlight = sndMax - sndUna;
+        tailLossProbes++;
         rtxTimer.arm(rtt.rto(backoff));
     }
 

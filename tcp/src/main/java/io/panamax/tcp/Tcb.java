@@ -175,7 +175,7 @@ final class Tcb implements TcpConnection {
         }
         sackOn = offerSack && o.sackPermitted;
         rcv.negotiated(snd.mss);
-        snd.negotiated();
+        snd.negotiated(sackOn);
     }
 
     /** Option bytes every segment after the handshake carries (RFC 6691): the timestamps, if on. */
@@ -304,7 +304,10 @@ final class Tcb implements TcpConnection {
         if (!rcv.acceptable(seg)) {
             return;
         }
-        rcv.updateTsRecent(seg);
+        // TS.Recent is not updated yet: only a segment that passes the RST, SYN and ACK checks
+        // below is accepted (RFC 7323 5.3 R3 follows R2; RFC 5961's "discard" means the segment
+        // leaves no trace), or one forged in-window segment with a large TSval would make PAWS
+        // refuse the peer's real traffic. The sender updates it once the ACK field is acceptable.
 
         // Second: RST (RFC 5961 3.2: only an exact match resets; in-window others are challenged).
         if ((originalFlags & RST) != 0) {
@@ -1036,7 +1039,10 @@ final class Tcb implements TcpConnection {
         return new TcpConnectionStats(segmentsIn, segmentsOut, rcv.bytesIn, snd.bytesOut, snd.retransmits,
                 snd.timeouts, snd.fastRetransmits, rcv.outOfOrderSegments, rcv.duplicates, drops, snd.rtt.srtt(),
                 snd.rtt.rto(), snd.congestionWindow(), snd.cc.ssthresh(), snd.sndWnd, rcv.receiveWindow(),
-                snd.effectiveMss());
+                snd.effectiveMss(), snd.rtt.rttvar(), snd.recovery.sackedBytes(), snd.recovery.sackedTotal(),
+                snd.recovery.lostSegments(), snd.recovery.reorderingSeen(), snd.idleRestarts, snd.tailLossProbes,
+                snd.cc.name(),
+                snd.recovery.name());
     }
 
     /** The last soft ICMP error (RFC 1122 4.2.3.9), or null. */

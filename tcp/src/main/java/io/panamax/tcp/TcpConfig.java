@@ -42,8 +42,9 @@ import java.util.Objects;
  * @param ephemeralPortHigh      last local port for active opens
  * @param windowScaling          offer Window Scale (RFC 7323 2)
  * @param timestamps             offer Timestamps (RFC 7323 3)
- * @param sackPermitted          offer SACK-Permitted (RFC 2018); this stack then sends SACK
- *                               blocks, but recovers losses with NewReno, not RFC 6675
+ * @param sackPermitted          offer SACK-Permitted (RFC 2018); with SACK on, this stack sends
+ *                               SACK blocks and recovers losses by RFC 6675 with PRR (RFC 6937)
+ *                               and the tail loss probe (RFC 8985 7), else by NewReno (RFC 6582)
  * @param initialWindowSegments  the initial congestion window in segments (RFC 6928: 10)
  * @param challengeAckPerSecond  challenge ACKs a shard sends per second at most (RFC 5961 7)
  * @param congestionControl      the congestion control of new connections, by name

@@ -20,6 +20,15 @@ package io.panamax.tcp;
  * @param sendWindow         the peer's window, bytes (scaled)
  * @param receiveWindow      the window this side last advertised, bytes
  * @param mss                payload bytes of a full-sized segment this side sends
+ * @param rttvarNanos        RTT variation (RFC 6298), 0 before the first sample
+ * @param sackedBytes        bytes the peer holds above SND.UNA by SACK (RFC 2018), now
+ * @param sackedTotal        bytes ever newly SACKed by the peer
+ * @param lostSegments       segments the loss recovery deemed lost and sent again
+ * @param reorderingSeen     times a hole filled without a retransmission (the path reorders)
+ * @param idleRestarts       restarts from the restart window after idle (RFC 5681 4.1)
+ * @param tailLossProbes     tail loss probes sent (RFC 8985 7)
+ * @param congestionControl  the congestion control's name ("newreno", ...)
+ * @param lossRecovery       the loss recovery's name ("sack" with SACK, else "newreno")
  */
 public record TcpConnectionStats(
         long segmentsIn,
@@ -38,5 +47,14 @@ public record TcpConnectionStats(
         int ssthresh,
         long sendWindow,
         long receiveWindow,
-        int mss) {
+        int mss,
+        long rttvarNanos,
+        int sackedBytes,
+        long sackedTotal,
+        long lostSegments,
+        long reorderingSeen,
+        long idleRestarts,
+        long tailLossProbes,
+        String congestionControl,
+        String lossRecovery) {
 }

@@ -1,5 +1,7 @@
 package io.panamax.tcp.recovery;
 
+import io.panamax.tcp.wire.TcpOptions;
+
 /**
  * Loss detection and repair for one connection's sender: it hears of every ACK that advances
  * SND.UNA, every duplicate ACK and every retransmission timeout, decides what is lost, has the
@@ -26,6 +28,18 @@ public interface LossRecovery {
 
         /** Fast retransmit begins: count it, send the first unacknowledged segment, restart the timer. */
         void fastRetransmit();
+
+        /**
+         * Fast retransmit begins at {@code seq}: count it, send up to {@code len} bytes from there,
+         * restart the timer. Returns the sequence space sent (0 when nothing could be).
+         */
+        int fastRetransmitAt(int seq, int len);
+
+        /** Sends up to {@code len} bytes from {@code seq} (below SND.MAX) again; returns the sequence space sent. */
+        int retransmitAt(int seq, int len);
+
+        /** Whether the send buffer holds data not yet sent (NextSeg rule 2 would send it). */
+        boolean hasUnsentData();
     }
 
     /** The connection is synchronized with initial send sequence number {@code iss}. */
@@ -34,8 +48,29 @@ public interface LossRecovery {
     /** Whether a recovery episode is running. */
     boolean inRecovery();
 
-    /** Bytes the sender may have in flight beyond cwnd while recovery runs (may be negative). */
+    /**
+     * Bytes the sender may have in flight beyond cwnd (may be negative): NewReno's inflation
+     * during recovery, PRR's window, limited transmit's two segments (RFC 3042).
+     */
     int windowAdjustment();
+
+    /**
+     * The bytes in flight to compare with cwnd when SND.NXT is {@code sndNxt}: SND.NXT - SND.UNA
+     * without SACK; RFC 6675's pipe with it (SACKed and lost bytes do not count).
+     */
+    int bytesInFlight(int sndNxt);
+
+    /** The SACK blocks of an acceptable ACK (RFC 2018), before {@link #onNewAck} or {@link #onDuplicateAck}; returns the bytes newly SACKed. */
+    int onSackBlocks(TcpOptions options);
+
+    /** The sender sent {@code len} bytes of sequence space from {@code seq} (new data or again). */
+    void onSent(int seq, int len);
+
+    /** The end of the SACKed range holding {@code seq}, or {@code seq}: SACKed data is never sent again. */
+    int skipSacked(int seq);
+
+    /** The start of the first SACKed range above {@code seq}, or {@code limit}: a resent segment stops there. */
+    int nextSacked(int seq, int limit);
 
     /**
      * An ACK advanced SND.UNA to {@code ack}, acknowledging {@code ackedBytes}; {@code bytesInFlight}
@@ -53,6 +88,18 @@ public interface LossRecovery {
     /** Duplicate ACKs counted since SND.UNA last advanced outside recovery. */
     int duplicateAcks();
 
-    /** A short name for statistics: "newreno". */
+    /** Bytes SACKed above SND.UNA now. */
+    int sackedBytes();
+
+    /** Bytes ever newly SACKed. */
+    long sackedTotal();
+
+    /** Segments this recovery deemed lost and retransmitted. */
+    long lostSegments();
+
+    /** Times the path was seen to reorder (a hole filled without a retransmission). */
+    long reorderingSeen();
+
+    /** A short name for statistics: "newreno", "sack". */
     String name();
 }

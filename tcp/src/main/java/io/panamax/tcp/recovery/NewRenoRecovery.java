@@ -2,6 +2,7 @@ package io.panamax.tcp.recovery;
 
 import io.panamax.tcp.congestion.CongestionControl;
 import io.panamax.tcp.wire.SeqNum;
+import io.panamax.tcp.wire.TcpOptions;
 
 /**
  * Fast retransmit and fast recovery on duplicate ACKs with the NewReno modification (RFC 5681
@@ -22,6 +23,9 @@ public final class NewRenoRecovery implements LossRecovery {
     private int recover;
     /** The inflation of RFC 6582 3.2 steps 3-5 over the congestion control's cwnd, bytes. */
     private int inflation;
+    private long lostSegments;
+    /** HighData when the first duplicate ACK of a series arrived (before limited transmit). */
+    private int highDataAtFirstDupAck;
 
     public NewRenoRecovery(CongestionControl cc, Sender sender) {
         this.cc = cc;
@@ -41,7 +45,56 @@ public final class NewRenoRecovery implements LossRecovery {
 
     @Override
     public int windowAdjustment() {
-        return inRecovery ? inflation : 0;
+        if (inRecovery) {
+            return inflation;
+        }
+        // Limited transmit (RFC 3042 2): each of the first two duplicate ACKs lets one new
+        // segment go beyond cwnd, so that a small window still yields a third duplicate ACK.
+        return Math.min(dupAcks, DUPACK_THRESHOLD - 1) * sender.smss();
+    }
+
+    @Override
+    public int bytesInFlight(int sndNxt) {
+        return sndNxt - sender.sndUna();
+    }
+
+    @Override
+    public int onSackBlocks(TcpOptions options) {
+        return 0;
+    }
+
+    @Override
+    public void onSent(int seq, int len) {
+    }
+
+    @Override
+    public int skipSacked(int seq) {
+        return seq;
+    }
+
+    @Override
+    public int nextSacked(int seq, int limit) {
+        return limit;
+    }
+
+    @Override
+    public int sackedBytes() {
+        return 0;
+    }
+
+    @Override
+    public long sackedTotal() {
+        return 0;
+    }
+
+    @Override
+    public long lostSegments() {
+        return lostSegments;
+    }
+
+    @Override
+    public long reorderingSeen() {
+        return 0;
     }
 
     @Override
@@ -65,6 +118,7 @@ public final class NewRenoRecovery implements LossRecovery {
                 window = saturatedAdd(window, smss);
             }
             inflation = window - cc.cwnd();
+            lostSegments++;
             sender.retransmitFirst();
         }
         return true;
@@ -72,7 +126,9 @@ public final class NewRenoRecovery implements LossRecovery {
 
     @Override
     public void onDuplicateAck(int ack, long nowNanos) {
-        dupAcks++;
+        if (++dupAcks == 1) {
+            highDataAtFirstDupAck = sender.sndMax();
+        }
         int smss = sender.smss();
         if (inRecovery) {
             // Step 4: one more segment has left the network.
@@ -81,10 +137,12 @@ public final class NewRenoRecovery implements LossRecovery {
             // Step 2: only when the ACK covers more than recover, so retransmissions after a
             // timeout do not set off a second round. Step 3: halve, then inflate by three.
             int sndMax = sender.sndMax();
-            cc.onCongestionEvent(sndMax - sender.sndUna(), nowNanos);
+            // RFC 5681 3.2 step 2: the data sent by limited transmit is not in the FlightSize.
+            cc.onCongestionEvent(highDataAtFirstDupAck - sender.sndUna(), nowNanos);
             inflation = 3 * smss;
             recover = sndMax;
             inRecovery = true;
+            lostSegments++;
             sender.fastRetransmit();
         }
     }

@@ -61,7 +61,8 @@ class FastRecoveryTest {
             List<SentSegment> fr = s.drain();
             assertTrue(retransmits(fr, hole), "the third duplicate ACK retransmits at once: " + fr);
             var st = s.on(e.conn()::stats);
-            // FlightSize 11 segments: ssthresh = 5.5 segments, cwnd = ssthresh + 3 (RFC 6582 3.2 steps 2-3).
+            // FlightSize 11 segments (the 2 of limited transmit, RFC 3042, not counted, RFC 5681 3.2):
+            // ssthresh = 5.5 segments, cwnd = ssthresh + 3 (RFC 6582 3.2 steps 2-3).
             assertEquals(11 * MSS / 2, st.ssthresh());
             assertEquals(11 * MSS / 2 + 3 * MSS, st.cwnd());
             assertEquals(1, st.fastRetransmits());

@@ -1,0 +1,314 @@
+package io.panamax.tcp.recovery;
+
+import io.panamax.tcp.congestion.CongestionControl;
+import io.panamax.tcp.wire.SeqNum;
+import io.panamax.tcp.wire.TcpOptions;
+
+/**
+ * SACK-based loss recovery (RFC 6675) with proportional rate reduction (RFC 6937) and limited
+ * transmit (RFC 3042, through the pipe):
+ * <ul>
+ * <li>a {@link SackScoreboard} of what the receiver holds above SND.UNA (RFC 2018);</li>
+ * <li>recovery starts on the third duplicate ACK or when IsLost(SND.UNA) (RFC 6675 5), at most
+ *     once per window (RecoveryPoint, as RFC 6582's "recover");</li>
+ * <li>during recovery every hole that IsLost goes out once, lowest first (NextSeg rule 1, HighRxt),
+ *     as many per ACK as the window allows, so every hole is repaired in one round trip; SACKed
+ *     data is never sent again; with nothing new to send, the first hole below SACKed data goes
+ *     (rule 3);</li>
+ * <li>how much may go is PRR's: sndcnt from the data delivered since recovery began, bringing the
+ *     pipe down to ssthresh smoothly, with the slow-start reduction bound (PRR-SSRB) once the pipe
+ *     is below ssthresh (RFC 6937 3.1);</li>
+ * <li>outside recovery the pipe excludes SACKed bytes, so each duplicate ACK that SACKs a segment
+ *     lets one new segment go, which is limited transmit (RFC 3042 2) without a separate rule.</li>
+ * </ul>
+ */
+public final class SackRecovery implements LossRecovery {
+    /** DupThresh (RFC 6675 2). */
+    public static final int DUP_THRESH = 3;
+
+    private final CongestionControl cc;
+    private final Sender sender;
+    private final SackScoreboard board = new SackScoreboard();
+    private int dupAcks;
+    private boolean inRecovery;
+    /** RecoveryPoint (RFC 6675 2): HighData when recovery (or a timeout) began. */
+    private int recoveryPoint;
+    /** HighRxt (RFC 6675 2): the highest sequence number retransmitted in this recovery + 1. */
+    private int highRxt;
+    /** RFC 6937: data delivered to the receiver, and sent, since recovery began; the flight then. */
+    private long prrDelivered;
+    private long prrOut;
+    private int recoverFs;
+    /** cwnd as PRR sets it on each ACK during recovery (pipe + sndcnt). */
+    private int recoveryCwnd;
+    /** Bytes newly SACKed by the ACK being processed. */
+    private int newlySacked;
+    /** Timeouts since SND.UNA last advanced: on the second the receiver may have reneged (RFC 2018 8). */
+    private int timeoutsInARow;
+    /** HighData when the first duplicate ACK of a series arrived (before limited transmit). */
+    private int highDataAtFirstDupAck;
+
+    // ---- statistics ----
+    private long lostSegments;
+    private long reorderingSeen;
+    private long sackedTotal;
+
+    public SackRecovery(CongestionControl cc, Sender sender) {
+        this.cc = cc;
+        this.sender = sender;
+    }
+
+    @Override
+    public void init(int iss) {
+        recoveryPoint = iss;
+        highRxt = iss;
+    }
+
+    @Override
+    public boolean inRecovery() {
+        return inRecovery;
+    }
+
+    @Override
+    public int windowAdjustment() {
+        return inRecovery ? recoveryCwnd - cc.cwnd() : 0;
+    }
+
+    @Override
+    public int bytesInFlight(int sndNxt) {
+        int una = sender.sndUna();
+        if (!inRecovery) {
+            // Outside recovery: what was sent up to SND.NXT and is not SACKed.
+            return board.unsackedBetween(una, sndNxt);
+        }
+        return pipe();
+    }
+
+    /**
+     * SetPipe (RFC 6675 4): unSACKed bytes not deemed lost, plus lost bytes retransmitted in this
+     * recovery (those below HighRxt).
+     */
+    private int pipe() {
+        int una = sender.sndUna();
+        int max = sender.sndMax();
+        int lost = board.lostBoundary(una, DUP_THRESH, sender.smss());
+        int notLost = board.unsackedBetween(lost, max);
+        int rxt = SeqNum.lt(highRxt, lost) ? highRxt : lost;
+        int retransmitted = SeqNum.gt(rxt, una) ? board.unsackedBetween(una, rxt) : 0;
+        return notLost + retransmitted;
+    }
+
+    @Override
+    public int onSackBlocks(TcpOptions options) {
+        int una = sender.sndUna();
+        int max = sender.sndMax();
+        int highest = board.highestSacked(una);
+        int added = 0;
+        for (int b = 0; b < options.sackBlocks; b++) {
+            int left = options.sackLeft[b];
+            int right = options.sackRight[b];
+            int n = board.add(left, right, una, max);
+            if (n > 0) {
+                added += n;
+                // A block wholly below the highest SACKed, of data never sent again, came late,
+                // not lost: the path reorders.
+                if (SeqNum.le(right, highest) && SeqNum.ge(left, highRxt)) {
+                    reorderingSeen++;
+                }
+            }
+        }
+        sackedTotal += added;
+        newlySacked = added;
+        return added;
+    }
+
+    @Override
+    public boolean onNewAck(int ack, int ackedBytes, int bytesInFlight, long nowNanos) {
+        boolean hadSacks = !board.isEmpty();
+        boolean resent = SeqNum.gt(highRxt, ack - ackedBytes);
+        int coveredSacked = board.acknowledge(ack);
+        int delivered = ackedBytes + newlySacked - coveredSacked;
+        newlySacked = 0;
+        timeoutsInARow = 0;
+        if (SeqNum.lt(highRxt, ack)) {
+            highRxt = ack;
+        }
+        if (!inRecovery) {
+            if (hadSacks && coveredSacked < ackedBytes && dupAcks > 0 && !resent) {
+                // A hole below SACKed data filled without a retransmission: reordering.
+                reorderingSeen++;
+            }
+            dupAcks = 0;
+            return false;
+        }
+        if (SeqNum.ge(ack, recoveryPoint)) {
+            cc.onRecoveryExit(bytesInFlight, nowNanos);
+            inRecovery = false;
+            dupAcks = 0;
+            return true;
+        }
+        onRecoveryAck(delivered);
+        return true;
+    }
+
+    @Override
+    public void onDuplicateAck(int ack, long nowNanos) {
+        if (++dupAcks == 1) {
+            highDataAtFirstDupAck = sender.sndMax();
+        }
+        int delivered = newlySacked;
+        newlySacked = 0;
+        if (inRecovery) {
+            onRecoveryAck(delivered);
+            return;
+        }
+        int una = sender.sndUna();
+        boolean lost = dupAcks >= DUP_THRESH
+                || SeqNum.gt(board.lostBoundary(una, DUP_THRESH, sender.smss()), una);
+        if (lost && SeqNum.gt(ack, recoveryPoint)) {
+            enterRecovery(delivered, nowNanos);
+        }
+    }
+
+    /** RFC 6675 5 steps (4.1)-(4.3), RFC 6937's initialisation. */
+    private void enterRecovery(int delivered, long nowNanos) {
+        int una = sender.sndUna();
+        int max = sender.sndMax();
+        recoveryPoint = max;
+        recoverFs = max - una;
+        // RFC 5681 3.2 step 2, RFC 3042 2: what limited transmit sent is not in the FlightSize.
+        int highData = dupAcks > 0 ? highDataAtFirstDupAck : max;
+        cc.onCongestionEvent(highData - una, nowNanos);
+        inRecovery = true;
+        prrDelivered = 0;
+        prrOut = 0;
+        highRxt = una;
+        recoveryCwnd = cc.cwnd();
+        // The first unSACKed segment goes at once, whatever the window (RFC 6675 (4.3), RFC 5681 3.2).
+        int len = Math.min(sender.smss(), board.nextSacked(una, max) - una);
+        int sent = sender.fastRetransmitAt(una, len);
+        if (sent > 0) {
+            highRxt = una + sent;
+            lostSegments++;
+            prrOut += sent;
+        }
+        onRecoveryAck(delivered);
+    }
+
+    /** RFC 6937 3: on each ACK in recovery, sndcnt; then NextSeg rule 1 (and 3) while it allows. */
+    private void onRecoveryAck(int delivered) {
+        prrDelivered += Math.max(0, delivered);
+        int pipe = pipe();
+        int ssthresh = cc.ssthresh();
+        long sndcnt;
+        if (pipe > ssthresh) {
+            // Proportional: ceil(prr_delivered * ssthresh / RecoverFS) - prr_out.
+            sndcnt = (prrDelivered * ssthresh + recoverFs - 1) / Math.max(1, recoverFs) - prrOut;
+        } else {
+            // PRR-SSRB: grow back towards ssthresh no faster than slow start.
+            long limit = Math.max(prrDelivered - prrOut, delivered) + sender.smss();
+            sndcnt = Math.min(ssthresh - pipe, limit);
+        }
+        sndcnt = Math.max(0, sndcnt);
+        recoveryCwnd = (int) Math.min(Integer.MAX_VALUE, pipe + sndcnt);
+        sendLost();
+    }
+
+    /** Retransmits holes while the recovery window has room (NextSeg rules 1 and 3, RFC 6675 4). */
+    private void sendLost() {
+        int smss = sender.smss();
+        while (recoveryCwnd - pipe() >= smss) {
+            int una = sender.sndUna();
+            int max = sender.sndMax();
+            int from = SeqNum.gt(highRxt, una) ? highRxt : una;
+            from = board.skipSacked(from);
+            int lostBoundary = board.lostBoundary(una, DUP_THRESH, smss);
+            boolean rule1 = SeqNum.lt(from, lostBoundary);
+            // Rule 3: nothing lost and nothing new to send: the first hole below SACKed data.
+            boolean rule3 = !rule1 && !sender.hasUnsentData() && SeqNum.lt(from, board.highestSacked(una));
+            if (!rule1 && !rule3) {
+                return;
+            }
+            int end = board.nextSacked(from, max);
+            int len = Math.min(smss, end - from);
+            if (len <= 0) {
+                return;
+            }
+            int sent = sender.retransmitAt(from, len);
+            if (sent <= 0) {
+                return;
+            }
+            highRxt = from + sent;
+            lostSegments++;
+            prrOut += sent;
+        }
+    }
+
+    @Override
+    public void onSent(int seq, int len) {
+        if (SeqNum.ge(seq, sender.sndMax())) {
+            if (inRecovery) {
+                // New data sent during recovery counts in prr_out (RFC 6937 3); retransmissions
+                // are counted where they are decided.
+                prrOut += len;
+            }
+        } else if (SeqNum.gt(seq + len, highRxt)) {
+            // Sent again (go-back-N after a timeout, a probe): HighRxt covers it, so it is not
+            // taken for reordering when it arrives.
+            highRxt = seq + len;
+        }
+    }
+
+    @Override
+    public void onRetransmissionTimeout(long nowNanos) {
+        inRecovery = false;
+        dupAcks = 0;
+        recoveryPoint = sender.sndMax();
+        highRxt = sender.sndUna();
+        if (++timeoutsInARow >= 2) {
+            // The same data timed out twice with SACKed data above it: the receiver may have
+            // discarded what it SACKed (RFC 2018 8); send it all again.
+            board.clear();
+        }
+    }
+
+    @Override
+    public int skipSacked(int seq) {
+        return board.skipSacked(seq);
+    }
+
+    @Override
+    public int nextSacked(int seq, int limit) {
+        return board.nextSacked(seq, limit);
+    }
+
+    @Override
+    public int duplicateAcks() {
+        return dupAcks;
+    }
+
+    @Override
+    public int sackedBytes() {
+        return board.sackedBytes();
+    }
+
+    @Override
+    public long lostSegments() {
+        return lostSegments;
+    }
+
+    @Override
+    public long reorderingSeen() {
+        return reorderingSeen;
+    }
+
+    @Override
+    public long sackedTotal() {
+        return sackedTotal;
+    }
+
+    @Override
+    public String name() {
+        return "sack";
+    }
+}

@@ -1,0 +1,174 @@
+package io.panamax.tcp.reliability;
+
+import io.panamax.tcp.TcpConnection;
+import io.panamax.tcp.script.SentSegment;
+import io.panamax.tcp.script.TcpScript;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static io.panamax.tcp.wire.TcpHeader.ACK;
+import static io.panamax.tcp.wire.TcpHeader.SYN;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The sender's SACK scoreboard (RFC 2018) and SACK-based loss recovery (RFC 6675): every lost hole
+ * is retransmitted within the round, SACKed data is never sent again (not even after a timeout),
+ * limited transmit (RFC 3042) and proportional rate reduction (RFC 6937).
+ */
+class SackRecoveryTest {
+    private static final int MSS = 536;
+
+    /** A passive open with SACK-Permitted (no timestamps, so a segment is MSS bytes). */
+    private record Open(TcpScript s, TcpConnection conn, int base, int rcv) {
+        /** The first byte of segment {@code i} (0-based) the stack sends. */
+        int at(int i) {
+            return base + i * MSS;
+        }
+
+        /** An ACK from the peer for {@code ack} with SACK blocks from the segment indices given (pairs, end exclusive). */
+        void sackAck(int ack, int... segmentEdges) {
+            int[] edges = new int[segmentEdges.length];
+            for (int i = 0; i < edges.length; i++) {
+                edges[i] = at(segmentEdges[i]);
+            }
+            s.inject(s.seg().seq(rcv).ack(ack).window(65535).sack(edges));
+        }
+    }
+
+    private static Open open(TcpScript s) {
+        s.listen();
+        s.inject(s.seg().syn().seq(1000).mss(MSS).sackPermitted().window(65535));
+        SentSegment synAck = s.expect().flags(SYN | ACK).sackPermitted(true);
+        s.inject(s.seg().seq(1001).ack(synAck.seq + 1).window(65535));
+        s.expectNothing();
+        return new Open(s, s.accepted.getFirst(), synAck.seq + 1, 1001);
+    }
+
+    private static boolean sends(List<SentSegment> sent, int seq) {
+        return sent.stream().anyMatch(x -> x.seq == seq && x.length() > 0);
+    }
+
+    @Test
+    void everyHoleIsRetransmittedInOneRoundAndSackedDataNever() {
+        try (TcpScript s = new TcpScript()) {
+            Open o = open(s);
+            s.write(o.conn(), new byte[40 * MSS]);
+            assertEquals(10, s.drain().size(), "IW 10 segments");
+            // Segments 1 and 4 are lost; 0 arrives, then 2, 3, 5, 6, 7 one by one.
+            s.inject(s.seg().seq(o.rcv()).ack(o.at(1)).window(65535));
+            List<SentSegment> sent = new java.util.ArrayList<>(s.drain());
+            o.sackAck(o.at(1), 2, 3);
+            sent.addAll(s.drain());
+            o.sackAck(o.at(1), 2, 4);
+            sent.addAll(s.drain());
+            assertFalse(sends(sent, o.at(1)), "two duplicate ACKs do not retransmit");
+            o.sackAck(o.at(1), 2, 4, 5, 6);
+            sent.addAll(s.drain());
+            assertTrue(sends(sent, o.at(1)), "the third duplicate ACK retransmits the first hole (RFC 6675 5 (4.3))");
+            int fastRetransmit = sent.size() - 1;
+            // The rest of the window arrives (segments 6 to 13: the first window, the two that the
+            // first ACK released and the two of limited transmit).
+            for (int k = 7; k <= 14; k++) {
+                o.sackAck(o.at(1), 2, 4, 5, k);
+                sent.addAll(s.drain());
+            }
+            // Three SACKed segments above segment 4 make it lost (IsLost): it goes within the
+            // round, without waiting for the partial ACK that NewReno would need a round trip
+            // later, and before any new data (NextSeg rule 1 before rule 2).
+            assertTrue(sends(sent, o.at(4)), "the second hole goes in the same round: " + sent);
+            for (int i = fastRetransmit + 1; sent.get(i).seq != o.at(4); i++) {
+                assertTrue(sent.get(i).seq < o.at(14), "new data went before the lost hole: " + sent.get(i));
+            }
+            for (int i : new int[] {2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13}) {
+                assertFalse(sends(sent.subList(fastRetransmit, sent.size()), o.at(i)),
+                        "SACKed segment " + i + " is never sent again");
+            }
+            var st = s.on(o.conn()::stats);
+            assertEquals(1, st.fastRetransmits(), "one recovery episode");
+            assertEquals(2, st.lostSegments());
+            assertEquals(11 * MSS, st.sackedBytes());
+            assertEquals("sack", st.lossRecovery());
+            // Both holes arrive: the ACK covers everything up to segment 14, recovery ends.
+            s.inject(s.seg().seq(o.rcv()).ack(o.at(14)).window(65535));
+            assertEquals(0, s.on(o.conn()::stats).sackedBytes());
+            assertEquals(2, s.on(o.conn()::stats).retransmits(), "only the two holes were resent");
+        }
+    }
+
+    @Test
+    void limitedTransmitSendsNewDataOnTheFirstTwoDuplicateAcks() {
+        try (TcpScript s = new TcpScript()) {
+            Open o = open(s);
+            s.write(o.conn(), new byte[40 * MSS]);
+            assertEquals(10, s.drain().size());
+            // RFC 3042 2: each of the first two duplicate ACKs releases one previously unsent segment.
+            o.sackAck(o.at(0), 1, 2);
+            List<SentSegment> one = s.drain();
+            assertEquals(1, one.size());
+            one.getFirst().seq(o.at(10)).length(MSS);
+            o.sackAck(o.at(0), 1, 3);
+            List<SentSegment> two = s.drain();
+            assertEquals(1, two.size());
+            two.getFirst().seq(o.at(11)).length(MSS);
+        }
+    }
+
+    @Test
+    void proportionalRateReductionSpreadsTheReductionOverTheRecovery() {
+        try (TcpScript s = new TcpScript()) {
+            Open o = open(s);
+            s.write(o.conn(), new byte[60 * MSS]);
+            assertEquals(10, s.drain().size());
+            // Segment 0 is lost; 1..9 arrive, then the two segments of limited transmit.
+            o.sackAck(o.at(0), 1, 2);
+            o.sackAck(o.at(0), 1, 3);
+            assertEquals(2, s.drain().size(), "limited transmit");
+            o.sackAck(o.at(0), 1, 4);
+            List<SentSegment> entry = s.drain();
+            assertTrue(sends(entry, o.at(0)), "fast retransmit");
+            // PRR sends ssthresh/RecoverFS of what is delivered (RFC 6937 3), spread over the
+            // recovery, not a burst after half a window of silence.
+            int newSegments = 0;
+            for (int k = 5; k <= 12; k++) {
+                o.sackAck(o.at(0), 1, k);
+                int released = s.drain().size();
+                assertTrue(released <= 1, "one segment per ACK at most, no burst: " + released + " at " + k);
+                newSegments += released;
+            }
+            // FlightSize 10 segments when the duplicate ACKs began (limited transmit not counted,
+            // RFC 5681 3.2): ssthresh 5; RecoverFS 12. While the pipe is above ssthresh PRR sends
+            // 5/12 of what is delivered; once SACKs bring it below, PRR-SSRB lets it climb back
+            // to ssthresh at most one segment beyond what is delivered (RFC 6937 3.1): 4 new
+            // segments for the 8 delivered, where NewReno sends nothing for half a window, then
+            // one per duplicate ACK.
+            assertEquals(5 * MSS, s.on(o.conn()::stats).ssthresh());
+            assertEquals(4, newSegments);
+        }
+    }
+
+    @Test
+    void afterATimeoutSackedDataIsNotSentAgain() {
+        try (TcpScript s = new TcpScript()) {
+            Open o = open(s);
+            s.write(o.conn(), new byte[10 * MSS]);
+            assertEquals(10, s.drain().size());
+            // Everything but segment 0 arrives; its fast retransmission is lost too.
+            for (int k = 2; k <= 10; k++) {
+                o.sackAck(o.at(0), 1, k);
+            }
+            assertTrue(sends(s.drain(), o.at(0)));
+            // RFC 6298 5.4: the timer goes off; go-back-N from SND.UNA skips the SACKed segments.
+            SentSegment again = s.expectWithin(Duration.ofSeconds(5));
+            again.seq(o.at(0)).length(MSS);
+            s.advance(Duration.ofMillis(10));
+            s.expectNothing();
+            s.inject(s.seg().seq(o.rcv()).ack(o.at(10)).window(65535));
+            assertEquals(1, s.on(o.conn()::stats).timeouts());
+            assertEquals(2, s.on(o.conn()::stats).retransmits(), "segment 0 twice, nothing else");
+        }
+    }
+}
