@@ -1,9 +1,6 @@
 package io.panamax.benchmarks.e2e;
 
-import io.panamax.nic.linux.NetworkNamespace;
-import io.panamax.nic.tap.TapNic;
 import io.panamax.reactor.Future;
-import io.panamax.reactor.IdlePolicy;
 import io.panamax.stack.Stack;
 import io.panamax.tcp.StandardServices;
 import io.panamax.tcp.TcpConnection;
@@ -12,7 +9,6 @@ import io.panamax.tcp.TcpConnectionStats;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * The stack's side of the lossy-link benchmark: a one-shard stack on a TAP device inside an
@@ -24,7 +20,7 @@ import java.util.concurrent.CountDownLatch;
  *
  * <pre>
  *   java -cp benchmarks.jar io.panamax.benchmarks.e2e.LossyLinkServer --netns NS --tap pmxl1
- *        [--host-ip 10.7.0.1/24] [--ip 10.7.0.2/24] [--gateway 10.7.0.1] [--bytes 100000000]
+ *        [--host-ip 10.7.0.1/24] [--ip 10.7.0.2/24] [--gateway 10.7.0.1] [--idle busy] [--bytes 100000000]
  * </pre>
  */
 public final class LossyLinkServer {
@@ -34,39 +30,12 @@ public final class LossyLinkServer {
     }
 
     public static void main(String[] args) throws Exception {
-        String netns = null;
-        String tap = "pmxl1";
-        String hostIp = "10.7.0.1/24";
-        String ip = "10.7.0.2/24";
-        String gateway = "10.7.0.1";
-        long bytes = 100_000_000L;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--netns" -> netns = args[++i];
-                case "--tap" -> tap = args[++i];
-                case "--host-ip" -> hostIp = args[++i];
-                case "--ip" -> ip = args[++i];
-                case "--gateway" -> gateway = args[++i];
-                case "--bytes" -> bytes = Long.parseLong(args[++i]);
-                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
-            }
+        TapServerOptions o = TapServerOptions.parse(args, "pmxl1", java.util.Set.of("--bytes"));
+        if (o.gateway == null) {
+            o.gateway = "10.7.0.1";
         }
-        if (netns == null) {
-            throw new IllegalArgumentException("--netns NS is required (TAP runs happen inside a namespace)");
-        }
-        NetworkNamespace ns = NetworkNamespace.existing(netns);
-        String device = tap;
-        String kernelSide = hostIp;
-        Stack stack = Stack.builder().ipv4(ip).gateway(gateway).shards(1)
-                .reactorSettings(r -> r.idlePolicy(IdlePolicy.busyPoll()).pinThreads(false))
-                .nic(queues -> TapNic.builder().name(device).namespace(ns).queues(1).kernelAddress(kernelSide)
-                        .kernelIpv6(false).open())
-                .start();
-        CountDownLatch stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stop.countDown();
-            stack.close();
-        }));
+        long bytes = Long.parseLong(o.extra.getOrDefault("--bytes", "100000000"));
+        Stack stack = o.start();
         MemorySegment block = Arena.global().allocate(CHUNK);
         long total = bytes;
         stack.await(stack.onEveryShard(s -> {
@@ -77,9 +46,9 @@ public final class LossyLinkServer {
                 report("echo", c, StandardServices.echo(c));
             });
         }), Duration.ofSeconds(30));
-        System.out.println("ready " + ip + " on " + tap + " in " + netns);
+        System.out.println("ready " + o.ip + " on " + o.tap + " in " + o.netns);
         System.out.flush();
-        stop.await();
+        o.awaitStop();
     }
 
     /** Writes {@code total} bytes (copies of {@code block}), then closes; aborts if the peer goes away. */
