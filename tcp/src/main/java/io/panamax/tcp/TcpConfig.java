@@ -191,7 +191,7 @@ public record TcpConfig(
         private int initialWindowSegments = 10;
         private int challengeAckPerSecond = 1000;
         private String congestionControl = CongestionControls.NEWRENO;
-        private int synQueueSize = 256;
+        private int synQueueSize = 4096;
         private SynCookieMode synCookies = SynCookieMode.WHEN_FULL;
 
         Builder() {
@@ -386,9 +386,11 @@ public record TcpConfig(
         }
 
         /**
-         * Half-open connections a listener holds at most (default 256), counted apart from the
-         * accept queue that {@link #backlog} bounds (Linux: tcp_max_syn_backlog against the
-         * listen() backlog).
+         * Half-open connections a listener holds at most (default 4096, Linux's somaxconn),
+         * counted apart from the accept queue that {@link #backlog} bounds (Linux:
+         * tcp_max_syn_backlog against the listen() backlog). Cookies are the fallback, not the
+         * rule: a cookie connection whose handshake ACK and first data segment are both lost is
+         * reset (the cookie is bound to the SYN's sequence number), where a half-open one recovers.
          */
         public Builder synQueueSize(int n) {
             this.synQueueSize = n;

@@ -1,0 +1,79 @@
+package io.panamax.benchmarks.e2e;
+
+import io.panamax.reactor.Future;
+import io.panamax.stack.Stack;
+import io.panamax.tcp.StandardServices;
+import io.panamax.tcp.TcpConnection;
+import io.panamax.tcp.TcpConnectionStats;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+
+/**
+ * The stack's side of the lossy-link benchmark: a one-shard stack on a TAP device inside an
+ * existing namespace, with a gateway (so a kernel sender in another namespace reaches it through
+ * a forwarding namespace), serving port 19 (a source: sends {@code --bytes} and closes; the stack
+ * is the bulk sender), 9 (discard: the stack receives) and 7 (echo: the stack's sends are limited
+ * by what arrives). When a connection ends it prints its counters:
+ * {@code conn service=source bytesOut=... retransmits=... timeouts=... fastRetransmits=... mss=...}.
+ *
+ * <pre>
+ *   java -cp benchmarks.jar io.panamax.benchmarks.e2e.LossyLinkServer --netns NS --tap pmxl1
+ *        [--host-ip 10.7.0.1/24] [--ip 10.7.0.2/24] [--gateway 10.7.0.1] [--idle busy] [--bytes 100000000]
+ * </pre>
+ */
+public final class LossyLinkServer {
+    private static final int CHUNK = 64 * 1024;
+
+    private LossyLinkServer() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        TapServerOptions o = TapServerOptions.parse(args, "pmxl1", java.util.Set.of("--bytes"));
+        if (o.gateway == null) {
+            o.gateway = "10.7.0.1";
+        }
+        long bytes = Long.parseLong(o.extra.getOrDefault("--bytes", "100000000"));
+        Stack stack = o.start();
+        MemorySegment block = Arena.global().allocate(CHUNK);
+        long total = bytes;
+        stack.await(stack.onEveryShard(s -> {
+            s.tcp().listen(19, c -> report("source", c, source(c, block, total)));
+            s.tcp().listen(9, c -> report("discard", c, StandardServices.discard(c)));
+            s.tcp().listen(7, c -> {
+                c.setNoDelay(true);
+                report("echo", c, StandardServices.echo(c));
+            });
+        }), Duration.ofSeconds(30));
+        System.out.println("ready " + o.ip + " on " + o.tap + " in " + o.netns);
+        System.out.flush();
+        o.awaitStop();
+    }
+
+    /** Writes {@code total} bytes (copies of {@code block}), then closes; aborts if the peer goes away. */
+    private static Future<Void> source(TcpConnection c, MemorySegment block, long total) {
+        long[] left = {total};
+        return Future.repeat(() -> {
+            if (left[0] <= 0) {
+                return Future.stop();
+            }
+            int n = (int) Math.min(CHUNK, left[0]);
+            left[0] -= n;
+            return c.write(block.asSlice(0, n)).map(v -> Boolean.FALSE);
+        }).then(v -> c.close()).recover(e -> {
+            c.abort();
+            return null;
+        });
+    }
+
+    private static void report(String service, TcpConnection c, Future<Void> done) {
+        done.whenComplete((v, e) -> {
+            TcpConnectionStats s = c.stats();
+            System.out.println("conn service=" + service + " bytesIn=" + s.bytesIn() + " bytesOut=" + s.bytesOut()
+                    + " retransmits=" + s.retransmits() + " timeouts=" + s.timeouts() + " fastRetransmits="
+                    + s.fastRetransmits() + " mss=" + s.mss());
+            System.out.flush();
+        });
+    }
+}

@@ -1,0 +1,87 @@
+package io.panamax.benchmarks.e2e;
+
+import io.panamax.nic.linux.NetworkNamespace;
+import io.panamax.nic.tap.TapNic;
+import io.panamax.reactor.IdlePolicy;
+import io.panamax.stack.Stack;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * What the TAP-backed benchmark servers ({@link TapStackServer}, {@link LossyLinkServer}) share:
+ * their command line ({@code --netns NS --tap NAME [--host-ip CIDR] [--ip CIDR] [--gateway IP]
+ * [--idle busy|default]} plus each server's own options) and a one-shard stack on a TAP device in
+ * that namespace that runs until SIGTERM and then closes (removing its TAP device).
+ */
+final class TapServerOptions {
+    String netns;
+    String tap;
+    String hostIp = "10.7.0.1/24";
+    String ip = "10.7.0.2/24";
+    String gateway;
+    String idle = "busy";
+    /** The server's own options ({@code --name value}), by name. */
+    final Map<String, String> extra = new HashMap<>();
+    private final CountDownLatch stop = new CountDownLatch(1);
+
+    private TapServerOptions(String tap) {
+        this.tap = tap;
+    }
+
+    static TapServerOptions parse(String[] args, String defaultTap, Set<String> extraOptions) {
+        TapServerOptions o = new TapServerOptions(defaultTap);
+        for (int i = 0; i < args.length; i++) {
+            String name = args[i];
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException(name + " needs a value");
+            }
+            String value = args[++i];
+            switch (name) {
+                case "--netns" -> o.netns = value;
+                case "--tap" -> o.tap = value;
+                case "--host-ip" -> o.hostIp = value;
+                case "--ip" -> o.ip = value;
+                case "--gateway" -> o.gateway = value;
+                case "--idle" -> o.idle = value;
+                default -> {
+                    if (!extraOptions.contains(name)) {
+                        throw new IllegalArgumentException("unknown argument " + name);
+                    }
+                    o.extra.put(name, value);
+                }
+            }
+        }
+        if (o.netns == null) {
+            throw new IllegalArgumentException("--netns NS is required (TAP runs happen inside a namespace)");
+        }
+        return o;
+    }
+
+    /** Starts the stack; SIGTERM closes it and ends {@link #awaitStop()}. */
+    Stack start() throws Exception {
+        IdlePolicy policy = idle.equals("busy") ? IdlePolicy.busyPoll() : IdlePolicy.defaults();
+        NetworkNamespace ns = NetworkNamespace.existing(netns);
+        String device = tap;
+        String kernelSide = hostIp;
+        Stack.Builder b = Stack.builder().ipv4(ip).shards(1)
+                .reactorSettings(r -> r.idlePolicy(policy).pinThreads(false))
+                .nic(queues -> TapNic.builder().name(device).namespace(ns).queues(1).kernelAddress(kernelSide)
+                        .kernelIpv6(false).open());
+        if (gateway != null) {
+            b.gateway(gateway);
+        }
+        Stack stack = b.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.countDown();
+            stack.close();
+        }));
+        return stack;
+    }
+
+    void awaitStop() throws InterruptedException {
+        stop.await();
+    }
+}
