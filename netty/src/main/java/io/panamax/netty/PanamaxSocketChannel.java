@@ -78,6 +78,10 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
     // Loop thread only:
     private boolean readPending;
     private boolean readInFlight;
+    /** Data that arrived while Netty was not reading, delivered at its next read(). */
+    private Packet held;
+    private boolean heldScheduled;
+    private final Runnable deliverHeld = this::deliverHeldNow;
     private boolean eofSeen;
     private boolean writeStalled;
     private ChannelPromise connectPromise;
@@ -199,6 +203,7 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
                 loop.counters().accepted.increment();
             }
             applyOptions();
+            startRead();
         });
     }
 
@@ -243,16 +248,32 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
 
     // ---- reading -----------------------------------------------------------------------------
 
+    /**
+     * Netty asks for data. Whatever arrived while it did not is delivered first, in a task of its
+     * own (as epoll delivers on the loop's next turn, never inside {@code read()}).
+     */
     @Override
     protected void doBeginRead() {
         readPending = true;
-        startRead();
+        if (held != null) {
+            if (!heldScheduled) {
+                heldScheduled = true;
+                eventLoop().execute(deliverHeld);
+            }
+        } else {
+            startRead();
+        }
     }
 
-    /** Asks the stack for the next bytes unless a read is already out. */
+    /**
+     * Keeps one stack read outstanding whenever nothing is held: the end of the stream and
+     * errors are seen at once, even while Netty is not reading (epoll watches EPOLLRDHUP the
+     * same way). Data that arrives then is held, and no further read is made: the stack keeps
+     * the rest, and its receive window closes, until Netty reads again.
+     */
     private void startRead() {
         TcpConnection c = conn;
-        if (readInFlight || c == null || !open || eofSeen) {
+        if (readInFlight || held != null || c == null || !open || eofSeen) {
             return;
         }
         readInFlight = true;
@@ -287,6 +308,28 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
             startRead();
             return;
         }
+        if (!readPending) {
+            held = p;
+            return;
+        }
+        deliverAndContinue(p);
+    }
+
+    private void deliverHeldNow() {
+        heldScheduled = false;
+        Packet p = held;
+        if (p == null || !readPending) {
+            return;
+        }
+        held = null;
+        if (!open) {
+            p.release();
+            return;
+        }
+        deliverAndContinue(p);
+    }
+
+    private void deliverAndContinue(Packet p) {
         ChannelPipeline pipeline = pipeline();
         RecvByteBufAllocator.Handle handle = unsafe().recvBufAllocHandle();
         handle.reset(config);
@@ -294,9 +337,7 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
         deliver(p, pipeline, handle);
         handle.readComplete();
         pipeline.fireChannelReadComplete();
-        if (readPending || config.isAutoRead()) {
-            startRead();
-        }
+        startRead();
     }
 
     /** One ByteBuf per fragment, each a view of its receive buffer; the packet's references move into them. */
@@ -500,6 +541,11 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
                 connectTimeout.cancel(false);
             }
         }
+        Packet h = held;
+        if (h != null) {
+            held = null;
+            h.release();
+        }
         TcpConnection c = conn;
         if (c != null && loop != null) {
             if (abort) {
@@ -683,6 +729,7 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
             if (!wasActive) {
                 pipeline().fireChannelActive();
             }
+            startRead(); // a read() asked for before the connection existed is served now
             if (!promiseSet) {
                 close(voidPromise());
             }
