@@ -62,6 +62,7 @@ public final class Stack implements AutoCloseable {
     private final NicPoller[] pollers;
     private final Ethernet[] ethernets;
     private final Ipv4[] ipv4s;
+    private final io.panamax.ip.Ipv6[] ipv6s;
     private final FlowSteering steering;
     private volatile boolean closed;
     private volatile String leaksAtClose;
@@ -77,6 +78,7 @@ public final class Stack implements AutoCloseable {
         this.pollers = new NicPoller[reactor.shardCount()];
         this.ethernets = new Ethernet[reactor.shardCount()];
         this.ipv4s = new Ipv4[reactor.shardCount()];
+        this.ipv6s = new io.panamax.ip.Ipv6[reactor.shardCount()];
     }
 
     public static Builder builder() {
@@ -98,6 +100,11 @@ public final class Stack implements AutoCloseable {
     /** The stack's IPv4 address and subnet (0.0.0.0/0 while a DHCP stack has no lease). */
     public Ipv4Address.Prefix address() {
         return route.interfaceAddress();
+    }
+
+    /** Shard {@code i}'s IPv6 layer (use it on that shard only), or null without {@link Builder#ipv6}. */
+    public io.panamax.ip.Ipv6 ipv6(int i) {
+        return ipv6s[i];
     }
 
     /** The DHCP client (use it on shard 0 only), or null when the address was configured. */
@@ -153,6 +160,9 @@ public final class Stack implements AutoCloseable {
                     steerReassembled(shard, mine, datagram, src, dst, protocol, headerLength));
         }
         ethernet.register(io.panamax.ethernet.wire.EtherType.IPV4, ipv4);
+        if (b.ipv6Address != null) {
+            ipv6s[id] = new io.panamax.ip.Ipv6(shard, ethernet, b.ipv6Address, io.panamax.ip.Ndp.Config.defaults(), metrics);
+        }
         Icmp icmp = new Icmp(shard, ipv4, b.ipv4Config, metrics);
         Udp udp = new Udp(shard, ipv4, icmp, metrics);
         LocalPortPolicy ports = mine == null ? LocalPortPolicy.sequential()
@@ -185,6 +195,13 @@ public final class Stack implements AutoCloseable {
     private void wire(Shard shard, Arp[] arps) {
         ShardStack s = shards[shard.id()];
         s.arp().setPeers(arps);
+        if (ipv6s[shard.id()] != null) {
+            io.panamax.ip.Ndp[] ndps = new io.panamax.ip.Ndp[ipv6s.length];
+            for (int i = 0; i < ndps.length; i++) {
+                ndps[i] = ipv6s[i].ndp();
+            }
+            ipv6s[shard.id()].ndp().setPeers(ndps);
+        }
         if (pollers[shard.id()] != null) {
             shard.addPoller(pollers[shard.id()]);
         }
@@ -213,6 +230,9 @@ public final class Stack implements AutoCloseable {
                 ShardStack s = shards[shard.id()];
                 if (s != null) {
                     s.close();
+                }
+                if (ipv6s[shard.id()] != null) {
+                    ipv6s[shard.id()].clear();
                 }
                 NicPoller p = pollers[shard.id()];
                 if (p != null) {
@@ -299,6 +319,7 @@ public final class Stack implements AutoCloseable {
         private int shards = Runtime.getRuntime().availableProcessors();
         private io.panamax.ip.dhcp.DhcpClient.Config dhcpConfig;
         private Duration dhcpTimeout = Duration.ofSeconds(60);
+        private io.panamax.ip.Ipv6Address.Prefix ipv6Address;
 
         /** The NIC to run on (opened at {@link #start()} with one queue per shard wanted). */
         public Builder nic(NicFactory factory) {
@@ -325,6 +346,15 @@ public final class Stack implements AutoCloseable {
             this.dhcpConfig = Objects.requireNonNull(config);
             this.dhcpTimeout = Objects.requireNonNull(timeout);
             this.address = null;
+            return this;
+        }
+
+        /**
+         * IPv6 besides IPv4: a static address with its on-link prefix ({@code fd00:7::2/64}) and the
+         * link-local address from the MAC; ICMPv6 echo and neighbour discovery (see {@code Ipv6}).
+         */
+        public Builder ipv6(String cidr) {
+            this.ipv6Address = io.panamax.ip.Ipv6Address.Prefix.parse(cidr);
             return this;
         }
 
@@ -421,7 +451,15 @@ public final class Stack implements AutoCloseable {
         }
 
         EthernetConfig ethernetConfig(Nic nic) {
-            return new EthernetConfig(mac != null ? mac : nic.mac(), vlanId, Set.of(), promiscuous);
+            MacAddress own = mac != null ? mac : nic.mac();
+            Set<MacAddress> groups = new java.util.HashSet<>();
+            if (ipv6Address != null) {
+                // All-nodes and the solicited-node groups of our addresses (RFC 4861 §7.2.1).
+                for (long m : io.panamax.ip.Ipv6.multicastMacs(own.bits(), ipv6Address)) {
+                    groups.add(new MacAddress(m));
+                }
+            }
+            return new EthernetConfig(own, vlanId, groups, promiscuous);
         }
 
         /** Opens the NIC, builds the layers on every shard and announces the address (gratuitous ARP). */
