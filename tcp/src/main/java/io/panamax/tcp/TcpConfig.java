@@ -74,7 +74,7 @@ public record TcpConfig(
         int initialWindowSegments,
         int challengeAckPerSecond) {
 
-    /** The largest window a receive buffer can advertise: 65535 << 14 (RFC 7323 2.3). */
+    /** The largest window a receive buffer can advertise: {@code 65535 << 14} (RFC 7323 2.3). */
     public static final int MAX_WINDOW = 65535 << 14;
 
     public TcpConfig {
