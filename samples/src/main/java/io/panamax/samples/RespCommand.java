@@ -7,6 +7,7 @@ import io.panamax.samples.resp.RespServer;
 import io.panamax.stack.Stack;
 
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
@@ -69,10 +70,13 @@ final class RespCommand {
             RespServer.listen(stack, port);
             String in = "ip netns exec " + netns + " ";
             out.println("RESP (Redis protocol) server on " + address + ":" + port + ", " + shards + " shard(s). Try:");
-            out.println("  " + in + "redis-cli -h " + address + " -p " + port + " SET greeting hello");
-            out.println("  " + in + "redis-cli -h " + address + " -p " + port + " GET greeting");
-            out.println("  " + in + "redis-benchmark -h " + address + " -p " + port + " -t ping,set,get,incr -q");
-            out.println("(redis-cli and redis-benchmark: apt-get install redis-tools)  Ctrl-C stops.");
+            List<String> commands = List.of(
+                    in + "redis-cli -h " + address + " -p " + port + " SET greeting hello",
+                    in + "redis-cli -h " + address + " -p " + port + " GET greeting",
+                    in + "redis-benchmark -h " + address + " -p " + port + " -t ping,set,get,incr -q");
+            commands.forEach(c -> out.println("  " + c));
+            ClientTools.missingHint(commands).ifPresent(out::println);
+            out.println("Stop with Ctrl-C.");
             out.flush();
             CountDownLatch stop = new CountDownLatch(1);
             StopSignals.install(stop::countDown);
