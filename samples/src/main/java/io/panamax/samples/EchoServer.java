@@ -169,9 +169,11 @@ final class EchoServer implements AutoCloseable {
         } else {
             out.println("Try:");
         }
-        for (String c : tryCommands(in, ip)) {
+        List<String> commands = tryCommands(in, ip);
+        for (String c : commands) {
             out.println("  " + c);
         }
+        ClientTools.missingHint(commands).ifPresent(out::println);
         if (certificate != null) {
             out.println("HTTPS on port " + settings.tlsPort() + " uses " + (settings.selfSigned()
                     ? "a self-signed certificate (for " + ip + " and localhost): " : "the certificate ") + certificate);

@@ -19,13 +19,14 @@ public final class Main {
 
     static int run(String[] args, PrintStream out, PrintStream err) {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
-            out.println("usage: panamax <echo|replay|rss|bench> [options]   (each takes --help)");
+            out.println("usage: panamax <echo|redis|replay|rss|bench> [options]   (each takes --help)");
             return args.length == 0 ? 2 : 0;
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         try {
             return switch (args[0]) {
                 case "echo" -> EchoCommand.run(rest, out, err);
+                case "redis" -> RespCommand.run(rest, out, err);
                 case "rss" -> new RssCommand().run(rest, out, err);
                 case "replay" -> ReplayCommand.run(rest, out, err);
                 default -> {

@@ -260,6 +260,29 @@ public final class Stack implements AutoCloseable {
     }
 
     /**
+     * Closes this stack when the JVM shuts down, then each of {@code alsoClose} in order (the
+     * network namespace its TAP device lives in, say): at SIGINT (Ctrl-C) and SIGTERM, at
+     * {@link System#exit}, or when the last non-daemon thread ends. A JVM hook, so the process
+     * still exits with 128 + the signal; an application that wants to stop otherwise (exit 0, drain
+     * connections first) handles the signals itself and calls {@link #close()}. Closing twice is
+     * harmless: the hook does nothing if the stack was closed already. Returns this.
+     */
+    public Stack closeOnShutdown(AutoCloseable... alsoClose) {
+        AutoCloseable[] others = alsoClose.clone();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            close();
+            for (AutoCloseable c : others) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    LOG.log(System.Logger.Level.WARNING, "closing " + c + " at shutdown failed", e);
+                }
+            }
+        }, "panamax-shutdown"));
+        return this;
+    }
+
+    /**
      * Waits (up to 5 s) for buffers travelling home between shards; returns what is still out, or null.
      * Each round first flushes the shard's poller: a frame another shard built while closing (the
      * RST of an aborted connection) reaches its queue's shard after that shard stopped polling, and

@@ -88,7 +88,7 @@ public record TcpConfig(
         int synQueueSize,
         SynCookieMode synCookies) {
 
-    /** The largest window a receive buffer can advertise: 65535 << 14 (RFC 7323 2.3). */
+    /** The largest window a receive buffer can advertise: {@code 65535 << 14} (RFC 7323 2.3). */
     public static final int MAX_WINDOW = 65535 << 14;
 
     public TcpConfig {

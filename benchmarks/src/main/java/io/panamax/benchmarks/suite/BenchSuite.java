@@ -37,7 +37,8 @@ public final class BenchSuite {
             new ReactorSection(),
             new HttpSection(),
             new TlsSection(),
-            new LossSection());
+            new LossSection(),
+            new RespSection());
 
     private BenchSuite() {
     }

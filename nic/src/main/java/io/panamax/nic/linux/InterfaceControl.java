@@ -26,7 +26,7 @@ public final class InterfaceControl implements AutoCloseable {
     public static final long SIOCGIFHWADDR = 0x8927;
     public static final long SIOCGIFINDEX = 0x8933;
 
-    /** {@code ifr_flags} bits (<net/if.h>). */
+    /** {@code ifr_flags} bits ({@code <net/if.h>}). */
     public static final int IFF_UP = 0x1;
     public static final int IFF_RUNNING = 0x40;
 
