@@ -36,7 +36,8 @@ public final class BenchSuite {
             new NicSection(),
             new ReactorSection(),
             new HttpSection(),
-            new TlsSection());
+            new TlsSection(),
+            new OffloadSection());
 
     private BenchSuite() {
     }
