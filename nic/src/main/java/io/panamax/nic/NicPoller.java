@@ -4,6 +4,8 @@ import io.panamax.reactor.Poller;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.reactor.buffer.PacketHandler;
+import io.panamax.reactor.buffer.PacketPool;
+import io.panamax.nic.offload.SoftwareSegmentation;
 import io.panamax.reactor.metrics.Counter;
 
 /**
@@ -23,6 +25,13 @@ public final class NicPoller implements Poller {
     private final int burst;
     private int txCount;
     private final Counter handlerErrors;
+    private final Counter segmentationDrops;
+    private final PacketPool packets;
+    /** Whether the device cuts TCP super-segments itself; if not, they are cut here. */
+    private boolean deviceSegments;
+    /** Whether the device completes the TCP checksums of the frames cut here. */
+    private boolean deviceChecksums;
+    private final PacketHandler enqueue = this::enqueue;
     private static final System.Logger LOG = System.getLogger("io.panamax.nic");
 
     /**
@@ -38,8 +47,23 @@ public final class NicPoller implements Poller {
         this.tx = new Packet[burst * 4];
         Shard shard = Shard.currentOrThrow();
         queue.attach(shard.packets());
+        this.packets = shard.packets();
         this.handlerErrors = shard.metrics().counter("nic_rx_handler_errors_total",
                 "Received frames whose handler threw (a bug: reported, and the burst goes on)");
+        this.segmentationDrops = shard.metrics().counter("nic_tx_segmentation_drops_total",
+                "TCP super-segments that could not be cut in software (not IPv4/TCP as flagged, or no buffers)");
+    }
+
+    /**
+     * Tells the poller what the device does itself (by default nothing): TCP super-segments
+     * ({@link Packet#TX_TCP_SEGMENTATION}) go to a device with TSO as they are, and are cut here,
+     * once, for one without ({@link SoftwareSegmentation}), the frames then asking the device for
+     * their TCP checksums if it has that offload.
+     */
+    public NicPoller deviceOffloads(NicCapabilities capabilities) {
+        this.deviceSegments = capabilities.tso();
+        this.deviceChecksums = capabilities.txTcpChecksum();
+        return this;
     }
 
     public NicPoller(NicQueue queue, PacketHandler receiver) {
@@ -72,6 +96,16 @@ public final class NicPoller implements Poller {
 
     /** Queues {@code p} for the end-of-iteration burst; takes ownership. */
     public void send(Packet p) {
+        if (p.hasFlag(Packet.TX_TCP_SEGMENTATION) && !deviceSegments) {
+            if (SoftwareSegmentation.segment(p, packets, deviceChecksums, enqueue) < 0) {
+                segmentationDrops.increment();
+            }
+            return;
+        }
+        enqueue(p);
+    }
+
+    private void enqueue(Packet p) {
         if (txCount == tx.length) {
             flush();
             if (txCount == tx.length) {
@@ -101,6 +135,20 @@ public final class NicPoller implements Poller {
         }
         txCount = left;
         return sent;
+    }
+
+    /**
+     * Ends this poller's use of the queue, on its shard, after the last {@link #flush()}: frames
+     * still waiting are dropped (counted), and the queue gives back the buffers it held ready.
+     */
+    public void close() {
+        for (int i = 0; i < txCount; i++) {
+            tx[i].release();
+            tx[i] = null;
+        }
+        queue.stats().txDrops.add(txCount);
+        txCount = 0;
+        queue.detach();
     }
 
     /** Frames waiting for the device. */

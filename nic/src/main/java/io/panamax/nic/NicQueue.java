@@ -31,4 +31,12 @@ public interface NicQueue {
     int transmit(Packet[] packets, int count);
 
     QueueStats stats();
+
+    /**
+     * Unbinds the queue from its shard, on that shard, once it will be polled no more: buffers the
+     * queue keeps ready for the next receive go back to the shard's pool (so the pools are full
+     * again when the stack checks them for leaks). Does nothing for queues that keep none.
+     */
+    default void detach() {
+    }
 }

@@ -7,21 +7,31 @@ import io.panamax.nic.dpdk.ControlContext;
 import io.panamax.nic.linux.NetworkNamespace;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@code --backend dpdk}: initialises DPDK's EAL and opens the device. By default the device is a
  * {@code net_tap} virtual device named after {@code --tap}, created inside the namespace (so the
- * same clients reach it as with the TAP backend); {@code --dpdk-device} names a real port instead.
+ * same clients reach it as with the TAP backend); {@code --dpdk-device af_xdp} makes a veth pair
+ * there instead and drives one end with DPDK's {@code net_af_xdp} (AF_XDP sockets: kernel bypass on
+ * any Linux interface without unbinding it), the kernel on the other end being the peer;
+ * any other {@code --dpdk-device} names a real port or vdev arguments.
  */
 final class DpdkBackend {
+    /** {@code --dpdk-device af_xdp}: a veth pair made here, DPDK's AF_XDP driver on one end. */
+    static final String AF_XDP = "af_xdp";
+    private static final Duration T = Duration.ofSeconds(10);
+
     private DpdkBackend() {
     }
 
-    static DpdkNic open(EchoCommand.EchoSettings s, NetworkNamespace ns, int queues) {
+    static DpdkNic open(EchoCommand.EchoSettings s, NetworkNamespace ns, int queues, AtomicBoolean vethMade) throws IOException {
         if (!Eal.isInitialized()) {
             List<String> args;
             if (s.dpdkArgs() != null) {
@@ -36,6 +46,13 @@ final class DpdkBackend {
         DpdkNicConfig.Builder b;
         if (s.dpdkDevice() == null) {
             b = DpdkNicConfig.vdev("net_tap_pmx0,iface=" + s.tap());
+        } else if (s.dpdkDevice().equals(AF_XDP)) {
+            makeVethPair(s, ns);
+            vethMade.set(true);
+            // DPDK 22.11's AF_XDP driver takes a device's queue count from its *combined*
+            // channels (ETHTOOL_GCHANNELS); a veth has separate RX and TX channels and no combined
+            // ones, which the driver reads as one queue. More shards get their flows by software RSS.
+            b = DpdkNicConfig.vdev("net_af_xdp_pmx0,iface=" + afXdpEnd(s) + ",queue_count=1");
         } else if (s.dpdkDevice().contains(",") || s.dpdkDevice().startsWith("net_")) {
             b = DpdkNicConfig.vdev(s.dpdkDevice());
         } else {
@@ -44,17 +61,71 @@ final class DpdkBackend {
         return DpdkNic.open(b.queuesUpTo(queues).controlContext(control).build());
     }
 
-    /** Gives the kernel side of our net_tap its address and brings it up. */
-    static void addressKernelSide(EchoCommand.EchoSettings s, NetworkNamespace ns) throws IOException {
-        Duration t = Duration.ofSeconds(10);
-        List<String> addr = List.of("ip", "addr", "replace", s.hostIp().toString(), "dev", s.tap());
-        List<String> up = List.of("ip", "link", "set", s.tap(), "up");
-        if (ns != null) {
-            ns.exec(t, addr.toArray(String[]::new)).orThrow("addressing " + s.tap());
-            ns.exec(t, up.toArray(String[]::new)).orThrow("bringing up " + s.tap());
-        } else {
-            NetworkNamespace.run(t, addr.toArray(String[]::new)).orThrow("addressing " + s.tap());
-            NetworkNamespace.run(t, up.toArray(String[]::new)).orThrow("bringing up " + s.tap());
+    /** The veth end the AF_XDP driver takes: {@code --tap} with an {@code x}, within 15 bytes. */
+    static String afXdpEnd(EchoCommand.EchoSettings s) {
+        String t = s.tap();
+        return (t.length() < 15 ? t : t.substring(0, 14)) + "x";
+    }
+
+    /**
+     * The veth pair for {@code af_xdp}: the kernel's end is named {@code --tap} (so the printed
+     * commands, arping's {@code -I} included, are those of the TAP backend) and gets
+     * {@code --host-ip}; the other end belongs to the AF_XDP driver. Fails if either name is taken.
+     */
+    private static void makeVethPair(EchoCommand.EchoSettings s, NetworkNamespace ns) throws IOException {
+        mountBpffs();
+        String kernel = s.tap();
+        String xdp = afXdpEnd(s);
+        run(ns, "making the veth pair " + kernel + "/" + xdp, "ip", "link", "add", kernel, "type", "veth", "peer", "name", xdp);
+        try {
+            // The kernel's end must put real checksums in what it sends: with TX checksum offload
+            // (a veth's default) it leaves CHECKSUM_PARTIAL frames whose TCP/UDP checksum field holds
+            // only the pseudo-header sum, which the stack, reading raw frames from AF_XDP, would drop.
+            // Turning it off also turns off TSO: the kernel segments to the MTU before the wire.
+            run(ns, "turning off checksum offload on " + kernel, "ethtool", "-K", kernel, "tx", "off");
+            // The driver's end has no address: IPv6 off stops the router solicitations and MLD
+            // reports the kernel would otherwise send out of it at the peer.
+            run(ns, "turning off IPv6 on " + xdp, "sysctl", "-q", "-w", "net.ipv6.conf." + xdp.replace('.', '/') + ".disable_ipv6=1");
+            run(ns, "turning off IPv6 on " + kernel, "sysctl", "-q", "-w", "net.ipv6.conf." + kernel.replace('.', '/') + ".disable_ipv6=1");
+            run(ns, "bringing up " + xdp, "ip", "link", "set", xdp, "up");
+        } catch (IOException e) {
+            deleteVethPair(s, ns);
+            throw e;
         }
+    }
+
+    /** Deletes the pair (deleting one end deletes both); what a namespace removal also does. */
+    static void deleteVethPair(EchoCommand.EchoSettings s, NetworkNamespace ns) {
+        try {
+            run(ns, "deleting " + s.tap(), "ip", "link", "del", s.tap());
+        } catch (IOException e) {
+            // Already gone (the namespace went first) or never made.
+        }
+    }
+
+    /**
+     * libxdp keeps its multi-program dispatcher's state in bpffs at /sys/fs/bpf and, without one,
+     * falls back to loading the AF_XDP program alone (and says so). Mounting it where it is
+     * missing (systemd mounts it at boot on most systems) keeps the driver on its usual path.
+     */
+    private static void mountBpffs() {
+        try {
+            if (Files.readString(Path.of("/proc/self/mounts")).lines().noneMatch(l -> l.startsWith("bpf /sys/fs/bpf ")
+                    || l.contains(" /sys/fs/bpf bpf "))) {
+                NetworkNamespace.run(T, "mount", "-t", "bpf", "bpf", "/sys/fs/bpf");
+            }
+        } catch (IOException e) {
+            // libxdp's fallback still works.
+        }
+    }
+
+    /** Gives the kernel side (of our net_tap, or our veth pair) its address and brings it up. */
+    static void addressKernelSide(EchoCommand.EchoSettings s, NetworkNamespace ns) throws IOException {
+        run(ns, "addressing " + s.tap(), "ip", "addr", "replace", s.hostIp().toString(), "dev", s.tap());
+        run(ns, "bringing up " + s.tap(), "ip", "link", "set", s.tap(), "up");
+    }
+
+    private static void run(NetworkNamespace ns, String what, String... command) throws IOException {
+        (ns != null ? ns.exec(T, command) : NetworkNamespace.run(T, command)).orThrow(what);
     }
 }

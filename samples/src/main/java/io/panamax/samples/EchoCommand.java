@@ -29,6 +29,8 @@ final class EchoCommand {
               --netns NAME|none      network namespace for the TAP and its clients (default: panamax,
                                      created if missing and removed on exit); none: the current one
               --tap NAME             TAP interface name (default: pmx0)
+              --tap-offloads on|off  the TAP backend's offloads: virtio-net headers, checksums left to
+                                     the kernel, 64 KB super-segments received whole (default: on)
               --host-ip CIDR         the kernel side's address on the TAP (default: 10.7.0.1/24)
               --ip CIDR              the stack's address (default: 10.7.0.2/24), or 'dhcp' for a lease from a
                                      DHCP server on the link (such as dnsmasq on the kernel side)
@@ -37,7 +39,9 @@ final class EchoCommand {
               --dpdk-args ARGS       EAL arguments for --backend dpdk (default: no hugepages, no PCI,
                                      the PMDs of the Debian package)
               --dpdk-device DEV      the DPDK device: a port name or PCI address the EAL probed (see
-                                     --dpdk-args -a ...), or vdev arguments such as net_tap0,iface=x
+                                     --dpdk-args -a ...), or vdev arguments such as net_tap0,iface=x,
+                                     or af_xdp: a veth pair made in the namespace, the kernel on the
+                                     end named --tap, DPDK's net_af_xdp on the other (--tap + 'x')
                                      (default: a net_tap named after --tap, inside the namespace)
               --capture FILE         write every frame received and sent to FILE (pcap)
               --http-port PORT       the HTTP echo server's port (default: 8080; 0 turns it off)
@@ -58,7 +62,7 @@ final class EchoCommand {
             """;
 
     private static final Set<String> VALUED = Set.of("backend", "netns", "tap", "host-ip", "ip", "gateway", "shards",
-            "dpdk-args", "dpdk-device", "capture", "status", "http-port", "http-idle-timeout", "http-max-content",
+            "dpdk-args", "dpdk-device", "tap-offloads", "capture", "status", "http-port", "http-idle-timeout", "http-max-content",
             "tls-port", "cert", "key", "tls-dir", "iperf-port");
     private static final Set<String> FLAGS = Set.of("help");
 
@@ -105,7 +109,7 @@ final class EchoCommand {
     record EchoSettings(String backend, String netns, String tap, Ipv4Address.Prefix hostIp, Ipv4Address.Prefix ip,
                         String gateway, int shards, String dpdkArgs, String dpdkDevice, Path capture, int statusSeconds,
                         int httpPort, int httpIdleSeconds, long httpMaxContent, int tlsPort, Path cert, Path key,
-                        Path tlsDir, int iperfPort) {
+                        Path tlsDir, int iperfPort, boolean tapOffloads) {
         /** The HTTPS port unless told otherwise. */
         static final int DEFAULT_TLS_PORT = 8443;
 
@@ -152,6 +156,13 @@ final class EchoCommand {
             if (!backend.equals("dpdk") && (o.has("dpdk-args") || o.has("dpdk-device"))) {
                 throw new UsageException("--dpdk-args and --dpdk-device need --backend dpdk");
             }
+            String offloads = o.get("tap-offloads", "on");
+            if (!offloads.equals("on") && !offloads.equals("off")) {
+                throw new UsageException("--tap-offloads must be on or off, got '" + offloads + "'");
+            }
+            if (backend.equals("dpdk") && o.has("tap-offloads")) {
+                throw new UsageException("--tap-offloads is for --backend tap");
+            }
             int httpPort = o.intValue("http-port", HttpConfig.DEFAULT_PORT, 0, 65535);
             requireFree("http-port", httpPort, EchoServices.ECHO_PORT, EchoServices.DISCARD_PORT);
             int httpIdle = o.intValue("http-idle-timeout", 60, 0, 86400);
@@ -177,7 +188,7 @@ final class EchoCommand {
             requireFree("iperf-port", iperfPort, httpPort, tlsPort, EchoServices.ECHO_PORT, EchoServices.DISCARD_PORT);
             return new EchoSettings(backend, netns, tap, hostIp, ip, gateway, shards, o.get("dpdk-args"),
                     o.get("dpdk-device"), capture == null ? null : Path.of(capture), status, httpPort, httpIdle, httpMaxContent,
-                    tlsPort, cert, key, tlsDir, iperfPort);
+                    tlsPort, cert, key, tlsDir, iperfPort, offloads.equals("on"));
         }
 
         /** A service's port (0: the service is off) must not be one of the ports {@code taken} by the others. */
@@ -240,6 +251,11 @@ final class EchoCommand {
         /** Whether the stack runs on a net_tap this sample creates (and must address on the kernel side). */
         boolean dpdkOwnTap() {
             return dpdk() && dpdkDevice == null;
+        }
+
+        /** Whether the stack runs on net_af_xdp over a veth pair this sample creates. */
+        boolean dpdkOwnVeth() {
+            return dpdk() && DpdkBackend.AF_XDP.equals(dpdkDevice);
         }
     }
 }

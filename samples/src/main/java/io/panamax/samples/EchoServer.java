@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The running echo sample: the namespace and NIC it set up, the stack, and the services on it.
@@ -65,6 +66,8 @@ final class EchoServer implements AutoCloseable {
         TlsCredentials credentials = s.tlsPort() == 0 ? null : credentials(s);
         NetworkNamespace ns = null;
         Stack stack = null;
+        // Set once this run has made the af_xdp veth pair: only then is it ours to delete.
+        AtomicBoolean vethMade = new AtomicBoolean();
         try {
             if (s.inNamespace()) {
                 ns = NetworkNamespace.openOrCreate(s.netns());
@@ -80,7 +83,7 @@ final class EchoServer implements AutoCloseable {
                 builder.gateway(s.gateway());
             }
             if (s.dpdk()) {
-                builder.nic(queues -> capturing(s, DpdkBackend.open(s, inside, queues)));
+                builder.nic(queues -> capturing(s, DpdkBackend.open(s, inside, queues, vethMade)));
                 if (s.dpdkOwnTap()) {
                     // DPDK's TAP driver gives the kernel interface the port's MAC, and Linux
                     // ignores ARP from its own address: the stack takes an address of its own.
@@ -90,7 +93,7 @@ final class EchoServer implements AutoCloseable {
                 builder.nic(queues -> capturing(s, openTap(s, inside, queues)));
             }
             stack = builder.start();
-            if (s.dpdkOwnTap()) {
+            if (s.dpdkOwnTap() || s.dpdkOwnVeth()) {
                 DpdkBackend.addressKernelSide(s, inside);
             }
             EchoServices.install(stack);
@@ -105,10 +108,20 @@ final class EchoServer implements AutoCloseable {
             if (stack != null) {
                 stack.close();
             }
+            if (vethMade.get()) {
+                removeVethPair(s, ns);
+            }
             if (ns != null && ns.owned()) {
                 ns.close();
             }
             throw e;
+        }
+    }
+
+    /** A veth pair made for af_xdp outlives the stack in a namespace this sample did not create. */
+    private static void removeVethPair(EchoCommand.EchoSettings s, NetworkNamespace ns) {
+        if (s.dpdkOwnVeth() && (ns == null || !ns.owned())) {
+            DpdkBackend.deleteVethPair(s, ns);
         }
     }
 
@@ -149,7 +162,8 @@ final class EchoServer implements AutoCloseable {
                 .queues(queues)
                 .multiQueue(queues > 1)
                 .kernelAddress(s.hostIp().toString())
-                .kernelIpv6(false);
+                .kernelIpv6(false)
+                .offloads(s.tapOffloads());
         if (ns != null) {
             b.namespace(ns);
         }
@@ -255,6 +269,7 @@ final class EchoServer implements AutoCloseable {
         } catch (RuntimeException e) {
             problems.add("stopping the stack: " + e.getMessage());
         }
+        removeVethPair(settings, namespace);
         if (namespace != null && namespace.owned()) {
             try {
                 namespace.close();

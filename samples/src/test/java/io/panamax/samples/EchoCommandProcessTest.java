@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * {@code bin/panamax echo} as a user runs it, on the TAP backend and on DPDK (its net_tap driver):
+ * {@code bin/panamax echo} as a user runs it, on the TAP backend and on DPDK (its net_tap driver, and
+ * its net_af_xdp driver on a veth pair):
  * the launcher started as a process (on the classes Maven just compiled, through
  * {@code PANAMAX_CLASSPATH}), the commands it prints run as printed (HTTP with curl, HTTPS with
  * {@code curl --cacert} and {@code openssl s_client}, iperf3), 50 MB echoed over HTTPS, then SIGINT: it must
@@ -33,14 +34,23 @@ class EchoCommandProcessTest {
     private static final Duration T = Duration.ofSeconds(120);
     private static final int HTTPS_MEGABYTES = 50;
 
+    /**
+     * {@code af_xdp} is {@code --backend dpdk --dpdk-device af_xdp}: DPDK's AF_XDP driver on a
+     * veth pair the sample makes, the kernel on the other end.
+     */
     @ParameterizedTest(name = "--backend {0}")
     @ValueSource(strings = {"tap", "dpdk"})
-    void echoStartsAnswersAndStopsCleanlyOnSigint(String backend) throws Exception {
+    void echoStartsAnswersAndStopsCleanlyOnSigint(String variant) throws Exception {
         Environment.requireRoot("the echo sample creates a network namespace and a TAP device");
         Environment.requireCommands("bash", "ip", "curl", "ping", "kill", "openssl", "head", "tail", "sha256sum", "iperf3");
+        boolean afXdp = variant.equals("af_xdp");
+        if (afXdp) {
+            Environment.requireCommands("ethtool");
+        }
+        String backend = afXdp ? "dpdk" : variant;
         long pid = ProcessHandle.current().pid();
-        String netns = "pmx-e2e-" + backend + "-" + pid;
-        String tap = "pmx" + backend.charAt(0) + (pid % 100000);
+        String netns = "pmx-e2e-" + variant.replace('_', '-') + "-" + pid;
+        String tap = "pmx" + variant.charAt(0) + (pid % 100000);
         Path tlsDir = Files.createTempDirectory("pmx-e2e-tls");
         assertFalse(NetworkNamespace.exists(netns), "a namespace left by an earlier run: ip netns del " + netns);
 
@@ -50,6 +60,9 @@ class EchoCommandProcessTest {
         ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "echo", "--backend", backend, "--netns", netns, "--tap", tap,
                 "--shards", "2", "--status", "1", "--http-port", "8080", "--tls-port", "8443", "--tls-dir", tlsDir.toString(),
                 "--http-max-content", Integer.toString((HTTPS_MEGABYTES + 1) << 20));
+        if (afXdp) {
+            pb.command().addAll(List.of("--dpdk-device", "af_xdp"));
+        }
         pb.environment().put("PANAMAX_CLASSPATH", classPath());
         pb.environment().put("PANAMAX_NO_INSTALL", "1");
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
@@ -97,7 +110,7 @@ class EchoCommandProcessTest {
                     sClient = c;
                 } else if (c.startsWith("HTTPS on port 8443 uses a self-signed certificate")) {
                     certificateLine = c;
-                } else if (c.contains("ping -c 3 ")) {
+                } else if (c.contains(" ping -c 3 ")) { // not the arping line
                     ping = c;
                 } else if (c.equals("Stop with Ctrl-C.")) {
                     break;
@@ -165,6 +178,7 @@ class EchoCommandProcessTest {
             assertFalse(all.toString().contains("Exception"), all::toString);
             assertFalse(NetworkNamespace.exists(netns), "the namespace it created is gone");
             assertFalse(NetworkNamespace.run(T, "ip", "link", "show", tap).ok(), "no TAP device left behind");
+            assertFalse(NetworkNamespace.run(T, "ip", "link", "show", tap + "x").ok(), "no veth left behind");
         } finally {
             if (p.isAlive()) {
                 p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

@@ -148,7 +148,7 @@ public final class Stack implements AutoCloseable {
         FlowSteering mine = shards.length > 1 ? steering.copy() : null;
         if (id < queues) {
             PacketHandler receive = mine == null ? ethernet : new RxSteering(shard, mine, ethernet, ethernets);
-            pollers[id] = new NicPoller(nic.queue(id), receive);
+            pollers[id] = new NicPoller(nic.queue(id), receive).deviceOffloads(nic.capabilities());
         }
         Arp arp = new Arp(shard, ethernet, route.localAddress(), b.arp, metrics);
         arps[id] = arp;
@@ -238,6 +238,7 @@ public final class Stack implements AutoCloseable {
                 if (p != null) {
                     p.flush();
                     shard.removePoller(p);
+                    p.close();
                 }
             }), Duration.ofSeconds(10));
             leaksAtClose = checkPools();

@@ -38,7 +38,8 @@ public final class BenchSuite {
             new HttpSection(),
             new TlsSection(),
             new LossSection(),
-            new RespSection());
+            new RespSection(),
+            new OffloadSection());
 
     private BenchSuite() {
     }

@@ -103,19 +103,26 @@ final class GarbageBench implements SuiteBenchmark {
         } else {
             Map<String, String[]> tp = new LinkedHashMap<>();
             tp.put("frameSize", new String[] {"64"});
+            tp.put("offloads", new String[] {"off", "on"});
             Jmh.Run tap = jmh.run("garbage-tap", "io.panamax.benchmarks.tap.Tap(Rx|Tx)Benchmark", tp, true);
             cmds.append(tap.command()).append('\n');
             raw.append(tap.table());
-            RunResult tr = tap.one("tapQueueReceive");
-            RunResult tt = tap.one("tapQueueTransmit");
-            RunResult cr = tap.one("cReadLoop");
-            RunResult cw = tap.one("cWriteLoop");
+            RunResult tr = tap.one("tapQueueReceive", "offloads", "off");
+            RunResult tt = tap.one("tapQueueTransmit", "offloads", "off");
+            RunResult cr = tap.one("cReadLoop", "offloads", "off");
+            RunResult cw = tap.one("cWriteLoop", "offloads", "off");
+            RunResult tro = tap.one("tapQueueReceive", "offloads", "on");
+            RunResult tto = tap.one("tapQueueTransmit", "offloads", "on");
             nic.add(row("TAP receive: `TapQueue.receive`, one read(2) per frame (`TapRxBenchmark`, 64 B)", tr, "time/frame"));
             nic.add(row("TAP receive, the peer: a C read(2) loop, one downcall per burst (`cReadLoop`)", cr, "time/frame"));
             nic.add(row("TAP transmit: `TapQueue.transmit`, one write(2) per frame (`TapTxBenchmark`, 64 B)", tt, "time/frame"));
             nic.add(row("TAP transmit, the peer: a C write(2) loop, one downcall per burst (`cWriteLoop`)", cw, "time/frame"));
             allocationRow(s, "heap per frame, TAP receive", tr, cr, "C read loop: JMH's own residue");
             allocationRow(s, "heap per frame, TAP transmit", tt, cw, "C write loop: JMH's own residue");
+            nic.add(row("TAP receive with offloads: one readv(2) per frame into a virtio-net header and buffers (64 B)", tro, "time/frame"));
+            nic.add(row("TAP transmit with offloads: one writev(2) per frame, virtio-net header first (64 B)", tto, "time/frame"));
+            allocationRow(s, "heap per frame, TAP receive with offloads", tro, cr, "C read loop: JMH's own residue");
+            allocationRow(s, "heap per frame, TAP transmit with offloads", tto, cw, "C write loop: JMH's own residue");
             String noDpdk = NicSection.dpdkUnavailable();
             if (noDpdk == null) {
                 Jmh.Run d = jmh.run("garbage-dpdk", "io.panamax.benchmarks.dpdk.AllocationBenchmark", true);

@@ -42,6 +42,11 @@ final class TapBench implements AutoCloseable {
     }
 
     static TapBench open() throws IOException, InterruptedException {
+        return open(false);
+    }
+
+    /** With {@code offloads}: virtio-net headers on every frame (see TapNic.Builder#offloads). */
+    static TapBench open(boolean offloads) throws IOException, InterruptedException {
         if (!isRoot()) {
             throw new IllegalStateException("the TAP benchmarks need root: they create a network namespace and a TAP device in it");
         }
@@ -49,7 +54,7 @@ final class TapBench implements AutoCloseable {
         NetworkNamespace ns = NetworkNamespace.createUnique("pmx-tap-bench");
         TapNic nic = null;
         try {
-            nic = TapNic.builder().namespace(ns).name(IFACE).kernelIpv6(false).open();
+            nic = TapNic.builder().namespace(ns).name(IFACE).kernelIpv6(false).offloads(offloads).open();
             return new TapBench(ns, nic, peer);
         } catch (IOException | RuntimeException e) {
             if (nic != null) {
@@ -75,6 +80,7 @@ final class TapBench implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        queue.detach(); // with offloads the queue holds a frame's worth of spare buffers
         nic.close();
         ns.close();
         if (buffers.available() != buffers.capacity() || packets.inUse() != 0) {

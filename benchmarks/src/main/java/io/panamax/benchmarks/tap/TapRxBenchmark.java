@@ -45,6 +45,10 @@ public class TapRxBenchmark {
     @Param({"64", "1514"})
     public int frameSize;
 
+    /** The TAP backend's offloads: a virtio-net header on every frame, one readv/writev each. */
+    @Param({"off", "on"})
+    public String offloads;
+
     private TapBench bench;
     private Arena arena;
     private int injector;
@@ -58,7 +62,7 @@ public class TapRxBenchmark {
 
     @Setup(Level.Trial)
     public void open() throws Exception {
-        bench = TapBench.open();
+        bench = TapBench.open(offloads.equals("on"));
         arena = Arena.ofShared();
         byte[] bytes = TapBench.frame(frameSize, bench.nic.mac(), MacAddress.parse("02:00:00:00:00:aa"));
         frame = arena.allocate(bytes.length, 64).copyFrom(MemorySegment.ofArray(bytes));

@@ -44,6 +44,10 @@ public class TapTxBenchmark {
     @Param({"64", "1514"})
     public int frameSize;
 
+    /** The TAP backend's offloads: a virtio-net header on every frame, one readv/writev each. */
+    @Param({"off", "on"})
+    public String offloads;
+
     private TapBench bench;
     private Arena arena;
     private int fd;
@@ -54,7 +58,7 @@ public class TapTxBenchmark {
 
     @Setup(Level.Trial)
     public void open() throws Exception {
-        bench = TapBench.open();
+        bench = TapBench.open(offloads.equals("on"));
         arena = Arena.ofShared();
         byte[] bytes = TapBench.frame(frameSize, MacAddress.parse("02:00:00:00:00:99"), bench.nic.mac());
         frame = arena.allocate(bytes.length, 64).copyFrom(MemorySegment.ofArray(bytes));

@@ -78,4 +78,9 @@ final class CapturingQueue implements NicQueue {
     public QueueStats stats() {
         return inner.stats();
     }
+
+    @Override
+    public void detach() {
+        inner.detach();
+    }
 }

@@ -94,7 +94,22 @@ public record DpdkNicConfig(String devargs, String portName, int queues, int rxD
         }
         // RX ring refills, TX ring in flight, one burst in each direction in our hands, the
         // NicPoller's backlog of waiting bursts, and the MbufBufferPool's cache.
-        return rxDescriptors + txDescriptors + 2 * burst + 4 * burst + MbufBufferPool.CACHE_CAPACITY + spareMbufs;
+        return rxDescriptors + txDescriptors + 2 * burst + 4 * burst + MbufBufferPool.CACHE_CAPACITY + spareMbufs
+                + (isAfXdp() ? AF_XDP_RING_MBUFS : 0);
+    }
+
+    /**
+     * Mbufs DPDK 22.11's AF_XDP driver keeps beyond the descriptors it reports: it fills the
+     * socket's fill ring with 2,048 of the pool's mbufs at setup (ETH_AF_XDP_DFLT_NUM_DESCS) and
+     * keeps refilling it, and transmitted mbufs wait in the TX and completion rings (2,048 each)
+     * until a later transmit reaps them. Without these the pool runs dry under a bulk transfer; the
+     * driver then refuses to receive (it receives a burst only when it can refill the fill ring for
+     * all of it), no acknowledgment gets in, nothing the stack holds is freed: a deadlock.
+     */
+    static final int AF_XDP_RING_MBUFS = 2 * 2048;
+
+    private boolean isAfXdp() {
+        return devargs != null && devargs.startsWith("net_af_xdp");
     }
 
     /** The device's name: the devargs up to the first comma, or the port name. */

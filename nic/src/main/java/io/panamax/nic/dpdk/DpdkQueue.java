@@ -6,6 +6,7 @@ import io.panamax.dpdk.RawMemory;
 import io.panamax.dpdk.bindings.dpdk_h;
 import io.panamax.nic.NicQueue;
 import io.panamax.nic.QueueStats;
+import io.panamax.nic.offload.SoftwareChecksum;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.buffer.Buffer;
 import io.panamax.reactor.buffer.Packet;

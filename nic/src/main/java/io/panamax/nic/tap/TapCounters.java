@@ -21,6 +21,16 @@ public final class TapCounters {
      * for the device) only when it is full.
      */
     public final Counter rxNoBuffer = new Counter();
+    /** With offloads: frames whose virtio-net header asked for a checksum outside the frame; dropped (also rxErrors). */
+    public final Counter rxBadHeader = new Counter();
+    /** With offloads: super-segments the kernel handed over whole (GSO/GRO frames longer than the MTU). */
+    public final Counter rxCoalesced = new Counter();
+    /** With offloads and fillReceivedChecksums: checksums the kernel left to fill (NEEDS_CSUM), filled. */
+    public final Counter rxChecksumsFilled = new Counter();
+    /** With offloads: TCP super-segments handed to the kernel to cut (TSO). */
+    public final Counter txSegmentationOffloaded = new Counter();
+    /** With offloads: frames whose offload request did not fit the frame (not IPv4, too short); dropped (also txErrors). */
+    public final Counter txBadOffload = new Counter();
     /** Frames refused because the device was down (EIO); dropped (also txErrors). */
     public final Counter txLinkDown = new Counter();
     /**
@@ -49,6 +59,11 @@ public final class TapCounters {
         reg(metrics, "tap_rx_runts_total", "Frames shorter than an Ethernet header, dropped", rxRunts, nic, q);
         reg(metrics, "tap_rx_read_errors_total", "read() failures on the TAP queue", rxReadErrors, nic, q);
         reg(metrics, "tap_rx_no_buffer_total", "Receive bursts cut short by an empty buffer pool", rxNoBuffer, nic, q);
+        reg(metrics, "tap_rx_bad_header_total", "Frames with a virtio-net header that does not fit them, dropped", rxBadHeader, nic, q);
+        reg(metrics, "tap_rx_coalesced_total", "Super-segments received whole (GSO/GRO)", rxCoalesced, nic, q);
+        reg(metrics, "tap_rx_checksums_filled_total", "Checksums the kernel left undone, filled", rxChecksumsFilled, nic, q);
+        reg(metrics, "tap_tx_segmentation_offloaded_total", "TCP super-segments the kernel cuts (TSO)", txSegmentationOffloaded, nic, q);
+        reg(metrics, "tap_tx_bad_offload_total", "Frames whose offload request does not fit them, dropped", txBadOffload, nic, q);
         reg(metrics, "tap_tx_link_down_total", "Frames dropped because the device was down", txLinkDown, nic, q);
         reg(metrics, "tap_tx_rejected_total", "Frames the kernel refused (size, fragments, memory)", txRejected, nic, q);
         reg(metrics, "tap_tx_write_errors_total", "Other write failures on the TAP queue", txWriteErrors, nic, q);

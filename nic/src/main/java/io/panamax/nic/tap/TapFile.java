@@ -25,6 +25,13 @@ final class TapFile {
     /** {@code <linux/if_tun.h>}: ioctls on a tun file. */
     static final long TUNSETIFF = 0x400454ca;
     static final long TUNSETCARRIER = 0x400454e2;
+    /** {@code _IOW('T', 208, unsigned int)}: which offloads the kernel may leave to us (TUN_F_*). */
+    static final long TUNSETOFFLOAD = 0x400454d0;
+
+    /** TUNSETOFFLOAD flags: we complete checksums, and take TCP super-segments over IPv4 and IPv6. */
+    static final int TUN_F_CSUM = 0x01;
+    static final int TUN_F_TSO4 = 0x02;
+    static final int TUN_F_TSO6 = 0x04;
 
     /** TUNSETIFF flags ({@code ifr_flags}). */
     static final int IFF_TAP = 0x0002;
@@ -51,7 +58,7 @@ final class TapFile {
      * calling thread's namespace). With {@code exclusive} an existing device is an error instead
      * ({@link #IFF_TUN_EXCL}), which closes the gap between checking for a device and creating it.
      */
-    static TapFile open(String name, boolean multiQueue, boolean exclusive) throws IOException {
+    static TapFile open(String name, boolean multiQueue, boolean exclusive, boolean vnetHeader) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment errno = arena.allocate(Errno.LAYOUT);
             int fd = Libc.open(errno, arena.allocateFrom(DEV_NET_TUN), Libc.O_RDWR | Libc.O_NONBLOCK | Libc.O_CLOEXEC);
@@ -66,11 +73,22 @@ final class TapFile {
             if (exclusive) {
                 flags |= IFF_TUN_EXCL;
             }
+            if (vnetHeader) {
+                flags |= IFF_VNET_HDR;
+            }
             req.setFlags(flags);
             if (Libc.ioctl(errno, fd, TUNSETIFF, req.segment()) < 0) {
                 int e = Errno.get(errno);
                 Libc.close(errno, fd);
                 throw setIffError(e, name, multiQueue, exclusive);
+            }
+            // The device's features follow: with TUN_F_CSUM the kernel may send frames whose
+            // checksum is left to us (NEEDS_CSUM), with TSO4/6 frames of up to 64 KB (gso_type).
+            // Without this call a vnet header still comes, always saying "nothing to do".
+            if (vnetHeader && Libc.ioctl(errno, fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) < 0) {
+                int e = Errno.get(errno);
+                Libc.close(errno, fd);
+                throw new ErrnoException("TUNSETOFFLOAD " + name, e);
             }
             return new TapFile(fd, req.name());
         }

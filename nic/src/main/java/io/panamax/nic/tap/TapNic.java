@@ -41,8 +41,12 @@ import java.util.random.RandomGenerator;
  * A device created here is non-persistent: the kernel deletes it when {@link #close()} closes the
  * last descriptor. One attached to an existing (persistent) device is left in place.
  *
- * <p>No offloads: the backend moves whole Ethernet frames, without checksum offload, GSO/TSO or
- * vnet headers (see docs/tap.md).
+ * <p>Offloads ({@link Builder#offloads}, off by default here; the echo sample turns them on): the
+ * device is opened with {@code IFF_VNET_HDR} and {@code TUNSETOFFLOAD} (checksum, TSO4, TSO6), and
+ * every frame carries a virtio-net header. The kernel then hands over TCP super-segments of up to
+ * 64 KB whole, and frames whose checksum it vouches for or never computed; it takes TCP/UDP
+ * checksums and TCP segmentation from us (see docs/tap.md). Without them, whole Ethernet frames of
+ * at most the MTU, every checksum computed by the stack.
  */
 public final class TapNic implements Nic {
     private final String interfaceName;
@@ -53,11 +57,13 @@ public final class TapNic implements Nic {
     private final MacAddress kernelMac;
     private final boolean multiQueue;
     private final boolean created;
+    private final boolean offloads;
     private volatile int lastMtu;
     private volatile boolean closed;
 
     private TapNic(String interfaceName, NetworkNamespace namespace, InterfaceControl control, List<TapFile> files,
-                   MacAddress mac, MacAddress kernelMac, boolean multiQueue, boolean created, int mtu) {
+                   MacAddress mac, MacAddress kernelMac, boolean multiQueue, boolean created, int mtu, boolean offloads,
+                   boolean fillReceivedChecksums) {
         this.interfaceName = interfaceName;
         this.namespace = namespace;
         this.control = control;
@@ -66,9 +72,10 @@ public final class TapNic implements Nic {
         this.multiQueue = multiQueue;
         this.created = created;
         this.lastMtu = mtu;
+        this.offloads = offloads;
         this.queues = new TapQueue[files.size()];
         for (int i = 0; i < queues.length; i++) {
-            queues[i] = new TapQueue(this, i, files.get(i));
+            queues[i] = new TapQueue(this, i, files.get(i), offloads, fillReceivedChecksums);
         }
     }
 
@@ -172,11 +179,28 @@ public final class TapNic implements Nic {
         return multiQueue;
     }
 
-    /** Nothing offloaded; up to 256 queues on a multi-queue device (the kernel's MAX_TAP_QUEUES), else 1. */
+    /** Whether frames carry virtio-net headers (checksum and segmentation offloads). */
+    public boolean offloads() {
+        return offloads;
+    }
+
+    /**
+     * Up to 256 queues on a multi-queue device (the kernel's MAX_TAP_QUEUES), else 1. With
+     * offloads: TCP/UDP checksums on transmit (the kernel completes them) and on receive (frames
+     * the kernel vouches for are flagged), TCP segmentation of up to 64 KB, coalesced frames on
+     * receive; the IPv4 header checksum stays the stack's. Without: nothing.
+     */
     @Override
     public NicCapabilities capabilities() {
-        return NicCapabilities.none(multiQueue ? TapFile.MAX_TAP_QUEUES : 1);
+        int maxQueues = multiQueue ? TapFile.MAX_TAP_QUEUES : 1;
+        if (!offloads) {
+            return NicCapabilities.none(maxQueues);
+        }
+        return new NicCapabilities(maxQueues, false, true, false, true, true, false, 0, 0, TSO_MAX_BYTES, true);
     }
+
+    /** The largest TCP super-segment handed to the kernel: an IPv4 packet's 64 KB (the device's gso_max_size). */
+    public static final int TSO_MAX_BYTES = 65535;
 
     @Override
     public int queueCount() {
@@ -257,11 +281,11 @@ public final class TapNic implements Nic {
                         + (b.multiQueue ? " multi_queue" : "") + ")");
             }
             boolean create = !exists;
-            TapFile first = TapFile.open(b.name, b.multiQueue, create);
+            TapFile first = TapFile.open(b.name, b.multiQueue, create, b.offloads);
             files.add(first);
             String name = first.name();
             for (int i = 1; i < b.queues; i++) {
-                files.add(TapFile.open(name, b.multiQueue, false));
+                files.add(TapFile.open(name, b.multiQueue, false, b.offloads));
             }
             if (b.kernelMac != null) {
                 control.setHardwareAddress(name, b.kernelMac);
@@ -288,7 +312,8 @@ public final class TapNic implements Nic {
                 throw new IllegalArgumentException("the stack's MAC " + mac + " is the kernel side's MAC of " + name
                         + ": the two ends of a TAP device need different addresses");
             }
-            return new TapNic(name, b.namespace, control, files, mac, kernelMac, b.multiQueue, create, control.mtu(name));
+            return new TapNic(name, b.namespace, control, files, mac, kernelMac, b.multiQueue, create, control.mtu(name),
+                    b.offloads, b.fillReceivedChecksums);
         } catch (IOException | RuntimeException | Error e) {
             for (TapFile f : files) {
                 f.close();
@@ -325,6 +350,8 @@ public final class TapNic implements Nic {
         private Ipv4Cidr kernelAddress;
         private boolean up = true;
         private boolean kernelIpv6 = true;
+        private boolean offloads;
+        private boolean fillReceivedChecksums;
         private RandomGenerator random = new SecureRandom();
 
         private Builder() {
@@ -416,6 +443,26 @@ public final class TapNic implements Nic {
          */
         public Builder kernelIpv6(boolean on) {
             this.kernelIpv6 = on;
+            return this;
+        }
+
+        /**
+         * Opens the device with a virtio-net header on every frame and the kernel's checksum and
+         * TCP segmentation offloads (IFF_VNET_HDR, TUNSETOFFLOAD): off by default. A device that
+         * exists already must have been made with the same setting ({@code ip tuntap ... vnet_hdr}).
+         */
+        public Builder offloads(boolean on) {
+            this.offloads = on;
+            return this;
+        }
+
+        /**
+         * With offloads: computes, into the frame, the TCP/UDP checksums the kernel left undone
+         * (NEEDS_CSUM) on what it sends us, for whoever reads the field (a capture, a forwarder).
+         * Off by default: the stack does not need them (the frames never crossed a wire).
+         */
+        public Builder fillReceivedChecksums(boolean on) {
+            this.fillReceivedChecksums = on;
             return this;
         }
 

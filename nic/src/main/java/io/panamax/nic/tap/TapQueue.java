@@ -5,6 +5,7 @@ import io.panamax.nic.QueueStats;
 import io.panamax.nic.linux.Errno;
 import io.panamax.nic.linux.Libc;
 import io.panamax.nic.linux.Pollable;
+import io.panamax.nic.offload.SoftwareChecksum;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.buffer.Buffer;
 import io.panamax.reactor.buffer.BufferPool;
@@ -30,6 +31,8 @@ import java.lang.foreign.ValueLayout;
  * {@link TapCounters} for why.
  */
 public final class TapQueue implements NicQueue, Pollable {
+    /** The largest frame a TAP device with offloads hands over: an IPv4 packet of 64 KB and a tagged Ethernet header. */
+    static final int MAX_COALESCED_FRAME = 65535 + 14 + 4;
     /** Ethernet header: destination, source, EtherType. */
     static final int ETH_HLEN = 14;
     /** Room for one 802.1Q tag beyond the MTU and the header. */
@@ -54,11 +57,29 @@ public final class TapQueue implements NicQueue, Pollable {
     private int headroom;
     private int room;
 
-    TapQueue(TapNic nic, int id, TapFile file) {
+    // ---- with offloads (IFF_VNET_HDR): a virtio-net header before every frame ----
+    private final boolean vnet;
+    private final boolean fillReceivedChecksums;
+    private final MemorySegment rxHeader;
+    private final MemorySegment txHeader;
+    /**
+     * Receive: iovec 0 is {@link #rxHeader}, iovecs 1.. are the buffers in {@link #spares}, enough
+     * for the largest frame the kernel hands over (a 64 KB coalesced super-segment). A frame takes
+     * the buffers it filled; only those are replaced before the next read.
+     */
+    private MemorySegment rxIovecs;
+    private Buffer[] spares;
+    private int bufferSize;
+
+    TapQueue(TapNic nic, int id, TapFile file, boolean vnet, boolean fillReceivedChecksums) {
         this.nic = nic;
         this.id = id;
         this.file = file;
         this.fd = file.fd();
+        this.vnet = vnet;
+        this.fillReceivedChecksums = fillReceivedChecksums;
+        this.rxHeader = vnet ? arena.allocate(VirtioNetHeader.LENGTH, 8) : null;
+        this.txHeader = vnet ? arena.allocate(VirtioNetHeader.LENGTH, 8) : null;
     }
 
     @Override
@@ -101,6 +122,16 @@ public final class TapQueue implements NicQueue, Pollable {
         int frameRoom = pool.bufferSize() - pool.headroom();
         // One byte more than the largest frame: a read that fills the buffer means truncation.
         int needed = nic.mtu() + ETH_HLEN + VLAN_HLEN + 1;
+        if (vnet) {
+            // A frame may span buffers: the largest is a coalesced IPv4 packet of 64 KB.
+            int slots = 1 + Math.max(0, (MAX_COALESCED_FRAME + 1 - frameRoom + pool.bufferSize() - 1) / pool.bufferSize());
+            rxIovecs = arena.allocate((long) Libc.IOVEC_BYTES * (slots + 1), 8);
+            rxIovecs.set(ValueLayout.JAVA_LONG, 0, rxHeader.address());
+            rxIovecs.set(ValueLayout.JAVA_LONG, 8, VirtioNetHeader.LENGTH);
+            spares = new Buffer[slots];
+            bufferSize = pool.bufferSize();
+            needed = Math.min(needed, frameRoom);
+        }
         if (frameRoom < needed) {
             throw new IllegalArgumentException("buffers of " + pool.bufferSize() + " bytes with " + pool.headroom()
                     + " of headroom leave " + frameRoom + " bytes per frame; " + nic.name() + " has MTU " + nic.mtu()
@@ -136,6 +167,9 @@ public final class TapQueue implements NicQueue, Pollable {
         if (f < 0) {
             return 0;
         }
+        if (vnet) {
+            return receiveWithHeader(pp, f, out, max);
+        }
         BufferPool pool = buffers;
         int n = 0;
         long bytes = 0;
@@ -148,12 +182,7 @@ public final class TapQueue implements NicQueue, Pollable {
             long got = Libc.read(errno, f, b.memory().address() + headroom, room);
             if (got < 0) {
                 b.release();
-                int e = Errno.get(errno);
-                if (e != Errno.EAGAIN && e != Errno.EINTR) {
-                    stats.rxErrors.increment();
-                    counters.rxReadErrors.increment();
-                    counters.recordErrno(e);
-                }
+                readFailed();
                 break;
             }
             if (got >= room) {
@@ -176,11 +205,142 @@ public final class TapQueue implements NicQueue, Pollable {
             out[n++] = p;
             bytes += got;
         }
+        return received(n, bytes);
+    }
+
+    /**
+     * Receive with offloads: one {@code readv} per frame into the virtio-net header and a chain of
+     * buffers. What the header says becomes the packet's flags: {@code DATA_VALID} (the kernel
+     * verified the checksum) and {@code NEEDS_CSUM} (the frame comes from this host's own stack,
+     * whose checksum was never computed because no wire lies between) both mean the TCP/UDP
+     * checksum need not be checked, as Linux itself treats CHECKSUM_PARTIAL on receive; with
+     * {@code fillReceivedChecksums} the missing checksum is also computed into the frame, for
+     * consumers that read it (captures, forwarding). A super-segment ({@code gso_type} TCPV4/6) is
+     * handed up whole: its IP and TCP headers describe all of its payload.
+     */
+    private int receiveWithHeader(PacketPool pp, int f, Packet[] out, int max) {
+        int n = 0;
+        long bytes = 0;
+        while (n < max) {
+            int ready = refillSpares();
+            if (ready == 0) {
+                counters.rxNoBuffer.increment();
+                break;
+            }
+            long got = Libc.readv(errno, f, rxIovecs.address(), ready + 1);
+            if (got < 0) {
+                readFailed();
+                break;
+            }
+            int len = (int) (got - VirtioNetHeader.LENGTH);
+            if (len >= roomOf(ready)) {
+                // Truncated (see receive): the buffers stay where they are for the next read.
+                stats.rxErrors.increment();
+                counters.rxTruncated.increment();
+                continue;
+            }
+            if (len < ETH_HLEN) {
+                stats.rxErrors.increment();
+                counters.rxRunts.increment();
+                continue;
+            }
+            int hflags = VirtioNetHeader.flags(rxHeader);
+            int csumStart = VirtioNetHeader.csumStart(rxHeader);
+            int csumOffset = VirtioNetHeader.csumOffset(rxHeader);
+            if ((hflags & VirtioNetHeader.F_NEEDS_CSUM) != 0 && csumStart + csumOffset + 2 > len) {
+                // The checksum it asks for lies outside the frame: nothing sane to fill or trust.
+                stats.rxErrors.increment();
+                counters.rxBadHeader.increment();
+                continue;
+            }
+            Packet p = pp.allocate();
+            int left = len;
+            int take = Math.min(left, room);
+            p.append(spares[0], headroom, take);
+            spares[0] = null;
+            left -= take;
+            for (int k = 1; left > 0; k++) {
+                take = Math.min(left, bufferSize);
+                p.append(spares[k], 0, take);
+                spares[k] = null;
+                left -= take;
+            }
+            if ((hflags & VirtioNetHeader.F_DATA_VALID) != 0) {
+                p.addFlags(Packet.RX_L4_CHECKSUM_GOOD);
+            } else if ((hflags & VirtioNetHeader.F_NEEDS_CSUM) != 0) {
+                if (fillReceivedChecksums) {
+                    int field = csumStart + csumOffset;
+                    p.setU16(field, ~SoftwareChecksum.fold(SoftwareChecksum.sum(p, csumStart, len - csumStart)) & 0xffff);
+                    counters.rxChecksumsFilled.increment();
+                }
+                p.addFlags(Packet.RX_L4_CHECKSUM_GOOD);
+            }
+            if (VirtioNetHeader.gsoType(rxHeader) != VirtioNetHeader.GSO_NONE) {
+                counters.rxCoalesced.increment();
+            }
+            out[n++] = p;
+            bytes += len;
+        }
+        return received(n, bytes);
+    }
+
+    /** A failed read: EAGAIN (nothing waiting) and EINTR end the burst quietly, anything else is counted. */
+    private void readFailed() {
+        int e = Errno.get(errno);
+        if (e != Errno.EAGAIN && e != Errno.EINTR) {
+            stats.rxErrors.increment();
+            counters.rxReadErrors.increment();
+            counters.recordErrno(e);
+        }
+    }
+
+    private int received(int n, long bytes) {
         if (n > 0) {
             stats.rxPackets.add(n);
             stats.rxBytes.add(bytes);
         }
         return n;
+    }
+
+    /** Bytes the first {@code ready} spare buffers hold. */
+    private long roomOf(int ready) {
+        return room + (long) (ready - 1) * bufferSize;
+    }
+
+    /**
+     * Puts a buffer back in every empty spare slot, from the first, and points its iovec at it;
+     * returns how many slots from the first are ready (fewer than all when the pool runs dry).
+     */
+    private int refillSpares() {
+        Buffer[] s = spares;
+        MemorySegment iov = rxIovecs;
+        for (int k = 0; k < s.length; k++) {
+            if (s[k] != null) {
+                continue;
+            }
+            Buffer b = buffers.allocate();
+            if (b == null) {
+                return k;
+            }
+            s[k] = b;
+            long at = (long) (k + 1) * Libc.IOVEC_BYTES;
+            iov.set(ValueLayout.JAVA_LONG, at, b.memory().address() + (k == 0 ? headroom : 0));
+            iov.set(ValueLayout.JAVA_LONG, at + 8, k == 0 ? room : bufferSize);
+        }
+        return s.length;
+    }
+
+    /** Gives the spare receive buffers back to the shard's pool (on the shard, after the last poll). */
+    @Override
+    public void detach() {
+        if (spares != null) {
+            for (int k = 0; k < spares.length; k++) {
+                if (spares[k] != null) {
+                    spares[k].release();
+                    spares[k] = null;
+                }
+            }
+        }
     }
 
     @Override
@@ -200,7 +360,15 @@ public final class TapQueue implements NicQueue, Pollable {
         for (; i < count; i++) {
             Packet p = out[i];
             int len = p.length();
-            long wrote = p.fragmentCount() == 1 ? writeSingle(f, p) : writeChain(f, p);
+            long wrote;
+            if (vnet) {
+                wrote = prepareHeader(p) ? writeChain(f, p) : REJECTED;
+                if (wrote >= 0) {
+                    wrote -= VirtioNetHeader.LENGTH;
+                }
+            } else {
+                wrote = p.fragmentCount() == 1 ? writeSingle(f, p) : writeChain(f, p);
+            }
             if (wrote == len) {
                 sent++;
                 bytes += len;
@@ -242,29 +410,90 @@ public final class TapQueue implements NicQueue, Pollable {
         return Libc.write(errno, f, memory.address() + p.fragmentOffset(0), p.fragmentLength(0));
     }
 
+    /** One {@code writev}: the virtio-net header first when offloads are on, then every fragment. */
     private long writeChain(int f, Packet p) {
         int frags = p.fragmentCount();
         if (frags == 0) {
             reject();
             return REJECTED;
         }
-        if (frags > iovecCapacity && !growIovecs(frags)) {
+        int first = vnet ? 1 : 0;
+        int total = frags + first;
+        if (total > iovecCapacity && !growIovecs(total)) {
             reject();
             return REJECTED;
         }
         MemorySegment iov = iovecs;
+        if (vnet) {
+            iov.set(ValueLayout.JAVA_LONG, 0, txHeader.address());
+            iov.set(ValueLayout.JAVA_LONG, 8, VirtioNetHeader.LENGTH);
+        }
         for (int k = 0; k < frags; k++) {
             MemorySegment memory = p.fragmentMemory(k);
             if (!memory.isNative()) {
                 reject();
                 return REJECTED;
             }
-            long at = (long) k * Libc.IOVEC_BYTES;
+            long at = (long) (k + first) * Libc.IOVEC_BYTES;
             iov.set(ValueLayout.JAVA_LONG, at, memory.address() + p.fragmentOffset(k));
             iov.set(ValueLayout.JAVA_LONG, at + 8, p.fragmentLength(k));
         }
-        return Libc.writev(errno, f, iov.address(), frags);
+        return Libc.writev(errno, f, iov.address(), total);
     }
+
+    /**
+     * Fills {@link #txHeader} with what {@code p} asks of the NIC: a TCP or UDP checksum to
+     * complete ({@code NEEDS_CSUM} from the transport header to the end, the field holding the
+     * pseudo-header sum as the kernel expects), a TCP super-segment to cut ({@code gso_type},
+     * {@code gso_size}: the kernel segments it, or delivers it whole to its own stack). The IPv4
+     * header checksum, which a TAP device does not offload, is computed here if asked for. False
+     * (counted) when the packet is not the IPv4 frame its flags say.
+     */
+    private boolean prepareHeader(Packet p) {
+        int pf = p.flags();
+        if ((pf & TX_OFFLOADS) == 0) {
+            VirtioNetHeader.write(txHeader, 0, VirtioNetHeader.GSO_NONE, 0, 0, 0, 0);
+            return true;
+        }
+        if ((pf & Packet.TX_IP_CHECKSUM) != 0 && !SoftwareChecksum.fill(p, Packet.TX_IP_CHECKSUM)) {
+            counters.txBadOffload.increment();
+            stats.txErrors.increment();
+            return false;
+        }
+        if ((pf & TX_L4_OFFLOADS) == 0) {
+            VirtioNetHeader.write(txHeader, 0, VirtioNetHeader.GSO_NONE, 0, 0, 0, 0);
+            return true;
+        }
+        int l2 = p.l2Length() > 0 ? p.l2Length() : SoftwareChecksum.ethernetHeaderLength(p);
+        int l3 = l2 < 0 || l2 >= p.length() ? -1 : p.l3Length() > 0 ? p.l3Length() : (p.getU8(l2) & 0x0f) * 4;
+        boolean tcp = (pf & (Packet.TX_TCP_CHECKSUM | Packet.TX_TCP_SEGMENTATION)) != 0;
+        int l4 = l2 + l3;
+        if (l3 < SoftwareChecksum.IPV4_MIN_HEADER || l4 + (tcp ? SoftwareChecksum.TCP_MIN_HEADER : SoftwareChecksum.UDP_HEADER) > p.length()) {
+            counters.txBadOffload.increment();
+            stats.txErrors.increment();
+            return false;
+        }
+        int gsoType = VirtioNetHeader.GSO_NONE;
+        int gsoSize = 0;
+        int headers = 0;
+        if ((pf & Packet.TX_TCP_SEGMENTATION) != 0) {
+            headers = l4 + (p.getU8(l4 + TCP_DATA_OFFSET) >>> 4) * 4;
+            int mss = p.segmentSize();
+            if (mss > 0 && p.length() - headers > mss) {
+                gsoType = VirtioNetHeader.GSO_TCPV4;
+                gsoSize = mss;
+                counters.txSegmentationOffloaded.increment();
+            }
+        }
+        VirtioNetHeader.write(txHeader, VirtioNetHeader.F_NEEDS_CSUM, gsoType, headers, gsoSize, l4,
+                tcp ? SoftwareChecksum.TCP_CHECKSUM : SoftwareChecksum.UDP_CHECKSUM);
+        return true;
+    }
+
+    private static final int TX_L4_OFFLOADS = Packet.TX_TCP_CHECKSUM | Packet.TX_UDP_CHECKSUM | Packet.TX_TCP_SEGMENTATION;
+    private static final int TX_OFFLOADS = TX_L4_OFFLOADS | Packet.TX_IP_CHECKSUM;
+    /** RFC 9293 3.1: the TCP header's Data Offset is the high nibble of byte 12. */
+    private static final int TCP_DATA_OFFSET = 12;
 
     /** Makes room for {@code frags} iovecs (rare: a long chain); false beyond IOV_MAX. */
     private boolean growIovecs(int frags) {

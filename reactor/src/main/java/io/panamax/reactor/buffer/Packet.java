@@ -44,6 +44,13 @@ public final class Packet implements ShardMessage {
     public static final int TX_TCP_CHECKSUM = 1 << 9;
     /** Ask the NIC to fill in the UDP checksum (the pseudo-header sum is already in the field). */
     public static final int TX_UDP_CHECKSUM = 1 << 10;
+    /**
+     * Ask the NIC to cut this TCP super-segment into segments of {@link #segmentSize()} payload
+     * bytes each (TSO; or the NIC layer's software fallback), every one with the headers of this
+     * packet, its sequence number advanced, FIN and PSH on the last only. Implies
+     * {@link #TX_TCP_CHECKSUM}; {@link #l2Length()} and {@link #l3Length()} must be set.
+     */
+    public static final int TX_TCP_SEGMENTATION = 1 << 11;
 
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
@@ -61,6 +68,7 @@ public final class Packet implements ShardMessage {
     private int rssHash;
     private short l2Length;
     private short l3Length;
+    private short segmentSize;
     private PacketHandler forwardTo;
     /** Second result of {@link #locate}: the offset of the byte within the located fragment. */
     private int locatedSkip;
@@ -535,6 +543,15 @@ public final class Packet implements ShardMessage {
         this.l3Length = (short) l3;
     }
 
+    /** For {@link #TX_TCP_SEGMENTATION}: payload bytes per segment (the MSS), 1 to 65535. */
+    public int segmentSize() {
+        return segmentSize & 0xffff;
+    }
+
+    public void setSegmentSize(int bytes) {
+        this.segmentSize = (short) bytes;
+    }
+
     // ---- ownership ---------------------------------------------------------------------------------
 
     /**
@@ -565,6 +582,7 @@ public final class Packet implements ShardMessage {
         rssHash = 0;
         l2Length = 0;
         l3Length = 0;
+        segmentSize = 0;
         forwardTo = null;
         live = false;
         pool.free(this);

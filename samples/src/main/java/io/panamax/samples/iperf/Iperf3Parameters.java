@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
  * this server acts on.
  *
  * @param streams       {@code parallel}: data connections the client opens
- * @param reverse       {@code -R}: the server would send
+ * @param reverse       {@code -R}: the server sends, the client receives
  * @param bidirectional {@code --bidir}
  * @param notTcp        {@code -u} or {@code --sctp}
  */
@@ -26,9 +26,9 @@ record Iperf3Parameters(int streams, boolean reverse, boolean bidirectional, boo
         return new Iperf3Parameters(streams, flag(t, "reverse"), flag(t, "bidirectional"), flag(t, "udp") || flag(t, "sctp"));
     }
 
-    /** Whether the request is one this server serves: the client sending over 1 to 128 TCP streams. */
+    /** Whether the request is one this server serves: 1 to 128 TCP streams, one way (either way). */
     boolean supported() {
-        return !reverse && !bidirectional && !notTcp && streams >= 1 && streams <= Iperf3Messages.MAX_STREAMS;
+        return !bidirectional && !notTcp && streams >= 1 && streams <= Iperf3Messages.MAX_STREAMS;
     }
 
     private static boolean flag(String json, String name) {

@@ -2,6 +2,10 @@ package io.panamax.samples.iperf;
 
 import io.panamax.reactor.Future;
 import io.panamax.reactor.Shard;
+import io.panamax.reactor.buffer.Buffer;
+import io.panamax.reactor.buffer.BufferPool;
+import io.panamax.reactor.buffer.Packet;
+import io.panamax.reactor.buffer.PacketPool;
 import io.panamax.reactor.metrics.Counter;
 import io.panamax.reactor.metrics.ShardMetrics;
 import io.panamax.samples.iperf.Iperf3Messages.StreamResult;
@@ -11,6 +15,8 @@ import io.panamax.stack.Stack;
 import io.panamax.tcp.TcpConnection;
 import io.panamax.tcp.TcpListener;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -21,8 +27,13 @@ import java.util.Set;
 /**
  * A server for the {@code iperf3} client (3.x), so that the tool users measure TCP throughput with
  * runs against the stack unchanged: {@code iperf3 -c ADDRESS [-P N] [-t S]}. The client sends over
- * 1 to 128 TCP streams and the server counts what arrives; reverse ({@code -R}), bidirectional,
- * UDP and SCTP tests are refused with iperf3's own "not implemented" error.
+ * 1 to 128 TCP streams and the server counts what arrives; with {@code -R} the server sends on
+ * them instead, from the test's start to the client's TEST_END, and counts what the connections
+ * accepted. Bidirectional, UDP and SCTP tests are refused with iperf3's own "not implemented" error.
+ *
+ * <p>What the server sends is one block per shard, made once of the shard's packet buffers and
+ * written again and again as zero-copy views: no bytes are copied and no buffers allocated per
+ * write, so the figure measures the stack, not the server.
  *
  * <p>One instance per shard. A test's control connection lives on the shard that accepted it
  * ({@link Iperf3Test}); its data connections land wherever RSS puts them and are counted there,
@@ -45,6 +56,10 @@ public final class Iperf3Server implements AutoCloseable {
     /** Tests whose control connection is on this shard, by cookie. */
     final Map<String, Iperf3Test> tests = new HashMap<>();
     private final Set<TcpConnection> open = new HashSet<>();
+    /** What {@code -R} streams send, over and over (views of it); made at the first reverse test. */
+    private Packet block;
+    /** Bytes in {@link #block}: half of iperf3's default TCP block, 64 KB, a TCP super-segment's worth. */
+    static final int BLOCK_BYTES = 64 * 1024;
 
     private Iperf3Server(ShardStack stack, int port, Iperf3Server[] peers) {
         this.shard = stack.shard();
@@ -66,6 +81,10 @@ public final class Iperf3Server implements AutoCloseable {
         listener.close();
         for (TcpConnection c : new ArrayList<>(open)) {
             c.abort();
+        }
+        if (block != null) {
+            block.release();
+            block = null;
         }
     }
 
@@ -127,6 +146,71 @@ public final class Iperf3Server implements AutoCloseable {
         return Future.whenAll(all);
     }
 
+    /** On every shard: start sending on the data connections of {@code cookie} ({@code -R}). */
+    Future<Void> sendEverywhere(String cookie) {
+        List<Future<Void>> all = new ArrayList<>();
+        for (int s = 0; s < peers.length; s++) {
+            Iperf3Server peer = peers[s];
+            all.add(shard.submitTo(s, () -> {
+                peer.startSending(cookie);
+                return Future.done();
+            }));
+        }
+        return Future.whenAll(all);
+    }
+
+    private void startSending(String cookie) {
+        List<DataStream> mine = streams.get(cookie);
+        if (mine == null) {
+            return;
+        }
+        Packet b = block();
+        if (b == null) {
+            return; // the shard's pool is dry: the streams here send nothing, the results say so
+        }
+        for (DataStream d : mine) {
+            d.sending = true;
+            int n = b.length();
+            Future.repeat(() -> {
+                if (!d.sending) {
+                    return Future.succeeded(true);
+                }
+                return d.connection.write(b.share()).map(v -> {
+                    d.bytes += n;
+                    counters.bytesSent.add(n);
+                    return !d.sending;
+                });
+            }).whenComplete((v, e) -> { }); // ends when the test ends: the connection is aborted under it
+        }
+    }
+
+    /** This shard's block to send, made of its packet buffers the first time; null if none are free. */
+    private Packet block() {
+        if (block != null) {
+            return block;
+        }
+        PacketPool packets = shard.packets();
+        BufferPool buffers = packets.buffers();
+        Packet p = packets.allocate();
+        int seed = 0x9e3779b9;
+        while (p.length() < BLOCK_BYTES) {
+            Buffer b = buffers.allocate();
+            if (b == null) {
+                p.release();
+                return null;
+            }
+            int n = Math.min(BLOCK_BYTES - p.length(), buffers.bufferSize());
+            MemorySegment m = b.memory();
+            for (int i = 0; i < n; i++) {
+                seed = seed * 1103515245 + 12345; // bytes that do not compress, made once
+                m.set(ValueLayout.JAVA_BYTE, i, (byte) (seed >>> 24));
+            }
+            p.append(b, 0, n);
+        }
+        block = p;
+        return p;
+    }
+
     /**
      * On every shard: stop expecting {@code cookie}, end its data connections and report what each
      * received; completes with all of them.
@@ -151,6 +235,7 @@ public final class Iperf3Server implements AutoCloseable {
         if (mine != null) {
             for (int i = 0; i < mine.size(); i++) {
                 DataStream d = mine.get(i);
+                d.sending = false;
                 out.add(new StreamCount(new StreamAt(shard.id(), i), d.bytes));
                 // The client stopped sending before it ended the test: whatever is still in flight is
                 // not counted, as iperf3's own server closes its streams at this point.
@@ -180,7 +265,9 @@ public final class Iperf3Server implements AutoCloseable {
         Future.repeat(() -> c.read().map(p -> {
             int n = p.length();
             p.release();
-            d.bytes += n;
+            if (!d.sending) { // with -R the client sends nothing: its bytes are not what the stream counts
+                d.bytes += n;
+            }
             counters.bytes.add(n);
             return n == 0;
         })).whenComplete((v, e) -> closed(c));
@@ -189,7 +276,10 @@ public final class Iperf3Server implements AutoCloseable {
     /** One data connection of a test, on this shard. */
     private static final class DataStream {
         final TcpConnection connection;
+        /** Bytes received, or with {@code -R} sent (accepted by the connection). */
         long bytes;
+        /** With {@code -R}: sending, from the test's start until it ends. */
+        boolean sending;
 
         DataStream(TcpConnection connection, long bytes) {
             this.connection = connection;
@@ -203,12 +293,14 @@ public final class Iperf3Server implements AutoCloseable {
         final Counter refused;
         final Counter failed;
         final Counter bytes;
+        final Counter bytesSent;
 
         Counters(ShardMetrics m) {
             completed = tests(m, "completed");
             refused = tests(m, "refused");
             failed = tests(m, "failed");
             bytes = m.counter("iperf3_bytes_received_total", "Bytes received on iperf3 data connections");
+            bytesSent = m.counter("iperf3_bytes_sent_total", "Bytes sent on iperf3 data connections (-R)");
         }
 
         private static Counter tests(ShardMetrics m, String outcome) {

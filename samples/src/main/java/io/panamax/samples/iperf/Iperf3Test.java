@@ -55,6 +55,7 @@ final class Iperf3Test {
                 .then(v -> openStreams())
                 .then(v -> send(Iperf3Messages.TEST_START))
                 .then(v -> send(Iperf3Messages.TEST_RUNNING))
+                .then(v -> parameters.reverse() ? server.sendEverywhere(cookie) : Future.<Void>done())
                 .then(v -> {
                     runningSince = server.shard().nanoTime();
                     return reader.read(1);

@@ -120,9 +120,22 @@ class Iperf3ServerTapTest {
     }
 
     @Test
-    void reverseAndUdpTestsAreRefusedWithIperf3sOwnError() throws Exception {
+    void reverseStreamsAreSentByTheStackAndCountedAsIperf3Reports() throws Exception {
+        long before = counter("iperf3_bytes_sent_total");
+        long completed = counter("iperf3_tests_total{outcome=\"completed\"}");
+        NetworkNamespace.Result r = iperf3("-R", "-t", "2", "-P", "2", "-J").orThrow("iperf3 -c -R");
+        long received = bytes(SUM_RECEIVED, r.stdout());
+        long sent = bytes(SUM_SENT, r.stdout());
+        assertTrue(received > 1_000_000, "a two-second test moves more than a megabyte: " + received);
+        assertTrue(received <= sent, "the client received " + received + " of " + sent);
+        assertEquals(sent, counter("iperf3_bytes_sent_total") - before, "iperf3's sender figure is the stack's count");
+        assertEquals(completed + 1, counter("iperf3_tests_total{outcome=\"completed\"}"));
+    }
+
+    @Test
+    void bidirectionalAndUdpTestsAreRefusedWithIperf3sOwnError() throws Exception {
         long refused = counter("iperf3_tests_total{outcome=\"refused\"}");
-        for (String mode : new String[] {"-R", "-u"}) {
+        for (String mode : new String[] {"--bidir", "-u"}) {
             NetworkNamespace.Result r = iperf3("-t", "1", mode);
             assertFalse(r.ok(), mode + " must fail");
             // iperf3 3.12 prints "error - an option you are trying to set is not implemented yet".

@@ -1,4 +1,4 @@
-package io.panamax.nic.dpdk;
+package io.panamax.nic.offload;
 
 import io.panamax.reactor.testing.SharedData;
 import io.panamax.nic.pcap.Pcap4jFrames;

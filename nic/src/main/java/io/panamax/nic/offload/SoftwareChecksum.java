@@ -1,4 +1,4 @@
-package io.panamax.nic.dpdk;
+package io.panamax.nic.offload;
 
 import io.panamax.reactor.buffer.Packet;
 
@@ -13,19 +13,19 @@ import java.lang.foreign.ValueLayout;
  *
  * <p>Sums follow RFC 1071: 16-bit one's-complement words in network order.
  */
-final class SoftwareChecksum {
-    static final int ETHERTYPE_IPV4 = 0x0800;
-    static final int ETHERTYPE_VLAN = 0x8100;
-    static final int ETHERTYPE_QINQ = 0x88a8;
-    static final int ETHERNET_HEADER = 14;
-    static final int VLAN_TAG = 4;
-    static final int IPV4_MIN_HEADER = 20;
-    static final int IPV4_TOTAL_LENGTH = 2;
-    static final int IPV4_CHECKSUM = 10;
-    static final int TCP_CHECKSUM = 16;
-    static final int UDP_CHECKSUM = 6;
-    static final int TCP_MIN_HEADER = 20;
-    static final int UDP_HEADER = 8;
+public final class SoftwareChecksum {
+    public static final int ETHERTYPE_IPV4 = 0x0800;
+    public static final int ETHERTYPE_VLAN = 0x8100;
+    public static final int ETHERTYPE_QINQ = 0x88a8;
+    public static final int ETHERNET_HEADER = 14;
+    public static final int VLAN_TAG = 4;
+    public static final int IPV4_MIN_HEADER = 20;
+    public static final int IPV4_TOTAL_LENGTH = 2;
+    public static final int IPV4_CHECKSUM = 10;
+    public static final int TCP_CHECKSUM = 16;
+    public static final int UDP_CHECKSUM = 6;
+    public static final int TCP_MIN_HEADER = 20;
+    public static final int UDP_HEADER = 8;
 
     private SoftwareChecksum() {
     }
@@ -34,7 +34,7 @@ final class SoftwareChecksum {
      * Computes the checksums {@code flags} asks for in {@code p}. Returns false, touching nothing,
      * when the frame is not an IPv4 packet long enough for them.
      */
-    static boolean fill(Packet p, int flags) {
+    public static boolean fill(Packet p, int flags) {
         int l2 = p.l2Length() > 0 ? p.l2Length() : ethernetHeaderLength(p);
         if (l2 < 0 || l2 + IPV4_MIN_HEADER > p.length() || (p.getU8(l2) >>> 4) != 4) {
             return false;
@@ -68,7 +68,7 @@ final class SoftwareChecksum {
     }
 
     /** Bytes of Ethernet header (with up to two VLAN tags) in front of an IPv4 packet, or -1. */
-    static int ethernetHeaderLength(Packet p) {
+    public static int ethernetHeaderLength(Packet p) {
         int off = 12;
         for (int tags = 0; tags <= 2; tags++) {
             if (off + 2 > p.length()) {
@@ -87,7 +87,7 @@ final class SoftwareChecksum {
     }
 
     /** The one's-complement sum (unfolded) of {@code len} bytes from {@code index}, across fragments. */
-    static long sum(Packet p, int index, int len) {
+    public static long sum(Packet p, int index, int len) {
         long sum = 0;
         boolean odd = false; // whether the next byte is the low half of a 16-bit word
         int skip = index;
@@ -118,7 +118,7 @@ final class SoftwareChecksum {
         return sum;
     }
 
-    static int fold(long sum) {
+    public static int fold(long sum) {
         while ((sum >>> 16) != 0) {
             sum = (sum & 0xffff) + (sum >>> 16);
         }
