@@ -49,7 +49,11 @@ public enum DropReason {
     NO_BUFFERS("no_buffers"),
     /** A SYN or handshake ACK for a listener whose accept queue is full (the client retransmits it later). */
     ACCEPT_QUEUE_FULL("accept_queue_full"),
-    /** An ACK to a listener that sent SYN cookies, whose cookie is forged or stale (RFC 4987 3.6); answered with a RST. */
+    /**
+     * An ACK to a listener that recently sent SYN cookies, whose cookie does not check (forged,
+     * stale, or a later segment of a cookie connection whose first ones were lost; RFC 4987 3.6).
+     * Not answered, so that such a connection's retransmission can still open it.
+     */
     BAD_SYN_COOKIE("bad_syn_cookie");
 
     private final String label;

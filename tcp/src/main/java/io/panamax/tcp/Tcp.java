@@ -397,10 +397,26 @@ public final class Tcp implements TransportHandler {
         }
         TcpListener l = listeners[seg.dstPort];
         if (l != null) {
-            listenerArrives(l, seg, isn.isn(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, shard.nanoTime()));
+            listenerArrives(l, seg, initialSequenceNumber(l, seg));
             return;
         }
         noConnection(seg);
+    }
+
+    /**
+     * The ISS for a SYN at {@code l}: RFC 6528's, or, while the listener has been answering with
+     * cookies (RFC 4987 3.6), the cookie itself. A client whose first SYN got a cookie and whose
+     * retransmitted SYN then finds room in the SYN queue may already be ESTABLISHED on the
+     * cookie's SYN-ACK; with the same ISS its ACK fits the half-open connection either way
+     * (with another ISS it would be answered with a RST).
+     */
+    private int initialSequenceNumber(TcpListener l, Segment seg) {
+        long now = shard.nanoTime();
+        if (l.cookiesRecent(now)) {
+            int peerMss = seg.options.mss > 0 ? seg.options.mss : Tcb.DEFAULT_MSS;
+            return cookies.cookie(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, seg.seq, SynCookies.mssIndex(peerMss), now);
+        }
+        return isn.isn(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, now);
     }
 
     /** RFC 9293 3.10.7.2: a segment for a listener. */
@@ -492,7 +508,7 @@ public final class Tcp implements TransportHandler {
     /**
      * An ACK for no connection at a listener that sent cookies: if {@code SEG.ACK - 1} is a valid
      * cookie for {@code SEG.SEQ - 1}, the connection is made as if its SYN had been kept, and the
-     * ACK (and any data on it) is processed by it; otherwise a RST, as for any stray ACK.
+     * ACK (and any data on it) is processed by it; otherwise it is dropped and counted.
      */
     private void cookieAckArrives(TcpListener l, Segment seg) {
         long now = shard.nanoTime();
@@ -508,9 +524,12 @@ public final class Tcp implements TransportHandler {
             }
         }
         if (mssIndex < 0) {
+            // Dropped without a RST, unlike Linux: the cookie only checks on the first segment
+            // after the handshake (SEG.SEQ = ISN + 1). When the handshake's ACK and the first data
+            // are lost, a later segment of a legitimate connection lands here; a RST would kill
+            // it, while silence lets the client retransmit from ISN + 1, whose cookie checks.
             counters.synCookiesFailed.increment();
             counters.drop(DropReason.BAD_SYN_COOKIE);
-            sendReset(seg.srcIp, seg.dstIp, seg.srcPort, seg.dstPort, seg.ack, 0, RST);
             return;
         }
         if (l.acceptQueueFull()) {

@@ -389,8 +389,9 @@ public record TcpConfig(
          * Half-open connections a listener holds at most (default 4096, Linux's somaxconn),
          * counted apart from the accept queue that {@link #backlog} bounds (Linux:
          * tcp_max_syn_backlog against the listen() backlog). Cookies are the fallback, not the
-         * rule: a cookie connection whose handshake ACK and first data segment are both lost is
-         * reset (the cookie is bound to the SYN's sequence number), where a half-open one recovers.
+         * rule: a cookie connection whose handshake ACK and first data segment are both lost
+         * opens only when the client retransmits (the cookie checks on SEG.SEQ = ISN + 1 alone),
+         * where a half-open one takes the later segments at once.
          */
         public Builder synQueueSize(int n) {
             this.synQueueSize = n;
