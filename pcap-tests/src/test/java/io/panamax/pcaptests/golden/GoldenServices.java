@@ -1,8 +1,8 @@
 package io.panamax.pcaptests.golden;
 
-import io.panamax.samples.http.HttpConfig;
-import io.panamax.samples.http.HttpServer;
-import io.panamax.samples.http.HttpsEndpoint;
+import io.panamax.http.HttpConfig;
+import io.panamax.http.HttpServer;
+import io.panamax.http.HttpsEndpoint;
 import io.panamax.stack.ShardStack;
 import io.panamax.tls.TlsConfig;
 import io.panamax.tls.TlsContext;

@@ -1,10 +1,10 @@
-package io.panamax.samples.http;
+package io.panamax.http;
 
 import io.panamax.nic.linux.NetworkNamespace;
 import io.panamax.nic.tap.TapNic;
 import io.panamax.reactor.metrics.MetricsRegistry;
 import io.panamax.reactor.testing.Environment;
-import io.panamax.samples.http.Responses.Response;
+import io.panamax.http.Responses.Response;
 import io.panamax.stack.Sharded;
 import io.panamax.stack.Stack;
 import org.junit.jupiter.api.AfterAll;

@@ -1,4 +1,4 @@
-package io.panamax.samples.http;
+package io.panamax.http;
 
 /**
  * The request methods of RFC 9110 §9 (and PATCH, RFC 5789) the server recognises; any other token

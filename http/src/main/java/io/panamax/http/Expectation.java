@@ -1,4 +1,4 @@
-package io.panamax.samples.http;
+package io.panamax.http;
 
 /** What the request's Expect field asks (RFC 9110 §10.1.1). */
 public enum Expectation {

@@ -1,4 +1,4 @@
-package io.panamax.samples.http;
+package io.panamax.http;
 
 import java.nio.charset.StandardCharsets;
 

@@ -1,18 +1,18 @@
-package io.panamax.samples.http;
+package io.panamax.http;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-import static io.panamax.samples.http.Ascii.BACKSLASH;
-import static io.panamax.samples.http.Ascii.COLON;
-import static io.panamax.samples.http.Ascii.COMMA;
-import static io.panamax.samples.http.Ascii.CR;
-import static io.panamax.samples.http.Ascii.DQUOTE;
-import static io.panamax.samples.http.Ascii.EQUALS;
-import static io.panamax.samples.http.Ascii.LF;
-import static io.panamax.samples.http.Ascii.SEMICOLON;
-import static io.panamax.samples.http.Ascii.SP;
-import static io.panamax.samples.http.Ascii.isWhitespace;
+import static io.panamax.http.Ascii.BACKSLASH;
+import static io.panamax.http.Ascii.COLON;
+import static io.panamax.http.Ascii.COMMA;
+import static io.panamax.http.Ascii.CR;
+import static io.panamax.http.Ascii.DQUOTE;
+import static io.panamax.http.Ascii.EQUALS;
+import static io.panamax.http.Ascii.LF;
+import static io.panamax.http.Ascii.SEMICOLON;
+import static io.panamax.http.Ascii.SP;
+import static io.panamax.http.Ascii.isWhitespace;
 
 /**
  * An incremental parser of HTTP/1.1 requests (RFC 9112): a state machine over bytes that knows

@@ -1,4 +1,4 @@
-package io.panamax.samples.http;
+package io.panamax.http;
 
 /**
  * Why the parser refused a request, with the status the server answers (RFC 9110 §15) before it

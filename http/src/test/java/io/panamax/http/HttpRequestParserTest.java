@@ -1,7 +1,7 @@
-package io.panamax.samples.http;
+package io.panamax.http;
 
-import io.panamax.samples.http.ParserHarness.Message;
-import io.panamax.samples.http.ParserHarness.Outcome;
+import io.panamax.http.ParserHarness.Message;
+import io.panamax.http.ParserHarness.Outcome;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 
-import static io.panamax.samples.http.ParserHarness.bytes;
+import static io.panamax.http.ParserHarness.bytes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,4 +1,4 @@
-package io.panamax.samples.http;
+package io.panamax.http;
 
 /** Character classes of RFC 9110 §5.6 and RFC 5234 Appendix B.1, as table lookups over bytes. */
 final class Ascii {

@@ -1,4 +1,4 @@
-package io.panamax.samples.http;
+package io.panamax.http;
 
 import io.panamax.reactor.metrics.Counter;
 import io.panamax.reactor.metrics.DropCounters;

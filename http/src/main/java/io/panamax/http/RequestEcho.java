@@ -1,4 +1,4 @@
-package io.panamax.samples.http;
+package io.panamax.http;
 
 /**
  * The text the echo service answers with: the request as the server understood it. The

@@ -1,4 +1,4 @@
-package io.panamax.samples.http;
+package io.panamax.http;
 
 /** How the end of a request's content is found (RFC 9112 §6.3). */
 public enum Framing {

@@ -1,4 +1,4 @@
-package io.panamax.samples.http;
+package io.panamax.http;
 
 /**
  * How much of a request the server agrees to read, and so what the parser refuses with a 4xx
