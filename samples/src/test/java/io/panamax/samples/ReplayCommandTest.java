@@ -1,4 +1,4 @@
-package io.panamax.pcaptests;
+package io.panamax.samples;
 
 import io.panamax.nic.pcap.Pcap4jFrames;
 import io.panamax.reactor.testing.SharedData;
