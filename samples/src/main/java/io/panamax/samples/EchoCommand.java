@@ -1,9 +1,9 @@
 package io.panamax.samples;
 
 import io.panamax.ip.Ipv4Address;
-import io.panamax.samples.http.HttpConfig;
+import io.panamax.http.HttpConfig;
 import io.panamax.samples.iperf.Iperf3Server;
-import io.panamax.samples.http.RequestLimits;
+import io.panamax.http.RequestLimits;
 
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -1,13 +1,14 @@
 package io.panamax.samples;
 
+import io.panamax.pcaptests.replay.StackReplay;
 import io.panamax.stack.Stack;
 import io.panamax.tcp.StandardServices;
 
-import java.time.Duration;
-
 /**
  * The services of the echo sample, one instance per shard: echo (RFC 862) on UDP and TCP port 7,
- * discard (RFC 863) on TCP port 9. ICMP echo is answered by the stack itself.
+ * discard (RFC 863) on TCP port 9. ICMP echo is answered by the stack itself. The replay engine
+ * serves the same ones (a replay, and its goldens, reproduce what the sample does), so they are
+ * defined once, there.
  */
 final class EchoServices {
     static final int ECHO_PORT = StandardServices.ECHO_PORT;
@@ -17,10 +18,6 @@ final class EchoServices {
     }
 
     static void install(Stack stack) {
-        stack.await(stack.onEveryShard(s -> {
-            s.udp().bind(ECHO_PORT, (socket, ip, port, data) -> socket.send(ip, port, data));
-            s.tcp().listen(ECHO_PORT, StandardServices::echo);
-            s.tcp().listen(DISCARD_PORT, StandardServices::discard);
-        }), Duration.ofSeconds(30));
+        StackReplay.installEchoServices(stack);
     }
 }

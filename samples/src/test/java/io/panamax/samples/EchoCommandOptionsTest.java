@@ -1,7 +1,7 @@
 package io.panamax.samples;
 
 import io.panamax.nic.QueueTotals;
-import io.panamax.samples.http.HttpConfig;
+import io.panamax.http.HttpConfig;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;

@@ -1,8 +1,8 @@
 package io.panamax.benchmarks.http;
 
-import io.panamax.samples.http.HttpRequestParser;
-import io.panamax.samples.http.HttpRequestParser.Event;
-import io.panamax.samples.http.RequestLimits;
+import io.panamax.http.HttpRequestParser;
+import io.panamax.http.HttpRequestParser.Event;
+import io.panamax.http.RequestLimits;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -1,11 +1,11 @@
 package io.panamax.pcaptests.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.panamax.samples.http.Framing;
-import io.panamax.samples.http.HttpRequestParser;
-import io.panamax.samples.http.HttpRequestParser.Event;
-import io.panamax.samples.http.RequestHead;
-import io.panamax.samples.http.RequestLimits;
+import io.panamax.http.Framing;
+import io.panamax.http.HttpRequestParser;
+import io.panamax.http.HttpRequestParser.Event;
+import io.panamax.http.RequestHead;
+import io.panamax.http.RequestLimits;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

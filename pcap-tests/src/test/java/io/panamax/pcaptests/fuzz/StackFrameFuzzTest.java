@@ -10,7 +10,7 @@ import io.panamax.reactor.Reactor;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.reactor.testing.LeakCheck;
-import io.panamax.samples.ReplayCommand;
+import io.panamax.pcaptests.replay.StackReplay;
 import io.panamax.stack.NicFactory;
 import io.panamax.stack.Stack;
 
@@ -45,8 +45,8 @@ class StackFrameFuzzTest {
         // A jumbo MTU: oversized frames reach the stack and are its to count, not the wire's.
         wire = Wire.pair(WireConfig.builder().name("fuzz").clock(clock).mtu(9000).build());
         stack = Stack.builder().reactor(reactor).nic(NicFactory.of(wire.b())).ipv4("10.7.0.2/24").replayMode()
-                .tcp(ReplayCommand.Settings.defaults().tcp()).start();
-        ReplayCommand.installEchoServices(stack);
+                .tcp(StackReplay.Settings.defaults().tcp()).start();
+        StackReplay.installEchoServices(stack);
         stack.await(stack.onEveryShard(ReplayRun::installSinks), Duration.ofSeconds(10));
         // The far end: shard 1 sends the frames and throws away what the stack answers.
         reactor.runOn(1, () -> Shard.currentOrThrow().addPoller(new NicPoller(wire.a().queue(0), Packet::release)));

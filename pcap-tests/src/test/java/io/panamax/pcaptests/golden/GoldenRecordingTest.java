@@ -8,7 +8,7 @@ import io.panamax.nic.pcap.Tshark;
 import io.panamax.nic.tap.TapNic;
 import io.panamax.pcaptests.oracle.DecodeOracle;
 import io.panamax.reactor.testing.Environment;
-import io.panamax.samples.ReplayCommand;
+import io.panamax.pcaptests.replay.StackReplay;
 import io.panamax.stack.Stack;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,7 +58,7 @@ class GoldenRecordingTest {
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             Path dir = Files.createDirectories(tmp.resolve("attempt" + attempt));
             recording = record(g, dir);
-            DecodeOracle.assertClean(recording, ReplayCommand.STACK_MAC, "what the live stack sent in " + g);
+            DecodeOracle.assertClean(recording, StackReplay.STACK_MAC, "what the live stack sent in " + g);
             replay = GoldenReplay.of(recording, dir.resolve("replay"));
             if (replay.matches()) {
                 System.out.println(g + ": the replay matched recording " + attempt);
@@ -89,13 +89,13 @@ class GoldenRecordingTest {
                             .kernelMac(MacAddress.parse(GoldenConversation.CLIENT_MAC)).kernelIpv6(false).open(),
                             CaptureConfig.builder(file).build()))
                     .ipv4(GoldenConversation.STACK_IP + "/24")
-                    .mac(ReplayCommand.STACK_MAC)
-                    .tcp(ReplayCommand.Settings.defaults().tcp())
+                    .mac(StackReplay.STACK_MAC)
+                    .tcp(StackReplay.Settings.defaults().tcp())
                     .shards(1)
                     .reactorSettings(r -> r.pinThreads(false))
                     .start();
             try {
-                ReplayCommand.installEchoServices(stack);
+                StackReplay.installEchoServices(stack);
                 stack.await(stack.onEveryShard(GoldenServices::httpEcho), T);
                 NetworkNamespace.Result r = ns.exec(T, "sh", "-c", g.command());
                 assertEquals(g.mustSucceed(), r.ok(), g + ": " + g.command() + " exited " + r.exitCode() + ": " + r.stderr());

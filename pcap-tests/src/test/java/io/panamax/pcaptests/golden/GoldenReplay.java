@@ -4,7 +4,7 @@ import io.panamax.nic.pcap.Pcap4jFrames;
 import io.panamax.pcaptests.oracle.DecodedFrame;
 import io.panamax.pcaptests.replay.AlignedReplay;
 import io.panamax.pcaptests.replay.ReplayRun;
-import io.panamax.samples.ReplayCommand;
+import io.panamax.pcaptests.replay.StackReplay;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -32,7 +32,7 @@ public record GoldenReplay(List<String> recorded, List<String> replayed, ReplayR
     }
 
     /** The same with the replay's settings changed by {@code change} (a test that the comparison notices). */
-    public static GoldenReplay of(Path recording, Path dir, UnaryOperator<ReplayCommand.Settings> change) throws IOException {
+    public static GoldenReplay of(Path recording, Path dir, UnaryOperator<StackReplay.Settings> change) throws IOException {
         List<Pcap4jFrames.Frame> all = Pcap4jFrames.read(recording);
         List<DecodedFrame> decoded = DecodedFrame.read(recording);
         List<AlignedReplay.Input> client = new ArrayList<>();
@@ -51,7 +51,7 @@ public record GoldenReplay(List<String> recorded, List<String> replayed, ReplayR
         AlignedReplay.ClientSide side = new AlignedReplay.ClientSide(client, starts, Map.of());
         // The replay runs as long after the client's last frame as the recording went on.
         Duration linger = Duration.ofNanos(Math.max(0, last - lastClient) + 1_000_000);
-        ReplayCommand.Settings settings = ReplayCommand.Settings.defaults().withAddress(GoldenConversation.STACK_IP + "/24")
+        StackReplay.Settings settings = StackReplay.Settings.defaults().withAddress(GoldenConversation.STACK_IP + "/24")
                 .withLinger(linger).withServices(GoldenServices::httpEcho);
         ReplayRun run = AlignedReplay.run(side, change.apply(settings), dir).run();
         return new GoldenReplay(StackSideRenderer.render(decoded, ReplayRun.STACK_MAC),

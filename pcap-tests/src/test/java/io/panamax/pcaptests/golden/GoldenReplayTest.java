@@ -5,7 +5,7 @@ import io.panamax.pcaptests.oracle.DecodeOracle;
 import io.panamax.pcaptests.oracle.DecodedFrame;
 import io.panamax.pcaptests.oracle.TsharkView;
 import io.panamax.pcaptests.replay.ReplayRun;
-import io.panamax.samples.ReplayCommand;
+import io.panamax.pcaptests.replay.StackReplay;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,7 +81,7 @@ class GoldenReplayTest {
         Tshark.require();
         List<DecodedFrame> frames = replay.run().frames();
         DecodeOracle.assertClean(replay.run().timeline(), TsharkView.read(replay.run().timeline()), frames,
-                ReplayCommand.STACK_MAC, "the replayed stack side of " + g);
+                StackReplay.STACK_MAC, "the replayed stack side of " + g);
         assertTrue(frames.stream().anyMatch(ReplayRun::outbound), "the stack sent something");
     }
 }

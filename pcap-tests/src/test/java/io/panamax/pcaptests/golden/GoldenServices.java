@@ -1,8 +1,8 @@
 package io.panamax.pcaptests.golden;
 
-import io.panamax.samples.http.HttpConfig;
-import io.panamax.samples.http.HttpServer;
-import io.panamax.samples.http.HttpsEndpoint;
+import io.panamax.http.HttpConfig;
+import io.panamax.http.HttpServer;
+import io.panamax.http.HttpsEndpoint;
 import io.panamax.stack.ShardStack;
 import io.panamax.tls.TlsConfig;
 import io.panamax.tls.TlsContext;
@@ -16,7 +16,7 @@ import java.security.SecureRandom;
 
 /**
  * What a golden stack serves beyond the echo sample's services (which the recording installs with
- * {@code ReplayCommand.installEchoServices} and every replay installs itself): the sample's HTTP
+ * {@code StackReplay.installEchoServices} and every replay installs itself): the sample's HTTP
  * echo on port 8080 and its HTTPS echo on 8443, as {@code bin/panamax echo} runs them. The live
  * recording and the replay must serve the same, so both install them from here.
  *

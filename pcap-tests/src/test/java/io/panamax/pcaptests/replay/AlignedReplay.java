@@ -4,7 +4,7 @@ import io.panamax.nic.pcap.CaptureFileWriter;
 import io.panamax.nic.pcap.Pcap4jFrames;
 import io.panamax.pcaptests.oracle.DecodedFrame;
 import io.panamax.pcaptests.oracle.TcpSegment;
-import io.panamax.samples.ReplayCommand;
+import io.panamax.pcaptests.replay.StackReplay;
 import io.panamax.tcp.TcpConfig;
 
 import java.io.IOException;
@@ -120,7 +120,7 @@ public final class AlignedReplay {
     }
 
     /** Runs both passes with {@code settings} (which must repeat exactly: the defaults' fixed ISN key does), under {@code dir}. */
-    public static Result run(ClientSide client, ReplayCommand.Settings settings, Path dir) throws IOException {
+    public static Result run(ClientSide client, StackReplay.Settings settings, Path dir) throws IOException {
         List<Input> fixed = new ArrayList<>();
         for (Input in : client.frames()) {
             byte[] copy = in.data().clone();

@@ -8,7 +8,7 @@ import io.panamax.pcaptests.oracle.DecodeOracle;
 import io.panamax.pcaptests.oracle.DecodedFrame;
 import io.panamax.pcaptests.oracle.TsharkView;
 import io.panamax.reactor.testing.SharedData;
-import io.panamax.samples.ReplayCommand;
+import io.panamax.pcaptests.replay.StackReplay;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -52,7 +52,7 @@ class EveryCaptureReplayTest {
         }
         Tshark.require();
         ReplayRun run = ReplayRun.asap(capture.path(), tmp);
-        ReplayCommand.Result r = run.result();
+        StackReplay.Result r = run.result();
         assertNull(r.failure(), "the stack failed on " + capture);
         assertTrue(r.end().complete(), () -> "the whole capture was read: " + r.end());
         assertEquals(capture.packets(), r.end().frames(), "every frame of the manifest was replayed");
@@ -67,7 +67,7 @@ class EveryCaptureReplayTest {
         assertEquals(r.totals().rxPackets() + r.totals().txPackets(), frames.size(),
                 "the timeline holds every frame received and sent");
         assertEquals(frames.size(), tshark.size(), "tshark and pcap4j read the same frames");
-        DecodeOracle.assertClean(run.timeline(), tshark, frames, ReplayCommand.STACK_MAC,
+        DecodeOracle.assertClean(run.timeline(), tshark, frames, StackReplay.STACK_MAC,
                 "frames the stack sent replaying " + capture);
 
         List<String> problems = new ArrayList<>();
@@ -118,7 +118,7 @@ class EveryCaptureReplayTest {
                 w.write(0, MemorySegment.ofArray(f.data()), 0, f.data().length, f.data().length, 0,
                         CaptureFileWriter.DIRECTION_UNKNOWN);
             }
-            ReplayCommand.Result alone = ReplayCommand.replay(one, ReplayRun.settings(1).withPacing(PcapNic.Pacing.ASAP)
+            StackReplay.Result alone = StackReplay.replay(one, ReplayRun.settings(1).withPacing(PcapNic.Pacing.ASAP)
                     .withLinger(Duration.ofMinutes(2)));
             assertNull(alone.failure(), capture + " timeline frame " + f.number() + " alone: the stack failed");
             if (alone.drops().isEmpty()) {

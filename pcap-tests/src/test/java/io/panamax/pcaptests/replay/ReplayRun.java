@@ -2,7 +2,7 @@ package io.panamax.pcaptests.replay;
 
 import io.panamax.nic.pcap.PcapNic;
 import io.panamax.pcaptests.oracle.DecodedFrame;
-import io.panamax.samples.ReplayCommand;
+import io.panamax.pcaptests.replay.StackReplay;
 import io.panamax.stack.ShardStack;
 
 import java.io.IOException;
@@ -17,21 +17,21 @@ import java.util.Set;
  * sample's services, replay mode, the pcap backend), plus sinks on the server ports the shared
  * captures talk to, with everything the stack saw and sent recorded in order (the timeline).
  *
- * @param result   what {@link ReplayCommand#replay} reported
+ * @param result   what {@link StackReplay#replay} reported
  * @param sent     the frames the stack sent (pcap)
  * @param timeline every frame received and sent, in the order the stack handled them (pcapng)
  */
-public record ReplayRun(ReplayCommand.Result result, Path sent, Path timeline) {
+public record ReplayRun(StackReplay.Result result, Path sent, Path timeline) {
     /** TCP ports with a listener: the sample's echo (7) and discard (9), and the sinks. */
     public static final Set<Integer> LISTENING = Set.of(7, 9, 22, 25, 43, 53, 80, 443);
     /** The sinks: discard servers on the server ports of the shared captures' conversations. */
     public static final List<Integer> SINK_PORTS = List.of(22, 25, 43, 53, 80, 443);
     /** The stack's MAC in a replay, as pcap4j frames show a source: 12 hex digits. */
-    public static final String STACK_MAC = HexFormat.of().formatHex(ReplayCommand.STACK_MAC.toBytes());
+    public static final String STACK_MAC = HexFormat.of().formatHex(StackReplay.STACK_MAC.toBytes());
 
     /** The settings every replay test starts from: {@code shards} shards, the sinks installed. */
-    public static ReplayCommand.Settings settings(int shards) {
-        return ReplayCommand.Settings.defaults().withShards(shards).withServices(ReplayRun::installSinks);
+    public static StackReplay.Settings settings(int shards) {
+        return StackReplay.Settings.defaults().withShards(shards).withServices(ReplayRun::installSinks);
     }
 
     /** Discard servers on {@link #SINK_PORTS}: they read everything and close after the peer's FIN. */
@@ -49,10 +49,10 @@ public record ReplayRun(ReplayCommand.Result result, Path sent, Path timeline) {
     }
 
     /** Replays {@code capture} with {@code settings}, writing the sent frames and the timeline under {@code dir}. */
-    public static ReplayRun of(Path capture, ReplayCommand.Settings settings, Path dir) throws IOException {
+    public static ReplayRun of(Path capture, StackReplay.Settings settings, Path dir) throws IOException {
         Path sent = dir.resolve("sent.pcap");
         Path timeline = dir.resolve("timeline.pcapng");
-        ReplayCommand.Result r = ReplayCommand.replay(capture, settings.withOutput(sent).withTimeline(timeline));
+        StackReplay.Result r = StackReplay.replay(capture, settings.withOutput(sent).withTimeline(timeline));
         return new ReplayRun(r, sent, timeline);
     }
 

@@ -6,7 +6,7 @@ import io.panamax.pcaptests.oracle.DecodedFrame;
 import io.panamax.pcaptests.oracle.TcpSegment;
 import io.panamax.pcaptests.oracle.TsharkView;
 import io.panamax.reactor.testing.SharedData;
-import io.panamax.samples.ReplayCommand;
+import io.panamax.pcaptests.replay.StackReplay;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -80,15 +80,15 @@ class TcpConversationReplayTest {
         Tshark.require();
         AlignedReplay.ClientSide client = AlignedReplay.ClientSide.of(SharedData.pcap(file));
         assertFalse(client.frames().isEmpty(), file + " holds a client side");
-        ReplayCommand.Settings base = serve ? ReplayRun.settings(1) : ReplayCommand.Settings.defaults();
-        ReplayCommand.Settings settings = base.withTcp(client.serverLike(base.tcp()));
+        StackReplay.Settings base = serve ? ReplayRun.settings(1) : StackReplay.Settings.defaults();
+        StackReplay.Settings settings = base.withTcp(client.serverLike(base.tcp()));
         AlignedReplay.Result aligned = AlignedReplay.run(client, settings, tmp);
         ReplayRun run = aligned.run();
         assertNull(run.result().failure(), "the stack failed on " + file);
 
         List<DecodedFrame> frames = run.frames();
         List<TsharkView.Frame> tshark = TsharkView.read(run.timeline());
-        DecodeOracle.assertClean(run.timeline(), tshark, frames, ReplayCommand.STACK_MAC, "what the stack sent in " + file);
+        DecodeOracle.assertClean(run.timeline(), tshark, frames, StackReplay.STACK_MAC, "what the stack sent in " + file);
 
         Set<Integer> listening = serve ? ReplayRun.LISTENING : Set.of(7, 9);
         List<String> problems = new ArrayList<>();
@@ -134,11 +134,11 @@ class TcpConversationReplayTest {
         assertTrue(query > 0, "the capture's client sends a DNS query");
         frames.set(query, RawTcpFrame.shiftSequence(frames.get(query), 10));
         AlignedReplay.ClientSide holed = new AlignedReplay.ClientSide(frames, client.recordedServer(), client.recordedOffers());
-        ReplayCommand.Settings base = ReplayRun.settings(1);
+        StackReplay.Settings base = ReplayRun.settings(1);
         ReplayRun run = AlignedReplay.run(holed, base.withTcp(holed.serverLike(base.tcp())), tmp).run();
         assertNull(run.result().failure());
         List<DecodedFrame> timeline = run.frames();
-        DecodeOracle.assertClean(run.timeline(), TsharkView.read(run.timeline()), timeline, ReplayCommand.STACK_MAC, "the holed conversation");
+        DecodeOracle.assertClean(run.timeline(), TsharkView.read(run.timeline()), timeline, StackReplay.STACK_MAC, "the holed conversation");
         Acknowledgments acks = dataAndFinsAreAcknowledged(timeline);
         assertTrue(acks.problems().isEmpty(), () -> String.join("\n", acks.problems()) + " (timeline " + run.timeline() + ")");
         assertTrue(acks.beyondHoles() >= 1, "the moved query was judged as arriving beyond a hole");
