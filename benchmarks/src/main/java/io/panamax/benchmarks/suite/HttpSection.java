@@ -24,7 +24,7 @@ final class HttpSection implements SuiteBenchmark {
 
     @Override
     public String title() {
-        return "7. The echo sample end to end: HTTP (wrk) and TCP echo over TAP, DPDK net_tap and net_af_xdp against Netty on the kernel; the HTTP parser";
+        return "7. The echo sample end to end: HTTP (wrk) and TCP echo over TAP and DPDK net_tap against Netty on the kernel; the HTTP parser";
     }
 
     @Override
@@ -89,30 +89,20 @@ final class HttpSection implements SuiteBenchmark {
                             rrPeer, seconds, warmup, cmds));
                 }
                 // Panamax: the echo sample over TAP, then over DPDK's net_tap.
-                // af_xdp: DPDK's net_af_xdp on a veth pair the sample makes (the kernel on the other end).
-                for (String variant : List.of("tap", "dpdk", "af_xdp")) {
-                    String backend = variant.equals("tap") ? "tap" : "dpdk";
+                for (String backend : List.of("tap", "dpdk")) {
                     if (backend.equals("dpdk") && NicSection.dpdkUnavailable() != null) {
                         cmds.append("# DPDK backend not run: ").append(NicSection.dpdkUnavailable()).append('\n');
                         continue;
                     }
-                    List<String> argList = new ArrayList<>(List.of("echo", "--backend", backend, "--netns", ns.client, "--tap", tap,
-                            "--shards", "1", "--status", "0"));
-                    if (variant.equals("af_xdp")) {
-                        argList.addAll(List.of("--dpdk-device", "af_xdp"));
-                    }
-                    String[] args = argList.toArray(String[]::new);
+                    String[] args = {"echo", "--backend", backend, "--netns", ns.client, "--tap", tap, "--shards", "1", "--status", "0"};
                     cmds.append(ctx.displayJavaMain("io.panamax.samples.Main", args)).append(" &   # = bin/panamax echo ...\n");
-                    try (Cmd.Background server = Cmd.start("echo sample (" + variant + ")",
-                            ctx.logs.resolve("http-sample-" + variant + "-" + round + ".log"), ctx.javaMain("io.panamax.samples.Main", args))) {
+                    try (Cmd.Background server = Cmd.start("echo sample (" + backend + ")",
+                            ctx.logs.resolve("http-sample-" + backend + "-" + round + ".log"), ctx.javaMain("io.panamax.samples.Main", args))) {
                         server.awaitLine("Panamax is up", Duration.ofSeconds(90));
                         boolean hasHttp = probeHttp(ns, Netns.STACK_IP);
                         panamaxHttp |= hasHttp;
-                        all.add(measure(ctx, ns, Netns.STACK_IP, server.pid(), "Panamax echo sample over " + switch (variant) {
-                            case "tap" -> "TAP";
-                            case "dpdk" -> "DPDK net_tap";
-                            default -> "DPDK net_af_xdp (veth)";
-                        }, hasHttp, wrk, rrPeer, seconds, warmup, cmds));
+                        all.add(measure(ctx, ns, Netns.STACK_IP, server.pid(), "Panamax echo sample over "
+                                + (backend.equals("tap") ? "TAP" : "DPDK net_tap"), hasHttp, wrk, rrPeer, seconds, warmup, cmds));
                     }
                 }
                 byRound.add(all);
