@@ -329,7 +329,7 @@ public final class Arp implements PacketHandler {
     }
 
     /** One neighbour: its address, state, and the datagrams waiting for it. */
-    private static final class Entry {
+    private static final class Entry extends PendingDatagrams {
         final int ip;
         long mac;
         int state;
@@ -337,36 +337,10 @@ public final class Arp implements PacketHandler {
         long confirmedAt;
         long lastUsed;
         Timer timer;
-        private final Packet[] waiting;
-        private int head;
-        private int count;
 
         Entry(int ip, int capacity) {
+            super(capacity);
             this.ip = ip;
-            this.waiting = new Packet[capacity];
-        }
-
-        /** Queues {@code p}; when full, the oldest is dropped (RFC 1122 2.3.2.2 keeps the newest). */
-        boolean enqueue(Packet p) {
-            boolean kept = true;
-            if (count == waiting.length) {
-                dequeue().release();
-                kept = false;
-            }
-            waiting[(head + count) % waiting.length] = p;
-            count++;
-            return kept;
-        }
-
-        Packet dequeue() {
-            if (count == 0) {
-                return null;
-            }
-            Packet p = waiting[head];
-            waiting[head] = null;
-            head = (head + 1) % waiting.length;
-            count--;
-            return p;
         }
     }
 }

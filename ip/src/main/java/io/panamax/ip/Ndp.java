@@ -1,6 +1,7 @@
 package io.panamax.ip;
 
 import io.panamax.ethernet.Ethernet;
+import io.panamax.ethernet.PendingDatagrams;
 import io.panamax.ethernet.wire.EtherType;
 import io.panamax.ip.wire.Icmpv6Message;
 import io.panamax.ip.wire.Ipv6Header;
@@ -424,7 +425,7 @@ public final class Ndp {
         }
     }
 
-    private static final class Entry {
+    private static final class Entry extends PendingDatagrams {
         final long high;
         final long low;
         long mac;
@@ -432,37 +433,11 @@ public final class Ndp {
         int probes;
         Timer timer;
         Entry next;
-        private final Packet[] waiting;
-        private int head;
-        private int count;
 
         Entry(long high, long low, int capacity) {
+            super(capacity);
             this.high = high;
             this.low = low;
-            this.waiting = new Packet[capacity];
-        }
-
-        /** Queues {@code p}; when full, the oldest is dropped (RFC 4861 §7.2.2: at least one kept, the newest). */
-        boolean enqueue(Packet p) {
-            boolean kept = true;
-            if (count == waiting.length) {
-                dequeue().release();
-                kept = false;
-            }
-            waiting[(head + count) % waiting.length] = p;
-            count++;
-            return kept;
-        }
-
-        Packet dequeue() {
-            if (count == 0) {
-                return null;
-            }
-            Packet p = waiting[head];
-            waiting[head] = null;
-            head = (head + 1) % waiting.length;
-            count--;
-            return p;
         }
     }
 }

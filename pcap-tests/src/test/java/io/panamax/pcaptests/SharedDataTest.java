@@ -19,12 +19,15 @@ class SharedDataTest {
     @Test
     void manifestListsExactlyTheCapturesInTheDirectory() throws Exception {
         Set<String> listed = SharedData.captures().stream().map(SharedData.Capture::file).collect(Collectors.toCollection(TreeSet::new));
-        Set<String> present;
-        try (var files = Files.list(SharedData.pcapsDirectory())) {
-            present = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".pcap") || n.endsWith(".pcapng"))
-                    .collect(Collectors.toCollection(TreeSet::new));
+        Set<String> present = new TreeSet<>();
+        for (String dir : SharedData.CAPTURE_DIRECTORIES) {
+            try (var files = Files.list(SharedData.directory().resolve(dir))) {
+                files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".pcap") || n.endsWith(".pcapng"))
+                        .forEach(present::add);
+            }
         }
         assertEquals(present, listed);
+        assertEquals(51, SharedData.captures("pcaps-v6").size(), "the IPv6 and DHCP captures are in the corpus");
         assertEquals(SharedData.captures().size(), listed.size(), "no capture listed twice");
     }
 

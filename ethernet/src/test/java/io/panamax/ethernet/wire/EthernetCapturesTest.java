@@ -51,6 +51,7 @@ class EthernetCapturesTest {
         int taggedCompared = 0;
         int arpCompared = 0;
         List<String> files = new ArrayList<>();
+        List<String> undecodable = new ArrayList<>();
         for (SharedData.Capture entry : SharedData.captures()) {
             if (entry.rejected()) {
                 continue;
@@ -79,6 +80,12 @@ class EthernetCapturesTest {
                         // pcap4j refuses a frame shorter than 14 bytes or with an 802.3 length
                         // beyond the data: both are problems here too.
                         assertNotEquals(EthernetHeader.Problem.NONE, p, where + ": pcap4j refused it: " + e.getMessage());
+                        continue;
+                    } catch (RuntimeException e) {
+                        // pcap4j throws on some malformed IPv6 extension headers (shared/pcaps-v6):
+                        // the oracle cannot decode the frame, which says nothing about its Ethernet
+                        // header; counted, never a failure.
+                        undecodable.add(where + ": " + e.getClass().getSimpleName());
                         continue;
                     }
                     assertEquals(EthernetHeader.Problem.NONE, p, where + ": pcap4j decodes it");
@@ -127,8 +134,10 @@ class EthernetCapturesTest {
                 }
             }
         }
-        System.out.printf("%d files, %d frames: ethernet %s, arp %s; pcap4j agreed on %d VLAN tags and %d ARP messages%n",
-                files.size(), frames, ethernet, arp, taggedCompared, arpCompared);
+        System.out.printf("%d files, %d frames: ethernet %s, arp %s; pcap4j agreed on %d VLAN tags and %d ARP messages,"
+                + " could not decode %d frames: %s%n", files.size(), frames, ethernet, arp, taggedCompared, arpCompared,
+                undecodable.size(), undecodable);
+        assertTrue(undecodable.size() < 100, "pcap4j decodes most frames: " + undecodable.size() + " it cannot");
         assertTrue(taggedCompared >= 28, "the VLAN captures were compared");
         assertTrue(arpCompared >= 23, "the ARP captures were compared");
     }

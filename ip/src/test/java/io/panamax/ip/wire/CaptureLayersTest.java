@@ -35,8 +35,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every frame of every shared capture walked through the layers as a host would (Ethernet → ARP or
- * IPv4 → ICMP or UDP, see {@link LayerWalk}): each gets a parse or a named problem, never an
+ * Every frame of every shared capture walked through the layers as a host would (Ethernet → ARP,
+ * IPv4 → ICMP or UDP, IPv6 → extension headers → ICMPv6 and ND, see {@link LayerWalk}): each gets a
+ * parse or a named problem, never an
  * exception; the malformed captures get the problems their MANIFEST.tsv notes describe; and
  * wherever pcap4j decodes IPv4, ICMP or UDP, the codecs read the same values.
  */
@@ -106,7 +107,8 @@ class CaptureLayersTest {
         // Padding must be ignored: the IP checksum of this crafted RST is wrong anyway.
         EXPECTED.put("dnscap-ether_padd.pcap", "{ipv4:BAD_CHECKSUM=[1]}");
         // Crafted: TCP (1), UDP headers shorter than 8 bytes (2, 3), GRE (4), IPv6 (5-8).
-        EXPECTED.put("sv-decode-too-small.pcap", "{ethertype:0x86dd=[5, 6, 7, 8], ipv4-proto-47:NONE=[4], ipv4-proto-6:NONE=[1], udp:TRUNCATED=[2, 3]}");
+        EXPECTED.put("sv-decode-too-small.pcap", "{ipv4-proto-47:NONE=[4], ipv4-proto-6:NONE=[1], ipv6-proto-17:NONE=[6, 7], "
+                + "ipv6-proto-47:NONE=[8], ipv6-proto-6:NONE=[5], udp:TRUNCATED=[2, 3]}");
         // The record is 74 bytes but the file's snap length is 73: libpcap hands over 73, so the
         // IPv4 total length of 60 overruns the 59 bytes left (tshark reads all 74).
         EXPECTED.put("td-mptcp-dss-oobr.pcap", "{ipv4:BAD_TOTAL_LENGTH=[1]}");
@@ -126,8 +128,30 @@ class CaptureLayersTest {
         EXPECTED.put("zeek-icmp-icmp-destunreach-ip.pcap", "{icmp:NONE=[1]}");
         EXPECTED.put("zeek-icmp-icmp-destunreach-udp.pcap", "{icmp:NONE=[1]}");
         EXPECTED.put("cs-icmp_echo.pcapng", "{icmp:NONE=[1, 2, 3, 4, 5, 6, 7, 8]}");
-        EXPECTED.put("cs-http_ip4and6.pcapng", "{ethertype:0x86dd=[11, 12, 13, 14, 15, 16, 17, 18, 19, 20], "
-                + "ipv4-proto-6:NONE=[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]}");
+        EXPECTED.put("cs-http_ip4and6.pcapng", "{ipv4-proto-6:NONE=[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "
+                + "ipv6-proto-6:NONE=[11, 12, 13, 14, 15, 16, 17, 18, 19, 20]}");
+        // shared/pcaps-v6: the malformed and refused ones, each as its MANIFEST.tsv note describes.
+        // Routing header type 0 with segments left (RFC 5095): refused at the type field.
+        EXPECTED.put("td-ipv6-routing-header.pcap", "{ipv6-ext:ROUTING_TYPE_0=[1, 2, 3, 4]}");
+        EXPECTED.put("zeek-ipv6-hbh-routing0.pcap", "{ipv6-ext:ROUTING_TYPE_0=[1]}");
+        EXPECTED.put("zeek-chksums-ip6-route0-tcp-good-chksum.pcap", "{ipv6-ext:ROUTING_TYPE_0=[1]}");
+        // The Mobile IPv6 Home Address option (0xc9: action 11, RFC 8200 4.2), which a host without MIPv6 refuses.
+        EXPECTED.put("zeek-chksums-ip6-hoa-tcp-good-chksum.pcap", "{ipv6-ext:UNKNOWN_OPTION_UNLESS_MULTICAST=[1]}");
+        // Jumbograms (payload length 0, RFC 2675), with and without the option, and a payload length beyond the frame.
+        EXPECTED.put("td-ipv6_jumbogram_1.pcap", "{ipv6:BAD_PAYLOAD_LENGTH=[1]}");
+        EXPECTED.put("td-ipv6_missing_jumbo_payload_option.pcap", "{ipv6:BAD_PAYLOAD_LENGTH=[1]}");
+        EXPECTED.put("td-ipv6_invalid_length_2.pcap", "{ipv6:BAD_PAYLOAD_LENGTH=[1]}");
+        EXPECTED.put("td-ipv6_frag6_negative_len.pcap", "{ipv6-ext:TRUNCATED=[1]}");
+        EXPECTED.put("td-ipv6-bad-version.pcap", "{ipv6:BAD_VERSION=[2, 4], ndp:NONE=[1, 3]}");
+        EXPECTED.put("td-ipv6_no_next_header.pcap", "{ipv6-proto-59:NONE=[1]}");
+        EXPECTED.put("zeek-trunc-ip6-trunc.pcap", "{ipv6:TRUNCATED=[1]}");
+        // Echo requests to all-nodes from a multicast source ("remote smurf"): RFC 4291 2.7 forbids the source.
+        EXPECTED.put("sv-ipv6-rsmurf.pcap", "{ipv6:BAD_SOURCE_ADDRESS=" + java.util.stream.IntStream.rangeClosed(1, 1000)
+                .boxed().toList() + "}");
+        EXPECTED.put("cs-ipv6_fragments.pcapng", "{ipv6-fragment:NONE=[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, "
+                + "19, 20], ndp:NONE=[21, 22]}");
+        EXPECTED.put("zeek-ipv6_zero_len_ah.pcap", "{icmpv6:NONE=[1, 4, 6, 7, 8], ipv6-proto-51:NONE=[5], ndp:NONE=[2, 3, 9, 10]}");
+        EXPECTED.put("cs-dhcp_nolease_initialization.pcapng", "{udp:NONE=[1, 2, 3, 4]}");
     }
 
     @Test
@@ -150,7 +174,7 @@ class CaptureLayersTest {
         for (Map.Entry<String, String> e : EXPECTED.entrySet()) {
             assertEquals(e.getValue(), seen.get(e.getKey()), e.getKey());
         }
-        assertEquals(3792, frames, "all frames of the 93 readable captures");
+        assertEquals(3792 + 1519, frames, "all frames of the 93 readable captures of pcaps and the 51 of pcaps-v6");
     }
 
     /**

@@ -146,7 +146,7 @@ class FuzzSeedsTest {
     static Map<String, byte[]> seeds(Target t) throws IOException {
         Map<String, byte[]> seeds = new LinkedHashMap<>();
         for (var e : new java.util.TreeMap<>(t.frames()).entrySet()) {
-            List<byte[]> all = Pcap4jFrames.bytes(capture(e.getKey()));
+            List<byte[]> all = Pcap4jFrames.bytes(SharedData.pcap(e.getKey()));
             String base = e.getKey().substring(0, e.getKey().lastIndexOf('.')); // the capture's name without its extension
             if (t.testClass().equals("StackFrameFuzzTest")) {
                 ByteArrayOutputStream grouped = new ByteArrayOutputStream();
@@ -161,12 +161,6 @@ class FuzzSeedsTest {
             }
         }
         return seeds;
-    }
-
-    /** A capture of shared/pcaps, or else of shared/pcaps-v6 (where the DHCP captures are). */
-    static Path capture(String name) {
-        Path v4 = SharedData.pcapsDirectory().resolve(name);
-        return Files.isRegularFile(v4) ? v4 : SharedData.file("pcaps-v6/" + name);
     }
 
     /** What follows the UDP header. */

@@ -11,8 +11,9 @@ import java.util.List;
 /**
  * The project's data from outside the project: the directory {@code shared} that sits beside the
  * repository (CI clones it there; a git worktree may sit deeper, so every directory above the
- * working directory is tried), with the real captures in {@code pcaps/} (described by
- * {@code pcaps/MANIFEST.tsv}) and the RSS vectors in {@code rss/}. {@code -Dpanamax.shared.dir=DIR}
+ * working directory is tried), with the real captures in {@code pcaps/} and {@code pcaps-v6/} (each
+ * described by its {@code MANIFEST.tsv}: one corpus, which every capture-driven test iterates) and
+ * the RSS vectors in {@code rss/}. {@code -Dpanamax.shared.dir=DIR}
  * names it explicitly. This is the one place tests locate it.
  */
 public final class SharedData {
@@ -24,12 +25,19 @@ public final class SharedData {
     private SharedData() {
     }
 
-    /** One row of {@code pcaps/MANIFEST.tsv}. */
+    /** The directories of captures, each with its manifest: IPv4 and everything else, then IPv6 and DHCP. */
+    public static final List<String> CAPTURE_DIRECTORIES = List.of("pcaps", "pcaps-v6");
+
+    /** One row of a captures manifest ({@code pcaps/MANIFEST.tsv}, {@code pcaps-v6/MANIFEST.tsv}). */
     public record Capture(String file, String source, String license, String linkType, int packets,
-                          String protocols, String notes) {
+                          String protocols, String notes, String directory) {
         /** The capture file, which exists. */
         public Path path() {
-            return pcap(file);
+            Path p = SharedData.directory().resolve(directory).resolve(file);
+            if (!Files.isRegularFile(p)) {
+                throw new IllegalStateException("missing shared capture " + p + " (see " + directory + "/" + MANIFEST + ")");
+            }
+            return p;
         }
 
         /** An Ethernet capture (link type 1). */
@@ -100,18 +108,33 @@ public final class SharedData {
         return directory().resolve("pcaps");
     }
 
-    /** A capture of {@code shared/pcaps}, which must exist. */
+    /** A capture of {@code shared/pcaps} or else of {@code shared/pcaps-v6}, which must exist. */
     public static Path pcap(String name) {
-        Path p = pcapsDirectory().resolve(name);
-        if (!Files.isRegularFile(p)) {
-            throw new IllegalStateException("missing shared capture " + p + " (see pcaps/" + MANIFEST + ")");
+        for (String dir : CAPTURE_DIRECTORIES) {
+            Path p = directory().resolve(dir).resolve(name);
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
         }
-        return p;
+        throw new IllegalStateException("missing shared capture " + name + " in " + CAPTURE_DIRECTORIES + " of " + directory()
+                + " (see their " + MANIFEST + ")");
     }
 
-    /** Every capture the manifest lists, in its order; a malformed manifest is an error naming the line. */
+    /**
+     * Every capture the manifests list, {@code pcaps/} first, each in its order; a malformed
+     * manifest is an error naming the line.
+     */
     public static List<Capture> captures() {
-        Path manifest = pcapsDirectory().resolve(MANIFEST);
+        List<Capture> all = new ArrayList<>();
+        for (String dir : CAPTURE_DIRECTORIES) {
+            all.addAll(captures(dir));
+        }
+        return List.copyOf(all);
+    }
+
+    /** The captures of one directory's manifest ({@code "pcaps-v6"}). */
+    public static List<Capture> captures(String dir) {
+        Path manifest = directory().resolve(dir).resolve(MANIFEST);
         List<String> lines;
         try {
             lines = Files.readAllLines(manifest, StandardCharsets.UTF_8);
@@ -137,7 +160,7 @@ public final class SharedData {
             } catch (NumberFormatException e) {
                 throw new IllegalStateException(manifest + ":" + (i + 1) + ": packet count '" + f[4] + "' is not a number");
             }
-            all.add(new Capture(f[0], f[1], f[2], f[3], packets, f[5], f[6]));
+            all.add(new Capture(f[0], f[1], f[2], f[3], packets, f[5], f[6], dir));
         }
         return List.copyOf(all);
     }
@@ -150,6 +173,6 @@ public final class SharedData {
     /** The manifest's row for {@code file}. */
     public static Capture capture(String file) {
         return captures().stream().filter(c -> c.file().equals(file)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("not in pcaps/" + MANIFEST + ": " + file));
+                .orElseThrow(() -> new IllegalArgumentException("not in any of " + CAPTURE_DIRECTORIES + "' " + MANIFEST + ": " + file));
     }
 }
