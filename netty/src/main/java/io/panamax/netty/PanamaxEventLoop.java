@@ -68,6 +68,8 @@ public final class PanamaxEventLoop extends AbstractScheduledEventExecutor imple
     /** The shard's thread, known from the first iteration on (for inEventLoop(Thread) asked elsewhere). */
     private volatile Thread thread;
     private volatile int state = ST_STARTED;
+    /** When shutting down must end even if channels are still registered (Netty's shutdown timeout). */
+    private volatile long shutdownDeadline;
     private Counter tasksRun;
     private Counter externalTasksRun;
     private final TransportCounters counters;
@@ -192,11 +194,13 @@ public final class PanamaxEventLoop extends AbstractScheduledEventExecutor imple
     /**
      * Starts shutting down: on the shard's next iteration every channel of this loop is closed,
      * queued tasks run, scheduled ones are cancelled. The quiet period is not waited for: the
-     * shard (and the stack) keep running; only this loop ends.
+     * shard (and the stack) keep running; only this loop ends, at the latest after
+     * {@code timeout} even if a channel is still registered.
      */
     @Override
     public Future<?> shutdownGracefully(long quietPeriod, long timeout, TimeUnit unit) {
         if (state == ST_STARTED) {
+            shutdownDeadline = System.nanoTime() + unit.toNanos(timeout);
             state = ST_SHUTTING_DOWN;
             shard.wakeup();
         }
@@ -231,7 +235,8 @@ public final class PanamaxEventLoop extends AbstractScheduledEventExecutor imple
 
     private void continueShutdown() {
         ioHandler.prepareToDestroy();
-        if (!localTasks.isEmpty() || !externalTasks.isEmpty() || ioHandler.registrations() > 0) {
+        boolean busy = !localTasks.isEmpty() || !externalTasks.isEmpty() || ioHandler.registrations() > 0;
+        if (busy && System.nanoTime() - shutdownDeadline < 0) {
             return; // closing channels queued work: the next iteration runs it
         }
         terminateNow();

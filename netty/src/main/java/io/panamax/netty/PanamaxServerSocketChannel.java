@@ -1,6 +1,8 @@
 package io.panamax.netty;
 
 import io.netty.channel.AbstractServerChannel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
@@ -48,6 +50,12 @@ public final class PanamaxServerSocketChannel extends AbstractServerChannel impl
     private final ArrayDeque<PanamaxSocketChannel> accepted = new ArrayDeque<>();
     private boolean readPending;
     private boolean delivering;
+    /** Shards whose listen has not been confirmed yet (server loop only). */
+    private int listensPending;
+    /** A shard could not listen (the port is taken there). */
+    private BindException listenFailure;
+    /** The caller's bind promise, completed once every shard listens. */
+    private ChannelPromise bindWaiting;
 
     public PanamaxServerSocketChannel() {
     }
@@ -128,14 +136,65 @@ public final class PanamaxServerSocketChannel extends AbstractServerChannel impl
             throw new BindException("Address already in use: port " + port);
         }
         int bound = port;
+        listensPending = n - 1;
+        listenFailure = null;
         for (int k = 0; k < n; k++) {
             if (k != me) {
                 ShardStack s = stack.shard(k);
                 int shardId = k;
-                s.shard().execute(() -> listen(s.tcp(), shardId, bound, backlog));
+                s.shard().execute(() -> {
+                    boolean ok = listen(s.tcp(), shardId, bound, backlog);
+                    loop.execute(() -> listenConfirmed(shardId, bound, ok));
+                });
             }
         }
         local = PanamaxSocketChannel.address(Ipv4Address.fromBytes(ip) == 0 ? 0 : stackIp, port);
+    }
+
+    /**
+     * Binding completes when every shard listens: a client that connects as soon as the bind
+     * future says so must find a listener on whichever shard its flow hashes to.
+     */
+    @Override
+    public ChannelFuture bind(SocketAddress localAddress, ChannelPromise promise) {
+        ChannelPromise local = newPromise();
+        local.addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                promise.tryFailure(f.cause());
+            } else if (listensPending == 0) {
+                completeBind(promise);
+            } else {
+                bindWaiting = promise;
+            }
+        });
+        super.bind(localAddress, local);
+        return promise;
+    }
+
+    @Override
+    public ChannelFuture bind(SocketAddress localAddress) {
+        return bind(localAddress, newPromise());
+    }
+
+    /** On the server's loop: shard {@code k} has (or has not) listened. */
+    private void listenConfirmed(int k, int port, boolean ok) {
+        if (!ok && open && listenFailure == null) {
+            listenFailure = new BindException("Address already in use: port " + port + " on shard " + k);
+        }
+        if (--listensPending == 0 && bindWaiting != null) {
+            ChannelPromise p = bindWaiting;
+            bindWaiting = null;
+            completeBind(p);
+        }
+    }
+
+    private void completeBind(ChannelPromise promise) {
+        if (listenFailure != null) {
+            promise.tryFailure(listenFailure);
+            close();
+        } else {
+            promise.trySuccess();
+        }
     }
 
     /** A port no listener of this shard has; the other shards take the same one. */

@@ -21,6 +21,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.panamax.ip.Ipv4Address;
 import io.panamax.reactor.Future;
+import io.panamax.reactor.Shard;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.tcp.ConnectionRefusedException;
 import io.panamax.tcp.ConnectionResetException;
@@ -40,6 +41,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.AlreadyConnectedException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ConnectionPendingException;
+import java.nio.channels.NotYetConnectedException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.channels.WritableByteChannel;
 import java.util.concurrent.TimeUnit;
@@ -262,6 +264,15 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
             }
         } else {
             startRead();
+        }
+    }
+
+    /** Called when auto-read is turned off (any thread): no more deliveries until the next read(). */
+    void clearReadPending() {
+        if (isRegistered() && !eventLoop().inEventLoop()) {
+            eventLoop().execute(() -> readPending = false);
+        } else {
+            readPending = false;
         }
     }
 
@@ -547,19 +558,38 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
             h.release();
         }
         TcpConnection c = conn;
-        if (c != null && loop != null) {
-            if (abort) {
-                c.abort();
-                loop.counters().aborts.increment();
+        if (c != null) {
+            if (Shard.current() == c.shard()) {
+                closeConnection(c, abort);
             } else {
-                c.close();
-                loop.counters().closes.increment();
+                // An accepted child closed before registration, from the server channel's loop
+                // (closeForcibly): the connection is its own shard's to touch.
+                c.shard().execute(() -> closeConnection(c, abort));
+            }
+        }
+    }
+
+    /** On the connection's shard. */
+    private void closeConnection(TcpConnection c, boolean abort) {
+        TransportCounters counters = loop != null ? loop.counters() : null;
+        if (abort) {
+            c.abort();
+            if (counters != null) {
+                counters.aborts.increment();
+            }
+        } else {
+            c.close();
+            if (counters != null) {
+                counters.closes.increment();
             }
         }
     }
 
     @Override
     protected void doShutdownOutput() {
+        if (conn == null) {
+            throw new NotYetConnectedException();
+        }
         outputShutdown = true;
         TcpConnection c = conn;
         if (c != null) {
@@ -618,8 +648,12 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
     }
 
     private void shutdownInput0(ChannelPromise promise) {
-        if (!isActive()) {
+        if (!isOpen()) {
             promise.setFailure(new ClosedChannelException());
+            return;
+        }
+        if (!isActive()) {
+            promise.setFailure(new NotYetConnectedException());
             return;
         }
         inputShutdown = true;

@@ -251,6 +251,12 @@ public final class PanamaxSocketChannelConfig extends DefaultChannelConfig imple
         return this;
     }
 
+    /** Auto-read turned off: the read Netty had asked for is withdrawn, as epoll drops EPOLLIN. */
+    @Override
+    protected void autoReadCleared() {
+        ch().clearReadPending();
+    }
+
     @Override
     public PanamaxSocketChannelConfig setAutoClose(boolean autoClose) {
         super.setAutoClose(autoClose);

@@ -17,6 +17,11 @@ class PanamaxServerSocketSuspendTest extends ServerSocketSuspendTest {
     }
 
     @Override
+    protected List<io.netty.buffer.ByteBufAllocator> newAllocators() {
+        return AllocatorBudget.allocators();
+    }
+
+    @Override
     protected SocketAddress newSocketAddress() {
         return PanamaxSocketTestPermutation.serverAddress();
     }

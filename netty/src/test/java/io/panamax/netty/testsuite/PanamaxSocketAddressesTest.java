@@ -24,7 +24,24 @@ class PanamaxSocketAddressesTest extends SocketAddressesTest {
     }
 
     @Override
+    protected List<io.netty.buffer.ByteBufAllocator> newAllocators() {
+        return AllocatorBudget.allocators();
+    }
+
+    /** The next address asked for is the client's local one (the first went to the server bootstrap). */
+    private boolean clientNext;
+
+    @Override
+    protected void configure(io.netty.bootstrap.ServerBootstrap sb, io.netty.bootstrap.Bootstrap cb,
+                             io.netty.buffer.ByteBufAllocator allocator) {
+        clientNext = false;
+        super.configure(sb, cb, allocator);
+        clientNext = true;
+    }
+
+    /** The server's address for the server, the client side's own address for the client's local bind. */
+    @Override
     protected SocketAddress newSocketAddress() {
-        return PanamaxSocketTestPermutation.serverAddress();
+        return clientNext ? PanamaxSocketTestPermutation.clientAddress() : PanamaxSocketTestPermutation.serverAddress();
     }
 }

@@ -3,6 +3,9 @@ package io.panamax.netty.testsuite;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.testsuite.transport.TestsuitePermutation.BootstrapFactory;
 import io.netty.testsuite.transport.socket.SocketChannelNotYetConnectedTest;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.SocketAddress;
@@ -17,7 +20,18 @@ class PanamaxSocketChannelNotYetConnectedTest extends SocketChannelNotYetConnect
     }
 
     @Override
+    protected List<io.netty.buffer.ByteBufAllocator> newAllocators() {
+        return AllocatorBudget.allocators();
+    }
+
+    @Override
     protected SocketAddress newSocketAddress() {
         return PanamaxSocketTestPermutation.serverAddress();
+    }
+
+    @Override
+    @Test
+    @Disabled("connects to its own kernel server bound to the IPv6 wildcard; this transport is IPv4; see netty/README.md, Netty test-suite status")
+    public void readMustBePendingUntilChannelIsActive(TestInfo testInfo) {
     }
 }

@@ -18,6 +18,11 @@ class PanamaxSocketGatheringWriteTest extends SocketGatheringWriteTest {
     }
 
     @Override
+    protected List<io.netty.buffer.ByteBufAllocator> newAllocators() {
+        return AllocatorBudget.allocators();
+    }
+
+    @Override
     protected SocketAddress newSocketAddress() {
         return PanamaxSocketTestPermutation.serverAddress();
     }

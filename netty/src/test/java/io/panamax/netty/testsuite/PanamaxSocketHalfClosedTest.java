@@ -21,6 +21,11 @@ class PanamaxSocketHalfClosedTest extends SocketHalfClosedTest {
     }
 
     @Override
+    protected List<io.netty.buffer.ByteBufAllocator> newAllocators() {
+        return AllocatorBudget.allocators();
+    }
+
+    @Override
     protected SocketAddress newSocketAddress() {
         return PanamaxSocketTestPermutation.serverAddress();
     }

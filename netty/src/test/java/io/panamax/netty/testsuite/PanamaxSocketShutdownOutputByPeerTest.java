@@ -17,6 +17,11 @@ class PanamaxSocketShutdownOutputByPeerTest extends SocketShutdownOutputByPeerTe
     }
 
     @Override
+    protected List<io.netty.buffer.ByteBufAllocator> newAllocators() {
+        return AllocatorBudget.allocators();
+    }
+
+    @Override
     protected SocketAddress newSocketAddress() {
         return PanamaxSocketTestPermutation.serverAddress();
     }

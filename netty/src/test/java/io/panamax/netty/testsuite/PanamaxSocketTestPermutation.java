@@ -48,6 +48,11 @@ public final class PanamaxSocketTestPermutation {
         return new InetSocketAddress(serverIp, 0);
     }
 
+    /** The address of the other side than the server: where the client of the combination binds. */
+    static SocketAddress clientAddress() {
+        return new InetSocketAddress(SharedTap.STACK_IP.equals(serverIp) ? SharedTap.HOST_IP : SharedTap.STACK_IP, 0);
+    }
+
     static List<BootstrapFactory<ServerBootstrap>> serverSocket() {
         return List.of(PanamaxSocketTestPermutation::panamaxServer);
     }

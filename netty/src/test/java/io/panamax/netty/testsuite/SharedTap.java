@@ -99,6 +99,9 @@ public final class SharedTap implements BeforeAllCallback, InvocationInterceptor
                         .nic(queues -> TapNic.builder().name(tap).namespace(ns).queues(1)
                                 .kernelAddress(HOST_IP + "/24").kernelIpv6(false).open())
                         .ipv4(STACK_IP + "/24").shards(2)
+                        // Off-link destinations (the suite's unroutable BAD_HOST) go to the kernel,
+                        // which forwards nothing out of the namespace: a connect there stays pending.
+                        .gateway(HOST_IP)
                         .reactorSettings(r -> r.pinThreads(false).buffersPerShard(16384))
                         .start();
                 Running r = new Running(ns, stack, new PanamaxEventLoopGroup(stack));

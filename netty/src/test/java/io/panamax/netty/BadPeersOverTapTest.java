@@ -1,0 +1,211 @@
+package io.panamax.netty;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.SocketChannel;
+import io.panamax.nic.linux.NetworkNamespace;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Peers that misbehave, against Netty servers on the stack over TAP: a client that resets in the
+ * middle of a large response, a client that half-closes and waits, and 10,000 connections opened
+ * and dropped (half with a RST). Every channel must end (none stuck), and the stack's leak check
+ * must find every buffer home.
+ */
+class BadPeersOverTapTest {
+    static final int STREAM_PORT = 7101;
+    static final int HALF_PORT = 7102;
+    static final int CHURN_PORT = 7103;
+
+    static TapStack tap;
+    static final AtomicInteger open = new AtomicInteger();
+
+    @BeforeAll
+    static void start() throws Exception {
+        tap = TapStack.start("pmx-bad", 2, "python3");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (tap != null) {
+            String leaks = tap.stop();
+            tap = null;
+            assertNull(leaks, "every buffer and packet returned");
+        }
+    }
+
+    /** Counts channels from active to inactive: what is left open at the end is stuck. */
+    static final class Tracking extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            open.incrementAndGet();
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            open.decrementAndGet();
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    /** A server whose children each get a handler of their own from {@code handler}. */
+    static Channel serve(int port, java.util.function.Supplier<ChannelInboundHandlerAdapter> handler, boolean halfClosure)
+            throws Exception {
+        return new ServerBootstrap().group(tap.group).channel(PanamaxServerSocketChannel.class)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, halfClosure)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new Tracking(), handler.get());
+                    }
+                }).bind(port).sync().channel();
+    }
+
+    static void awaitNoOpenChannels() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (open.get() != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(0, open.get(), "channels still open (stuck)");
+    }
+
+    @Test
+    void clientResetsInTheMiddleOfALargeResponse() throws Exception {
+        CountDownLatch closed = new CountDownLatch(1);
+        byte[] chunk = new byte[64 * 1024];
+        // Streams 64 KB chunks while writable, until the channel dies.
+        Channel server = serve(STREAM_PORT, () -> new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelActive(ChannelHandlerContext ctx) {
+                pump(ctx);
+            }
+
+            @Override
+            public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+                pump(ctx);
+            }
+
+            private void pump(ChannelHandlerContext ctx) {
+                while (ctx.channel().isActive() && ctx.channel().isWritable()) {
+                    ctx.writeAndFlush(Unpooled.wrappedBuffer(chunk));
+                }
+            }
+
+            @Override
+            public void channelInactive(ChannelHandlerContext ctx) {
+                closed.countDown();
+            }
+        }, false);
+        try {
+            Socket s = tap.inside(() -> new Socket(TapStack.STACK_IP, STREAM_PORT));
+            InputStream in = s.getInputStream();
+            assertEquals(1 << 20, in.readNBytes(1 << 20).length);
+            s.setSoLinger(true, 0);
+            s.close(); // RST with the response in full flow
+            assertTrue(closed.await(20, TimeUnit.SECONDS), "the server's channel saw the reset and closed");
+            awaitNoOpenChannels();
+        } finally {
+            server.close().sync();
+        }
+    }
+
+    @Test
+    void halfClosedPeerStillGetsItsAnswer() throws Exception {
+        // Reads the request to its end (the peer's FIN), then answers and closes.
+        Channel server = serve(HALF_PORT, () -> new ChannelInboundHandlerAdapter() {
+            int received;
+
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                received += ((ByteBuf) msg).readableBytes();
+                ((ByteBuf) msg).release();
+            }
+
+            @Override
+            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                if (evt instanceof ChannelInputShutdownEvent) {
+                    ctx.writeAndFlush(Unpooled.copiedBuffer("got " + received, StandardCharsets.US_ASCII))
+                            .addListener(ChannelFutureListener.CLOSE);
+                }
+            }
+        }, true);
+        try {
+            try (Socket s = tap.inside(() -> new Socket(TapStack.STACK_IP, HALF_PORT))) {
+                s.setSoTimeout(20_000);
+                s.getOutputStream().write(new byte[300_000]);
+                s.shutdownOutput();
+                assertArrayEquals("got 300000".getBytes(StandardCharsets.US_ASCII), s.getInputStream().readAllBytes());
+            }
+            awaitNoOpenChannels();
+        } finally {
+            server.close().sync();
+        }
+    }
+
+    @Test
+    void tenThousandConnectionsOpenedAndDropped() throws Exception {
+        Channel server = serve(CHURN_PORT, () -> new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                ctx.writeAndFlush(msg);
+            }
+        }, false);
+        try {
+            // Batches of 500 at once; odd connections send a line, even ones reset at once.
+            String script = String.join("\n",
+                    "import asyncio, socket, struct, resource",
+                    "resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))",
+                    "async def one(i):",
+                    "    r, w = await asyncio.open_connection('" + TapStack.STACK_IP + "', " + CHURN_PORT + ")",
+                    "    if i % 2:",
+                    "        w.write(b'x' * 100)",
+                    "        await w.drain()",
+                    "        w.close()",
+                    "    else:",
+                    "        w.get_extra_info('socket').setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))",
+                    "        w.close()",
+                    "    return 1",
+                    "async def main():",
+                    "    n = 0",
+                    "    for b in range(20):",
+                    "        n += sum(await asyncio.gather(*(one(b * 500 + i) for i in range(500))))",
+                    "    print('opened', n)",
+                    "asyncio.run(main())");
+            NetworkNamespace.Result r = tap.ns.exec(TapStack.T.multipliedBy(2), "python3", "-c", script);
+            assertTrue(r.ok() && r.stdout().contains("opened 10000"), r.stdout() + r.stderr());
+            awaitNoOpenChannels();
+            long accepted = tap.stack.reactor().metrics().total("netty_accepted_total");
+            assertTrue(accepted >= 10_000, "accepted " + accepted);
+        } finally {
+            server.close().sync();
+        }
+    }
+}

@@ -1,0 +1,199 @@
+package io.panamax.netty;
+
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/**
+ * gRPC-java (grpc-netty, HTTP/2 over Netty) on the transport over TAP: a Greeter server on the
+ * stack answering a gRPC client of the kernel (unary, and a server-streaming call of 100 MB whose
+ * messages are written from gRPC's executor threads, not the shard's), and a gRPC client on the
+ * stack calling a Greeter server of the kernel. The service is made without generated code
+ * (byte[] messages), the gRPC runtime is the real one.
+ */
+class GrpcOverTapTest {
+    static final int PORT = 50051;
+    static final long STREAM_BYTES = 100L << 20;
+    static final int CHUNK = 64 * 1024;
+    static final byte[] CHUNK_BYTES = new byte[CHUNK];
+
+    static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+            return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+            try {
+                return stream.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    };
+    static final MethodDescriptor<byte[], byte[]> SAY_HELLO = MethodDescriptor.<byte[], byte[]>newBuilder()
+            .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName("helloworld.Greeter/SayHello")
+            .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+    static final MethodDescriptor<byte[], byte[]> DOWNLOAD = MethodDescriptor.<byte[], byte[]>newBuilder()
+            .setType(MethodDescriptor.MethodType.SERVER_STREAMING).setFullMethodName("helloworld.Greeter/Download")
+            .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+
+    static TapStack tap;
+    static EventLoopGroup nio;
+
+    @BeforeAll
+    static void start() throws Exception {
+        new Random(7).nextBytes(CHUNK_BYTES);
+        tap = TapStack.start("pmx-grpc", 2);
+        nio = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (nio != null) {
+            nio.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        if (tap != null) {
+            String leaks = tap.stop();
+            tap = null;
+            assertNull(leaks, "every buffer and packet returned");
+        }
+    }
+
+    /** The hello-world Greeter, plus a stream of 100 MB that honours HTTP/2 flow control (isReady). */
+    static ServerServiceDefinition greeter() {
+        return ServerServiceDefinition.builder("helloworld.Greeter")
+                .addMethod(SAY_HELLO, ServerCalls.asyncUnaryCall((byte[] req, StreamObserver<byte[]> out) -> {
+                    out.onNext(("Hello " + new String(req, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
+                    out.onCompleted();
+                }))
+                .addMethod(DOWNLOAD, ServerCalls.asyncServerStreamingCall((byte[] req, StreamObserver<byte[]> out) -> {
+                    var call = (ServerCallStreamObserver<byte[]>) out;
+                    long[] sent = {0};
+                    boolean[] done = {false};
+                    call.setOnReadyHandler(() -> {
+                        while (call.isReady() && sent[0] < STREAM_BYTES) {
+                            call.onNext(CHUNK_BYTES);
+                            sent[0] += CHUNK;
+                        }
+                        if (sent[0] >= STREAM_BYTES && !done[0]) {
+                            done[0] = true;
+                            call.onCompleted();
+                        }
+                    });
+                }))
+                .build();
+    }
+
+    static String expectedStreamDigest() throws Exception {
+        MessageDigest d = MessageDigest.getInstance("SHA-256");
+        for (long n = 0; n < STREAM_BYTES; n += CHUNK) {
+            d.update(CHUNK_BYTES);
+        }
+        return HexFormat.of().formatHex(d.digest());
+    }
+
+    static void callGreeter(ManagedChannel ch, boolean stream) throws Exception {
+        byte[] reply = ClientCalls.blockingUnaryCall(ch, SAY_HELLO, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS),
+                "Panamax".getBytes(StandardCharsets.UTF_8));
+        assertEquals("Hello Panamax", new String(reply, StandardCharsets.UTF_8));
+        if (!stream) {
+            return;
+        }
+        MessageDigest d = MessageDigest.getInstance("SHA-256");
+        long total = 0;
+        Iterator<byte[]> it = ClientCalls.blockingServerStreamingCall(ch, DOWNLOAD,
+                CallOptions.DEFAULT.withDeadlineAfter(120, TimeUnit.SECONDS), new byte[0]);
+        while (it.hasNext()) {
+            byte[] m = it.next();
+            total += m.length;
+            d.update(m);
+        }
+        assertEquals(STREAM_BYTES, total);
+        assertEquals(expectedStreamDigest(), HexFormat.of().formatHex(d.digest()));
+    }
+
+    @Test
+    void greeterOnTheStackAnswersAKernelClient() throws Exception {
+        // The transport line: channel type, boss and worker groups.
+        Server server = NettyServerBuilder.forAddress(new InetSocketAddress(TapStack.STACK_IP, PORT))
+                .channelType(PanamaxServerSocketChannel.class)
+                .bossEventLoopGroup(tap.group).workerEventLoopGroup(tap.group)
+                .addService(greeter()).build().start();
+        ManagedChannel ch = NettyChannelBuilder.forAddress(TapStack.STACK_IP, PORT).usePlaintext()
+                .eventLoopGroup(nio)
+                .channelFactory((ChannelFactory<Channel>) () -> inside(NioSocketChannel::new))
+                .build();
+        try {
+            callGreeter(ch, true);
+        } finally {
+            ch.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+            server.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void clientOnTheStackCallsAKernelServer() throws Exception {
+        Server server = NettyServerBuilder.forAddress(new InetSocketAddress(TapStack.HOST_IP, PORT + 1))
+                .channelFactory((ChannelFactory<ServerChannel>) () -> inside(NioServerSocketChannel::new))
+                .bossEventLoopGroup(nio).workerEventLoopGroup(nio)
+                .addService(greeter()).build().start();
+        // The transport line of a client: group and channel type.
+        ManagedChannel ch = NettyChannelBuilder.forAddress(TapStack.HOST_IP, PORT + 1).usePlaintext()
+                .eventLoopGroup(tap.group).channelType(PanamaxSocketChannel.class)
+                .build();
+        try {
+            callGreeter(ch, false);
+            for (int i = 0; i < 100; i++) {
+                byte[] reply = ClientCalls.blockingUnaryCall(ch, SAY_HELLO, CallOptions.DEFAULT, ("n" + i).getBytes(StandardCharsets.UTF_8));
+                assertEquals("Hello n" + i, new String(reply, StandardCharsets.UTF_8));
+            }
+        } finally {
+            ch.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+            server.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+        }
+    }
+
+    static <T> T inside(java.util.concurrent.Callable<T> open) {
+        try {
+            return tap.inside(open);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
