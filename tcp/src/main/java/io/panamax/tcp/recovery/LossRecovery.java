@@ -100,6 +100,9 @@ public interface LossRecovery {
     /** Times the path was seen to reorder (a hole filled without a retransmission). */
     long reorderingSeen();
 
+    /** Recovery episodes found spurious by D-SACK (RFC 3708) and undone. */
+    long spuriousUndone();
+
     /** A short name for statistics: "newreno", "sack". */
     String name();
 }
