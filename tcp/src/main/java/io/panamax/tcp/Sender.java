@@ -580,6 +580,11 @@ final class Sender implements LossRecovery.Sender {
         return unsent() > 0 || finPending();
     }
 
+    @Override
+    public long nowNanos() {
+        return tcb.shard().nanoTime();
+    }
+
     void countRetransmit() {
         retransmits++;
         counters.retransmits.increment();

@@ -40,6 +40,9 @@ public interface LossRecovery {
 
         /** Whether the send buffer holds data not yet sent (NextSeg rule 2 would send it). */
         boolean hasUnsentData();
+
+        /** The shard's clock, nanoseconds. */
+        long nowNanos();
     }
 
     /** The connection is synchronized with initial send sequence number {@code iss}. */

@@ -167,7 +167,7 @@ public final class SackRecovery implements LossRecovery {
         if (episodeDsacked >= episodeRetransmitted) {
             undone = true;
             spuriousUndone++;
-            cc.undoLastReduction(0);
+            cc.undoLastReduction(sender.nowNanos());
             if (inRecovery) {
                 inRecovery = false;
                 dupAcks = 0;
