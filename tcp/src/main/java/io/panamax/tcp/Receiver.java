@@ -59,6 +59,12 @@ final class Receiver {
     private int quickAcks;
     private final Timer delAckTimer;
 
+    // ---- D-SACK (RFC 2883) ----
+    /** A duplicate to report in the next ACK's first SACK block: [dsackLeft, dsackRight). */
+    private boolean dsackPending;
+    private int dsackLeft;
+    private int dsackRight;
+
     // ---- counters ----
     long bytesIn;
     long outOfOrderSegments;
@@ -144,6 +150,10 @@ final class Receiver {
                 }
             }
             if (segLen > 0 && SeqNum.le(seg.seq + segLen, rcvNxt)) {
+                if (seg.payloadLength > 0) {
+                    // RFC 2883 4.1.1: tell the sender the data came twice.
+                    reportDuplicate(seg.seq, seg.seq + seg.payloadLength);
+                }
                 duplicates++;
                 counters.duplicates.increment();
                 tcb.drops++;
@@ -162,6 +172,8 @@ final class Receiver {
             }
             int n = Math.min(cut, seg.payloadLength);
             if (n > 0) {
+                // RFC 2883 4.1.2: the part received before is reported.
+                reportDuplicate(seg.seq, seg.seq + n);
                 seg.trimFront(n);
                 cut -= n;
             }
@@ -230,10 +242,13 @@ final class Receiver {
                 // Ahead of a gap: hold it, and ACK at once so the sender sees a duplicate ACK.
                 outOfOrderSegments++;
                 counters.outOfOrder.increment();
-                ReassemblyQueue.Outcome o = reassembly().insert(seg.seq, seg.takePayload());
+                int seq = seg.seq;
+                ReassemblyQueue.Outcome o = reassembly().insert(seq, seg.takePayload());
                 if (o == ReassemblyQueue.Outcome.FULL) {
                     tcb.drop(DropReason.OUT_OF_ORDER_FULL);
                 } else if (o == ReassemblyQueue.Outcome.DUPLICATE) {
+                    // RFC 2883 4.1.3: out-of-order data held already.
+                    reportDuplicate(seq, seq + len);
                     duplicates++;
                     counters.duplicates.increment();
                 }
@@ -323,24 +338,61 @@ final class Receiver {
         delAckTimer.cancel();
     }
 
-    /** Fills in the SACK blocks (RFC 2018 4) when data is held out of order. */
-    void fillSack(SegmentWriter w) {
-        if (tcb.sackOn && holdsOutOfOrder()) {
-            w.sackBlocks = outOfOrder.sackBlocks(w.sackLeft, w.sackRight, sackBlockCount());
+    /** A duplicate arrived: the next ACK reports it as a D-SACK block (RFC 2883 4), if SACK is on. */
+    private void reportDuplicate(int left, int right) {
+        if (tcb.sackOn) {
+            dsackPending = true;
+            dsackLeft = left;
+            dsackRight = right;
         }
     }
+
+    /**
+     * Fills in the SACK blocks (RFC 2018 4) when data is held out of order, after a D-SACK block
+     * for the last duplicate if there is one (RFC 2883 4: first, and in one ACK only).
+     */
+    void fillSack(SegmentWriter w) {
+        int n = 0;
+        int max = sackBlockCount();
+        if (dsackPending && max > 0) {
+            w.sackLeft[0] = dsackLeft;
+            w.sackRight[0] = dsackRight;
+            n = 1;
+            dsackPending = false;
+        }
+        if (tcb.sackOn && holdsOutOfOrder() && max > n) {
+            n += fillSackBlocks(w, n, max - n);
+        }
+        w.sackBlocks = n;
+    }
+
+    /** The reassembly queue's blocks into the writer from index {@code at}; allocation-free. */
+    private int fillSackBlocks(SegmentWriter w, int at, int max) {
+        if (at == 0) {
+            return outOfOrder.sackBlocks(w.sackLeft, w.sackRight, max);
+        }
+        int n = outOfOrder.sackBlocks(scratchLeft, scratchRight, max);
+        System.arraycopy(scratchLeft, 0, w.sackLeft, at, n);
+        System.arraycopy(scratchRight, 0, w.sackRight, at, n);
+        return n;
+    }
+
+    private final int[] scratchLeft = new int[TcpOptions.MAX_SACK_BLOCKS];
+    private final int[] scratchRight = new int[TcpOptions.MAX_SACK_BLOCKS];
 
     /** Option bytes the SACK blocks take in the next segment, 0 when none are sent. */
     int sackOptionLength() {
-        if (tcb.sackOn && holdsOutOfOrder()) {
-            return TcpOptions.alignedSackLength(sackBlockCount());
+        int blocks = (dsackPending ? 1 : 0) + (tcb.sackOn && holdsOutOfOrder() ? outOfOrder.segments() : 0);
+        if (blocks == 0) {
+            return 0;
         }
-        return 0;
+        return TcpOptions.alignedSackLength(Math.min(blocks, sackBlockCount()));
     }
 
+    /** SACK blocks that fit beside the options every segment carries (RFC 2018 3: 3 with timestamps). */
     private int sackBlockCount() {
         int room = (TcpHeader.MAX_OPTIONS_LENGTH - tcb.fixedOptionsLength() - 4) / TcpOptions.SACK_BLOCK_LENGTH;
-        return Math.min(Math.min(room, TcpOptions.MAX_SACK_BLOCKS), outOfOrder.segments());
+        return Math.min(room, TcpOptions.MAX_SACK_BLOCKS);
     }
 
     /**

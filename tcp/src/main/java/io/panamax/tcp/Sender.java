@@ -63,7 +63,8 @@ final class Sender implements LossRecovery.Sender {
 
     // ---- reliability ----
     final RttEstimator rtt;
-    final CongestionControl cc;
+    /** The window arithmetic; chosen by name (TcpConfig, or per connection before data flows). */
+    CongestionControl cc;
     /** NewReno's until the handshake settles whether SACK is on; then SACK's (RFC 6675) if it is. */
     LossRecovery recovery;
     int backoff;
@@ -139,6 +140,17 @@ final class Sender implements LossRecovery.Sender {
         if (sackOn) {
             recovery = new SackRecovery(cc, this);
         }
+        recovery.init(iss);
+    }
+
+    /** Another congestion control, by name, while no data has been sent (the window still the initial one). */
+    void setCongestionControl(String name, boolean sackOn) {
+        if (SeqNum.gt(sndMax, iss + 1)) {
+            throw new IllegalStateException("the congestion control is chosen before data is sent");
+        }
+        cc = CongestionControls.create(name);
+        recovery = sackOn ? new SackRecovery(cc, this) : new NewRenoRecovery(cc, this);
+        cc.init(effectiveMss(), config.initialWindowSegments(), tcb.shard().nanoTime());
         recovery.init(iss);
     }
 
@@ -566,6 +578,11 @@ final class Sender implements LossRecovery.Sender {
     @Override
     public boolean hasUnsentData() {
         return unsent() > 0 || finPending();
+    }
+
+    @Override
+    public long nowNanos() {
+        return tcb.shard().nanoTime();
     }
 
     void countRetransmit() {

@@ -1035,12 +1035,24 @@ final class Tcb implements TcpConnection {
     }
 
     @Override
+    public void setCongestionControl(String name) {
+        assert shard.isCurrent();
+        snd.setCongestionControl(name, sackOn);
+    }
+
+    @Override
+    public String congestionControl() {
+        return snd.cc.name();
+    }
+
+    @Override
     public TcpConnectionStats stats() {
         return new TcpConnectionStats(segmentsIn, segmentsOut, rcv.bytesIn, snd.bytesOut, snd.retransmits,
                 snd.timeouts, snd.fastRetransmits, rcv.outOfOrderSegments, rcv.duplicates, drops, snd.rtt.srtt(),
                 snd.rtt.rto(), snd.congestionWindow(), snd.cc.ssthresh(), snd.sndWnd, rcv.receiveWindow(),
                 snd.effectiveMss(), snd.rtt.rttvar(), snd.recovery.sackedBytes(), snd.recovery.sackedTotal(),
                 snd.recovery.lostSegments(), snd.recovery.reorderingSeen(), snd.idleRestarts, snd.tailLossProbes,
+                snd.recovery.spuriousUndone(),
                 snd.cc.name(),
                 snd.recovery.name());
     }

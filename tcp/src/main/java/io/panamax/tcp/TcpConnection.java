@@ -50,4 +50,17 @@ public interface TcpConnection extends StreamConnection {
 
     /** A snapshot of this connection's counters. */
     TcpConnectionStats stats();
+
+    /**
+     * Chooses this connection's congestion control by name ({@code CongestionControls.create}:
+     * "newreno"), instead of {@code TcpConfig.congestionControl}. Only before the connection has
+     * sent data: in a listener's callback, or when {@code connect} completes.
+     *
+     * @throws IllegalArgumentException for an unknown name
+     * @throws IllegalStateException    once data has been sent
+     */
+    void setCongestionControl(String name);
+
+    /** The name of this connection's congestion control. */
+    String congestionControl();
 }

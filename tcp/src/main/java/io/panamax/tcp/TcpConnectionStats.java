@@ -27,6 +27,7 @@ package io.panamax.tcp;
  * @param reorderingSeen     times a hole filled without a retransmission (the path reorders)
  * @param idleRestarts       restarts from the restart window after idle (RFC 5681 4.1)
  * @param tailLossProbes     tail loss probes sent (RFC 8985 7)
+ * @param spuriousRecoveries recovery episodes found spurious by D-SACK and undone (RFC 3708, 2883)
  * @param congestionControl  the congestion control's name ("newreno", ...)
  * @param lossRecovery       the loss recovery's name ("sack" with SACK, else "newreno")
  */
@@ -55,6 +56,7 @@ public record TcpConnectionStats(
         long reorderingSeen,
         long idleRestarts,
         long tailLossProbes,
+        long spuriousRecoveries,
         String congestionControl,
         String lossRecovery) {
 }

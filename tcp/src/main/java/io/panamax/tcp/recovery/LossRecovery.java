@@ -40,6 +40,9 @@ public interface LossRecovery {
 
         /** Whether the send buffer holds data not yet sent (NextSeg rule 2 would send it). */
         boolean hasUnsentData();
+
+        /** The shard's clock, nanoseconds. */
+        long nowNanos();
     }
 
     /** The connection is synchronized with initial send sequence number {@code iss}. */
@@ -99,6 +102,9 @@ public interface LossRecovery {
 
     /** Times the path was seen to reorder (a hole filled without a retransmission). */
     long reorderingSeen();
+
+    /** Recovery episodes found spurious by D-SACK (RFC 3708) and undone. */
+    long spuriousUndone();
 
     /** A short name for statistics: "newreno", "sack". */
     String name();

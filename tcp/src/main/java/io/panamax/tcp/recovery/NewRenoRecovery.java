@@ -98,6 +98,11 @@ public final class NewRenoRecovery implements LossRecovery {
     }
 
     @Override
+    public long spuriousUndone() {
+        return 0;
+    }
+
+    @Override
     public boolean onNewAck(int ack, int ackedBytes, int bytesInFlight, long nowNanos) {
         if (!inRecovery) {
             dupAcks = 0;

@@ -48,6 +48,16 @@ public final class SackRecovery implements LossRecovery {
     /** HighData when the first duplicate ACK of a series arrived (before limited transmit). */
     private int highDataAtFirstDupAck;
 
+    // ---- spurious retransmission detection (RFC 3708 with D-SACK, RFC 2883) ----
+    /** SND.UNA when the last episode began: retransmissions of that episode lie at or above it. */
+    private int episodeStart;
+    /** Bytes retransmitted in the last episode, and how many of them the peer reported twice. */
+    private long episodeRetransmitted;
+    private long episodeDsacked;
+    /** The last episode's reduction was undone already. */
+    private boolean undone = true;
+    private long spuriousUndone;
+
     // ---- statistics ----
     private long lostSegments;
     private long reorderingSeen;
@@ -104,7 +114,12 @@ public final class SackRecovery implements LossRecovery {
         int max = sender.sndMax();
         int highest = board.highestSacked(una);
         int added = 0;
-        for (int b = 0; b < options.sackBlocks; b++) {
+        int first = 0;
+        if (isDsack(options, una)) {
+            dsack(options.sackLeft[0], options.sackRight[0]);
+            first = 1;
+        }
+        for (int b = first; b < options.sackBlocks; b++) {
             int left = options.sackLeft[b];
             int right = options.sackRight[b];
             int n = board.add(left, right, una, max);
@@ -120,6 +135,44 @@ public final class SackRecovery implements LossRecovery {
         sackedTotal += added;
         newlySacked = added;
         return added;
+    }
+
+    /**
+     * RFC 2883 4: the first block is a D-SACK when it lies below the cumulative ACK, or inside the
+     * second block.
+     */
+    private static boolean isDsack(TcpOptions o, int una) {
+        if (o.sackBlocks == 0) {
+            return false;
+        }
+        int l = o.sackLeft[0];
+        int r = o.sackRight[0];
+        if (SeqNum.le(r, una)) {
+            return SeqNum.lt(l, r);
+        }
+        return o.sackBlocks > 1 && SeqNum.ge(l, o.sackLeft[1]) && SeqNum.le(r, o.sackRight[1]);
+    }
+
+    /**
+     * A D-SACK for [left, right): if it reports data this episode retransmitted, the original
+     * arrived too. Once every byte retransmitted in the episode came back twice, the episode was
+     * spurious (RFC 3708 3.2: reordering, not loss) and its reduction is undone (RFC 4015's
+     * response, through the congestion control).
+     */
+    private void dsack(int left, int right) {
+        if (undone || SeqNum.lt(left, episodeStart) || SeqNum.gt(right, highRxt) || SeqNum.ge(left, right)) {
+            return;
+        }
+        episodeDsacked += right - left;
+        if (episodeDsacked >= episodeRetransmitted) {
+            undone = true;
+            spuriousUndone++;
+            cc.undoLastReduction(sender.nowNanos());
+            if (inRecovery) {
+                inRecovery = false;
+                dupAcks = 0;
+            }
+        }
     }
 
     @Override
@@ -184,6 +237,10 @@ public final class SackRecovery implements LossRecovery {
         prrOut = 0;
         highRxt = una;
         recoveryCwnd = cc.cwnd();
+        episodeStart = una;
+        episodeRetransmitted = 0;
+        episodeDsacked = 0;
+        undone = false;
         // The first unSACKed segment goes at once, whatever the window (RFC 6675 (4.3), RFC 5681 3.2).
         int len = Math.min(sender.smss(), board.nextSacked(una, max) - una);
         int sent = sender.fastRetransmitAt(una, len);
@@ -191,6 +248,7 @@ public final class SackRecovery implements LossRecovery {
             highRxt = una + sent;
             lostSegments++;
             prrOut += sent;
+            episodeRetransmitted += sent;
         }
         onRecoveryAck(delivered);
     }
@@ -241,6 +299,7 @@ public final class SackRecovery implements LossRecovery {
             highRxt = from + sent;
             lostSegments++;
             prrOut += sent;
+            episodeRetransmitted += sent;
         }
     }
 
@@ -261,6 +320,8 @@ public final class SackRecovery implements LossRecovery {
 
     @Override
     public void onRetransmissionTimeout(long nowNanos) {
+        // A timeout's reduction is not undone by D-SACK here (F-RTO, RFC 5682, is not implemented).
+        undone = true;
         inRecovery = false;
         dupAcks = 0;
         recoveryPoint = sender.sndMax();
@@ -300,6 +361,11 @@ public final class SackRecovery implements LossRecovery {
     @Override
     public long reorderingSeen() {
         return reorderingSeen;
+    }
+
+    @Override
+    public long spuriousUndone() {
+        return spuriousUndone;
     }
 
     @Override

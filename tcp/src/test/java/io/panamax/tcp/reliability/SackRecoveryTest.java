@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.List;
 
 import static io.panamax.tcp.wire.TcpHeader.ACK;
-import static io.panamax.tcp.wire.TcpHeader.SYN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,12 +39,8 @@ class SackRecoveryTest {
     }
 
     private static Open open(TcpScript s) {
-        s.listen();
-        s.inject(s.seg().syn().seq(1000).mss(MSS).sackPermitted().window(65535));
-        SentSegment synAck = s.expect().flags(SYN | ACK).sackPermitted(true);
-        s.inject(s.seg().seq(1001).ack(synAck.seq + 1).window(65535));
-        s.expectNothing();
-        return new Open(s, s.accepted.getFirst(), synAck.seq + 1, 1001);
+        var e = s.acceptSack(1000, MSS);
+        return new Open(s, e.conn(), e.sndNxt(), e.rcvNxt());
     }
 
     private static boolean sends(List<SentSegment> sent, int seq) {

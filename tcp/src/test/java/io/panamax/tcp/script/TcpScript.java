@@ -234,6 +234,19 @@ public final class TcpScript implements AutoCloseable {
         return new Established(accepted.removeFirst(), synAck.seq, peerIsn);
     }
 
+    /** Passive open from a peer offering MSS {@code mss} and SACK-Permitted only (RFC 2018), no timestamps. */
+    public Established acceptSack(int peerIsn, int mss) {
+        if (listener == null) {
+            listen();
+        }
+        inject(seg().syn().seq(peerIsn).mss(mss).sackPermitted().window(65535));
+        SentSegment synAck = expect().flags(TcpHeader.SYN | TcpHeader.ACK).sackPermitted(true);
+        inject(seg().seq(peerIsn + 1).ack(synAck.seq + 1).window(65535));
+        expectNothing();
+        assertEquals(1, accepted.size(), "one connection accepted");
+        return new Established(accepted.removeFirst(), synAck.seq, peerIsn);
+    }
+
     /** Active open answered by a SYN-ACK with no options. */
     public Established connectPlain(int peerIsn) {
         CompletableFuture<TcpConnection> f = connect();
