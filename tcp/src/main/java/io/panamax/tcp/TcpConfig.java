@@ -48,7 +48,8 @@ import java.util.Objects;
  * @param initialWindowSegments  the initial congestion window in segments (RFC 6928: 10)
  * @param challengeAckPerSecond  challenge ACKs a shard sends per second at most (RFC 5961 7)
  * @param congestionControl      the congestion control of new connections, by name
- *                               ({@link CongestionControls#create}): "newreno"
+ *                               ({@link CongestionControls#create}): "cubic" (default, RFC 9438 with
+ *                               HyStart++) or "newreno"
  * @param synQueueSize           per listener: half-open (SYN-RECEIVED) connections held at most,
  *                               apart from the accept queue ({@code backlog}); beyond it a SYN is
  *                               answered with a SYN cookie or dropped ({@link #synCookies})
@@ -190,7 +191,7 @@ public record TcpConfig(
         private boolean sackPermitted = true;
         private int initialWindowSegments = 10;
         private int challengeAckPerSecond = 1000;
-        private String congestionControl = CongestionControls.NEWRENO;
+        private String congestionControl = CongestionControls.CUBIC;
         private int synQueueSize = 4096;
         private SynCookieMode synCookies = SynCookieMode.WHEN_FULL;
 
@@ -379,7 +380,7 @@ public record TcpConfig(
             return this;
         }
 
-        /** The congestion control of new connections, by name (default "newreno"; see {@link CongestionControls}). */
+        /** The congestion control of new connections, by name (default "cubic", as Linux; or "newreno"; see {@link CongestionControls}). */
         public Builder congestionControl(String name) {
             this.congestionControl = name;
             return this;

@@ -27,13 +27,13 @@ class CongestionControlChoiceTest {
 
     @Test
     void theConfigNamesTheDefault() {
-        assertEquals("newreno", TcpConfig.defaults().congestionControl());
+        assertEquals("cubic", TcpConfig.defaults().congestionControl(), "CUBIC by default, as Linux");
         assertThrows(IllegalArgumentException.class, () -> TcpConfig.builder().congestionControl("vegas").build());
         assertThrows(IllegalArgumentException.class, () -> CongestionControls.create("vegas"));
         try (TcpScript s = new TcpScript()) {
             var e = s.acceptPlain(1000);
-            assertEquals("newreno", s.on(e.conn()::congestionControl));
-            assertEquals("newreno", s.on(e.conn()::stats).congestionControl());
+            assertEquals("cubic", s.on(e.conn()::congestionControl));
+            assertEquals("cubic", s.on(e.conn()::stats).congestionControl());
             assertEquals("newreno", s.on(e.conn()::stats).lossRecovery(), "no SACK: NewReno's recovery");
         }
     }

@@ -28,7 +28,7 @@ class DsackTest {
 
     @Test
     void aDuplicateBelowRcvNxtIsReportedInTheFirstBlock() {
-        try (TcpScript s = new TcpScript()) {
+        try (TcpScript s = TcpScript.newReno()) {
             Open o = open(s);
             s.inject(s.seg().seq(o.rcv()).ack(o.snd()).payload("abc"));
             s.advance(Duration.ofMillis(50));
@@ -45,7 +45,7 @@ class DsackTest {
 
     @Test
     void aPartlyDuplicateSegmentReportsTheDuplicatePart() {
-        try (TcpScript s = new TcpScript()) {
+        try (TcpScript s = TcpScript.newReno()) {
             Open o = open(s);
             s.inject(s.seg().seq(o.rcv()).ack(o.snd()).payload("abc"));
             s.advance(Duration.ofMillis(50));
@@ -59,7 +59,7 @@ class DsackTest {
 
     @Test
     void aDuplicateOutOfOrderSegmentIsReportedBeforeTheBlockHoldingIt() {
-        try (TcpScript s = new TcpScript()) {
+        try (TcpScript s = TcpScript.newReno()) {
             Open o = open(s);
             s.inject(s.seg().seq(o.rcv() + 10).ack(o.snd()).payload("xyz"));
             s.expect().flags(ACK).ack(o.rcv()).sack(o.rcv() + 10, o.rcv() + 13);
@@ -71,7 +71,7 @@ class DsackTest {
 
     @Test
     void aRecoveryWhoseEveryRetransmissionCameBackTwiceIsUndone() {
-        try (TcpScript s = new TcpScript()) {
+        try (TcpScript s = TcpScript.newReno()) {
             Open o = open(s);
             int base = o.snd();
             s.write(o.conn(), new byte[10 * MSS]);

@@ -20,7 +20,7 @@ class FastRecoveryTest {
 
     @Test
     void initialWindowIsTenSegments() {
-        try (TcpScript s = new TcpScript()) {
+        try (TcpScript s = TcpScript.newReno()) {
             var e = s.acceptPlain(1000);
             s.write(e.conn(), new byte[MSS * 20]);
             // RFC 6928: min(10·MSS, max(2·MSS, 14600)) = 10 segments of 536.
@@ -30,7 +30,7 @@ class FastRecoveryTest {
 
     @Test
     void slowStartGrowsOneSegmentPerAck() {
-        try (TcpScript s = new TcpScript()) {
+        try (TcpScript s = TcpScript.newReno()) {
             var e = s.acceptPlain(1000);
             s.write(e.conn(), new byte[MSS * 40]);
             assertEquals(10, s.drain().size());
@@ -45,7 +45,7 @@ class FastRecoveryTest {
 
     @Test
     void threeDuplicateAcksTriggerFastRetransmitAndNewRenoRecovery() {
-        try (TcpScript s = new TcpScript()) {
+        try (TcpScript s = TcpScript.newReno()) {
             var e = s.acceptPlain(1000);
             int base = e.sndNxt();
             s.write(e.conn(), new byte[MSS * 30]);
@@ -83,8 +83,31 @@ class FastRecoveryTest {
     }
 
     @Test
-    void congestionAvoidanceGrowsOneSegmentPerWindow() {
+    void cubicTheDefaultReducesByBetaSevenTenths() {
         try (TcpScript s = new TcpScript()) {
+            var e = s.acceptPlain(1000);
+            assertEquals("cubic", s.on(e.conn()::stats).congestionControl());
+            int base = e.sndNxt();
+            s.write(e.conn(), new byte[MSS * 30]);
+            assertEquals(10, s.drain().size());
+            s.inject(s.seg().seq(e.rcvNxt()).ack(base + MSS));
+            s.drain();
+            int hole = base + MSS;
+            for (int i = 0; i < 3; i++) {
+                s.inject(s.seg().seq(e.rcvNxt()).ack(hole));
+            }
+            assertTrue(retransmits(s.drain(), hole), "the third duplicate ACK retransmits at once");
+            // RFC 9438 4.6: ssthresh = cwnd_prior * beta_cubic (0.7), not NewReno's half of the
+            // flight; cwnd before the loss was 11 segments (slow start: 10 + the one ACK).
+            var st = s.on(e.conn()::stats);
+            assertEquals((int) (11 * MSS * 0.7), st.ssthresh(), 1.0, "ssthresh: " + st);
+            assertEquals(1, st.fastRetransmits());
+        }
+    }
+
+    @Test
+    void congestionAvoidanceGrowsOneSegmentPerWindow() {
+        try (TcpScript s = TcpScript.newReno()) {
             var e = s.acceptPlain(1000);
             int base = e.sndNxt();
             s.write(e.conn(), new byte[MSS * 400]);

@@ -49,7 +49,7 @@ class SackRecoveryTest {
 
     @Test
     void everyHoleIsRetransmittedInOneRoundAndSackedDataNever() {
-        try (TcpScript s = new TcpScript()) {
+        try (TcpScript s = TcpScript.newReno()) {
             Open o = open(s);
             s.write(o.conn(), new byte[40 * MSS]);
             assertEquals(10, s.drain().size(), "IW 10 segments");
@@ -96,7 +96,7 @@ class SackRecoveryTest {
 
     @Test
     void limitedTransmitSendsNewDataOnTheFirstTwoDuplicateAcks() {
-        try (TcpScript s = new TcpScript()) {
+        try (TcpScript s = TcpScript.newReno()) {
             Open o = open(s);
             s.write(o.conn(), new byte[40 * MSS]);
             assertEquals(10, s.drain().size());
@@ -114,7 +114,7 @@ class SackRecoveryTest {
 
     @Test
     void proportionalRateReductionSpreadsTheReductionOverTheRecovery() {
-        try (TcpScript s = new TcpScript()) {
+        try (TcpScript s = TcpScript.newReno()) {
             Open o = open(s);
             s.write(o.conn(), new byte[60 * MSS]);
             assertEquals(10, s.drain().size());
@@ -147,7 +147,7 @@ class SackRecoveryTest {
 
     @Test
     void afterATimeoutSackedDataIsNotSentAgain() {
-        try (TcpScript s = new TcpScript()) {
+        try (TcpScript s = TcpScript.newReno()) {
             Open o = open(s);
             s.write(o.conn(), new byte[10 * MSS]);
             assertEquals(10, s.drain().size());

@@ -38,7 +38,7 @@ class TailLossProbeTest {
 
     @Test
     void aLostTailIsProbedWithTheLastSegmentAfterTwoRtts() {
-        try (TcpScript s = new TcpScript()) {
+        try (TcpScript s = TcpScript.newReno()) {
             Open o = open(s);
             s.write(o.conn(), new byte[3 * MSS]);
             long t = s.nowNanos();
@@ -62,7 +62,7 @@ class TailLossProbeTest {
 
     @Test
     void theProbeIsNewDataWhenThereIsSome() {
-        try (TcpScript s = new TcpScript()) {
+        try (TcpScript s = TcpScript.newReno()) {
             Open o = open(s);
             s.write(o.conn(), new byte[20 * MSS]);
             assertEquals(10, s.drain().size(), "IW");
@@ -78,7 +78,7 @@ class TailLossProbeTest {
 
     @Test
     void aSingleSegmentWaitsForTheDelayedAckFirst() {
-        try (TcpScript s = new TcpScript()) {
+        try (TcpScript s = TcpScript.newReno()) {
             Open o = open(s);
             s.write(o.conn(), "request");
             long t = s.nowNanos();

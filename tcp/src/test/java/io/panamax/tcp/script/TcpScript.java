@@ -48,6 +48,14 @@ public final class TcpScript implements AutoCloseable {
         this(baseConfig().build());
     }
 
+    /**
+     * A script whose connections run NewReno (RFC 5681, RFC 6582): for tests of that arithmetic,
+     * now that CUBIC is the default.
+     */
+    public static TcpScript newReno() {
+        return new TcpScript(baseConfig().congestionControl("newreno").build());
+    }
+
     public TcpScript(TcpConfig config) {
         this(config, io.panamax.tcp.LocalPortPolicy.sequential());
     }
