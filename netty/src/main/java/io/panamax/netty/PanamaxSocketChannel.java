@@ -84,6 +84,7 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
     private Packet held;
     private boolean heldScheduled;
     private final Runnable deliverHeld = this::deliverHeldNow;
+    private final Runnable startReadTask = this::startRead;
     private boolean eofSeen;
     private boolean writeStalled;
     private ChannelPromise connectPromise;
@@ -205,7 +206,12 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
                 loop.counters().accepted.increment();
             }
             applyOptions();
-            startRead();
+            // Not startRead() here: Netty marks the channel registered only when the promise
+            // completes, after this. A read that fails at once (a peer that reset before we were
+            // registered) would close the channel while Netty thinks it unregistered, so the close
+            // skips doDeregister and the registration stays on the loop for good (seen after
+            // 10,000 connections opened and dropped: the group's shutdown waited out its timeout).
+            loop.execute(startReadTask);
         });
     }
 

@@ -11,6 +11,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.util.concurrent.EventExecutor;
 import io.panamax.nic.linux.NetworkNamespace;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -207,5 +208,23 @@ class BadPeersOverTapTest {
         } finally {
             server.close().sync();
         }
+        // Every channel closed must have left its loop: a registration left behind made the group's
+        // shutdown wait out its timeout (5 s).
+        long left = registrations();
+        for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5); left > 0 && System.nanoTime() < deadline; ) {
+            Thread.sleep(50);
+            left = registrations();
+        }
+        assertEquals(0, left, "registrations left on the loops after every channel closed");
+    }
+
+    /** Channels registered on the group's loops, counted on each loop's shard. */
+    static long registrations() throws Exception {
+        long n = 0;
+        for (EventExecutor e : tap.group) {
+            PanamaxEventLoop l = (PanamaxEventLoop) e;
+            n += l.submit(() -> l.ioHandler().registrations()).get(5, TimeUnit.SECONDS);
+        }
+        return n;
     }
 }

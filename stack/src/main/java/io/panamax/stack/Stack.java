@@ -140,7 +140,9 @@ public final class Stack implements AutoCloseable {
         } else {
             int owner = id % queues;
             PacketHandler sendOnOwner = frame -> pollers[owner].send(frame);
-            tx = frame -> frame.forward(shard, owner, sendOnOwner);
+            // Lent, not forwarded: the frame carries slices of this shard's TCP send buffers, whose
+            // reference counts must stay this shard's; the owner's release sends it back here.
+            tx = frame -> frame.lend(shard, owner, sendOnOwner);
         }
         var metrics = shard.metrics();
         Ethernet ethernet = new Ethernet(b.ethernetConfig(nic), tx, metrics);

@@ -4,7 +4,6 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.testsuite.transport.TestsuitePermutation.BootstrapComboFactory;
 import io.netty.testsuite.transport.socket.SocketSslEchoTest;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.SocketAddress;
@@ -14,7 +13,6 @@ import java.util.List;
 
 /** Netty's {@code SocketSslEchoTest} on the Panamax transport over TAP (see {@link PanamaxSocketTestPermutation}). */
 @ExtendWith(SharedTap.class)
-@Disabled("intermittent (2 runs of 5): a receive packet released twice (buffer released more often than retained) and bad_record_mac at the peer; bug open, see netty/README.md")
 class PanamaxSocketSslEchoTest extends SocketSslEchoTest {
     /**
      * Every eighth of Netty's parameter sets (96 on the JDK provider: renegotiation kinds,

@@ -70,6 +70,10 @@ public final class Packet implements ShardMessage {
     private short l3Length;
     private short segmentSize;
     private PacketHandler forwardTo;
+    /** The shard that {@link #lend lent} this packet and counts its buffer references; null if none. */
+    private Shard lender;
+    /** The handler of a lent packet travelling back to its lender to be released. */
+    private static final PacketHandler RELEASE_ON_ARRIVAL = Packet::release;
     /** Second result of {@link #locate}: the offset of the byte within the located fragment. */
     private int locatedSkip;
 
@@ -568,9 +572,45 @@ public final class Packet implements ShardMessage {
         from.send(target, this);
     }
 
+    /**
+     * Hands the packet to shard {@code target} of {@code from}'s reactor for it to use and release
+     * (a frame to transmit on the shard that owns the NIC queue), while its buffer references stay
+     * counted on {@code from}: unlike {@link #forward}, {@code from} may go on holding views of the
+     * same buffers (a TCP send buffer whose slices the frame carries). The target must not share,
+     * trim or linearize the packet; its {@link #release()} there does not touch a reference count
+     * but sends the packet back, whole, to {@code from}, which releases it.
+     *
+     * <p>Why: buffer reference counts are plain ints. A frame forwarded to another shard and
+     * released there decremented, on that shard, the counts of buffers that the sending shard's
+     * send buffer was counting at the same time: lost updates, then buffers freed while still
+     * queued for retransmission (and reused: corrupted data on the wire) or never freed.
+     */
+    public void lend(Shard from, int target, PacketHandler handler) {
+        checkLive();
+        this.lender = from;
+        this.forwardTo = handler;
+        from.send(target, this);
+    }
+
     /** Releases every buffer reference and returns the packet to its pool. */
     public void release() {
         checkLive();
+        Shard home = lender;
+        if (home != null) {
+            lender = null;
+            Shard cur = Shard.current();
+            if (cur != home) {
+                // Lent: the counts are the lender's to change. One message, as the wrapper's own
+                // trip home would have been.
+                forwardTo = RELEASE_ON_ARRIVAL;
+                if (cur != null && cur.reactor() == home.reactor()) {
+                    cur.send(home.id(), this);
+                } else {
+                    home.execute(this);
+                }
+                return;
+            }
+        }
         for (int i = 0; i < count; i++) {
             Buffer b = buffers[i];
             buffers[i] = null;
@@ -596,7 +636,7 @@ public final class Packet implements ShardMessage {
         live = true;
     }
 
-    /** A forwarded packet arriving on its new shard, or a released one arriving home. */
+    /** A forwarded or lent packet arriving on its new shard, a lent one coming back to be released, or a released one arriving home. */
     @Override
     public void deliver(Shard shard) {
         if (!live) {
