@@ -204,7 +204,10 @@ class BadPeersOverTapTest {
             assertTrue(r.ok() && r.stdout().contains("opened 10000"), r.stdout() + r.stderr());
             awaitNoOpenChannels();
             long accepted = tap.stack.reactor().metrics().total("netty_accepted_total");
-            assertTrue(accepted >= 10_000, "accepted " + accepted);
+            // The 5,000 that send a line are all accepted; one reset while it still waits in the
+            // accept queue is dropped from it by the stack (its RST ends the connection before the
+            // application takes it), so of the other 5,000 only those accepted before their RST count.
+            assertTrue(accepted >= 5_000 && accepted <= 10_000, "accepted " + accepted);
         } finally {
             server.close().sync();
         }
