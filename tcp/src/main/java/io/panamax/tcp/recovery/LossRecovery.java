@@ -43,6 +43,15 @@ public interface LossRecovery {
 
         /** The shard's clock, nanoseconds. */
         long nowNanos();
+
+        /** SRTT in nanoseconds (RFC 6298), 0 before the first sample. */
+        long srttNanos();
+
+        /** Arms the RACK reorder timer (RFC 8985 6.3) to fire in {@code delayNanos}: it calls {@link #onReorderTimeout}. */
+        void armReorderTimer(long delayNanos);
+
+        /** Stops the RACK reorder timer. */
+        void cancelReorderTimer();
     }
 
     /** The connection is synchronized with initial send sequence number {@code iss}. */
@@ -87,6 +96,10 @@ public interface LossRecovery {
 
     /** The retransmission timer expired: recovery ends; what is outstanding is resent from SND.UNA. */
     void onRetransmissionTimeout(long nowNanos);
+
+    /** The RACK reorder timer expired (RFC 8985 6.3): detect losses again and repair them. */
+    default void onReorderTimeout(long nowNanos) {
+    }
 
     /** Duplicate ACKs counted since SND.UNA last advanced outside recovery. */
     int duplicateAcks();
