@@ -263,12 +263,12 @@ public final class SackRecovery implements LossRecovery {
         }
         int delivered = newlySacked;
         newlySacked = 0;
+        rackDetectLoss(nowNanos);
         if (inRecovery) {
             onRecoveryAck(delivered);
             return;
         }
         int una = sender.sndUna();
-        rackDetectLoss(nowNanos);
         boolean lost = dupAcks >= DUP_THRESH
                 || SeqNum.gt(board.lostBoundary(una, DUP_THRESH, sender.smss()), una);
         if ((lost || rack.hasLost()) && SeqNum.gt(ack, recoveryPoint)) {
