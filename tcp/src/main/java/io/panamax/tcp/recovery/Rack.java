@@ -147,10 +147,19 @@ final class Rack {
         if (i < 0) {
             return;
         }
+        // A retransmission need not match the original segments (less room for data beside SACK
+        // blocks, a smaller MSS): the records it covers in part are split, so that the part not
+        // sent again keeps its transmit time and its lost mark and goes later.
+        if (SeqNum.lt(starts[idx(i)], seq) && split(i, seq)) {
+            i++;
+        }
         for (; i < count; i++) {
             int k = idx(i);
             if (SeqNum.ge(starts[k], end)) {
                 break;
+            }
+            if (SeqNum.gt(ends[k], end) && split(i, end)) {
+                k = idx(i);
             }
             xmitTs[k] = now;
             if ((flags[k] & LOST) != 0) {
@@ -166,6 +175,38 @@ final class Rack {
             xmitTs[k] = now;
             flags[k] = 0;
         }
+    }
+
+    /**
+     * Splits record {@code i} at {@code at} into [start, at) and [at, end), both with its transmit
+     * time and flags; the records above move up by one (a retransmission that does not match a
+     * segment is rare). Returns false when the ring is full (the record is then resent whole in
+     * the RACK's view).
+     */
+    private boolean split(int i, int at) {
+        if (count == CAPACITY) {
+            return false;
+        }
+        for (int j = count; j > i + 1; j--) {
+            int to = idx(j);
+            int from = idx(j - 1);
+            starts[to] = starts[from];
+            ends[to] = ends[from];
+            xmitTs[to] = xmitTs[from];
+            flags[to] = flags[from];
+        }
+        int k = idx(i);
+        int n = idx(i + 1);
+        starts[n] = at;
+        ends[n] = ends[k];
+        xmitTs[n] = xmitTs[k];
+        flags[n] = flags[k];
+        ends[k] = at;
+        if ((flags[k] & LOST) != 0) {
+            lostCount++;
+        }
+        count++;
+        return true;
     }
 
     /**
