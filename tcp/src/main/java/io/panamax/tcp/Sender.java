@@ -301,6 +301,8 @@ final class Sender implements LossRecovery.Sender {
             // window); not while the window is closed, where the only data outstanding is a
             // zero-window probe the peer is right to refuse.
             recovery.onDuplicateAck(ack, tcb.shard().nanoTime());
+        } else if (newlySacked > 0 && ack == sndUna && sndMax != sndUna) {
+            recovery.onSackOnlyAck(ack, tcb.shard().nanoTime());
         }
         // Window update (RFC 9293 3.10.7.4): only from a segment newer than the last one used.
         if (SeqNum.ge(ack, unaBefore)

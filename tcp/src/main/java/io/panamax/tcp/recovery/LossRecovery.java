@@ -94,6 +94,14 @@ public interface LossRecovery {
     /** A duplicate ACK (RFC 5681 2) for {@code ack}. */
     void onDuplicateAck(int ack, long nowNanos);
 
+    /**
+     * An ACK that SACKed new data without being a duplicate ACK (it carried data, or changed the
+     * window) nor advancing SND.UNA: RACK still learns from it (RFC 8985 6.2 runs on every ACK),
+     * and PRR counts what it delivered (RFC 6937 3).
+     */
+    default void onSackOnlyAck(int ack, long nowNanos) {
+    }
+
     /** The retransmission timer expired: recovery ends; what is outstanding is resent from SND.UNA. */
     void onRetransmissionTimeout(long nowNanos);
 

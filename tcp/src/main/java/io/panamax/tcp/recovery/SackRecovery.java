@@ -276,6 +276,16 @@ public final class SackRecovery implements LossRecovery {
         }
     }
 
+    @Override
+    public void onSackOnlyAck(int ack, long nowNanos) {
+        int delivered = newlySacked;
+        newlySacked = 0;
+        if (inRecovery) {
+            rackDetectLoss(nowNanos);
+            onRecoveryAck(delivered);
+        }
+    }
+
     /**
      * RFC 6675 5 steps (4.1)-(4.3), RFC 6937's initialisation. {@code fromUna}: the duplicate ACKs
      * or IsLost started it, and the first unSACKed segment goes; else RACK did, and the first
