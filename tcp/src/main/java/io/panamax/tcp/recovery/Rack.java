@@ -9,14 +9,16 @@ import io.panamax.tcp.wire.SeqNum;
  * later than everything SACKed since, so only time tells), a loss with too few segments after it.
  *
  * <p>The per-segment records (sequence range, transmit time of the most recent (re)transmission,
- * flags) live in fixed parallel arrays used as a ring, in sequence order from SND.UNA: nothing is
- * allocated per packet. A segment beyond the ring's capacity is not tracked and is left to RFC
- * 6675 and the timers.
+ * flags) live in parallel arrays used as a ring, in sequence order from SND.UNA: nothing is
+ * allocated per packet. The ring starts with room for 64 segments and doubles when a flight
+ * needs more (a few times in a connection's life), up to {@link #CAPACITY}, so that an idle or
+ * slow connection does not hold 68 KB. A segment beyond the largest ring is not tracked and is
+ * left to RFC 6675 and the timers.
  */
 final class Rack {
     /** Segments tracked at most: 4096 full-sized segments cover a 5.9 MB flight at MSS 1448. */
     static final int CAPACITY = 4096;
-    private static final int MASK = CAPACITY - 1;
+    private static final int INITIAL_CAPACITY = 64;
 
     /**
      * The least reordering window: 1 ms, the granularity of the RTTs the sender measures from
@@ -32,10 +34,12 @@ final class Rack {
     /** Delivered (SACKed): its RACK stats were taken once (RFC 8985 6.2 step 2). */
     private static final byte DELIVERED = 4;
 
-    private final int[] starts = new int[CAPACITY];
-    private final int[] ends = new int[CAPACITY];
-    private final long[] xmitTs = new long[CAPACITY];
-    private final byte[] flags = new byte[CAPACITY];
+    private int[] starts = new int[INITIAL_CAPACITY];
+    private int[] ends = new int[INITIAL_CAPACITY];
+    private long[] xmitTs = new long[INITIAL_CAPACITY];
+    private byte[] flags = new byte[INITIAL_CAPACITY];
+    /** The ring's length less one (a power of two less one). */
+    private int mask = INITIAL_CAPACITY - 1;
     /** The ring: records head..head+count-1, contiguous in sequence space. */
     private int head;
     private int count;
@@ -100,7 +104,40 @@ final class Rack {
     }
 
     private int idx(int i) {
-        return (head + i) & MASK;
+        return (head + i) & mask;
+    }
+
+    /**
+     * Room for one more record: doubles the ring when it is full (in sequence order from index
+     * 0). Returns false at {@link #CAPACITY}.
+     */
+    private boolean room() {
+        int capacity = mask + 1;
+        if (count < capacity) {
+            return true;
+        }
+        if (capacity == CAPACITY) {
+            return false;
+        }
+        int n = capacity * 2;
+        int[] s2 = new int[n];
+        int[] e2 = new int[n];
+        long[] t2 = new long[n];
+        byte[] f2 = new byte[n];
+        for (int i = 0; i < count; i++) {
+            int k = idx(i);
+            s2[i] = starts[k];
+            e2[i] = ends[k];
+            t2[i] = xmitTs[k];
+            f2[i] = flags[k];
+        }
+        starts = s2;
+        ends = e2;
+        xmitTs = t2;
+        flags = f2;
+        head = 0;
+        mask = n - 1;
+        return true;
     }
 
     /** The index (0..count-1) of the record holding {@code seq}, or -1. Binary search: records are in sequence order. */
@@ -133,7 +170,7 @@ final class Rack {
         int end = seq + len;
         int last = count == 0 ? seq : ends[idx(count - 1)];
         if (SeqNum.ge(seq, last) && (count == 0 || seq == last)) {
-            if (count == CAPACITY) {
+            if (!room()) {
                 return;
             }
             int k = idx(count++);
@@ -167,7 +204,7 @@ final class Rack {
             }
             flags[k] = (byte) (flags[k] | RETRANSMITTED);
         }
-        if (SeqNum.gt(end, last) && count < CAPACITY) {
+        if (SeqNum.gt(end, last) && room()) {
             // A segment resent with new data beyond SND.MAX after it (rare: a smaller MSS).
             int k = idx(count++);
             starts[k] = last;
@@ -184,7 +221,7 @@ final class Rack {
      * the RACK's view).
      */
     private boolean split(int i, int at) {
-        if (count == CAPACITY) {
+        if (!room()) {
             return false;
         }
         for (int j = count; j > i + 1; j--) {
@@ -243,7 +280,7 @@ final class Rack {
             if ((flags[head] & LOST) != 0) {
                 unmarkLost(head);
             }
-            head = (head + 1) & MASK;
+            head = (head + 1) & mask;
             count--;
         }
     }

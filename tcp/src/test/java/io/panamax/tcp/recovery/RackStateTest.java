@@ -98,4 +98,27 @@ class RackStateTest {
         assertTrue(r.hasLost());
         assertEquals(0, r.firstLost(-1));
     }
+
+    @Test
+    void theRingGrowsBeyondItsFirstSizeAndKeepsItsOrder() {
+        Rack r = new Rack();
+        r.init(0);
+        for (int i = 0; i < 100; i++) {
+            r.onSent(i * SEG, SEG, 0);
+        }
+        // The ring wraps: the first 50 acknowledged, 150 more sent (more than the first 64 slots).
+        r.onCumulativeAck(50 * SEG, 20 * MS);
+        for (int i = 100; i < 250; i++) {
+            r.onSent(i * SEG, SEG, 1 * MS);
+        }
+        r.onSacked(240 * SEG, 241 * SEG, 21 * MS);
+        r.detectLoss(0, 100 * MS);
+        // Everything sent before segment 240 and not delivered is lost: 50..239.
+        assertEquals(50 * SEG, r.firstLost(-1));
+        assertEquals(190 * SEG, r.lostBytes());
+        assertEquals(250 * SEG, r.segmentEnd(249 * SEG));
+        r.onCumulativeAck(100 * SEG, 101 * MS);
+        assertEquals(140 * SEG, r.lostBytes());
+        assertEquals(100 * SEG, r.firstLost(-1));
+    }
 }
