@@ -407,6 +407,14 @@ final class Rack {
         return none;
     }
 
+    /** Takes the lost mark off the record holding {@code seq} (its start was SACKed: RFC 6675 has the rest). */
+    void unmarkLostAt(int seq) {
+        int i = find(seq);
+        if (i >= 0 && (flags[idx(i)] & LOST) != 0) {
+            unmarkLost(idx(i));
+        }
+    }
+
     /** The end of the record holding {@code seq}, or {@code seq} when it is not tracked. */
     int segmentEnd(int seq) {
         int i = find(seq);

@@ -352,7 +352,14 @@ public final class SackRecovery implements LossRecovery {
             if (rack.hasLost()) {
                 // RACK's marks first, lowest first (RFC 8985 6: they include lost retransmissions,
                 // below HighRxt, that RFC 6675 never sends twice). Sending clears the mark.
-                int lost = board.skipSacked(rack.firstLost(una));
+                int first = rack.firstLost(una);
+                int lost = board.skipSacked(first);
+                if (lost != first) {
+                    // Its start was SACKed (a SACK block not on its boundaries): not all of it is
+                    // missing, and resending its tail would not clear the mark. IsLost decides.
+                    rack.unmarkLostAt(first);
+                    continue;
+                }
                 int len = Math.min(smss, Math.min(rack.segmentEnd(lost), board.nextSacked(lost, max)) - lost);
                 int sent = len > 0 ? sender.retransmitAt(lost, len) : 0;
                 if (sent <= 0) {
