@@ -85,6 +85,8 @@ final class Sender implements LossRecovery.Sender {
     final Timer persistTimer;
     /** The tail loss probe's timer (RFC 8985 7). */
     private final Timer probeTimer;
+    /** RACK's reorder timer (RFC 8985 6.3). */
+    private final Timer reorderTimer;
     /** TLP.end_seq (RFC 8985 7.3): SND.MAX when the probe went, 0 outside a probe episode. */
     private int tlpEnd;
     private boolean tlpEpisode;
@@ -122,6 +124,7 @@ final class Sender implements LossRecovery.Sender {
         this.rtxTimer = wheel.newTimer(this::onRetransmitTimeout);
         this.persistTimer = wheel.newTimer(this::onPersistTimeout);
         this.probeTimer = wheel.newTimer(this::onProbeTimeout);
+        this.reorderTimer = wheel.newTimer(this::onReorderTimeout);
     }
 
     /** The initial send sequence number is chosen: nothing is sent or acknowledged yet. */
@@ -254,6 +257,7 @@ final class Sender implements LossRecovery.Sender {
         rtxTimer.cancel();
         persistTimer.cancel();
         probeTimer.cancel();
+        reorderTimer.cancel();
     }
 
     // =====================================================================================
@@ -297,6 +301,8 @@ final class Sender implements LossRecovery.Sender {
             // window); not while the window is closed, where the only data outstanding is a
             // zero-window probe the peer is right to refuse.
             recovery.onDuplicateAck(ack, tcb.shard().nanoTime());
+        } else if (newlySacked > 0 && ack == sndUna && sndMax != sndUna) {
+            recovery.onSackOnlyAck(ack, tcb.shard().nanoTime());
         }
         // Window update (RFC 9293 3.10.7.4): only from a segment newer than the last one used.
         if (SeqNum.ge(ack, unaBefore)
@@ -585,6 +591,31 @@ final class Sender implements LossRecovery.Sender {
         return tcb.shard().nanoTime();
     }
 
+    @Override
+    public long srttNanos() {
+        return rtt.hasSample() ? rtt.srtt() : 0;
+    }
+
+    @Override
+    public void armReorderTimer(long delayNanos) {
+        reorderTimer.arm(delayNanos);
+    }
+
+    @Override
+    public void cancelReorderTimer() {
+        reorderTimer.cancel();
+    }
+
+    /** RFC 8985 6.3: segments RACK held back for the reordering window may now be lost. */
+    private void onReorderTimeout() {
+        TcpState state = tcb.state;
+        if (!state.isSynchronized() || state == TcpState.TIME_WAIT || sndUna == sndMax) {
+            return;
+        }
+        recovery.onReorderTimeout(tcb.shard().nanoTime());
+        tcb.output();
+    }
+
     void countRetransmit() {
         retransmits++;
         counters.retransmits.increment();
@@ -653,6 +684,7 @@ final class Sender implements LossRecovery.Sender {
         long now = tcb.shard().nanoTime();
         tlpEpisode = false;
         probeTimer.cancel();
+        reorderTimer.cancel();
         cc.onRetransmissionTimeout(sndMax - sndUna, now);
         recovery.onRetransmissionTimeout(now);
         backoff++;

@@ -43,6 +43,15 @@ public interface LossRecovery {
 
         /** The shard's clock, nanoseconds. */
         long nowNanos();
+
+        /** SRTT in nanoseconds (RFC 6298), 0 before the first sample. */
+        long srttNanos();
+
+        /** Arms the RACK reorder timer (RFC 8985 6.3) to fire in {@code delayNanos}: it calls {@link #onReorderTimeout}. */
+        void armReorderTimer(long delayNanos);
+
+        /** Stops the RACK reorder timer. */
+        void cancelReorderTimer();
     }
 
     /** The connection is synchronized with initial send sequence number {@code iss}. */
@@ -85,8 +94,20 @@ public interface LossRecovery {
     /** A duplicate ACK (RFC 5681 2) for {@code ack}. */
     void onDuplicateAck(int ack, long nowNanos);
 
+    /**
+     * An ACK that SACKed new data without being a duplicate ACK (it carried data, or changed the
+     * window) nor advancing SND.UNA: RACK still learns from it (RFC 8985 6.2 runs on every ACK),
+     * and PRR counts what it delivered (RFC 6937 3).
+     */
+    default void onSackOnlyAck(int ack, long nowNanos) {
+    }
+
     /** The retransmission timer expired: recovery ends; what is outstanding is resent from SND.UNA. */
     void onRetransmissionTimeout(long nowNanos);
+
+    /** The RACK reorder timer expired (RFC 8985 6.3): detect losses again and repair them. */
+    default void onReorderTimeout(long nowNanos) {
+    }
 
     /** Duplicate ACKs counted since SND.UNA last advanced outside recovery. */
     int duplicateAcks();

@@ -29,6 +29,10 @@ public final class SackRecovery implements LossRecovery {
     private final CongestionControl cc;
     private final Sender sender;
     private final SackScoreboard board = new SackScoreboard();
+    /** Time-based loss detection (RFC 8985 6): its lost marks count alongside IsLost's. */
+    private final Rack rack = new Rack();
+    /** When the running episode began: a segment resent since then is not sent again unless RACK marks it lost. */
+    private long episodeStartNanos;
     private int dupAcks;
     private boolean inRecovery;
     /** RecoveryPoint (RFC 6675 2): HighData when recovery (or a timeout) began. */
@@ -72,6 +76,7 @@ public final class SackRecovery implements LossRecovery {
     public void init(int iss) {
         recoveryPoint = iss;
         highRxt = iss;
+        rack.init(iss);
     }
 
     @Override
@@ -96,7 +101,8 @@ public final class SackRecovery implements LossRecovery {
 
     /**
      * SetPipe (RFC 6675 4): unSACKed bytes not deemed lost, plus lost bytes retransmitted in this
-     * recovery (those below HighRxt).
+     * recovery (those below HighRxt); less what RACK marked lost and was not sent again (RFC 8985
+     * 6: a lost retransmission, or a loss IsLost cannot see, is not in flight).
      */
     private int pipe() {
         int una = sender.sndUna();
@@ -105,7 +111,7 @@ public final class SackRecovery implements LossRecovery {
         int notLost = board.unsackedBetween(lost, max);
         int rxt = SeqNum.lt(highRxt, lost) ? highRxt : lost;
         int retransmitted = SeqNum.gt(rxt, una) ? board.unsackedBetween(una, rxt) : 0;
-        return notLost + retransmitted;
+        return Math.max(0, notLost + retransmitted - rack.lostBytes());
     }
 
     @Override
@@ -117,14 +123,17 @@ public final class SackRecovery implements LossRecovery {
         int first = 0;
         if (isDsack(options, una)) {
             dsack(options.sackLeft[0], options.sackRight[0]);
+            rack.onDsack();
             first = 1;
         }
+        long now = sender.nowNanos();
         for (int b = first; b < options.sackBlocks; b++) {
             int left = options.sackLeft[b];
             int right = options.sackRight[b];
             int n = board.add(left, right, una, max);
             if (n > 0) {
                 added += n;
+                rack.onSacked(left, right, now);
                 // A block wholly below the highest SACKed, of data never sent again, came late,
                 // not lost: the path reorders.
                 if (SeqNum.le(right, highest) && SeqNum.ge(left, highRxt)) {
@@ -179,6 +188,7 @@ public final class SackRecovery implements LossRecovery {
     public boolean onNewAck(int ack, int ackedBytes, int bytesInFlight, long nowNanos) {
         boolean hadSacks = !board.isEmpty();
         boolean resent = SeqNum.gt(highRxt, ack - ackedBytes);
+        rack.onCumulativeAck(ack, nowNanos);
         int coveredSacked = board.acknowledge(ack);
         int delivered = ackedBytes + newlySacked - coveredSacked;
         newlySacked = 0;
@@ -192,16 +202,58 @@ public final class SackRecovery implements LossRecovery {
                 reorderingSeen++;
             }
             dupAcks = 0;
+            rackDetectLoss(nowNanos);
+            if (rack.hasLost() && SeqNum.gt(ack, recoveryPoint)) {
+                // RFC 8985 6.2: RACK found a loss that no duplicate ACK announced (a partial ACK
+                // with too few SACKs above the hole): fast recovery begins.
+                enterRecovery(delivered, nowNanos, false);
+                return true;
+            }
             return false;
         }
         if (SeqNum.ge(ack, recoveryPoint)) {
             cc.onRecoveryExit(bytesInFlight, nowNanos);
             inRecovery = false;
             dupAcks = 0;
+            rack.onRecoveryExit();
+            rackDetectLoss(nowNanos);
             return true;
         }
+        rackDetectLoss(nowNanos);
         onRecoveryAck(delivered);
         return true;
+    }
+
+    /**
+     * RACK_update_reo_wnd and RACK_detect_loss_and_arm_timer (RFC 8985 6.2 steps 4 and 5, 6.3):
+     * marks lost what was sent a reordering window before the most recently sent delivered
+     * segment, and arms the reorder timer for the segments whose window has not expired yet.
+     */
+    private void rackDetectLoss(long nowNanos) {
+        long reoWnd = rack.reorderingWindow(sender.sndUna(), sender.sndMax(), inRecovery,
+                board.sackedBytes() >= DUP_THRESH * sender.smss(), sender.srttNanos());
+        long timeout = rack.detectLoss(reoWnd, nowNanos);
+        if (timeout > 0) {
+            sender.armReorderTimer(timeout);
+        } else {
+            sender.cancelReorderTimer();
+        }
+    }
+
+    @Override
+    public void onReorderTimeout(long nowNanos) {
+        if (sender.sndUna() == sender.sndMax()) {
+            return;
+        }
+        rackDetectLoss(nowNanos);
+        if (!rack.hasLost()) {
+            return;
+        }
+        if (inRecovery) {
+            sendLost();
+        } else if (SeqNum.gt(sender.sndUna(), recoveryPoint)) {
+            enterRecovery(0, nowNanos, false);
+        }
     }
 
     @Override
@@ -211,6 +263,7 @@ public final class SackRecovery implements LossRecovery {
         }
         int delivered = newlySacked;
         newlySacked = 0;
+        rackDetectLoss(nowNanos);
         if (inRecovery) {
             onRecoveryAck(delivered);
             return;
@@ -218,13 +271,27 @@ public final class SackRecovery implements LossRecovery {
         int una = sender.sndUna();
         boolean lost = dupAcks >= DUP_THRESH
                 || SeqNum.gt(board.lostBoundary(una, DUP_THRESH, sender.smss()), una);
-        if (lost && SeqNum.gt(ack, recoveryPoint)) {
-            enterRecovery(delivered, nowNanos);
+        if ((lost || rack.hasLost()) && SeqNum.gt(ack, recoveryPoint)) {
+            enterRecovery(delivered, nowNanos, lost);
         }
     }
 
-    /** RFC 6675 5 steps (4.1)-(4.3), RFC 6937's initialisation. */
-    private void enterRecovery(int delivered, long nowNanos) {
+    @Override
+    public void onSackOnlyAck(int ack, long nowNanos) {
+        int delivered = newlySacked;
+        newlySacked = 0;
+        if (inRecovery) {
+            rackDetectLoss(nowNanos);
+            onRecoveryAck(delivered);
+        }
+    }
+
+    /**
+     * RFC 6675 5 steps (4.1)-(4.3), RFC 6937's initialisation. {@code fromUna}: the duplicate ACKs
+     * or IsLost started it, and the first unSACKed segment goes; else RACK did, and the first
+     * segment it marked lost goes.
+     */
+    private void enterRecovery(int delivered, long nowNanos, boolean fromUna) {
         int una = sender.sndUna();
         int max = sender.sndMax();
         recoveryPoint = max;
@@ -241,11 +308,15 @@ public final class SackRecovery implements LossRecovery {
         episodeRetransmitted = 0;
         episodeDsacked = 0;
         undone = false;
+        episodeStartNanos = nowNanos;
         // The first unSACKed segment goes at once, whatever the window (RFC 6675 (4.3), RFC 5681 3.2).
-        int len = Math.min(sender.smss(), board.nextSacked(una, max) - una);
-        int sent = sender.fastRetransmitAt(una, len);
+        int from = fromUna ? una : board.skipSacked(rack.firstLost(una));
+        int len = Math.min(sender.smss(), board.nextSacked(from, max) - from);
+        int sent = sender.fastRetransmitAt(from, len);
         if (sent > 0) {
-            highRxt = una + sent;
+            if (from == una) {
+                highRxt = una + sent;
+            }
             lostSegments++;
             prrOut += sent;
             episodeRetransmitted += sent;
@@ -278,8 +349,37 @@ public final class SackRecovery implements LossRecovery {
         while (recoveryCwnd - pipe() >= smss) {
             int una = sender.sndUna();
             int max = sender.sndMax();
+            if (rack.hasLost()) {
+                // RACK's marks first, lowest first (RFC 8985 6: they include lost retransmissions,
+                // below HighRxt, that RFC 6675 never sends twice). Sending clears the mark.
+                int first = rack.firstLost(una);
+                int lost = board.skipSacked(first);
+                if (lost != first) {
+                    // Its start was SACKed (a SACK block not on its boundaries): not all of it is
+                    // missing, and resending its tail would not clear the mark. IsLost decides.
+                    rack.unmarkLostAt(first);
+                    continue;
+                }
+                int len = Math.min(smss, Math.min(rack.segmentEnd(lost), board.nextSacked(lost, max)) - lost);
+                int sent = len > 0 ? sender.retransmitAt(lost, len) : 0;
+                if (sent <= 0) {
+                    return;
+                }
+                if (SeqNum.le(lost, highRxt) && SeqNum.gt(lost + sent, highRxt)) {
+                    highRxt = lost + sent;
+                }
+                lostSegments++;
+                prrOut += sent;
+                episodeRetransmitted += sent;
+                continue;
+            }
             int from = SeqNum.gt(highRxt, una) ? highRxt : una;
             from = board.skipSacked(from);
+            if (rack.resentSince(from, episodeStartNanos)) {
+                // RACK sent this one in this episode already: it is in flight, not lost.
+                highRxt = rack.segmentEnd(from);
+                continue;
+            }
             int lostBoundary = board.lostBoundary(una, DUP_THRESH, smss);
             boolean rule1 = SeqNum.lt(from, lostBoundary);
             // Rule 3: nothing lost and nothing new to send: the first hole below SACKed data.
@@ -305,6 +405,7 @@ public final class SackRecovery implements LossRecovery {
 
     @Override
     public void onSent(int seq, int len) {
+        rack.onSent(seq, len, sender.nowNanos());
         if (SeqNum.ge(seq, sender.sndMax())) {
             if (inRecovery) {
                 // New data sent during recovery counts in prr_out (RFC 6937 3); retransmissions
@@ -326,10 +427,13 @@ public final class SackRecovery implements LossRecovery {
         dupAcks = 0;
         recoveryPoint = sender.sndMax();
         highRxt = sender.sndUna();
+        rack.onRetransmissionTimeout();
+        rack.onRecoveryExit();
         if (++timeoutsInARow >= 2) {
             // The same data timed out twice with SACKed data above it: the receiver may have
             // discarded what it SACKed (RFC 2018 8); send it all again.
             board.clear();
+            rack.clearDelivered();
         }
     }
 

@@ -1,0 +1,159 @@
+package io.panamax.tcp.reliability;
+
+import io.panamax.tcp.TcpConnection;
+import io.panamax.tcp.script.SentSegment;
+import io.panamax.tcp.script.TcpScript;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.panamax.tcp.wire.TcpHeader.ACK;
+import static io.panamax.tcp.wire.TcpHeader.SYN;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * RACK, the time-based loss detection of RFC 8985 6: a segment is lost when one sent after it
+ * has been delivered and a reordering window has passed since, whatever the count of duplicate
+ * ACKs. It repairs a lost retransmission without the RTO, leaves reordering within the window
+ * alone, and its reorder timer (6.3) fires when no further ACK comes.
+ */
+class RackTest {
+    private static final int MSS = 536;
+    /** The timer wheel's tick, twice. */
+    private static final long TICK = 2 * 16_384;
+
+    /** A SACK connection (no timestamps) whose handshake measured an RTT of 20 ms. */
+    private record Open(TcpScript s, TcpConnection conn, int base, int rcv) {
+        int at(int i) {
+            return base + i * MSS;
+        }
+
+        /** An ACK for {@code ack} with SACK blocks from the segment indices given (pairs, end exclusive). */
+        void sackAck(int ack, int... segmentEdges) {
+            int[] edges = new int[segmentEdges.length];
+            for (int i = 0; i < edges.length; i++) {
+                edges[i] = at(segmentEdges[i]);
+            }
+            s.inject(s.seg().seq(rcv).ack(ack).window(65535).sack(edges));
+        }
+    }
+
+    private static Open open(TcpScript s) {
+        s.listen();
+        s.inject(s.seg().syn().seq(1000).mss(MSS).sackPermitted().window(65535));
+        SentSegment synAck = s.expect().flags(SYN | ACK);
+        s.advance(Duration.ofMillis(20));
+        s.inject(s.seg().seq(1001).ack(synAck.seq + 1).window(65535));
+        TcpConnection c = s.accepted.getFirst();
+        s.run(() -> c.setNoDelay(true));
+        return new Open(s, c, synAck.seq + 1, 1001);
+    }
+
+    private static boolean sends(List<SentSegment> sent, int seq) {
+        return sent.stream().anyMatch(x -> x.seq == seq && x.length() > 0);
+    }
+
+    @Test
+    void aLostRetransmissionIsResentAfterTheReorderingWindowWithoutTheRto() {
+        try (TcpScript s = TcpScript.newReno()) {
+            Open o = open(s);
+            s.write(o.conn(), new byte[40 * MSS]);
+            assertEquals(10, s.drain().size(), "IW");
+            s.advance(Duration.ofMillis(20));
+            // Segment 0 is lost; 1..9 arrive: the third duplicate ACK retransmits it (RFC 6675).
+            List<SentSegment> sent = new ArrayList<>();
+            for (int k = 2; k <= 10; k++) {
+                o.sackAck(o.at(0), 1, k);
+                sent.addAll(s.drain());
+            }
+            assertTrue(sends(sent, o.at(0)), "fast retransmit");
+            int rtx = 0;
+            while (sent.get(rtx).seq != o.at(0)) {
+                rtx++;
+            }
+            // New data that left after the retransmission (limited transmit, then PRR).
+            int highest = 0;
+            for (SentSegment x : sent.subList(rtx + 1, sent.size())) {
+                highest = Math.max(highest, (x.seq - o.base()) / MSS);
+            }
+            assertTrue(highest >= 11, "new data went after the retransmission: " + sent);
+            // The retransmission is lost as well. 20 ms later the data sent after it is SACKed:
+            // RACK.xmit_ts is now later than the retransmission's (RFC 8985 6.2 step 2); once
+            // RACK.rtt + reo_wnd has passed since the retransmission went, it is lost (step 5),
+            // and it goes again (a third time), long before the 200 ms RTO.
+            s.advance(Duration.ofMillis(20));
+            long t = s.nowNanos();
+            o.sackAck(o.at(0), 1, highest + 1);
+            assertTrue(!sends(s.drain(), o.at(0)), "not before reo_wnd has passed");
+            SentSegment again = s.expectWithin(Duration.ofMillis(100));
+            again.seq(o.at(0)).length(MSS);
+            // In recovery with no reordering seen, reo_wnd is at its least (1 ms): the reorder
+            // timer (6.3) sends it, reo_wnd after the ACK.
+            assertEquals(Duration.ofMillis(1).toNanos(), again.timeNanos - t, TICK);
+            var st = s.on(o.conn()::stats);
+            assertEquals(0, st.timeouts(), "no RTO");
+            assertEquals(1, st.fastRetransmits(), "one recovery episode");
+            // The peer now has everything: SACKed data was never sent again.
+            s.inject(s.seg().seq(o.rcv()).ack(o.at(highest + 1)).window(65535));
+            List<SentSegment> after = s.drain();
+            for (int i = 1; i <= highest; i++) {
+                assertTrue(!sends(after, o.at(i)), "SACKed segment " + i + " resent");
+            }
+            assertEquals(2, s.on(o.conn()::stats).retransmits(), "segment 0 twice, nothing else");
+        }
+    }
+
+    @Test
+    void reorderingWithinTheReorderingWindowIsNotALoss() {
+        try (TcpScript s = TcpScript.newReno()) {
+            Open o = open(s);
+            s.write(o.conn(), new byte[4 * MSS]);
+            assertEquals(4, s.drain().size());
+            // 20 ms later segment 1 arrives before segment 0: RACK.rtt = min_RTT = 20 ms, and
+            // outside recovery with one segment SACKed reo_wnd = min_RTT / 4 = 5 ms (RFC 8985 6.2
+            // step 4); segment 0 is not lost before 20 + 5 ms after it went.
+            s.advance(Duration.ofMillis(20));
+            o.sackAck(o.at(0), 1, 2);
+            s.advance(Duration.ofMillis(3));
+            s.expectNothing();
+            // Segment 0 arrives 3 ms late, within the window: no retransmission, no recovery.
+            s.inject(s.seg().seq(o.rcv()).ack(o.at(2)).window(65535));
+            s.inject(s.seg().seq(o.rcv()).ack(o.at(4)).window(65535));
+            s.advance(Duration.ofSeconds(1));
+            s.expectNothing();
+            var st = s.on(o.conn()::stats);
+            assertEquals(0, st.retransmits());
+            assertEquals(0, st.fastRetransmits());
+            assertEquals(0, st.lostSegments());
+        }
+    }
+
+    @Test
+    void theReorderTimerFiresWhenNoFurtherAckComes() {
+        try (TcpScript s = TcpScript.newReno()) {
+            Open o = open(s);
+            s.write(o.conn(), new byte[4 * MSS]);
+            assertEquals(4, s.drain().size());
+            s.advance(Duration.ofMillis(20));
+            long t = s.nowNanos();
+            // One duplicate ACK SACKs segment 1; nothing else comes. Neither three duplicate ACKs
+            // nor IsLost (RFC 6675) will ever say segment 0 is lost; RACK's reorder timer (RFC
+            // 8985 6.3) fires when its window has passed: RACK.rtt + reo_wnd - (now - xmit_ts) =
+            // 20 + 5 - 20 = 5 ms after the ACK, before the tail loss probe (2·SRTT = 40 ms).
+            o.sackAck(o.at(0), 1, 2);
+            SentSegment rtx = s.expectWithin(Duration.ofMillis(100));
+            rtx.seq(o.at(0)).length(MSS);
+            assertEquals(Duration.ofMillis(5).toNanos(), rtx.timeNanos - t, TICK);
+            var st = s.on(o.conn()::stats);
+            assertEquals(0, st.timeouts());
+            assertEquals(0, st.tailLossProbes());
+            assertEquals(1, st.fastRetransmits(), "RACK began fast recovery");
+            // Segments 2 and 3 are not lost: sent with segment 1, after segment 0.
+            s.inject(s.seg().seq(o.rcv()).ack(o.at(4)).window(65535));
+            assertEquals(1, s.on(o.conn()::stats).retransmits());
+        }
+    }
+}
