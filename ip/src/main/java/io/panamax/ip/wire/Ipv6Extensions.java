@@ -110,6 +110,12 @@ public final class Ipv6Extensions {
      */
     public static long walk(MemorySegment seg, long off, int length) {
         int end = Math.min(length, NetworkBytes.readable(seg, off, length));
+        if (end < Ipv6Header.HEADER_LENGTH) {
+            // Not even the fixed header (RFC 8200 3) within the length: nothing to walk, and no
+            // upper layer to hand the packet to.
+            int stop = Math.max(0, end);
+            return result(Problem.TRUNCATED, 0, stop, stop);
+        }
         int next = NetworkBytes.getU8(seg, off + Ipv6Header.OFFSET_NEXT_HEADER);
         int nextField = Ipv6Header.OFFSET_NEXT_HEADER;
         int at = Ipv6Header.HEADER_LENGTH;

@@ -205,10 +205,16 @@ class CubicTest {
         // Warm up every path so that the JIT's own work is done before measuring.
         exercise(c, 200_000);
         mx.getThreadAllocatedBytes(tid);
-        long before = mx.getThreadAllocatedBytes(tid);
-        exercise(c, 100_000);
-        long after = mx.getThreadAllocatedBytes(tid);
-        assertEquals(0, after - before, "bytes allocated by 100,000 rounds of calls");
+        // The least of three rounds: a round can catch the runtime's own one-off work on this
+        // thread (a deoptimisation, a class initialised late), never a per-call allocation,
+        // which would show in every round.
+        long least = Long.MAX_VALUE;
+        for (int round = 0; round < 3 && least != 0; round++) {
+            long before = mx.getThreadAllocatedBytes(tid);
+            exercise(c, 100_000);
+            least = Math.min(least, mx.getThreadAllocatedBytes(tid) - before);
+        }
+        assertEquals(0, least, "bytes allocated by 100,000 rounds of calls");
     }
 
     private static void exercise(CongestionControl c, int n) {
