@@ -54,6 +54,9 @@ public final class ShardMetrics {
         return published;
     }
 
+    // Synchronized: control path only. Layers register their instruments once, when built, on the
+    // shard's thread; the stall detector's own thread registers a counter the first time it sees a
+    // new place. Never taken per packet: instruments are kept and updated without it.
     private synchronized Object register(String name, String help, MetricType type, String[] labels, Object fresh) {
         if (labels.length % 2 != 0) {
             throw new IllegalArgumentException("labels come in name/value pairs: " + String.join(",", labels));
