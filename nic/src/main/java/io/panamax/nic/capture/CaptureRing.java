@@ -1,18 +1,17 @@
 package io.panamax.nic.capture;
 
 import io.panamax.reactor.buffer.Packet;
+import io.panamax.reactor.util.SpscIndex;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 
 /**
  * The capture records of one queue on their way from the shard to the writer thread: a
  * single-producer/single-consumer ring of variable-length records in off-heap memory. The shard
- * copies up to the snap length of each frame into it and publishes with a release store; the
- * writer reads with an acquire load. No locks, nothing allocated per frame.
+ * copies up to the snap length of each frame into it and publishes it; the writer reads
+ * ({@link SpscIndex} orders the two sides). No locks, nothing allocated per frame.
  *
  * <p>A burst is staged first and published afterwards ({@link #begin}, {@link #stage},
  * {@link #commit}): on transmit the frames must be copied before the device takes them (it may
@@ -35,14 +34,7 @@ final class CaptureRing {
     private static final int QUEUE = 24;
     private static final int DIRECTION = 28;
 
-    // Producer and consumer indexes 128 bytes apart, as in the wire's frame ring.
-    private static final int TAIL = 16;
-    private static final int HEAD_CACHE = 17;
-    private static final int HEAD = 32;
-    private static final int TAIL_CACHE = 33;
-    private static final VarHandle INDEX = MethodHandles.arrayElementVarHandle(long[].class);
-
-    private final long[] index = new long[48];
+    private final SpscIndex index = new SpscIndex();
     private final MemorySegment memory;
     private final long capacity;
     private final long mask;
@@ -70,7 +62,7 @@ final class CaptureRing {
 
     /** Starts staging a burst. */
     void begin() {
-        staged = index[TAIL];
+        staged = index.tail();
         stagedCount = 0;
         full = false;
     }
@@ -86,12 +78,9 @@ final class CaptureRing {
         long at = staged & mask;
         long padding = capacity - at < bytes ? capacity - at : 0;
         long end = staged + padding + bytes;
-        if (end - index[HEAD_CACHE] > capacity) {
-            index[HEAD_CACHE] = (long) INDEX.getAcquire(index, HEAD);
-            if (end - index[HEAD_CACHE] > capacity) {
-                full = true;
-                return false;
-            }
+        if (!index.hasRoomUpTo(end, capacity)) {
+            full = true;
+            return false;
         }
         if (padding > 0) {
             memory.set(ValueLayout.JAVA_INT, at + LENGTH, (int) padding);
@@ -121,7 +110,7 @@ final class CaptureRing {
     int commit(int frames) {
         int published = Math.min(frames, stagedCount);
         if (published > 0) {
-            INDEX.setRelease(index, TAIL, ends[published - 1]);
+            index.publish(ends[published - 1]);
         }
         return frames - published;
     }
@@ -130,17 +119,17 @@ final class CaptureRing {
 
     /** Where the consumer is. */
     long head() {
-        return index[HEAD];
+        return index.head();
     }
 
     /** How far records are published (an acquire load: their bytes are visible after it). */
     long published() {
-        return (long) INDEX.getAcquire(index, TAIL);
+        return index.published();
     }
 
     /** Gives the bytes up to {@code position} back to the producer. */
     void release(long position) {
-        INDEX.setRelease(index, HEAD, position);
+        index.release(position);
     }
 
     MemorySegment memory() {

@@ -1,10 +1,8 @@
 package io.panamax.nic.capture;
 
-import io.panamax.nic.MacAddress;
+import io.panamax.nic.ForwardingNic;
 import io.panamax.nic.Nic;
-import io.panamax.nic.NicCapabilities;
 import io.panamax.nic.NicQueue;
-import io.panamax.nic.RssControl;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -29,15 +27,14 @@ import java.util.Optional;
  * interface named {@code nic/qN} and each frame carries its direction. Timestamps are wall-clock
  * nanoseconds, one per receive or transmit burst.
  */
-public final class CapturingNic implements Nic {
-    private final Nic inner;
+public final class CapturingNic extends ForwardingNic {
     private final CaptureConfig config;
     private final CapturingQueue[] queues;
     private final CaptureWriter writer;
     private volatile boolean enabled;
 
     private CapturingNic(Nic inner, CaptureConfig config) throws IOException {
-        this.inner = inner;
+        super(inner);
         this.config = config;
         int n = inner.queueCount();
         this.queues = new CapturingQueue[n];
@@ -56,11 +53,6 @@ public final class CapturingNic implements Nic {
     /** Wraps {@code nic}; the file is created now. Closing the capturing NIC closes {@code nic}. */
     public static CapturingNic wrap(Nic nic, CaptureConfig config) throws IOException {
         return new CapturingNic(nic, config);
-    }
-
-    /** The NIC being recorded. */
-    public Nic inner() {
-        return inner;
     }
 
     /** The capture's settings. */
@@ -99,31 +91,6 @@ public final class CapturingNic implements Nic {
     }
 
     @Override
-    public String name() {
-        return inner.name();
-    }
-
-    @Override
-    public MacAddress mac() {
-        return inner.mac();
-    }
-
-    @Override
-    public int mtu() {
-        return inner.mtu();
-    }
-
-    @Override
-    public boolean linkUp() {
-        return inner.linkUp();
-    }
-
-    @Override
-    public NicCapabilities capabilities() {
-        return inner.capabilities();
-    }
-
-    @Override
     public int queueCount() {
         return queues.length;
     }
@@ -131,11 +98,6 @@ public final class CapturingNic implements Nic {
     @Override
     public NicQueue queue(int id) {
         return queues[id];
-    }
-
-    @Override
-    public Optional<RssControl> rss() {
-        return inner.rss();
     }
 
     /**

@@ -1,11 +1,10 @@
 package io.panamax.nic.capture;
 
+import io.panamax.nic.ForwardingNicQueue;
 import io.panamax.nic.NicQueue;
-import io.panamax.nic.QueueStats;
 import io.panamax.nic.pcap.CaptureFileWriter;
 import io.panamax.nic.pcap.WallClock;
 import io.panamax.reactor.buffer.Packet;
-import io.panamax.reactor.buffer.PacketPool;
 import io.panamax.reactor.metrics.Counter;
 
 /**
@@ -13,27 +12,16 @@ import io.panamax.reactor.metrics.Counter;
  * it receives or transmits into the queue's {@link CaptureRing}. All frames of a burst carry the
  * burst's timestamp (one clock read per burst, not per frame).
  */
-final class CapturingQueue implements NicQueue {
+final class CapturingQueue extends ForwardingNicQueue {
     private final CapturingNic nic;
-    private final NicQueue inner;
     private final CaptureRing ring;
     /** Frames that went through without a record because the ring was full. */
     final Counter droppedRingFull = new Counter();
 
     CapturingQueue(CapturingNic nic, NicQueue inner, CaptureRing ring) {
+        super(inner);
         this.nic = nic;
-        this.inner = inner;
         this.ring = ring;
-    }
-
-    @Override
-    public int id() {
-        return inner.id();
-    }
-
-    @Override
-    public void attach(PacketPool packets) {
-        inner.attach(packets);
     }
 
     @Override
@@ -72,15 +60,5 @@ final class CapturingQueue implements NicQueue {
         if (missed > 0) {
             droppedRingFull.add(missed);
         }
-    }
-
-    @Override
-    public QueueStats stats() {
-        return inner.stats();
-    }
-
-    @Override
-    public void detach() {
-        inner.detach();
     }
 }

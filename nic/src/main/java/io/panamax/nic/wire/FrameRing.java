@@ -1,17 +1,16 @@
 package io.panamax.nic.wire;
 
+import io.panamax.reactor.util.SpscIndex;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 
 /**
  * The frames in flight from one sending queue to one receiving queue: a single-producer,
  * single-consumer ring of fixed-size slots in off-heap memory. The sender copies a frame into a
- * slot and publishes it with a release store of the tail; the receiver reads the tail with an
- * acquire load, copies the frame into its own buffer and frees the slot with a release store of
- * the head. No locks, no read-modify-write, nothing allocated after the first frame.
+ * slot and publishes it; the receiver copies the frame into its own buffer and frees the slot
+ * ({@link SpscIndex} orders the two sides). No locks, no read-modify-write, nothing allocated after the first frame.
  *
  * <p>A slot holds a 32-byte header (due time, length, RSS hash, flags) and the frame. The memory
  * is allocated by the sender on first use, since with RSS steering most of a wire's
@@ -26,15 +25,7 @@ final class FrameRing {
     private static final int HASH = 12;
     private static final int FLAGS = 16;
 
-    // The indexes sit 128 bytes apart in one array so that the producer's and the consumer's
-    // cache lines are not shared (false sharing would cost more than the ring itself).
-    private static final int TAIL = 16;
-    private static final int HEAD_CACHE = 17;
-    private static final int HEAD = 32;
-    private static final int TAIL_CACHE = 33;
-    private static final VarHandle INDEX = MethodHandles.arrayElementVarHandle(long[].class);
-
-    private final long[] index = new long[48];
+    private final SpscIndex index = new SpscIndex();
     private final int capacity;
     private final long mask;
     private final long stride;
@@ -61,12 +52,9 @@ final class FrameRing {
      * Nothing is visible to the consumer until {@link #publish}.
      */
     long claim() {
-        long t = index[TAIL];
-        if (t - index[HEAD_CACHE] >= capacity) {
-            index[HEAD_CACHE] = (long) INDEX.getAcquire(index, HEAD);
-            if (t - index[HEAD_CACHE] >= capacity) {
-                return -1;
-            }
+        long t = index.tail();
+        if (!index.hasRoomUpTo(t + 1, capacity)) {
+            return -1;
         }
         if (slab == null) {
             slab = Arena.ofAuto().allocate(stride * capacity, 64);
@@ -76,30 +64,25 @@ final class FrameRing {
 
     /** Makes the claimed slot's frame visible to the consumer. */
     void publish(int length, long dueNanos, int hash, int flags) {
-        long t = index[TAIL];
+        long t = index.tail();
         long slot = (t & mask) * stride;
         slab.set(ValueLayout.JAVA_LONG, slot + DUE, dueNanos);
         slab.set(ValueLayout.JAVA_INT, slot + LENGTH, length);
         slab.set(ValueLayout.JAVA_INT, slot + HASH, hash);
         slab.set(ValueLayout.JAVA_INT, slot + FLAGS, flags);
-        INDEX.setRelease(index, TAIL, t + 1);
+        index.publish(t + 1);
     }
 
     // ---- consumer side -----------------------------------------------------------------------
 
     /** Whether a frame waits at the head. */
     boolean hasFrame() {
-        long h = index[HEAD];
-        if (h < index[TAIL_CACHE]) {
-            return true;
-        }
-        index[TAIL_CACHE] = (long) INDEX.getAcquire(index, TAIL);
-        return h < index[TAIL_CACHE];
+        return index.isPublished(index.head());
     }
 
     /** The slot of the frame at the head (after {@link #hasFrame()} said there is one). */
     private long headSlot() {
-        return (index[HEAD] & mask) * stride;
+        return (index.head() & mask) * stride;
     }
 
     long headDue() {
@@ -125,7 +108,7 @@ final class FrameRing {
 
     /** Frees the head slot for the producer. */
     void advance() {
-        INDEX.setRelease(index, HEAD, index[HEAD] + 1);
+        index.release(index.head() + 1);
     }
 
     // ---- either side -------------------------------------------------------------------------
@@ -137,7 +120,6 @@ final class FrameRing {
 
     /** Frames in the ring now, as seen from any thread (a snapshot for statistics). */
     int size() {
-        long h = (long) INDEX.getAcquire(index, HEAD);
-        return (int) ((long) INDEX.getAcquire(index, TAIL) - h);
+        return (int) index.size();
     }
 }

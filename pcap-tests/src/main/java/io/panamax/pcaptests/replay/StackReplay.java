@@ -8,8 +8,11 @@ import io.panamax.ip.IpProtocol;
 import io.panamax.ip.Ipv4Address;
 import io.panamax.ip.wire.IcmpMessage;
 import io.panamax.ip.wire.Ipv4Header;
+import io.panamax.nic.ForwardingNic;
+import io.panamax.nic.ForwardingNicQueue;
 import io.panamax.nic.MacAddress;
 import io.panamax.nic.Nic;
+import io.panamax.nic.NicQueue;
 import io.panamax.nic.QueueTotals;
 import io.panamax.nic.capture.CaptureConfig;
 import io.panamax.nic.capture.CapturingNic;
@@ -328,12 +331,11 @@ public final class StackReplay {
      * the shards' loops, and without the hold the first frames of the capture would reach a stack
      * whose services (and gateway) are not there yet. Transmit passes straight through.
      */
-    static final class HeldNic implements Nic {
-        private final Nic inner;
+    static final class HeldNic extends ForwardingNic {
         private volatile boolean released;
 
         HeldNic(Nic inner) {
-            this.inner = inner;
+            super(inner);
         }
 
         void release() {
@@ -341,69 +343,13 @@ public final class StackReplay {
         }
 
         @Override
-        public String name() {
-            return inner.name();
-        }
-
-        @Override
-        public MacAddress mac() {
-            return inner.mac();
-        }
-
-        @Override
-        public int mtu() {
-            return inner.mtu();
-        }
-
-        @Override
-        public boolean linkUp() {
-            return inner.linkUp();
-        }
-
-        @Override
-        public io.panamax.nic.NicCapabilities capabilities() {
-            return inner.capabilities();
-        }
-
-        @Override
-        public int queueCount() {
-            return inner.queueCount();
-        }
-
-        @Override
-        public io.panamax.nic.NicQueue queue(int id) {
-            io.panamax.nic.NicQueue q = inner.queue(id);
-            return new io.panamax.nic.NicQueue() {
-                @Override
-                public int id() {
-                    return q.id();
-                }
-
-                @Override
-                public void attach(io.panamax.reactor.buffer.PacketPool packets) {
-                    q.attach(packets);
-                }
-
+        public NicQueue queue(int id) {
+            return new ForwardingNicQueue(inner.queue(id)) {
                 @Override
                 public int receive(Packet[] out, int max) {
-                    return released ? q.receive(out, max) : 0;
-                }
-
-                @Override
-                public int transmit(Packet[] packets, int count) {
-                    return q.transmit(packets, count);
-                }
-
-                @Override
-                public io.panamax.nic.QueueStats stats() {
-                    return q.stats();
+                    return released ? inner.receive(out, max) : 0;
                 }
             };
-        }
-
-        @Override
-        public void close() {
-            inner.close();
         }
     }
 
