@@ -18,7 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Loss recovery stack to stack over the in-memory wire, on a path with a round trip and a
  * bottleneck (10 ms RTT, 100 Mbit/s each way): random loss at 1 % and 5 %, burst loss from a
- * drop-tail bottleneck queue, and loss with reordering. Every byte must arrive once and in order
+ * drop-tail bottleneck queue, and loss with reordering; and random loss on a LAN (100 us RTT,
+ * 1 Gbit/s), the round trip of the loss benchmark over TAP, where a 200 ms timeout costs two
+ * thousand round trips and any loss that waits for the RTO dominates the transfer. Every byte must arrive once and in order
  * (SHA-256 both ways); the goodput in virtual time (deterministic for a seed, whatever the machine's
  * load) is printed with each side's statistics, for docs/tcp.md. Not a timed test: nothing is
  * asserted about the goodput.
@@ -29,6 +31,9 @@ class WireLossGoodputTest {
     static final long SIZE = Long.getLong("panamax.tcp.goodputMegabytes", 8) * MB;
     static final Duration ONE_WAY = Duration.ofMillis(5);
     static final long RATE = 100_000_000L;
+    /** A LAN as in the loss benchmark over TAP: a round trip of 100 us at 1 Gbit/s. */
+    static final Duration LAN_ONE_WAY = Duration.ofNanos(50_000);
+    static final long LAN_RATE = 1_000_000_000L;
 
     static Stream<Arguments> links() {
         return Stream.of(
@@ -36,6 +41,10 @@ class WireLossGoodputTest {
                 Arguments.of("loss 5%", Impairments.builder().delay(ONE_WAY).rateLimit(RATE).loss(0.05).build()),
                 Arguments.of("burst loss (drop-tail 32 KB queue)",
                         Impairments.builder().delay(ONE_WAY).rateLimit(RATE, 1518, 32 * 1024).build()),
+                Arguments.of("LAN loss 1% (100 us RTT, 1 Gbit/s)",
+                        Impairments.builder().delay(LAN_ONE_WAY).rateLimit(LAN_RATE).loss(0.01).build()),
+                Arguments.of("LAN loss 5% (100 us RTT, 1 Gbit/s)",
+                        Impairments.builder().delay(LAN_ONE_WAY).rateLimit(LAN_RATE).loss(0.05).build()),
                 Arguments.of("loss 1% + reordering 3%",
                         Impairments.builder().delay(ONE_WAY).rateLimit(RATE).loss(0.01).reorder(0.03).build()));
     }

@@ -194,6 +194,11 @@ final class Sender implements LossRecovery.Sender {
     }
 
     @Override
+    public int sndNxt() {
+        return sndNxt;
+    }
+
+    @Override
     public int smss() {
         return effectiveMss();
     }

@@ -72,7 +72,10 @@ public final class LossyLinkServer {
             TcpConnectionStats s = c.stats();
             System.out.println("conn service=" + service + " bytesIn=" + s.bytesIn() + " bytesOut=" + s.bytesOut()
                     + " retransmits=" + s.retransmits() + " timeouts=" + s.timeouts() + " fastRetransmits="
-                    + s.fastRetransmits() + " mss=" + s.mss());
+                    + s.fastRetransmits() + " mss=" + s.mss() + " tlp=" + s.tailLossProbes() + " lost=" + s.lostSegments()
+                    + " reordering=" + s.reorderingSeen() + " spurious=" + s.spuriousRecoveries() + " sackedTotal="
+                    + s.sackedTotal() + " cwnd=" + s.cwnd() + " ssthresh=" + s.ssthresh() + " srttUs=" + s.srttNanos() / 1000
+                    + " rtoUs=" + s.rtoNanos() / 1000 + " sndWnd=" + s.sendWindow());
             System.out.flush();
         });
     }

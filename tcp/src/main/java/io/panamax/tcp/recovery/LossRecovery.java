@@ -20,6 +20,9 @@ public interface LossRecovery {
         /** The highest sequence number sent + 1. */
         int sndMax();
 
+        /** SND.NXT: below SND.MAX while the data after a timeout goes again (go-back-N). */
+        int sndNxt();
+
         /** The payload of a full-sized data segment (SMSS less the options every segment carries). */
         int smss();
 

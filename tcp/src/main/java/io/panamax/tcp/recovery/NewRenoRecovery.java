@@ -138,9 +138,10 @@ public final class NewRenoRecovery implements LossRecovery {
         if (inRecovery) {
             // Step 4: one more segment has left the network.
             inflation = saturatedAdd(inflation, smss);
-        } else if (dupAcks == DUPACK_THRESHOLD && SeqNum.gt(ack, recover)) {
+        } else if (dupAcks == DUPACK_THRESHOLD && SeqNum.ge(ack, recover)) {
             // Step 2: only when the ACK covers more than recover, so retransmissions after a
-            // timeout do not set off a second round. Step 3: halve, then inflate by three.
+            // timeout do not set off a second round (recover holds SND.MAX, the highest sequence
+            // number transmitted + 1, hence "ge"). Step 3: halve, then inflate by three.
             int sndMax = sender.sndMax();
             // RFC 5681 3.2 step 2: the data sent by limited transmit is not in the FlightSize.
             cc.onCongestionEvent(highDataAtFirstDupAck - sender.sndUna(), nowNanos);

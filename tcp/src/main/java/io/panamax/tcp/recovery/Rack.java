@@ -393,6 +393,24 @@ final class Rack {
         return timeout;
     }
 
+    /** Bytes of the segments marked lost that lie below {@code seq}. */
+    int lostBytesBelow(int seq) {
+        if (lostCount == 0) {
+            return 0;
+        }
+        int bytes = 0;
+        for (int i = 0; i < count; i++) {
+            int k = idx(i);
+            if (SeqNum.ge(starts[k], seq)) {
+                break;
+            }
+            if ((flags[k] & LOST) != 0) {
+                bytes += Math.min(ends[k], seq) - starts[k];
+            }
+        }
+        return bytes;
+    }
+
     /** The first byte of the lowest segment marked lost, or {@code none}. */
     int firstLost(int none) {
         if (lostCount == 0) {

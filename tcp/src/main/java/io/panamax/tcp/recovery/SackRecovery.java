@@ -203,12 +203,13 @@ public final class SackRecovery implements LossRecovery {
             }
             dupAcks = 0;
             rackDetectLoss(nowNanos);
-            if (rack.hasLost() && SeqNum.gt(ack, recoveryPoint)) {
+            if (rack.hasLost() && beyondRecoveryPoint(ack)) {
                 // RFC 8985 6.2: RACK found a loss that no duplicate ACK announced (a partial ACK
                 // with too few SACKs above the hole): fast recovery begins.
                 enterRecovery(delivered, nowNanos, false);
                 return true;
             }
+            repairAfterTimeout();
             return false;
         }
         if (SeqNum.ge(ack, recoveryPoint)) {
@@ -251,8 +252,10 @@ public final class SackRecovery implements LossRecovery {
         }
         if (inRecovery) {
             sendLost();
-        } else if (SeqNum.gt(sender.sndUna(), recoveryPoint)) {
+        } else if (beyondRecoveryPoint(sender.sndUna())) {
             enterRecovery(0, nowNanos, false);
+        } else {
+            repairAfterTimeout();
         }
     }
 
@@ -271,18 +274,76 @@ public final class SackRecovery implements LossRecovery {
         int una = sender.sndUna();
         boolean lost = dupAcks >= DUP_THRESH
                 || SeqNum.gt(board.lostBoundary(una, DUP_THRESH, sender.smss()), una);
-        if ((lost || rack.hasLost()) && SeqNum.gt(ack, recoveryPoint)) {
+        if ((lost || rack.hasLost()) && beyondRecoveryPoint(ack)) {
             enterRecovery(delivered, nowNanos, lost);
+        } else {
+            repairAfterTimeout();
         }
+    }
+
+    /**
+     * Whether a new recovery may begin at cumulative ACK {@code ack}: only once everything sent
+     * before the last one began (or before the last timeout) is acknowledged, so one window's
+     * losses reduce cwnd once (RFC 6675 5 step (4), RFC 6582 3.2 step 2). RecoveryPoint is
+     * HighData + 1 here (SND.MAX then), so "the ACK covers more than recover" is ack &ge;
+     * RecoveryPoint: the segment that starts at RecoveryPoint was sent after the reduction, and
+     * its loss is a new congestion event. (With "&gt;" a loss of exactly that segment could never
+     * start recovery: its duplicate ACKs all carry ack = RecoveryPoint, and only the RTO repaired it.)
+     */
+    private boolean beyondRecoveryPoint(int ack) {
+        return SeqNum.ge(ack, recoveryPoint);
     }
 
     @Override
     public void onSackOnlyAck(int ack, long nowNanos) {
         int delivered = newlySacked;
         newlySacked = 0;
+        rackDetectLoss(nowNanos);
         if (inRecovery) {
-            rackDetectLoss(nowNanos);
             onRecoveryAck(delivered);
+        } else {
+            repairAfterTimeout();
+        }
+    }
+
+    /**
+     * After a retransmission timeout, until RecoveryPoint (SND.MAX at the timeout) is acknowledged,
+     * no fast recovery may begin (the window was reduced once for all of it), and the data goes
+     * again from SND.UNA in slow start (go-back-N, SACKed data skipped). A retransmission of that
+     * round can be lost too: RACK sees it (a later one was delivered, RFC 8985 6.2), and it goes
+     * again now, within cwnd, rather than wait for a second, backed-off timeout (RFC 8985 6.3:
+     * RACK's detection runs on every ACK, in the loss state as in fast recovery; RFC 6675 5.1).
+     * Only marks below SND.NXT: what lies above goes with the go-back-N anyway.
+     */
+    private void repairAfterTimeout() {
+        if (inRecovery || !rack.hasLost() || beyondRecoveryPoint(sender.sndUna())) {
+            return;
+        }
+        int smss = sender.smss();
+        int nxt = sender.sndNxt();
+        while (rack.hasLost()) {
+            int una = sender.sndUna();
+            int first = rack.firstLost(una);
+            if (SeqNum.ge(first, nxt)) {
+                return;
+            }
+            int lost = board.skipSacked(first);
+            if (lost != first) {
+                rack.unmarkLostAt(first);
+                continue;
+            }
+            // In flight: what went since the timeout and is neither SACKed nor marked lost.
+            int flight = board.unsackedBetween(una, nxt) - rack.lostBytesBelow(nxt);
+            if (cc.cwnd() - flight < smss) {
+                return;
+            }
+            int end = Math.min(Math.min(rack.segmentEnd(lost), board.nextSacked(lost, sender.sndMax())), nxt);
+            int len = Math.min(smss, end - lost);
+            int sent = len > 0 ? sender.retransmitAt(lost, len) : 0;
+            if (sent <= 0) {
+                return;
+            }
+            lostSegments++;
         }
     }
 

@@ -156,4 +156,49 @@ class RackTest {
             assertEquals(1, s.on(o.conn()::stats).retransmits());
         }
     }
+    @Test
+    void afterATimeoutALostRetransmissionGoesAgainWithoutASecondTimeout() {
+        try (TcpScript s = TcpScript.newReno()) {
+            Open o = open(s);
+            s.write(o.conn(), new byte[40 * MSS]);
+            assertEquals(10, s.drain().size(), "IW");
+            // Segments 0 and 1 arrive (RACK's min_RTT: 20 ms); the window grows by two.
+            s.advance(Duration.ofMillis(20));
+            s.inject(s.seg().seq(o.rcv()).ack(o.at(2)).window(65535));
+            s.drain();
+            // Everything else is lost, the tail loss probe too: the RTO fires and segment 2 goes
+            // again with cwnd one segment (go-back-N from SND.UNA).
+            List<SentSegment> sent = new ArrayList<>();
+            for (int i = 0; i < 100 && !sends(sent, o.at(2)); i++) {
+                s.advance(Duration.ofMillis(10));
+                sent.addAll(s.drain());
+            }
+            assertTrue(sends(sent, o.at(2)), "the RTO resends segment 2: " + sent);
+            assertEquals(1, s.on(o.conn()::stats).timeouts());
+            // Its ACK comes 20 ms later: cwnd two segments, segments 3 and 4 go (RACK.xmit_ts is
+            // the retransmission's now: every original segment is lost, RFC 8985 6.3).
+            s.advance(Duration.ofMillis(20));
+            s.inject(s.seg().seq(o.rcv()).ack(o.at(3)).window(65535));
+            List<SentSegment> next = s.drain();
+            assertTrue(sends(next, o.at(3)) && sends(next, o.at(4)), "go-back-N goes on: " + next);
+            // The retransmission of segment 3 is lost, segment 4's arrives. RecoveryPoint (SND.MAX
+            // at the timeout) is not acknowledged, so no fast recovery may begin; RACK still marks
+            // segment 3 lost once RACK.rtt + reo_wnd has passed (5 ms: min_RTT / 4), and it goes
+            // again at once, not after a second timeout.
+            s.advance(Duration.ofMillis(20));
+            long t = s.nowNanos();
+            o.sackAck(o.at(3), 4, 5);
+            List<SentSegment> after = new ArrayList<>();
+            for (int i = 0; i < 10 && !sends(after, o.at(3)); i++) {
+                s.advance(Duration.ofMillis(5));
+                after.addAll(s.drain());
+            }
+            SentSegment again = after.stream().filter(x -> x.seq == o.at(3) && x.length() > 0).findFirst().orElseThrow(
+                    () -> new AssertionError("segment 3 not resent within 50 ms: " + after));
+            assertEquals(Duration.ofMillis(5).toNanos(), again.timeNanos - t, TICK);
+            var st = s.on(o.conn()::stats);
+            assertEquals(1, st.timeouts(), "no second timeout");
+            assertEquals(0, st.fastRetransmits(), "no fast recovery within the timeout's window");
+        }
+    }
 }

@@ -170,4 +170,51 @@ class SackRecoveryTest {
             assertEquals(2, s.on(o.conn()::stats).retransmits(), "segment 0 twice, nothing else");
         }
     }
+    @Test
+    void aLossOfTheSegmentAtTheRecoveryPointStartsTheNextRecovery() {
+        try (TcpScript s = TcpScript.newReno()) {
+            Open o = open(s);
+            s.write(o.conn(), new byte[80 * MSS]);
+            assertEquals(10, s.drain().size(), "IW 10 segments");
+            // Segment 0 is lost, 1..9 arrive: fast recovery begins at the third duplicate ACK.
+            List<SentSegment> sent = new java.util.ArrayList<>();
+            for (int k = 2; k <= 10; k++) {
+                o.sackAck(o.at(0), 1, k);
+                sent.addAll(s.drain());
+            }
+            int rtx = 0;
+            while (sent.get(rtx).seq != o.at(0)) {
+                rtx++;
+            }
+            // RecoveryPoint: SND.MAX when it began (after limited transmit's two new segments).
+            int rp = 10;
+            for (SentSegment x : sent.subList(0, rtx)) {
+                rp = Math.max(rp, (x.seq - o.base()) / MSS + 1);
+            }
+            // The retransmission arrives: the ACK covers everything up to RecoveryPoint and ends
+            // the recovery; the window lets more new data go.
+            s.inject(s.seg().seq(o.rcv()).ack(o.at(rp)).window(65535));
+            sent.addAll(s.drain());
+            int highest = 0;
+            for (SentSegment x : sent) {
+                highest = Math.max(highest, (x.seq - o.base()) / MSS);
+            }
+            assertTrue(highest >= rp + 2, "new data beyond RecoveryPoint " + rp + ": " + sent);
+            // Segment rp, the first sent after the reduction, is lost: its duplicate ACKs all
+            // carry ack = RecoveryPoint (and SACK what follows it, limited transmit's segments
+            // included). That ACK covers all that was outstanding when the last recovery began
+            // (RFC 6582 3.2 step 2: "more than recover", recover being the highest sequence number
+            // then sent, RecoveryPoint - 1), so a new one begins (RFC 6675 5 (4)), rather than the
+            // RTO repairing it 200 ms later.
+            List<SentSegment> second = new java.util.ArrayList<>();
+            for (int k = rp + 2; k <= rp + 4; k++) {
+                o.sackAck(o.at(rp), rp + 1, k);
+                second.addAll(s.drain());
+            }
+            assertTrue(sends(second, o.at(rp)), "the hole at RecoveryPoint is fast-retransmitted: " + second);
+            var st = s.on(o.conn()::stats);
+            assertEquals(2, st.fastRetransmits(), "two recoveries");
+            assertEquals(0, st.timeouts());
+        }
+    }
 }
