@@ -65,8 +65,17 @@ public final class Ipv4 implements PacketHandler, Ipv4Output {
         }
     }
 
-    /** Which checksums the NIC computes. */
-    public record Offloads(boolean rxIpChecksum, boolean txIpChecksum, boolean txTcpChecksum, boolean txUdpChecksum) {
+    /**
+     * Which checksums the NIC computes, and the largest TCP super-segment (IP datagram, bytes) it
+     * cuts into MSS-sized segments itself (TSO), 0 when it does not.
+     */
+    public record Offloads(boolean rxIpChecksum, boolean txIpChecksum, boolean txTcpChecksum, boolean txUdpChecksum,
+                           int txTcpSegmentationMax) {
+        /** Checksums only, no segmentation. */
+        public Offloads(boolean rxIpChecksum, boolean txIpChecksum, boolean txTcpChecksum, boolean txUdpChecksum) {
+            this(rxIpChecksum, txIpChecksum, txTcpChecksum, txUdpChecksum, 0);
+        }
+
         public static Offloads none() {
             return new Offloads(false, false, false, false);
         }
@@ -311,7 +320,9 @@ public final class Ipv4 implements PacketHandler, Ipv4Output {
         int id = nextId;
         nextId += idStride;
         sent.increment();
-        if (total <= mtu) {
+        if (total <= mtu || (total <= offloads.txTcpSegmentationMax() && protocol == IpProtocol.TCP
+                && segment.hasFlag(Packet.TX_TCP_SEGMENTATION))) {
+            // A TCP super-segment goes whole: the NIC cuts it into datagrams within the MTU.
             return emit(writeHeader(segment, srcIp, dstIp, protocol, id, dontFragment ? Ipv4Header.FLAG_DONT_FRAGMENT : 0), hop, broadcast);
         }
         if (dontFragment) {
@@ -448,6 +459,11 @@ public final class Ipv4 implements PacketHandler, Ipv4Output {
     @Override
     public boolean txUdpChecksumOffload() {
         return offloads.txUdpChecksum();
+    }
+
+    @Override
+    public int txTcpSegmentationMax() {
+        return offloads.txTcpSegmentationMax();
     }
 
     /** Drops what is held (the stack is stopping). */

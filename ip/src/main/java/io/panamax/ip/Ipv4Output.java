@@ -28,4 +28,13 @@ public interface Ipv4Output {
 
     /** Whether the NIC fills in UDP checksums. */
     boolean txUdpChecksumOffload();
+
+    /**
+     * The largest TCP super-segment (IP datagram, bytes) the NIC cuts into MSS-sized segments
+     * itself ({@link Packet#TX_TCP_SEGMENTATION}, TSO); 0 when it does not, and TCP then sends
+     * segments that fit the MTU. Only offered together with {@link #txTcpChecksumOffload()}.
+     */
+    default int txTcpSegmentationMax() {
+        return 0;
+    }
 }

@@ -154,7 +154,10 @@ public final class Stack implements AutoCloseable {
         }
         Arp arp = new Arp(shard, ethernet, route.localAddress(), b.arp, metrics);
         arps[id] = arp;
-        Ipv4.Offloads offloads = new Ipv4.Offloads(caps.rxIpChecksum(), caps.txIpChecksum(), caps.txTcpChecksum(), caps.txUdpChecksum());
+        // TCP sends super-segments only to a device that cuts them and completes their checksums.
+        int tsoMax = caps.tso() && caps.txTcpChecksum() ? caps.tsoMaxBytes() : 0;
+        Ipv4.Offloads offloads = new Ipv4.Offloads(caps.rxIpChecksum(), caps.txIpChecksum(), caps.txTcpChecksum(),
+                caps.txUdpChecksum(), tsoMax);
         Ipv4 ipv4 = new Ipv4(shard, route, arp, nic.mtu(), offloads, b.ipv4Config, metrics);
         ipv4s[id] = ipv4;
         if (mine != null) {

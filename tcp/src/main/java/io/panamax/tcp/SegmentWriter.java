@@ -45,6 +45,12 @@ final class SegmentWriter {
     final int[] sackRight = new int[TcpOptions.MAX_SACK_BLOCKS];
     /** Payload to append (owned from now on), or null. */
     Packet payload;
+    /**
+     * Payload bytes per segment when {@link #payload} is a super-segment for the NIC to cut (TSO:
+     * every segment a copy of this header, options included; FIN and PSH kept on the last only),
+     * 0 for an ordinary segment.
+     */
+    int segmentSize;
 
     SegmentWriter(PacketPool packets, Ipv4Output ip, TcpCounters counters) {
         this.packets = packets;
@@ -100,7 +106,14 @@ final class SegmentWriter {
             payloadLength = payload.length();
             p.append(payload);
         }
-        if (ip.txTcpChecksumOffload()) {
+        if (segmentSize > 0 && payloadLength > segmentSize) {
+            // The NIC segments and completes each segment's checksum from the pseudo-header sum
+            // over the whole length (it has checksum offload whenever it offers TSO).
+            TcpChecksum.fillPseudoHeader(srcIp, dstIp, p);
+            p.addFlags(Packet.TX_TCP_CHECKSUM | Packet.TX_TCP_SEGMENTATION);
+            p.setSegmentSize(segmentSize);
+            counters.superSegmentsOut.increment();
+        } else if (ip.txTcpChecksumOffload()) {
             TcpChecksum.fillPseudoHeader(srcIp, dstIp, p);
             p.addFlags(Packet.TX_TCP_CHECKSUM);
         } else {
@@ -141,8 +154,14 @@ final class SegmentWriter {
         assert padded == optLen : "options " + padded + " vs " + optLen;
     }
 
+    /** The largest super-segment (IP datagram) the NIC cuts, 0 without TSO. */
+    int tsoMaxBytes() {
+        return ip.txTcpSegmentationMax();
+    }
+
     private void reset() {
         payload = null;
+        segmentSize = 0;
         mss = -1;
         windowScale = -1;
         sackPermitted = false;

@@ -9,6 +9,7 @@ import io.panamax.tcp.recovery.LossRecovery;
 import io.panamax.tcp.recovery.NewRenoRecovery;
 import io.panamax.tcp.recovery.SackRecovery;
 import io.panamax.tcp.wire.SeqNum;
+import io.panamax.tcp.wire.TcpHeader;
 
 import java.util.ArrayDeque;
 
@@ -107,6 +108,11 @@ final class Sender implements LossRecovery.Sender {
     static final long WORST_CASE_DELAYED_ACK_NANOS = 200_000_000L;
     /** The shortest PTO: timestamps tick in 1 ms, and a PTO below the timer wheel's granularity only probes too early. */
     static final long MIN_PTO_NANOS = 10_000_000L;
+
+    /** The IPv4 header in front of a super-segment (the stack sends no IP options). */
+    private static final int IPV4_HEADER = 20;
+    /** tcp_min_tso_segs: a super-segment worth the NIC's trouble has at least two segments. */
+    private static final int MIN_SUPER_SEGMENTS = 2;
 
     record PendingWrite(Packet data, Promise<Void> promise) {
     }
@@ -463,11 +469,20 @@ final class Sender implements LossRecovery.Sender {
                 usable = Math.min(usable, (long) congestionWindow() - recovery.bytesInFlight(sndNxt));
             }
             int maxSeg = maxDataPerSegment();
-            if (SeqNum.lt(sndNxt, sndMax)) {
+            boolean fresh = sndNxt == sndMax;
+            if (!fresh) {
                 // A resent segment stops where SACKed data begins.
                 unsent = recovery.nextSacked(sndNxt, sndNxt + unsent) - sndNxt;
             }
-            int len = (int) Math.max(0, Math.min(Math.min(unsent, maxSeg), usable));
+            // New data may go as one TSO super-segment; retransmissions and probes are one MSS.
+            int limit = fresh && !force ? superSegmentLimit(maxSeg) : maxSeg;
+            int len = (int) Math.max(0, Math.min(Math.min(unsent, limit), usable));
+            if (len > maxSeg && len % maxSeg != 0 && !(len == unsent && (noDelay || inFlight == 0))) {
+                // A super-segment is whole segments, with a short last one only where the data
+                // ends and Nagle would let it go (Linux's tcp_mss_split_point): a window or cwnd
+                // that cuts into a segment leaves that segment for the rules below, next time.
+                len -= len % maxSeg;
+            }
             boolean fin = finPending && len == unsent && sndWnd - inFlight - len >= 1;
             if (len == 0 && !fin) {
                 break;
@@ -482,8 +497,7 @@ final class Sender implements LossRecovery.Sender {
                     break;
                 }
             }
-            boolean fresh = sndNxt == sndMax;
-            int used = sendData(sndNxt, len, fin);
+            int used = sendData(sndNxt, len, fin, maxSeg);
             if (fresh && !rttTiming && !tcb.tsOn) {
                 rttTiming = true;
                 rttSeq = sndNxt + used;
@@ -527,8 +541,47 @@ final class Sender implements LossRecovery.Sender {
         return Math.max(1, effectiveMss() - tcb.rcv.sackOptionLength());
     }
 
+    /**
+     * The most new data one send may carry: {@code maxSeg} without TSO, else whole segments of
+     * {@code maxSeg} up to about a millisecond of data at the current rate, at least two, within
+     * the largest super-segment the NIC takes (Linux's tcp_tso_autosize). The rate is Linux's
+     * pacing rate, cwnd/SRTT times 2 in slow start and 1.2 after; before an RTT sample, cwnd.
+     * Without pacing a larger burst would leave at line rate at once and overrun the queues of a
+     * slow path; a millisecond keeps a burst short while it saves the per-packet costs of up to
+     * 45 segments. No super-segment carries SACK blocks: the NIC would copy a D-SACK into every
+     * segment, and the peer would count the one duplicate many times.
+     */
+    private int superSegmentLimit(int maxSeg) {
+        int tsoMax = tcb.tcp.writer().tsoMaxBytes();
+        if (tsoMax == 0 || tcb.rcv.sackOptionLength() != 0) {
+            return maxSeg;
+        }
+        int headers = IPV4_HEADER + TcpHeader.MIN_LENGTH + tcb.fixedOptionsLength();
+        int segments = (tsoMax - headers) / maxSeg;
+        long cwnd = cc.cwnd();
+        if (rtt.hasSample()) {
+            long rate = cc.cwnd() < cc.ssthresh() ? 2 * cwnd : cwnd * 6 / 5;   // bytes per SRTT
+            long perMilli = rate * 1_000_000L / Math.max(1, rtt.srtt());
+            segments = (int) Math.min(segments, Math.max(MIN_SUPER_SEGMENTS, perMilli / maxSeg));
+        } else {
+            segments = (int) Math.min(segments, Math.max(MIN_SUPER_SEGMENTS, cwnd / maxSeg));
+        }
+        return Math.max(1, segments) * maxSeg;
+    }
+
     /** Sends one segment of {@code len} data bytes at {@code seq}, with FIN if asked; returns the sequence space used. */
     private int sendData(int seq, int len, boolean fin) {
+        return sendData(seq, len, fin, 0);
+    }
+
+    /**
+     * Sends {@code len} data bytes at {@code seq} (with FIN if asked) as one segment, or, when
+     * {@code len} is more than {@code segmentSize} (> 0), as a super-segment the NIC cuts into
+     * segments of {@code segmentSize}: PSH and FIN reach the last of them only, the options every
+     * one. Loss recovery sees one send per segment, as if they had gone one by one, so RACK and
+     * the scoreboard mark, and retransmit, single segments. Returns the sequence space used.
+     */
+    private int sendData(int seq, int len, boolean fin, int segmentSize) {
         int offset = seq - sndBufSeq;
         Packet payload = len > 0 ? sendBuffer.slice(offset, len) : null;
         int flags = ACK | (fin ? FIN : 0) | (len > 0 && offset + len == sendBuffer.size() ? PSH : 0);
@@ -538,8 +591,17 @@ final class Sender implements LossRecovery.Sender {
         bytesOut += len;
         sentData = true;
         lastDataSentNanos = tcb.shard().nanoTime();
-        recovery.onSent(seq, len + (fin ? 1 : 0));
-        tcb.emit(seq, flags, payload);
+        if (segmentSize > 0 && len > segmentSize) {
+            int at = 0;
+            for (; len - at > segmentSize; at += segmentSize) {
+                recovery.onSent(seq + at, segmentSize);
+            }
+            recovery.onSent(seq + at, len - at + (fin ? 1 : 0));
+            tcb.emit(seq, flags, payload, segmentSize);
+        } else {
+            recovery.onSent(seq, len + (fin ? 1 : 0));
+            tcb.emit(seq, flags, payload);
+        }
         return len + (fin ? 1 : 0);
     }
 

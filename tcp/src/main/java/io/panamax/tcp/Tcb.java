@@ -559,11 +559,20 @@ final class Tcb implements TcpConnection {
 
     /** Fills in and sends a segment with the connection's addresses, ACK, window and options. */
     void emit(int seq, int flags, Packet payload) {
+        emit(seq, flags, payload, 0);
+    }
+
+    /**
+     * Sends a segment, or with {@code segmentSize} > 0 and more payload than that a super-segment
+     * for the NIC to cut into segments of {@code segmentSize} bytes (TSO), all with these options.
+     */
+    void emit(int seq, int flags, Packet payload, int segmentSize) {
         SegmentWriter w = tcp.writer();
         address(w);
         w.seq = seq;
         w.flags = flags;
         w.payload = payload;
+        w.segmentSize = segmentSize;
         if ((flags & ACK) != 0) {
             rcv.fillAck(w);
         }

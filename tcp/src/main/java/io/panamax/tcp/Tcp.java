@@ -611,6 +611,11 @@ public final class Tcp implements TransportHandler {
         public boolean txUdpChecksumOffload() {
             return ip.txUdpChecksumOffload();
         }
+
+        @Override
+        public int txTcpSegmentationMax() {
+            return ip.txTcpSegmentationMax();
+        }
     }
 
     /** RFC 9293 3.10.7.1: no connection; answer with a RST unless the segment is one. */

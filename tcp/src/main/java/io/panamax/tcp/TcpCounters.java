@@ -11,6 +11,8 @@ import io.panamax.reactor.metrics.ShardMetrics;
 public final class TcpCounters {
     public final Counter segmentsIn;
     public final Counter segmentsOut;
+    /** Super-segments handed to a NIC that cuts them (TSO); each also counts once in {@link #segmentsOut}. */
+    public final Counter superSegmentsOut;
     public final Counter bytesIn;
     public final Counter bytesOut;
     public final Counter retransmits;
@@ -41,6 +43,8 @@ public final class TcpCounters {
     public TcpCounters(ShardMetrics m) {
         segmentsIn = m.counter("tcp_segments_received_total", "TCP segments received, drops included");
         segmentsOut = m.counter("tcp_segments_sent_total", "TCP segments sent, retransmissions included");
+        superSegmentsOut = m.counter("tcp_super_segments_sent_total",
+                "TCP super-segments of several MSS handed to the NIC to cut (TSO), counted once each in tcp_segments_sent_total");
         bytesIn = m.counter("tcp_payload_bytes_received_total", "Payload bytes accepted in order");
         bytesOut = m.counter("tcp_payload_bytes_sent_total", "Payload bytes sent, retransmissions included");
         retransmits = m.counter("tcp_retransmitted_segments_total", "Segments sent again (timeout or fast retransmit)");

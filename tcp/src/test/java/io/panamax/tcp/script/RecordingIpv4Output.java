@@ -8,6 +8,7 @@ import io.panamax.reactor.buffer.Packet;
 import java.util.ArrayDeque;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * An {@link Ipv4Output} that records what TCP sends, decoded, and releases the packets: the
@@ -19,6 +20,7 @@ public final class RecordingIpv4Output implements Ipv4Output {
     private final ArrayDeque<SentSegment> sent = new ArrayDeque<>();
     private int mtu = 1500;
     private boolean offload;
+    private int tsoMax;
     private java.util.function.Consumer<Packet> inspector = p -> { };
 
     public RecordingIpv4Output(int localIp, Clock clock) {
@@ -39,10 +41,23 @@ public final class RecordingIpv4Output implements Ipv4Output {
         this.offload = offload;
     }
 
+    /**
+     * A "NIC" with TSO: takes TCP super-segments of up to {@code maxBytes} (IP datagram) and
+     * completes checksums; they are recorded whole, with their {@link SentSegment#segmentSize}.
+     */
+    public void setSegmentationOffload(int maxBytes) {
+        this.offload = maxBytes > 0 || offload;
+        this.tsoMax = maxBytes;
+    }
+
     @Override
     public boolean send(int srcIp, int dstIp, int protocol, Packet segment, boolean dontFragment) {
         assertEquals(IpProtocol.TCP, protocol);
         try {
+            if (segment.hasFlag(Packet.TX_TCP_SEGMENTATION)) {
+                assertTrue(tsoMax > 0, "a super-segment went to a NIC without TSO");
+                assertTrue(segment.length() + 20 <= tsoMax, "super-segment of " + segment.length() + " over " + tsoMax);
+            }
             inspector.accept(segment);
             sent.addLast(new SentSegment(srcIp, dstIp, segment, offload, dontFragment, clock.nanoTime()));
         } finally {
@@ -64,6 +79,11 @@ public final class RecordingIpv4Output implements Ipv4Output {
     @Override
     public boolean txTcpChecksumOffload() {
         return offload;
+    }
+
+    @Override
+    public int txTcpSegmentationMax() {
+        return tsoMax;
     }
 
     @Override

@@ -33,12 +33,18 @@ public final class SentSegment {
     public final boolean checksumOk;
     public final long timeNanos;
     public final boolean dontFragment;
+    /**
+     * For a super-segment (TSO): the payload of each segment the NIC cuts from it, every one with
+     * a copy of this header and its options; 0 for an ordinary segment.
+     */
+    public final int segmentSize;
 
     SentSegment(int srcIp, int dstIp, Packet p, boolean offload, boolean df, long now) {
         this.srcIp = srcIp;
         this.dstIp = dstIp;
         this.timeNanos = now;
         this.dontFragment = df;
+        this.segmentSize = p.hasFlag(Packet.TX_TCP_SEGMENTATION) ? p.segmentSize() : 0;
         byte[] all = p.toByteArray();
         if (offload) {
             // The "NIC" finishes the checksum: the field holds the pseudo-header sum.
@@ -109,6 +115,12 @@ public final class SentSegment {
         return this;
     }
 
+    /** A super-segment for the NIC to cut into segments of {@code expected} bytes (0: an ordinary segment). */
+    public SentSegment segmentSize(int expected) {
+        assertEquals(expected, segmentSize, "segment size (TSO) of " + this);
+        return this;
+    }
+
     public SentSegment mss(int expected) {
         assertEquals(expected, options.mss, "MSS option of " + this);
         return this;
@@ -167,6 +179,6 @@ public final class SentSegment {
     @Override
     public String toString() {
         return srcPort + ">" + dstPort + " [" + TcpHeader.flagsToString(flags) + "] seq=" + Integer.toUnsignedString(seq)
-                + " ack=" + Integer.toUnsignedString(ack) + " win=" + window + " len=" + payload.length + " " + options;
+                + " ack=" + Integer.toUnsignedString(ack) + " win=" + window + " len=" + payload.length + (segmentSize > 0 ? " tso=" + segmentSize : "") + " " + options;
     }
 }
