@@ -1,6 +1,7 @@
 package io.panamax.http;
 
 import io.panamax.reactor.Future;
+import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.Timer;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.tcp.StreamConnection;
@@ -107,7 +108,7 @@ final class HttpConnection {
         return connection.read().then(this::received);
     }
 
-    private Future<Boolean> received(Packet data) {
+    private Future<Boolean> received(ReadBuffer data) {
         if (data.isEmpty()) {
             data.release();
             return Future.stop();
@@ -116,7 +117,12 @@ final class HttpConnection {
             data.release();
             return Future.next();
         }
-        input = data;
+        // The parser reads the received fragments where they are, and the echo sends views of
+        // them: the connection's reads are the stack's packets, taken as they are (no copy).
+        input = Packet.of(data, server.shard().packets());
+        if (input == null) {
+            return Future.failed(NO_BUFFERS);
+        }
         fragment = 0;
         fragmentIndex = 0;
         fragmentFed = false;

@@ -9,7 +9,7 @@ import io.panamax.nic.linux.NetworkNamespace;
 import io.panamax.nic.tap.TapNic;
 import io.panamax.reactor.Future;
 import io.panamax.reactor.Shard;
-import io.panamax.reactor.buffer.Packet;
+import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.testing.Environment;
 import io.panamax.tcp.TcpConnection;
 import org.junit.jupiter.api.Tag;
@@ -195,7 +195,7 @@ abstract class KernelMultiShardTest {
     }
 
     private static void echo(TcpConnection c, Thread home, AtomicLong offShard) {
-        Future.repeat(() -> c.read().then((Packet data) -> {
+        Future.repeat(() -> c.read().then((ReadBuffer data) -> {
             if (Thread.currentThread() != home) {
                 offShard.incrementAndGet();
             }

@@ -7,7 +7,7 @@ import io.panamax.nic.wire.WireConfig;
 import io.panamax.reactor.Future;
 import io.panamax.reactor.Reactor;
 import io.panamax.reactor.Shard;
-import io.panamax.reactor.buffer.Packet;
+import io.panamax.reactor.ReadBuffer;
 import io.panamax.rss.FlowSteering;
 import io.panamax.tcp.TcpConnection;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -126,7 +126,7 @@ class WireMultiShardTest {
     }
 
     private static void echo(TcpConnection c, Thread home, AtomicLong offShard) {
-        Future.repeat(() -> c.read().then((Packet data) -> {
+        Future.repeat(() -> c.read().then((ReadBuffer data) -> {
             if (Thread.currentThread() != home) {
                 offShard.incrementAndGet();
             }

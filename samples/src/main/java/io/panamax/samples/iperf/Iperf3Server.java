@@ -12,6 +12,7 @@ import io.panamax.samples.iperf.Iperf3Messages.StreamResult;
 import io.panamax.stack.ShardStack;
 import io.panamax.stack.Sharded;
 import io.panamax.stack.Stack;
+import io.panamax.tcp.Framing;
 import io.panamax.tcp.TcpConnection;
 import io.panamax.tcp.TcpListener;
 
@@ -100,8 +101,8 @@ public final class Iperf3Server implements AutoCloseable {
     private void accepted(TcpConnection c) {
         open.add(c);
         c.setNoDelay(true); // the control connection's one-byte states must not wait for Nagle
-        ExactReader reader = new ExactReader(c);
-        reader.read(Iperf3Messages.COOKIE_SIZE).whenComplete((bytes, e) -> {
+        Framing reader = new Framing(c);
+        Iperf3Messages.read(reader, Iperf3Messages.COOKIE_SIZE).whenComplete((bytes, e) -> {
             String cookie = e == null ? Iperf3Messages.cookie(bytes) : null;
             if (cookie == null) {
                 counters.refused.increment();
@@ -111,7 +112,7 @@ public final class Iperf3Server implements AutoCloseable {
             }
             Integer control = expected.get(cookie);
             if (control != null) {
-                dataStream(cookie, control, c, reader.takeRest());
+                dataStream(cookie, control, c, reader.release());
             } else if (tests.containsKey(cookie)) {
                 counters.refused.increment(); // a second control connection with a running test's cookie
                 c.abort();

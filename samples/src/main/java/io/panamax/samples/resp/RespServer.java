@@ -1,8 +1,8 @@
 package io.panamax.samples.resp;
 
 import io.panamax.reactor.Future;
+import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.Shard;
-import io.panamax.reactor.buffer.Packet;
 import io.panamax.reactor.metrics.Counter;
 import io.panamax.stack.ShardStack;
 import io.panamax.stack.Stack;
@@ -88,7 +88,7 @@ public final class RespServer {
         });
     }
 
-    private static void take(RespParser parser, Packet data) {
+    private static void take(RespParser parser, ReadBuffer data) {
         int n = data.length();
         byte[] room = parser.room(n);
         data.copyTo(0, room, parser.writeOffset(), n);

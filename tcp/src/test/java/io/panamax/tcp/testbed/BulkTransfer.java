@@ -1,7 +1,7 @@
 package io.panamax.tcp.testbed;
 
 import io.panamax.reactor.Future;
-import io.panamax.reactor.buffer.Packet;
+import io.panamax.reactor.ReadBuffer;
 import io.panamax.tcp.TcpConnection;
 import io.panamax.tcp.TcpConnectionStats;
 
@@ -92,9 +92,8 @@ public final class BulkTransfer {
                 .map(v -> new Side(sent.digest(), received.digest(), written[0], read[0], c.stats()));
     }
 
-    static void hash(MessageDigest d, Packet p) {
-        for (int i = 0; i < p.fragmentCount(); i++) {
-            ByteBuffer b = p.fragmentMemory(i).asSlice(p.fragmentOffset(i), p.fragmentLength(i)).asByteBuffer();
+    static void hash(MessageDigest d, ReadBuffer p) {
+        for (ByteBuffer b : p.asByteBuffers()) {
             d.update(b);
         }
     }
