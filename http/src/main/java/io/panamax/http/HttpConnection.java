@@ -1,6 +1,7 @@
 package io.panamax.http;
 
 import io.panamax.reactor.Future;
+import io.panamax.reactor.Loop;
 import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.Timer;
 import io.panamax.reactor.buffer.Packet;
@@ -100,7 +101,7 @@ final class HttpConnection {
 
     // ---- the read loop ------------------------------------------------------------------------
 
-    private Future<Boolean> readOnce() {
+    private Future<Loop> readOnce() {
         waitingForWrite = false;
         if (!closing && !headDeadline) {
             armIdleTimer();
@@ -108,7 +109,7 @@ final class HttpConnection {
         return connection.read().then(this::received);
     }
 
-    private Future<Boolean> received(ReadBuffer data) {
+    private Future<Loop> received(ReadBuffer data) {
         if (data.isEmpty()) {
             data.release();
             return Future.stop();
@@ -133,7 +134,7 @@ final class HttpConnection {
      * Processes the input from where it stopped: to its end, or until a response has to wait for
      * something that is not ready (the metrics text), after which this runs again.
      */
-    private Future<Boolean> resume() {
+    private Future<Loop> resume() {
         if (finished) {
             return Future.stop(); // aborted while waiting; finish() released the input
         }
@@ -169,7 +170,7 @@ final class HttpConnection {
         if (!closing) {
             armIdleTimer();
         }
-        return w.map(v -> Boolean.FALSE);
+        return w.map(v -> Loop.CONTINUE);
     }
 
     /**

@@ -118,8 +118,8 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
 
     private void setConnection(TcpConnection c) {
         this.conn = c;
-        this.local = address(c.localAddress(), c.localPort());
-        this.remote = address(c.remoteAddress(), c.remotePort());
+        this.local = c.localAddress();
+        this.remote = c.remoteAddress();
     }
 
     /** An accepted child that will never be registered: reset its connection, on its shard. */

@@ -8,6 +8,7 @@ import io.panamax.nic.dpdk.Eal;
 import io.panamax.nic.linux.NetworkNamespace;
 import io.panamax.nic.tap.TapNic;
 import io.panamax.reactor.Future;
+import io.panamax.reactor.Loop;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.testing.Environment;
@@ -190,7 +191,7 @@ abstract class KernelMultiShardTest {
             boolean end = p.isEmpty();
             got.writeBytes(p.toByteArray());
             p.release();
-            return end;
+            return end ? Loop.STOP : Loop.CONTINUE;
         }))).then(v -> c.close()).map(v -> got.toByteArray());
     }
 
@@ -203,7 +204,7 @@ abstract class KernelMultiShardTest {
                 data.release();
                 return Future.stop();
             }
-            return c.write(data).map(v -> Boolean.FALSE);
+            return c.write(data).map(v -> Loop.CONTINUE);
         })).then(v -> c.close()).recover(e -> {
             c.abort();
             return null;

@@ -5,6 +5,7 @@ import io.panamax.nic.MacAddress;
 import io.panamax.nic.wire.Wire;
 import io.panamax.nic.wire.WireConfig;
 import io.panamax.reactor.Future;
+import io.panamax.reactor.Loop;
 import io.panamax.reactor.Reactor;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.ReadBuffer;
@@ -118,7 +119,7 @@ class WireMultiShardTest {
             boolean end = p.isEmpty();
             got.writeBytes(p.toByteArray());
             p.release();
-            return end;
+            return end ? Loop.STOP : Loop.CONTINUE;
         }))).then(v -> c.close()).map(v -> {
             assertArrayEquals(data, got.toByteArray());
             return true;
@@ -134,7 +135,7 @@ class WireMultiShardTest {
                 data.release();
                 return Future.stop();
             }
-            return c.write(data).map(v -> Boolean.FALSE);
+            return c.write(data).map(v -> Loop.CONTINUE);
         })).then(v -> c.close()).recover(e -> {
             c.abort();
             return null;

@@ -6,6 +6,7 @@ import io.panamax.reactor.Shard;
 import io.panamax.reactor.buffer.Packet;
 
 import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 
 /**
@@ -25,6 +26,12 @@ public interface StreamConnection {
 
     /** The shard this connection lives on: every call is made there, every future completes there. */
     Shard shard();
+
+    /** This side's address and port. */
+    InetSocketAddress localAddress();
+
+    /** The peer's address and port. */
+    InetSocketAddress remoteAddress();
 
     /**
      * The next bytes received, in order, as one read-only buffer of zero-copy views into the

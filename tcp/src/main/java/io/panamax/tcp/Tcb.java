@@ -930,7 +930,7 @@ final class Tcb implements TcpConnection {
     }
 
     @Override
-    public int localAddress() {
+    public int localIp() {
         return localIp;
     }
 
@@ -940,7 +940,7 @@ final class Tcb implements TcpConnection {
     }
 
     @Override
-    public int remoteAddress() {
+    public int remoteIp() {
         return remoteIp;
     }
 

@@ -19,6 +19,7 @@ import io.panamax.tls.wire.TlsAlert;
 import io.panamax.tls.wire.TlsRecordHeader;
 
 import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
@@ -176,7 +177,7 @@ public final class TlsConnection implements StreamConnection {
      * null sends no SNI and checks the certificate against the peer's IP address.
      */
     public static TlsConnection client(TcpConnection tcp, TlsContext context, String serverName) {
-        String address = Ipv4Address.toString(tcp.remoteAddress());
+        String address = Ipv4Address.toString(tcp.remoteIp());
         TlsConnection c = new TlsConnection(tcp, context,
                 context.newClientEngine(serverName, address, tcp.remotePort()), true, serverName);
         c.start(context);
@@ -209,6 +210,16 @@ public final class TlsConnection implements StreamConnection {
 
     public boolean isHandshakeDone() {
         return handshakeDone;
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return tcp.localAddress();
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        return tcp.remoteAddress();
     }
 
     /** The TCP connection under this one (addresses, statistics, options). */
@@ -291,7 +302,7 @@ public final class TlsConnection implements StreamConnection {
     }
 
     private String peer() {
-        return Ipv4Address.toString(tcp.remoteAddress()) + ":" + tcp.remotePort();
+        return Ipv4Address.toString(tcp.remoteIp()) + ":" + tcp.remotePort();
     }
 
     // =====================================================================================

@@ -1,6 +1,7 @@
 package io.panamax.samples.iperf;
 
 import io.panamax.reactor.Future;
+import io.panamax.reactor.Loop;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.buffer.Buffer;
 import io.panamax.reactor.buffer.BufferPool;
@@ -174,12 +175,12 @@ public final class Iperf3Server implements AutoCloseable {
             int n = b.length();
             Future.repeat(() -> {
                 if (!d.sending) {
-                    return Future.succeeded(true);
+                    return Future.stop();
                 }
                 return d.connection.write(b.share()).map(v -> {
                     d.bytes += n;
                     counters.bytesSent.add(n);
-                    return !d.sending;
+                    return d.sending ? Loop.CONTINUE : Loop.STOP;
                 });
             }).whenComplete((v, e) -> { }); // ends when the test ends: the connection is aborted under it
         }
@@ -270,7 +271,7 @@ public final class Iperf3Server implements AutoCloseable {
                 d.bytes += n;
             }
             counters.bytes.add(n);
-            return n == 0;
+            return n == 0 ? Loop.STOP : Loop.CONTINUE;
         })).whenComplete((v, e) -> closed(c));
     }
 

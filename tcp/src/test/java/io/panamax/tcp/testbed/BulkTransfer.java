@@ -1,6 +1,7 @@
 package io.panamax.tcp.testbed;
 
 import io.panamax.reactor.Future;
+import io.panamax.reactor.Loop;
 import io.panamax.reactor.ReadBuffer;
 import io.panamax.tcp.TcpConnection;
 import io.panamax.tcp.TcpConnectionStats;
@@ -80,12 +81,12 @@ public final class BulkTransfer {
         Future<Void> reader = Future.repeat(() -> c.read().map(p -> {
             if (p.isEmpty()) {
                 p.release();
-                return true;
+                return Loop.STOP;
             }
             hash(received, p);
             read[0] += p.length();
             p.release();
-            return false;
+            return Loop.CONTINUE;
         }));
         return Future.whenAll(writer, reader)
                 .then(v -> c.close())
