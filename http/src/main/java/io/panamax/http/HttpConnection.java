@@ -1,6 +1,8 @@
 package io.panamax.http;
 
 import io.panamax.reactor.Future;
+import io.panamax.reactor.Loop;
+import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.Timer;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.tcp.StreamConnection;
@@ -99,7 +101,7 @@ final class HttpConnection {
 
     // ---- the read loop ------------------------------------------------------------------------
 
-    private Future<Boolean> readOnce() {
+    private Future<Loop> readOnce() {
         waitingForWrite = false;
         if (!closing && !headDeadline) {
             armIdleTimer();
@@ -107,7 +109,7 @@ final class HttpConnection {
         return connection.read().then(this::received);
     }
 
-    private Future<Boolean> received(Packet data) {
+    private Future<Loop> received(ReadBuffer data) {
         if (data.isEmpty()) {
             data.release();
             return Future.stop();
@@ -116,7 +118,12 @@ final class HttpConnection {
             data.release();
             return Future.next();
         }
-        input = data;
+        // The parser reads the received fragments where they are, and the echo sends views of
+        // them: the connection's reads are the stack's packets, taken as they are (no copy).
+        input = Packet.of(data, server.shard().packets());
+        if (input == null) {
+            return Future.failed(NO_BUFFERS);
+        }
         fragment = 0;
         fragmentIndex = 0;
         fragmentFed = false;
@@ -127,7 +134,7 @@ final class HttpConnection {
      * Processes the input from where it stopped: to its end, or until a response has to wait for
      * something that is not ready (the metrics text), after which this runs again.
      */
-    private Future<Boolean> resume() {
+    private Future<Loop> resume() {
         if (finished) {
             return Future.stop(); // aborted while waiting; finish() released the input
         }
@@ -163,7 +170,7 @@ final class HttpConnection {
         if (!closing) {
             armIdleTimer();
         }
-        return w.map(v -> Boolean.FALSE);
+        return w.map(v -> Loop.CONTINUE);
     }
 
     /**

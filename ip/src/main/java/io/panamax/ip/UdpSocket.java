@@ -2,6 +2,8 @@ package io.panamax.ip;
 
 import io.panamax.reactor.Future;
 import io.panamax.reactor.Promise;
+import io.panamax.reactor.ReadBuffer;
+import io.panamax.reactor.Shard;
 import io.panamax.reactor.buffer.Packet;
 
 import java.util.ArrayDeque;
@@ -52,16 +54,18 @@ public final class UdpSocket {
     }
 
     /**
-     * Sends {@code payload} to {@code dstIp:dstPort} from this port; takes ownership. Returns false
-     * if the datagram was dropped at once (counted by the IP layer).
+     * Sends {@code payload} to {@code dstIp:dstPort} from this port; takes ownership (a received
+     * buffer goes out without a copy; any other {@link ReadBuffer} is copied). Returns false if the
+     * datagram was dropped at once (counted by the IP layer).
      */
-    public boolean send(int dstIp, int dstPort, Packet payload) {
+    public boolean send(int dstIp, int dstPort, ReadBuffer payload) {
         udp.checkOwner("UdpSocket.send");
         if (closed) {
             payload.release();
             throw new IllegalStateException("socket on port " + port + " is closed");
         }
-        return udp.send(port, dstIp, dstPort, payload);
+        Packet p = Packet.of(payload, Shard.current().packets()); // checkOwner: this is the socket's shard
+        return p != null && udp.send(port, dstIp, dstPort, p);
     }
 
     /** Unbinds the port; queued datagrams are released and waiting receives fail. */

@@ -21,6 +21,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.panamax.ip.Ipv4Address;
 import io.panamax.reactor.Future;
+import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.tcp.ConnectionRefusedException;
@@ -91,7 +92,7 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
     private ScheduledFuture<?> connectTimeout;
     private InetSocketAddress requestedRemote;
     /** Completion callbacks made once per channel, not per read or write. */
-    private final BiConsumer<Packet, Throwable> readDone = this::readDone;
+    private final BiConsumer<ReadBuffer, Throwable> readDone = this::readDone;
     private final BiConsumer<Void, Throwable> writeDone = this::writeAccepted;
 
     /** A client channel: connect it with a {@code Bootstrap} on a {@link PanamaxEventLoopGroup}. */
@@ -117,8 +118,8 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
 
     private void setConnection(TcpConnection c) {
         this.conn = c;
-        this.local = address(c.localAddress(), c.localPort());
-        this.remote = address(c.remoteAddress(), c.remotePort());
+        this.local = c.localAddress();
+        this.remote = c.remoteAddress();
     }
 
     /** An accepted child that will never be registered: reset its connection, on its shard. */
@@ -294,7 +295,7 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
             return;
         }
         readInFlight = true;
-        Future<Packet> f = c.read();
+        Future<ReadBuffer> f = c.read();
         if (f.isDone()) {
             readDone(f.isSucceeded() ? f.getNow() : null, f.cause());
         } else {
@@ -302,7 +303,8 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
         }
     }
 
-    private void readDone(Packet p, Throwable failure) {
+    private void readDone(ReadBuffer data, Throwable failure) {
+        Packet p = (Packet) data; // TCP's reads are the stack's packets: the transport wraps their buffers
         readInFlight = false;
         if (failure != null) {
             if (open) {

@@ -34,6 +34,8 @@ public class Future<T> {
     private static final Future<Void> VOID = new Future<>(SUCCEEDED, null);
     private static final Future<Boolean> TRUE = new Future<>(SUCCEEDED, Boolean.TRUE);
     private static final Future<Boolean> FALSE = new Future<>(SUCCEEDED, Boolean.FALSE);
+    private static final Future<Loop> STOP = new Future<>(SUCCEEDED, Loop.STOP);
+    private static final Future<Loop> CONTINUE = new Future<>(SUCCEEDED, Loop.CONTINUE);
 
     /** How many resolved iterations a loop runs before it yields to the poll loop. */
     static final int LOOP_YIELD_EVERY = 1024;
@@ -65,6 +67,9 @@ public class Future<T> {
         if (value instanceof Boolean b) {
             return (Future<T>) (b ? TRUE : FALSE);
         }
+        if (value instanceof Loop l) {
+            return (Future<T>) (l == Loop.STOP ? STOP : CONTINUE);
+        }
         return new Future<>(SUCCEEDED, value);
     }
 
@@ -81,14 +86,14 @@ public class Future<T> {
         return VOID;
     }
 
-    /** Loop control for {@link #repeat}: stop the loop. */
-    public static Future<Boolean> stop() {
-        return TRUE;
+    /** Loop control for {@link #repeat}: stop the loop ({@link Loop#STOP}, resolved and shared). */
+    public static Future<Loop> stop() {
+        return STOP;
     }
 
-    /** Loop control for {@link #repeat}: run the action again. */
-    public static Future<Boolean> next() {
-        return FALSE;
+    /** Loop control for {@link #repeat}: run the action again ({@link Loop#CONTINUE}, resolved and shared). */
+    public static Future<Loop> next() {
+        return CONTINUE;
     }
 
     // ---- state -----------------------------------------------------------------------------
@@ -287,19 +292,20 @@ public class Future<T> {
     // ---- loops and joins ------------------------------------------------------------------
 
     /**
-     * Runs {@code action} until the future it returns resolves to {@code true}
-     * ({@link #stop()}); {@code false} ({@link #next()}) runs it again. The loop never grows the
-     * stack, however many iterations resolve at once, and yields to the poll loop every so often.
+     * Runs {@code action} until the future it returns resolves to {@link Loop#STOP}
+     * ({@link #stop()}); {@link Loop#CONTINUE} ({@link #next()}) runs it again; a failure ends the
+     * loop with it. The loop never grows the stack, however many iterations resolve at once, and
+     * yields to the poll loop every so often.
      */
-    public static Future<Void> repeat(Supplier<? extends Future<Boolean>> action) {
-        Loop loop = new Loop(Shard.current(), null, action);
+    public static Future<Void> repeat(Supplier<? extends Future<Loop>> action) {
+        Repeat loop = new Repeat(Shard.current(), null, action);
         loop.run();
         return loop;
     }
 
     /** Runs {@code action} while {@code stop} is false, checked before each iteration. */
     public static Future<Void> doUntil(BooleanSupplier stop, Supplier<? extends Future<?>> action) {
-        Loop loop = new Loop(Shard.current(), stop, action);
+        Repeat loop = new Repeat(Shard.current(), stop, action);
         loop.run();
         return loop;
     }
@@ -488,12 +494,12 @@ public class Future<T> {
     }
 
     /** The state of {@link #repeat} and {@link #doUntil}: iterates without recursion. */
-    static final class Loop extends Future<Void> implements Runnable {
+    static final class Repeat extends Future<Void> implements Runnable {
         private final BooleanSupplier stop;
         private final Supplier<? extends Future<?>> action;
         private Future<?> pending;
 
-        Loop(Shard owner, BooleanSupplier stop, Supplier<? extends Future<?>> action) {
+        Repeat(Shard owner, BooleanSupplier stop, Supplier<? extends Future<?>> action) {
             super(owner);
             this.stop = stop;
             this.action = action;
@@ -543,7 +549,7 @@ public class Future<T> {
                 complete(FAILED, f.result);
                 return true;
             }
-            if (stop == null && Boolean.TRUE.equals(f.result)) {
+            if (stop == null && f.result == Loop.STOP) {
                 complete(SUCCEEDED, null);
                 return true;
             }

@@ -100,8 +100,8 @@ class FutureLoopStackTest {
             long[] n = {0};
             return drive(r, n, () -> Future.repeat(() -> {
                 sampleDepth(++n[0], depths);
-                Promise<Boolean> p = new Promise<>();
-                boolean last = n[0] == ITERATIONS;
+                Promise<Loop> p = new Promise<>();
+                Loop last = n[0] == ITERATIONS ? Loop.STOP : Loop.CONTINUE;
                 Shard.current().schedule(() -> p.complete(last));
                 return p;
             }));

@@ -53,8 +53,10 @@ class FutureTest {
             assertEquals(List.of("wc 1 null"), log);
             assertTrue(Future.done().isSucceeded());
             assertNull(Future.done().getNow());
-            assertTrue(Future.stop().getNow());
-            assertFalse(Future.next().getNow());
+            assertSame(Loop.STOP, Future.stop().getNow());
+            assertSame(Loop.CONTINUE, Future.next().getNow());
+            assertSame(Future.stop(), Future.succeeded(Loop.STOP), "the loop outcomes are shared, not allocated");
+            assertSame(Future.next(), Future.succeeded(Loop.CONTINUE));
         });
     }
 
@@ -430,16 +432,16 @@ class FutureTest {
 
     @Test
     void repeatWithPendingIterationsWaitsForEach() {
-        List<Promise<Boolean>> iterations = new ArrayList<>();
+        List<Promise<Loop>> iterations = new ArrayList<>();
         Future<Void> f = m.on(() -> Future.repeat(() -> {
-            Promise<Boolean> p = new Promise<>();
+            Promise<Loop> p = new Promise<>();
             iterations.add(p);
             return p;
         }));
         for (int i = 0; i < 3; i++) {
             assertEquals(i + 1, iterations.size());
-            Promise<Boolean> p = iterations.get(i);
-            boolean last = i == 2;
+            Promise<Loop> p = iterations.get(i);
+            Loop last = i == 2 ? Loop.STOP : Loop.CONTINUE;
             m.run(() -> {
                 assertFalse(f.isDone());
                 p.complete(last);

@@ -9,6 +9,7 @@ import io.panamax.ip.dhcp.DhcpLease;
 import io.panamax.ip.dhcp.DhcpMessage;
 import io.panamax.reactor.Future;
 import io.panamax.reactor.Shard;
+import io.panamax.reactor.buffer.Packet;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -46,12 +47,21 @@ final class DhcpAddressing implements DhcpClient.Listener {
             int id = i;
             binds.add(home.submitTo(id, () -> {
                 Shard here = shards[id].shard();
-                shards[id].udp().bind(DhcpMessage.CLIENT_PORT, (socket, ip, port, data) ->
-                        data.forward(here, home.id(), p -> client.receive(p)));
+                shards[id].udp().bind(DhcpMessage.CLIENT_PORT, (socket, ip, port, data) -> {
+                    Packet packet = Packet.of(data, here.packets()); // the stack's own packet: no copy
+                    if (packet != null) {
+                        packet.forward(here, home.id(), p -> client.receive(p));
+                    }
+                });
                 return Future.done();
             }));
         }
-        UdpSocket socket = shards[home.id()].udp().bind(DhcpMessage.CLIENT_PORT, (s, ip, port, data) -> client.receive(data));
+        UdpSocket socket = shards[home.id()].udp().bind(DhcpMessage.CLIENT_PORT, (s, ip, port, data) -> {
+            Packet packet = Packet.of(data, home.packets());
+            if (packet != null) {
+                client.receive(packet);
+            }
+        });
         Ipv4 ipv4 = shards[home.id()].ipv4();
         client = new DhcpClient(home, socket, mac, config, this, new SplittableRandom(System.nanoTime() ^ mac),
                 ipv4::neighbourKnown, home.metrics());

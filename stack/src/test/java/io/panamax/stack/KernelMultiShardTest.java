@@ -8,8 +8,9 @@ import io.panamax.nic.dpdk.Eal;
 import io.panamax.nic.linux.NetworkNamespace;
 import io.panamax.nic.tap.TapNic;
 import io.panamax.reactor.Future;
+import io.panamax.reactor.Loop;
 import io.panamax.reactor.Shard;
-import io.panamax.reactor.buffer.Packet;
+import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.testing.Environment;
 import io.panamax.tcp.TcpConnection;
 import org.junit.jupiter.api.Tag;
@@ -190,12 +191,12 @@ abstract class KernelMultiShardTest {
             boolean end = p.isEmpty();
             got.writeBytes(p.toByteArray());
             p.release();
-            return end;
+            return end ? Loop.STOP : Loop.CONTINUE;
         }))).then(v -> c.close()).map(v -> got.toByteArray());
     }
 
     private static void echo(TcpConnection c, Thread home, AtomicLong offShard) {
-        Future.repeat(() -> c.read().then((Packet data) -> {
+        Future.repeat(() -> c.read().then((ReadBuffer data) -> {
             if (Thread.currentThread() != home) {
                 offShard.incrementAndGet();
             }
@@ -203,7 +204,7 @@ abstract class KernelMultiShardTest {
                 data.release();
                 return Future.stop();
             }
-            return c.write(data).map(v -> Boolean.FALSE);
+            return c.write(data).map(v -> Loop.CONTINUE);
         })).then(v -> c.close()).recover(e -> {
             c.abort();
             return null;

@@ -12,6 +12,7 @@ import io.panamax.nic.linux.NetworkNamespace;
 import io.panamax.nic.tap.TapCounters;
 import io.panamax.nic.tap.TapNic;
 import io.panamax.reactor.Future;
+import io.panamax.reactor.Loop;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.reactor.testing.Environment;
 import io.panamax.tcp.StandardServices;
@@ -327,7 +328,7 @@ abstract class KernelPeerTcpTest {
             boolean end = p.isEmpty();
             got.writeBytes(p.toByteArray());
             p.release();
-            return end;
+            return end ? Loop.STOP : Loop.CONTINUE;
         }));
         return Future.whenAll(List.of(sent, received)).then(v -> c.close()).map(v -> got.toByteArray());
     }

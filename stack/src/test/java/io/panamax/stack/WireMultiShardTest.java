@@ -5,9 +5,10 @@ import io.panamax.nic.MacAddress;
 import io.panamax.nic.wire.Wire;
 import io.panamax.nic.wire.WireConfig;
 import io.panamax.reactor.Future;
+import io.panamax.reactor.Loop;
 import io.panamax.reactor.Reactor;
 import io.panamax.reactor.Shard;
-import io.panamax.reactor.buffer.Packet;
+import io.panamax.reactor.ReadBuffer;
 import io.panamax.rss.FlowSteering;
 import io.panamax.tcp.TcpConnection;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -118,7 +119,7 @@ class WireMultiShardTest {
             boolean end = p.isEmpty();
             got.writeBytes(p.toByteArray());
             p.release();
-            return end;
+            return end ? Loop.STOP : Loop.CONTINUE;
         }))).then(v -> c.close()).map(v -> {
             assertArrayEquals(data, got.toByteArray());
             return true;
@@ -126,7 +127,7 @@ class WireMultiShardTest {
     }
 
     private static void echo(TcpConnection c, Thread home, AtomicLong offShard) {
-        Future.repeat(() -> c.read().then((Packet data) -> {
+        Future.repeat(() -> c.read().then((ReadBuffer data) -> {
             if (Thread.currentThread() != home) {
                 offShard.incrementAndGet();
             }
@@ -134,7 +135,7 @@ class WireMultiShardTest {
                 data.release();
                 return Future.stop();
             }
-            return c.write(data).map(v -> Boolean.FALSE);
+            return c.write(data).map(v -> Loop.CONTINUE);
         })).then(v -> c.close()).recover(e -> {
             c.abort();
             return null;

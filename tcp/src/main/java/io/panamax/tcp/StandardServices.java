@@ -1,6 +1,7 @@
 package io.panamax.tcp;
 
 import io.panamax.reactor.Future;
+import io.panamax.reactor.Loop;
 
 /**
  * Two standard services on any {@link StreamConnection} (TCP, or TLS over it): echo (RFC 862) and
@@ -26,7 +27,7 @@ public final class StandardServices {
                 data.release();
                 return Future.stop();
             }
-            return c.write(data).map(v -> Boolean.FALSE);
+            return c.write(data).map(v -> Loop.CONTINUE);
         })).then(v -> c.close()).recover(e -> {
             c.abort();
             return null;
@@ -38,7 +39,7 @@ public final class StandardServices {
         return Future.repeat(() -> c.read().map(data -> {
             boolean end = data.isEmpty();
             data.release();
-            return end;
+            return end ? Loop.STOP : Loop.CONTINUE;
         })).then(v -> c.close()).recover(e -> {
             c.abort();
             return null;

@@ -1,9 +1,13 @@
 package io.panamax.tcp;
 
 import io.panamax.reactor.Future;
+import io.panamax.reactor.ReadBuffer;
+import io.panamax.reactor.Shard;
 import io.panamax.reactor.buffer.Packet;
 
 import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 
 /**
  * A reliable, ordered, bidirectional byte stream on one shard: what a TCP connection offers an
@@ -14,39 +18,68 @@ import java.lang.foreign.MemorySegment;
  * are {@link TcpException}s: {@link ConnectionResetException}, {@link ConnectionTimeoutException},
  * {@link ConnectionAbortedException}...
  *
- * <p>Ownership: a packet passed to {@link #write(Packet)} belongs to the connection from then on;
- * a packet returned by {@link #read()} belongs to the caller, who must {@link Packet#release()} it.
+ * <p>Ownership: a buffer passed to {@link #write(ReadBuffer)} belongs to the connection from then
+ * on; a buffer returned by {@link #read()} belongs to the caller, who must
+ * {@link ReadBuffer#release()} it (or write it: an echo sends what it read without a copy).
  */
 public interface StreamConnection {
 
-    /**
-     * The next bytes received, in order, as one packet of zero-copy views into the receive
-     * buffers: everything that has arrived and not been read, at least one byte. At the end of
-     * the stream (the peer's FIN, after all its data) the packet is <b>empty</b>, and every
-     * later read returns an empty packet too. Fails if the connection was reset, timed out or
-     * aborted. One read at a time: calling again before the future completes throws
-     * {@link IllegalStateException}.
-     */
-    Future<Packet> read();
+    /** The shard this connection lives on: every call is made there, every future completes there. */
+    Shard shard();
+
+    /** This side's address and port. */
+    InetSocketAddress localAddress();
+
+    /** The peer's address and port. */
+    InetSocketAddress remoteAddress();
 
     /**
-     * Queues {@code data} for sending (zero copy: segments share its buffers). Completes when the
-     * connection has accepted it into its send buffer: at once while the buffer has room, later
-     * when acknowledgments make room (back-pressure). Fails, releasing the data, once output is
-     * shut down or the connection failed.
+     * The next bytes received, in order, as one read-only buffer of zero-copy views into the
+     * receive buffers: everything that has arrived and not been read, at least one byte. At the
+     * end of the stream (the peer's FIN, after all its data) the buffer is <b>empty</b>, and every
+     * later read returns an empty buffer too. Fails if the connection was reset, timed out or
+     * aborted. One read at a time: calling again before the future completes throws
+     * {@link IllegalStateException}. {@link Framing} reads exact lengths and lines on top of it.
      */
-    Future<Void> write(Packet data);
+    Future<ReadBuffer> read();
+
+    /**
+     * Queues {@code data} for sending. A buffer from a {@link #read()} (of any connection of this
+     * shard) is sent without a copy: segments share its memory; any other {@code ReadBuffer} is
+     * copied. Completes when the connection has accepted it into its send buffer: at once while
+     * the buffer has room, later when acknowledgments make room (back-pressure). Fails, releasing
+     * the data, once output is shut down or the connection failed.
+     */
+    Future<Void> write(ReadBuffer data);
 
     /** Copies {@code len} bytes of {@code data} into packet buffers and writes them. */
-    Future<Void> write(byte[] data, int offset, int len);
+    default Future<Void> write(byte[] data, int offset, int len) {
+        java.util.Objects.checkFromIndexSize(offset, len, data.length);
+        return write(MemorySegment.ofArray(data).asSlice(offset, len));
+    }
 
     /** Copies {@code data} into packet buffers and writes it. */
     default Future<Void> write(byte[] data) {
         return write(data, 0, data.length);
     }
 
+    /** Copies the remaining bytes of {@code data} into packet buffers and writes them; its position moves to its limit. */
+    default Future<Void> write(ByteBuffer data) {
+        Future<Void> f = write(MemorySegment.ofBuffer(data));
+        data.position(data.limit());
+        return f;
+    }
+
     /** Copies the bytes of {@code data} into packet buffers and writes them. */
-    Future<Void> write(MemorySegment data);
+    default Future<Void> write(MemorySegment data) {
+        Packet p = shard().packets().allocate();
+        int len = Math.toIntExact(data.byteSize());
+        if (p.appendBytes(data, 0, len) < len) {
+            p.release();
+            return Future.failed(new TcpException("packet buffers exhausted"));
+        }
+        return write(p);
+    }
 
     /**
      * Half-close (RFC 9293 3.10.4): sends a FIN after everything written so far; reading goes on.

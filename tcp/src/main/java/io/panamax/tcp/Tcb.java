@@ -2,6 +2,7 @@ package io.panamax.tcp;
 
 import io.panamax.reactor.Future;
 import io.panamax.reactor.Promise;
+import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.Timer;
 import io.panamax.reactor.buffer.Packet;
@@ -9,7 +10,6 @@ import io.panamax.tcp.wire.SeqNum;
 import io.panamax.tcp.wire.TcpHeader;
 import io.panamax.tcp.wire.TcpOptions;
 
-import java.lang.foreign.MemorySegment;
 
 import static io.panamax.tcp.wire.TcpHeader.ACK;
 import static io.panamax.tcp.wire.TcpHeader.FIN;
@@ -80,7 +80,7 @@ final class Tcb implements TcpConnection {
     private Timer keepAliveTimer;
 
     // ---- the application's side ----
-    private Promise<Packet> pendingRead;
+    private Promise<ReadBuffer> pendingRead;
     Promise<TcpConnection> connectPromise;
     private Promise<Void> finAckedPromise;
     private boolean readClosed;
@@ -744,7 +744,7 @@ final class Tcb implements TcpConnection {
         }
         if (pendingRead != null) {
             if (cause != null) {
-                Promise<Packet> r = pendingRead;
+                Promise<ReadBuffer> r = pendingRead;
                 pendingRead = null;
                 r.fail(cause);
             } else {
@@ -758,7 +758,7 @@ final class Tcb implements TcpConnection {
     // =====================================================================================
 
     @Override
-    public Future<Packet> read() {
+    public Future<ReadBuffer> read() {
         assert shard.isCurrent();
         if (pendingRead != null) {
             throw new IllegalStateException("a read is already pending on " + this);
@@ -789,7 +789,7 @@ final class Tcb implements TcpConnection {
     /** Completes a pending read once per batch of arrivals, so one read gathers them all. */
     private void runDeliverTask() {
         deliverScheduled = false;
-        Promise<Packet> r = pendingRead;
+        Promise<ReadBuffer> r = pendingRead;
         if (r == null) {
             return;
         }
@@ -826,16 +826,20 @@ final class Tcb implements TcpConnection {
     }
 
     @Override
-    public Future<Void> write(Packet data) {
+    public Future<Void> write(ReadBuffer buffer) {
         assert shard.isCurrent();
         TcpException refused = writeRefusal();
         if (refused != null) {
-            data.release();
+            buffer.release();
             return Future.failed(refused);
         }
-        if (data.length() == 0) {
-            data.release();
+        if (buffer.length() == 0) {
+            buffer.release();
             return Future.done();
+        }
+        Packet data = Packet.of(buffer, shard.packets());
+        if (data == null) {
+            return Future.failed(new TcpException("packet buffers exhausted"));
         }
         Promise<Void> waiting = snd.write(data);
         if (waiting == null) {
@@ -856,28 +860,6 @@ final class Tcb implements TcpConnection {
             return new ConnectionAbortedException("write on a closed connection " + this);
         }
         return null;
-    }
-
-    @Override
-    public Future<Void> write(byte[] data, int offset, int len) {
-        java.util.Objects.checkFromIndexSize(offset, len, data.length);
-        return write(MemorySegment.ofArray(data).asSlice(offset, len));
-    }
-
-    @Override
-    public Future<Void> write(MemorySegment data) {
-        assert shard.isCurrent();
-        TcpException refused = writeRefusal();
-        if (refused != null) {
-            return Future.failed(refused);
-        }
-        Packet p = shard.packets().allocate();
-        int len = (int) data.byteSize();
-        if (p.appendBytes(data, 0, len) < len) {
-            p.release();
-            return Future.failed(new TcpException("packet buffers exhausted"));
-        }
-        return write(p);
     }
 
     @Override
@@ -917,7 +899,7 @@ final class Tcb implements TcpConnection {
         }
         readClosed = true;
         if (pendingRead != null) {
-            Promise<Packet> r = pendingRead;
+            Promise<ReadBuffer> r = pendingRead;
             pendingRead = null;
             r.fail(new ConnectionAbortedException("connection closed while reading"));
         }
@@ -957,7 +939,7 @@ final class Tcb implements TcpConnection {
     }
 
     @Override
-    public int localAddress() {
+    public int localIp() {
         return localIp;
     }
 
@@ -967,7 +949,7 @@ final class Tcb implements TcpConnection {
     }
 
     @Override
-    public int remoteAddress() {
+    public int remoteIp() {
         return remoteIp;
     }
 

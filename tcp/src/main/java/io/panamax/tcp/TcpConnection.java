@@ -1,23 +1,53 @@
 package io.panamax.tcp;
 
+import io.panamax.ip.Ipv4Address;
 import io.panamax.reactor.Shard;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 
 /**
  * A TCP connection on one shard: the {@link StreamConnection} byte stream plus what is particular
  * to TCP (addresses, state, options, statistics). Obtained from {@link Tcp#connect} or a
- * {@link TcpListener}. Addresses are IPv4 addresses as ints in network order.
+ * {@link TcpListener}. {@link #localAddress()} and {@link #remoteAddress()} are
+ * {@link InetSocketAddress}es; {@link #localIp()} and {@link #remoteIp()} the IPv4 addresses as ints
+ * in network order, without allocation.
  */
 public interface TcpConnection extends StreamConnection {
 
+    @Override
     Shard shard();
 
-    int localAddress();
+    /** This side's IPv4 address, an int in network order ({@link Ipv4Address#toString(int)}). */
+    int localIp();
 
     int localPort();
 
-    int remoteAddress();
+    /** The peer's IPv4 address, an int in network order. */
+    int remoteIp();
 
     int remotePort();
+
+    /** This side's address and port (a new object per call). */
+    @Override
+    default InetSocketAddress localAddress() {
+        return socketAddress(localIp(), localPort());
+    }
+
+    /** The peer's address and port (a new object per call). */
+    @Override
+    default InetSocketAddress remoteAddress() {
+        return socketAddress(remoteIp(), remotePort());
+    }
+
+    private static InetSocketAddress socketAddress(int ip, int port) {
+        try {
+            return new InetSocketAddress(InetAddress.getByAddress(Ipv4Address.toBytes(ip)), port);
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e); // four bytes are always an address
+        }
+    }
 
     /** The state of RFC 9293 3.3.2. */
     TcpState state();

@@ -3,6 +3,7 @@ package io.panamax.tls;
 import io.panamax.ip.Ipv4Address;
 import io.panamax.reactor.Future;
 import io.panamax.reactor.Promise;
+import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.Timer;
 import io.panamax.reactor.buffer.Buffer;
@@ -18,6 +19,7 @@ import io.panamax.tls.wire.TlsAlert;
 import io.panamax.tls.wire.TlsRecordHeader;
 
 import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
@@ -92,7 +94,7 @@ public final class TlsConnection implements StreamConnection {
     private final String serverName;
     private final Promise<TlsConnection> handshake = new Promise<>();
     private final long startedAt;
-    private final BiConsumer<Packet, Throwable> onTcpRead = this::tcpReadDone;
+    private final BiConsumer<ReadBuffer, Throwable> onTcpRead = this::tcpReadDone;
     private Timer handshakeTimer;
     private Timer closeTimer;
 
@@ -110,7 +112,7 @@ public final class TlsConnection implements StreamConnection {
     private boolean tcpReading;
     private boolean tcpEof;
     private Packet plaintext;
-    private Promise<Packet> pendingRead;
+    private Promise<ReadBuffer> pendingRead;
     private boolean syncRead;
     private boolean closeNotifyReceived;
     private boolean readClosed;
@@ -175,7 +177,7 @@ public final class TlsConnection implements StreamConnection {
      * null sends no SNI and checks the certificate against the peer's IP address.
      */
     public static TlsConnection client(TcpConnection tcp, TlsContext context, String serverName) {
-        String address = Ipv4Address.toString(tcp.remoteAddress());
+        String address = Ipv4Address.toString(tcp.remoteIp());
         TlsConnection c = new TlsConnection(tcp, context,
                 context.newClientEngine(serverName, address, tcp.remotePort()), true, serverName);
         c.start(context);
@@ -210,11 +212,22 @@ public final class TlsConnection implements StreamConnection {
         return handshakeDone;
     }
 
+    @Override
+    public InetSocketAddress localAddress() {
+        return tcp.localAddress();
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        return tcp.remoteAddress();
+    }
+
     /** The TCP connection under this one (addresses, statistics, options). */
     public TcpConnection tcp() {
         return tcp;
     }
 
+    @Override
     public Shard shard() {
         return shard;
     }
@@ -289,7 +302,7 @@ public final class TlsConnection implements StreamConnection {
     }
 
     private String peer() {
-        return Ipv4Address.toString(tcp.remoteAddress()) + ":" + tcp.remotePort();
+        return Ipv4Address.toString(tcp.remoteIp()) + ":" + tcp.remotePort();
     }
 
     // =====================================================================================
@@ -297,7 +310,7 @@ public final class TlsConnection implements StreamConnection {
     // =====================================================================================
 
     @Override
-    public Future<Packet> read() {
+    public Future<ReadBuffer> read() {
         assert shard.isCurrent();
         if (pendingRead != null) {
             throw new IllegalStateException("a read is already pending on " + this);
@@ -331,16 +344,20 @@ public final class TlsConnection implements StreamConnection {
     }
 
     @Override
-    public Future<Void> write(Packet data) {
+    public Future<Void> write(ReadBuffer buffer) {
         assert shard.isCurrent();
         Throwable refused = writeRefusal();
         if (refused != null) {
-            data.release();
+            buffer.release();
             return Future.failed(refused);
         }
-        if (data.isEmpty()) {
-            data.release();
+        if (buffer.isEmpty()) {
+            buffer.release();
             return Future.done();
+        }
+        Packet data = Packet.of(buffer, shard.packets());
+        if (data == null) {
+            return Future.failed(new TcpException("packet buffers exhausted"));
         }
         if (mustQueue()) {
             return enqueue(data);
@@ -352,28 +369,6 @@ public final class TlsConnection implements StreamConnection {
             return queued;
         }
         return f;
-    }
-
-    @Override
-    public Future<Void> write(byte[] data, int offset, int len) {
-        java.util.Objects.checkFromIndexSize(offset, len, data.length);
-        return write(MemorySegment.ofArray(data).asSlice(offset, len));
-    }
-
-    @Override
-    public Future<Void> write(MemorySegment data) {
-        assert shard.isCurrent();
-        Throwable refused = writeRefusal();
-        if (refused != null) {
-            return Future.failed(refused);
-        }
-        Packet p = shard.packets().allocate();
-        int len = (int) data.byteSize();
-        if (p.appendBytes(data, 0, len) < len) {
-            p.release();
-            return Future.failed(new TcpException("packet buffers exhausted"));
-        }
-        return write(p);
     }
 
     @Override
@@ -1069,10 +1064,16 @@ public final class TlsConnection implements StreamConnection {
         tcp.read().whenComplete(onTcpRead);
     }
 
-    private void tcpReadDone(Packet p, Throwable e) {
+    private void tcpReadDone(ReadBuffer received, Throwable e) {
         tcpReading = false;
         if (e != null) {
             tcpFailed(e);
+            return;
+        }
+        // TCP's reads are packets of this shard: no copy is made.
+        Packet p = Packet.of(received, shard.packets());
+        if (p == null) {
+            tcpFailed(new TcpException("packet buffers exhausted"));
             return;
         }
         if (p.isEmpty()) {
@@ -1134,7 +1135,7 @@ public final class TlsConnection implements StreamConnection {
     }
 
     private void deliverRead() {
-        Promise<Packet> r = pendingRead;
+        Promise<ReadBuffer> r = pendingRead;
         if (r == null) {
             return;
         }
@@ -1363,7 +1364,7 @@ public final class TlsConnection implements StreamConnection {
     }
 
     private void failPendingRead(Throwable cause) {
-        Promise<Packet> r = pendingRead;
+        Promise<ReadBuffer> r = pendingRead;
         if (r != null) {
             pendingRead = null;
             r.fail(cause);

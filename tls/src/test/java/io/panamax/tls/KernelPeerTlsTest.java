@@ -8,6 +8,7 @@ import io.panamax.nic.dpdk.DpdkNicConfig;
 import io.panamax.nic.dpdk.Eal;
 import io.panamax.nic.tap.TapNic;
 import io.panamax.reactor.Future;
+import io.panamax.reactor.Loop;
 import io.panamax.reactor.testing.Environment;
 import io.panamax.stack.NicFactory;
 import io.panamax.stack.Stack;
@@ -323,7 +324,7 @@ abstract class KernelPeerTlsTest {
                             got.writeBytes(p.toByteArray());
                             boolean end = p.isEmpty() || got.size() >= request.length;
                             p.release();
-                            return end;
+                            return end ? Loop.STOP : Loop.CONTINUE;
                         }));
                         return Future.whenAll(List.of(sent, received)).then(v -> c.close()).map(v -> got.toByteArray());
                     })), T);

@@ -1,6 +1,7 @@
 package io.panamax.tls;
 
 import io.panamax.reactor.Future;
+import io.panamax.reactor.Loop;
 import io.panamax.tcp.TcpConnection;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -279,7 +280,7 @@ class TlsOverWireTest {
             boolean end = p.isEmpty();
             got.writeBytes(p.toByteArray());
             p.release();
-            return end;
+            return end ? Loop.STOP : Loop.CONTINUE;
         })).recover(e -> null);
     }
 

@@ -5,6 +5,7 @@ import io.panamax.nic.MacAddress;
 import io.panamax.nic.wire.Wire;
 import io.panamax.nic.wire.WireConfig;
 import io.panamax.reactor.Future;
+import io.panamax.reactor.Loop;
 import io.panamax.reactor.Reactor;
 import io.panamax.stack.NicFactory;
 import io.panamax.stack.Stack;
@@ -91,7 +92,7 @@ final class WirePair implements AutoCloseable {
             boolean end = p.isEmpty();
             got.writeBytes(p.toByteArray());
             p.release();
-            return end || got.size() >= data.length;
+            return end || got.size() >= data.length ? Loop.STOP : Loop.CONTINUE;
         }));
         return Future.whenAll(List.of(sent, received)).then(v -> c.close()).map(v -> got.toByteArray());
     }
@@ -102,7 +103,7 @@ final class WirePair implements AutoCloseable {
             boolean end = p.isEmpty();
             into.writeBytes(p.toByteArray());
             p.release();
-            return end;
+            return end ? Loop.STOP : Loop.CONTINUE;
         }));
     }
 
@@ -113,7 +114,7 @@ final class WirePair implements AutoCloseable {
                 data.release();
                 return Future.stop();
             }
-            return c.write(data).map(v -> Boolean.FALSE);
+            return c.write(data).map(v -> Loop.CONTINUE);
         })).then(v -> c.close()).recover(e -> {
             c.abort();
             return null;

@@ -1,6 +1,7 @@
 package io.panamax.benchmarks.e2e;
 
 import io.panamax.reactor.Future;
+import io.panamax.reactor.Loop;
 import io.panamax.stack.Stack;
 import io.panamax.tcp.StandardServices;
 import io.panamax.tcp.TcpConnection;
@@ -60,7 +61,7 @@ public final class LossyLinkServer {
             }
             int n = (int) Math.min(CHUNK, left[0]);
             left[0] -= n;
-            return c.write(block.asSlice(0, n)).map(v -> Boolean.FALSE);
+            return c.write(block.asSlice(0, n)).map(v -> Loop.CONTINUE);
         }).then(v -> c.close()).recover(e -> {
             c.abort();
             return null;

@@ -1,6 +1,7 @@
 package io.panamax.benchmarks.e2e;
 
 import io.panamax.reactor.Future;
+import io.panamax.reactor.Loop;
 import io.panamax.stack.Stack;
 import io.panamax.tcp.TcpConnection;
 
@@ -37,7 +38,7 @@ public final class TapStackServer {
                 data.release();
                 return Future.stop();
             }
-            return c.write(data).map(v -> Boolean.FALSE);
+            return c.write(data).map(v -> Loop.CONTINUE);
         })).then(v -> c.close()).recover(e -> {
             c.abort();
             return null;

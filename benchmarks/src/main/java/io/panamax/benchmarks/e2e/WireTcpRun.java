@@ -6,6 +6,7 @@ import io.panamax.nic.wire.Wire;
 import io.panamax.nic.wire.WireConfig;
 import io.panamax.reactor.Future;
 import io.panamax.reactor.IdlePolicy;
+import io.panamax.reactor.Loop;
 import io.panamax.reactor.Reactor;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.buffer.Packet;
@@ -237,7 +238,7 @@ public final class WireTcpRun {
                 data.release();
                 return Future.stop();
             }
-            return c.write(data).map(v -> Boolean.FALSE);
+            return c.write(data).map(v -> Loop.CONTINUE);
         })).then(v -> c.close()).recover(e -> {
             c.abort();
             return null;
@@ -249,7 +250,7 @@ public final class WireTcpRun {
             boolean end = data.isEmpty();
             bytesReceived += data.length();
             data.release();
-            return end;
+            return end ? Loop.STOP : Loop.CONTINUE;
         })).then(v -> c.close()).recover(e -> {
             c.abort();
             return null;

@@ -1,6 +1,7 @@
 package io.panamax.benchmarks.tcp;
 
 import io.panamax.reactor.Future;
+import io.panamax.reactor.Loop;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.tcp.TcpConfig;
 import io.panamax.tcp.TcpConnection;
@@ -75,7 +76,7 @@ public class TcpBulkBenchmark {
                     arrived = null;
                     a.complete(null);
                 }
-                return end;
+                return end ? Loop.STOP : Loop.CONTINUE;
             })));
             return bench.client.connect(TcpBench.SERVER_IP, 9);
         });

@@ -1,6 +1,7 @@
 package io.panamax.benchmarks.tcp;
 
 import io.panamax.reactor.Future;
+import io.panamax.reactor.Loop;
 import io.panamax.reactor.Promise;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.tcp.TcpConfig;
@@ -84,7 +85,7 @@ public class TcpRequestResponseBenchmark {
                 p.release();
                 return Future.stop();
             }
-            return c.write(p).map(v -> false);
+            return c.write(p).map(v -> Loop.CONTINUE);
         }));
     }
 

@@ -1,6 +1,7 @@
 package io.panamax.benchmarks.tls;
 
 import io.panamax.reactor.Future;
+import io.panamax.reactor.Loop;
 import io.panamax.tcp.StreamConnection;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -54,7 +55,7 @@ public class PlainConnectionBenchmark {
         return Future.repeat(() -> c.read().map(p -> {
             boolean end = p.isEmpty();
             p.release();
-            return end;
+            return end ? Loop.STOP : Loop.CONTINUE;
         })).then(v -> c.close());
     }
 

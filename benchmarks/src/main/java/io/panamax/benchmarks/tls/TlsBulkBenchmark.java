@@ -1,6 +1,7 @@
 package io.panamax.benchmarks.tls;
 
 import io.panamax.reactor.Future;
+import io.panamax.reactor.Loop;
 import io.panamax.reactor.Promise;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.tcp.StreamConnection;
@@ -98,7 +99,7 @@ public class TlsBulkBenchmark {
                 arrived = null;
                 a.complete(null);
             }
-            return end;
+            return end ? Loop.STOP : Loop.CONTINUE;
         }));
     }
 

@@ -1,6 +1,7 @@
 package io.panamax.benchmarks.tls;
 
 import io.panamax.reactor.Future;
+import io.panamax.reactor.Loop;
 import io.panamax.tcp.StreamConnection;
 import io.panamax.tls.TlsClient;
 import io.panamax.tls.TlsConfig;
@@ -83,7 +84,7 @@ public class TlsHandshakeBenchmark {
         Future.repeat(() -> c.read().map(p -> {
             boolean end = p.isEmpty();
             p.release();
-            return end;
+            return end ? Loop.STOP : Loop.CONTINUE;
         })).then(v -> c.close()).recover(e -> {
             c.abort();
             return null;

@@ -3,6 +3,7 @@ package io.panamax.pcaptests.replay;
 import io.panamax.nic.pcap.PcapNic;
 import io.panamax.pcaptests.oracle.DecodedFrame;
 import io.panamax.pcaptests.replay.StackReplay;
+import io.panamax.reactor.Loop;
 import io.panamax.stack.ShardStack;
 
 import java.io.IOException;
@@ -40,7 +41,7 @@ public record ReplayRun(StackReplay.Result result, Path sent, Path timeline) {
             s.tcp().listen(port, c -> io.panamax.reactor.Future.repeat(() -> c.read().map(data -> {
                 boolean end = data.isEmpty();
                 data.release();
-                return end;
+                return end ? Loop.STOP : Loop.CONTINUE;
             })).then(v -> c.close()).recover(e -> {
                 c.abort();
                 return null;

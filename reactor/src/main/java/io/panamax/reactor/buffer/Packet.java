@@ -1,10 +1,12 @@
 package io.panamax.reactor.buffer;
 
+import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.ShardMessage;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 
@@ -22,8 +24,11 @@ import java.util.Arrays;
  *
  * <p>Byte indexes are relative to the start of the packet: {@code getU16(0)} reads its first two
  * bytes in network order, wherever they are stored.
+ *
+ * <p>Applications see a received packet as a {@link ReadBuffer} (which it implements, so no wrapper
+ * is made): the read-only part of this class, without headers, flags or shard hand-overs.
  */
-public final class Packet implements ShardMessage {
+public final class Packet implements ShardMessage, ReadBuffer {
     /** The NIC computed {@link #rssHash()}. */
     public static final int RSS_HASH_VALID = 1;
     /** The NIC verified the IPv4 header checksum. */
@@ -84,6 +89,7 @@ public final class Packet implements ShardMessage {
     // ---- shape ----------------------------------------------------------------------------------
 
     /** Bytes in the packet. */
+    @Override
     public int length() {
         return length;
     }
@@ -391,7 +397,125 @@ public final class Packet implements ShardMessage {
         return share(0, length);
     }
 
+    /** {@link #share(int, int)}, as {@link ReadBuffer} names it. */
+    @Override
+    public Packet slice(int index, int len) {
+        return share(index, len);
+    }
+
+    /**
+     * {@code data} as a packet of {@code pool}'s shard: itself when it is one (no copy), else a
+     * copy of its bytes, {@code data} being released. Null, {@code data} released, when the pool
+     * ran out. How writes that take any {@link ReadBuffer} get the packet they queue.
+     */
+    public static Packet of(ReadBuffer data, PacketPool pool) {
+        if (data instanceof Packet p) {
+            return p;
+        }
+        Packet p = pool.allocate();
+        int len = data.length();
+        boolean complete = true;
+        try {
+            for (ByteBuffer piece : data.asByteBuffers()) {
+                int n = piece.remaining();
+                if (p.appendBytes(MemorySegment.ofBuffer(piece), 0, n) < n) {
+                    complete = false;
+                    break;
+                }
+            }
+        } finally {
+            data.release();
+        }
+        if (!complete || p.length() != len) {
+            p.release();
+            return null;
+        }
+        return p;
+    }
+
     // ---- reading and writing bytes ----------------------------------------------------------
+
+    @Override
+    public byte getByte(int index) {
+        return (byte) getU8(index);
+    }
+
+    @Override
+    public short getShort(int index) {
+        return (short) getU16(index);
+    }
+
+    @Override
+    public int getInt(int index) {
+        return getI32(index);
+    }
+
+    /** Read-only views of the fragments; valid until the packet is released. */
+    @Override
+    public ByteBuffer[] asByteBuffers() {
+        checkLive();
+        ByteBuffer[] views = new ByteBuffer[count];
+        for (int i = 0; i < count; i++) {
+            views[i] = buffers[i].memory().asSlice(offsets[i], lengths[i]).asByteBuffer().asReadOnlyBuffer();
+        }
+        return views;
+    }
+
+    /** Fragment by fragment, without locating each byte again. */
+    @Override
+    public int forEachByte(int index, int len, ByteProcessor processor) {
+        checkRange(index, len);
+        int i = 0;
+        int skip = index;
+        while (len > 0 && lengths[i] <= skip) {
+            skip -= lengths[i];
+            i++;
+        }
+        int at = index;
+        while (len > 0) {
+            MemorySegment m = buffers[i].memory();
+            int n = Math.min(lengths[i] - skip, len);
+            long base = offsets[i] + skip;
+            for (int k = 0; k < n; k++) {
+                if (!processor.process(m.get(ValueLayout.JAVA_BYTE, base + k))) {
+                    return at + k;
+                }
+            }
+            at += n;
+            len -= n;
+            skip = 0;
+            i++;
+        }
+        return -1;
+    }
+
+    /** Fragment by fragment, without locating each byte again. */
+    @Override
+    public int indexOf(byte value, int from) {
+        checkLive();
+        if (from < 0) {
+            from = 0;
+        }
+        int i = 0;
+        int skip = from;
+        while (i < count && lengths[i] <= skip) {
+            skip -= lengths[i];
+            i++;
+        }
+        int at = from - skip;
+        for (; i < count; i++) {
+            MemorySegment m = buffers[i].memory();
+            long base = offsets[i];
+            for (int k = skip; k < lengths[i]; k++) {
+                if (m.get(ValueLayout.JAVA_BYTE, base + k) == value) {
+                    return at + k;
+                }
+            }
+            at += lengths[i];
+            skip = 0;
+        }
+        return -1;
+    }
 
     public int getU8(int index) {
         if (count > 0 && index >= 0 && index < lengths[0]) {
@@ -494,6 +618,7 @@ public final class Packet implements ShardMessage {
     }
 
     /** A copy of the packet's bytes (allocates: for tests, tools and slow paths). */
+    @Override
     public byte[] toByteArray() {
         byte[] a = new byte[length];
         copyTo(0, a, 0, length);
@@ -593,6 +718,7 @@ public final class Packet implements ShardMessage {
     }
 
     /** Releases every buffer reference and returns the packet to its pool. */
+    @Override
     public void release() {
         checkLive();
         Shard home = lender;

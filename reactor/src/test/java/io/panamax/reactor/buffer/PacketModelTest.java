@@ -1,14 +1,17 @@
 package io.panamax.reactor.buffer;
 
+import io.panamax.reactor.ReadBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -206,6 +209,71 @@ class PacketModelTest {
                 shares.get(k).release();
             }
             p.release();
+        }
+    }
+
+    /** The application's read-only view ({@link ReadBuffer}) against the same model. */
+    @Test
+    void readBufferViewMatchesAByteArrayModel() {
+        for (long seed = 1; seed <= 30; seed++) {
+            Random rnd = new Random(seed);
+            byte[] model = randomBytes(rnd, 1 + rnd.nextInt(300));
+            ReadBuffer view = fragmented(rnd, model);
+            String where = "seed " + seed;
+            ByteBuffer be = ByteBuffer.wrap(model); // big-endian, as the view
+            for (int i = 0; i < model.length; i++) {
+                assertEquals(model[i], view.getByte(i), where + " byte " + i);
+                if (i + 2 <= model.length) {
+                    assertEquals(be.getShort(i), view.getShort(i), where + " short " + i);
+                }
+                if (i + 4 <= model.length) {
+                    assertEquals(be.getInt(i), view.getInt(i), where + " int " + i);
+                }
+                if (i + 8 <= model.length) {
+                    assertEquals(be.getLong(i), view.getLong(i), where + " long " + i);
+                }
+            }
+            for (int k = 0; k < 20; k++) {
+                byte wanted = model[rnd.nextInt(model.length)];
+                int from = rnd.nextInt(model.length + 2) - 1;
+                int expected = -1;
+                for (int i = Math.max(0, from); i < model.length; i++) {
+                    if (model[i] == wanted) {
+                        expected = i;
+                        break;
+                    }
+                }
+                assertEquals(expected, view.indexOf(wanted, from), where + " indexOf from " + from);
+                int start = rnd.nextInt(model.length);
+                int len = rnd.nextInt(model.length - start + 1);
+                int stopAt = -1;
+                for (int i = start; i < start + len; i++) {
+                    if (model[i] == wanted) {
+                        stopAt = i;
+                        break;
+                    }
+                }
+                assertEquals(stopAt, view.forEachByte(start, len, b -> b != wanted), where + " forEachByte");
+            }
+            ByteBuffer joined = ByteBuffer.allocate(model.length);
+            for (ByteBuffer piece : view.asByteBuffers()) {
+                assertTrue(piece.isReadOnly(), where + ": the views are read-only");
+                joined.put(piece);
+            }
+            assertArrayEquals(model, joined.array(), where + " asByteBuffers");
+            int start = rnd.nextInt(model.length);
+            int len = rnd.nextInt(model.length - start + 1);
+            ReadBuffer slice = view.slice(start, len);
+            assertArrayEquals(Arrays.copyOfRange(model, start, start + len), slice.toByteArray(), where + " slice");
+            ByteBuffer into = ByteBuffer.allocate(len + 3).position(3);
+            slice.copyTo(0, into, len);
+            assertEquals(len + 3, into.position(), where + ": copyTo advances the position");
+            assertArrayEquals(Arrays.copyOfRange(model, start, start + len), Arrays.copyOfRange(into.array(), 3, len + 3));
+            assertEquals(new String(model, start, len, ISO_8859_1),
+                    view.toString(start, len, ISO_8859_1), where + " toString");
+            view.release();
+            assertArrayEquals(Arrays.copyOfRange(model, start, start + len), slice.toByteArray(), where + ": the slice outlives its parent");
+            slice.release();
         }
     }
 

@@ -1,5 +1,9 @@
 package io.panamax.samples.iperf;
 
+import io.panamax.reactor.Future;
+import io.panamax.tcp.ConnectionAbortedException;
+import io.panamax.tcp.Framing;
+
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
@@ -40,6 +44,16 @@ final class Iperf3Messages {
     }
 
     /** The cookie's text (its 36 characters without the NUL), or null when it is not printable ASCII. */
+    /** The next {@code n} bytes of a message; fails if the stream ends first. */
+    static Future<byte[]> read(Framing in, int n) {
+        return in.readExactly(n).then(b -> {
+            byte[] a = b.toByteArray();
+            b.release();
+            return a.length == n ? Future.succeeded(a)
+                    : Future.failed(new ConnectionAbortedException("the peer closed the connection in the middle of a message"));
+        });
+    }
+
     static String cookie(byte[] b) {
         if (b.length != COOKIE_SIZE) {
             return null;

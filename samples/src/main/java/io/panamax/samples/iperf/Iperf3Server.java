@@ -1,6 +1,7 @@
 package io.panamax.samples.iperf;
 
 import io.panamax.reactor.Future;
+import io.panamax.reactor.Loop;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.buffer.Buffer;
 import io.panamax.reactor.buffer.BufferPool;
@@ -12,6 +13,7 @@ import io.panamax.samples.iperf.Iperf3Messages.StreamResult;
 import io.panamax.stack.ShardStack;
 import io.panamax.stack.Sharded;
 import io.panamax.stack.Stack;
+import io.panamax.tcp.Framing;
 import io.panamax.tcp.TcpConnection;
 import io.panamax.tcp.TcpListener;
 
@@ -100,8 +102,8 @@ public final class Iperf3Server implements AutoCloseable {
     private void accepted(TcpConnection c) {
         open.add(c);
         c.setNoDelay(true); // the control connection's one-byte states must not wait for Nagle
-        ExactReader reader = new ExactReader(c);
-        reader.read(Iperf3Messages.COOKIE_SIZE).whenComplete((bytes, e) -> {
+        Framing reader = new Framing(c);
+        Iperf3Messages.read(reader, Iperf3Messages.COOKIE_SIZE).whenComplete((bytes, e) -> {
             String cookie = e == null ? Iperf3Messages.cookie(bytes) : null;
             if (cookie == null) {
                 counters.refused.increment();
@@ -111,7 +113,7 @@ public final class Iperf3Server implements AutoCloseable {
             }
             Integer control = expected.get(cookie);
             if (control != null) {
-                dataStream(cookie, control, c, reader.takeRest());
+                dataStream(cookie, control, c, reader.release());
             } else if (tests.containsKey(cookie)) {
                 counters.refused.increment(); // a second control connection with a running test's cookie
                 c.abort();
@@ -173,12 +175,12 @@ public final class Iperf3Server implements AutoCloseable {
             int n = b.length();
             Future.repeat(() -> {
                 if (!d.sending) {
-                    return Future.succeeded(true);
+                    return Future.stop();
                 }
                 return d.connection.write(b.share()).map(v -> {
                     d.bytes += n;
                     counters.bytesSent.add(n);
-                    return !d.sending;
+                    return d.sending ? Loop.CONTINUE : Loop.STOP;
                 });
             }).whenComplete((v, e) -> { }); // ends when the test ends: the connection is aborted under it
         }
@@ -269,7 +271,7 @@ public final class Iperf3Server implements AutoCloseable {
                 d.bytes += n;
             }
             counters.bytes.add(n);
-            return n == 0;
+            return n == 0 ? Loop.STOP : Loop.CONTINUE;
         })).whenComplete((v, e) -> closed(c));
     }
 

@@ -5,6 +5,7 @@ import io.panamax.reactor.Promise;
 import io.panamax.reactor.Timer;
 import io.panamax.reactor.metrics.Counter;
 import io.panamax.tcp.ConnectionAbortedException;
+import io.panamax.tcp.Framing;
 import io.panamax.tcp.TcpConnection;
 
 import java.nio.charset.StandardCharsets;
@@ -28,7 +29,7 @@ final class Iperf3Test {
     private final Iperf3Server server;
     private final String cookie;
     private final TcpConnection control;
-    private final ExactReader reader;
+    private final Framing reader;
     /** The data connections, in the order they arrived. */
     private final List<Iperf3Server.StreamAt> arrivals = new ArrayList<>();
     private final Promise<Void> allArrived = new Promise<>();
@@ -40,7 +41,7 @@ final class Iperf3Test {
     private boolean refused;
     private long runningSince;
 
-    Iperf3Test(Iperf3Server server, String cookie, TcpConnection control, ExactReader reader) {
+    Iperf3Test(Iperf3Server server, String cookie, TcpConnection control, Framing reader) {
         this.server = server;
         this.cookie = cookie;
         this.control = control;
@@ -58,7 +59,7 @@ final class Iperf3Test {
                 .then(v -> parameters.reverse() ? server.sendEverywhere(cookie) : Future.<Void>done())
                 .then(v -> {
                     runningSince = server.shard().nanoTime();
-                    return reader.read(1);
+                    return Iperf3Messages.read(reader, 1);
                 })
                 .then(this::clientState)
                 .handle((v, e) -> {
@@ -115,7 +116,7 @@ final class Iperf3Test {
                         return send(Iperf3Messages.DISPLAY_RESULTS);
                     })
                     // IPERF_DONE, or the client's FIN: either way it has the results.
-                    .then(v -> reader.read(1).handle((b, e) -> null))
+                    .then(v -> Iperf3Messages.read(reader, 1).handle((b, e) -> null))
                     .then(v -> control.close());
         }
         String what = state[0] == Iperf3Messages.CLIENT_TERMINATE ? "the client stopped the test (CLIENT_TERMINATE)"
@@ -148,12 +149,12 @@ final class Iperf3Test {
     }
 
     private Future<String> readJson() {
-        return reader.read(Iperf3Messages.JSON_LENGTH_SIZE).then(header -> {
+        return Iperf3Messages.read(reader, Iperf3Messages.JSON_LENGTH_SIZE).then(header -> {
             int n = Iperf3Messages.jsonLength(header);
             if (n < 0) {
                 return Future.failed(new ConnectionAbortedException("iperf3: a JSON message length out of range"));
             }
-            return reader.read(n).map(b -> new String(b, StandardCharsets.UTF_8));
+            return Iperf3Messages.read(reader, n).map(b -> new String(b, StandardCharsets.UTF_8));
         });
     }
 }

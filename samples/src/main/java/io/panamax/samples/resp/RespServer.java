@@ -1,8 +1,9 @@
 package io.panamax.samples.resp;
 
 import io.panamax.reactor.Future;
+import io.panamax.reactor.Loop;
+import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.Shard;
-import io.panamax.reactor.buffer.Packet;
 import io.panamax.reactor.metrics.Counter;
 import io.panamax.stack.ShardStack;
 import io.panamax.stack.Stack;
@@ -88,7 +89,7 @@ public final class RespServer {
         });
     }
 
-    private static void take(RespParser parser, Packet data) {
+    private static void take(RespParser parser, ReadBuffer data) {
         int n = data.length();
         byte[] room = parser.room(n);
         data.copyTo(0, room, parser.writeOffset(), n);
@@ -97,7 +98,7 @@ public final class RespServer {
     }
 
     /** Answers the next buffered command into {@code out}; stops when none is complete, or at QUIT or a protocol error. */
-    private Future<Boolean> answerNext(Shard shard, RespParser parser, ByteArrayOutputStream out, boolean[] quit) {
+    private Future<Loop> answerNext(Shard shard, RespParser parser, ByteArrayOutputStream out, boolean[] quit) {
         List<byte[]> args;
         try {
             args = parser.next();
@@ -117,9 +118,9 @@ public final class RespServer {
             out.writeBytes(reply);
             if (command.equals("QUIT")) {
                 quit[0] = true;
-                return true;
+                return Loop.STOP;
             }
-            return false;
+            return Loop.CONTINUE;
         });
     }
 

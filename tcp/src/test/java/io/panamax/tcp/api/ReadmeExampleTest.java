@@ -1,7 +1,9 @@
 package io.panamax.tcp.api;
 
 import io.panamax.reactor.Future;
+import io.panamax.reactor.Loop;
 import io.panamax.tcp.ConnectionRefusedException;
+import io.panamax.tcp.Framing;
 import io.panamax.tcp.TcpConfig;
 import io.panamax.tcp.testbed.Impairments;
 import io.panamax.tcp.testbed.LinkTestbed;
@@ -26,9 +28,9 @@ class ReadmeExampleTest {
                         Future.repeat(() -> conn.read().then(data -> {
                             if (data.isEmpty()) {
                                 data.release();
-                                return conn.close().map(v -> true);
+                                return conn.close().map(v -> Loop.STOP);
                             }
-                            return conn.write(data).map(v -> false);
+                            return conn.write(data).map(v -> Loop.CONTINUE);
                         })));
                 bed.client().connect(bed.serverAddress(), 8080)
                         .then(conn -> conn.write("hello".getBytes())
@@ -43,6 +45,43 @@ class ReadmeExampleTest {
                 return Future.done();
             }), Duration.ofSeconds(5));
             assertEquals("hello", bed.await(reply, Duration.ofSeconds(10)));
+        }
+    }
+
+    /** The Framing example of tcp/README.md: a line echo. */
+    @Test
+    void lineEchoExample() {
+        try (LinkTestbed bed = new LinkTestbed(TcpConfig.defaults(), Impairments.none(), false)) {
+            CompletableFuture<String> reply = new CompletableFuture<>();
+            bed.await(bed.reactor().submit(0, () -> {
+                bed.server().listen(8080, conn -> {
+                    Framing in = new Framing(conn);
+                    Future.repeat(() -> in.readLine(8192).then(line -> {
+                        if (line.isEmpty()) {
+                            line.release();
+                            return conn.close().map(v -> Loop.STOP);
+                        }
+                        return conn.write(line).map(v -> Loop.CONTINUE);
+                    })).recover(e -> {
+                        conn.abort();
+                        return null;
+                    });
+                });
+                StringBuilder got = new StringBuilder();
+                bed.client().connect(bed.serverAddress(), 8080)
+                        .then(conn -> conn.write("one\r\ntwo\n".getBytes())
+                                .then(v -> conn.shutdownOutput())
+                                .then(v -> Future.repeat(() -> conn.read().map(r -> {
+                                    got.append(r.toString(java.nio.charset.StandardCharsets.US_ASCII));
+                                    boolean end = r.isEmpty();
+                                    r.release();
+                                    return end ? Loop.STOP : Loop.CONTINUE;
+                                })))
+                                .then(v -> conn.close()))
+                        .whenComplete((v, e) -> reply.complete(e == null ? got.toString() : e.toString()));
+                return Future.done();
+            }), Duration.ofSeconds(5));
+            assertEquals("one\r\ntwo\n", bed.await(reply, Duration.ofSeconds(10)));
         }
     }
 

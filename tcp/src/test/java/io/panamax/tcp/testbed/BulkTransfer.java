@@ -1,7 +1,8 @@
 package io.panamax.tcp.testbed;
 
 import io.panamax.reactor.Future;
-import io.panamax.reactor.buffer.Packet;
+import io.panamax.reactor.Loop;
+import io.panamax.reactor.ReadBuffer;
 import io.panamax.tcp.TcpConnection;
 import io.panamax.tcp.TcpConnectionStats;
 
@@ -80,21 +81,20 @@ public final class BulkTransfer {
         Future<Void> reader = Future.repeat(() -> c.read().map(p -> {
             if (p.isEmpty()) {
                 p.release();
-                return true;
+                return Loop.STOP;
             }
             hash(received, p);
             read[0] += p.length();
             p.release();
-            return false;
+            return Loop.CONTINUE;
         }));
         return Future.whenAll(writer, reader)
                 .then(v -> c.close())
                 .map(v -> new Side(sent.digest(), received.digest(), written[0], read[0], c.stats()));
     }
 
-    static void hash(MessageDigest d, Packet p) {
-        for (int i = 0; i < p.fragmentCount(); i++) {
-            ByteBuffer b = p.fragmentMemory(i).asSlice(p.fragmentOffset(i), p.fragmentLength(i)).asByteBuffer();
+    static void hash(MessageDigest d, ReadBuffer p) {
+        for (ByteBuffer b : p.asByteBuffers()) {
             d.update(b);
         }
     }

@@ -1,0 +1,135 @@
+package io.panamax.tcp.api;
+
+import io.panamax.reactor.Future;
+import io.panamax.reactor.ReadBuffer;
+import io.panamax.reactor.buffer.Packet;
+import io.panamax.tcp.Framing;
+import io.panamax.tcp.FramingException;
+import io.panamax.tcp.script.TcpScript;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
+
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link Framing} over a real connection of the packet-script bench: frames that span segments,
+ * several frames in one segment (views of one buffer, no copy), the limit of delimited reads, and
+ * the end of the stream inside and between frames. The script's close checks for leaks.
+ */
+class FramingTest {
+
+    /** A peer that sends segments in order. */
+    private static final class Peer {
+        final TcpScript s;
+        final TcpScript.Established e;
+        int seq;
+
+        Peer(TcpScript s) {
+            this.s = s;
+            this.e = s.acceptPlain(1000);
+            this.seq = e.rcvNxt();
+        }
+
+        void send(String text) {
+            s.inject(s.seg().seq(seq).ack(e.sndNxt()).payload(text));
+            seq += text.length();
+        }
+
+        void fin() {
+            s.inject(s.seg().fin().seq(seq).ack(e.sndNxt()));
+            seq++;
+        }
+    }
+
+    /** Starts {@code read} on the shard; the future gets the frame's text (the frame is released). */
+    private static CompletableFuture<String> text(TcpScript s, Function<Framing, Future<ReadBuffer>> read, Framing in) {
+        CompletableFuture<String> f = s.on(() -> read.apply(in).map(b -> {
+            String t = b.toString(ISO_8859_1);
+            b.release();
+            return t;
+        }).toCompletableFuture());
+        s.reactor.runUntilIdle();
+        return f;
+    }
+
+    @Test
+    void linesAndExactLengthsSpanSegmentsAndShareTheReceivedBuffers() {
+        try (TcpScript s = new TcpScript()) {
+            Peer peer = new Peer(s);
+            Framing in = new Framing(peer.e.conn());
+            CompletableFuture<String> first = text(s, f -> f.readLine(100), in);
+            peer.send("HEL");
+            assertFalse(first.isDone(), "no line ending yet");
+            peer.send("LO\r\nsecond\nLEN");
+            assertEquals("HELLO\r\n", first.join(), "a line that spans two segments, with its ending");
+            assertEquals("second\n", text(s, f -> f.readLine(100), in).join(), "the next line was already buffered");
+            CompletableFuture<String> exact = text(s, f -> f.readExactly(7), in);
+            assertFalse(exact.isDone(), "3 of 7 bytes buffered");
+            peer.send("GTH+rest");
+            assertEquals("LENGTH+", exact.join());
+            assertEquals(4, s.on(in::buffered));
+
+            // Two frames out of one segment: views of the one received buffer, not copies.
+            peer.send("ab\ncd\n");
+            s.run(() -> in.readExactly(4).map(rest -> {
+                assertEquals("rest", rest.toString(ISO_8859_1));
+                rest.release();
+                return null;
+            }));
+            Packet[] lines = new Packet[2];
+            s.run(() -> in.readLine(10).then(a -> {
+                lines[0] = (Packet) a;
+                return in.readLine(10);
+            }).map(b -> lines[1] = (Packet) b));
+            assertEquals("ab\n", lines[0].toString(ISO_8859_1));
+            assertEquals("cd\n", lines[1].toString(ISO_8859_1));
+            assertEquals(2, Framing.lineLength(lines[0]));
+            assertSame(lines[0].fragmentBuffer(0), lines[1].fragmentBuffer(0), "both lines share the segment's buffer");
+            s.run(() -> {
+                lines[0].release();
+                lines[1].release();
+            });
+
+            peer.fin();
+            assertEquals("", text(s, f -> f.readLine(10), in).join(), "the end of the stream, between frames: empty");
+            assertEquals("", text(s, f -> f.readExactly(3), in).join(), "and again");
+            s.run(() -> peer.e.conn().close());
+            s.drain();
+        }
+    }
+
+    @Test
+    void aLineLongerThanTheLimitFailsAndTheStreamEndingInAFrameToo() {
+        try (TcpScript s = new TcpScript()) {
+            Peer peer = new Peer(s);
+            Framing in = new Framing(peer.e.conn());
+            CompletableFuture<String> line = text(s, f -> f.readLine(8), in);
+            peer.send("0123");
+            assertFalse(line.isDone());
+            peer.send("456789\n");
+            CompletionException tooLong = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class, line::join);
+            FramingException e = assertInstanceOf(FramingException.class, tooLong.getCause());
+            assertEquals(8, e.limit());
+            assertFalse(e.isTruncated());
+            assertTrue(e.getMessage().contains("within 8 bytes"), e.getMessage());
+            assertEquals("0123456789\n", text(s, f -> f.readLine(64), in).join(), "the bytes stay buffered: a larger limit reads them");
+
+            peer.send("partial");
+            peer.fin();
+            CompletionException truncated = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class,
+                    () -> text(s, f -> f.readExactly(10), in).join());
+            assertTrue(assertInstanceOf(FramingException.class, truncated.getCause()).isTruncated());
+            assertEquals(7, s.on(in::release), "what was left is released");
+            s.run(() -> peer.e.conn().close());
+            s.drain();
+        }
+    }
+}
