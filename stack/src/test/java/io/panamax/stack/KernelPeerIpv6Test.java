@@ -25,7 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The stack's IPv6 (static address, link-local address, neighbour discovery, ICMPv6 echo) against
  * the Linux kernel over a TAP device in a namespace made for the test: {@code ping -6} to both
  * addresses, the kernel's neighbour table showing the stack REACHABLE with its MAC, the stack's
- * cache holding the kernel, on every shard; tshark decodes every frame the stack sent.
+ * cache holding the kernel, on every shard; UDP echo over IPv6, fragmentation and reassembly both
+ * ways, ICMPv6 errors (port unreachable, parameter problem, packet too big → path MTU); tshark
+ * decodes every frame the stack sent, UDP and ICMPv6 checksums included.
  */
 class KernelPeerIpv6Test {
     private static final String STACK_IP6 = "fd00:7::2";
@@ -53,7 +55,7 @@ class KernelPeerIpv6Test {
     @ValueSource(ints = {1, 2})
     void pingSixAndNeighbourDiscoveryWithTheKernel(int shards) throws Exception {
         Environment.requireRoot("creates a network namespace and a TAP device");
-        Environment.requireCommands("ip", "ping", "tshark");
+        Environment.requireCommands("ip", "ping", "tshark", "socat", "python3");
         ns = NetworkNamespace.createUnique("pmx-ip6");
         String tap = "pmx6" + (ProcessHandle.current().pid() % 100000);
         Path dir = Files.createTempDirectory("pmx-ip6");
@@ -99,10 +101,13 @@ class KernelPeerIpv6Test {
             assertEquals(kernelMac, new io.panamax.nic.MacAddress(known).toString(), "shard " + id);
         }
 
+        udpAndIcmpv6Errors(tap, host, dir);
+
         capture.setEnabled(false);
         Thread.sleep(300);
-        NetworkNamespace.Result bad = NetworkNamespace.run(T, "tshark", "-n", "-r", capture.currentFile().toString(),
-                "-Y", "eth.src == " + mac + " && (_ws.malformed || _ws.expert.severity == error || icmpv6.checksum.status == 0)",
+        NetworkNamespace.Result bad = NetworkNamespace.run(T, "tshark", "-n", "-o", "udp.check_checksum:TRUE", "-r", capture.currentFile().toString(),
+                "-Y", "eth.src == " + mac + " && (_ws.malformed || _ws.expert.severity == error || icmpv6.checksum.status == 0"
+                        + " || udp.checksum.status == 0)",
                 "-T", "fields", "-e", "frame.number", "-e", "_ws.expert.message");
         assertTrue(bad.ok(), bad.stderr());
         assertEquals("", bad.stdout().strip(), "tshark found problems in frames the stack sent");
@@ -110,10 +115,110 @@ class KernelPeerIpv6Test {
                 "-Y", "eth.src == " + mac + " && icmpv6", "-T", "fields", "-e", "icmpv6.type");
         assertTrue(sent.stdout().lines().anyMatch("129"::equals), "echo replies: " + sent.stdout());
         assertTrue(sent.stdout().lines().anyMatch("136"::equals), "neighbor advertisements: " + sent.stdout());
+        // The stack fragmented (large echo replies, UDP after the packet too big) and tshark reassembled.
+        NetworkNamespace.Result fragments = NetworkNamespace.run(T, "tshark", "-n", "-r", capture.currentFile().toString(),
+                "-Y", "eth.src == " + mac + " && ipv6.fraghdr.ident", "-T", "fields", "-e", "frame.len");
+        assertTrue(fragments.stdout().lines().count() >= 6, "fragments sent: " + fragments.stdout());
+        assertTrue(fragments.stdout().lines().allMatch(l -> Integer.parseInt(l.strip()) <= 1514), fragments.stdout());
 
         stack.close();
         assertNull(stack.leaksAtClose(), "every buffer and packet returned");
         stack = null;
+    }
+
+    /**
+     * UDP over IPv6 through an echo bound on every shard (socat from the kernel, data compared,
+     * 3000 bytes fragmented both ways), ping -6 -s 8000 (reassembly and fragmentation), ICMPv6
+     * errors the kernel acts on (port unreachable → ECONNREFUSED, parameter problem for an unknown
+     * next header), and a packet too big lowering the path MTU on every shard.
+     */
+    private void udpAndIcmpv6Errors(String tap, long[] host, Path dir) throws Exception {
+        stack.await(stack.onEveryShard(s -> s.udp().bind(7, new io.panamax.ip.UdpHandler() {
+            @Override
+            public void onDatagram(io.panamax.ip.UdpSocket socket, int srcIp, int srcPort, io.panamax.reactor.buffer.Packet payload) {
+                socket.send(srcIp, srcPort, payload);
+            }
+
+            @Override
+            public void onDatagram6(io.panamax.ip.UdpSocket socket, long srcHigh, long srcLow, int srcPort,
+                                    io.panamax.reactor.buffer.Packet payload) {
+                socket.send6(srcHigh, srcLow, srcPort, payload);
+            }
+        })), T);
+        java.util.Random random = new java.util.Random(14);
+        for (int size : new int[] {100, 3000}) {
+            udpEcho(dir, random, size);
+        }
+
+        // Kernel → stack in fragments, stack → kernel in fragments (the reply is as large).
+        NetworkNamespace.Result big = ns.exec(T, "ping", "-6", "-n", "-c", "2", "-i", "0.3", "-W", "3", "-s", "8000", STACK_IP6);
+        assertTrue(big.ok() && big.stdout().contains(" 0% packet loss") && big.stdout().contains("8008 bytes from"),
+                big.stdout() + big.stderr());
+
+        // Errors the kernel receives and acts on (python3's raw sockets; the kernel fills in ICMPv6 checksums).
+        String script = String.join("\n",
+                "import socket, struct",
+                "u = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)",
+                "u.settimeout(3)",
+                "u.connect(('" + STACK_IP6 + "', 9))",
+                "u.send(b'anyone there?')",
+                "try:",
+                "    u.recv(100)",
+                "    print('port: answered')",
+                "except ConnectionRefusedError:",
+                "    print('port: refused')",
+                "except socket.timeout:",
+                "    print('port: timeout')",
+                "icmp = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)",
+                "icmp.settimeout(3)",
+                "raw = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 253)",
+                "raw.sendto(b'experimental protocol 253', ('" + STACK_IP6 + "', 0))",
+                "seen = 'none'",
+                "try:",
+                "    while True:",
+                "        m, a = icmp.recvfrom(2000)",
+                "        if m[0] == 4:",
+                "            seen = '%d %d %d %d' % (m[0], m[1], struct.unpack('!I', m[4:8])[0], m[8 + 6])",
+                "            break",
+                "except socket.timeout:",
+                "    pass",
+                "print('problem: ' + seen)",
+                // A packet too big about a datagram the stack sent us (RFC 4443 3.2): MTU 1280.
+                "quoted = struct.pack('!IHBB', 6 << 28, 1452, 17, 64) + socket.inet_pton(socket.AF_INET6, '" + STACK_IP6 + "')"
+                        + " + socket.inet_pton(socket.AF_INET6, '" + HOST_IP6 + "') + struct.pack('!HHHH', 7, 40000, 1452, 0)",
+                "icmp.sendto(struct.pack('!BBHI', 2, 0, 0, 1280) + quoted + bytes(64), ('" + STACK_IP6 + "', 0))",
+                "print('sent')");
+        NetworkNamespace.Result errors = ns.exec(T, "python3", "-c", script);
+        assertTrue(errors.ok(), errors.stdout() + errors.stderr());
+        assertTrue(errors.stdout().contains("port: refused"), "ICMPv6 port unreachable → ECONNREFUSED: " + errors.stdout());
+        // Parameter problem, code 1 (unrecognized next header), pointer 6 (the next header field), quoting our datagram.
+        assertTrue(errors.stdout().contains("problem: 4 1 6 253"), errors.stdout());
+
+        for (int i = 0; i < stack.shardCount(); i++) {
+            int id = i;
+            int mtu = 0;
+            for (int tries = 0; tries < 50 && mtu != 1280; tries++) {
+                mtu = stack.await(stack.reactor().submit(id, () -> Future.succeeded(stack.ipv6(id).pathMtu(host[0], host[1]))), T);
+                if (mtu != 1280) {
+                    Thread.sleep(20);
+                }
+            }
+            assertEquals(1280, mtu, "shard " + id + " lowered the path MTU to the kernel");
+        }
+        // Now 1400 bytes of UDP data leave in 1280-byte fragments.
+        udpEcho(dir, random, 1400);
+    }
+
+    private void udpEcho(Path dir, java.util.Random random, int size) throws Exception {
+        StringBuilder text = new StringBuilder(size);
+        for (int i = 0; i < size; i++) {
+            text.append((char) ('a' + random.nextInt(26)));
+        }
+        Path file = dir.resolve("udp-" + size + ".txt");
+        Files.writeString(file, text);
+        NetworkNamespace.Result r = ns.exec(T, "sh", "-c",
+                "socat -t 1 -T 5 - 'UDP6:[" + STACK_IP6 + "]:7' < " + file);
+        assertEquals(text.toString(), r.stdout(), "UDP echo over IPv6 of " + size + " bytes; stderr: " + r.stderr());
     }
 
     private void ping(String address) throws Exception {
