@@ -612,10 +612,27 @@ public final class Ipv6 implements PacketHandler {
         if (multicast && !exempt) {
             return false;
         }
-        long r = Ipv6Extensions.walk(s, o, Math.min(offending.length(), offending.headLength()));
-        if (Ipv6Extensions.protocol(r) == IpProtocol.ICMPV6) {
-            int at = Ipv6Extensions.upperLayerOffset(r);
-            if (at >= offending.length()) {
+        // Follow the header chain by lengths alone: the error may be about one of its options.
+        int next = Ipv6Header.nextHeader(s, o);
+        int at = Ipv6Header.HEADER_LENGTH;
+        int length = offending.length();
+        while (at + 8 <= length) {
+            if (next == Ipv6Extensions.HOP_BY_HOP || next == Ipv6Extensions.DESTINATION_OPTIONS || next == Ipv6Extensions.ROUTING) {
+                int n = (offending.getU8(at + 1) + 1) * 8;
+                next = offending.getU8(at);
+                at += n;
+            } else if (next == Ipv6Extensions.FRAGMENT) {
+                if ((offending.getU16(at + 2) & 0xfff8) != 0) {
+                    return true; // a later fragment: what it carries is not known (errors about it are timeouts only)
+                }
+                next = offending.getU8(at);
+                at += Ipv6Extensions.FRAGMENT_HEADER_LENGTH;
+            } else {
+                break;
+            }
+        }
+        if (next == IpProtocol.ICMPV6) {
+            if (at >= length) {
                 return false;
             }
             int icmpType = offending.getU8(at);

@@ -164,7 +164,7 @@ public final class Stack implements AutoCloseable {
         ethernet.register(io.panamax.ethernet.wire.EtherType.IPV4, ipv4);
         if (b.ipv6Address != null) {
             ipv6s[id] = new io.panamax.ip.Ipv6(shard, ethernet, b.ipv6Address, nic.mtu(), io.panamax.ip.Ndp.Config.defaults(),
-                    io.panamax.ip.Ipv6.Config.defaults(), metrics);
+                    b.ipv6Config, metrics);
         }
         Icmp icmp = new Icmp(shard, ipv4, b.ipv4Config, metrics);
         Udp udp = new Udp(shard, ipv4, icmp, metrics);
@@ -346,6 +346,7 @@ public final class Stack implements AutoCloseable {
         private io.panamax.ip.dhcp.DhcpClient.Config dhcpConfig;
         private Duration dhcpTimeout = Duration.ofSeconds(60);
         private io.panamax.ip.Ipv6Address.Prefix ipv6Address;
+        private io.panamax.ip.Ipv6.Config ipv6Config = io.panamax.ip.Ipv6.Config.defaults();
 
         /** The NIC to run on (opened at {@link #start()} with one queue per shard wanted). */
         public Builder nic(NicFactory factory) {
@@ -381,6 +382,12 @@ public final class Stack implements AutoCloseable {
          */
         public Builder ipv6(String cidr) {
             this.ipv6Address = io.panamax.ip.Ipv6Address.Prefix.parse(cidr);
+            return this;
+        }
+
+        /** IPv6 reassembly limits and ICMPv6 error rate ({@code Ipv6.Config.defaults()} otherwise). */
+        public Builder ipv6Config(io.panamax.ip.Ipv6.Config config) {
+            this.ipv6Config = Objects.requireNonNull(config);
             return this;
         }
 
