@@ -139,14 +139,7 @@ public final class Icmp implements TransportHandler {
     }
 
     private void sendError(Packet offending, int type, int code, int nextHopMtu) {
-        // Bring the IP header back in front if the transport layer had stripped it.
-        int restore = offending.l3Length();
-        boolean restored = false;
-        if (restore > 0 && offending.fragmentCount() > 0 && offending.headOffset() >= restore
-                && offending.fragmentBuffer(0).refCnt() == 1) {
-            offending.prepend(restore);
-            restored = true;
-        }
+        int restored = restoreNetworkHeader(offending);
         try {
             if (!errorAllowed(offending)) {
                 return;
@@ -182,10 +175,24 @@ public final class Icmp implements TransportHandler {
             errorsSent.increment();
             ipv4.send(from, src, IpProtocol.ICMP, p, false);
         } finally {
-            if (restored) {
-                offending.trimFront(restore);
-            }
+            offending.trimFront(restored);
         }
+    }
+
+    /**
+     * Brings the network header (and, for IPv6, the extension headers) back in front of a datagram
+     * whose transport layer had stripped them ({@link Packet#l3Length()} bytes, still in the
+     * buffer's headroom), so that an error can quote it; returns the bytes restored (0 when it
+     * already started there or they cannot be had), which the caller trims again.
+     */
+    static int restoreNetworkHeader(Packet offending) {
+        int restore = offending.l3Length();
+        if (restore > 0 && offending.fragmentCount() > 0 && offending.headOffset() >= restore
+                && offending.fragmentBuffer(0).refCnt() == 1) {
+            offending.prepend(restore);
+            return restore;
+        }
+        return 0;
     }
 
     /** RFC 1122 3.2.2: no error about an error, a broadcast/multicast, a non-initial fragment, or a non-host source. */

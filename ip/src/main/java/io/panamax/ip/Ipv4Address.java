@@ -40,6 +40,15 @@ public final class Ipv4Address {
         return new byte[] {(byte) (address >>> 24), (byte) (address >>> 16), (byte) (address >>> 8), (byte) address};
     }
 
+    /** The address as a JDK {@link java.net.InetAddress} (for the API's edges; it allocates). */
+    public static java.net.InetAddress toInetAddress(int address) {
+        try {
+            return java.net.InetAddress.getByAddress(toBytes(address));
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError("4 bytes are always an IPv4 address", e);
+        }
+    }
+
     public static int fromBytes(byte[] b) {
         if (b.length != 4) {
             throw new IllegalArgumentException("an IPv4 address has 4 bytes, not " + b.length);

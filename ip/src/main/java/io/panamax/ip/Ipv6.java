@@ -2,12 +2,14 @@ package io.panamax.ip;
 
 import io.panamax.ethernet.Ethernet;
 import io.panamax.ethernet.wire.EtherType;
+import io.panamax.ethernet.wire.NetworkBytes;
 import io.panamax.ip.wire.Icmpv6Message;
 import io.panamax.ip.wire.InternetChecksum;
 import io.panamax.ip.wire.Ipv6Extensions;
 import io.panamax.ip.wire.Ipv6Header;
 import io.panamax.ip.wire.NdpMessage;
 import io.panamax.reactor.Shard;
+import io.panamax.reactor.buffer.BufferExhaustedException;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.reactor.buffer.PacketHandler;
 import io.panamax.reactor.metrics.Counter;
@@ -17,14 +19,18 @@ import io.panamax.reactor.metrics.ShardMetrics;
 import java.lang.foreign.MemorySegment;
 
 /**
- * One shard's IPv6 for a host (RFC 8200), as far as it goes today: a static address with its
- * on-link prefix and the link-local address made from the MAC (RFC 4291 §2.5.1, RFC 4862 §5.3),
- * header and extension-header validation, ICMPv6 echo replies (RFC 4443 §4.2) and Neighbor
- * Discovery through {@link Ndp}. Transports over IPv6, reassembly, router discovery, duplicate
- * address detection and MLD are not here yet: datagrams for them are counted and dropped.
+ * One shard's IPv6 for a host (RFC 8200): a static address with its on-link prefix and the
+ * link-local address made from the MAC (RFC 4291 §2.5.1, RFC 4862 §5.3), header and
+ * extension-header validation with the ICMPv6 parameter problems they call for, reassembly
+ * (RFC 8200 §4.5, overlaps dropping the datagram per RFC 5722, atomic fragments per RFC 6946),
+ * fragmentation on send to the path MTU, transports registered by next header (UDP), ICMPv6
+ * (RFC 4443): echo replies, errors received handed to the transport they quote (a packet too big
+ * lowers the path MTU, RFC 8201), errors sent rate-limited and never about an error or to a
+ * multicast group; and Neighbor Discovery through {@link Ndp}. Router discovery, duplicate
+ * address detection and MLD are not here yet: their messages are counted and dropped.
  *
  * <p>Frames carrying IPv6 are handled on the shard that received them (they have no 4-tuple the
- * stack steers by yet); neighbour state is shared between the shards.
+ * stack steers by yet); neighbour state and path MTUs are shared between the shards.
  */
 public final class Ipv6 implements PacketHandler {
 
@@ -33,46 +39,122 @@ public final class Ipv6 implements PacketHandler {
         TRUNCATED, BAD_VERSION, BAD_PAYLOAD_LENGTH, BAD_SOURCE_ADDRESS,
         /** Not to one of our addresses, all-nodes, or one of our solicited-node groups. */
         NOT_FOR_US,
-        /** An extension header refused (the walk's problem; no ICMPv6 error is sent yet). */
+        /** An extension header refused (the walk's problem; a parameter problem is sent where RFC 8200 asks). */
         BAD_EXTENSION_HEADER,
-        /** A fragment: reassembly is not supported yet. */
-        FRAGMENT,
-        /** An upper-layer protocol without a handler (TCP and UDP over IPv6 included, for now). */
+        /** A fragment header inside a reassembled datagram, or a reassembled datagram whose headers cannot be made contiguous. */
+        BAD_FRAGMENT,
+        /** An upper-layer protocol without a handler (a parameter problem, code 1, is sent). */
         UNKNOWN_NEXT_HEADER,
+        /** Next header 59: nothing follows (RFC 8200 §4.7). */
+        NO_NEXT_HEADER,
         BAD_CHECKSUM,
         /** A Neighbor Discovery message failing RFC 4861's receive checks. */
         BAD_NDP,
-        /** ICMPv6 types this host does not act on (router advertisements, errors, redirects, MLD...). */
+        /** ICMPv6 types this host does not act on (router advertisements, redirects, MLD, echo replies...). */
         ICMPV6_IGNORED,
+        /** An ICMPv6 error quoting a datagram of a protocol with no transport here (or too short to tell). */
+        ICMPV6_ERROR_NO_TRANSPORT,
         /** No route: not on-link (no default router yet). */
         NO_ROUTE,
     }
+
+    /**
+     * Reassembly limits (timeout 60 s: RFC 8200 §4.5) and the ICMPv6 error token bucket
+     * (RFC 4443 §2.4 (f)), per shard.
+     */
+    public record Config(Reassembler.Limits reassembly, int icmpRatePerSecond, int icmpBurst) {
+        public static Config defaults() {
+            return new Config(new Reassembler.Limits(64, 1L << 20, 65_535 + Ipv6Header.HEADER_LENGTH + Ipv6Extensions.FRAGMENT_HEADER_LENGTH,
+                    64, 60_000_000_000L), 1000, 100);
+        }
+    }
+
+    /** RFC 8201 §4: a lowered path MTU is kept at least 5 minutes; 10 is the recommended figure. */
+    static final long PATH_MTU_LIFETIME_NANOS = 600_000_000_000L;
+    private static final int PATH_MTU_ENTRIES = 64;
 
     private final Shard shard;
     private final Ethernet ethernet;
     private final Ipv6Address.Prefix global;
     private final long linkLocalHigh;
     private final long linkLocalLow;
+    private final int linkMtu;
     private final Ndp ndp;
+    private final Reassembler reassembler;
+    private final RateLimiter errorLimiter;
+    private final Ipv6TransportHandler[] transports = new Ipv6TransportHandler[256];
     private final DropCounters<Drop> drops;
+    private final DropCounters<Reassembler.Drop> reassemblyDrops;
     private final Counter delivered;
     private final Counter echoReplies;
+    private final Counter reassembled;
+    private final Counter fragmentsSent;
+    private final Counter errorsSent;
+    private final Counter errorsSuppressed;
+    private final Counter errorsReceived;
+    private final Counter pathMtuLowered;
+    // The path MTU cache (RFC 8201 §5.2: per destination): a few entries, searched only when not empty.
+    private final long[] pmtuHigh = new long[PATH_MTU_ENTRIES];
+    private final long[] pmtuLow = new long[PATH_MTU_ENTRIES];
+    private final int[] pmtuValue = new int[PATH_MTU_ENTRIES];
+    private final long[] pmtuExpires = new long[PATH_MTU_ENTRIES];
+    private int pmtuCount;
+    private int nextIdentification;
+    private Ipv6[] peers = new Ipv6[0];
 
     /**
      * @param global the static address and its on-link prefix ({@code fd00:7::2/64}), or null for
      *               link-local only
      */
     public Ipv6(Shard shard, Ethernet ethernet, Ipv6Address.Prefix global, Ndp.Config ndpConfig, ShardMetrics metrics) {
+        this(shard, ethernet, global, 1500, ndpConfig, Config.defaults(), metrics);
+    }
+
+    /** @param linkMtu the link's MTU (at least 1280, RFC 8200 §5) */
+    public Ipv6(Shard shard, Ethernet ethernet, Ipv6Address.Prefix global, int linkMtu, Ndp.Config ndpConfig, Config config,
+                ShardMetrics metrics) {
+        if (linkMtu < Ipv6Header.MIN_MTU) {
+            throw new IllegalArgumentException("IPv6 needs a link MTU of at least 1280 bytes (RFC 8200 5): " + linkMtu);
+        }
         this.shard = shard;
         this.ethernet = ethernet;
         this.global = global;
+        this.linkMtu = linkMtu;
         this.linkLocalHigh = Ipv6Address.LINK_LOCAL_HIGH;
         this.linkLocalLow = Ipv6Address.interfaceIdentifier(ethernet.mac());
         this.drops = new DropCounters<>(metrics, "ipv6_drops_total", "Received IPv6 datagrams dropped", Drop.class);
+        this.reassemblyDrops = new DropCounters<>(metrics, "ipv6_reassembly_drops_total", "IPv6 fragments dropped", Reassembler.Drop.class);
         this.delivered = metrics.counter("ipv6_datagrams_delivered_total", "IPv6 datagrams accepted for this host");
         this.echoReplies = metrics.counter("icmpv6_echo_replies_sent_total", "ICMPv6 echo replies sent");
+        this.reassembled = metrics.counter("ipv6_datagrams_reassembled_total", "IPv6 datagrams reassembled from fragments");
+        this.fragmentsSent = metrics.counter("ipv6_fragments_sent_total", "IPv6 fragments sent");
+        this.errorsSent = metrics.counter("icmpv6_errors_sent_total", "ICMPv6 error messages sent");
+        this.errorsSuppressed = metrics.counter("icmpv6_errors_rate_limited_total", "ICMPv6 errors not sent because of the rate limit");
+        this.errorsReceived = metrics.counter("icmpv6_errors_received_total", "ICMPv6 errors received and passed to a transport");
+        this.pathMtuLowered = metrics.counter("ipv6_path_mtu_lowered_total", "Path MTUs lowered by a packet too big");
+        this.reassembler = new Reassembler(shard.timers(), config.reassembly(), reassemblyDrops, this::reassemblyTimedOut,
+                65_535 + Ipv6Header.HEADER_LENGTH + Ipv6Extensions.FRAGMENT_HEADER_LENGTH);
+        this.errorLimiter = new RateLimiter(config.icmpRatePerSecond(), config.icmpBurst(), shard.nanoTime());
+        // RFC 7739: identifications should not be predictable; shards start apart and step by the shard count.
+        this.nextIdentification = (int) (System.nanoTime() * 0x9E3779B97F4A7C15L >>> 32) ^ shard.id();
+        metrics.gauge("ipv6_reassembly_bytes", "Bytes of IPv6 fragments held for reassembly", reassembler::bytesHeld);
         this.ndp = new Ndp(shard, ethernet, this, ndpConfig, metrics);
         ethernet.register(EtherType.IPV6, this);
+    }
+
+    /** The IPv6 layers of every shard of this stack (index = shard id): neighbours and path MTUs are shared. */
+    public void setPeers(Ipv6[] peers) {
+        this.peers = peers.clone();
+        Ndp[] ndps = new Ndp[peers.length];
+        for (int i = 0; i < peers.length; i++) {
+            ndps[i] = peers[i] == null ? null : peers[i].ndp;
+        }
+        ndp.setPeers(ndps);
+    }
+
+    /** Registers the transport for next header {@code protocol} (UDP: 17). */
+    public void register(int protocol, Ipv6TransportHandler transport) {
+        transports[protocol & 0xff] = transport;
     }
 
     public Ndp ndp() {
@@ -81,6 +163,10 @@ public final class Ipv6 implements PacketHandler {
 
     public DropCounters<Drop> drops() {
         return drops;
+    }
+
+    public DropCounters<Reassembler.Drop> reassemblyDrops() {
+        return reassemblyDrops;
     }
 
     public Ipv6Address.Prefix globalAddress() {
@@ -117,17 +203,98 @@ public final class Ipv6 implements PacketHandler {
     }
 
     /** The source for a datagram to a destination: link-local for link-local (and link-scope multicast) destinations. */
-    long sourceHighFor(long dstHigh) {
+    public long sourceHighFor(long dstHigh) {
         return global == null || Ipv6Address.isLinkLocal(dstHigh) || (dstHigh >>> 48) == 0xff02 ? linkLocalHigh : global.high();
     }
 
-    long sourceLowFor(long dstHigh) {
+    public long sourceLowFor(long dstHigh) {
         return global == null || Ipv6Address.isLinkLocal(dstHigh) || (dstHigh >>> 48) == 0xff02 ? linkLocalLow : global.low();
     }
 
     /** An empty packet with headroom for the link header, or null (no buffers). */
     Packet newDatagram() {
         return shard.packets().allocateWithHeadroom();
+    }
+
+    // ---- path MTU (RFC 8201) ---------------------------------------------------------------------------
+
+    /** The path MTU towards {@code (high, low)}: the link MTU unless a packet too big lowered it. */
+    public int pathMtu(long high, long low) {
+        if (pmtuCount == 0) {
+            return linkMtu;
+        }
+        long now = shard.nanoTime();
+        for (int i = 0; i < pmtuCount; i++) {
+            if (pmtuHigh[i] == high && pmtuLow[i] == low) {
+                if (now - pmtuExpires[i] < 0) {
+                    return pmtuValue[i];
+                }
+                removePathMtu(i); // RFC 8201 §4: after the lifetime, try the link MTU again
+                return linkMtu;
+            }
+        }
+        return linkMtu;
+    }
+
+    /** The link MTU. */
+    public int linkMtu() {
+        return linkMtu;
+    }
+
+    /**
+     * RFC 8201 §4: a packet too big lowers the path MTU to the reported MTU, never below the IPv6
+     * minimum of 1280 and never up; every shard learns it.
+     */
+    private void lowerPathMtu(long high, long low, long reported) {
+        int mtu = (int) Math.max(Ipv6Header.MIN_MTU, Math.min(reported, linkMtu));
+        if (mtu >= pathMtu(high, low)) {
+            return;
+        }
+        pathMtuLowered.increment();
+        learnPathMtu(high, low, mtu);
+        for (int i = 0; i < peers.length; i++) {
+            Ipv6 peer = peers[i];
+            if (peer != null && peer != this) {
+                shard.send(i, s -> peer.learnPathMtu(high, low, mtu));
+            }
+        }
+    }
+
+    void learnPathMtu(long high, long low, int mtu) {
+        long expires = shard.nanoTime() + PATH_MTU_LIFETIME_NANOS;
+        int slot = -1;
+        for (int i = 0; i < pmtuCount; i++) {
+            if (pmtuHigh[i] == high && pmtuLow[i] == low) {
+                slot = i;
+                break;
+            }
+        }
+        if (slot < 0) {
+            if (pmtuCount == PATH_MTU_ENTRIES) {
+                int oldest = 0;
+                for (int i = 1; i < pmtuCount; i++) {
+                    if (pmtuExpires[i] - pmtuExpires[oldest] < 0) {
+                        oldest = i;
+                    }
+                }
+                removePathMtu(oldest);
+            }
+            slot = pmtuCount++;
+        } else if (pmtuValue[slot] <= mtu && shard.nanoTime() - pmtuExpires[slot] < 0) {
+            return;
+        }
+        pmtuHigh[slot] = high;
+        pmtuLow[slot] = low;
+        pmtuValue[slot] = mtu;
+        pmtuExpires[slot] = expires;
+    }
+
+    private void removePathMtu(int i) {
+        int last = --pmtuCount;
+        pmtuHigh[i] = pmtuHigh[last];
+        pmtuLow[i] = pmtuLow[last];
+        pmtuValue[i] = pmtuValue[last];
+        pmtuExpires[i] = pmtuExpires[last];
     }
 
     // ---- receive ---------------------------------------------------------------------------------------
@@ -162,20 +329,96 @@ public final class Ipv6 implements PacketHandler {
         int length = Ipv6Header.HEADER_LENGTH + Ipv6Header.payloadLength(seg, ip);
         datagram.truncate(length);
         long r = Ipv6Extensions.walk(seg, ip, Math.min(length, datagram.headLength()));
-        if (Ipv6Extensions.problem(r) != Ipv6Extensions.Problem.NONE) {
+        Ipv6Extensions.Problem walkProblem = Ipv6Extensions.problem(r);
+        if (walkProblem != Ipv6Extensions.Problem.NONE) {
+            int code = Ipv6Extensions.parameterProblemCode(walkProblem, Ipv6Address.isMulticast(dstHigh));
+            if (code >= 0) {
+                sendError(datagram, Icmpv6Message.TYPE_PARAMETER_PROBLEM, code, Ipv6Extensions.pointer(r));
+            }
             drop(datagram, Drop.BAD_EXTENSION_HEADER);
             return;
         }
+        if (Ipv6Extensions.protocol(r) == Ipv6Extensions.FRAGMENT) {
+            datagram = reassemble(datagram, r);
+            if (datagram == null) {
+                return;
+            }
+            seg = datagram.head();
+            ip = datagram.headOffset();
+            length = datagram.length();
+            r = Ipv6Extensions.walk(seg, ip, Math.min(length, datagram.headLength()));
+            walkProblem = Ipv6Extensions.problem(r);
+            if (walkProblem != Ipv6Extensions.Problem.NONE || Ipv6Extensions.protocol(r) == Ipv6Extensions.FRAGMENT) {
+                drop(datagram, walkProblem == Ipv6Extensions.Problem.NONE ? Drop.BAD_FRAGMENT : Drop.BAD_EXTENSION_HEADER);
+                return;
+            }
+        }
         int protocol = Ipv6Extensions.protocol(r);
-        if (protocol == Ipv6Extensions.FRAGMENT) {
-            drop(datagram, Drop.FRAGMENT);
+        int upper = Ipv6Extensions.upperLayerOffset(r);
+        if (protocol == IpProtocol.ICMPV6) {
+            icmpv6(datagram, upper, length, dstHigh, dstLow);
             return;
         }
-        if (protocol != IpProtocol.ICMPV6) {
+        if (protocol == Ipv6Extensions.NO_NEXT_HEADER) {
+            drop(datagram, Drop.NO_NEXT_HEADER);
+            return;
+        }
+        Ipv6TransportHandler transport = transports[protocol];
+        if (transport == null) {
+            // RFC 8200 §4: an unrecognized next header: parameter problem code 1, pointing at the field that named it.
+            sendError(datagram, Icmpv6Message.TYPE_PARAMETER_PROBLEM, Icmpv6Message.CODE_UNRECOGNIZED_NEXT_HEADER, Ipv6Extensions.pointer(r));
             drop(datagram, Drop.UNKNOWN_NEXT_HEADER);
             return;
         }
-        int upper = Ipv6Extensions.upperLayerOffset(r);
+        long srcHigh = Ipv6Header.sourceHigh(seg, ip);
+        long srcLow = Ipv6Header.sourceLow(seg, ip);
+        delivered.increment();
+        datagram.setHeaderLengths(0, upper);
+        datagram.trimFront(upper);
+        transport.receive6(srcHigh, srcLow, dstHigh, dstLow, datagram);
+    }
+
+    /**
+     * RFC 8200 §4.5: fragments are held by (source, destination, identification); the whole
+     * datagram is the first fragment's unfragmentable part with the fragment header taken out (its
+     * next header goes into the field that named the fragment header) and every fragment's data.
+     */
+    private Packet reassemble(Packet fragment, long walk) {
+        MemorySegment seg = fragment.head();
+        long ip = fragment.headOffset();
+        int at = Ipv6Extensions.upperLayerOffset(walk);
+        int nextField = Ipv6Extensions.pointer(walk);
+        int headerLength = at + Ipv6Extensions.FRAGMENT_HEADER_LENGTH;
+        Packet whole = reassembler.offer(fragment, Ipv6Header.sourceHigh(seg, ip), Ipv6Header.sourceLow(seg, ip),
+                Ipv6Header.destinationHigh(seg, ip), Ipv6Header.destinationLow(seg, ip),
+                (int) Ipv6Extensions.identification(seg, ip, at), 0, headerLength,
+                Ipv6Extensions.fragmentOffsetBytes(seg, ip, at), Ipv6Extensions.moreFragments(seg, ip, at));
+        if (whole == null) {
+            return null;
+        }
+        if (!whole.linearize(Math.min(whole.length(), Math.max(headerLength, 512)))) {
+            drop(whole, Drop.BAD_FRAGMENT);
+            return null;
+        }
+        MemorySegment ws = whole.head();
+        long wo = whole.headOffset();
+        NetworkBytes.setU8(ws, wo + nextField, Ipv6Extensions.fragmentNextHeader(ws, wo, at));
+        // Move the unfragmentable part over the fragment header (MemorySegment.copy handles the overlap).
+        MemorySegment.copy(ws, wo, ws, wo + Ipv6Extensions.FRAGMENT_HEADER_LENGTH, at);
+        whole.trimFront(Ipv6Extensions.FRAGMENT_HEADER_LENGTH);
+        Ipv6Header.setPayloadLength(whole.head(), whole.headOffset(), whole.length() - Ipv6Header.HEADER_LENGTH);
+        reassembled.increment();
+        return whole;
+    }
+
+    /** RFC 8200 §4.5: time exceeded (code 1) when the first fragment had arrived. */
+    private void reassemblyTimedOut(Packet firstFragment) {
+        sendError(firstFragment, Icmpv6Message.TYPE_TIME_EXCEEDED, Icmpv6Message.CODE_FRAGMENT_REASSEMBLY_TIME_EXCEEDED, 0);
+    }
+
+    private void icmpv6(Packet datagram, int upper, int length, long dstHigh, long dstLow) {
+        MemorySegment seg = datagram.head();
+        long ip = datagram.headOffset();
         int icmpLength = length - upper;
         long icmp = ip + upper;
         if (icmpLength < Icmpv6Message.HEADER_LENGTH || upper + Icmpv6Message.HEADER_LENGTH > datagram.headLength()) {
@@ -206,14 +449,66 @@ public final class Ipv6 implements PacketHandler {
                     ndp.advertisement(datagram, seg, icmp, icmpLength);
                 }
             }
-            default -> drop(datagram, Drop.ICMPV6_IGNORED);
+            default -> {
+                if (Icmpv6Message.isError(type)) {
+                    receivedError(datagram, upper, icmpLength, type);
+                } else {
+                    drop(datagram, Drop.ICMPV6_IGNORED);
+                }
+            }
+        }
+    }
+
+    /**
+     * RFC 4443 §2.4 (b), §3: an error goes to the transport of the datagram it quotes (unknown
+     * error types too); a packet too big about a datagram we sent lowers that path's MTU first.
+     */
+    private void receivedError(Packet message, int upper, int icmpLength, int type) {
+        MemorySegment seg = message.head();
+        long icmp = message.headOffset() + upper;
+        int code = Icmpv6Message.code(seg, icmp);
+        long mtu = type == Icmpv6Message.TYPE_PACKET_TOO_BIG ? Icmpv6Message.mtu(seg, icmp) : 0;
+        int quotedLength = icmpLength - Icmpv6Message.OFFSET_DATA;
+        long quoted = icmp + Icmpv6Message.OFFSET_DATA;
+        int available = message.headLength() - upper - Icmpv6Message.OFFSET_DATA;
+        if (quotedLength < Ipv6Header.HEADER_LENGTH || available < Ipv6Header.HEADER_LENGTH
+                || Ipv6Header.version(seg, quoted) != Ipv6Header.VERSION
+                || !isOurs(Ipv6Header.sourceHigh(seg, quoted), Ipv6Header.sourceLow(seg, quoted))) {
+            drop(message, Drop.ICMPV6_ERROR_NO_TRANSPORT);
+            return;
+        }
+        if (type == Icmpv6Message.TYPE_PACKET_TOO_BIG) {
+            lowerPathMtu(Ipv6Header.destinationHigh(seg, quoted), Ipv6Header.destinationLow(seg, quoted), mtu);
+        }
+        // The quoted packet may be cut anywhere: walk only as far as it goes.
+        long r = Ipv6Extensions.walk(seg, quoted, Math.min(quotedLength, available));
+        int protocol = Ipv6Extensions.protocol(r);
+        if (protocol == Ipv6Extensions.FRAGMENT && Ipv6Extensions.problem(r) == Ipv6Extensions.Problem.NONE) {
+            protocol = Ipv6Extensions.fragmentNextHeader(seg, quoted, Ipv6Extensions.upperLayerOffset(r));
+        }
+        Ipv6TransportHandler t = transports[protocol];
+        if (Ipv6Extensions.problem(r) != Ipv6Extensions.Problem.NONE || t == null) {
+            if (type == Icmpv6Message.TYPE_PACKET_TOO_BIG) {
+                errorsReceived.increment(); // acted on: the path MTU is what it is for
+                message.release();
+            } else {
+                drop(message, Drop.ICMPV6_ERROR_NO_TRANSPORT);
+            }
+            return;
+        }
+        message.trimFront(upper + Icmpv6Message.OFFSET_DATA);
+        errorsReceived.increment();
+        try {
+            t.icmpv6Error(type, code, mtu, message);
+        } finally {
+            message.release();
         }
     }
 
     /**
      * RFC 4443 §4.2: the reply carries the request's identifier, sequence and data; its source is
      * the address the request was sent to (or, for a multicast request, ours of the same scope).
-     * Built in place: the request's buffer becomes the reply.
+     * Built in place: the request's buffers become the reply (fragmented again if it is large).
      */
     private void echo(Packet datagram, int upper, int icmpLength) {
         MemorySegment seg = datagram.head();
@@ -228,38 +523,210 @@ public final class Ipv6 implements PacketHandler {
         }
         long replyHigh = isOurs(dstHigh, dstLow) ? dstHigh : sourceHighFor(srcHigh);
         long replyLow = isOurs(dstHigh, dstLow) ? dstLow : sourceLowFor(srcHigh);
-        // Extension headers of the request are not echoed: the reply is header + ICMPv6.
-        if (upper > Ipv6Header.HEADER_LENGTH) {
-            datagram.trimFront(upper - Ipv6Header.HEADER_LENGTH);
-            seg = datagram.head();
-            ip = datagram.headOffset();
-        }
-        Ipv6Header.write(seg, ip, icmpLength, IpProtocol.ICMPV6, Ipv6Header.DEFAULT_HOP_LIMIT, replyHigh, replyLow, srcHigh, srcLow);
-        long icmp = ip + Ipv6Header.HEADER_LENGTH;
-        datagram.setU8(Ipv6Header.HEADER_LENGTH, Icmpv6Message.TYPE_ECHO_REPLY);
-        datagram.setU16(Ipv6Header.HEADER_LENGTH + Icmpv6Message.OFFSET_CHECKSUM, 0);
-        long sum = Icmpv6Message.pseudoHeaderSum(seg, ip, icmpLength) + InternetChecksum.sum(datagram, Ipv6Header.HEADER_LENGTH, icmpLength);
-        Icmpv6Message.setChecksum(seg, icmp, InternetChecksum.finish(sum));
+        // Neither the IPv6 header nor the request's extension headers are echoed: send() writes a new header.
+        datagram.trimFront(upper);
+        datagram.setU8(0, Icmpv6Message.TYPE_ECHO_REPLY);
+        datagram.setU16(Icmpv6Message.OFFSET_CHECKSUM, 0);
+        long sum = Ipv6Header.pseudoHeaderSum(replyHigh, replyLow, srcHigh, srcLow, icmpLength, IpProtocol.ICMPV6)
+                + InternetChecksum.sum(datagram, 0, icmpLength);
+        datagram.setU16(Icmpv6Message.OFFSET_CHECKSUM, InternetChecksum.finish(sum));
         datagram.setFlags(0);
         echoReplies.increment();
-        send(datagram, srcHigh, srcLow);
+        send(replyHigh, replyLow, srcHigh, srcLow, IpProtocol.ICMPV6, datagram);
+    }
+
+    // ---- ICMPv6 errors (RFC 4443) -----------------------------------------------------------------------
+
+    /**
+     * Sends an ICMPv6 error about {@code offending}, a received datagram that starts at its IPv6
+     * header, or whose transport header comes first with the IPv6 and extension headers right in
+     * front of it ({@link Packet#l3Length()} bytes, as {@link #handle} delivers it). {@code rest}
+     * is the 32-bit field after the checksum (the pointer, the MTU, or 0). Borrowed: the caller
+     * still releases {@code offending}.
+     */
+    public void sendError(Packet offending, int type, int code, int rest) {
+        int restored = Icmp.restoreNetworkHeader(offending);
+        try {
+            if (!errorAllowed(offending, type, code)) {
+                return;
+            }
+            if (!errorLimiter.tryAcquire(shard.nanoTime())) {
+                errorsSuppressed.increment();
+                return;
+            }
+            MemorySegment os = offending.head();
+            long oo = offending.headOffset();
+            long toHigh = Ipv6Header.sourceHigh(os, oo);
+            long toLow = Ipv6Header.sourceLow(os, oo);
+            long dHigh = Ipv6Header.destinationHigh(os, oo);
+            long dLow = Ipv6Header.destinationLow(os, oo);
+            // From the address the datagram was sent to when it is ours (§2.2), else ours of the right scope.
+            long fromHigh = isOurs(dHigh, dLow) ? dHigh : sourceHighFor(toHigh);
+            long fromLow = isOurs(dHigh, dLow) ? dLow : sourceLowFor(toHigh);
+            // §2.4 (c): as much of the invoking packet as fits in the minimum MTU.
+            int quote = Math.min(offending.length(), Icmpv6Message.MAX_ERROR_PACKET - Ipv6Header.HEADER_LENGTH - Icmpv6Message.HEADER_LENGTH);
+            Packet p = shard.packets().allocateWithHeadroom();
+            if (p == null) {
+                return;
+            }
+            int off = p.extend(Icmpv6Message.HEADER_LENGTH + quote);
+            if (off < 0) {
+                p.release();
+                return;
+            }
+            MemorySegment seg = p.head();
+            int n = Icmpv6Message.HEADER_LENGTH + quote;
+            Icmpv6Message.write(seg, off, type, code, rest);
+            offending.copyTo(0, seg, off + Icmpv6Message.OFFSET_DATA, quote);
+            Icmpv6Message.fillChecksum(seg, off, n, Ipv6Header.pseudoHeaderSum(fromHigh, fromLow, toHigh, toLow, n, IpProtocol.ICMPV6));
+            errorsSent.increment();
+            send(fromHigh, fromLow, toHigh, toLow, IpProtocol.ICMPV6, p);
+        } finally {
+            offending.trimFront(restored);
+        }
+    }
+
+    /**
+     * RFC 4443 §2.4 (e): no error about an ICMPv6 error or a redirect, about a datagram to a
+     * multicast group or sent as link-layer multicast or broadcast (except packet too big and
+     * parameter problem code 2), or to a source that names no single node.
+     */
+    private boolean errorAllowed(Packet offending, int type, int code) {
+        if (offending.headLength() < Ipv6Header.HEADER_LENGTH) {
+            return false;
+        }
+        MemorySegment s = offending.head();
+        long o = offending.headOffset();
+        if (Ipv6Header.version(s, o) != Ipv6Header.VERSION) {
+            return false;
+        }
+        long srcHigh = Ipv6Header.sourceHigh(s, o);
+        long srcLow = Ipv6Header.sourceLow(s, o);
+        if (Ipv6Address.isUnspecified(srcHigh, srcLow) || Ipv6Address.isMulticast(srcHigh)) {
+            return false;
+        }
+        boolean exempt = type == Icmpv6Message.TYPE_PACKET_TOO_BIG
+                || (type == Icmpv6Message.TYPE_PARAMETER_PROBLEM && code == Icmpv6Message.CODE_UNRECOGNIZED_OPTION);
+        boolean multicast = Ipv6Address.isMulticast(Ipv6Header.destinationHigh(s, o))
+                || offending.hasFlag(Packet.L2_BROADCAST) || offending.hasFlag(Packet.L2_MULTICAST);
+        if (multicast && !exempt) {
+            return false;
+        }
+        // Follow the header chain by lengths alone: the error may be about one of its options.
+        int next = Ipv6Header.nextHeader(s, o);
+        int at = Ipv6Header.HEADER_LENGTH;
+        int length = offending.length();
+        while (at + 8 <= length) {
+            if (next == Ipv6Extensions.HOP_BY_HOP || next == Ipv6Extensions.DESTINATION_OPTIONS || next == Ipv6Extensions.ROUTING) {
+                int n = (offending.getU8(at + 1) + 1) * 8;
+                next = offending.getU8(at);
+                at += n;
+            } else if (next == Ipv6Extensions.FRAGMENT) {
+                if ((offending.getU16(at + 2) & 0xfff8) != 0) {
+                    return true; // a later fragment: what it carries is not known (errors about it are timeouts only)
+                }
+                next = offending.getU8(at);
+                at += Ipv6Extensions.FRAGMENT_HEADER_LENGTH;
+            } else {
+                break;
+            }
+        }
+        if (next == IpProtocol.ICMPV6) {
+            if (at >= length) {
+                return false;
+            }
+            int icmpType = offending.getU8(at);
+            return !Icmpv6Message.isError(icmpType) && icmpType != Icmpv6Message.TYPE_REDIRECT;
+        }
+        return true;
+    }
+
+    // ---- send -----------------------------------------------------------------------------------------
+
+    /**
+     * Sends {@code segment} (starting at the upper-layer header, with headroom in front) from
+     * {@code src} to {@code dst} with next header {@code protocol}, fragmented (RFC 8200 §4.5) when
+     * it exceeds the path MTU. The upper layer's checksum must be complete. Takes ownership.
+     *
+     * @return false if it was dropped at once (no route, no buffers; counted)
+     */
+    public boolean send(long srcHigh, long srcLow, long dstHigh, long dstLow, int protocol, Packet segment) {
+        int mtu = Ipv6Address.isMulticast(dstHigh) ? linkMtu : pathMtu(dstHigh, dstLow);
+        if (segment.length() + Ipv6Header.HEADER_LENGTH <= mtu) {
+            int off;
+            try {
+                off = segment.prepend(Ipv6Header.HEADER_LENGTH);
+            } catch (BufferExhaustedException e) {
+                segment.release();
+                return false;
+            }
+            Ipv6Header.write(segment.head(), off, segment.length() - Ipv6Header.HEADER_LENGTH, protocol, Ipv6Header.DEFAULT_HOP_LIMIT,
+                    srcHigh, srcLow, dstHigh, dstLow);
+            return route(segment, dstHigh, dstLow);
+        }
+        return fragment(srcHigh, srcLow, dstHigh, dstLow, protocol, segment, mtu);
+    }
+
+    /**
+     * RFC 8200 §4.5: every fragment but the last carries a multiple of 8 bytes; all share one
+     * identification; the data is shared with the segment, not copied. No atomic fragments are
+     * made (RFC 8021).
+     */
+    private boolean fragment(long srcHigh, long srcLow, long dstHigh, long dstLow, int protocol, Packet segment, int mtu) {
+        int perFragment = (mtu - Ipv6Header.HEADER_LENGTH - Ipv6Extensions.FRAGMENT_HEADER_LENGTH) & ~7;
+        int length = segment.length();
+        int id = nextIdentification;
+        nextIdentification += Math.max(1, peers.length);
+        boolean ok = true;
+        for (int start = 0; start < length; start += perFragment) {
+            int n = Math.min(perFragment, length - start);
+            boolean last = start + n >= length;
+            Packet piece = shard.packets().allocateWithHeadroom();
+            if (piece == null) {
+                ok = false;
+                break;
+            }
+            piece.append(segment.share(start, n));
+            int off;
+            try {
+                off = piece.prepend(Ipv6Header.HEADER_LENGTH + Ipv6Extensions.FRAGMENT_HEADER_LENGTH);
+            } catch (BufferExhaustedException e) {
+                piece.release();
+                ok = false;
+                break;
+            }
+            MemorySegment seg = piece.head();
+            Ipv6Header.write(seg, off, n + Ipv6Extensions.FRAGMENT_HEADER_LENGTH, Ipv6Extensions.FRAGMENT, Ipv6Header.DEFAULT_HOP_LIMIT,
+                    srcHigh, srcLow, dstHigh, dstLow);
+            long fh = off + Ipv6Header.HEADER_LENGTH;
+            NetworkBytes.setU8(seg, fh, protocol);
+            NetworkBytes.setU8(seg, fh + 1, 0);
+            NetworkBytes.setU16(seg, fh + 2, start | (last ? 0 : 1));
+            NetworkBytes.setI32(seg, fh + 4, id);
+            fragmentsSent.increment();
+            route(piece, dstHigh, dstLow);
+        }
+        segment.release();
+        return ok;
     }
 
     /** Sends a datagram (from its IPv6 header) to {@code dst}: on-link neighbours only for now. */
-    void send(Packet datagram, long dstHigh, long dstLow) {
+    boolean route(Packet datagram, long dstHigh, long dstLow) {
         if (Ipv6Address.isMulticast(dstHigh)) {
             ethernet.send(Ipv6Address.multicastMac(dstLow), EtherType.IPV6, datagram);
-            return;
+            return true;
         }
         if (!Ipv6Address.isLinkLocal(dstHigh) && (global == null || !global.contains(dstHigh, dstLow))) {
             drop(datagram, Drop.NO_ROUTE);
-            return;
+            return false;
         }
         ndp.send(dstHigh, dstLow, datagram);
+        return true;
     }
 
     /** Drops what is held (the stack is stopping). */
     public void clear() {
+        reassembler.clear();
         ndp.clear();
     }
 

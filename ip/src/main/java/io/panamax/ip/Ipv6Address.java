@@ -117,6 +117,26 @@ public final class Ipv6Address {
         return b.toString();
     }
 
+    /** The high (index 0) and low (index 1) halves of an address. */
+    public static long[] of(Inet6Address a) {
+        byte[] b = a.getAddress();
+        return new long[] {bytesToLong(b, 0), bytesToLong(b, 8)};
+    }
+
+    /** The address as a JDK {@link Inet6Address} (for the API's edges; it allocates). */
+    public static Inet6Address toInetAddress(long high, long low) {
+        byte[] b = new byte[16];
+        for (int i = 0; i < 8; i++) {
+            b[i] = (byte) (high >>> (56 - 8 * i));
+            b[8 + i] = (byte) (low >>> (56 - 8 * i));
+        }
+        try {
+            return (Inet6Address) InetAddress.getByAddress(b);
+        } catch (UnknownHostException e) {
+            throw new AssertionError("16 bytes are always an IPv6 address", e);
+        }
+    }
+
     private static long bytesToLong(byte[] b, int at) {
         long v = 0;
         for (int i = 0; i < 8; i++) {

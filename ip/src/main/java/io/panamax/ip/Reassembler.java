@@ -8,11 +8,11 @@ import io.panamax.reactor.metrics.DropCounters;
 import java.util.function.Consumer;
 
 /**
- * IPv4 reassembly (RFC 791 §3.2, RFC 815's hole idea) for one shard, with hard limits: datagrams in
+ * IPv4 and IPv6 reassembly (RFC 791 §3.2, RFC 8200 §4.5, RFC 815's hole idea) for one shard, with hard limits: datagrams in
  * progress, bytes held per shard, bytes per datagram, fragments per datagram, and a timeout. A
  * datagram whose fragments overlap or contradict each other (two different ends, a fragment past the
  * end) is dropped whole: overlapping fragments are how firewalls are evaded (RFC 1858, RFC 3128), and
- * no sender that follows RFC 791 produces them. An exact duplicate of a fragment already held is
+ * no sender that follows RFC 791 produces them (for IPv6, RFC 5722 makes this a must). An exact duplicate of a fragment already held is
  * discarded on its own.
  *
  * <p>The result is the whole datagram as one {@link Packet} that starts with the first fragment's IP
@@ -53,6 +53,8 @@ public final class Reassembler {
     private final DropCounters<Drop> drops;
     private final Consumer<Packet> onTimeout;
     private final Datagram[] slots;
+    /** The most a whole datagram may hold, headers of the first fragment included. */
+    private final int ceiling;
     private long bytesHeld;
     private int active;
 
@@ -62,6 +64,16 @@ public final class Reassembler {
      *                  arrived), so an ICMP time-exceeded can quote it (RFC 792, RFC 1122 3.3.2)
      */
     public Reassembler(TimerWheel timers, Limits limits, DropCounters<Drop> drops, Consumer<Packet> onTimeout) {
+        this(timers, limits, drops, onTimeout, 65_535);
+    }
+
+    /**
+     * @param ceiling the largest datagram the protocol allows, counting the first fragment's
+     *                {@code headerLength}: 65,535 for IPv4 (total length); for IPv6, 65,535 + 40 + 8
+     *                (the payload length excludes the fixed header, and the fragment header goes)
+     */
+    public Reassembler(TimerWheel timers, Limits limits, DropCounters<Drop> drops, Consumer<Packet> onTimeout, int ceiling) {
+        this.ceiling = ceiling;
         this.timers = timers;
         this.limits = limits;
         this.drops = drops;
@@ -81,21 +93,31 @@ public final class Reassembler {
      * @param more   the MF flag
      */
     public Packet offer(Packet fragment, int src, int dst, int id, int protocol, int headerLength, int offset, boolean more) {
+        return offer(fragment, 0, src, 0, dst, id, protocol, headerLength, offset, more);
+    }
+
+    /**
+     * {@link #offer(Packet, int, int, int, int, int, int, boolean)} with 128-bit addresses (IPv6:
+     * RFC 8200 §4.5 identifies a datagram by source, destination and identification; pass 0 as
+     * {@code protocol}). For IPv4 the high halves are 0.
+     */
+    public Packet offer(Packet fragment, long srcHigh, long src, long dstHigh, long dst, int id, int protocol,
+                        int headerLength, int offset, boolean more) {
         int payload = fragment.length() - headerLength;
         if (more && (payload & 7) != 0 || payload < 0 || (more && payload == 0)) {
             return drop(fragment, Drop.BAD_FRAGMENT_LENGTH);
         }
         int end = offset + payload;
-        if (headerLength + end > Math.min(65_535, limits.maxDatagramBytes())) {
-            Datagram d = find(src, dst, id, protocol);
+        if (headerLength + end > Math.min(ceiling, limits.maxDatagramBytes())) {
+            Datagram d = find(srcHigh, src, dstHigh, dst, id, protocol);
             if (d != null) {
                 discard(d, Drop.TOO_LARGE);
             }
             return drop(fragment, Drop.TOO_LARGE);
         }
-        Datagram d = find(src, dst, id, protocol);
+        Datagram d = find(srcHigh, src, dstHigh, dst, id, protocol);
         if (d == null) {
-            d = claim(src, dst, id, protocol);
+            d = claim(srcHigh, src, dstHigh, dst, id, protocol);
             if (d == null) {
                 return drop(fragment, Drop.NO_ROOM);
             }
@@ -157,22 +179,23 @@ public final class Reassembler {
         return null;
     }
 
-    private Datagram find(int src, int dst, int id, int protocol) {
+    private Datagram find(long srcHigh, long src, long dstHigh, long dst, int id, int protocol) {
         if (active == 0) {
             return null;
         }
         for (Datagram d : slots) {
-            if (d.inUse && d.src == src && d.dst == dst && d.id == id && d.protocol == protocol) {
+            if (d.inUse && d.src == src && d.dst == dst && d.id == id && d.protocol == protocol
+                    && d.srcHigh == srcHigh && d.dstHigh == dstHigh) {
                 return d;
             }
         }
         return null;
     }
 
-    private Datagram claim(int src, int dst, int id, int protocol) {
+    private Datagram claim(long srcHigh, long src, long dstHigh, long dst, int id, int protocol) {
         for (Datagram d : slots) {
             if (!d.inUse) {
-                d.start(src, dst, id, protocol, timers.now());
+                d.start(srcHigh, src, dstHigh, dst, id, protocol, timers.now());
                 if (d.timer == null) {
                     Datagram target = d;
                     d.timer = timers.newTimer(() -> expire(target));
@@ -227,8 +250,10 @@ public final class Reassembler {
 
     /** One datagram in progress: its fragments sorted by offset. */
     private static final class Datagram {
-        int src;
-        int dst;
+        long srcHigh;
+        long src;
+        long dstHigh;
+        long dst;
         int id;
         int protocol;
         long startedAt;
@@ -250,7 +275,9 @@ public final class Reassembler {
             headerLengths = new int[maxFragments];
         }
 
-        void start(int src, int dst, int id, int protocol, long now) {
+        void start(long srcHigh, long src, long dstHigh, long dst, int id, int protocol, long now) {
+            this.srcHigh = srcHigh;
+            this.dstHigh = dstHigh;
             this.src = src;
             this.dst = dst;
             this.id = id;

@@ -6,6 +6,10 @@ import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.buffer.Packet;
 
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 
 /**
@@ -68,6 +72,34 @@ public final class UdpSocket {
         return p != null && udp.send(port, dstIp, dstPort, p);
     }
 
+    /**
+     * Sends {@code payload} to {@code [dstHigh:dstLow]:dstPort} over IPv6 from this port (the
+     * address as two 64-bit halves, as {@link UdpHandler#onDatagram6} gives it); takes ownership.
+     * Throws {@link IllegalStateException} when the stack has no IPv6.
+     */
+    public boolean send6(long dstHigh, long dstLow, int dstPort, Packet payload) {
+        udp.checkOwner("UdpSocket.send6");
+        if (closed) {
+            payload.release();
+            throw new IllegalStateException("socket on port " + port + " is closed");
+        }
+        return udp.send6(port, dstHigh, dstLow, dstPort, payload);
+    }
+
+    /** Sends {@code payload} to {@code destination}, IPv4 or IPv6 (an {@link InetSocketAddress} with its address resolved); takes ownership. */
+    public boolean send(InetSocketAddress destination, Packet payload) {
+        InetAddress a = destination.getAddress();
+        if (a instanceof Inet4Address v4) {
+            return send(Ipv4Address.fromBytes(v4.getAddress()), destination.getPort(), payload);
+        }
+        if (a instanceof Inet6Address v6) {
+            long[] hl = Ipv6Address.of(v6);
+            return send6(hl[0], hl[1], destination.getPort(), payload);
+        }
+        payload.release();
+        throw new IllegalArgumentException("unresolved destination: " + destination);
+    }
+
     /** Unbinds the port; queued datagrams are released and waiting receives fail. */
     public void close() {
         if (closed) {
@@ -87,6 +119,25 @@ public final class UdpSocket {
 
     public boolean isClosed() {
         return closed;
+    }
+
+    /** Delivery over IPv6 from {@link Udp}; returns false when the receive queue is full. */
+    boolean deliver6(long srcHigh, long srcLow, int srcPort, Packet payload) {
+        if (handler != null) {
+            handler.onDatagram6(this, srcHigh, srcLow, srcPort, payload);
+            return true;
+        }
+        if (waiting.isEmpty() && queued.size() >= queueLimit) {
+            return false;
+        }
+        UdpDatagram d = new UdpDatagram(0, srcPort, payload, Ipv6Address.toInetAddress(srcHigh, srcLow));
+        Promise<UdpDatagram> p = waiting.pollFirst();
+        if (p != null) {
+            p.complete(d);
+        } else {
+            queued.addLast(d);
+        }
+        return true;
     }
 
     /** Delivery from {@link Udp}; returns false when the receive queue is full. */

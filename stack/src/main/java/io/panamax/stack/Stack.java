@@ -166,10 +166,14 @@ public final class Stack implements AutoCloseable {
         }
         ethernet.register(io.panamax.ethernet.wire.EtherType.IPV4, ipv4);
         if (b.ipv6Address != null) {
-            ipv6s[id] = new io.panamax.ip.Ipv6(shard, ethernet, b.ipv6Address, io.panamax.ip.Ndp.Config.defaults(), metrics);
+            ipv6s[id] = new io.panamax.ip.Ipv6(shard, ethernet, b.ipv6Address, nic.mtu(), io.panamax.ip.Ndp.Config.defaults(),
+                    b.ipv6Config, metrics);
         }
         Icmp icmp = new Icmp(shard, ipv4, b.ipv4Config, metrics);
         Udp udp = new Udp(shard, ipv4, icmp, metrics);
+        if (ipv6s[id] != null) {
+            udp.attachIpv6(ipv6s[id]);
+        }
         LocalPortPolicy ports = mine == null ? LocalPortPolicy.sequential()
                 : new RssPortPolicy(new LocalPortAllocator(mine, id,
                         new PortRange(b.tcpConfig.ephemeralPortLow(), b.tcpConfig.ephemeralPortHigh()), System.nanoTime()));
@@ -201,11 +205,7 @@ public final class Stack implements AutoCloseable {
         ShardStack s = shards[shard.id()];
         s.arp().setPeers(arps);
         if (ipv6s[shard.id()] != null) {
-            io.panamax.ip.Ndp[] ndps = new io.panamax.ip.Ndp[ipv6s.length];
-            for (int i = 0; i < ndps.length; i++) {
-                ndps[i] = ipv6s[i].ndp();
-            }
-            ipv6s[shard.id()].ndp().setPeers(ndps);
+            ipv6s[shard.id()].setPeers(ipv6s);
         }
         if (pollers[shard.id()] != null) {
             shard.addPoller(pollers[shard.id()]);
@@ -349,6 +349,7 @@ public final class Stack implements AutoCloseable {
         private io.panamax.ip.dhcp.DhcpClient.Config dhcpConfig;
         private Duration dhcpTimeout = Duration.ofSeconds(60);
         private io.panamax.ip.Ipv6Address.Prefix ipv6Address;
+        private io.panamax.ip.Ipv6.Config ipv6Config = io.panamax.ip.Ipv6.Config.defaults();
 
         /** The NIC to run on (opened at {@link #start()} with one queue per shard wanted). */
         public Builder nic(NicFactory factory) {
@@ -384,6 +385,12 @@ public final class Stack implements AutoCloseable {
          */
         public Builder ipv6(String cidr) {
             this.ipv6Address = io.panamax.ip.Ipv6Address.Prefix.parse(cidr);
+            return this;
+        }
+
+        /** IPv6 reassembly limits and ICMPv6 error rate ({@code Ipv6.Config.defaults()} otherwise). */
+        public Builder ipv6Config(io.panamax.ip.Ipv6.Config config) {
+            this.ipv6Config = Objects.requireNonNull(config);
             return this;
         }
 

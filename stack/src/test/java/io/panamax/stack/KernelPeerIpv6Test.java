@@ -1,10 +1,13 @@
 package io.panamax.stack;
 
+import io.panamax.ip.Ipv6;
 import io.panamax.ip.Ipv6Address;
+import io.panamax.ip.Reassembler;
 import io.panamax.ip.Ndp;
 import io.panamax.nic.capture.CaptureConfig;
 import io.panamax.nic.capture.CapturingNic;
 import io.panamax.nic.linux.NetworkNamespace;
+import io.panamax.nic.testing.Scapy;
 import io.panamax.nic.tap.TapNic;
 import io.panamax.reactor.Future;
 import io.panamax.reactor.testing.Environment;
@@ -15,6 +18,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -25,7 +29,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The stack's IPv6 (static address, link-local address, neighbour discovery, ICMPv6 echo) against
  * the Linux kernel over a TAP device in a namespace made for the test: {@code ping -6} to both
  * addresses, the kernel's neighbour table showing the stack REACHABLE with its MAC, the stack's
- * cache holding the kernel, on every shard; tshark decodes every frame the stack sent.
+ * cache holding the kernel, on every shard; UDP echo over IPv6, fragmentation and reassembly both
+ * ways, ICMPv6 errors (port unreachable, parameter problem, packet too big → path MTU); tshark
+ * decodes every frame the stack sent, UDP and ICMPv6 checksums included.
  */
 class KernelPeerIpv6Test {
     private static final String STACK_IP6 = "fd00:7::2";
@@ -53,7 +59,8 @@ class KernelPeerIpv6Test {
     @ValueSource(ints = {1, 2})
     void pingSixAndNeighbourDiscoveryWithTheKernel(int shards) throws Exception {
         Environment.requireRoot("creates a network namespace and a TAP device");
-        Environment.requireCommands("ip", "ping", "tshark");
+        Environment.requireCommands("ip", "ping", "tshark", "socat", "python3");
+        Environment.require(Scapy.available(), "needs python3-scapy (" + Scapy.PYTHON + " -c 'import scapy')");
         ns = NetworkNamespace.createUnique("pmx-ip6");
         String tap = "pmx6" + (ProcessHandle.current().pid() % 100000);
         Path dir = Files.createTempDirectory("pmx-ip6");
@@ -63,6 +70,8 @@ class KernelPeerIpv6Test {
                         CaptureConfig.builder(dir.resolve("frames.pcapng")).build()))
                 .ipv4("10.7.0.2/24")
                 .ipv6(STACK_IP6 + "/64")
+                // A 2 s reassembly timeout and 50 errors/s, burst 20, so that both show within the test.
+                .ipv6Config(new Ipv6.Config(new Reassembler.Limits(64, 1L << 20, 65_583, 64, 2_000_000_000L), 50, 20))
                 .shards(shards)
                 .reactorSettings(r -> r.pinThreads(false))
                 .start();
@@ -99,21 +108,215 @@ class KernelPeerIpv6Test {
             assertEquals(kernelMac, new io.panamax.nic.MacAddress(known).toString(), "shard " + id);
         }
 
+        udpAndIcmpv6Errors(tap, host, dir);
+        if (shards == 1) {
+            craftedFrames(tap, mac);
+        }
+
         capture.setEnabled(false);
         Thread.sleep(300);
-        NetworkNamespace.Result bad = NetworkNamespace.run(T, "tshark", "-n", "-r", capture.currentFile().toString(),
-                "-Y", "eth.src == " + mac + " && (_ws.malformed || _ws.expert.severity == error || icmpv6.checksum.status == 0)",
+        NetworkNamespace.Result bad = NetworkNamespace.run(T, "tshark", "-n", "-o", "udp.check_checksum:TRUE", "-r", capture.currentFile().toString(),
+                "-Y", "eth.src == " + mac + " && (_ws.malformed || _ws.expert.severity == error || icmpv6.checksum.status == 0"
+                        + " || udp.checksum.status == 0)",
                 "-T", "fields", "-e", "frame.number", "-e", "_ws.expert.message");
         assertTrue(bad.ok(), bad.stderr());
         assertEquals("", bad.stdout().strip(), "tshark found problems in frames the stack sent");
-        NetworkNamespace.Result sent = NetworkNamespace.run(T, "tshark", "-n", "-r", capture.currentFile().toString(),
-                "-Y", "eth.src == " + mac + " && icmpv6", "-T", "fields", "-e", "icmpv6.type");
-        assertTrue(sent.stdout().lines().anyMatch("129"::equals), "echo replies: " + sent.stdout());
-        assertTrue(sent.stdout().lines().anyMatch("136"::equals), "neighbor advertisements: " + sent.stdout());
+        // One pass over what the stack sent; quoted fields come first in errors (occurrence=f picks them).
+        List<Sent> sent = sentFrames(mac);
+        assertTrue(sent.stream().anyMatch(f -> f.icmpType() == 129), "echo replies");
+        assertTrue(sent.stream().anyMatch(f -> f.icmpType() == 136), "neighbor advertisements");
+        // The stack fragmented (large echo replies, UDP after the packet too big) and tshark reassembled.
+        List<Sent> fragments = sent.stream().filter(f -> !f.fragmentId().isEmpty() && f.icmpType() != 3).toList();
+        assertTrue(fragments.size() >= 6, "fragments sent: " + fragments);
+        assertTrue(fragments.stream().allMatch(f -> f.length() <= 1514), fragments.toString());
+
+        if (shards == 1) {
+            // Crafted frames (see craftedFrames): what the stack answered and what it must not have.
+            assertEquals(1, sent.stream().filter(f -> f.icmpType() == 129 && f.echoId().endsWith("78")).count(),
+                    "the atomic fragment was answered (RFC 6946): " + sent);
+            assertEquals(List.of(), sent.stream().filter(f -> f.icmpType() == 129
+                            && (f.echoId().endsWith("71") || f.echoId().endsWith("77"))).toList(),
+                    "no reply to an incomplete or overlapping datagram");
+            List<Sent> timeExceeded = sent.stream().filter(f -> f.icmpType() == 3 && f.icmpCode() == 1).toList();
+            assertTrue(timeExceeded.size() == 1 && timeExceeded.get(0).fragmentId().endsWith("71"),
+                    "one time exceeded (fragment reassembly) quoting the first fragment: " + timeExceeded);
+            assertEquals(1, sent.stream().filter(f -> f.icmpType() == 4 && f.icmpCode() == 2).count(),
+                    "one parameter problem code 2: for the echo request, not for the ICMPv6 error behind the same option");
+            assertEquals(List.of(), sent.stream().filter(f -> f.icmpType() == 1 && f.udpSourcePort().equals("40001")).toList(),
+                    "no port unreachable about a datagram to a multicast group");
+            long flood = sent.stream().filter(f -> f.icmpType() == 1 && f.udpSourcePort().equals("40002")).count();
+            assertTrue(flood >= 1 && flood < 150, "port unreachables for 200 datagrams, rate-limited: " + flood);
+        }
 
         stack.close();
         assertNull(stack.leaksAtClose(), "every buffer and packet returned");
         stack = null;
+    }
+
+    /**
+     * Frames crafted with scapy on the kernel side of the TAP: the first fragment of an echo
+     * request alone (reassembly times out: time exceeded), overlapping fragments (RFC 5722:
+     * dropped), an atomic fragment (RFC 6946: answered), an unknown option of action 10 in front
+     * of an ICMPv6 error and of an echo request (a parameter problem for the second only, RFC 4443
+     * 2.4 (e)), UDP to a closed port of all-nodes (no error) and a flood to a closed port (errors
+     * rate-limited).
+     */
+    private void craftedFrames(String tap, String mac) throws Exception {
+        long overlapsBefore = counter("ipv6_reassembly_drops_total{reason=\"overlap\"}");
+        String script = String.join("\n",
+                "import sys",
+                "from scapy.all import *",
+                "iface, smac, stack, host = sys.argv[1:5]",
+                "s = conf.L2socket(iface=iface)",
+                "e = Ether(src=get_if_hwaddr(iface), dst=smac)",
+                "def echo(i):",
+                "    return bytes(IPv6(src=host, dst=stack)/ICMPv6EchoRequest(id=i, seq=1, data=b'p' * 1200))[40:]",
+                "def frag(i, off, m, data):",
+                "    return e/IPv6(src=host, dst=stack, nh=44)/IPv6ExtHdrFragment(nh=58, offset=off // 8, m=m, id=i)/Raw(data)",
+                "p = echo(0x71)",
+                "s.send(frag(0x71, 0, 1, p[:800]))",
+                "p = echo(0x77)",
+                "s.send(frag(0x77, 0, 1, p[:800]))",
+                "s.send(frag(0x77, 792, 0, p[792:]))",
+                "s.send(e/IPv6(src=host, dst=stack)/IPv6ExtHdrFragment(offset=0, m=0, id=0x78)/ICMPv6EchoRequest(id=0x78, seq=1))",
+                "opt = HBHOptUnknown(otype=0x80, optdata=b'\\0\\0\\0\\0')",
+                "s.send(e/IPv6(src=host, dst=stack)/IPv6ExtHdrDestOpt(options=[opt])/ICMPv6DestUnreach(code=4)"
+                        + "/IPv6(src=stack, dst=host)/UDP(sport=7, dport=40000))",
+                "s.send(e/IPv6(src=host, dst=stack)/IPv6ExtHdrDestOpt(options=[opt])/ICMPv6EchoRequest(id=0x79, seq=1))",
+                "s.send(Ether(src=get_if_hwaddr(iface), dst='33:33:00:00:00:01')/IPv6(src=host, dst='ff02::1')"
+                        + "/UDP(sport=40001, dport=9)/Raw(b'to all nodes'))",
+                "flood = bytes(e/IPv6(src=host, dst=stack)/UDP(sport=40002, dport=9)/Raw(b'flood'))",
+                "for _ in range(200):",
+                "    s.send(flood)",
+                "s.close()");
+        String[] stackAddress = {STACK_IP6, HOST_IP6};
+        ns.exec(T, Scapy.PYTHON, "-c", script, tap, mac, stackAddress[0], stackAddress[1])
+                .orThrow("scapy on " + tap);
+        assertTrue(counter("ipv6_reassembly_drops_total{reason=\"overlap\"}") > overlapsBefore, "overlapping fragments dropped");
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (counter("ipv6_reassembly_drops_total{reason=\"timeout\"}") == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(counter("ipv6_reassembly_drops_total{reason=\"timeout\"}") > 0, "the lone first fragment timed out");
+        assertTrue(counter("icmpv6_errors_rate_limited_total") > 0, "the flood met the token bucket");
+        Thread.sleep(200);
+    }
+
+    private long counter(String key) {
+        long[] v = stack.reactor().metrics().valuesByKey().get(key);
+        return v == null ? 0 : v[v.length - 1];
+    }
+
+    /** A frame the stack sent, as tshark decodes it (first occurrence of each field: the quoted one in an error). */
+    private record Sent(int number, int length, int icmpType, int icmpCode, String echoId, String udpSourcePort, String fragmentId) {
+    }
+
+    private List<Sent> sentFrames(String mac) throws Exception {
+        NetworkNamespace.Result r = NetworkNamespace.run(T, "tshark", "-n", "-r", capture.currentFile().toString(),
+                "-Y", "eth.src == " + mac, "-T", "fields", "-E", "occurrence=f", "-E", "separator=/t",
+                "-e", "frame.number", "-e", "frame.len", "-e", "icmpv6.type", "-e", "icmpv6.code", "-e", "icmpv6.echo.identifier",
+                "-e", "udp.srcport", "-e", "ipv6.fraghdr.ident");
+        assertTrue(r.ok(), r.stderr());
+        return r.stdout().lines().filter(l -> !l.isBlank()).map(l -> {
+            String[] f = l.split("\t", -1);
+            return new Sent(Integer.parseInt(f[0]), Integer.parseInt(f[1]), f[2].isEmpty() ? -1 : Integer.parseInt(f[2]),
+                    f[3].isEmpty() ? -1 : Integer.parseInt(f[3]), f[4], f[5], f[6]);
+        }).toList();
+    }
+
+    /**
+     * UDP over IPv6 through an echo bound on every shard (socat from the kernel, data compared,
+     * 3000 bytes fragmented both ways), ping -6 -s 8000 (reassembly and fragmentation), ICMPv6
+     * errors the kernel acts on (port unreachable → ECONNREFUSED, parameter problem for an unknown
+     * next header), and a packet too big lowering the path MTU on every shard.
+     */
+    private void udpAndIcmpv6Errors(String tap, long[] host, Path dir) throws Exception {
+        stack.await(stack.onEveryShard(s -> s.udp().bind(7, new io.panamax.ip.UdpHandler() {
+            @Override
+            public void onDatagram(io.panamax.ip.UdpSocket socket, int srcIp, int srcPort, io.panamax.reactor.buffer.Packet payload) {
+                socket.send(srcIp, srcPort, payload);
+            }
+
+            @Override
+            public void onDatagram6(io.panamax.ip.UdpSocket socket, long srcHigh, long srcLow, int srcPort,
+                                    io.panamax.reactor.buffer.Packet payload) {
+                socket.send6(srcHigh, srcLow, srcPort, payload);
+            }
+        })), T);
+        java.util.Random random = new java.util.Random(14);
+        for (int size : new int[] {100, 3000}) {
+            udpEcho(dir, random, size);
+        }
+
+        // Kernel → stack in fragments, stack → kernel in fragments (the reply is as large).
+        NetworkNamespace.Result big = ns.exec(T, "ping", "-6", "-n", "-c", "2", "-i", "0.3", "-W", "3", "-s", "8000", STACK_IP6);
+        assertTrue(big.ok() && big.stdout().contains(" 0% packet loss") && big.stdout().contains("8008 bytes from"),
+                big.stdout() + big.stderr());
+
+        // Errors the kernel receives and acts on (python3's raw sockets; the kernel fills in ICMPv6 checksums).
+        String script = String.join("\n",
+                "import socket, struct",
+                "u = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)",
+                "u.settimeout(3)",
+                "u.connect(('" + STACK_IP6 + "', 9))",
+                "u.send(b'anyone there?')",
+                "try:",
+                "    u.recv(100)",
+                "    print('port: answered')",
+                "except ConnectionRefusedError:",
+                "    print('port: refused')",
+                "except socket.timeout:",
+                "    print('port: timeout')",
+                "icmp = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)",
+                "icmp.settimeout(3)",
+                "raw = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 253)",
+                "raw.sendto(b'experimental protocol 253', ('" + STACK_IP6 + "', 0))",
+                "seen = 'none'",
+                "try:",
+                "    while True:",
+                "        m, a = icmp.recvfrom(2000)",
+                "        if m[0] == 4:",
+                "            seen = '%d %d %d %d' % (m[0], m[1], struct.unpack('!I', m[4:8])[0], m[8 + 6])",
+                "            break",
+                "except socket.timeout:",
+                "    pass",
+                "print('problem: ' + seen)",
+                // A packet too big about a datagram the stack sent us (RFC 4443 3.2): MTU 1280.
+                "quoted = struct.pack('!IHBB', 6 << 28, 1452, 17, 64) + socket.inet_pton(socket.AF_INET6, '" + STACK_IP6 + "')"
+                        + " + socket.inet_pton(socket.AF_INET6, '" + HOST_IP6 + "') + struct.pack('!HHHH', 7, 40000, 1452, 0)",
+                "icmp.sendto(struct.pack('!BBHI', 2, 0, 0, 1280) + quoted + bytes(64), ('" + STACK_IP6 + "', 0))",
+                "print('sent')");
+        NetworkNamespace.Result errors = ns.exec(T, "python3", "-c", script);
+        assertTrue(errors.ok(), errors.stdout() + errors.stderr());
+        assertTrue(errors.stdout().contains("port: refused"), "ICMPv6 port unreachable → ECONNREFUSED: " + errors.stdout());
+        // Parameter problem, code 1 (unrecognized next header), pointer 6 (the next header field), quoting our datagram.
+        assertTrue(errors.stdout().contains("problem: 4 1 6 253"), errors.stdout());
+
+        for (int i = 0; i < stack.shardCount(); i++) {
+            int id = i;
+            int mtu = 0;
+            for (int tries = 0; tries < 50 && mtu != 1280; tries++) {
+                mtu = stack.await(stack.reactor().submit(id, () -> Future.succeeded(stack.ipv6(id).pathMtu(host[0], host[1]))), T);
+                if (mtu != 1280) {
+                    Thread.sleep(20);
+                }
+            }
+            assertEquals(1280, mtu, "shard " + id + " lowered the path MTU to the kernel");
+        }
+        // Now 1400 bytes of UDP data leave in 1280-byte fragments.
+        udpEcho(dir, random, 1400);
+    }
+
+    private void udpEcho(Path dir, java.util.Random random, int size) throws Exception {
+        StringBuilder text = new StringBuilder(size);
+        for (int i = 0; i < size; i++) {
+            text.append((char) ('a' + random.nextInt(26)));
+        }
+        Path file = dir.resolve("udp-" + size + ".txt");
+        Files.writeString(file, text);
+        NetworkNamespace.Result r = ns.exec(T, "sh", "-c",
+                "socat -t 1 -T 5 - 'UDP6:[" + STACK_IP6 + "]:7' < " + file);
+        assertEquals(text.toString(), r.stdout(), "UDP echo over IPv6 of " + size + " bytes; stderr: " + r.stderr());
     }
 
     private void ping(String address) throws Exception {
