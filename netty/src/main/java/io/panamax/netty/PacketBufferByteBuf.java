@@ -26,7 +26,7 @@ final class PacketBufferByteBuf extends UnpooledDirectByteBuf implements ShardMe
     private boolean dropped;
 
     PacketBufferByteBuf(ByteBufAllocator alloc, Shard home, Buffer buffer, int capacity, int maxCapacity) {
-        super(alloc, buffer.memory().asSlice(0, capacity).asByteBuffer(), maxCapacity);
+        super(alloc, BufferViews.of(buffer, 0, capacity), maxCapacity);
         this.home = home;
         this.buffer = buffer;
         setIndex(0, 0); // the constructor made the whole view readable: a new buffer is empty
