@@ -29,7 +29,7 @@ final class PacketByteBuf extends UnpooledDirectByteBuf implements ShardMessage 
 
     /** A view of the packet's single fragment. */
     static PacketByteBuf over(ByteBufAllocator alloc, Shard home, TransportCounters counters, Packet p) {
-        ByteBuffer view = p.fragmentMemory(0).asSlice(p.fragmentOffset(0), p.fragmentLength(0)).asByteBuffer();
+        ByteBuffer view = BufferViews.of(p.fragmentBuffer(0), p.fragmentOffset(0), p.fragmentLength(0));
         return new PacketByteBuf(alloc, home, counters, p, view);
     }
 

@@ -23,6 +23,7 @@ import io.panamax.ip.Ipv4Address;
 import io.panamax.reactor.Future;
 import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.Shard;
+import io.panamax.reactor.buffer.Buffer;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.tcp.ConnectionRefusedException;
 import io.panamax.tcp.ConnectionResetException;
@@ -55,8 +56,10 @@ import java.util.function.BiConsumer;
  * local port whose replies hash back to that shard.
  *
  * <p>Reading: one stack read at a time; each returns everything that has arrived, as views of the
- * receive buffers, fired as one {@code ByteBuf} per buffer fragment. Writing: each outbound
- * message is copied once into packet buffers; when the stack's send buffer is full the flush
+ * receive buffers, fired as one {@code ByteBuf} per buffer fragment. Writing: an outbound
+ * {@code ByteBuf} over a packet buffer of this shard ({@link PanamaxByteBufAllocator}, the
+ * default allocator) is handed to TCP without a copy, any other is copied once into packet
+ * buffers; when the stack's send buffer is full the flush
  * stops, the message stays in Netty's outbound buffer (which drives writability and the water
  * marks) and the flush resumes when the stack accepts it.
  */
@@ -467,10 +470,23 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
         }
     }
 
-    /** Copies the readable bytes into packet buffers (the stack copies from the segment at once). */
+    /**
+     * A ByteBuf over a packet buffer of this shard goes to TCP as a packet sharing that buffer (no
+     * copy; the packet holds its own reference, the ByteBuf's is dropped when Netty releases it);
+     * any other is copied into packet buffers (the stack copies from the segment at once).
+     */
     private Future<Void> write(ByteBuf buf) {
         int idx = buf.readerIndex();
         int n = buf.readableBytes();
+        if (buf instanceof PacketBufferByteBuf pb) {
+            Buffer b = pb.packetBufferOn(loop.shard());
+            if (b != null) {
+                Packet p = loop.shard().packets().allocate();
+                p.append(b.retain(), idx, n);
+                loop.counters().zeroCopyWrites.increment();
+                return conn.write(p);
+            }
+        }
         if (buf.hasArray()) {
             return conn.write(buf.array(), buf.arrayOffset() + idx, n);
         }

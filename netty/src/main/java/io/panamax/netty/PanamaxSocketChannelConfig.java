@@ -39,6 +39,8 @@ public final class PanamaxSocketChannelConfig extends DefaultChannelConfig imple
 
     PanamaxSocketChannelConfig(PanamaxSocketChannel channel) {
         super(channel);
+        // ByteBufs a handler allocates on its loop are packet buffers, written without a copy.
+        super.setAllocator(PanamaxByteBufAllocator.DEFAULT);
     }
 
     private PanamaxSocketChannel ch() {

@@ -15,6 +15,7 @@ final class TransportCounters {
     Counter bytesRead = new Counter();
     Counter copiedReads = new Counter();
     Counter writes = new Counter();
+    Counter zeroCopyWrites = new Counter();
     Counter bytesWritten = new Counter();
     Counter writeStalls = new Counter();
     Counter foreignReleases = new Counter();
@@ -30,8 +31,10 @@ final class TransportCounters {
         bytesRead = m.counter("netty_read_bytes_total", "Payload bytes handed to Netty pipelines");
         copiedReads = m.counter("netty_copied_reads_total",
                 "Received ByteBufs that had to be copied (no packet wrapper left to share the receive buffer)");
-        writes = m.counter("netty_writes_total", "Outbound messages copied into packet buffers");
-        bytesWritten = m.counter("netty_written_bytes_total", "Outbound bytes copied into packet buffers");
+        writes = m.counter("netty_writes_total", "Outbound messages handed to TCP");
+        zeroCopyWrites = m.counter("netty_zero_copy_writes_total",
+                "Outbound messages handed to TCP without a copy (ByteBufs over the shard's packet buffers)");
+        bytesWritten = m.counter("netty_written_bytes_total", "Outbound bytes handed to TCP");
         writeStalls = m.counter("netty_write_stalls_total", "Flushes that stopped because the send buffer was full");
         foreignReleases = m.counter("netty_foreign_releases_total",
                 "Received ByteBufs released off their shard and sent home to be freed");

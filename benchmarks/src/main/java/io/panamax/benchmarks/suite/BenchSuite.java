@@ -39,7 +39,8 @@ public final class BenchSuite {
             new TlsSection(),
             new LossSection(),
             new RespSection(),
-            new OffloadSection());
+            new OffloadSection(),
+            new NettySection());
 
     private BenchSuite() {
     }

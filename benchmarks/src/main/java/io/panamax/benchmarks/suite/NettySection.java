@@ -1,0 +1,299 @@
+package io.panamax.benchmarks.suite;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One Netty application ({@code e2e/NettyTransportServer}: the HTTP echo of {@code NettyEchoServer}
+ * and the gRPC hello-world Greeter) on Netty's epoll transport over a veth pair, and unchanged but
+ * for its transport line on the Panamax Netty transport over TAP and over DPDK's net_tap; each
+ * server confined to one CPU, the clients (wrk, a gRPC load generator) on the other, from the
+ * same client namespace, in the same run.
+ */
+final class NettySection implements SuiteBenchmark {
+    static final int[] WRK_CONNECTIONS = {32, 256};
+    static final int GRPC_CONNECTIONS = 4;
+    static final int GRPC_CONCURRENCY = 64;
+    /** The CPU the servers run on; the clients get the other one. */
+    static final String SERVER_CPU = "1";
+    static final String CLIENT_CPU = "0";
+    static final String SERVER_MAIN = "io.panamax.benchmarks.e2e.NettyTransportServer";
+    static final String GRPC_MAIN = "io.panamax.benchmarks.e2e.GrpcLoad";
+
+    @Override
+    public String name() {
+        return "netty";
+    }
+
+    @Override
+    public String title() {
+        return "12. A Netty application on the Panamax transport (TAP, DPDK net_tap) against the same one on Netty's epoll: HTTP and gRPC";
+    }
+
+    @Override
+    public String summary() {
+        return "the same Netty HTTP echo (wrk -c32, -c256) and gRPC Greeter (unary) on Netty epoll over veth and on the Panamax "
+                + "transport over TAP and DPDK net_tap, one core each: requests/s, p99, CPU and heap bytes per request";
+    }
+
+    @Override
+    public Optional<String> unavailable(Context ctx) {
+        if (!Machine.isRoot()) {
+            return Optional.of("needs root (network namespaces, TAP devices)");
+        }
+        for (String c : List.of("wrk", "taskset")) {
+            if (!Cmd.onPath(c)) {
+                return Optional.of("needs " + c + " (Debian: wrk, util-linux)");
+            }
+        }
+        if (Machine.cores() < 2) {
+            return Optional.of("needs 2 CPUs: one for the server, one for the clients");
+        }
+        return Optional.empty();
+    }
+
+    /** One measured load on one server. */
+    record Result(double rate, double p50Ms, double p99Ms, double cpuPerRequest, double heapPerRequest, long errors) {
+    }
+
+    /** What one server gave: by load name ("wrk -c32", "gRPC unary"). */
+    static final class Figures {
+        final String server;
+        final Map<String, Result> byLoad = new LinkedHashMap<>();
+
+        Figures(String server) {
+            this.server = server;
+        }
+    }
+
+    @Override
+    public void run(Context ctx, Section s) throws Exception {
+        double seconds = ctx.seconds(10, 3);
+        double warmup = ctx.seconds(5, 2);
+        int rounds = ctx.count(2, 1);
+        StringBuilder commands = new StringBuilder();
+        StringBuilder raw = new StringBuilder();
+        Map<String, Figures> best = new LinkedHashMap<>();
+        String why = NicSection.dpdkUnavailable();
+        try (Netns ns = Netns.create()) {
+            commands.append(Fmt.f("# namespaces: client %s, kernel server %s; veth %s (10.8.0.1/24) -- %s (10.8.0.2/24)%n",
+                    ns.client, ns.server, ns.vethClient, ns.vethServer));
+            String tap = "pmxy" + (ProcessHandle.current().pid() % 10000);
+            for (int round = 1; round <= rounds; round++) {
+                StringBuilder cmds = round == 1 ? commands : new StringBuilder();
+                if (rounds > 1) {
+                    cmds.append("# round ").append(round).append(" of ").append(rounds).append('\n');
+                }
+                for (String transport : List.of("epoll", "tap", "dpdk")) {
+                    if (transport.equals("dpdk") && why != null) {
+                        cmds.append("# DPDK not run: ").append(why).append('\n');
+                        continue;
+                    }
+                    Path stats = ctx.logs.resolve("netty-alloc-" + transport + ".txt");
+                    Files.createDirectories(stats.getParent());
+                    Files.deleteIfExists(stats);
+                    List<String> args = new ArrayList<>(List.of("--transport", transport, "--stats", stats.toString()));
+                    if (!transport.equals("epoll")) {
+                        args.addAll(List.of("--netns", ns.client, "--tap", tap));
+                    }
+                    List<String> java = new ArrayList<>(List.of("taskset", "-c", SERVER_CPU));
+                    java.addAll(ctx.javaMain(SERVER_MAIN, args.toArray(String[]::new)));
+                    List<String> cmd = transport.equals("epoll") ? Netns.in(ns.server, java) : java;
+                    cmds.append(transport.equals("epoll") ? "ip netns exec " + ns.server + " " : "").append("taskset -c ").append(SERVER_CPU)
+                            .append(' ').append(ctx.displayJavaMain(SERVER_MAIN, args.toArray(String[]::new))).append(" &\n");
+                    String label = switch (transport) {
+                        case "epoll" -> "Netty epoll, kernel TCP over veth";
+                        case "tap" -> "Panamax transport over TAP";
+                        default -> "Panamax transport over DPDK net_tap";
+                    };
+                    String ip = transport.equals("epoll") ? Netns.KERNEL_IP : Netns.STACK_IP;
+                    try (Cmd.Background server = Cmd.start("Netty server (" + transport + ")",
+                            ctx.logs.resolve("netty-" + transport + "-" + round + ".log"), cmd)) {
+                        server.awaitLine("^ready", Duration.ofSeconds(90));
+                        Figures f = measure(ctx, ns, ip, server, stats, label, seconds, warmup, cmds, raw, round);
+                        Figures b = best.computeIfAbsent(label, Figures::new);
+                        for (var e : f.byLoad.entrySet()) {
+                            b.byLoad.merge(e.getKey(), e.getValue(), (x, y) -> y.rate > x.rate ? y : x);
+                        }
+                    }
+                }
+            }
+        }
+        report(s, best, commands, raw, seconds, warmup, rounds, why);
+    }
+
+    private Figures measure(Context ctx, Netns ns, String ip, Cmd.Background server, Path stats, String label, double seconds,
+                            double warmup, StringBuilder commands, StringBuilder raw, int round) throws Exception {
+        Figures f = new Figures(label);
+        String sec = Fmt.f("%.0f", seconds);
+        String wu = Fmt.f("%.0f", warmup);
+        String url = "http://" + ip + ":8080/echo";
+        for (int c : WRK_CONNECTIONS) {
+            List<String> warm = List.of("taskset", "-c", CLIENT_CPU, "wrk", "-t1", "-c" + c, "-d" + wu + "s", url);
+            Cmd.run(Duration.ofSeconds((long) warmup + 60), Netns.in(ns.client, warm));
+            List<String> cmd = List.of("taskset", "-c", CLIENT_CPU, "wrk", "-t1", "-c" + c, "-d" + sec + "s", "--latency", url);
+            commands.append(Cmd.shell(Netns.in(ns.client, cmd))).append("   # after the same for ").append(wu).append(" s, unmeasured\n");
+            ctx.log("  " + label + ": " + Cmd.shell(cmd));
+            double c0 = Machine.processCpuSeconds(server.pid());
+            long a0 = allocated(stats);
+            Cmd.Result r = Cmd.run(Duration.ofSeconds((long) seconds + 60), Netns.in(ns.client, cmd)).orThrow("wrk");
+            double cpu = Machine.processCpuSeconds(server.pid()) - c0;
+            long alloc = allocated(stats) - a0;
+            double requests = group(r.output(), "(\\d+) requests in");
+            double rps = group(r.output(), "Requests/sec:\\s+([0-9.]+)");
+            f.byLoad.put("wrk -c" + c, new Result(rps, HttpSection.latencyMs(r.output(), "50%"), HttpSection.latencyMs(r.output(), "99%"),
+                    cpu / requests, alloc / requests, errors(r.output())));
+            raw.append("## round ").append(round).append(", ").append(label).append(", wrk -c").append(c).append('\n')
+                    .append(r.output().strip()).append(Fmt.f("%nserver CPU %.2f s, heap allocated %d bytes%n%n", cpu, alloc));
+        }
+        List<String> grpc = new ArrayList<>(List.of("taskset", "-c", CLIENT_CPU));
+        String[] grpcArgs = {"--target", ip + ":50051", "--connections", Integer.toString(GRPC_CONNECTIONS), "--concurrency",
+                Integer.toString(GRPC_CONCURRENCY), "--seconds", sec, "--warmup", wu};
+        grpc.addAll(ctx.javaMain(GRPC_MAIN, grpcArgs));
+        commands.append("ip netns exec ").append(ns.client).append(" taskset -c ").append(CLIENT_CPU).append(' ')
+                .append(ctx.displayJavaMain(GRPC_MAIN, grpcArgs)).append('\n');
+        ctx.log("  " + label + ": gRPC unary, " + GRPC_CONCURRENCY + " calls in flight on " + GRPC_CONNECTIONS + " connections");
+        // The load generator warms up inside its own run and says when its measured window starts
+        // and ends: the server's CPU and heap are taken over the same window.
+        double cpu;
+        long alloc;
+        String output;
+        try (Cmd.Background load = Cmd.start("gRPC load generator", ctx.logs.resolve("netty-grpc-" + round + ".log"),
+                Netns.in(ns.client, grpc))) {
+            load.awaitLine("^measuring", Duration.ofSeconds((long) warmup + 90));
+            double c0 = Machine.processCpuSeconds(server.pid());
+            long a0 = allocated(stats);
+            load.awaitLine("^measured", Duration.ofSeconds((long) seconds + 60));
+            cpu = Machine.processCpuSeconds(server.pid()) - c0;
+            alloc = allocated(stats) - a0;
+            load.awaitLine("^qps=", Duration.ofSeconds(30));
+            output = load.output();
+        }
+        Matcher m = Pattern.compile("qps=([0-9.]+) p50_ms=([0-9.]+) p99_ms=([0-9.]+) calls=(\\d+) errors=(\\d+)").matcher(output);
+        if (!m.find()) {
+            throw new IllegalStateException(label + ": the gRPC load generator printed no result:\n" + Cmd.tail(output, 2000));
+        }
+        double qps = Double.parseDouble(m.group(1));
+        double calls = Double.parseDouble(m.group(4));
+        f.byLoad.put("gRPC unary", new Result(qps, Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)), cpu / calls,
+                alloc / calls, Long.parseLong(m.group(5))));
+        raw.append("## round ").append(round).append(", ").append(label).append(", gRPC unary\n").append(m.group())
+                .append(Fmt.f("%nserver CPU %.2f s, heap allocated %d bytes%n%n", cpu, alloc));
+        return f;
+    }
+
+    /** The server's heap bytes allocated so far, as its stats thread last wrote them. */
+    private static long allocated(Path stats) throws Exception {
+        for (int i = 0; i < 50; i++) {
+            try {
+                String s = Files.readString(stats).strip();
+                if (!s.isEmpty()) {
+                    return Long.parseLong(s);
+                }
+            } catch (java.io.IOException | NumberFormatException e) {
+                // being replaced: read again
+            }
+            Thread.sleep(20);
+        }
+        throw new IllegalStateException("no allocation figure in " + stats);
+    }
+
+    private static long errors(String wrk) {
+        long n = 0;
+        Matcher e = Pattern.compile("Non-2xx or 3xx responses: (\\d+)|Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)")
+                .matcher(wrk);
+        while (e.find()) {
+            for (int g = 1; g <= e.groupCount(); g++) {
+                if (e.group(g) != null) {
+                    n += Long.parseLong(e.group(g));
+                }
+            }
+        }
+        return n;
+    }
+
+    private static double group(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+    }
+
+    private void report(Section s, Map<String, Figures> best, StringBuilder commands, StringBuilder raw, double seconds, double warmup,
+                        int rounds, String dpdkWhy) {
+        s.text(Fmt.f("""
+                One Netty application, `benchmarks/.../e2e/NettyTransportServer`: the HTTP echo of `NettyEchoServer`
+                (`HttpServerCodec`, `HttpObjectAggregator`, a handler answering 200 with the request as its body) on
+                port 8080 and the gRPC hello-world Greeter (grpc-netty 1.85.1, unary `SayHello`, `directExecutor()`:
+                the call runs on the event loop) on port 50051, one event loop. Its three runs differ only in the
+                transport line: **epoll** is Netty 4.2's native epoll transport on the kernel's TCP, in a namespace at
+                the end of a veth pair; **Panamax over TAP** is `PanamaxEventLoopGroup` + `PanamaxServerSocketChannel`
+                on a one-shard stack on a TAP device whose kernel side is in the client namespace; **Panamax over DPDK
+                net_tap** the same on DPDK's TAP driver (EAL without hugepages). Each server (the whole JVM: JIT
+                and GC threads too) is confined to CPU %s with `taskset`; the clients run on CPU %s in the client
+                namespace, so a server's requests per second are its requests per second per core.
+
+                - HTTP: `wrk -t1 -c32` and `-c256 --latency`, %.0f s after an unmeasured run of %.0f s; p50 and p99 from
+                  wrk's latency distribution.
+                - gRPC: `GrpcLoad` (grpc-netty on the kernel, %d connections, %d unary calls in flight, each issuing the
+                  next when answered; ghz is not packaged here), %.0f s after %.0f s of warm-up.
+                - CPU per request: the server process's user + system time (/proc/PID/stat) over the measured
+                  window, divided by its requests. Heap per request: the server JVM's bytes allocated by all its
+                  threads (`ThreadMXBean.getTotalThreadAllocatedBytes`, written by the server every 100 ms) over
+                  the same window, divided by its requests.
+
+                %s""", SERVER_CPU, CLIENT_CPU, seconds, warmup, GRPC_CONNECTIONS, GRPC_CONCURRENCY, seconds, warmup,
+                rounds > 1 ? "Best of " + rounds + " rounds for each server and load (each round: epoll, TAP, DPDK, one after "
+                        + "the other); every round is in the raw output." : "One round."));
+        if (dpdkWhy != null) {
+            s.text("DPDK not run: " + dpdkWhy + ".");
+        }
+        s.text("Commands:");
+        s.code(commands.toString());
+        Figures epoll = best.values().iterator().next();
+        List<List<String>> lines = new ArrayList<>();
+        for (Figures f : best.values()) {
+            for (var e : f.byLoad.entrySet()) {
+                Result r = e.getValue();
+                Result k = epoll.byLoad.get(e.getKey());
+                lines.add(List.of(f.server, e.getKey(), Fmt.n(r.rate, 0), Fmt.ratio(r.rate, k.rate), Fmt.n(r.p50Ms, 3), Fmt.n(r.p99Ms, 3),
+                        Fmt.ratio(r.p99Ms, k.p99Ms), Fmt.n(r.cpuPerRequest * 1e6, 1), Fmt.n(r.heapPerRequest, 0), Long.toString(r.errors)));
+            }
+        }
+        s.table(List.of("server", "load", "requests/s (one core)", "÷ epoll", "p50 ms", "p99 ms", "p99 ÷ epoll", "server CPU µs/request",
+                "heap B/request", "errors"), lines);
+        for (Figures f : best.values()) {
+            if (f == epoll) {
+                continue;
+            }
+            for (var e : f.byLoad.entrySet()) {
+                Result p = e.getValue();
+                Result k = epoll.byLoad.get(e.getKey());
+                boolean met = p.rate >= 1.3 * k.rate && p.p99Ms <= k.p99Ms;
+                s.row("Netty " + (e.getKey().startsWith("gRPC") ? "gRPC hello-world, unary" : "HTTP echo, " + e.getKey()) + ", "
+                                + f.server.replace("Panamax transport ", ""),
+                        Fmt.n(p.rate, 0) + " req/s; p99 " + Fmt.n(p.p99Ms, 2) + " ms; " + Fmt.n(p.cpuPerRequest * 1e6, 1) + " µs CPU, "
+                                + Fmt.n(p.heapPerRequest, 0) + " B heap /req",
+                        Fmt.n(k.rate, 0) + " req/s; p99 " + Fmt.n(k.p99Ms, 2) + " ms; " + Fmt.n(k.cpuPerRequest * 1e6, 1) + " µs CPU, "
+                                + Fmt.n(k.heapPerRequest, 0) + " B heap /req (Netty epoll, veth)",
+                        Fmt.ratio(p.rate, k.rate) + " (rate); " + Fmt.ratio(p.p99Ms, k.p99Ms) + " (p99)",
+                        "≥ 1.3 (rate per core), p99 ≤ epoll's", Fmt.yesNo(met));
+            }
+        }
+        s.text("Raw output (every round):");
+        s.code(raw.toString());
+        s.text(Fmt.f("""
+                Limits: %d CPUs in all, shared with other engineers' builds and tests while this ran (see the load
+                average). The kernel's side of each path is not confined: the veth pair's and the TAP device's
+                softirq work runs on whichever CPU raised it, mostly the client's, for both transports. TAP costs the
+                Panamax server a system call per frame each way (`read` and `write` on the tun queue), which epoll's
+                path does not pay per frame; DPDK's `net_tap` is the same tun device behind a poll-mode driver. On a
+                NIC with a DPDK driver neither crossing exists; this machine has none.""", Machine.cores()));
+    }
+}
