@@ -269,20 +269,35 @@ public final class PanamaxEventLoop extends AbstractScheduledEventExecutor imple
 
     @Override
     public ChannelFuture register(Channel channel) {
-        return register(new DefaultChannelPromise(channel, this));
+        PanamaxEventLoop l = loopFor(channel);
+        return l.register(new DefaultChannelPromise(channel, l));
     }
 
     @Override
     public ChannelFuture register(ChannelPromise promise) {
-        promise.channel().unsafe().register(this, promise);
+        promise.channel().unsafe().register(loopFor(promise.channel()), promise);
         return promise;
     }
 
     @Override
     @Deprecated
     public ChannelFuture register(Channel channel, ChannelPromise promise) {
-        channel.unsafe().register(this, promise);
+        channel.unsafe().register(loopFor(channel), promise);
         return promise;
+    }
+
+    /**
+     * The loop a channel is registered on: an accepted channel's own shard's, whichever loop of the
+     * group it is offered to. A child group that is not this group (Vert.x's server gives one of
+     * its own over the loops of its verticles, and picks them round-robin) would otherwise offer a
+     * connection to a loop of another shard, where it cannot live.
+     */
+    private PanamaxEventLoop loopFor(Channel channel) {
+        if (channel instanceof PanamaxSocketChannel c && c.homeShard() >= 0 && c.homeShard() != shard.id()
+                && c.parent().eventLoop().parent() == parent) { // accepted on this group's stack
+            return parent.loop(c.homeShard());
+        }
+        return this;
     }
 
     @Override

@@ -11,13 +11,10 @@ import reactor.netty.http.client.HttpClient;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Reactor Netty on the transport over TAP, unchanged but for {@code runOn(...)}: an
@@ -57,21 +54,9 @@ class ReactorNettyOverTapTest {
             NetworkNamespace.Result hello = tap.ns.exec(TapStack.T, "curl", "-sS", "--max-time", "10", url + "/hello");
             assertEquals("hello from panamax", hello.orThrow("curl GET").stdout());
 
-            Path dir = Files.createTempDirectory("pmx-rn");
-            Path in = dir.resolve("in.bin");
-            Path out = dir.resolve("out.bin");
-            NetworkNamespace.run(TapStack.T, "sh", "-c", "head -c 8M /dev/urandom > " + in).orThrow("input");
-            tap.ns.exec(TapStack.T, "curl", "-sS", "--max-time", "30", "--data-binary", "@" + in,
-                    "-H", "Content-Type: application/octet-stream", "-o", out.toString(), url + "/echo").orThrow("curl POST");
-            assertEquals(sha256(in), sha256(out), "8 MB posted and echoed back");
+            tap.assertCurlEchoes(url + "/echo", "8M");
 
-            NetworkNamespace.Result wrk = tap.ns.exec(TapStack.T, "wrk", "-t1", "-c32", "-d2s", url + "/hello");
-            String report = wrk.orThrow("wrk").stdout();
-            assertTrue(report.contains("Requests/sec") && !report.contains("Non-2xx") && !report.contains("Socket errors"),
-                    report);
-            Files.delete(in);
-            Files.delete(out);
-            Files.delete(dir);
+            tap.assertWrkClean(url + "/hello", 32, 2);
         } finally {
             server.disposeNow(Duration.ofSeconds(10));
         }
@@ -98,9 +83,5 @@ class ReactorNettyOverTapTest {
         } finally {
             kernel.stop(0);
         }
-    }
-
-    private static String sha256(Path f) throws Exception {
-        return NetworkNamespace.run(TapStack.T, "sha256sum", f.toString()).orThrow("sha256sum").stdout().split("\\s+")[0];
     }
 }

@@ -5,9 +5,14 @@ import io.panamax.nic.tap.TapNic;
 import io.panamax.reactor.testing.Environment;
 import io.panamax.stack.Stack;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A stack on a TAP device in a namespace made for the test, with a {@link PanamaxEventLoopGroup}
@@ -53,6 +58,37 @@ final class TapStack implements AutoCloseable {
     /** Runs {@code action} with the calling thread in the namespace: sockets it opens are the kernel's there. */
     <T> T inside(Callable<T> action) throws Exception {
         return ns.callInside(action);
+    }
+
+    /**
+     * Posts {@code size} (as {@code head -c} takes it: "8M") random bytes with curl of the kernel
+     * to {@code url} and checks by SHA-256 that the answer is the same bytes.
+     */
+    void assertCurlEchoes(String url, String size) throws Exception {
+        Path dir = Files.createTempDirectory("pmx-echo");
+        Path in = dir.resolve("in.bin");
+        Path out = dir.resolve("out.bin");
+        try {
+            NetworkNamespace.run(T, "sh", "-c", "head -c " + size + " /dev/urandom > " + in).orThrow("input");
+            ns.exec(T, "curl", "-sS", "--max-time", "30", "--data-binary", "@" + in,
+                    "-H", "Content-Type: application/octet-stream", "-o", out.toString(), url).orThrow("curl POST");
+            assertEquals(sha256(in), sha256(out), size + " posted and echoed back");
+        } finally {
+            Files.deleteIfExists(in);
+            Files.deleteIfExists(out);
+            Files.delete(dir);
+        }
+    }
+
+    /** Runs wrk of the kernel against {@code url} and checks that every answer was a 2xx and no socket failed. */
+    void assertWrkClean(String url, int connections, int seconds) throws Exception {
+        String report = ns.exec(T, "wrk", "-t1", "-c" + connections, "-d" + seconds + "s", url).orThrow("wrk").stdout();
+        assertTrue(report.contains("Requests/sec") && !report.contains("Non-2xx") && !report.contains("Socket errors"),
+                report);
+    }
+
+    private static String sha256(Path f) throws Exception {
+        return NetworkNamespace.run(T, "sha256sum", f.toString()).orThrow("sha256sum").stdout().split("\\s+")[0];
     }
 
     /** Shuts the group down, stops the stack, deletes the namespace; returns the stack's leak report (null: none). */

@@ -9,7 +9,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.net.SocketAddress;
 import java.util.List;
 
 /** Netty's {@code CompositeBufferGatheringWriteTest} on the Panamax transport over TAP (see {@link PanamaxSocketTestPermutation}). */
@@ -23,11 +22,6 @@ class PanamaxCompositeBufferGatheringWriteTest extends CompositeBufferGatheringW
     @Override
     protected List<io.netty.buffer.ByteBufAllocator> newAllocators() {
         return AllocatorBudget.allocators();
-    }
-
-    @Override
-    protected SocketAddress newSocketAddress() {
-        return PanamaxSocketTestPermutation.serverAddress();
     }
 
     @Override

@@ -6,7 +6,6 @@ import io.netty.testsuite.transport.TestsuitePermutation.BootstrapComboFactory;
 import io.netty.testsuite.transport.socket.SocketBufReleaseTest;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.net.SocketAddress;
 import java.util.List;
 
 /** Netty's {@code SocketBufReleaseTest} on the Panamax transport over TAP (see {@link PanamaxSocketTestPermutation}). */
@@ -20,10 +19,5 @@ class PanamaxSocketBufReleaseTest extends SocketBufReleaseTest {
     @Override
     protected List<io.netty.buffer.ByteBufAllocator> newAllocators() {
         return AllocatorBudget.allocators();
-    }
-
-    @Override
-    protected SocketAddress newSocketAddress() {
-        return PanamaxSocketTestPermutation.serverAddress();
     }
 }

@@ -8,7 +8,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.net.SocketAddress;
 import java.util.List;
 
 /** Netty's {@code SocketConnectionAttemptTest} on the Panamax transport over TAP (see {@link PanamaxSocketTestPermutation}). */
@@ -22,11 +21,6 @@ class PanamaxSocketConnectionAttemptTest extends SocketConnectionAttemptTest {
     @Override
     protected List<io.netty.buffer.ByteBufAllocator> newAllocators() {
         return AllocatorBudget.allocators();
-    }
-
-    @Override
-    protected SocketAddress newSocketAddress() {
-        return PanamaxSocketTestPermutation.serverAddress();
     }
 
     @Override

@@ -5,7 +5,6 @@ import io.netty.testsuite.transport.TestsuitePermutation.BootstrapFactory;
 import io.netty.testsuite.transport.socket.SocketShutdownOutputByPeerTest;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.net.SocketAddress;
 import java.util.List;
 
 /** Netty's {@code SocketShutdownOutputByPeerTest} on the Panamax transport over TAP (see {@link PanamaxSocketTestPermutation}). */
@@ -19,10 +18,5 @@ class PanamaxSocketShutdownOutputByPeerTest extends SocketShutdownOutputByPeerTe
     @Override
     protected List<io.netty.buffer.ByteBufAllocator> newAllocators() {
         return AllocatorBudget.allocators();
-    }
-
-    @Override
-    protected SocketAddress newSocketAddress() {
-        return PanamaxSocketTestPermutation.serverAddress();
     }
 }

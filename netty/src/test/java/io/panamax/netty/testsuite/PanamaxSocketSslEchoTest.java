@@ -6,7 +6,6 @@ import io.netty.testsuite.transport.TestsuitePermutation.BootstrapComboFactory;
 import io.netty.testsuite.transport.socket.SocketSslEchoTest;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -37,10 +36,5 @@ class PanamaxSocketSslEchoTest extends SocketSslEchoTest {
     @Override
     protected List<io.netty.buffer.ByteBufAllocator> newAllocators() {
         return AllocatorBudget.allocators();
-    }
-
-    @Override
-    protected SocketAddress newSocketAddress() {
-        return PanamaxSocketTestPermutation.serverAddress();
     }
 }

@@ -6,7 +6,6 @@ import io.netty.testsuite.transport.TestsuitePermutation.BootstrapComboFactory;
 import io.netty.testsuite.transport.socket.SocketStringEchoTest;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.net.SocketAddress;
 import java.util.List;
 
 /** Netty's {@code SocketStringEchoTest} on the Panamax transport over TAP (see {@link PanamaxSocketTestPermutation}). */
@@ -20,10 +19,5 @@ class PanamaxSocketStringEchoTest extends SocketStringEchoTest {
     @Override
     protected List<io.netty.buffer.ByteBufAllocator> newAllocators() {
         return AllocatorBudget.allocators();
-    }
-
-    @Override
-    protected SocketAddress newSocketAddress() {
-        return PanamaxSocketTestPermutation.serverAddress();
     }
 }

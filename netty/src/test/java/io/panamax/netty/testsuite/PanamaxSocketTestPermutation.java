@@ -31,8 +31,10 @@ import java.util.concurrent.Callable;
  *   <li>server on Panamax ({@code 10.7.0.2}) answering an NIO client in the namespace;
  *   <li>server on NIO in the namespace ({@code 10.7.0.1}) answering a Panamax client.
  * </ul>
- * Test classes ask {@link #serverAddress()} for the address to bind: the server side of the
- * combination being run decides it.
+ * Netty's tests bind their server to {@code NetUtil.LOCALHOST}, which the stack does not have: the
+ * server bootstraps given here bind the address of their own side instead ({@link SideAddressed}),
+ * so that a test class needs no address override. The few tests that ask for an address
+ * themselves ({@code newSocketAddress()} in their own code) take {@link #serverAddress()}.
  */
 public final class PanamaxSocketTestPermutation {
     static final EventLoopGroup NIO_GROUP = new MultiThreadIoEventLoopGroup(2,
@@ -85,7 +87,7 @@ public final class PanamaxSocketTestPermutation {
     static ServerBootstrap panamaxServer() {
         serverIp = SharedTap.STACK_IP;
         var g = SharedTap.get().group();
-        return new ServerBootstrap().group(g).channel(PanamaxServerSocketChannel.class);
+        return new SideAddressed(SharedTap.STACK_IP).group(g).channel(PanamaxServerSocketChannel.class);
     }
 
     static Bootstrap panamaxClient() {
@@ -95,7 +97,7 @@ public final class PanamaxSocketTestPermutation {
 
     static ServerBootstrap kernelServer() {
         serverIp = SharedTap.HOST_IP;
-        return new ServerBootstrap().group(NIO_GROUP)
+        return new SideAddressed(SharedTap.HOST_IP).group(NIO_GROUP)
                 .channelFactory((ChannelFactory<ServerChannel>) () -> inside(NioServerSocketChannel::new));
     }
 
@@ -109,6 +111,27 @@ public final class PanamaxSocketTestPermutation {
             return SharedTap.get().ns().callInside(open);
         } catch (Exception e) {
             throw new IllegalStateException("could not open a socket in the test namespace", e);
+        }
+    }
+
+    /**
+     * A server bootstrap that binds its side's address where a test gives the loopback one (the
+     * suite's {@code AbstractSocketTest.configure} does): the stack has no loopback address, and a
+     * kernel server must be on the TAP link to be reached by the stack.
+     */
+    static final class SideAddressed extends ServerBootstrap {
+        private final String ip;
+
+        SideAddressed(String ip) {
+            this.ip = ip;
+        }
+
+        @Override
+        public ServerBootstrap localAddress(SocketAddress address) {
+            if (address instanceof InetSocketAddress a && a.getAddress() != null && a.getAddress().isLoopbackAddress()) {
+                return super.localAddress(new InetSocketAddress(ip, a.getPort()));
+            }
+            return super.localAddress(address);
         }
     }
 }
