@@ -77,17 +77,18 @@ public final class UdpSocket {
      * address as two 64-bit halves, as {@link UdpHandler#onDatagram6} gives it); takes ownership.
      * Throws {@link IllegalStateException} when the stack has no IPv6.
      */
-    public boolean send6(long dstHigh, long dstLow, int dstPort, Packet payload) {
+    public boolean send6(long dstHigh, long dstLow, int dstPort, ReadBuffer payload) {
         udp.checkOwner("UdpSocket.send6");
         if (closed) {
             payload.release();
             throw new IllegalStateException("socket on port " + port + " is closed");
         }
-        return udp.send6(port, dstHigh, dstLow, dstPort, payload);
+        Packet p = Packet.of(payload, Shard.current().packets()); // checkOwner: this is the socket's shard
+        return p != null && udp.send6(port, dstHigh, dstLow, dstPort, p);
     }
 
     /** Sends {@code payload} to {@code destination}, IPv4 or IPv6 (an {@link InetSocketAddress} with its address resolved); takes ownership. */
-    public boolean send(InetSocketAddress destination, Packet payload) {
+    public boolean send(InetSocketAddress destination, ReadBuffer payload) {
         InetAddress a = destination.getAddress();
         if (a instanceof Inet4Address v4) {
             return send(Ipv4Address.fromBytes(v4.getAddress()), destination.getPort(), payload);

@@ -233,13 +233,13 @@ class KernelPeerIpv6Test {
     private void udpAndIcmpv6Errors(String tap, long[] host, Path dir) throws Exception {
         stack.await(stack.onEveryShard(s -> s.udp().bind(7, new io.panamax.ip.UdpHandler() {
             @Override
-            public void onDatagram(io.panamax.ip.UdpSocket socket, int srcIp, int srcPort, io.panamax.reactor.buffer.Packet payload) {
+            public void onDatagram(io.panamax.ip.UdpSocket socket, int srcIp, int srcPort, io.panamax.reactor.ReadBuffer payload) {
                 socket.send(srcIp, srcPort, payload);
             }
 
             @Override
             public void onDatagram6(io.panamax.ip.UdpSocket socket, long srcHigh, long srcLow, int srcPort,
-                                    io.panamax.reactor.buffer.Packet payload) {
+                                    io.panamax.reactor.ReadBuffer payload) {
                 socket.send6(srcHigh, srcLow, srcPort, payload);
             }
         })), T);
