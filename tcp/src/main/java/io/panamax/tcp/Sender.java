@@ -94,6 +94,13 @@ final class Sender implements LossRecovery.Sender {
     private boolean tlpRetransmitted;
     /** The FlightSize when the probe went, for the reduction if it repaired a loss. */
     private int tlpFlight;
+    /**
+     * A timeout's go-back-N runs: SND.UNA has not reached SND.MAX as it was at the timeout. No
+     * tail probe then (Linux probes only in its Open and CWR states, not in Loss): the data goes
+     * again from SND.UNA anyway, and a probe would resend the last segment, SACKed or not.
+     */
+    private boolean afterTimeout;
+    private int afterTimeoutEnd;
 
     // ---- counters ----
     long bytesOut;
@@ -105,8 +112,12 @@ final class Sender implements LossRecovery.Sender {
 
     /** WCDelAckT (RFC 8985 7.2): the longest a peer may delay the ACK of a lone segment. */
     static final long WORST_CASE_DELAYED_ACK_NANOS = 200_000_000L;
-    /** The shortest PTO: timestamps tick in 1 ms, and a PTO below the timer wheel's granularity only probes too early. */
-    static final long MIN_PTO_NANOS = 10_000_000L;
+    /**
+     * The shortest PTO: 2 ms, Linux's TCP_TIMEOUT_MIN (two jiffies), the slack it adds to 2·SRTT.
+     * RTT samples from timestamps tick in 1 ms, so on a LAN SRTT may read 0; a 10 ms floor made
+     * each tail probe there cost a hundred round trips of 100 us (the loss benchmark over TAP).
+     */
+    static final long MIN_PTO_NANOS = 2_000_000L;
 
     record PendingWrite(Packet data, Promise<Void> promise) {
     }
@@ -346,6 +357,9 @@ final class Sender implements LossRecovery.Sender {
             sndNxt = sndUna;
         }
         long sample = sampleRtt(seg, now);
+        if (afterTimeout && SeqNum.ge(ack, afterTimeoutEnd)) {
+            afterTimeout = false;
+        }
         backoff = 0;
         retries = 0;
         int flight = sndMax - sndUna;
@@ -692,6 +706,8 @@ final class Sender implements LossRecovery.Sender {
         reorderTimer.cancel();
         cc.onRetransmissionTimeout(sndMax - sndUna, now);
         recovery.onRetransmissionTimeout(now);
+        afterTimeout = true;
+        afterTimeoutEnd = sndMax;
         backoff++;
         rttTiming = false;
         sndNxt = sndUna;
@@ -704,13 +720,14 @@ final class Sender implements LossRecovery.Sender {
     }
 
     /**
-     * Arms the probe timeout (RFC 8985 7.2): with SACK, outside recovery, one probe per episode,
+     * Arms the probe timeout (RFC 8985 7.2): with SACK, outside recovery and outside a timeout's
+     * go-back-N, one probe per episode,
      * an RTT measured: PTO = 2·SRTT, plus the worst-case delayed ACK when one segment is in flight,
      * at least {@link #MIN_PTO_NANOS}; only when it fires before the RTO would.
      */
     private void armProbeTimer() {
         TcpState state = tcb.state;
-        if (!tcb.sackOn || recovery.inRecovery() || tlpEpisode || !rtt.hasSample() || sndUna == sndMax
+        if (!tcb.sackOn || recovery.inRecovery() || tlpEpisode || afterTimeout || !rtt.hasSample() || sndUna == sndMax
                 || !state.isSynchronized() || state == TcpState.TIME_WAIT || state == TcpState.SYN_RECEIVED) {
             return;
         }
