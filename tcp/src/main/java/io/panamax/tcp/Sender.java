@@ -303,6 +303,9 @@ final class Sender implements LossRecovery.Sender {
         long newWnd = (long) seg.window << sndShift;
         int unaBefore = sndUna;
         int newlySacked = 0;
+        if (tlpEpisode && tlpRetransmitted && tcb.sackOn && seg.options.sackBlocks > 0) {
+            probeDsacked(seg.options.sackLeft[0], seg.options.sackRight[0], ack);
+        }
         if (tcb.sackOn && seg.options.sackBlocks > 0 && SeqNum.ge(ack, sndUna)) {
             newlySacked = recovery.onSackBlocks(seg.options);
         }
@@ -341,6 +344,18 @@ final class Sender implements LossRecovery.Sender {
         return true;
     }
 
+    /**
+     * RFC 8985 7.4.1: a D-SACK (RFC 2883: a first block at or below the cumulative ACK) for the
+     * end of the probe's retransmission says the original arrived as well: the probe repaired
+     * nothing, and the episode ends without the reduction of 7.4.2 (Linux's FLAG_DSACK_TLP).
+     * Without it, a probe of an application-limited sender whose ACK was merely slow cut cwnd.
+     */
+    private void probeDsacked(int left, int right, int ack) {
+        if (SeqNum.le(right, ack) && SeqNum.lt(left, right) && right == tlpEnd) {
+            tlpRetransmitted = false;
+        }
+    }
+
     private void newAck(Segment seg, int ack) {
         long now = tcb.shard().nanoTime();
         int acked = ack - sndUna;
@@ -377,8 +392,8 @@ final class Sender implements LossRecovery.Sender {
         if (tlpEpisode && SeqNum.ge(ack, tlpEnd)) {
             tlpEpisode = false;
             if (tlpRetransmitted && !recovery.inRecovery()) {
-                // RFC 8985 7.4.2: the probe's retransmission repaired a loss (without D-SACK a
-                // spurious probe cannot be told apart; Linux decides the same way): the window
+                // RFC 8985 7.4.2: the probe's retransmission repaired a loss (no D-SACK said it
+                // was spurious, probeDsacked; Linux decides the same way): the window
                 // goes down once, as for any loss.
                 cc.onCongestionEvent(tlpFlight, now);
             }
