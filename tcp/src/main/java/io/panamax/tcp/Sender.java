@@ -95,6 +95,13 @@ final class Sender implements LossRecovery.Sender {
     private boolean tlpRetransmitted;
     /** The FlightSize when the probe went, for the reduction if it repaired a loss. */
     private int tlpFlight;
+    /**
+     * A timeout's go-back-N runs: SND.UNA has not reached SND.MAX as it was at the timeout. No
+     * tail probe then (Linux probes only in its Open and CWR states, not in Loss): the data goes
+     * again from SND.UNA anyway, and a probe would resend the last segment, SACKed or not.
+     */
+    private boolean afterTimeout;
+    private int afterTimeoutEnd;
 
     // ---- counters ----
     long bytesOut;
@@ -106,8 +113,12 @@ final class Sender implements LossRecovery.Sender {
 
     /** WCDelAckT (RFC 8985 7.2): the longest a peer may delay the ACK of a lone segment. */
     static final long WORST_CASE_DELAYED_ACK_NANOS = 200_000_000L;
-    /** The shortest PTO: timestamps tick in 1 ms, and a PTO below the timer wheel's granularity only probes too early. */
-    static final long MIN_PTO_NANOS = 10_000_000L;
+    /**
+     * The shortest PTO: 2 ms, Linux's TCP_TIMEOUT_MIN (two jiffies), the slack it adds to 2·SRTT.
+     * RTT samples from timestamps tick in 1 ms, so on a LAN SRTT may read 0; a 10 ms floor made
+     * each tail probe there cost a hundred round trips of 100 us (the loss benchmark over TAP).
+     */
+    static final long MIN_PTO_NANOS = 2_000_000L;
 
     /** The IPv4 header in front of a super-segment (the stack sends no IP options). */
     private static final int IPV4_HEADER = 20;
@@ -298,6 +309,9 @@ final class Sender implements LossRecovery.Sender {
         long newWnd = (long) seg.window << sndShift;
         int unaBefore = sndUna;
         int newlySacked = 0;
+        if (tlpEpisode && tlpRetransmitted && tcb.sackOn && seg.options.sackBlocks > 0) {
+            probeDsacked(seg.options.sackLeft[0], seg.options.sackRight[0], ack);
+        }
         if (tcb.sackOn && seg.options.sackBlocks > 0 && SeqNum.ge(ack, sndUna)) {
             newlySacked = recovery.onSackBlocks(seg.options);
         }
@@ -336,6 +350,18 @@ final class Sender implements LossRecovery.Sender {
         return true;
     }
 
+    /**
+     * RFC 8985 7.4.1: a D-SACK (RFC 2883: a first block at or below the cumulative ACK) for the
+     * end of the probe's retransmission says the original arrived as well: the probe repaired
+     * nothing, and the episode ends without the reduction of 7.4.2 (Linux's FLAG_DSACK_TLP).
+     * Without it, a probe of an application-limited sender whose ACK was merely slow cut cwnd.
+     */
+    private void probeDsacked(int left, int right, int ack) {
+        if (SeqNum.le(right, ack) && SeqNum.lt(left, right) && right == tlpEnd) {
+            tlpRetransmitted = false;
+        }
+    }
+
     private void newAck(Segment seg, int ack) {
         long now = tcb.shard().nanoTime();
         int acked = ack - sndUna;
@@ -352,6 +378,9 @@ final class Sender implements LossRecovery.Sender {
             sndNxt = sndUna;
         }
         long sample = sampleRtt(seg, now);
+        if (afterTimeout && SeqNum.ge(ack, afterTimeoutEnd)) {
+            afterTimeout = false;
+        }
         backoff = 0;
         retries = 0;
         int flight = sndMax - sndUna;
@@ -369,8 +398,8 @@ final class Sender implements LossRecovery.Sender {
         if (tlpEpisode && SeqNum.ge(ack, tlpEnd)) {
             tlpEpisode = false;
             if (tlpRetransmitted && !recovery.inRecovery()) {
-                // RFC 8985 7.4.2: the probe's retransmission repaired a loss (without D-SACK a
-                // spurious probe cannot be told apart; Linux decides the same way): the window
+                // RFC 8985 7.4.2: the probe's retransmission repaired a loss (no D-SACK said it
+                // was spurious, probeDsacked; Linux decides the same way): the window
                 // goes down once, as for any loss.
                 cc.onCongestionEvent(tlpFlight, now);
             }
@@ -754,6 +783,8 @@ final class Sender implements LossRecovery.Sender {
         reorderTimer.cancel();
         cc.onRetransmissionTimeout(sndMax - sndUna, now);
         recovery.onRetransmissionTimeout(now);
+        afterTimeout = true;
+        afterTimeoutEnd = sndMax;
         backoff++;
         rttTiming = false;
         sndNxt = sndUna;
@@ -766,13 +797,14 @@ final class Sender implements LossRecovery.Sender {
     }
 
     /**
-     * Arms the probe timeout (RFC 8985 7.2): with SACK, outside recovery, one probe per episode,
+     * Arms the probe timeout (RFC 8985 7.2): with SACK, outside recovery and outside a timeout's
+     * go-back-N, one probe per episode,
      * an RTT measured: PTO = 2·SRTT, plus the worst-case delayed ACK when one segment is in flight,
      * at least {@link #MIN_PTO_NANOS}; only when it fires before the RTO would.
      */
     private void armProbeTimer() {
         TcpState state = tcb.state;
-        if (!tcb.sackOn || recovery.inRecovery() || tlpEpisode || !rtt.hasSample() || sndUna == sndMax
+        if (!tcb.sackOn || recovery.inRecovery() || tlpEpisode || afterTimeout || !rtt.hasSample() || sndUna == sndMax
                 || !state.isSynchronized() || state == TcpState.TIME_WAIT || state == TcpState.SYN_RECEIVED) {
             return;
         }

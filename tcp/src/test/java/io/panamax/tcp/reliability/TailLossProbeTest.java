@@ -10,6 +10,7 @@ import java.time.Duration;
 import static io.panamax.tcp.wire.TcpHeader.ACK;
 import static io.panamax.tcp.wire.TcpHeader.SYN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The tail loss probe of RFC 8985 7: when the last segments of a flight (or their ACKs) are lost,
@@ -57,6 +58,26 @@ class TailLossProbeTest {
             assertEquals(2 * MSS, st.ssthresh());
             s.advance(Duration.ofSeconds(2));
             s.expectNothing();
+        }
+    }
+
+    @Test
+    void aProbeTheDsackShowsSpuriousLeavesTheWindowAlone() {
+        try (TcpScript s = TcpScript.newReno()) {
+            Open o = open(s);
+            s.write(o.conn(), new byte[3 * MSS]);
+            assertEquals(3, s.drain().size());
+            int cwnd = s.on(o.conn()::stats).cwnd();
+            s.expectWithin(Duration.ofSeconds(1)).seq(o.base() + 2 * MSS).length(MSS);
+            assertEquals(1, s.on(o.conn()::stats).tailLossProbes());
+            // Nothing was lost, the ACKs were slow: the peer acknowledges everything and reports
+            // the probe as a duplicate (D-SACK, RFC 2883 4.1.1). The probe repaired nothing: no
+            // reduction (RFC 8985 7.4.1).
+            s.inject(s.seg().seq(o.rcv()).ack(o.base() + 3 * MSS).window(65535)
+                    .sack(o.base() + 2 * MSS, o.base() + 3 * MSS));
+            var st = s.on(o.conn()::stats);
+            assertEquals(Integer.MAX_VALUE, st.ssthresh(), "no reduction");
+            assertTrue(st.cwnd() >= cwnd, "cwnd " + st.cwnd() + " < " + cwnd);
         }
     }
 
