@@ -311,7 +311,7 @@ public final class DpdkNic implements Nic {
             int seq = POOL_SEQUENCE.incrementAndGet();
             for (int q = 0; q < n; q++) {
                 pools.add(MbufPool.create("pmx" + seq + "_p" + port + "q" + q, config.effectiveMbufsPerQueue(),
-                        config.dataRoomSize(), socket, config.mempoolOps()));
+                        config.dataRoomSize(), socket, config.mempoolOps(), config.isAfXdp()));
             }
 
             boolean useRss = config.rss() && n > 1 && (info.flowTypeRssOffloads() & DpdkRss.WANTED_RSS_HF) != 0;

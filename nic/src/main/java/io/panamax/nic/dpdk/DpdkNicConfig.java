@@ -108,7 +108,7 @@ public record DpdkNicConfig(String devargs, String portName, int queues, int rxD
      */
     static final int AF_XDP_RING_MBUFS = 2 * 2048;
 
-    private boolean isAfXdp() {
+    boolean isAfXdp() {
         return devargs != null && devargs.startsWith("net_af_xdp");
     }
 

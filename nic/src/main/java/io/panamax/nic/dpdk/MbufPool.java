@@ -53,6 +53,20 @@ final class MbufPool implements AutoCloseable {
      * with mempool ops {@code opsName}, on NUMA socket {@code socket}.
      */
     static MbufPool create(String name, int count, int dataRoomSize, int socket, String opsName) {
+        return create(name, count, dataRoomSize, socket, opsName, false);
+    }
+
+    /**
+     * As {@link #create(String, int, int, int, String)}; with {@code packed}, the mbufs lie back to
+     * back in one span of memory ({@code RTE_MEMPOOL_F_NO_IOVA_CONTIG}), none moved to a page
+     * boundary. DPDK 22.11's AF_XDP driver registers the pool as the socket's UMEM from its first
+     * object over {@code count × object size} bytes; without hugepages the default layout keeps
+     * each object within a 4 KB page, one ~2.5 KB mbuf per page, so the UMEM covered only the
+     * first 60 % of the pool and the kernel refused every frame sent from an mbuf beyond
+     * ({@code tx_invalid_descs}): the stall of bulk transfers after some 2.5 MB. AF_XDP has no
+     * DMA (the kernel copies), so IOVA contiguity per object is not needed there.
+     */
+    static MbufPool create(String name, int count, int dataRoomSize, int socket, String opsName, boolean packed) {
         if (count < 1) {
             throw new IllegalArgumentException("an mbuf pool needs at least one mbuf, not " + count);
         }
@@ -62,7 +76,8 @@ final class MbufPool implements AutoCloseable {
         }
         long mp;
         try (Arena a = Arena.ofConfined()) {
-            mp = dpdk_h.rte_pktmbuf_pool_create_by_ops(a.allocateFrom(name), count, 0, (short) PRIV_SIZE,
+            mp = packed ? PackedPool.create(a, name, count, dataRoomSize, socket, opsName)
+                    : dpdk_h.rte_pktmbuf_pool_create_by_ops(a.allocateFrom(name), count, 0, (short) PRIV_SIZE,
                     (short) dataRoomSize, socket, a.allocateFrom(opsName)).address();
         }
         if (mp == 0) {
@@ -206,5 +221,68 @@ final class MbufPool implements AutoCloseable {
         }
         arena.close();
         dpdk_h.rte_mempool_free(MemorySegment.ofAddress(mempool));
+    }
+
+    /**
+     * {@code rte_pktmbuf_pool_create_by_ops} step by step, with mempool flags, which it does not
+     * take: create empty, set the ops, initialise the pool's private area, populate, initialise
+     * each mbuf ({@code rte_pktmbuf_init} as the object callback). Control path only: called
+     * when a port opens; the handles are made on first use.
+     */
+    private static final class PackedPool {
+        /** rte_mempool.h (22.11). */
+        private static final int RTE_MEMPOOL_F_NO_IOVA_CONTIG = 0x0020;
+        private static final java.lang.foreign.Linker LINKER = java.lang.foreign.Linker.nativeLinker();
+        private static final java.lang.foreign.SymbolLookup LOOKUP = java.lang.foreign.SymbolLookup.loaderLookup()
+                .or(LINKER.defaultLookup());
+        private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+        private static final java.lang.foreign.AddressLayout PTR = ValueLayout.ADDRESS;
+        private static final java.lang.invoke.MethodHandle CREATE_EMPTY = handle("rte_mempool_create_empty",
+                java.lang.foreign.FunctionDescriptor.of(PTR, PTR, INT, INT, INT, INT, INT, INT));
+        private static final java.lang.invoke.MethodHandle SET_OPS = handle("rte_mempool_set_ops_byname",
+                java.lang.foreign.FunctionDescriptor.of(INT, PTR, PTR, PTR));
+        private static final java.lang.invoke.MethodHandle POOL_INIT = handle("rte_pktmbuf_pool_init",
+                java.lang.foreign.FunctionDescriptor.ofVoid(PTR, PTR));
+        private static final java.lang.invoke.MethodHandle POPULATE = handle("rte_mempool_populate_default",
+                java.lang.foreign.FunctionDescriptor.of(INT, PTR));
+        private static final java.lang.invoke.MethodHandle OBJ_ITER = handle("rte_mempool_obj_iter",
+                java.lang.foreign.FunctionDescriptor.of(INT, PTR, PTR, PTR));
+        private static final MemorySegment PKTMBUF_INIT = LOOKUP.findOrThrow("rte_pktmbuf_init");
+
+        private static java.lang.invoke.MethodHandle handle(String symbol, java.lang.foreign.FunctionDescriptor d) {
+            return LINKER.downcallHandle(LOOKUP.findOrThrow(symbol), d);
+        }
+
+        /** The mempool's address, or 0 (rte_errno set) when a step fails; a half-made pool is freed. */
+        static long create(Arena a, String name, int count, int dataRoomSize, int socket, String opsName) {
+            try {
+                // struct rte_pktmbuf_pool_private: mbuf_data_room_size, mbuf_priv_size (uint16), flags (uint32).
+                MemorySegment priv = a.allocate(8, 4);
+                priv.set(ValueLayout.JAVA_SHORT, 0, (short) dataRoomSize);
+                priv.set(ValueLayout.JAVA_SHORT, 2, (short) PRIV_SIZE);
+                priv.set(INT, 4, 0);
+                MemorySegment mp = (MemorySegment) CREATE_EMPTY.invokeExact(a.allocateFrom(name), count,
+                        Mbuf.SIZE + PRIV_SIZE + dataRoomSize, 0, 8, socket, RTE_MEMPOOL_F_NO_IOVA_CONTIG);
+                if (mp.address() == 0) {
+                    return 0;
+                }
+                boolean ok = (int) SET_OPS.invokeExact(mp, a.allocateFrom(opsName), MemorySegment.NULL) == 0;
+                if (ok) {
+                    POOL_INIT.invokeExact(mp, priv);
+                    ok = (int) POPULATE.invokeExact(mp) == count;
+                }
+                if (!ok) {
+                    dpdk_h.rte_mempool_free(mp);
+                    return 0;
+                }
+                if ((int) OBJ_ITER.invokeExact(mp, PKTMBUF_INIT, MemorySegment.NULL) != count) {
+                    dpdk_h.rte_mempool_free(mp);
+                    return 0;
+                }
+                return mp.address();
+            } catch (Throwable t) {
+                throw new DpdkException("making the packed mbuf pool " + name + " failed: " + t);
+            }
+        }
     }
 }
