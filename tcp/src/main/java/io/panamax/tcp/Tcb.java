@@ -10,7 +10,6 @@ import io.panamax.tcp.wire.SeqNum;
 import io.panamax.tcp.wire.TcpHeader;
 import io.panamax.tcp.wire.TcpOptions;
 
-
 import static io.panamax.tcp.wire.TcpHeader.ACK;
 import static io.panamax.tcp.wire.TcpHeader.FIN;
 import static io.panamax.tcp.wire.TcpHeader.PSH;

@@ -16,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -275,6 +276,84 @@ class PacketModelTest {
             assertArrayEquals(Arrays.copyOfRange(model, start, start + len), slice.toByteArray(), where + ": the slice outlives its parent");
             slice.release();
         }
+    }
+
+    /**
+     * A {@link ReadBuffer} that is not a packet (an application's own) goes through the interface's
+     * default methods, and {@link Packet#of} copies it into packet buffers and releases it.
+     */
+    @Test
+    void anotherReadBufferIsCopiedIntoAPacket() {
+        Random rnd = new Random(7);
+        byte[] model = randomBytes(rnd, 700); // more than one 256-byte buffer
+        boolean[] released = {false};
+        ReadBuffer own = new ReadBuffer() {
+            @Override
+            public int length() {
+                return model.length;
+            }
+
+            @Override
+            public byte getByte(int index) {
+                return model[index];
+            }
+
+            @Override
+            public short getShort(int index) {
+                return ByteBuffer.wrap(model).getShort(index);
+            }
+
+            @Override
+            public int getInt(int index) {
+                return ByteBuffer.wrap(model).getInt(index);
+            }
+
+            @Override
+            public void copyTo(int index, byte[] dst, int dstOffset, int len) {
+                System.arraycopy(model, index, dst, dstOffset, len);
+            }
+
+            @Override
+            public void copyTo(int index, MemorySegment dst, long dstOffset, int len) {
+                MemorySegment.copy(MemorySegment.ofArray(model), index, dst, dstOffset, len);
+            }
+
+            @Override
+            public ReadBuffer slice(int index, int len) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public ByteBuffer[] asByteBuffers() {
+                return new ByteBuffer[] {ByteBuffer.wrap(model, 0, 300).asReadOnlyBuffer(),
+                        ByteBuffer.wrap(model, 300, 400).slice().asReadOnlyBuffer()};
+            }
+
+            @Override
+            public void release() {
+                released[0] = true;
+            }
+        };
+        assertEquals(ByteBuffer.wrap(model).getLong(3), own.getLong(3), "getLong from two getInts");
+        assertEquals(indexOf(model, model[500]), own.indexOf(model[500]));
+        ByteBuffer into = ByteBuffer.allocate(10);
+        own.copyTo(5, into, 10);
+        assertArrayEquals(Arrays.copyOfRange(model, 5, 15), into.array());
+        Packet p = Packet.of(own, packets);
+        assertTrue(released[0], "the original is released once copied");
+        assertArrayEquals(model, p.toByteArray());
+        assertTrue(p.fragmentCount() >= 3, "spread over the pool's 256-byte buffers");
+        assertSame(p, Packet.of(p, packets), "a packet is taken as it is");
+        p.release();
+    }
+
+    private static int indexOf(byte[] a, byte v) {
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] == v) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     @Test
