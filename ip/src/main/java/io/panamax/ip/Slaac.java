@@ -280,10 +280,15 @@ public final class Slaac {
      * the identifier is its last 64 bits (never 0, a reserved identifier).
      */
     long stableIdentifier(long prefixHigh, int dadCounter) {
+        return stableIdentifier(prefixHigh, home.mac(), dadCounter, secret);
+    }
+
+    /** The RFC 7217 identifier for a prefix, an interface's MAC (Net_Iface), a DAD counter and a secret key. */
+    public static long stableIdentifier(long prefixHigh, long mac, int dadCounter, byte[] secret) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(ByteBuffer.allocate(8 + 6 + 1).putLong(prefixHigh).putShort((short) (home.mac() >>> 32))
-                    .putInt((int) home.mac()).put((byte) dadCounter).array());
+            sha.update(ByteBuffer.allocate(8 + 6 + 1).putLong(prefixHigh).putShort((short) (mac >>> 32))
+                    .putInt((int) mac).put((byte) dadCounter).array());
             sha.update(secret);
             long iid = ByteBuffer.wrap(sha.digest()).getLong(24);
             return iid == 0 ? 1 : iid;
