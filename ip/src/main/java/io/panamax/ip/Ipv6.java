@@ -62,12 +62,21 @@ public final class Ipv6 implements PacketHandler {
 
     /**
      * Reassembly limits (timeout 60 s: RFC 8200 §4.5) and the ICMPv6 error token bucket
-     * (RFC 4443 §2.4 (f)), per shard.
+     * (RFC 4443 §2.4 (f)), per shard; {@code acceptAnyDestination} takes every unicast destination
+     * as this host's (capture replay only, as IPv4's replay mode).
      */
-    public record Config(Reassembler.Limits reassembly, int icmpRatePerSecond, int icmpBurst) {
+    public record Config(Reassembler.Limits reassembly, int icmpRatePerSecond, int icmpBurst, boolean acceptAnyDestination) {
+        public Config(Reassembler.Limits reassembly, int icmpRatePerSecond, int icmpBurst) {
+            this(reassembly, icmpRatePerSecond, icmpBurst, false);
+        }
+
         public static Config defaults() {
             return new Config(new Reassembler.Limits(64, 1L << 20, 65_535 + Ipv6Header.HEADER_LENGTH + Ipv6Extensions.FRAGMENT_HEADER_LENGTH,
                     64, 60_000_000_000L), 1000, 100);
+        }
+
+        public Config withAcceptAnyDestination(boolean on) {
+            return new Config(reassembly, icmpRatePerSecond, icmpBurst, on);
         }
     }
 
@@ -81,6 +90,7 @@ public final class Ipv6 implements PacketHandler {
     private final long linkLocalHigh;
     private final long linkLocalLow;
     private final int nicMtu;
+    private final boolean acceptAnyDestination;
     /** The link MTU: the NIC's, or less when a router advertised it (RFC 4861 §6.3.4). */
     private int linkMtu;
     private final Ndp ndp;
@@ -140,6 +150,7 @@ public final class Ipv6 implements PacketHandler {
         this.global = global;
         this.linkMtu = linkMtu;
         this.nicMtu = linkMtu;
+        this.acceptAnyDestination = config.acceptAnyDestination();
         this.linkLocalHigh = Ipv6Address.LINK_LOCAL_HIGH;
         this.linkLocalLow = Ipv6Address.interfaceIdentifier(ethernet.mac());
         this.drops = new DropCounters<>(metrics, "ipv6_drops_total", "Received IPv6 datagrams dropped", Drop.class);
@@ -208,6 +219,9 @@ public final class Ipv6 implements PacketHandler {
 
     /** Whether {@code (high, low)} is one of this host's unicast addresses. */
     public boolean isOurs(long high, long low) {
+        if (acceptAnyDestination && !Ipv6Address.isMulticast(high) && !Ipv6Address.isUnspecified(high, low)) {
+            return true;
+        }
         if ((high == linkLocalHigh && low == linkLocalLow) || (global != null && high == global.high() && low == global.low())) {
             return true;
         }

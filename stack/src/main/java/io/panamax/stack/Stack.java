@@ -456,12 +456,14 @@ public final class Stack implements AutoCloseable {
         }
 
         /**
-         * Replay mode: accept every frame and every IPv4 destination, so that each conversation of a
-         * capture reaches the protocol layers as if the stack were its server. Never for a live network.
+         * Replay mode: accept every frame and every IPv4 and IPv6 unicast destination, so that each
+         * conversation of a capture reaches the protocol layers as if the stack were its server.
+         * Never for a live network.
          */
         public Builder replayMode() {
             this.promiscuous = true;
             this.ipv4Config = ipv4Config.withAcceptAnyDestination(true);
+            this.ipv6Config = ipv6Config.withAcceptAnyDestination(true);
             return this;
         }
 
