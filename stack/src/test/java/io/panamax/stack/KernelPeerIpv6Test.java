@@ -381,6 +381,19 @@ class KernelPeerIpv6Test {
         }
         // Now 1400 bytes of UDP data leave in 1280-byte fragments.
         udpEcho(dir, random, 1400);
+
+        if (stack.shardCount() == 1) {
+            // The future-based receive() over IPv6: the sender as an InetSocketAddress of the IPv6 family.
+            var received = stack.reactor().submit(0, () -> stack.shard(0).udp().bind(5555).receive().then(d -> {
+                int length = d.payload().length();
+                d.payload().release();
+                return Future.succeeded(java.util.Map.entry(d.sender(), length));
+            }));
+            ns.exec(T, "sh", "-c", "printf 'twelve bytes' | socat -u - 'UDP6:[" + STACK_IP6 + "]:5555'").orThrow("socat");
+            var got = stack.await(received, T);
+            assertEquals(java.net.InetAddress.getByName(HOST_IP6), got.getKey().getAddress(), "sender " + got.getKey());
+            assertEquals(12, got.getValue());
+        }
     }
 
     private void udpEcho(Path dir, java.util.Random random, int size) throws Exception {
@@ -391,7 +404,7 @@ class KernelPeerIpv6Test {
         Path file = dir.resolve("udp-" + size + ".txt");
         Files.writeString(file, text);
         NetworkNamespace.Result r = ns.exec(T, "sh", "-c",
-                "socat -t 1 -T 5 - 'UDP6:[" + STACK_IP6 + "]:7' < " + file);
+                "socat -t 0.5 -T 5 - 'UDP6:[" + STACK_IP6 + "]:7' < " + file);
         assertEquals(text.toString(), r.stdout(), "UDP echo over IPv6 of " + size + " bytes; stderr: " + r.stderr());
     }
 
