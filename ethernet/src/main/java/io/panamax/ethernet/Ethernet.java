@@ -25,7 +25,7 @@ public final class Ethernet implements PacketHandler {
 
     private final long mac;
     private final int vlanId;
-    private final long[] groups;
+    private long[] groups;
     private final boolean promiscuous;
     private final FrameTransmitter transmitter;
     private final IntObjectMap<PacketHandler> handlers = new IntObjectMap<>();
@@ -121,6 +121,18 @@ public final class Ethernet implements PacketHandler {
         frame.trimFront(EthernetHeader.headerLength(seg, off));
         received.increment();
         next.handle(frame);
+    }
+
+    /**
+     * Accepts frames to the multicast group {@code group} from now on (an IPv6 solicited-node
+     * group of an address configured at run time). Control path, on this layer's shard.
+     */
+    public void join(long group) {
+        if (!joined(group) || promiscuous) {
+            long[] more = java.util.Arrays.copyOf(groups, groups.length + 1);
+            more[groups.length] = group;
+            groups = more;
+        }
     }
 
     private boolean joined(long group) {

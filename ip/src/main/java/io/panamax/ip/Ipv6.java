@@ -54,18 +54,29 @@ public final class Ipv6 implements PacketHandler {
         ICMPV6_IGNORED,
         /** An ICMPv6 error quoting a datagram of a protocol with no transport here (or too short to tell). */
         ICMPV6_ERROR_NO_TRANSPORT,
-        /** No route: not on-link (no default router yet). */
+        /** No route: not on-link and no default router. */
         NO_ROUTE,
+        /** A router advertisement while autoconfiguration is off, or one failing RFC 4861 §6.1.2. */
+        ROUTER_ADVERTISEMENT_IGNORED,
     }
 
     /**
      * Reassembly limits (timeout 60 s: RFC 8200 §4.5) and the ICMPv6 error token bucket
-     * (RFC 4443 §2.4 (f)), per shard.
+     * (RFC 4443 §2.4 (f)), per shard; {@code acceptAnyDestination} takes every unicast destination
+     * as this host's (capture replay only, as IPv4's replay mode).
      */
-    public record Config(Reassembler.Limits reassembly, int icmpRatePerSecond, int icmpBurst) {
+    public record Config(Reassembler.Limits reassembly, int icmpRatePerSecond, int icmpBurst, boolean acceptAnyDestination) {
+        public Config(Reassembler.Limits reassembly, int icmpRatePerSecond, int icmpBurst) {
+            this(reassembly, icmpRatePerSecond, icmpBurst, false);
+        }
+
         public static Config defaults() {
             return new Config(new Reassembler.Limits(64, 1L << 20, 65_535 + Ipv6Header.HEADER_LENGTH + Ipv6Extensions.FRAGMENT_HEADER_LENGTH,
                     64, 60_000_000_000L), 1000, 100);
+        }
+
+        public Config withAcceptAnyDestination(boolean on) {
+            return new Config(reassembly, icmpRatePerSecond, icmpBurst, on);
         }
     }
 
@@ -78,7 +89,10 @@ public final class Ipv6 implements PacketHandler {
     private final Ipv6Address.Prefix global;
     private final long linkLocalHigh;
     private final long linkLocalLow;
-    private final int linkMtu;
+    private final int nicMtu;
+    private final boolean acceptAnyDestination;
+    /** The link MTU: the NIC's, or less when a router advertised it (RFC 4861 §6.3.4). */
+    private int linkMtu;
     private final Ndp ndp;
     private final Reassembler reassembler;
     private final RateLimiter errorLimiter;
@@ -101,6 +115,21 @@ public final class Ipv6 implements PacketHandler {
     private int pmtuCount;
     private int nextIdentification;
     private Ipv6[] peers = new Ipv6[0];
+    // Autoconfiguration (RFC 4862), the same on every shard: the home shard's Slaac decides, every shard applies.
+    private static final int MAX_AUTO = 8;
+    private final long[] autoHigh = new long[MAX_AUTO];
+    private final long[] autoLow = new long[MAX_AUTO];
+    private final boolean[] autoTentative = new boolean[MAX_AUTO];
+    private int autoCount;
+    private final long[] onLinkHigh = new long[MAX_AUTO];
+    private final int[] onLinkLength = new int[MAX_AUTO];
+    private int onLinkCount;
+    private long routerHigh;
+    private long routerLow;
+    private long routerExpires;
+    private boolean hasRouter;
+    /** The home shard's autoconfiguration, on every shard (messages go to its shard), or null without it. */
+    private Slaac slaac;
 
     /**
      * @param global the static address and its on-link prefix ({@code fd00:7::2/64}), or null for
@@ -120,6 +149,8 @@ public final class Ipv6 implements PacketHandler {
         this.ethernet = ethernet;
         this.global = global;
         this.linkMtu = linkMtu;
+        this.nicMtu = linkMtu;
+        this.acceptAnyDestination = config.acceptAnyDestination();
         this.linkLocalHigh = Ipv6Address.LINK_LOCAL_HIGH;
         this.linkLocalLow = Ipv6Address.interfaceIdentifier(ethernet.mac());
         this.drops = new DropCounters<>(metrics, "ipv6_drops_total", "Received IPv6 datagrams dropped", Drop.class);
@@ -188,7 +219,28 @@ public final class Ipv6 implements PacketHandler {
 
     /** Whether {@code (high, low)} is one of this host's unicast addresses. */
     public boolean isOurs(long high, long low) {
-        return (high == linkLocalHigh && low == linkLocalLow) || (global != null && high == global.high() && low == global.low());
+        if (acceptAnyDestination && !Ipv6Address.isMulticast(high) && !Ipv6Address.isUnspecified(high, low)) {
+            return true;
+        }
+        if ((high == linkLocalHigh && low == linkLocalLow) || (global != null && high == global.high() && low == global.low())) {
+            return true;
+        }
+        for (int i = 0; i < autoCount; i++) {
+            if (autoHigh[i] == high && autoLow[i] == low && !autoTentative[i]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code (high, low)} is an autoconfigured address still under duplicate address detection. */
+    public boolean isTentative(long high, long low) {
+        for (int i = 0; i < autoCount; i++) {
+            if (autoHigh[i] == high && autoLow[i] == low) {
+                return autoTentative[i];
+            }
+        }
+        return false;
     }
 
     private boolean acceptsDestination(long high, long low) {
@@ -198,17 +250,149 @@ public final class Ipv6 implements PacketHandler {
         if (high == Ipv6Address.ALL_NODES_HIGH && low == Ipv6Address.ALL_NODES_LOW) {
             return true;
         }
-        return high == Ipv6Address.SOLICITED_NODE_HIGH && (low == Ipv6Address.solicitedNodeLow(linkLocalLow)
-                || (global != null && low == Ipv6Address.solicitedNodeLow(global.low())));
+        if (high != Ipv6Address.SOLICITED_NODE_HIGH) {
+            return false;
+        }
+        if (low == Ipv6Address.solicitedNodeLow(linkLocalLow) || (global != null && low == Ipv6Address.solicitedNodeLow(global.low()))) {
+            return true;
+        }
+        // Tentative addresses too: duplicate address detection listens on their groups (RFC 4862 §5.4.2).
+        for (int i = 0; i < autoCount; i++) {
+            if (low == Ipv6Address.solicitedNodeLow(autoLow[i])) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The source for a datagram to a destination: link-local for link-local (and link-scope multicast) destinations. */
     public long sourceHighFor(long dstHigh) {
+        int auto = autoCount == 0 ? -1 : autoSourceFor(dstHigh);
+        if (auto >= 0) {
+            return autoHigh[auto];
+        }
         return global == null || Ipv6Address.isLinkLocal(dstHigh) || (dstHigh >>> 48) == 0xff02 ? linkLocalHigh : global.high();
     }
 
     public long sourceLowFor(long dstHigh) {
+        int auto = autoCount == 0 ? -1 : autoSourceFor(dstHigh);
+        if (auto >= 0) {
+            return autoLow[auto];
+        }
         return global == null || Ipv6Address.isLinkLocal(dstHigh) || (dstHigh >>> 48) == 0xff02 ? linkLocalLow : global.low();
+    }
+
+    /**
+     * RFC 6724 §5 in short: an autoconfigured address in the destination's /64 (rule 8, longest
+     * match), or one when there is no static global address; -1 to use the static or link-local one.
+     */
+    private int autoSourceFor(long dstHigh) {
+        if (Ipv6Address.isLinkLocal(dstHigh) || (dstHigh >>> 48) == 0xff02) {
+            return -1;
+        }
+        int any = -1;
+        for (int i = 0; i < autoCount; i++) {
+            if (!autoTentative[i]) {
+                if (autoHigh[i] == dstHigh) {
+                    return i;
+                }
+                any = any < 0 ? i : any;
+            }
+        }
+        return global != null && global.high() == dstHigh ? -1 : global == null ? any : -1;
+    }
+
+    // ---- autoconfiguration state, applied on every shard (RFC 4861 §6.3.4, RFC 4862 §5.5.3) ----------
+
+    void setSlaac(Slaac slaac) {
+        this.slaac = slaac;
+    }
+
+    /** Adds or updates an autoconfigured address; its solicited-node group is joined at once (RFC 4862 §5.4.2). */
+    void applyAddress(long high, long low, boolean tentative) {
+        for (int i = 0; i < autoCount; i++) {
+            if (autoHigh[i] == high && autoLow[i] == low) {
+                autoTentative[i] = tentative;
+                return;
+            }
+        }
+        if (autoCount == MAX_AUTO) {
+            return;
+        }
+        autoHigh[autoCount] = high;
+        autoLow[autoCount] = low;
+        autoTentative[autoCount] = tentative;
+        autoCount++;
+        ethernet.join(Ipv6Address.multicastMac(Ipv6Address.solicitedNodeLow(low)));
+    }
+
+    void removeAddress(long high, long low) {
+        for (int i = 0; i < autoCount; i++) {
+            if (autoHigh[i] == high && autoLow[i] == low) {
+                int last = --autoCount;
+                autoHigh[i] = autoHigh[last];
+                autoLow[i] = autoLow[last];
+                autoTentative[i] = autoTentative[last];
+                return;
+            }
+        }
+    }
+
+    void applyOnLinkPrefix(long high, int length) {
+        for (int i = 0; i < onLinkCount; i++) {
+            if (onLinkHigh[i] == high && onLinkLength[i] == length) {
+                return;
+            }
+        }
+        if (onLinkCount < MAX_AUTO) {
+            onLinkHigh[onLinkCount] = high;
+            onLinkLength[onLinkCount] = length;
+            onLinkCount++;
+        }
+    }
+
+    /** The default router, or none with a lifetime of 0 (RFC 4861 §6.3.4). */
+    void applyRouter(long high, long low, long lifetimeNanos) {
+        hasRouter = lifetimeNanos > 0;
+        routerHigh = high;
+        routerLow = low;
+        routerExpires = shard.nanoTime() + lifetimeNanos;
+    }
+
+    void applyMtu(int mtu) {
+        if (mtu >= Ipv6Header.MIN_MTU && mtu <= nicMtu) {
+            linkMtu = mtu;
+        }
+    }
+
+    /** The default router as {high, low}, or null. */
+    public long[] defaultRouter() {
+        return hasRouter && shard.nanoTime() - routerExpires < 0 ? new long[] {routerHigh, routerLow} : null;
+    }
+
+    /** The autoconfigured addresses that passed duplicate address detection, as text. */
+    public java.util.List<String> autoconfiguredAddresses() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (int i = 0; i < autoCount; i++) {
+            if (!autoTentative[i]) {
+                out.add(Ipv6Address.toString(autoHigh[i], autoLow[i]));
+            }
+        }
+        return out;
+    }
+
+    private boolean onLink(long high, long low) {
+        if (Ipv6Address.isLinkLocal(high) || (global != null && global.contains(high, low))) {
+            return true;
+        }
+        for (int i = 0; i < onLinkCount; i++) {
+            int len = onLinkLength[i];
+            long mask = len >= 64 ? -1L : len == 0 ? 0 : -1L << (64 - len);
+            if (((high ^ onLinkHigh[i]) & mask) == 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** An empty packet with headroom for the link header, or null (no buffers). */
@@ -239,6 +423,14 @@ public final class Ipv6 implements PacketHandler {
     /** The link MTU. */
     public int linkMtu() {
         return linkMtu;
+    }
+
+    int nicMtu() {
+        return nicMtu;
+    }
+
+    long mac() {
+        return ethernet.mac();
     }
 
     /**
@@ -443,11 +635,22 @@ public final class Ipv6 implements PacketHandler {
                         Ipv6Header.sourceHigh(seg, ip), Ipv6Header.sourceLow(seg, ip), dstHigh, dstLow);
                 if (p != NdpMessage.Problem.NONE) {
                     drop(datagram, Drop.BAD_NDP);
+                } else if (autoCount > 0 && duplicateAddressCheck(datagram, seg, ip, icmp, type)) {
+                    return;
                 } else if (type == Icmpv6Message.TYPE_NEIGHBOR_SOLICITATION) {
                     ndp.solicitation(datagram, seg, ip, icmp, icmpLength);
                 } else {
                     ndp.advertisement(datagram, seg, icmp, icmpLength);
                 }
+            }
+            case Icmpv6Message.TYPE_ROUTER_ADVERTISEMENT -> {
+                if (slaac == null || upper + icmpLength > datagram.headLength()
+                        || NdpMessage.validate(seg, icmp, icmpLength, Ipv6Header.hopLimit(seg, ip), Ipv6Header.sourceHigh(seg, ip),
+                        Ipv6Header.sourceLow(seg, ip), dstHigh, dstLow) != NdpMessage.Problem.NONE) {
+                    drop(datagram, Drop.ROUTER_ADVERTISEMENT_IGNORED);
+                    return;
+                }
+                routerAdvertisement(datagram, seg, ip, icmp, icmpLength);
             }
             default -> {
                 if (Icmpv6Message.isError(type)) {
@@ -456,6 +659,71 @@ public final class Ipv6 implements PacketHandler {
                     drop(datagram, Drop.ICMPV6_IGNORED);
                 }
             }
+        }
+    }
+
+    /**
+     * RFC 4862 §5.4.3, §5.4.4: a solicitation for a tentative address from the unspecified address
+     * (another node's DAD) or an advertisement for it means the address is a duplicate; either goes
+     * to the home shard's {@link Slaac}. A solicitation for a tentative address is never answered.
+     * Returns true when it took the datagram.
+     */
+    private boolean duplicateAddressCheck(Packet datagram, MemorySegment seg, long ip, long icmp, int type) {
+        long targetHigh = NdpMessage.targetHigh(seg, icmp);
+        long targetLow = NdpMessage.targetLow(seg, icmp);
+        if (!isTentative(targetHigh, targetLow)) {
+            return false;
+        }
+        boolean fromUnspecified = Ipv6Address.isUnspecified(Ipv6Header.sourceHigh(seg, ip), Ipv6Header.sourceLow(seg, ip));
+        datagram.release();
+        if (type == Icmpv6Message.TYPE_NEIGHBOR_ADVERTISEMENT || fromUnspecified) {
+            Slaac home = slaac;
+            if (home.shardId() == shard.id()) {
+                home.duplicate(targetHigh, targetLow);
+            } else {
+                shard.send(home.shardId(), s -> home.duplicate(targetHigh, targetLow));
+            }
+        }
+        return true;
+    }
+
+    /**
+     * A router advertisement that passed RFC 4861 §6.1.2: its source's link address is learned
+     * here, and what it says (router lifetime, MTU, prefixes) goes to the home shard's {@link Slaac}.
+     * Allocates: advertisements are rare (minutes apart) and this is the control path.
+     */
+    private void routerAdvertisement(Packet datagram, MemorySegment seg, long ip, long icmp, int length) {
+        long srcHigh = Ipv6Header.sourceHigh(seg, ip);
+        long srcLow = Ipv6Header.sourceLow(seg, ip);
+        int lifetime = NdpMessage.routerLifetime(seg, icmp);
+        long mtu = -1;
+        long mac = -1;
+        java.util.List<Slaac.PrefixInfo> prefixes = new java.util.ArrayList<>();
+        for (int o = NdpMessage.firstOption(seg, icmp, length); o >= 0; o = NdpMessage.nextOption(seg, icmp, length, o)) {
+            if (!NdpMessage.optionWellFormed(seg, icmp, o)) {
+                continue;
+            }
+            switch (NdpMessage.optionType(seg, icmp, o)) {
+                case NdpMessage.OPTION_SOURCE_LINK_LAYER_ADDRESS -> mac = NdpMessage.linkLayerAddress(seg, icmp, o);
+                case NdpMessage.OPTION_MTU -> mtu = NdpMessage.mtu(seg, icmp, o);
+                case NdpMessage.OPTION_PREFIX_INFORMATION -> prefixes.add(new Slaac.PrefixInfo(NdpMessage.prefixHigh(seg, icmp, o),
+                        NdpMessage.prefixLength(seg, icmp, o), NdpMessage.prefixFlags(seg, icmp, o),
+                        NdpMessage.validLifetime(seg, icmp, o), NdpMessage.preferredLifetime(seg, icmp, o)));
+                default -> {
+                }
+            }
+        }
+        datagram.release();
+        if (mac >= 0) {
+            ndp.learnFromPeer(srcHigh, srcLow, mac, false);
+            ndp.shareLearned(srcHigh, srcLow);
+        }
+        Slaac.Advertisement ad = new Slaac.Advertisement(srcHigh, srcLow, lifetime, mtu, java.util.List.copyOf(prefixes));
+        Slaac home = slaac;
+        if (home.shardId() == shard.id()) {
+            home.advertisement(ad);
+        } else {
+            shard.send(home.shardId(), s -> home.advertisement(ad));
         }
     }
 
@@ -716,12 +984,16 @@ public final class Ipv6 implements PacketHandler {
             ethernet.send(Ipv6Address.multicastMac(dstLow), EtherType.IPV6, datagram);
             return true;
         }
-        if (!Ipv6Address.isLinkLocal(dstHigh) && (global == null || !global.contains(dstHigh, dstLow))) {
-            drop(datagram, Drop.NO_ROUTE);
-            return false;
+        if (onLink(dstHigh, dstLow)) {
+            ndp.send(dstHigh, dstLow, datagram);
+            return true;
         }
-        ndp.send(dstHigh, dstLow, datagram);
-        return true;
+        if (hasRouter && shard.nanoTime() - routerExpires < 0) {
+            ndp.send(routerHigh, routerLow, datagram); // RFC 4861 §5.2: off-link, through the default router
+            return true;
+        }
+        drop(datagram, Drop.NO_ROUTE);
+        return false;
     }
 
     /** Drops what is held (the stack is stopping). */

@@ -223,6 +223,14 @@ public final class Ndp {
         }
     }
 
+    /** Sends the entry for {@code (high, low)} to the other shards (a router's address learned from its advertisement). */
+    void shareLearned(long high, long low) {
+        Entry e = find(high, low);
+        if (e != null && e.state != State.INCOMPLETE) {
+            share(e, false);
+        }
+    }
+
     private static long linkLayerOption(MemorySegment seg, long icmp, int length, int type) {
         for (int o = NdpMessage.firstOption(seg, icmp, length); o >= 0; o = NdpMessage.nextOption(seg, icmp, length, o)) {
             if (NdpMessage.optionType(seg, icmp, o) == type && NdpMessage.optionWellFormed(seg, icmp, o)) {
@@ -349,7 +357,7 @@ public final class Ndp {
     }
 
     /** The IPv6 header (hop limit 255, RFC 4861) and the ICMPv6 checksum of an ND message of {@code n} bytes. */
-    private static void finish(Packet p, MemorySegment seg, int off, int n, long srcHigh, long srcLow, long dstHigh, long dstLow) {
+    static void finish(Packet p, MemorySegment seg, int off, int n, long srcHigh, long srcLow, long dstHigh, long dstLow) {
         Ipv6Header.write(seg, off, n, IpProtocol.ICMPV6, NdpMessage.HOP_LIMIT, srcHigh, srcLow, dstHigh, dstLow);
         Icmpv6Message.fillChecksum(seg, off + Ipv6Header.HEADER_LENGTH, n, Icmpv6Message.pseudoHeaderSum(seg, off, n));
         p.truncate(Ipv6Header.HEADER_LENGTH + n);

@@ -63,6 +63,7 @@ public final class Stack implements AutoCloseable {
     private final Ethernet[] ethernets;
     private final Ipv4[] ipv4s;
     private final io.panamax.ip.Ipv6[] ipv6s;
+    private io.panamax.ip.Slaac slaac;
     private final FlowSteering steering;
     private volatile boolean closed;
     private volatile String leaksAtClose;
@@ -165,7 +166,7 @@ public final class Stack implements AutoCloseable {
                     steerReassembled(shard, mine, datagram, src, dst, protocol, headerLength));
         }
         ethernet.register(io.panamax.ethernet.wire.EtherType.IPV4, ipv4);
-        if (b.ipv6Address != null) {
+        if (b.ipv6Address != null || b.slaacMode != null) {
             ipv6s[id] = new io.panamax.ip.Ipv6(shard, ethernet, b.ipv6Address, nic.mtu(), io.panamax.ip.Ndp.Config.defaults(),
                     b.ipv6Config, metrics);
         }
@@ -232,6 +233,9 @@ public final class Stack implements AutoCloseable {
         }
         try {
             reactor.await(reactor.onEveryShard(shard -> {
+                if (slaac != null && shard.id() == slaac.shardId()) {
+                    slaac.stop();
+                }
                 ShardStack s = shards[shard.id()];
                 if (s != null) {
                     s.close();
@@ -350,6 +354,8 @@ public final class Stack implements AutoCloseable {
         private Duration dhcpTimeout = Duration.ofSeconds(60);
         private io.panamax.ip.Ipv6Address.Prefix ipv6Address;
         private io.panamax.ip.Ipv6.Config ipv6Config = io.panamax.ip.Ipv6.Config.defaults();
+        private io.panamax.ip.Slaac.Mode slaacMode;
+        private byte[] slaacSecret;
 
         /** The NIC to run on (opened at {@link #start()} with one queue per shard wanted). */
         public Builder nic(NicFactory factory) {
@@ -389,6 +395,22 @@ public final class Stack implements AutoCloseable {
         }
 
         /** IPv6 reassembly limits and ICMPv6 error rate ({@code Ipv6.Config.defaults()} otherwise). */
+        public Builder ipv6Autoconf() {
+            return ipv6Autoconf(io.panamax.ip.Slaac.Mode.EUI_64, null);
+        }
+
+        /**
+         * IPv6 addresses from router advertisements (RFC 4862 SLAAC; with or without {@link #ipv6}):
+         * router solicitations at start, the default router, link MTU and on-link prefixes
+         * advertised, an address per autonomous /64 prefix after duplicate address detection.
+         * {@code Slaac.Mode.STABLE_PRIVACY} makes RFC 7217 identifiers from {@code secret}.
+         */
+        public Builder ipv6Autoconf(io.panamax.ip.Slaac.Mode mode, byte[] secret) {
+            this.slaacMode = Objects.requireNonNull(mode);
+            this.slaacSecret = secret == null ? null : secret.clone();
+            return this;
+        }
+
         public Builder ipv6Config(io.panamax.ip.Ipv6.Config config) {
             this.ipv6Config = Objects.requireNonNull(config);
             return this;
@@ -437,12 +459,14 @@ public final class Stack implements AutoCloseable {
         }
 
         /**
-         * Replay mode: accept every frame and every IPv4 destination, so that each conversation of a
-         * capture reaches the protocol layers as if the stack were its server. Never for a live network.
+         * Replay mode: accept every frame and every IPv4 and IPv6 unicast destination, so that each
+         * conversation of a capture reaches the protocol layers as if the stack were its server.
+         * Never for a live network.
          */
         public Builder replayMode() {
             this.promiscuous = true;
             this.ipv4Config = ipv4Config.withAcceptAnyDestination(true);
+            this.ipv6Config = ipv6Config.withAcceptAnyDestination(true);
             return this;
         }
 
@@ -489,7 +513,7 @@ public final class Stack implements AutoCloseable {
         EthernetConfig ethernetConfig(Nic nic) {
             MacAddress own = mac != null ? mac : nic.mac();
             Set<MacAddress> groups = new java.util.HashSet<>();
-            if (ipv6Address != null) {
+            if (ipv6Address != null || slaacMode != null) {
                 // All-nodes and the solicited-node groups of our addresses (RFC 4861 §7.2.1).
                 for (long m : io.panamax.ip.Ipv6.multicastMacs(own.bits(), ipv6Address)) {
                     groups.add(new MacAddress(m));
@@ -537,6 +561,14 @@ public final class Stack implements AutoCloseable {
                 Arp[] arps = new Arp[r.shardCount()];
                 r.await(r.onEveryShard(s -> stack.build(s, this, arps)), Duration.ofSeconds(30));
                 r.await(r.onEveryShard(s -> stack.wire(s, arps)), Duration.ofSeconds(30));
+                if (slaacMode != null) {
+                    r.await(r.submit(0, () -> {
+                        stack.slaac = new io.panamax.ip.Slaac(r.shard(0), stack.ipv6s[0], stack.ipv6s, slaacMode, slaacSecret,
+                                r.shard(0).metrics());
+                        stack.slaac.start();
+                        return Future.done();
+                    }), Duration.ofSeconds(30));
+                }
                 if (dhcpConfig != null) {
                     stack.dhcp = new DhcpAddressing(r.shard(0), stack.shards, nic.mtu(), rt -> stack.route = rt);
                     long mac = ethernetConfig(nic).mac().bits();

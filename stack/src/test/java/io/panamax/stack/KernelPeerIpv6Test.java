@@ -38,12 +38,23 @@ class KernelPeerIpv6Test {
     private static final String HOST_IP6 = "fd00:7::1";
     private static final Duration T = Duration.ofSeconds(60);
 
+    /** The stack's MAC, fixed so that its modified EUI-64 identifier (RFC 4291 2.5.1) is known before it starts. */
+    private static final String STACK_MAC = "02:00:00:00:07:02";
+    /** SLAAC: the stack's address in the advertised prefix fd00:8::/64, and the one in fd00:9::/64 the kernel already holds. */
+    private static final String SLAAC_IP6 = "fd00:8::ff:fe00:702";
+    private static final String DUPLICATE_IP6 = "fd00:9::ff:fe00:702";
+
     private NetworkNamespace ns;
     private Stack stack;
     private CapturingNic capture;
+    private Process radvd;
 
     @AfterEach
     void cleanUp() throws Exception {
+        if (radvd != null) {
+            radvd.destroy();
+            radvd.waitFor();
+        }
         try {
             if (stack != null) {
                 stack.close();
@@ -59,15 +70,22 @@ class KernelPeerIpv6Test {
     @ValueSource(ints = {1, 2})
     void pingSixAndNeighbourDiscoveryWithTheKernel(int shards) throws Exception {
         Environment.requireRoot("creates a network namespace and a TAP device");
-        Environment.requireCommands("ip", "ping", "tshark", "socat", "python3");
+        Environment.requireCommands("ip", "ping", "tshark", "socat", "python3", "radvd", "sysctl");
         Environment.require(Scapy.available(), "needs python3-scapy (" + Scapy.PYTHON + " -c 'import scapy')");
         ns = NetworkNamespace.createUnique("pmx-ip6");
         String tap = "pmx6" + (ProcessHandle.current().pid() % 100000);
         Path dir = Files.createTempDirectory("pmx-ip6");
+        // No DAD on the kernel side: its link-local address (radvd's source) is usable as soon as the TAP is up.
+        ns.exec(T, "sysctl", "-w", "net.ipv6.conf.default.accept_dad=0").orThrow("sysctl");
         stack = Stack.builder()
-                .nic(queues -> capture = CapturingNic.wrap(TapNic.builder().name(tap).namespace(ns).queues(shards > 1 ? queues : 1)
-                        .multiQueue(shards > 1).kernelAddress("10.7.0.1/24").open(),
-                        CaptureConfig.builder(dir.resolve("frames.pcapng")).build()))
+                .nic(queues -> {
+                    var nic = TapNic.builder().name(tap).namespace(ns).queues(shards > 1 ? queues : 1).multiQueue(shards > 1)
+                            .kernelAddress("10.7.0.1/24").mac(io.panamax.nic.MacAddress.parse(STACK_MAC)).open();
+                    capture = CapturingNic.wrap(nic, CaptureConfig.builder(dir.resolve("frames.pcapng")).build());
+                    startRouterAdvertisements(tap, dir);
+                    return capture;
+                })
+                .ipv6Autoconf()
                 .ipv4("10.7.0.2/24")
                 .ipv6(STACK_IP6 + "/64")
                 // A 2 s reassembly timeout and 50 errors/s, burst 20, so that both show within the test.
@@ -109,6 +127,7 @@ class KernelPeerIpv6Test {
         }
 
         udpAndIcmpv6Errors(tap, host, dir);
+        slaac(tap);
         if (shards == 1) {
             craftedFrames(tap, mac);
         }
@@ -125,6 +144,8 @@ class KernelPeerIpv6Test {
         List<Sent> sent = sentFrames(mac);
         assertTrue(sent.stream().anyMatch(f -> f.icmpType() == 129), "echo replies");
         assertTrue(sent.stream().anyMatch(f -> f.icmpType() == 136), "neighbor advertisements");
+        assertTrue(sent.stream().anyMatch(f -> f.icmpType() == 133), "router solicitations");
+        assertTrue(sent.stream().anyMatch(f -> f.icmpType() == 143), "MLDv2 reports");
         // The stack fragmented (large echo replies, UDP after the packet too big) and tshark reassembled.
         List<Sent> fragments = sent.stream().filter(f -> !f.fragmentId().isEmpty() && f.icmpType() != 3).toList();
         assertTrue(fragments.size() >= 6, "fragments sent: " + fragments);
@@ -200,6 +221,61 @@ class KernelPeerIpv6Test {
         assertTrue(counter("ipv6_reassembly_drops_total{reason=\"timeout\"}") > 0, "the lone first fragment timed out");
         assertTrue(counter("icmpv6_errors_rate_limited_total") > 0, "the flood met the token bucket");
         Thread.sleep(200);
+    }
+
+    /**
+     * radvd on the kernel side of the TAP (started as soon as the TAP exists, before the stack's
+     * layers), answering router solicitations only (unicast), so that SLAAC needs the stack's RS: prefixes fd00:8::/64 and fd00:9::/64 (on-link, autonomous), MTU 1400, the kernel as
+     * default router. The kernel already holds the stack's would-be address in fd00:9::/64.
+     */
+    private void startRouterAdvertisements(String tap, Path dir) throws java.io.IOException {
+        ns.exec(T, "ip", "-6", "addr", "add", DUPLICATE_IP6 + "/64", "dev", tap, "nodad").orThrow("the duplicate address");
+        ns.exec(T, "ip", "-6", "addr", "add", "fd00:8::1/64", "dev", tap, "nodad").orThrow("an address in the SLAAC prefix");
+        Path conf = dir.resolve("radvd.conf");
+        Files.writeString(conf, String.join("\n",
+                "interface " + tap + " {",
+                "  AdvSendAdvert on;",
+                // Only answers to solicitations, unicast: the stack's address comes from its own RS.
+                "  UnicastOnly on;",
+                "  MinRtrAdvInterval 3;",
+                "  MaxRtrAdvInterval 10;",
+                "  AdvLinkMTU 1400;",
+                "  AdvDefaultLifetime 600;",
+                "  prefix fd00:8::/64 { AdvOnLink on; AdvAutonomous on; };",
+                "  prefix fd00:9::/64 { AdvOnLink on; AdvAutonomous on; };",
+                "};", ""));
+        radvd = ns.start("radvd", "--nodaemon", "--config", conf.toString(), "--pidfile", dir.resolve("radvd.pid").toString(),
+                "--logmethod", "stderr");
+    }
+
+    /**
+     * SLAAC from radvd: on every shard the address in fd00:8::/64 passed DAD and is in use, the one
+     * in fd00:9::/64 was found a duplicate and is not; the default router is the kernel's
+     * link-local address and the link MTU the advertised 1400; the kernel pings the SLAAC address.
+     */
+    private void slaac(String tap) throws Exception {
+        String kernelLinkLocal = ns.exec(T, "ip", "-6", "-o", "addr", "show", "dev", tap, "scope", "link").stdout()
+                .replaceAll("(?s).*inet6 ([0-9a-f:]+)/.*", "$1").strip();
+        long[] router = Ipv6Address.parse(kernelLinkLocal);
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        for (int i = 0; i < stack.shardCount(); i++) {
+            int id = i;
+            List<String> addresses = List.of();
+            while (System.nanoTime() < deadline) {
+                addresses = stack.await(stack.reactor().submit(id, () -> Future.succeeded(stack.ipv6(id).autoconfiguredAddresses())), T);
+                if (addresses.contains(SLAAC_IP6)) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            assertEquals(List.of(SLAAC_IP6), addresses, "shard " + id + ": the SLAAC address, not the duplicate");
+            long[] r = stack.await(stack.reactor().submit(id, () -> Future.succeeded(stack.ipv6(id).defaultRouter())), T);
+            assertNotNull(r, "shard " + id + " has a default router");
+            assertEquals(Ipv6Address.toString(router[0], router[1]), Ipv6Address.toString(r[0], r[1]), "shard " + id);
+            assertEquals(1400, (int) stack.await(stack.reactor().submit(id, () -> Future.succeeded(stack.ipv6(id).linkMtu())), T));
+        }
+        assertTrue(counter("ipv6_dad_duplicates_total") >= 1, "the duplicate in fd00:9::/64 was detected");
+        ping(SLAAC_IP6);
     }
 
     private long counter(String key) {
@@ -286,7 +362,7 @@ class KernelPeerIpv6Test {
                         + " + socket.inet_pton(socket.AF_INET6, '" + HOST_IP6 + "') + struct.pack('!HHHH', 7, 40000, 1452, 0)",
                 "icmp.sendto(struct.pack('!BBHI', 2, 0, 0, 1280) + quoted + bytes(64), ('" + STACK_IP6 + "', 0))",
                 "print('sent')");
-        NetworkNamespace.Result errors = ns.exec(T, "python3", "-c", script);
+        NetworkNamespace.Result errors = ns.exec(T, Scapy.PYTHON, "-c", script);
         assertTrue(errors.ok(), errors.stdout() + errors.stderr());
         assertTrue(errors.stdout().contains("port: refused"), "ICMPv6 port unreachable → ECONNREFUSED: " + errors.stdout());
         // Parameter problem, code 1 (unrecognized next header), pointer 6 (the next header field), quoting our datagram.
@@ -305,6 +381,19 @@ class KernelPeerIpv6Test {
         }
         // Now 1400 bytes of UDP data leave in 1280-byte fragments.
         udpEcho(dir, random, 1400);
+
+        if (stack.shardCount() == 1) {
+            // The future-based receive() over IPv6: the sender as an InetSocketAddress of the IPv6 family.
+            var received = stack.reactor().submit(0, () -> stack.shard(0).udp().bind(5555).receive().then(d -> {
+                int length = d.payload().length();
+                d.payload().release();
+                return Future.succeeded(java.util.Map.entry(d.sender(), length));
+            }));
+            ns.exec(T, "sh", "-c", "printf 'twelve bytes' | socat -u - 'UDP6:[" + STACK_IP6 + "]:5555'").orThrow("socat");
+            var got = stack.await(received, T);
+            assertEquals(java.net.InetAddress.getByName(HOST_IP6), got.getKey().getAddress(), "sender " + got.getKey());
+            assertEquals(12, got.getValue());
+        }
     }
 
     private void udpEcho(Path dir, java.util.Random random, int size) throws Exception {
@@ -315,7 +404,7 @@ class KernelPeerIpv6Test {
         Path file = dir.resolve("udp-" + size + ".txt");
         Files.writeString(file, text);
         NetworkNamespace.Result r = ns.exec(T, "sh", "-c",
-                "socat -t 1 -T 5 - 'UDP6:[" + STACK_IP6 + "]:7' < " + file);
+                "socat -t 0.5 -T 5 - 'UDP6:[" + STACK_IP6 + "]:7' < " + file);
         assertEquals(text.toString(), r.stdout(), "UDP echo over IPv6 of " + size + " bytes; stderr: " + r.stderr());
     }
 

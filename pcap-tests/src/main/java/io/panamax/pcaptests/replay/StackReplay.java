@@ -81,9 +81,10 @@ public final class StackReplay {
      * @param services installed on every shard after the echo sample's services (extra listeners)
      * @param tcp      the stack's TCP settings (a fixed ISN key makes runs repeat exactly)
      * @param clockStart the virtual clock's value when the stack starts
+     * @param ipv6     the stack's IPv6 address and prefix, with autoconfiguration on; null: IPv4 only
      */
     public record Settings(int shards, String address, PcapNic.Pacing pacing, Duration linger, Path output,
-                           Path timeline, Consumer<ShardStack> services, TcpConfig tcp, long clockStart) {
+                           Path timeline, Consumer<ShardStack> services, TcpConfig tcp, long clockStart, String ipv6) {
         public Settings {
             if (shards < 1) {
                 throw new IllegalArgumentException("shards must be positive");
@@ -101,39 +102,44 @@ public final class StackReplay {
          */
         public static Settings defaults() {
             return new Settings(1, "10.7.0.2/24", PcapNic.Pacing.RECORDED, Duration.ZERO, null, null, s -> { },
-                    TcpConfig.builder().isnSecret(0x70616e616d61784cL, 0x7265706c61792121L).build(), 1_000_000_000L);
+                    TcpConfig.builder().isnSecret(0x70616e616d61784cL, 0x7265706c61792121L).build(), 1_000_000_000L, null);
         }
 
         public Settings withShards(int n) {
-            return new Settings(n, address, pacing, linger, output, timeline, services, tcp, clockStart);
+            return new Settings(n, address, pacing, linger, output, timeline, services, tcp, clockStart, ipv6);
         }
 
         public Settings withAddress(String cidr) {
-            return new Settings(shards, cidr, pacing, linger, output, timeline, services, tcp, clockStart);
+            return new Settings(shards, cidr, pacing, linger, output, timeline, services, tcp, clockStart, ipv6);
         }
 
         public Settings withPacing(PcapNic.Pacing p) {
-            return new Settings(shards, address, p, linger, output, timeline, services, tcp, clockStart);
+            return new Settings(shards, address, p, linger, output, timeline, services, tcp, clockStart, ipv6);
         }
 
         public Settings withLinger(Duration d) {
-            return new Settings(shards, address, pacing, d, output, timeline, services, tcp, clockStart);
+            return new Settings(shards, address, pacing, d, output, timeline, services, tcp, clockStart, ipv6);
         }
 
         public Settings withOutput(Path file) {
-            return new Settings(shards, address, pacing, linger, file, timeline, services, tcp, clockStart);
+            return new Settings(shards, address, pacing, linger, file, timeline, services, tcp, clockStart, ipv6);
         }
 
         public Settings withTimeline(Path file) {
-            return new Settings(shards, address, pacing, linger, output, file, services, tcp, clockStart);
+            return new Settings(shards, address, pacing, linger, output, file, services, tcp, clockStart, ipv6);
         }
 
         public Settings withServices(Consumer<ShardStack> s) {
-            return new Settings(shards, address, pacing, linger, output, timeline, s, tcp, clockStart);
+            return new Settings(shards, address, pacing, linger, output, timeline, s, tcp, clockStart, ipv6);
+        }
+
+        /** IPv6 besides IPv4: this static address and prefix, with router discovery and SLAAC on (null: no IPv6). */
+        public Settings withIpv6(String cidr) {
+            return new Settings(shards, address, pacing, linger, output, timeline, services, tcp, clockStart, cidr);
         }
 
         public Settings withTcp(TcpConfig c) {
-            return new Settings(shards, address, pacing, linger, output, timeline, services, c, clockStart);
+            return new Settings(shards, address, pacing, linger, output, timeline, services, c, clockStart, ipv6);
         }
     }
 
@@ -221,11 +227,14 @@ public final class StackReplay {
         QueueTotals totals;
         Map<String, Long> counters = new TreeMap<>();
         try {
-            stack = Stack.builder().nic(NicFactory.of(nic)).reactor(reactor).ipv4(s.address()).gateway(gateway)
+            Stack.Builder builder = Stack.builder().nic(NicFactory.of(nic)).reactor(reactor).ipv4(s.address()).gateway(gateway)
                     .mac(STACK_MAC).replayMode().tcp(s.tcp())
                     // A capture of hours must not see the gateway's mapping expire (nobody answers probes).
-                    .arp(new Arp.Config(VIRTUAL_LIMIT.toNanos(), 1_000_000_000L, 3, 64))
-                    .start();
+                    .arp(new Arp.Config(VIRTUAL_LIMIT.toNanos(), 1_000_000_000L, 3, 64));
+            if (s.ipv6() != null) {
+                builder.ipv6(s.ipv6()).ipv6Autoconf();
+            }
+            stack = builder.start();
             installEchoServices(stack);
             Stack st = stack;
             stack.await(stack.onEveryShard(sh -> s.services().accept(sh)), SETUP_LIMIT);

@@ -1,0 +1,359 @@
+package io.panamax.ip;
+
+import io.panamax.ethernet.wire.NetworkBytes;
+import io.panamax.ip.wire.Icmpv6Message;
+import io.panamax.ip.wire.Ipv6Header;
+import io.panamax.ip.wire.NdpMessage;
+import io.panamax.reactor.Shard;
+import io.panamax.reactor.Timer;
+import io.panamax.reactor.buffer.Packet;
+import io.panamax.reactor.metrics.Counter;
+import io.panamax.reactor.metrics.ShardMetrics;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Stateless address autoconfiguration (RFC 4862) and router discovery (RFC 4861 §6.3) for the
+ * whole stack, run on one shard (the home shard): router solicitations at start, router
+ * advertisements (from whichever shard received them) turned into the default router, the link
+ * MTU, on-link prefixes and addresses — from the modified EUI-64 interface identifier (RFC 4291
+ * §2.5.1) or stable and opaque per RFC 7217 — each checked by duplicate address detection
+ * (§5.4: a solicitation from the unspecified address, tentative until RetransTimer passes without
+ * an answer; a duplicate is counted and the address not used) after an MLDv2 report (RFC 3810
+ * §5.2) for the solicited-node groups. What it decides is applied on every shard by message.
+ */
+public final class Slaac {
+
+    /** How the interface identifier of an autoconfigured address is made. */
+    public enum Mode {
+        /** Modified EUI-64 from the MAC (RFC 4291 §2.5.1, RFC 4862 §5.5.3). */
+        EUI_64,
+        /** RFC 7217: stable per prefix and opaque (SHA-256 over prefix, MAC, DAD counter, secret). */
+        STABLE_PRIVACY
+    }
+
+    /** A prefix information option (RFC 4861 §4.6.2). */
+    public record PrefixInfo(long high, int length, int flags, long validSeconds, long preferredSeconds) {
+    }
+
+    /** What a router advertisement said (RFC 4861 §4.2), as the receiving shard read it. */
+    public record Advertisement(long routerHigh, long routerLow, int routerLifetimeSeconds, long mtu, List<PrefixInfo> prefixes) {
+    }
+
+    /** RFC 4861 §10: MAX_RTR_SOLICITATION_DELAY 1 s, RTR_SOLICITATION_INTERVAL 4 s, MAX_RTR_SOLICITATIONS 3. */
+    static final long SOLICITATION_DELAY_NANOS = 1_000_000_000L;
+    static final long SOLICITATION_INTERVAL_NANOS = 4_000_000_000L;
+    static final int MAX_SOLICITATIONS = 3;
+    /** RFC 4862 §5.1: DupAddrDetectTransmits 1, one RetransTimer (1 s) apart. */
+    static final long DAD_WAIT_NANOS = 1_000_000_000L;
+    /** RFC 7217 §6: IDGEN_RETRIES. */
+    static final int IDGEN_RETRIES = 3;
+    static final long MLD_ALL_ROUTERS_LOW = 0x16;
+    private static final int MLD_REPORT = 143;
+    private static final int CHANGE_TO_EXCLUDE_MODE = 4;
+
+    private enum State { TENTATIVE, PREFERRED, DUPLICATE }
+
+    private static final class Candidate {
+        final long prefixHigh;
+        long low;
+        int dadCounter;
+        State state = State.TENTATIVE;
+        Timer timer;
+
+        Candidate(long prefixHigh) {
+            this.prefixHigh = prefixHigh;
+        }
+    }
+
+    private final Shard shard;
+    private final Ipv6 home;
+    private final Ipv6[] all;
+    private final Mode mode;
+    private final byte[] secret;
+    private final List<Candidate> candidates = new ArrayList<>();
+    private final Counter solicitationsSent;
+    private final Counter advertisementsReceived;
+    private final Counter formed;
+    private final Counter duplicates;
+    private final Counter mldReports;
+    private Timer solicitTimer;
+    private int solicitations;
+    private boolean heardRouter;
+
+    /**
+     * @param all    the IPv6 layer of every shard (index = shard id); {@code home} is the one on {@code shard}
+     * @param secret for {@link Mode#STABLE_PRIVACY}: the RFC 7217 secret key (at least 16 bytes), else ignored
+     */
+    public Slaac(Shard shard, Ipv6 home, Ipv6[] all, Mode mode, byte[] secret, ShardMetrics metrics) {
+        if (mode == Mode.STABLE_PRIVACY && (secret == null || secret.length < 16)) {
+            throw new IllegalArgumentException("RFC 7217 needs a secret key of at least 128 bits");
+        }
+        this.shard = shard;
+        this.home = home;
+        this.all = all.clone();
+        this.mode = mode;
+        this.secret = secret == null ? null : secret.clone();
+        this.solicitationsSent = metrics.counter("ndp_router_solicitations_sent_total", "Router solicitations sent");
+        this.advertisementsReceived = metrics.counter("ndp_router_advertisements_received_total", "Router advertisements acted on");
+        this.formed = metrics.counter("ipv6_slaac_addresses_total", "Addresses autoconfigured that passed duplicate address detection");
+        this.duplicates = metrics.counter("ipv6_dad_duplicates_total", "Tentative addresses found to be duplicates (not used)");
+        this.mldReports = metrics.counter("mld_reports_sent_total", "MLDv2 reports sent");
+        for (Ipv6 ipv6 : all) {
+            if (ipv6 != null) {
+                ipv6.setSlaac(this);
+            }
+        }
+    }
+
+    public int shardId() {
+        return shard.id();
+    }
+
+    /** Starts router discovery: the first solicitation after a random delay of up to 1 s (RFC 4861 §6.3.7). On the home shard. */
+    public void start() {
+        shard.checkOwner("Slaac.start");
+        reportGroups();
+        solicitTimer = shard.timers().newTimer(this::solicit);
+        solicitTimer.arm(ThreadLocalRandom.current().nextLong(SOLICITATION_DELAY_NANOS));
+    }
+
+    /** Stops the timers (the stack is closing). */
+    public void stop() {
+        if (solicitTimer != null) {
+            solicitTimer.cancel();
+        }
+        for (Candidate c : candidates) {
+            if (c.timer != null) {
+                c.timer.cancel();
+            }
+        }
+    }
+
+    private void solicit() {
+        if (heardRouter || solicitations >= MAX_SOLICITATIONS) {
+            return;
+        }
+        solicitations++;
+        Packet p = home.newDatagram();
+        if (p == null) {
+            return;
+        }
+        MemorySegment seg = p.fragmentMemory(0);
+        int off = p.extend(Ipv6Header.HEADER_LENGTH + NdpMessage.RS_LENGTH + NdpMessage.LINK_LAYER_OPTION_LENGTH);
+        int n = NdpMessage.writeRouterSolicitation(seg, off + Ipv6Header.HEADER_LENGTH, home.mac());
+        Ndp.finish(p, seg, off, n, Ipv6Address.LINK_LOCAL_HIGH, home.linkLocalLow(), Ipv6Address.ALL_NODES_HIGH, Ipv6Address.ALL_ROUTERS_LOW);
+        solicitationsSent.increment();
+        home.route(p, Ipv6Address.ALL_NODES_HIGH, Ipv6Address.ALL_ROUTERS_LOW);
+        solicitTimer.arm(SOLICITATION_INTERVAL_NANOS);
+    }
+
+    /** RFC 4861 §6.3.4 and RFC 4862 §5.5.3: acts on an advertisement. On the home shard. */
+    void advertisement(Advertisement ad) {
+        heardRouter = true;
+        advertisementsReceived.increment();
+        long lifetime = ad.routerLifetimeSeconds() * 1_000_000_000L;
+        everyShard(ipv6 -> ipv6.applyRouter(ad.routerHigh(), ad.routerLow(), lifetime));
+        if (ad.mtu() >= Ipv6Header.MIN_MTU && ad.mtu() <= home.nicMtu()) {
+            int mtu = (int) ad.mtu();
+            everyShard(ipv6 -> ipv6.applyMtu(mtu));
+        }
+        for (PrefixInfo p : ad.prefixes()) {
+            if (Ipv6Address.isLinkLocal(p.high()) || p.preferredSeconds() > p.validSeconds() || p.validSeconds() == 0) {
+                continue; // §5.5.3 (b), (c); a zero valid lifetime removes nothing we formed (lifetimes are not tracked)
+            }
+            if ((p.flags() & NdpMessage.PREFIX_FLAG_ON_LINK) != 0) {
+                everyShard(ipv6 -> ipv6.applyOnLinkPrefix(p.high(), p.length()));
+            }
+            // §5.5.3 (d): a prefix of another length than 128 minus the 64-bit identifier is ignored.
+            if ((p.flags() & NdpMessage.PREFIX_FLAG_AUTONOMOUS) != 0 && p.length() == 64 && find(p.high()) == null) {
+                Candidate c = new Candidate(p.high());
+                candidates.add(c);
+                beginDad(c);
+            }
+        }
+    }
+
+    private Candidate find(long prefixHigh) {
+        for (Candidate c : candidates) {
+            if (c.prefixHigh == prefixHigh) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** §5.4.2: the address is tentative on every shard, its group joined and reported, then one solicitation from ::. */
+    private void beginDad(Candidate c) {
+        c.low = mode == Mode.EUI_64 ? Ipv6Address.interfaceIdentifier(home.mac()) : stableIdentifier(c.prefixHigh, c.dadCounter);
+        c.state = State.TENTATIVE;
+        long high = c.prefixHigh;
+        long low = c.low;
+        reportGroups();
+        // The solicitation goes out only once every shard holds the address as tentative: the
+        // answer may arrive on any of them, and each must recognise it as a duplicate.
+        int[] pending = {1};
+        for (int i = 0; i < all.length; i++) {
+            Ipv6 ipv6 = all[i];
+            if (ipv6 == null) {
+                continue;
+            }
+            if (i == shard.id()) {
+                ipv6.applyAddress(high, low, true);
+            } else {
+                pending[0]++;
+                shard.<Void>submitTo(i, () -> {
+                    ipv6.applyAddress(high, low, true);
+                    return io.panamax.reactor.Future.done();
+                }).whenComplete((v, e) -> {
+                    if (--pending[0] == 0) {
+                        solicitDuplicate(c);
+                    }
+                });
+            }
+        }
+        if (--pending[0] == 0) {
+            solicitDuplicate(c);
+        }
+    }
+
+    /** RFC 4862 §5.4.2: one solicitation for the tentative address from ::, then RetransTimer for an answer. */
+    private void solicitDuplicate(Candidate c) {
+        if (c.state != State.TENTATIVE) {
+            return;
+        }
+        long high = c.prefixHigh;
+        long low = c.low;
+        Packet p = home.newDatagram();
+        if (p != null) {
+            MemorySegment seg = p.fragmentMemory(0);
+            int off = p.extend(Ipv6Header.HEADER_LENGTH + NdpMessage.NS_LENGTH);
+            // RFC 4861 §7.2.2: no source link-layer option when the source is unspecified.
+            int n = NdpMessage.writeNeighborSolicitation(seg, off + Ipv6Header.HEADER_LENGTH, high, low, -1);
+            Ndp.finish(p, seg, off, n, 0, 0, Ipv6Address.SOLICITED_NODE_HIGH, Ipv6Address.solicitedNodeLow(low));
+            home.route(p, Ipv6Address.SOLICITED_NODE_HIGH, Ipv6Address.solicitedNodeLow(low));
+        }
+        if (c.timer == null) {
+            c.timer = shard.timers().newTimer(() -> dadPassed(c));
+        }
+        c.timer.arm(DAD_WAIT_NANOS);
+    }
+
+    private void dadPassed(Candidate c) {
+        if (c.state != State.TENTATIVE) {
+            return;
+        }
+        c.state = State.PREFERRED;
+        long high = c.prefixHigh;
+        long low = c.low;
+        everyShard(ipv6 -> ipv6.applyAddress(high, low, false));
+        formed.increment();
+    }
+
+    /** §5.4.5: a tentative address is a duplicate: not used; RFC 7217 tries another identifier. On the home shard. */
+    void duplicate(long high, long low) {
+        for (Candidate c : candidates) {
+            if (c.prefixHigh == high && c.low == low && c.state == State.TENTATIVE) {
+                c.state = State.DUPLICATE;
+                if (c.timer != null) {
+                    c.timer.cancel();
+                }
+                everyShard(ipv6 -> ipv6.removeAddress(high, low));
+                duplicates.increment();
+                if (mode == Mode.STABLE_PRIVACY && c.dadCounter < IDGEN_RETRIES) {
+                    c.dadCounter++;
+                    beginDad(c);
+                }
+                return;
+            }
+        }
+    }
+
+    /**
+     * RFC 7217 §5: RID = F(Prefix, Net_Iface, Network_ID, DAD_Counter, secret_key) with F = SHA-256;
+     * the identifier is its last 64 bits (never 0, a reserved identifier).
+     */
+    long stableIdentifier(long prefixHigh, int dadCounter) {
+        return stableIdentifier(prefixHigh, home.mac(), dadCounter, secret);
+    }
+
+    /** The RFC 7217 identifier for a prefix, an interface's MAC (Net_Iface), a DAD counter and a secret key. */
+    public static long stableIdentifier(long prefixHigh, long mac, int dadCounter, byte[] secret) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(ByteBuffer.allocate(8 + 6 + 1).putLong(prefixHigh).putShort((short) (mac >>> 32))
+                    .putInt((int) mac).put((byte) dadCounter).array());
+            sha.update(secret);
+            long iid = ByteBuffer.wrap(sha.digest()).getLong(24);
+            return iid == 0 ? 1 : iid;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+
+    /**
+     * RFC 3810 §5.2: one MLDv2 report joining (CHANGE_TO_EXCLUDE_MODE, no sources) the
+     * solicited-node group of every address, to ff02::16 with hop limit 1 and a router alert
+     * (RFC 2711) in a hop-by-hop header, from the link-local address (§5.2.13).
+     */
+    private void reportGroups() {
+        List<Long> groups = new ArrayList<>();
+        groups.add(Ipv6Address.solicitedNodeLow(home.linkLocalLow()));
+        if (home.globalAddress() != null) {
+            groups.add(Ipv6Address.solicitedNodeLow(home.globalAddress().low()));
+        }
+        for (Candidate c : candidates) {
+            if (c.state != State.DUPLICATE && !groups.contains(Ipv6Address.solicitedNodeLow(c.low))) {
+                groups.add(Ipv6Address.solicitedNodeLow(c.low));
+            }
+        }
+        int hbh = 8;
+        int icmpLength = 8 + 20 * groups.size();
+        Packet p = home.newDatagram();
+        if (p == null) {
+            return;
+        }
+        MemorySegment seg = p.fragmentMemory(0);
+        int off = p.extend(Ipv6Header.HEADER_LENGTH + hbh + icmpLength);
+        Ipv6Header.write(seg, off, hbh + icmpLength, 0, 1, Ipv6Address.LINK_LOCAL_HIGH, home.linkLocalLow(),
+                Ipv6Address.ALL_NODES_HIGH, MLD_ALL_ROUTERS_LOW);
+        long h = off + Ipv6Header.HEADER_LENGTH;
+        NetworkBytes.setI32(seg, h, (IpProtocol.ICMPV6 << 24) | (5 << 8) | 2); // next 58, length 0; router alert, length 2
+        NetworkBytes.setI32(seg, h + 4, 0x0000_0100); // value 0 (MLD), then PadN of length 0
+        long icmp = h + hbh;
+        Icmpv6Message.write(seg, icmp, MLD_REPORT, 0, groups.size());
+        for (int i = 0; i < groups.size(); i++) {
+            long r = icmp + 8 + 20L * i;
+            NetworkBytes.setI32(seg, r, CHANGE_TO_EXCLUDE_MODE << 24);
+            NetworkBytes.setI32(seg, r + 4, (int) (Ipv6Address.SOLICITED_NODE_HIGH >>> 32));
+            NetworkBytes.setI32(seg, r + 8, (int) Ipv6Address.SOLICITED_NODE_HIGH);
+            NetworkBytes.setI32(seg, r + 12, (int) (groups.get(i) >>> 32));
+            NetworkBytes.setI32(seg, r + 16, (int) (long) groups.get(i));
+        }
+        Icmpv6Message.fillChecksum(seg, icmp, icmpLength, Ipv6Header.pseudoHeaderSum(Ipv6Address.LINK_LOCAL_HIGH, home.linkLocalLow(),
+                Ipv6Address.ALL_NODES_HIGH, MLD_ALL_ROUTERS_LOW, icmpLength, IpProtocol.ICMPV6));
+        p.truncate(Ipv6Header.HEADER_LENGTH + hbh + icmpLength);
+        mldReports.increment();
+        home.route(p, Ipv6Address.ALL_NODES_HIGH, MLD_ALL_ROUTERS_LOW);
+    }
+
+    private void everyShard(java.util.function.Consumer<Ipv6> action) {
+        for (int i = 0; i < all.length; i++) {
+            Ipv6 ipv6 = all[i];
+            if (ipv6 == null) {
+                continue;
+            }
+            if (i == shard.id()) {
+                action.accept(ipv6);
+            } else {
+                shard.send(i, s -> action.accept(ipv6));
+            }
+        }
+    }
+}
