@@ -2,6 +2,7 @@ package io.panamax.netty;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.UnpooledDirectByteBuf;
 
 import java.lang.foreign.MemorySegment;
@@ -78,6 +79,15 @@ abstract class SegmentByteBuf extends UnpooledDirectByteBuf {
 
     @Override
     public ByteBuf setBytes(int index, ByteBuf src, int srcIndex, int length) {
+        if (length == 0) {
+            checkIndex(index, 0); // Netty's would still ask the source for its (empty) NIO buffers
+            return this;
+        }
+        if (src instanceof CompositeByteBuf) {
+            // Component by component, each into this buffer: a component of ours is a segment copy.
+            src.getBytes(srcIndex, this, index, length);
+            return this;
+        }
         MemorySegment seg = segment();
         if (seg != null && src instanceof SegmentByteBuf s) {
             MemorySegment from = s.segment();
