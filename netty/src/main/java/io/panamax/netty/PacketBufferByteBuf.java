@@ -2,10 +2,11 @@ package io.panamax.netty;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.UnpooledDirectByteBuf;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.ShardMessage;
 import io.panamax.reactor.buffer.Buffer;
+
+import java.lang.foreign.MemorySegment;
 
 /**
  * An outbound {@code ByteBuf} from {@link PanamaxByteBufAllocator}: a direct buffer over one
@@ -14,7 +15,7 @@ import io.panamax.reactor.buffer.Buffer;
  * copy. The {@code ByteBuf}'s own reference is dropped when it is released: on its shard in place,
  * from any other thread by a message to that shard (buffer reference counts are the shard's alone).
  */
-final class PacketBufferByteBuf extends UnpooledDirectByteBuf implements ShardMessage {
+final class PacketBufferByteBuf extends SegmentByteBuf implements ShardMessage {
     private final Shard home;
     /** The packet buffer; null once released (on the home shard). */
     private Buffer buffer;
@@ -32,20 +33,26 @@ final class PacketBufferByteBuf extends UnpooledDirectByteBuf implements ShardMe
         setIndex(0, 0); // the constructor made the whole view readable: a new buffer is empty
     }
 
+    @Override
+    MemorySegment memory() {
+        Buffer b = buffer;
+        return b != null && !dropped ? b.memory() : null;
+    }
+
+    @Override
+    long base() {
+        return 0;
+    }
+
     /** The packet buffer holding the bytes, if they are still in one of shard {@code s}; else null. */
     Buffer packetBufferOn(Shard s) {
         return s == home && !dropped ? buffer : null;
     }
 
-    /** Growing (or shrinking) moves the bytes to ordinary direct memory: the packet buffer goes back. */
+    /** Grown (or shrunk) into ordinary direct memory: the packet buffer goes back. */
     @Override
-    public ByteBuf capacity(int newCapacity) {
-        int old = capacity();
-        super.capacity(newCapacity);
-        if (newCapacity != old) {
-            dropBuffer();
-        }
-        return this;
+    void bytesMoved() {
+        dropBuffer();
     }
 
     @Override

@@ -487,17 +487,36 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
                 return conn.write(p);
             }
         }
+        return copy(buf, idx, n);
+    }
+
+    /**
+     * Copies the bytes into one packet of this shard's buffers and writes it: one TCP write per
+     * message, also for a composite buffer (gRPC's frames), and no heap segment for an array.
+     */
+    private Future<Void> copy(ByteBuf buf, int idx, int n) {
+        Packet p = loop.shard().packets().allocate();
+        int copied;
         if (buf.hasArray()) {
-            return conn.write(buf.array(), buf.arrayOffset() + idx, n);
+            copied = p.appendBytes(buf.array(), buf.arrayOffset() + idx, n);
+        } else if (buf.nioBufferCount() == 1) {
+            copied = p.appendBytes(MemorySegment.ofBuffer(buf.internalNioBuffer(idx, n)), 0, n);
+        } else {
+            copied = 0;
+            for (ByteBuffer b : buf.nioBuffers(idx, n)) {
+                int len = b.remaining();
+                int c = p.appendBytes(MemorySegment.ofBuffer(b), 0, len);
+                copied += c;
+                if (c < len) {
+                    break;
+                }
+            }
         }
-        if (buf.nioBufferCount() == 1) {
-            return conn.write(MemorySegment.ofBuffer(buf.internalNioBuffer(idx, n)));
+        if (copied < n) {
+            p.release();
+            return Future.failed(new IOException("packet buffers exhausted"));
         }
-        Future<Void> last = null;
-        for (ByteBuffer b : buf.nioBuffers(idx, n)) {
-            last = conn.write(MemorySegment.ofBuffer(b));
-        }
-        return last;
+        return conn.write(p);
     }
 
     /** A file region is copied through a channel that writes every chunk it is given. */
