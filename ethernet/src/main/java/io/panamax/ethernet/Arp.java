@@ -229,7 +229,6 @@ public final class Arp implements PacketHandler {
 
     /** The mapping is confirmed: send what waited, trust it for the reachable time. */
     private void confirm(Entry e, long mac, boolean fromWire) {
-        boolean changed = e.state == INCOMPLETE || e.mac != mac;
         e.mac = mac;
         e.state = REACHABLE;
         e.probes = 0;
@@ -240,7 +239,11 @@ public final class Arp implements PacketHandler {
         while ((p = e.dequeue()) != null) {
             ethernet.send(mac, EtherType.IPV4, p);
         }
-        if (fromWire && changed) {
+        // Every mapping from the wire is shared, not only a new or changed one: the reply may answer
+        // another shard's request (its entry expired while this shard's stayed in use), and that
+        // shard, whose NIC queue gets no ARP, learns only this way. ARP messages are rare: one
+        // message per shard each.
+        if (fromWire) {
             for (int i = 0; i < peers.length; i++) {
                 Arp peer = peers[i];
                 if (peer != null && peer != this) {

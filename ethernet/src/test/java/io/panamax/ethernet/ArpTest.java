@@ -214,6 +214,29 @@ class ArpTest {
         reactor.runOn(0, () -> assertEquals(PEER_MAC, arps[0].lookup(PEER_IP)));
     }
 
+    /**
+     * Seen over TAP (one queue: every ARP message arrives on shard 0): shard 1's mapping expired
+     * while shard 0's stayed in use; shard 1's request was answered on shard 0, which knew the
+     * mapping already and so did not pass it on, and shard 1 asked again every second for good.
+     */
+    @Test
+    void replyToAnotherShardsRequestTeachesItWhenThisShardKnewTheMappingAlready() {
+        receive(0, arpFrame(0, ArpMessage.OPERATION_REPLY, PEER_MAC, PEER_IP, OUR_MAC, OUR_IP, OUR_MAC));
+        reactor.advance(Duration.ofSeconds(30));
+        reactor.runOn(0, () -> arps[0].sendIpv4(PEER_IP, datagram(0, 1)));
+        reactor.advance(Duration.ofSeconds(31)); // shard 1's idle mapping expires; shard 0's is re-confirmed
+        reactor.runOn(1, () -> assertEquals(-1, arps[1].lookup(PEER_IP)));
+        reactor.runOn(0, () -> assertEquals(PEER_MAC, arps[0].lookup(PEER_IP)));
+        reactor.runOn(1, () -> arps[1].sendIpv4(PEER_IP, datagram(1, 7)));
+        sent.get(1).forEach(Packet::release);
+        sent.get(1).clear();
+        receive(0, arpFrame(0, ArpMessage.OPERATION_REPLY, PEER_MAC, PEER_IP, OUR_MAC, OUR_IP, OUR_MAC));
+        reactor.runOn(1, () -> assertEquals(PEER_MAC, arps[1].lookup(PEER_IP), "learned from shard 0"));
+        assertEquals(1, sent.get(1).size(), "shard 1's datagram went out");
+        assertEquals(EtherType.IPV4, etherType(sent.get(1).getFirst()));
+        assertEquals(7, sent.get(1).getFirst().getU8(EthernetHeader.HEADER_LENGTH));
+    }
+
     @Test
     void idleMappingExpires() {
         receive(0, arpFrame(0, ArpMessage.OPERATION_REPLY, PEER_MAC, PEER_IP, OUR_MAC, OUR_IP, OUR_MAC));

@@ -729,7 +729,9 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
 
         @Override
         public void connect(SocketAddress remoteAddress, SocketAddress localAddress, ChannelPromise promise) {
-            if (!promise.setUncancellable() || !ensureOpen(promise)) {
+            // Not made uncancellable (as NIO's, unlike a blocking connect): cancelling the
+            // promise while the handshake runs closes the channel (below).
+            if (promise.isDone() || !ensureOpen(promise)) {
                 return;
             }
             if (connectPromise != null) {
@@ -775,6 +777,16 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
                     }
                 }, timeoutMillis, TimeUnit.MILLISECONDS);
             }
+            promise.addListener((ChannelFutureListener) done -> {
+                if (done.isCancelled()) {
+                    if (connectTimeout != null) {
+                        connectTimeout.cancel(false);
+                        connectTimeout = null;
+                    }
+                    connectPromise = null; // the handshake's end finds no promise: it aborts the connection
+                    close(voidPromise());
+                }
+            });
             f.whenComplete(this::connectDone);
         }
 

@@ -4,9 +4,6 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.testsuite.transport.TestsuitePermutation.BootstrapComboFactory;
 import io.netty.testsuite.transport.socket.CompositeBufferGatheringWriteTest;
-import org.junit.jupiter.api.Disabled;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
@@ -22,11 +19,5 @@ class PanamaxCompositeBufferGatheringWriteTest extends CompositeBufferGatheringW
     @Override
     protected List<io.netty.buffer.ByteBufAllocator> newAllocators() {
         return AllocatorBudget.allocators();
-    }
-
-    @Override
-    @Test
-    @Disabled("times out; not investigated; see netty/README.md, Netty test-suite status")
-    public void testCompositeBufferPartialWriteDoesNotCorruptData(TestInfo testInfo) {
     }
 }

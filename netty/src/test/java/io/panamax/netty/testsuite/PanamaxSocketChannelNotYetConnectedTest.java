@@ -24,6 +24,7 @@ class PanamaxSocketChannelNotYetConnectedTest extends SocketChannelNotYetConnect
         return AllocatorBudget.allocators();
     }
 
+    /** The test binds a kernel server of its own there. */
     @Override
     protected SocketAddress newSocketAddress() {
         return PanamaxSocketTestPermutation.serverAddress();
@@ -31,7 +32,7 @@ class PanamaxSocketChannelNotYetConnectedTest extends SocketChannelNotYetConnect
 
     @Override
     @Test
-    @Disabled("connects to its own kernel server bound to the IPv6 wildcard; this transport is IPv4; see netty/README.md, Netty test-suite status")
+    @Disabled("connects to its own NIO server bound to the wildcard address (reported as the IPv6 ::, meaning this host): the stack is another host than the kernel, and IPv4 only; see netty/README.md")
     public void readMustBePendingUntilChannelIsActive(TestInfo testInfo) {
     }
 }

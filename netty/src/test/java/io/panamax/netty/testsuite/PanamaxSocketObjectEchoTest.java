@@ -4,9 +4,6 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.testsuite.transport.TestsuitePermutation.BootstrapComboFactory;
 import io.netty.testsuite.transport.socket.SocketObjectEchoTest;
-import org.junit.jupiter.api.Disabled;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
@@ -22,11 +19,5 @@ class PanamaxSocketObjectEchoTest extends SocketObjectEchoTest {
     @Override
     protected List<io.netty.buffer.ByteBufAllocator> newAllocators() {
         return AllocatorBudget.allocators();
-    }
-
-    @Override
-    @Test
-    @Disabled("times out in the shared run; not investigated; see netty/README.md, Netty test-suite status")
-    public void testObjectEcho(TestInfo testInfo) {
     }
 }

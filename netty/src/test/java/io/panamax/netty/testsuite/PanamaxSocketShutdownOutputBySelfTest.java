@@ -3,11 +3,9 @@ package io.panamax.netty.testsuite;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.testsuite.transport.TestsuitePermutation.BootstrapFactory;
 import io.netty.testsuite.transport.socket.SocketShutdownOutputBySelfTest;
-import org.junit.jupiter.api.Disabled;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.net.SocketAddress;
 import java.util.List;
 
 /** Netty's {@code SocketShutdownOutputBySelfTest} on the Panamax transport over TAP (see {@link PanamaxSocketTestPermutation}). */
@@ -23,15 +21,9 @@ class PanamaxSocketShutdownOutputBySelfTest extends SocketShutdownOutputBySelfTe
         return AllocatorBudget.allocators();
     }
 
+    /** The test binds a kernel server of its own there. */
     @Override
-    @Test
-    @Disabled("SO_LINGER shutdown tests time out; not investigated; see netty/README.md, Netty test-suite status")
-    public void testShutdownSoLingerNoAssertError(TestInfo testInfo) {
-    }
-
-    @Override
-    @Test
-    @Disabled("SO_LINGER shutdown tests time out; not investigated; see netty/README.md, Netty test-suite status")
-    public void testShutdownOutputSoLingerNoAssertError(TestInfo testInfo) {
+    protected SocketAddress newSocketAddress() {
+        return PanamaxSocketTestPermutation.serverAddress();
     }
 }

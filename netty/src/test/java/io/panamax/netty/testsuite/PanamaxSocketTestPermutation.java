@@ -4,6 +4,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
@@ -16,6 +17,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.panamax.netty.PanamaxServerSocketChannel;
 import io.panamax.netty.PanamaxSocketChannel;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.List;
@@ -128,10 +130,25 @@ public final class PanamaxSocketTestPermutation {
 
         @Override
         public ServerBootstrap localAddress(SocketAddress address) {
+            return super.localAddress(side(address));
+        }
+
+        /** Some tests bind the loopback address directly ({@code sb.bind(NetUtil.LOCALHOST, 0)}). */
+        @Override
+        public ChannelFuture bind(InetAddress address, int port) {
+            return bind(new InetSocketAddress(address, port));
+        }
+
+        @Override
+        public ChannelFuture bind(SocketAddress address) {
+            return super.bind(side(address));
+        }
+
+        private SocketAddress side(SocketAddress address) {
             if (address instanceof InetSocketAddress a && a.getAddress() != null && a.getAddress().isLoopbackAddress()) {
-                return super.localAddress(new InetSocketAddress(ip, a.getPort()));
+                return new InetSocketAddress(ip, a.getPort());
             }
-            return super.localAddress(address);
+            return address;
         }
     }
 }

@@ -5,6 +5,7 @@ import io.netty.testsuite.transport.TestsuitePermutation.BootstrapFactory;
 import io.netty.testsuite.transport.socket.WriteBeforeRegisteredTest;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.net.SocketAddress;
 import java.util.List;
 
 /** Netty's {@code WriteBeforeRegisteredTest} on the Panamax transport over TAP (see {@link PanamaxSocketTestPermutation}). */
@@ -18,5 +19,11 @@ class PanamaxWriteBeforeRegisteredTest extends WriteBeforeRegisteredTest {
     @Override
     protected List<io.netty.buffer.ByteBufAllocator> newAllocators() {
         return AllocatorBudget.allocators();
+    }
+
+    /** The test binds a kernel server of its own there. */
+    @Override
+    protected SocketAddress newSocketAddress() {
+        return PanamaxSocketTestPermutation.serverAddress();
     }
 }
