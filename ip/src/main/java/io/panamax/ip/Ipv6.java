@@ -498,6 +498,8 @@ public final class Ipv6 implements PacketHandler {
             drop(datagram, Drop.TRUNCATED);
             return;
         }
+        // It starts at its IPv6 header: an error about it has nothing to bring back in front (sendError).
+        datagram.setHeaderLengths(datagram.l2Length(), 0);
         MemorySegment seg = datagram.head();
         long ip = datagram.headOffset();
         Drop problem = switch (Ipv6Header.validate(seg, ip, datagram.length())) {
@@ -605,6 +607,7 @@ public final class Ipv6 implements PacketHandler {
 
     /** RFC 8200 §4.5: time exceeded (code 1) when the first fragment had arrived. */
     private void reassemblyTimedOut(Packet firstFragment) {
+        firstFragment.setHeaderLengths(0, 0); // it starts at its IPv6 header: nothing to bring back in front
         sendError(firstFragment, Icmpv6Message.TYPE_TIME_EXCEEDED, Icmpv6Message.CODE_FRAGMENT_REASSEMBLY_TIME_EXCEEDED, 0);
     }
 
@@ -930,6 +933,7 @@ public final class Ipv6 implements PacketHandler {
             }
             Ipv6Header.write(segment.head(), off, segment.length() - Ipv6Header.HEADER_LENGTH, protocol, Ipv6Header.DEFAULT_HOP_LIMIT,
                     srcHigh, srcLow, dstHigh, dstLow);
+            segment.setHeaderLengths(segment.l2Length(), Ipv6Header.HEADER_LENGTH);
             return route(segment, dstHigh, dstLow);
         }
         return fragment(srcHigh, srcLow, dstHigh, dstLow, protocol, segment, mtu);
@@ -971,6 +975,7 @@ public final class Ipv6 implements PacketHandler {
             NetworkBytes.setU8(seg, fh + 1, 0);
             NetworkBytes.setU16(seg, fh + 2, start | (last ? 0 : 1));
             NetworkBytes.setI32(seg, fh + 4, id);
+            piece.setHeaderLengths(piece.l2Length(), Ipv6Header.HEADER_LENGTH + Ipv6Extensions.FRAGMENT_HEADER_LENGTH);
             fragmentsSent.increment();
             route(piece, dstHigh, dstLow);
         }
