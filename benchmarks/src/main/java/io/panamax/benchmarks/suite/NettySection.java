@@ -20,6 +20,8 @@ import java.util.regex.Pattern;
  */
 final class NettySection implements SuiteBenchmark {
     static final int[] WRK_CONNECTIONS = {32, 256};
+    /** The loads, as the tables name them. */
+    static final List<String> LOADS = List.of("wrk -c32", "wrk -c256", "gRPC unary");
     static final int GRPC_CONNECTIONS = 4;
     static final int GRPC_CONCURRENCY = 64;
     /** The CPU the servers run on; the clients get the other one. */
@@ -159,6 +161,22 @@ final class NettySection implements SuiteBenchmark {
             raw.append("## round ").append(round).append(", ").append(label).append(", wrk -c").append(c).append('\n')
                     .append(r.output().strip()).append(Fmt.f("%nserver CPU %.2f s, heap allocated %d bytes%n%n", cpu, alloc));
         }
+        try {
+            grpc(ctx, ns, ip, server, stats, label, seconds, warmup, commands, raw, round, f);
+        } catch (IllegalStateException e) {
+            // One failed load (seen once: the load generator's first call found no connection within
+            // 30 s on a starved machine) leaves that round without a gRPC figure, not the section.
+            ctx.log("  " + label + ": gRPC load failed: " + e.getMessage().lines().findFirst().orElse(""));
+            raw.append("## round ").append(round).append(", ").append(label).append(", gRPC unary: FAILED\n")
+                    .append(Cmd.tail(e.getMessage(), 1500).strip()).append("\n\n");
+        }
+        return f;
+    }
+
+    private void grpc(Context ctx, Netns ns, String ip, Cmd.Background server, Path stats, String label, double seconds, double warmup,
+                      StringBuilder commands, StringBuilder raw, int round, Figures f) throws Exception {
+        String sec = Fmt.f("%.0f", seconds);
+        String wu = Fmt.f("%.0f", warmup);
         List<String> grpc = new ArrayList<>(List.of("taskset", "-c", CLIENT_CPU));
         String[] grpcArgs = {"--target", ip + ":50051", "--connections", Integer.toString(GRPC_CONNECTIONS), "--concurrency",
                 Integer.toString(GRPC_CONCURRENCY), "--seconds", sec, "--warmup", wu};
@@ -192,7 +210,6 @@ final class NettySection implements SuiteBenchmark {
                 alloc / calls, Long.parseLong(m.group(5))));
         raw.append("## round ").append(round).append(", ").append(label).append(", gRPC unary\n").append(m.group())
                 .append(Fmt.f("%nserver CPU %.2f s, heap allocated %d bytes%n%n", cpu, alloc));
-        return f;
     }
 
     /** The server's heap bytes allocated so far, as its stats thread last wrote them. */
@@ -272,11 +289,16 @@ final class NettySection implements SuiteBenchmark {
         Figures epoll = best.values().iterator().next();
         List<List<String>> lines = new ArrayList<>();
         for (Figures f : best.values()) {
-            for (var e : f.byLoad.entrySet()) {
-                Result r = e.getValue();
-                Result k = epoll.byLoad.get(e.getKey());
-                lines.add(List.of(f.server, e.getKey(), Fmt.n(r.rate, 0), Fmt.ratio(r.rate, k.rate), Fmt.n(r.p50Ms, 3), Fmt.n(r.p99Ms, 3),
-                        Fmt.ratio(r.p99Ms, k.p99Ms), Fmt.n(r.cpuPerRequest * 1e6, 1), Fmt.n(r.heapPerRequest, 0), Long.toString(r.errors)));
+            for (String load : LOADS) {
+                Result r = f.byLoad.get(load);
+                Result k = epoll.byLoad.get(load);
+                if (r == null) {
+                    lines.add(List.of(f.server, load, "failed in every round", "", "", "", "", "", "", ""));
+                    continue;
+                }
+                lines.add(List.of(f.server, load, Fmt.n(r.rate, 0), k == null ? "" : Fmt.ratio(r.rate, k.rate), Fmt.n(r.p50Ms, 3),
+                        Fmt.n(r.p99Ms, 3), k == null ? "" : Fmt.ratio(r.p99Ms, k.p99Ms), Fmt.n(r.cpuPerRequest * 1e6, 1),
+                        Fmt.n(r.heapPerRequest, 0), Long.toString(r.errors)));
             }
         }
         s.table(List.of("server", "load", "requests/s (one core)", "÷ epoll", "p50 ms", "p99 ms", "p99 ÷ epoll", "server CPU µs/request",
@@ -285,12 +307,19 @@ final class NettySection implements SuiteBenchmark {
             if (f == epoll) {
                 continue;
             }
-            for (var e : f.byLoad.entrySet()) {
-                Result p = e.getValue();
-                Result k = epoll.byLoad.get(e.getKey());
+            for (String load : LOADS) {
+                Result p = f.byLoad.get(load);
+                Result k = epoll.byLoad.get(load);
+                String what = "Netty " + (load.startsWith("gRPC") ? "gRPC hello-world, unary" : "HTTP echo, " + load) + ", "
+                        + f.server.replace("Panamax transport ", "") + loadMark;
+                if (p == null || k == null) {
+                    s.row(what, p == null ? "failed in every round" : Fmt.n(p.rate, 0) + " req/s",
+                            k == null ? "failed in every round (Netty epoll)" : Fmt.n(k.rate, 0) + " req/s (Netty epoll, veth)", "",
+                            "≥ 1.3 (rate per core), p99 ≤ epoll's", "not measured");
+                    continue;
+                }
                 boolean met = p.rate >= 1.3 * k.rate && p.p99Ms <= k.p99Ms;
-                s.row("Netty " + (e.getKey().startsWith("gRPC") ? "gRPC hello-world, unary" : "HTTP echo, " + e.getKey()) + ", "
-                                + f.server.replace("Panamax transport ", "") + loadMark,
+                s.row(what,
                         Fmt.n(p.rate, 0) + " req/s; p99 " + Fmt.n(p.p99Ms, 2) + " ms; " + Fmt.n(p.cpuPerRequest * 1e6, 1) + " µs CPU, "
                                 + Fmt.n(p.heapPerRequest, 0) + " B heap /req",
                         Fmt.n(k.rate, 0) + " req/s; p99 " + Fmt.n(k.p99Ms, 2) + " ms; " + Fmt.n(k.cpuPerRequest * 1e6, 1) + " µs CPU, "
@@ -307,6 +336,12 @@ final class NettySection implements SuiteBenchmark {
                 softirq work runs on whichever CPU raised it, mostly the client's, for both transports. TAP costs the
                 Panamax server a system call per frame each way (`read` and `write` on the tun queue), which epoll's
                 path does not pay per frame; DPDK's `net_tap` is the same tun device behind a poll-mode driver. On a
-                NIC with a DPDK driver neither crossing exists; this machine has none.""", Machine.cores()));
+                NIC with a DPDK driver neither crossing exists; this machine has none.
+
+                Server CPU per request is not like for like: the Panamax server's process pays for the TAP's
+                system calls and for polling (a shard spins for a while before it parks, the default idle policy),
+                while much of the kernel's TCP work for epoll's server runs in softirq context charged to whichever
+                process raised it (here often wrk's, on the client's CPU). Requests per second with each server
+                confined to one CPU is the comparable figure.""", Machine.cores()));
     }
 }
