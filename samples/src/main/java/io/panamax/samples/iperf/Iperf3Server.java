@@ -30,8 +30,9 @@ import java.util.Set;
  * A server for the {@code iperf3} client (3.x), so that the tool users measure TCP throughput with
  * runs against the stack unchanged: {@code iperf3 -c ADDRESS [-P N] [-t S]}. The client sends over
  * 1 to 128 TCP streams and the server counts what arrives; with {@code -R} the server sends on
- * them instead, from the test's start to the client's TEST_END, and counts what the connections
- * accepted. Bidirectional, UDP and SCTP tests are refused with iperf3's own "not implemented" error.
+ * them instead, from the test's start to the client's TEST_END, counts what it handed the
+ * connections, then closes them (a FIN after that data). Bidirectional, UDP and SCTP tests are
+ * refused with iperf3's own "not implemented" error.
  *
  * <p>What the server sends is one block per shard, made once of the shard's packet buffers and
  * written again and again as zero-copy views: no bytes are copied and no buffers allocated per
@@ -177,12 +178,14 @@ public final class Iperf3Server implements AutoCloseable {
                 if (!d.sending) {
                     return Future.stop();
                 }
-                return d.connection.write(b.share()).map(v -> {
-                    d.bytes += n;
-                    counters.bytesSent.add(n);
-                    return d.sending ? Loop.CONTINUE : Loop.STOP;
-                });
-            }).whenComplete((v, e) -> { }); // ends when the test ends: the connection is aborted under it
+                // Counted as it is handed over: from then on the connection owns it and sends it, even
+                // when the test ends before it is accepted into the send buffer (a close queues the FIN
+                // behind it), so the results count every byte the client can receive, as iperf3 counts
+                // what its write() handed to the kernel.
+                d.bytes += n;
+                counters.bytesSent.add(n);
+                return d.connection.write(b.share()).map(v -> d.sending ? Loop.CONTINUE : Loop.STOP);
+            }).whenComplete((v, e) -> { }); // ends when the test ends, or fails if the client resets the connection
         }
     }
 
@@ -237,11 +240,20 @@ public final class Iperf3Server implements AutoCloseable {
         if (mine != null) {
             for (int i = 0; i < mine.size(); i++) {
                 DataStream d = mine.get(i);
-                d.sending = false;
                 out.add(new StreamCount(new StreamAt(shard.id(), i), d.bytes));
-                // The client stopped sending before it ended the test: whatever is still in flight is
-                // not counted, as iperf3's own server closes its streams at this point.
-                d.connection.abort();
+                if (d.sending) {
+                    // -R: the client keeps reading its streams after TEST_END until EXCHANGE_RESULTS, and
+                    // fails the whole test (IESTREAMREAD: no sender figures, no results exchanged) if
+                    // one is reset under it. So the data already written is sent, then a FIN, as
+                    // iperf3's own server does by close() on a socket with nothing unread.
+                    d.sending = false;
+                    d.connection.close();
+                } else {
+                    // The client stopped sending before it ended the test: whatever is still in flight
+                    // is not counted, and iperf3's own server closes these streams with data unread,
+                    // which resets them, as this does.
+                    d.connection.abort();
+                }
             }
         }
         return out;
@@ -278,7 +290,7 @@ public final class Iperf3Server implements AutoCloseable {
     /** One data connection of a test, on this shard. */
     private static final class DataStream {
         final TcpConnection connection;
-        /** Bytes received, or with {@code -R} sent (accepted by the connection). */
+        /** Bytes received, or with {@code -R} sent (handed to the connection to send). */
         long bytes;
         /** With {@code -R}: sending, from the test's start until it ends. */
         boolean sending;
