@@ -55,6 +55,17 @@ final class TapStack implements AutoCloseable {
         }
     }
 
+    /**
+     * Frames the kernel dropped on their way to the stack so far: the TAP device's {@code tx_dropped}
+     * (the kernel transmits toward the stack; when the device's queue of {@code txqueuelen} frames
+     * is full because the stack has not read them yet, the kernel drops and counts the frame here).
+     */
+    long kernelTxDropped() throws Exception {
+        String dev = ((io.panamax.nic.tap.TapNic) stack.nic()).interfaceName();
+        return Long.parseLong(ns.exec(T, "cat", "/sys/class/net/" + dev + "/statistics/tx_dropped")
+                .orThrow("tx_dropped of " + dev).stdout().strip());
+    }
+
     /** Runs {@code action} with the calling thread in the namespace: sockets it opens are the kernel's there. */
     <T> T inside(Callable<T> action) throws Exception {
         return ns.callInside(action);
