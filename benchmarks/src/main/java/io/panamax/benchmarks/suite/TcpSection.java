@@ -336,7 +336,8 @@ final class TcpSection implements SuiteBenchmark {
 
     /**
      * Runs {@code cmd} (which measures from {@code warmup} to {@code warmup + seconds}) and puts in
-     * {@code cpu[0]} the CPU seconds {@code serverPid} used over that window.
+     * {@code cpu[0]} the CPU seconds {@code serverPid} used over that window, and, if {@code cpu} has
+     * room, in {@code cpu[1]} the busy CPU seconds of the whole machine over it (/proc/stat).
      */
     static Cmd.Result measuredWithCpu(List<String> cmd, long serverPid, double warmup, double seconds, double[] cpu) throws Exception {
         var f = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
@@ -348,9 +349,14 @@ final class TcpSection implements SuiteBenchmark {
         });
         Thread.sleep((long) (warmup * 1000));
         double a = Machine.processCpuSeconds(serverPid);
+        double ma = Machine.busyCpuSeconds();
         Thread.sleep((long) (seconds * 1000));
         double b = Machine.processCpuSeconds(serverPid);
+        double mb = Machine.busyCpuSeconds();
         cpu[0] = b - a;
+        if (cpu.length > 1) {
+            cpu[1] = mb - ma; // the whole machine's busy time over the same window, when asked for
+        }
         return f.get();
     }
 }
