@@ -22,7 +22,7 @@ class ConnectionTableTest {
         try (Reactor reactor = Reactor.builder().shards(1).manual().clock(new ManualClock()).build().start()) {
             reactor.runOn(0, () -> {
                 Tcp tcp = new Tcp(reactor.shard(0), new RecordingIpv4Output(1, reactor.clock()), TcpConfig.defaults());
-                ConnectionTable table = new ConnectionTable(16);
+                ConnectionTable table = ConnectionTable.ipv4(16);
                 Map<String, Tcb> model = new HashMap<>();
                 List<Tcb> live = new ArrayList<>();
                 Random r = new Random(4);
