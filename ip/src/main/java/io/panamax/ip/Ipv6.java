@@ -23,7 +23,7 @@ import java.lang.foreign.MemorySegment;
  * link-local address made from the MAC (RFC 4291 §2.5.1, RFC 4862 §5.3), header and
  * extension-header validation with the ICMPv6 parameter problems they call for, reassembly
  * (RFC 8200 §4.5, overlaps dropping the datagram per RFC 5722, atomic fragments per RFC 6946),
- * fragmentation on send to the path MTU, transports registered by next header (UDP), ICMPv6
+ * fragmentation on send to the path MTU, transports registered by next header (UDP, TCP), ICMPv6
  * (RFC 4443): echo replies, errors received handed to the transport they quote (a packet too big
  * lowers the path MTU, RFC 8201), errors sent rate-limited and never about an error or to a
  * multicast group; and Neighbor Discovery through {@link Ndp}. Router discovery, duplicate
@@ -32,7 +32,7 @@ import java.lang.foreign.MemorySegment;
  * <p>Frames carrying IPv6 are handled on the shard that received them (they have no 4-tuple the
  * stack steers by yet); neighbour state and path MTUs are shared between the shards.
  */
-public final class Ipv6 implements PacketHandler {
+public final class Ipv6 implements PacketHandler, Ipv6Output {
 
     /** Why a received datagram was dropped (metric label {@code reason}). */
     public enum Drop {
@@ -183,7 +183,7 @@ public final class Ipv6 implements PacketHandler {
         ndp.setPeers(ndps);
     }
 
-    /** Registers the transport for next header {@code protocol} (UDP: 17). */
+    /** Registers the transport for next header {@code protocol} (TCP: 6, UDP: 17). */
     public void register(int protocol, Ipv6TransportHandler transport) {
         transports[protocol & 0xff] = transport;
     }
@@ -266,6 +266,7 @@ public final class Ipv6 implements PacketHandler {
     }
 
     /** The source for a datagram to a destination: link-local for link-local (and link-scope multicast) destinations. */
+    @Override
     public long sourceHighFor(long dstHigh) {
         int auto = autoCount == 0 ? -1 : autoSourceFor(dstHigh);
         if (auto >= 0) {
@@ -274,6 +275,7 @@ public final class Ipv6 implements PacketHandler {
         return global == null || Ipv6Address.isLinkLocal(dstHigh) || (dstHigh >>> 48) == 0xff02 ? linkLocalHigh : global.high();
     }
 
+    @Override
     public long sourceLowFor(long dstHigh) {
         int auto = autoCount == 0 ? -1 : autoSourceFor(dstHigh);
         if (auto >= 0) {
@@ -403,6 +405,7 @@ public final class Ipv6 implements PacketHandler {
     // ---- path MTU (RFC 8201) ---------------------------------------------------------------------------
 
     /** The path MTU towards {@code (high, low)}: the link MTU unless a packet too big lowered it. */
+    @Override
     public int pathMtu(long high, long low) {
         if (pmtuCount == 0) {
             return linkMtu;
@@ -921,6 +924,7 @@ public final class Ipv6 implements PacketHandler {
      *
      * @return false if it was dropped at once (no route, no buffers; counted)
      */
+    @Override
     public boolean send(long srcHigh, long srcLow, long dstHigh, long dstLow, int protocol, Packet segment) {
         int mtu = Ipv6Address.isMulticast(dstHigh) ? linkMtu : pathMtu(dstHigh, dstLow);
         if (segment.length() + Ipv6Header.HEADER_LENGTH <= mtu) {

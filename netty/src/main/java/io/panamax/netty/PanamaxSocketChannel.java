@@ -747,19 +747,20 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
                 return;
             }
             byte[] ip = r.getAddress().getAddress();
-            if (ip.length != 4) {
-                promise.setFailure(new ConnectException("IPv6 is not supported by this transport: " + r));
-                return;
-            }
             if (localAddress instanceof InetSocketAddress l && l.getPort() != 0) {
                 requestedLocalPort = l.getPort();
             }
+            if (ip.length != 4 && requestedLocalPort > 0) {
+                promise.setFailure(new ConnectException("an IPv6 connection from a chosen local port is not supported: " + r));
+                return;
+            }
             var tcp = loop.shardStack().tcp();
-            int remoteIp = Ipv4Address.fromBytes(ip);
             Future<TcpConnection> f;
             try {
-                f = requestedLocalPort > 0 ? tcp.connect(remoteIp, r.getPort(), requestedLocalPort)
-                        : tcp.connect(remoteIp, r.getPort());
+                // IPv6 through the InetAddress overload (the stack's IPv6 address must be set).
+                f = ip.length != 4 ? tcp.connect(r.getAddress(), r.getPort())
+                        : requestedLocalPort > 0 ? tcp.connect(Ipv4Address.fromBytes(ip), r.getPort(), requestedLocalPort)
+                        : tcp.connect(Ipv4Address.fromBytes(ip), r.getPort());
             } catch (IllegalArgumentException e) {
                 promise.setFailure(e);
                 return;

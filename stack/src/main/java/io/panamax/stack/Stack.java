@@ -180,6 +180,11 @@ public final class Stack implements AutoCloseable {
                         new PortRange(b.tcpConfig.ephemeralPortLow(), b.tcpConfig.ephemeralPortHigh()), System.nanoTime()));
         Tcp tcp = new Tcp(shard, ipv4, b.tcpConfig, ports);
         ipv4.register(IpProtocol.TCP, tcp);
+        if (ipv6s[id] != null) {
+            // Next header 6: TCP over IPv6 on the same connection tables and listeners (dual-stack).
+            tcp.attachIpv6(ipv6s[id]);
+            ipv6s[id].register(IpProtocol.TCP, tcp);
+        }
         shards[id] = new ShardStack(shard, ethernet, arp, ipv4, icmp, udp, tcp);
     }
 

@@ -30,8 +30,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the Linux kernel over a TAP device in a namespace made for the test: {@code ping -6} to both
  * addresses, the kernel's neighbour table showing the stack REACHABLE with its MAC, the stack's
  * cache holding the kernel, on every shard; UDP echo over IPv6, fragmentation and reassembly both
- * ways, ICMPv6 errors (port unreachable, parameter problem, packet too big → path MTU); tshark
- * decodes every frame the stack sent, UDP and ICMPv6 checksums included.
+ * ways, ICMPv6 errors (port unreachable, parameter problem, packet too big → path MTU); TCP over
+ * IPv6 (socat echo through a dual-stack listener with SHA-256, the MSS from the lowered path MTU,
+ * a RST for a closed port, an active open to the kernel); tshark decodes every frame the stack
+ * sent, TCP, UDP and ICMPv6 checksums included.
  */
 class KernelPeerIpv6Test {
     private static final String STACK_IP6 = "fd00:7::2";
@@ -70,7 +72,7 @@ class KernelPeerIpv6Test {
     @ValueSource(ints = {1, 2})
     void pingSixAndNeighbourDiscoveryWithTheKernel(int shards) throws Exception {
         Environment.requireRoot("creates a network namespace and a TAP device");
-        Environment.requireCommands("ip", "ping", "tshark", "socat", "python3", "radvd", "sysctl");
+        Environment.requireCommands("ip", "ping", "tshark", "socat", "python3", "radvd", "sysctl", "sha256sum");
         Environment.require(Scapy.available(), "needs python3-scapy (" + Scapy.PYTHON + " -c 'import scapy')");
         ns = NetworkNamespace.createUnique("pmx-ip6");
         String tap = "pmx6" + (ProcessHandle.current().pid() % 100000);
@@ -127,6 +129,7 @@ class KernelPeerIpv6Test {
         }
 
         udpAndIcmpv6Errors(tap, host, dir);
+        tcp(dir);
         slaac(tap);
         if (shards == 1) {
             craftedFrames(tap, mac);
@@ -134,9 +137,10 @@ class KernelPeerIpv6Test {
 
         capture.setEnabled(false);
         Thread.sleep(300);
-        NetworkNamespace.Result bad = NetworkNamespace.run(T, "tshark", "-n", "-o", "udp.check_checksum:TRUE", "-r", capture.currentFile().toString(),
+        NetworkNamespace.Result bad = NetworkNamespace.run(T, "tshark", "-n", "-o", "udp.check_checksum:TRUE",
+                "-o", "tcp.check_checksum:TRUE", "-r", capture.currentFile().toString(),
                 "-Y", "eth.src == " + mac + " && (_ws.malformed || _ws.expert.severity == error || icmpv6.checksum.status == 0"
-                        + " || udp.checksum.status == 0)",
+                        + " || udp.checksum.status == 0 || tcp.checksum.status == 0)",
                 "-T", "fields", "-e", "frame.number", "-e", "_ws.expert.message");
         assertTrue(bad.ok(), bad.stderr());
         assertEquals("", bad.stdout().strip(), "tshark found problems in frames the stack sent");
@@ -146,6 +150,13 @@ class KernelPeerIpv6Test {
         assertTrue(sent.stream().anyMatch(f -> f.icmpType() == 136), "neighbor advertisements");
         assertTrue(sent.stream().anyMatch(f -> f.icmpType() == 133), "router solicitations");
         assertTrue(sent.stream().anyMatch(f -> f.icmpType() == 143), "MLDv2 reports");
+        // TCP over IPv6: segments within the MSS the lowered path MTU allows, never fragmented.
+        List<Sent> tcp = sent.stream().filter(f -> f.tcpLength() >= 0 && f.icmpType() < 0).toList();
+        assertTrue(tcp.size() > 1000, "TCP segments over IPv6: " + tcp.size());
+        assertTrue(tcp.stream().allMatch(f -> f.fragmentId().isEmpty() && f.tcpLength() <= 1280 - 60 - 12), "within the MSS, unfragmented");
+        assertTrue(tcp.stream().anyMatch(f -> (f.tcpFlags() & 0x12) == 0x12), "SYN-ACKs");
+        assertTrue(shards > 1 || tcp.stream().anyMatch(f -> (f.tcpFlags() & 0x12) == 0x02), "a SYN (the active open, one shard)");
+        assertTrue(tcp.stream().anyMatch(f -> (f.tcpFlags() & 0x04) != 0), "a RST (the closed port)");
         // The stack fragmented (large echo replies, UDP after the packet too big) and tshark reassembled.
         List<Sent> fragments = sent.stream().filter(f -> !f.fragmentId().isEmpty() && f.icmpType() != 3).toList();
         assertTrue(fragments.size() >= 6, "fragments sent: " + fragments);
@@ -284,19 +295,21 @@ class KernelPeerIpv6Test {
     }
 
     /** A frame the stack sent, as tshark decodes it (first occurrence of each field: the quoted one in an error). */
-    private record Sent(int number, int length, int icmpType, int icmpCode, String echoId, String udpSourcePort, String fragmentId) {
+    private record Sent(int number, int length, int icmpType, int icmpCode, String echoId, String udpSourcePort, String fragmentId,
+                        int tcpLength, int tcpFlags) {
     }
 
     private List<Sent> sentFrames(String mac) throws Exception {
         NetworkNamespace.Result r = NetworkNamespace.run(T, "tshark", "-n", "-r", capture.currentFile().toString(),
                 "-Y", "eth.src == " + mac, "-T", "fields", "-E", "occurrence=f", "-E", "separator=/t",
                 "-e", "frame.number", "-e", "frame.len", "-e", "icmpv6.type", "-e", "icmpv6.code", "-e", "icmpv6.echo.identifier",
-                "-e", "udp.srcport", "-e", "ipv6.fraghdr.ident");
+                "-e", "udp.srcport", "-e", "ipv6.fraghdr.ident", "-e", "tcp.len", "-e", "tcp.flags");
         assertTrue(r.ok(), r.stderr());
         return r.stdout().lines().filter(l -> !l.isBlank()).map(l -> {
             String[] f = l.split("\t", -1);
             return new Sent(Integer.parseInt(f[0]), Integer.parseInt(f[1]), f[2].isEmpty() ? -1 : Integer.parseInt(f[2]),
-                    f[3].isEmpty() ? -1 : Integer.parseInt(f[3]), f[4], f[5], f[6]);
+                    f[3].isEmpty() ? -1 : Integer.parseInt(f[3]), f[4], f[5], f[6],
+                    f[7].isEmpty() ? -1 : Integer.parseInt(f[7]), f[8].isEmpty() ? -1 : Integer.decode(f[8]));
         }).toList();
     }
 
@@ -394,6 +407,71 @@ class KernelPeerIpv6Test {
             assertEquals(java.net.InetAddress.getByName(HOST_IP6), got.getKey().getAddress(), "sender " + got.getKey());
             assertEquals(12, got.getValue());
         }
+    }
+
+    /**
+     * TCP over IPv6 with the kernel, after the packet too big lowered the path MTU to 1280: an echo
+     * listening on port 7 of every shard with {@code listen(port)} (dual-stack) takes socat's
+     * 4 MB and sends it back (SHA-256 compared); the accepted connection sees the kernel's IPv6
+     * address and an MSS of 1280 - 60 - 12 (timestamps); a SYN to a closed port is refused with a
+     * RST; on one shard, the stack opens a connection to a socat server on the kernel side with
+     * {@code connect(InetSocketAddress)} and sends 1 MB (SHA-256 compared).
+     */
+    private void tcp(Path dir) throws Exception {
+        var accepted = new java.util.concurrent.ConcurrentLinkedQueue<String>();
+        stack.await(stack.onEveryShard(s -> s.tcp().listen(7, conn -> {
+            accepted.add(conn.remoteAddress().getAddress().getHostAddress() + " mss " + conn.maxSegmentSize() + " ipv6 " + conn.isIpv6());
+            io.panamax.tcp.StandardServices.echo(conn);
+        })), T);
+        byte[] data = new byte[4 << 20];
+        new java.util.Random(6).nextBytes(data);
+        Path in = dir.resolve("tcp-in.bin");
+        Path out = dir.resolve("tcp-out.bin");
+        Files.write(in, data);
+        NetworkNamespace.Result echo = ns.exec(T, "sh", "-c", "socat -t 30 -T 30 - 'TCP6:[" + STACK_IP6 + "]:7' < " + in + " > " + out);
+        assertTrue(echo.ok(), echo.stderr());
+        assertEquals(sha256(in), sha256(out), "TCP echo over IPv6 of 4 MB");
+        String host = java.net.InetAddress.getByName(HOST_IP6).getHostAddress();
+        assertEquals(List.of(host + " mss " + (1280 - 60 - 12) + " ipv6 true"), List.copyOf(accepted),
+                "the accepted connection: the kernel's address, the MSS from the path MTU");
+
+        NetworkNamespace.Result refused = ns.exec(T, Scapy.PYTHON, "-c", String.join("\n",
+                "import socket",
+                "s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)",
+                "s.settimeout(5)",
+                "try:",
+                "    s.connect(('" + STACK_IP6 + "', 9999))",
+                "    print('connected')",
+                "except ConnectionRefusedError:",
+                "    print('refused')"));
+        assertEquals("refused", refused.stdout().strip(), "a SYN to a closed port gets a RST: " + refused.stderr());
+
+        if (stack.shardCount() == 1) {
+            // Active open: IPv6 frames stay on the shard that receives them (no IPv6 steering yet), so one shard.
+            Path received = dir.resolve("tcp-received.bin");
+            Process server = ns.start("socat", "-u", "TCP6-LISTEN:7008,reuseaddr", "OPEN:" + received + ",creat,trunc");
+            byte[] upload = java.util.Arrays.copyOf(data, 1 << 20);
+            Path sentFile = dir.resolve("tcp-sent.bin");
+            Files.write(sentFile, upload);
+            java.net.InetSocketAddress kernel = new java.net.InetSocketAddress(java.net.InetAddress.getByName(HOST_IP6), 7008);
+            String peer = null;
+            for (int attempt = 0; attempt < 50 && peer == null; attempt++) {
+                try {
+                    peer = stack.await(stack.reactor().submit(0, () -> stack.shard(0).tcp().connect(kernel)
+                            .then(conn -> conn.write(upload).then(v -> conn.close())
+                                    .map(v -> conn.remoteAddress() + " local " + conn.localAddress().getAddress().getHostAddress()))), T);
+                } catch (RuntimeException e) {
+                    Thread.sleep(100);   // socat not listening yet: refused
+                }
+            }
+            assertEquals(kernel + " local " + java.net.InetAddress.getByName(STACK_IP6).getHostAddress(), peer);
+            assertTrue(server.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "socat received the stream and exited");
+            assertEquals(sha256(sentFile), sha256(received), "1 MB from the stack's active open over IPv6");
+        }
+    }
+
+    private String sha256(Path f) throws Exception {
+        return ns.exec(T, "sha256sum", f.toString()).orThrow("sha256sum").stdout().split("\\s+")[0];
     }
 
     private void udpEcho(Path dir, java.util.Random random, int size) throws Exception {

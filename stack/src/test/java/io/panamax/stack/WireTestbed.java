@@ -21,19 +21,34 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 final class WireTestbed implements TcpTestbed {
     static final String CLIENT_IP = "10.9.0.1";
     static final String SERVER_IP = "10.9.0.2";
+    static final String CLIENT_IP6 = "fd00:9::1";
+    static final String SERVER_IP6 = "fd00:9::2";
 
     private final Reactor reactor;
     private final Wire wire;
     private final Stack client;
     private final Stack server;
+    private final boolean ipv6;
 
     WireTestbed(Impairments impairments, long seed, TcpConfig tcp) throws Exception {
+        this(impairments, seed, tcp, false);
+    }
+
+    /** With {@code ipv6}, both stacks also have an IPv6 address and the client connects to the server's. */
+    WireTestbed(Impairments impairments, long seed, TcpConfig tcp, boolean ipv6) throws Exception {
+        this.ipv6 = ipv6;
         ManualClock clock = new ManualClock();
         reactor = Reactor.builder().shards(1).manual().clock(clock).buffersPerShard(32768).build().start();
         wire = Wire.pair(WireConfig.builder().name("bed").clock(clock).seed(seed).impairments(impairments)
                 .macs(MacAddress.parse("02:00:00:00:09:01"), MacAddress.parse("02:00:00:00:09:02")).build());
-        client = Stack.builder().reactor(reactor).nic(NicFactory.of(wire.a())).ipv4(CLIENT_IP + "/24").tcp(tcp).start();
-        server = Stack.builder().reactor(reactor).nic(NicFactory.of(wire.b())).ipv4(SERVER_IP + "/24").tcp(tcp).start();
+        var c = Stack.builder().reactor(reactor).nic(NicFactory.of(wire.a())).ipv4(CLIENT_IP + "/24").tcp(tcp);
+        var s = Stack.builder().reactor(reactor).nic(NicFactory.of(wire.b())).ipv4(SERVER_IP + "/24").tcp(tcp);
+        if (ipv6) {
+            c.ipv6(CLIENT_IP6 + "/64");
+            s.ipv6(SERVER_IP6 + "/64");
+        }
+        client = c.start();
+        server = s.start();
     }
 
     Wire wire() {
@@ -68,6 +83,12 @@ final class WireTestbed implements TcpTestbed {
     @Override
     public int serverAddress() {
         return Ipv4Address.parse(SERVER_IP);
+    }
+
+    @Override
+    public java.net.InetAddress serverInetAddress() {
+        return ipv6 ? io.panamax.ip.Ipv6Address.toInetAddress(io.panamax.ip.Ipv6Address.parse(SERVER_IP6)[0],
+                io.panamax.ip.Ipv6Address.parse(SERVER_IP6)[1]) : TcpTestbed.super.serverInetAddress();
     }
 
     @Override

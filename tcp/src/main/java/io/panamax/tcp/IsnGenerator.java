@@ -11,7 +11,7 @@ final class IsnGenerator {
     private static final long TIMESTAMP_TWEAK = 0x5453_4f46_4653_4554L; // "TSOFFSET"
     private final long k0;
     private final long k1;
-    private final long[] words = new long[2];
+    private final long[] words = new long[5];
 
     IsnGenerator(long k0, long k1) {
         this.k0 = k0;
@@ -30,6 +30,27 @@ final class IsnGenerator {
         words[0] = (long) localIp << 32 | (remoteIp & 0xffffffffL);
         words[1] = TIMESTAMP_TWEAK;
         return (int) sipHash24(k0, k1, words, 2, (localPort & 0xffffL) << 16 | (remotePort & 0xffff), 20);
+    }
+
+    /** The ISN for a connection over IPv6: F covers both 128-bit addresses (RFC 6528 3 names the addresses, whatever their size). */
+    int isn6(long localHigh, long localLow, int localPort, long remoteHigh, long remoteLow, int remotePort, long nanos) {
+        words6(localHigh, localLow, remoteHigh, remoteLow);
+        long f = sipHash24(k0, k1, words, 4, (localPort & 0xffffL) << 16 | (remotePort & 0xffff), 36);
+        return (int) f + (int) (nanos / 4_000);
+    }
+
+    /** {@link #timestampOffset} for a connection over IPv6. */
+    int timestampOffset6(long localHigh, long localLow, int localPort, long remoteHigh, long remoteLow, int remotePort) {
+        words6(localHigh, localLow, remoteHigh, remoteLow);
+        words[4] = TIMESTAMP_TWEAK;
+        return (int) sipHash24(k0, k1, words, 5, (localPort & 0xffffL) << 16 | (remotePort & 0xffff), 44);
+    }
+
+    private void words6(long localHigh, long localLow, long remoteHigh, long remoteLow) {
+        words[0] = localHigh;
+        words[1] = localLow;
+        words[2] = remoteHigh;
+        words[3] = remoteLow;
     }
 
     /**

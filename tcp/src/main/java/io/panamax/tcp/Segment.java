@@ -11,8 +11,14 @@ import io.panamax.tcp.wire.TcpOptions;
  * takes it ({@link #takePayload()}); whatever is left is released after processing.
  */
 final class Segment {
+    /** Arrived over IPv6: the addresses are in the four longs, else in {@link #srcIp}/{@link #dstIp}. */
+    boolean ipv6;
     int srcIp;
     int dstIp;
+    long srcHigh;
+    long srcLow;
+    long dstHigh;
+    long dstLow;
     int srcPort;
     int dstPort;
     /** SEG.SEQ */

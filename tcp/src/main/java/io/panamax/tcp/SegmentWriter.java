@@ -2,6 +2,7 @@ package io.panamax.tcp;
 
 import io.panamax.ip.IpProtocol;
 import io.panamax.ip.Ipv4Output;
+import io.panamax.ip.Ipv6Output;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.reactor.buffer.PacketPool;
 import io.panamax.tcp.wire.TcpChecksum;
@@ -15,16 +16,27 @@ import java.lang.foreign.MemorySegment;
  * calls {@link #send()}: the header and options go into the headroom of a fresh packet, the
  * payload (shared slices of the send buffer) is appended behind it as fragments, the checksum is
  * computed, or left to the NIC with the pseudo-header sum in place (RFC 9293 3.1, offload), and
- * the packet leaves with Don't Fragment set for path MTU discovery (RFC 1191). One per shard; the
- * fields are reset by every send.
+ * the packet leaves with Don't Fragment set for path MTU discovery (RFC 1191). Over IPv6
+ * ({@link #ipv6}) the checksum covers the RFC 8200 8.1 pseudo header and is always computed here:
+ * {@link Ipv6Output} offers no checksum or segmentation offload, and IPv6 routers never fragment
+ * (path MTU discovery is RFC 8201's, from packet too big). One per shard; the fields are reset by
+ * every send.
  */
 final class SegmentWriter {
     private final PacketPool packets;
     private final Ipv4Output ip;
     private final TcpCounters counters;
+    /** IPv6, once {@link Tcp#attachIpv6} gave it; null before. */
+    Ipv6Output ip6;
 
+    /** Send over IPv6 to {@link #dstHigh}/{@link #dstLow}; else over IPv4 to {@link #dstIp}. Reset by every send. */
+    boolean ipv6;
     int srcIp;
     int dstIp;
+    long srcHigh;
+    long srcLow;
+    long dstHigh;
+    long dstLow;
     int srcPort;
     int dstPort;
     int seq;
@@ -106,6 +118,17 @@ final class SegmentWriter {
             payloadLength = payload.length();
             p.append(payload);
         }
+        if (ipv6) {
+            TcpChecksum.fill6(srcHigh, srcLow, dstHigh, dstLow, p);
+            counters.segmentsOut.increment();
+            counters.bytesOut.add(payloadLength);
+            long sh = srcHigh;
+            long sl = srcLow;
+            long dh = dstHigh;
+            long dl = dstLow;
+            reset();
+            return ip6.send(sh, sl, dh, dl, IpProtocol.TCP, p);
+        }
         if (segmentSize > 0 && payloadLength > segmentSize) {
             // The NIC segments and completes each segment's checksum from the pseudo-header sum
             // over the whole length (it has checksum offload whenever it offers TSO).
@@ -160,6 +183,7 @@ final class SegmentWriter {
     }
 
     private void reset() {
+        ipv6 = false;
         payload = null;
         segmentSize = 0;
         mss = -1;

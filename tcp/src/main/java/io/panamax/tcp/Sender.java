@@ -581,7 +581,7 @@ final class Sender implements LossRecovery.Sender {
      * segment, and the peer would count the one duplicate many times.
      */
     private int superSegmentLimit(int maxSeg) {
-        int tsoMax = tcb.tcp.writer().tsoMaxBytes();
+        int tsoMax = tcb.ipv6 ? 0 : tcb.tcp.writer().tsoMaxBytes();   // no offloads over IPv6 (SegmentWriter)
         if (tsoMax == 0 || tcb.rcv.sackOptionLength() != 0) {
             return maxSeg;
         }

@@ -41,7 +41,10 @@ final class SynCookies {
 
     private final long k0;
     private final long k1;
-    private final long[] words = new long[2];
+    /** The message {@link #hash} covers: the addresses, then ports and count in one word. */
+    private final long[] words = new long[5];
+    private int addressWords;
+    private long portBits;
 
     SynCookies(long secretHigh, long secretLow) {
         long[] w = new long[1];
@@ -67,9 +70,15 @@ final class SynCookies {
 
     /** The cookie (the SYN-ACK's ISS) for a SYN with sequence number {@code synSeq}. */
     int cookie(int localIp, int localPort, int remoteIp, int remotePort, int synSeq, int mssIndex, long nanos) {
-        int count = count(nanos);
-        return hash(localIp, localPort, remoteIp, remotePort, 0, 0) + synSeq + (count << COOKIE_BITS)
-                + ((hash(localIp, localPort, remoteIp, remotePort, count, 1) + mssIndex) & COOKIE_MASK);
+        tuple(localIp, localPort, remoteIp, remotePort);
+        return cookie(synSeq, mssIndex, nanos);
+    }
+
+    /** {@link #cookie(int, int, int, int, int, int, long)} for a SYN that came over IPv6: the hash covers both 128-bit addresses. */
+    int cookie6(long localHigh, long localLow, int localPort, long remoteHigh, long remoteLow, int remotePort,
+                int synSeq, int mssIndex, long nanos) {
+        tuple6(localHigh, localLow, localPort, remoteHigh, remoteLow, remotePort);
+        return cookie(synSeq, mssIndex, nanos);
     }
 
     /**
@@ -78,14 +87,31 @@ final class SynCookies {
      * {@link #MAX_AGE_MINUTES} minutes.
      */
     int check(int cookie, int localIp, int localPort, int remoteIp, int remotePort, int synSeq, long nanos) {
+        tuple(localIp, localPort, remoteIp, remotePort);
+        return check(cookie, synSeq, nanos);
+    }
+
+    /** {@link #check(int, int, int, int, int, int, long)} for an ACK that came over IPv6. */
+    int check6(int cookie, long localHigh, long localLow, int localPort, long remoteHigh, long remoteLow, int remotePort,
+               int synSeq, long nanos) {
+        tuple6(localHigh, localLow, localPort, remoteHigh, remoteLow, remotePort);
+        return check(cookie, synSeq, nanos);
+    }
+
+    private int cookie(int synSeq, int mssIndex, long nanos) {
         int count = count(nanos);
-        int c = cookie - (hash(localIp, localPort, remoteIp, remotePort, 0, 0) + synSeq);
+        return hash(0, 0) + synSeq + (count << COOKIE_BITS) + ((hash(count, 1) + mssIndex) & COOKIE_MASK);
+    }
+
+    private int check(int cookie, int synSeq, long nanos) {
+        int count = count(nanos);
+        int c = cookie - (hash(0, 0) + synSeq);
         // What is left: (count << 24) + (H(count) + data) mod 2^24; the top byte gives the age.
         int age = (count - (c >>> COOKIE_BITS)) & (0xffffffff >>> COOKIE_BITS);
         if (age >= MAX_AGE_MINUTES) {
             return -1;
         }
-        int data = (c - hash(localIp, localPort, remoteIp, remotePort, count - age, 1)) & COOKIE_MASK;
+        int data = (c - hash(count - age, 1)) & COOKIE_MASK;
         return data < MSS_TABLE.length ? data : -1;
     }
 
@@ -122,10 +148,27 @@ final class SynCookies {
         return (tsEcr & TS_OPT_SACK) != 0;
     }
 
-    /** SipHash-2-4 of the 4-tuple, the count and which of the two hashes ({@code c}), truncated to 32 bits. */
-    private int hash(int localIp, int localPort, int remoteIp, int remotePort, int count, int c) {
+    /** The 4-tuple {@link #hash} covers next: IPv4 addresses in one word, then the ports. */
+    private void tuple(int localIp, int localPort, int remoteIp, int remotePort) {
         words[0] = (long) localIp << 32 | (remoteIp & 0xffffffffL);
-        words[1] = (localPort & 0xffffL) << 48 | (remotePort & 0xffffL) << 32 | (count & 0xffffffffL);
-        return (int) IsnGenerator.sipHash24(k0, k1, words, 2, c, 17);
+        addressWords = 1;
+        portBits = (localPort & 0xffffL) << 48 | (remotePort & 0xffffL) << 32;
+    }
+
+    /** An IPv6 4-tuple: the four address halves in four words, then the ports. */
+    private void tuple6(long localHigh, long localLow, int localPort, long remoteHigh, long remoteLow, int remotePort) {
+        words[0] = localHigh;
+        words[1] = localLow;
+        words[2] = remoteHigh;
+        words[3] = remoteLow;
+        addressWords = 4;
+        portBits = (localPort & 0xffffL) << 48 | (remotePort & 0xffffL) << 32;
+    }
+
+    /** SipHash-2-4 of the 4-tuple, the count and which of the two hashes ({@code c}), truncated to 32 bits. */
+    private int hash(int count, int c) {
+        words[addressWords] = portBits | (count & 0xffffffffL);
+        int n = addressWords + 1;
+        return (int) IsnGenerator.sipHash24(k0, k1, words, n, c, 8 * n + 1);
     }
 }

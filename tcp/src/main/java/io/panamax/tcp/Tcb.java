@@ -10,6 +10,8 @@ import io.panamax.tcp.wire.SeqNum;
 import io.panamax.tcp.wire.TcpHeader;
 import io.panamax.tcp.wire.TcpOptions;
 
+import java.net.InetSocketAddress;
+
 import static io.panamax.tcp.wire.TcpHeader.ACK;
 import static io.panamax.tcp.wire.TcpHeader.FIN;
 import static io.panamax.tcp.wire.TcpHeader.PSH;
@@ -37,6 +39,8 @@ final class Tcb implements TcpConnection {
     static final int DEFAULT_MSS = 536;
     /** Bytes of IPv4 and TCP headers without options, subtracted from the MTU for the MSS. */
     static final int IP_TCP_HEADERS = 40;
+    /** Bytes of IPv6 (without extension headers) and TCP headers without options (RFC 8200 8.3: MTU - 60). */
+    static final int IPV6_TCP_HEADERS = 60;
     /** The smallest path MTU an ICMP message may set (Linux's min_pmtu; RFC 5927 5.2 warns of smaller). */
     static final int MIN_PATH_MTU = 552;
 
@@ -44,10 +48,20 @@ final class Tcb implements TcpConnection {
     private final Shard shard;
     private final TcpConfig config;
     private final TcpCounters counters;
+    /**
+     * Over IPv6: the addresses are {@link #localHigh}..{@link #remoteLow} and {@link #localIp},
+     * {@link #remoteIp} are 0; over IPv4 the other way round. A family flag and the addresses in
+     * place (see {@link ConnectionTable}) keep the IPv4 path as it was.
+     */
+    final boolean ipv6;
     final int localIp;
     final int localPort;
     final int remoteIp;
     final int remotePort;
+    final long localHigh;
+    final long localLow;
+    final long remoteHigh;
+    final long remoteLow;
     /** Opened by a listener (RFC 9293: from a passive OPEN). */
     final boolean passive;
     final TcpListener listener;
@@ -97,22 +111,38 @@ final class Tcb implements TcpConnection {
     private long segmentsOut;
     long drops;
 
+    /** An IPv4 connection. */
     Tcb(Tcp tcp, int localIp, int localPort, int remoteIp, int remotePort, TcpListener listener) {
+        this(tcp, false, localIp, remoteIp, 0, 0, 0, 0, localPort, remotePort, listener);
+    }
+
+    /** An IPv6 connection. */
+    Tcb(Tcp tcp, long localHigh, long localLow, int localPort, long remoteHigh, long remoteLow, int remotePort, TcpListener listener) {
+        this(tcp, true, 0, 0, localHigh, localLow, remoteHigh, remoteLow, localPort, remotePort, listener);
+    }
+
+    private Tcb(Tcp tcp, boolean ipv6, int localIp, int remoteIp, long localHigh, long localLow, long remoteHigh, long remoteLow,
+                int localPort, int remotePort, TcpListener listener) {
         this.tcp = tcp;
         this.shard = tcp.shard();
         this.config = tcp.config();
         this.counters = tcp.counters();
+        this.ipv6 = ipv6;
         this.localIp = localIp;
         this.localPort = localPort;
         this.remoteIp = remoteIp;
         this.remotePort = remotePort;
+        this.localHigh = localHigh;
+        this.localLow = localLow;
+        this.remoteHigh = remoteHigh;
+        this.remoteLow = remoteLow;
         this.listener = listener;
         this.passive = listener != null;
         this.snd = new Sender(this, config, counters);
         this.rcv = new Receiver(this, config, counters);
         this.keepAlive = config.keepAlive();
         this.lingerTimer = shard.timers().newTimer(this::onLingerTimeout);
-        int pathMss = Math.max(tcp.ip().mtu(remoteIp), MIN_PATH_MTU) - IP_TCP_HEADERS;
+        int pathMss = pathMss();
         rcv.advertisedMss = Math.min(pathMss, 65535);
         snd.mss = Math.min(DEFAULT_MSS, pathMss);
         rcv.rcvMss = Math.min(rcv.advertisedMss, DEFAULT_MSS);
@@ -123,13 +153,23 @@ final class Tcb implements TcpConnection {
     // Opening
     // =====================================================================================
 
+    /** The MSS the path MTU allows (RFC 9293 3.7.1, RFC 8200 8.3): the MTU less the IP and TCP headers. */
+    int pathMss() {
+        return tcp.pathMss(ipv6, remoteIp, remoteHigh, remoteLow);
+    }
+
+    private int timestampOffset() {
+        return ipv6 ? tcp.isn().timestampOffset6(localHigh, localLow, localPort, remoteHigh, remoteLow, remotePort)
+                : tcp.isn().timestampOffset(localIp, localPort, remoteIp, remotePort);
+    }
+
     /** OPEN, active (RFC 9293 3.10.1): send a SYN, enter SYN-SENT. */
     Future<TcpConnection> activeOpen(int iss) {
         snd.init(iss);
         offerWindowScale = config.windowScaling();
         offerTimestamps = config.timestamps();
         offerSack = config.sackPermitted();
-        tsOffset = tcp.isn().timestampOffset(localIp, localPort, remoteIp, remotePort);
+        tsOffset = timestampOffset();
         state = TcpState.SYN_SENT;
         connectPromise = new Promise<>();
         output();
@@ -145,7 +185,7 @@ final class Tcb implements TcpConnection {
         offerWindowScale = config.windowScaling() && o.windowScale >= 0;
         offerTimestamps = config.timestamps() && o.hasTimestamps;
         offerSack = config.sackPermitted() && o.sackPermitted;
-        tsOffset = tcp.isn().timestampOffset(localIp, localPort, remoteIp, remotePort);
+        tsOffset = timestampOffset();
         negotiate(o);
         // RFC 7323 2.2: the window of a SYN is never scaled.
         snd.initWindow(seg.window, seg.seq, seg.ack);
@@ -158,7 +198,7 @@ final class Tcb implements TcpConnection {
     /** Settles the options from the peer's SYN or SYN-ACK against what this side offered. */
     private void negotiate(TcpOptions o) {
         int peerMss = o.mss > 0 ? o.mss : DEFAULT_MSS;
-        int pathMss = Math.max(tcp.ip().mtu(remoteIp), MIN_PATH_MTU) - IP_TCP_HEADERS;
+        int pathMss = pathMss();
         snd.mss = Math.max(1, Math.min(peerMss, pathMss));
         if (offerWindowScale && o.windowScale >= 0) {
             // RFC 7323 2.3: a shift above 14 is used as 14.
@@ -211,7 +251,7 @@ final class Tcb implements TcpConnection {
         if (seg.has(ACK)) {
             if (SeqNum.le(seg.ack, snd.iss) || SeqNum.gt(seg.ack, snd.sndMax)) {
                 if (!seg.has(RST)) {
-                    tcp.sendReset(remoteIp, localIp, remotePort, localPort, seg.ack, 0, RST);
+                    tcp.sendReset(this, seg.ack, 0, RST);
                 }
                 drop(DropReason.SYN_SENT_INVALID);
                 return;
@@ -342,7 +382,7 @@ final class Tcb implements TcpConnection {
             if (SeqNum.gt(seg.ack, snd.sndUna) && SeqNum.le(seg.ack, snd.sndMax)) {
                 synReceivedToEstablished(seg);
             } else {
-                tcp.sendReset(remoteIp, localIp, remotePort, localPort, seg.ack, 0, RST);
+                tcp.sendReset(this, seg.ack, 0, RST);
                 drop(DropReason.BAD_ACK);
                 return;
             }
@@ -585,9 +625,15 @@ final class Tcb implements TcpConnection {
         w.send();
     }
 
-    private void address(SegmentWriter w) {
+    /** Addresses {@code w}'s segment from this connection's local end to its peer. */
+    void address(SegmentWriter w) {
+        w.ipv6 = ipv6;
         w.srcIp = localIp;
         w.dstIp = remoteIp;
+        w.srcHigh = localHigh;
+        w.srcLow = localLow;
+        w.dstHigh = remoteHigh;
+        w.dstLow = remoteLow;
         w.srcPort = localPort;
         w.dstPort = remotePort;
     }
@@ -676,9 +722,32 @@ final class Tcb implements TcpConnection {
             return;
         }
         boolean hard = type == 3 && (code == 2 || code == 3 || code == 9 || code == 10 || code == 13);
-        String what = "ICMP type " + type + " code " + code;
+        hardOrSoftError(hard, code == 3, "ICMP type " + type + " code " + code);
+    }
+
+    /**
+     * An ICMPv6 error (RFC 4443) about a segment this connection sent with sequence number
+     * {@code seq}: a packet too big lowers the MSS to the path MTU it reports (RFC 8201 5.2; the
+     * IPv6 layer has already lowered the path MTU, never below 1280); a destination unreachable
+     * with code 1 (administratively prohibited) or 4 (port unreachable) is hard during the
+     * handshake, as their IPv4 counterparts are (RFC 1122 4.2.3.9); the rest are soft errors,
+     * reported only if the connection then times out (RFC 5461).
+     */
+    void icmpv6Error(int type, int code, long mtu, int seq) {
+        if (!SeqNum.inRange(snd.sndUna, seq, snd.sndMax) && !(state == TcpState.SYN_SENT && seq == snd.iss)) {
+            return;
+        }
+        if (type == 2) {
+            snd.pathMtuChanged(pathMss());
+            return;
+        }
+        boolean hard = type == 1 && (code == 1 || code == 4);
+        hardOrSoftError(hard, code == 4, "ICMPv6 type " + type + " code " + code);
+    }
+
+    private void hardOrSoftError(boolean hard, boolean portUnreachable, String what) {
         if (hard && state == TcpState.SYN_SENT) {
-            enterClosed(code == 3
+            enterClosed(portUnreachable
                     ? new ConnectionRefusedException("connection refused by " + peer() + " (" + what + ", port unreachable)")
                     : new UnreachableException(peer() + " unreachable (" + what + ")"));
             return;
@@ -696,7 +765,7 @@ final class Tcb implements TcpConnection {
             return;
         }
         if (state != TcpState.SYN_SENT && state != TcpState.TIME_WAIT) {
-            tcp.sendReset(remoteIp, localIp, remotePort, localPort, snd.sndMax, 0, RST);
+            tcp.sendReset(this, snd.sndMax, 0, RST);
         }
         counters.resets.increment();
         enterClosed(cause);
@@ -938,6 +1007,23 @@ final class Tcb implements TcpConnection {
     }
 
     @Override
+    public boolean isIpv6() {
+        return ipv6;
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return ipv6 ? new InetSocketAddress(io.panamax.ip.Ipv6Address.toInetAddress(localHigh, localLow), localPort)
+                : TcpConnection.super.localAddress();
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        return ipv6 ? new InetSocketAddress(io.panamax.ip.Ipv6Address.toInetAddress(remoteHigh, remoteLow), remotePort)
+                : TcpConnection.super.remoteAddress();
+    }
+
+    @Override
     public int localIp() {
         return localIp;
     }
@@ -1058,12 +1144,14 @@ final class Tcb implements TcpConnection {
     }
 
     String peer() {
-        return io.panamax.ip.Ipv4Address.toString(remoteIp) + ":" + remotePort;
+        return ipv6 ? "[" + io.panamax.ip.Ipv6Address.toString(remoteHigh, remoteLow) + "]:" + remotePort
+                : io.panamax.ip.Ipv4Address.toString(remoteIp) + ":" + remotePort;
     }
 
     @Override
     public String toString() {
-        return "TcpConnection[" + io.panamax.ip.Ipv4Address.toString(localIp) + ":" + localPort + " -> " + peer()
-                + " " + state + "]";
+        String local = ipv6 ? "[" + io.panamax.ip.Ipv6Address.toString(localHigh, localLow) + "]"
+                : io.panamax.ip.Ipv4Address.toString(localIp);
+        return "TcpConnection[" + local + ":" + localPort + " -> " + peer() + " " + state + "]";
     }
 }

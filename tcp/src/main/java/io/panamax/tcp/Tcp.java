@@ -1,8 +1,14 @@
 package io.panamax.tcp;
 
+import io.panamax.ip.IpProtocol;
 import io.panamax.ip.Ipv4Address;
 import io.panamax.ip.Ipv4Output;
+import io.panamax.ip.Ipv6Address;
+import io.panamax.ip.Ipv6Output;
+import io.panamax.ip.Ipv6TransportHandler;
 import io.panamax.ip.TransportHandler;
+import io.panamax.ip.wire.Ipv6Extensions;
+import io.panamax.ip.wire.Ipv6Header;
 import io.panamax.reactor.Future;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.buffer.Packet;
@@ -11,6 +17,11 @@ import io.panamax.tcp.wire.TcpHeader;
 import io.panamax.tcp.wire.TcpOptions;
 
 import java.lang.foreign.MemorySegment;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -20,11 +31,18 @@ import static io.panamax.tcp.wire.TcpHeader.RST;
 import static io.panamax.tcp.wire.TcpHeader.SYN;
 
 /**
- * TCP on one shard (RFC 9293): the shard's connections and listeners, and the
- * {@link TransportHandler} the IPv4 layer delivers protocol 6 to. It parses and validates each
- * segment (header, checksum, options), finds its connection by 4-tuple, and hands it to the
- * connection's state machine ({@link Tcb}); segments for no connection go to a listener or are
- * answered with a RST.
+ * TCP on one shard (RFC 9293): the shard's connections and listeners, the
+ * {@link TransportHandler} the IPv4 layer delivers protocol 6 to and, once
+ * {@link #attachIpv6 attached}, the {@link Ipv6TransportHandler} the IPv6 layer delivers next
+ * header 6 to. It parses and validates each segment (header, checksum, options), finds its
+ * connection by 4-tuple, and hands it to the connection's state machine ({@link Tcb}); segments
+ * for no connection go to a listener or are answered with a RST.
+ *
+ * <p>Both families run through the same code: a segment and a connection carry a family flag
+ * with the addresses in place (IPv4 as ints, IPv6 as two longs each), each family has its own
+ * connection table ({@link ConnectionTable}) and its own listener slots, so an IPv4 segment takes
+ * the same path, with no allocation, as before IPv6. A listener takes both families unless made
+ * for one ({@link #listen(StandardProtocolFamily, int, Consumer)}).
  *
  * <pre>{@code
  * Tcp tcp = new Tcp(shard, ipv4, TcpConfig.defaults());
@@ -36,16 +54,23 @@ import static io.panamax.tcp.wire.TcpHeader.SYN;
  * {@link #receive} synchronously; if it does (a loopback), the segment is queued and processed
  * when the current one is done.
  */
-public final class Tcp implements TransportHandler {
+public final class Tcp implements TransportHandler, Ipv6TransportHandler {
     private static final System.Logger LOG = System.getLogger("io.panamax.tcp");
 
     private final Shard shard;
     private final Ipv4Output ip;
+    /** The shard's IPv6, or null until {@link #attachIpv6}. */
+    private Ipv6Output ip6;
     private final TcpConfig config;
     private final LocalPortPolicy ports;
     private final TcpCounters counters;
-    private final ConnectionTable connections = new ConnectionTable(1024);
+    private final ConnectionTable connections = ConnectionTable.ipv4(1024);
+    private final ConnectionTable connections6 = ConnectionTable.ipv6(64);
+    /** Listeners by port for IPv4 and for IPv6; a dual-stack listener sits in both. */
     private final TcpListener[] listeners = new TcpListener[65536];
+    private final TcpListener[] listeners6 = new TcpListener[65536];
+    /** The next ephemeral port an IPv6 active open tries (ports in order; see {@link #connect6}). */
+    private int nextPort6 = -1;
     private final Segment segment = new Segment();
     /** The SYN a valid cookie ACK stands for, rebuilt from the cookie (RFC 4987 3.6). */
     private final Segment cookieSyn = new Segment();
@@ -95,6 +120,16 @@ public final class Tcp implements TransportHandler {
         };
     }
 
+    /**
+     * Makes this TCP speak IPv6 too, sending through {@code ip6}; the caller registers it with
+     * the IPv6 layer for next header 6 ({@code ipv6.register(IpProtocol.TCP, tcp)}).
+     */
+    public void attachIpv6(Ipv6Output ip6) {
+        this.ip6 = Objects.requireNonNull(ip6);
+        output.ip6 = ip6;
+        writer.ip6 = output;
+    }
+
     /** The shard this TCP belongs to. */
     public Shard shard() {
         return shard;
@@ -110,9 +145,25 @@ public final class Tcp implements TransportHandler {
         return counters;
     }
 
-    /** Connections in the table, TIME-WAIT included. */
+    /** Connections in the tables (both families), TIME-WAIT included. */
     public int connectionCount() {
-        return connections.size();
+        return connections.size() + connections6.size();
+    }
+
+    /**
+     * The MSS a path allows (RFC 9293 3.7.1; RFC 8200 8.3: the IPv6 MTU less 60): the path MTU
+     * (IPv4: never under 552, as Linux's min_pmtu; IPv6: never under its 1280 minimum) less the
+     * IP and TCP headers without options.
+     */
+    int pathMss(boolean ipv6, int remoteIp, long remoteHigh, long remoteLow) {
+        if (ipv6) {
+            return Math.max(ip6.pathMtu(remoteHigh, remoteLow), Ipv6Header.MIN_MTU) - Tcb.IPV6_TCP_HEADERS;
+        }
+        return Math.max(ip.mtu(remoteIp), Tcb.MIN_PATH_MTU) - Tcb.IP_TCP_HEADERS;
+    }
+
+    private ConnectionTable table(Tcb t) {
+        return t.ipv6 ? connections6 : connections;
     }
 
     Ipv4Output ip() {
@@ -136,12 +187,36 @@ public final class Tcp implements TransportHandler {
     // =====================================================================================
 
     /**
-     * Listens on {@code port} (every local address); each connection that completes its handshake
-     * is handed to {@code onAccept} on this shard. Accept queue: {@link TcpConfig#backlog()}; SYN
-     * queue: {@link TcpConfig#synQueueSize()} (see {@link TcpListener}).
+     * Listens on {@code port} (every local address, IPv4 and IPv6); each connection that
+     * completes its handshake is handed to {@code onAccept} on this shard. Accept queue:
+     * {@link TcpConfig#backlog()}; SYN queue: {@link TcpConfig#synQueueSize()} (see
+     * {@link TcpListener}).
      */
     public TcpListener listen(int port, Consumer<TcpConnection> onAccept) {
         return listen(port, config.backlog(), Objects.requireNonNull(onAccept));
+    }
+
+    /**
+     * Listens on {@code port} for one family only ({@link StandardProtocolFamily#INET} or
+     * {@link StandardProtocolFamily#INET6}, as a socket with {@code IPV6_V6ONLY}); the other
+     * family's port stays free for another listener.
+     */
+    public TcpListener listen(StandardProtocolFamily family, int port, Consumer<TcpConnection> onAccept) {
+        return listen(Objects.requireNonNull(family), port, config.backlog(), Objects.requireNonNull(onAccept));
+    }
+
+    /**
+     * Listens on {@code local}'s port: {@code 0.0.0.0} for IPv4 only, {@code ::} for both families
+     * (as Java's dual-stack sockets do). Binding to one address is not supported: the listener
+     * takes every local address of its families.
+     */
+    public TcpListener listen(InetSocketAddress local, Consumer<TcpConnection> onAccept) {
+        InetAddress a = local.getAddress();
+        if (a == null || !a.isAnyLocalAddress()) {
+            throw new IllegalArgumentException("listen on a wildcard address (0.0.0.0 or ::), got " + local);
+        }
+        return listen(a instanceof Inet4Address ? StandardProtocolFamily.INET : null, local.getPort(), config.backlog(),
+                Objects.requireNonNull(onAccept));
     }
 
     /** Listens on {@code port}; connections are taken with {@link TcpListener#accept()}. */
@@ -149,26 +224,48 @@ public final class Tcp implements TransportHandler {
         return listen(port, config.backlog(), null);
     }
 
-    /** Listens on {@code port} with its own accept-queue bound; {@code onAccept} may be null (use accept()). */
+    /** Listens on {@code port} (both families) with its own accept-queue bound; {@code onAccept} may be null (use accept()). */
     public TcpListener listen(int port, int backlog, Consumer<TcpConnection> onAccept) {
+        return listen(null, port, backlog, onAccept);
+    }
+
+    /**
+     * Listens on {@code port} for {@code family}, or both when it is null, with its own
+     * accept-queue bound; {@code onAccept} may be null (use accept()).
+     */
+    public TcpListener listen(StandardProtocolFamily family, int port, int backlog, Consumer<TcpConnection> onAccept) {
         shard.checkOwner("Tcp.listen");
+        if (family != null && family != StandardProtocolFamily.INET && family != StandardProtocolFamily.INET6) {
+            throw new IllegalArgumentException("TCP listens on INET or INET6, not " + family);
+        }
+        boolean v4 = family != StandardProtocolFamily.INET6;
+        boolean v6 = family != StandardProtocolFamily.INET;
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port must be 1..65535, got " + port);
         }
         if (backlog < 1) {
             throw new IllegalArgumentException("backlog must be positive, got " + backlog);
         }
-        if (listeners[port] != null) {
-            throw new IllegalStateException("port " + port + " already has a listener on shard " + shard.id());
+        if (v4 && listeners[port] != null || v6 && listeners6[port] != null) {
+            throw new IllegalStateException("port " + port + " already has a listener on shard " + shard.id()
+                    + " (" + (v4 && listeners[port] != null ? listeners[port] : listeners6[port]) + ")");
         }
-        TcpListener l = new TcpListener(this, port, backlog, onAccept);
-        listeners[port] = l;
+        TcpListener l = new TcpListener(this, family, port, backlog, onAccept);
+        if (v4) {
+            listeners[port] = l;
+        }
+        if (v6) {
+            listeners6[port] = l;
+        }
         return l;
     }
 
     void removeListener(TcpListener l) {
         if (listeners[l.port()] == l) {
             listeners[l.port()] = null;
+        }
+        if (listeners6[l.port()] == l) {
+            listeners6[l.port()] = null;
         }
     }
 
@@ -211,6 +308,66 @@ public final class Tcp implements TransportHandler {
         return t.activeOpen(isn.isn(localIp, localPort, remoteIp, remotePort, shard.nanoTime()));
     }
 
+    /**
+     * Opens a connection to {@code remote:remotePort}, over IPv4 or IPv6 by the address's family
+     * (an IPv4-mapped IPv6 address is an {@link Inet4Address} already, as Java makes it).
+     */
+    public Future<TcpConnection> connect(InetAddress remote, int remotePort) {
+        if (remote instanceof Inet4Address v4) {
+            return connect(Ipv4Address.fromBytes(v4.getAddress()), remotePort);
+        }
+        long[] a = Ipv6Address.of((Inet6Address) remote);
+        return connect6(a[0], a[1], remotePort);
+    }
+
+    /** {@link #connect(InetAddress, int)} to a resolved socket address. */
+    public Future<TcpConnection> connect(InetSocketAddress remote) {
+        if (remote.isUnresolved()) {
+            throw new IllegalArgumentException("unresolved address " + remote + ": the stack does not resolve names");
+        }
+        return connect(remote.getAddress(), remote.getPort());
+    }
+
+    /**
+     * Opens a connection over IPv6 to {@code [remoteHigh:remoteLow]:remotePort} (the address as
+     * two longs, network order), from the source address {@link Ipv6Output#sourceHighFor} gives
+     * and the next free ephemeral port in order. The port is not chosen by the
+     * {@link LocalPortPolicy}: IPv6 frames are not steered between shards by their 4-tuple yet,
+     * so no port could bring the replies to this shard; they are handled where they arrive.
+     * Fails with {@link UnreachableException} when this TCP has no IPv6.
+     */
+    public Future<TcpConnection> connect6(long remoteHigh, long remoteLow, int remotePort) {
+        shard.checkOwner("Tcp.connect");
+        if (remotePort < 1 || remotePort > 65535) {
+            throw new IllegalArgumentException("remote port must be 1..65535, got " + remotePort);
+        }
+        String peer = "[" + Ipv6Address.toString(remoteHigh, remoteLow) + "]:" + remotePort;
+        if (ip6 == null) {
+            return Future.failed(new UnreachableException(peer + " unreachable: this stack has no IPv6 address"));
+        }
+        if (shutDown) {
+            return Future.failed(new ConnectionAbortedException("TCP on shard " + shard.id() + " is shut down"));
+        }
+        long localHigh = ip6.sourceHighFor(remoteHigh);
+        long localLow = ip6.sourceLowFor(remoteHigh);
+        int low = config.ephemeralPortLow();
+        int high = config.ephemeralPortHigh();
+        if (nextPort6 < low || nextPort6 > high) {
+            nextPort6 = low;
+        }
+        for (int i = high - low; i >= 0; i--) {
+            int port = nextPort6;
+            nextPort6 = port == high ? low : port + 1;
+            if (listeners6[port] == null && connections6.get6(localHigh, localLow, remoteHigh, remoteLow, port, remotePort) == null) {
+                Tcb t = new Tcb(this, localHigh, localLow, port, remoteHigh, remoteLow, remotePort, null);
+                connections6.put(t);
+                return t.activeOpen(isn.isn6(localHigh, localLow, port, remoteHigh, remoteLow, remotePort, shard.nanoTime()));
+            }
+        }
+        counters.failedOpens.increment();
+        return Future.failed(new TcpException("no free local port towards " + peer));
+    }
+
     /** An active open on a port the policy chose: the policy hears when the port is free again. */
     private Future<TcpConnection> open(int localIp, int remoteIp, int remotePort, int localPort) {
         if (shutDown) {
@@ -232,7 +389,7 @@ public final class Tcp implements TransportHandler {
 
     /** A connection reached CLOSED: it leaves the table (and its listener's backlog). */
     void connectionClosed(Tcb t) {
-        connections.remove(t);
+        table(t).remove(t);
         if (t.listener != null) {
             t.listener.connectionClosed(t);
         }
@@ -253,8 +410,12 @@ public final class Tcp implements TransportHandler {
             if (listeners[p] != null) {
                 listeners[p].close();
             }
+            if (listeners6[p] != null) {
+                listeners6[p].close();
+            }
         }
         connections.forEach(Tcb::abort);
+        connections6.forEach(Tcb::abort);
     }
 
     // =====================================================================================
@@ -263,29 +424,54 @@ public final class Tcp implements TransportHandler {
 
     @Override
     public void receive(int srcIp, int dstIp, Packet payload) {
+        arrive(false, srcIp, dstIp, 0, 0, payload);
+    }
+
+    @Override
+    public void receive6(long srcHigh, long srcLow, long dstHigh, long dstLow, Packet payload) {
+        arrive(true, srcHigh, srcLow, dstHigh, dstLow, payload);
+    }
+
+    /** A segment of either family: IPv4 passes its addresses in {@code a} and {@code b}, IPv6 its four halves. */
+    private void arrive(boolean ipv6, long a, long b, long c, long d, Packet payload) {
         if (receiving) {
-            deferred.add(srcIp, dstIp, payload);
+            deferred.add(ipv6, a, b, c, d, payload);
             return;
         }
         receiving = true;
         try {
-            process(srcIp, dstIp, payload);
+            process(ipv6, a, b, c, d, payload);
             while (!deferred.isEmpty()) {
-                int s = deferred.srcIp();
-                int d = deferred.dstIp();
-                process(s, d, deferred.take());
+                DeferredQueue q = deferred;
+                process(q.ipv6(), q.a(), q.b(), q.c(), q.d(), q.take());
             }
         } finally {
             receiving = false;
         }
     }
 
-    private void process(int srcIp, int dstIp, Packet p) {
+    private void process(boolean ipv6, long a, long b, long c, long d, Packet p) {
         counters.segmentsIn.increment();
         Segment seg = segment;
         seg.payload = p;
+        seg.ipv6 = ipv6;
+        if (ipv6) {
+            seg.srcHigh = a;
+            seg.srcLow = b;
+            seg.dstHigh = c;
+            seg.dstLow = d;
+            seg.srcIp = 0;
+            seg.dstIp = 0;
+        } else {
+            seg.srcIp = (int) a;
+            seg.dstIp = (int) b;
+            seg.srcHigh = 0;
+            seg.srcLow = 0;
+            seg.dstHigh = 0;
+            seg.dstLow = 0;
+        }
         try {
-            DropReason bad = parse(srcIp, dstIp, seg);
+            DropReason bad = parse(seg);
             if (bad != null) {
                 counters.drop(bad);
                 return;
@@ -299,15 +485,17 @@ public final class Tcp implements TransportHandler {
         }
     }
 
-    /** Validates and parses the segment into {@code seg}; returns why it must be dropped, or null. */
-    private DropReason parse(int srcIp, int dstIp, Segment seg) {
+    /** Validates and parses the segment (its addresses set) into {@code seg}; returns why it must be dropped, or null. */
+    private DropReason parse(Segment seg) {
         Packet p = seg.payload;
         int len = p.length();
         if (len < TcpHeader.MIN_LENGTH) {
             return DropReason.TOO_SHORT;
         }
-        // RFC 1122 4.2.3.10: no segment from or to a broadcast or multicast address.
-        if (badAddress(srcIp) || badAddress(dstIp)) {
+        // RFC 1122 4.2.3.10: no segment from or to a broadcast or multicast address (IPv6: or the
+        // unspecified address, which no connection can have at either end).
+        if (seg.ipv6 ? badAddress6(seg.srcHigh, seg.srcLow) || badAddress6(seg.dstHigh, seg.dstLow)
+                : badAddress(seg.srcIp) || badAddress(seg.dstIp)) {
             return DropReason.BAD_ADDRESS;
         }
         if (!p.linearize(TcpHeader.MIN_LENGTH)) {
@@ -334,7 +522,9 @@ public final class Tcp implements TransportHandler {
         if (p.hasFlag(Packet.RX_L4_CHECKSUM_BAD)) {
             return DropReason.BAD_CHECKSUM;
         }
-        if (!p.hasFlag(Packet.RX_L4_CHECKSUM_GOOD) && !TcpChecksum.verifies(srcIp, dstIp, p)) {
+        if (!p.hasFlag(Packet.RX_L4_CHECKSUM_GOOD) && !(seg.ipv6
+                ? TcpChecksum.verifies6(seg.srcHigh, seg.srcLow, seg.dstHigh, seg.dstLow, p)
+                : TcpChecksum.verifies(seg.srcIp, seg.dstIp, p))) {
             return DropReason.BAD_CHECKSUM;
         }
         TcpOptions o = seg.options;
@@ -349,8 +539,6 @@ public final class Tcp implements TransportHandler {
         if ((flags & SYN) != 0 && (flags & (RST | FIN)) != 0) {
             return DropReason.BAD_FLAGS;
         }
-        seg.srcIp = srcIp;
-        seg.dstIp = dstIp;
         seg.srcPort = TcpHeader.sourcePort(m, off);
         seg.dstPort = TcpHeader.destinationPort(m, off);
         seg.seq = TcpHeader.sequenceNumber(m, off);
@@ -366,8 +554,24 @@ public final class Tcp implements TransportHandler {
         return a == Ipv4Address.ANY || a == Ipv4Address.BROADCAST || Ipv4Address.isMulticast(a);
     }
 
+    private static boolean badAddress6(long high, long low) {
+        return Ipv6Address.isMulticast(high) || Ipv6Address.isUnspecified(high, low);
+    }
+
+    /** The listener for a segment's destination port in its family, or null. */
+    private TcpListener listenerFor(Segment seg) {
+        return (seg.ipv6 ? listeners6 : listeners)[seg.dstPort];
+    }
+
+    /** A new connection for the segment's 4-tuple (seen from this side), not yet in a table. */
+    private Tcb newConnection(Segment seg, TcpListener l) {
+        return seg.ipv6 ? new Tcb(this, seg.dstHigh, seg.dstLow, seg.dstPort, seg.srcHigh, seg.srcLow, seg.srcPort, l)
+                : new Tcb(this, seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, l);
+    }
+
     private void dispatch(Segment seg) {
-        Tcb t = connections.get(seg.dstIp, seg.srcIp, seg.dstPort, seg.srcPort);
+        Tcb t = seg.ipv6 ? connections6.get6(seg.dstHigh, seg.dstLow, seg.srcHigh, seg.srcLow, seg.dstPort, seg.srcPort)
+                : connections.get(seg.dstIp, seg.srcIp, seg.dstPort, seg.srcPort);
         if (t != null) {
             if (t.state == TcpState.TIME_WAIT && (seg.flags & (SYN | RST | ACK)) == SYN) {
                 // RFC 6191 / RFC 1122 4.2.2.13: a new SYN may reopen a TIME-WAIT 4-tuple.
@@ -377,7 +581,7 @@ public final class Tcp implements TransportHandler {
                 }
                 int nextIss = t.sndNxt() + 65535 + 2;
                 t.closeTimeWait();
-                TcpListener l = listeners[seg.dstPort];
+                TcpListener l = listenerFor(seg);
                 if (l != null) {
                     listenerArrives(l, seg, nextIss);
                 } else {
@@ -395,7 +599,7 @@ public final class Tcp implements TransportHandler {
             t.segmentArrives(seg);
             return;
         }
-        TcpListener l = listeners[seg.dstPort];
+        TcpListener l = listenerFor(seg);
         if (l != null) {
             listenerArrives(l, seg, initialSequenceNumber(l, seg));
             return;
@@ -414,9 +618,16 @@ public final class Tcp implements TransportHandler {
         long now = shard.nanoTime();
         if (l.cookiesRecent(now)) {
             int peerMss = seg.options.mss > 0 ? seg.options.mss : Tcb.DEFAULT_MSS;
-            return cookies.cookie(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, seg.seq, SynCookies.mssIndex(peerMss), now);
+            return cookie(seg, SynCookies.mssIndex(peerMss), now);
         }
-        return isn.isn(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, now);
+        return seg.ipv6 ? isn.isn6(seg.dstHigh, seg.dstLow, seg.dstPort, seg.srcHigh, seg.srcLow, seg.srcPort, now)
+                : isn.isn(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, now);
+    }
+
+    /** The SYN cookie for the SYN {@code seg} (RFC 4987 3.6), over its family's 4-tuple. */
+    private int cookie(Segment seg, int mssIndex, long now) {
+        return seg.ipv6 ? cookies.cookie6(seg.dstHigh, seg.dstLow, seg.dstPort, seg.srcHigh, seg.srcLow, seg.srcPort, seg.seq, mssIndex, now)
+                : cookies.cookie(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, seg.seq, mssIndex, now);
     }
 
     /** RFC 9293 3.10.7.2: a segment for a listener. */
@@ -430,7 +641,7 @@ public final class Tcp implements TransportHandler {
                 cookieAckArrives(l, seg);
                 return;
             }
-            sendReset(seg.srcIp, seg.dstIp, seg.srcPort, seg.dstPort, seg.ack, 0, RST);
+            sendReset(seg, seg.ack, 0, RST);
             counters.drop(DropReason.LISTEN_INVALID);
             return;
         }
@@ -456,8 +667,8 @@ public final class Tcp implements TransportHandler {
             }
             return;
         }
-        Tcb t = new Tcb(this, seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, l);
-        connections.put(t);
+        Tcb t = newConnection(seg, l);
+        table(t).put(t);
         l.addPending(t);
         counters.passiveOpens.increment();
         // Data on the SYN is not kept (no TCP Fast Open): it is not acknowledged and comes again.
@@ -477,18 +688,15 @@ public final class Tcp implements TransportHandler {
         long now = shard.nanoTime();
         TcpOptions o = seg.options;
         int peerMss = o.mss > 0 ? o.mss : Tcb.DEFAULT_MSS;
-        int iss = cookies.cookie(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, seg.seq, SynCookies.mssIndex(peerMss), now);
+        int iss = cookie(seg, SynCookies.mssIndex(peerMss), now);
         SegmentWriter w = writer;
-        w.srcIp = seg.dstIp;
-        w.dstIp = seg.srcIp;
-        w.srcPort = seg.dstPort;
-        w.dstPort = seg.srcPort;
+        replyTo(w, seg);
         w.seq = iss;
         w.ack = seg.seq + 1;
         w.flags = SYN | ACK;
         // What a half-open connection would advertise (Tcb.sendSyn): the window of a SYN is unscaled.
         w.window = Math.min(config.receiveBufferSize(), 65535);
-        w.mss = Math.min(Math.max(ip.mtu(seg.srcIp), Tcb.MIN_PATH_MTU) - Tcb.IP_TCP_HEADERS, 65535);
+        w.mss = Math.min(pathMss(seg.ipv6, seg.srcIp, seg.srcHigh, seg.srcLow), 65535);
         if (config.timestamps() && o.hasTimestamps) {
             boolean wscale = config.windowScaling() && o.windowScale >= 0;
             boolean sack = config.sackPermitted() && o.sackPermitted;
@@ -496,7 +704,9 @@ public final class Tcp implements TransportHandler {
             w.sackPermitted = sack;
             w.timestamps = true;
             // The connection's own clock (Tcb.tsNow), so that its later TSvals continue from here.
-            int tsNow = (int) (now / 1_000_000L) + isn.timestampOffset(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort);
+            int tsNow = (int) (now / 1_000_000L) + (seg.ipv6
+                    ? isn.timestampOffset6(seg.dstHigh, seg.dstLow, seg.dstPort, seg.srcHigh, seg.srcLow, seg.srcPort)
+                    : isn.timestampOffset(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort));
             w.tsVal = SynCookies.timestamp(tsNow, wscale ? o.windowScale : -1, sack, false);
             w.tsEcr = o.tsVal;
         }
@@ -512,7 +722,9 @@ public final class Tcp implements TransportHandler {
      */
     private void cookieAckArrives(TcpListener l, Segment seg) {
         long now = shard.nanoTime();
-        int mssIndex = cookies.check(seg.ack - 1, seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, seg.seq - 1, now);
+        int mssIndex = seg.ipv6
+                ? cookies.check6(seg.ack - 1, seg.dstHigh, seg.dstLow, seg.dstPort, seg.srcHigh, seg.srcLow, seg.srcPort, seg.seq - 1, now)
+                : cookies.check(seg.ack - 1, seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, seg.seq - 1, now);
         TcpOptions o = seg.options;
         int windowScale = -1;
         boolean sack = false;
@@ -537,8 +749,13 @@ public final class Tcp implements TransportHandler {
             return;
         }
         Segment syn = cookieSyn;
+        syn.ipv6 = seg.ipv6;
         syn.srcIp = seg.srcIp;
         syn.dstIp = seg.dstIp;
+        syn.srcHigh = seg.srcHigh;
+        syn.srcLow = seg.srcLow;
+        syn.dstHigh = seg.dstHigh;
+        syn.dstLow = seg.dstLow;
         syn.srcPort = seg.srcPort;
         syn.dstPort = seg.dstPort;
         syn.seq = seg.seq - 1;
@@ -555,8 +772,8 @@ public final class Tcp implements TransportHandler {
         // The SYN's TSval is gone; the ACK's is the newest the peer sent (Linux does the same).
         so.hasTimestamps = o.hasTimestamps;
         so.tsVal = o.tsVal;
-        Tcb t = new Tcb(this, seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, l);
-        connections.put(t);
+        Tcb t = newConnection(seg, l);
+        table(t).put(t);
         counters.passiveOpens.increment();
         counters.synCookiesValid.increment();
         // SYN-RECEIVED as if the SYN had been kept; the SYN-ACK it would send is the one the
@@ -571,11 +788,13 @@ public final class Tcp implements TransportHandler {
     }
 
     /**
-     * IPv4 output for the segment writer, which swallows what a connection rebuilt from a cookie
-     * sends while it replays its SYN-RECEIVED step (the SYN-ACK that already left with the cookie).
+     * IPv4 and IPv6 output for the segment writer, which swallows what a connection rebuilt from a
+     * cookie sends while it replays its SYN-RECEIVED step (the SYN-ACK that already left with the
+     * cookie).
      */
-    private final class CookieReplayOutput implements Ipv4Output {
+    private final class CookieReplayOutput implements Ipv4Output, Ipv6Output {
         private final Ipv4Output ip;
+        Ipv6Output ip6;
         boolean replaying;
 
         CookieReplayOutput(Ipv4Output ip) {
@@ -583,13 +802,38 @@ public final class Tcp implements TransportHandler {
         }
 
         @Override
-        public boolean send(int srcIp, int dstIp, int protocol, Packet segment, boolean dontFragment) {
-            if (replaying) {
-                segment.release();
-                counters.segmentsOut.add(-1);   // counted once, when the cookie SYN-ACK was sent
-                return true;
+        public boolean send(long srcHigh, long srcLow, long dstHigh, long dstLow, int protocol, Packet segment) {
+            return swallowed(segment) || ip6.send(srcHigh, srcLow, dstHigh, dstLow, protocol, segment);
+        }
+
+        /** Whether {@code segment} was the replayed SYN-ACK, released here. */
+        private boolean swallowed(Packet segment) {
+            if (!replaying) {
+                return false;
             }
-            return ip.send(srcIp, dstIp, protocol, segment, dontFragment);
+            segment.release();
+            counters.segmentsOut.add(-1);   // counted once, when the cookie SYN-ACK was sent
+            return true;
+        }
+
+        @Override
+        public int pathMtu(long dstHigh, long dstLow) {
+            return ip6.pathMtu(dstHigh, dstLow);
+        }
+
+        @Override
+        public long sourceHighFor(long dstHigh) {
+            return ip6.sourceHighFor(dstHigh);
+        }
+
+        @Override
+        public long sourceLowFor(long dstHigh) {
+            return ip6.sourceLowFor(dstHigh);
+        }
+
+        @Override
+        public boolean send(int srcIp, int dstIp, int protocol, Packet segment, boolean dontFragment) {
+            return swallowed(segment) || ip.send(srcIp, dstIp, protocol, segment, dontFragment);
         }
 
         @Override
@@ -625,19 +869,39 @@ public final class Tcp implements TransportHandler {
             return;
         }
         if (seg.has(ACK)) {
-            sendReset(seg.srcIp, seg.dstIp, seg.srcPort, seg.dstPort, seg.ack, 0, RST);
+            sendReset(seg, seg.ack, 0, RST);
         } else {
-            sendReset(seg.srcIp, seg.dstIp, seg.srcPort, seg.dstPort, 0, seg.seq + seg.sequenceLength(), RST | ACK);
+            sendReset(seg, 0, seg.seq + seg.sequenceLength(), RST | ACK);
         }
     }
 
-    /** Sends a RST (with ACK when {@code flags} says) to {@code remoteIp:remotePort}. */
-    void sendReset(int remoteIp, int localIp, int remotePort, int localPort, int seq, int ack, int flags) {
+    /** Addresses {@code w}'s segment back to where {@code seg} came from, from where it went. */
+    private static void replyTo(SegmentWriter w, Segment seg) {
+        w.ipv6 = seg.ipv6;
+        w.srcIp = seg.dstIp;
+        w.dstIp = seg.srcIp;
+        w.srcHigh = seg.dstHigh;
+        w.srcLow = seg.dstLow;
+        w.dstHigh = seg.srcHigh;
+        w.dstLow = seg.srcLow;
+        w.srcPort = seg.dstPort;
+        w.dstPort = seg.srcPort;
+    }
+
+    /** Sends a RST (with ACK when {@code flags} says) in answer to {@code seg}. */
+    private void sendReset(Segment seg, int seq, int ack, int flags) {
+        replyTo(writer, seg);
+        sendReset(seq, ack, flags);
+    }
+
+    /** Sends a RST (with ACK when {@code flags} says) from {@code t}'s local end to its peer. */
+    void sendReset(Tcb t, int seq, int ack, int flags) {
+        t.address(writer);
+        sendReset(seq, ack, flags);
+    }
+
+    private void sendReset(int seq, int ack, int flags) {
         SegmentWriter w = writer;
-        w.srcIp = localIp;
-        w.dstIp = remoteIp;
-        w.srcPort = localPort;
-        w.dstPort = remotePort;
         w.seq = seq;
         w.ack = ack;
         w.flags = flags;
@@ -671,10 +935,51 @@ public final class Tcp implements TransportHandler {
         }
     }
 
+    /**
+     * An ICMPv6 error (RFC 4443) quoting a segment we sent: {@code quoted} starts at its IPv6
+     * header. TCP's own segments carry no extension headers, but one may have been fragmented by
+     * the IPv6 layer (sent before a packet too big lowered the MSS): the TCP header then follows
+     * a fragment header, in the first fragment only.
+     */
+    @Override
+    public void icmpv6Error(int type, int code, long mtu, Packet quoted) {
+        counters.icmpErrors.increment();
+        int length = quoted.length();
+        if (length < Ipv6Header.HEADER_LENGTH + 8) {
+            return;
+        }
+        int next = quoted.getU8(Ipv6Header.OFFSET_NEXT_HEADER);
+        int at = Ipv6Header.HEADER_LENGTH;
+        if (next == Ipv6Extensions.FRAGMENT) {
+            // RFC 8200 4.5: next header (1 byte), reserved, then the offset (13 bits) and flags.
+            if (length < at + Ipv6Extensions.FRAGMENT_HEADER_LENGTH + 8 || (quoted.getU16(at + 2) & 0xfff8) != 0) {
+                return;
+            }
+            next = quoted.getU8(at);
+            at += Ipv6Extensions.FRAGMENT_HEADER_LENGTH;
+        }
+        if (next != IpProtocol.TCP) {
+            return;
+        }
+        long srcHigh = quotedLong(quoted, Ipv6Header.OFFSET_SOURCE);
+        long srcLow = quotedLong(quoted, Ipv6Header.OFFSET_SOURCE + 8);
+        long dstHigh = quotedLong(quoted, Ipv6Header.OFFSET_DESTINATION);
+        long dstLow = quotedLong(quoted, Ipv6Header.OFFSET_DESTINATION + 8);
+        Tcb t = connections6.get6(srcHigh, srcLow, dstHigh, dstLow, quoted.getU16(at), quoted.getU16(at + 2));
+        if (t != null) {
+            t.icmpv6Error(type, code, mtu, quoted.getI32(at + 4));
+        }
+    }
+
+    private static long quotedLong(Packet p, int index) {
+        return (long) p.getI32(index) << 32 | (p.getI32(index + 4) & 0xffffffffL);
+    }
+
     /** Segments that arrived while one was being processed (a synchronous loopback), in order. */
     private static final class DeferredQueue {
-        private int[] src = new int[8];
-        private int[] dst = new int[8];
+        private boolean[] ipv6 = new boolean[8];
+        /** Per entry its addresses: IPv4 source and destination in the first two, the IPv6 halves in all four. */
+        private long[] addresses = new long[8 * 4];
         private Packet[] packets = new Packet[8];
         private int head;
         private int count;
@@ -683,36 +988,51 @@ public final class Tcp implements TransportHandler {
             return count == 0;
         }
 
-        void add(int s, int d, Packet p) {
+        void add(boolean v6, long a, long b, long c, long d, Packet p) {
             if (count == packets.length) {
                 int n = packets.length * 2;
-                int[] ns = new int[n];
-                int[] nd = new int[n];
+                boolean[] nf = new boolean[n];
+                long[] na = new long[n * 4];
                 Packet[] np = new Packet[n];
                 for (int i = 0; i < count; i++) {
                     int k = (head + i) % packets.length;
-                    ns[i] = src[k];
-                    nd[i] = dst[k];
+                    nf[i] = ipv6[k];
+                    System.arraycopy(addresses, k * 4, na, i * 4, 4);
                     np[i] = packets[k];
                 }
-                src = ns;
-                dst = nd;
+                ipv6 = nf;
+                addresses = na;
                 packets = np;
                 head = 0;
             }
             int k = (head + count) % packets.length;
-            src[k] = s;
-            dst[k] = d;
+            ipv6[k] = v6;
+            addresses[k * 4] = a;
+            addresses[k * 4 + 1] = b;
+            addresses[k * 4 + 2] = c;
+            addresses[k * 4 + 3] = d;
             packets[k] = p;
             count++;
         }
 
-        int srcIp() {
-            return src[head];
+        boolean ipv6() {
+            return ipv6[head];
         }
 
-        int dstIp() {
-            return dst[head];
+        long a() {
+            return addresses[head * 4];
+        }
+
+        long b() {
+            return addresses[head * 4 + 1];
+        }
+
+        long c() {
+            return addresses[head * 4 + 2];
+        }
+
+        long d() {
+            return addresses[head * 4 + 3];
         }
 
         Packet take() {
@@ -726,6 +1046,6 @@ public final class Tcp implements TransportHandler {
 
     @Override
     public String toString() {
-        return "Tcp[shard " + shard.id() + ", " + connections.size() + " connections]";
+        return "Tcp[shard " + shard.id() + ", " + connectionCount() + " connections]";
     }
 }

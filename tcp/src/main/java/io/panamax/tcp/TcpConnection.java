@@ -11,20 +11,26 @@ import java.net.UnknownHostException;
  * A TCP connection on one shard: the {@link StreamConnection} byte stream plus what is particular
  * to TCP (addresses, state, options, statistics). Obtained from {@link Tcp#connect} or a
  * {@link TcpListener}. {@link #localAddress()} and {@link #remoteAddress()} are
- * {@link InetSocketAddress}es; {@link #localIp()} and {@link #remoteIp()} the IPv4 addresses as ints
- * in network order, without allocation.
+ * {@link InetSocketAddress}es of either family ({@link java.net.Inet6Address} over IPv6);
+ * {@link #localIp()} and {@link #remoteIp()} the IPv4 addresses as ints in network order, without
+ * allocation (0 on an IPv6 connection: see {@link #isIpv6()}).
  */
 public interface TcpConnection extends StreamConnection {
 
     @Override
     Shard shard();
 
-    /** This side's IPv4 address, an int in network order ({@link Ipv4Address#toString(int)}). */
+    /** Whether the connection runs over IPv6 (then {@link #localIp()} and {@link #remoteIp()} are 0). */
+    default boolean isIpv6() {
+        return false;
+    }
+
+    /** This side's IPv4 address, an int in network order ({@link Ipv4Address#toString(int)}); 0 over IPv6. */
     int localIp();
 
     int localPort();
 
-    /** The peer's IPv4 address, an int in network order. */
+    /** The peer's IPv4 address, an int in network order; 0 over IPv6. */
     int remoteIp();
 
     int remotePort();

@@ -3,11 +3,13 @@ package io.panamax.tcp;
 import io.panamax.reactor.Future;
 import io.panamax.reactor.Promise;
 
+import java.net.StandardProtocolFamily;
 import java.util.ArrayDeque;
 import java.util.function.Consumer;
 
 /**
- * A passive open on one local port of one shard (RFC 9293 LISTEN). New connections reach the
+ * A passive open on one local port of one shard (RFC 9293 LISTEN), for IPv4 and IPv6 or for one
+ * of them ({@link #family()}). New connections reach the
  * application either through the callback given to {@link Tcp#listen(int, Consumer)} or, without
  * one, through {@link #accept()}.
  *
@@ -27,6 +29,8 @@ import java.util.function.Consumer;
  */
 public final class TcpListener {
     private final Tcp tcp;
+    /** The one family listened for, or null for both. */
+    private final StandardProtocolFamily family;
     private final int port;
     private final int backlog;
     private final Consumer<TcpConnection> onAccept;
@@ -40,12 +44,18 @@ public final class TcpListener {
     private boolean cookieSent;
     private boolean closed;
 
-    TcpListener(Tcp tcp, int port, int backlog, Consumer<TcpConnection> onAccept) {
+    TcpListener(Tcp tcp, StandardProtocolFamily family, int port, int backlog, Consumer<TcpConnection> onAccept) {
         this.tcp = tcp;
+        this.family = family;
         this.port = port;
         this.backlog = backlog;
         this.onAccept = onAccept;
         this.synQueueSize = tcp.config().synQueueSize();
+    }
+
+    /** The one family listened for ({@code INET} or {@code INET6}), or null when both are. */
+    public StandardProtocolFamily family() {
+        return family;
     }
 
     /** The local port listened on. */
@@ -193,7 +203,7 @@ public final class TcpListener {
 
     @Override
     public String toString() {
-        return "TcpListener[port=" + port + ", half-open=" + halfOpen + "/" + synQueueSize + ", accept queue="
+        return "TcpListener[port=" + port + ", " + (family == null ? "IPv4 and IPv6" : family == StandardProtocolFamily.INET ? "IPv4" : "IPv6") + ", half-open=" + halfOpen + "/" + synQueueSize + ", accept queue="
                 + ready.size() + "/" + backlog + (closed ? ", closed" : "") + "]";
     }
 }

@@ -26,7 +26,8 @@ public final class BulkTransfer {
     }
 
     /** One side's view at the end. */
-    public record Side(byte[] sentHash, byte[] receivedHash, long bytesSent, long bytesReceived, TcpConnectionStats stats) {
+    public record Side(byte[] sentHash, byte[] receivedHash, long bytesSent, long bytesReceived, TcpConnectionStats stats,
+                       java.net.InetSocketAddress remote) {
     }
 
     /** Both sides' views. */
@@ -42,7 +43,7 @@ public final class BulkTransfer {
             });
             return Future.done();
         }), limit);
-        bed.reactor().submit(bed.clientShard(), () -> bed.client().connect(bed.serverAddress(), PORT)
+        bed.reactor().submit(bed.clientShard(), () -> bed.client().connect(bed.serverInetAddress(), PORT)
                 .then(conn -> exchange(conn, bytes, 0xBEEFL))
                 .whenComplete(complete(client)))
                 .exceptionally(e -> {
@@ -90,7 +91,7 @@ public final class BulkTransfer {
         }));
         return Future.whenAll(writer, reader)
                 .then(v -> c.close())
-                .map(v -> new Side(sent.digest(), received.digest(), written[0], read[0], c.stats()));
+                .map(v -> new Side(sent.digest(), received.digest(), written[0], read[0], c.stats(), c.remoteAddress()));
     }
 
     static void hash(MessageDigest d, ReadBuffer p) {

@@ -32,6 +32,11 @@ public interface TcpTestbed extends AutoCloseable {
     /** The address clients connect to. */
     int serverAddress();
 
+    /** The address clients connect to, of either family: {@link #serverAddress()} unless the testbed runs over IPv6. */
+    default java.net.InetAddress serverInetAddress() {
+        return io.panamax.ip.Ipv4Address.toInetAddress(serverAddress());
+    }
+
     /** Waits for {@code f}, driving a manual reactor (virtual time may jump). */
     default <T> T await(CompletableFuture<T> f, Duration limit) {
         return reactor().await(f, limit);

@@ -1,0 +1,29 @@
+package io.panamax.ip;
+
+import io.panamax.reactor.buffer.Packet;
+
+/**
+ * What a transport protocol (TCP) on a shard uses to send over IPv6: the shard's {@link Ipv6}
+ * layer, as {@link Ipv4Output} is for IPv4. Addresses are two longs each (high and low 64 bits,
+ * network order), as the data path carries them. Sending never blocks.
+ */
+public interface Ipv6Output {
+
+    /**
+     * Sends {@code segment} (starting at the upper-layer header, checksum complete, headroom in
+     * front) from {@code src} to {@code dst} with next header {@code protocol}; fragmented when it
+     * exceeds the path MTU (RFC 8200 §4.5). Takes ownership.
+     *
+     * @return false if it was dropped at once (no route, no buffers; counted by the IP layer)
+     */
+    boolean send(long srcHigh, long srcLow, long dstHigh, long dstLow, int protocol, Packet segment);
+
+    /** The path MTU towards {@code dst}: the link MTU, or less after a packet too big (RFC 8201). */
+    int pathMtu(long dstHigh, long dstLow);
+
+    /** The high half of the source address to use towards a destination whose high half is {@code dstHigh}. */
+    long sourceHighFor(long dstHigh);
+
+    /** The low half of the source address to use towards a destination whose high half is {@code dstHigh}. */
+    long sourceLowFor(long dstHigh);
+}
