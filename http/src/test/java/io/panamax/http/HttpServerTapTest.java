@@ -38,11 +38,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The HTTP echo server on the stack (two shards on one TAP queue: connections are steered in
  * software) against real clients in a network namespace made for the test: curl, wrk, Python's
  * prometheus_client parser, and raw sockets from Python that send exactly the bytes a test wants
- * (pipelined, split byte by byte, malformed). Ends with the stack's leak check.
+ * (pipelined, split byte by byte, malformed); curl -6 to the same listeners over IPv6. Ends with the
+ * stack's leak check.
  */
 class HttpServerTapTest {
     static final String HOST_IP = "10.7.0.1";
     static final String STACK_IP = "10.7.0.2";
+    static final String HOST_IP6 = "fd00:7::1";
+    static final String STACK_IP6 = "fd00:7::2";
     static final int PORT = 8080;
     static final String BASE = "http://" + STACK_IP + ":" + PORT;
     static final Duration T = Duration.ofSeconds(60);
@@ -65,11 +68,12 @@ class HttpServerTapTest {
         client = resource("http_client.py");
         String tap = "pmxh" + (ProcessHandle.current().pid() % 100000);
         stack = Stack.builder()
-                .nic(queues -> TapNic.builder().name(tap).namespace(ns).queues(1).kernelAddress(HOST_IP + "/24")
-                        .kernelIpv6(false).open())
-                .ipv4(STACK_IP + "/24").shards(2)
+                .nic(queues -> TapNic.builder().name(tap).namespace(ns).queues(1).kernelAddress(HOST_IP + "/24").open())
+                .ipv4(STACK_IP + "/24").ipv6(STACK_IP6 + "/64").shards(2)
                 .reactorSettings(r -> r.pinThreads(false).buffersPerShard(16384))
                 .start();
+        // nodad: usable at once, without the kernel's duplicate address detection.
+        ns.exec(T, "ip", "-6", "addr", "add", HOST_IP6 + "/64", "dev", tap, "nodad").orThrow("the kernel's IPv6 address");
         http = HttpServer.start(stack, HttpConfig.defaults().withPort(PORT).withLimits(LIMITS).withIdleTimeout(IDLE)
                 .withLingerTimeout(Duration.ofSeconds(2)));
     }
@@ -186,6 +190,15 @@ class HttpServerTapTest {
     }
 
     // ---- curl ---------------------------------------------------------------------------------
+
+    /** The same listeners answer over IPv6 (they take both families): {@code curl -6} to the stack's IPv6 address. */
+    @Test
+    void curlOverIpv6() throws Exception {
+        String out = curl("-6", "-g", "-i", "http://[" + STACK_IP6 + "]:" + PORT + "/six").stdout();
+        Response r = Responses.parse(out.getBytes(StandardCharsets.ISO_8859_1)).getFirst();
+        assertEquals(200, r.status(), out);
+        assertTrue(r.text().startsWith("GET /six HTTP/1.1\r\nHost: [" + STACK_IP6 + "]:" + PORT + "\r\n"), r.text());
+    }
 
     @Test
     void getIsAnsweredWithTheRequest() throws Exception {

@@ -1,6 +1,7 @@
 package io.panamax.samples;
 
 import io.panamax.ip.Ipv4Address;
+import io.panamax.ip.Ipv6Address;
 import io.panamax.http.HttpConfig;
 import io.panamax.samples.iperf.Iperf3Server;
 import io.panamax.http.RequestLimits;
@@ -35,6 +36,10 @@ final class EchoCommand {
               --ip CIDR              the stack's address (default: 10.7.0.2/24), or 'dhcp' for a lease from a
                                      DHCP server on the link (such as dnsmasq on the kernel side)
               --gateway IP           the stack's default gateway (default: none)
+              --ip6 CIDR             an IPv6 address as well (such as fd00:7::2/64; default: none): every
+                                     TCP service and ping answer over IPv6 too (--backend tap only)
+              --host-ip6 CIDR        the kernel side's IPv6 address on the TAP with --ip6
+                                     (default: fd00:7::1/64)
               --shards N             shards, one thread per core (default: the number of cores)
               --dpdk-args ARGS       EAL arguments for --backend dpdk (default: no hugepages, no PCI,
                                      the PMDs of the Debian package)
@@ -61,7 +66,7 @@ final class EchoCommand {
               --help                 this text
             """;
 
-    private static final Set<String> VALUED = Set.of("backend", "netns", "tap", "host-ip", "ip", "gateway", "shards",
+    private static final Set<String> VALUED = Set.of("backend", "netns", "tap", "host-ip", "ip", "gateway", "ip6", "host-ip6", "shards",
             "dpdk-args", "dpdk-device", "tap-offloads", "capture", "status", "http-port", "http-idle-timeout", "http-max-content",
             "tls-port", "cert", "key", "tls-dir", "iperf-port");
     private static final Set<String> FLAGS = Set.of("help");
@@ -109,7 +114,7 @@ final class EchoCommand {
     record EchoSettings(String backend, String netns, String tap, Ipv4Address.Prefix hostIp, Ipv4Address.Prefix ip,
                         String gateway, int shards, String dpdkArgs, String dpdkDevice, Path capture, int statusSeconds,
                         int httpPort, int httpIdleSeconds, long httpMaxContent, int tlsPort, Path cert, Path key,
-                        Path tlsDir, int iperfPort, boolean tapOffloads) {
+                        Path tlsDir, int iperfPort, boolean tapOffloads, Ipv6Address.Prefix ip6, Ipv6Address.Prefix hostIp6) {
         /** The HTTPS port unless told otherwise. */
         static final int DEFAULT_TLS_PORT = 8443;
 
@@ -186,9 +191,20 @@ final class EchoCommand {
             Path tlsDir = Path.of(o.get("tls-dir", Path.of(System.getProperty("java.io.tmpdir"), "panamax-tls").toString()));
             int iperfPort = o.intValue("iperf-port", Iperf3Server.DEFAULT_PORT, 0, 65535);
             requireFree("iperf-port", iperfPort, httpPort, tlsPort, EchoServices.ECHO_PORT, EchoServices.DISCARD_PORT);
+            Ipv6Address.Prefix ip6 = o.has("ip6") ? prefix6("ip6", o.get("ip6")) : null;
+            Ipv6Address.Prefix hostIp6 = prefix6("host-ip6", o.get("host-ip6", "fd00:7::1/64"));
+            if (ip6 == null && o.has("host-ip6")) {
+                throw new UsageException("--host-ip6 goes with --ip6");
+            }
+            if (ip6 != null && !backend.equals("tap")) {
+                throw new UsageException("--ip6 needs --backend tap (the kernel side of a DPDK port is not given an IPv6 address)");
+            }
+            if (ip6 != null && (ip6.high() == hostIp6.high() && ip6.low() == hostIp6.low() || !ip6.contains(hostIp6.high(), hostIp6.low()))) {
+                throw new UsageException("--host-ip6 " + hostIp6 + " must be another address on the stack's prefix " + ip6);
+            }
             return new EchoSettings(backend, netns, tap, hostIp, ip, gateway, shards, o.get("dpdk-args"),
                     o.get("dpdk-device"), capture == null ? null : Path.of(capture), status, httpPort, httpIdle, httpMaxContent,
-                    tlsPort, cert, key, tlsDir, iperfPort, offloads.equals("on"));
+                    tlsPort, cert, key, tlsDir, iperfPort, offloads.equals("on"), ip6, hostIp6);
         }
 
         /** A service's port (0: the service is off) must not be one of the ports {@code taken} by the others. */
@@ -215,6 +231,14 @@ final class EchoCommand {
                 throw new UsageException("--" + name + " must be between " + min + " and " + max + ", got " + n);
             }
             return n;
+        }
+
+        private static Ipv6Address.Prefix prefix6(String option, String value) {
+            try {
+                return Ipv6Address.Prefix.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--" + option + ": " + e.getMessage());
+            }
         }
 
         private static Ipv4Address.Prefix prefix(String option, String value) {

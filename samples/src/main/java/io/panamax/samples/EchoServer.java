@@ -82,6 +82,9 @@ final class EchoServer implements AutoCloseable {
             if (s.gateway() != null) {
                 builder.gateway(s.gateway());
             }
+            if (s.ip6() != null) {
+                builder.ipv6(s.ip6().toString());   // the TCP listeners take both families
+            }
             if (s.dpdk()) {
                 builder.nic(queues -> capturing(s, DpdkBackend.open(s, inside, queues, vethMade)));
                 if (s.dpdkOwnTap()) {
@@ -162,12 +165,19 @@ final class EchoServer implements AutoCloseable {
                 .queues(queues)
                 .multiQueue(queues > 1)
                 .kernelAddress(s.hostIp().toString())
-                .kernelIpv6(false)
+                .kernelIpv6(s.ip6() != null)
                 .offloads(s.tapOffloads());
         if (ns != null) {
             b.namespace(ns);
         }
-        return b.open();
+        TapNic nic = b.open();
+        if (s.ip6() != null) {
+            // nodad: the kernel's address is usable at once, without duplicate address detection.
+            String[] add = {"ip", "-6", "addr", "add", s.hostIp6().toString(), "dev", s.tap(), "nodad"};
+            (ns != null ? ns.exec(Duration.ofSeconds(10), add) : NetworkNamespace.run(Duration.ofSeconds(10), add))
+                    .orThrow("the kernel side's IPv6 address");
+        }
+        return nic;
     }
 
     /** The commands a user can run to reach the services. */
@@ -223,6 +233,14 @@ final class EchoServer implements AutoCloseable {
         if (iperf != null) {
             commands.add(in + "iperf3 -c " + ip + (settings.iperfPort() == Iperf3Server.DEFAULT_PORT ? "" : " -p " + settings.iperfPort())
                     + " -t 5");
+        }
+        if (settings.ip6() != null) {
+            String ip6 = io.panamax.ip.Ipv6Address.toString(settings.ip6().high(), settings.ip6().low());
+            commands.add(in + "ping -6 -c 3 " + ip6);
+            commands.add("echo hello | " + in + "nc -6 -N " + ip6 + " 7");
+            if (http != null) {
+                commands.add(in + "curl -g 'http://[" + ip6 + "]:" + settings.httpPort() + "/hello'");
+            }
         }
         return commands;
     }

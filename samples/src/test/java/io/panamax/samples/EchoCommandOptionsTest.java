@@ -61,6 +61,26 @@ class EchoCommandOptionsTest {
     }
 
     @Test
+    void ipv6Options() {
+        assertNull(EchoCommand.EchoSettings.from(Options.parse(new String[0], Set.of("ip6"), Set.of())).ip6(), "IPv4 only by default");
+        var s = EchoCommand.EchoSettings.from(Options.parse(new String[] {"--ip6", "fd00:7::2/64"}, Set.of("ip6", "host-ip6"), Set.of()));
+        assertEquals("fd00:7::2/64", s.ip6().toString());
+        assertEquals("fd00:7::1/64", s.hostIp6().toString());
+        for (String[] args : new String[][] {
+                {"echo", "--ip6", "10.7.0.2/24"},
+                {"echo", "--host-ip6", "fd00:7::1/64"},
+                {"echo", "--ip6", "fd00:7::2/64", "--host-ip6", "fd00:8::1/64"},
+                {"echo", "--ip6", "fd00:7::2/64", "--host-ip6", "fd00:7::2/64"},
+                {"echo", "--ip6", "fd00:7::2/64", "--backend", "dpdk"}}) {
+            Run r = main(args);
+            assertEquals(2, r.status(), String.join(" ", args));
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().startsWith("panamax echo: --"), r.err());
+        }
+        assertTrue(main("echo", "--help").out().contains("--ip6 CIDR"));
+    }
+
+    @Test
     void httpSettings() {
         HttpConfig defaults = settings().http();
         assertEquals(8080, defaults.port());

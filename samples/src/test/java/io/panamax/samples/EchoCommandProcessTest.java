@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * AF_XDP driver on a veth pair):
  * the launcher started as a process (on the classes Maven just compiled, through
  * {@code PANAMAX_CLASSPATH}), the commands it prints run as printed (HTTP with curl, HTTPS with
- * {@code curl --cacert} and {@code openssl s_client}, iperf3), 50 MB echoed over HTTPS, then SIGINT: it must
+ * {@code curl --cacert} and {@code openssl s_client}, iperf3; on TAP with {@code --ip6}, curl and nc over
+ * IPv6), 50 MB echoed over HTTPS, then SIGINT: it must
  * exit 0 having removed its namespace and TAP device.
  */
 class EchoCommandProcessTest {
@@ -63,6 +64,10 @@ class EchoCommandProcessTest {
         if (afXdp) {
             pb.command().addAll(List.of("--dpdk-device", "af_xdp"));
         }
+        boolean ipv6 = variant.equals("tap");
+        if (ipv6) {
+            pb.command().addAll(List.of("--ip6", "fd00:7::2/64"));
+        }
         pb.environment().put("PANAMAX_CLASSPATH", classPath());
         pb.environment().put("PANAMAX_NO_INSTALL", "1");
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
@@ -89,6 +94,8 @@ class EchoCommandProcessTest {
             String sClient = null;
             String certificateLine = null;
             String iperf = null;
+            String curl6 = null;
+            String nc6 = null;
             long deadline = System.nanoTime() + T.toNanos();
             while (true) {
                 String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -96,7 +103,11 @@ class EchoCommandProcessTest {
                     fail("no 'Stop with Ctrl-C.' within " + T + " (alive: " + p.isAlive() + "):\n" + all);
                 }
                 String c = line.strip();
-                if (c.endsWith("curl http://10.7.0.2:8080/hello")) {
+                if (c.contains("curl -g 'http://[fd00:7::2]:8080/hello'")) {
+                    curl6 = c;
+                } else if (c.contains("nc -6 -N fd00:7::2 7")) {
+                    nc6 = c;
+                } else if (c.endsWith("curl http://10.7.0.2:8080/hello")) {
                     curlHello = c;
                 } else if (c.contains("curl -d 'hello, panamax' ")) {
                     curlPost = c;
@@ -132,6 +143,14 @@ class EchoCommandProcessTest {
             assertTrue(NetworkNamespace.run(T, "bash", "-c", ping).ok(), ping);
             String hello = NetworkNamespace.run(T, "bash", "-c", curlHello + " -sS").orThrow(curlHello).stdout();
             assertTrue(hello.startsWith("GET /hello HTTP/1.1\r\n"), hello);
+            if (ipv6) {
+                // --ip6: the same services over IPv6, with the commands printed for it.
+                assertNotNull(curl6, all::toString);
+                assertNotNull(nc6, all::toString);
+                String hello6 = NetworkNamespace.run(T, "bash", "-c", curl6 + " -sS").orThrow(curl6).stdout();
+                assertTrue(hello6.startsWith("GET /hello HTTP/1.1\r\nHost: [fd00:7::2]:8080\r\n"), hello6);
+                assertEquals("hello", NetworkNamespace.run(T, "bash", "-c", nc6).orThrow(nc6).stdout().strip(), nc6);
+            }
             String posted = NetworkNamespace.run(T, "bash", "-c", curlPost + " -sS").orThrow(curlPost).stdout();
             assertTrue(posted.endsWith("\r\n\r\nhello, panamax"), posted);
             String chunked = NetworkNamespace.run(T, "bash", "-c", curlChunked.replace(" curl ", " curl -sS ")).orThrow(curlChunked).stdout();
