@@ -86,11 +86,21 @@ abstract class KernelPeerTcpTest {
             Process dump = ns.start("tcpdump", "-i", tap, "-s", "128", "-B", "16384", "-w", pcap.toString(), "-U", "tcp");
             try {
                 Thread.sleep(1000);
-                Path in = dir.resolve("in2.bin");
-                NetworkNamespace.run(T, "sh", "-c", "head -c 20M /dev/urandom > " + in).orThrow("make the input");
-                Path out = dir.resolve("out2.bin");
-                ns.exec(T, "sh", "-c", "nc -N " + STACK_IP + " 7 < " + in + " > " + out).orThrow("nc echo");
-                assertEquals(sha256(in), sha256(out));
+                // 1 GB each way (issue 15's test), streamed: nothing on disk, each side's SHA-256 taken on
+                // the fly, the input's through a FIFO beside the pipe into nc.
+                Path fifo = dir.resolve("in.fifo");
+                Path inSum = dir.resolve("in.sha256");
+                Path outSum = dir.resolve("out.sha256");
+                ns.exec(T, "sh", "-c", "mkfifo " + fifo + "; sha256sum < " + fifo + " > " + inSum + " & "
+                        + "head -c 1G /dev/urandom | tee " + fifo + " | nc -N " + STACK_IP + " 7 | sha256sum > " + outSum
+                        + "; wait").orThrow("nc echo of 1 GB");
+                String sent = Files.readString(inSum).split("\\s+")[0];
+                String received = Files.readString(outSum).split("\\s+")[0];
+                assertEquals(64, sent.length(), "the input's SHA-256: " + sent);
+                assertEquals(sent, received, "1 GB echoed, matching by SHA-256");
+                Files.delete(fifo);
+                Files.delete(inSum);
+                Files.delete(outSum);
                 Thread.sleep(500);
             } finally {
                 NetworkNamespace.run(T, "kill", "-INT", Long.toString(dump.pid()));
