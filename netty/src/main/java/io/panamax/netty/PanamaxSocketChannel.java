@@ -616,7 +616,11 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
     private void closeConnection(TcpConnection c, boolean abort) {
         TransportCounters counters = loop != null ? loop.counters() : null;
         if (abort) {
-            c.abort();
+            // Linux sends what write() is given at once when the window allows, so SO_LINGER 0
+            // right after a write still puts that data on the wire before the RST (only what
+            // waits for the window is dropped). The stack's write schedules its output on the
+            // shard's run queue: the abort goes behind it, in the same queue.
+            c.shard().schedule(c::abort);
             if (counters != null) {
                 counters.aborts.increment();
             }
@@ -744,6 +748,16 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
             }
             if (!(remoteAddress instanceof InetSocketAddress r) || r.isUnresolved()) {
                 promise.setFailure(new UnresolvedAddressException());
+                return;
+            }
+            if (r.getAddress().isAnyLocalAddress()) {
+                // Linux reads 0.0.0.0 (and ::) as "this host", and reaches its own listeners over
+                // loopback. The stack has no loopback, and "this host" would be the stack itself,
+                // not the kernel where such addresses usually come from (a server bound to the
+                // wildcard reports it as its local address): fail at once rather than send a SYN
+                // to nowhere.
+                promise.setFailure(new ConnectException("cannot connect to the unspecified address "
+                        + r + ": the stack has no loopback; connect to a host address"));
                 return;
             }
             byte[] ip = r.getAddress().getAddress();
