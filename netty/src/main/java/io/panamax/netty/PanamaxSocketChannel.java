@@ -87,6 +87,8 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
     /** Data that arrived while Netty was not reading, delivered at its next read(). */
     private Packet held;
     private boolean heldScheduled;
+    /** Inside deliverAndContinue: a read() asked for by a handler only marks readPending. */
+    private boolean delivering;
     private final Runnable deliverHeld = this::deliverHeldNow;
     private final Runnable startReadTask = this::startRead;
     private boolean eofSeen;
@@ -267,6 +269,9 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
     @Override
     protected void doBeginRead() {
         readPending = true;
+        if (delivering) {
+            return; // deliverAndContinue decides when it ends: no delivery nested in another
+        }
         if (held != null) {
             if (!heldScheduled) {
                 heldScheduled = true;
@@ -356,23 +361,55 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
         RecvByteBufAllocator.Handle handle = unsafe().recvBufAllocHandle();
         handle.reset(config);
         readPending = false;
-        deliver(p, pipeline, handle);
-        handle.readComplete();
-        pipeline.fireChannelReadComplete();
-        startRead();
+        delivering = true;
+        try {
+            deliver(p, pipeline, handle);
+            handle.readComplete();
+            pipeline.fireChannelReadComplete();
+        } finally {
+            delivering = false;
+        }
+        if (held != null) {
+            // Cut short (auto-read turned off, or the handle's message budget): a read() asked
+            // for meanwhile gets the rest on the loop's next turn, as epoll's next wake-up would.
+            if (readPending && !heldScheduled) {
+                heldScheduled = true;
+                eventLoop().execute(deliverHeld);
+            }
+        } else {
+            startRead();
+        }
     }
 
-    /** One ByteBuf per fragment, each a view of its receive buffer; the packet's references move into them. */
+    /**
+     * The packet's bytes as ByteBufs, views of its receive buffers (its references move into
+     * them): one per fragment, cut to the allocator handle's {@code guess()} as epoll reads at most
+     * that much per read. After each, the handle decides whether to go on, as in epoll's read
+     * loop: when it says stop (auto-read turned off by a handler, or {@code maxMessagesPerRead}
+     * reached) the rest is held for the next {@code read()}.
+     */
     private void deliver(Packet p, ChannelPipeline pipeline, RecvByteBufAllocator.Handle handle) {
         TransportCounters counters = loop.counters();
-        int fragments = p.fragmentCount();
-        if (fragments == 1) {
+        int total = p.length();
+        int guess = Math.max(1, handle.guess());
+        if (p.fragmentCount() == 1 && total <= guess) {
             fire(PacketByteBuf.over(config.getAllocator(), loop.shard(), counters, p), pipeline, handle, counters);
             return;
         }
         int at = 0;
-        for (int i = 0; i < fragments; i++) {
-            int len = p.fragmentLength(i);
+        int fragment = 0;
+        int inFragment = 0;
+        while (at < total) {
+            if (at > 0 && (!open || !handle.continueReading())) {
+                if (open) {
+                    p.trimFront(at); // what Netty has is in the views already fired
+                    held = p;
+                } else {
+                    p.release();
+                }
+                return;
+            }
+            int len = Math.min(p.fragmentLength(fragment) - inFragment, guess);
             Packet view = p.share(at, len);
             ByteBuf buf;
             if (view != null) {
@@ -386,6 +423,11 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
                 counters.copiedReads.increment();
             }
             at += len;
+            inFragment += len;
+            if (inFragment == p.fragmentLength(fragment)) {
+                fragment++;
+                inFragment = 0;
+            }
             fire(buf, pipeline, handle, counters);
         }
         p.release();
@@ -393,10 +435,15 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
 
     private void fire(ByteBuf buf, ChannelPipeline pipeline, RecvByteBufAllocator.Handle handle, TransportCounters counters) {
         int n = buf.readableBytes();
+        // A read that filled what it attempted: "maybe more data", so the handle may go on.
+        handle.attemptedBytesRead(n);
         handle.lastBytesRead(n);
         handle.incMessagesRead(1);
         counters.reads.increment();
         counters.bytesRead.add(n);
+        // As epoll's read loop: each channelRead consumes the pending read, so a read() asked
+        // for inside it is a new one, served by this delivery's next ByteBuf or after it.
+        readPending = false;
         pipeline.fireChannelRead(buf);
     }
 
