@@ -1,6 +1,7 @@
 package io.panamax.netty;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.AbstractChannel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -383,17 +384,20 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
 
     /**
      * The packet's bytes as ByteBufs, views of its receive buffers (its references move into
-     * them): one per fragment, cut to the allocator handle's {@code guess()} as epoll reads at most
-     * that much per read. After each, the handle decides whether to go on, as in epoll's read
-     * loop: when it says stop (auto-read turned off by a handler, or {@code maxMessagesPerRead}
-     * reached) the rest is held for the next {@code read()}.
+     * them), each of up to the allocator handle's {@code guess()} bytes: epoll reads that much per
+     * {@code read(2)} from the socket's queue, whatever segments it came in, and applications
+     * count on it (Netty's TrafficShapingHandlerTest reads whole 1024-byte messages out of each
+     * buffer). A buffer within one receive fragment is a view of it; one that spans fragments is
+     * a composite of views, still no copy. After each, the handle decides whether to go on, as in
+     * epoll's read loop: when it says stop (auto-read turned off by a handler, or
+     * {@code maxMessagesPerRead} reached) the rest is held for the next {@code read()}.
      */
     private void deliver(Packet p, ChannelPipeline pipeline, RecvByteBufAllocator.Handle handle) {
         TransportCounters counters = loop.counters();
         int total = p.length();
         int guess = Math.max(1, handle.guess());
         if (p.fragmentCount() == 1 && total <= guess) {
-            fire(PacketByteBuf.over(config.getAllocator(), loop.shard(), counters, p), pipeline, handle, counters);
+            fire(PacketByteBuf.over(config.getAllocator(), loop.shard(), counters, p), guess, pipeline, handle, counters);
             return;
         }
         int at = 0;
@@ -409,34 +413,60 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
                 }
                 return;
             }
-            int len = Math.min(p.fragmentLength(fragment) - inFragment, guess);
-            Packet view = p.share(at, len);
+            guess = Math.max(1, handle.guess());
+            int len = Math.min(total - at, guess);
+            int piece = Math.min(p.fragmentLength(fragment) - inFragment, len);
             ByteBuf buf;
-            if (view != null) {
-                buf = PacketByteBuf.over(config.getAllocator(), loop.shard(), counters, view);
+            if (piece == len) {
+                buf = view(p, at, len, counters);
             } else {
-                // No packet wrapper left to share the buffer: copy rather than stall the connection.
-                buf = config.getAllocator().directBuffer(len);
-                MemorySegment dst = MemorySegment.ofBuffer(buf.internalNioBuffer(0, len));
-                p.copyTo(at, dst, 0, len);
-                buf.writerIndex(len);
-                counters.copiedReads.increment();
+                CompositeByteBuf c = config.getAllocator().compositeDirectBuffer(Integer.MAX_VALUE);
+                for (int left = len, from = at, f = fragment, in = inFragment; left > 0; ) {
+                    int n = Math.min(p.fragmentLength(f) - in, left);
+                    c.addComponent(true, view(p, from, n, counters));
+                    from += n;
+                    left -= n;
+                    in += n;
+                    if (in == p.fragmentLength(f)) {
+                        f++;
+                        in = 0;
+                    }
+                }
+                buf = c;
             }
             at += len;
             inFragment += len;
-            if (inFragment == p.fragmentLength(fragment)) {
+            while (fragment < p.fragmentCount() && inFragment >= p.fragmentLength(fragment)) {
+                inFragment -= p.fragmentLength(fragment);
                 fragment++;
-                inFragment = 0;
             }
-            fire(buf, pipeline, handle, counters);
+            fire(buf, guess, pipeline, handle, counters);
         }
         p.release();
     }
 
-    private void fire(ByteBuf buf, ChannelPipeline pipeline, RecvByteBufAllocator.Handle handle, TransportCounters counters) {
+    /** {@code len} bytes from {@code at}, within one fragment, as a view of its buffer. */
+    private ByteBuf view(Packet p, int at, int len, TransportCounters counters) {
+        Packet view = p.share(at, len);
+        if (view != null) {
+            return PacketByteBuf.over(config.getAllocator(), loop.shard(), counters, view);
+        }
+        // No packet wrapper left to share the buffer: copy rather than stall the connection.
+        ByteBuf buf = config.getAllocator().directBuffer(len);
+        MemorySegment dst = MemorySegment.ofBuffer(buf.internalNioBuffer(0, len));
+        p.copyTo(at, dst, 0, len);
+        buf.writerIndex(len);
+        counters.copiedReads.increment();
+        return buf;
+    }
+
+    /** One channelRead, accounted as epoll's read of a buffer of {@code guess} bytes. */
+    private void fire(ByteBuf buf, int guess, ChannelPipeline pipeline, RecvByteBufAllocator.Handle handle,
+                      TransportCounters counters) {
         int n = buf.readableBytes();
-        // A read that filled what it attempted: "maybe more data", so the handle may go on.
-        handle.attemptedBytesRead(n);
+        // A read that filled its buffer means "maybe more data", so the handle may go on; a
+        // shorter one (the last of the packet) that the socket is drained, as for epoll.
+        handle.attemptedBytesRead(guess);
         handle.lastBytesRead(n);
         handle.incMessagesRead(1);
         counters.reads.increment();
