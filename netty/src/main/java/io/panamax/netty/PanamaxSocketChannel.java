@@ -1,6 +1,7 @@
 package io.panamax.netty;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.AbstractChannel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -87,6 +88,8 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
     /** Data that arrived while Netty was not reading, delivered at its next read(). */
     private Packet held;
     private boolean heldScheduled;
+    /** Inside deliverAndContinue: a read() asked for by a handler only marks readPending. */
+    private boolean delivering;
     private final Runnable deliverHeld = this::deliverHeldNow;
     private final Runnable startReadTask = this::startRead;
     private boolean eofSeen;
@@ -267,6 +270,9 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
     @Override
     protected void doBeginRead() {
         readPending = true;
+        if (delivering) {
+            return; // deliverAndContinue decides when it ends: no delivery nested in another
+        }
         if (held != null) {
             if (!heldScheduled) {
                 heldScheduled = true;
@@ -356,47 +362,118 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
         RecvByteBufAllocator.Handle handle = unsafe().recvBufAllocHandle();
         handle.reset(config);
         readPending = false;
-        deliver(p, pipeline, handle);
-        handle.readComplete();
-        pipeline.fireChannelReadComplete();
-        startRead();
+        delivering = true;
+        try {
+            deliver(p, pipeline, handle);
+            handle.readComplete();
+            pipeline.fireChannelReadComplete();
+        } finally {
+            delivering = false;
+        }
+        if (held != null) {
+            // Cut short (auto-read turned off, or the handle's message budget): a read() asked
+            // for meanwhile gets the rest on the loop's next turn, as epoll's next wake-up would.
+            if (readPending && !heldScheduled) {
+                heldScheduled = true;
+                eventLoop().execute(deliverHeld);
+            }
+        } else {
+            startRead();
+        }
     }
 
-    /** One ByteBuf per fragment, each a view of its receive buffer; the packet's references move into them. */
+    /**
+     * The packet's bytes as ByteBufs, views of its receive buffers (its references move into
+     * them), each of up to the allocator handle's {@code guess()} bytes: epoll reads that much per
+     * {@code read(2)} from the socket's queue, whatever segments it came in, and applications
+     * count on it (Netty's TrafficShapingHandlerTest reads whole 1024-byte messages out of each
+     * buffer). A buffer within one receive fragment is a view of it; one that spans fragments is
+     * a composite of views, still no copy. After each, the handle decides whether to go on, as in
+     * epoll's read loop: when it says stop (auto-read turned off by a handler, or
+     * {@code maxMessagesPerRead} reached) the rest is held for the next {@code read()}.
+     */
     private void deliver(Packet p, ChannelPipeline pipeline, RecvByteBufAllocator.Handle handle) {
         TransportCounters counters = loop.counters();
-        int fragments = p.fragmentCount();
-        if (fragments == 1) {
-            fire(PacketByteBuf.over(config.getAllocator(), loop.shard(), counters, p), pipeline, handle, counters);
+        int total = p.length();
+        int guess = Math.max(1, handle.guess());
+        if (p.fragmentCount() == 1 && total <= guess) {
+            fire(PacketByteBuf.over(config.getAllocator(), loop.shard(), counters, p), guess, pipeline, handle, counters);
             return;
         }
         int at = 0;
-        for (int i = 0; i < fragments; i++) {
-            int len = p.fragmentLength(i);
-            Packet view = p.share(at, len);
+        int fragment = 0;
+        int inFragment = 0;
+        while (at < total) {
+            if (at > 0 && (!open || !handle.continueReading())) {
+                if (open) {
+                    p.trimFront(at); // what Netty has is in the views already fired
+                    held = p;
+                } else {
+                    p.release();
+                }
+                return;
+            }
+            guess = Math.max(1, handle.guess());
+            int len = Math.min(total - at, guess);
+            int piece = Math.min(p.fragmentLength(fragment) - inFragment, len);
             ByteBuf buf;
-            if (view != null) {
-                buf = PacketByteBuf.over(config.getAllocator(), loop.shard(), counters, view);
+            if (piece == len) {
+                buf = view(p, at, len, counters);
             } else {
-                // No packet wrapper left to share the buffer: copy rather than stall the connection.
-                buf = config.getAllocator().directBuffer(len);
-                MemorySegment dst = MemorySegment.ofBuffer(buf.internalNioBuffer(0, len));
-                p.copyTo(at, dst, 0, len);
-                buf.writerIndex(len);
-                counters.copiedReads.increment();
+                CompositeByteBuf c = config.getAllocator().compositeDirectBuffer(Integer.MAX_VALUE);
+                for (int left = len, from = at, f = fragment, in = inFragment; left > 0; ) {
+                    int n = Math.min(p.fragmentLength(f) - in, left);
+                    c.addComponent(true, view(p, from, n, counters));
+                    from += n;
+                    left -= n;
+                    in += n;
+                    if (in == p.fragmentLength(f)) {
+                        f++;
+                        in = 0;
+                    }
+                }
+                buf = c;
             }
             at += len;
-            fire(buf, pipeline, handle, counters);
+            inFragment += len;
+            while (fragment < p.fragmentCount() && inFragment >= p.fragmentLength(fragment)) {
+                inFragment -= p.fragmentLength(fragment);
+                fragment++;
+            }
+            fire(buf, guess, pipeline, handle, counters);
         }
         p.release();
     }
 
-    private void fire(ByteBuf buf, ChannelPipeline pipeline, RecvByteBufAllocator.Handle handle, TransportCounters counters) {
+    /** {@code len} bytes from {@code at}, within one fragment, as a view of its buffer. */
+    private ByteBuf view(Packet p, int at, int len, TransportCounters counters) {
+        Packet view = p.share(at, len);
+        if (view != null) {
+            return PacketByteBuf.over(config.getAllocator(), loop.shard(), counters, view);
+        }
+        // No packet wrapper left to share the buffer: copy rather than stall the connection.
+        ByteBuf buf = config.getAllocator().directBuffer(len);
+        MemorySegment dst = MemorySegment.ofBuffer(buf.internalNioBuffer(0, len));
+        p.copyTo(at, dst, 0, len);
+        buf.writerIndex(len);
+        counters.copiedReads.increment();
+        return buf;
+    }
+
+    /** One channelRead, accounted as epoll's read of a buffer of {@code guess} bytes. */
+    private void fire(ByteBuf buf, int guess, ChannelPipeline pipeline, RecvByteBufAllocator.Handle handle,
+                      TransportCounters counters) {
         int n = buf.readableBytes();
+        // A read that filled its buffer means "maybe more data", so the handle may go on; a
+        // shorter one (the last of the packet) that the socket is drained, as for epoll.
+        handle.attemptedBytesRead(guess);
         handle.lastBytesRead(n);
         handle.incMessagesRead(1);
         counters.reads.increment();
         counters.bytesRead.add(n);
+        // As epoll's read loop: each channelRead consumes the pending read, so a read() asked
+        // for inside it is a new one, served by this delivery's next ByteBuf or after it.
+        readPending = false;
         pipeline.fireChannelRead(buf);
     }
 
@@ -616,7 +693,11 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
     private void closeConnection(TcpConnection c, boolean abort) {
         TransportCounters counters = loop != null ? loop.counters() : null;
         if (abort) {
-            c.abort();
+            // Linux sends what write() is given at once when the window allows, so SO_LINGER 0
+            // right after a write still puts that data on the wire before the RST (only what
+            // waits for the window is dropped). The stack's write schedules its output on the
+            // shard's run queue: the abort goes behind it, in the same queue.
+            c.shard().schedule(c::abort);
             if (counters != null) {
                 counters.aborts.increment();
             }
@@ -744,6 +825,16 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
             }
             if (!(remoteAddress instanceof InetSocketAddress r) || r.isUnresolved()) {
                 promise.setFailure(new UnresolvedAddressException());
+                return;
+            }
+            if (r.getAddress().isAnyLocalAddress()) {
+                // Linux reads 0.0.0.0 (and ::) as "this host", and reaches its own listeners over
+                // loopback. The stack has no loopback, and "this host" would be the stack itself,
+                // not the kernel where such addresses usually come from (a server bound to the
+                // wildcard reports it as its local address): fail at once rather than send a SYN
+                // to nowhere.
+                promise.setFailure(new ConnectException("cannot connect to the unspecified address "
+                        + r + ": the stack has no loopback; connect to a host address"));
                 return;
             }
             byte[] ip = r.getAddress().getAddress();

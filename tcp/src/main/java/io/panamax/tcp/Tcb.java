@@ -788,9 +788,15 @@ final class Tcb implements TcpConnection {
         }
         tcp.connectionClosed(this);
         snd.sendBuffer.clear();
+        // A read already waiting keeps the data that arrived for it in the same burst as the
+        // reset (its delivery task has not run yet); the next read reports the reset. Linux,
+        // too, returns queued data before ECONNRESET. Data no read waits for is dropped.
+        boolean keepForPendingRead = cause != null && pendingRead != null && !readClosed && !rcv.readable.isEmpty();
         if (cause != null) {
             error = cause;
-            rcv.readable.clear();
+            if (!keepForPendingRead) {
+                rcv.readable.clear();
+            }
         }
         if (readClosed) {
             rcv.readable.clear();
@@ -811,7 +817,11 @@ final class Tcb implements TcpConnection {
             }
         }
         if (pendingRead != null) {
-            if (cause != null) {
+            if (keepForPendingRead) {
+                Promise<ReadBuffer> r = pendingRead;
+                pendingRead = null;
+                r.complete(rcv.readable.takeAll());
+            } else if (cause != null) {
                 Promise<ReadBuffer> r = pendingRead;
                 pendingRead = null;
                 r.fail(cause);

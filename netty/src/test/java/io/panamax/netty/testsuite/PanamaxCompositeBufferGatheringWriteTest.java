@@ -18,6 +18,6 @@ class PanamaxCompositeBufferGatheringWriteTest extends CompositeBufferGatheringW
 
     @Override
     protected List<io.netty.buffer.ByteBufAllocator> newAllocators() {
-        return AllocatorBudget.allocators();
+        return AllocatorBudget.withTransportAllocator();
     }
 }

@@ -18,6 +18,6 @@ class PanamaxSocketBufReleaseTest extends SocketBufReleaseTest {
 
     @Override
     protected List<io.netty.buffer.ByteBufAllocator> newAllocators() {
-        return AllocatorBudget.allocators();
+        return AllocatorBudget.withTransportAllocator();
     }
 }

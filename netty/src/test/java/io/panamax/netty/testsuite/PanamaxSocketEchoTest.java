@@ -18,6 +18,6 @@ class PanamaxSocketEchoTest extends SocketEchoTest {
 
     @Override
     protected List<io.netty.buffer.ByteBufAllocator> newAllocators() {
-        return AllocatorBudget.allocators();
+        return AllocatorBudget.withTransportAllocator();
     }
 }

@@ -98,6 +98,16 @@ public final class TcpScript implements AutoCloseable {
         reactor.runUntilIdle();
     }
 
+    /** Delivers segments in one turn of the shard, as one receive burst does, then lets the shard run. */
+    public void injectTogether(SegmentSpec... segments) {
+        reactor.runOn(0, () -> {
+            for (SegmentSpec s : segments) {
+                tcp.receive(s.srcIp, s.dstIp, s.build(reactor.shard(0).packets()));
+            }
+        });
+        reactor.runUntilIdle();
+    }
+
     /** Delivers raw bytes as a segment. */
     public void injectRaw(byte[] bytes, int nicFlags) {
         reactor.runOn(0, () -> {

@@ -77,6 +77,34 @@ class ResetTest {
         }
     }
 
+    /**
+     * Data and the RST after it in one receive burst (a peer that writes, then closes with
+     * SO_LINGER 0): the waiting read gets the data, the next read the reset, as from Linux.
+     */
+    @Test
+    void dataArrivingWithTheResetGoesToTheWaitingRead() {
+        try (TcpScript s = new TcpScript()) {
+            States c = States.open(s);
+            CompletableFuture<byte[]> read = s.read(c.conn);
+            s.injectTogether(s.seg().seq(c.rcv).ack(c.snd).payload("answer"), s.seg().rst().seq(c.rcv + 6));
+            assertEquals("answer", new String(read.join(), java.nio.charset.StandardCharsets.ISO_8859_1));
+            CompletionException e = assertThrows(CompletionException.class, s.read(c.conn)::join);
+            assertInstanceOf(ConnectionResetException.class, e.getCause());
+            assertEquals(TcpState.CLOSED, c.state());
+        }
+    }
+
+    /** Without a read waiting, what the reset finds unread is dropped (and its buffers freed). */
+    @Test
+    void unreadDataIsDroppedByTheReset() {
+        try (TcpScript s = new TcpScript()) {
+            States c = States.open(s);
+            s.injectTogether(s.seg().seq(c.rcv).ack(c.snd).payload("unread"), s.seg().rst().seq(c.rcv + 6));
+            CompletionException e = assertThrows(CompletionException.class, s.read(c.conn)::join);
+            assertInstanceOf(ConnectionResetException.class, e.getCause());
+        }
+    }
+
     @Test
     void rstInPassiveSynReceivedForgetsTheHandshake() {
         try (TcpScript s = new TcpScript()) {

@@ -1,0 +1,23 @@
+package io.panamax.netty.testsuite;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.testsuite.transport.TestsuitePermutation.BootstrapComboFactory;
+import io.netty.testsuite.transport.socket.SocketAutoReadTest;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.List;
+
+/** Netty's {@code SocketAutoReadTest} on the Panamax transport over TAP (see {@link PanamaxSocketTestPermutation}). */
+@ExtendWith(SharedTap.class)
+class PanamaxSocketAutoReadTest extends SocketAutoReadTest {
+    @Override
+    protected List<BootstrapComboFactory<ServerBootstrap, Bootstrap>> newFactories() {
+        return PanamaxSocketTestPermutation.socket();
+    }
+
+    @Override
+    protected List<io.netty.buffer.ByteBufAllocator> newAllocators() {
+        return AllocatorBudget.allocators();
+    }
+}
