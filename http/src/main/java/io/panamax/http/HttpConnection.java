@@ -91,7 +91,9 @@ final class HttpConnection {
     }
 
     void start() {
-        Future.repeat(this::readOnce).whenComplete((v, e) -> finish(e));
+        beforeRead();
+        // A read loop: one completion serves every read, so reading costs no heap per request.
+        connection.readLoop(this::afterRead).whenComplete((v, e) -> finish(e));
     }
 
     /** Ends the connection now (the server is stopping). */
@@ -101,13 +103,32 @@ final class HttpConnection {
 
     // ---- the read loop ------------------------------------------------------------------------
 
-    private Future<Loop> readOnce() {
+    /** Before each read: the idle timer runs while the connection waits for the client. */
+    private void beforeRead() {
         waitingForWrite = false;
         if (!closing && !headDeadline) {
             armIdleTimer();
         }
-        return connection.read().then(this::received);
     }
+
+    /** What the loop does with each read: process it, and prepare the next read when it goes on. */
+    private Future<Loop> afterRead(ReadBuffer data) {
+        Future<Loop> answer = received(data);
+        if (!answer.isDone()) {
+            return answer.map(readingAgain); // a response waited (metrics, back-pressure)
+        }
+        if (answer.isSucceeded() && answer.getNow() == Loop.CONTINUE) {
+            beforeRead();
+        }
+        return answer;
+    }
+
+    private final java.util.function.Function<Loop, Loop> readingAgain = next -> {
+        if (next == Loop.CONTINUE) {
+            beforeRead();
+        }
+        return next;
+    };
 
     private Future<Loop> received(ReadBuffer data) {
         if (data.isEmpty()) {

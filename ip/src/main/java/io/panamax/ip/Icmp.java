@@ -35,17 +35,16 @@ public final class Icmp implements TransportHandler {
     private final DropCounters<Drop> drops;
     private final Counter echoReplies;
     private final Counter errorsSent;
-    private final Counter errorsSuppressed;
     private final Counter errorsReceived;
 
     public Icmp(Shard shard, Ipv4 ipv4, Ipv4.Config config, ShardMetrics metrics) {
         this.shard = shard;
         this.ipv4 = ipv4;
-        this.errorLimiter = new RateLimiter(config.icmpRatePerSecond(), config.icmpBurst(), shard.nanoTime());
+        this.errorLimiter = new RateLimiter(config.icmpRatePerSecond(), config.icmpBurst(), shard.nanoTime(),
+                metrics.counter("icmp_errors_rate_limited_total", "ICMP errors not sent because of the rate limit"));
         this.drops = new DropCounters<>(metrics, "icmp_drops_total", "Received ICMP messages dropped", Drop.class);
         this.echoReplies = metrics.counter("icmp_echo_replies_sent_total", "Echo replies sent");
         this.errorsSent = metrics.counter("icmp_errors_sent_total", "ICMP error messages sent");
-        this.errorsSuppressed = metrics.counter("icmp_errors_rate_limited_total", "ICMP errors not sent because of the rate limit");
         this.errorsReceived = metrics.counter("icmp_errors_received_total", "ICMP errors received and passed to a transport");
         ipv4.register(IpProtocol.ICMP, this);
         ipv4.setIcmp(this);
@@ -145,8 +144,7 @@ public final class Icmp implements TransportHandler {
                 return;
             }
             if (!errorLimiter.tryAcquire(shard.nanoTime())) {
-                errorsSuppressed.increment();
-                return;
+                return; // counted by the limiter
             }
             MemorySegment os = offending.head();
             long oo = offending.headOffset();

@@ -104,7 +104,6 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
     private final Counter reassembled;
     private final Counter fragmentsSent;
     private final Counter errorsSent;
-    private final Counter errorsSuppressed;
     private final Counter errorsReceived;
     private final Counter pathMtuLowered;
     // The path MTU cache (RFC 8201 §5.2: per destination): a few entries, searched only when not empty.
@@ -160,12 +159,12 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
         this.reassembled = metrics.counter("ipv6_datagrams_reassembled_total", "IPv6 datagrams reassembled from fragments");
         this.fragmentsSent = metrics.counter("ipv6_fragments_sent_total", "IPv6 fragments sent");
         this.errorsSent = metrics.counter("icmpv6_errors_sent_total", "ICMPv6 error messages sent");
-        this.errorsSuppressed = metrics.counter("icmpv6_errors_rate_limited_total", "ICMPv6 errors not sent because of the rate limit");
         this.errorsReceived = metrics.counter("icmpv6_errors_received_total", "ICMPv6 errors received and passed to a transport");
         this.pathMtuLowered = metrics.counter("ipv6_path_mtu_lowered_total", "Path MTUs lowered by a packet too big");
         this.reassembler = new Reassembler(shard.timers(), config.reassembly(), reassemblyDrops, this::reassemblyTimedOut,
                 65_535 + Ipv6Header.HEADER_LENGTH + Ipv6Extensions.FRAGMENT_HEADER_LENGTH);
-        this.errorLimiter = new RateLimiter(config.icmpRatePerSecond(), config.icmpBurst(), shard.nanoTime());
+        this.errorLimiter = new RateLimiter(config.icmpRatePerSecond(), config.icmpBurst(), shard.nanoTime(),
+                metrics.counter("icmpv6_errors_rate_limited_total", "ICMPv6 errors not sent because of the rate limit"));
         // RFC 7739: identifications should not be predictable; shards start apart and step by the shard count.
         this.nextIdentification = (int) (System.nanoTime() * 0x9E3779B97F4A7C15L >>> 32) ^ shard.id();
         metrics.gauge("ipv6_reassembly_bytes", "Bytes of IPv6 fragments held for reassembly", reassembler::bytesHeld);
@@ -825,8 +824,7 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
                 return;
             }
             if (!errorLimiter.tryAcquire(shard.nanoTime())) {
-                errorsSuppressed.increment();
-                return;
+                return; // counted by the limiter
             }
             MemorySegment os = offending.head();
             long oo = offending.headOffset();

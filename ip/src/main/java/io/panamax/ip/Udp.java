@@ -152,21 +152,37 @@ public final class Udp implements TransportHandler, Ipv6TransportHandler {
             return;
         }
         int srcPort = UdpHeader.sourcePort(seg, off);
-        int dstPort = UdpHeader.destinationPort(seg, off);
-        UdpSocket socket = sockets.get(dstPort);
+        UdpSocket socket = socketFor(seg, off);
         if (socket == null) {
-            drops.count(Drop.NO_SOCKET);
             if (!ipv4.route().isBroadcast(dstIp) && !Ipv4Address.isMulticast(dstIp)) {
                 icmp.sendDestinationUnreachable(datagram, IcmpMessage.CODE_PORT_UNREACHABLE, 0);
             }
             datagram.release();
             return;
         }
-        // Bytes beyond the UDP length (RFC 768: the length field rules) are not data.
+        toPayload(datagram, udpLength);
+        delivered(socket.deliver(srcIp, srcPort, datagram), datagram);
+    }
+
+    /** The socket bound to the datagram's destination port, or null (counted as {@link Drop#NO_SOCKET}). */
+    private UdpSocket socketFor(MemorySegment seg, long off) {
+        UdpSocket socket = sockets.get(UdpHeader.destinationPort(seg, off));
+        if (socket == null) {
+            drops.count(Drop.NO_SOCKET);
+        }
+        return socket;
+    }
+
+    /** Cuts a checked datagram to its data: bytes beyond the UDP length (RFC 768: the length field rules) are not data. */
+    private static void toPayload(Packet datagram, int udpLength) {
         datagram.truncate(udpLength);
         datagram.trimFront(UdpHeader.HEADER_LENGTH);
         datagram.setFlags(0);
-        if (socket.deliver(srcIp, srcPort, datagram)) {
+    }
+
+    /** Counts a datagram handed to its socket, or drops it when the socket's queue was full. */
+    private void delivered(boolean accepted, Packet datagram) {
+        if (accepted) {
             received.increment();
         } else {
             drop(datagram, Drop.QUEUE_FULL);
@@ -199,24 +215,16 @@ public final class Udp implements TransportHandler, Ipv6TransportHandler {
             return;
         }
         int srcPort = UdpHeader.sourcePort(seg, off);
-        int dstPort = UdpHeader.destinationPort(seg, off);
-        UdpSocket socket = sockets.get(dstPort);
+        UdpSocket socket = socketFor(seg, off);
         if (socket == null) {
-            drops.count(Drop.NO_SOCKET);
             if (!Ipv6Address.isMulticast(dstHigh)) {
                 ipv6.sendError(datagram, Icmpv6Message.TYPE_DESTINATION_UNREACHABLE, Icmpv6Message.CODE_PORT_UNREACHABLE, 0);
             }
             datagram.release();
             return;
         }
-        datagram.truncate(udpLength);
-        datagram.trimFront(UdpHeader.HEADER_LENGTH);
-        datagram.setFlags(0);
-        if (socket.deliver6(srcHigh, srcLow, srcPort, datagram)) {
-            received.increment();
-        } else {
-            drop(datagram, Drop.QUEUE_FULL);
-        }
+        toPayload(datagram, udpLength);
+        delivered(socket.deliver6(srcHigh, srcLow, srcPort, datagram), datagram);
     }
 
     /** Sends {@code payload} from {@code srcPort} to {@code [dst]:dstPort} over IPv6; takes ownership. */

@@ -9,8 +9,11 @@ import io.panamax.reactor.buffer.Packet;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.Objects;
 
 /**
  * A UDP port bound on one shard. Datagrams reach it either through a {@link UdpHandler} given at
@@ -99,6 +102,50 @@ public final class UdpSocket {
         }
         payload.release();
         throw new IllegalArgumentException("unresolved destination: " + destination);
+    }
+
+    /**
+     * Copies {@code data} into a packet buffer of this shard and sends it to {@code destination}
+     * (IPv4 or IPv6, resolved). The copying forms below are for data that lives on the heap; a
+     * datagram built in a buffer of the stack ({@code shard.packets().allocateWithHeadroom()}, or
+     * one received) goes out without a copy through {@link #send(InetSocketAddress, ReadBuffer)}.
+     * Returns false if the datagram was dropped at once: the shard's packet buffers ran out, or the
+     * IP layer dropped it (counted there).
+     */
+    public boolean send(InetSocketAddress destination, MemorySegment data) {
+        udp.checkOwner("UdpSocket.send");
+        int len = Math.toIntExact(data.byteSize());
+        Packet p = Shard.current().packets().allocateWithHeadroom();
+        if (p == null) {
+            return false;
+        }
+        if (p.appendBytes(data, 0, len) < len) {
+            p.release();
+            return false;
+        }
+        return send(destination, p);
+    }
+
+    /** Copies {@code len} bytes of {@code data} from {@code offset} and sends them (see {@link #send(InetSocketAddress, MemorySegment)}). */
+    public boolean send(InetSocketAddress destination, byte[] data, int offset, int len) {
+        Objects.checkFromIndexSize(offset, len, data.length);
+        return send(destination, MemorySegment.ofArray(data).asSlice(offset, len));
+    }
+
+    /** Copies {@code data} and sends it (see {@link #send(InetSocketAddress, MemorySegment)}). */
+    public boolean send(InetSocketAddress destination, byte[] data) {
+        return send(destination, data, 0, data.length);
+    }
+
+    /**
+     * Copies the remaining bytes of {@code data} and sends them (see
+     * {@link #send(InetSocketAddress, MemorySegment)}); its position moves to its limit, as a
+     * channel's {@code send} does.
+     */
+    public boolean send(InetSocketAddress destination, ByteBuffer data) {
+        boolean sent = send(destination, MemorySegment.ofBuffer(data));
+        data.position(data.limit());
+        return sent;
     }
 
     /** Unbinds the port; queued datagrams are released and waiting receives fail. */

@@ -5,7 +5,7 @@ package io.panamax.reactor;
  * future, so completing one costs no allocation beyond the promise itself. It belongs to the shard
  * that created it.
  */
-public final class Promise<T> extends Future<T> {
+public final class Promise<T> extends Future<T> implements Completion<T> {
 
     /** A pending promise owned by the current shard (or by no shard, off-shard). */
     public Promise() {
@@ -18,11 +18,13 @@ public final class Promise<T> extends Future<T> {
     }
 
     /** Resolves the future with {@code value}; throws if it was already completed. */
+    @Override
     public void complete(T value) {
         complete(SUCCEEDED, value);
     }
 
     /** Fails the future with {@code cause}; throws if it was already completed. */
+    @Override
     public void fail(Throwable cause) {
         if (cause == null) {
             throw new NullPointerException("cause");

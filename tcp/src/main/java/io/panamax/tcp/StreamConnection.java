@@ -1,13 +1,17 @@
 package io.panamax.tcp;
 
+import io.panamax.reactor.Completion;
 import io.panamax.reactor.Future;
+import io.panamax.reactor.Loop;
 import io.panamax.reactor.ReadBuffer;
+import io.panamax.reactor.ReadLoop;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.buffer.Packet;
 
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.function.Function;
 
 /**
  * A reliable, ordered, bidirectional byte stream on one shard: what a TCP connection offers an
@@ -42,6 +46,48 @@ public interface StreamConnection {
      * {@link IllegalStateException}. {@link Framing} reads exact lengths and lines on top of it.
      */
     Future<ReadBuffer> read();
+
+    /**
+     * {@link #read()} without a future: completes {@code into} with the next bytes (or the failure),
+     * at once if they are there, otherwise when they arrive. The same rules hold: one read at a
+     * time, an empty buffer at the end of the stream. {@link #readLoop} is built on it; a
+     * {@link TcpConnection} allocates nothing for it. This default goes through {@link #read()}.
+     */
+    default void read(Completion<? super ReadBuffer> into) {
+        read().whenComplete((buffer, cause) -> {
+            if (cause != null) {
+                into.fail(cause);
+            } else {
+                into.complete(buffer);
+            }
+        });
+    }
+
+    /**
+     * Reads until {@code handler} says {@link Loop#STOP}: each buffer read goes to the handler (which
+     * owns it: release or write it), and the next read starts when the handler's future completes.
+     * After the end-of-stream buffer (empty) the loop ends whatever the handler answers. The
+     * returned future completes when the loop ends, or fails with the first failure of a read or of
+     * the handler.
+     *
+     * <p>This is the request/response loop with no heap allocation per request (see
+     * {@link ReadLoop}): the handler is created once, resolved answers ({@link Future#next()},
+     * {@link Future#stop()}, {@code write(b).map(v -> Loop.CONTINUE)} while the send buffer has room)
+     * are shared objects. An echo server:
+     *
+     * <pre>{@code
+     * conn.readLoop(buf -> {
+     *     if (buf.isEmpty()) {          // the end of the stream: the buffer is released like any other
+     *         buf.release();
+     *         return Future.stop();
+     *     }
+     *     return conn.write(buf).map(v -> Loop.CONTINUE);
+     * });
+     * }</pre>
+     */
+    default Future<Void> readLoop(Function<? super ReadBuffer, ? extends Future<Loop>> handler) {
+        return ReadLoop.start(this::read, ReadBuffer::isEmpty, handler);
+    }
 
     /**
      * Queues {@code data} for sending. A buffer from a {@link #read()} (of any connection of this

@@ -1,5 +1,6 @@
 package io.panamax.tcp;
 
+import io.panamax.reactor.Completion;
 import io.panamax.reactor.Future;
 import io.panamax.reactor.Promise;
 import io.panamax.reactor.ReadBuffer;
@@ -93,7 +94,7 @@ final class Tcb implements TcpConnection {
     private Timer keepAliveTimer;
 
     // ---- the application's side ----
-    private Promise<ReadBuffer> pendingRead;
+    private Completion<? super ReadBuffer> pendingRead;
     Promise<TcpConnection> connectPromise;
     private Promise<Void> finAckedPromise;
     private boolean readClosed;
@@ -818,11 +819,11 @@ final class Tcb implements TcpConnection {
         }
         if (pendingRead != null) {
             if (keepForPendingRead) {
-                Promise<ReadBuffer> r = pendingRead;
+                Completion<? super ReadBuffer> r = pendingRead;
                 pendingRead = null;
                 r.complete(rcv.readable.takeAll());
             } else if (cause != null) {
-                Promise<ReadBuffer> r = pendingRead;
+                Completion<? super ReadBuffer> r = pendingRead;
                 pendingRead = null;
                 r.fail(cause);
             } else {
@@ -837,24 +838,29 @@ final class Tcb implements TcpConnection {
 
     @Override
     public Future<ReadBuffer> read() {
+        Promise<ReadBuffer> p = new Promise<>();
+        read(p);
+        return p;
+    }
+
+    /** The read itself: completes {@code into} now, or keeps it until data, the end or an error arrive. */
+    @Override
+    public void read(Completion<? super ReadBuffer> into) {
         assert shard.isCurrent();
         if (pendingRead != null) {
             throw new IllegalStateException("a read is already pending on " + this);
         }
         if (readClosed) {
-            return Future.failed(new ConnectionAbortedException("read after close on " + this));
+            into.fail(new ConnectionAbortedException("read after close on " + this));
+        } else if (!rcv.readable.isEmpty()) {
+            into.complete(takeReadable());
+        } else if (error != null) {
+            into.fail(error);
+        } else if (rcv.finReceived || state == TcpState.CLOSED) {
+            into.complete(shard.packets().allocate());
+        } else {
+            pendingRead = into;
         }
-        if (!rcv.readable.isEmpty()) {
-            return Future.succeeded(takeReadable());
-        }
-        if (error != null) {
-            return Future.failed(error);
-        }
-        if (rcv.finReceived || state == TcpState.CLOSED) {
-            return Future.succeeded(shard.packets().allocate());
-        }
-        pendingRead = new Promise<>();
-        return pendingRead;
     }
 
     void dataAvailable() {
@@ -867,7 +873,7 @@ final class Tcb implements TcpConnection {
     /** Completes a pending read once per batch of arrivals, so one read gathers them all. */
     private void runDeliverTask() {
         deliverScheduled = false;
-        Promise<ReadBuffer> r = pendingRead;
+        Completion<? super ReadBuffer> r = pendingRead;
         if (r == null) {
             return;
         }
@@ -977,7 +983,7 @@ final class Tcb implements TcpConnection {
         }
         readClosed = true;
         if (pendingRead != null) {
-            Promise<ReadBuffer> r = pendingRead;
+            Completion<? super ReadBuffer> r = pendingRead;
             pendingRead = null;
             r.fail(new ConnectionAbortedException("connection closed while reading"));
         }

@@ -29,6 +29,12 @@ import java.util.concurrent.TimeUnit;
  * (zero copy: it writes back the packet it read), the client reads 64 bytes; one operation is one
  * such transaction. With 64 connections, 64 transactions are in flight at once. Client and server
  * share one core, so transactions per second per core counts both ends.
+ *
+ * <p>{@code api} is how both ends are written against the connection API: {@code futures} chains
+ * {@code read().then(...)} steps in {@code Future.repeat}/{@code doUntil} (a future and a step per
+ * read, lambdas per iteration); {@code readLoop} uses {@code StreamConnection.readLoop}, which
+ * allocates nothing per request. {@code -prof gc}'s {@code gc.alloc.rate.norm} is the heap per
+ * transaction, both ends included.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -39,6 +45,9 @@ public class TcpRequestResponseBenchmark {
 
     @Param({"1", "64"})
     public int connections;
+
+    @Param({"futures", "readLoop"})
+    public String api;
 
     private TcpBench bench;
     private final List<TcpConnection> clients = new ArrayList<>();
@@ -64,7 +73,7 @@ public class TcpRequestResponseBenchmark {
         bench = new TcpBench(TcpConfig.builder().noDelay(true).build(), true);
         message = Arena.global().allocate(MESSAGE);
         bench.on(() -> {
-            bench.server.listen(7, this::echo);
+            bench.server.listen(7, api.equals("readLoop") ? this::echoLoop : this::echo);
             List<Future<?>> opens = new ArrayList<>();
             for (int i = 0; i < connections; i++) {
                 opens.add(bench.client.connect(TcpBench.SERVER_IP, 7).map(c -> {
@@ -87,6 +96,45 @@ public class TcpRequestResponseBenchmark {
             }
             return c.write(p).map(v -> Loop.CONTINUE);
         }));
+    }
+
+    /** The server with a read loop: nothing allocated per request. */
+    private void echoLoop(TcpConnection c) {
+        c.setNoDelay(true);
+        c.readLoop(p -> {
+            if (p.isEmpty()) {
+                p.release();
+                return Future.stop();
+            }
+            return c.write(p).map(v -> Loop.CONTINUE);
+        });
+    }
+
+    /** The client side of one connection with a read loop: send, read the whole answer, send again. */
+    private Future<Void> pingLoop(TcpConnection c) {
+        if (remaining <= 0) {
+            return Future.done();
+        }
+        int[] got = new int[1];
+        send(c);
+        return c.readLoop(r -> {
+            got[0] += r.length();
+            r.release();
+            if (got[0] < MESSAGE) {
+                return Future.next();
+            }
+            got[0] = 0;
+            if (--remaining <= 0) {
+                return Future.stop();
+            }
+            return send(c).map(v -> Loop.CONTINUE);
+        });
+    }
+
+    private Future<Void> send(TcpConnection c) {
+        Packet p = bench.shard.packets().allocateWithHeadroom();
+        p.appendBytes(message, 0, MESSAGE);
+        return c.write(p);
     }
 
     /** The client side of one connection: transactions until the batch is done. */
@@ -114,7 +162,7 @@ public class TcpRequestResponseBenchmark {
             remaining = BATCH;
             List<Future<?>> loops = new ArrayList<>();
             for (TcpConnection c : clients) {
-                loops.add(ping(c));
+                loops.add(api.equals("readLoop") ? pingLoop(c) : ping(c));
             }
             return Future.whenAll(loops);
         });

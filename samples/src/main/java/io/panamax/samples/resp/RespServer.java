@@ -7,9 +7,9 @@ import io.panamax.reactor.Shard;
 import io.panamax.reactor.metrics.Counter;
 import io.panamax.stack.ShardStack;
 import io.panamax.stack.Stack;
+import io.panamax.tcp.ReplyBuilder;
 import io.panamax.tcp.TcpConnection;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -68,21 +68,22 @@ public final class RespServer {
 
     private void serve(Shard shard, TcpConnection conn) {
         RespParser parser = new RespParser();
-        ByteArrayOutputStream replies = new ByteArrayOutputStream();
-        Future.repeat(() -> conn.read().then(data -> {
+        // Replies are built in the shard's packet buffers and written as built (no byte array, no second copy).
+        ReplyBuilder replies = new ReplyBuilder(shard);
+        boolean[] quit = {false};
+        conn.readLoop(data -> {
             if (data.length() == 0) { // the client closed its side
                 data.release();
                 return conn.close().then(v -> Future.stop());
             }
             take(parser, data);
             // Every complete command in what arrived, in order; then one write with all the replies.
-            boolean[] quit = {false};
             return Future.repeat(() -> answerNext(shard, parser, replies, quit)).then(v -> {
-                Future<Void> sent = replies.size() == 0 ? Future.done() : conn.write(replies.toByteArray());
-                replies.reset();
+                Future<Void> sent = replies.writeTo(conn);
                 return quit[0] ? sent.then(x -> conn.close()).then(x -> Future.stop()) : sent.then(x -> Future.next());
             });
-        })).whenComplete((v, failure) -> {
+        }).whenComplete((v, failure) -> {
+            replies.discard(); // a reply cut short by a failure
             if (failure != null) {
                 conn.abort(); // reset by the peer, or a write on a connection that failed: nothing to answer
             }
@@ -98,12 +99,12 @@ public final class RespServer {
     }
 
     /** Answers the next buffered command into {@code out}; stops when none is complete, or at QUIT or a protocol error. */
-    private Future<Loop> answerNext(Shard shard, RespParser parser, ByteArrayOutputStream out, boolean[] quit) {
+    private Future<Loop> answerNext(Shard shard, RespParser parser, ReplyBuilder out, boolean[] quit) {
         List<byte[]> args;
         try {
             args = parser.next();
         } catch (RespParser.ProtocolException e) {
-            out.writeBytes(Replies.error("ERR Protocol error: " + e.getMessage()));
+            out.bytes(Replies.error("ERR Protocol error: " + e.getMessage()));
             quit[0] = true; // as Redis: after a protocol error the stream cannot be trusted, close it
             return Future.stop();
         }
@@ -115,7 +116,7 @@ public final class RespServer {
         }
         String command = new String(args.getFirst(), StandardCharsets.ISO_8859_1).toUpperCase(Locale.ROOT);
         return execute(shard, command, args).map(reply -> {
-            out.writeBytes(reply);
+            out.bytes(reply);
             if (command.equals("QUIT")) {
                 quit[0] = true;
                 return Loop.STOP;

@@ -48,6 +48,44 @@ class ReadmeExampleTest {
         }
     }
 
+    /** The readLoop example of tcp/README.md: the echo as a read loop, answering two requests on one connection. */
+    @Test
+    void readLoopExample() {
+        try (LinkTestbed bed = new LinkTestbed(TcpConfig.defaults(), Impairments.none(), false)) {
+            CompletableFuture<String> replies = new CompletableFuture<>();
+            bed.await(bed.reactor().submit(0, () -> {
+                var tcp = bed.server();
+                tcp.listen(8080, conn -> conn.readLoop(data -> {
+                    if (data.isEmpty()) {
+                        data.release();
+                        return conn.close().map(v -> Loop.STOP);
+                    }
+                    return conn.write(data).map(v -> Loop.CONTINUE);
+                }));
+                StringBuilder got = new StringBuilder();
+                bed.client().connect(bed.serverAddress(), 8080).then(conn -> {
+                    conn.setNoDelay(true);
+                    return conn.write("first".getBytes()).then(v -> conn.readLoop(r -> {
+                        got.append(r.toString(java.nio.charset.StandardCharsets.US_ASCII));
+                        r.release();
+                        if (got.length() == 5) {
+                            return conn.write("second".getBytes()).then(w -> conn.shutdownOutput()).map(w -> Loop.CONTINUE);
+                        }
+                        return Future.next(); // on to the end of the stream, which ends the loop
+                    })).then(v -> conn.close());
+                }).whenComplete((v, e) -> {
+                    if (e != null) {
+                        replies.completeExceptionally(e);
+                    } else {
+                        replies.complete(got.toString());
+                    }
+                });
+                return Future.done();
+            }), Duration.ofSeconds(5));
+            assertEquals("firstsecond", bed.await(replies, Duration.ofSeconds(10)));
+        }
+    }
+
     /** The Framing example of tcp/README.md: a line echo. */
     @Test
     void lineEchoExample() {
