@@ -29,8 +29,10 @@ import java.lang.foreign.MemorySegment;
  * multicast group; and Neighbor Discovery through {@link Ndp}. Router discovery, duplicate
  * address detection and MLD are not here yet: their messages are counted and dropped.
  *
- * <p>Frames carrying IPv6 are handled on the shard that received them (they have no 4-tuple the
- * stack steers by yet); neighbour state and path MTUs are shared between the shards.
+ * <p>Frames carrying IPv6 are handled on the shard that owns their flow (the stack's flow
+ * steering hashes the IPv6 4-tuple or address pair); a datagram reassembled here from fragments
+ * steered by their address pair goes on to its 4-tuple's shard ({@link #setReassembledDatagramSteering}).
+ * Neighbour state and path MTUs are shared between the shards.
  */
 public final class Ipv6 implements PacketHandler {
 
@@ -115,6 +117,7 @@ public final class Ipv6 implements PacketHandler {
     private int pmtuCount;
     private int nextIdentification;
     private Ipv6[] peers = new Ipv6[0];
+    private ReassembledDatagramSteering reassembledSteering;
     // Autoconfiguration (RFC 4862), the same on every shard: the home shard's Slaac decides, every shard applies.
     private static final int MAX_AUTO = 8;
     private final long[] autoHigh = new long[MAX_AUTO];
@@ -181,6 +184,21 @@ public final class Ipv6 implements PacketHandler {
             ndps[i] = peers[i] == null ? null : peers[i].ndp;
         }
         ndp.setPeers(ndps);
+    }
+
+    /** Where a reassembled datagram goes when its flow belongs to another shard (the stack's flow steering). */
+    public interface ReassembledDatagramSteering {
+        /**
+         * Offers a reassembled datagram (from its IPv6 header, the fragment header taken out) whose
+         * upper-layer header of {@code protocol} starts {@code upperLayerOffset} bytes in; returns
+         * true if the steering took it (sent it to another shard), false to deliver it here.
+         */
+        boolean steer(Packet datagram, int protocol, int upperLayerOffset);
+    }
+
+    /** Sets the steering of reassembled datagrams (null: every one is delivered on this shard). */
+    public void setReassembledDatagramSteering(ReassembledDatagramSteering steering) {
+        this.reassembledSteering = steering;
     }
 
     /** Registers the transport for next header {@code protocol} (UDP: 17). */
@@ -544,6 +562,11 @@ public final class Ipv6 implements PacketHandler {
             walkProblem = Ipv6Extensions.problem(r);
             if (walkProblem != Ipv6Extensions.Problem.NONE || Ipv6Extensions.protocol(r) == Ipv6Extensions.FRAGMENT) {
                 drop(datagram, walkProblem == Ipv6Extensions.Problem.NONE ? Drop.BAD_FRAGMENT : Drop.BAD_EXTENSION_HEADER);
+                return;
+            }
+            // Fragments were steered by the address pair; the whole datagram may belong to its 4-tuple's shard.
+            if (reassembledSteering != null
+                    && reassembledSteering.steer(datagram, Ipv6Extensions.protocol(r), Ipv6Extensions.upperLayerOffset(r))) {
                 return;
             }
         }

@@ -10,6 +10,7 @@ import io.panamax.ip.Ipv4;
 import io.panamax.ip.Ipv4Address;
 import io.panamax.ip.Route;
 import io.panamax.ip.Udp;
+import io.panamax.ip.wire.Ipv6Header;
 import io.panamax.nic.MacAddress;
 import io.panamax.nic.Nic;
 import io.panamax.nic.NicCapabilities;
@@ -170,6 +171,10 @@ public final class Stack implements AutoCloseable {
             ipv6s[id] = new io.panamax.ip.Ipv6(shard, ethernet, b.ipv6Address, nic.mtu(), io.panamax.ip.Ndp.Config.defaults(),
                     b.ipv6Config, metrics);
         }
+        if (mine != null && ipv6s[id] != null) {
+            io.panamax.ip.Ipv6 here = ipv6s[id];
+            here.setReassembledDatagramSteering((datagram, protocol, upper) -> steerReassembled6(shard, mine, datagram, protocol, upper));
+        }
         Icmp icmp = new Icmp(shard, ipv4, b.ipv4Config, metrics);
         Udp udp = new Udp(shard, ipv4, icmp, metrics);
         if (ipv6s[id] != null) {
@@ -194,6 +199,25 @@ public final class Stack implements AutoCloseable {
             return false;
         }
         datagram.forward(shard, owner, ipv4s[owner]);
+        return true;
+    }
+
+    /** A reassembled IPv6 TCP/UDP datagram goes to the shard its 4-tuple belongs to (FrameFlow's rule). */
+    private boolean steerReassembled6(Shard shard, FlowSteering mine, Packet datagram, int protocol, int upper) {
+        if ((protocol != IpProtocol.TCP && protocol != IpProtocol.UDP) || datagram.length() < upper + 4
+                || mine.toeplitz().maxInputBytes() < Toeplitz.IPV6_L4_INPUT_BYTES) {
+            return false;
+        }
+        java.lang.foreign.MemorySegment seg = datagram.head();
+        long ip = datagram.headOffset();
+        int ports = datagram.getI32(upper);
+        int owner = mine.shardOfIpv6Tcp(Ipv6Header.sourceHigh(seg, ip), Ipv6Header.sourceLow(seg, ip),
+                Ipv6Header.destinationHigh(seg, ip), Ipv6Header.destinationLow(seg, ip),
+                ports >>> 16, ports & 0xffff);
+        if (owner == shard.id()) {
+            return false;
+        }
+        datagram.forward(shard, owner, ipv6s[owner]);
         return true;
     }
 
