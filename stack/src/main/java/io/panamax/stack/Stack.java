@@ -69,6 +69,9 @@ public final class Stack implements AutoCloseable {
     private volatile boolean closed;
     private volatile String leaksAtClose;
     private DhcpAddressing dhcp;
+    private final Object multicastLock = new Object();
+    private long[] pendingMulticast;
+    private volatile Nic.MulticastDelivery multicastDelivery;
 
     private Stack(Reactor reactor, boolean ownsReactor, Nic nic, Route route, FlowSteering steering) {
         this.reactor = reactor;
@@ -221,6 +224,44 @@ public final class Stack implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Programs the NIC's multicast filter with IPv6's groups now (all-nodes, solicited-node), and
+     * again whenever shard 0's Ethernet layer joins or leaves one (SLAAC addresses come and go):
+     * off the shards, on a virtual thread, the latest set winning.
+     */
+    private void filterMulticast(Reactor r, long[] initial) {
+        applyMulticast(initial);
+        r.await(r.submit(0, () -> {
+            ethernets[0].setGroupsListener(groups -> {
+                synchronized (multicastLock) {
+                    pendingMulticast = groups;
+                }
+                Thread.ofVirtual().name("panamax-multicast-filter").start(() -> {
+                    long[] latest;
+                    synchronized (multicastLock) {
+                        latest = pendingMulticast;
+                        pendingMulticast = null;
+                        if (latest != null && !closed) {
+                            applyMulticast(latest);
+                        }
+                    }
+                });
+            });
+            return Future.done();
+        }), Duration.ofSeconds(30));
+    }
+
+    private void applyMulticast(long[] groups) {
+        synchronized (multicastLock) {
+            multicastDelivery = nic.setMulticastGroups(groups);
+        }
+    }
+
+    /** How the NIC delivers the IPv6 multicast groups (null without IPv6, or when promiscuous). */
+    public Nic.MulticastDelivery multicastDelivery() {
+        return multicastDelivery;
+    }
+
     /** How flows are spread over the shards (and, under hardware RSS, over the NIC's queues). */
     public FlowSteering steering() {
         return steering;
@@ -282,7 +323,10 @@ public final class Stack implements AutoCloseable {
         if (ownsReactor) {
             reactor.stop();
         }
-        nic.close();
+        synchronized (multicastLock) {
+            // A multicast filter update in flight ends before the device goes; later ones see closed.
+            nic.close();
+        }
     }
 
     /**
@@ -585,6 +629,9 @@ public final class Stack implements AutoCloseable {
                 Arp[] arps = new Arp[r.shardCount()];
                 r.await(r.onEveryShard(s -> stack.build(s, this, arps)), Duration.ofSeconds(30));
                 r.await(r.onEveryShard(s -> stack.wire(s, arps)), Duration.ofSeconds(30));
+                if ((ipv6Address != null || slaacMode != null) && !promiscuous) {
+                    stack.filterMulticast(r, ethernetConfig(nic).multicast().stream().mapToLong(MacAddress::bits).toArray());
+                }
                 if (slaacMode != null) {
                     r.await(r.submit(0, () -> {
                         stack.slaac = new io.panamax.ip.Slaac(r.shard(0), stack.ipv6s[0], stack.ipv6s, slaacMode, slaacSecret,
