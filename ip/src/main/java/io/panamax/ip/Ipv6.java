@@ -123,6 +123,8 @@ public final class Ipv6 implements PacketHandler {
     private final long[] autoHigh = new long[MAX_AUTO];
     private final long[] autoLow = new long[MAX_AUTO];
     private final boolean[] autoTentative = new boolean[MAX_AUTO];
+    /** RFC 4862 §5.5.4: past its preferred lifetime, still ours, not a source for new communications. */
+    private final boolean[] autoDeprecated = new boolean[MAX_AUTO];
     private int autoCount;
     private final long[] onLinkHigh = new long[MAX_AUTO];
     private final int[] onLinkLength = new int[MAX_AUTO];
@@ -303,21 +305,33 @@ public final class Ipv6 implements PacketHandler {
     /**
      * RFC 6724 §5 in short: an autoconfigured address in the destination's /64 (rule 8, longest
      * match), or one when there is no static global address; -1 to use the static or link-local one.
+     * A deprecated address only when no preferred one fits (rule 3, RFC 4862 §5.5.4).
      */
     private int autoSourceFor(long dstHigh) {
         if (Ipv6Address.isLinkLocal(dstHigh) || (dstHigh >>> 48) == 0xff02) {
             return -1;
         }
         int any = -1;
+        int deprecatedMatch = -1;
         for (int i = 0; i < autoCount; i++) {
             if (!autoTentative[i]) {
-                if (autoHigh[i] == dstHigh) {
+                if (autoHigh[i] == dstHigh && !autoDeprecated[i]) {
                     return i;
                 }
-                any = any < 0 ? i : any;
+                if (autoHigh[i] == dstHigh) {
+                    deprecatedMatch = i;
+                } else if (any < 0 || (autoDeprecated[any] && !autoDeprecated[i])) {
+                    any = i;
+                }
             }
         }
-        return global != null && global.high() == dstHigh ? -1 : global == null ? any : -1;
+        if (global != null) {
+            return -1; // the static address: preferred, never deprecated
+        }
+        if (deprecatedMatch >= 0 && (any < 0 || autoDeprecated[any])) {
+            return deprecatedMatch;
+        }
+        return any;
     }
 
     // ---- autoconfiguration state, applied on every shard (RFC 4861 §6.3.4, RFC 4862 §5.5.3) ----------
@@ -340,10 +354,12 @@ public final class Ipv6 implements PacketHandler {
         autoHigh[autoCount] = high;
         autoLow[autoCount] = low;
         autoTentative[autoCount] = tentative;
+        autoDeprecated[autoCount] = false;
         autoCount++;
         ethernet.join(Ipv6Address.multicastMac(Ipv6Address.solicitedNodeLow(low)));
     }
 
+    /** Removes an autoconfigured address; its solicited-node group is left unless another address of ours is in it. */
     void removeAddress(long high, long low) {
         for (int i = 0; i < autoCount; i++) {
             if (autoHigh[i] == high && autoLow[i] == low) {
@@ -351,9 +367,46 @@ public final class Ipv6 implements PacketHandler {
                 autoHigh[i] = autoHigh[last];
                 autoLow[i] = autoLow[last];
                 autoTentative[i] = autoTentative[last];
+                autoDeprecated[i] = autoDeprecated[last];
+                long group = Ipv6Address.solicitedNodeLow(low);
+                if (!inSolicitedNodeGroup(group)) {
+                    ethernet.leave(Ipv6Address.multicastMac(group));
+                }
                 return;
             }
         }
+    }
+
+    private boolean inSolicitedNodeGroup(long groupLow) {
+        if (groupLow == Ipv6Address.solicitedNodeLow(linkLocalLow) || (global != null && groupLow == Ipv6Address.solicitedNodeLow(global.low()))) {
+            return true;
+        }
+        for (int i = 0; i < autoCount; i++) {
+            if (Ipv6Address.solicitedNodeLow(autoLow[i]) == groupLow) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Marks an autoconfigured address deprecated (its preferred lifetime ended) or preferred again. */
+    void applyDeprecated(long high, long low, boolean deprecated) {
+        for (int i = 0; i < autoCount; i++) {
+            if (autoHigh[i] == high && autoLow[i] == low) {
+                autoDeprecated[i] = deprecated;
+                return;
+            }
+        }
+    }
+
+    /** Whether {@code (high, low)} is an autoconfigured address past its preferred lifetime (RFC 4862 §5.5.4). */
+    public boolean isDeprecated(long high, long low) {
+        for (int i = 0; i < autoCount; i++) {
+            if (autoHigh[i] == high && autoLow[i] == low) {
+                return autoDeprecated[i];
+            }
+        }
+        return false;
     }
 
     void applyOnLinkPrefix(long high, int length) {

@@ -58,7 +58,16 @@ public final class Slaac {
     private static final int MLD_REPORT = 143;
     private static final int CHANGE_TO_EXCLUDE_MODE = 4;
 
-    private enum State { TENTATIVE, PREFERRED, DUPLICATE }
+    /** RFC 4862 §5.5.3 (e): a valid lifetime is never cut below two hours by an advertisement. */
+    static final long TWO_HOURS_NANOS = 7_200_000_000_000L;
+    /** RFC 4861 §4.6.2: all ones is infinity. */
+    static final long INFINITE_LIFETIME = 0xffff_ffffL;
+    /** A deadline that never comes. */
+    private static final long NEVER = Long.MAX_VALUE;
+    private static final int CHANGE_TO_INCLUDE_MODE = 3;
+
+    /** RFC 4862 §5.5.4: preferred, then deprecated when the preferred lifetime ends, removed when the valid one does. */
+    private enum State { TENTATIVE, PREFERRED, DEPRECATED, DUPLICATE }
 
     private static final class Candidate {
         final long prefixHigh;
@@ -66,6 +75,10 @@ public final class Slaac {
         int dadCounter;
         State state = State.TENTATIVE;
         Timer timer;
+        /** Deadlines on the shard's clock, {@link #NEVER} for an infinite lifetime. */
+        long preferredUntil = NEVER;
+        long validUntil = NEVER;
+        Timer lifetime;
 
         Candidate(long prefixHigh) {
             this.prefixHigh = prefixHigh;
@@ -83,6 +96,8 @@ public final class Slaac {
     private final Counter formed;
     private final Counter duplicates;
     private final Counter mldReports;
+    private final Counter deprecated;
+    private final Counter expired;
     private Timer solicitTimer;
     private int solicitations;
     private boolean heardRouter;
@@ -105,6 +120,10 @@ public final class Slaac {
         this.formed = metrics.counter("ipv6_slaac_addresses_total", "Addresses autoconfigured that passed duplicate address detection");
         this.duplicates = metrics.counter("ipv6_dad_duplicates_total", "Tentative addresses found to be duplicates (not used)");
         this.mldReports = metrics.counter("mld_reports_sent_total", "MLDv2 reports sent");
+        this.deprecated = metrics.counter("ipv6_slaac_addresses_deprecated_total",
+                "Autoconfigured addresses whose preferred lifetime ended (RFC 4862 5.5.4)");
+        this.expired = metrics.counter("ipv6_slaac_addresses_expired_total",
+                "Autoconfigured addresses removed when their valid lifetime ended (RFC 4862 5.5.4)");
         for (Ipv6 ipv6 : all) {
             if (ipv6 != null) {
                 ipv6.setSlaac(this);
@@ -132,6 +151,9 @@ public final class Slaac {
         for (Candidate c : candidates) {
             if (c.timer != null) {
                 c.timer.cancel();
+            }
+            if (c.lifetime != null) {
+                c.lifetime.cancel();
             }
         }
     }
@@ -165,19 +187,108 @@ public final class Slaac {
             everyShard(ipv6 -> ipv6.applyMtu(mtu));
         }
         for (PrefixInfo p : ad.prefixes()) {
-            if (Ipv6Address.isLinkLocal(p.high()) || p.preferredSeconds() > p.validSeconds() || p.validSeconds() == 0) {
-                continue; // §5.5.3 (b), (c); a zero valid lifetime removes nothing we formed (lifetimes are not tracked)
+            if (Ipv6Address.isLinkLocal(p.high()) || p.preferredSeconds() > p.validSeconds()) {
+                continue; // §5.5.3 (b), (c)
             }
-            if ((p.flags() & NdpMessage.PREFIX_FLAG_ON_LINK) != 0) {
+            if ((p.flags() & NdpMessage.PREFIX_FLAG_ON_LINK) != 0 && p.validSeconds() != 0) {
                 everyShard(ipv6 -> ipv6.applyOnLinkPrefix(p.high(), p.length()));
             }
             // §5.5.3 (d): a prefix of another length than 128 minus the 64-bit identifier is ignored.
-            if ((p.flags() & NdpMessage.PREFIX_FLAG_AUTONOMOUS) != 0 && p.length() == 64 && find(p.high()) == null) {
-                Candidate c = new Candidate(p.high());
+            if ((p.flags() & NdpMessage.PREFIX_FLAG_AUTONOMOUS) == 0 || p.length() != 64) {
+                continue;
+            }
+            Candidate c = find(p.high());
+            if (c == null && p.validSeconds() != 0) {
+                c = new Candidate(p.high());
+                c.preferredUntil = deadline(p.preferredSeconds());
+                c.validUntil = deadline(p.validSeconds());
                 candidates.add(c);
                 beginDad(c);
+            } else if (c != null && c.state != State.DUPLICATE) {
+                updateLifetimes(c, p);
             }
         }
+    }
+
+    /** The clock's deadline {@code seconds} from now; never for infinity. */
+    private long deadline(long seconds) {
+        return seconds == INFINITE_LIFETIME ? NEVER : shard.nanoTime() + seconds * 1_000_000_000L;
+    }
+
+    /**
+     * RFC 4862 §5.5.3 (e) for an address formed from an advertised prefix: the preferred lifetime
+     * is reset; the valid lifetime is taken if it exceeds two hours or what remains, left alone
+     * when at most two hours remain, and cut to two hours otherwise, so that an unauthenticated
+     * advertisement cannot take an address away at once.
+     */
+    private void updateLifetimes(Candidate c, PrefixInfo p) {
+        long now = shard.nanoTime();
+        c.preferredUntil = deadline(p.preferredSeconds());
+        long advertised = p.validSeconds() == INFINITE_LIFETIME ? NEVER : p.validSeconds() * 1_000_000_000L;
+        long remaining = c.validUntil == NEVER ? NEVER : c.validUntil - now;
+        if (advertised > TWO_HOURS_NANOS || advertised > remaining) {
+            c.validUntil = deadline(p.validSeconds());
+        } else if (remaining > TWO_HOURS_NANOS) {
+            c.validUntil = now + TWO_HOURS_NANOS;
+        }
+        if (c.state == State.DEPRECATED && c.preferredUntil - now > 0) {
+            c.state = State.PREFERRED; // preferred again (§5.5.4)
+            long high = c.prefixHigh;
+            long low = c.low;
+            everyShard(ipv6 -> ipv6.applyDeprecated(high, low, false));
+        }
+        if (c.state != State.TENTATIVE) {
+            armLifetime(c);
+        }
+    }
+
+    /** Arms the candidate's timer for its next event: deprecation, then removal (§5.5.4). */
+    private void armLifetime(Candidate c) {
+        long next = c.state == State.PREFERRED ? Math.min(c.preferredUntil, c.validUntil) : c.validUntil;
+        if (c.lifetime == null) {
+            c.lifetime = shard.timers().newTimer(() -> lifetimeEvent(c));
+        }
+        if (next == NEVER) {
+            c.lifetime.cancel();
+        } else {
+            c.lifetime.armAt(next);
+        }
+    }
+
+    private void lifetimeEvent(Candidate c) {
+        long now = shard.nanoTime();
+        long high = c.prefixHigh;
+        long low = c.low;
+        if (c.validUntil != NEVER && now - c.validUntil >= 0) {
+            // §5.5.4: the valid lifetime ended: the address is removed (and its group left when no other address needs it).
+            candidates.remove(c);
+            everyShard(ipv6 -> ipv6.removeAddress(high, low));
+            expired.increment();
+            if (!needsGroup(Ipv6Address.solicitedNodeLow(low))) {
+                report(List.of(Ipv6Address.solicitedNodeLow(low)), CHANGE_TO_INCLUDE_MODE);
+            }
+            return;
+        }
+        if (c.state == State.PREFERRED && c.preferredUntil != NEVER && now - c.preferredUntil >= 0) {
+            c.state = State.DEPRECATED;
+            everyShard(ipv6 -> ipv6.applyDeprecated(high, low, true));
+            deprecated.increment();
+        }
+        armLifetime(c);
+    }
+
+    /** Whether one of our addresses (link-local, static, an autoconfigured one) is in solicited-node group {@code groupLow}. */
+    private boolean needsGroup(long groupLow) {
+        if (Ipv6Address.solicitedNodeLow(home.linkLocalLow()) == groupLow
+                || (home.globalAddress() != null && Ipv6Address.solicitedNodeLow(home.globalAddress().low()) == groupLow)) {
+            return true;
+        }
+        for (Candidate c : candidates) {
+            if (c.state != State.DUPLICATE && Ipv6Address.solicitedNodeLow(c.low) == groupLow) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Candidate find(long prefixHigh) {
@@ -249,11 +360,16 @@ public final class Slaac {
         if (c.state != State.TENTATIVE) {
             return;
         }
-        c.state = State.PREFERRED;
+        boolean stillPreferred = c.preferredUntil == NEVER || shard.nanoTime() - c.preferredUntil < 0;
+        c.state = stillPreferred ? State.PREFERRED : State.DEPRECATED;
         long high = c.prefixHigh;
         long low = c.low;
-        everyShard(ipv6 -> ipv6.applyAddress(high, low, false));
+        everyShard(ipv6 -> {
+            ipv6.applyAddress(high, low, false);
+            ipv6.applyDeprecated(high, low, !stillPreferred);
+        });
         formed.increment();
+        armLifetime(c);
     }
 
     /** §5.4.5: a tentative address is a duplicate: not used; RFC 7217 tries another identifier. On the home shard. */
@@ -305,7 +421,7 @@ public final class Slaac {
     private void reportGroups() {
         List<Long> groups = new ArrayList<>();
         groups.add(Ipv6Address.solicitedNodeLow(home.linkLocalLow()));
-        if (home.globalAddress() != null) {
+        if (home.globalAddress() != null && !groups.contains(Ipv6Address.solicitedNodeLow(home.globalAddress().low()))) {
             groups.add(Ipv6Address.solicitedNodeLow(home.globalAddress().low()));
         }
         for (Candidate c : candidates) {
@@ -313,6 +429,14 @@ public final class Slaac {
                 groups.add(Ipv6Address.solicitedNodeLow(c.low));
             }
         }
+        report(groups, CHANGE_TO_EXCLUDE_MODE);
+    }
+
+    /**
+     * One MLDv2 report with a record of {@code recordType} per solicited-node group: joining is
+     * CHANGE_TO_EXCLUDE_MODE with no sources, leaving CHANGE_TO_INCLUDE_MODE with none (RFC 3810 §6.1).
+     */
+    private void report(List<Long> groups, int recordType) {
         int hbh = 8;
         int icmpLength = 8 + 20 * groups.size();
         Packet p = home.newDatagram();
@@ -330,7 +454,7 @@ public final class Slaac {
         Icmpv6Message.write(seg, icmp, MLD_REPORT, 0, groups.size());
         for (int i = 0; i < groups.size(); i++) {
             long r = icmp + 8 + 20L * i;
-            NetworkBytes.setI32(seg, r, CHANGE_TO_EXCLUDE_MODE << 24);
+            NetworkBytes.setI32(seg, r, recordType << 24);
             NetworkBytes.setI32(seg, r + 4, (int) (Ipv6Address.SOLICITED_NODE_HIGH >>> 32));
             NetworkBytes.setI32(seg, r + 8, (int) Ipv6Address.SOLICITED_NODE_HIGH);
             NetworkBytes.setI32(seg, r + 12, (int) (groups.get(i) >>> 32));

@@ -1,0 +1,199 @@
+package io.panamax.ip;
+
+import io.panamax.ethernet.Ethernet;
+import io.panamax.ethernet.EthernetConfig;
+import io.panamax.ip.wire.Icmpv6Message;
+import io.panamax.nic.MacAddress;
+import io.panamax.reactor.ManualClock;
+import io.panamax.reactor.Reactor;
+import io.panamax.reactor.buffer.Packet;
+import io.panamax.reactor.testing.LeakCheck;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Lifetimes of autoconfigured addresses (RFC 4862 §5.5.3 (e), §5.5.4) on a manual two-shard
+ * reactor with virtual time: router advertisements (built byte by byte, as a router sends them)
+ * form addresses; the preferred lifetime's end deprecates one on every shard (still ours, no longer
+ * chosen as a source while a preferred address fits); the valid lifetime's end removes it; an
+ * advertisement cannot cut a valid lifetime below two hours (the "two-hour rule") but can extend
+ * one and make a deprecated address preferred again; a zero valid lifetime forms nothing.
+ */
+class SlaacLifetimeTest {
+    private static final long MAC = 0x02_00_00_00_07_02L;
+    private static final long ROUTER_MAC = 0x02_00_00_00_07_01L;
+    private static final long ROUTER_LOW = 1;
+    private static final long PREFIX_A = 0xfd00_0008_0000_0000L;
+    private static final long PREFIX_B = 0xfd00_0009_0000_0000L;
+    private static final long PREFIX_C = 0xfd00_000aL << 32;
+    private static final long IID = Ipv6Address.interfaceIdentifier(MAC);
+    private static final long INFINITE = 0xffff_ffffL;
+
+    private final ManualClock clock = new ManualClock();
+    private Reactor reactor;
+    private final List<List<Packet>> sent = List.of(new ArrayList<>(), new ArrayList<>());
+    private final Ethernet[] ethernets = new Ethernet[2];
+    private final Ipv6[] ipv6s = new Ipv6[2];
+    private Slaac slaac;
+
+    @BeforeEach
+    void setUp() {
+        reactor = Reactor.builder().shards(2).manual().clock(clock).buffersPerShard(256).build().start();
+        Set<MacAddress> groups = new HashSet<>();
+        for (long m : Ipv6.multicastMacs(MAC, null)) {
+            groups.add(new MacAddress(m));
+        }
+        for (int i = 0; i < 2; i++) {
+            int id = i;
+            reactor.runOn(i, () -> {
+                var shard = reactor.shard(id);
+                ethernets[id] = new Ethernet(new EthernetConfig(new MacAddress(MAC), -1, groups, false), sent.get(id)::add, shard.metrics());
+                ipv6s[id] = new Ipv6(shard, ethernets[id], null, 1500, Ndp.Config.defaults(), Ipv6.Config.defaults(), shard.metrics());
+            });
+        }
+        for (int i = 0; i < 2; i++) {
+            int id = i;
+            reactor.runOn(i, () -> ipv6s[id].setPeers(ipv6s));
+        }
+        reactor.runOn(0, () -> {
+            slaac = new Slaac(reactor.shard(0), ipv6s[0], ipv6s, Slaac.Mode.EUI_64, null, reactor.shard(0).metrics());
+            slaac.start();
+        });
+        reactor.runUntilIdle();
+    }
+
+    @AfterEach
+    void tearDown() {
+        reactor.runOn(0, slaac::stop);
+        for (int i = 0; i < 2; i++) {
+            int id = i;
+            reactor.runOn(i, () -> {
+                sent.get(id).forEach(Packet::release);
+                sent.get(id).clear();
+                ipv6s[id].clear();
+            });
+        }
+        reactor.runUntilIdle();
+        LeakCheck.assertNoLeaks(reactor);
+        reactor.stop();
+    }
+
+    @Test
+    void addressesAreDeprecatedThenRemovedAndTheTwoHourRuleHolds() {
+        advertise(1800, prefix(PREFIX_A, 10_800, 1800), prefix(PREFIX_B, INFINITE, INFINITE), prefix(PREFIX_C, 0, 0));
+        reactor.advance(Duration.ofMillis(1100)); // duplicate address detection: one RetransTimer without an answer
+        for (int i = 0; i < 2; i++) {
+            assertTrue(ours(i, PREFIX_A) && ours(i, PREFIX_B), "shard " + i + " formed both addresses");
+            assertFalse(ours(i, PREFIX_C), "a zero valid lifetime forms no address (RFC 4862 5.5.3 (d))");
+            assertFalse(deprecated(i, PREFIX_A));
+        }
+
+        // 30 minutes: A's preferred lifetime ends. Still ours; new communications use B.
+        reactor.advance(Duration.ofMinutes(30));
+        for (int i = 0; i < 2; i++) {
+            assertTrue(deprecated(i, PREFIX_A), "shard " + i + ": A deprecated");
+            assertTrue(ours(i, PREFIX_A), "shard " + i + ": a deprecated address is still ours");
+            assertFalse(deprecated(i, PREFIX_B));
+            assertEquals(PREFIX_B, sourceHigh(i, 0x2001_0db8_0000_0000L), "shard " + i + ": an off-link destination gets B");
+            assertEquals(PREFIX_B, sourceHigh(i, PREFIX_A), "shard " + i + ": even one in A's prefix (RFC 6724 rule 3 before rule 8)");
+        }
+        assertEquals(1, reactor.metrics().total("ipv6_slaac_addresses_deprecated_total"));
+
+        // An advertisement with a zero valid lifetime: 2.5 hours remain, so they are cut to two hours, not to zero.
+        advertise(1800, prefix(PREFIX_A, 0, 0));
+        reactor.advance(Duration.ofHours(2).minusSeconds(10));
+        assertTrue(ours(0, PREFIX_A) && ours(1, PREFIX_A), "the two-hour rule kept A");
+        reactor.advance(Duration.ofSeconds(20));
+        for (int i = 0; i < 2; i++) {
+            assertFalse(ours(i, PREFIX_A), "shard " + i + ": A removed when its valid lifetime ended");
+            assertTrue(ours(i, PREFIX_B), "shard " + i + ": B stays");
+            // The link-local address shares the EUI-64 identifier's solicited-node group: it is kept.
+            long group = Ipv6Address.multicastMac(Ipv6Address.solicitedNodeLow(IID));
+            long[] joined = ethernets[i].groups();
+            assertTrue(java.util.Arrays.stream(joined).anyMatch(g -> g == group), "shard " + i + " still in the group of its link-local address");
+        }
+        assertEquals(1, reactor.metrics().total("ipv6_slaac_addresses_expired_total"));
+
+        // B (infinite) told 60 s: more than two hours remain, so two hours; deprecated after 60 s, still ours.
+        advertise(1800, prefix(PREFIX_B, 60, 60));
+        reactor.advance(Duration.ofSeconds(61));
+        assertTrue(ours(0, PREFIX_B) && ours(1, PREFIX_B), "the two-hour rule kept B past 60 s");
+        assertTrue(deprecated(0, PREFIX_B) && deprecated(1, PREFIX_B), "its preferred lifetime (60 s) ended");
+        assertEquals(PREFIX_B, sourceHigh(0, 0x2001_0db8_0000_0000L), "a deprecated address when no preferred one exists");
+        // A longer lifetime makes it preferred again and outlives the two hours.
+        advertise(1800, prefix(PREFIX_B, 4 * 3600, 3 * 3600));
+        reactor.advance(Duration.ofHours(2).plusMinutes(1));
+        for (int i = 0; i < 2; i++) {
+            assertTrue(ours(i, PREFIX_B), "shard " + i + ": B extended to four hours");
+            assertFalse(deprecated(i, PREFIX_B), "shard " + i + ": B preferred again");
+        }
+        reactor.advance(Duration.ofHours(2));
+        assertFalse(ours(0, PREFIX_B) || ours(1, PREFIX_B), "B removed after its four hours");
+        assertEquals(2, reactor.metrics().total("ipv6_slaac_addresses_expired_total"));
+    }
+
+    private boolean ours(int shard, long prefix) {
+        boolean[] r = new boolean[1];
+        reactor.runOn(shard, () -> r[0] = ipv6s[shard].isOurs(prefix, IID));
+        return r[0];
+    }
+
+    private boolean deprecated(int shard, long prefix) {
+        boolean[] r = new boolean[1];
+        reactor.runOn(shard, () -> r[0] = ipv6s[shard].isDeprecated(prefix, IID));
+        return r[0];
+    }
+
+    private long sourceHigh(int shard, long dstHigh) {
+        long[] r = new long[1];
+        reactor.runOn(shard, () -> r[0] = ipv6s[shard].sourceHighFor(dstHigh));
+        return r[0];
+    }
+
+    /** A prefix information option (RFC 4861 §4.6.2): on-link and autonomous, /64. */
+    private static byte[] prefix(long high, long validSeconds, long preferredSeconds) {
+        return ByteBuffer.allocate(32).put((byte) 3).put((byte) 4).put((byte) 64).put((byte) 0xc0).putInt((int) validSeconds)
+                .putInt((int) preferredSeconds).putInt(0).putLong(high).putLong(0).array();
+    }
+
+    /** A router advertisement from fe80::1 to all nodes (RFC 4861 §4.2) with the router's link address and the options. */
+    private void advertise(int routerLifetime, byte[]... options) {
+        int optionBytes = 8;
+        for (byte[] o : options) {
+            optionBytes += o.length;
+        }
+        int icmpLength = 16 + optionBytes;
+        ByteBuffer f = ByteBuffer.allocate(14 + 40 + icmpLength);
+        f.putShort((short) 0x3333).putInt(1).putShort((short) (ROUTER_MAC >>> 32)).putInt((int) ROUTER_MAC).putShort((short) 0x86dd);
+        f.putInt(6 << 28).putShort((short) icmpLength).put((byte) 58).put((byte) 255)
+                .putLong(Ipv6Address.LINK_LOCAL_HIGH).putLong(ROUTER_LOW).putLong(Ipv6Address.ALL_NODES_HIGH).putLong(Ipv6Address.ALL_NODES_LOW);
+        f.put((byte) 134).put((byte) 0).putShort((short) 0).put((byte) 64).put((byte) 0).putShort((short) routerLifetime).putInt(0).putInt(0);
+        f.put((byte) 1).put((byte) 1).putShort((short) (ROUTER_MAC >>> 32)).putInt((int) ROUTER_MAC);
+        for (byte[] o : options) {
+            f.put(o);
+        }
+        byte[] frame = f.array();
+        MemorySegment seg = MemorySegment.ofArray(frame);
+        Icmpv6Message.fillChecksum(seg, 54, icmpLength, Icmpv6Message.pseudoHeaderSum(seg, 14, icmpLength));
+        reactor.runOn(1, () -> {
+            // Received on shard 1: the advertisement goes to the home shard's Slaac.
+            Packet p = reactor.shard(1).packets().allocateWithHeadroom();
+            p.appendBytes(frame, 0, frame.length);
+            ethernets[1].handle(p);
+        });
+        reactor.runUntilIdle();
+    }
+}
