@@ -129,10 +129,16 @@ public final class Ipv6 implements PacketHandler {
     private final long[] onLinkHigh = new long[MAX_AUTO];
     private final int[] onLinkLength = new int[MAX_AUTO];
     private int onLinkCount;
-    private long routerHigh;
-    private long routerLow;
-    private long routerExpires;
-    private boolean hasRouter;
+    // The default router list (RFC 4861 §6.3.4, §6.3.6): a few routers, each until its lifetime ends.
+    private static final int MAX_ROUTERS = 4;
+    private final long[] routerHigh = new long[MAX_ROUTERS];
+    private final long[] routerLow = new long[MAX_ROUTERS];
+    private final long[] routerExpires = new long[MAX_ROUTERS];
+    /** Whether the router was chosen while its link address was unknown (a resolution started). */
+    private final boolean[] routerTried = new boolean[MAX_ROUTERS];
+    private int routerCount;
+    /** The router chosen when none is known to be reachable: kept while it resolves, the next one after it failed. */
+    private int routerCurrent;
     /** The home shard's autoconfiguration, on every shard (messages go to its shard), or null without it. */
     private Slaac slaac;
 
@@ -422,12 +428,84 @@ public final class Ipv6 implements PacketHandler {
         }
     }
 
-    /** The default router, or none with a lifetime of 0 (RFC 4861 §6.3.4). */
+    /**
+     * RFC 4861 §6.3.4: a router enters the default router list with its lifetime, has it
+     * refreshed by each advertisement, and leaves it with a lifetime of 0. A full list drops the
+     * router that would expire first.
+     */
     void applyRouter(long high, long low, long lifetimeNanos) {
-        hasRouter = lifetimeNanos > 0;
-        routerHigh = high;
-        routerLow = low;
-        routerExpires = shard.nanoTime() + lifetimeNanos;
+        long now = shard.nanoTime();
+        int i = 0;
+        while (i < routerCount && (routerHigh[i] != high || routerLow[i] != low)) {
+            i++;
+        }
+        if (lifetimeNanos <= 0) {
+            if (i < routerCount) {
+                removeRouter(i);
+            }
+            return;
+        }
+        if (i == routerCount) {
+            if (routerCount == MAX_ROUTERS) {
+                i = 0;
+                for (int j = 1; j < routerCount; j++) {
+                    if (routerExpires[j] - routerExpires[i] < 0) {
+                        i = j;
+                    }
+                }
+            } else {
+                routerCount++;
+            }
+            routerHigh[i] = high;
+            routerLow[i] = low;
+            routerTried[i] = false;
+        }
+        routerExpires[i] = now + lifetimeNanos;
+    }
+
+    private void removeRouter(int i) {
+        for (int j = i + 1; j < routerCount; j++) {
+            routerHigh[j - 1] = routerHigh[j];
+            routerLow[j - 1] = routerLow[j];
+            routerExpires[j - 1] = routerExpires[j];
+            routerTried[j - 1] = routerTried[j];
+        }
+        routerCount--;
+        if (routerCurrent > i) {
+            routerCurrent--;
+        }
+    }
+
+    /**
+     * RFC 4861 §6.3.6: a router known to be reachable or probably reachable (its neighbour entry
+     * past INCOMPLETE), in list order; when none is, one chosen round-robin: kept while its
+     * address resolves, the next one once its resolution failed. -1 when the list is empty.
+     */
+    private int selectRouter() {
+        long now = shard.nanoTime();
+        for (int i = 0; i < routerCount; i++) {
+            if (now - routerExpires[i] >= 0) {
+                removeRouter(i--);
+            }
+        }
+        if (routerCount == 0) {
+            return -1;
+        }
+        for (int i = 0; i < routerCount; i++) {
+            Ndp.State state = ndp.state(routerHigh[i], routerLow[i]);
+            if (state != null && state != Ndp.State.INCOMPLETE) {
+                return i;
+            }
+        }
+        if (routerCurrent >= routerCount) {
+            routerCurrent = 0;
+        }
+        if (routerTried[routerCurrent] && ndp.state(routerHigh[routerCurrent], routerLow[routerCurrent]) == null) {
+            routerTried[routerCurrent] = false; // its resolution failed: the next one
+            routerCurrent = (routerCurrent + 1) % routerCount;
+        }
+        routerTried[routerCurrent] = true;
+        return routerCurrent;
     }
 
     void applyMtu(int mtu) {
@@ -436,9 +514,10 @@ public final class Ipv6 implements PacketHandler {
         }
     }
 
-    /** The default router as {high, low}, or null. */
+    /** The default router that would be used now (RFC 4861 §6.3.6) as {high, low}, or null. */
     public long[] defaultRouter() {
-        return hasRouter && shard.nanoTime() - routerExpires < 0 ? new long[] {routerHigh, routerLow} : null;
+        int i = selectRouter();
+        return i < 0 ? null : new long[] {routerHigh[i], routerLow[i]};
     }
 
     /** The autoconfigured addresses that passed duplicate address detection, as text. */
@@ -1069,8 +1148,9 @@ public final class Ipv6 implements PacketHandler {
             ndp.send(dstHigh, dstLow, datagram);
             return true;
         }
-        if (hasRouter && shard.nanoTime() - routerExpires < 0) {
-            ndp.send(routerHigh, routerLow, datagram); // RFC 4861 §5.2: off-link, through the default router
+        int router = routerCount == 0 ? -1 : selectRouter();
+        if (router >= 0) {
+            ndp.send(routerHigh[router], routerLow[router], datagram); // RFC 4861 §5.2: off-link, through a default router
             return true;
         }
         drop(datagram, Drop.NO_ROUTE);

@@ -25,14 +25,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Lifetimes of autoconfigured addresses (RFC 4862 §5.5.3 (e), §5.5.4) on a manual two-shard
- * reactor with virtual time: router advertisements (built byte by byte, as a router sends them)
- * form addresses; the preferred lifetime's end deprecates one on every shard (still ours, no longer
- * chosen as a source while a preferred address fits); the valid lifetime's end removes it; an
- * advertisement cannot cut a valid lifetime below two hours (the "two-hour rule") but can extend
- * one and make a deprecated address preferred again; a zero valid lifetime forms nothing.
+ * Router advertisements (built byte by byte, as a router sends them) acted on, on a manual
+ * two-shard reactor with virtual time. The default router list (RFC 4861 §6.3.4, §6.3.6). The
+ * lifetimes of autoconfigured addresses (RFC 4862 §5.5.3 (e), §5.5.4): the preferred lifetime's
+ * end deprecates an address on every shard (still ours, no longer chosen as a source while a
+ * preferred address fits); the valid lifetime's end removes it; an advertisement cannot cut a
+ * valid lifetime below two hours (the "two-hour rule") but can extend one and make a deprecated
+ * address preferred again; a zero valid lifetime forms nothing.
  */
-class SlaacLifetimeTest {
+class RouterAdvertisementTest {
     private static final long MAC = 0x02_00_00_00_07_02L;
     private static final long ROUTER_MAC = 0x02_00_00_00_07_01L;
     private static final long ROUTER_LOW = 1;
@@ -145,6 +146,40 @@ class SlaacLifetimeTest {
         assertEquals(2, reactor.metrics().total("ipv6_slaac_addresses_expired_total"));
     }
 
+    /**
+     * RFC 4861 §6.3.4, §6.3.6: two routers on the list; the one whose link address is known
+     * (probably reachable) is used before one never resolved, whatever their order; a lifetime
+     * of 0 takes a router off the list, and a lifetime's end does too. On both shards.
+     */
+    @Test
+    void theDefaultRouterListPrefersAReachableRouter() {
+        long unknown = 3;
+        long known = 2;
+        long knownMac = 0x02_00_00_00_07_03L;
+        advertiseFrom(known, knownMac, 1800);
+        advertiseFrom(unknown, -1, 600);
+        for (int i = 0; i < 2; i++) {
+            assertEquals(known, defaultRouterLow(i), "shard " + i + ": the router with a known link address");
+        }
+        advertiseFrom(known, knownMac, 0);
+        for (int i = 0; i < 2; i++) {
+            assertEquals(unknown, defaultRouterLow(i), "shard " + i + ": a lifetime of 0 took the other router off the list");
+        }
+        reactor.advance(Duration.ofSeconds(601));
+        for (int i = 0; i < 2; i++) {
+            assertEquals(-1, defaultRouterLow(i), "shard " + i + ": the last router's lifetime ended");
+        }
+    }
+
+    private long defaultRouterLow(int shard) {
+        long[] r = new long[1];
+        reactor.runOn(shard, () -> {
+            long[] router = ipv6s[shard].defaultRouter();
+            r[0] = router == null ? -1 : router[1];
+        });
+        return r[0];
+    }
+
     private boolean ours(int shard, long prefix) {
         boolean[] r = new boolean[1];
         reactor.runOn(shard, () -> r[0] = ipv6s[shard].isOurs(prefix, IID));
@@ -171,17 +206,25 @@ class SlaacLifetimeTest {
 
     /** A router advertisement from fe80::1 to all nodes (RFC 4861 §4.2) with the router's link address and the options. */
     private void advertise(int routerLifetime, byte[]... options) {
-        int optionBytes = 8;
+        advertiseFrom(ROUTER_LOW, ROUTER_MAC, routerLifetime, options);
+    }
+
+    /** The same from fe80::{@code routerLow}, with its link address {@code mac} as an option unless it is -1. */
+    private void advertiseFrom(long routerLow, long mac, int routerLifetime, byte[]... options) {
+        int optionBytes = mac < 0 ? 0 : 8;
         for (byte[] o : options) {
             optionBytes += o.length;
         }
         int icmpLength = 16 + optionBytes;
         ByteBuffer f = ByteBuffer.allocate(14 + 40 + icmpLength);
-        f.putShort((short) 0x3333).putInt(1).putShort((short) (ROUTER_MAC >>> 32)).putInt((int) ROUTER_MAC).putShort((short) 0x86dd);
+        long source = mac < 0 ? ROUTER_MAC + routerLow : mac;
+        f.putShort((short) 0x3333).putInt(1).putShort((short) (source >>> 32)).putInt((int) source).putShort((short) 0x86dd);
         f.putInt(6 << 28).putShort((short) icmpLength).put((byte) 58).put((byte) 255)
-                .putLong(Ipv6Address.LINK_LOCAL_HIGH).putLong(ROUTER_LOW).putLong(Ipv6Address.ALL_NODES_HIGH).putLong(Ipv6Address.ALL_NODES_LOW);
+                .putLong(Ipv6Address.LINK_LOCAL_HIGH).putLong(routerLow).putLong(Ipv6Address.ALL_NODES_HIGH).putLong(Ipv6Address.ALL_NODES_LOW);
         f.put((byte) 134).put((byte) 0).putShort((short) 0).put((byte) 64).put((byte) 0).putShort((short) routerLifetime).putInt(0).putInt(0);
-        f.put((byte) 1).put((byte) 1).putShort((short) (ROUTER_MAC >>> 32)).putInt((int) ROUTER_MAC);
+        if (mac >= 0) {
+            f.put((byte) 1).put((byte) 1).putShort((short) (mac >>> 32)).putInt((int) mac);
+        }
         for (byte[] o : options) {
             f.put(o);
         }
