@@ -801,6 +801,7 @@ public final class Ipv6 implements PacketHandler {
                     ndp.advertisement(datagram, seg, icmp, icmpLength);
                 }
             }
+            case Slaac.MLD_QUERY -> mldQuery(datagram, seg, ip, icmp, icmpLength, upper);
             case Icmpv6Message.TYPE_ROUTER_ADVERTISEMENT -> {
                 if (slaac == null || upper + icmpLength > datagram.headLength()
                         || NdpMessage.validate(seg, icmp, icmpLength, Ipv6Header.hopLimit(seg, ip), Ipv6Header.sourceHigh(seg, ip),
@@ -843,6 +844,32 @@ public final class Ipv6 implements PacketHandler {
             }
         }
         return true;
+    }
+
+    /**
+     * RFC 3810 §5.1, §6.2: a query from a link-local source with hop limit 1 goes to the home
+     * shard's {@link Slaac}, which answers with a report; its Maximum Response Code is milliseconds
+     * (MLDv1's 24-byte query too) or, from 32768 up, mantissa and exponent (§5.1.3). Without
+     * autoconfiguration (no Slaac sends reports) queries are counted and dropped.
+     */
+    private void mldQuery(Packet datagram, MemorySegment seg, long ip, long icmp, int icmpLength, int upper) {
+        if (slaac == null || icmpLength < 24 || upper + 24 > datagram.headLength() || Ipv6Header.hopLimit(seg, ip) != 1
+                || !Ipv6Address.isLinkLocal(Ipv6Header.sourceHigh(seg, ip))) {
+            drop(datagram, Drop.ICMPV6_IGNORED);
+            return;
+        }
+        int code = NetworkBytes.getU16(seg, icmp + 4);
+        long millis = code < 32768 ? code : (long) ((code & 0xfff) | 0x1000) << (((code >>> 12) & 7) + 3);
+        long groupHigh = NetworkBytes.getU32(seg, icmp + 8) << 32 | NetworkBytes.getU32(seg, icmp + 12);
+        long groupLow = NetworkBytes.getU32(seg, icmp + 16) << 32 | NetworkBytes.getU32(seg, icmp + 20);
+        datagram.release();
+        Slaac home = slaac;
+        long delay = millis * 1_000_000L;
+        if (home.shardId() == shard.id()) {
+            home.query(groupHigh, groupLow, delay);
+        } else {
+            shard.send(home.shardId(), s -> home.query(groupHigh, groupLow, delay));
+        }
     }
 
     /**

@@ -57,6 +57,10 @@ public final class Slaac {
     static final long MLD_ALL_ROUTERS_LOW = 0x16;
     private static final int MLD_REPORT = 143;
     private static final int CHANGE_TO_EXCLUDE_MODE = 4;
+    /** RFC 3810 §5.2.12: a current-state record. */
+    private static final int MODE_IS_EXCLUDE = 2;
+    /** RFC 3810 §5.1: Multicast Listener Query (MLDv1 and MLDv2 alike). */
+    static final int MLD_QUERY = 130;
 
     /** RFC 4862 §5.5.3 (e): a valid lifetime is never cut below two hours by an advertisement. */
     static final long TWO_HOURS_NANOS = 7_200_000_000_000L;
@@ -97,6 +101,10 @@ public final class Slaac {
     private final Counter duplicates;
     private final Counter mldReports;
     private final Counter deprecated;
+    private final Counter queriesReceived;
+    private Timer queryTimer;
+    private boolean answerGeneral;
+    private final List<Long> answerGroups = new ArrayList<>();
     private final Counter expired;
     private Timer solicitTimer;
     private int solicitations;
@@ -120,6 +128,7 @@ public final class Slaac {
         this.formed = metrics.counter("ipv6_slaac_addresses_total", "Addresses autoconfigured that passed duplicate address detection");
         this.duplicates = metrics.counter("ipv6_dad_duplicates_total", "Tentative addresses found to be duplicates (not used)");
         this.mldReports = metrics.counter("mld_reports_sent_total", "MLDv2 reports sent");
+        this.queriesReceived = metrics.counter("mld_queries_received_total", "MLD queries acted on (RFC 3810 6.2)");
         this.deprecated = metrics.counter("ipv6_slaac_addresses_deprecated_total",
                 "Autoconfigured addresses whose preferred lifetime ended (RFC 4862 5.5.4)");
         this.expired = metrics.counter("ipv6_slaac_addresses_expired_total",
@@ -147,6 +156,9 @@ public final class Slaac {
     public void stop() {
         if (solicitTimer != null) {
             solicitTimer.cancel();
+        }
+        if (queryTimer != null) {
+            queryTimer.cancel();
         }
         for (Candidate c : candidates) {
             if (c.timer != null) {
@@ -419,6 +431,11 @@ public final class Slaac {
      * (RFC 2711) in a hop-by-hop header, from the link-local address (§5.2.13).
      */
     private void reportGroups() {
+        report(currentGroups(), CHANGE_TO_EXCLUDE_MODE);
+    }
+
+    /** The solicited-node groups of every address of ours (all-nodes is never reported, RFC 3810 §6). */
+    private List<Long> currentGroups() {
         List<Long> groups = new ArrayList<>();
         groups.add(Ipv6Address.solicitedNodeLow(home.linkLocalLow()));
         if (home.globalAddress() != null && !groups.contains(Ipv6Address.solicitedNodeLow(home.globalAddress().low()))) {
@@ -429,7 +446,45 @@ public final class Slaac {
                 groups.add(Ipv6Address.solicitedNodeLow(c.low));
             }
         }
-        report(groups, CHANGE_TO_EXCLUDE_MODE);
+        return groups;
+    }
+
+    /**
+     * RFC 3810 §6.2: a query (general, or for one group) is answered after a random delay of up to
+     * its Maximum Response Delay with a report of MODE_IS_EXCLUDE records, no sources: every group
+     * for a general query, the group asked about if we are in it. A pending general answer due
+     * sooner covers a later query; a new general query replaces pending group answers. On the home shard.
+     */
+    void query(long groupHigh, long groupLow, long maxDelayNanos) {
+        queriesReceived.increment();
+        boolean general = groupHigh == 0 && groupLow == 0;
+        if (!general && (groupHigh != Ipv6Address.SOLICITED_NODE_HIGH || !needsGroup(groupLow))) {
+            return; // not a group of ours
+        }
+        long at = shard.nanoTime() + (maxDelayNanos <= 0 ? 0 : ThreadLocalRandom.current().nextLong(maxDelayNanos));
+        if (queryTimer == null) {
+            queryTimer = shard.timers().newTimer(this::answerQuery);
+        }
+        boolean pending = queryTimer.isArmed();
+        if (pending && answerGeneral && queryTimer.deadline() - at <= 0) {
+            return;
+        }
+        if (general) {
+            answerGeneral = true;
+            answerGroups.clear();
+        } else if (!answerGeneral && !answerGroups.contains(groupLow)) {
+            answerGroups.add(groupLow);
+        }
+        queryTimer.armAt(pending && queryTimer.deadline() - at < 0 ? queryTimer.deadline() : at);
+    }
+
+    private void answerQuery() {
+        List<Long> groups = answerGeneral ? currentGroups() : new ArrayList<>(answerGroups);
+        answerGeneral = false;
+        answerGroups.clear();
+        if (!groups.isEmpty()) {
+            report(groups, MODE_IS_EXCLUDE);
+        }
     }
 
     /**

@@ -171,6 +171,80 @@ class RouterAdvertisementTest {
         }
     }
 
+    /**
+     * RFC 3810 §6.2: a general MLDv2 query (received on shard 1) is answered within its Maximum
+     * Response Delay (1 s) by one report of MODE_IS_EXCLUDE records for our solicited-node groups;
+     * a query for a group we are not in is not answered; one for our group gets that group alone.
+     */
+    @Test
+    void mldQueriesAreAnsweredWithCurrentStateRecords() {
+        long ours = Ipv6Address.solicitedNodeLow(IID);
+        int before = reports().size();
+        query(0, 0, 1000);
+        reactor.advance(Duration.ofMillis(1001));
+        List<List<String>> after = reports();
+        assertEquals(before + 1, after.size(), "one report answered the general query");
+        assertEquals(List.of("2 " + Long.toHexString(Ipv6Address.SOLICITED_NODE_HIGH) + Long.toHexString(ours)), after.getLast(),
+                "MODE_IS_EXCLUDE for the link-local address's group");
+        query(Ipv6Address.SOLICITED_NODE_HIGH, ours ^ 1, 1000);
+        reactor.advance(Duration.ofMillis(1001));
+        assertEquals(before + 1, reports().size(), "no answer about a group we are not in");
+        // Maximum Response Code 0x8001: exponent 0, mantissa 1: (0x1001) << 3 ms, about 32.8 s.
+        query(Ipv6Address.SOLICITED_NODE_HIGH, ours, 0x8001);
+        reactor.advance(Duration.ofMillis(32_776));
+        assertEquals(before + 2, reports().size(), "the group-specific query was answered within its delay");
+        assertEquals(2, reactor.metrics().total("mld_queries_received_total"), "the query for another group is not ours to count");
+    }
+
+    /** Every MLDv2 report shard 0 sent, as its records: "type group-in-hex". */
+    private List<List<String>> reports() {
+        List<List<String>> out = new ArrayList<>();
+        reactor.runOn(0, () -> {
+            for (Packet p : sent.get(0)) {
+                byte[] b = new byte[p.length()];
+                p.copyTo(0, MemorySegment.ofArray(b), 0, b.length);
+                ByteBuffer f = ByteBuffer.wrap(b);
+                // Ethernet 14, IPv6 40 (next header 0), hop-by-hop 8, then ICMPv6.
+                if (b.length < 70 || f.getShort(12) != (short) 0x86dd || b[20] != 0 || (b[62] & 0xff) != 143) {
+                    continue;
+                }
+                List<String> records = new ArrayList<>();
+                for (int i = 0, at = 70; i < f.getShort(68); i++, at += 20) {
+                    records.add((b[at] & 0xff) + " " + Long.toHexString(f.getLong(at + 4)) + Long.toHexString(f.getLong(at + 12)));
+                }
+                out.add(records);
+            }
+        });
+        return out;
+    }
+
+    /** An MLDv2 query (RFC 3810 §5.1) from fe80::1, hop limit 1, with a router alert. */
+    private void query(long groupHigh, long groupLow, int maxResponseCode) {
+        boolean general = groupHigh == 0 && groupLow == 0;
+        long dstHigh = general ? Ipv6Address.ALL_NODES_HIGH : groupHigh;
+        long dstLow = general ? Ipv6Address.ALL_NODES_LOW : groupLow;
+        int icmpLength = 28;
+        ByteBuffer f = ByteBuffer.allocate(14 + 40 + 8 + icmpLength);
+        long dstMac = Ipv6Address.multicastMac(dstLow);
+        f.putShort((short) (dstMac >>> 32)).putInt((int) dstMac).putShort((short) (ROUTER_MAC >>> 32)).putInt((int) ROUTER_MAC)
+                .putShort((short) 0x86dd);
+        f.putInt(6 << 28).putShort((short) (8 + icmpLength)).put((byte) 0).put((byte) 1)
+                .putLong(Ipv6Address.LINK_LOCAL_HIGH).putLong(ROUTER_LOW).putLong(dstHigh).putLong(dstLow);
+        f.put((byte) 58).put((byte) 0).put((byte) 5).put((byte) 2).putShort((short) 0).put((byte) 1).put((byte) 0);
+        f.put((byte) 130).put((byte) 0).putShort((short) 0).putShort((short) maxResponseCode).putShort((short) 0)
+                .putLong(groupHigh).putLong(groupLow).put((byte) 2).put((byte) 125).putShort((short) 0);
+        byte[] frame = f.array();
+        MemorySegment seg = MemorySegment.ofArray(frame);
+        long pseudo = io.panamax.ip.wire.Ipv6Header.pseudoHeaderSum(Ipv6Address.LINK_LOCAL_HIGH, ROUTER_LOW, dstHigh, dstLow, icmpLength, 58);
+        Icmpv6Message.fillChecksum(seg, 62, icmpLength, pseudo);
+        reactor.runOn(1, () -> {
+            Packet p = reactor.shard(1).packets().allocateWithHeadroom();
+            p.appendBytes(frame, 0, frame.length);
+            ethernets[1].handle(p);
+        });
+        reactor.runUntilIdle();
+    }
+
     private long defaultRouterLow(int shard) {
         long[] r = new long[1];
         reactor.runOn(shard, () -> {
