@@ -139,6 +139,9 @@ public final class Ipv6 implements PacketHandler {
     private int routerCount;
     /** The router chosen when none is known to be reachable: kept while it resolves, the next one after it failed. */
     private int routerCurrent;
+    /** The link-local and static addresses under duplicate address detection (RFC 4862 §5.4): not ours yet. */
+    private boolean linkLocalTentative;
+    private boolean globalTentative;
     /** The home shard's autoconfiguration, on every shard (messages go to its shard), or null without it. */
     private Slaac slaac;
 
@@ -248,7 +251,8 @@ public final class Ipv6 implements PacketHandler {
         if (acceptAnyDestination && !Ipv6Address.isMulticast(high) && !Ipv6Address.isUnspecified(high, low)) {
             return true;
         }
-        if ((high == linkLocalHigh && low == linkLocalLow) || (global != null && high == global.high() && low == global.low())) {
+        if ((high == linkLocalHigh && low == linkLocalLow && !linkLocalTentative)
+                || (global != null && high == global.high() && low == global.low() && !globalTentative)) {
             return true;
         }
         for (int i = 0; i < autoCount; i++) {
@@ -261,6 +265,12 @@ public final class Ipv6 implements PacketHandler {
 
     /** Whether {@code (high, low)} is an autoconfigured address still under duplicate address detection. */
     public boolean isTentative(long high, long low) {
+        if (high == linkLocalHigh && low == linkLocalLow) {
+            return linkLocalTentative;
+        }
+        if (global != null && high == global.high() && low == global.low()) {
+            return globalTentative;
+        }
         for (int i = 0; i < autoCount; i++) {
             if (autoHigh[i] == high && autoLow[i] == low) {
                 return autoTentative[i];
@@ -344,6 +354,24 @@ public final class Ipv6 implements PacketHandler {
 
     void setSlaac(Slaac slaac) {
         this.slaac = slaac;
+    }
+
+    /** Makes an address tentative for duplicate address detection: the link-local or static one ({@code fixed}), or an autoconfigured one. */
+    void applyTentative(long high, long low, boolean fixed) {
+        if (fixed) {
+            applyFixedTentative(high, low, true);
+        } else {
+            applyAddress(high, low, true);
+        }
+    }
+
+    /** Marks the link-local or static address tentative (under duplicate address detection) or in use. */
+    void applyFixedTentative(long high, long low, boolean tentative) {
+        if (high == linkLocalHigh && low == linkLocalLow) {
+            linkLocalTentative = tentative;
+        } else if (global != null && high == global.high() && low == global.low()) {
+            globalTentative = tentative;
+        }
     }
 
     /** Adds or updates an autoconfigured address; its solicited-node group is joined at once (RFC 4862 §5.4.2). */
@@ -793,7 +821,7 @@ public final class Ipv6 implements PacketHandler {
                         Ipv6Header.sourceHigh(seg, ip), Ipv6Header.sourceLow(seg, ip), dstHigh, dstLow);
                 if (p != NdpMessage.Problem.NONE) {
                     drop(datagram, Drop.BAD_NDP);
-                } else if (autoCount > 0 && duplicateAddressCheck(datagram, seg, ip, icmp, type)) {
+                } else if ((autoCount > 0 || linkLocalTentative || globalTentative) && duplicateAddressCheck(datagram, seg, ip, icmp, type)) {
                     return;
                 } else if (type == Icmpv6Message.TYPE_NEIGHBOR_SOLICITATION) {
                     ndp.solicitation(datagram, seg, ip, icmp, icmpLength);
@@ -803,7 +831,7 @@ public final class Ipv6 implements PacketHandler {
             }
             case Slaac.MLD_QUERY -> mldQuery(datagram, seg, ip, icmp, icmpLength, upper);
             case Icmpv6Message.TYPE_ROUTER_ADVERTISEMENT -> {
-                if (slaac == null || upper + icmpLength > datagram.headLength()
+                if (slaac == null || !slaac.autoconfigures() || upper + icmpLength > datagram.headLength()
                         || NdpMessage.validate(seg, icmp, icmpLength, Ipv6Header.hopLimit(seg, ip), Ipv6Header.sourceHigh(seg, ip),
                         Ipv6Header.sourceLow(seg, ip), dstHigh, dstLow) != NdpMessage.Problem.NONE) {
                     drop(datagram, Drop.ROUTER_ADVERTISEMENT_IGNORED);

@@ -75,6 +75,8 @@ public final class Slaac {
 
     private static final class Candidate {
         final long prefixHigh;
+        /** The link-local or static address: checked once at start, never autoconfigured, no lifetimes. */
+        final boolean fixed;
         long low;
         int dadCounter;
         State state = State.TENTATIVE;
@@ -84,8 +86,9 @@ public final class Slaac {
         long validUntil = NEVER;
         Timer lifetime;
 
-        Candidate(long prefixHigh) {
+        Candidate(long prefixHigh, boolean fixed) {
             this.prefixHigh = prefixHigh;
+            this.fixed = fixed;
         }
     }
 
@@ -109,12 +112,31 @@ public final class Slaac {
     private Timer solicitTimer;
     private int solicitations;
     private boolean heardRouter;
+    private final boolean autoconf;
+    /** Completed with the duplicates found once the link-local and static addresses are checked. */
+    private final java.util.concurrent.CompletableFuture<List<String>> fixedChecked = new java.util.concurrent.CompletableFuture<>();
+    private final List<String> fixedDuplicates = new ArrayList<>();
+    private int fixedPending;
 
     /**
      * @param all    the IPv6 layer of every shard (index = shard id); {@code home} is the one on {@code shard}
      * @param secret for {@link Mode#STABLE_PRIVACY}: the RFC 7217 secret key (at least 16 bytes), else ignored
      */
     public Slaac(Shard shard, Ipv6 home, Ipv6[] all, Mode mode, byte[] secret, ShardMetrics metrics) {
+        this(shard, home, all, mode, secret, metrics, true);
+    }
+
+    /**
+     * Without autoconfiguration: duplicate address detection of the link-local and static
+     * addresses at {@link #start}, MLDv2 reports and query answers; router advertisements are not
+     * acted on and no router solicitation is sent.
+     */
+    public static Slaac addressesOnly(Shard shard, Ipv6 home, Ipv6[] all, ShardMetrics metrics) {
+        return new Slaac(shard, home, all, Mode.EUI_64, null, metrics, false);
+    }
+
+    private Slaac(Shard shard, Ipv6 home, Ipv6[] all, Mode mode, byte[] secret, ShardMetrics metrics, boolean autoconf) {
+        this.autoconf = autoconf;
         if (mode == Mode.STABLE_PRIVACY && (secret == null || secret.length < 16)) {
             throw new IllegalArgumentException("RFC 7217 needs a secret key of at least 128 bits");
         }
@@ -144,12 +166,52 @@ public final class Slaac {
         return shard.id();
     }
 
-    /** Starts router discovery: the first solicitation after a random delay of up to 1 s (RFC 4861 §6.3.7). On the home shard. */
+    /**
+     * Starts duplicate address detection of the link-local and static addresses (RFC 4862 §5.4:
+     * every unicast address, before it is used; see {@link #fixedAddressesChecked}) and, with
+     * autoconfiguration, router discovery: the first solicitation after a random delay of up to
+     * 1 s (RFC 4861 §6.3.7). On the home shard.
+     */
     public void start() {
         shard.checkOwner("Slaac.start");
-        reportGroups();
-        solicitTimer = shard.timers().newTimer(this::solicit);
-        solicitTimer.arm(ThreadLocalRandom.current().nextLong(SOLICITATION_DELAY_NANOS));
+        List<Candidate> fixed = new ArrayList<>();
+        Candidate linkLocal = new Candidate(Ipv6Address.LINK_LOCAL_HIGH, true);
+        linkLocal.low = home.linkLocalLow();
+        fixed.add(linkLocal);
+        if (home.globalAddress() != null) {
+            Candidate global = new Candidate(home.globalAddress().high(), true);
+            global.low = home.globalAddress().low();
+            fixed.add(global);
+        }
+        fixedPending = fixed.size();
+        candidates.addAll(fixed);
+        for (Candidate c : fixed) {
+            beginDad(c);
+        }
+        if (autoconf) {
+            solicitTimer = shard.timers().newTimer(this::solicit);
+            solicitTimer.arm(ThreadLocalRandom.current().nextLong(SOLICITATION_DELAY_NANOS));
+        }
+    }
+
+    /** Whether router advertisements are acted on (prefixes, routers, MTU). */
+    public boolean autoconfigures() {
+        return autoconf;
+    }
+
+    /**
+     * Completes (on the home shard) once the link-local and static addresses passed duplicate
+     * address detection or were found duplicates, with the duplicates as text: such an address is
+     * never used (RFC 4862 §5.4.5).
+     */
+    public java.util.concurrent.CompletableFuture<List<String>> fixedAddressesChecked() {
+        return fixedChecked;
+    }
+
+    private void fixedDone() {
+        if (--fixedPending == 0) {
+            fixedChecked.complete(List.copyOf(fixedDuplicates));
+        }
     }
 
     /** Stops the timers (the stack is closing). */
@@ -181,8 +243,11 @@ public final class Slaac {
         }
         MemorySegment seg = p.fragmentMemory(0);
         int off = p.extend(Ipv6Header.HEADER_LENGTH + NdpMessage.RS_LENGTH + NdpMessage.LINK_LAYER_OPTION_LENGTH);
-        int n = NdpMessage.writeRouterSolicitation(seg, off + Ipv6Header.HEADER_LENGTH, home.mac());
-        Ndp.finish(p, seg, off, n, Ipv6Address.LINK_LOCAL_HIGH, home.linkLocalLow(), Ipv6Address.ALL_NODES_HIGH, Ipv6Address.ALL_ROUTERS_LOW);
+        // RFC 4861 §6.3.7: from :: (and without a source link-layer option) while the link-local address is tentative.
+        boolean tentative = home.isTentative(Ipv6Address.LINK_LOCAL_HIGH, home.linkLocalLow());
+        int n = NdpMessage.writeRouterSolicitation(seg, off + Ipv6Header.HEADER_LENGTH, tentative ? -1 : home.mac());
+        Ndp.finish(p, seg, off, n, tentative ? 0 : Ipv6Address.LINK_LOCAL_HIGH, tentative ? 0 : home.linkLocalLow(),
+                Ipv6Address.ALL_NODES_HIGH, Ipv6Address.ALL_ROUTERS_LOW);
         solicitationsSent.increment();
         home.route(p, Ipv6Address.ALL_NODES_HIGH, Ipv6Address.ALL_ROUTERS_LOW);
         solicitTimer.arm(SOLICITATION_INTERVAL_NANOS);
@@ -211,7 +276,7 @@ public final class Slaac {
             }
             Candidate c = find(p.high());
             if (c == null && p.validSeconds() != 0) {
-                c = new Candidate(p.high());
+                c = new Candidate(p.high(), false);
                 c.preferredUntil = deadline(p.preferredSeconds());
                 c.validUntil = deadline(p.validSeconds());
                 candidates.add(c);
@@ -305,7 +370,7 @@ public final class Slaac {
 
     private Candidate find(long prefixHigh) {
         for (Candidate c : candidates) {
-            if (c.prefixHigh == prefixHigh) {
+            if (c.prefixHigh == prefixHigh && !c.fixed) {
                 return c;
             }
         }
@@ -314,7 +379,9 @@ public final class Slaac {
 
     /** §5.4.2: the address is tentative on every shard, its group joined and reported, then one solicitation from ::. */
     private void beginDad(Candidate c) {
-        c.low = mode == Mode.EUI_64 ? Ipv6Address.interfaceIdentifier(home.mac()) : stableIdentifier(c.prefixHigh, c.dadCounter);
+        if (!c.fixed) {
+            c.low = mode == Mode.EUI_64 ? Ipv6Address.interfaceIdentifier(home.mac()) : stableIdentifier(c.prefixHigh, c.dadCounter);
+        }
         c.state = State.TENTATIVE;
         long high = c.prefixHigh;
         long low = c.low;
@@ -327,12 +394,13 @@ public final class Slaac {
             if (ipv6 == null) {
                 continue;
             }
+            boolean fixed = c.fixed;
             if (i == shard.id()) {
-                ipv6.applyAddress(high, low, true);
+                ipv6.applyTentative(high, low, fixed);
             } else {
                 pending[0]++;
                 shard.<Void>submitTo(i, () -> {
-                    ipv6.applyAddress(high, low, true);
+                    ipv6.applyTentative(high, low, fixed);
                     return io.panamax.reactor.Future.done();
                 }).whenComplete((v, e) -> {
                     if (--pending[0] == 0) {
@@ -372,6 +440,14 @@ public final class Slaac {
         if (c.state != State.TENTATIVE) {
             return;
         }
+        if (c.fixed) {
+            c.state = State.PREFERRED;
+            long high = c.prefixHigh;
+            long low = c.low;
+            everyShard(ipv6 -> ipv6.applyFixedTentative(high, low, false));
+            fixedDone();
+            return;
+        }
         boolean stillPreferred = c.preferredUntil == NEVER || shard.nanoTime() - c.preferredUntil < 0;
         c.state = stillPreferred ? State.PREFERRED : State.DEPRECATED;
         long high = c.prefixHigh;
@@ -392,8 +468,14 @@ public final class Slaac {
                 if (c.timer != null) {
                     c.timer.cancel();
                 }
-                everyShard(ipv6 -> ipv6.removeAddress(high, low));
                 duplicates.increment();
+                if (c.fixed) {
+                    // §5.4.5: not used (it stays tentative, never ours); the stack reports it and does not start.
+                    fixedDuplicates.add(Ipv6Address.toString(high, low));
+                    fixedDone();
+                    return;
+                }
+                everyShard(ipv6 -> ipv6.removeAddress(high, low));
                 if (mode == Mode.STABLE_PRIVACY && c.dadCounter < IDGEN_RETRIES) {
                     c.dadCounter++;
                     beginDad(c);
@@ -500,7 +582,11 @@ public final class Slaac {
         }
         MemorySegment seg = p.fragmentMemory(0);
         int off = p.extend(Ipv6Header.HEADER_LENGTH + hbh + icmpLength);
-        Ipv6Header.write(seg, off, hbh + icmpLength, 0, 1, Ipv6Address.LINK_LOCAL_HIGH, home.linkLocalLow(),
+        // RFC 3810 §5.2.13: from :: while the link-local address is still tentative.
+        boolean tentative = home.isTentative(Ipv6Address.LINK_LOCAL_HIGH, home.linkLocalLow());
+        long srcHigh = tentative ? 0 : Ipv6Address.LINK_LOCAL_HIGH;
+        long srcLow = tentative ? 0 : home.linkLocalLow();
+        Ipv6Header.write(seg, off, hbh + icmpLength, 0, 1, srcHigh, srcLow,
                 Ipv6Address.ALL_NODES_HIGH, MLD_ALL_ROUTERS_LOW);
         long h = off + Ipv6Header.HEADER_LENGTH;
         NetworkBytes.setI32(seg, h, (IpProtocol.ICMPV6 << 24) | (5 << 8) | 2); // next 58, length 0; router alert, length 2
@@ -515,7 +601,7 @@ public final class Slaac {
             NetworkBytes.setI32(seg, r + 12, (int) (groups.get(i) >>> 32));
             NetworkBytes.setI32(seg, r + 16, (int) (long) groups.get(i));
         }
-        Icmpv6Message.fillChecksum(seg, icmp, icmpLength, Ipv6Header.pseudoHeaderSum(Ipv6Address.LINK_LOCAL_HIGH, home.linkLocalLow(),
+        Icmpv6Message.fillChecksum(seg, icmp, icmpLength, Ipv6Header.pseudoHeaderSum(srcHigh, srcLow,
                 Ipv6Address.ALL_NODES_HIGH, MLD_ALL_ROUTERS_LOW, icmpLength, IpProtocol.ICMPV6));
         p.truncate(Ipv6Header.HEADER_LENGTH + hbh + icmpLength);
         mldReports.increment();

@@ -1,13 +1,8 @@
 package io.panamax.ip;
 
 import io.panamax.ethernet.Ethernet;
-import io.panamax.ethernet.EthernetConfig;
 import io.panamax.ip.wire.Icmpv6Message;
-import io.panamax.nic.MacAddress;
-import io.panamax.reactor.ManualClock;
 import io.panamax.reactor.Reactor;
-import io.panamax.reactor.buffer.Packet;
-import io.panamax.reactor.testing.LeakCheck;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -16,9 +11,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -34,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * address preferred again; a zero valid lifetime forms nothing.
  */
 class RouterAdvertisementTest {
-    private static final long MAC = 0x02_00_00_00_07_02L;
+    private static final long MAC = TwoShardIpv6.MAC;
     private static final long ROUTER_MAC = 0x02_00_00_00_07_01L;
     private static final long ROUTER_LOW = 1;
     private static final long PREFIX_A = 0xfd00_0008_0000_0000L;
@@ -43,53 +36,24 @@ class RouterAdvertisementTest {
     private static final long IID = Ipv6Address.interfaceIdentifier(MAC);
     private static final long INFINITE = 0xffff_ffffL;
 
-    private final ManualClock clock = new ManualClock();
+    private TwoShardIpv6 h;
     private Reactor reactor;
-    private final List<List<Packet>> sent = List.of(new ArrayList<>(), new ArrayList<>());
-    private final Ethernet[] ethernets = new Ethernet[2];
-    private final Ipv6[] ipv6s = new Ipv6[2];
+    private Ethernet[] ethernets;
+    private Ipv6[] ipv6s;
     private Slaac slaac;
 
     @BeforeEach
     void setUp() {
-        reactor = Reactor.builder().shards(2).manual().clock(clock).buffersPerShard(256).build().start();
-        Set<MacAddress> groups = new HashSet<>();
-        for (long m : Ipv6.multicastMacs(MAC, null)) {
-            groups.add(new MacAddress(m));
-        }
-        for (int i = 0; i < 2; i++) {
-            int id = i;
-            reactor.runOn(i, () -> {
-                var shard = reactor.shard(id);
-                ethernets[id] = new Ethernet(new EthernetConfig(new MacAddress(MAC), -1, groups, false), sent.get(id)::add, shard.metrics());
-                ipv6s[id] = new Ipv6(shard, ethernets[id], null, 1500, Ndp.Config.defaults(), Ipv6.Config.defaults(), shard.metrics());
-            });
-        }
-        for (int i = 0; i < 2; i++) {
-            int id = i;
-            reactor.runOn(i, () -> ipv6s[id].setPeers(ipv6s));
-        }
-        reactor.runOn(0, () -> {
-            slaac = new Slaac(reactor.shard(0), ipv6s[0], ipv6s, Slaac.Mode.EUI_64, null, reactor.shard(0).metrics());
-            slaac.start();
-        });
-        reactor.runUntilIdle();
+        h = new TwoShardIpv6(null, true);
+        reactor = h.reactor;
+        ethernets = h.ethernets;
+        ipv6s = h.ipv6s;
+        slaac = h.slaac;
     }
 
     @AfterEach
     void tearDown() {
-        reactor.runOn(0, slaac::stop);
-        for (int i = 0; i < 2; i++) {
-            int id = i;
-            reactor.runOn(i, () -> {
-                sent.get(id).forEach(Packet::release);
-                sent.get(id).clear();
-                ipv6s[id].clear();
-            });
-        }
-        reactor.runUntilIdle();
-        LeakCheck.assertNoLeaks(reactor);
-        reactor.stop();
+        h.close();
     }
 
     @Test
@@ -199,22 +163,18 @@ class RouterAdvertisementTest {
     /** Every MLDv2 report shard 0 sent, as its records: "type group-in-hex". */
     private List<List<String>> reports() {
         List<List<String>> out = new ArrayList<>();
-        reactor.runOn(0, () -> {
-            for (Packet p : sent.get(0)) {
-                byte[] b = new byte[p.length()];
-                p.copyTo(0, MemorySegment.ofArray(b), 0, b.length);
-                ByteBuffer f = ByteBuffer.wrap(b);
-                // Ethernet 14, IPv6 40 (next header 0), hop-by-hop 8, then ICMPv6.
-                if (b.length < 70 || f.getShort(12) != (short) 0x86dd || b[20] != 0 || (b[62] & 0xff) != 143) {
-                    continue;
-                }
-                List<String> records = new ArrayList<>();
-                for (int i = 0, at = 70; i < f.getShort(68); i++, at += 20) {
-                    records.add((b[at] & 0xff) + " " + Long.toHexString(f.getLong(at + 4)) + Long.toHexString(f.getLong(at + 12)));
-                }
-                out.add(records);
+        for (byte[] b : h.sentFrames(0)) {
+            ByteBuffer f = ByteBuffer.wrap(b);
+            // Ethernet 14, IPv6 40 (next header 0), hop-by-hop 8, then ICMPv6.
+            if (b.length < 70 || f.getShort(12) != (short) 0x86dd || b[20] != 0 || (b[62] & 0xff) != 143) {
+                continue;
             }
-        });
+            List<String> records = new ArrayList<>();
+            for (int i = 0, at = 70; i < f.getShort(68); i++, at += 20) {
+                records.add((b[at] & 0xff) + " " + Long.toHexString(f.getLong(at + 4)) + Long.toHexString(f.getLong(at + 12)));
+            }
+            out.add(records);
+        }
         return out;
     }
 
@@ -237,12 +197,7 @@ class RouterAdvertisementTest {
         MemorySegment seg = MemorySegment.ofArray(frame);
         long pseudo = io.panamax.ip.wire.Ipv6Header.pseudoHeaderSum(Ipv6Address.LINK_LOCAL_HIGH, ROUTER_LOW, dstHigh, dstLow, icmpLength, 58);
         Icmpv6Message.fillChecksum(seg, 62, icmpLength, pseudo);
-        reactor.runOn(1, () -> {
-            Packet p = reactor.shard(1).packets().allocateWithHeadroom();
-            p.appendBytes(frame, 0, frame.length);
-            ethernets[1].handle(p);
-        });
-        reactor.runUntilIdle();
+        h.receive(1, frame); // on shard 1: what it carries goes to the home shard (0)
     }
 
     private long defaultRouterLow(int shard) {
@@ -305,12 +260,6 @@ class RouterAdvertisementTest {
         byte[] frame = f.array();
         MemorySegment seg = MemorySegment.ofArray(frame);
         Icmpv6Message.fillChecksum(seg, 54, icmpLength, Icmpv6Message.pseudoHeaderSum(seg, 14, icmpLength));
-        reactor.runOn(1, () -> {
-            // Received on shard 1: the advertisement goes to the home shard's Slaac.
-            Packet p = reactor.shard(1).packets().allocateWithHeadroom();
-            p.appendBytes(frame, 0, frame.length);
-            ethernets[1].handle(p);
-        });
-        reactor.runUntilIdle();
+        h.receive(1, frame); // on shard 1: what it carries goes to the home shard (0)
     }
 }

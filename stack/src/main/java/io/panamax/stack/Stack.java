@@ -456,6 +456,8 @@ public final class Stack implements AutoCloseable {
         /**
          * IPv6 besides IPv4: a static address with its on-link prefix ({@code fd00:7::2/64}) and the
          * link-local address from the MAC; ICMPv6 echo and neighbour discovery (see {@code Ipv6}).
+         * Both pass duplicate address detection (RFC 4862 §5.4, one second) before {@link #start}
+         * returns; {@code start} fails when another node holds one.
          */
         public Builder ipv6(String cidr) {
             this.ipv6Address = io.panamax.ip.Ipv6Address.Prefix.parse(cidr);
@@ -632,13 +634,20 @@ public final class Stack implements AutoCloseable {
                 if ((ipv6Address != null || slaacMode != null) && !promiscuous) {
                     stack.filterMulticast(r, ethernetConfig(nic).multicast().stream().mapToLong(MacAddress::bits).toArray());
                 }
-                if (slaacMode != null) {
+                if (ipv6Address != null || slaacMode != null) {
                     r.await(r.submit(0, () -> {
-                        stack.slaac = new io.panamax.ip.Slaac(r.shard(0), stack.ipv6s[0], stack.ipv6s, slaacMode, slaacSecret,
-                                r.shard(0).metrics());
+                        stack.slaac = slaacMode != null
+                                ? new io.panamax.ip.Slaac(r.shard(0), stack.ipv6s[0], stack.ipv6s, slaacMode, slaacSecret, r.shard(0).metrics())
+                                : io.panamax.ip.Slaac.addressesOnly(r.shard(0), stack.ipv6s[0], stack.ipv6s, r.shard(0).metrics());
                         stack.slaac.start();
                         return Future.done();
                     }), Duration.ofSeconds(30));
+                    // RFC 4862 §5.4: the link-local and static addresses are used only after duplicate address detection (1 s).
+                    java.util.List<String> duplicates = r.await(stack.slaac.fixedAddressesChecked(), Duration.ofSeconds(30));
+                    if (!duplicates.isEmpty()) {
+                        throw new IllegalStateException("IPv6 address(es) " + duplicates + " already in use on the link"
+                                + " (duplicate address detection, RFC 4862 5.4.5): not started");
+                    }
                 }
                 if (dhcpConfig != null) {
                     stack.dhcp = new DhcpAddressing(r.shard(0), stack.shards, nic.mtu(), rt -> stack.route = rt);
