@@ -26,6 +26,7 @@ public final class Ethernet implements PacketHandler {
     private final long mac;
     private final int vlanId;
     private long[] groups;
+    private java.util.function.Consumer<long[]> groupsListener;
     private final boolean promiscuous;
     private final FrameTransmitter transmitter;
     private final IntObjectMap<PacketHandler> handlers = new IntObjectMap<>();
@@ -132,7 +133,42 @@ public final class Ethernet implements PacketHandler {
             long[] more = java.util.Arrays.copyOf(groups, groups.length + 1);
             more[groups.length] = group;
             groups = more;
+            if (groupsListener != null) {
+                groupsListener.accept(more.clone());
+            }
         }
+    }
+
+    /**
+     * Stops accepting frames to {@code group} (an address removed, and no other address of ours
+     * in the same group). Control path, on this layer's shard.
+     */
+    public void leave(long group) {
+        for (int i = 0; i < groups.length; i++) {
+            if (groups[i] == group) {
+                long[] fewer = new long[groups.length - 1];
+                System.arraycopy(groups, 0, fewer, 0, i);
+                System.arraycopy(groups, i + 1, fewer, i, groups.length - i - 1);
+                groups = fewer;
+                if (groupsListener != null) {
+                    groupsListener.accept(fewer.clone());
+                }
+                return;
+            }
+        }
+    }
+
+    /** The multicast groups accepted now (a copy). */
+    public long[] groups() {
+        return groups.clone();
+    }
+
+    /**
+     * Called on this layer's shard with the whole set after every {@link #join} or
+     * {@link #leave} that changed it: the stack passes it on to the NIC's multicast filter.
+     */
+    public void setGroupsListener(java.util.function.Consumer<long[]> listener) {
+        this.groupsListener = listener;
     }
 
     private boolean joined(long group) {

@@ -29,8 +29,10 @@ import java.lang.foreign.MemorySegment;
  * multicast group; and Neighbor Discovery through {@link Ndp}. Router discovery, duplicate
  * address detection and MLD are not here yet: their messages are counted and dropped.
  *
- * <p>Frames carrying IPv6 are handled on the shard that received them (they have no 4-tuple the
- * stack steers by yet); neighbour state and path MTUs are shared between the shards.
+ * <p>Frames carrying IPv6 are handled on the shard that owns their flow (the stack's flow
+ * steering hashes the IPv6 4-tuple or address pair); a datagram reassembled here from fragments
+ * steered by their address pair goes on to its 4-tuple's shard ({@link #setReassembledDatagramSteering}).
+ * Neighbour state and path MTUs are shared between the shards.
  */
 public final class Ipv6 implements PacketHandler, Ipv6Output {
 
@@ -114,19 +116,31 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
     private int pmtuCount;
     private int nextIdentification;
     private Ipv6[] peers = new Ipv6[0];
+    private ReassembledDatagramSteering reassembledSteering;
     // Autoconfiguration (RFC 4862), the same on every shard: the home shard's Slaac decides, every shard applies.
     private static final int MAX_AUTO = 8;
     private final long[] autoHigh = new long[MAX_AUTO];
     private final long[] autoLow = new long[MAX_AUTO];
     private final boolean[] autoTentative = new boolean[MAX_AUTO];
+    /** RFC 4862 §5.5.4: past its preferred lifetime, still ours, not a source for new communications. */
+    private final boolean[] autoDeprecated = new boolean[MAX_AUTO];
     private int autoCount;
     private final long[] onLinkHigh = new long[MAX_AUTO];
     private final int[] onLinkLength = new int[MAX_AUTO];
     private int onLinkCount;
-    private long routerHigh;
-    private long routerLow;
-    private long routerExpires;
-    private boolean hasRouter;
+    // The default router list (RFC 4861 §6.3.4, §6.3.6): a few routers, each until its lifetime ends.
+    private static final int MAX_ROUTERS = 4;
+    private final long[] routerHigh = new long[MAX_ROUTERS];
+    private final long[] routerLow = new long[MAX_ROUTERS];
+    private final long[] routerExpires = new long[MAX_ROUTERS];
+    /** Whether the router was chosen while its link address was unknown (a resolution started). */
+    private final boolean[] routerTried = new boolean[MAX_ROUTERS];
+    private int routerCount;
+    /** The router chosen when none is known to be reachable: kept while it resolves, the next one after it failed. */
+    private int routerCurrent;
+    /** The link-local and static addresses under duplicate address detection (RFC 4862 §5.4): not ours yet. */
+    private boolean linkLocalTentative;
+    private boolean globalTentative;
     /** The home shard's autoconfiguration, on every shard (messages go to its shard), or null without it. */
     private Slaac slaac;
 
@@ -182,6 +196,21 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
         ndp.setPeers(ndps);
     }
 
+    /** Where a reassembled datagram goes when its flow belongs to another shard (the stack's flow steering). */
+    public interface ReassembledDatagramSteering {
+        /**
+         * Offers a reassembled datagram (from its IPv6 header, the fragment header taken out) whose
+         * upper-layer header of {@code protocol} starts {@code upperLayerOffset} bytes in; returns
+         * true if the steering took it (sent it to another shard), false to deliver it here.
+         */
+        boolean steer(Packet datagram, int protocol, int upperLayerOffset);
+    }
+
+    /** Sets the steering of reassembled datagrams (null: every one is delivered on this shard). */
+    public void setReassembledDatagramSteering(ReassembledDatagramSteering steering) {
+        this.reassembledSteering = steering;
+    }
+
     /** Registers the transport for next header {@code protocol} (TCP: 6, UDP: 17). */
     public void register(int protocol, Ipv6TransportHandler transport) {
         transports[protocol & 0xff] = transport;
@@ -221,7 +250,8 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
         if (acceptAnyDestination && !Ipv6Address.isMulticast(high) && !Ipv6Address.isUnspecified(high, low)) {
             return true;
         }
-        if ((high == linkLocalHigh && low == linkLocalLow) || (global != null && high == global.high() && low == global.low())) {
+        if ((high == linkLocalHigh && low == linkLocalLow && !linkLocalTentative)
+                || (global != null && high == global.high() && low == global.low() && !globalTentative)) {
             return true;
         }
         for (int i = 0; i < autoCount; i++) {
@@ -234,6 +264,12 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
 
     /** Whether {@code (high, low)} is an autoconfigured address still under duplicate address detection. */
     public boolean isTentative(long high, long low) {
+        if (high == linkLocalHigh && low == linkLocalLow) {
+            return linkLocalTentative;
+        }
+        if (global != null && high == global.high() && low == global.low()) {
+            return globalTentative;
+        }
         for (int i = 0; i < autoCount; i++) {
             if (autoHigh[i] == high && autoLow[i] == low) {
                 return autoTentative[i];
@@ -286,27 +322,57 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
     /**
      * RFC 6724 §5 in short: an autoconfigured address in the destination's /64 (rule 8, longest
      * match), or one when there is no static global address; -1 to use the static or link-local one.
+     * A deprecated address only when no preferred one fits (rule 3, RFC 4862 §5.5.4).
      */
     private int autoSourceFor(long dstHigh) {
         if (Ipv6Address.isLinkLocal(dstHigh) || (dstHigh >>> 48) == 0xff02) {
             return -1;
         }
         int any = -1;
+        int deprecatedMatch = -1;
         for (int i = 0; i < autoCount; i++) {
             if (!autoTentative[i]) {
-                if (autoHigh[i] == dstHigh) {
+                if (autoHigh[i] == dstHigh && !autoDeprecated[i]) {
                     return i;
                 }
-                any = any < 0 ? i : any;
+                if (autoHigh[i] == dstHigh) {
+                    deprecatedMatch = i;
+                } else if (any < 0 || (autoDeprecated[any] && !autoDeprecated[i])) {
+                    any = i;
+                }
             }
         }
-        return global != null && global.high() == dstHigh ? -1 : global == null ? any : -1;
+        if (global != null) {
+            return -1; // the static address: preferred, never deprecated
+        }
+        if (deprecatedMatch >= 0 && (any < 0 || autoDeprecated[any])) {
+            return deprecatedMatch;
+        }
+        return any;
     }
 
     // ---- autoconfiguration state, applied on every shard (RFC 4861 §6.3.4, RFC 4862 §5.5.3) ----------
 
     void setSlaac(Slaac slaac) {
         this.slaac = slaac;
+    }
+
+    /** Makes an address tentative for duplicate address detection: the link-local or static one ({@code fixed}), or an autoconfigured one. */
+    void applyTentative(long high, long low, boolean fixed) {
+        if (fixed) {
+            applyFixedTentative(high, low, true);
+        } else {
+            applyAddress(high, low, true);
+        }
+    }
+
+    /** Marks the link-local or static address tentative (under duplicate address detection) or in use. */
+    void applyFixedTentative(long high, long low, boolean tentative) {
+        if (high == linkLocalHigh && low == linkLocalLow) {
+            linkLocalTentative = tentative;
+        } else if (global != null && high == global.high() && low == global.low()) {
+            globalTentative = tentative;
+        }
     }
 
     /** Adds or updates an autoconfigured address; its solicited-node group is joined at once (RFC 4862 §5.4.2). */
@@ -323,10 +389,12 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
         autoHigh[autoCount] = high;
         autoLow[autoCount] = low;
         autoTentative[autoCount] = tentative;
+        autoDeprecated[autoCount] = false;
         autoCount++;
         ethernet.join(Ipv6Address.multicastMac(Ipv6Address.solicitedNodeLow(low)));
     }
 
+    /** Removes an autoconfigured address; its solicited-node group is left unless another address of ours is in it. */
     void removeAddress(long high, long low) {
         for (int i = 0; i < autoCount; i++) {
             if (autoHigh[i] == high && autoLow[i] == low) {
@@ -334,9 +402,46 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
                 autoHigh[i] = autoHigh[last];
                 autoLow[i] = autoLow[last];
                 autoTentative[i] = autoTentative[last];
+                autoDeprecated[i] = autoDeprecated[last];
+                long group = Ipv6Address.solicitedNodeLow(low);
+                if (!inSolicitedNodeGroup(group)) {
+                    ethernet.leave(Ipv6Address.multicastMac(group));
+                }
                 return;
             }
         }
+    }
+
+    private boolean inSolicitedNodeGroup(long groupLow) {
+        if (groupLow == Ipv6Address.solicitedNodeLow(linkLocalLow) || (global != null && groupLow == Ipv6Address.solicitedNodeLow(global.low()))) {
+            return true;
+        }
+        for (int i = 0; i < autoCount; i++) {
+            if (Ipv6Address.solicitedNodeLow(autoLow[i]) == groupLow) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Marks an autoconfigured address deprecated (its preferred lifetime ended) or preferred again. */
+    void applyDeprecated(long high, long low, boolean deprecated) {
+        for (int i = 0; i < autoCount; i++) {
+            if (autoHigh[i] == high && autoLow[i] == low) {
+                autoDeprecated[i] = deprecated;
+                return;
+            }
+        }
+    }
+
+    /** Whether {@code (high, low)} is an autoconfigured address past its preferred lifetime (RFC 4862 §5.5.4). */
+    public boolean isDeprecated(long high, long low) {
+        for (int i = 0; i < autoCount; i++) {
+            if (autoHigh[i] == high && autoLow[i] == low) {
+                return autoDeprecated[i];
+            }
+        }
+        return false;
     }
 
     void applyOnLinkPrefix(long high, int length) {
@@ -352,12 +457,84 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
         }
     }
 
-    /** The default router, or none with a lifetime of 0 (RFC 4861 §6.3.4). */
+    /**
+     * RFC 4861 §6.3.4: a router enters the default router list with its lifetime, has it
+     * refreshed by each advertisement, and leaves it with a lifetime of 0. A full list drops the
+     * router that would expire first.
+     */
     void applyRouter(long high, long low, long lifetimeNanos) {
-        hasRouter = lifetimeNanos > 0;
-        routerHigh = high;
-        routerLow = low;
-        routerExpires = shard.nanoTime() + lifetimeNanos;
+        long now = shard.nanoTime();
+        int i = 0;
+        while (i < routerCount && (routerHigh[i] != high || routerLow[i] != low)) {
+            i++;
+        }
+        if (lifetimeNanos <= 0) {
+            if (i < routerCount) {
+                removeRouter(i);
+            }
+            return;
+        }
+        if (i == routerCount) {
+            if (routerCount == MAX_ROUTERS) {
+                i = 0;
+                for (int j = 1; j < routerCount; j++) {
+                    if (routerExpires[j] - routerExpires[i] < 0) {
+                        i = j;
+                    }
+                }
+            } else {
+                routerCount++;
+            }
+            routerHigh[i] = high;
+            routerLow[i] = low;
+            routerTried[i] = false;
+        }
+        routerExpires[i] = now + lifetimeNanos;
+    }
+
+    private void removeRouter(int i) {
+        for (int j = i + 1; j < routerCount; j++) {
+            routerHigh[j - 1] = routerHigh[j];
+            routerLow[j - 1] = routerLow[j];
+            routerExpires[j - 1] = routerExpires[j];
+            routerTried[j - 1] = routerTried[j];
+        }
+        routerCount--;
+        if (routerCurrent > i) {
+            routerCurrent--;
+        }
+    }
+
+    /**
+     * RFC 4861 §6.3.6: a router known to be reachable or probably reachable (its neighbour entry
+     * past INCOMPLETE), in list order; when none is, one chosen round-robin: kept while its
+     * address resolves, the next one once its resolution failed. -1 when the list is empty.
+     */
+    private int selectRouter() {
+        long now = shard.nanoTime();
+        for (int i = 0; i < routerCount; i++) {
+            if (now - routerExpires[i] >= 0) {
+                removeRouter(i--);
+            }
+        }
+        if (routerCount == 0) {
+            return -1;
+        }
+        for (int i = 0; i < routerCount; i++) {
+            Ndp.State state = ndp.state(routerHigh[i], routerLow[i]);
+            if (state != null && state != Ndp.State.INCOMPLETE) {
+                return i;
+            }
+        }
+        if (routerCurrent >= routerCount) {
+            routerCurrent = 0;
+        }
+        if (routerTried[routerCurrent] && ndp.state(routerHigh[routerCurrent], routerLow[routerCurrent]) == null) {
+            routerTried[routerCurrent] = false; // its resolution failed: the next one
+            routerCurrent = (routerCurrent + 1) % routerCount;
+        }
+        routerTried[routerCurrent] = true;
+        return routerCurrent;
     }
 
     void applyMtu(int mtu) {
@@ -366,9 +543,10 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
         }
     }
 
-    /** The default router as {high, low}, or null. */
+    /** The default router that would be used now (RFC 4861 §6.3.6) as {high, low}, or null. */
     public long[] defaultRouter() {
-        return hasRouter && shard.nanoTime() - routerExpires < 0 ? new long[] {routerHigh, routerLow} : null;
+        int i = selectRouter();
+        return i < 0 ? null : new long[] {routerHigh[i], routerLow[i]};
     }
 
     /** The autoconfigured addresses that passed duplicate address detection, as text. */
@@ -548,6 +726,11 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
                 drop(datagram, walkProblem == Ipv6Extensions.Problem.NONE ? Drop.BAD_FRAGMENT : Drop.BAD_EXTENSION_HEADER);
                 return;
             }
+            // Fragments were steered by the address pair; the whole datagram may belong to its 4-tuple's shard.
+            if (reassembledSteering != null
+                    && reassembledSteering.steer(datagram, Ipv6Extensions.protocol(r), Ipv6Extensions.upperLayerOffset(r))) {
+                return;
+            }
         }
         int protocol = Ipv6Extensions.protocol(r);
         int upper = Ipv6Extensions.upperLayerOffset(r);
@@ -640,7 +823,7 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
                         Ipv6Header.sourceHigh(seg, ip), Ipv6Header.sourceLow(seg, ip), dstHigh, dstLow);
                 if (p != NdpMessage.Problem.NONE) {
                     drop(datagram, Drop.BAD_NDP);
-                } else if (autoCount > 0 && duplicateAddressCheck(datagram, seg, ip, icmp, type)) {
+                } else if ((autoCount > 0 || linkLocalTentative || globalTentative) && duplicateAddressCheck(datagram, seg, ip, icmp, type)) {
                     return;
                 } else if (type == Icmpv6Message.TYPE_NEIGHBOR_SOLICITATION) {
                     ndp.solicitation(datagram, seg, ip, icmp, icmpLength);
@@ -648,8 +831,9 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
                     ndp.advertisement(datagram, seg, icmp, icmpLength);
                 }
             }
+            case Slaac.MLD_QUERY -> mldQuery(datagram, seg, ip, icmp, icmpLength, upper);
             case Icmpv6Message.TYPE_ROUTER_ADVERTISEMENT -> {
-                if (slaac == null || upper + icmpLength > datagram.headLength()
+                if (slaac == null || !slaac.autoconfigures() || upper + icmpLength > datagram.headLength()
                         || NdpMessage.validate(seg, icmp, icmpLength, Ipv6Header.hopLimit(seg, ip), Ipv6Header.sourceHigh(seg, ip),
                         Ipv6Header.sourceLow(seg, ip), dstHigh, dstLow) != NdpMessage.Problem.NONE) {
                     drop(datagram, Drop.ROUTER_ADVERTISEMENT_IGNORED);
@@ -690,6 +874,32 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
             }
         }
         return true;
+    }
+
+    /**
+     * RFC 3810 §5.1, §6.2: a query from a link-local source with hop limit 1 goes to the home
+     * shard's {@link Slaac}, which answers with a report; its Maximum Response Code is milliseconds
+     * (MLDv1's 24-byte query too) or, from 32768 up, mantissa and exponent (§5.1.3). Without
+     * autoconfiguration (no Slaac sends reports) queries are counted and dropped.
+     */
+    private void mldQuery(Packet datagram, MemorySegment seg, long ip, long icmp, int icmpLength, int upper) {
+        if (slaac == null || icmpLength < 24 || upper + 24 > datagram.headLength() || Ipv6Header.hopLimit(seg, ip) != 1
+                || !Ipv6Address.isLinkLocal(Ipv6Header.sourceHigh(seg, ip))) {
+            drop(datagram, Drop.ICMPV6_IGNORED);
+            return;
+        }
+        int code = NetworkBytes.getU16(seg, icmp + 4);
+        long millis = code < 32768 ? code : (long) ((code & 0xfff) | 0x1000) << (((code >>> 12) & 7) + 3);
+        long groupHigh = NetworkBytes.getU32(seg, icmp + 8) << 32 | NetworkBytes.getU32(seg, icmp + 12);
+        long groupLow = NetworkBytes.getU32(seg, icmp + 16) << 32 | NetworkBytes.getU32(seg, icmp + 20);
+        datagram.release();
+        Slaac home = slaac;
+        long delay = millis * 1_000_000L;
+        if (home.shardId() == shard.id()) {
+            home.query(groupHigh, groupLow, delay);
+        } else {
+            shard.send(home.shardId(), s -> home.query(groupHigh, groupLow, delay));
+        }
     }
 
     /**
@@ -995,8 +1205,9 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
             ndp.send(dstHigh, dstLow, datagram);
             return true;
         }
-        if (hasRouter && shard.nanoTime() - routerExpires < 0) {
-            ndp.send(routerHigh, routerLow, datagram); // RFC 4861 §5.2: off-link, through the default router
+        int router = routerCount == 0 ? -1 : selectRouter();
+        if (router >= 0) {
+            ndp.send(routerHigh[router], routerLow[router], datagram); // RFC 4861 §5.2: off-link, through a default router
             return true;
         }
         drop(datagram, Drop.NO_ROUTE);

@@ -57,18 +57,38 @@ public final class Slaac {
     static final long MLD_ALL_ROUTERS_LOW = 0x16;
     private static final int MLD_REPORT = 143;
     private static final int CHANGE_TO_EXCLUDE_MODE = 4;
+    /** RFC 3810 §5.2.12: a current-state record. */
+    private static final int MODE_IS_EXCLUDE = 2;
+    /** RFC 3810 §5.1: Multicast Listener Query (MLDv1 and MLDv2 alike). */
+    static final int MLD_QUERY = 130;
 
-    private enum State { TENTATIVE, PREFERRED, DUPLICATE }
+    /** RFC 4862 §5.5.3 (e): a valid lifetime is never cut below two hours by an advertisement. */
+    static final long TWO_HOURS_NANOS = 7_200_000_000_000L;
+    /** RFC 4861 §4.6.2: all ones is infinity. */
+    static final long INFINITE_LIFETIME = 0xffff_ffffL;
+    /** A deadline that never comes. */
+    private static final long NEVER = Long.MAX_VALUE;
+    private static final int CHANGE_TO_INCLUDE_MODE = 3;
+
+    /** RFC 4862 §5.5.4: preferred, then deprecated when the preferred lifetime ends, removed when the valid one does. */
+    private enum State { TENTATIVE, PREFERRED, DEPRECATED, DUPLICATE }
 
     private static final class Candidate {
         final long prefixHigh;
+        /** The link-local or static address: checked once at start, never autoconfigured, no lifetimes. */
+        final boolean fixed;
         long low;
         int dadCounter;
         State state = State.TENTATIVE;
         Timer timer;
+        /** Deadlines on the shard's clock, {@link #NEVER} for an infinite lifetime. */
+        long preferredUntil = NEVER;
+        long validUntil = NEVER;
+        Timer lifetime;
 
-        Candidate(long prefixHigh) {
+        Candidate(long prefixHigh, boolean fixed) {
             this.prefixHigh = prefixHigh;
+            this.fixed = fixed;
         }
     }
 
@@ -83,15 +103,40 @@ public final class Slaac {
     private final Counter formed;
     private final Counter duplicates;
     private final Counter mldReports;
+    private final Counter deprecated;
+    private final Counter queriesReceived;
+    private Timer queryTimer;
+    private boolean answerGeneral;
+    private final List<Long> answerGroups = new ArrayList<>();
+    private final Counter expired;
     private Timer solicitTimer;
     private int solicitations;
     private boolean heardRouter;
+    private final boolean autoconf;
+    /** Completed with the duplicates found once the link-local and static addresses are checked. */
+    private final java.util.concurrent.CompletableFuture<List<String>> fixedChecked = new java.util.concurrent.CompletableFuture<>();
+    private final List<String> fixedDuplicates = new ArrayList<>();
+    private int fixedPending;
 
     /**
      * @param all    the IPv6 layer of every shard (index = shard id); {@code home} is the one on {@code shard}
      * @param secret for {@link Mode#STABLE_PRIVACY}: the RFC 7217 secret key (at least 16 bytes), else ignored
      */
     public Slaac(Shard shard, Ipv6 home, Ipv6[] all, Mode mode, byte[] secret, ShardMetrics metrics) {
+        this(shard, home, all, mode, secret, metrics, true);
+    }
+
+    /**
+     * Without autoconfiguration: duplicate address detection of the link-local and static
+     * addresses at {@link #start}, MLDv2 reports and query answers; router advertisements are not
+     * acted on and no router solicitation is sent.
+     */
+    public static Slaac addressesOnly(Shard shard, Ipv6 home, Ipv6[] all, ShardMetrics metrics) {
+        return new Slaac(shard, home, all, Mode.EUI_64, null, metrics, false);
+    }
+
+    private Slaac(Shard shard, Ipv6 home, Ipv6[] all, Mode mode, byte[] secret, ShardMetrics metrics, boolean autoconf) {
+        this.autoconf = autoconf;
         if (mode == Mode.STABLE_PRIVACY && (secret == null || secret.length < 16)) {
             throw new IllegalArgumentException("RFC 7217 needs a secret key of at least 128 bits");
         }
@@ -105,6 +150,11 @@ public final class Slaac {
         this.formed = metrics.counter("ipv6_slaac_addresses_total", "Addresses autoconfigured that passed duplicate address detection");
         this.duplicates = metrics.counter("ipv6_dad_duplicates_total", "Tentative addresses found to be duplicates (not used)");
         this.mldReports = metrics.counter("mld_reports_sent_total", "MLDv2 reports sent");
+        this.queriesReceived = metrics.counter("mld_queries_received_total", "MLD queries acted on (RFC 3810 6.2)");
+        this.deprecated = metrics.counter("ipv6_slaac_addresses_deprecated_total",
+                "Autoconfigured addresses whose preferred lifetime ended (RFC 4862 5.5.4)");
+        this.expired = metrics.counter("ipv6_slaac_addresses_expired_total",
+                "Autoconfigured addresses removed when their valid lifetime ended (RFC 4862 5.5.4)");
         for (Ipv6 ipv6 : all) {
             if (ipv6 != null) {
                 ipv6.setSlaac(this);
@@ -116,12 +166,52 @@ public final class Slaac {
         return shard.id();
     }
 
-    /** Starts router discovery: the first solicitation after a random delay of up to 1 s (RFC 4861 §6.3.7). On the home shard. */
+    /**
+     * Starts duplicate address detection of the link-local and static addresses (RFC 4862 §5.4:
+     * every unicast address, before it is used; see {@link #fixedAddressesChecked}) and, with
+     * autoconfiguration, router discovery: the first solicitation after a random delay of up to
+     * 1 s (RFC 4861 §6.3.7). On the home shard.
+     */
     public void start() {
         shard.checkOwner("Slaac.start");
-        reportGroups();
-        solicitTimer = shard.timers().newTimer(this::solicit);
-        solicitTimer.arm(ThreadLocalRandom.current().nextLong(SOLICITATION_DELAY_NANOS));
+        List<Candidate> fixed = new ArrayList<>();
+        Candidate linkLocal = new Candidate(Ipv6Address.LINK_LOCAL_HIGH, true);
+        linkLocal.low = home.linkLocalLow();
+        fixed.add(linkLocal);
+        if (home.globalAddress() != null) {
+            Candidate global = new Candidate(home.globalAddress().high(), true);
+            global.low = home.globalAddress().low();
+            fixed.add(global);
+        }
+        fixedPending = fixed.size();
+        candidates.addAll(fixed);
+        for (Candidate c : fixed) {
+            beginDad(c);
+        }
+        if (autoconf) {
+            solicitTimer = shard.timers().newTimer(this::solicit);
+            solicitTimer.arm(ThreadLocalRandom.current().nextLong(SOLICITATION_DELAY_NANOS));
+        }
+    }
+
+    /** Whether router advertisements are acted on (prefixes, routers, MTU). */
+    public boolean autoconfigures() {
+        return autoconf;
+    }
+
+    /**
+     * Completes (on the home shard) once the link-local and static addresses passed duplicate
+     * address detection or were found duplicates, with the duplicates as text: such an address is
+     * never used (RFC 4862 §5.4.5).
+     */
+    public java.util.concurrent.CompletableFuture<List<String>> fixedAddressesChecked() {
+        return fixedChecked;
+    }
+
+    private void fixedDone() {
+        if (--fixedPending == 0) {
+            fixedChecked.complete(List.copyOf(fixedDuplicates));
+        }
     }
 
     /** Stops the timers (the stack is closing). */
@@ -129,9 +219,15 @@ public final class Slaac {
         if (solicitTimer != null) {
             solicitTimer.cancel();
         }
+        if (queryTimer != null) {
+            queryTimer.cancel();
+        }
         for (Candidate c : candidates) {
             if (c.timer != null) {
                 c.timer.cancel();
+            }
+            if (c.lifetime != null) {
+                c.lifetime.cancel();
             }
         }
     }
@@ -147,8 +243,11 @@ public final class Slaac {
         }
         MemorySegment seg = p.fragmentMemory(0);
         int off = p.extend(Ipv6Header.HEADER_LENGTH + NdpMessage.RS_LENGTH + NdpMessage.LINK_LAYER_OPTION_LENGTH);
-        int n = NdpMessage.writeRouterSolicitation(seg, off + Ipv6Header.HEADER_LENGTH, home.mac());
-        Ndp.finish(p, seg, off, n, Ipv6Address.LINK_LOCAL_HIGH, home.linkLocalLow(), Ipv6Address.ALL_NODES_HIGH, Ipv6Address.ALL_ROUTERS_LOW);
+        // RFC 4861 §6.3.7: from :: (and without a source link-layer option) while the link-local address is tentative.
+        boolean tentative = home.isTentative(Ipv6Address.LINK_LOCAL_HIGH, home.linkLocalLow());
+        int n = NdpMessage.writeRouterSolicitation(seg, off + Ipv6Header.HEADER_LENGTH, tentative ? -1 : home.mac());
+        Ndp.finish(p, seg, off, n, tentative ? 0 : Ipv6Address.LINK_LOCAL_HIGH, tentative ? 0 : home.linkLocalLow(),
+                Ipv6Address.ALL_NODES_HIGH, Ipv6Address.ALL_ROUTERS_LOW);
         solicitationsSent.increment();
         home.route(p, Ipv6Address.ALL_NODES_HIGH, Ipv6Address.ALL_ROUTERS_LOW);
         solicitTimer.arm(SOLICITATION_INTERVAL_NANOS);
@@ -165,24 +264,113 @@ public final class Slaac {
             everyShard(ipv6 -> ipv6.applyMtu(mtu));
         }
         for (PrefixInfo p : ad.prefixes()) {
-            if (Ipv6Address.isLinkLocal(p.high()) || p.preferredSeconds() > p.validSeconds() || p.validSeconds() == 0) {
-                continue; // §5.5.3 (b), (c); a zero valid lifetime removes nothing we formed (lifetimes are not tracked)
+            if (Ipv6Address.isLinkLocal(p.high()) || p.preferredSeconds() > p.validSeconds()) {
+                continue; // §5.5.3 (b), (c)
             }
-            if ((p.flags() & NdpMessage.PREFIX_FLAG_ON_LINK) != 0) {
+            if ((p.flags() & NdpMessage.PREFIX_FLAG_ON_LINK) != 0 && p.validSeconds() != 0) {
                 everyShard(ipv6 -> ipv6.applyOnLinkPrefix(p.high(), p.length()));
             }
             // §5.5.3 (d): a prefix of another length than 128 minus the 64-bit identifier is ignored.
-            if ((p.flags() & NdpMessage.PREFIX_FLAG_AUTONOMOUS) != 0 && p.length() == 64 && find(p.high()) == null) {
-                Candidate c = new Candidate(p.high());
+            if ((p.flags() & NdpMessage.PREFIX_FLAG_AUTONOMOUS) == 0 || p.length() != 64) {
+                continue;
+            }
+            Candidate c = find(p.high());
+            if (c == null && p.validSeconds() != 0) {
+                c = new Candidate(p.high(), false);
+                c.preferredUntil = deadline(p.preferredSeconds());
+                c.validUntil = deadline(p.validSeconds());
                 candidates.add(c);
                 beginDad(c);
+            } else if (c != null && c.state != State.DUPLICATE) {
+                updateLifetimes(c, p);
             }
         }
     }
 
+    /** The clock's deadline {@code seconds} from now; never for infinity. */
+    private long deadline(long seconds) {
+        return seconds == INFINITE_LIFETIME ? NEVER : shard.nanoTime() + seconds * 1_000_000_000L;
+    }
+
+    /**
+     * RFC 4862 §5.5.3 (e) for an address formed from an advertised prefix: the preferred lifetime
+     * is reset; the valid lifetime is taken if it exceeds two hours or what remains, left alone
+     * when at most two hours remain, and cut to two hours otherwise, so that an unauthenticated
+     * advertisement cannot take an address away at once.
+     */
+    private void updateLifetimes(Candidate c, PrefixInfo p) {
+        long now = shard.nanoTime();
+        c.preferredUntil = deadline(p.preferredSeconds());
+        long advertised = p.validSeconds() == INFINITE_LIFETIME ? NEVER : p.validSeconds() * 1_000_000_000L;
+        long remaining = c.validUntil == NEVER ? NEVER : c.validUntil - now;
+        if (advertised > TWO_HOURS_NANOS || advertised > remaining) {
+            c.validUntil = deadline(p.validSeconds());
+        } else if (remaining > TWO_HOURS_NANOS) {
+            c.validUntil = now + TWO_HOURS_NANOS;
+        }
+        if (c.state == State.DEPRECATED && c.preferredUntil - now > 0) {
+            c.state = State.PREFERRED; // preferred again (§5.5.4)
+            long high = c.prefixHigh;
+            long low = c.low;
+            everyShard(ipv6 -> ipv6.applyDeprecated(high, low, false));
+        }
+        if (c.state != State.TENTATIVE) {
+            armLifetime(c);
+        }
+    }
+
+    /** Arms the candidate's timer for its next event: deprecation, then removal (§5.5.4). */
+    private void armLifetime(Candidate c) {
+        long next = c.state == State.PREFERRED ? Math.min(c.preferredUntil, c.validUntil) : c.validUntil;
+        if (c.lifetime == null) {
+            c.lifetime = shard.timers().newTimer(() -> lifetimeEvent(c));
+        }
+        if (next == NEVER) {
+            c.lifetime.cancel();
+        } else {
+            c.lifetime.armAt(next);
+        }
+    }
+
+    private void lifetimeEvent(Candidate c) {
+        long now = shard.nanoTime();
+        long high = c.prefixHigh;
+        long low = c.low;
+        if (c.validUntil != NEVER && now - c.validUntil >= 0) {
+            // §5.5.4: the valid lifetime ended: the address is removed (and its group left when no other address needs it).
+            candidates.remove(c);
+            everyShard(ipv6 -> ipv6.removeAddress(high, low));
+            expired.increment();
+            if (!needsGroup(Ipv6Address.solicitedNodeLow(low))) {
+                report(List.of(Ipv6Address.solicitedNodeLow(low)), CHANGE_TO_INCLUDE_MODE);
+            }
+            return;
+        }
+        if (c.state == State.PREFERRED && c.preferredUntil != NEVER && now - c.preferredUntil >= 0) {
+            c.state = State.DEPRECATED;
+            everyShard(ipv6 -> ipv6.applyDeprecated(high, low, true));
+            deprecated.increment();
+        }
+        armLifetime(c);
+    }
+
+    /** Whether one of our addresses (link-local, static, an autoconfigured one) is in solicited-node group {@code groupLow}. */
+    private boolean needsGroup(long groupLow) {
+        if (Ipv6Address.solicitedNodeLow(home.linkLocalLow()) == groupLow
+                || (home.globalAddress() != null && Ipv6Address.solicitedNodeLow(home.globalAddress().low()) == groupLow)) {
+            return true;
+        }
+        for (Candidate c : candidates) {
+            if (c.state != State.DUPLICATE && Ipv6Address.solicitedNodeLow(c.low) == groupLow) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private Candidate find(long prefixHigh) {
         for (Candidate c : candidates) {
-            if (c.prefixHigh == prefixHigh) {
+            if (c.prefixHigh == prefixHigh && !c.fixed) {
                 return c;
             }
         }
@@ -191,7 +379,9 @@ public final class Slaac {
 
     /** §5.4.2: the address is tentative on every shard, its group joined and reported, then one solicitation from ::. */
     private void beginDad(Candidate c) {
-        c.low = mode == Mode.EUI_64 ? Ipv6Address.interfaceIdentifier(home.mac()) : stableIdentifier(c.prefixHigh, c.dadCounter);
+        if (!c.fixed) {
+            c.low = mode == Mode.EUI_64 ? Ipv6Address.interfaceIdentifier(home.mac()) : stableIdentifier(c.prefixHigh, c.dadCounter);
+        }
         c.state = State.TENTATIVE;
         long high = c.prefixHigh;
         long low = c.low;
@@ -204,12 +394,13 @@ public final class Slaac {
             if (ipv6 == null) {
                 continue;
             }
+            boolean fixed = c.fixed;
             if (i == shard.id()) {
-                ipv6.applyAddress(high, low, true);
+                ipv6.applyTentative(high, low, fixed);
             } else {
                 pending[0]++;
                 shard.<Void>submitTo(i, () -> {
-                    ipv6.applyAddress(high, low, true);
+                    ipv6.applyTentative(high, low, fixed);
                     return io.panamax.reactor.Future.done();
                 }).whenComplete((v, e) -> {
                     if (--pending[0] == 0) {
@@ -249,11 +440,24 @@ public final class Slaac {
         if (c.state != State.TENTATIVE) {
             return;
         }
-        c.state = State.PREFERRED;
+        if (c.fixed) {
+            c.state = State.PREFERRED;
+            long high = c.prefixHigh;
+            long low = c.low;
+            everyShard(ipv6 -> ipv6.applyFixedTentative(high, low, false));
+            fixedDone();
+            return;
+        }
+        boolean stillPreferred = c.preferredUntil == NEVER || shard.nanoTime() - c.preferredUntil < 0;
+        c.state = stillPreferred ? State.PREFERRED : State.DEPRECATED;
         long high = c.prefixHigh;
         long low = c.low;
-        everyShard(ipv6 -> ipv6.applyAddress(high, low, false));
+        everyShard(ipv6 -> {
+            ipv6.applyAddress(high, low, false);
+            ipv6.applyDeprecated(high, low, !stillPreferred);
+        });
         formed.increment();
+        armLifetime(c);
     }
 
     /** §5.4.5: a tentative address is a duplicate: not used; RFC 7217 tries another identifier. On the home shard. */
@@ -264,8 +468,14 @@ public final class Slaac {
                 if (c.timer != null) {
                     c.timer.cancel();
                 }
-                everyShard(ipv6 -> ipv6.removeAddress(high, low));
                 duplicates.increment();
+                if (c.fixed) {
+                    // §5.4.5: not used (it stays tentative, never ours); the stack reports it and does not start.
+                    fixedDuplicates.add(Ipv6Address.toString(high, low));
+                    fixedDone();
+                    return;
+                }
+                everyShard(ipv6 -> ipv6.removeAddress(high, low));
                 if (mode == Mode.STABLE_PRIVACY && c.dadCounter < IDGEN_RETRIES) {
                     c.dadCounter++;
                     beginDad(c);
@@ -303,9 +513,14 @@ public final class Slaac {
      * (RFC 2711) in a hop-by-hop header, from the link-local address (§5.2.13).
      */
     private void reportGroups() {
+        report(currentGroups(), CHANGE_TO_EXCLUDE_MODE);
+    }
+
+    /** The solicited-node groups of every address of ours (all-nodes is never reported, RFC 3810 §6). */
+    private List<Long> currentGroups() {
         List<Long> groups = new ArrayList<>();
         groups.add(Ipv6Address.solicitedNodeLow(home.linkLocalLow()));
-        if (home.globalAddress() != null) {
+        if (home.globalAddress() != null && !groups.contains(Ipv6Address.solicitedNodeLow(home.globalAddress().low()))) {
             groups.add(Ipv6Address.solicitedNodeLow(home.globalAddress().low()));
         }
         for (Candidate c : candidates) {
@@ -313,6 +528,52 @@ public final class Slaac {
                 groups.add(Ipv6Address.solicitedNodeLow(c.low));
             }
         }
+        return groups;
+    }
+
+    /**
+     * RFC 3810 §6.2: a query (general, or for one group) is answered after a random delay of up to
+     * its Maximum Response Delay with a report of MODE_IS_EXCLUDE records, no sources: every group
+     * for a general query, the group asked about if we are in it. A pending general answer due
+     * sooner covers a later query; a new general query replaces pending group answers. On the home shard.
+     */
+    void query(long groupHigh, long groupLow, long maxDelayNanos) {
+        queriesReceived.increment();
+        boolean general = groupHigh == 0 && groupLow == 0;
+        if (!general && (groupHigh != Ipv6Address.SOLICITED_NODE_HIGH || !needsGroup(groupLow))) {
+            return; // not a group of ours
+        }
+        long at = shard.nanoTime() + (maxDelayNanos <= 0 ? 0 : ThreadLocalRandom.current().nextLong(maxDelayNanos));
+        if (queryTimer == null) {
+            queryTimer = shard.timers().newTimer(this::answerQuery);
+        }
+        boolean pending = queryTimer.isArmed();
+        if (pending && answerGeneral && queryTimer.deadline() - at <= 0) {
+            return;
+        }
+        if (general) {
+            answerGeneral = true;
+            answerGroups.clear();
+        } else if (!answerGeneral && !answerGroups.contains(groupLow)) {
+            answerGroups.add(groupLow);
+        }
+        queryTimer.armAt(pending && queryTimer.deadline() - at < 0 ? queryTimer.deadline() : at);
+    }
+
+    private void answerQuery() {
+        List<Long> groups = answerGeneral ? currentGroups() : new ArrayList<>(answerGroups);
+        answerGeneral = false;
+        answerGroups.clear();
+        if (!groups.isEmpty()) {
+            report(groups, MODE_IS_EXCLUDE);
+        }
+    }
+
+    /**
+     * One MLDv2 report with a record of {@code recordType} per solicited-node group: joining is
+     * CHANGE_TO_EXCLUDE_MODE with no sources, leaving CHANGE_TO_INCLUDE_MODE with none (RFC 3810 §6.1).
+     */
+    private void report(List<Long> groups, int recordType) {
         int hbh = 8;
         int icmpLength = 8 + 20 * groups.size();
         Packet p = home.newDatagram();
@@ -321,7 +582,11 @@ public final class Slaac {
         }
         MemorySegment seg = p.fragmentMemory(0);
         int off = p.extend(Ipv6Header.HEADER_LENGTH + hbh + icmpLength);
-        Ipv6Header.write(seg, off, hbh + icmpLength, 0, 1, Ipv6Address.LINK_LOCAL_HIGH, home.linkLocalLow(),
+        // RFC 3810 §5.2.13: from :: while the link-local address is still tentative.
+        boolean tentative = home.isTentative(Ipv6Address.LINK_LOCAL_HIGH, home.linkLocalLow());
+        long srcHigh = tentative ? 0 : Ipv6Address.LINK_LOCAL_HIGH;
+        long srcLow = tentative ? 0 : home.linkLocalLow();
+        Ipv6Header.write(seg, off, hbh + icmpLength, 0, 1, srcHigh, srcLow,
                 Ipv6Address.ALL_NODES_HIGH, MLD_ALL_ROUTERS_LOW);
         long h = off + Ipv6Header.HEADER_LENGTH;
         NetworkBytes.setI32(seg, h, (IpProtocol.ICMPV6 << 24) | (5 << 8) | 2); // next 58, length 0; router alert, length 2
@@ -330,13 +595,13 @@ public final class Slaac {
         Icmpv6Message.write(seg, icmp, MLD_REPORT, 0, groups.size());
         for (int i = 0; i < groups.size(); i++) {
             long r = icmp + 8 + 20L * i;
-            NetworkBytes.setI32(seg, r, CHANGE_TO_EXCLUDE_MODE << 24);
+            NetworkBytes.setI32(seg, r, recordType << 24);
             NetworkBytes.setI32(seg, r + 4, (int) (Ipv6Address.SOLICITED_NODE_HIGH >>> 32));
             NetworkBytes.setI32(seg, r + 8, (int) Ipv6Address.SOLICITED_NODE_HIGH);
             NetworkBytes.setI32(seg, r + 12, (int) (groups.get(i) >>> 32));
             NetworkBytes.setI32(seg, r + 16, (int) (long) groups.get(i));
         }
-        Icmpv6Message.fillChecksum(seg, icmp, icmpLength, Ipv6Header.pseudoHeaderSum(Ipv6Address.LINK_LOCAL_HIGH, home.linkLocalLow(),
+        Icmpv6Message.fillChecksum(seg, icmp, icmpLength, Ipv6Header.pseudoHeaderSum(srcHigh, srcLow,
                 Ipv6Address.ALL_NODES_HIGH, MLD_ALL_ROUTERS_LOW, icmpLength, IpProtocol.ICMPV6));
         p.truncate(Ipv6Header.HEADER_LENGTH + hbh + icmpLength);
         mldReports.increment();

@@ -73,6 +73,11 @@ public abstract class ForwardingNic implements Nic {
     }
 
     @Override
+    public MulticastDelivery setMulticastGroups(long[] groups) {
+        return inner.setMulticastGroups(groups);
+    }
+
+    @Override
     public void close() {
         inner.close();
     }

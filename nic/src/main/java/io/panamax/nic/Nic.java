@@ -36,6 +36,36 @@ public interface Nic extends AutoCloseable {
         return Optional.empty();
     }
 
+    /** How a device delivers the link-layer multicast groups the stack listens to ({@link #setMulticastGroups}). */
+    enum MulticastDelivery {
+        /** The device filters: the listed groups (and broadcast) reach the stack, other multicast does not. */
+        FILTERED,
+        /**
+         * The device refused the list (no filter, or too many groups for it) and delivers every
+         * multicast frame instead (all-multicast); the Ethernet layer filters them.
+         */
+        ALL_MULTICAST,
+        /**
+         * The device has no multicast filter of its own and delivers every frame it is given (TAP,
+         * the in-memory wire, a capture file); the Ethernet layer filters.
+         */
+        UNFILTERED,
+        /** The device took neither the list nor all-multicast: multicast (IPv6 neighbour discovery) may not arrive. */
+        REFUSED
+    }
+
+    /**
+     * Sets the link-layer multicast groups the device delivers besides its own address and
+     * broadcast, replacing the previous set: IPv6's all-nodes and solicited-node groups (RFC 4861
+     * §7.2.1). Control path: may block on the device; call it off the shards. The default is a
+     * device without a filter.
+     *
+     * @param groups 48-bit multicast MACs
+     */
+    default MulticastDelivery setMulticastGroups(long[] groups) {
+        return MulticastDelivery.UNFILTERED;
+    }
+
     /**
      * Buffer pools made of the device's own packet memory (DPDK mbufs), for
      * {@code Reactor.builder().bufferPools(...)}: packets the stack builds can then be handed to the

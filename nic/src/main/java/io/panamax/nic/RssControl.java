@@ -5,8 +5,11 @@ import java.util.Set;
 /** The receive-side scaling settings of a device that hashes flows to queues in hardware. */
 public interface RssControl {
 
-    /** Which headers the device hashes. */
-    enum HashType { IPV4, IPV4_TCP, IPV4_UDP }
+    /**
+     * Which headers the device hashes: addresses only ({@code IPV4}, {@code IPV6}: fragments and
+     * other protocols), or addresses and ports (the {@code _TCP} and {@code _UDP} types).
+     */
+    enum HashType { IPV4, IPV4_TCP, IPV4_UDP, IPV6, IPV6_TCP, IPV6_UDP }
 
     byte[] key();
 

@@ -153,6 +153,20 @@ public final class FlowSteering {
         return shardOf(toeplitz.hashIpv4(src, dst));
     }
 
+    /**
+     * The shard that owns a received IPv6 TCP or UDP packet with these header fields (the IPv6
+     * 4-tuple, 36 bytes of input: RTE_ETH_RSS_NONFRAG_IPV6_TCP/UDP). An address is two longs, the
+     * first eight bytes most significant first.
+     */
+    public int shardOfIpv6Tcp(long srcHigh, long srcLow, long dstHigh, long dstLow, int srcPort, int dstPort) {
+        return shardOf(toeplitz.hashIpv6Tcp(srcHigh, srcLow, dstHigh, dstLow, srcPort, dstPort));
+    }
+
+    /** The shard that owns a received IPv6 packet hashed by addresses only (ICMPv6, fragments, other protocols). */
+    public int shardOfIpv6(long srcHigh, long srcLow, long dstHigh, long dstLow) {
+        return shardOf(toeplitz.hashIpv6(srcHigh, srcLow, dstHigh, dstLow));
+    }
+
     /** The shard that polls receive queue {@code queue}. */
     public int receivingShard(int queue) {
         if (queue < 0 || queue >= queues) {

@@ -109,47 +109,90 @@ public final class LocalPortAllocator {
      * @throws IllegalArgumentException     when {@code remotePort} is not a port
      */
     public int allocate(int localIp, int remoteIp, int remotePort) {
+        requireRemotePort(remotePort);
+        // The reply's hash with destination port 0; each candidate port XORs in its own term.
+        int port = walk(steering.toeplitz().hashIpv4Tcp(remoteIp, localIp, remotePort, 0), false);
+        if (port < 0) {
+            throw exhausted(AddressText.formatIpv4(localIp) + " -> " + AddressText.formatIpv4(remoteIp) + ":" + remotePort,
+                    steering.toeplitz().hashIpv4Tcp(remoteIp, localIp, remotePort, 0), false);
+        }
+        return port;
+    }
+
+    /**
+     * {@link #allocate} for a connection over IPv6: the reply's IPv6 4-tuple (remote → local,
+     * remotePort → port) steers to this shard. An address is two longs, the first eight bytes most
+     * significant first. The constructor's reachability check covers the IPv4 port terms only; with
+     * a key whose IPv6 port terms miss this shard's entries for some destination, that destination
+     * gets a {@link LocalPortsExhaustedException} saying that no port steers here.
+     *
+     * @throws LocalPortsExhaustedException when every port that would steer here is in use
+     * @throws IllegalStateException        when the key is shorter than the 40 bytes an IPv6 4-tuple needs
+     */
+    public int allocate6(long localHigh, long localLow, long remoteHigh, long remoteLow, int remotePort) {
+        requireRemotePort(remotePort);
+        int withoutPort = steering.toeplitz().hashIpv6Tcp(remoteHigh, remoteLow, localHigh, localLow, remotePort, 0);
+        int port = walk(withoutPort, true);
+        if (port < 0) {
+            throw exhausted(ipv6Text(localHigh, localLow) + " -> [" + ipv6Text(remoteHigh, remoteLow) + "]:" + remotePort,
+                    withoutPort, true);
+        }
+        return port;
+    }
+
+    private static void requireRemotePort(int remotePort) {
         if (remotePort < 1 || remotePort > PortRange.MAX_PORT) {
             throw new IllegalArgumentException("remote port must be 1.." + PortRange.MAX_PORT + ", got " + remotePort);
         }
+    }
+
+    /** The first free port from a random start whose reply hash steers here, marked in use; -1 when none. */
+    private int walk(int replyHashWithoutPort, boolean ipv6) {
         int size = range.size();
-        if (inUseCount < size) {
-            Toeplitz toeplitz = steering.toeplitz();
-            // The reply's hash with destination port 0; each candidate port XORs in its own term.
-            int replyHashWithoutPort = toeplitz.hashIpv4Tcp(remoteIp, localIp, remotePort, 0);
-            int offset = random.nextInt(size);
-            for (int tried = 1; tried <= size; tried++) {
-                if (!isSet(offset)) {
-                    int port = range.first() + offset;
-                    int replyHash = replyHashWithoutPort ^ toeplitz.ipv4TcpDestinationPortTerm(port);
-                    if (steering.shardOf(replyHash) == shard) {
-                        set(offset);
-                        allocations++;
-                        tries += tried;
-                        return port;
-                    }
-                }
-                offset += stride;
-                if (offset >= size) {
-                    offset -= size;
+        if (inUseCount >= size) {
+            return -1;
+        }
+        Toeplitz toeplitz = steering.toeplitz();
+        int offset = random.nextInt(size);
+        for (int tried = 1; tried <= size; tried++) {
+            if (!isSet(offset)) {
+                int port = range.first() + offset;
+                int term = ipv6 ? toeplitz.ipv6TcpDestinationPortTerm(port) : toeplitz.ipv4TcpDestinationPortTerm(port);
+                if (steering.shardOf(replyHashWithoutPort ^ term) == shard) {
+                    set(offset);
+                    allocations++;
+                    tries += tried;
+                    return port;
                 }
             }
-            tries += size;
+            offset += stride;
+            if (offset >= size) {
+                offset -= size;
+            }
         }
-        throw exhausted(localIp, remoteIp, remotePort);
+        tries += size;
+        return -1;
+    }
+
+    private static String ipv6Text(long high, long low) {
+        byte[] b = java.nio.ByteBuffer.allocate(16).putLong(high).putLong(low).array();
+        try {
+            return java.net.InetAddress.getByAddress(b).getHostAddress();
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError("16 bytes are an IPv6 address", e);
+        }
     }
 
     /** The failure, saying whether ports ran out or none steers here (the table changed since). */
-    private LocalPortsExhaustedException exhausted(int localIp, int remoteIp, int remotePort) {
+    private LocalPortsExhaustedException exhausted(String flow, int replyHashWithoutPort, boolean ipv6) {
         Toeplitz toeplitz = steering.toeplitz();
-        int replyHashWithoutPort = toeplitz.hashIpv4Tcp(remoteIp, localIp, remotePort, 0);
         int steeringHere = 0;
         for (int port = range.first(); port <= range.last(); port++) {
-            if (steering.shardOf(replyHashWithoutPort ^ toeplitz.ipv4TcpDestinationPortTerm(port)) == shard) {
+            int term = ipv6 ? toeplitz.ipv6TcpDestinationPortTerm(port) : toeplitz.ipv4TcpDestinationPortTerm(port);
+            if (steering.shardOf(replyHashWithoutPort ^ term) == shard) {
                 steeringHere++;
             }
         }
-        String flow = AddressText.formatIpv4(localIp) + " -> " + AddressText.formatIpv4(remoteIp) + ":" + remotePort;
         String why = steeringHere == 0
                 ? "no port of " + range + " steers replies to this shard with the current key and table"
                 : "all " + steeringHere + " ports of " + range + " whose replies steer to this shard are in use ("

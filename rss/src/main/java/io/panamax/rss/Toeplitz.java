@@ -190,6 +190,20 @@ public final class Toeplitz {
                 ^ t[ports + 3 * BYTE_VALUES + (dstPort & 0xff)];
     }
 
+    /**
+     * What destination port {@code dstPort} contributes to an IPv6 4-tuple hash:
+     * {@code hashIpv6Tcp(s, d, sp, dp) == hashIpv6Tcp(s, d, sp, 0) ^ ipv6TcpDestinationPortTerm(dp)}
+     * (the hash is linear), so local-port choice tries a port in two loads.
+     *
+     * @throws IllegalStateException when the key is shorter than 40 bytes
+     */
+    public int ipv6TcpDestinationPortTerm(int dstPort) {
+        requireInput(IPV6_L4_INPUT_BYTES, "the IPv6 4-tuple");
+        int[] t = contributions;
+        int dst = 34 * BYTE_VALUES;
+        return t[dst + (dstPort >>> 8 & 0xff)] ^ t[dst + BYTE_VALUES + (dstPort & 0xff)];
+    }
+
     /** Eight input bytes, most significant first, at input positions {@code position}.. */
     private int hashLong(long v, int position) {
         int[] t = contributions;

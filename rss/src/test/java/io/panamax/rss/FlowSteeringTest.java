@@ -28,6 +28,38 @@ class FlowSteeringTest {
         assertEquals(120 % 4, s.shardOf(MS_HASH_TCP));
     }
 
+    /**
+     * The IPv6 rows of the shared vectors (the Microsoft / Intel 82599 IPv6 table): the owner of
+     * each 4-tuple and 2-tuple is the table entry its published hash selects, in both modes.
+     */
+    @Test
+    void ipv6TuplesSteerByTheirPublishedHashes() {
+        int checked = 0;
+        for (ToeplitzVectors.Row row : ToeplitzVectors.load().rows()) {
+            if (row.ipVersion() != 6) {
+                continue;
+            }
+            long[] src = longs(AddressText.parseIpv6(row.srcIp()));
+            long[] dst = longs(AddressText.parseIpv6(row.dstIp()));
+            RedirectionTable shards = RedirectionTable.spreading(128, 3);
+            FlowSteering software = FlowSteering.software(Toeplitz.of(row.key()), shards, 1);
+            FlowSteering hardware = FlowSteering.hardware(Toeplitz.of(row.key()), RedirectionTable.spreading(128, 4), 2);
+            int index4 = row.hashIpTcp() & 127;
+            int index2 = row.hashIpOnly() & 127;
+            assertEquals(index4 % 3, software.shardOfIpv6Tcp(src[0], src[1], dst[0], dst[1], row.srcPort(), row.dstPort()), row.toString());
+            assertEquals(index2 % 3, software.shardOfIpv6(src[0], src[1], dst[0], dst[1]), row.toString());
+            assertEquals(index4 % 4 % 2, hardware.shardOfIpv6Tcp(src[0], src[1], dst[0], dst[1], row.srcPort(), row.dstPort()),
+                    row.toString());
+            assertEquals(index2 % 4 % 2, hardware.shardOfIpv6(src[0], src[1], dst[0], dst[1]), row.toString());
+            checked++;
+        }
+        assertTrue(checked >= 3, "IPv6 rows in the vectors: " + checked);
+    }
+
+    private static long[] longs(byte[] address) {
+        return new long[] {AddressText.longAt(address, 0), AddressText.longAt(address, 8)};
+    }
+
     @Test
     void hardwareWithMoreQueuesThanShardsFoldsQueues() {
         FlowSteering s = FlowSteering.hardware(Toeplitz.microsoft(), RedirectionTable.spreading(128, 8), 4);

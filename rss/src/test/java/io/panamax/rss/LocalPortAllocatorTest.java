@@ -62,6 +62,37 @@ class LocalPortAllocatorTest {
         }
     }
 
+    /**
+     * IPv6 active opens: every chosen port's reply 4-tuple (remote → local, 36 bytes) hashed bit
+     * by bit lands on the connecting shard, in both modes.
+     */
+    @ParameterizedTest(name = "{0} shards")
+    @ValueSource(ints = {1, 2, 3, 4, 8})
+    void ipv6RepliesSteerToTheConnectingShard(int shards) {
+        SplittableRandom random = new SplittableRandom(6 * shards);
+        long localHigh = 0xfd00_0007_0000_0000L;
+        long localLow = 2;
+        for (boolean hardware : new boolean[] {false, true}) {
+            RedirectionTable table = RedirectionTable.spreading(128, hardware ? shards * 2 : shards);
+            FlowSteering steering = hardware ? FlowSteering.hardware(Toeplitz.microsoft(), table, shards)
+                    : FlowSteering.software(Toeplitz.microsoft(), table, 1);
+            for (int shard = 0; shard < shards; shard++) {
+                LocalPortAllocator ports = new LocalPortAllocator(steering.copy(), shard, PortRange.LINUX_EPHEMERAL, shard);
+                for (int i = 0; i < 100; i++) {
+                    long remoteHigh = random.nextLong();
+                    long remoteLow = random.nextLong();
+                    int remotePort = 1 + random.nextInt(0xffff);
+                    int port = ports.allocate6(localHigh, localLow, remoteHigh, remoteLow, remotePort);
+                    byte[] reply = ByteBuffer.allocate(36).putLong(remoteHigh).putLong(remoteLow).putLong(localHigh).putLong(localLow)
+                            .putShort((short) remotePort).putShort((short) port).array();
+                    int queue = table.entry(BitwiseToeplitz.hash(RssKey.microsoft(), reply) & (table.size() - 1));
+                    assertEquals(shard, hardware ? queue % shards : queue, "reply to port " + port);
+                }
+                assertEquals(100, ports.inUseCount());
+            }
+        }
+    }
+
     @Test
     void shardsExhaustingOneRemoteUseEveryPortExactlyOnce() {
         int shards = 4;

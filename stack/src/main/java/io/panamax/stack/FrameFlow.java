@@ -3,21 +3,33 @@ package io.panamax.stack;
 import io.panamax.ethernet.wire.EtherType;
 import io.panamax.ethernet.wire.EthernetHeader;
 import io.panamax.ip.IpProtocol;
+import io.panamax.ethernet.wire.NetworkBytes;
 import io.panamax.ip.wire.Ipv4Header;
+import io.panamax.ip.wire.Ipv6Extensions;
+import io.panamax.ip.wire.Ipv6Header;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.rss.Toeplitz;
 
 import java.lang.foreign.MemorySegment;
 
 /**
- * The flow of a received Ethernet frame, as a NIC's RSS sees it: the Toeplitz hash of the IPv4
- * 4-tuple for TCP and UDP (unfragmented), of the address pair for everything else IPv4 (fragments
- * included: later fragments carry no ports). Frames without an IPv4 flow (ARP, malformed) have none.
- * The software steering and the wire's RSS emulation use this one definition, so they agree.
+ * The flow of a received Ethernet frame, as a NIC's RSS sees it: the Toeplitz hash of the 4-tuple
+ * for TCP and UDP (unfragmented), of the address pair for everything else IP (fragments included:
+ * later fragments carry no ports; ICMP and ICMPv6). For IPv6 the 4-tuple is the 36 bytes of
+ * RTE_ETH_RSS_NONFRAG_IPV6_TCP/UDP, found behind hop-by-hop, routing and destination options
+ * headers that lie within the frame's first {@value #LINEAR_BYTES} bytes; a fragment header (or an
+ * extension chain longer than that) makes it the 2-tuple. Frames without an IP flow (ARP,
+ * malformed) have none. The software steering and the wire's RSS emulation use this one
+ * definition, so they agree.
  */
 final class FrameFlow {
-    /** What {@link #hash} returns for a frame without an IPv4 flow. */
+    /** What {@link #hash} returns for a frame without an IP flow. */
     static final long NO_FLOW = -1;
+    /** How much of a frame is made contiguous to find its flow: Ethernet (VLAN tag included), IPv6, 84 bytes of extension headers, ports. */
+    static final int LINEAR_BYTES = EthernetHeader.MAX_HEADER_LENGTH + 128;
+    /** Input bytes of the IPv6 2-tuple and 4-tuple: a key covers key length - 4. */
+    private static final int IPV6_INPUT = 32;
+    private static final int IPV6_L4_INPUT = 36;
 
     private FrameFlow() {
     }
@@ -25,17 +37,23 @@ final class FrameFlow {
     /** The frame's RSS hash as an unsigned value, or {@link #NO_FLOW}. Does not allocate. */
     static long hash(Packet frame, Toeplitz toeplitz) {
         if (frame.length() < EthernetHeader.HEADER_LENGTH
-                || !frame.linearize(Math.min(frame.length(), EthernetHeader.MAX_HEADER_LENGTH + Ipv4Header.MIN_HEADER_LENGTH + 4))) {
+                || !frame.linearize(Math.min(frame.length(), LINEAR_BYTES))) {
             return NO_FLOW;
         }
         MemorySegment seg = frame.head();
         long off = frame.headOffset();
         int available = frame.headLength();
-        if (EthernetHeader.validate(seg, off, available) != EthernetHeader.Problem.NONE
-                || EthernetHeader.innerEtherType(seg, off) != EtherType.IPV4) {
+        if (EthernetHeader.validate(seg, off, available) != EthernetHeader.Problem.NONE) {
             return NO_FLOW;
         }
+        int etherType = EthernetHeader.innerEtherType(seg, off);
         int l2 = EthernetHeader.headerLength(seg, off);
+        if (etherType == EtherType.IPV6) {
+            return ipv6(seg, off + l2, available - l2, toeplitz);
+        }
+        if (etherType != EtherType.IPV4) {
+            return NO_FLOW;
+        }
         long ip = off + l2;
         if (available - l2 < Ipv4Header.MIN_HEADER_LENGTH || Ipv4Header.version(seg, ip) != Ipv4Header.VERSION) {
             return NO_FLOW;
@@ -50,5 +68,36 @@ final class FrameFlow {
             return toeplitz.hashIpv4Tcp(src, dst, ports >>> 16, ports & 0xffff) & 0xffff_ffffL;
         }
         return toeplitz.hashIpv4(src, dst) & 0xffff_ffffL;
+    }
+
+    /**
+     * An IPv6 packet at {@code ip} with {@code available} contiguous bytes: the 4-tuple behind the
+     * extension headers a NIC's parser skips (hop-by-hop, routing, destination options), else the
+     * 2-tuple. A key too short for the IPv6 input (under 36 or 40 bytes) hashes less: no flow, or
+     * the 2-tuple, rather than an exception on the receive path.
+     */
+    private static long ipv6(MemorySegment seg, long ip, int available, Toeplitz toeplitz) {
+        if (available < Ipv6Header.HEADER_LENGTH || Ipv6Header.version(seg, ip) != Ipv6Header.VERSION
+                || toeplitz.maxInputBytes() < IPV6_INPUT) {
+            return NO_FLOW;
+        }
+        long srcHigh = Ipv6Header.sourceHigh(seg, ip);
+        long srcLow = Ipv6Header.sourceLow(seg, ip);
+        long dstHigh = Ipv6Header.destinationHigh(seg, ip);
+        long dstLow = Ipv6Header.destinationLow(seg, ip);
+        int next = Ipv6Header.nextHeader(seg, ip);
+        int at = Ipv6Header.HEADER_LENGTH;
+        // Bounded: every step moves at least 8 bytes into a head of at most LINEAR_BYTES.
+        while ((next == Ipv6Extensions.HOP_BY_HOP || next == Ipv6Extensions.ROUTING || next == Ipv6Extensions.DESTINATION_OPTIONS)
+                && at + 2 <= available) {
+            int length = (NetworkBytes.getU8(seg, ip + at + 1) + 1) * 8;
+            next = NetworkBytes.getU8(seg, ip + at);
+            at += length;
+        }
+        if ((next == IpProtocol.TCP || next == IpProtocol.UDP) && at + 4 <= available && toeplitz.maxInputBytes() >= IPV6_L4_INPUT) {
+            int ports = NetworkBytes.getI32(seg, ip + at);
+            return toeplitz.hashIpv6Tcp(srcHigh, srcLow, dstHigh, dstLow, ports >>> 16, ports & 0xffff) & 0xffff_ffffL;
+        }
+        return toeplitz.hashIpv6(srcHigh, srcLow, dstHigh, dstLow) & 0xffff_ffffL;
     }
 }

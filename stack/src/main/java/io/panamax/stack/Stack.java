@@ -10,6 +10,7 @@ import io.panamax.ip.Ipv4;
 import io.panamax.ip.Ipv4Address;
 import io.panamax.ip.Route;
 import io.panamax.ip.Udp;
+import io.panamax.ip.wire.Ipv6Header;
 import io.panamax.nic.MacAddress;
 import io.panamax.nic.Nic;
 import io.panamax.nic.NicCapabilities;
@@ -68,6 +69,9 @@ public final class Stack implements AutoCloseable {
     private volatile boolean closed;
     private volatile String leaksAtClose;
     private DhcpAddressing dhcp;
+    private final Object multicastLock = new Object();
+    private long[] pendingMulticast;
+    private volatile Nic.MulticastDelivery multicastDelivery;
 
     private Stack(Reactor reactor, boolean ownsReactor, Nic nic, Route route, FlowSteering steering) {
         this.reactor = reactor;
@@ -170,6 +174,10 @@ public final class Stack implements AutoCloseable {
             ipv6s[id] = new io.panamax.ip.Ipv6(shard, ethernet, b.ipv6Address, nic.mtu(), io.panamax.ip.Ndp.Config.defaults(),
                     b.ipv6Config, metrics);
         }
+        if (mine != null && ipv6s[id] != null) {
+            io.panamax.ip.Ipv6 here = ipv6s[id];
+            here.setReassembledDatagramSteering((datagram, protocol, upper) -> steerReassembled6(shard, mine, datagram, protocol, upper));
+        }
         Icmp icmp = new Icmp(shard, ipv4, b.ipv4Config, metrics);
         Udp udp = new Udp(shard, ipv4, icmp, metrics);
         if (ipv6s[id] != null) {
@@ -200,6 +208,63 @@ public final class Stack implements AutoCloseable {
         }
         datagram.forward(shard, owner, ipv4s[owner]);
         return true;
+    }
+
+    /** A reassembled IPv6 TCP/UDP datagram goes to the shard its 4-tuple belongs to (FrameFlow's rule). */
+    private boolean steerReassembled6(Shard shard, FlowSteering mine, Packet datagram, int protocol, int upper) {
+        if ((protocol != IpProtocol.TCP && protocol != IpProtocol.UDP) || datagram.length() < upper + 4
+                || mine.toeplitz().maxInputBytes() < Toeplitz.IPV6_L4_INPUT_BYTES) {
+            return false;
+        }
+        java.lang.foreign.MemorySegment seg = datagram.head();
+        long ip = datagram.headOffset();
+        int ports = datagram.getI32(upper);
+        int owner = mine.shardOfIpv6Tcp(Ipv6Header.sourceHigh(seg, ip), Ipv6Header.sourceLow(seg, ip),
+                Ipv6Header.destinationHigh(seg, ip), Ipv6Header.destinationLow(seg, ip),
+                ports >>> 16, ports & 0xffff);
+        if (owner == shard.id()) {
+            return false;
+        }
+        datagram.forward(shard, owner, ipv6s[owner]);
+        return true;
+    }
+
+    /**
+     * Programs the NIC's multicast filter with IPv6's groups now (all-nodes, solicited-node), and
+     * again whenever shard 0's Ethernet layer joins or leaves one (SLAAC addresses come and go):
+     * off the shards, on a virtual thread, the latest set winning.
+     */
+    private void filterMulticast(Reactor r, long[] initial) {
+        applyMulticast(initial);
+        r.await(r.submit(0, () -> {
+            ethernets[0].setGroupsListener(groups -> {
+                synchronized (multicastLock) {
+                    pendingMulticast = groups;
+                }
+                Thread.ofVirtual().name("panamax-multicast-filter").start(() -> {
+                    long[] latest;
+                    synchronized (multicastLock) {
+                        latest = pendingMulticast;
+                        pendingMulticast = null;
+                        if (latest != null && !closed) {
+                            applyMulticast(latest);
+                        }
+                    }
+                });
+            });
+            return Future.done();
+        }), Duration.ofSeconds(30));
+    }
+
+    private void applyMulticast(long[] groups) {
+        synchronized (multicastLock) {
+            multicastDelivery = nic.setMulticastGroups(groups);
+        }
+    }
+
+    /** How the NIC delivers the IPv6 multicast groups (null without IPv6, or when promiscuous). */
+    public Nic.MulticastDelivery multicastDelivery() {
+        return multicastDelivery;
     }
 
     /** How flows are spread over the shards (and, under hardware RSS, over the NIC's queues). */
@@ -263,7 +328,10 @@ public final class Stack implements AutoCloseable {
         if (ownsReactor) {
             reactor.stop();
         }
-        nic.close();
+        synchronized (multicastLock) {
+            // A multicast filter update in flight ends before the device goes; later ones see closed.
+            nic.close();
+        }
     }
 
     /**
@@ -393,6 +461,8 @@ public final class Stack implements AutoCloseable {
         /**
          * IPv6 besides IPv4: a static address with its on-link prefix ({@code fd00:7::2/64}) and the
          * link-local address from the MAC; ICMPv6 echo and neighbour discovery (see {@code Ipv6}).
+         * Both pass duplicate address detection (RFC 4862 §5.4, one second) before {@link #start}
+         * returns; {@code start} fails when another node holds one.
          */
         public Builder ipv6(String cidr) {
             this.ipv6Address = io.panamax.ip.Ipv6Address.Prefix.parse(cidr);
@@ -566,13 +636,23 @@ public final class Stack implements AutoCloseable {
                 Arp[] arps = new Arp[r.shardCount()];
                 r.await(r.onEveryShard(s -> stack.build(s, this, arps)), Duration.ofSeconds(30));
                 r.await(r.onEveryShard(s -> stack.wire(s, arps)), Duration.ofSeconds(30));
-                if (slaacMode != null) {
+                if ((ipv6Address != null || slaacMode != null) && !promiscuous) {
+                    stack.filterMulticast(r, ethernetConfig(nic).multicast().stream().mapToLong(MacAddress::bits).toArray());
+                }
+                if (ipv6Address != null || slaacMode != null) {
                     r.await(r.submit(0, () -> {
-                        stack.slaac = new io.panamax.ip.Slaac(r.shard(0), stack.ipv6s[0], stack.ipv6s, slaacMode, slaacSecret,
-                                r.shard(0).metrics());
+                        stack.slaac = slaacMode != null
+                                ? new io.panamax.ip.Slaac(r.shard(0), stack.ipv6s[0], stack.ipv6s, slaacMode, slaacSecret, r.shard(0).metrics())
+                                : io.panamax.ip.Slaac.addressesOnly(r.shard(0), stack.ipv6s[0], stack.ipv6s, r.shard(0).metrics());
                         stack.slaac.start();
                         return Future.done();
                     }), Duration.ofSeconds(30));
+                    // RFC 4862 §5.4: the link-local and static addresses are used only after duplicate address detection (1 s).
+                    java.util.List<String> duplicates = r.await(stack.slaac.fixedAddressesChecked(), Duration.ofSeconds(30));
+                    if (!duplicates.isEmpty()) {
+                        throw new IllegalStateException("IPv6 address(es) " + duplicates + " already in use on the link"
+                                + " (duplicate address detection, RFC 4862 5.4.5): not started");
+                    }
                 }
                 if (dhcpConfig != null) {
                     stack.dhcp = new DhcpAddressing(r.shard(0), stack.shards, nic.mtu(), rt -> stack.route = rt);

@@ -71,16 +71,40 @@ abstract class KernelPeerIcmpUdpTest {
                     // ARP from its own address: the stack needs an address of its own.
                     .mac(MacAddress.randomLocal(new java.util.Random()))
                     .ipv4(STACK_IP + "/24")
+                    .ipv6(STACK_IP6 + "/64")
                     .shards(2)
                     .reactorSettings(r -> r.pinThreads(false))
                     .start();
             ns.exec(T, "ip", "addr", "add", HOST_IP + "/24", "dev", tap).orThrow("address the kernel side");
+            // nodad: the kernel's address is usable at once instead of after duplicate address detection.
+            ns.exec(T, "ip", "-6", "addr", "add", HOST_IP6 + "/64", "dev", tap, "nodad").orThrow("address the kernel side (IPv6)");
             ns.exec(T, "ip", "link", "set", tap, "up").orThrow("bring the kernel side up");
             stack.await(stack.onEveryShard(s -> s.udp().bind(7, (socket, ip, port, data) -> socket.send(ip, port, data))), T);
             // The NIC fills checksums after the capture point: the kernel checks them instead.
             checksumsVerifiable = false;
         }
+
+        /**
+         * IPv6 over DPDK: the port's multicast filter holds the stack's groups (net_tap takes the
+         * list), and the kernel reaches the stack by neighbour discovery through it: ping -6 to the
+         * static and the link-local address, and the kernel holds the stack's MAC for it.
+         */
+        @Test
+        void pingSixOverDpdkWithTheMulticastFilterSet() throws Exception {
+            assertEquals(Nic.MulticastDelivery.FILTERED, stack.multicastDelivery(), "net_tap took the multicast list");
+            NetworkNamespace.Result r = ns.exec(T, "ping", "-6", "-n", "-c", "5", "-i", "0.1", "-W", "2", STACK_IP6);
+            assertTrue(r.ok() && loss(r.stdout()) == 0, r.stdout() + r.stderr());
+            String linkLocal = io.panamax.ip.Ipv6Address.toString(io.panamax.ip.Ipv6Address.LINK_LOCAL_HIGH, stack.ipv6(0).linkLocalLow());
+            r = ns.exec(T, "ping", "-6", "-n", "-c", "3", "-i", "0.1", "-W", "2", linkLocal + "%" + tap);
+            assertTrue(r.ok() && loss(r.stdout()) == 0, r.stdout() + r.stderr());
+            String neigh = ns.exec(T, "ip", "-6", "neigh", "show", "dev", tap).stdout();
+            assertTrue(neigh.lines().anyMatch(l -> l.startsWith(STACK_IP6 + " ") && l.contains(stack.shard(0).ethernet().macAddress().toString())),
+                    "the kernel resolved the stack by neighbour discovery: " + neigh);
+        }
     }
+
+    private static final String STACK_IP6 = "fd00:7::2";
+    private static final String HOST_IP6 = "fd00:7::1";
 
     private static final java.util.concurrent.atomic.AtomicInteger DEVICES = new java.util.concurrent.atomic.AtomicInteger();
 

@@ -176,6 +176,10 @@ class KernelPeerIpv6Test {
                     "one parameter problem code 2: for the echo request, not for the ICMPv6 error behind the same option");
             assertEquals(List.of(), sent.stream().filter(f -> f.icmpType() == 1 && f.udpSourcePort().equals("40001")).toList(),
                     "no port unreachable about a datagram to a multicast group");
+            // The MLDv2 query's answer (RFC 3810 6.2): a report of current-state MODE_IS_EXCLUDE records, as tshark decodes it.
+            NetworkNamespace.Result answer = NetworkNamespace.run(T, "tshark", "-n", "-r", capture.currentFile().toString(),
+                    "-Y", "eth.src == " + mac + " && icmpv6.mldr.mar.record_type == 2", "-T", "fields", "-e", "frame.number");
+            assertTrue(answer.ok() && !answer.stdout().isBlank(), "a report answered the query: " + answer.stdout() + answer.stderr());
             long flood = sent.stream().filter(f -> f.icmpType() == 1 && f.udpSourcePort().equals("40002")).count();
             assertTrue(flood >= 1 && flood < 150, "port unreachables for 200 datagrams, rate-limited: " + flood);
         }
@@ -217,6 +221,9 @@ class KernelPeerIpv6Test {
                 "s.send(e/IPv6(src=host, dst=stack)/IPv6ExtHdrDestOpt(options=[opt])/ICMPv6EchoRequest(id=0x79, seq=1))",
                 "s.send(Ether(src=get_if_hwaddr(iface), dst='33:33:00:00:00:01')/IPv6(src=host, dst='ff02::1')"
                         + "/UDP(sport=40001, dport=9)/Raw(b'to all nodes'))",
+                // An MLDv2 general query as a multicast router sends it (RFC 3810 5.1): answered within 200 ms.
+                "s.send(Ether(src=get_if_hwaddr(iface), dst='33:33:00:00:00:01')/IPv6(src='fe80::99', dst='ff02::1', hlim=1)"
+                        + "/IPv6ExtHdrHopByHop(options=[RouterAlert()])/ICMPv6MLQuery2(mrd=200))",
                 "flood = bytes(e/IPv6(src=host, dst=stack)/UDP(sport=40002, dport=9)/Raw(b'flood'))",
                 "for _ in range(200):",
                 "    s.send(flood)",
@@ -231,7 +238,8 @@ class KernelPeerIpv6Test {
         }
         assertTrue(counter("ipv6_reassembly_drops_total{reason=\"timeout\"}") > 0, "the lone first fragment timed out");
         assertTrue(counter("icmpv6_errors_rate_limited_total") > 0, "the flood met the token bucket");
-        Thread.sleep(200);
+        assertEquals(1, counter("mld_queries_received_total"), "the MLDv2 query reached the home shard's Slaac");
+        Thread.sleep(300); // the answer comes within the query's 200 ms; it is looked for in the capture at the end
     }
 
     /**

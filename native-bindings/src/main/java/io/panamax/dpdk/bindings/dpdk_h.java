@@ -2541,6 +2541,126 @@ public class dpdk_h extends dpdk_h$shared {
         }
     }
 
+    private static class rte_eth_allmulticast_disable {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            dpdk_h.C_INT,
+            dpdk_h.C_SHORT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rte_eth_allmulticast_disable");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int rte_eth_allmulticast_disable(uint16_t port_id)
+     * }
+     */
+    public static FunctionDescriptor rte_eth_allmulticast_disable$descriptor() {
+        return rte_eth_allmulticast_disable.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int rte_eth_allmulticast_disable(uint16_t port_id)
+     * }
+     */
+    public static MethodHandle rte_eth_allmulticast_disable$handle() {
+        return rte_eth_allmulticast_disable.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int rte_eth_allmulticast_disable(uint16_t port_id)
+     * }
+     */
+    public static MemorySegment rte_eth_allmulticast_disable$address() {
+        return rte_eth_allmulticast_disable.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int rte_eth_allmulticast_disable(uint16_t port_id)
+     * }
+     */
+    public static int rte_eth_allmulticast_disable(short port_id) {
+        var mh$ = rte_eth_allmulticast_disable.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rte_eth_allmulticast_disable", port_id);
+            }
+            return (int)mh$.invokeExact(port_id);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class rte_eth_allmulticast_get {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            dpdk_h.C_INT,
+            dpdk_h.C_SHORT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rte_eth_allmulticast_get");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int rte_eth_allmulticast_get(uint16_t port_id)
+     * }
+     */
+    public static FunctionDescriptor rte_eth_allmulticast_get$descriptor() {
+        return rte_eth_allmulticast_get.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int rte_eth_allmulticast_get(uint16_t port_id)
+     * }
+     */
+    public static MethodHandle rte_eth_allmulticast_get$handle() {
+        return rte_eth_allmulticast_get.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int rte_eth_allmulticast_get(uint16_t port_id)
+     * }
+     */
+    public static MemorySegment rte_eth_allmulticast_get$address() {
+        return rte_eth_allmulticast_get.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int rte_eth_allmulticast_get(uint16_t port_id)
+     * }
+     */
+    public static int rte_eth_allmulticast_get(short port_id) {
+        var mh$ = rte_eth_allmulticast_get.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rte_eth_allmulticast_get", port_id);
+            }
+            return (int)mh$.invokeExact(port_id);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class rte_eth_link_get_nowait {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             dpdk_h.C_INT,
@@ -3274,6 +3394,68 @@ public class dpdk_h extends dpdk_h$shared {
         }
     }
 
+    private static class rte_eth_dev_set_mc_addr_list {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            dpdk_h.C_INT,
+            dpdk_h.C_SHORT,
+            dpdk_h.C_POINTER,
+            dpdk_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("rte_eth_dev_set_mc_addr_list");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int rte_eth_dev_set_mc_addr_list(uint16_t port_id, struct rte_ether_addr *mc_addr_set, uint32_t nb_mc_addr)
+     * }
+     */
+    public static FunctionDescriptor rte_eth_dev_set_mc_addr_list$descriptor() {
+        return rte_eth_dev_set_mc_addr_list.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int rte_eth_dev_set_mc_addr_list(uint16_t port_id, struct rte_ether_addr *mc_addr_set, uint32_t nb_mc_addr)
+     * }
+     */
+    public static MethodHandle rte_eth_dev_set_mc_addr_list$handle() {
+        return rte_eth_dev_set_mc_addr_list.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int rte_eth_dev_set_mc_addr_list(uint16_t port_id, struct rte_ether_addr *mc_addr_set, uint32_t nb_mc_addr)
+     * }
+     */
+    public static MemorySegment rte_eth_dev_set_mc_addr_list$address() {
+        return rte_eth_dev_set_mc_addr_list.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int rte_eth_dev_set_mc_addr_list(uint16_t port_id, struct rte_ether_addr *mc_addr_set, uint32_t nb_mc_addr)
+     * }
+     */
+    public static int rte_eth_dev_set_mc_addr_list(short port_id, MemorySegment mc_addr_set, int nb_mc_addr) {
+        var mh$ = rte_eth_dev_set_mc_addr_list.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("rte_eth_dev_set_mc_addr_list", port_id, mc_addr_set, nb_mc_addr);
+            }
+            return (int)mh$.invokeExact(port_id, mc_addr_set, nb_mc_addr);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class rte_eth_dev_get_port_by_name {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             dpdk_h.C_INT,
@@ -3628,6 +3810,51 @@ public class dpdk_h extends dpdk_h$shared {
      */
     public static long RTE_ETH_RSS_NONFRAG_IPV4_OTHER() {
         return RTE_ETH_RSS_NONFRAG_IPV4_OTHER;
+    }
+    private static final long RTE_ETH_RSS_IPV6 = 256L;
+    /**
+     * {@snippet lang=c :
+     * #define RTE_ETH_RSS_IPV6 256
+     * }
+     */
+    public static long RTE_ETH_RSS_IPV6() {
+        return RTE_ETH_RSS_IPV6;
+    }
+    private static final long RTE_ETH_RSS_FRAG_IPV6 = 512L;
+    /**
+     * {@snippet lang=c :
+     * #define RTE_ETH_RSS_FRAG_IPV6 512
+     * }
+     */
+    public static long RTE_ETH_RSS_FRAG_IPV6() {
+        return RTE_ETH_RSS_FRAG_IPV6;
+    }
+    private static final long RTE_ETH_RSS_NONFRAG_IPV6_TCP = 1024L;
+    /**
+     * {@snippet lang=c :
+     * #define RTE_ETH_RSS_NONFRAG_IPV6_TCP 1024
+     * }
+     */
+    public static long RTE_ETH_RSS_NONFRAG_IPV6_TCP() {
+        return RTE_ETH_RSS_NONFRAG_IPV6_TCP;
+    }
+    private static final long RTE_ETH_RSS_NONFRAG_IPV6_UDP = 2048L;
+    /**
+     * {@snippet lang=c :
+     * #define RTE_ETH_RSS_NONFRAG_IPV6_UDP 2048
+     * }
+     */
+    public static long RTE_ETH_RSS_NONFRAG_IPV6_UDP() {
+        return RTE_ETH_RSS_NONFRAG_IPV6_UDP;
+    }
+    private static final long RTE_ETH_RSS_NONFRAG_IPV6_OTHER = 8192L;
+    /**
+     * {@snippet lang=c :
+     * #define RTE_ETH_RSS_NONFRAG_IPV6_OTHER 8192
+     * }
+     */
+    public static long RTE_ETH_RSS_NONFRAG_IPV6_OTHER() {
+        return RTE_ETH_RSS_NONFRAG_IPV6_OTHER;
     }
     private static final int SOCKET_ID_ANY = (int)-1L;
     /**

@@ -59,6 +59,8 @@ public final class DpdkNic implements Nic {
     private final MacAddress mac;
     private final NicCapabilities capabilities;
     private final DpdkRss rss;
+    /** Whether all-multicast is on because a multicast list was refused (so a later list turns it off). */
+    private volatile boolean allMulticastByUs;
     private volatile int mtu;
     private boolean closed;
 
@@ -128,6 +130,49 @@ public final class DpdkNic implements Nic {
     @Override
     public Optional<RssControl> rss() {
         return Optional.ofNullable(rss);
+    }
+
+    /**
+     * {@code rte_eth_dev_set_mc_addr_list} with the groups; a driver without a multicast filter
+     * ({@code -ENOTSUP}) or with too small a one ({@code -ENOSPC}, {@code -EINVAL}) gets
+     * all-multicast instead ({@code rte_eth_allmulticast_enable}), as Linux does for a device
+     * whose filter overflows. All-multicast is turned off again once a list is taken.
+     */
+    @Override
+    public MulticastDelivery setMulticastGroups(long[] groups) {
+        return control(() -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment list = arena.allocate(rte_ether_addr.layout(), Math.max(1, groups.length));
+                for (int i = 0; i < groups.length; i++) {
+                    for (int b = 0; b < 6; b++) {
+                        list.set(ValueLayout.JAVA_BYTE, i * rte_ether_addr.sizeof() + b, (byte) (groups[i] >>> (40 - 8 * b)));
+                    }
+                }
+                int rc = dpdk_h.rte_eth_dev_set_mc_addr_list((short) port, list, groups.length);
+                if (rc == 0) {
+                    if (allMulticastByUs && dpdk_h.rte_eth_allmulticast_disable((short) port) == 0) {
+                        allMulticastByUs = false;
+                    }
+                    return MulticastDelivery.FILTERED;
+                }
+                if (dpdk_h.rte_eth_allmulticast_get((short) port) == 1) {
+                    return MulticastDelivery.ALL_MULTICAST;
+                }
+                int all = dpdk_h.rte_eth_allmulticast_enable((short) port);
+                if (all == 0) {
+                    allMulticastByUs = true;
+                    LOG.log(System.Logger.Level.INFO, name + ": the driver refused a list of " + groups.length
+                            + " multicast group(s) (" + rc + "): all-multicast instead");
+                    return MulticastDelivery.ALL_MULTICAST;
+                }
+                if (dpdk_h.rte_eth_promiscuous_get((short) port) == 1) {
+                    return MulticastDelivery.ALL_MULTICAST;
+                }
+                LOG.log(System.Logger.Level.WARNING, name + ": the driver takes neither a multicast list (" + rc
+                        + ") nor all-multicast (" + all + "): IPv6 neighbour discovery may not receive its solicitations");
+                return MulticastDelivery.REFUSED;
+            }
+        });
     }
 
     // ---- DPDK specifics ------------------------------------------------------------------------------

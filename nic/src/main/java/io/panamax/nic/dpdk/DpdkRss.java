@@ -18,10 +18,18 @@ import java.util.Set;
  * outside the shards (or accept the syscall-free but not instant driver call on one).
  */
 final class DpdkRss implements RssControl {
-    /** The flow types Panamax asks the device to hash: IPv4 addresses, and ports for TCP and UDP. */
+    /**
+     * The flow types Panamax asks the device to hash: IPv4 and IPv6 addresses, and ports for TCP
+     * and UDP, as the stack's software steering does (FrameFlow). Not the {@code IPV6_EX} types:
+     * they hash the home address option's or type 2 routing header's address instead of the
+     * header's (mobile IPv6), which the stack does not.
+     */
     static final long WANTED_RSS_HF = dpdk_h.RTE_ETH_RSS_IPV4() | dpdk_h.RTE_ETH_RSS_FRAG_IPV4()
             | dpdk_h.RTE_ETH_RSS_NONFRAG_IPV4_OTHER() | dpdk_h.RTE_ETH_RSS_NONFRAG_IPV4_TCP()
-            | dpdk_h.RTE_ETH_RSS_NONFRAG_IPV4_UDP();
+            | dpdk_h.RTE_ETH_RSS_NONFRAG_IPV4_UDP()
+            | dpdk_h.RTE_ETH_RSS_IPV6() | dpdk_h.RTE_ETH_RSS_FRAG_IPV6()
+            | dpdk_h.RTE_ETH_RSS_NONFRAG_IPV6_OTHER() | dpdk_h.RTE_ETH_RSS_NONFRAG_IPV6_TCP()
+            | dpdk_h.RTE_ETH_RSS_NONFRAG_IPV6_UDP();
     private static final int GROUP = dpdk_h.RTE_ETH_RETA_GROUP_SIZE();
     /** Key length asked for when the device does not say (the 40-byte Toeplitz key of most NICs). */
     private static final int DEFAULT_KEY_BYTES = 40;
@@ -141,6 +149,15 @@ final class DpdkRss implements RssControl {
         }
         if ((hf & dpdk_h.RTE_ETH_RSS_NONFRAG_IPV4_UDP()) != 0) {
             types.add(HashType.IPV4_UDP);
+        }
+        if ((hf & (dpdk_h.RTE_ETH_RSS_IPV6() | dpdk_h.RTE_ETH_RSS_FRAG_IPV6() | dpdk_h.RTE_ETH_RSS_NONFRAG_IPV6_OTHER())) != 0) {
+            types.add(HashType.IPV6);
+        }
+        if ((hf & dpdk_h.RTE_ETH_RSS_NONFRAG_IPV6_TCP()) != 0) {
+            types.add(HashType.IPV6_TCP);
+        }
+        if ((hf & dpdk_h.RTE_ETH_RSS_NONFRAG_IPV6_UDP()) != 0) {
+            types.add(HashType.IPV6_UDP);
         }
         return types;
     }
