@@ -57,7 +57,8 @@ import java.util.function.BiConsumer;
  * local port whose replies hash back to that shard.
  *
  * <p>Reading: one stack read at a time; each returns everything that has arrived, as views of the
- * receive buffers, fired as one {@code ByteBuf} per buffer fragment. Writing: an outbound
+ * receive buffers, fired as epoll's read loop fires its reads: {@code ByteBuf}s of up to the
+ * allocator handle's {@code guess()} bytes, asking {@code continueReading()} after each. Writing: an outbound
  * {@code ByteBuf} over a packet buffer of this shard ({@link PanamaxByteBufAllocator}, the
  * default allocator) is handed to TCP without a copy, any other is copied once into packet
  * buffers; when the stack's send buffer is full the flush
