@@ -99,6 +99,15 @@ public final class IfReq {
         segment.set(INT, UNION, mtu);
     }
 
+    /** {@code ifr_qlen}: the device's transmit queue length ({@code txqueuelen}), in frames. */
+    public int txQueueLength() {
+        return segment.get(INT, UNION);
+    }
+
+    public void setTxQueueLength(int frames) {
+        segment.set(INT, UNION, frames);
+    }
+
     /** {@code ifr_ifindex}. */
     public int index() {
         return segment.get(INT, UNION);

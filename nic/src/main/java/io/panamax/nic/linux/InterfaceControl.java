@@ -25,6 +25,8 @@ public final class InterfaceControl implements AutoCloseable {
     public static final long SIOCSIFHWADDR = 0x8924;
     public static final long SIOCGIFHWADDR = 0x8927;
     public static final long SIOCGIFINDEX = 0x8933;
+    public static final long SIOCGIFTXQLEN = 0x8942;
+    public static final long SIOCSIFTXQLEN = 0x8943;
 
     /** {@code ifr_flags} bits ({@code <net/if.h>}). */
     public static final int IFF_UP = 0x1;
@@ -109,6 +111,21 @@ public final class InterfaceControl implements AutoCloseable {
             IfReq r = IfReq.of(arena, name);
             r.setMtu(mtu);
             ioctl(arena, r, SIOCSIFMTU, "SIOCSIFMTU " + mtu);
+        }
+    }
+
+    /** The device's transmit queue length ({@code txqueuelen}), in frames. */
+    public int txQueueLength(String name) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            return call(arena, name, SIOCGIFTXQLEN, "SIOCGIFTXQLEN").txQueueLength();
+        }
+    }
+
+    public void setTxQueueLength(String name, int frames) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            IfReq r = IfReq.of(arena, name);
+            r.setTxQueueLength(frames);
+            ioctl(arena, r, SIOCSIFTXQLEN, "SIOCSIFTXQLEN " + frames);
         }
     }
 
