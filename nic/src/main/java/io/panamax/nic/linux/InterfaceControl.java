@@ -101,31 +101,35 @@ public final class InterfaceControl implements AutoCloseable {
     }
 
     public int mtu(String name) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            return call(arena, name, SIOCGIFMTU, "SIOCGIFMTU").mtu();
-        }
+        return unionInt(name, SIOCGIFMTU, "SIOCGIFMTU");
     }
 
     public void setMtu(String name, int mtu) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            IfReq r = IfReq.of(arena, name);
-            r.setMtu(mtu);
-            ioctl(arena, r, SIOCSIFMTU, "SIOCSIFMTU " + mtu);
-        }
+        setUnionInt(name, SIOCSIFMTU, mtu, "SIOCSIFMTU " + mtu);
     }
 
     /** The device's transmit queue length ({@code txqueuelen}), in frames. */
     public int txQueueLength(String name) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            return call(arena, name, SIOCGIFTXQLEN, "SIOCGIFTXQLEN").txQueueLength();
-        }
+        return unionInt(name, SIOCGIFTXQLEN, "SIOCGIFTXQLEN");
     }
 
     public void setTxQueueLength(String name, int frames) throws IOException {
+        setUnionInt(name, SIOCSIFTXQLEN, frames, "SIOCSIFTXQLEN " + frames);
+    }
+
+    /** A get request whose answer is the request's int member of the union. */
+    private int unionInt(String name, long request, String what) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            return call(arena, name, request, what).unionInt();
+        }
+    }
+
+    /** A set request that takes one int member of the union. */
+    private void setUnionInt(String name, long request, int value, String what) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             IfReq r = IfReq.of(arena, name);
-            r.setTxQueueLength(frames);
-            ioctl(arena, r, SIOCSIFTXQLEN, "SIOCSIFTXQLEN " + frames);
+            r.setUnionInt(value);
+            ioctl(arena, r, request, what);
         }
     }
 
