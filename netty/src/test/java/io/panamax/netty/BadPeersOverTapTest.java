@@ -119,10 +119,10 @@ class BadPeersOverTapTest {
         int last = -1;
         while (open.get() != 0 && System.nanoTime() < deadline) {
             int now = open.get();
-            if (now == last) {
-                break; // no close for 500 ms: the rest are half-open (or stuck)
+            if (now == last && now <= tap.kernelTxDropped() - kernelDropsBefore) {
+                break; // no close for 500 ms, and the rest are accounted for by lost frames: half-open
             }
-            last = now;
+            last = now; // still closing, or more open than frames lost: a loaded machine may be slow to close them
             Thread.sleep(500);
         }
         long kernelDrops = tap.kernelTxDropped() - kernelDropsBefore;

@@ -90,13 +90,13 @@ public final class IfReq {
         segment.set(SHORT, UNION, (short) flags);
     }
 
-    /** {@code ifr_mtu}. */
-    public int mtu() {
+    /** The union's int, whichever member the request names: {@code ifr_mtu}, {@code ifr_qlen}, {@code ifr_ifindex}. */
+    public int unionInt() {
         return segment.get(INT, UNION);
     }
 
-    public void setMtu(int mtu) {
-        segment.set(INT, UNION, mtu);
+    public void setUnionInt(int value) {
+        segment.set(INT, UNION, value);
     }
 
     /** {@code ifr_ifindex}. */

@@ -25,6 +25,8 @@ public final class InterfaceControl implements AutoCloseable {
     public static final long SIOCSIFHWADDR = 0x8924;
     public static final long SIOCGIFHWADDR = 0x8927;
     public static final long SIOCGIFINDEX = 0x8933;
+    public static final long SIOCGIFTXQLEN = 0x8942;
+    public static final long SIOCSIFTXQLEN = 0x8943;
 
     /** {@code ifr_flags} bits ({@code <net/if.h>}). */
     public static final int IFF_UP = 0x1;
@@ -99,16 +101,35 @@ public final class InterfaceControl implements AutoCloseable {
     }
 
     public int mtu(String name) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            return call(arena, name, SIOCGIFMTU, "SIOCGIFMTU").mtu();
-        }
+        return unionInt(name, SIOCGIFMTU, "SIOCGIFMTU");
     }
 
     public void setMtu(String name, int mtu) throws IOException {
+        setUnionInt(name, SIOCSIFMTU, mtu, "SIOCSIFMTU " + mtu);
+    }
+
+    /** The device's transmit queue length ({@code txqueuelen}), in frames. */
+    public int txQueueLength(String name) throws IOException {
+        return unionInt(name, SIOCGIFTXQLEN, "SIOCGIFTXQLEN");
+    }
+
+    public void setTxQueueLength(String name, int frames) throws IOException {
+        setUnionInt(name, SIOCSIFTXQLEN, frames, "SIOCSIFTXQLEN " + frames);
+    }
+
+    /** A get request whose answer is the request's int member of the union. */
+    private int unionInt(String name, long request, String what) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            return call(arena, name, request, what).unionInt();
+        }
+    }
+
+    /** A set request that takes one int member of the union. */
+    private void setUnionInt(String name, long request, int value, String what) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             IfReq r = IfReq.of(arena, name);
-            r.setMtu(mtu);
-            ioctl(arena, r, SIOCSIFMTU, "SIOCSIFMTU " + mtu);
+            r.setUnionInt(value);
+            ioctl(arena, r, request, what);
         }
     }
 

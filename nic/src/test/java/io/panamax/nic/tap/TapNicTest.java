@@ -4,6 +4,7 @@ import io.panamax.nic.MacAddress;
 import io.panamax.nic.NicCapabilities;
 import io.panamax.nic.linux.NetworkNamespace;
 import io.panamax.nic.testing.KernelPeer;
+import io.panamax.nic.testing.TestFrames;
 import io.panamax.reactor.testing.Environment;
 import org.junit.jupiter.api.Test;
 
@@ -82,6 +83,51 @@ class TapNicTest {
             bed.ns.exec(Duration.ofSeconds(5), "ip", "link", "set", "dev", TapTestBed.IFACE, "mtu", "1280").orThrow("ip link set mtu");
             assertEquals(1280, bed.nic.mtu());
         }
+    }
+
+    /**
+     * While nobody reads the queue (a shard not running), the kernel keeps at most the device's
+     * txqueuelen frames for the stack and drops the rest, counting them only in its tx_dropped: a
+     * burst of 3,000 datagrams loses frames at the kernel's default length and none at 4,096.
+     */
+    @Test
+    void theKernelsQueueTowardTheStackHoldsABurstOfTheConfiguredLength() throws Exception {
+        int burst = 3000;
+        int kernelDefault;
+        try (TapTestBed bed = TapTestBed.open(b -> b)) {
+            kernelDefault = bed.nic.kernelQueueFrames();
+            assertTrue(kernelDefault < burst, "the kernel's default is below the burst: " + kernelDefault);
+            assertTrue(KernelPeer.link(bed.ns, TapTestBed.IFACE).contains("qlen " + kernelDefault));
+            assertTrue(unreadBurst(bed, burst) > 0, "frames dropped at the default length " + kernelDefault);
+        }
+        try (TapTestBed bed = TapTestBed.open(b -> b.kernelQueueFrames(4096))) {
+            assertEquals(4096, bed.nic.kernelQueueFrames());
+            assertTrue(KernelPeer.link(bed.ns, TapTestBed.IFACE).contains("qlen 4096"));
+            assertEquals(0, unreadBurst(bed, burst), "no frame dropped with room for the burst");
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (bed.receiver.pollOnce() > 0 || System.nanoTime() < deadline && bed.receiver.all().size() < burst) {
+                Thread.onSpinWait(); // read everything the kernel kept
+            }
+            assertEquals(burst, bed.receiver.all().stream().filter(f -> TestFrames.isIpv4(f, TestFrames.IPPROTO_UDP)
+                    && TestFrames.ipv4Destination(f) == TestFrames.ip(TapTestBed.STACK_IP)).count(),
+                    "every datagram of the burst is read afterwards");
+        }
+    }
+
+    /** Sends {@code n} UDP datagrams to the stack's address while nothing reads; the kernel's tx_dropped during it. */
+    private static long unreadBurst(TapTestBed bed, int n) throws Exception {
+        bed.drain();
+        KernelPeer.addNeighbor(bed.ns, TapTestBed.IFACE, TapTestBed.STACK_IP, bed.nic.mac()); // no ARP: only the burst
+        long before = txDropped(bed);
+        bed.ns.exec(Duration.ofSeconds(30), "python3", "-c", "import socket\n"
+                + "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                + "for i in range(" + n + "): s.sendto(b'x', ('" + TapTestBed.STACK_IP + "', 9))").orThrow("the burst");
+        return txDropped(bed) - before;
+    }
+
+    private static long txDropped(TapTestBed bed) throws Exception {
+        return Long.parseLong(bed.ns.exec(Duration.ofSeconds(5), "cat", "/sys/class/net/" + TapTestBed.IFACE + "/statistics/tx_dropped")
+                .orThrow("tx_dropped").stdout().strip());
     }
 
     @Test
