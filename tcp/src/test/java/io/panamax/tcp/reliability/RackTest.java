@@ -1,6 +1,6 @@
 package io.panamax.tcp.reliability;
 
-import io.panamax.tcp.TcpConnection;
+import io.panamax.tcp.script.SackPeer;
 import io.panamax.tcp.script.SentSegment;
 import io.panamax.tcp.script.TcpScript;
 import org.junit.jupiter.api.Test;
@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static io.panamax.tcp.wire.TcpHeader.ACK;
-import static io.panamax.tcp.wire.TcpHeader.SYN;
+import static io.panamax.tcp.script.SackPeer.sends;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,41 +25,10 @@ class RackTest {
     /** The timer wheel's tick, twice. */
     private static final long TICK = 2 * 16_384;
 
-    /** A SACK connection (no timestamps) whose handshake measured an RTT of 20 ms. */
-    private record Open(TcpScript s, TcpConnection conn, int base, int rcv) {
-        int at(int i) {
-            return base + i * MSS;
-        }
-
-        /** An ACK for {@code ack} with SACK blocks from the segment indices given (pairs, end exclusive). */
-        void sackAck(int ack, int... segmentEdges) {
-            int[] edges = new int[segmentEdges.length];
-            for (int i = 0; i < edges.length; i++) {
-                edges[i] = at(segmentEdges[i]);
-            }
-            s.inject(s.seg().seq(rcv).ack(ack).window(65535).sack(edges));
-        }
-    }
-
-    private static Open open(TcpScript s) {
-        s.listen();
-        s.inject(s.seg().syn().seq(1000).mss(MSS).sackPermitted().window(65535));
-        SentSegment synAck = s.expect().flags(SYN | ACK);
-        s.advance(Duration.ofMillis(20));
-        s.inject(s.seg().seq(1001).ack(synAck.seq + 1).window(65535));
-        TcpConnection c = s.accepted.getFirst();
-        s.run(() -> c.setNoDelay(true));
-        return new Open(s, c, synAck.seq + 1, 1001);
-    }
-
-    private static boolean sends(List<SentSegment> sent, int seq) {
-        return sent.stream().anyMatch(x -> x.seq == seq && x.length() > 0);
-    }
-
     @Test
     void aLostRetransmissionIsResentAfterTheReorderingWindowWithoutTheRto() {
         try (TcpScript s = TcpScript.newReno()) {
-            Open o = open(s);
+            SackPeer o = SackPeer.acceptMeasured(s, MSS, Duration.ofMillis(20));
             s.write(o.conn(), new byte[40 * MSS]);
             assertEquals(10, s.drain().size(), "IW");
             s.advance(Duration.ofMillis(20));
@@ -109,7 +78,7 @@ class RackTest {
     @Test
     void reorderingWithinTheReorderingWindowIsNotALoss() {
         try (TcpScript s = TcpScript.newReno()) {
-            Open o = open(s);
+            SackPeer o = SackPeer.acceptMeasured(s, MSS, Duration.ofMillis(20));
             s.write(o.conn(), new byte[4 * MSS]);
             assertEquals(4, s.drain().size());
             // 20 ms later segment 1 arrives before segment 0: RACK.rtt = min_RTT = 20 ms, and
@@ -134,7 +103,7 @@ class RackTest {
     @Test
     void theReorderTimerFiresWhenNoFurtherAckComes() {
         try (TcpScript s = TcpScript.newReno()) {
-            Open o = open(s);
+            SackPeer o = SackPeer.acceptMeasured(s, MSS, Duration.ofMillis(20));
             s.write(o.conn(), new byte[4 * MSS]);
             assertEquals(4, s.drain().size());
             s.advance(Duration.ofMillis(20));
@@ -159,7 +128,7 @@ class RackTest {
     @Test
     void afterATimeoutALostRetransmissionGoesAgainWithoutASecondTimeout() {
         try (TcpScript s = TcpScript.newReno()) {
-            Open o = open(s);
+            SackPeer o = SackPeer.acceptMeasured(s, MSS, Duration.ofMillis(20));
             s.write(o.conn(), new byte[40 * MSS]);
             assertEquals(10, s.drain().size(), "IW");
             // Segments 0 and 1 arrive (RACK's min_RTT: 20 ms); the window grows by two.
@@ -205,7 +174,7 @@ class RackTest {
     @Test
     void onceReorderingIsSeenDupThreshNoLongerStartsRecoveryRackDoesAfterItsWindow() {
         try (TcpScript s = TcpScript.newReno()) {
-            Open o = open(s);
+            SackPeer o = SackPeer.acceptMeasured(s, MSS, Duration.ofMillis(20));
             s.write(o.conn(), new byte[40 * MSS]);
             assertEquals(10, s.drain().size(), "IW");
             // 20 ms later segment 1 arrives before segment 0, which follows: it was never sent
@@ -241,7 +210,7 @@ class RackTest {
     @Test
     void sackBlocksOfOneAckInTheirOrderAreNotReordering() {
         try (TcpScript s = TcpScript.newReno()) {
-            Open o = open(s);
+            SackPeer o = SackPeer.acceptMeasured(s, MSS, Duration.ofMillis(20));
             s.write(o.conn(), new byte[40 * MSS]);
             assertEquals(10, s.drain().size(), "IW");
             // Segments 0 and 2 are lost. The ACK that SACKed segment 1 is lost too, so the next
