@@ -54,8 +54,13 @@ final class Rack {
     private boolean haveRack;
     /** RACK.rtt: the RTT of that segment. */
     private long rackRtt;
-    /** RACK.min_RTT: the lowest RTT seen (Linux windows it over 5 minutes; here over the connection). */
-    private long minRtt = Long.MAX_VALUE;
+    /**
+     * The window of RACK.min_RTT: 5 minutes, Linux's tcp_min_rtt_wlen (a path's least RTT is
+     * stable over minutes; a shorter window would let a standing queue raise it).
+     */
+    static final long MIN_RTT_WINDOW_NANOS = 300_000_000_000L;
+    /** RACK.min_RTT: the lowest RTT of the last {@link #MIN_RTT_WINDOW_NANOS}. */
+    private final WindowedMin minRtt = new WindowedMin(MIN_RTT_WINDOW_NANOS);
     /** RACK.fack: the highest sequence delivered + 1. */
     private int fack;
     /** RACK.fack before the ACK being processed: reordering is delivery below it (step 3). */
@@ -344,12 +349,10 @@ final class Rack {
         // Step 2: an ACK for a retransmitted segment sooner than min_RTT after it went is for the
         // original: no RTT to learn from it (as gVisor and Linux test; the TSecr test of 6.2 is
         // made where TSecr tells, for the first record a cumulative ACK covers).
-        if ((flags[k] & RETRANSMITTED) != 0 && rtt < minRtt) {
+        if ((flags[k] & RETRANSMITTED) != 0 && rtt < minRtt.get()) {
             return;
         }
-        if (rtt < minRtt) {
-            minRtt = rtt;
-        }
+        minRtt.update(now, rtt);
         if (!haveRack || sentAfter(ts, end, rackXmitTs, rackEndSeq)) {
             haveRack = true;
             rackXmitTs = ts;
@@ -388,10 +391,11 @@ final class Rack {
         if (!reorderingSeen && (inRecovery || sackedDupThresh)) {
             return MIN_REO_WND_NANOS;
         }
-        if (minRtt == Long.MAX_VALUE) {
+        long min = minRtt.get();
+        if (min == Long.MAX_VALUE) {
             return MIN_REO_WND_NANOS;
         }
-        return Math.max(MIN_REO_WND_NANOS, Math.min(reoWndMult * minRtt / 4, srtt));
+        return Math.max(MIN_REO_WND_NANOS, Math.min(reoWndMult * min / 4, srtt));
     }
 
     /** Leaving a fast or RTO recovery (RFC 8985 6.2 step 4's persistence count). */
