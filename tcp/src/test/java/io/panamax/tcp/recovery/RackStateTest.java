@@ -12,7 +12,7 @@ class RackStateTest {
     private static final int SEG = 100;
 
     /** Ten segments of 100 bytes sent at time 0 from sequence 0; segment 1 SACKed 20 ms later. */
-    private static Rack tenSentOneSacked() {
+    static Rack tenSentOneSacked() {
         Rack r = new Rack();
         r.init(0);
         for (int i = 0; i < 10; i++) {

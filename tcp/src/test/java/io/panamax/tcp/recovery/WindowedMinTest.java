@@ -44,12 +44,7 @@ class WindowedMinTest {
 
     @Test
     void minRttIsWindowedSoTheReorderingWindowFollowsAPathWhoseRttRose() {
-        Rack r = new Rack();
-        r.init(0);
-        for (int i = 0; i < 10; i++) {
-            r.onSent(i * SEG, SEG, 0);
-        }
-        r.onSacked(SEG, 2 * SEG, 20 * MS);
+        Rack r = RackStateTest.tenSentOneSacked();
         long srtt = 400 * MS;
         assertEquals(5 * MS, r.reorderingWindow(0, 1000, false, false, srtt), "min_RTT 20 ms");
         // The path changes: every RTT is 200 ms from now on. After the 5 minutes of Linux's
