@@ -32,6 +32,8 @@ final class Sender implements LossRecovery.Sender {
     private final Tcb tcb;
     private final TcpConfig config;
     private final TcpCounters counters;
+    /** What {@link #echoedBeforeNanos} answers for the ACK being processed. */
+    private long ackEchoedBefore = Long.MAX_VALUE;
 
     // ---- send sequence variables (RFC 9293 3.3.1) ----
     int iss;
@@ -305,6 +307,8 @@ final class Sender implements LossRecovery.Sender {
         // The segment is accepted (RFC 7323 5.3 R3, after the checks of RFC 5961): record its
         // timestamp before the ACK is processed, so what this ACK makes us send echoes it.
         tcb.rcv.updateTsRecent(seg);
+        ackEchoedBefore = echoedBefore(seg);
+        recovery.onAckStart();
         probesUnanswered = 0;
         long newWnd = (long) seg.window << sndShift;
         int unaBefore = sndUna;
@@ -685,6 +689,27 @@ final class Sender implements LossRecovery.Sender {
     @Override
     public long nowNanos() {
         return tcb.shard().nanoTime();
+    }
+
+    @Override
+    public long echoedBeforeNanos() {
+        return ackEchoedBefore;
+    }
+
+    /**
+     * The end of the millisecond of the timestamp clock in which the segment the ACK echoes left
+     * (RFC 7323 4.1: TSecr is a TSval of ours, TSval = now in ms + offset), on the shard's
+     * nanosecond clock; Long.MAX_VALUE without a timestamp or with an echo from the future.
+     */
+    private long echoedBefore(Segment seg) {
+        if (!tcb.tsOn || !seg.options.hasTimestamps || !seg.has(ACK)) {
+            return Long.MAX_VALUE;
+        }
+        int age = tcb.tsNow() - seg.options.tsEcr;
+        if (age < 0) {
+            return Long.MAX_VALUE;
+        }
+        return (tcb.shard().nanoTime() / 1_000_000L - age + 1) * 1_000_000L;
     }
 
     @Override

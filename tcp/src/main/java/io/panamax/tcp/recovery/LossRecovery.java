@@ -47,6 +47,16 @@ public interface LossRecovery {
         /** The shard's clock, nanoseconds. */
         long nowNanos();
 
+        /**
+         * The ACK being processed echoes a timestamp (RFC 7323 4.1): the segment that carried it
+         * left before this time on {@link #nowNanos}'s clock; {@link Long#MAX_VALUE} when the ACK
+         * has no timestamp. A segment sent again at or after it was delivered by an earlier
+         * transmission (RFC 8985 6.2 step 2's TSecr test).
+         */
+        default long echoedBeforeNanos() {
+            return Long.MAX_VALUE;
+        }
+
         /** SRTT in nanoseconds (RFC 6298), 0 before the first sample. */
         long srttNanos();
 
@@ -74,6 +84,10 @@ public interface LossRecovery {
      * without SACK; RFC 6675's pipe with it (SACKed and lost bytes do not count).
      */
     int bytesInFlight(int sndNxt);
+
+    /** An acceptable ACK arrives: the calls for it follow. */
+    default void onAckStart() {
+    }
 
     /** The SACK blocks of an acceptable ACK (RFC 2018), before {@link #onNewAck} or {@link #onDuplicateAck}; returns the bytes newly SACKed. */
     int onSackBlocks(TcpOptions options);

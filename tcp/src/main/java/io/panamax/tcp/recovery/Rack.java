@@ -54,10 +54,17 @@ final class Rack {
     private boolean haveRack;
     /** RACK.rtt: the RTT of that segment. */
     private long rackRtt;
-    /** RACK.min_RTT: the lowest RTT seen (Linux windows it over 5 minutes; here over the connection). */
-    private long minRtt = Long.MAX_VALUE;
+    /**
+     * The window of RACK.min_RTT: 5 minutes, Linux's tcp_min_rtt_wlen (a path's least RTT is
+     * stable over minutes; a shorter window would let a standing queue raise it).
+     */
+    static final long MIN_RTT_WINDOW_NANOS = 300_000_000_000L;
+    /** RACK.min_RTT: the lowest RTT of the last {@link #MIN_RTT_WINDOW_NANOS}. */
+    private final WindowedMin minRtt = new WindowedMin(MIN_RTT_WINDOW_NANOS);
     /** RACK.fack: the highest sequence delivered + 1. */
     private int fack;
+    /** RACK.fack before the ACK being processed: reordering is delivery below it (step 3). */
+    private int priorFack;
     private boolean reorderingSeen;
     /** RFC 8985 6.2 step 4: DSACK adaptation of the window. */
     private int reoWndMult = 1;
@@ -76,7 +83,20 @@ final class Rack {
         lostCount = 0;
         lostBytes = 0;
         fack = iss;
+        priorFack = iss;
         haveRack = false;
+    }
+
+    /**
+     * An ACK arrives: RFC 8985 6.2 takes its newly delivered segments in the order they were
+     * sent, so a segment is delivered out of order only when it lies below what earlier ACKs
+     * delivered. The SACK blocks of one ACK come most recent first (RFC 2018 4), and a block
+     * whose ACK was lost comes with the next one: comparing with RACK.fack as this ACK raises it
+     * would take those for reordering on a path that never reorders (Linux compares with the
+     * highest SACKed sequence before the ACK as well).
+     */
+    void onAckStart() {
+        priorFack = fack;
     }
 
     /** Whether some segment is marked lost and not yet sent again. */
@@ -271,17 +291,43 @@ final class Rack {
         }
     }
 
-    /** SND.UNA advanced to {@code una}: every record below it is delivered, then forgotten. */
-    void onCumulativeAck(int una, long now) {
+    /**
+     * SND.UNA advanced to {@code una}: every record below it is delivered, then forgotten.
+     * {@code echoedBefore}: the segment whose timestamp the ACK echoes (RFC 7323 4.1) left
+     * before this time, {@link Long#MAX_VALUE} without timestamps. The first record, sent again
+     * at or after it, was delivered by an earlier transmission: no RTT is taken from it (the
+     * TSecr test of RFC 8985 6.2 step 2; Karn's ambiguity, which the min_RTT test catches only
+     * when the ACK comes sooner than min_RTT after the retransmission). Only the record at the
+     * old SND.UNA is tested: its arrival at RCV.NXT made the ACK and set TS.Recent (RFC 7323
+     * 4.3); out-of-order segments never set it, so TSecr says nothing about the records above
+     * (nor about those a SACK block reports).
+     */
+    void onCumulativeAck(int una, long now, long echoedBefore) {
+        boolean first = true;
         while (count > 0 && SeqNum.le(ends[head], una)) {
             if ((flags[head] & DELIVERED) == 0) {
-                deliver(head, now);
+                if (first && (flags[head] & RETRANSMITTED) != 0 && xmitTs[head] >= echoedBefore) {
+                    deliverOriginal(head);
+                } else {
+                    deliver(head, now);
+                }
             }
             if ((flags[head] & LOST) != 0) {
                 unmarkLost(head);
             }
+            first = false;
             head = (head + 1) & mask;
             count--;
+        }
+    }
+
+    /** A retransmitted segment that its earlier transmission delivered: no RTT sample (RFC 8985 6.2 step 2). */
+    private void deliverOriginal(int k) {
+        if ((flags[k] & LOST) != 0) {
+            unmarkLost(k);
+        }
+        if (SeqNum.gt(ends[k], fack)) {
+            fack = ends[k];
         }
     }
 
@@ -294,21 +340,19 @@ final class Rack {
             unmarkLost(k);
         }
         // Step 3: delivered below the highest delivered sequence, never sent again: reordering.
-        if (SeqNum.lt(end, fack) && (flags[k] & RETRANSMITTED) == 0) {
+        if (SeqNum.lt(end, priorFack) && (flags[k] & RETRANSMITTED) == 0) {
             reorderingSeen = true;
         } else if (SeqNum.gt(end, fack)) {
             fack = end;
         }
         long rtt = now - ts;
         // Step 2: an ACK for a retransmitted segment sooner than min_RTT after it went is for the
-        // original: no RTT to learn from it (the TSecr test of 6.2 is not made: the same cases
-        // are caught here, as gVisor does).
-        if ((flags[k] & RETRANSMITTED) != 0 && rtt < minRtt) {
+        // original: no RTT to learn from it (as gVisor and Linux test; the TSecr test of 6.2 is
+        // made where TSecr tells, for the first record a cumulative ACK covers).
+        if ((flags[k] & RETRANSMITTED) != 0 && rtt < minRtt.get()) {
             return;
         }
-        if (rtt < minRtt) {
-            minRtt = rtt;
-        }
+        minRtt.update(now, rtt);
         if (!haveRack || sentAfter(ts, end, rackXmitTs, rackEndSeq)) {
             haveRack = true;
             rackXmitTs = ts;
@@ -347,10 +391,11 @@ final class Rack {
         if (!reorderingSeen && (inRecovery || sackedDupThresh)) {
             return MIN_REO_WND_NANOS;
         }
-        if (minRtt == Long.MAX_VALUE) {
+        long min = minRtt.get();
+        if (min == Long.MAX_VALUE) {
             return MIN_REO_WND_NANOS;
         }
-        return Math.max(MIN_REO_WND_NANOS, Math.min(reoWndMult * minRtt / 4, srtt));
+        return Math.max(MIN_REO_WND_NANOS, Math.min(reoWndMult * min / 4, srtt));
     }
 
     /** Leaving a fast or RTO recovery (RFC 8985 6.2 step 4's persistence count). */

@@ -115,6 +115,11 @@ public final class SackRecovery implements LossRecovery {
     }
 
     @Override
+    public void onAckStart() {
+        rack.onAckStart();
+    }
+
+    @Override
     public int onSackBlocks(TcpOptions options) {
         int una = sender.sndUna();
         int max = sender.sndMax();
@@ -188,7 +193,7 @@ public final class SackRecovery implements LossRecovery {
     public boolean onNewAck(int ack, int ackedBytes, int bytesInFlight, long nowNanos) {
         boolean hadSacks = !board.isEmpty();
         boolean resent = SeqNum.gt(highRxt, ack - ackedBytes);
-        rack.onCumulativeAck(ack, nowNanos);
+        rack.onCumulativeAck(ack, nowNanos, sender.echoedBeforeNanos());
         int coveredSacked = board.acknowledge(ack);
         int delivered = ackedBytes + newlySacked - coveredSacked;
         newlySacked = 0;
@@ -272,8 +277,14 @@ public final class SackRecovery implements LossRecovery {
             return;
         }
         int una = sender.sndUna();
-        boolean lost = dupAcks >= DUP_THRESH
-                || SeqNum.gt(board.lostBoundary(una, DUP_THRESH, sender.smss()), una);
+        // DupThresh (RFC 6675 5: three duplicate ACKs, or IsLost(SND.UNA)) starts recovery only
+        // while the path has not been seen to reorder; after that RACK alone does, with its
+        // reordering window of min_RTT/4 and more (RFC 8985 6.2 step 4 gives DupThresh's effect,
+        // a zero window, only when no reordering was seen; Linux: "RACK only uses [DupThresh] if
+        // no reordering has been observed"). Otherwise a path that reorders by DupThresh
+        // segments starts a spurious recovery, and cuts cwnd, at every reordering.
+        boolean lost = !rack.reorderingSeen()
+                && (dupAcks >= DUP_THRESH || SeqNum.gt(board.lostBoundary(una, DUP_THRESH, sender.smss()), una));
         if ((lost || rack.hasLost()) && beyondRecoveryPoint(ack)) {
             enterRecovery(delivered, nowNanos, lost);
         } else {

@@ -12,7 +12,7 @@ class RackStateTest {
     private static final int SEG = 100;
 
     /** Ten segments of 100 bytes sent at time 0 from sequence 0; segment 1 SACKed 20 ms later. */
-    private static Rack tenSentOneSacked() {
+    static Rack tenSentOneSacked() {
         Rack r = new Rack();
         r.init(0);
         for (int i = 0; i < 10; i++) {
@@ -107,7 +107,7 @@ class RackStateTest {
             r.onSent(i * SEG, SEG, 0);
         }
         // The ring wraps: the first 50 acknowledged, 150 more sent (more than the first 64 slots).
-        r.onCumulativeAck(50 * SEG, 20 * MS);
+        r.onCumulativeAck(50 * SEG, 20 * MS, Long.MAX_VALUE);
         for (int i = 100; i < 250; i++) {
             r.onSent(i * SEG, SEG, 1 * MS);
         }
@@ -117,7 +117,7 @@ class RackStateTest {
         assertEquals(50 * SEG, r.firstLost(-1));
         assertEquals(190 * SEG, r.lostBytes());
         assertEquals(250 * SEG, r.segmentEnd(249 * SEG));
-        r.onCumulativeAck(100 * SEG, 101 * MS);
+        r.onCumulativeAck(100 * SEG, 101 * MS, Long.MAX_VALUE);
         assertEquals(140 * SEG, r.lostBytes());
         assertEquals(100 * SEG, r.firstLost(-1));
     }
@@ -151,7 +151,7 @@ class RackStateTest {
                 r.reorderingWindow(una, i * SEG, false, false, 10 * MS);
                 r.detectLoss(MS, now);
                 r.firstLost(-1);
-                r.onCumulativeAck(una, now);
+                r.onCumulativeAck(una, now, Long.MAX_VALUE);
             }
         }
     }

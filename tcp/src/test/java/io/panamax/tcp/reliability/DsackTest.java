@@ -1,6 +1,6 @@
 package io.panamax.tcp.reliability;
 
-import io.panamax.tcp.TcpConnection;
+import io.panamax.tcp.script.SackPeer;
 import io.panamax.tcp.script.TcpScript;
 import org.junit.jupiter.api.Test;
 
@@ -18,26 +18,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DsackTest {
     private static final int MSS = 536;
 
-    private record Open(TcpConnection conn, int snd, int rcv) {
-    }
-
-    private static Open open(TcpScript s) {
-        var e = s.acceptSack(1000, MSS);
-        return new Open(e.conn(), e.sndNxt(), e.rcvNxt());
-    }
-
     @Test
     void aDuplicateBelowRcvNxtIsReportedInTheFirstBlock() {
         try (TcpScript s = TcpScript.newReno()) {
-            Open o = open(s);
-            s.inject(s.seg().seq(o.rcv()).ack(o.snd()).payload("abc"));
+            SackPeer o = SackPeer.accept(s, MSS);
+            s.inject(s.seg().seq(o.rcv()).ack(o.base()).payload("abc"));
             s.advance(Duration.ofMillis(50));
             s.expect().flags(ACK).ack(o.rcv() + 3).sack();
             // RFC 2883 4.1.1: the whole segment came before.
-            s.inject(s.seg().seq(o.rcv()).ack(o.snd()).payload("abc"));
+            s.inject(s.seg().seq(o.rcv()).ack(o.base()).payload("abc"));
             s.expect().flags(ACK).ack(o.rcv() + 3).sack(o.rcv(), o.rcv() + 3);
             // Once: the next ACK carries no D-SACK.
-            s.inject(s.seg().seq(o.rcv() + 3).ack(o.snd()).payload("d"));
+            s.inject(s.seg().seq(o.rcv() + 3).ack(o.base()).payload("d"));
             s.advance(Duration.ofMillis(50));
             s.expect().flags(ACK).ack(o.rcv() + 4).sack();
         }
@@ -46,12 +38,12 @@ class DsackTest {
     @Test
     void aPartlyDuplicateSegmentReportsTheDuplicatePart() {
         try (TcpScript s = TcpScript.newReno()) {
-            Open o = open(s);
-            s.inject(s.seg().seq(o.rcv()).ack(o.snd()).payload("abc"));
+            SackPeer o = SackPeer.accept(s, MSS);
+            s.inject(s.seg().seq(o.rcv()).ack(o.base()).payload("abc"));
             s.advance(Duration.ofMillis(50));
             s.expect().ack(o.rcv() + 3);
             // RFC 2883 4.1.2: "bc" came before, "de" is new.
-            s.inject(s.seg().seq(o.rcv() + 1).ack(o.snd()).payload("bcde"));
+            s.inject(s.seg().seq(o.rcv() + 1).ack(o.base()).payload("bcde"));
             s.advance(Duration.ofMillis(50));
             s.expect().flags(ACK).ack(o.rcv() + 5).sack(o.rcv() + 1, o.rcv() + 3);
         }
@@ -60,11 +52,11 @@ class DsackTest {
     @Test
     void aDuplicateOutOfOrderSegmentIsReportedBeforeTheBlockHoldingIt() {
         try (TcpScript s = TcpScript.newReno()) {
-            Open o = open(s);
-            s.inject(s.seg().seq(o.rcv() + 10).ack(o.snd()).payload("xyz"));
+            SackPeer o = SackPeer.accept(s, MSS);
+            s.inject(s.seg().seq(o.rcv() + 10).ack(o.base()).payload("xyz"));
             s.expect().flags(ACK).ack(o.rcv()).sack(o.rcv() + 10, o.rcv() + 13);
             // RFC 2883 4.1.3: the D-SACK block, then the SACK block that holds it.
-            s.inject(s.seg().seq(o.rcv() + 10).ack(o.snd()).payload("xyz"));
+            s.inject(s.seg().seq(o.rcv() + 10).ack(o.base()).payload("xyz"));
             s.expect().flags(ACK).ack(o.rcv()).sack(o.rcv() + 10, o.rcv() + 13, o.rcv() + 10, o.rcv() + 13);
         }
     }
@@ -72,8 +64,8 @@ class DsackTest {
     @Test
     void aRecoveryWhoseEveryRetransmissionCameBackTwiceIsUndone() {
         try (TcpScript s = TcpScript.newReno()) {
-            Open o = open(s);
-            int base = o.snd();
+            SackPeer o = SackPeer.accept(s, MSS);
+            int base = o.base();
             s.write(o.conn(), new byte[10 * MSS]);
             assertEquals(10, s.drain().size());
             // Segment 0 is only late: three duplicate ACKs SACK 1..3 and set off recovery.

@@ -1,6 +1,6 @@
 package io.panamax.tcp.reliability;
 
-import io.panamax.tcp.TcpConnection;
+import io.panamax.tcp.script.SackPeer;
 import io.panamax.tcp.script.SentSegment;
 import io.panamax.tcp.script.TcpScript;
 import org.junit.jupiter.api.Test;
@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static io.panamax.tcp.wire.TcpHeader.ACK;
-import static io.panamax.tcp.wire.TcpHeader.SYN;
+import static io.panamax.tcp.script.SackPeer.sends;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,41 +25,10 @@ class RackTest {
     /** The timer wheel's tick, twice. */
     private static final long TICK = 2 * 16_384;
 
-    /** A SACK connection (no timestamps) whose handshake measured an RTT of 20 ms. */
-    private record Open(TcpScript s, TcpConnection conn, int base, int rcv) {
-        int at(int i) {
-            return base + i * MSS;
-        }
-
-        /** An ACK for {@code ack} with SACK blocks from the segment indices given (pairs, end exclusive). */
-        void sackAck(int ack, int... segmentEdges) {
-            int[] edges = new int[segmentEdges.length];
-            for (int i = 0; i < edges.length; i++) {
-                edges[i] = at(segmentEdges[i]);
-            }
-            s.inject(s.seg().seq(rcv).ack(ack).window(65535).sack(edges));
-        }
-    }
-
-    private static Open open(TcpScript s) {
-        s.listen();
-        s.inject(s.seg().syn().seq(1000).mss(MSS).sackPermitted().window(65535));
-        SentSegment synAck = s.expect().flags(SYN | ACK);
-        s.advance(Duration.ofMillis(20));
-        s.inject(s.seg().seq(1001).ack(synAck.seq + 1).window(65535));
-        TcpConnection c = s.accepted.getFirst();
-        s.run(() -> c.setNoDelay(true));
-        return new Open(s, c, synAck.seq + 1, 1001);
-    }
-
-    private static boolean sends(List<SentSegment> sent, int seq) {
-        return sent.stream().anyMatch(x -> x.seq == seq && x.length() > 0);
-    }
-
     @Test
     void aLostRetransmissionIsResentAfterTheReorderingWindowWithoutTheRto() {
         try (TcpScript s = TcpScript.newReno()) {
-            Open o = open(s);
+            SackPeer o = SackPeer.acceptMeasured(s, MSS, Duration.ofMillis(20));
             s.write(o.conn(), new byte[40 * MSS]);
             assertEquals(10, s.drain().size(), "IW");
             s.advance(Duration.ofMillis(20));
@@ -109,7 +78,7 @@ class RackTest {
     @Test
     void reorderingWithinTheReorderingWindowIsNotALoss() {
         try (TcpScript s = TcpScript.newReno()) {
-            Open o = open(s);
+            SackPeer o = SackPeer.acceptMeasured(s, MSS, Duration.ofMillis(20));
             s.write(o.conn(), new byte[4 * MSS]);
             assertEquals(4, s.drain().size());
             // 20 ms later segment 1 arrives before segment 0: RACK.rtt = min_RTT = 20 ms, and
@@ -134,7 +103,7 @@ class RackTest {
     @Test
     void theReorderTimerFiresWhenNoFurtherAckComes() {
         try (TcpScript s = TcpScript.newReno()) {
-            Open o = open(s);
+            SackPeer o = SackPeer.acceptMeasured(s, MSS, Duration.ofMillis(20));
             s.write(o.conn(), new byte[4 * MSS]);
             assertEquals(4, s.drain().size());
             s.advance(Duration.ofMillis(20));
@@ -159,7 +128,7 @@ class RackTest {
     @Test
     void afterATimeoutALostRetransmissionGoesAgainWithoutASecondTimeout() {
         try (TcpScript s = TcpScript.newReno()) {
-            Open o = open(s);
+            SackPeer o = SackPeer.acceptMeasured(s, MSS, Duration.ofMillis(20));
             s.write(o.conn(), new byte[40 * MSS]);
             assertEquals(10, s.drain().size(), "IW");
             // Segments 0 and 1 arrive (RACK's min_RTT: 20 ms); the window grows by two.
@@ -199,6 +168,68 @@ class RackTest {
             var st = s.on(o.conn()::stats);
             assertEquals(1, st.timeouts(), "no second timeout");
             assertEquals(0, st.fastRetransmits(), "no fast recovery within the timeout's window");
+        }
+    }
+
+    @Test
+    void onceReorderingIsSeenDupThreshNoLongerStartsRecoveryRackDoesAfterItsWindow() {
+        try (TcpScript s = TcpScript.newReno()) {
+            SackPeer o = SackPeer.acceptMeasured(s, MSS, Duration.ofMillis(20));
+            s.write(o.conn(), new byte[40 * MSS]);
+            assertEquals(10, s.drain().size(), "IW");
+            // 20 ms later segment 1 arrives before segment 0, which follows: it was never sent
+            // again and is delivered below what an earlier ACK delivered, so the path reorders
+            // (RFC 8985 6.2 step 3).
+            s.advance(Duration.ofMillis(20));
+            o.sackAck(o.at(0), 1, 2);
+            s.inject(s.seg().seq(o.rcv()).ack(o.at(10)).window(65535));
+            List<SentSegment> flight = s.drain();
+            assertTrue(sends(flight, o.at(13)), "the window moved on: " + flight);
+            // 20 ms later segment 10 is held back: segments 11, 12 and 13 arrive first. Three
+            // duplicate ACKs, and DupThresh segments SACKed above segment 10, would start fast
+            // recovery (RFC 6675 5); with reordering seen only RACK decides (RFC 8985 6.2 step 4:
+            // reo_wnd = min_RTT / 4 = 5 ms), so nothing goes yet.
+            s.advance(Duration.ofMillis(20));
+            long t = s.nowNanos();
+            for (int k = 12; k <= 14; k++) {
+                o.sackAck(o.at(10), 11, k);
+            }
+            assertTrue(!sends(s.drain(), o.at(10)), "no fast retransmit on the third duplicate ACK");
+            // Segment 10 does not come: RACK's reorder timer (6.3) marks it lost RACK.rtt +
+            // reo_wnd after it went, 5 ms after the ACKs, and fast recovery begins then.
+            SentSegment rtx = s.expectWithin(Duration.ofMillis(100));
+            rtx.seq(o.at(10)).length(MSS);
+            assertEquals(Duration.ofMillis(5).toNanos(), rtx.timeNanos - t, TICK);
+            var st = s.on(o.conn()::stats);
+            assertEquals(0, st.timeouts());
+            assertEquals(1, st.fastRetransmits(), "one recovery, begun by RACK");
+            assertEquals(1, st.retransmits());
+        }
+    }
+
+    @Test
+    void sackBlocksOfOneAckInTheirOrderAreNotReordering() {
+        try (TcpScript s = TcpScript.newReno()) {
+            SackPeer o = SackPeer.acceptMeasured(s, MSS, Duration.ofMillis(20));
+            s.write(o.conn(), new byte[40 * MSS]);
+            assertEquals(10, s.drain().size(), "IW");
+            // Segments 0 and 2 are lost. The ACK that SACKed segment 1 is lost too, so the next
+            // one brings segment 3's block first and segment 1's after it (RFC 2018 4: the most
+            // recently received block first). Segment 1 is newly delivered below segment 3, yet
+            // it was sent before segment 3 and delivered in order: no reordering, so DupThresh
+            // still applies (RFC 8985 6.2 step 3 takes the segments an ACK delivers in the order
+            // they were sent).
+            s.advance(Duration.ofMillis(20));
+            o.sackAck(o.at(0), 3, 4, 1, 2);
+            assertTrue(!sends(s.drain(), o.at(0)), "two segments SACKed: not lost yet");
+            // Segment 4 arrives: three segments SACKed above segment 0, IsLost(0) (RFC 6675 4):
+            // fast retransmit at once, not a reordering window later.
+            long t = s.nowNanos();
+            o.sackAck(o.at(0), 3, 5, 1, 2);
+            List<SentSegment> sent = s.drain();
+            assertTrue(sends(sent, o.at(0)), "fast retransmit on IsLost: " + sent);
+            assertEquals(t, sent.stream().filter(x -> x.seq == o.at(0)).findFirst().orElseThrow().timeNanos);
+            assertEquals(1, s.on(o.conn()::stats).fastRetransmits());
         }
     }
 }

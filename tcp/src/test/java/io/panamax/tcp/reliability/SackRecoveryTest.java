@@ -1,6 +1,6 @@
 package io.panamax.tcp.reliability;
 
-import io.panamax.tcp.TcpConnection;
+import io.panamax.tcp.script.SackPeer;
 import io.panamax.tcp.script.SentSegment;
 import io.panamax.tcp.script.TcpScript;
 import org.junit.jupiter.api.Test;
@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 
 import static io.panamax.tcp.wire.TcpHeader.ACK;
+import static io.panamax.tcp.script.SackPeer.sends;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,36 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SackRecoveryTest {
     private static final int MSS = 536;
 
-    /** A passive open with SACK-Permitted (no timestamps, so a segment is MSS bytes). */
-    private record Open(TcpScript s, TcpConnection conn, int base, int rcv) {
-        /** The first byte of segment {@code i} (0-based) the stack sends. */
-        int at(int i) {
-            return base + i * MSS;
-        }
-
-        /** An ACK from the peer for {@code ack} with SACK blocks from the segment indices given (pairs, end exclusive). */
-        void sackAck(int ack, int... segmentEdges) {
-            int[] edges = new int[segmentEdges.length];
-            for (int i = 0; i < edges.length; i++) {
-                edges[i] = at(segmentEdges[i]);
-            }
-            s.inject(s.seg().seq(rcv).ack(ack).window(65535).sack(edges));
-        }
-    }
-
-    private static Open open(TcpScript s) {
-        var e = s.acceptSack(1000, MSS);
-        return new Open(s, e.conn(), e.sndNxt(), e.rcvNxt());
-    }
-
-    private static boolean sends(List<SentSegment> sent, int seq) {
-        return sent.stream().anyMatch(x -> x.seq == seq && x.length() > 0);
-    }
-
     @Test
     void everyHoleIsRetransmittedInOneRoundAndSackedDataNever() {
         try (TcpScript s = TcpScript.newReno()) {
-            Open o = open(s);
+            SackPeer o = SackPeer.accept(s, MSS);
             s.write(o.conn(), new byte[40 * MSS]);
             assertEquals(10, s.drain().size(), "IW 10 segments");
             // Segments 1 and 4 are lost; 0 arrives, then 2, 3, 5, 6, 7 one by one.
@@ -97,7 +72,7 @@ class SackRecoveryTest {
     @Test
     void limitedTransmitSendsNewDataOnTheFirstTwoDuplicateAcks() {
         try (TcpScript s = TcpScript.newReno()) {
-            Open o = open(s);
+            SackPeer o = SackPeer.accept(s, MSS);
             s.write(o.conn(), new byte[40 * MSS]);
             assertEquals(10, s.drain().size());
             // RFC 3042 2: each of the first two duplicate ACKs releases one previously unsent segment.
@@ -115,7 +90,7 @@ class SackRecoveryTest {
     @Test
     void proportionalRateReductionSpreadsTheReductionOverTheRecovery() {
         try (TcpScript s = TcpScript.newReno()) {
-            Open o = open(s);
+            SackPeer o = SackPeer.accept(s, MSS);
             s.write(o.conn(), new byte[60 * MSS]);
             assertEquals(10, s.drain().size());
             // Segment 0 is lost; 1..9 arrive, then the two segments of limited transmit.
@@ -148,7 +123,7 @@ class SackRecoveryTest {
     @Test
     void afterATimeoutSackedDataIsNotSentAgain() {
         try (TcpScript s = TcpScript.newReno()) {
-            Open o = open(s);
+            SackPeer o = SackPeer.accept(s, MSS);
             s.write(o.conn(), new byte[10 * MSS]);
             assertEquals(10, s.drain().size());
             // The ACKs take 1 ms (less than the 2 ms least PTO): the fast retransmission leaves
@@ -174,7 +149,7 @@ class SackRecoveryTest {
     @Test
     void aLossOfTheSegmentAtTheRecoveryPointStartsTheNextRecovery() {
         try (TcpScript s = TcpScript.newReno()) {
-            Open o = open(s);
+            SackPeer o = SackPeer.accept(s, MSS);
             s.write(o.conn(), new byte[80 * MSS]);
             assertEquals(10, s.drain().size(), "IW 10 segments");
             // Segment 0 is lost, 1..9 arrive: fast recovery begins at the third duplicate ACK.

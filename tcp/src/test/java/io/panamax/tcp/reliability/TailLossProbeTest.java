@@ -1,6 +1,6 @@
 package io.panamax.tcp.reliability;
 
-import io.panamax.tcp.TcpConnection;
+import io.panamax.tcp.script.SackPeer;
 import io.panamax.tcp.script.SentSegment;
 import io.panamax.tcp.script.TcpScript;
 import org.junit.jupiter.api.Test;
@@ -8,7 +8,6 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 
 import static io.panamax.tcp.wire.TcpHeader.ACK;
-import static io.panamax.tcp.wire.TcpHeader.SYN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,25 +21,10 @@ class TailLossProbeTest {
     private static final int MSS = 536;
     private static final long TICK = 2 * 16_384;
 
-    /** A SACK connection whose handshake measured an RTT of 20 ms. */
-    private record Open(TcpConnection conn, int base, int rcv) {
-    }
-
-    private static Open open(TcpScript s) {
-        s.listen();
-        s.inject(s.seg().syn().seq(1000).mss(MSS).sackPermitted().window(65535));
-        SentSegment synAck = s.expect().flags(SYN | ACK);
-        s.advance(Duration.ofMillis(20));
-        s.inject(s.seg().seq(1001).ack(synAck.seq + 1).window(65535));
-        TcpConnection c = s.accepted.getFirst();
-        s.run(() -> c.setNoDelay(true));
-        return new Open(c, synAck.seq + 1, 1001);
-    }
-
     @Test
     void aLostTailIsProbedWithTheLastSegmentAfterTwoRtts() {
         try (TcpScript s = TcpScript.newReno()) {
-            Open o = open(s);
+            SackPeer o = SackPeer.acceptMeasured(s, MSS, Duration.ofMillis(20));
             s.write(o.conn(), new byte[3 * MSS]);
             long t = s.nowNanos();
             assertEquals(3, s.drain().size());
@@ -64,7 +48,7 @@ class TailLossProbeTest {
     @Test
     void aProbeTheDsackShowsSpuriousLeavesTheWindowAlone() {
         try (TcpScript s = TcpScript.newReno()) {
-            Open o = open(s);
+            SackPeer o = SackPeer.acceptMeasured(s, MSS, Duration.ofMillis(20));
             s.write(o.conn(), new byte[3 * MSS]);
             assertEquals(3, s.drain().size());
             int cwnd = s.on(o.conn()::stats).cwnd();
@@ -84,7 +68,7 @@ class TailLossProbeTest {
     @Test
     void theProbeIsNewDataWhenThereIsSome() {
         try (TcpScript s = TcpScript.newReno()) {
-            Open o = open(s);
+            SackPeer o = SackPeer.acceptMeasured(s, MSS, Duration.ofMillis(20));
             s.write(o.conn(), new byte[20 * MSS]);
             assertEquals(10, s.drain().size(), "IW");
             // RFC 8985 7.3: a previously unsent segment is the probe (the window allows it).
@@ -100,7 +84,7 @@ class TailLossProbeTest {
     @Test
     void aSingleSegmentWaitsForTheDelayedAckFirst() {
         try (TcpScript s = TcpScript.newReno()) {
-            Open o = open(s);
+            SackPeer o = SackPeer.acceptMeasured(s, MSS, Duration.ofMillis(20));
             s.write(o.conn(), "request");
             long t = s.nowNanos();
             s.expect().payload("request");
