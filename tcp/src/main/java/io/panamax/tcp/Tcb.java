@@ -767,7 +767,7 @@ final class Tcb implements TcpConnection {
     /** The read itself: completes {@code into} now, or keeps it until data, the end or an error arrive. */
     @Override
     public void read(Completion<? super ReadBuffer> into) {
-        assert shard.isCurrent();
+        shard.checkOwner("TcpConnection.read");
         if (pendingRead != null) {
             throw new IllegalStateException("a read is already pending on " + this);
         }
@@ -832,7 +832,7 @@ final class Tcb implements TcpConnection {
 
     @Override
     public Future<Void> write(ReadBuffer buffer) {
-        assert shard.isCurrent();
+        shard.checkOwner("TcpConnection.write");
         TcpException refused = writeRefusal();
         if (refused != null) {
             buffer.release();
@@ -869,7 +869,7 @@ final class Tcb implements TcpConnection {
 
     @Override
     public Future<Void> shutdownOutput() {
-        assert shard.isCurrent();
+        shard.checkOwner("TcpConnection.shutdownOutput");
         if (finAckedPromise != null) {
             return finAckedPromise;
         }
@@ -898,7 +898,7 @@ final class Tcb implements TcpConnection {
 
     @Override
     public Future<Void> close() {
-        assert shard.isCurrent();
+        shard.checkOwner("TcpConnection.close");
         if (readClosed) {
             return finAckedPromise != null ? finAckedPromise : Future.done();
         }
@@ -926,7 +926,7 @@ final class Tcb implements TcpConnection {
 
     @Override
     public void abort() {
-        assert shard.isCurrent();
+        shard.checkOwner("TcpConnection.abort");
         if (state == TcpState.CLOSED) {
             return;
         }
@@ -1032,7 +1032,7 @@ final class Tcb implements TcpConnection {
 
     @Override
     public void setCongestionControl(String name) {
-        assert shard.isCurrent();
+        shard.checkOwner("TcpConnection.setCongestionControl");
         snd.setCongestionControl(name, sackOn);
     }
 

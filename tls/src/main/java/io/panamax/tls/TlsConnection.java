@@ -319,7 +319,7 @@ public final class TlsConnection implements StreamConnection {
     /** The read itself: completes {@code into} now, or keeps it until plaintext, the end or a failure. */
     @Override
     public void read(Completion<? super ReadBuffer> into) {
-        assert shard.isCurrent();
+        shard.checkOwner("TlsConnection.read");
         if (pendingRead != null) {
             throw new IllegalStateException("a read is already pending on " + this);
         }
@@ -352,7 +352,7 @@ public final class TlsConnection implements StreamConnection {
 
     @Override
     public Future<Void> write(ReadBuffer buffer) {
-        assert shard.isCurrent();
+        shard.checkOwner("TlsConnection.write");
         Throwable refused = writeRefusal();
         if (refused != null) {
             buffer.release();
@@ -380,7 +380,7 @@ public final class TlsConnection implements StreamConnection {
 
     @Override
     public Future<Void> shutdownOutput() {
-        assert shard.isCurrent();
+        shard.checkOwner("TlsConnection.shutdownOutput");
         if (shutdownFuture != null) {
             return shutdownFuture;
         }
@@ -401,7 +401,7 @@ public final class TlsConnection implements StreamConnection {
 
     @Override
     public Future<Void> close() {
-        assert shard.isCurrent();
+        shard.checkOwner("TlsConnection.close");
         if (closePromise != null) {
             return closePromise;
         }
@@ -433,7 +433,7 @@ public final class TlsConnection implements StreamConnection {
 
     @Override
     public void abort() {
-        assert shard.isCurrent();
+        shard.checkOwner("TlsConnection.abort");
         abortWith(new ConnectionAbortedException("connection aborted"));
     }
 
