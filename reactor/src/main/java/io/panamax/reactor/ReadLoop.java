@@ -26,7 +26,7 @@ import java.util.function.Predicate;
  * The loop ends when the handler answers {@code STOP}, after the handler has seen a value that
  * {@code last} accepts (a stream's empty end-of-stream buffer: reading on would return it again),
  * or with the first failure of a read, of the handler or of its future. It yields to the poll loop
- * every {@value Future#LOOP_YIELD_EVERY} iterations that resolve at once.
+ * every 1,024 iterations that resolve at once (as {@link Future#repeat} does).
  *
  * <p>Single-shard like every future: started, fed and completed on the shard that created it.
  */

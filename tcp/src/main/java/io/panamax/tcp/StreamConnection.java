@@ -118,6 +118,7 @@ public interface StreamConnection {
 
     /** Copies the bytes of {@code data} into packet buffers and writes them. */
     default Future<Void> write(MemorySegment data) {
+        shard().checkOwner("StreamConnection.write"); // before a buffer is taken from the shard's pool
         Packet p = shard().packets().allocate();
         int len = Math.toIntExact(data.byteSize());
         if (p.appendBytes(data, 0, len) < len) {

@@ -846,7 +846,7 @@ final class Tcb implements TcpConnection {
     /** The read itself: completes {@code into} now, or keeps it until data, the end or an error arrive. */
     @Override
     public void read(Completion<? super ReadBuffer> into) {
-        assert shard.isCurrent();
+        shard.checkOwner("TcpConnection.read");
         if (pendingRead != null) {
             throw new IllegalStateException("a read is already pending on " + this);
         }
@@ -911,7 +911,7 @@ final class Tcb implements TcpConnection {
 
     @Override
     public Future<Void> write(ReadBuffer buffer) {
-        assert shard.isCurrent();
+        shard.checkOwner("TcpConnection.write");
         TcpException refused = writeRefusal();
         if (refused != null) {
             buffer.release();
@@ -948,7 +948,7 @@ final class Tcb implements TcpConnection {
 
     @Override
     public Future<Void> shutdownOutput() {
-        assert shard.isCurrent();
+        shard.checkOwner("TcpConnection.shutdownOutput");
         if (finAckedPromise != null) {
             return finAckedPromise;
         }
@@ -977,7 +977,7 @@ final class Tcb implements TcpConnection {
 
     @Override
     public Future<Void> close() {
-        assert shard.isCurrent();
+        shard.checkOwner("TcpConnection.close");
         if (readClosed) {
             return finAckedPromise != null ? finAckedPromise : Future.done();
         }
@@ -1005,7 +1005,7 @@ final class Tcb implements TcpConnection {
 
     @Override
     public void abort() {
-        assert shard.isCurrent();
+        shard.checkOwner("TcpConnection.abort");
         if (state == TcpState.CLOSED) {
             return;
         }
@@ -1128,7 +1128,7 @@ final class Tcb implements TcpConnection {
 
     @Override
     public void setCongestionControl(String name) {
-        assert shard.isCurrent();
+        shard.checkOwner("TcpConnection.setCongestionControl");
         snd.setCongestionControl(name, sackOn);
     }
 

@@ -1,6 +1,7 @@
 package io.panamax.tls;
 
 import io.panamax.ip.Ipv4Address;
+import io.panamax.reactor.Completion;
 import io.panamax.reactor.Future;
 import io.panamax.reactor.Promise;
 import io.panamax.reactor.ReadBuffer;
@@ -28,7 +29,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.function.BiConsumer;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLEngineResult.HandshakeStatus;
@@ -94,7 +94,7 @@ public final class TlsConnection implements StreamConnection {
     private final String serverName;
     private final Promise<TlsConnection> handshake = new Promise<>();
     private final long startedAt;
-    private final BiConsumer<ReadBuffer, Throwable> onTcpRead = this::tcpReadDone;
+    private final TcpReads tcpReads = new TcpReads();
     private Timer handshakeTimer;
     private Timer closeTimer;
 
@@ -112,7 +112,7 @@ public final class TlsConnection implements StreamConnection {
     private boolean tcpReading;
     private boolean tcpEof;
     private Packet plaintext;
-    private Promise<ReadBuffer> pendingRead;
+    private Completion<? super ReadBuffer> pendingRead;
     private boolean syncRead;
     private boolean closeNotifyReceived;
     private boolean readClosed;
@@ -311,15 +311,24 @@ public final class TlsConnection implements StreamConnection {
 
     @Override
     public Future<ReadBuffer> read() {
-        assert shard.isCurrent();
+        Promise<ReadBuffer> p = new Promise<>();
+        read(p);
+        return p;
+    }
+
+    /** The read itself: completes {@code into} now, or keeps it until plaintext, the end or a failure. */
+    @Override
+    public void read(Completion<? super ReadBuffer> into) {
+        shard.checkOwner("TlsConnection.read");
         if (pendingRead != null) {
             throw new IllegalStateException("a read is already pending on " + this);
         }
         if (readClosed) {
-            return Future.failed(new ConnectionAbortedException("read after close on " + this));
+            into.fail(new ConnectionAbortedException("read after close on " + this));
+            return;
         }
         if (plaintext == null && failure == null && !closeNotifyReceived) {
-            // Whole records may be buffered already: decrypt them now and answer without a promise.
+            // Whole records may be buffered already: decrypt them now and answer at once.
             syncRead = true;
             try {
                 pump();
@@ -330,22 +339,20 @@ public final class TlsConnection implements StreamConnection {
         if (plaintext != null) {
             Packet p = plaintext;
             plaintext = null;
-            return Future.succeeded(p);
+            into.complete(p);
+        } else if (failure != null) {
+            into.fail(failure);
+        } else if (closeNotifyReceived) {
+            into.complete(shard.packets().allocate());
+        } else {
+            pendingRead = into;
+            pump();
         }
-        if (failure != null) {
-            return Future.failed(failure);
-        }
-        if (closeNotifyReceived) {
-            return Future.succeeded(shard.packets().allocate());
-        }
-        pendingRead = new Promise<>();
-        pump();
-        return pendingRead;
     }
 
     @Override
     public Future<Void> write(ReadBuffer buffer) {
-        assert shard.isCurrent();
+        shard.checkOwner("TlsConnection.write");
         Throwable refused = writeRefusal();
         if (refused != null) {
             buffer.release();
@@ -373,7 +380,7 @@ public final class TlsConnection implements StreamConnection {
 
     @Override
     public Future<Void> shutdownOutput() {
-        assert shard.isCurrent();
+        shard.checkOwner("TlsConnection.shutdownOutput");
         if (shutdownFuture != null) {
             return shutdownFuture;
         }
@@ -394,7 +401,7 @@ public final class TlsConnection implements StreamConnection {
 
     @Override
     public Future<Void> close() {
-        assert shard.isCurrent();
+        shard.checkOwner("TlsConnection.close");
         if (closePromise != null) {
             return closePromise;
         }
@@ -426,7 +433,7 @@ public final class TlsConnection implements StreamConnection {
 
     @Override
     public void abort() {
-        assert shard.isCurrent();
+        shard.checkOwner("TlsConnection.abort");
         abortWith(new ConnectionAbortedException("connection aborted"));
     }
 
@@ -1061,7 +1068,53 @@ public final class TlsConnection implements StreamConnection {
             return;
         }
         tcpReading = true;
-        tcp.read().whenComplete(onTcpRead);
+        tcpReads.requesting = true;
+        try {
+            tcp.read(tcpReads);
+        } finally {
+            tcpReads.requesting = false;
+        }
+    }
+
+    /**
+     * The completion of every read from TCP (one object, so reading costs no future per record).
+     * A read that completes inside {@code tcp.read} is handled there, as a resolved future's
+     * continuation would be; one that completes later (data, a reset) is handled from the run
+     * queue, never inside TCP's own processing.
+     */
+    private final class TcpReads implements Completion<ReadBuffer>, Runnable {
+        boolean requesting;
+        private ReadBuffer value;
+        private Throwable cause;
+
+        @Override
+        public void complete(ReadBuffer v) {
+            arrived(v, null);
+        }
+
+        @Override
+        public void fail(Throwable e) {
+            arrived(null, e);
+        }
+
+        private void arrived(ReadBuffer v, Throwable e) {
+            if (requesting) {
+                tcpReadDone(v, e);
+                return;
+            }
+            value = v;
+            cause = e;
+            shard.schedule(this);
+        }
+
+        @Override
+        public void run() {
+            ReadBuffer v = value;
+            Throwable e = cause;
+            value = null;
+            cause = null;
+            tcpReadDone(v, e);
+        }
     }
 
     private void tcpReadDone(ReadBuffer received, Throwable e) {
@@ -1135,7 +1188,7 @@ public final class TlsConnection implements StreamConnection {
     }
 
     private void deliverRead() {
-        Promise<ReadBuffer> r = pendingRead;
+        Completion<? super ReadBuffer> r = pendingRead;
         if (r == null) {
             return;
         }
@@ -1364,7 +1417,7 @@ public final class TlsConnection implements StreamConnection {
     }
 
     private void failPendingRead(Throwable cause) {
-        Promise<ReadBuffer> r = pendingRead;
+        Completion<? super ReadBuffer> r = pendingRead;
         if (r != null) {
             pendingRead = null;
             r.fail(cause);

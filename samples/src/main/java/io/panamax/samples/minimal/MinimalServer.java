@@ -34,13 +34,13 @@ public final class MinimalServer {
                 .closeOnShutdown(ns); // at Ctrl-C or SIGTERM: the stack, then the namespace
         // One listener per shard (flows are spread over the shards by RSS); each connection lives on
         // one shard, and its futures complete on that shard's thread.
-        stack.await(stack.onEveryShard(s -> s.tcp().listen(7, conn -> Future.repeat(() -> conn.read().then(data -> {
+        stack.await(stack.onEveryShard(s -> s.tcp().listen(7, conn -> conn.readLoop(data -> {
             if (data.length() == 0) { // the peer closed its side: close ours, end the loop
                 data.release();
                 return conn.close().then(v -> Future.stop());
             }
             return conn.write(data).then(v -> Future.next()); // the received buffers go back out, no copy
-        })))), Duration.ofSeconds(10));
+        }))), Duration.ofSeconds(10));
         System.out.println("echo on 10.7.0.2:7; try: echo hello | ip netns exec " + netns + " nc -N 10.7.0.2 7");
         // The shard threads keep the JVM running until Ctrl-C.
     }

@@ -116,6 +116,27 @@ class ConnectionApiTest {
         }
     }
 
+    /** Off its shard a connection refuses at once, with or without assertions, naming the shard to use. */
+    @Test
+    void callsFromAnotherThreadFailAtOnceWithTheShardToUse() {
+        try (TcpScript s = new TcpScript()) {
+            var e = s.acceptPlain(1000);
+            String thread = "thread '" + Thread.currentThread().getName() + "'";
+            List<org.junit.jupiter.api.function.Executable> calls = List.of(
+                    () -> e.conn().read(), () -> e.conn().write(new byte[1]), () -> e.conn().shutdownOutput(),
+                    () -> e.conn().close(), () -> e.conn().abort());
+            List<String> names = List.of("TcpConnection.read", "StreamConnection.write", "TcpConnection.shutdownOutput",
+                    "TcpConnection.close", "TcpConnection.abort");
+            for (int i = 0; i < calls.size(); i++) {
+                String m = assertThrows(IllegalStateException.class, calls.get(i)).getMessage();
+                assertTrue(m.startsWith(names.get(i) + " called from " + thread + ";"), m);
+                assertTrue(m.contains("is used on shard 0"), m);
+            }
+            s.run(() -> e.conn().close()); // on the shard it works
+            s.drain();
+        }
+    }
+
     @Test
     void byteArrayAndMemorySegmentWritesCopy() {
         try (TcpScript s = new TcpScript()) {
