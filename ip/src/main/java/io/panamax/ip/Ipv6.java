@@ -140,6 +140,8 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
     private int routerCurrent;
     /** The link-local and static addresses under duplicate address detection (RFC 4862 §5.4): not ours yet. */
     private boolean linkLocalTentative;
+    /** RFC 4861 §6.3.2 CurHopLimit: the default until a router advertises one. */
+    private int curHopLimit = Ipv6Header.DEFAULT_HOP_LIMIT;
     private boolean globalTentative;
     /** The home shard's autoconfiguration, on every shard (messages go to its shard), or null without it. */
     private Slaac slaac;
@@ -535,6 +537,19 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
         }
         routerTried[routerCurrent] = true;
         return routerCurrent;
+    }
+
+    /** RFC 4861 §6.3.4: CurHopLimit for what we send, and the neighbour cache's timers (each when not 0). */
+    void applyRouterParameters(int curHopLimit, long reachableMillis, long retransMillis) {
+        if (curHopLimit != 0) {
+            this.curHopLimit = curHopLimit;
+        }
+        ndp.applyRouterTimers(reachableMillis, retransMillis);
+    }
+
+    /** The hop limit of the datagrams this host sends: 64, or what a router advertised. */
+    public int curHopLimit() {
+        return curHopLimit;
     }
 
     void applyMtu(int mtu) {
@@ -933,7 +948,8 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
             ndp.learnFromPeer(srcHigh, srcLow, mac, false);
             ndp.shareLearned(srcHigh, srcLow);
         }
-        Slaac.Advertisement ad = new Slaac.Advertisement(srcHigh, srcLow, lifetime, mtu, java.util.List.copyOf(prefixes));
+        Slaac.Advertisement ad = new Slaac.Advertisement(srcHigh, srcLow, lifetime, mtu, java.util.List.copyOf(prefixes),
+                NdpMessage.curHopLimit(seg, icmp), NdpMessage.reachableTime(seg, icmp), NdpMessage.retransTimer(seg, icmp));
         Slaac home = slaac;
         if (home.shardId() == shard.id()) {
             home.advertisement(ad);
@@ -1143,7 +1159,7 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
                 segment.release();
                 return false;
             }
-            Ipv6Header.write(segment.head(), off, segment.length() - Ipv6Header.HEADER_LENGTH, protocol, Ipv6Header.DEFAULT_HOP_LIMIT,
+            Ipv6Header.write(segment.head(), off, segment.length() - Ipv6Header.HEADER_LENGTH, protocol, curHopLimit,
                     srcHigh, srcLow, dstHigh, dstLow);
             segment.setHeaderLengths(segment.l2Length(), Ipv6Header.HEADER_LENGTH);
             return route(segment, dstHigh, dstLow);
@@ -1180,7 +1196,7 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
                 break;
             }
             MemorySegment seg = piece.head();
-            Ipv6Header.write(seg, off, n + Ipv6Extensions.FRAGMENT_HEADER_LENGTH, Ipv6Extensions.FRAGMENT, Ipv6Header.DEFAULT_HOP_LIMIT,
+            Ipv6Header.write(seg, off, n + Ipv6Extensions.FRAGMENT_HEADER_LENGTH, Ipv6Extensions.FRAGMENT, curHopLimit,
                     srcHigh, srcLow, dstHigh, dstLow);
             long fh = off + Ipv6Header.HEADER_LENGTH;
             NetworkBytes.setU8(seg, fh, protocol);

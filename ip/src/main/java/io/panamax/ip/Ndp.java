@@ -56,6 +56,9 @@ public final class Ndp {
     private final Ethernet ethernet;
     private final Ipv6 ipv6;
     private final Config config;
+    /** ReachableTime and RetransTimer: the configured ones, or what a router advertised (RFC 4861 §6.3.4). */
+    private long reachableNanos;
+    private long retransNanos;
     private final DropCounters<Drop> drops;
     private final Counter solicitationsSent;
     private final Counter advertisementsSent;
@@ -69,6 +72,8 @@ public final class Ndp {
         this.ethernet = ethernet;
         this.ipv6 = ipv6;
         this.config = config;
+        this.reachableNanos = config.reachableNanos();
+        this.retransNanos = config.retransNanos();
         this.drops = new DropCounters<>(metrics, "ndp_drops_total", "Neighbor discovery messages and waiting datagrams dropped", Drop.class);
         this.solicitationsSent = metrics.counter("ndp_solicitations_sent_total", "Neighbor solicitations sent");
         this.advertisementsSent = metrics.counter("ndp_advertisements_sent_total", "Neighbor advertisements sent");
@@ -83,6 +88,30 @@ public final class Ndp {
 
     public DropCounters<Drop> drops() {
         return drops;
+    }
+
+    /**
+     * RFC 4861 §6.3.4: a router's BaseReachableTime (ReachableTime is drawn from 0.5 to 1.5 times
+     * it, §6.3.2, so that neighbours do not probe in step) and RetransTimer, each when not 0.
+     */
+    void applyRouterTimers(long baseReachableMillis, long retransMillis) {
+        if (baseReachableMillis > 0) {
+            double factor = 0.5 + java.util.concurrent.ThreadLocalRandom.current().nextDouble();
+            reachableNanos = (long) (baseReachableMillis * 1_000_000L * factor);
+        }
+        if (retransMillis > 0) {
+            retransNanos = retransMillis * 1_000_000L;
+        }
+    }
+
+    /** ReachableTime in use (nanoseconds). */
+    public long reachableNanos() {
+        return reachableNanos;
+    }
+
+    /** RetransTimer in use (nanoseconds). */
+    public long retransNanos() {
+        return retransNanos;
     }
 
     /** The state of the entry for an address, or null when there is none. */
@@ -246,7 +275,7 @@ public final class Ndp {
         e.state = reachable ? State.REACHABLE : State.STALE;
         e.probes = 0;
         if (reachable) {
-            timer(e).arm(config.reachableNanos());
+            timer(e).arm(reachableNanos);
         } else if (e.timer != null) {
             e.timer.cancel();
         }
@@ -283,7 +312,7 @@ public final class Ndp {
         sendSolicitation(e.high, e.low, unicast ? e.high : Ipv6Address.SOLICITED_NODE_HIGH,
                 unicast ? e.low : Ipv6Address.solicitedNodeLow(e.low),
                 unicast ? e.mac : Ipv6Address.multicastMac(Ipv6Address.solicitedNodeLow(e.low)));
-        timer(e).arm(config.retransNanos());
+        timer(e).arm(retransNanos);
     }
 
     private void timerFired(Entry e) {

@@ -43,7 +43,8 @@ public final class Slaac {
     }
 
     /** What a router advertisement said (RFC 4861 §4.2), as the receiving shard read it. */
-    public record Advertisement(long routerHigh, long routerLow, int routerLifetimeSeconds, long mtu, List<PrefixInfo> prefixes) {
+    public record Advertisement(long routerHigh, long routerLow, int routerLifetimeSeconds, long mtu, List<PrefixInfo> prefixes,
+                                int curHopLimit, long reachableMillis, long retransMillis) {
     }
 
     /** RFC 4861 §10: MAX_RTR_SOLICITATION_DELAY 1 s, RTR_SOLICITATION_INTERVAL 4 s, MAX_RTR_SOLICITATIONS 3. */
@@ -259,6 +260,10 @@ public final class Slaac {
         advertisementsReceived.increment();
         long lifetime = ad.routerLifetimeSeconds() * 1_000_000_000L;
         everyShard(ipv6 -> ipv6.applyRouter(ad.routerHigh(), ad.routerLow(), lifetime));
+        // §6.3.4: a hop limit, reachable time and retransmission timer of 0 are unspecified: the current ones stay.
+        if (ad.curHopLimit() != 0 || ad.reachableMillis() != 0 || ad.retransMillis() != 0) {
+            everyShard(ipv6 -> ipv6.applyRouterParameters(ad.curHopLimit(), ad.reachableMillis(), ad.retransMillis()));
+        }
         if (ad.mtu() >= Ipv6Header.MIN_MTU && ad.mtu() <= home.nicMtu()) {
             int mtu = (int) ad.mtu();
             everyShard(ipv6 -> ipv6.applyMtu(mtu));

@@ -37,6 +37,10 @@ class RouterAdvertisementTest {
     private static final long INFINITE = 0xffff_ffffL;
 
     private TwoShardIpv6 h;
+    /** Cur Hop Limit, Reachable Time and Retrans Timer of the advertisements built here (0: unspecified). */
+    private int raHopLimit = 64;
+    private int raReachableMillis;
+    private int raRetransMillis;
     private Reactor reactor;
     private Ethernet[] ethernets;
     private Ipv6[] ipv6s;
@@ -200,6 +204,42 @@ class RouterAdvertisementTest {
         h.receive(1, frame); // on shard 1: what it carries goes to the home shard (0)
     }
 
+    /**
+     * RFC 4861 §6.3.4: Cur Hop Limit sets the hop limit of what we send; Reachable Time sets
+     * BaseReachableTime (ReachableTime drawn from 0.5 to 1.5 times it); Retrans Timer sets
+     * RetransTimer; on every shard. Zeros leave them as they were.
+     */
+    @Test
+    void advertisedHopLimitAndTimersAreUsed() {
+        raHopLimit = 32;
+        raReachableMillis = 10_000;
+        raRetransMillis = 500;
+        advertise(1800);
+        for (int i = 0; i < 2; i++) {
+            int id = i;
+            long[] got = new long[3];
+            reactor.runOn(i, () -> {
+                got[0] = ipv6s[id].curHopLimit();
+                got[1] = ipv6s[id].ndp().reachableNanos();
+                got[2] = ipv6s[id].ndp().retransNanos();
+            });
+            assertEquals(32, got[0], "shard " + i + ": hop limit");
+            assertTrue(got[1] >= 5_000_000_000L && got[1] <= 15_000_000_000L, "shard " + i + ": reachable time " + got[1]);
+            assertEquals(500_000_000L, got[2], "shard " + i + ": retransmission timer");
+        }
+        raHopLimit = 0;
+        raReachableMillis = 0;
+        raRetransMillis = 0;
+        advertise(1800);
+        long[] kept = new long[2];
+        reactor.runOn(1, () -> {
+            kept[0] = ipv6s[1].curHopLimit();
+            kept[1] = ipv6s[1].ndp().retransNanos();
+        });
+        assertEquals(32, kept[0], "0 is unspecified: the hop limit stays");
+        assertEquals(500_000_000L, kept[1], "0 is unspecified: the timer stays");
+    }
+
     private long defaultRouterLow(int shard) {
         long[] r = new long[1];
         reactor.runOn(shard, () -> {
@@ -250,7 +290,8 @@ class RouterAdvertisementTest {
         f.putShort((short) 0x3333).putInt(1).putShort((short) (source >>> 32)).putInt((int) source).putShort((short) 0x86dd);
         f.putInt(6 << 28).putShort((short) icmpLength).put((byte) 58).put((byte) 255)
                 .putLong(Ipv6Address.LINK_LOCAL_HIGH).putLong(routerLow).putLong(Ipv6Address.ALL_NODES_HIGH).putLong(Ipv6Address.ALL_NODES_LOW);
-        f.put((byte) 134).put((byte) 0).putShort((short) 0).put((byte) 64).put((byte) 0).putShort((short) routerLifetime).putInt(0).putInt(0);
+        f.put((byte) 134).put((byte) 0).putShort((short) 0).put((byte) raHopLimit).put((byte) 0).putShort((short) routerLifetime)
+                .putInt(raReachableMillis).putInt(raRetransMillis);
         if (mac >= 0) {
             f.put((byte) 1).put((byte) 1).putShort((short) (mac >>> 32)).putInt((int) mac);
         }
