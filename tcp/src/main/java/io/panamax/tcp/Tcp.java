@@ -206,17 +206,18 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
     }
 
     /**
-     * Listens on {@code local}'s port: {@code 0.0.0.0} for IPv4 only, {@code ::} for both families
-     * (as Java's dual-stack sockets do). Binding to one address is not supported: the listener
-     * takes every local address of its families.
+     * Listens on {@code local}'s port, which must have a wildcard address ({@code 0.0.0.0} or
+     * {@code ::}, as {@code new InetSocketAddress(port)} gives): both families, as a Java
+     * {@code ServerSocket} bound to either does on a dual-stack host. Binding to one address is
+     * not supported (the listener takes every local address); for one family, use
+     * {@link #listen(StandardProtocolFamily, int, Consumer)}.
      */
     public TcpListener listen(InetSocketAddress local, Consumer<TcpConnection> onAccept) {
         InetAddress a = local.getAddress();
         if (a == null || !a.isAnyLocalAddress()) {
             throw new IllegalArgumentException("listen on a wildcard address (0.0.0.0 or ::), got " + local);
         }
-        return listen(a instanceof Inet4Address ? StandardProtocolFamily.INET : null, local.getPort(), config.backlog(),
-                Objects.requireNonNull(onAccept));
+        return listen(null, local.getPort(), config.backlog(), Objects.requireNonNull(onAccept));
     }
 
     /** Listens on {@code port}; connections are taken with {@link TcpListener#accept()}. */

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * of virtual time: their router advertisements, neighbour discovery, ICMPv6 errors, overlapping,
  * duplicate and unfinished fragments, extension headers and malformed frames reach the IPv6 layer,
  * which must come through them all — no exception escaping a shard, no buffer leaked, every frame
- * accounted for by Ethernet. (The IPv4-only stack of {@link EveryCaptureReplayTest} drops these
+ * accounted for by Ethernet; their TCP segments reach TCP over IPv6. (The IPv4-only stack of {@link EveryCaptureReplayTest} drops these
  * frames at the Ethernet layer.)
  */
 class Ipv6CaptureReplayTest {
@@ -30,6 +30,7 @@ class Ipv6CaptureReplayTest {
         long advertisements = 0;
         long fragmentVerdicts = 0;
         long errorsSent = 0;
+        long tcpSegments = 0;
         int replayed = 0;
         for (SharedData.Capture capture : SharedData.captures()) {
             if (!capture.directory().equals("pcaps-v6") || !capture.isEthernet() || capture.packets() == 0) {
@@ -52,6 +53,7 @@ class Ipv6CaptureReplayTest {
             advertisements += r.counter("ndp_router_advertisements_received_total");
             fragmentVerdicts += r.counter("ipv6_datagrams_reassembled_total") + r.sum("ipv6_reassembly_drops_total");
             errorsSent += r.counter("icmpv6_errors_sent_total");
+            tcpSegments += r.counter("tcp_segments_received_total");
         }
         assertTrue(failures.isEmpty(), String.join("\n", failures));
         assertTrue(replayed >= 40, "IPv6 captures replayed: " + replayed);
@@ -60,6 +62,9 @@ class Ipv6CaptureReplayTest {
         assertTrue(advertisements > 0, "router advertisements acted on");
         assertTrue(fragmentVerdicts > 0, "fragments reassembled or dropped under a reason");
         assertTrue(errorsSent > 0, "ICMPv6 errors sent");
+        // TCP is registered for IPv6 too: the captures' TCP segments reach it (answered, or dropped under a reason).
+        assertTrue(tcpSegments > 100, "TCP segments over IPv6 received: " + tcpSegments);
+        System.out.println("IPv6 captures: " + tcpSegments + " TCP segments received over IPv6");
         assertEquals(List.of(), failures);
     }
 }
