@@ -4,6 +4,9 @@ import io.panamax.rss.LocalPortAllocator;
 import io.panamax.rss.LocalPortsExhaustedException;
 import io.panamax.tcp.LocalPortPolicy;
 
+import java.util.function.IntPredicate;
+import java.util.function.IntSupplier;
+
 /**
  * TCP's local-port choice for active opens on a multi-shard stack: a port whose replies the NIC
  * (or the stack's software RSS) steers back to the connecting shard, from that shard's
@@ -21,12 +24,24 @@ final class RssPortPolicy implements LocalPortPolicy {
 
     @Override
     public int choose(int localIp, int remoteIp, int remotePort, PortUsage ports) {
+        return choose(() -> allocator.allocate(localIp, remoteIp, remotePort),
+                port -> ports.isFree(localIp, port, remoteIp, remotePort));
+    }
+
+    @Override
+    public int choose6(long localHigh, long localLow, long remoteHigh, long remoteLow, int remotePort, PortUsage ports) {
+        return choose(() -> allocator.allocate6(localHigh, localLow, remoteHigh, remoteLow, remotePort),
+                port -> ports.isFree6(localHigh, localLow, port, remoteHigh, remoteLow, remotePort));
+    }
+
+    /** The allocator's next port that TCP finds free (once per active open: the lambdas are not per packet). */
+    private int choose(IntSupplier allocate, IntPredicate free) {
         int[] taken = new int[MAX_TAKEN];
         int nTaken = 0;
         try {
             while (true) {
-                int port = allocator.allocate(localIp, remoteIp, remotePort);
-                if (ports.isFree(localIp, port, remoteIp, remotePort)) {
+                int port = allocate.getAsInt();
+                if (free.test(port)) {
                     return port;
                 }
                 // Listening, or the 4-tuple is in use: keep it out of the allocator's way while we look on.
@@ -43,6 +58,11 @@ final class RssPortPolicy implements LocalPortPolicy {
                 allocator.release(taken[i]);
             }
         }
+    }
+
+    @Override
+    public void release6(long localHigh, long localLow, int localPort, long remoteHigh, long remoteLow, int remotePort) {
+        allocator.release(localPort);
     }
 
     @Override

@@ -155,7 +155,7 @@ class KernelPeerIpv6Test {
         assertTrue(tcp.size() > 1000, "TCP segments over IPv6: " + tcp.size());
         assertTrue(tcp.stream().allMatch(f -> f.fragmentId().isEmpty() && f.tcpLength() <= 1280 - 60 - 12), "within the MSS, unfragmented");
         assertTrue(tcp.stream().anyMatch(f -> (f.tcpFlags() & 0x12) == 0x12), "SYN-ACKs");
-        assertTrue(shards > 1 || tcp.stream().anyMatch(f -> (f.tcpFlags() & 0x12) == 0x02), "a SYN (the active open, one shard)");
+        assertTrue(tcp.stream().filter(f -> (f.tcpFlags() & 0x12) == 0x02).count() >= shards, "a SYN per shard (the active opens)");
         assertTrue(tcp.stream().anyMatch(f -> (f.tcpFlags() & 0x04) != 0), "a RST (the closed port)");
         // The stack fragmented (large echo replies, UDP after the packet too big) and tshark reassembled.
         List<Sent> fragments = sent.stream().filter(f -> !f.fragmentId().isEmpty() && f.icmpType() != 3).toList();
@@ -422,8 +422,9 @@ class KernelPeerIpv6Test {
      * listening on port 7 of every shard with {@code listen(port)} (dual-stack) takes socat's
      * 4 MB and sends it back (SHA-256 compared); the accepted connection sees the kernel's IPv6
      * address and an MSS of 1280 - 60 - 12 (timestamps); a SYN to a closed port is refused with a
-     * RST; on one shard, the stack opens a connection to a socat server on the kernel side with
-     * {@code connect(InetSocketAddress)} and sends 1 MB (SHA-256 compared).
+     * RST; from every shard, the stack opens a connection to a socat server on the kernel side with
+     * {@code connect(InetSocketAddress)} and sends 1 MB (SHA-256 compared): on two shards the
+     * RSS-aware port brings the replies back to the connecting shard.
      */
     private void tcp(Path dir) throws Exception {
         var accepted = new java.util.concurrent.ConcurrentLinkedQueue<String>();
@@ -454,27 +455,30 @@ class KernelPeerIpv6Test {
                 "    print('refused')"));
         assertEquals("refused", refused.stdout().strip(), "a SYN to a closed port gets a RST: " + refused.stderr());
 
-        if (stack.shardCount() == 1) {
-            // Active open: IPv6 frames stay on the shard that receives them (no IPv6 steering yet), so one shard.
-            Path received = dir.resolve("tcp-received.bin");
-            Process server = ns.start("socat", "-u", "TCP6-LISTEN:7008,reuseaddr", "OPEN:" + received + ",creat,trunc");
+        // Active open from every shard: the port policy picks a local port whose replies the
+        // IPv6 flow steering brings back to the connecting shard (LocalPortPolicy.choose6).
+        for (int i = 0; i < stack.shardCount(); i++) {
+            int id = i;
+            int port = 7008 + i;
+            Path received = dir.resolve("tcp-received-" + i + ".bin");
+            Process server = ns.start("socat", "-u", "TCP6-LISTEN:" + port + ",reuseaddr", "OPEN:" + received + ",creat,trunc");
             byte[] upload = java.util.Arrays.copyOf(data, 1 << 20);
             Path sentFile = dir.resolve("tcp-sent.bin");
             Files.write(sentFile, upload);
-            java.net.InetSocketAddress kernel = new java.net.InetSocketAddress(java.net.InetAddress.getByName(HOST_IP6), 7008);
+            java.net.InetSocketAddress kernel = new java.net.InetSocketAddress(java.net.InetAddress.getByName(HOST_IP6), port);
             String peer = null;
             for (int attempt = 0; attempt < 50 && peer == null; attempt++) {
                 try {
-                    peer = stack.await(stack.reactor().submit(0, () -> stack.shard(0).tcp().connect(kernel)
+                    peer = stack.await(stack.reactor().submit(id, () -> stack.shard(id).tcp().connect(kernel)
                             .then(conn -> conn.write(upload).then(v -> conn.close())
                                     .map(v -> conn.remoteAddress() + " local " + conn.localAddress().getAddress().getHostAddress()))), T);
                 } catch (RuntimeException e) {
                     Thread.sleep(100);   // socat not listening yet: refused
                 }
             }
-            assertEquals(kernel + " local " + java.net.InetAddress.getByName(STACK_IP6).getHostAddress(), peer);
-            assertTrue(server.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "socat received the stream and exited");
-            assertEquals(sha256(sentFile), sha256(received), "1 MB from the stack's active open over IPv6");
+            assertEquals(kernel + " local " + java.net.InetAddress.getByName(STACK_IP6).getHostAddress(), peer, "shard " + id);
+            assertTrue(server.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "socat received the stream and exited (shard " + id + ")");
+            assertEquals(sha256(sentFile), sha256(received), "1 MB from shard " + id + "'s active open over IPv6");
         }
     }
 

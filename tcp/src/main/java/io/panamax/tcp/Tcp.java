@@ -69,8 +69,6 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
     /** Listeners by port for IPv4 and for IPv6; a dual-stack listener sits in both. */
     private final TcpListener[] listeners = new TcpListener[65536];
     private final TcpListener[] listeners6 = new TcpListener[65536];
-    /** The next ephemeral port an IPv6 active open tries (ports in order; see {@link #connect6}). */
-    private int nextPort6 = -1;
     private final Segment segment = new Segment();
     /** The SYN a valid cookie ACK stands for, rebuilt from the cookie (RFC 4987 3.6). */
     private final Segment cookieSyn = new Segment();
@@ -116,6 +114,12 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
             public boolean isFree(int localIp, int localPort, int remoteIp, int remotePort) {
                 return localPort > 0 && localPort <= 65535 && listeners[localPort] == null
                         && connections.get(localIp, remoteIp, localPort, remotePort) == null;
+            }
+
+            @Override
+            public boolean isFree6(long localHigh, long localLow, int localPort, long remoteHigh, long remoteLow, int remotePort) {
+                return localPort > 0 && localPort <= 65535 && listeners6[localPort] == null
+                        && connections6.get6(localHigh, localLow, remoteHigh, remoteLow, localPort, remotePort) == null;
             }
         };
     }
@@ -332,9 +336,8 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
     /**
      * Opens a connection over IPv6 to {@code [remoteHigh:remoteLow]:remotePort} (the address as
      * two longs, network order), from the source address {@link Ipv6Output#sourceHighFor} gives
-     * and the next free ephemeral port in order. The port is not chosen by the
-     * {@link LocalPortPolicy}: IPv6 frames are not steered between shards by their 4-tuple yet,
-     * so no port could bring the replies to this shard; they are handled where they arrive.
+     * and a port the {@link LocalPortPolicy} chooses ({@link LocalPortPolicy#choose6}: on a
+     * multi-shard stack, one whose replies the flow steering brings back to this shard).
      * Fails with {@link UnreachableException} when this TCP has no IPv6.
      */
     public Future<TcpConnection> connect6(long remoteHigh, long remoteLow, int remotePort) {
@@ -351,22 +354,21 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
         }
         long localHigh = ip6.sourceHighFor(remoteHigh);
         long localLow = ip6.sourceLowFor(remoteHigh);
-        int low = config.ephemeralPortLow();
-        int high = config.ephemeralPortHigh();
-        if (nextPort6 < low || nextPort6 > high) {
-            nextPort6 = low;
+        int port = ports.choose6(localHigh, localLow, remoteHigh, remoteLow, remotePort, portUsage);
+        if (port < 0) {
+            counters.failedOpens.increment();
+            return Future.failed(new TcpException("no free local port towards " + peer));
         }
-        for (int i = high - low; i >= 0; i--) {
-            int port = nextPort6;
-            nextPort6 = port == high ? low : port + 1;
-            if (listeners6[port] == null && connections6.get6(localHigh, localLow, remoteHigh, remoteLow, port, remotePort) == null) {
-                Tcb t = new Tcb(this, localHigh, localLow, port, remoteHigh, remoteLow, remotePort, null);
-                connections6.put(t);
-                return t.activeOpen(isn.isn6(localHigh, localLow, port, remoteHigh, remoteLow, remotePort, shard.nanoTime()));
-            }
+        if (!portUsage.isFree6(localHigh, localLow, port, remoteHigh, remoteLow, remotePort)) {
+            // A policy that keeps its own books can disagree with the table; the table wins.
+            ports.release6(localHigh, localLow, port, remoteHigh, remoteLow, remotePort);
+            counters.failedOpens.increment();
+            return Future.failed(new TcpException("local port " + port + " chosen by the port policy is in use towards " + peer));
         }
-        counters.failedOpens.increment();
-        return Future.failed(new TcpException("no free local port towards " + peer));
+        Tcb t = new Tcb(this, localHigh, localLow, port, remoteHigh, remoteLow, remotePort, null);
+        t.portFromPolicy = true;
+        connections6.put(t);
+        return t.activeOpen(isn.isn6(localHigh, localLow, port, remoteHigh, remoteLow, remotePort, shard.nanoTime()));
     }
 
     /** An active open on a port the policy chose: the policy hears when the port is free again. */
@@ -395,7 +397,11 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
             t.listener.connectionClosed(t);
         }
         if (t.portFromPolicy) {
-            ports.release(t.localIp, t.localPort, t.remoteIp, t.remotePort);
+            if (t.ipv6) {
+                ports.release6(t.localHigh, t.localLow, t.localPort, t.remoteHigh, t.remoteLow, t.remotePort);
+            } else {
+                ports.release(t.localIp, t.localPort, t.remoteIp, t.remotePort);
+            }
         }
         counters.closed.increment();
     }
