@@ -3,6 +3,7 @@ package io.panamax.tcp;
 import io.panamax.reactor.Completion;
 import io.panamax.reactor.Future;
 import io.panamax.reactor.Loop;
+import io.panamax.reactor.Promise;
 import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.ReadLoop;
 import io.panamax.reactor.Shard;
@@ -45,23 +46,19 @@ public interface StreamConnection {
      * aborted. One read at a time: calling again before the future completes throws
      * {@link IllegalStateException}. {@link Framing} reads exact lengths and lines on top of it.
      */
-    Future<ReadBuffer> read();
+    default Future<ReadBuffer> read() {
+        Promise<ReadBuffer> p = new Promise<>();
+        read(p);
+        return p;
+    }
 
     /**
-     * {@link #read()} without a future: completes {@code into} with the next bytes (or the failure),
-     * at once if they are there, otherwise when they arrive. The same rules hold: one read at a
-     * time, an empty buffer at the end of the stream. {@link #readLoop} is built on it; a
-     * {@link TcpConnection} allocates nothing for it. This default goes through {@link #read()}.
+     * {@link #read()} without a future, and what it is made of: completes {@code into} with the
+     * next bytes (or the failure), at once if they are there, otherwise when they arrive. The same
+     * rules hold: one read at a time, an empty buffer at the end of the stream. {@link #readLoop}
+     * is built on it, and neither TCP nor TLS allocates anything for it.
      */
-    default void read(Completion<? super ReadBuffer> into) {
-        read().whenComplete((buffer, cause) -> {
-            if (cause != null) {
-                into.fail(cause);
-            } else {
-                into.complete(buffer);
-            }
-        });
-    }
+    void read(Completion<? super ReadBuffer> into);
 
     /**
      * Reads until {@code handler} says {@link Loop#STOP}: each buffer read goes to the handler (which

@@ -836,13 +836,6 @@ final class Tcb implements TcpConnection {
     // The application's calls
     // =====================================================================================
 
-    @Override
-    public Future<ReadBuffer> read() {
-        Promise<ReadBuffer> p = new Promise<>();
-        read(p);
-        return p;
-    }
-
     /** The read itself: completes {@code into} now, or keeps it until data, the end or an error arrive. */
     @Override
     public void read(Completion<? super ReadBuffer> into) {

@@ -309,13 +309,6 @@ public final class TlsConnection implements StreamConnection {
     // StreamConnection
     // =====================================================================================
 
-    @Override
-    public Future<ReadBuffer> read() {
-        Promise<ReadBuffer> p = new Promise<>();
-        read(p);
-        return p;
-    }
-
     /** The read itself: completes {@code into} now, or keeps it until plaintext, the end or a failure. */
     @Override
     public void read(Completion<? super ReadBuffer> into) {

@@ -26,29 +26,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class FramingTest {
 
-    /** A peer that sends segments in order. */
-    private static final class Peer {
-        final TcpScript s;
-        final TcpScript.Established e;
-        int seq;
-
-        Peer(TcpScript s) {
-            this.s = s;
-            this.e = s.acceptPlain(1000);
-            this.seq = e.rcvNxt();
-        }
-
-        void send(String text) {
-            s.inject(s.seg().seq(seq).ack(e.sndNxt()).payload(text));
-            seq += text.length();
-        }
-
-        void fin() {
-            s.inject(s.seg().fin().seq(seq).ack(e.sndNxt()));
-            seq++;
-        }
-    }
-
     /** Starts {@code read} on the shard; the future gets the frame's text (the frame is released). */
     private static CompletableFuture<String> text(TcpScript s, Function<Framing, Future<ReadBuffer>> read, Framing in) {
         CompletableFuture<String> f = s.on(() -> read.apply(in).map(b -> {
@@ -63,7 +40,7 @@ class FramingTest {
     @Test
     void linesAndExactLengthsSpanSegmentsAndShareTheReceivedBuffers() {
         try (TcpScript s = new TcpScript()) {
-            Peer peer = new Peer(s);
+            ScriptPeer peer = new ScriptPeer(s);
             Framing in = new Framing(peer.e.conn());
             CompletableFuture<String> first = text(s, f -> f.readLine(100), in);
             peer.send("HEL");
@@ -109,7 +86,7 @@ class FramingTest {
     @Test
     void aLineLongerThanTheLimitFailsAndTheStreamEndingInAFrameToo() {
         try (TcpScript s = new TcpScript()) {
-            Peer peer = new Peer(s);
+            ScriptPeer peer = new ScriptPeer(s);
             Framing in = new Framing(peer.e.conn());
             CompletableFuture<String> line = text(s, f -> f.readLine(8), in);
             peer.send("0123");
