@@ -527,16 +527,21 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
 
     /** The stack took the write the flush stopped at: its messages leave Netty's buffer, and the flush goes on. */
     private void writeAccepted(Void ignored, Throwable failure) {
-        writeStalled = false;
         ChannelOutboundBuffer out = unsafe().outboundBuffer();
         if (out == null) {
+            writeStalled = false;
             return; // closed meanwhile: Netty failed the buffered writes
         }
+        // Still stalled while the written messages leave: their promises' listeners may write and
+        // flush, and a doWrite nested in removeBytes would gather (and write again) messages that
+        // removeBytes then drops unwritten. (Outside flush0 here, Netty's own guard does not apply;
+        // this was the corruption seen with several messages per write.)
         if (failure != null) {
             out.remove(asIOException(failure)); // the rest fail on the next flush, the connection being broken
         } else {
             removeWritten(out, stalledBytes);
         }
+        writeStalled = false;
         ((PanamaxSocketUnsafe) unsafe()).flushAgain();
     }
 

@@ -19,23 +19,16 @@ import java.nio.ByteBuffer;
  * that a copy makes no object (a {@code MemorySegment} view of a {@code ByteBuffer} costs three).
  *
  * <p>Only whole messages are gathered, up to {@link #LIMIT} bytes (the first one whatever its
- * size; the limit is 0 for now, so a packet is one message), and never past a message that is no
- * {@code ByteBuf} (a {@code FileRegion} is written on its own): the channel removes them from
- * Netty's buffer by their byte count once the stack has taken the packet. One per channel, used
- * on its loop only.
+ * size), and never past a message that is no {@code ByteBuf} (a {@code FileRegion} is written on
+ * its own): the channel removes them from Netty's buffer by their byte count once the stack has
+ * taken the packet. One per channel, used on its loop only.
  */
 final class WriteBatch implements ChannelOutboundBuffer.MessageProcessor {
     /**
-     * The most bytes gathered into one packet after the first message: none for now, so one
-     * message is one stack write, as before batching. Packets of several messages arrive
-     * corrupted at the peer: with 64 KB, GrpcOverTapTest's 100 MB stream (the kernel client's
-     * first DATA frame of a 65,332-byte gRPC write was the fourth one, as if the stack had sent
-     * the batch from offset 49,179 at its first sequence number); with 16 KB, the 8 MB chunked
-     * POST echo of ReactorNettyOverTapTest (curl: malformed chunked encoding). Every gathered
-     * message was checked equal to its ByteBuf when gathered; 0 passes both. The cause is below
-     * this class (the TCP send path's handling of such packets is the lead: netty/README.md).
+     * The most bytes gathered into one packet after the first message: a flush of small messages
+     * fits, and a bulk transfer goes in writes of about a TSO super-segment.
      */
-    static final int LIMIT = 0;
+    static final int LIMIT = 64 * 1024;
     /** All of the address space: copies from a {@code ByteBuf}'s memory address without a view per copy. */
     private static final MemorySegment ALL_MEMORY = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
