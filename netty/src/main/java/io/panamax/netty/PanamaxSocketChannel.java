@@ -24,7 +24,6 @@ import io.panamax.ip.Ipv4Address;
 import io.panamax.reactor.Future;
 import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.Shard;
-import io.panamax.reactor.buffer.Buffer;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.tcp.ConnectionRefusedException;
 import io.panamax.tcp.ConnectionResetException;
@@ -95,6 +94,10 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
     private final Runnable startReadTask = this::startRead;
     private boolean eofSeen;
     private boolean writeStalled;
+    /** What the stalled write holds: bytes of ByteBufs, or -1 for a FileRegion. */
+    private long stalledBytes;
+    /** Gathers a flush's ByteBufs into one packet; made at the first write. */
+    private WriteBatch batch;
     private ChannelPromise connectPromise;
     private ScheduledFuture<?> connectTimeout;
     private InetSocketAddress requestedRemote;
@@ -510,10 +513,15 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
                 + " (expected ByteBuf or FileRegion)");
     }
 
+    /**
+     * One stack write per flush: every flushed {@code ByteBuf} at the head of the buffer goes into
+     * one packet ({@link WriteBatch}), which leaves Netty's buffer (by its byte count) once the
+     * stack has taken it. A {@code FileRegion} is written on its own, in its turn.
+     */
     @Override
     protected void doWrite(ChannelOutboundBuffer in) throws Exception {
         if (writeStalled) {
-            return; // the stack has not taken the last message yet: writeAccepted flushes again
+            return; // the stack has not taken the last write yet: writeAccepted flushes again
         }
         TransportCounters counters = loop.counters();
         for (;;) {
@@ -522,25 +530,32 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
                 return;
             }
             Future<Void> f;
-            if (msg instanceof ByteBuf buf) {
-                int n = buf.readableBytes();
-                if (n == 0) {
-                    in.remove();
+            long bytes;
+            if (msg instanceof ByteBuf) {
+                if (batch == null) {
+                    batch = new WriteBatch(loop.shard(), counters);
+                }
+                Packet p = batch.gather(in);
+                bytes = batch.bytes();
+                if (p == null) {
+                    in.removeBytes(0); // empty buffers only
                     continue;
                 }
-                f = write(buf);
-                counters.bytesWritten.add(n);
+                f = conn.write(p);
+                counters.bytesWritten.add(bytes);
             } else {
                 f = write((FileRegion) msg);
+                bytes = -1;
             }
             counters.writes.increment();
             if (f.isDone()) {
                 if (f.isFailed()) {
                     throw asIOException(f.cause());
                 }
-                in.remove();
+                removeWritten(in, bytes);
             } else {
                 writeStalled = true;
+                stalledBytes = bytes;
                 counters.writeStalls.increment();
                 f.whenComplete(writeDone);
                 return;
@@ -548,53 +563,13 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
         }
     }
 
-    /**
-     * A ByteBuf over a packet buffer of this shard goes to TCP as a packet sharing that buffer (no
-     * copy; the packet holds its own reference, the ByteBuf's is dropped when Netty releases it);
-     * any other is copied into packet buffers (the stack copies from the segment at once).
-     */
-    private Future<Void> write(ByteBuf buf) {
-        int idx = buf.readerIndex();
-        int n = buf.readableBytes();
-        if (buf instanceof PacketBufferByteBuf pb) {
-            Buffer b = pb.packetBufferOn(loop.shard());
-            if (b != null) {
-                Packet p = loop.shard().packets().allocate();
-                p.append(b.retain(), idx, n);
-                loop.counters().zeroCopyWrites.increment();
-                return conn.write(p);
-            }
-        }
-        return copy(buf, idx, n);
-    }
-
-    /**
-     * Copies the bytes into one packet of this shard's buffers and writes it: one TCP write per
-     * message, also for a composite buffer (gRPC's frames), and no heap segment for an array.
-     */
-    private Future<Void> copy(ByteBuf buf, int idx, int n) {
-        Packet p = loop.shard().packets().allocate();
-        int copied;
-        if (buf.hasArray()) {
-            copied = p.appendBytes(buf.array(), buf.arrayOffset() + idx, n);
-        } else if (buf.nioBufferCount() == 1) {
-            copied = p.appendBytes(MemorySegment.ofBuffer(buf.internalNioBuffer(idx, n)), 0, n);
+    /** What a write took leaves Netty's buffer: {@code bytes} of ByteBufs, or the FileRegion at its head (-1). */
+    private static void removeWritten(ChannelOutboundBuffer in, long bytes) {
+        if (bytes < 0) {
+            in.remove();
         } else {
-            copied = 0;
-            for (ByteBuffer b : buf.nioBuffers(idx, n)) {
-                int len = b.remaining();
-                int c = p.appendBytes(MemorySegment.ofBuffer(b), 0, len);
-                copied += c;
-                if (c < len) {
-                    break;
-                }
-            }
+            in.removeBytes(bytes);
         }
-        if (copied < n) {
-            p.release();
-            return Future.failed(new IOException("packet buffers exhausted"));
-        }
-        return conn.write(p);
     }
 
     /** A file region is copied through a channel that writes every chunk it is given. */
@@ -628,18 +603,23 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
         return sink.last;
     }
 
-    /** The stack took the message the flush stopped at: it leaves Netty's buffer, and the flush goes on. */
+    /** The stack took the write the flush stopped at: its messages leave Netty's buffer, and the flush goes on. */
     private void writeAccepted(Void ignored, Throwable failure) {
-        writeStalled = false;
         ChannelOutboundBuffer out = unsafe().outboundBuffer();
         if (out == null) {
+            writeStalled = false;
             return; // closed meanwhile: Netty failed the buffered writes
         }
+        // Still stalled while the written messages leave: their promises' listeners may write and
+        // flush, and a doWrite nested in removeBytes would gather (and write again) messages that
+        // removeBytes then drops unwritten. (Outside flush0 here, Netty's own guard does not apply;
+        // this was the corruption seen with several messages per write.)
         if (failure != null) {
-            out.remove(asIOException(failure));
+            out.remove(asIOException(failure)); // the rest fail on the next flush, the connection being broken
         } else {
-            out.remove();
+            removeWritten(out, stalledBytes);
         }
+        writeStalled = false;
         ((PanamaxSocketUnsafe) unsafe()).flushAgain();
     }
 

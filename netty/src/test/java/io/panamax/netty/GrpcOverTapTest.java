@@ -2,15 +2,11 @@ package io.panamax.netty;
 
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
-import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
-import io.grpc.stub.ServerCallStreamObserver;
-import io.grpc.stub.ServerCalls;
-import io.grpc.stub.StreamObserver;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.EventLoopGroup;
@@ -23,10 +19,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -51,27 +43,6 @@ class GrpcOverTapTest {
     static final int CHUNK = 64 * 1024;
     static final byte[] CHUNK_BYTES = new byte[CHUNK];
 
-    static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    };
-    static final MethodDescriptor<byte[], byte[]> SAY_HELLO = MethodDescriptor.<byte[], byte[]>newBuilder()
-            .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName("helloworld.Greeter/SayHello")
-            .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
-    static final MethodDescriptor<byte[], byte[]> DOWNLOAD = MethodDescriptor.<byte[], byte[]>newBuilder()
-            .setType(MethodDescriptor.MethodType.SERVER_STREAMING).setFullMethodName("helloworld.Greeter/Download")
-            .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
 
     static TapStack tap;
     static EventLoopGroup nio;
@@ -97,27 +68,7 @@ class GrpcOverTapTest {
 
     /** The hello-world Greeter, plus a stream of 100 MB that honours HTTP/2 flow control (isReady). */
     static ServerServiceDefinition greeter() {
-        return ServerServiceDefinition.builder("helloworld.Greeter")
-                .addMethod(SAY_HELLO, ServerCalls.asyncUnaryCall((byte[] req, StreamObserver<byte[]> out) -> {
-                    out.onNext(("Hello " + new String(req, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
-                    out.onCompleted();
-                }))
-                .addMethod(DOWNLOAD, ServerCalls.asyncServerStreamingCall((byte[] req, StreamObserver<byte[]> out) -> {
-                    var call = (ServerCallStreamObserver<byte[]>) out;
-                    long[] sent = {0};
-                    boolean[] done = {false};
-                    call.setOnReadyHandler(() -> {
-                        while (call.isReady() && sent[0] < STREAM_BYTES) {
-                            call.onNext(CHUNK_BYTES);
-                            sent[0] += CHUNK;
-                        }
-                        if (sent[0] >= STREAM_BYTES && !done[0]) {
-                            done[0] = true;
-                            call.onCompleted();
-                        }
-                    });
-                }))
-                .build();
+        return Greeter.service(CHUNK_BYTES, STREAM_BYTES);
     }
 
     static String expectedStreamDigest() throws Exception {
@@ -129,7 +80,7 @@ class GrpcOverTapTest {
     }
 
     static void callGreeter(ManagedChannel ch, boolean stream) throws Exception {
-        byte[] reply = ClientCalls.blockingUnaryCall(ch, SAY_HELLO, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS),
+        byte[] reply = ClientCalls.blockingUnaryCall(ch, Greeter.SAY_HELLO, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS),
                 "Panamax".getBytes(StandardCharsets.UTF_8));
         assertEquals("Hello Panamax", new String(reply, StandardCharsets.UTF_8));
         if (!stream) {
@@ -137,7 +88,7 @@ class GrpcOverTapTest {
         }
         MessageDigest d = MessageDigest.getInstance("SHA-256");
         long total = 0;
-        Iterator<byte[]> it = ClientCalls.blockingServerStreamingCall(ch, DOWNLOAD,
+        Iterator<byte[]> it = ClientCalls.blockingServerStreamingCall(ch, Greeter.DOWNLOAD,
                 CallOptions.DEFAULT.withDeadlineAfter(120, TimeUnit.SECONDS), new byte[0]);
         while (it.hasNext()) {
             byte[] m = it.next();
@@ -180,7 +131,7 @@ class GrpcOverTapTest {
         try {
             callGreeter(ch, false);
             for (int i = 0; i < 100; i++) {
-                byte[] reply = ClientCalls.blockingUnaryCall(ch, SAY_HELLO, CallOptions.DEFAULT, ("n" + i).getBytes(StandardCharsets.UTF_8));
+                byte[] reply = ClientCalls.blockingUnaryCall(ch, Greeter.SAY_HELLO, CallOptions.DEFAULT, ("n" + i).getBytes(StandardCharsets.UTF_8));
                 assertEquals("Hello n" + i, new String(reply, StandardCharsets.UTF_8));
             }
         } finally {

@@ -1,10 +1,7 @@
 package io.panamax.benchmarks.e2e;
 
 import io.grpc.Server;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.NettyServerBuilder;
-import io.grpc.stub.ServerCalls;
-import io.grpc.stub.StreamObserver;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -18,6 +15,7 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.panamax.netty.Greeter;
 import io.panamax.netty.PanamaxEventLoopGroup;
 import io.panamax.netty.PanamaxServerSocketChannel;
 import io.panamax.nic.MacAddress;
@@ -32,7 +30,6 @@ import io.panamax.stack.Stack;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -126,26 +123,12 @@ public final class NettyTransportServer {
         Server grpc = NettyServerBuilder.forAddress(new InetSocketAddress(grpcPort))
                 .channelType(serverChannel).bossEventLoopGroup(group).workerEventLoopGroup(group)
                 .directExecutor() // the call runs on the loop: one core does all of it, as with the HTTP echo
-                .addService(greeter()).build().start();
+                .addService(Greeter.service()).build().start();
         System.out.println("ready (" + transport + ")");
         System.out.flush();
         stop.await();
         grpc.shutdownNow();
         http.close();
-    }
-
-    /** The hello-world Greeter's unary SayHello, without generated code: "Hello " + the request. */
-    static ServerServiceDefinition greeter() {
-        return ServerServiceDefinition.builder(GrpcLoad.SERVICE)
-                .addMethod(GrpcLoad.SAY_HELLO, ServerCalls.asyncUnaryCall((byte[] req, StreamObserver<byte[]> out) -> {
-                    byte[] hello = "Hello ".getBytes(StandardCharsets.UTF_8);
-                    byte[] reply = new byte[hello.length + req.length];
-                    System.arraycopy(hello, 0, reply, 0, hello.length);
-                    System.arraycopy(req, 0, reply, hello.length, req.length);
-                    out.onNext(reply);
-                    out.onCompleted();
-                }))
-                .build();
     }
 
     /** A one-shard stack at 10.7.0.2 whose kernel side is 10.7.0.1/24 in {@code netns}. */

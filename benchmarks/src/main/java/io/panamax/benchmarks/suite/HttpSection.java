@@ -70,9 +70,8 @@ final class HttpSection implements SuiteBenchmark {
         boolean wrk = Cmd.onPath("wrk");
         boolean panamaxHttp = false;
         try (Netns ns = Netns.create()) {
-            commands.append(Fmt.f("# namespaces: client %s, kernel server %s; veth %s (10.8.0.1/24) -- %s (10.8.0.2/24)%n",
-                    ns.client, ns.server, ns.vethClient, ns.vethServer));
-            String tap = "pmxh" + (ProcessHandle.current().pid() % 10000);
+            commands.append(ns.describe());
+            String tap = Netns.tapName("pmxh");
             for (int round = 1; round <= rounds; round++) {
                 List<Figures> all = new ArrayList<>();
                 StringBuilder cmds = round == 1 ? commands : new StringBuilder();

@@ -76,6 +76,17 @@ final class Netns implements AutoCloseable {
         Cmd.run(T, in(client, "ping", "-c", "1", "-W", "2", KERNEL_IP)).orThrow("ping over the veth pair");
     }
 
+    /** The line a section's commands begin with: the namespaces and veth ends this run made. */
+    String describe() {
+        return Fmt.f("# namespaces: client %s, kernel server %s; veth %s (%s) -- %s (%s/24)%n",
+                client, server, vethClient, VETH_CLIENT_CIDR, vethServer, KERNEL_IP);
+    }
+
+    /** A TAP device name for this suite process: {@code prefix} and the process id's last digits. */
+    static String tapName(String prefix) {
+        return prefix + (ProcessHandle.current().pid() % 10000);
+    }
+
     /** Removes every arrangement still open (on an interrupted run). */
     static void closeAll() {
         for (Netns ns : OPEN) {

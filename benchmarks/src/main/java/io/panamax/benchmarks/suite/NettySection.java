@@ -87,9 +87,8 @@ final class NettySection implements SuiteBenchmark {
         String why = NicSection.dpdkUnavailable();
         double loadBefore = Machine.load()[0];
         try (Netns ns = Netns.create()) {
-            commands.append(Fmt.f("# namespaces: client %s, kernel server %s; veth %s (10.8.0.1/24) -- %s (10.8.0.2/24)%n",
-                    ns.client, ns.server, ns.vethClient, ns.vethServer));
-            String tap = "pmxy" + (ProcessHandle.current().pid() % 10000);
+            commands.append(ns.describe());
+            String tap = Netns.tapName("pmxy");
             for (int round = 1; round <= rounds; round++) {
                 StringBuilder cmds = round == 1 ? commands : new StringBuilder();
                 if (rounds > 1) {
@@ -335,8 +334,9 @@ final class NettySection implements SuiteBenchmark {
                 average). The kernel's side of each path is not confined: the veth pair's and the TAP device's
                 softirq work runs on whichever CPU raised it, mostly the client's, for both transports. TAP costs the
                 Panamax server a system call per frame each way (`read` and `write` on the tun queue), which epoll's
-                path does not pay per frame; DPDK's `net_tap` is the same tun device behind a poll-mode driver. On a
-                NIC with a DPDK driver neither crossing exists; this machine has none.
+                path does not pay per frame; DPDK's `net_tap` is the same tun device behind a poll-mode driver (whose
+                receive trigger, a real-time signal to the process per frame, `DpdkNic` turns off when it opens the
+                port: see netty/README.md). On a NIC with a DPDK driver neither crossing exists; this machine has none.
 
                 Server CPU per request is not like for like: the Panamax server's process pays for the TAP's
                 system calls and for polling (a shard spins for a while before it parks, the default idle policy),

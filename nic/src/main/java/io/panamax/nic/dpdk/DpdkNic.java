@@ -87,6 +87,10 @@ public final class DpdkNic implements Nic {
      */
     public static DpdkNic open(DpdkNicConfig config) {
         Eal eal = Eal.get();
+        if (NetTapTrigger.isNetTap(config.devargs())) {
+            // net_tap would have the kernel signal the process once per received frame (NetTapTrigger).
+            return NetTapTrigger.withoutRxTrigger(() -> call(config.controlContext(), () -> new Opening(config, eal).open()));
+        }
         return call(config.controlContext(), () -> new Opening(config, eal).open());
     }
 
