@@ -818,6 +818,14 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
                         + r + ": the stack has no loopback; connect to a host address"));
                 return;
             }
+            if (r.getAddress().isLoopbackAddress()) {
+                // 127.0.0.0/8 and ::1 are the host's own loopback, which the stack does not have:
+                // nothing of the stack listens there, so the answer is the one Linux gives for a
+                // loopback port nobody listens on (refused), at once and saying why.
+                promise.setFailure(new ConnectException("Connection refused: " + r
+                        + " is a loopback address and the stack has no loopback; connect to a host address"));
+                return;
+            }
             byte[] ip = r.getAddress().getAddress();
             if (localAddress instanceof InetSocketAddress l && l.getPort() != 0) {
                 requestedLocalPort = l.getPort();

@@ -127,4 +127,23 @@ class PanamaxSocketChannelNotYetConnectedTest extends SocketChannelNotYetConnect
             }
         });
     }
+
+    /**
+     * A loopback address (127.0.0.1, ::1; Netty's tests connect to {@code NetUtil.LOCALHOST}) is
+     * the host's, not the stack's: refused at once, as Linux refuses a loopback port nobody listens
+     * on, with a message that says why; no SYN sent.
+     */
+    @Test
+    @Timeout(30)
+    public void connectToALoopbackAddressIsRefusedAtOnce(TestInfo info) throws Throwable {
+        run(info, bootstrap -> {
+            for (InetSocketAddress loopback : List.of(new InetSocketAddress("127.0.0.1", 9), new InetSocketAddress("::1", 9))) {
+                ChannelFuture f = bootstrap.handler(new ChannelInboundHandlerAdapter()).connect(loopback).await();
+                assertInstanceOf(ConnectException.class, f.cause(), loopback.toString());
+                assertTrue(f.cause().getMessage().contains("no loopback"), f.cause().getMessage());
+                f.channel().closeFuture().await(5, TimeUnit.SECONDS);
+                assertFalse(f.channel().isOpen());
+            }
+        });
+    }
 }
