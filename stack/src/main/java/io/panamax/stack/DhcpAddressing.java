@@ -90,8 +90,8 @@ final class DhcpAddressing implements DhcpClient.Listener, DhcpClient.AddressPro
         int mtu = lease.interfaceMtu() == 0 ? nicMtu : Math.min(nicMtu, lease.interfaceMtu());
         apply(route, mtu).whenComplete((v, e) -> {
             published.accept(route);
-            // RFC 2131 §4.4.1 advises an ARP probe before use; this stack announces instead
-            // (RFC 5227 §2.3), so that neighbours with a stale mapping learn the new one.
+            // The client has probed the address (RFC 2131 §4.4.1); now announce it (RFC 5227
+            // §2.3), so that neighbours with a stale mapping learn the new one.
             shards[home.id()].arp().announce();
             firstLease.complete(lease);
         });
