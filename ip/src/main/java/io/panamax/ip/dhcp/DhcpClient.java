@@ -36,9 +36,9 @@ public final class DhcpClient {
     /**
      * RFC 2131 §4.4 states; PROBING between a new lease's DHCPACK and BOUND, while ARP probes check
      * that no other station holds the address (RFC 2131 §4.4.1, RFC 5227 §2.1); STOPPED after
-     * {@link #stop}.
+     * {@link #stop}; INFORMING while a DHCPINFORM of {@link #inform} waits for its ACK.
      */
-    public enum State { INIT, SELECTING, REQUESTING, PROBING, BOUND, RENEWING, REBINDING, INIT_REBOOT, REBOOTING, STOPPED }
+    public enum State { INIT, SELECTING, REQUESTING, PROBING, BOUND, RENEWING, REBINDING, INIT_REBOOT, REBOOTING, INFORMING, STOPPED }
 
     /** Why a received message was ignored (metric label {@code reason}). */
     public enum Drop {
@@ -162,6 +162,9 @@ public final class DhcpClient {
     private int probesSent;
     /** The lease INIT-REBOOT asks for again (RFC 2131 §3.2), or null. */
     private DhcpLease remembered;
+    /** INFORMING: the address configured by other means (ciaddr), and who waits for the parameters. */
+    private int informAddress;
+    private Promise<DhcpMessage.Options> informed;
 
     /**
      * @param socket         UDP port 68 on this shard (the client sends from it; the caller routes
@@ -258,6 +261,28 @@ public final class DhcpClient {
         retransmitTimer.arm(config.initialDelayMaxNanos() > 0 ? random.nextLong(config.initialDelayMaxNanos()) : 0);
     }
 
+    /**
+     * DHCPINFORM (RFC 2131 §3.4, §4.4.3): for a host whose {@code address} was configured by other
+     * means, asks the servers for the link's other parameters (subnet mask, router, DNS, MTU); the
+     * future has the options of the first DHCPACK, or fails after {@link Config#requestAttempts}
+     * messages without one. Only from INIT, instead of acquiring a lease: the address must already be
+     * in use, since the server answers it by unicast.
+     */
+    public Future<DhcpMessage.Options> inform(int address) {
+        if (state != State.INIT || retransmitTimer.isArmed()) {
+            Promise<DhcpMessage.Options> p = new Promise<>();
+            p.fail(new IllegalStateException("DHCPINFORM only from INIT, not " + state));
+            return p;
+        }
+        informAddress = address;
+        informed = new Promise<>();
+        state = State.INFORMING;
+        newExchange();
+        sendInform();
+        armBackoff();
+        return informed;
+    }
+
     // ---- timers ------------------------------------------------------------------------------------
 
     private void retransmit() {
@@ -280,6 +305,17 @@ public final class DhcpClient {
                 armBackoff();
             }
             case PROBING -> probeOrBind();
+            case INFORMING -> {
+                if (++attempts >= config.requestAttempts()) {
+                    state = State.INIT;
+                    Promise<DhcpMessage.Options> p = informed;
+                    informed = null;
+                    p.fail(new IllegalStateException("DHCP: no answer to " + attempts + " DHCPINFORMs"));
+                    return;
+                }
+                sendInform();
+                armBackoff();
+            }
             case SELECTING -> {
                 sendDiscover();
                 armBackoff();
@@ -439,6 +475,17 @@ public final class DhcpClient {
                     drops.count(Drop.UNEXPECTED);
                 }
             }
+            case INFORMING -> {
+                if (type != DhcpMessage.DHCPACK) {
+                    drops.count(Drop.UNEXPECTED);
+                    return;
+                }
+                retransmitTimer.cancel();
+                state = State.INIT;
+                Promise<DhcpMessage.Options> p = informed;
+                informed = null;
+                p.complete(m.options());
+            }
             default -> drops.count(Drop.UNEXPECTED);
         }
     }
@@ -574,6 +621,15 @@ public final class DhcpClient {
     }
 
     /**
+     * RFC 2131 §4.4.3 and Table 5: ciaddr is our address; no requested IP, server identifier or
+     * lease time; broadcast, since the servers are not known (the reply is unicast to ciaddr).
+     */
+    private void sendInform() {
+        send(Ipv4Address.BROADCAST, new DhcpMessage(DhcpMessage.OP_BOOTREQUEST, xid, secs(), 0, informAddress, 0, 0, 0, mac,
+                requestOptions(DhcpMessage.DHCPINFORM)));
+    }
+
+    /**
      * RFC 2131 §4.3.2 "INIT-REBOOT": the remembered address as the requested IP, no server
      * identifier, ciaddr 0, broadcast.
      */
@@ -624,6 +680,10 @@ public final class DhcpClient {
         if (acked != null) {
             acked = null;
             addressProbe.watch(0);
+        }
+        if (informed != null) {
+            informed.fail(new IllegalStateException("DHCP client stopped"));
+            informed = null;
         }
         DhcpLease held = lease;
         boolean hadLease = held != null && (state == State.BOUND || state == State.RENEWING || state == State.REBINDING);

@@ -215,6 +215,53 @@ class DhcpClientTest {
         assertEquals(DhcpMessage.DHCPDISCOVER, out.getLast().options().messageType());
     }
 
+    @Test
+    void informAsksForTheParametersOfAStaticAddress() {
+        int ours = Ipv4Address.parse("10.13.0.7");
+        List<DhcpMessage.Options> answers = new ArrayList<>();
+        List<Throwable> failures = new ArrayList<>();
+        reactor.runOn(0, () -> client.inform(ours).whenComplete((o, e) -> {
+            if (e == null) {
+                answers.add(o);
+            } else {
+                failures.add(e);
+            }
+        }));
+        assertEquals(DhcpClient.State.INFORMING, client.state());
+        DhcpMessage inform = dhcpSent().getLast();
+        assertEquals(DhcpMessage.DHCPINFORM, inform.options().messageType());
+        assertEquals(ours, inform.ciaddr(), "RFC 2131 Table 5: ciaddr is the client's address");
+        assertEquals(0, inform.options().requestedIp(), "Table 5: requested IP MUST NOT");
+        assertEquals(0, inform.options().serverId(), "Table 5: server identifier MUST NOT");
+        assertEquals(DhcpMessage.ABSENT, inform.options().leaseTime(), "Table 5: lease time MUST NOT");
+        assertTrue(inform.options().parameterRequestList().length > 0);
+        // §4.3.5: the ACK has yiaddr 0 and no lease time.
+        receiveDhcp(new DhcpMessage(DhcpMessage.OP_BOOTREPLY, inform.xid(), 0, 0, ours, 0, 0, 0, MAC,
+                DhcpMessage.Options.ofType(DhcpMessage.DHCPACK).withServerId(SERVER)
+                        .withNetwork(0xffffff00, new int[] {SERVER}, 1400, new int[] {SERVER})));
+        assertEquals(List.of(), failures);
+        assertEquals(1, answers.size());
+        DhcpMessage.Options got = answers.getFirst();
+        assertEquals(0xffffff00, got.subnetMask());
+        assertEquals(SERVER, got.routers()[0]);
+        assertEquals(1400, got.interfaceMtu());
+        assertEquals(DhcpClient.State.INIT, client.state());
+        assertTrue(bound.isEmpty(), "an INFORM grants no lease");
+    }
+
+    @Test
+    void informWithoutAnswerFailsAfterTheRetries() {
+        List<Throwable> failures = new ArrayList<>();
+        reactor.runOn(0, () -> client.inform(Ipv4Address.parse("10.13.0.7")).whenComplete((o, e) -> failures.add(e)));
+        for (int i = 0; i < 90 && failures.isEmpty(); i++) {
+            reactor.advance(Duration.ofSeconds(1));
+        }
+        assertEquals(1, failures.size());
+        assertTrue(failures.getFirst() instanceof IllegalStateException, () -> "failed with " + failures.getFirst());
+        assertEquals(4, dhcpSent().size(), "Config.requestAttempts DHCPINFORMs");
+        assertEquals(DhcpClient.State.INIT, client.state());
+    }
+
     // ---- the exchange ------------------------------------------------------------------------------
 
     /** DISCOVER, OFFER, REQUEST, ACK: returns the REQUEST, with the client probing. */
