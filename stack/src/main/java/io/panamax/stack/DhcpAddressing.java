@@ -110,12 +110,11 @@ final class DhcpAddressing implements DhcpClient.Listener, DhcpClient.AddressPro
     public void watch(int ip) {
         for (int i = 0; i < shards.length; i++) {
             int id = i;
-            Runnable set = () -> shards[id].arp().watch(ip, (inUse, senderMac) ->
-                    shards[id].shard().send(home.id(), s -> client.addressInUse(inUse, senderMac)));
             if (id == home.id()) {
-                set.run();
+                shards[id].arp().watch(ip, client::addressInUse);
             } else {
-                home.send(id, s -> set.run());
+                home.send(id, s -> shards[id].arp().watch(ip, (inUse, senderMac) ->
+                        shards[id].shard().send(home.id(), h -> client.addressInUse(inUse, senderMac))));
             }
         }
     }
