@@ -18,7 +18,10 @@ import java.util.random.RandomGenerator;
  * A DHCPv4 client (RFC 2131 §4.4) on one shard: acquires a lease (DISCOVER, OFFER, REQUEST, ACK),
  * renews it with its server at T1 and with any server at T2, gives it up when it expires or a
  * server NAKs it, and releases it on {@link #stop}. What to do with a lease (install the address on
- * every shard) is the {@link Listener}'s business.
+ * every shard) is the {@link Listener}'s business. A new address is probed with ARP through the
+ * {@link AddressProbe} before the listener hears of it, and declined if another station holds it.
+ * {@link #start(DhcpLease)} asks for a remembered lease first (INIT-REBOOT); {@link #inform} asks
+ * only for parameters, for an address configured otherwise.
  *
  * <p>Retransmission (RFC 2131 §4.1): 4 s before the first retry, doubling to at most 64 s, each
  * delay randomized by ±1 s so that clients that started together do not stay in step. While
