@@ -71,6 +71,14 @@ public final class Arp implements PacketHandler {
     private final Counter repliesSent;
     private final Counter learned;
     private Arp[] peers = new Arp[0];
+    /** The address being probed before use (RFC 5227 §2.1.1), or 0; see {@link #watch}. */
+    private int watched;
+    private ConflictListener watcher;
+
+    /** Told when another station shows it uses a watched address. Called on the ARP's shard. */
+    public interface ConflictListener {
+        void inUse(int ip, long senderMac);
+    }
 
     public Arp(Shard shard, Ethernet ethernet, int localIp, Config config, ShardMetrics metrics) {
         this.shard = shard;
@@ -143,7 +151,25 @@ public final class Arp implements PacketHandler {
 
     /** Announces the stack's address: a gratuitous request with sender = target = our address. */
     public void announce() {
-        sendRequest(EthernetAddress.BROADCAST, localIp);
+        sendRequest(EthernetAddress.BROADCAST, localIp, localIp);
+    }
+
+    /**
+     * Sends an ARP probe for {@code ip} (RFC 5227 §2.1.1): a broadcast request with sender IP
+     * 0.0.0.0, so that no neighbour's cache learns an address we may not keep.
+     */
+    public void probe(int ip) {
+        sendRequest(EthernetAddress.BROADCAST, 0, ip);
+    }
+
+    /**
+     * Reports to {@code listener} every ARP message from now on that shows another station uses
+     * {@code ip} (RFC 5227 §2.1.1: its sender IP is {@code ip}, or it is another station's probe
+     * for {@code ip}); {@code ip} 0 stops watching. One address at a time, on this shard.
+     */
+    public void watch(int ip, ConflictListener listener) {
+        this.watched = ip;
+        this.watcher = ip == 0 ? null : listener;
     }
 
     // ---- receiving ---------------------------------------------------------------------------
@@ -177,6 +203,13 @@ public final class Arp implements PacketHandler {
             drop(message, Drop.BAD_SENDER);
             return;
         }
+        // RFC 5227 §2.1.1: while an address is being probed, any message whose sender is that
+        // address, or another station's probe for it, means it is taken.
+        boolean conflict = watched != 0 && (senderIp == watched
+                || (senderIp == 0 && targetIp == watched && op == ArpMessage.OPERATION_REQUEST && senderMac != ethernet.mac()));
+        if (conflict) {
+            watcher.inUse(watched, senderMac);
+        }
         // localIp 0: no address yet (DHCP), so nothing to defend and nothing to answer for.
         if (senderIp == localIp && localIp != 0) {
             drop(message, Drop.ADDRESS_CONFLICT);
@@ -193,7 +226,7 @@ public final class Arp implements PacketHandler {
             }
         }
         if (targetIp != localIp || localIp == 0) {
-            if (!merged) {
+            if (!merged && !conflict) {
                 drops.count(Drop.NOT_FOR_US);
             }
             message.release();
@@ -257,7 +290,7 @@ public final class Arp implements PacketHandler {
     private void probe(Entry e) {
         e.probes++;
         // Resolution broadcasts; re-confirmation of a known mapping asks the neighbour directly.
-        sendRequest(e.state == PROBING ? e.mac : EthernetAddress.BROADCAST, e.ip);
+        sendRequest(e.state == PROBING ? e.mac : EthernetAddress.BROADCAST, localIp, e.ip);
         timer(e).arm(config.retransmitNanos());
     }
 
@@ -300,14 +333,14 @@ public final class Arp implements PacketHandler {
         return e.timer;
     }
 
-    private void sendRequest(long dstMac, int targetIp) {
+    private void sendRequest(long dstMac, int senderIp, int targetIp) {
         Packet p = shard.packets().allocateWithHeadroom();
         if (p == null) {
             drops.count(Drop.NO_BUFFER);
             return;
         }
         int off = p.extend(ArpMessage.LENGTH);
-        ArpMessage.writeRequest(p.head(), off, ethernet.mac(), localIp, targetIp);
+        ArpMessage.writeRequest(p.head(), off, ethernet.mac(), senderIp, targetIp);
         requestsSent.increment();
         ethernet.send(dstMac, EtherType.ARP, p);
     }

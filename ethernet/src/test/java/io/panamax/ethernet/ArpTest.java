@@ -109,6 +109,34 @@ class ArpTest {
     }
 
     @Test
+    void probeAndWatchReportAStationThatHoldsTheAddress() {
+        int candidate = 0x0a070032;
+        List<Integer> reported = new ArrayList<>();
+        reactor.runOn(0, () -> {
+            arps[0].probe(candidate);
+            arps[0].watch(candidate, (ip, mac) -> reported.add(ip));
+        });
+        Packet probe = sent.get(0).getFirst();
+        long arpAt = probe.headOffset() + EthernetHeader.HEADER_LENGTH;
+        assertEquals(EthernetAddress.BROADCAST, dst(probe));
+        assertEquals(ArpMessage.OPERATION_REQUEST, arpOp(probe));
+        assertEquals(0, ArpMessage.senderProtocolAddress(probe.head(), arpAt), "RFC 5227 §2.1.1: sender IP 0");
+        assertEquals(candidate, ArpMessage.targetProtocolAddress(probe.head(), arpAt));
+        // Our own probe coming back (a looping switch) is not a conflict; another station's is.
+        receive(0, arpFrame(0, ArpMessage.OPERATION_REQUEST, OUR_MAC, 0, 0, candidate, EthernetAddress.BROADCAST));
+        assertEquals(List.of(), reported);
+        receive(0, arpFrame(0, ArpMessage.OPERATION_REQUEST, PEER_MAC, 0, 0, candidate, EthernetAddress.BROADCAST));
+        assertEquals(List.of(candidate), reported);
+        // The holder's reply to our probe (to sender IP 0) names the address as its sender.
+        receive(0, arpFrame(0, ArpMessage.OPERATION_REPLY, PEER_MAC, candidate, OUR_MAC, 0, OUR_MAC));
+        assertEquals(List.of(candidate, candidate), reported);
+        assertEquals(0, arps[0].drops().get(Arp.Drop.NOT_FOR_US), "a reported message is no drop");
+        reactor.runOn(0, () -> arps[0].watch(0, null));
+        receive(0, arpFrame(0, ArpMessage.OPERATION_REPLY, PEER_MAC, candidate, OUR_MAC, 0, OUR_MAC));
+        assertEquals(2, reported.size(), "watch(0) stops the reports");
+    }
+
+    @Test
     void unresolvedDestinationQueuesAndBroadcastsARequest() {
         reactor.runOn(0, () -> arps[0].sendIpv4(PEER_IP, datagram(0, 1)));
         assertEquals(1, sent.get(0).size());

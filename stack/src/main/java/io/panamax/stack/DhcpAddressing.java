@@ -22,7 +22,7 @@ import java.util.function.Consumer;
  * (software RSS may hand a server's reply to any shard: the others forward it to shard 0), and a
  * lease applied to every shard's IPv4 and ARP by message before it counts as in use.
  */
-final class DhcpAddressing implements DhcpClient.Listener {
+final class DhcpAddressing implements DhcpClient.Listener, DhcpClient.AddressProbe {
     /** The route of a stack without an address: 0.0.0.0/0, which receives only broadcasts. */
     static final Route UNCONFIGURED = new Route(new Ipv4Address.Prefix(Ipv4Address.ANY, 0), Ipv4Address.ANY);
 
@@ -40,8 +40,11 @@ final class DhcpAddressing implements DhcpClient.Listener {
         this.published = published;
     }
 
-    /** On shard 0: binds port 68 on every shard and starts the client. */
-    Future<Void> start(long mac, DhcpClient.Config config) {
+    /**
+     * On shard 0: binds port 68 on every shard and starts the client, from INIT-REBOOT with
+     * {@code previous} (a lease held before) when not null.
+     */
+    Future<Void> start(long mac, DhcpClient.Config config, DhcpLease previous) {
         List<Future<?>> binds = new ArrayList<>();
         for (int i = 1; i < shards.length; i++) {
             int id = i;
@@ -64,8 +67,8 @@ final class DhcpAddressing implements DhcpClient.Listener {
         });
         Ipv4 ipv4 = shards[home.id()].ipv4();
         client = new DhcpClient(home, socket, mac, config, this, new SplittableRandom(System.nanoTime() ^ mac),
-                ipv4::neighbourKnown, home.metrics());
-        client.start();
+                ipv4::neighbourKnown, this, home.metrics());
+        client.start(previous);
         return Future.whenAll(binds);
     }
 
@@ -87,11 +90,33 @@ final class DhcpAddressing implements DhcpClient.Listener {
         int mtu = lease.interfaceMtu() == 0 ? nicMtu : Math.min(nicMtu, lease.interfaceMtu());
         apply(route, mtu).whenComplete((v, e) -> {
             published.accept(route);
-            // RFC 2131 §4.4.1 advises an ARP probe before use; this stack announces instead
-            // (RFC 5227 §2.3), so that neighbours with a stale mapping learn the new one.
+            // The client has probed the address (RFC 2131 §4.4.1); now announce it (RFC 5227
+            // §2.3), so that neighbours with a stale mapping learn the new one.
             shards[home.id()].arp().announce();
             firstLease.complete(lease);
         });
+    }
+
+    @Override
+    public void probe(int ip) {
+        shards[home.id()].arp().probe(ip);
+    }
+
+    /**
+     * Every shard watches: an ARP reply lands on whichever shard the NIC or software RSS gives it
+     * (frames without an IP flow stay where they arrive), and is reported to the client on shard 0.
+     */
+    @Override
+    public void watch(int ip) {
+        for (int i = 0; i < shards.length; i++) {
+            int id = i;
+            if (id == home.id()) {
+                shards[id].arp().watch(ip, client::addressInUse);
+            } else {
+                home.send(id, s -> shards[id].arp().watch(ip, (inUse, senderMac) ->
+                        shards[id].shard().send(home.id(), h -> client.addressInUse(inUse, senderMac))));
+            }
+        }
     }
 
     @Override

@@ -425,6 +425,7 @@ public final class Stack implements AutoCloseable {
         private int shards = Runtime.getRuntime().availableProcessors();
         private io.panamax.ip.dhcp.DhcpClient.Config dhcpConfig;
         private Duration dhcpTimeout = Duration.ofSeconds(60);
+        private io.panamax.ip.dhcp.DhcpLease dhcpPrevious;
         private io.panamax.ip.Ipv6Address.Prefix ipv6Address;
         private io.panamax.ip.Ipv6.Config ipv6Config = io.panamax.ip.Ipv6.Config.defaults();
         private io.panamax.ip.Slaac.Mode slaacMode;
@@ -455,6 +456,17 @@ public final class Stack implements AutoCloseable {
             this.dhcpConfig = Objects.requireNonNull(config);
             this.dhcpTimeout = Objects.requireNonNull(timeout);
             this.address = null;
+            return this;
+        }
+
+        /**
+         * {@link #ipv4Dhcp()} that first asks for the address of {@code previous}, a lease this host
+         * held before (RFC 2131 §3.2 INIT-REBOOT): the server ACKs it, or NAKs it and the client
+         * starts over from DISCOVER, as it does when no server answers.
+         */
+        public Builder ipv4Dhcp(io.panamax.ip.dhcp.DhcpLease previous) {
+            ipv4Dhcp();
+            this.dhcpPrevious = Objects.requireNonNull(previous);
             return this;
         }
 
@@ -657,7 +669,7 @@ public final class Stack implements AutoCloseable {
                 if (dhcpConfig != null) {
                     stack.dhcp = new DhcpAddressing(r.shard(0), stack.shards, nic.mtu(), rt -> stack.route = rt);
                     long mac = ethernetConfig(nic).mac().bits();
-                    r.await(r.submit(0, () -> stack.dhcp.start(mac, dhcpConfig)), Duration.ofSeconds(30));
+                    r.await(r.submit(0, () -> stack.dhcp.start(mac, dhcpConfig, dhcpPrevious)), Duration.ofSeconds(30));
                     // Up only once the lease's address is in use on every shard (DhcpAddressing.bound).
                     r.await(stack.dhcp.firstLease(), dhcpTimeout);
                 } else {

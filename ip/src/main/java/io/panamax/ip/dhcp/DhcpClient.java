@@ -18,7 +18,10 @@ import java.util.random.RandomGenerator;
  * A DHCPv4 client (RFC 2131 §4.4) on one shard: acquires a lease (DISCOVER, OFFER, REQUEST, ACK),
  * renews it with its server at T1 and with any server at T2, gives it up when it expires or a
  * server NAKs it, and releases it on {@link #stop}. What to do with a lease (install the address on
- * every shard) is the {@link Listener}'s business.
+ * every shard) is the {@link Listener}'s business. A new address is probed with ARP through the
+ * {@link AddressProbe} before the listener hears of it, and declined if another station holds it.
+ * {@link #start(DhcpLease)} asks for a remembered lease first (INIT-REBOOT); {@link #inform} asks
+ * only for parameters, for an address configured otherwise.
  *
  * <p>Retransmission (RFC 2131 §4.1): 4 s before the first retry, doubling to at most 64 s, each
  * delay randomized by ±1 s so that clients that started together do not stay in step. While
@@ -33,8 +36,12 @@ public final class DhcpClient {
     private static final System.Logger LOG = System.getLogger("io.panamax.ip.dhcp");
     private static final long SECOND = 1_000_000_000L;
 
-    /** RFC 2131 §4.4 states, plus STOPPED after {@link #stop}. */
-    public enum State { INIT, SELECTING, REQUESTING, BOUND, RENEWING, REBINDING, STOPPED }
+    /**
+     * RFC 2131 §4.4 states; PROBING between a new lease's DHCPACK and BOUND, while ARP probes check
+     * that no other station holds the address (RFC 2131 §4.4.1, RFC 5227 §2.1); STOPPED after
+     * {@link #stop}; INFORMING while a DHCPINFORM of {@link #inform} waits for its ACK.
+     */
+    public enum State { INIT, SELECTING, REQUESTING, PROBING, BOUND, RENEWING, REBINDING, INIT_REBOOT, REBOOTING, INFORMING, STOPPED }
 
     /** Why a received message was ignored (metric label {@code reason}). */
     public enum Drop {
@@ -57,6 +64,31 @@ public final class DhcpClient {
     }
 
     /**
+     * Checking that an offered address is free before using it (RFC 2131 §4.4.1: the client SHOULD
+     * probe it; RFC 5227 §2.1.1). {@link #NONE} skips the check.
+     */
+    public interface AddressProbe {
+        /** Sends one ARP probe for {@code ip} (sender IP 0.0.0.0). */
+        void probe(int ip);
+
+        /**
+         * Reports to {@link DhcpClient#addressInUse} (on the client's shard) any ARP message that shows
+         * another station uses {@code ip}, until called again; {@code ip} 0 stops.
+         */
+        void watch(int ip);
+
+        AddressProbe NONE = new AddressProbe() {
+            @Override
+            public void probe(int ip) {
+            }
+
+            @Override
+            public void watch(int ip) {
+            }
+        };
+    }
+
+    /**
      * @param initialDelayMaxNanos     a random wait before the first DISCOVER, up to this (RFC 2131
      *                                 §4.4.1 suggests 1-10 s to desynchronize clients that boot
      *                                 together; a stack starting alone needs less)
@@ -65,16 +97,32 @@ public final class DhcpClient {
      * @param jitterNanos              randomization of each delay, ± this (1 s)
      * @param requestAttempts          REQUESTs sent in REQUESTING before going back to INIT
      * @param minRenewRetransmitNanos  shortest wait between requests while renewing or rebinding (60 s)
+     * @param probes                   ARP probes of a new address before it is used; 0 uses it at once
+     *                                 (RFC 5227 §1.1 PROBE_NUM: 3)
+     * @param probeIntervalNanos       between probes, and after the last before the address counts as
+     *                                 free (RFC 5227: PROBE_MIN 1 s, ANNOUNCE_WAIT 2 s; 100 ms by
+     *                                 default, so that a stack is up a few tenths of a second after
+     *                                 the ACK; a neighbour on the link answers within that)
+     * @param declineWaitNanos         after a DHCPDECLINE, the wait before starting over (RFC 2131
+     *                                 §3.1.5: at least 10 s, against a loop with the server)
      */
     public record Config(long initialDelayMaxNanos, long initialRetransmitNanos, long maxRetransmitNanos, long jitterNanos,
-                         int requestAttempts, long minRenewRetransmitNanos) {
+                         int requestAttempts, long minRenewRetransmitNanos, int probes, long probeIntervalNanos,
+                         long declineWaitNanos) {
         public static Config defaults() {
-            return new Config(SECOND, 4 * SECOND, 64 * SECOND, SECOND, 4, 60 * SECOND);
+            return new Config(SECOND, 4 * SECOND, 64 * SECOND, SECOND, 4, 60 * SECOND, 3, SECOND / 10, 10 * SECOND);
         }
 
         /** For a test against a server whose leases last minutes: renewal retries every few seconds. */
         public Config withMinRenewRetransmit(long nanos) {
-            return new Config(initialDelayMaxNanos, initialRetransmitNanos, maxRetransmitNanos, jitterNanos, requestAttempts, nanos);
+            return new Config(initialDelayMaxNanos, initialRetransmitNanos, maxRetransmitNanos, jitterNanos, requestAttempts, nanos,
+                    probes, probeIntervalNanos, declineWaitNanos);
+        }
+
+        /** Another address check: {@code count} probes {@code intervalNanos} apart, and the wait after a decline. */
+        public Config withProbes(int count, long intervalNanos, long declineWait) {
+            return new Config(initialDelayMaxNanos, initialRetransmitNanos, maxRetransmitNanos, jitterNanos, requestAttempts,
+                    minRenewRetransmitNanos, count, intervalNanos, declineWait);
         }
     }
 
@@ -92,6 +140,7 @@ public final class DhcpClient {
     private final Listener listener;
     private final RandomGenerator random;
     private final IntPredicate neighbourKnown;
+    private final AddressProbe addressProbe;
     private final byte[] clientId;
     private final Timer retransmitTimer;
     private final Timer leaseTimer;
@@ -101,6 +150,7 @@ public final class DhcpClient {
     private final Counter renewals;
     private final Counter naks;
     private final Counter expiries;
+    private final Counter declines;
 
     private State state = State.INIT;
     private int xid;
@@ -110,6 +160,14 @@ public final class DhcpClient {
     private DhcpMessage offer;
     private DhcpLease lease;
     private long boundAt;
+    /** The ACK of a new lease while its address is probed (PROBING). */
+    private DhcpMessage acked;
+    private int probesSent;
+    /** The lease INIT-REBOOT asks for again (RFC 2131 §3.2), or null. */
+    private DhcpLease remembered;
+    /** INFORMING: the address configured by other means (ciaddr), and who waits for the parameters. */
+    private int informAddress;
+    private Promise<DhcpMessage.Options> informed;
 
     /**
      * @param socket         UDP port 68 on this shard (the client sends from it; the caller routes
@@ -120,6 +178,12 @@ public final class DhcpClient {
      */
     public DhcpClient(Shard shard, UdpSocket socket, long mac, Config config, Listener listener, RandomGenerator random,
                       IntPredicate neighbourKnown, ShardMetrics metrics) {
+        this(shard, socket, mac, config, listener, random, neighbourKnown, AddressProbe.NONE, metrics);
+    }
+
+    /** @param addressProbe how a new address is checked before use (ARP probes on the link) */
+    public DhcpClient(Shard shard, UdpSocket socket, long mac, Config config, Listener listener, RandomGenerator random,
+                      IntPredicate neighbourKnown, AddressProbe addressProbe, ShardMetrics metrics) {
         this.shard = shard;
         this.socket = socket;
         this.mac = mac;
@@ -127,6 +191,7 @@ public final class DhcpClient {
         this.listener = listener;
         this.random = random;
         this.neighbourKnown = neighbourKnown;
+        this.addressProbe = addressProbe;
         // RFC 2132 §9.14: type 1 (Ethernet) and the MAC, as most clients send.
         this.clientId = new byte[7];
         clientId[0] = DhcpMessage.HTYPE_ETHERNET;
@@ -141,6 +206,7 @@ public final class DhcpClient {
         this.renewals = metrics.counter("dhcp_renewals_total", "Leases extended while renewing or rebinding");
         this.naks = metrics.counter("dhcp_naks_total", "DHCPNAKs received");
         this.expiries = metrics.counter("dhcp_expiries_total", "Leases that ran out");
+        this.declines = metrics.counter("dhcp_declines_total", "Addresses declined because another station answered an ARP probe");
     }
 
     public State state() {
@@ -164,6 +230,10 @@ public final class DhcpClient {
         return expiries.get();
     }
 
+    public long declines() {
+        return declines.get();
+    }
+
     public long leasesObtained() {
         return leases.get();
     }
@@ -174,10 +244,46 @@ public final class DhcpClient {
 
     /** Starts acquiring a lease (from INIT, after the initial random delay). */
     public void start() {
+        start(null);
+    }
+
+    /**
+     * Starts acquiring a lease, after the initial random delay: with {@code previous} (a lease this
+     * client held before, e.g. before a restart) from INIT-REBOOT, asking for its address again
+     * (RFC 2131 §3.2, §4.4.2), otherwise from INIT. A NAK, or no answer after
+     * {@link Config#requestAttempts} requests, goes on from INIT.
+     */
+    public void start(DhcpLease previous) {
         if (state != State.INIT) {
             return;
         }
+        if (previous != null) {
+            remembered = previous;
+            state = State.INIT_REBOOT;
+        }
         retransmitTimer.arm(config.initialDelayMaxNanos() > 0 ? random.nextLong(config.initialDelayMaxNanos()) : 0);
+    }
+
+    /**
+     * DHCPINFORM (RFC 2131 §3.4, §4.4.3): for a host whose {@code address} was configured by other
+     * means, asks the servers for the link's other parameters (subnet mask, router, DNS, MTU); the
+     * future has the options of the first DHCPACK, or fails after {@link Config#requestAttempts}
+     * messages without one. Only from INIT, instead of acquiring a lease: the address must already be
+     * in use, since the server answers it by unicast.
+     */
+    public Future<DhcpMessage.Options> inform(int address) {
+        if (state != State.INIT || retransmitTimer.isArmed()) {
+            Promise<DhcpMessage.Options> p = new Promise<>();
+            p.fail(new IllegalStateException("DHCPINFORM only from INIT, not " + state));
+            return p;
+        }
+        informAddress = address;
+        informed = new Promise<>();
+        state = State.INFORMING;
+        newExchange();
+        sendInform();
+        armBackoff();
+        return informed;
     }
 
     // ---- timers ------------------------------------------------------------------------------------
@@ -185,6 +291,34 @@ public final class DhcpClient {
     private void retransmit() {
         switch (state) {
             case INIT -> discover();
+            case INIT_REBOOT -> {
+                state = State.REBOOTING;
+                newExchange();
+                sendRebootRequest();
+                armBackoff();
+            }
+            case REBOOTING -> {
+                if (++attempts >= config.requestAttempts()) {
+                    LOG.log(System.Logger.Level.INFO, "DHCP: no answer to the INIT-REBOOT DHCPREQUEST for "
+                            + remembered.prefix() + ", starting over");
+                    toInit();
+                    return;
+                }
+                sendRebootRequest();
+                armBackoff();
+            }
+            case PROBING -> probeOrBind();
+            case INFORMING -> {
+                if (++attempts >= config.requestAttempts()) {
+                    state = State.INIT;
+                    Promise<DhcpMessage.Options> p = informed;
+                    informed = null;
+                    p.fail(new IllegalStateException("DHCP: no answer to " + attempts + " DHCPINFORMs"));
+                    return;
+                }
+                sendInform();
+                armBackoff();
+            }
             case SELECTING -> {
                 sendDiscover();
                 armBackoff();
@@ -273,13 +407,23 @@ public final class DhcpClient {
     }
 
     private void toInit() {
+        toInit(0);
+    }
+
+    /** Back to INIT, DISCOVERing after {@code delayNanos}. */
+    private void toInit(long delayNanos) {
         retransmitTimer.cancel();
         leaseTimer.cancel();
         lease = null;
         offer = null;
+        remembered = null;
+        if (acked != null) {
+            acked = null;
+            addressProbe.watch(0);
+        }
         state = State.INIT;
         // Start over at once: the wait that desynchronizes clients at boot is not needed again.
-        retransmitTimer.arm(0);
+        retransmitTimer.arm(delayNanos);
     }
 
     // ---- receive -------------------------------------------------------------------------------------
@@ -325,7 +469,7 @@ public final class DhcpClient {
                     armBackoff();
                 }
             }
-            case REQUESTING, RENEWING, REBINDING -> {
+            case REQUESTING, RENEWING, REBINDING, REBOOTING -> {
                 if (type == DhcpMessage.DHCPACK) {
                     ack(m);
                 } else if (type == DhcpMessage.DHCPNAK) {
@@ -334,21 +478,88 @@ public final class DhcpClient {
                     drops.count(Drop.UNEXPECTED);
                 }
             }
+            case INFORMING -> {
+                if (type != DhcpMessage.DHCPACK) {
+                    drops.count(Drop.UNEXPECTED);
+                    return;
+                }
+                retransmitTimer.cancel();
+                state = State.INIT;
+                Promise<DhcpMessage.Options> p = informed;
+                informed = null;
+                p.complete(m.options());
+            }
             default -> drops.count(Drop.UNEXPECTED);
         }
     }
 
     private void ack(DhcpMessage m) {
-        if (m.yiaddr() == 0 || (m.options().serverId() == 0 && state == State.REQUESTING)) {
+        if (m.yiaddr() == 0 || (m.options().serverId() == 0 && (state == State.REQUESTING || state == State.REBOOTING))) {
             drops.count(Drop.INCOMPLETE);
             return;
         }
+        boolean newAddress = lease == null || lease.address() != m.yiaddr();
+        if (newAddress && config.probes() > 0) {
+            // RFC 2131 §4.4.1: check the address before using it; bind when the probes go unanswered.
+            acked = m;
+            probesSent = 0;
+            leaseTimer.cancel(); // a renewal that brought another address: bind re-arms it
+            state = State.PROBING;
+            retransmitTimer.cancel();
+            addressProbe.watch(m.yiaddr());
+            probeOrBind();
+            return;
+        }
+        bind(m);
+    }
+
+    /** PROBING: the next probe, or after the last one's wait, the lease. */
+    private void probeOrBind() {
+        if (probesSent < config.probes()) {
+            probesSent++;
+            addressProbe.probe(acked.yiaddr());
+            retransmitTimer.arm(config.probeIntervalNanos());
+            return;
+        }
+        DhcpMessage m = acked;
+        acked = null;
+        addressProbe.watch(0);
+        bind(m);
+    }
+
+    /**
+     * Another station uses {@code ip} (it answered or sent an ARP message for it). While that is the
+     * address being probed: DHCPDECLINE to the server that offered it, and INIT after
+     * {@link Config#declineWaitNanos} (RFC 2131 §3.1.5, §4.4.1). On the client's shard.
+     */
+    public void addressInUse(int ip, long senderMac) {
+        if (state != State.PROBING || acked == null || acked.yiaddr() != ip) {
+            return;
+        }
+        declines.increment();
+        int server = acked.options().serverId();
+        LOG.log(System.Logger.Level.WARNING, "DHCP: " + Ipv4Address.toString(ip) + " offered by "
+                + Ipv4Address.toString(server) + " is in use by " + String.format("%012x", senderMac) + ": DHCPDECLINE");
+        // RFC 2131 Table 5: ciaddr 0, the requested IP and server identifier options, a new xid;
+        // broadcast (§4.4.4: the client declines the address it would have sent from).
+        xid = random.nextInt();
+        send(Ipv4Address.BROADCAST, new DhcpMessage(DhcpMessage.OP_BOOTREQUEST, xid, 0, 0, 0, 0, 0, 0, mac,
+                DhcpMessage.Options.ofType(DhcpMessage.DHCPDECLINE).withClientId(clientId).withRequestedIp(ip).withServerId(server)));
+        DhcpLease old = lease; // a renewal that moved us to another address: the old one is gone too
+        toInit(config.declineWaitNanos());
+        if (old != null) {
+            notifyLost(old, "DHCPDECLINE of the new address");
+        }
+    }
+
+    private void bind(DhcpMessage m) {
         DhcpLease got = DhcpLease.fromAck(m);
         if (got.serverId() == 0 && lease != null) {
             got = new DhcpLease(got.address(), got.prefixLength(), got.router(), got.interfaceMtu(), got.dnsServers(),
                     lease.serverId(), got.leaseSeconds(), got.renewalSeconds(), got.rebindingSeconds());
         }
-        boolean renewed = state != State.REQUESTING && lease != null && lease.address() == got.address();
+        boolean renewed = lease != null && lease.address() == got.address()
+                && (state == State.RENEWING || state == State.REBINDING);
         // RFC 2131 §4.4.1: the lease's times run from when the request was sent.
         boundAt = exchangeStart;
         lease = got;
@@ -413,6 +624,24 @@ public final class DhcpClient {
     }
 
     /**
+     * RFC 2131 §4.4.3 and Table 5: ciaddr is our address; no requested IP, server identifier or
+     * lease time; broadcast, since the servers are not known (the reply is unicast to ciaddr).
+     */
+    private void sendInform() {
+        send(Ipv4Address.BROADCAST, new DhcpMessage(DhcpMessage.OP_BOOTREQUEST, xid, secs(), 0, informAddress, 0, 0, 0, mac,
+                requestOptions(DhcpMessage.DHCPINFORM)));
+    }
+
+    /**
+     * RFC 2131 §4.3.2 "INIT-REBOOT": the remembered address as the requested IP, no server
+     * identifier, ciaddr 0, broadcast.
+     */
+    private void sendRebootRequest() {
+        send(Ipv4Address.BROADCAST, new DhcpMessage(DhcpMessage.OP_BOOTREQUEST, xid, secs(), DhcpMessage.FLAG_BROADCAST,
+                0, 0, 0, 0, mac, requestOptions(DhcpMessage.DHCPREQUEST).withRequestedIp(remembered.address())));
+    }
+
+    /**
      * RFC 2131 §4.3.2 "RENEWING" (unicast to the server) and "REBINDING" (broadcast): ciaddr is
      * our address, and neither requested IP nor server identifier may be sent.
      */
@@ -451,6 +680,14 @@ public final class DhcpClient {
         }
         retransmitTimer.cancel();
         leaseTimer.cancel();
+        if (acked != null) {
+            acked = null;
+            addressProbe.watch(0);
+        }
+        if (informed != null) {
+            informed.fail(new IllegalStateException("DHCP client stopped"));
+            informed = null;
+        }
         DhcpLease held = lease;
         boolean hadLease = held != null && (state == State.BOUND || state == State.RENEWING || state == State.REBINDING);
         state = State.STOPPED;
