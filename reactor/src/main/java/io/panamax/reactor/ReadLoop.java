@@ -97,11 +97,7 @@ public final class ReadLoop<T> extends Future<Void> implements Completion<T>, Ru
         if (running) {
             return; // the run that called source.read(this) picks it up
         }
-        if (owner != null) {
-            owner.schedule(this);
-        } else {
-            run();
-        }
+        resume(this);
     }
 
     /** One step of the loop, resumed by the shard's run queue; not for applications to call. */
