@@ -4,6 +4,7 @@ import io.panamax.reactor.Completion;
 import io.panamax.reactor.Future;
 import io.panamax.reactor.Loop;
 import io.panamax.reactor.Promise;
+import io.panamax.reactor.Pump;
 import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.ReadLoop;
 import io.panamax.reactor.Shard;
@@ -138,6 +139,25 @@ public interface StreamConnection {
      */
     default Future<Void> writeLoop(Supplier<? extends ReadBuffer> producer) {
         return WriteLoop.start(this::write, producer);
+    }
+
+    /**
+     * Writes everything read from this connection to {@code out} (this connection itself for an
+     * echo, another for a proxy), without a copy, until the end of this stream: each buffer read
+     * goes to {@code out.write(buffer, completion)}, and the next read starts once {@code out} has
+     * taken it, so a slow {@code out} holds the reads. The returned future completes when the
+     * end-of-stream buffer (empty, released by the write) has been written, or fails with the first
+     * failure of a read or a write. Neither side is closed: that is for the caller.
+     *
+     * <p>No heap allocation per buffer, whether writes wait for room or not (see {@link Pump});
+     * an echo written as a {@link #readLoop} pays a promise and a step for each write that waits.
+     *
+     * <pre>{@code
+     * tcp.listen(7, conn -> conn.transferTo(conn).then(v -> conn.close()));   // RFC 862 echo
+     * }</pre>
+     */
+    default Future<Void> transferTo(StreamConnection out) {
+        return Pump.start(this::read, ReadBuffer::isEmpty, out::write);
     }
 
     /** Copies {@code len} bytes of {@code data} into packet buffers and writes them. */

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code StreamConnection.writeLoop} on a connection of the packet-script bench with a 1,000-byte
  * send buffer: the producer is asked for the next packet only once the connection has taken the
  * last one, acknowledgments resume the loop, and a reset fails it with the waiting packet given
- * back. The script's close checks for leaks.
+ * back; {@code transferTo} as an echo. The script's close checks for leaks.
  */
 class WriteLoopOverTcpTest {
     private static final int BLOCK = 800;
@@ -73,6 +73,27 @@ class WriteLoopOverTcpTest {
             s.drain();
             s.run(() -> assertInstanceOf(ConnectionResetException.class, loop.cause()));
             assertEquals(3, made[0], "no packet made after the failure");
+        }
+    }
+
+    @Test
+    void transferToItselfEchoesUntilTheEndOfTheStream() {
+        try (TcpScript s = new TcpScript()) {
+            ScriptPeer peer = new ScriptPeer(s);
+            TcpConnection c = peer.e.conn();
+            Future<Void> echo = s.on(() -> c.transferTo(c));
+            peer.send("ping1");
+            s.expect().payload("ping1");
+            peer.acked = 5;
+            peer.send("ping2");
+            s.expect().payload("ping2");
+            peer.acked = 10;
+            s.run(() -> assertFalse(echo.isDone()));
+            peer.fin();
+            s.drain();
+            s.run(() -> assertTrue(echo.isSucceeded(), "the end-of-stream buffer was written (released) and ended the pump"));
+            s.run(c::close);
+            s.drain();
         }
     }
 }
