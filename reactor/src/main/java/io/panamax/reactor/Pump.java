@@ -21,7 +21,7 @@ import java.util.function.Predicate;
  *
  * <p>Single-shard like every future: started, fed and completed on the shard that created it.
  */
-public final class Pump<T> extends Future<Void> implements Completion<Object>, Runnable {
+public final class Pump<T> extends CompletionLoop implements Completion<Object> {
 
     private final ReadLoop.Source<T> source;
     private final Predicate<? super T> last;
@@ -31,14 +31,8 @@ public final class Pump<T> extends Future<Void> implements Completion<Object>, R
     private boolean reading;
     /** True from {@code sink.write(.., this)} until the sink completes it. */
     private boolean writing;
-    /** The operation in flight completed and the pump has not picked that up yet. */
-    private boolean delivered;
-    private Object value;
-    private Throwable failure;
     /** The value being written is the last: the pump ends once it is taken. */
     private boolean sawLast;
-    /** True while {@link #run} is on the stack: a completion then is picked up by that run, not scheduled. */
-    private boolean running;
 
     private Pump(Shard owner, ReadLoop.Source<T> source, Predicate<? super T> last, WriteLoop.Sink<T> sink) {
         super(owner);
@@ -60,81 +54,62 @@ public final class Pump<T> extends Future<Void> implements Completion<Object>, R
 
     @Override
     public void complete(Object v) {
-        delivered(v, null);
+        done(v, null);
     }
 
     @Override
     public void fail(Throwable cause) {
-        delivered(null, cause == null ? new NullPointerException("cause") : cause);
+        done(null, orNpe(cause));
     }
 
-    private void delivered(Object v, Throwable cause) {
+    private void done(Object v, Throwable cause) {
         assert checkOwner();
         if ((!reading && !writing) || delivered) {
             throw new IllegalStateException("pump completed without a read or write in flight");
         }
-        value = v;
-        failure = cause;
-        delivered = true;
-        if (running) {
-            return; // the run that started the operation picks it up
-        }
-        resume(this);
+        delivered(v, cause);
     }
 
-    /** One step of the pump, resumed by the shard's run queue; not for applications to call. */
     @Override
     @SuppressWarnings("unchecked")
-    public void run() {
-        if (state != PENDING || running) {
-            return;
-        }
-        running = true;
-        try {
-            int budget = LOOP_YIELD_EVERY;
-            while (true) {
-                if (reading || writing) {
-                    if (!delivered) {
-                        return; // the operation in flight completes this pump later
-                    }
-                    delivered = false;
-                    Object v = value;
-                    Throwable cause = failure;
-                    value = null;
-                    failure = null;
-                    if (cause != null) {
-                        reading = false;
-                        writing = false;
-                        complete(FAILED, cause);
-                        return;
-                    }
-                    if (reading) {
-                        reading = false;
-                        T data = (T) v;
-                        sawLast = last != null && last.test(data);
-                        writing = true;
-                        sink.write(data, this);
-                        continue;
-                    }
-                    writing = false;
-                    if (sawLast) {
-                        complete(SUCCEEDED, null);
-                        return;
-                    }
+    void step() {
+        int budget = LOOP_YIELD_EVERY;
+        while (true) {
+            if (reading || writing) {
+                if (!delivered) {
+                    return; // the operation in flight completes this pump later
                 }
-                if (--budget == 0 && owner != null) {
-                    resume(this); // nothing in flight: the next run reads
+                delivered = false;
+                Object v = value;
+                Throwable cause = failure;
+                value = null;
+                failure = null;
+                if (cause != null) {
+                    reading = false;
+                    writing = false;
+                    complete(FAILED, cause);
                     return;
                 }
-                reading = true;
-                source.read(this);
+                if (reading) {
+                    reading = false;
+                    T data = (T) v;
+                    sawLast = last != null && last.test(data);
+                    writing = true;
+                    sink.write(data, this);
+                    continue;
+                }
+                writing = false;
+                if (sawLast) {
+                    complete(SUCCEEDED, null);
+                    return;
+                }
             }
-        } catch (Throwable t) {
-            if (state == PENDING) {
-                complete(FAILED, t);
+            if (--budget == 0 && owner != null) {
+                owner.schedule(this); // nothing in flight: the next run reads
+                return;
             }
-        } finally {
-            running = false;
+            reading = true;
+            source.read(this);
         }
     }
 }

@@ -23,7 +23,7 @@ import java.util.function.Supplier;
  *
  * <p>Single-shard like every future: started, fed and completed on the shard that created it.
  */
-public final class WriteLoop<T> extends Future<Void> implements Completion<Void>, Runnable {
+public final class WriteLoop<T> extends CompletionLoop implements Completion<Void> {
 
     /** Where the values go: an operation that takes {@code data} and completes {@code into}, now or later. */
     @FunctionalInterface
@@ -36,11 +36,6 @@ public final class WriteLoop<T> extends Future<Void> implements Completion<Void>
 
     /** True from {@code sink.write(.., this)} until the sink completes it. */
     private boolean writing;
-    /** The sink completed the write in flight and the loop has not picked that up yet. */
-    private boolean delivered;
-    private Throwable failure;
-    /** True while {@link #run} is on the stack: a completion then is picked up by that run, not scheduled. */
-    private boolean running;
 
     private WriteLoop(Shard owner, Sink<T> sink, Supplier<? extends T> producer) {
         super(owner);
@@ -61,68 +56,50 @@ public final class WriteLoop<T> extends Future<Void> implements Completion<Void>
 
     @Override
     public void complete(Void v) {
-        delivered(null);
+        written(null);
     }
 
     @Override
     public void fail(Throwable cause) {
-        delivered(cause == null ? new NullPointerException("cause") : cause);
+        written(orNpe(cause));
     }
 
-    private void delivered(Throwable cause) {
+    private void written(Throwable cause) {
         assert checkOwner();
         if (!writing || delivered) {
             throw new IllegalStateException("write loop completed without a write in flight");
         }
-        delivered = true;
-        failure = cause;
-        if (running) {
-            return; // the run that called sink.write(.., this) picks it up
-        }
-        resume(this);
+        delivered(null, cause);
     }
 
-    /** One step of the loop, resumed by the shard's run queue; not for applications to call. */
     @Override
-    public void run() {
-        if (state != PENDING || running) {
-            return;
-        }
-        running = true;
-        try {
-            int budget = LOOP_YIELD_EVERY;
-            while (true) {
-                if (writing) {
-                    if (!delivered) {
-                        return; // the sink completes this loop when it has taken the value
-                    }
-                    writing = false;
-                    delivered = false;
-                    Throwable cause = failure;
-                    failure = null;
-                    if (cause != null) {
-                        complete(FAILED, cause);
-                        return;
-                    }
+    void step() {
+        int budget = LOOP_YIELD_EVERY;
+        while (true) {
+            if (writing) {
+                if (!delivered) {
+                    return; // the sink completes this loop when it has taken the value
                 }
-                if (--budget == 0 && owner != null) {
-                    owner.schedule(this); // nothing in flight: the next run asks the producer
+                writing = false;
+                delivered = false;
+                Throwable cause = failure;
+                failure = null;
+                if (cause != null) {
+                    complete(FAILED, cause);
                     return;
                 }
-                T data = producer.get();
-                if (data == null) {
-                    complete(SUCCEEDED, null);
-                    return;
-                }
-                writing = true;
-                sink.write(data, this);
             }
-        } catch (Throwable t) {
-            if (state == PENDING) {
-                complete(FAILED, t);
+            if (--budget == 0 && owner != null) {
+                owner.schedule(this); // nothing in flight: the next run asks the producer
+                return;
             }
-        } finally {
-            running = false;
+            T data = producer.get();
+            if (data == null) {
+                complete(SUCCEEDED, null);
+                return;
+            }
+            writing = true;
+            sink.write(data, this);
         }
     }
 }
