@@ -376,11 +376,16 @@ public class Future<T> {
         Runnable c = continuation;
         if (c != null) {
             continuation = null;
-            if (owner != null) {
-                owner.schedule(c);
-            } else {
-                c.run();
-            }
+            resume(c);
+        }
+    }
+
+    /** Runs {@code task} from the owner's run queue, or at once for a future of no shard. */
+    final void resume(Runnable task) {
+        if (owner != null) {
+            owner.schedule(task);
+        } else {
+            task.run();
         }
     }
 

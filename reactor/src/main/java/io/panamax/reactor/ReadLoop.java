@@ -30,7 +30,7 @@ import java.util.function.Predicate;
  *
  * <p>Single-shard like every future: started, fed and completed on the shard that created it.
  */
-public final class ReadLoop<T> extends Future<Void> implements Completion<T>, Runnable {
+public final class ReadLoop<T> extends CompletionLoop implements Completion<T> {
 
     /** Where the values come from: an operation that completes {@code into} with the next one, now or later. */
     @FunctionalInterface
@@ -44,14 +44,8 @@ public final class ReadLoop<T> extends Future<Void> implements Completion<T>, Ru
 
     /** The handler's future for the current value (pending or resolved), or null while reading. */
     private Future<?> answer;
-    /** The value (or failure) the source delivered and the loop has not handed on yet. */
-    private T value;
-    private Throwable failure;
-    private boolean delivered;
     /** True from {@code source.read(this)} until the source completes it. */
     private boolean reading;
-    /** True while {@link #run} is on the stack: a completion then is picked up by that run, not scheduled. */
-    private boolean running;
     /** The handler has seen the last value: the loop ends when its answer completes. */
     private boolean sawLast;
 
@@ -77,92 +71,70 @@ public final class ReadLoop<T> extends Future<Void> implements Completion<T>, Ru
 
     @Override
     public void complete(T v) {
-        delivered(v, null);
+        read(v, null);
     }
 
     @Override
     public void fail(Throwable cause) {
-        delivered(null, cause == null ? new NullPointerException("cause") : cause);
+        read(null, orNpe(cause));
     }
 
-    private void delivered(T v, Throwable cause) {
+    private void read(T v, Throwable cause) {
         assert checkOwner();
         if (!reading) {
             throw new IllegalStateException("read loop completed without a read in flight");
         }
         reading = false;
-        value = v;
-        failure = cause;
-        delivered = true;
-        if (running) {
-            return; // the run that called source.read(this) picks it up
-        }
-        if (owner != null) {
-            owner.schedule(this);
-        } else {
-            run();
-        }
+        delivered(v, cause);
     }
 
-    /** One step of the loop, resumed by the shard's run queue; not for applications to call. */
     @Override
-    public void run() {
-        if (state != PENDING || running) {
-            return;
-        }
-        running = true;
-        try {
-            int budget = LOOP_YIELD_EVERY;
-            while (true) {
-                Future<?> a = answer;
-                if (a != null) {
-                    if (a.state == PENDING) {
-                        return; // resumed as its continuation
-                    }
-                    answer = null;
-                    if (a.state == FAILED) {
-                        complete(FAILED, a.result);
-                        return;
-                    }
-                    if (a.result == Loop.STOP || sawLast) {
-                        complete(SUCCEEDED, null);
-                        return;
-                    }
-                    if (--budget == 0 && owner != null) {
-                        answer = a; // resolved CONTINUE: the next run reads
-                        owner.schedule(this);
-                        return;
-                    }
-                    reading = true;
-                    source.read(this);
-                }
-                if (!delivered) {
-                    return; // the read completes later and schedules this loop
-                }
-                delivered = false;
-                T v = value;
-                Throwable cause = failure;
-                value = null;
-                failure = null;
-                if (cause != null) {
-                    complete(FAILED, cause);
-                    return;
-                }
-                sawLast = last != null && last.test(v);
-                Future<Loop> f = handler.apply(v);
-                a = f != null ? f : next();
-                answer = a;
+    @SuppressWarnings("unchecked")
+    void step() {
+        int budget = LOOP_YIELD_EVERY;
+        while (true) {
+            Future<?> a = answer;
+            if (a != null) {
                 if (a.state == PENDING) {
-                    a.setContinuation(this);
+                    return; // resumed as its continuation
+                }
+                answer = null;
+                if (a.state == FAILED) {
+                    complete(FAILED, a.result);
                     return;
                 }
+                if (a.result == Loop.STOP || sawLast) {
+                    complete(SUCCEEDED, null);
+                    return;
+                }
+                if (--budget == 0 && owner != null) {
+                    answer = a; // resolved CONTINUE: the next run reads
+                    owner.schedule(this);
+                    return;
+                }
+                reading = true;
+                source.read(this);
             }
-        } catch (Throwable t) {
-            if (state == PENDING) {
-                complete(FAILED, t);
+            if (!delivered) {
+                return; // the read completes later and schedules this loop
             }
-        } finally {
-            running = false;
+            delivered = false;
+            T v = (T) value;
+            Throwable cause = failure;
+            value = null;
+            failure = null;
+            if (cause != null) {
+                complete(FAILED, cause);
+                return;
+            }
+            sawLast = last != null && last.test(v);
+            Future<Loop> f = handler.apply(v);
+            a = f != null ? f : next();
+            answer = a;
+            if (a.state == PENDING) {
+                a.setContinuation(this);
+                return;
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
 package io.panamax.tcp;
 
-import io.panamax.reactor.Promise;
+import io.panamax.reactor.Completion;
 import io.panamax.reactor.Timer;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.tcp.congestion.CongestionControl;
@@ -56,7 +56,13 @@ final class Sender implements LossRecovery.Sender {
     int sndBufSeq;
     final SendBuffer sendBuffer = new SendBuffer();
     int sendBufferLimit;
-    private ArrayDeque<PendingWrite> pendingWrites;
+    /**
+     * The writes waiting for room, oldest first, as pairs: a {@link Packet}, then the
+     * {@link Completion} to call when it is taken. Two entries rather than a record per write, so
+     * that a write that waits allocates nothing here (the deque grows once, to the most writes
+     * that ever waited at the same time).
+     */
+    private ArrayDeque<Object> pendingWrites;
     /** The application asked for a FIN (shutdownOutput or close). */
     boolean finQueued;
     /** {@link #finSeq} is known: every byte before the FIN is in the send buffer. */
@@ -126,9 +132,6 @@ final class Sender implements LossRecovery.Sender {
     private static final int IPV4_HEADER = 20;
     /** tcp_min_tso_segs: a super-segment worth the NIC's trouble has at least two segments. */
     private static final int MIN_SUPER_SEGMENTS = 2;
-
-    record PendingWrite(Packet data, Promise<Void> promise) {
-    }
 
     Sender(Tcb tcb, TcpConfig config, TcpCounters counters) {
         this.tcb = tcb;
@@ -236,27 +239,38 @@ final class Sender implements LossRecovery.Sender {
         return finSeqValid && SeqNum.le(sndNxt, finSeq);
     }
 
-    /** Takes {@code data} into the send buffer, or queues it with a promise when the buffer is full. */
-    Promise<Void> write(Packet data) {
-        if ((pendingWrites == null || pendingWrites.isEmpty()) && sendBuffer.size() < sendBufferLimit) {
+    /** A write now is taken at once: the send buffer has room and no earlier write waits for it. */
+    boolean hasRoom() {
+        return (pendingWrites == null || pendingWrites.isEmpty()) && sendBuffer.size() < sendBufferLimit;
+    }
+
+    /**
+     * Takes {@code data} into the send buffer and returns true when it {@link #hasRoom}; otherwise
+     * queues it, returns false, and completes {@code into} when room is made (or fails it when
+     * the connection fails). {@code into} is not called when this returns true.
+     */
+    boolean write(Packet data, Completion<? super Void> into) {
+        if (hasRoom()) {
             sendBuffer.append(data);
-            return null;
+            return true;
         }
         if (pendingWrites == null) {
             pendingWrites = new ArrayDeque<>();
         }
-        Promise<Void> p = new Promise<>();
-        pendingWrites.addLast(new PendingWrite(data, p));
-        return p;
+        pendingWrites.addLast(data);
+        pendingWrites.addLast(into);
+        return false;
     }
 
     /** Moves queued writes into the send buffer while it has room; then the FIN's place is known. */
+    @SuppressWarnings("unchecked")
     void admitPendingWrites() {
         if (pendingWrites != null) {
             while (!pendingWrites.isEmpty() && sendBuffer.size() < sendBufferLimit) {
-                PendingWrite w = pendingWrites.pollFirst();
-                sendBuffer.append(w.data);
-                w.promise.complete(null);
+                sendBuffer.append((Packet) pendingWrites.pollFirst());
+                // A Completion called back later schedules any application code (its contract),
+                // so this loop and the ACK processing around it are not re-entered.
+                ((Completion<? super Void>) pendingWrites.pollFirst()).complete(null);
             }
         }
         if (finQueued && !finSeqValid && (pendingWrites == null || pendingWrites.isEmpty())) {
@@ -266,12 +280,13 @@ final class Sender implements LossRecovery.Sender {
     }
 
     /** The connection is closed: queued writes fail with {@code failure}. */
+    @SuppressWarnings("unchecked")
     void failPendingWrites(TcpException failure) {
         if (pendingWrites != null) {
-            PendingWrite w;
-            while ((w = pendingWrites.pollFirst()) != null) {
-                w.data.release();
-                w.promise.fail(failure);
+            Object data;
+            while ((data = pendingWrites.pollFirst()) != null) {
+                ((Packet) data).release();
+                ((Completion<? super Void>) pendingWrites.pollFirst()).fail(failure);
             }
         }
     }

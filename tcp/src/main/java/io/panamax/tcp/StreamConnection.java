@@ -4,15 +4,18 @@ import io.panamax.reactor.Completion;
 import io.panamax.reactor.Future;
 import io.panamax.reactor.Loop;
 import io.panamax.reactor.Promise;
+import io.panamax.reactor.Pump;
 import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.ReadLoop;
 import io.panamax.reactor.Shard;
+import io.panamax.reactor.WriteLoop;
 import io.panamax.reactor.buffer.Packet;
 
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * A reliable, ordered, bidirectional byte stream on one shard: what a TCP connection offers an
@@ -92,8 +95,70 @@ public interface StreamConnection {
      * copied. Completes when the connection has accepted it into its send buffer: at once while
      * the buffer has room, later when acknowledgments make room (back-pressure). Fails, releasing
      * the data, once output is shut down or the connection failed.
+     *
+     * <p>Made of {@link #write(ReadBuffer, Completion)}; this default allocates a promise per write,
+     * and TCP and TLS override it to answer a write taken at once with the shared done future.
      */
-    Future<Void> write(ReadBuffer data);
+    default Future<Void> write(ReadBuffer data) {
+        Promise<Void> p = new Promise<>();
+        write(data, p);
+        return p;
+    }
+
+    /**
+     * {@link #write(ReadBuffer)} without a future, and what it is made of: completes {@code into}
+     * when the connection has taken {@code data} into its send buffer (before returning while the
+     * buffer has room, later when acknowledgments make room) or with the failure. The same rules
+     * of ownership and order hold. {@link #writeLoop} is built on it: TCP allocates nothing for a
+     * write made this way, whether it waits or not.
+     */
+    void write(ReadBuffer data, Completion<? super Void> into);
+
+    /**
+     * Writes what {@code producer} makes until it answers null: each buffer goes to
+     * {@link #write(ReadBuffer, Completion)}, and the producer is asked for the next one once the
+     * connection has taken the previous one, so back-pressure holds the producer and the
+     * application never has more than one buffer waiting. The returned future completes when the
+     * producer has answered null and its last buffer has been taken (not sent: {@link #close()}
+     * waits for the acknowledgments), or fails with the first failure of a write or the producer.
+     *
+     * <p>This is the bulk-sender loop with no heap allocation per write (see {@link WriteLoop}),
+     * which a {@code Future.doUntil(..., () -> write(p))} loop has not: there every write that waits
+     * for room (nearly all, in a bulk transfer) costs a promise. A sender of 64 KiB blocks:
+     *
+     * <pre>{@code
+     * conn.writeLoop(() -> {
+     *     if (done()) {
+     *         return null;
+     *     }
+     *     Packet p = shard.packets().allocate();
+     *     p.appendBytes(block, 0, block.length);
+     *     return p;
+     * }).then(v -> conn.close());
+     * }</pre>
+     */
+    default Future<Void> writeLoop(Supplier<? extends ReadBuffer> producer) {
+        return WriteLoop.start(this::write, producer);
+    }
+
+    /**
+     * Writes everything read from this connection to {@code out} (this connection itself for an
+     * echo, another for a proxy), without a copy, until the end of this stream: each buffer read
+     * goes to {@code out.write(buffer, completion)}, and the next read starts once {@code out} has
+     * taken it, so a slow {@code out} holds the reads. The returned future completes when the
+     * end-of-stream buffer (empty, released by the write) has been written, or fails with the first
+     * failure of a read or a write. Neither side is closed: that is for the caller.
+     *
+     * <p>No heap allocation per buffer, whether writes wait for room or not (see {@link Pump});
+     * an echo written as a {@link #readLoop} pays a promise and a step for each write that waits.
+     *
+     * <pre>{@code
+     * tcp.listen(7, conn -> conn.transferTo(conn).then(v -> conn.close()));   // RFC 862 echo
+     * }</pre>
+     */
+    default Future<Void> transferTo(StreamConnection out) {
+        return Pump.start(this::read, ReadBuffer::isEmpty, out::write);
+    }
 
     /** Copies {@code len} bytes of {@code data} into packet buffers and writes them. */
     default Future<Void> write(byte[] data, int offset, int len) {

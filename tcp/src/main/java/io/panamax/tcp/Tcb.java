@@ -95,6 +95,8 @@ final class Tcb implements TcpConnection {
 
     // ---- the application's side ----
     private Completion<? super ReadBuffer> pendingRead;
+    /** Why the write being made was refused: set by {@link #takeForWrite}, taken at once by the write. */
+    private TcpException writeRefused;
     Promise<TcpConnection> connectPromise;
     private Promise<Void> finAckedPromise;
     private boolean readClosed;
@@ -903,27 +905,67 @@ final class Tcb implements TcpConnection {
     }
 
     @Override
+    public void write(ReadBuffer buffer, Completion<? super Void> into) {
+        Packet data = takeForWrite(buffer);
+        if (data == null) {
+            TcpException refused = writeRefused;
+            writeRefused = null;
+            if (refused != null) {
+                into.fail(refused);
+            } else {
+                into.complete(null);
+            }
+        } else if (snd.write(data, into)) {
+            scheduleOutput();
+            into.complete(null);
+        }
+    }
+
+    /**
+     * The future form, written out rather than left to the interface's default (which allocates a
+     * promise for every write): while the send buffer has room the write completes at once with
+     * the shared done future, and only a write that waits for room costs a promise.
+     */
+    @Override
     public Future<Void> write(ReadBuffer buffer) {
+        Packet data = takeForWrite(buffer);
+        if (data == null) {
+            TcpException refused = writeRefused;
+            writeRefused = null;
+            return refused != null ? Future.failed(refused) : Future.done();
+        }
+        if (snd.hasRoom()) {
+            snd.write(data, null); // taken at once: the completion is not used
+            scheduleOutput();
+            return Future.done();
+        }
+        Promise<Void> waiting = new Promise<>();
+        snd.write(data, waiting);
+        return waiting;
+    }
+
+    /**
+     * The packet a write queues, or null when the write is decided at once: nothing to send (an
+     * empty buffer, released), or refused, with the reason in {@link #writeRefused} for the caller
+     * to take (a field rather than a result object, so that no write allocates one).
+     */
+    private Packet takeForWrite(ReadBuffer buffer) {
         shard.checkOwner("TcpConnection.write");
         TcpException refused = writeRefusal();
         if (refused != null) {
             buffer.release();
-            return Future.failed(refused);
+            writeRefused = refused;
+            return null;
         }
         if (buffer.length() == 0) {
             buffer.release();
-            return Future.done();
+            return null;
         }
         Packet data = Packet.of(buffer, shard.packets());
         if (data == null) {
-            return Future.failed(new TcpException("packet buffers exhausted"));
+            writeRefused = new TcpException("packet buffers exhausted");
         }
-        Promise<Void> waiting = snd.write(data);
-        if (waiting == null) {
-            scheduleOutput();
-            return Future.done();
-        }
-        return waiting;
+        return data;
     }
 
     private TcpException writeRefusal() {

@@ -343,6 +343,30 @@ public final class TlsConnection implements StreamConnection {
         }
     }
 
+    /**
+     * The completion form, on top of the future form (TLS's writes wait on the handshake and on the
+     * engine, which keep their promises): a write decided at once completes {@code into} before
+     * returning and allocates nothing more than the future form; one that waits costs the
+     * continuation that forwards its result.
+     */
+    @Override
+    public void write(ReadBuffer buffer, Completion<? super Void> into) {
+        Future<Void> f = write(buffer);
+        if (f.isSucceeded()) {
+            into.complete(null);
+        } else if (f.isFailed()) {
+            into.fail(f.cause());
+        } else {
+            f.whenComplete((v, e) -> {
+                if (e != null) {
+                    into.fail(e);
+                } else {
+                    into.complete(null);
+                }
+            });
+        }
+    }
+
     @Override
     public Future<Void> write(ReadBuffer buffer) {
         shard.checkOwner("TlsConnection.write");

@@ -231,14 +231,21 @@ public final class WireTcpRun {
         return c.write(p);
     }
 
-    /** Writes 64 KiB packets until told to stop (each write completes when the stack has taken it). */
+    /**
+     * Writes 64 KiB packets until told to stop, with {@code writeLoop}: the next packet is made
+     * once the stack has taken the last one, and a write that waits for room in the send buffer
+     * costs no promise (the loop is its completion).
+     */
     private Future<Void> pour(TcpConnection c) {
         Shard shard = Shard.currentOrThrow();
-        return Future.doUntil(() -> stop, () -> {
+        return c.writeLoop(() -> {
+            if (stop) {
+                return null;
+            }
             Packet p = shard.packets().allocate();
             p.appendBytes(block, 0, WRITE);
             bytesSent += WRITE;
-            return c.write(p);
+            return p;
         }).then(v -> c.close());
     }
 

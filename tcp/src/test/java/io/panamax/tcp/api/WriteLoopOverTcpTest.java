@@ -1,0 +1,99 @@
+package io.panamax.tcp.api;
+
+import io.panamax.reactor.Future;
+import io.panamax.reactor.buffer.Packet;
+import io.panamax.tcp.ConnectionResetException;
+import io.panamax.tcp.TcpConnection;
+import io.panamax.tcp.script.TcpScript;
+import org.junit.jupiter.api.Test;
+
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code StreamConnection.writeLoop} on a connection of the packet-script bench with a 1,000-byte
+ * send buffer: the producer is asked for the next packet only once the connection has taken the
+ * last one, acknowledgments resume the loop, and a reset fails it with the waiting packet given
+ * back; {@code transferTo} as an echo. The script's close checks for leaks.
+ */
+class WriteLoopOverTcpTest {
+    private static final int BLOCK = 800;
+    /** The script peer's MSS: the stack sends 536-byte segments. */
+    private static final int MSS = 536;
+
+    /** {@code count} packets of {@link #BLOCK} bytes, then null; {@code made[0]} counts the packets made. */
+    private static Supplier<Packet> blocks(TcpScript s, int count, int[] made) {
+        byte[] bytes = new byte[BLOCK];
+        return () -> {
+            if (made[0] == count) {
+                return null;
+            }
+            made[0]++;
+            Packet p = s.reactor.shard(0).packets().allocateWithHeadroom();
+            p.appendBytes(bytes, 0, BLOCK);
+            return p;
+        };
+    }
+
+    @Test
+    void theLoopWaitsForRoomAndEndsWhenTheProducerIsDone() {
+        try (TcpScript s = new TcpScript(TcpScript.baseConfig().sendBufferSize(1000).build())) {
+            var e = s.acceptPlain(1000);
+            TcpConnection c = e.conn();
+            int[] made = {0};
+            Future<Void> loop = s.on(() -> c.writeLoop(blocks(s, 4, made)));
+            s.drain();
+            assertEquals(3, made[0], "two packets taken while the buffer held less than its size, the third waits");
+            s.run(() -> assertFalse(loop.isDone()));
+            s.inject(s.seg().seq(e.rcvNxt()).ack(e.sndNxt() + 2 * MSS)); // what went out: two segments of the MSS
+            s.drain();
+            assertEquals(4, made[0], "the acknowledgment made room: the third was taken and the fourth made");
+            s.run(() -> assertFalse(loop.isDone(), "the fourth waits behind the third"));
+            s.inject(s.seg().seq(e.rcvNxt()).ack(e.sndNxt() + 3 * MSS));
+            s.drain();
+            s.run(() -> assertTrue(loop.isSucceeded(), "the producer's null ends the loop once the last packet was taken"));
+            assertEquals(4, made[0]);
+            s.run(c::close);
+            s.drain();
+        }
+    }
+
+    @Test
+    void aResetFailsTheLoopAndGivesTheWaitingPacketBack() {
+        try (TcpScript s = new TcpScript(TcpScript.baseConfig().sendBufferSize(1000).build())) {
+            var e = s.acceptPlain(1000);
+            int[] made = {0};
+            Future<Void> loop = s.on(() -> e.conn().writeLoop(blocks(s, 10, made)));
+            s.drain();
+            s.inject(s.seg().rst().seq(e.rcvNxt()));
+            s.drain();
+            s.run(() -> assertInstanceOf(ConnectionResetException.class, loop.cause()));
+            assertEquals(3, made[0], "no packet made after the failure");
+        }
+    }
+
+    @Test
+    void transferToItselfEchoesUntilTheEndOfTheStream() {
+        try (TcpScript s = new TcpScript()) {
+            ScriptPeer peer = new ScriptPeer(s);
+            TcpConnection c = peer.e.conn();
+            Future<Void> echo = s.on(() -> c.transferTo(c));
+            peer.send("ping1");
+            s.expect().payload("ping1");
+            peer.acked = 5;
+            peer.send("ping2");
+            s.expect().payload("ping2");
+            peer.acked = 10;
+            s.run(() -> assertFalse(echo.isDone()));
+            peer.fin();
+            s.drain();
+            s.run(() -> assertTrue(echo.isSucceeded(), "the end-of-stream buffer was written (released) and ended the pump"));
+            s.run(c::close);
+            s.drain();
+        }
+    }
+}
