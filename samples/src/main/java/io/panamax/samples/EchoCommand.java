@@ -36,10 +36,10 @@ final class EchoCommand {
               --ip CIDR              the stack's address (default: 10.7.0.2/24), or 'dhcp' for a lease from a
                                      DHCP server on the link (such as dnsmasq on the kernel side)
               --gateway IP           the stack's default gateway (default: none)
-              --ip6 CIDR             an IPv6 address as well (such as fd00:7::2/64; default: none): every
-                                     TCP service and ping answer over IPv6 too (--backend tap only)
-              --host-ip6 CIDR        the kernel side's IPv6 address on the TAP with --ip6
-                                     (default: fd00:7::1/64)
+              --ip6 CIDR             the stack's IPv6 address (default: fd00:7::2/64 with --backend tap):
+                                     every service and ping answer over IPv6 too (--backend tap only)
+              --host-ip6 CIDR        the kernel side's IPv6 address on the TAP (default: fd00:7::1/64)
+              --no-ip6               IPv4 only (the default with --backend dpdk)
               --shards N             shards, one thread per core (default: the number of cores)
               --dpdk-args ARGS       EAL arguments for --backend dpdk (default: no hugepages, no PCI,
                                      the PMDs of the Debian package)
@@ -69,7 +69,7 @@ final class EchoCommand {
     private static final Set<String> VALUED = Set.of("backend", "netns", "tap", "host-ip", "ip", "gateway", "ip6", "host-ip6", "shards",
             "dpdk-args", "dpdk-device", "tap-offloads", "capture", "status", "http-port", "http-idle-timeout", "http-max-content",
             "tls-port", "cert", "key", "tls-dir", "iperf-port");
-    private static final Set<String> FLAGS = Set.of("help");
+    private static final Set<String> FLAGS = Set.of("help", "no-ip6");
 
     private EchoCommand() {
     }
@@ -191,10 +191,16 @@ final class EchoCommand {
             Path tlsDir = Path.of(o.get("tls-dir", Path.of(System.getProperty("java.io.tmpdir"), "panamax-tls").toString()));
             int iperfPort = o.intValue("iperf-port", Iperf3Server.DEFAULT_PORT, 0, 65535);
             requireFree("iperf-port", iperfPort, httpPort, tlsPort, EchoServices.ECHO_PORT, EchoServices.DISCARD_PORT);
-            Ipv6Address.Prefix ip6 = o.has("ip6") ? prefix6("ip6", o.get("ip6")) : null;
+            if (o.has("no-ip6") && (o.has("ip6") || o.has("host-ip6"))) {
+                throw new UsageException("--no-ip6 turns IPv6 off: not with --ip6 or --host-ip6");
+            }
+            // Dual-stack by default on TAP, where this sample addresses the kernel side itself. A DPDK
+            // port's kernel side (net_tap, af_xdp veth) is addressed by DpdkBackend, for IPv4 only so far.
+            String ip6Default = backend.equals("tap") && !o.has("no-ip6") ? "fd00:7::2/64" : null;
+            Ipv6Address.Prefix ip6 = o.has("ip6") ? prefix6("ip6", o.get("ip6")) : ip6Default == null ? null : prefix6("ip6", ip6Default);
             Ipv6Address.Prefix hostIp6 = prefix6("host-ip6", o.get("host-ip6", "fd00:7::1/64"));
             if (ip6 == null && o.has("host-ip6")) {
-                throw new UsageException("--host-ip6 goes with --ip6");
+                throw new UsageException("--host-ip6 needs IPv6 (--backend tap)");
             }
             if (ip6 != null && !backend.equals("tap")) {
                 throw new UsageException("--ip6 needs --backend tap (the kernel side of a DPDK port is not given an IPv6 address)");
