@@ -202,9 +202,6 @@ final class EchoCommand {
             if (ip6 == null && o.has("host-ip6")) {
                 throw new UsageException("--host-ip6 needs IPv6 (--backend tap)");
             }
-            if (ip6 != null && !backend.equals("tap")) {
-                throw new UsageException("--ip6 needs --backend tap (the kernel side of a DPDK port is not given an IPv6 address)");
-            }
             if (ip6 != null && (ip6.high() == hostIp6.high() && ip6.low() == hostIp6.low() || !ip6.contains(hostIp6.high(), hostIp6.low()))) {
                 throw new UsageException("--host-ip6 " + hostIp6 + " must be another address on the stack's prefix " + ip6);
             }

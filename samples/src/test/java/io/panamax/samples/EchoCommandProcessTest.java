@@ -65,7 +65,10 @@ class EchoCommandProcessTest {
             pb.command().addAll(List.of("--dpdk-device", "af_xdp"));
         }
         // Dual-stack by default on TAP (fd00:7::2); DPDK stays IPv4 only.
-        boolean ipv6 = variant.equals("tap");
+        boolean ipv6 = true;
+        if (!variant.equals("tap")) {
+            pb.command().addAll(List.of("--ip6", "fd00:7::2/64"));
+        }
         pb.environment().put("PANAMAX_CLASSPATH", classPath());
         pb.environment().put("PANAMAX_NO_INSTALL", "1");
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
