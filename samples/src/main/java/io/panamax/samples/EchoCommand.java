@@ -36,10 +36,11 @@ final class EchoCommand {
               --ip CIDR              the stack's address (default: 10.7.0.2/24), or 'dhcp' for a lease from a
                                      DHCP server on the link (such as dnsmasq on the kernel side)
               --gateway IP           the stack's default gateway (default: none)
-              --ip6 CIDR             the stack's IPv6 address (default: fd00:7::2/64 with --backend tap):
-                                     every service and ping answer over IPv6 too (--backend tap only)
-              --host-ip6 CIDR        the kernel side's IPv6 address on the TAP (default: fd00:7::1/64)
-              --no-ip6               IPv4 only (the default with --backend dpdk)
+              --ip6 CIDR             the stack's IPv6 address (default: fd00:7::2/64, except on a
+                                     --dpdk-device of your own): every service and ping answer over
+                                     IPv6 too
+              --host-ip6 CIDR        the kernel side's IPv6 address (default: fd00:7::1/64)
+              --no-ip6               IPv4 only
               --shards N             shards, one thread per core (default: the number of cores)
               --dpdk-args ARGS       EAL arguments for --backend dpdk (default: no hugepages, no PCI,
                                      the PMDs of the Debian package)
@@ -194,13 +195,16 @@ final class EchoCommand {
             if (o.has("no-ip6") && (o.has("ip6") || o.has("host-ip6"))) {
                 throw new UsageException("--no-ip6 turns IPv6 off: not with --ip6 or --host-ip6");
             }
-            // Dual-stack by default on TAP, where this sample addresses the kernel side itself. A DPDK
-            // port's kernel side (net_tap, af_xdp veth) is addressed by DpdkBackend, for IPv4 only so far.
-            String ip6Default = backend.equals("tap") && !o.has("no-ip6") ? "fd00:7::2/64" : null;
+            // Dual-stack by default wherever this sample makes the link and addresses its kernel side
+            // (TAP, DPDK's net_tap, the af_xdp veth pair); a DPDK device given by the user is on a
+            // network whose addresses are not the sample's to choose: IPv6 there with --ip6 only.
+            String device = o.get("dpdk-device");
+            boolean ownLink = backend.equals("tap") || device == null || device.equals(DpdkBackend.AF_XDP);
+            String ip6Default = ownLink && !o.has("no-ip6") ? "fd00:7::2/64" : null;
             Ipv6Address.Prefix ip6 = o.has("ip6") ? prefix6("ip6", o.get("ip6")) : ip6Default == null ? null : prefix6("ip6", ip6Default);
             Ipv6Address.Prefix hostIp6 = prefix6("host-ip6", o.get("host-ip6", "fd00:7::1/64"));
             if (ip6 == null && o.has("host-ip6")) {
-                throw new UsageException("--host-ip6 needs IPv6 (--backend tap)");
+                throw new UsageException("--host-ip6 goes with --ip6");
             }
             if (ip6 != null && (ip6.high() == hostIp6.high() && ip6.low() == hostIp6.low() || !ip6.contains(hostIp6.high(), hostIp6.low()))) {
                 throw new UsageException("--host-ip6 " + hostIp6 + " must be another address on the stack's prefix " + ip6);

@@ -189,7 +189,8 @@ final class EchoServer implements AutoCloseable {
                 + stack.shard(0).ethernet().macAddress() + ")");
         if (settings.inNamespace()) {
             out.println("The TAP device and its kernel side (" + settings.hostIp()
-                    + (settings.ip6() != null && !settings.dpdk() ? ", " + settings.hostIp6() : "") + ") live in the network namespace '"
+                    + (settings.ip6() != null && (!settings.dpdk() || settings.dpdkOwnTap() || settings.dpdkOwnVeth()) ? ", " + settings.hostIp6() : "")
+                    + ") live in the network namespace '"
                     + settings.netns() + "'. Try:");
         } else {
             out.println("Try:");
