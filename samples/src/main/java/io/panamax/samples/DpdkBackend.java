@@ -88,9 +88,12 @@ final class DpdkBackend {
             // Turning it off also turns off TSO: the kernel segments to the MTU before the wire.
             run(ns, "turning off checksum offload on " + kernel, "ethtool", "-K", kernel, "tx", "off");
             // The driver's end has no address: IPv6 off stops the router solicitations and MLD
-            // reports the kernel would otherwise send out of it at the peer.
+            // reports the kernel would otherwise send out of it at the peer. The kernel's end keeps
+            // IPv6 when the stack has an IPv6 address to be reached at.
             run(ns, "turning off IPv6 on " + xdp, "sysctl", "-q", "-w", "net.ipv6.conf." + xdp.replace('.', '/') + ".disable_ipv6=1");
-            run(ns, "turning off IPv6 on " + kernel, "sysctl", "-q", "-w", "net.ipv6.conf." + kernel.replace('.', '/') + ".disable_ipv6=1");
+            if (s.ip6() == null) {
+                run(ns, "turning off IPv6 on " + kernel, "sysctl", "-q", "-w", "net.ipv6.conf." + kernel.replace('.', '/') + ".disable_ipv6=1");
+            }
             run(ns, "bringing up " + xdp, "ip", "link", "set", xdp, "up");
         } catch (IOException e) {
             deleteVethPair(s, ns);
@@ -126,6 +129,10 @@ final class DpdkBackend {
     /** Gives the kernel side (of our net_tap, or our veth pair) its address and brings it up. */
     static void addressKernelSide(EchoCommand.EchoSettings s, NetworkNamespace ns) throws IOException {
         run(ns, "addressing " + s.tap(), "ip", "addr", "replace", s.hostIp().toString(), "dev", s.tap());
+        if (s.ip6() != null) {
+            // nodad: usable at once, as on the TAP backend.
+            run(ns, "addressing " + s.tap() + " (IPv6)", "ip", "-6", "addr", "replace", s.hostIp6().toString(), "dev", s.tap(), "nodad");
+        }
         run(ns, "bringing up " + s.tap(), "ip", "link", "set", s.tap(), "up");
     }
 

@@ -36,10 +36,11 @@ final class EchoCommand {
               --ip CIDR              the stack's address (default: 10.7.0.2/24), or 'dhcp' for a lease from a
                                      DHCP server on the link (such as dnsmasq on the kernel side)
               --gateway IP           the stack's default gateway (default: none)
-              --ip6 CIDR             an IPv6 address as well (such as fd00:7::2/64; default: none): every
-                                     TCP service and ping answer over IPv6 too (--backend tap only)
-              --host-ip6 CIDR        the kernel side's IPv6 address on the TAP with --ip6
-                                     (default: fd00:7::1/64)
+              --ip6 CIDR             the stack's IPv6 address (default: fd00:7::2/64, except on a
+                                     --dpdk-device of your own): every service and ping answer over
+                                     IPv6 too
+              --host-ip6 CIDR        the kernel side's IPv6 address (default: fd00:7::1/64)
+              --no-ip6               IPv4 only
               --shards N             shards, one thread per core (default: the number of cores)
               --dpdk-args ARGS       EAL arguments for --backend dpdk (default: no hugepages, no PCI,
                                      the PMDs of the Debian package)
@@ -69,7 +70,7 @@ final class EchoCommand {
     private static final Set<String> VALUED = Set.of("backend", "netns", "tap", "host-ip", "ip", "gateway", "ip6", "host-ip6", "shards",
             "dpdk-args", "dpdk-device", "tap-offloads", "capture", "status", "http-port", "http-idle-timeout", "http-max-content",
             "tls-port", "cert", "key", "tls-dir", "iperf-port");
-    private static final Set<String> FLAGS = Set.of("help");
+    private static final Set<String> FLAGS = Set.of("help", "no-ip6");
 
     private EchoCommand() {
     }
@@ -191,13 +192,19 @@ final class EchoCommand {
             Path tlsDir = Path.of(o.get("tls-dir", Path.of(System.getProperty("java.io.tmpdir"), "panamax-tls").toString()));
             int iperfPort = o.intValue("iperf-port", Iperf3Server.DEFAULT_PORT, 0, 65535);
             requireFree("iperf-port", iperfPort, httpPort, tlsPort, EchoServices.ECHO_PORT, EchoServices.DISCARD_PORT);
-            Ipv6Address.Prefix ip6 = o.has("ip6") ? prefix6("ip6", o.get("ip6")) : null;
+            if (o.has("no-ip6") && (o.has("ip6") || o.has("host-ip6"))) {
+                throw new UsageException("--no-ip6 turns IPv6 off: not with --ip6 or --host-ip6");
+            }
+            // Dual-stack by default wherever this sample makes the link and addresses its kernel side
+            // (TAP, DPDK's net_tap, the af_xdp veth pair); a DPDK device given by the user is on a
+            // network whose addresses are not the sample's to choose: IPv6 there with --ip6 only.
+            String device = o.get("dpdk-device");
+            boolean ownLink = backend.equals("tap") || device == null || device.equals(DpdkBackend.AF_XDP);
+            String ip6Default = ownLink && !o.has("no-ip6") ? "fd00:7::2/64" : null;
+            Ipv6Address.Prefix ip6 = o.has("ip6") ? prefix6("ip6", o.get("ip6")) : ip6Default == null ? null : prefix6("ip6", ip6Default);
             Ipv6Address.Prefix hostIp6 = prefix6("host-ip6", o.get("host-ip6", "fd00:7::1/64"));
             if (ip6 == null && o.has("host-ip6")) {
                 throw new UsageException("--host-ip6 goes with --ip6");
-            }
-            if (ip6 != null && !backend.equals("tap")) {
-                throw new UsageException("--ip6 needs --backend tap (the kernel side of a DPDK port is not given an IPv6 address)");
             }
             if (ip6 != null && (ip6.high() == hostIp6.high() && ip6.low() == hostIp6.low() || !ip6.contains(hostIp6.high(), hostIp6.low()))) {
                 throw new UsageException("--host-ip6 " + hostIp6 + " must be another address on the stack's prefix " + ip6);

@@ -188,7 +188,9 @@ final class EchoServer implements AutoCloseable {
                 + stack.shardCount() + " shard" + (stack.shardCount() == 1 ? "" : "s") + ", MAC "
                 + stack.shard(0).ethernet().macAddress() + ")");
         if (settings.inNamespace()) {
-            out.println("The TAP device and its kernel side (" + settings.hostIp() + ") live in the network namespace '"
+            out.println("The TAP device and its kernel side (" + settings.hostIp()
+                    + (settings.ip6() != null && (!settings.dpdk() || settings.dpdkOwnTap() || settings.dpdkOwnVeth()) ? ", " + settings.hostIp6() : "")
+                    + ") live in the network namespace '"
                     + settings.netns() + "'. Try:");
         } else {
             out.println("Try:");
@@ -237,6 +239,7 @@ final class EchoServer implements AutoCloseable {
         if (settings.ip6() != null) {
             String ip6 = io.panamax.ip.Ipv6Address.toString(settings.ip6().high(), settings.ip6().low());
             commands.add(in + "ping -6 -c 3 " + ip6);
+            commands.add("echo hello | " + in + "socat - UDP6:[" + ip6 + "]:7");
             commands.add("echo hello | " + in + "nc -6 -N " + ip6 + " 7");
             if (http != null) {
                 commands.add(in + "curl -g 'http://[" + ip6 + "]:" + settings.httpPort() + "/hello'");

@@ -62,22 +62,33 @@ class EchoCommandOptionsTest {
 
     @Test
     void ipv6Options() {
-        assertNull(EchoCommand.EchoSettings.from(Options.parse(new String[0], Set.of("ip6"), Set.of())).ip6(), "IPv4 only by default");
-        var s = EchoCommand.EchoSettings.from(Options.parse(new String[] {"--ip6", "fd00:7::2/64"}, Set.of("ip6", "host-ip6"), Set.of()));
-        assertEquals("fd00:7::2/64", s.ip6().toString());
-        assertEquals("fd00:7::1/64", s.hostIp6().toString());
+        var dual = EchoCommand.EchoSettings.from(Options.parse(new String[0], Set.of("ip6"), Set.of("no-ip6")));
+        assertEquals("fd00:7::2/64", dual.ip6().toString(), "dual-stack by default on TAP");
+        assertEquals("fd00:7::1/64", dual.hostIp6().toString());
+        assertNull(EchoCommand.EchoSettings.from(Options.parse(new String[] {"--no-ip6"}, Set.of("ip6"), Set.of("no-ip6"))).ip6());
+        assertEquals("fd00:7::2/64", EchoCommand.EchoSettings.from(Options.parse(new String[] {"--backend", "dpdk"}, Set.of("backend"),
+                Set.of())).ip6().toString(), "dual-stack on the net_tap DPDK makes");
+        assertNull(EchoCommand.EchoSettings.from(Options.parse(new String[] {"--backend", "dpdk", "--dpdk-device", "0000:01:00.0"},
+                Set.of("backend", "dpdk-device"), Set.of())).ip6(), "IPv4 only on a device of the user's network");
+        var s = EchoCommand.EchoSettings.from(Options.parse(new String[] {"--ip6", "fd00:9::5/64", "--host-ip6", "fd00:9::1/64"},
+                Set.of("ip6", "host-ip6"), Set.of()));
+        assertEquals("fd00:9::5/64", s.ip6().toString());
+        assertEquals("fd00:9::1/64", s.hostIp6().toString());
         for (String[] args : new String[][] {
                 {"echo", "--ip6", "10.7.0.2/24"},
-                {"echo", "--host-ip6", "fd00:7::1/64"},
+                {"echo", "--no-ip6", "--ip6", "fd00:7::2/64"},
+                {"echo", "--no-ip6", "--host-ip6", "fd00:7::1/64"},
+                {"echo", "--backend", "dpdk", "--dpdk-device", "0000:01:00.0", "--host-ip6", "fd00:7::1/64"},
+                {"echo", "--ip6", "fd00:9::2/64"},
                 {"echo", "--ip6", "fd00:7::2/64", "--host-ip6", "fd00:8::1/64"},
-                {"echo", "--ip6", "fd00:7::2/64", "--host-ip6", "fd00:7::2/64"},
-                {"echo", "--ip6", "fd00:7::2/64", "--backend", "dpdk"}}) {
+                {"echo", "--ip6", "fd00:7::2/64", "--host-ip6", "fd00:7::2/64"}}) {
             Run r = main(args);
             assertEquals(2, r.status(), String.join(" ", args));
             assertEquals(1, r.err().strip().lines().count(), r.err());
             assertTrue(r.err().startsWith("panamax echo: --"), r.err());
         }
         assertTrue(main("echo", "--help").out().contains("--ip6 CIDR"));
+        assertTrue(main("echo", "--help").out().contains("--no-ip6"));
     }
 
     @Test

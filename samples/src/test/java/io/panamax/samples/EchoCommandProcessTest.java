@@ -27,8 +27,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * AF_XDP driver on a veth pair):
  * the launcher started as a process (on the classes Maven just compiled, through
  * {@code PANAMAX_CLASSPATH}), the commands it prints run as printed (HTTP with curl, HTTPS with
- * {@code curl --cacert} and {@code openssl s_client}, iperf3; on TAP with {@code --ip6}, curl and nc over
- * IPv6), 50 MB echoed over HTTPS, then SIGINT: it must
+ * {@code curl --cacert} and {@code openssl s_client}, iperf3; dual-stack by default: curl, nc and socat
+ * (UDP) over IPv6), 50 MB echoed over HTTPS, then SIGINT: it must
  * exit 0 having removed its namespace and TAP device.
  */
 class EchoCommandProcessTest {
@@ -43,7 +43,7 @@ class EchoCommandProcessTest {
     @ValueSource(strings = {"tap", "dpdk", "af_xdp"})
     void echoStartsAnswersAndStopsCleanlyOnSigint(String variant) throws Exception {
         Environment.requireRoot("the echo sample creates a network namespace and a TAP device");
-        Environment.requireCommands("bash", "ip", "curl", "ping", "kill", "openssl", "head", "tail", "sha256sum", "iperf3");
+        Environment.requireCommands("bash", "ip", "curl", "ping", "kill", "openssl", "head", "tail", "sha256sum", "iperf3", "socat");
         boolean afXdp = variant.equals("af_xdp");
         if (afXdp) {
             Environment.requireCommands("ethtool");
@@ -63,10 +63,6 @@ class EchoCommandProcessTest {
                 "--http-max-content", Integer.toString((HTTPS_MEGABYTES + 1) << 20));
         if (afXdp) {
             pb.command().addAll(List.of("--dpdk-device", "af_xdp"));
-        }
-        boolean ipv6 = variant.equals("tap");
-        if (ipv6) {
-            pb.command().addAll(List.of("--ip6", "fd00:7::2/64"));
         }
         pb.environment().put("PANAMAX_CLASSPATH", classPath());
         pb.environment().put("PANAMAX_NO_INSTALL", "1");
@@ -96,6 +92,7 @@ class EchoCommandProcessTest {
             String iperf = null;
             String curl6 = null;
             String nc6 = null;
+            String udp6 = null;
             long deadline = System.nanoTime() + T.toNanos();
             while (true) {
                 String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -107,6 +104,8 @@ class EchoCommandProcessTest {
                     curl6 = c;
                 } else if (c.contains("nc -6 -N fd00:7::2 7")) {
                     nc6 = c;
+                } else if (c.contains("socat - UDP6:[fd00:7::2]:7")) {
+                    udp6 = c;
                 } else if (c.endsWith("curl http://10.7.0.2:8080/hello")) {
                     curlHello = c;
                 } else if (c.contains("curl -d 'hello, panamax' ")) {
@@ -143,14 +142,16 @@ class EchoCommandProcessTest {
             assertTrue(NetworkNamespace.run(T, "bash", "-c", ping).ok(), ping);
             String hello = NetworkNamespace.run(T, "bash", "-c", curlHello + " -sS").orThrow(curlHello).stdout();
             assertTrue(hello.startsWith("GET /hello HTTP/1.1\r\n"), hello);
-            if (ipv6) {
-                // --ip6: the same services over IPv6, with the commands printed for it.
-                assertNotNull(curl6, all::toString);
-                assertNotNull(nc6, all::toString);
-                String hello6 = NetworkNamespace.run(T, "bash", "-c", curl6 + " -sS").orThrow(curl6).stdout();
-                assertTrue(hello6.startsWith("GET /hello HTTP/1.1\r\nHost: [fd00:7::2]:8080\r\n"), hello6);
-                assertEquals("hello", NetworkNamespace.run(T, "bash", "-c", nc6).orThrow(nc6).stdout().strip(), nc6);
-            }
+            // Dual-stack by default on every backend here (the sample makes each link): the same services
+            // over IPv6 (fd00:7::2), with the commands printed for it; UDP echo answers too.
+            assertNotNull(curl6, all::toString);
+            assertNotNull(nc6, all::toString);
+            assertNotNull(udp6, all::toString);
+            // socat waits 0.5 s for the answer after its input ends, then exits.
+            assertEquals("hello", NetworkNamespace.run(T, "bash", "-c", udp6).orThrow(udp6).stdout().strip(), udp6);
+            String hello6 = NetworkNamespace.run(T, "bash", "-c", curl6 + " -sS").orThrow(curl6).stdout();
+            assertTrue(hello6.startsWith("GET /hello HTTP/1.1\r\nHost: [fd00:7::2]:8080\r\n"), hello6);
+            assertEquals("hello", NetworkNamespace.run(T, "bash", "-c", nc6).orThrow(nc6).stdout().strip(), nc6);
             String posted = NetworkNamespace.run(T, "bash", "-c", curlPost + " -sS").orThrow(curlPost).stdout();
             assertTrue(posted.endsWith("\r\n\r\nhello, panamax"), posted);
             String chunked = NetworkNamespace.run(T, "bash", "-c", curlChunked.replace(" curl ", " curl -sS ")).orThrow(curlChunked).stdout();

@@ -1,6 +1,7 @@
 package io.panamax.benchmarks.e2e;
 
 import io.panamax.ip.Ipv4Address;
+import io.panamax.ip.Ipv6Address;
 import io.panamax.nic.MacAddress;
 import io.panamax.nic.wire.Wire;
 import io.panamax.nic.wire.WireConfig;
@@ -38,6 +39,8 @@ import java.util.concurrent.CompletableFuture;
  * the time is up ({@code --connections} of them at once); {@code bulk}: one connection writes 64
  * KiB pooled packets as fast as the stack takes them, the server reads and releases them.
  * The wire offloads nothing, so every segment's checksum is computed and verified in software.
+ * {@code --family 6} runs the same over IPv6 (both stacks dual-stack, the client connects to the
+ * server's IPv6 address; neighbour discovery instead of ARP), to compare the two families in one run.
  *
  * <p>Prints {@code result key=value ...} lines: transactions or bits per second, and the heap
  * bytes the shard threads allocated per TCP segment received during the measured time
@@ -54,10 +57,12 @@ public final class WireTcpRun {
     static final int PORT_ECHO = 7;
     static final int PORT_SINK = 9;
     static final int SERVER_IP = Ipv4Address.parse("10.13.0.2");
+    static final long[] SERVER_IP6 = Ipv6Address.parse("fd00:13::2");
 
     private final String mode;
     private final int connections;
     private final boolean pair;
+    private final boolean ipv6;
     private final Reactor clientReactor;
     private final Reactor serverReactor;
     private final Wire wire;
@@ -72,17 +77,24 @@ public final class WireTcpRun {
     // Written on the server shard only.
     private long bytesReceived;
 
-    private WireTcpRun(String mode, int connections, boolean pair) throws Exception {
+    private WireTcpRun(String mode, int connections, boolean pair, boolean ipv6) throws Exception {
         this.mode = mode;
         this.connections = connections;
         this.pair = pair;
+        this.ipv6 = ipv6;
         clientReactor = reactor(pair);
         serverReactor = pair ? reactor(true) : clientReactor;
         wire = Wire.pair(WireConfig.builder().name("tcp").ringSize(4096)
                 .macs(MacAddress.parse("02:00:00:00:0d:01"), MacAddress.parse("02:00:00:00:0d:02")).build());
         TcpConfig tcp = TcpConfig.builder().noDelay(true).build();
-        client = Stack.builder().reactor(clientReactor).nic(NicFactory.of(wire.a())).ipv4("10.13.0.1/24").tcp(tcp).start();
-        server = Stack.builder().reactor(serverReactor).nic(NicFactory.of(wire.b())).ipv4("10.13.0.2/24").tcp(tcp).start();
+        Stack.Builder c = Stack.builder().reactor(clientReactor).nic(NicFactory.of(wire.a())).ipv4("10.13.0.1/24").tcp(tcp);
+        Stack.Builder s = Stack.builder().reactor(serverReactor).nic(NicFactory.of(wire.b())).ipv4("10.13.0.2/24").tcp(tcp);
+        if (ipv6) {
+            c.ipv6("fd00:13::1/64");
+            s.ipv6("fd00:13::2/64");
+        }
+        client = c.start();
+        server = s.start();
         message = Arena.global().allocate(MESSAGE);
         block = Arena.global().allocate(WRITE);
         for (int i = 0; i < WRITE; i++) {
@@ -103,16 +115,18 @@ public final class WireTcpRun {
         String mode = args.length > 0 ? args[0] : "rr";
         int connections = 1;
         String placement = "core";
+        String family = "4";
         double seconds = 5;
         double warmup = 2;
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "--connections" -> connections = Integer.parseInt(args[++i]);
                 case "--placement" -> placement = args[++i];
+                case "--family" -> family = args[++i];
                 case "--seconds" -> seconds = Double.parseDouble(args[++i]);
                 case "--warmup" -> warmup = Double.parseDouble(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (usage: rr|bulk [--connections N] [--placement core|pair] [--seconds S] [--warmup S])");
+                        + " (usage: rr|bulk [--connections N] [--placement core|pair] [--family 4|6] [--seconds S] [--warmup S])");
             }
         }
         if (!mode.equals("rr") && !mode.equals("bulk")) {
@@ -121,7 +135,10 @@ public final class WireTcpRun {
         if (!placement.equals("core") && !placement.equals("pair")) {
             throw new IllegalArgumentException("placement must be core or pair, got " + placement);
         }
-        WireTcpRun run = new WireTcpRun(mode, connections, placement.equals("pair"));
+        if (!family.equals("4") && !family.equals("6")) {
+            throw new IllegalArgumentException("family must be 4 or 6, got " + family);
+        }
+        WireTcpRun run = new WireTcpRun(mode, connections, placement.equals("pair"), family.equals("6"));
         try {
             run.measure(warmup, seconds);
         } finally {
@@ -139,10 +156,10 @@ public final class WireTcpRun {
             List<Future<Void>> loops = new ArrayList<>();
             if (mode.equals("rr")) {
                 for (int c = 0; c < connections; c++) {
-                    loops.add(client.shard(0).tcp().connect(SERVER_IP, PORT_ECHO).then(this::pingPong));
+                    loops.add(connect(PORT_ECHO).then(this::pingPong));
                 }
             } else {
-                loops.add(client.shard(0).tcp().connect(SERVER_IP, PORT_SINK).then(this::pour));
+                loops.add(connect(PORT_SINK).then(this::pour));
             }
             return Future.whenAll(loops).map(v -> null);
         });
@@ -161,17 +178,23 @@ public final class WireTcpRun {
         long segments = b.segments - a.segments;
         long heap = b.allocated - a.allocated;
         if (mode.equals("rr")) {
-            System.out.printf("result mode=rr placement=%s connections=%d seconds=%.3f transactions=%d tps=%.0f segments=%d"
+            System.out.printf("result mode=rr family=%s placement=%s connections=%d seconds=%.3f transactions=%d tps=%.0f segments=%d"
                             + " heap_bytes=%d heap_bytes_per_segment=%.3f heap_bytes_per_transaction=%.3f%n",
-                    pair ? "pair" : "core", connections, dt, b.transactions - a.transactions,
+                    ipv6 ? "6" : "4", pair ? "pair" : "core", connections, dt, b.transactions - a.transactions,
                     (b.transactions - a.transactions) / dt, segments, heap, (double) heap / segments,
                     (double) heap / (b.transactions - a.transactions));
         } else {
             long bytes = b.bytes - a.bytes;
-            System.out.printf("result mode=bulk placement=%s seconds=%.3f bytes=%d gbps=%.3f segments=%d heap_bytes=%d"
+            System.out.printf("result mode=bulk family=%s placement=%s seconds=%.3f bytes=%d gbps=%.3f segments=%d heap_bytes=%d"
                             + " heap_bytes_per_segment=%.3f%n",
-                    pair ? "pair" : "core", dt, bytes, bytes * 8 / dt / 1e9, segments, heap, (double) heap / segments);
+                    ipv6 ? "6" : "4", pair ? "pair" : "core", dt, bytes, bytes * 8 / dt / 1e9, segments, heap, (double) heap / segments);
         }
+    }
+
+    /** Opens a connection from the client shard to the server, over the family this run measures. */
+    private Future<TcpConnection> connect(int port) {
+        return ipv6 ? client.shard(0).tcp().connect6(SERVER_IP6[0], SERVER_IP6[1], port)
+                : client.shard(0).tcp().connect(SERVER_IP, port);
     }
 
     private record Snapshot(long nanos, long transactions, long bytes, long segments, long allocated) {

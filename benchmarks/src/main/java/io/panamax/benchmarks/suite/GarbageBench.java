@@ -42,9 +42,12 @@ final class GarbageBench implements SuiteBenchmark {
 
         // The stack's UDP paths over the wire.
         Jmh.Run udp = jmh.run("garbage-udp", "io.panamax.benchmarks.stack.UdpPathBenchmark", true);
-        RunResult wire = udp.one("frames", "path", "wire");
-        RunResult rx = udp.one("frames", "path", "rx");
-        RunResult txrx = udp.one("frames", "path", "txrx");
+        RunResult wire = udp.one("frames", "path", "wire", "family", "4");
+        RunResult rx = udp.one("frames", "path", "rx", "family", "4");
+        RunResult txrx = udp.one("frames", "path", "txrx", "family", "4");
+        RunResult wire6 = udp.one("frames", "path", "wire", "family", "6");
+        RunResult rx6 = udp.one("frames", "path", "rx", "family", "6");
+        RunResult txrx6 = udp.one("frames", "path", "txrx", "family", "6");
         s.heading("The UDP fast path through the stack, over the in-memory wire");
         s.text("""
                 `UdpPathBenchmark` (`benchmarks/src/main/java/io/panamax/benchmarks/stack/`): one core (a manual reactor
@@ -53,16 +56,18 @@ final class GarbageBench implements SuiteBenchmark {
                 `path=wire`: 32 frames built on side A, sent, received on side B's queue and released, no stack (the
                 reference). `path=rx`: the same frames received by a stack: Ethernet, IPv4, UDP, into a bound
                 socket's handler, which releases them. `path=txrx`: a stack sends 32 datagrams from a UDP socket to a
-                second stack (UDP, IPv4, ARP, Ethernet, NIC poller on the way out; the receive path on the way in).""");
+                second stack (UDP, IPv4, ARP, Ethernet, NIC poller on the way out; the receive path on the way in).
+                `family=6`: the same over IPv6 (both stacks dual-stack; neighbour discovery instead of ARP), still
+                64-byte frames, so 2 bytes of data behind the 40-byte IPv6 header; measured in the same run as IPv4.""");
         s.code(udp.command());
         List<List<String>> lines = new ArrayList<>();
-        for (RunResult r : new RunResult[] {wire, rx, txrx}) {
+        for (RunResult r : new RunResult[] {wire, rx, txrx, wire6, rx6, txrx6}) {
             double fps = Jmh.score(r);
-            lines.add(List.of("`" + r.getParams().getParam("path") + "`", Fmt.si(fps) + "frames/s" + pmSi(Jmh.error(r)),
+            lines.add(List.of("`" + r.getParams().getParam("path") + "`", "IPv" + r.getParams().getParam("family"), Fmt.si(fps) + "frames/s" + pmSi(Jmh.error(r)),
                     Fmt.n(1e9 / fps, 1), Fmt.bytes(Jmh.secondary(r, "gc.alloc.rate.norm")),
                     Fmt.n(Jmh.secondary(r, "gc.count"), 0)));
         }
-        s.table(List.of("path", "frames/s (one core)", "ns/frame", "heap B/frame", "GCs"), lines);
+        s.table(List.of("path", "family", "frames/s (one core)", "ns/frame", "heap B/frame", "GCs"), lines);
         double rxNs = 1e9 / Jmh.score(rx) - 1e9 / Jmh.score(wire);
         double txNs = 1e9 / Jmh.score(txrx) - 1e9 / Jmh.score(rx);
         s.text(Fmt.f("""
@@ -82,6 +87,14 @@ final class GarbageBench implements SuiteBenchmark {
                 Fmt.ratio(Jmh.score(rx), Jmh.score(wire)) + " (rate)", "report (no target)", "–");
         allocationRow(s, "heap per frame, UDP receive path (stack on the wire)", rx);
         allocationRow(s, "heap per frame, UDP transmit + receive (stack to stack)", txrx);
+        s.row("UDP receive path over IPv6 vs IPv4, 64-byte frames, one core, in-memory wire",
+                Fmt.si(Jmh.score(rx6)) + "frames/s (Ethernet+IPv6+UDP)", Fmt.si(Jmh.score(rx)) + "frames/s (Ethernet+IPv4+UDP)",
+                Fmt.ratio(Jmh.score(rx6), Jmh.score(rx)), "≥ 0.9 (IPv4)", Fmt.yesNo(Jmh.score(rx6) >= 0.9 * Jmh.score(rx)));
+        s.row("UDP transmit + receive over IPv6 vs IPv4, stack to stack, one core",
+                Fmt.si(Jmh.score(txrx6)) + "frames/s", Fmt.si(Jmh.score(txrx)) + "frames/s",
+                Fmt.ratio(Jmh.score(txrx6), Jmh.score(txrx)), "≥ 0.9 (IPv4)", Fmt.yesNo(Jmh.score(txrx6) >= 0.9 * Jmh.score(txrx)));
+        allocationRow(s, "heap per frame, UDP receive path over IPv6 (stack on the wire)", rx6);
+        allocationRow(s, "heap per frame, UDP transmit + receive over IPv6 (stack to stack)", txrx6);
 
         // The NIC backends' own RX/TX paths.
         s.heading("The NIC backends' receive and transmit paths");

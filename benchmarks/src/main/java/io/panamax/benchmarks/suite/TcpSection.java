@@ -79,13 +79,18 @@ final class TcpSection implements SuiteBenchmark {
 
         // ---- Panamax: two stacks over the wire.
         Map<String, Map<String, String>> px = new HashMap<>();
+        // The IPv6 runs (a fourth element) are the same request/response on one core over IPv6, for
+        // the per-core comparison of the two families in one run (issue 14: IPv6 within 10% of IPv4).
         for (String[] v : new String[][] {{"rr", "1", "core"}, {"rr", "64", "core"}, {"rr", "1", "pair"}, {"rr", "64", "pair"},
-                {"bulk", "1", "core"}, {"bulk", "1", "pair"}}) {
+                {"bulk", "1", "core"}, {"bulk", "1", "pair"}, {"rr", "1", "core", "6"}, {"rr", "64", "core", "6"}}) {
             List<String> args = new ArrayList<>(List.of(v[0]));
             if (v[0].equals("rr")) {
                 args.addAll(List.of("--connections", v[1]));
             }
             args.addAll(List.of("--placement", v[2], "--seconds", sec, "--warmup", wu));
+            if (v.length > 3) {
+                args.addAll(List.of("--family", v[3]));
+            }
             String display = ctx.displayJavaMain("io.panamax.benchmarks.e2e.WireTcpRun", args.toArray(String[]::new));
             ctx.log("  " + display);
             Cmd.Result r = Cmd.run(Duration.ofSeconds((long) (seconds + warmup) + 90),
@@ -215,6 +220,19 @@ final class TcpSection implements SuiteBenchmark {
                     Fmt.n(d(pair, "tps"), 0) + " tx/s (client and server shards)", Fmt.n(k[0], 0) + " tx/s",
                     Fmt.ratio(d(pair, "tps"), k[0]), "≥ 1 (kernel)", Fmt.yesNo(d(pair, "tps") >= k[0]));
         }
+        List<List<String>> families = new ArrayList<>();
+        for (String conns : List.of("1", "64")) {
+            Map<String, String> v4 = px.get("rr/" + conns + "/core");
+            Map<String, String> v6 = px.get("rr/" + conns + "/core/6");
+            families.add(List.of(conns, Fmt.n(d(v4, "tps"), 0), Fmt.n(d(v6, "tps"), 0), Fmt.ratio(d(v6, "tps"), d(v4, "tps")),
+                    Fmt.bytes(d(v4, "heap_bytes_per_segment")), Fmt.bytes(d(v6, "heap_bytes_per_segment"))));
+            s.row("TCP request/response, 64 B, " + conns + " connection" + (conns.equals("1") ? "" : "s") + ", IPv6 vs IPv4, per CPU (wire)",
+                    Fmt.n(d(v6, "tps"), 0) + " tx/s over IPv6 (both ends on 1 CPU)", Fmt.n(d(v4, "tps"), 0) + " tx/s over IPv4",
+                    Fmt.ratio(d(v6, "tps"), d(v4, "tps")), "≥ 0.9 (IPv4)", Fmt.yesNo(d(v6, "tps") >= 0.9 * d(v4, "tps")));
+        }
+        Map<String, String> r6 = px.get("rr/1/core/6");
+        s.row("heap per segment, TCP request/response over IPv6 (stack + readLoop API)", Fmt.bytes(d(r6, "heap_bytes_per_segment")), "", "",
+                "0 B/segment", Fmt.yesNo(d(r6, "heap_bytes_per_segment") < GarbageBench.ZERO));
         s.heading("Request/response, 64 bytes");
         s.table(List.of("connections", "Panamax core: tx/s (1 CPU)", "Panamax pair: tx/s (2 threads)", "kernel: tx/s",
                 "kernel: CPUs used", "kernel: tx/s per CPU", "core ÷ kernel per CPU", "pair ÷ kernel"), rr);
@@ -287,6 +305,14 @@ final class TcpSection implements SuiteBenchmark {
                 future per read, a pending step per `then`, the lambdas. The JMH run below measures both shapes
                 (`TcpRequestResponseBenchmark`, parameter `api`). In bulk, writes the send buffer cannot take at once
                 wait on a promise each (back-pressure), which is what remains there.""");
+        s.heading("Request/response over IPv6 and IPv4, one CPU");
+        s.text("""
+                The same `WireTcpRun rr --placement core` with `--family 6`: both stacks also hold an IPv6 address
+                (fd00:13::1/64, fd00:13::2/64) and the client connects to the server's; neighbour discovery instead of
+                ARP, the IPv6 header (40 bytes, no header checksum) and the TCP checksum over the IPv6 pseudo-header.
+                Same run, same machine load as the IPv4 rows.""");
+        s.table(List.of("connections", "IPv4: tx/s (1 CPU)", "IPv6: tx/s (1 CPU)", "IPv6 ÷ IPv4", "IPv4 heap B/segment",
+                "IPv6 heap B/segment"), families);
         s.text("Raw output:");
         s.code(raw.toString());
 

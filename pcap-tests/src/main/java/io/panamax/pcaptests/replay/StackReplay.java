@@ -6,6 +6,8 @@ import io.panamax.ethernet.wire.EtherType;
 import io.panamax.ethernet.wire.EthernetHeader;
 import io.panamax.ip.IpProtocol;
 import io.panamax.ip.Ipv4Address;
+import io.panamax.ip.UdpHandler;
+import io.panamax.ip.UdpSocket;
 import io.panamax.ip.wire.IcmpMessage;
 import io.panamax.ip.wire.Ipv4Header;
 import io.panamax.nic.ForwardingNic;
@@ -21,6 +23,7 @@ import io.panamax.nic.pcap.PcapFormatException;
 import io.panamax.nic.pcap.PcapNic;
 import io.panamax.nic.pcap.ReplayEnd;
 import io.panamax.reactor.ManualClock;
+import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.Reactor;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.stack.NicFactory;
@@ -288,11 +291,27 @@ public final class StackReplay {
      */
     public static void installEchoServices(Stack stack) {
         stack.await(stack.onEveryShard(s -> {
-            s.udp().bind(StandardServices.ECHO_PORT, (socket, ip, port, data) -> socket.send(ip, port, data));
+            s.udp().bind(StandardServices.ECHO_PORT, UDP_ECHO);
             s.tcp().listen(StandardServices.ECHO_PORT, StandardServices::echo);
             s.tcp().listen(StandardServices.DISCARD_PORT, StandardServices::discard);
         }), SETUP_LIMIT);
     }
+
+    /**
+     * UDP echo (RFC 862) over both families: each datagram goes back to its sender without a copy.
+     * A stack without IPv6 never calls {@code onDatagram6}.
+     */
+    private static final UdpHandler UDP_ECHO = new UdpHandler() {
+        @Override
+        public void onDatagram(UdpSocket socket, int srcIp, int srcPort, ReadBuffer payload) {
+            socket.send(srcIp, srcPort, payload);
+        }
+
+        @Override
+        public void onDatagram6(UdpSocket socket, long srcHigh, long srcLow, int srcPort, ReadBuffer payload) {
+            socket.send6(srcHigh, srcLow, srcPort, payload);
+        }
+    };
 
     private static String describe(Throwable e) {
         String m = e.getMessage();
