@@ -1,6 +1,6 @@
 package io.panamax.http;
 
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Loop;
 import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.Timer;
@@ -73,7 +73,7 @@ final class HttpConnection {
     /** The content of a chunked request, as views of the received buffers. */
     private Packet content;
     private long contentLength;
-    private Future<Void> lastWrite = Future.done();
+    private ShardFuture<Void> lastWrite = ShardFuture.done();
     /** What the last read returned, while it is being processed. */
     private Packet input;
     private int fragment;
@@ -112,8 +112,8 @@ final class HttpConnection {
     }
 
     /** What the loop does with each read: process it, and prepare the next read when it goes on. */
-    private Future<Loop> afterRead(ReadBuffer data) {
-        Future<Loop> answer = received(data);
+    private ShardFuture<Loop> afterRead(ReadBuffer data) {
+        ShardFuture<Loop> answer = received(data);
         if (!answer.isDone()) {
             return answer.map(readingAgain); // a response waited (metrics, back-pressure)
         }
@@ -130,20 +130,20 @@ final class HttpConnection {
         return next;
     };
 
-    private Future<Loop> received(ReadBuffer data) {
+    private ShardFuture<Loop> received(ReadBuffer data) {
         if (data.isEmpty()) {
             data.release();
-            return Future.stop();
+            return ShardFuture.stop();
         }
         if (closing) {
             data.release();
-            return Future.next();
+            return ShardFuture.next();
         }
         // The parser reads the received fragments where they are, and the echo sends views of
         // them: the connection's reads are the stack's packets, taken as they are (no copy).
         input = Packet.of(data, server.shard().packets());
         if (input == null) {
-            return Future.failed(NO_BUFFERS);
+            return ShardFuture.failed(NO_BUFFERS);
         }
         fragment = 0;
         fragmentIndex = 0;
@@ -155,11 +155,11 @@ final class HttpConnection {
      * Processes the input from where it stopped: to its end, or until a response has to wait for
      * something that is not ready (the metrics text), after which this runs again.
      */
-    private Future<Loop> resume() {
+    private ShardFuture<Loop> resume() {
         if (finished) {
-            return Future.stop(); // aborted while waiting; finish() released the input
+            return ShardFuture.stop(); // aborted while waiting; finish() released the input
         }
-        Future<Void> waiting;
+        ShardFuture<Void> waiting;
         try {
             waiting = process();
         } catch (RuntimeException e) {
@@ -181,10 +181,10 @@ final class HttpConnection {
         } else {
             headDeadline = false;
         }
-        Future<Void> w = lastWrite;
-        lastWrite = Future.done();
+        ShardFuture<Void> w = lastWrite;
+        lastWrite = ShardFuture.done();
         if (w.isDone()) {
-            return w.isFailed() ? Future.failed(w.cause()) : Future.next();
+            return w.isFailed() ? ShardFuture.failed(w.cause()) : ShardFuture.next();
         }
         // Back-pressure: read more only once the connection took what was written.
         waitingForWrite = true;
@@ -199,7 +199,7 @@ final class HttpConnection {
      * null at the end of the input (or when the connection is closing), or a future to wait for
      * before going on.
      */
-    private Future<Void> process() {
+    private ShardFuture<Void> process() {
         Packet data = input;
         int fragments = data.fragmentCount();
         for (; fragment < fragments && !closing; fragment++) {
@@ -215,7 +215,7 @@ final class HttpConnection {
                 if (event == HttpRequestParser.Event.NEED_MORE) {
                     break;
                 }
-                Future<Void> waiting = switch (event) {
+                ShardFuture<Void> waiting = switch (event) {
                     case HEAD -> head(parser.remaining() == 0 && fragment == fragments - 1);
                     case BODY -> content(data, fragmentIndex + (int) (parser.bodyOffset() - offset), parser.bodyLength());
                     case END -> end();
@@ -241,7 +241,7 @@ final class HttpConnection {
 
     // ---- one request ---------------------------------------------------------------------------
 
-    private Future<Void> head(boolean noContentYet) {
+    private ShardFuture<Void> head(boolean noContentYet) {
         RequestHead h = parser.head();
         responseStarted = false;
         if (h.method() == Method.CONNECT) {
@@ -284,7 +284,7 @@ final class HttpConnection {
         responseStarted = true;
     }
 
-    private Future<Void> content(Packet data, int index, int length) {
+    private ShardFuture<Void> content(Packet data, int index, int length) {
         switch (route) {
             case ECHO_STREAMED -> {
                 if (parser.head().method() != Method.HEAD) {
@@ -307,9 +307,9 @@ final class HttpConnection {
         return null;
     }
 
-    private Future<Void> end() {
+    private ShardFuture<Void> end() {
         RequestHead h = parser.head();
-        Future<Void> waiting = null;
+        ShardFuture<Void> waiting = null;
         switch (route) {
             case ECHO_STREAMED -> server.metrics().response(HttpStatus.OK);
             case ECHO_BUFFERED -> finishBufferedEcho(h);
@@ -363,7 +363,7 @@ final class HttpConnection {
      * enough to stall the poll loop; the counters are safe to read from any thread). The
      * connection's processing waits for it, so pipelined responses keep their order.
      */
-    private Future<Void> sendMetrics(boolean headRequest, boolean close, boolean http11) {
+    private ShardFuture<Void> sendMetrics(boolean headRequest, boolean close, boolean http11) {
         server.metrics().response(HttpStatus.OK); // this request counts in what it shows
         return server.renderMetrics().map(text -> {
             if (finished) {
@@ -383,13 +383,13 @@ final class HttpConnection {
     }
 
     /** A malformed request: its status, a counted reason, and the connection closes. */
-    private Future<Void> refuse(ParseError error) {
+    private ShardFuture<Void> refuse(ParseError error) {
         server.metrics().requestErrors.count(error);
         return refuse(error.status(), error.description());
     }
 
     /** A final response that ends the connection (the rest of the input is not read as requests). */
-    private Future<Void> refuse(int status, String why) {
+    private ShardFuture<Void> refuse(int status, String why) {
         releaseContent();
         route = Route.NONE;
         if (responseStarted) {

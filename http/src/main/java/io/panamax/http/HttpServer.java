@@ -1,6 +1,6 @@
 package io.panamax.http;
 
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.metrics.MetricsRegistry;
 import io.panamax.stack.Sharded;
@@ -121,8 +121,8 @@ public final class HttpServer implements AutoCloseable {
      * counters are read with opaque loads, safe from any thread) and delivered back on this shard:
      * a scrape never holds up the poll loop.
      */
-    Future<byte[]> renderMetrics() {
-        return Future.fromCompletionStage(CompletableFuture.supplyAsync(
+    ShardFuture<byte[]> renderMetrics() {
+        return ShardFuture.fromCompletionStage(CompletableFuture.supplyAsync(
                 () -> registry.toPrometheusText().getBytes(StandardCharsets.UTF_8), RENDERER));
     }
 

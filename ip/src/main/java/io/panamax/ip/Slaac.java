@@ -406,7 +406,7 @@ public final class Slaac {
                 pending[0]++;
                 shard.<Void>submitTo(i, () -> {
                     ipv6.applyTentative(high, low, fixed);
-                    return io.panamax.reactor.Future.done();
+                    return io.panamax.reactor.ShardFuture.done();
                 }).whenComplete((v, e) -> {
                     if (--pending[0] == 0) {
                         solicitDuplicate(c);

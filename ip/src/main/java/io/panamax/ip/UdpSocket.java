@@ -1,6 +1,6 @@
 package io.panamax.ip;
 
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Promise;
 import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.Shard;
@@ -44,16 +44,16 @@ public final class UdpSocket {
      * The next datagram; fails with {@link IllegalStateException} once the socket is closed, or at
      * once if it was bound with a handler (which receives everything).
      */
-    public Future<UdpDatagram> receive() {
+    public ShardFuture<UdpDatagram> receive() {
         if (handler != null) {
-            return Future.failed(new IllegalStateException("port " + port + " delivers to its handler, not to receive()"));
+            return ShardFuture.failed(new IllegalStateException("port " + port + " delivers to its handler, not to receive()"));
         }
         UdpDatagram d = queued.pollFirst();
         if (d != null) {
-            return Future.succeeded(d);
+            return ShardFuture.succeeded(d);
         }
         if (closed) {
-            return Future.failed(new IllegalStateException("socket on port " + port + " is closed"));
+            return ShardFuture.failed(new IllegalStateException("socket on port " + port + " is closed"));
         }
         Promise<UdpDatagram> p = new Promise<>();
         waiting.addLast(p);

@@ -21,7 +21,7 @@ import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.panamax.ip.Ipv4Address;
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.buffer.Packet;
@@ -308,7 +308,7 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
             return;
         }
         readInFlight = true;
-        Future<ReadBuffer> f = c.read();
+        ShardFuture<ReadBuffer> f = c.read();
         if (f.isDone()) {
             readDone(f.isSucceeded() ? f.getNow() : null, f.cause());
         } else {
@@ -529,7 +529,7 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
             if (msg == null) {
                 return;
             }
-            Future<Void> f;
+            ShardFuture<Void> f;
             long bytes;
             if (msg instanceof ByteBuf) {
                 if (batch == null) {
@@ -573,9 +573,9 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
     }
 
     /** A file region is copied through a channel that writes every chunk it is given. */
-    private Future<Void> write(FileRegion region) throws IOException {
+    private ShardFuture<Void> write(FileRegion region) throws IOException {
         var sink = new WritableByteChannel() {
-            Future<Void> last = Future.done();
+            ShardFuture<Void> last = ShardFuture.done();
 
             @Override
             public int write(ByteBuffer src) {
@@ -835,7 +835,7 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
                 return;
             }
             var tcp = loop.shardStack().tcp();
-            Future<TcpConnection> f;
+            ShardFuture<TcpConnection> f;
             try {
                 // IPv6 through the InetAddress overload (the stack's IPv6 address must be set).
                 f = ip.length != 4 ? tcp.connect(r.getAddress(), r.getPort())

@@ -9,7 +9,7 @@ import java.util.concurrent.RejectedExecutionException;
 /**
  * The bridge for blocking work: a shard must never block (the stall detector reports a task that
  * holds it past the threshold), so a JDBC query, a file read or a call to a blocking client runs
- * on another thread, and its result comes back to the calling shard as a {@link Future} whose
+ * on another thread, and its result comes back to the calling shard as a {@link ShardFuture} whose
  * continuations run there.
  *
  * <pre>{@code
@@ -31,7 +31,7 @@ public final class Blocking {
     }
 
     /** Runs {@code work} on a virtual thread; the future completes on the calling shard. */
-    public static <T> Future<T> call(Callable<T> work) {
+    public static <T> ShardFuture<T> call(Callable<T> work) {
         return call(VIRTUAL, work);
     }
 
@@ -40,7 +40,7 @@ public final class Blocking {
      * result, or fails with what it threw (or with the executor's {@link RejectedExecutionException}).
      * Must be called on a shard.
      */
-    public static <T> Future<T> call(Executor executor, Callable<T> work) {
+    public static <T> ShardFuture<T> call(Executor executor, Callable<T> work) {
         Shard shard = Shard.current();
         if (shard == null) {
             throw new IllegalStateException("Blocking.call called from thread '" + Thread.currentThread().getName()
@@ -59,7 +59,7 @@ public final class Blocking {
                 shard.execute(() -> promise.complete(value));
             });
         } catch (RejectedExecutionException e) {
-            return Future.failed(e);
+            return ShardFuture.failed(e);
         }
         return promise;
     }

@@ -2,7 +2,7 @@ package io.panamax.reactor;
 
 /**
  * The receiving end of one asynchronous result, without a future: what an operation completes
- * when the caller passed it one instead of asking for a {@link Future}. {@link Promise} is one;
+ * when the caller passed it one instead of asking for a {@link ShardFuture}. {@link Promise} is one;
  * {@link ReadLoop} is another, used again for every read of its loop, which is how a
  * request/response loop runs without allocating per request.
  *

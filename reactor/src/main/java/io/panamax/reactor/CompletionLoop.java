@@ -7,7 +7,7 @@ package io.panamax.reactor;
  * later schedules the loop on its shard, so completing never runs application code inline (the
  * contract of {@link Completion}). A step that throws fails the loop.
  */
-abstract sealed class CompletionLoop extends Future<Void> implements Runnable permits ReadLoop, WriteLoop, Pump {
+abstract sealed class CompletionLoop extends ShardFuture<Void> implements Runnable permits ReadLoop, WriteLoop, Pump {
 
     /** The operation in flight completed and the step has not picked that up yet. */
     boolean delivered;

@@ -8,15 +8,15 @@ import java.util.function.Supplier;
  * {@code remote*} fields, the origin only the future's own state, and the shard queue between them
  * orders the hand-over.
  */
-final class CrossShardCall<T> extends Future<T> implements ShardMessage, Runnable {
+final class CrossShardCall<T> extends ShardFuture<T> implements ShardMessage, Runnable {
     private final Shard origin;
-    private Supplier<? extends Future<T>> task;
-    private Future<T> remote;
+    private Supplier<? extends ShardFuture<T>> task;
+    private ShardFuture<T> remote;
     private byte remoteState;
     private Object remoteResult;
     private boolean replied;
 
-    CrossShardCall(Shard origin, Supplier<? extends Future<T>> task) {
+    CrossShardCall(Shard origin, Supplier<? extends ShardFuture<T>> task) {
         super(origin);
         this.origin = origin;
         this.task = task;
@@ -28,14 +28,14 @@ final class CrossShardCall<T> extends Future<T> implements ShardMessage, Runnabl
             complete(remoteState, remoteResult);
             return;
         }
-        Future<T> f;
+        ShardFuture<T> f;
         try {
             f = task.get();
             if (f == null) {
-                f = Future.succeeded(null);
+                f = ShardFuture.succeeded(null);
             }
         } catch (Throwable t) {
-            f = Future.failed(t);
+            f = ShardFuture.failed(t);
         }
         task = null;
         if (f.state != PENDING) {
@@ -49,12 +49,12 @@ final class CrossShardCall<T> extends Future<T> implements ShardMessage, Runnabl
     /** The target's future has completed (runs on the target). */
     @Override
     public void run() {
-        Future<T> f = remote;
+        ShardFuture<T> f = remote;
         remote = null;
         reply(f.owner != null ? f.owner : Shard.currentOrThrow(), f);
     }
 
-    private void reply(Shard target, Future<T> f) {
+    private void reply(Shard target, ShardFuture<T> f) {
         remoteState = f.state;
         remoteResult = f.result;
         replied = true;

@@ -1,6 +1,6 @@
 package io.panamax.reactor;
 
-/** Thrown by {@link Future#getNow()} for a failed future; the cause is the failure. */
+/** Thrown by {@link ShardFuture#getNow()} for a failed future; the cause is the failure. */
 public final class FutureFailedException extends RuntimeException {
     public FutureFailedException(Throwable cause) {
         super(cause == null ? null : cause.toString(), cause);

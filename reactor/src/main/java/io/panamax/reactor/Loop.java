@@ -1,8 +1,8 @@
 package io.panamax.reactor;
 
 /**
- * What an iteration of {@link Future#repeat} asks for: run the action again, or stop the loop.
- * {@link Future#next()} and {@link Future#stop()} are the two outcomes as shared, already resolved
+ * What an iteration of {@link ShardFuture#repeat} asks for: run the action again, or stop the loop.
+ * {@link ShardFuture#next()} and {@link ShardFuture#stop()} are the two outcomes as shared, already resolved
  * futures (no allocation); {@code .map(v -> Loop.CONTINUE)} after an asynchronous step.
  */
 public enum Loop {

@@ -1,11 +1,11 @@
 package io.panamax.reactor;
 
 /**
- * The producing side of a {@link Future} (Seastar's {@code promise<T>}). A promise is its own
+ * The producing side of a {@link ShardFuture} (Seastar's {@code promise<T>}). A promise is its own
  * future, so completing one costs no allocation beyond the promise itself. It belongs to the shard
  * that created it.
  */
-public final class Promise<T> extends Future<T> implements Completion<T> {
+public final class Promise<T> extends ShardFuture<T> implements Completion<T> {
 
     /** A pending promise owned by the current shard (or by no shard, off-shard). */
     public Promise() {
@@ -13,7 +13,7 @@ public final class Promise<T> extends Future<T> implements Completion<T> {
     }
 
     /** The future side, for callers that want to hand out only that. */
-    public Future<T> future() {
+    public ShardFuture<T> future() {
         return this;
     }
 

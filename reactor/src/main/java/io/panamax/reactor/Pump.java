@@ -17,7 +17,7 @@ import java.util.function.Predicate;
  * <p>Every value read is written, the {@code last} one too (a stream's empty end-of-stream buffer:
  * writing it releases it); the pump ends once the sink has taken that one, or with the first
  * failure of a read or a write. It yields to the poll loop every 1,024 values that were read and
- * written at once (as {@link Future#repeat} does).
+ * written at once (as {@link ShardFuture#repeat} does).
  *
  * <p>Single-shard like every future: started, fed and completed on the shard that created it.
  */

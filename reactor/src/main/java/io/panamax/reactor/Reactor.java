@@ -22,7 +22,7 @@ import java.util.function.Supplier;
  *
  * <pre>{@code
  * try (Reactor reactor = Reactor.builder().shards(4).build().start()) {
- *     reactor.submit(0, () -> Future.succeeded("hello from shard 0")).join();
+ *     reactor.submit(0, () -> ShardFuture.succeeded("hello from shard 0")).join();
  * }
  * }</pre>
  *
@@ -243,7 +243,7 @@ public final class Reactor implements AutoCloseable {
      * Runs {@code task} on shard {@code i}; callable from any thread. On a reactor that has been
      * stopped the result fails at once with an {@link IllegalStateException} (nothing would run it).
      */
-    public <T> CompletableFuture<T> submit(int i, Supplier<? extends Future<T>> task) {
+    public <T> CompletableFuture<T> submit(int i, Supplier<? extends ShardFuture<T>> task) {
         Objects.requireNonNull(task);
         CompletableFuture<T> result = new CompletableFuture<>();
         if (stopped) {
@@ -251,7 +251,7 @@ public final class Reactor implements AutoCloseable {
             return result;
         }
         shards[i].execute(() -> {
-            Future<T> f;
+            ShardFuture<T> f;
             try {
                 f = task.get();
             } catch (Throwable t) {
@@ -280,7 +280,7 @@ public final class Reactor implements AutoCloseable {
             Shard s = shards[i];
             all.add(submit(i, () -> {
                 action.accept(s);
-                return Future.<Object>succeeded(null);
+                return ShardFuture.<Object>succeeded(null);
             }));
         }
         return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));

@@ -8,7 +8,7 @@ import java.util.function.Predicate;
  * nothing per iteration: the request/response shape "read, answer, read again" without a future
  * per read or a combinator step per answer.
  *
- * <p>{@code Future.repeat(() -> conn.read().then(handler))} allocates every iteration: the read's
+ * <p>{@code ShardFuture.repeat(() -> conn.read().then(handler))} allocates every iteration: the read's
  * future, the pending {@code then} step and, usually, the lambda that captures the connection. Those
  * futures are handed to the caller, who may keep them, so they cannot be recycled. A read loop
  * instead passes itself to the source as the {@link Completion} of every read: the one object that
@@ -20,13 +20,13 @@ import java.util.function.Predicate;
  * it later. Only objects internal to a mechanism (a completion slot, a loop's state) are reused.
  *
  * <p>Each value goes to {@code handler}, which answers {@link Loop#CONTINUE} or {@link Loop#STOP}
- * as a future ({@link Future#next()}, {@link Future#stop()} or {@code write(...).map(v -> Loop.CONTINUE)}:
+ * as a future ({@link ShardFuture#next()}, {@link ShardFuture#stop()} or {@code write(...).map(v -> Loop.CONTINUE)}:
  * resolved futures of those shapes are shared and allocate nothing). The next read starts once that
  * future has completed, so a handler's writes keep their order and back-pressure holds the loop.
  * The loop ends when the handler answers {@code STOP}, after the handler has seen a value that
  * {@code last} accepts (a stream's empty end-of-stream buffer: reading on would return it again),
  * or with the first failure of a read, of the handler or of its future. It yields to the poll loop
- * every 1,024 iterations that resolve at once (as {@link Future#repeat} does).
+ * every 1,024 iterations that resolve at once (as {@link ShardFuture#repeat} does).
  *
  * <p>Single-shard like every future: started, fed and completed on the shard that created it.
  */
@@ -40,16 +40,16 @@ public final class ReadLoop<T> extends CompletionLoop implements Completion<T> {
 
     private final Source<T> source;
     private final Predicate<? super T> last;
-    private final Function<? super T, ? extends Future<Loop>> handler;
+    private final Function<? super T, ? extends ShardFuture<Loop>> handler;
 
     /** The handler's future for the current value (pending or resolved), or null while reading. */
-    private Future<?> answer;
+    private ShardFuture<?> answer;
     /** True from {@code source.read(this)} until the source completes it. */
     private boolean reading;
     /** The handler has seen the last value: the loop ends when its answer completes. */
     private boolean sawLast;
 
-    private ReadLoop(Shard owner, Source<T> source, Predicate<? super T> last, Function<? super T, ? extends Future<Loop>> handler) {
+    private ReadLoop(Shard owner, Source<T> source, Predicate<? super T> last, Function<? super T, ? extends ShardFuture<Loop>> handler) {
         super(owner);
         this.source = source;
         this.last = last;
@@ -62,7 +62,7 @@ public final class ReadLoop<T> extends CompletionLoop implements Completion<T> {
      * @param last accepts the value after which the loop ends (null: only {@code STOP} or a failure ends it)
      */
     public static <T> ReadLoop<T> start(Source<T> source, Predicate<? super T> last,
-                                        Function<? super T, ? extends Future<Loop>> handler) {
+                                        Function<? super T, ? extends ShardFuture<Loop>> handler) {
         ReadLoop<T> loop = new ReadLoop<>(Shard.current(), source, last, handler);
         loop.answer = next(); // as if a handler had answered CONTINUE: the first run reads
         loop.run();
@@ -93,7 +93,7 @@ public final class ReadLoop<T> extends CompletionLoop implements Completion<T> {
     void step() {
         int budget = LOOP_YIELD_EVERY;
         while (true) {
-            Future<?> a = answer;
+            ShardFuture<?> a = answer;
             if (a != null) {
                 if (a.state == PENDING) {
                     return; // resumed as its continuation
@@ -128,7 +128,7 @@ public final class ReadLoop<T> extends CompletionLoop implements Completion<T> {
                 return;
             }
             sawLast = last != null && last.test(v);
-            Future<Loop> f = handler.apply(v);
+            ShardFuture<Loop> f = handler.apply(v);
             a = f != null ? f : next();
             answer = a;
             if (a.state == PENDING) {

@@ -259,14 +259,14 @@ public final class Shard {
      * it returns. Never blocks and never drops: when the queue to {@code target} is full the call
      * waits in this shard's overflow, in order.
      */
-    public <T> Future<T> submitTo(int target, Supplier<? extends Future<T>> task) {
+    public <T> ShardFuture<T> submitTo(int target, Supplier<? extends ShardFuture<T>> task) {
         checkOwner("Shard.submitTo");
         if (target == id) {
             try {
-                Future<T> f = task.get();
-                return f != null ? f : Future.succeeded(null);
+                ShardFuture<T> f = task.get();
+                return f != null ? f : ShardFuture.succeeded(null);
             } catch (Throwable t) {
-                return Future.failed(t);
+                return ShardFuture.failed(t);
             }
         }
         CrossShardCall<T> call = new CrossShardCall<>(this, task);

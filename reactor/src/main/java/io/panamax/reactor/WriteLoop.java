@@ -7,7 +7,7 @@ import java.util.function.Supplier;
  * (a connection's send buffer), and allocates nothing per write: the bulk-sender shape "make a
  * buffer, write it, make the next once the connection has taken it".
  *
- * <p>{@code Future.doUntil(..., () -> conn.write(p))} allocates a promise for every write that must
+ * <p>{@code ShardFuture.doUntil(..., () -> conn.write(p))} allocates a promise for every write that must
  * wait for room (in a bulk transfer: nearly all of them, since the sender outruns the network), and
  * that promise is handed to the loop, so it cannot be recycled. A write loop instead passes itself
  * to the sink as the {@link Completion} of every write, as {@link ReadLoop} does for reads: the
@@ -18,7 +18,7 @@ import java.util.function.Supplier;
  * while the sink has room, later when it makes room), so the application never holds more than
  * one value the sink refused; it answers {@code null} to end the loop. The loop ends with the first
  * failure of a write or of the producer. It yields to the poll loop every 1,024 writes that
- * complete at once (as {@link Future#repeat} does), so a sink that never pushes back cannot
+ * complete at once (as {@link ShardFuture#repeat} does), so a sink that never pushes back cannot
  * starve the shard.
  *
  * <p>Single-shard like every future: started, fed and completed on the shard that created it.

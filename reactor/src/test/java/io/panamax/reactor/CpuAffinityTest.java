@@ -83,7 +83,7 @@ class CpuAffinityTest {
         try (Reactor r = Reactor.builder().shards(cpus).stallThreshold(Duration.ZERO).build().start()) {
             assertTrue(r.config().pinThreads());
             for (int i = 0; i < cpus; i++) {
-                int[] mask = r.await(r.submit(i, () -> Future.succeeded(currentThreadCpus())), Duration.ofSeconds(10));
+                int[] mask = r.await(r.submit(i, () -> ShardFuture.succeeded(currentThreadCpus())), Duration.ofSeconds(10));
                 assertArrayEquals(new int[] {CpuAffinity.cpuForShard(i)}, mask, "shard " + i);
             }
         }
@@ -94,11 +94,11 @@ class CpuAffinityTest {
         int[] allowed = CpuAffinity.allowedCpus();
         try (Reactor r = Reactor.builder().shards(allowed.length + 1).stallThreshold(Duration.ZERO).build().start()) {
             assertFalse(r.config().pinThreads(), "pinning by default only when shards fit the CPUs");
-            int[] mask = r.await(r.submit(0, () -> Future.succeeded(currentThreadCpus())), Duration.ofSeconds(10));
+            int[] mask = r.await(r.submit(0, () -> ShardFuture.succeeded(currentThreadCpus())), Duration.ofSeconds(10));
             assertArrayEquals(allowed, mask);
         }
         try (Reactor r = Reactor.builder().shards(1).pinThreads(false).stallThreshold(Duration.ZERO).build().start()) {
-            int[] mask = r.await(r.submit(0, () -> Future.succeeded(currentThreadCpus())), Duration.ofSeconds(10));
+            int[] mask = r.await(r.submit(0, () -> ShardFuture.succeeded(currentThreadCpus())), Duration.ofSeconds(10));
             assertEquals(Arrays.toString(allowed), Arrays.toString(mask));
         }
     }

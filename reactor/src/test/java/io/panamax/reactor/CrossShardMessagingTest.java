@@ -64,14 +64,14 @@ class CrossShardMessagingTest {
                         }
                     });
                 }
-                return Future.succeeded(s.deferredTo(1));
+                return ShardFuture.succeeded(s.deferredTo(1));
             }), Duration.ofSeconds(30));
             // The queue holds 8 (shard 1 may take a few while the first ones go in); once one message
             // waits, every later one waits behind it, whatever shard 1 drains meanwhile.
             assertTrue(deferredRightAfter >= n - 100, "the rest waits: " + deferredRightAfter);
             assertTrue(awaitLatch(received), "all delivered");
             assertEquals(List.of(), problems);
-            assertEquals(0, (int) r.await(r.submit(0, () -> Future.succeeded(Shard.current().deferredTo(1))),
+            assertEquals(0, (int) r.await(r.submit(0, () -> ShardFuture.succeeded(Shard.current().deferredTo(1))),
                     Duration.ofSeconds(10)));
             assertTrue(r.metrics().shard(0).all().stream()
                     .anyMatch(m -> m.name().equals("reactor_messages_deferred_total") && m.value() >= deferredRightAfter),
@@ -87,10 +87,10 @@ class CrossShardMessagingTest {
             long sum = r.await(r.submit(0, () -> {
                 long[] acc = {0};
                 int[] i = {0};
-                return Future.doUntil(() -> i[0] == rounds, () -> {
+                return ShardFuture.doUntil(() -> i[0] == rounds, () -> {
                     int k = i[0]++;
                     int target = 1 + k % 3;
-                    return Shard.current().submitTo(target, () -> Future.succeeded((long) Shard.current().id() * k))
+                    return Shard.current().submitTo(target, () -> ShardFuture.succeeded((long) Shard.current().id() * k))
                             .map(v -> acc[0] += v);
                 }).map(v -> acc[0]);
             }), Duration.ofMinutes(1));
@@ -104,13 +104,13 @@ class CrossShardMessagingTest {
             for (int from = 0; from < 4; from++) {
                 int f = from;
                 all.add(r.submit(from, () -> {
-                    List<Future<Integer>> calls = new ArrayList<>();
+                    List<ShardFuture<Integer>> calls = new ArrayList<>();
                     for (int k = 0; k < 10_000; k++) {
                         int target = (f + 1 + k % 3) % 4;
                         int v = k;
-                        calls.add(Shard.current().submitTo(target, () -> Future.succeeded(v * 10 + Shard.current().id())));
+                        calls.add(Shard.current().submitTo(target, () -> ShardFuture.succeeded(v * 10 + Shard.current().id())));
                     }
-                    return Future.allOf(calls);
+                    return ShardFuture.allOf(calls);
                 }));
             }
             for (int from = 0; from < 4; from++) {
@@ -131,9 +131,9 @@ class CrossShardMessagingTest {
             AtomicReference<Throwable> seenFailed = new AtomicReference<>();
             r.await(r.submit(0, () -> {
                 Shard s = Shard.current();
-                Future<Object> a = s.submitTo(1, () -> { throw thrown; }).whenComplete((v, e) -> seenThrown.set(e));
-                Future<Object> b = s.submitTo(1, () -> Future.failed(failed)).whenComplete((v, e) -> seenFailed.set(e));
-                return Future.whenAll(a.recover(e -> null), b.recover(e -> null));
+                ShardFuture<Object> a = s.submitTo(1, () -> { throw thrown; }).whenComplete((v, e) -> seenThrown.set(e));
+                ShardFuture<Object> b = s.submitTo(1, () -> ShardFuture.failed(failed)).whenComplete((v, e) -> seenFailed.set(e));
+                return ShardFuture.whenAll(a.recover(e -> null), b.recover(e -> null));
             }), Duration.ofSeconds(30));
             assertSame(thrown, seenThrown.get());
             assertSame(failed, seenFailed.get());
@@ -147,7 +147,7 @@ class CrossShardMessagingTest {
             assertNull(r.await(r.submit(0, () -> Shard.current().submitTo(1, () -> null)), Duration.ofSeconds(30)));
             // To itself: runs at once.
             assertEquals(0, (int) r.await(r.submit(0, () -> {
-                Future<Integer> f = Shard.current().submitTo(0, () -> Future.succeeded(Shard.current().id()));
+                ShardFuture<Integer> f = Shard.current().submitTo(0, () -> ShardFuture.succeeded(Shard.current().id()));
                 assertTrue(f.isDone(), "a call to the shard itself is a plain call");
                 return f;
             }), Duration.ofSeconds(30)));
@@ -162,7 +162,7 @@ class CrossShardMessagingTest {
     void submitToWorksInManualMode() {
         try (ManualShard m = new ManualShard(3)) {
             int v = m.reactor.await(m.reactor.submit(2, () -> Shard.current().submitTo(0,
-                    () -> Shard.current().submitTo(1, () -> Future.succeeded(Shard.current().id() + 40))
+                    () -> Shard.current().submitTo(1, () -> ShardFuture.succeeded(Shard.current().id() + 40))
                             .map(x -> x + Shard.current().id() + 1))), Duration.ofSeconds(10));
             assertEquals(42, v);
         }
@@ -223,14 +223,14 @@ class CrossShardMessagingTest {
                     }
                 }
                 r.shard(1).execute(done::countDown);
-                return Future.done();
+                return ShardFuture.done();
             }), Duration.ofSeconds(10));
             assertTrue(awaitLatch(done));
             List<Integer> expected = new ArrayList<>();
             for (int i = 0; i < 1000; i++) {
                 expected.add(i);
             }
-            assertEquals(expected, r.await(r.submit(1, () -> Future.succeeded(new ArrayList<>(seen))), Duration.ofSeconds(10)));
+            assertEquals(expected, r.await(r.submit(1, () -> ShardFuture.succeeded(new ArrayList<>(seen))), Duration.ofSeconds(10)));
         }
     }
 
@@ -238,7 +238,7 @@ class CrossShardMessagingTest {
     void sendingFromOutsideTheShardIsRefused() {
         try (Reactor r = Reactor.builder().shards(2).build().start()) {
             assertThrows(IllegalStateException.class, () -> r.shard(0).send(1, s -> { }));
-            assertThrows(IllegalStateException.class, () -> r.shard(0).submitTo(1, Future::done));
+            assertThrows(IllegalStateException.class, () -> r.shard(0).submitTo(1, ShardFuture::done));
             assertThrows(IllegalStateException.class, () -> r.shard(0).schedule(() -> { }));
         }
     }

@@ -24,8 +24,8 @@ class FutureInteropTest {
     @Test
     void resolvedFuturesBecomeCompletedStages() throws Exception {
         try (ManualShard m = new ManualShard()) {
-            CompletableFuture<Integer> ok = m.on(() -> Future.succeeded(5).toCompletableFuture());
-            CompletionStage<Integer> bad = m.on(() -> Future.<Integer>failed(new IOException("x")).toCompletionStage());
+            CompletableFuture<Integer> ok = m.on(() -> ShardFuture.succeeded(5).toCompletableFuture());
+            CompletionStage<Integer> bad = m.on(() -> ShardFuture.<Integer>failed(new IOException("x")).toCompletionStage());
             assertEquals(5, ok.getNow(-1));
             ExecutionException e = assertThrows(ExecutionException.class, () -> bad.toCompletableFuture().get());
             assertInstanceOf(IOException.class, e.getCause());
@@ -57,13 +57,13 @@ class FutureInteropTest {
             CompletableFuture<String> outside = new CompletableFuture<>();
             CompletableFuture<String> failing = new CompletableFuture<>();
             AtomicReference<Thread> ranOn = new AtomicReference<>();
-            CompletableFuture<String> result = r.submit(1, () -> Future.fromCompletionStage(outside)
+            CompletableFuture<String> result = r.submit(1, () -> ShardFuture.fromCompletionStage(outside)
                     .map(v -> {
                         ranOn.set(Thread.currentThread());
                         assertSame(r.shard(1), Shard.current());
                         return v + "!";
                     }));
-            CompletableFuture<String> failed = r.submit(0, () -> Future.fromCompletionStage(failing)
+            CompletableFuture<String> failed = r.submit(0, () -> ShardFuture.fromCompletionStage(failing)
                     .recover(e -> "recovered " + e.getClass().getSimpleName()));
             Thread completer = new Thread(() -> {
                 outside.complete("hi");
@@ -79,24 +79,24 @@ class FutureInteropTest {
     @Test
     void anAlreadyCompletedStageResolvesOnTheShard() {
         try (ManualShard m = new ManualShard()) {
-            Future<Integer> f = m.on(() -> Future.fromCompletionStage(CompletableFuture.completedFuture(3)));
+            ShardFuture<Integer> f = m.on(() -> ShardFuture.fromCompletionStage(CompletableFuture.completedFuture(3)));
             m.drain();
             m.run(() -> assertEquals(3, f.getNow()));
             assertEquals(4, m.reactor.await(m.reactor.submit(0,
-                    () -> Future.fromCompletionStage(CompletableFuture.completedFuture(4))), Duration.ofSeconds(5)));
+                    () -> ShardFuture.fromCompletionStage(CompletableFuture.completedFuture(4))), Duration.ofSeconds(5)));
         }
     }
 
     @Test
     void fromCompletionStageNeedsAShard() {
-        assertThrows(IllegalStateException.class, () -> Future.fromCompletionStage(new CompletableFuture<>()));
+        assertThrows(IllegalStateException.class, () -> ShardFuture.fromCompletionStage(new CompletableFuture<>()));
     }
 
     @Test
     void submitCarriesFailuresAndThrowsOutOfTheReactor() {
         try (Reactor r = Reactor.builder().shards(1).build().start()) {
             CompletableFuture<Object> thrown = r.submit(0, () -> { throw new IllegalArgumentException("x"); });
-            CompletableFuture<Object> failed = r.submit(0, () -> Future.failed(new IOException("y")));
+            CompletableFuture<Object> failed = r.submit(0, () -> ShardFuture.failed(new IOException("y")));
             ExecutionException e1 = assertThrows(ExecutionException.class, () -> thrown.get(10, TimeUnit.SECONDS));
             ExecutionException e2 = assertThrows(ExecutionException.class, () -> failed.get(10, TimeUnit.SECONDS));
             assertInstanceOf(IllegalArgumentException.class, e1.getCause());

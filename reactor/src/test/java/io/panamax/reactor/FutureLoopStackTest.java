@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Ten million iterations of {@link Future#repeat} and {@link Future#doUntil}, with iterations that
+ * Ten million iterations of {@link ShardFuture#repeat} and {@link ShardFuture#doUntil}, with iterations that
  * resolve at once and with iterations that stay pending until a later task completes them, run by
  * a manual reactor on a thread with a 256 KiB stack. Any per-iteration recursion would overflow
  * that stack within a few thousand iterations; the stack depth is also sampled along the way and
@@ -54,11 +54,11 @@ class FutureLoopStackTest {
     }
 
     /** Runs the loop the body starts on shard 0 until it completes; returns the iteration count. */
-    private static long drive(Reactor r, long[] n, java.util.function.Supplier<Future<Void>> start) {
+    private static long drive(Reactor r, long[] n, java.util.function.Supplier<ShardFuture<Void>> start) {
         Object[] loop = new Object[1];
         r.runOn(0, () -> loop[0] = start.get());
         @SuppressWarnings("unchecked")
-        Future<Void> f = (Future<Void>) loop[0];
+        ShardFuture<Void> f = (ShardFuture<Void>) loop[0];
         boolean[] done = {false};
         r.runUntil(() -> {
             r.runOn(0, () -> done[0] = f.isDone());
@@ -76,9 +76,9 @@ class FutureLoopStackTest {
     void repeatWithResolvedIterations() throws InterruptedException {
         onSmallStack((r, depths) -> {
             long[] n = {0};
-            return drive(r, n, () -> Future.repeat(() -> {
+            return drive(r, n, () -> ShardFuture.repeat(() -> {
                 sampleDepth(++n[0], depths);
-                return n[0] == ITERATIONS ? Future.stop() : Future.next();
+                return n[0] == ITERATIONS ? ShardFuture.stop() : ShardFuture.next();
             }));
         });
     }
@@ -87,9 +87,9 @@ class FutureLoopStackTest {
     void doUntilWithResolvedIterations() throws InterruptedException {
         onSmallStack((r, depths) -> {
             long[] n = {0};
-            return drive(r, n, () -> Future.doUntil(() -> n[0] == ITERATIONS, () -> {
+            return drive(r, n, () -> ShardFuture.doUntil(() -> n[0] == ITERATIONS, () -> {
                 sampleDepth(++n[0], depths);
-                return Future.succeeded(n[0]);
+                return ShardFuture.succeeded(n[0]);
             }));
         });
     }
@@ -98,7 +98,7 @@ class FutureLoopStackTest {
     void repeatWithPendingIterations() throws InterruptedException {
         onSmallStack((r, depths) -> {
             long[] n = {0};
-            return drive(r, n, () -> Future.repeat(() -> {
+            return drive(r, n, () -> ShardFuture.repeat(() -> {
                 sampleDepth(++n[0], depths);
                 Promise<Loop> p = new Promise<>();
                 Loop last = n[0] == ITERATIONS ? Loop.STOP : Loop.CONTINUE;
@@ -112,12 +112,12 @@ class FutureLoopStackTest {
     void doUntilWithPendingIterations() throws InterruptedException {
         onSmallStack((r, depths) -> {
             long[] n = {0};
-            return drive(r, n, () -> Future.doUntil(() -> n[0] == ITERATIONS, () -> {
+            return drive(r, n, () -> ShardFuture.doUntil(() -> n[0] == ITERATIONS, () -> {
                 sampleDepth(++n[0], depths);
                 Promise<Void> p = new Promise<>();
                 Shard.current().schedule(() -> p.complete(null));
                 // A pending iteration whose then-step is itself pending: two hops per iteration.
-                return p.then(v -> Future.done());
+                return p.then(v -> ShardFuture.done());
             }));
         });
     }

@@ -84,7 +84,7 @@ class PumpTest {
         Ends ends = new Ends();
         ends.ready = 2;
         ends.room = 1;
-        Future<Void> pump = m.on(() -> Pump.start(ends, v -> v == 4, ends));
+        ShardFuture<Void> pump = m.on(() -> Pump.start(ends, v -> v == 4, ends));
         m.drain();
         assertEquals(List.of("read", "w1", "read", "w2"), log, "the second write waits for room: no read meanwhile");
         m.run(ends::makeRoom);
@@ -104,11 +104,11 @@ class PumpTest {
         IOException reset = new IOException("reset");
         Ends readFailing = new Ends();
         readFailing.readFails = reset;
-        Future<Void> a = m.on(() -> Pump.start(readFailing, null, readFailing));
+        ShardFuture<Void> a = m.on(() -> Pump.start(readFailing, null, readFailing));
         Ends writeFailing = new Ends();
         writeFailing.ready = 5;
         writeFailing.writeFails = reset;
-        Future<Void> b = m.on(() -> Pump.start(writeFailing, null, writeFailing));
+        ShardFuture<Void> b = m.on(() -> Pump.start(writeFailing, null, writeFailing));
         m.drain();
         m.run(() -> {
             assertSame(reset, a.cause());
@@ -143,7 +143,7 @@ class PumpTest {
         m.drain();
         left[0] = 1_000_000;
         long before = mx.getThreadAllocatedBytes(tid);
-        Future<Void> pump = m.on(() -> Pump.start(source, last, sink));
+        ShardFuture<Void> pump = m.on(() -> Pump.start(source, last, sink));
         m.drain();
         long bytes = mx.getThreadAllocatedBytes(tid) - before;
         m.run(() -> assertTrue(pump.isSucceeded()));

@@ -137,7 +137,7 @@ class ReactorTimerTest {
                 long[] delays = {0, 1 * MS, 2 * MS, 5 * MS, 20 * MS, 50 * MS, 150 * MS};
                 ConcurrentLinkedQueue<long[]> results = new ConcurrentLinkedQueue<>();
                 CompletableFuture<Void> all = r.submit(0, () -> {
-                    List<Future<?>> fs = new ArrayList<>();
+                    List<ShardFuture<?>> fs = new ArrayList<>();
                     for (long d : delays) {
                         Promise<Void> p = new Promise<>();
                         long deadline = System.nanoTime() + d;
@@ -147,7 +147,7 @@ class ReactorTimerTest {
                         }).armAt(deadline);
                         fs.add(p);
                     }
-                    return Future.whenAll(fs);
+                    return ShardFuture.whenAll(fs);
                 });
                 all.get(30, TimeUnit.SECONDS);
                 assertEquals(delays.length, results.size());

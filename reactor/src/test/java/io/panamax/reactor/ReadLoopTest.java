@@ -66,9 +66,9 @@ class ReadLoopTest {
     void valuesReadAtOnceAndLaterReachTheHandlerInOrderUntilStop() {
         Numbers src = new Numbers();
         src.ready = 2;
-        Future<Void> loop = m.on(() -> ReadLoop.start(src, null, v -> {
+        ShardFuture<Void> loop = m.on(() -> ReadLoop.start(src, null, v -> {
             log.add("v" + v);
-            return v == 4 ? Future.stop() : Future.next();
+            return v == 4 ? ShardFuture.stop() : ShardFuture.next();
         }));
         m.drain();
         assertEquals(List.of("v1", "v2"), log, "the two ready values, then a read left waiting");
@@ -89,7 +89,7 @@ class ReadLoopTest {
         Numbers src = new Numbers();
         src.ready = 10;
         List<Promise<Loop>> answers = new ArrayList<>();
-        Future<Void> loop = m.on(() -> ReadLoop.start(src, null, v -> {
+        ShardFuture<Void> loop = m.on(() -> ReadLoop.start(src, null, v -> {
             log.add("v" + v);
             Promise<Loop> p = new Promise<>();
             answers.add(p);
@@ -111,9 +111,9 @@ class ReadLoopTest {
     void theLoopEndsAfterTheLastValueWhateverTheHandlerAnswers() {
         Numbers src = new Numbers();
         src.ready = 10;
-        Future<Void> loop = m.on(() -> ReadLoop.start(src, v -> v == 3, v -> {
+        ShardFuture<Void> loop = m.on(() -> ReadLoop.start(src, v -> v == 3, v -> {
             log.add("v" + v);
-            return Future.next();
+            return ShardFuture.next();
         }));
         m.drain();
         assertEquals(List.of("v1", "v2", "v3"), log);
@@ -126,16 +126,16 @@ class ReadLoopTest {
         IOException reset = new IOException("reset");
         Numbers failing = new Numbers();
         failing.failWith = reset;
-        Future<Void> a = m.on(() -> ReadLoop.start(failing, null, v -> Future.next()));
+        ShardFuture<Void> a = m.on(() -> ReadLoop.start(failing, null, v -> ShardFuture.next()));
         IllegalStateException thrown = new IllegalStateException("handler");
         Numbers ok = new Numbers();
         ok.ready = 5;
-        Future<Void> b = m.on(() -> ReadLoop.start(ok, null, v -> {
+        ShardFuture<Void> b = m.on(() -> ReadLoop.start(ok, null, v -> {
             throw thrown;
         }));
         Numbers ok2 = new Numbers();
         ok2.ready = 5;
-        Future<Void> c = m.on(() -> ReadLoop.start(ok2, null, v -> Future.failed(reset)));
+        ShardFuture<Void> c = m.on(() -> ReadLoop.start(ok2, null, v -> ShardFuture.failed(reset)));
         m.drain();
         m.run(() -> {
             assertSame(reset, a.cause());
@@ -150,7 +150,7 @@ class ReadLoopTest {
     void aCompletionWithoutAReadInFlightIsRefused() {
         Numbers src = new Numbers();
         src.ready = 1;
-        ReadLoop<Integer> loop = m.on(() -> ReadLoop.start(src, null, v -> Future.stop()));
+        ReadLoop<Integer> loop = m.on(() -> ReadLoop.start(src, null, v -> ShardFuture.stop()));
         m.drain();
         m.run(() -> {
             assertTrue(loop.isSucceeded(), "the loop ended at STOP");
@@ -174,13 +174,13 @@ class ReadLoopTest {
                 Shard.current().schedule(feeder);
             }
         };
-        java.util.function.Function<Integer, Future<Loop>> handler = v -> --left[0] <= 0 ? Future.stop() : Future.next();
+        java.util.function.Function<Integer, ShardFuture<Loop>> handler = v -> --left[0] <= 0 ? ShardFuture.stop() : ShardFuture.next();
         left[0] = 200_000; // warm-up: the JIT compiles, the run queue reaches its size
         m.on(() -> ReadLoop.start(alternating, null, handler));
         m.drain();
         left[0] = 1_000_000;
         long before = mx.getThreadAllocatedBytes(tid);
-        Future<Void> loop = m.on(() -> ReadLoop.start(alternating, null, handler));
+        ShardFuture<Void> loop = m.on(() -> ReadLoop.start(alternating, null, handler));
         m.drain();
         long bytes = mx.getThreadAllocatedBytes(tid) - before;
         m.run(() -> assertTrue(loop.isSucceeded()));

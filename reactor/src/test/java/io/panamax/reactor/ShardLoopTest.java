@@ -42,7 +42,7 @@ class ShardLoopTest {
             while (culprits(reports).isEmpty() && stallsRun < 30) {
                 r.submit(1, () -> {
                     busyWaitCulprit(300 * MS);
-                    return Future.done();
+                    return ShardFuture.done();
                 }).get(30, TimeUnit.SECONDS);
                 stallsRun++;
             }
@@ -86,7 +86,7 @@ class ShardLoopTest {
                     } else {
                         stallThere(120 * MS);
                     }
-                    return Future.done();
+                    return ShardFuture.done();
                 }).get(30, TimeUnit.SECONDS);
             }
             String prometheus = r.metrics().toPrometheusText();
@@ -159,7 +159,7 @@ class ShardLoopTest {
         try (Reactor r = Reactor.builder().shards(1).stallThreshold(Duration.ZERO).build().start()) {
             r.await(r.submit(0, () -> {
                 busyWaitCulprit(20 * MS);
-                return Future.done();
+                return ShardFuture.done();
             }), Duration.ofSeconds(30));
             assertEquals(0, r.stallCount(0));
         }
@@ -176,7 +176,7 @@ class ShardLoopTest {
                 s.submitTo(1, () -> {
                     // A message whose delivery throws, on shard 1 this time.
                     Shard.current().send(0, target -> { throw new IllegalStateException("message"); });
-                    return Future.done();
+                    return ShardFuture.done();
                 });
                 s.addPoller(new Poller() {
                     @Override
@@ -195,7 +195,7 @@ class ShardLoopTest {
                         return 0;
                     }
                 });
-                return Future.done();
+                return ShardFuture.done();
             }), Duration.ofSeconds(10));
             long deadline = System.nanoTime() + 10_000 * MS;
             while (r.metrics().total("reactor_uncaught_errors_total") < 5 && System.nanoTime() < deadline) {
@@ -204,7 +204,7 @@ class ShardLoopTest {
             assertEquals(5, r.metrics().shard(0).all().stream()
                     .filter(m -> m.name().equals("reactor_uncaught_errors_total")).mapToLong(m -> m.value()).sum());
             // Both shards still run work.
-            assertEquals(7, (int) r.await(r.submit(0, () -> Shard.current().submitTo(1, () -> Future.succeeded(7))),
+            assertEquals(7, (int) r.await(r.submit(0, () -> Shard.current().submitTo(1, () -> ShardFuture.succeeded(7))),
                     Duration.ofSeconds(10)));
             // Checked after that work: an idle shard may park right after the flush that threw, and
             // polls again only when woken.
@@ -234,7 +234,7 @@ class ShardLoopTest {
             long worst = 0;
             for (int i = 0; i < 200; i++) {
                 long start = System.nanoTime();
-                int v = r.submit(i % 2, () -> Future.succeeded(1)).get(30, TimeUnit.SECONDS);
+                int v = r.submit(i % 2, () -> ShardFuture.succeeded(1)).get(30, TimeUnit.SECONDS);
                 worst = Math.max(worst, System.nanoTime() - start);
                 assertEquals(1, v);
                 if (i % 50 == 0) {
@@ -246,7 +246,7 @@ class ShardLoopTest {
             long start = System.nanoTime();
             int n = r.await(r.submit(0, () -> {
                 int[] i = {0};
-                return Future.doUntil(() -> i[0] == 1000, () -> Shard.current().submitTo(1, () -> Future.succeeded(1))
+                return ShardFuture.doUntil(() -> i[0] == 1000, () -> Shard.current().submitTo(1, () -> ShardFuture.succeeded(1))
                         .map(v -> i[0] += v)).map(v -> i[0]);
             }), Duration.ofSeconds(60));
             assertEquals(1000, n);
@@ -260,7 +260,7 @@ class ShardLoopTest {
         try (Reactor r = Reactor.builder().shards(1).idlePolicy(IdlePolicy.busyPoll()).stallThreshold(Duration.ZERO)
                 .build().start()) {
             Thread.sleep(50);
-            assertEquals(1, (int) r.submit(0, () -> Future.succeeded(1)).get(30, TimeUnit.SECONDS));
+            assertEquals(1, (int) r.submit(0, () -> ShardFuture.succeeded(1)).get(30, TimeUnit.SECONDS));
             assertEquals(0, r.metrics().total("reactor_parks_total"));
         }
         assertThrows(IllegalArgumentException.class, () -> new IdlePolicy(-1, 0));
@@ -277,7 +277,7 @@ class ShardLoopTest {
             int id = s;
             r.await(r.submit(s, () -> {
                 Shard.current().onStop(() -> hooks.add("hook " + id + " on " + Shard.current().id() + " after " + ran[id].get()));
-                return Future.done();
+                return ShardFuture.done();
             }), Duration.ofSeconds(10));
         }
         for (int i = 0; i < 20_000; i++) {
@@ -310,11 +310,11 @@ class ShardLoopTest {
                         for (int t = 0; t < n; t++) {
                             if (t != me.id()) {
                                 // A round trip: the reply comes back to a shard that may have drained already.
-                                me.submitTo(t, () -> Future.succeeded(1)).map(delivered::addAndGet);
+                                me.submitTo(t, () -> ShardFuture.succeeded(1)).map(delivered::addAndGet);
                             }
                         }
                     });
-                    return Future.done();
+                    return ShardFuture.done();
                 }), Duration.ofSeconds(10));
             }
             r.stop();
@@ -329,7 +329,7 @@ class ShardLoopTest {
         for (int s = 0; s < 3; s++) {
             int id = s;
             m.reactor.runOn(s, () -> Shard.current().onStop(() ->
-                    Shard.current().submitTo((id + 1) % 3, () -> Future.succeeded(id)).map(v -> got.add("reply to " + v))));
+                    Shard.current().submitTo((id + 1) % 3, () -> ShardFuture.succeeded(id)).map(v -> got.add("reply to " + v))));
         }
         m.close();
         got.sort(null);
@@ -340,12 +340,12 @@ class ShardLoopTest {
     void submitToAStoppedReactorFailsInsteadOfHanging() {
         Reactor r = Reactor.builder().shards(1).stallThreshold(Duration.ZERO).build().start();
         r.stop();
-        CompletableFuture<Integer> f = r.submit(0, () -> Future.succeeded(1));
+        CompletableFuture<Integer> f = r.submit(0, () -> ShardFuture.succeeded(1));
         assertTrue(f.isCompletedExceptionally());
         assertThrows(IllegalStateException.class, () -> r.await(f, Duration.ofSeconds(1)));
         ManualShard m = new ManualShard();
         m.close();
-        assertTrue(m.reactor.submit(0, Future::done).isCompletedExceptionally());
+        assertTrue(m.reactor.submit(0, ShardFuture::done).isCompletedExceptionally());
     }
 
     @Test
@@ -358,7 +358,7 @@ class ShardLoopTest {
                 } catch (Throwable e) {
                     thrown.set(e);
                 }
-                return Future.done();
+                return ShardFuture.done();
             }).get(10, TimeUnit.SECONDS);
             assertTrue(thrown.get() instanceof IllegalStateException, String.valueOf(thrown.get()));
         }
@@ -379,7 +379,7 @@ class ShardLoopTest {
             assertThrows(IllegalStateException.class, r::runOnce);
             assertThrows(IllegalStateException.class, () -> r.runOn(0, () -> { }));
             assertThrows(IllegalStateException.class, () -> r.advance(Duration.ofSeconds(1)));
-            CompletableFuture<Integer> f = r.submit(0, () -> Future.succeeded(3));
+            CompletableFuture<Integer> f = r.submit(0, () -> ShardFuture.succeeded(3));
             assertEquals(3, r.await(f, Duration.ofSeconds(10)));
         }
         try (Reactor manualSystemClock = Reactor.builder().shards(1).manual().build().start()) {
@@ -402,7 +402,7 @@ class ShardLoopTest {
                     assertEquals(3, s.count());
                     assertEquals(r, s.reactor());
                     assertTrue(s.nanoTime() > 0);
-                    return Future.succeeded(Thread.currentThread().getName());
+                    return ShardFuture.succeeded(Thread.currentThread().getName());
                 }).get(10, TimeUnit.SECONDS);
                 assertEquals("panamax-shard-" + i, where);
             }

@@ -10,7 +10,7 @@ class SmokeTest {
     @Test
     void crossShardCallThreaded() {
         try (Reactor r = Reactor.builder().shards(2).build().start()) {
-            int v = r.await(r.submit(0, () -> Shard.current().submitTo(1, () -> Future.succeeded(Shard.current().id() + 41))), Duration.ofSeconds(5));
+            int v = r.await(r.submit(0, () -> Shard.current().submitTo(1, () -> ShardFuture.succeeded(Shard.current().id() + 41))), Duration.ofSeconds(5));
             assertEquals(42, v);
         }
     }

@@ -72,7 +72,7 @@ class WriteLoopTest {
     void theProducerIsAskedAgainOnlyOnceTheSinkHasTakenTheValue() {
         Sink sink = new Sink();
         sink.room = 2;
-        Future<Void> loop = m.on(() -> WriteLoop.start(sink, upTo(5)));
+        ShardFuture<Void> loop = m.on(() -> WriteLoop.start(sink, upTo(5)));
         m.drain();
         assertEquals(List.of(1, 2, 3), written, "two taken at once, the third waits for room");
         m.run(() -> sink.makeRoom(0));
@@ -91,12 +91,12 @@ class WriteLoopTest {
         IOException reset = new IOException("reset");
         Sink failing = new Sink();
         failing.failWith = reset;
-        Future<Void> a = m.on(() -> WriteLoop.start(failing, upTo(10)));
+        ShardFuture<Void> a = m.on(() -> WriteLoop.start(failing, upTo(10)));
         IllegalStateException thrown = new IllegalStateException("producer");
         Sink ok = new Sink();
         ok.room = 10;
         int[] asked = {0};
-        Future<Void> b = m.on(() -> WriteLoop.start(ok, () -> {
+        ShardFuture<Void> b = m.on(() -> WriteLoop.start(ok, () -> {
             if (++asked[0] == 3) {
                 throw thrown;
             }
@@ -151,7 +151,7 @@ class WriteLoopTest {
         };
         left[0] = 1_000_000;
         long before = mx.getThreadAllocatedBytes(tid);
-        Future<Void> loop = m.on(() -> WriteLoop.start(measured, producer));
+        ShardFuture<Void> loop = m.on(() -> WriteLoop.start(measured, producer));
         m.drain();
         long bytes = mx.getThreadAllocatedBytes(tid) - before;
         m.run(() -> assertTrue(loop.isSucceeded()));

@@ -7,7 +7,7 @@ import io.panamax.ip.UdpSocket;
 import io.panamax.ip.dhcp.DhcpClient;
 import io.panamax.ip.dhcp.DhcpLease;
 import io.panamax.ip.dhcp.DhcpMessage;
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.buffer.Packet;
 
@@ -44,8 +44,8 @@ final class DhcpAddressing implements DhcpClient.Listener, DhcpClient.AddressPro
      * On shard 0: binds port 68 on every shard and starts the client, from INIT-REBOOT with
      * {@code previous} (a lease held before) when not null.
      */
-    Future<Void> start(long mac, DhcpClient.Config config, DhcpLease previous) {
-        List<Future<?>> binds = new ArrayList<>();
+    ShardFuture<Void> start(long mac, DhcpClient.Config config, DhcpLease previous) {
+        List<ShardFuture<?>> binds = new ArrayList<>();
         for (int i = 1; i < shards.length; i++) {
             int id = i;
             binds.add(home.submitTo(id, () -> {
@@ -56,7 +56,7 @@ final class DhcpAddressing implements DhcpClient.Listener, DhcpClient.AddressPro
                         packet.forward(here, home.id(), p -> client.receive(p));
                     }
                 });
-                return Future.done();
+                return ShardFuture.done();
             }));
         }
         UdpSocket socket = shards[home.id()].udp().bind(DhcpMessage.CLIENT_PORT, (s, ip, port, data) -> {
@@ -69,7 +69,7 @@ final class DhcpAddressing implements DhcpClient.Listener, DhcpClient.AddressPro
         client = new DhcpClient(home, socket, mac, config, this, new SplittableRandom(System.nanoTime() ^ mac),
                 ipv4::neighbourKnown, this, home.metrics());
         client.start(previous);
-        return Future.whenAll(binds);
+        return ShardFuture.whenAll(binds);
     }
 
     DhcpClient client() {
@@ -124,21 +124,21 @@ final class DhcpAddressing implements DhcpClient.Listener, DhcpClient.AddressPro
         apply(UNCONFIGURED, nicMtu).whenComplete((v, e) -> published.accept(UNCONFIGURED));
     }
 
-    private Future<Void> apply(Route route, int mtu) {
-        List<Future<?>> done = new ArrayList<>();
+    private ShardFuture<Void> apply(Route route, int mtu) {
+        List<ShardFuture<?>> done = new ArrayList<>();
         for (int i = 0; i < shards.length; i++) {
             int id = i;
             done.add(home.submitTo(id, () -> {
                 shards[id].ipv4().configure(route, mtu);
                 shards[id].arp().setLocalAddress(route.localAddress());
-                return Future.done();
+                return ShardFuture.done();
             }));
         }
-        return Future.whenAll(done);
+        return ShardFuture.whenAll(done);
     }
 
     /** On shard 0, at stop: releases the lease (waiting up to a second for it to leave). */
-    Future<Void> stop() {
-        return client == null ? Future.done() : client.stop(1_000_000_000L);
+    ShardFuture<Void> stop() {
+        return client == null ? ShardFuture.done() : client.stop(1_000_000_000L);
     }
 }

@@ -1,6 +1,6 @@
 package io.panamax.stack;
 
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Shard;
 
 import java.time.Duration;
@@ -85,7 +85,7 @@ public final class Sharded<T> implements AutoCloseable {
         List<CompletableFuture<R>> parts = new ArrayList<>();
         for (int i = 0; i < instances.length; i++) {
             int id = i;
-            parts.add(stack.reactor().submit(i, () -> Future.succeeded(map.apply((T) instances[id]))));
+            parts.add(stack.reactor().submit(i, () -> ShardFuture.succeeded(map.apply((T) instances[id]))));
         }
         R acc = null;
         for (CompletableFuture<R> p : parts) {

@@ -15,7 +15,7 @@ import io.panamax.nic.MacAddress;
 import io.panamax.nic.Nic;
 import io.panamax.nic.NicCapabilities;
 import io.panamax.nic.NicPoller;
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Reactor;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.buffer.Packet;
@@ -252,7 +252,7 @@ public final class Stack implements AutoCloseable {
                     }
                 });
             });
-            return Future.done();
+            return ShardFuture.done();
         }), Duration.ofSeconds(30));
     }
 
@@ -381,7 +381,7 @@ public final class Stack implements AutoCloseable {
                     if (poller != null) {
                         poller.flush();
                     }
-                    return Future.succeeded(poolReport(Shard.current()));
+                    return ShardFuture.succeeded(poolReport(Shard.current()));
                 }), Duration.ofSeconds(10));
                 if (m != null) {
                     missing.append(missing.isEmpty() ? "" : "; ").append(m);
@@ -657,7 +657,7 @@ public final class Stack implements AutoCloseable {
                                 ? new io.panamax.ip.Slaac(r.shard(0), stack.ipv6s[0], stack.ipv6s, slaacMode, slaacSecret, r.shard(0).metrics())
                                 : io.panamax.ip.Slaac.addressesOnly(r.shard(0), stack.ipv6s[0], stack.ipv6s, r.shard(0).metrics());
                         stack.slaac.start();
-                        return Future.done();
+                        return ShardFuture.done();
                     }), Duration.ofSeconds(30));
                     // RFC 4862 §5.4: the link-local and static addresses are used only after duplicate address detection (1 s).
                     java.util.List<String> duplicates = r.await(stack.slaac.fixedAddressesChecked(), Duration.ofSeconds(30));
@@ -675,7 +675,7 @@ public final class Stack implements AutoCloseable {
                 } else {
                     r.await(r.submit(0, () -> {
                         stack.shards[0].arp().announce();
-                        return Future.done();
+                        return ShardFuture.done();
                     }), Duration.ofSeconds(30));
                 }
             } catch (RuntimeException e) {

@@ -7,7 +7,7 @@ import io.panamax.nic.dpdk.DpdkNicConfig;
 import io.panamax.nic.dpdk.Eal;
 import io.panamax.nic.linux.NetworkNamespace;
 import io.panamax.nic.tap.TapNic;
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Loop;
 import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.Shard;
@@ -150,7 +150,7 @@ abstract class KernelMultiShardTest {
         long[] perShard = new long[shards];
         for (int i = 0; i < shards; i++) {
             int id = i;
-            perShard[i] = stack.await(stack.reactor().submit(i, () -> Future.succeeded(accepted[id])), T);
+            perShard[i] = stack.await(stack.reactor().submit(i, () -> ShardFuture.succeeded(accepted[id])), T);
         }
         double even = 1000.0 / shards;
         for (int i = 0; i < shards; i++) {
@@ -182,9 +182,9 @@ abstract class KernelMultiShardTest {
         }
     }
 
-    private static Future<byte[]> exchange(TcpConnection c, byte[] data, Shard home, AtomicLong offShard) {
+    private static ShardFuture<byte[]> exchange(TcpConnection c, byte[] data, Shard home, AtomicLong offShard) {
         java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
-        return c.write(data).then(v -> c.shutdownOutput()).then(v -> Future.repeat(() -> c.read().map(p -> {
+        return c.write(data).then(v -> c.shutdownOutput()).then(v -> ShardFuture.repeat(() -> c.read().map(p -> {
             if (Shard.current() != home) {
                 offShard.incrementAndGet();
             }
@@ -196,13 +196,13 @@ abstract class KernelMultiShardTest {
     }
 
     private static void echo(TcpConnection c, Thread home, AtomicLong offShard) {
-        Future.repeat(() -> c.read().then((ReadBuffer data) -> {
+        ShardFuture.repeat(() -> c.read().then((ReadBuffer data) -> {
             if (Thread.currentThread() != home) {
                 offShard.incrementAndGet();
             }
             if (data.isEmpty()) {
                 data.release();
-                return Future.stop();
+                return ShardFuture.stop();
             }
             return c.write(data).map(v -> Loop.CONTINUE);
         })).then(v -> c.close()).recover(e -> {

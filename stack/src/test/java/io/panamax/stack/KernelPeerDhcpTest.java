@@ -7,7 +7,7 @@ import io.panamax.nic.capture.CaptureConfig;
 import io.panamax.nic.capture.CapturingNic;
 import io.panamax.nic.linux.NetworkNamespace;
 import io.panamax.nic.tap.TapNic;
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.testing.Environment;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -93,9 +93,9 @@ class KernelPeerDhcpTest {
         for (int i = 0; i < stack.shardCount(); i++) {
             int id = i;
             assertEquals(first.address(), stack.await(stack.reactor().submit(id,
-                    () -> Future.succeeded(stack.shard(id).address())), T), "shard " + id);
+                    () -> ShardFuture.succeeded(stack.shard(id).address())), T), "shard " + id);
             assertEquals(1400, (int) stack.await(stack.reactor().submit(id,
-                    () -> Future.succeeded(stack.shard(id).ipv4().mtu(0))), T), "the MTU option on shard " + id);
+                    () -> ShardFuture.succeeded(stack.shard(id).ipv4().mtu(0))), T), "the MTU option on shard " + id);
         }
         ping(address);
 
@@ -124,7 +124,7 @@ class KernelPeerDhcpTest {
         for (int i = 0; i < stack.shardCount(); i++) {
             int id = i;
             assertEquals(0, (int) stack.await(stack.reactor().submit(id,
-                    () -> Future.succeeded(stack.shard(id).address())), T), "no address on shard " + id);
+                    () -> ShardFuture.succeeded(stack.shard(id).address())), T), "no address on shard " + id);
         }
 
         // A server again: a new lease; then the stack stops and releases it.
@@ -206,7 +206,7 @@ class KernelPeerDhcpTest {
     // ---- helpers ----------------------------------------------------------------------------------------
 
     private <R> R onShard0(java.util.function.Function<DhcpClient, R> read) {
-        return stack.await(stack.reactor().submit(0, () -> Future.succeeded(read.apply(stack.dhcpClient()))), T);
+        return stack.await(stack.reactor().submit(0, () -> ShardFuture.succeeded(read.apply(stack.dhcpClient()))), T);
     }
 
     private void ping(String address) throws Exception {

@@ -9,7 +9,7 @@ import io.panamax.nic.capture.CapturingNic;
 import io.panamax.nic.linux.NetworkNamespace;
 import io.panamax.nic.testing.Scapy;
 import io.panamax.nic.tap.TapNic;
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.testing.Environment;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -122,9 +122,9 @@ class KernelPeerIpv6Test {
         String kernelMac = ns.exec(T, "cat", "/sys/class/net/" + tap + "/address").stdout().strip();
         for (int i = 0; i < stack.shardCount(); i++) {
             int id = i;
-            Ndp.State state = stack.await(stack.reactor().submit(id, () -> Future.succeeded(stack.ipv6(id).ndp().state(host[0], host[1]))), T);
+            Ndp.State state = stack.await(stack.reactor().submit(id, () -> ShardFuture.succeeded(stack.ipv6(id).ndp().state(host[0], host[1]))), T);
             assertNotNull(state, "shard " + id + " has the kernel in its neighbour cache");
-            long known = stack.await(stack.reactor().submit(id, () -> Future.succeeded(stack.ipv6(id).ndp().lookup(host[0], host[1]))), T);
+            long known = stack.await(stack.reactor().submit(id, () -> ShardFuture.succeeded(stack.ipv6(id).ndp().lookup(host[0], host[1]))), T);
             assertEquals(kernelMac, new io.panamax.nic.MacAddress(known).toString(), "shard " + id);
         }
 
@@ -281,17 +281,17 @@ class KernelPeerIpv6Test {
             int id = i;
             List<String> addresses = List.of();
             while (System.nanoTime() < deadline) {
-                addresses = stack.await(stack.reactor().submit(id, () -> Future.succeeded(stack.ipv6(id).autoconfiguredAddresses())), T);
+                addresses = stack.await(stack.reactor().submit(id, () -> ShardFuture.succeeded(stack.ipv6(id).autoconfiguredAddresses())), T);
                 if (addresses.contains(SLAAC_IP6)) {
                     break;
                 }
                 Thread.sleep(100);
             }
             assertEquals(List.of(SLAAC_IP6), addresses, "shard " + id + ": the SLAAC address, not the duplicate");
-            long[] r = stack.await(stack.reactor().submit(id, () -> Future.succeeded(stack.ipv6(id).defaultRouter())), T);
+            long[] r = stack.await(stack.reactor().submit(id, () -> ShardFuture.succeeded(stack.ipv6(id).defaultRouter())), T);
             assertNotNull(r, "shard " + id + " has a default router");
             assertEquals(Ipv6Address.toString(router[0], router[1]), Ipv6Address.toString(r[0], r[1]), "shard " + id);
-            assertEquals(1400, (int) stack.await(stack.reactor().submit(id, () -> Future.succeeded(stack.ipv6(id).linkMtu())), T));
+            assertEquals(1400, (int) stack.await(stack.reactor().submit(id, () -> ShardFuture.succeeded(stack.ipv6(id).linkMtu())), T));
         }
         assertTrue(counter("ipv6_dad_duplicates_total") >= 1, "the duplicate in fd00:9::/64 was detected");
         ping(SLAAC_IP6);
@@ -393,7 +393,7 @@ class KernelPeerIpv6Test {
             int id = i;
             int mtu = 0;
             for (int tries = 0; tries < 50 && mtu != 1280; tries++) {
-                mtu = stack.await(stack.reactor().submit(id, () -> Future.succeeded(stack.ipv6(id).pathMtu(host[0], host[1]))), T);
+                mtu = stack.await(stack.reactor().submit(id, () -> ShardFuture.succeeded(stack.ipv6(id).pathMtu(host[0], host[1]))), T);
                 if (mtu != 1280) {
                     Thread.sleep(20);
                 }
@@ -408,7 +408,7 @@ class KernelPeerIpv6Test {
             var received = stack.reactor().submit(0, () -> stack.shard(0).udp().bind(5555).receive().then(d -> {
                 int length = d.payload().length();
                 d.payload().release();
-                return Future.succeeded(java.util.Map.entry(d.sender(), length));
+                return ShardFuture.succeeded(java.util.Map.entry(d.sender(), length));
             }));
             ns.exec(T, "sh", "-c", "printf 'twelve bytes' | socat -u - 'UDP6:[" + STACK_IP6 + "]:5555'").orThrow("socat");
             var got = stack.await(received, T);

@@ -11,7 +11,7 @@ import io.panamax.nic.dpdk.Eal;
 import io.panamax.nic.linux.NetworkNamespace;
 import io.panamax.nic.tap.TapCounters;
 import io.panamax.nic.tap.TapNic;
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Loop;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.reactor.testing.Environment;
@@ -331,16 +331,16 @@ abstract class KernelPeerTcpTest {
     }
 
     /** Writes everything, half-closes, reads until the end of stream; returns what was read. */
-    private static Future<byte[]> exchange(StreamConnection c, byte[] data) {
+    private static ShardFuture<byte[]> exchange(StreamConnection c, byte[] data) {
         java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream(data.length);
-        Future<Void> sent = c.write(data).then(v -> c.shutdownOutput());
-        Future<Void> received = Future.repeat(() -> c.read().map(p -> {
+        ShardFuture<Void> sent = c.write(data).then(v -> c.shutdownOutput());
+        ShardFuture<Void> received = ShardFuture.repeat(() -> c.read().map(p -> {
             boolean end = p.isEmpty();
             got.writeBytes(p.toByteArray());
             p.release();
             return end ? Loop.STOP : Loop.CONTINUE;
         }));
-        return Future.whenAll(List.of(sent, received)).then(v -> c.close()).map(v -> got.toByteArray());
+        return ShardFuture.whenAll(List.of(sent, received)).then(v -> c.close()).map(v -> got.toByteArray());
     }
 
     private static byte[] digest(byte[] b) throws Exception {

@@ -2,7 +2,7 @@ package io.panamax.stack;
 
 import io.panamax.nic.linux.NetworkNamespace;
 import io.panamax.nic.tap.TapNic;
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.testing.Environment;
 import io.panamax.tcp.StandardServices;
 import io.panamax.tcp.TcpConfig;
@@ -166,7 +166,7 @@ class SynFloodTest {
     }
 
     private static int connections(Stack stack) {
-        return stack.await(stack.reactor().submit(0, () -> Future.succeeded(stack.shard(0).tcp().connectionCount())), T);
+        return stack.await(stack.reactor().submit(0, () -> ShardFuture.succeeded(stack.shard(0).tcp().connectionCount())), T);
     }
 
     private static long usedHeap() {

@@ -6,7 +6,7 @@ import io.panamax.ip.UdpSocket;
 import io.panamax.nic.MacAddress;
 import io.panamax.nic.wire.Wire;
 import io.panamax.nic.wire.WireConfig;
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.Reactor;
 import io.panamax.reactor.Shard;
@@ -112,7 +112,7 @@ class WireIpv6SteeringTest {
                                 senders[i].send6(s[0], s[1], 7, p);
                             }
                         }
-                        return Future.done();
+                        return ShardFuture.done();
                     }), T);
                     Thread.sleep(50);
                 }

@@ -4,7 +4,7 @@ import io.panamax.ip.Ipv4Address;
 import io.panamax.nic.MacAddress;
 import io.panamax.nic.wire.Wire;
 import io.panamax.nic.wire.WireConfig;
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Loop;
 import io.panamax.reactor.Reactor;
 import io.panamax.reactor.ReadBuffer;
@@ -76,7 +76,7 @@ class WireMultiShardTest {
             assertEquals(0, m.total("steering_hash_mismatches_total"), "the NIC's hash (WireRss) equals the stack's");
             for (int i = 0; i < shards; i++) {
                 int id = i;
-                accepted[i] = reactor.await(reactor.submit(i, () -> Future.succeeded(accepted[id])), T);
+                accepted[i] = reactor.await(reactor.submit(i, () -> ShardFuture.succeeded(accepted[id])), T);
             }
             long sum = Arrays.stream(accepted).sum();
             assertEquals(CONNECTIONS, sum);
@@ -95,9 +95,9 @@ class WireMultiShardTest {
     }
 
     /** Opens {@code n} connections from this shard; each sends its own bytes and checks the echo. */
-    private static Future<Integer> openAndCheck(Stack client, int shard, int server, int n, AtomicLong offShard) {
+    private static ShardFuture<Integer> openAndCheck(Stack client, int shard, int server, int n, AtomicLong offShard) {
         Shard here = Shard.currentOrThrow();
-        List<Future<Boolean>> results = new ArrayList<>();
+        List<ShardFuture<Boolean>> results = new ArrayList<>();
         for (int k = 0; k < n; k++) {
             byte[] data = ("shard " + shard + " connection " + k + " " + "x".repeat(k % 300)).getBytes();
             results.add(client.shard(shard).tcp().connect(server, 7).then(c -> {
@@ -107,12 +107,12 @@ class WireMultiShardTest {
                 return exchange(c, data, here, offShard);
             }));
         }
-        return Future.allOf(results).map(list -> (int) list.stream().filter(b -> b).count());
+        return ShardFuture.allOf(results).map(list -> (int) list.stream().filter(b -> b).count());
     }
 
-    private static Future<Boolean> exchange(TcpConnection c, byte[] data, Shard home, AtomicLong offShard) {
+    private static ShardFuture<Boolean> exchange(TcpConnection c, byte[] data, Shard home, AtomicLong offShard) {
         java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
-        return c.write(data).then(v -> c.shutdownOutput()).then(v -> Future.repeat(() -> c.read().map(p -> {
+        return c.write(data).then(v -> c.shutdownOutput()).then(v -> ShardFuture.repeat(() -> c.read().map(p -> {
             if (Shard.current() != home) {
                 offShard.incrementAndGet();
             }
@@ -127,13 +127,13 @@ class WireMultiShardTest {
     }
 
     private static void echo(TcpConnection c, Thread home, AtomicLong offShard) {
-        Future.repeat(() -> c.read().then((ReadBuffer data) -> {
+        ShardFuture.repeat(() -> c.read().then((ReadBuffer data) -> {
             if (Thread.currentThread() != home) {
                 offShard.incrementAndGet();
             }
             if (data.isEmpty()) {
                 data.release();
-                return Future.stop();
+                return ShardFuture.stop();
             }
             return c.write(data).map(v -> Loop.CONTINUE);
         })).then(v -> c.close()).recover(e -> {

@@ -5,7 +5,7 @@ import io.panamax.ip.UdpSocket;
 import io.panamax.nic.MacAddress;
 import io.panamax.nic.wire.Wire;
 import io.panamax.nic.wire.WireConfig;
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Shard;
 import io.panamax.tcp.TcpListener;
 import org.junit.jupiter.api.Test;
@@ -59,31 +59,31 @@ class WrongThreadTest {
                 assertWrongThread("Tcp.connect", main, 0, () -> s0.tcp().connect(PEER, 80));
                 assertWrongThread("Tcp.connect", main, 0, () -> s0.tcp().connect(PEER, 80, 40000));
                 assertWrongThread("Udp.bind", main, 0, () -> s0.udp().bind(5353));
-                assertWrongThread("Shard.submitTo", main, 0, () -> s0.shard().submitTo(1, Future::done));
+                assertWrongThread("Shard.submitTo", main, 0, () -> s0.shard().submitTo(1, ShardFuture::done));
                 assertWrongThread("Shard.onStop", main, 0, () -> s0.shard().onStop(() -> { }));
 
                 // From another shard: named by its number.
                 String fromShard1 = stack.await(stack.reactor().submit(1, () -> {
                     try {
                         s0.tcp().listen(8080, c -> { });
-                        return Future.succeeded("no exception");
+                        return ShardFuture.succeeded("no exception");
                     } catch (IllegalStateException e) {
-                        return Future.succeeded(e.getMessage());
+                        return ShardFuture.succeeded(e.getMessage());
                     }
                 }), T);
                 assertTrue(fromShard1.startsWith("Tcp.listen called from shard 1;"), fromShard1);
 
                 // A socket bound on its shard, then used from elsewhere: the check comes before the payload is touched.
-                UdpSocket socket = stack.await(stack.reactor().submit(0, () -> Future.succeeded(s0.udp().bind(5353))), T);
+                UdpSocket socket = stack.await(stack.reactor().submit(0, () -> ShardFuture.succeeded(s0.udp().bind(5353))), T);
                 assertWrongThread("UdpSocket.send", main, 0, () -> socket.send(PEER, 53, null));
 
                 // On the right shard the same calls work.
-                TcpListener l = stack.await(stack.reactor().submit(0, () -> Future.succeeded(s0.tcp().listen(8080, c -> { }))), T);
+                TcpListener l = stack.await(stack.reactor().submit(0, () -> ShardFuture.succeeded(s0.tcp().listen(8080, c -> { }))), T);
                 assertEquals(8080, l.port());
                 stack.await(stack.reactor().submit(0, () -> {
                     l.close();
                     socket.close();
-                    return Future.done();
+                    return ShardFuture.done();
                 }), T);
             } finally {
                 stack.close();

@@ -1,6 +1,6 @@
 package io.panamax.tcp;
 
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.buffer.Packet;
 
@@ -19,7 +19,7 @@ import io.panamax.reactor.buffer.Packet;
  *
  * <pre>{@code
  * Framing in = new Framing(conn);
- * Future.repeat(() -> in.readLine(8192).then(line -> {
+ * ShardFuture.repeat(() -> in.readLine(8192).then(line -> {
  *     if (line.isEmpty()) { line.release(); return conn.close().map(v -> Loop.STOP); } // end of stream
  *     return conn.write(line).map(v -> Loop.CONTINUE);                              // echo the line
  * }));
@@ -53,33 +53,33 @@ public final class Framing {
      * Whatever is buffered, or else the connection's next read: at least one byte, or empty at the
      * end of the stream. For switching from framed reads to plain ones (a body after its head).
      */
-    public Future<ReadBuffer> read() {
+    public ShardFuture<ReadBuffer> read() {
         if (held != null) {
             Packet p = held;
             held = null;
             scanned = 0;
-            return Future.succeeded(p);
+            return ShardFuture.succeeded(p);
         }
         if (ended) {
-            return Future.succeeded(connection.shard().packets().allocate());
+            return ShardFuture.succeeded(connection.shard().packets().allocate());
         }
         return connection.read();
     }
 
     /** The next {@code n} bytes, as one view; empty at the end of the stream with nothing buffered. */
-    public Future<ReadBuffer> readExactly(int n) {
+    public ShardFuture<ReadBuffer> readExactly(int n) {
         if (n < 0) {
             throw new IllegalArgumentException("negative length: " + n);
         }
         if (buffered() >= n) {
-            return Future.succeeded(take(n));
+            return ShardFuture.succeeded(take(n));
         }
         if (ended) {
             return atEnd(n + " bytes");
         }
         return connection.read().then(data -> {
             TcpException e = fill(data);
-            return e != null ? Future.<ReadBuffer>failed(e) : readExactly(n);
+            return e != null ? ShardFuture.<ReadBuffer>failed(e) : readExactly(n);
         });
     }
 
@@ -87,7 +87,7 @@ public final class Framing {
      * The bytes up to and including the first {@code delimiter}, as one view. Fails with
      * {@link FramingException} when the first {@code limit} bytes hold no delimiter.
      */
-    public Future<ReadBuffer> readUntil(byte delimiter, int limit) {
+    public ShardFuture<ReadBuffer> readUntil(byte delimiter, int limit) {
         if (limit <= 0) {
             throw new IllegalArgumentException("limit must be positive: " + limit);
         }
@@ -98,10 +98,10 @@ public final class Framing {
             }
             int i = held.indexOf(delimiter, scanned);
             if (i >= 0 && i < limit) {
-                return Future.succeeded(take(i + 1));
+                return ShardFuture.succeeded(take(i + 1));
             }
             if (i >= limit || held.length() >= limit) {
-                return Future.failed(FramingException.tooLong(delimiter, limit));
+                return ShardFuture.failed(FramingException.tooLong(delimiter, limit));
             }
             scanned = held.length();
         }
@@ -110,7 +110,7 @@ public final class Framing {
         }
         return connection.read().then(data -> {
             TcpException e = fill(data);
-            return e != null ? Future.<ReadBuffer>failed(e) : readUntil(delimiter, limit);
+            return e != null ? ShardFuture.<ReadBuffer>failed(e) : readUntil(delimiter, limit);
         });
     }
 
@@ -119,7 +119,7 @@ public final class Framing {
      * length without), as one view. Fails with {@link FramingException} for a line longer than
      * {@code limit} bytes, its ending included.
      */
-    public Future<ReadBuffer> readLine(int limit) {
+    public ShardFuture<ReadBuffer> readLine(int limit) {
         return readUntil((byte) '\n', limit);
     }
 
@@ -181,10 +181,10 @@ public final class Framing {
         return null;
     }
 
-    private Future<ReadBuffer> atEnd(String wanted) {
+    private ShardFuture<ReadBuffer> atEnd(String wanted) {
         if (held == null) {
-            return Future.succeeded(connection.shard().packets().allocate());
+            return ShardFuture.succeeded(connection.shard().packets().allocate());
         }
-        return Future.failed(FramingException.truncated(wanted, held.length()));
+        return ShardFuture.failed(FramingException.truncated(wanted, held.length()));
     }
 }

@@ -1,6 +1,6 @@
 package io.panamax.tcp;
 
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.buffer.Packet;
@@ -144,12 +144,12 @@ public final class ReplyBuilder {
      * Writes the reply built so far to {@code conn} (without a copy: it is made of the stack's
      * buffers) and starts the next one. Nothing built: a resolved future, nothing written.
      */
-    public Future<Void> writeTo(StreamConnection conn) {
+    public ShardFuture<Void> writeTo(StreamConnection conn) {
         boolean failed = exhausted;
         ReadBuffer p = take();
         if (p == null) {
-            return failed ? Future.failed(new TcpException("packet buffers exhausted while building a reply"))
-                    : Future.done();
+            return failed ? ShardFuture.failed(new TcpException("packet buffers exhausted while building a reply"))
+                    : ShardFuture.done();
         }
         return conn.write(p);
     }

@@ -1,6 +1,6 @@
 package io.panamax.tcp;
 
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Loop;
 
 /**
@@ -21,11 +21,11 @@ public final class StandardServices {
      * Sends back every byte received, in order, zero-copy (each received packet is written as it
      * is); writes wait for the send buffer, so a peer that does not read slows the echo down.
      */
-    public static Future<Void> echo(StreamConnection c) {
-        return Future.repeat(() -> c.read().then(data -> {
+    public static ShardFuture<Void> echo(StreamConnection c) {
+        return ShardFuture.repeat(() -> c.read().then(data -> {
             if (data.isEmpty()) {
                 data.release();
-                return Future.stop();
+                return ShardFuture.stop();
             }
             return c.write(data).map(v -> Loop.CONTINUE);
         })).then(v -> c.close()).recover(e -> {
@@ -35,8 +35,8 @@ public final class StandardServices {
     }
 
     /** Reads and throws away everything. */
-    public static Future<Void> discard(StreamConnection c) {
-        return Future.repeat(() -> c.read().map(data -> {
+    public static ShardFuture<Void> discard(StreamConnection c) {
+        return ShardFuture.repeat(() -> c.read().map(data -> {
             boolean end = data.isEmpty();
             data.release();
             return end ? Loop.STOP : Loop.CONTINUE;

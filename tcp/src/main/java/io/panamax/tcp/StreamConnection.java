@@ -1,7 +1,7 @@
 package io.panamax.tcp;
 
 import io.panamax.reactor.Completion;
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Loop;
 import io.panamax.reactor.Promise;
 import io.panamax.reactor.Pump;
@@ -49,7 +49,7 @@ public interface StreamConnection {
      * aborted. One read at a time: calling again before the future completes throws
      * {@link IllegalStateException}. {@link Framing} reads exact lengths and lines on top of it.
      */
-    default Future<ReadBuffer> read() {
+    default ShardFuture<ReadBuffer> read() {
         Promise<ReadBuffer> p = new Promise<>();
         read(p);
         return p;
@@ -71,21 +71,21 @@ public interface StreamConnection {
      * the handler.
      *
      * <p>This is the request/response loop with no heap allocation per request (see
-     * {@link ReadLoop}): the handler is created once, resolved answers ({@link Future#next()},
-     * {@link Future#stop()}, {@code write(b).map(v -> Loop.CONTINUE)} while the send buffer has room)
+     * {@link ReadLoop}): the handler is created once, resolved answers ({@link ShardFuture#next()},
+     * {@link ShardFuture#stop()}, {@code write(b).map(v -> Loop.CONTINUE)} while the send buffer has room)
      * are shared objects. An echo server:
      *
      * <pre>{@code
      * conn.readLoop(buf -> {
      *     if (buf.isEmpty()) {          // the end of the stream: the buffer is released like any other
      *         buf.release();
-     *         return Future.stop();
+     *         return ShardFuture.stop();
      *     }
      *     return conn.write(buf).map(v -> Loop.CONTINUE);
      * });
      * }</pre>
      */
-    default Future<Void> readLoop(Function<? super ReadBuffer, ? extends Future<Loop>> handler) {
+    default ShardFuture<Void> readLoop(Function<? super ReadBuffer, ? extends ShardFuture<Loop>> handler) {
         return ReadLoop.start(this::read, ReadBuffer::isEmpty, handler);
     }
 
@@ -99,7 +99,7 @@ public interface StreamConnection {
      * <p>Made of {@link #write(ReadBuffer, Completion)}; this default allocates a promise per write,
      * and TCP and TLS override it to answer a write taken at once with the shared done future.
      */
-    default Future<Void> write(ReadBuffer data) {
+    default ShardFuture<Void> write(ReadBuffer data) {
         Promise<Void> p = new Promise<>();
         write(data, p);
         return p;
@@ -123,7 +123,7 @@ public interface StreamConnection {
      * waits for the acknowledgments), or fails with the first failure of a write or the producer.
      *
      * <p>This is the bulk-sender loop with no heap allocation per write (see {@link WriteLoop}),
-     * which a {@code Future.doUntil(..., () -> write(p))} loop has not: there every write that waits
+     * which a {@code ShardFuture.doUntil(..., () -> write(p))} loop has not: there every write that waits
      * for room (nearly all, in a bulk transfer) costs a promise. A sender of 64 KiB blocks:
      *
      * <pre>{@code
@@ -137,7 +137,7 @@ public interface StreamConnection {
      * }).then(v -> conn.close());
      * }</pre>
      */
-    default Future<Void> writeLoop(Supplier<? extends ReadBuffer> producer) {
+    default ShardFuture<Void> writeLoop(Supplier<? extends ReadBuffer> producer) {
         return WriteLoop.start(this::write, producer);
     }
 
@@ -156,36 +156,36 @@ public interface StreamConnection {
      * tcp.listen(7, conn -> conn.transferTo(conn).then(v -> conn.close()));   // RFC 862 echo
      * }</pre>
      */
-    default Future<Void> transferTo(StreamConnection out) {
+    default ShardFuture<Void> transferTo(StreamConnection out) {
         return Pump.start(this::read, ReadBuffer::isEmpty, out::write);
     }
 
     /** Copies {@code len} bytes of {@code data} into packet buffers and writes them. */
-    default Future<Void> write(byte[] data, int offset, int len) {
+    default ShardFuture<Void> write(byte[] data, int offset, int len) {
         java.util.Objects.checkFromIndexSize(offset, len, data.length);
         return write(MemorySegment.ofArray(data).asSlice(offset, len));
     }
 
     /** Copies {@code data} into packet buffers and writes it. */
-    default Future<Void> write(byte[] data) {
+    default ShardFuture<Void> write(byte[] data) {
         return write(data, 0, data.length);
     }
 
     /** Copies the remaining bytes of {@code data} into packet buffers and writes them; its position moves to its limit. */
-    default Future<Void> write(ByteBuffer data) {
-        Future<Void> f = write(MemorySegment.ofBuffer(data));
+    default ShardFuture<Void> write(ByteBuffer data) {
+        ShardFuture<Void> f = write(MemorySegment.ofBuffer(data));
         data.position(data.limit());
         return f;
     }
 
     /** Copies the bytes of {@code data} into packet buffers and writes them. */
-    default Future<Void> write(MemorySegment data) {
+    default ShardFuture<Void> write(MemorySegment data) {
         shard().checkOwner("StreamConnection.write"); // before a buffer is taken from the shard's pool
         Packet p = shard().packets().allocate();
         int len = Math.toIntExact(data.byteSize());
         if (p.appendBytes(data, 0, len) < len) {
             p.release();
-            return Future.failed(new TcpException("packet buffers exhausted"));
+            return ShardFuture.failed(new TcpException("packet buffers exhausted"));
         }
         return write(p);
     }
@@ -194,14 +194,14 @@ public interface StreamConnection {
      * Half-close (RFC 9293 3.10.4): sends a FIN after everything written so far; reading goes on.
      * Completes when the peer has acknowledged all data and the FIN. Idempotent.
      */
-    Future<Void> shutdownOutput();
+    ShardFuture<Void> shutdownOutput();
 
     /**
      * Graceful close: shuts output down and stops reading. Data received and not read, or arriving
      * later, resets the connection instead, so the peer learns it was lost (RFC 1122 4.2.2.13).
      * Completes when the peer has acknowledged all data and the FIN.
      */
-    Future<Void> close();
+    ShardFuture<Void> close();
 
     /** Aborts now: sends a RST, drops queued data, fails pending operations. */
     void abort();

@@ -1,7 +1,7 @@
 package io.panamax.tcp;
 
 import io.panamax.reactor.Completion;
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Promise;
 import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.Shard;
@@ -167,7 +167,7 @@ final class Tcb implements TcpConnection {
     }
 
     /** OPEN, active (RFC 9293 3.10.1): send a SYN, enter SYN-SENT. */
-    Future<TcpConnection> activeOpen(int iss) {
+    ShardFuture<TcpConnection> activeOpen(int iss) {
         snd.init(iss);
         offerWindowScale = config.windowScaling();
         offerTimestamps = config.timestamps();
@@ -927,17 +927,17 @@ final class Tcb implements TcpConnection {
      * the shared done future, and only a write that waits for room costs a promise.
      */
     @Override
-    public Future<Void> write(ReadBuffer buffer) {
+    public ShardFuture<Void> write(ReadBuffer buffer) {
         Packet data = takeForWrite(buffer);
         if (data == null) {
             TcpException refused = writeRefused;
             writeRefused = null;
-            return refused != null ? Future.failed(refused) : Future.done();
+            return refused != null ? ShardFuture.failed(refused) : ShardFuture.done();
         }
         if (snd.hasRoom()) {
             snd.write(data, null); // taken at once: the completion is not used
             scheduleOutput();
-            return Future.done();
+            return ShardFuture.done();
         }
         Promise<Void> waiting = new Promise<>();
         snd.write(data, waiting);
@@ -982,7 +982,7 @@ final class Tcb implements TcpConnection {
     }
 
     @Override
-    public Future<Void> shutdownOutput() {
+    public ShardFuture<Void> shutdownOutput() {
         shard.checkOwner("TcpConnection.shutdownOutput");
         if (finAckedPromise != null) {
             return finAckedPromise;
@@ -1011,10 +1011,10 @@ final class Tcb implements TcpConnection {
     }
 
     @Override
-    public Future<Void> close() {
+    public ShardFuture<Void> close() {
         shard.checkOwner("TcpConnection.close");
         if (readClosed) {
-            return finAckedPromise != null ? finAckedPromise : Future.done();
+            return finAckedPromise != null ? finAckedPromise : ShardFuture.done();
         }
         readClosed = true;
         if (pendingRead != null) {
@@ -1024,14 +1024,14 @@ final class Tcb implements TcpConnection {
         }
         if (state == TcpState.CLOSED) {
             rcv.readable.clear();
-            return error != null ? Future.failed(error) : Future.done();
+            return error != null ? ShardFuture.failed(error) : ShardFuture.done();
         }
         if (!rcv.readable.isEmpty() || rcv.holdsOutOfOrder()) {
             // RFC 1122 4.2.2.13: closing with unread data resets the connection.
             abortWithReset(new ConnectionAbortedException("closed with unread data; connection reset"));
-            return Future.failed(error);
+            return ShardFuture.failed(error);
         }
-        Future<Void> f = shutdownOutput();
+        ShardFuture<Void> f = shutdownOutput();
         if (state == TcpState.FIN_WAIT_2) {
             lingerTimer.arm(config.finWait2TimeoutNanos());
         }

@@ -9,7 +9,7 @@ import io.panamax.ip.Ipv6TransportHandler;
 import io.panamax.ip.TransportHandler;
 import io.panamax.ip.wire.Ipv6Extensions;
 import io.panamax.ip.wire.Ipv6Header;
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.tcp.wire.TcpChecksum;
@@ -281,31 +281,31 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
      * {@link ConnectionTimeoutException}, {@link UnreachableException}, or {@link TcpException}
      * when no local port is free.
      */
-    public Future<TcpConnection> connect(int remoteIp, int remotePort) {
+    public ShardFuture<TcpConnection> connect(int remoteIp, int remotePort) {
         shard.checkOwner("Tcp.connect");
         int localIp = ip.sourceAddressFor(remoteIp);
         int port = ports.choose(localIp, remoteIp, remotePort, portUsage);
         if (port < 0) {
             counters.failedOpens.increment();
-            return Future.failed(new TcpException("no free local port towards "
+            return ShardFuture.failed(new TcpException("no free local port towards "
                     + Ipv4Address.toString(remoteIp) + ":" + remotePort));
         }
         return open(localIp, remoteIp, remotePort, port);
     }
 
     /** Opens a connection from a given local port (which must be free towards that peer). */
-    public Future<TcpConnection> connect(int remoteIp, int remotePort, int localPort) {
+    public ShardFuture<TcpConnection> connect(int remoteIp, int remotePort, int localPort) {
         shard.checkOwner("Tcp.connect");
         if (remotePort < 1 || remotePort > 65535) {
             throw new IllegalArgumentException("remote port must be 1..65535, got " + remotePort);
         }
         if (shutDown) {
-            return Future.failed(new ConnectionAbortedException("TCP on shard " + shard.id() + " is shut down"));
+            return ShardFuture.failed(new ConnectionAbortedException("TCP on shard " + shard.id() + " is shut down"));
         }
         int localIp = ip.sourceAddressFor(remoteIp);
         if (!portUsage.isFree(localIp, localPort, remoteIp, remotePort)) {
             counters.failedOpens.increment();
-            return Future.failed(new TcpException("local port " + localPort + " is in use towards "
+            return ShardFuture.failed(new TcpException("local port " + localPort + " is in use towards "
                     + Ipv4Address.toString(remoteIp) + ":" + remotePort));
         }
         Tcb t = new Tcb(this, localIp, localPort, remoteIp, remotePort, null);
@@ -317,7 +317,7 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
      * Opens a connection to {@code remote:remotePort}, over IPv4 or IPv6 by the address's family
      * (an IPv4-mapped IPv6 address is an {@link Inet4Address} already, as Java makes it).
      */
-    public Future<TcpConnection> connect(InetAddress remote, int remotePort) {
+    public ShardFuture<TcpConnection> connect(InetAddress remote, int remotePort) {
         if (remote instanceof Inet4Address v4) {
             return connect(Ipv4Address.fromBytes(v4.getAddress()), remotePort);
         }
@@ -326,7 +326,7 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
     }
 
     /** {@link #connect(InetAddress, int)} to a resolved socket address. */
-    public Future<TcpConnection> connect(InetSocketAddress remote) {
+    public ShardFuture<TcpConnection> connect(InetSocketAddress remote) {
         if (remote.isUnresolved()) {
             throw new IllegalArgumentException("unresolved address " + remote + ": the stack does not resolve names");
         }
@@ -340,30 +340,30 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
      * multi-shard stack, one whose replies the flow steering brings back to this shard).
      * Fails with {@link UnreachableException} when this TCP has no IPv6.
      */
-    public Future<TcpConnection> connect6(long remoteHigh, long remoteLow, int remotePort) {
+    public ShardFuture<TcpConnection> connect6(long remoteHigh, long remoteLow, int remotePort) {
         shard.checkOwner("Tcp.connect");
         if (remotePort < 1 || remotePort > 65535) {
             throw new IllegalArgumentException("remote port must be 1..65535, got " + remotePort);
         }
         String peer = "[" + Ipv6Address.toString(remoteHigh, remoteLow) + "]:" + remotePort;
         if (ip6 == null) {
-            return Future.failed(new UnreachableException(peer + " unreachable: this stack has no IPv6 address"));
+            return ShardFuture.failed(new UnreachableException(peer + " unreachable: this stack has no IPv6 address"));
         }
         if (shutDown) {
-            return Future.failed(new ConnectionAbortedException("TCP on shard " + shard.id() + " is shut down"));
+            return ShardFuture.failed(new ConnectionAbortedException("TCP on shard " + shard.id() + " is shut down"));
         }
         long localHigh = ip6.sourceHighFor(remoteHigh);
         long localLow = ip6.sourceLowFor(remoteHigh);
         int port = ports.choose6(localHigh, localLow, remoteHigh, remoteLow, remotePort, portUsage);
         if (port < 0) {
             counters.failedOpens.increment();
-            return Future.failed(new TcpException("no free local port towards " + peer));
+            return ShardFuture.failed(new TcpException("no free local port towards " + peer));
         }
         if (!portUsage.isFree6(localHigh, localLow, port, remoteHigh, remoteLow, remotePort)) {
             // A policy that keeps its own books can disagree with the table; the table wins.
             ports.release6(localHigh, localLow, port, remoteHigh, remoteLow, remotePort);
             counters.failedOpens.increment();
-            return Future.failed(new TcpException("local port " + port + " chosen by the port policy is in use towards " + peer));
+            return ShardFuture.failed(new TcpException("local port " + port + " chosen by the port policy is in use towards " + peer));
         }
         Tcb t = new Tcb(this, localHigh, localLow, port, remoteHigh, remoteLow, remotePort, null);
         t.portFromPolicy = true;
@@ -372,16 +372,16 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
     }
 
     /** An active open on a port the policy chose: the policy hears when the port is free again. */
-    private Future<TcpConnection> open(int localIp, int remoteIp, int remotePort, int localPort) {
+    private ShardFuture<TcpConnection> open(int localIp, int remoteIp, int remotePort, int localPort) {
         if (shutDown) {
             ports.release(localIp, localPort, remoteIp, remotePort);
-            return Future.failed(new ConnectionAbortedException("TCP on shard " + shard.id() + " is shut down"));
+            return ShardFuture.failed(new ConnectionAbortedException("TCP on shard " + shard.id() + " is shut down"));
         }
         if (!portUsage.isFree(localIp, localPort, remoteIp, remotePort)) {
             // A policy that keeps its own books can disagree with the table; the table wins.
             ports.release(localIp, localPort, remoteIp, remotePort);
             counters.failedOpens.increment();
-            return Future.failed(new TcpException("local port " + localPort + " chosen by the port policy is in use towards "
+            return ShardFuture.failed(new TcpException("local port " + localPort + " chosen by the port policy is in use towards "
                     + Ipv4Address.toString(remoteIp) + ":" + remotePort));
         }
         Tcb t = new Tcb(this, localIp, localPort, remoteIp, remotePort, null);

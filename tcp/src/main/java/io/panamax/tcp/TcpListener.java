@@ -1,6 +1,6 @@
 package io.panamax.tcp;
 
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Promise;
 
 import java.net.StandardProtocolFamily;
@@ -97,7 +97,7 @@ public final class TcpListener {
      * The next established connection; for a listener made without a callback. One accept at a
      * time. Fails with {@link ConnectionAbortedException} once the listener is closed.
      */
-    public Future<TcpConnection> accept() {
+    public ShardFuture<TcpConnection> accept() {
         if (onAccept != null) {
             throw new IllegalStateException("this listener hands connections to its callback");
         }
@@ -106,10 +106,10 @@ public final class TcpListener {
         }
         Tcb t = ready.pollFirst();
         if (t != null) {
-            return Future.succeeded(t);
+            return ShardFuture.succeeded(t);
         }
         if (closed) {
-            return Future.failed(new ConnectionAbortedException("listener on port " + port + " closed"));
+            return ShardFuture.failed(new ConnectionAbortedException("listener on port " + port + " closed"));
         }
         waiting = new Promise<>();
         return waiting;

@@ -5,7 +5,7 @@ import io.panamax.ip.Ipv4Address;
 import io.panamax.ip.Ipv4Output;
 import io.panamax.ip.Ipv6Address;
 import io.panamax.ip.Ipv6Output;
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.ManualClock;
 import io.panamax.reactor.Reactor;
 import io.panamax.reactor.Shard;
@@ -230,13 +230,13 @@ class TcpOverIpv6Test {
     }
 
     /** Connects to {@code port}, sends {@code text}, half-closes, and reads the reply to the end. */
-    private Future<String> exchange(InetSocketAddress to, String text) {
+    private ShardFuture<String> exchange(InetSocketAddress to, String text) {
         return client.connect(to).then(conn -> conn.write(text.getBytes(StandardCharsets.US_ASCII))
                 .then(v -> conn.shutdownOutput())
                 .then(v -> readAll(conn, new StringBuilder())));
     }
 
-    private static Future<String> readAll(TcpConnection conn, StringBuilder into) {
+    private static ShardFuture<String> readAll(TcpConnection conn, StringBuilder into) {
         return conn.read().then(data -> {
             boolean end = data.isEmpty();
             into.append(data.toString(StandardCharsets.US_ASCII));
@@ -254,7 +254,7 @@ class TcpOverIpv6Test {
                 accepted.complete(conn.isIpv6() + " " + conn.localAddress() + " " + conn.remoteAddress() + " mss " + conn.maxSegmentSize());
                 StandardServices.echo(conn);
             });
-            return Future.done();
+            return ShardFuture.done();
         }));
         InetSocketAddress to = new InetSocketAddress(InetAddress.getByName(SERVER), 7);
         assertEquals("hello over IPv6", await(reactor.submit(0, () -> exchange(to, "hello over IPv6"))));
@@ -272,7 +272,7 @@ class TcpOverIpv6Test {
         InetSocketAddress to = new InetSocketAddress(InetAddress.getByName(SERVER), 8);
         await(reactor.submit(0, () -> {
             server.listen(StandardProtocolFamily.INET, 8, StandardServices::echo);
-            return Future.done();
+            return ShardFuture.done();
         }));
         // IPv4 only: an IPv6 SYN to port 8 finds no listener and is answered with a RST.
         IllegalStateException refused = assertThrows(IllegalStateException.class,
@@ -286,7 +286,7 @@ class TcpOverIpv6Test {
                     "a wildcard listens for both families, as a Java ServerSocket");
             assertThrows(IllegalStateException.class, () -> server.listen(StandardProtocolFamily.INET, 9, StandardServices::echo));
             assertThrows(IllegalArgumentException.class, () -> server.listen(new InetSocketAddress(SERVER, 10), StandardServices::echo));
-            return Future.done();
+            return ShardFuture.done();
         }));
         assertEquals("now it answers", await(reactor.submit(0, () -> exchange(to, "now it answers"))));
         assertEquals("and on *:9", await(reactor.submit(0, () -> exchange(new InetSocketAddress(to.getAddress(), 9), "and on *:9"))));
@@ -297,7 +297,7 @@ class TcpOverIpv6Test {
         start(TcpConfig.builder().synCookies(SynCookieMode.ALWAYS).build());
         await(reactor.submit(0, () -> {
             server.listen(7, StandardServices::echo);
-            return Future.done();
+            return ShardFuture.done();
         }));
         InetSocketAddress to = new InetSocketAddress(InetAddress.getByName(SERVER), 7);
         assertEquals("a cookie for 128 bits", await(reactor.submit(0, () -> exchange(to, "a cookie for 128 bits"))));
@@ -310,7 +310,7 @@ class TcpOverIpv6Test {
         start(TcpConfig.defaults());
         await(reactor.submit(0, () -> {
             server.listen(7, StandardServices::discard);
-            return Future.done();
+            return ShardFuture.done();
         }));
         InetSocketAddress to = new InetSocketAddress(InetAddress.getByName(SERVER), 7);
         TcpConnection conn = await(reactor.submit(0, () -> client.connect(to)));
@@ -391,7 +391,7 @@ class TcpOverIpv6Test {
         start(TcpConfig.defaults());
         await(reactor.submit(0, () -> {
             server.listen(7, StandardServices::discard);
-            return Future.done();
+            return ShardFuture.done();
         }));
         // Twice each, alternating: the first runs also pay for warming up.
         heapBytesPerSegment(new InetSocketAddress(InetAddress.getByName(SERVER4), 7));

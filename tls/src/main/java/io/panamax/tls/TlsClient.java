@@ -1,6 +1,6 @@
 package io.panamax.tls;
 
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.tcp.Tcp;
 
 /**
@@ -24,7 +24,7 @@ public final class TlsClient {
      * handshake has finished; fails with the TCP error of the connect or a
      * {@link TlsHandshakeException}.
      */
-    public static Future<TlsConnection> connect(Tcp tcp, int ip, int port, TlsContext context, String serverName) {
+    public static ShardFuture<TlsConnection> connect(Tcp tcp, int ip, int port, TlsContext context, String serverName) {
         return tcp.connect(ip, port).then(c -> TlsConnection.client(c, context, serverName).handshake());
     }
 }

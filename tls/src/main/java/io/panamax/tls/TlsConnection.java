@@ -2,7 +2,7 @@ package io.panamax.tls;
 
 import io.panamax.ip.Ipv4Address;
 import io.panamax.reactor.Completion;
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Promise;
 import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.Shard;
@@ -126,7 +126,7 @@ public final class TlsConnection implements StreamConnection {
     /** Writes (and a shutdown) waiting for the handshake or a delegated task, in order. */
     private ArrayDeque<PendingWrite> blocked;
     private boolean outboundClosed;
-    private Future<Void> shutdownFuture;
+    private ShardFuture<Void> shutdownFuture;
     private Promise<Void> outputDone;
     private boolean tcpShutdownCalled;
     private boolean finAcked;
@@ -204,7 +204,7 @@ public final class TlsConnection implements StreamConnection {
      * {@link TlsHandshakeException} (or the TCP exception that ended it). Takes one continuation
      * while pending, as every future.
      */
-    public Future<TlsConnection> handshake() {
+    public ShardFuture<TlsConnection> handshake() {
         return handshake;
     }
 
@@ -351,7 +351,7 @@ public final class TlsConnection implements StreamConnection {
      */
     @Override
     public void write(ReadBuffer buffer, Completion<? super Void> into) {
-        Future<Void> f = write(buffer);
+        ShardFuture<Void> f = write(buffer);
         if (f.isSucceeded()) {
             into.complete(null);
         } else if (f.isFailed()) {
@@ -368,27 +368,27 @@ public final class TlsConnection implements StreamConnection {
     }
 
     @Override
-    public Future<Void> write(ReadBuffer buffer) {
+    public ShardFuture<Void> write(ReadBuffer buffer) {
         shard.checkOwner("TlsConnection.write");
         Throwable refused = writeRefusal();
         if (refused != null) {
             buffer.release();
-            return Future.failed(refused);
+            return ShardFuture.failed(refused);
         }
         if (buffer.isEmpty()) {
             buffer.release();
-            return Future.done();
+            return ShardFuture.done();
         }
         Packet data = Packet.of(buffer, shard.packets());
         if (data == null) {
-            return Future.failed(new TcpException("packet buffers exhausted"));
+            return ShardFuture.failed(new TcpException("packet buffers exhausted"));
         }
         if (mustQueue()) {
             return enqueue(data);
         }
-        Future<Void> f = encrypt(data);
+        ShardFuture<Void> f = encrypt(data);
         if (f == null) {
-            Future<Void> queued = enqueue(data);
+            ShardFuture<Void> queued = enqueue(data);
             pump();
             return queued;
         }
@@ -396,13 +396,13 @@ public final class TlsConnection implements StreamConnection {
     }
 
     @Override
-    public Future<Void> shutdownOutput() {
+    public ShardFuture<Void> shutdownOutput() {
         shard.checkOwner("TlsConnection.shutdownOutput");
         if (shutdownFuture != null) {
             return shutdownFuture;
         }
         if (failure != null) {
-            shutdownFuture = Future.failed(failure);
+            shutdownFuture = ShardFuture.failed(failure);
             return shutdownFuture;
         }
         outputDone = new Promise<>();
@@ -417,7 +417,7 @@ public final class TlsConnection implements StreamConnection {
     }
 
     @Override
-    public Future<Void> close() {
+    public ShardFuture<Void> close() {
         shard.checkOwner("TlsConnection.close");
         if (closePromise != null) {
             return closePromise;
@@ -823,7 +823,7 @@ public final class TlsConnection implements StreamConnection {
      * trimmed off what was sent, when the engine must do something else first (a delegated task,
      * a post-handshake message); the caller queues the rest.
      */
-    private Future<Void> encrypt(Packet data) {
+    private ShardFuture<Void> encrypt(Packet data) {
         int n = data.fragmentCount();
         ByteBuffer[] srcs = res.array(n);
         res.views.begin();
@@ -833,7 +833,7 @@ public final class TlsConnection implements StreamConnection {
         long total = data.length();
         long consumed = 0;
         int first = 0;
-        Future<Void> last = Future.done();
+        ShardFuture<Void> last = ShardFuture.done();
         while (consumed < total) {
             while (first < n && !srcs[first].hasRemaining()) {
                 first++;
@@ -846,12 +846,12 @@ public final class TlsConnection implements StreamConnection {
                 res.clearArray(n);
                 data.release();
                 engineFailed(e);
-                return Future.failed(failure);
+                return ShardFuture.failed(failure);
             } catch (RuntimeException e) {
                 res.clearArray(n);
                 data.release();
                 internalError(e);
-                return Future.failed(failure);
+                return ShardFuture.failed(failure);
             }
             int produced = r.bytesProduced();
             consumed += r.bytesConsumed();
@@ -861,7 +861,7 @@ public final class TlsConnection implements StreamConnection {
                 } else {
                     res.clearArray(n);
                     data.release();
-                    return Future.failed(failure);
+                    return ShardFuture.failed(failure);
                 }
             }
             counters.plaintextBytesSent.add(r.bytesConsumed());
@@ -872,13 +872,13 @@ public final class TlsConnection implements StreamConnection {
                 res.clearArray(n);
                 data.release();
                 outboundClosed();
-                return Future.failed(new ConnectionAbortedException("write on a TLS connection whose output is closed: " + this));
+                return ShardFuture.failed(new ConnectionAbortedException("write on a TLS connection whose output is closed: " + this));
             }
             if (r.getStatus() != SSLEngineResult.Status.OK) {
                 res.clearArray(n);
                 data.release();
                 protocolError("the TLS engine answered " + r.getStatus() + " to a write");
-                return Future.failed(failure);
+                return ShardFuture.failed(failure);
             }
             if (r.bytesConsumed() == 0 && produced == 0) {
                 res.clearArray(n);
@@ -892,7 +892,7 @@ public final class TlsConnection implements StreamConnection {
     }
 
     /** The future of the TCP write {@link #sendScratch} made last. */
-    private Future<Void> lastTcpWrite = Future.done();
+    private ShardFuture<Void> lastTcpWrite = ShardFuture.done();
 
     private Throwable writeRefusal() {
         if (failure != null) {
@@ -919,7 +919,7 @@ public final class TlsConnection implements StreamConnection {
         return blocked;
     }
 
-    private Future<Void> enqueue(Packet data) {
+    private ShardFuture<Void> enqueue(Packet data) {
         Promise<Void> p = new Promise<>();
         queue().addLast(new PendingWrite(data, p));
         return p;
@@ -934,7 +934,7 @@ public final class TlsConnection implements StreamConnection {
                 completeOutput();
                 continue;
             }
-            Future<Void> f = encrypt(w.data());
+            ShardFuture<Void> f = encrypt(w.data());
             if (f == null) {
                 blocked.addFirst(w); // the engine has something to do first; the rest of this write waits at the head
                 return;

@@ -7,7 +7,7 @@ import io.panamax.nic.dpdk.DpdkNic;
 import io.panamax.nic.dpdk.DpdkNicConfig;
 import io.panamax.nic.dpdk.Eal;
 import io.panamax.nic.tap.TapNic;
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Loop;
 import io.panamax.reactor.testing.Environment;
 import io.panamax.stack.NicFactory;
@@ -232,7 +232,7 @@ abstract class KernelPeerTlsTest {
         assertTrue(out.contains("ALPN protocol: http/1.1"), out);
         assertTrue(out.contains("Verify return code: 0 (ok)"), out);
         TlsConnection c = lastAccepted.get();
-        String seen = stack.await(stack.reactor().submit(0, () -> Future.succeeded(c.serverName() + " " + c.applicationProtocol())), T);
+        String seen = stack.await(stack.reactor().submit(0, () -> ShardFuture.succeeded(c.serverName() + " " + c.applicationProtocol())), T);
         assertEquals("other.test http/1.1", seen, "the stack's side saw the same SNI and ALPN");
 
         NetworkNamespace.Result h2 = ns.exec(T, "sh", "-c", "openssl s_client -connect " + STACK_IP + ":" + ECHO
@@ -319,14 +319,14 @@ abstract class KernelPeerTlsTest {
                         seen[1] = c.cipherSuite();
                         seen[2] = c.peerCertificates().getFirst().getSubjectX500Principal().getName();
                         ByteArrayOutputStream got = new ByteArrayOutputStream();
-                        Future<Void> sent = c.write(request);
-                        Future<Void> received = Future.repeat(() -> c.read().map(p -> {
+                        ShardFuture<Void> sent = c.write(request);
+                        ShardFuture<Void> received = ShardFuture.repeat(() -> c.read().map(p -> {
                             got.writeBytes(p.toByteArray());
                             boolean end = p.isEmpty() || got.size() >= request.length;
                             p.release();
                             return end ? Loop.STOP : Loop.CONTINUE;
                         }));
-                        return Future.whenAll(List.of(sent, received)).then(v -> c.close()).map(v -> got.toByteArray());
+                        return ShardFuture.whenAll(List.of(sent, received)).then(v -> c.close()).map(v -> got.toByteArray());
                     })), T);
             assertEquals("TLSv1.3", seen[0]);
             assertTrue(seen[1].startsWith("TLS_AES_") || seen[1].startsWith("TLS_CHACHA20"), seen[1]);

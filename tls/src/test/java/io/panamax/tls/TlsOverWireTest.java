@@ -1,6 +1,6 @@
 package io.panamax.tls;
 
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Loop;
 import io.panamax.tcp.TcpConnection;
 import org.junit.jupiter.api.AfterAll;
@@ -69,7 +69,7 @@ class TlsOverWireTest {
                 lastAccepted.set(c);
                 WirePair.echo(c);
             });
-            return Future.done();
+            return ShardFuture.done();
         });
     }
 
@@ -81,7 +81,7 @@ class TlsOverWireTest {
         }
     }
 
-    private static Future<TlsConnection> connect(TlsContext ctx, int port, String name) {
+    private static ShardFuture<TlsConnection> connect(TlsContext ctx, int port, String name) {
         return TlsClient.connect(pair.clientTcp(), WirePair.serverAddress(), port, ctx, name);
     }
 
@@ -130,15 +130,15 @@ class TlsOverWireTest {
         byte[] data = random(300_000, 7);
         byte[] back = pair.on(() -> connect(client, ECHO, "server.test").then(c -> {
             ByteArrayOutputStream got = new ByteArrayOutputStream();
-            Future<Void> received = WirePair.readAll(c, got);
+            ShardFuture<Void> received = WirePair.readAll(c, got);
             int[] at = {0};
-            Future<Void> sent = Future.doUntil(() -> at[0] >= data.length, () -> {
+            ShardFuture<Void> sent = ShardFuture.doUntil(() -> at[0] >= data.length, () -> {
                 int n = Math.min(1 + at[0] % 1500, data.length - at[0]);
-                Future<Void> w = c.write(data, at[0], n);
+                ShardFuture<Void> w = c.write(data, at[0], n);
                 at[0] += n;
                 return w;
             }).then(v -> c.shutdownOutput());
-            return Future.whenAll(List.of(sent, received)).then(v -> c.close()).map(v -> got.toByteArray());
+            return ShardFuture.whenAll(List.of(sent, received)).then(v -> c.close()).map(v -> got.toByteArray());
         }));
         assertArrayEquals(data, back);
     }
@@ -155,7 +155,7 @@ class TlsOverWireTest {
         assertEquals("http/1.1", seen[0], "the one protocol both offer");
         assertEquals("CN=other.test", seen[1], "the server picked the certificate for the SNI name");
         TlsConnection accepted = lastAccepted.get();
-        seen[2] = pair.on(() -> Future.succeeded(accepted.serverName() + "/" + accepted.applicationProtocol()));
+        seen[2] = pair.on(() -> ShardFuture.succeeded(accepted.serverName() + "/" + accepted.applicationProtocol()));
         assertEquals("other.test/http/1.1", seen[2]);
 
         TlsContext h2Client = TlsContext.create(client.config().toBuilder().applicationProtocols("h2", "http/1.1").build());
@@ -211,7 +211,7 @@ class TlsOverWireTest {
                 .then(c -> WirePair.exchange(c, "authenticated".getBytes())));
         assertEquals("authenticated", new String(back));
         TlsConnection accepted = lastAccepted.get();
-        String peer = pair.on(() -> Future.succeeded(accepted.peerCertificates().getFirst().getSubjectX500Principal().getName()));
+        String peer = pair.on(() -> ShardFuture.succeeded(accepted.peerCertificates().getFirst().getSubjectX500Principal().getName()));
         assertEquals("CN=client.test", peer);
     }
 
@@ -242,7 +242,7 @@ class TlsOverWireTest {
                     s.abort();
                 });
             });
-            return Future.done();
+            return ShardFuture.done();
         });
         pair.on(() -> connect(client, 447, "server.test").then(c -> c.write("some data".getBytes())
                 .then(v -> c.tcp().shutdownOutput())  // a FIN, and no close_notify before it
@@ -266,17 +266,17 @@ class TlsOverWireTest {
     private static byte[] rawExchange(int port, byte[] bytes, boolean halfClose) {
         return pair.on(() -> pair.clientTcp().connect(WirePair.serverAddress(), port).then(c -> {
             ByteArrayOutputStream got = new ByteArrayOutputStream();
-            Future<Void> sent = c.write(bytes).then(v -> halfClose ? c.shutdownOutput() : Future.done());
-            Future<Void> read = readUntilEndOrError(c, got);
-            return Future.whenAll(List.of(sent, read)).handle((v, e) -> {
+            ShardFuture<Void> sent = c.write(bytes).then(v -> halfClose ? c.shutdownOutput() : ShardFuture.done());
+            ShardFuture<Void> read = readUntilEndOrError(c, got);
+            return ShardFuture.whenAll(List.of(sent, read)).handle((v, e) -> {
                 c.abort();
                 return got.toByteArray();
             });
         }));
     }
 
-    private static Future<Void> readUntilEndOrError(TcpConnection c, ByteArrayOutputStream got) {
-        return Future.repeat(() -> c.read().map(p -> {
+    private static ShardFuture<Void> readUntilEndOrError(TcpConnection c, ByteArrayOutputStream got) {
+        return ShardFuture.repeat(() -> c.read().map(p -> {
             boolean end = p.isEmpty();
             got.writeBytes(p.toByteArray());
             p.release();
@@ -322,7 +322,7 @@ class TlsOverWireTest {
         TlsContext tls12Server = TlsContext.create(server.config().toBuilder().protocols("TLSv1.2").build());
         pair.on(() -> {
             TlsServer.listen(pair.serverTcp(), 448, tls12Server, WirePair::echo);
-            return Future.done();
+            return ShardFuture.done();
         });
         byte[] answer12 = rawExchange(448, hello, false);
         assertEquals(22, answer12[0], "a handshake record (ServerHello), not an alert");
@@ -342,7 +342,7 @@ class TlsOverWireTest {
         TlsContext quick = TlsContext.create(server.config().toBuilder().handshakeTimeout(java.time.Duration.ofMillis(300)).build());
         pair.on(() -> {
             TlsServer.listen(pair.serverTcp(), 449, quick, WirePair::echo);
-            return Future.done();
+            return ShardFuture.done();
         });
         byte[] hello = ClientHellos.jdk(new String[] {"TLSv1.3"}, "server.test");
         assertCounted("timeout", () -> rawExchange(449, Arrays.copyOf(hello, 30), false));
@@ -376,7 +376,7 @@ class TlsOverWireTest {
         assertTrue(e.getMessage().contains("reset"), e.getMessage());
     }
 
-    private static Future<Void> sleep(TlsConnection c, int ms) {
+    private static ShardFuture<Void> sleep(TlsConnection c, int ms) {
         io.panamax.reactor.Promise<Void> p = new io.panamax.reactor.Promise<>();
         c.shard().timers().schedule(ms * 1_000_000L, () -> p.complete(null));
         return p;

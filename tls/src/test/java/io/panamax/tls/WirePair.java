@@ -4,7 +4,7 @@ import io.panamax.ip.Ipv4Address;
 import io.panamax.nic.MacAddress;
 import io.panamax.nic.wire.Wire;
 import io.panamax.nic.wire.WireConfig;
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Loop;
 import io.panamax.reactor.Reactor;
 import io.panamax.stack.NicFactory;
@@ -63,12 +63,12 @@ final class WirePair implements AutoCloseable {
     }
 
     /** Runs {@code task} on the shard and waits for its future. */
-    <T> T on(Supplier<Future<T>> task) {
+    <T> T on(Supplier<ShardFuture<T>> task) {
         return reactor.await(reactor.submit(0, task), T);
     }
 
     /** Runs {@code task} on the shard and returns the failure of its future (or fails the test). */
-    Throwable failureOf(Supplier<Future<?>> task) {
+    Throwable failureOf(Supplier<ShardFuture<?>> task) {
         return on(() -> task.get().handle((v, e) -> e));
     }
 
@@ -77,29 +77,29 @@ final class WirePair implements AutoCloseable {
     }
 
     /** Writes {@code data}, half-closes, and reads until the end of the stream: what came back. */
-    static Future<byte[]> exchange(StreamConnection c, byte[] data) {
+    static ShardFuture<byte[]> exchange(StreamConnection c, byte[] data) {
         ByteArrayOutputStream got = new ByteArrayOutputStream(data.length);
-        Future<Void> sent = c.write(data).then(v -> c.shutdownOutput());
-        Future<Void> received = readAll(c, got);
-        return Future.whenAll(List.of(sent, received)).then(v -> c.close()).map(v -> got.toByteArray());
+        ShardFuture<Void> sent = c.write(data).then(v -> c.shutdownOutput());
+        ShardFuture<Void> received = readAll(c, got);
+        return ShardFuture.whenAll(List.of(sent, received)).then(v -> c.close()).map(v -> got.toByteArray());
     }
 
     /** Writes {@code data}, reads as many bytes back, then closes (sending close_notify). */
-    static Future<byte[]> echoThenClose(StreamConnection c, byte[] data) {
+    static ShardFuture<byte[]> echoThenClose(StreamConnection c, byte[] data) {
         ByteArrayOutputStream got = new ByteArrayOutputStream(data.length);
-        Future<Void> sent = c.write(data);
-        Future<Void> received = Future.repeat(() -> c.read().map(p -> {
+        ShardFuture<Void> sent = c.write(data);
+        ShardFuture<Void> received = ShardFuture.repeat(() -> c.read().map(p -> {
             boolean end = p.isEmpty();
             got.writeBytes(p.toByteArray());
             p.release();
             return end || got.size() >= data.length ? Loop.STOP : Loop.CONTINUE;
         }));
-        return Future.whenAll(List.of(sent, received)).then(v -> c.close()).map(v -> got.toByteArray());
+        return ShardFuture.whenAll(List.of(sent, received)).then(v -> c.close()).map(v -> got.toByteArray());
     }
 
     /** Reads until the end of the stream into {@code into}. */
-    static Future<Void> readAll(StreamConnection c, ByteArrayOutputStream into) {
-        return Future.repeat(() -> c.read().map(p -> {
+    static ShardFuture<Void> readAll(StreamConnection c, ByteArrayOutputStream into) {
+        return ShardFuture.repeat(() -> c.read().map(p -> {
             boolean end = p.isEmpty();
             into.writeBytes(p.toByteArray());
             p.release();
@@ -108,11 +108,11 @@ final class WirePair implements AutoCloseable {
     }
 
     /** The echo service of the samples: every byte back, close after the end of stream. */
-    static Future<Void> echo(StreamConnection c) {
-        return Future.repeat(() -> c.read().then(data -> {
+    static ShardFuture<Void> echo(StreamConnection c) {
+        return ShardFuture.repeat(() -> c.read().then(data -> {
             if (data.isEmpty()) {
                 data.release();
-                return Future.stop();
+                return ShardFuture.stop();
             }
             return c.write(data).map(v -> Loop.CONTINUE);
         })).then(v -> c.close()).recover(e -> {

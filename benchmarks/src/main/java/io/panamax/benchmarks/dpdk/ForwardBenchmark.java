@@ -6,7 +6,7 @@ import io.panamax.nic.dpdk.DpdkNic;
 import io.panamax.nic.dpdk.DpdkQueue;
 import io.panamax.nic.NicPoller;
 import io.panamax.reactor.CpuAffinity;
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.IdlePolicy;
 import io.panamax.reactor.Reactor;
 import io.panamax.reactor.Shard;
@@ -144,7 +144,7 @@ public class ForwardBenchmark {
                 NicPoller[] poller = new NicPoller[1];
                 poller[0] = new NicPoller(nic.queue(0), p -> poller[0].send(p));
                 Shard.currentOrThrow().addPoller(poller[0]);
-                return Future.succeeded(null);
+                return ShardFuture.succeeded(null);
             }), Duration.ofSeconds(10));
             previous = nic.queue(0).stats().rxPackets.get();
         }

@@ -1,6 +1,6 @@
 package io.panamax.benchmarks.e2e;
 
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Loop;
 import io.panamax.stack.Stack;
 import io.panamax.tcp.StandardServices;
@@ -53,11 +53,11 @@ public final class LossyLinkServer {
     }
 
     /** Writes {@code total} bytes (copies of {@code block}), then closes; aborts if the peer goes away. */
-    private static Future<Void> source(TcpConnection c, MemorySegment block, long total) {
+    private static ShardFuture<Void> source(TcpConnection c, MemorySegment block, long total) {
         long[] left = {total};
-        return Future.repeat(() -> {
+        return ShardFuture.repeat(() -> {
             if (left[0] <= 0) {
-                return Future.stop();
+                return ShardFuture.stop();
             }
             int n = (int) Math.min(CHUNK, left[0]);
             left[0] -= n;
@@ -68,7 +68,7 @@ public final class LossyLinkServer {
         });
     }
 
-    private static void report(String service, TcpConnection c, Future<Void> done) {
+    private static void report(String service, TcpConnection c, ShardFuture<Void> done) {
         done.whenComplete((v, e) -> {
             TcpConnectionStats s = c.stats();
             System.out.println("conn service=" + service + " bytesIn=" + s.bytesIn() + " bytesOut=" + s.bytesOut()

@@ -1,6 +1,6 @@
 package io.panamax.benchmarks.e2e;
 
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Loop;
 import io.panamax.stack.Stack;
 import io.panamax.tcp.TcpConnection;
@@ -33,10 +33,10 @@ public final class TapStackServer {
 
     private static void echo(TcpConnection c) {
         c.setNoDelay(true);
-        Future.repeat(() -> c.read().then(data -> {
+        ShardFuture.repeat(() -> c.read().then(data -> {
             if (data.isEmpty()) {
                 data.release();
-                return Future.stop();
+                return ShardFuture.stop();
             }
             return c.write(data).map(v -> Loop.CONTINUE);
         })).then(v -> c.close()).recover(e -> {

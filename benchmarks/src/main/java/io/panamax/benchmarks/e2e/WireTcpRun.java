@@ -5,7 +5,7 @@ import io.panamax.ip.Ipv6Address;
 import io.panamax.nic.MacAddress;
 import io.panamax.nic.wire.Wire;
 import io.panamax.nic.wire.WireConfig;
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.IdlePolicy;
 import io.panamax.reactor.Loop;
 import io.panamax.reactor.Reactor;
@@ -153,7 +153,7 @@ public final class WireTcpRun {
             s.tcp().listen(PORT_SINK, this::sink);
         }), Duration.ofSeconds(30));
         CompletableFuture<Object> running = clientReactor.submit(0, () -> {
-            List<Future<Void>> loops = new ArrayList<>();
+            List<ShardFuture<Void>> loops = new ArrayList<>();
             if (mode.equals("rr")) {
                 for (int c = 0; c < connections; c++) {
                     loops.add(connect(PORT_ECHO).then(this::pingPong));
@@ -161,7 +161,7 @@ public final class WireTcpRun {
             } else {
                 loops.add(connect(PORT_SINK).then(this::pour));
             }
-            return Future.whenAll(loops).map(v -> null);
+            return ShardFuture.whenAll(loops).map(v -> null);
         });
         long clientThread = threadOf(clientReactor);
         long serverThread = threadOf(serverReactor);
@@ -171,7 +171,7 @@ public final class WireTcpRun {
         Snapshot b = snapshot(clientThread, serverThread);
         clientReactor.await(clientReactor.submit(0, () -> {
             stop = true;
-            return Future.done();
+            return ShardFuture.done();
         }), Duration.ofSeconds(10));
         clientReactor.await(running, Duration.ofSeconds(30));
         double dt = (b.nanos - a.nanos) / 1e9;
@@ -192,7 +192,7 @@ public final class WireTcpRun {
     }
 
     /** Opens a connection from the client shard to the server, over the family this run measures. */
-    private Future<TcpConnection> connect(int port) {
+    private ShardFuture<TcpConnection> connect(int port) {
         return ipv6 ? client.shard(0).tcp().connect6(SERVER_IP6[0], SERVER_IP6[1], port)
                 : client.shard(0).tcp().connect(SERVER_IP, port);
     }
@@ -201,9 +201,9 @@ public final class WireTcpRun {
     }
 
     private Snapshot snapshot(long clientThread, long serverThread) {
-        long[] c = clientReactor.await(clientReactor.submit(0, () -> Future.succeeded(new long[] {
+        long[] c = clientReactor.await(clientReactor.submit(0, () -> ShardFuture.succeeded(new long[] {
                 transactions, client.shard(0).tcp().counters().segmentsIn.get()})), Duration.ofSeconds(10));
-        long[] s = serverReactor.await(serverReactor.submit(0, () -> Future.succeeded(new long[] {
+        long[] s = serverReactor.await(serverReactor.submit(0, () -> ShardFuture.succeeded(new long[] {
                 bytesReceived, server.shard(0).tcp().counters().segmentsIn.get()})), Duration.ofSeconds(10));
         // On one shard both stacks count into the shard's one counter set (metrics are per shard).
         long segments = pair ? c[1] + s[1] : c[1];
@@ -212,7 +212,7 @@ public final class WireTcpRun {
     }
 
     private static long threadOf(Reactor r) {
-        return r.await(r.submit(0, () -> Future.succeeded(Thread.currentThread().threadId())), Duration.ofSeconds(10));
+        return r.await(r.submit(0, () -> ShardFuture.succeeded(Thread.currentThread().threadId())), Duration.ofSeconds(10));
     }
 
     private static long allocated(long threadId) {
@@ -224,7 +224,7 @@ public final class WireTcpRun {
      * connection API's allocation-free request/response loop (JMH's TcpRequestResponseBenchmark
      * compares it with the same loop written with future combinators).
      */
-    private Future<Void> pingPong(TcpConnection c) {
+    private ShardFuture<Void> pingPong(TcpConnection c) {
         c.setNoDelay(true);
         int[] pending = {MESSAGE};
         Shard shard = Shard.currentOrThrow();
@@ -232,23 +232,23 @@ public final class WireTcpRun {
         return c.readLoop(r -> {
             if (r.isEmpty()) {
                 r.release();
-                return Future.failed(new IllegalStateException("the server closed the connection"));
+                return ShardFuture.failed(new IllegalStateException("the server closed the connection"));
             }
             pending[0] -= r.length();
             r.release();
             if (pending[0] > 0) {
-                return Future.next();
+                return ShardFuture.next();
             }
             transactions++;
             if (stop) {
-                return Future.stop();
+                return ShardFuture.stop();
             }
             pending[0] = MESSAGE;
             return send(shard, c).map(v -> Loop.CONTINUE);
         }).then(v -> c.close());
     }
 
-    private Future<Void> send(Shard shard, TcpConnection c) {
+    private ShardFuture<Void> send(Shard shard, TcpConnection c) {
         Packet p = shard.packets().allocateWithHeadroom();
         p.appendBytes(message, 0, MESSAGE);
         return c.write(p);
@@ -259,7 +259,7 @@ public final class WireTcpRun {
      * once the stack has taken the last one, and a write that waits for room in the send buffer
      * costs no promise (the loop is its completion).
      */
-    private Future<Void> pour(TcpConnection c) {
+    private ShardFuture<Void> pour(TcpConnection c) {
         Shard shard = Shard.currentOrThrow();
         return c.writeLoop(() -> {
             if (stop) {
@@ -277,7 +277,7 @@ public final class WireTcpRun {
         c.readLoop(data -> {
             if (data.isEmpty()) {
                 data.release();
-                return Future.stop();
+                return ShardFuture.stop();
             }
             return c.write(data).map(v -> Loop.CONTINUE);
         }).then(v -> c.close()).recover(e -> {
@@ -290,7 +290,7 @@ public final class WireTcpRun {
         c.readLoop(data -> {
             bytesReceived += data.length();
             data.release();
-            return Future.next(); // the loop ends after the empty end-of-stream buffer
+            return ShardFuture.next(); // the loop ends after the empty end-of-stream buffer
         }).then(v -> c.close()).recover(e -> {
             c.abort();
             return null;

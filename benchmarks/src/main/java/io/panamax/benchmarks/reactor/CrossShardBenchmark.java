@@ -1,6 +1,6 @@
 package io.panamax.benchmarks.reactor;
 
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.IdlePolicy;
 import io.panamax.reactor.Poller;
 import io.panamax.reactor.Reactor;
@@ -80,11 +80,11 @@ public class CrossShardBenchmark {
         pingsLeft = ROUND_TRIPS;
         shard.send(1, ping);
     };
-    private static final Future<Integer> ANSWER = Future.succeeded(42);
-    private static final Supplier<Future<Integer>> ASK = () -> ANSWER;
+    private static final ShardFuture<Integer> ANSWER = ShardFuture.succeeded(42);
+    private static final Supplier<ShardFuture<Integer>> ASK = () -> ANSWER;
     private final ShardMessage startCalls = shard -> {
         int[] left = {ROUND_TRIPS};
-        Future.doUntil(() -> left[0] == 0, () -> shard.submitTo(1, ASK).map(v -> left[0]--))
+        ShardFuture.doUntil(() -> left[0] == 0, () -> shard.submitTo(1, ASK).map(v -> left[0]--))
                 .whenComplete((v, e) -> finish());
     };
 
@@ -112,7 +112,7 @@ public class CrossShardBenchmark {
                     return n;
                 }
             });
-            return Future.done();
+            return ShardFuture.done();
         }).join();
     }
 

@@ -1,6 +1,6 @@
 package io.panamax.benchmarks.reactor;
 
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.ManualClock;
 import io.panamax.reactor.Promise;
 import io.panamax.reactor.Reactor;
@@ -36,18 +36,18 @@ public class FutureBenchmark {
     /** Steps in the pending chain that one invocation builds and completes. */
     static final int CHAIN = 100;
 
-    private static final Future<Integer> ONE = Future.succeeded(1);
-    private static final Function<Integer, Future<Integer>> TO_ONE = v -> ONE;
-    private static final Function<Object, Future<Object>> IDENTITY = Future::succeeded;
+    private static final ShardFuture<Integer> ONE = ShardFuture.succeeded(1);
+    private static final Function<Integer, ShardFuture<Integer>> TO_ONE = v -> ONE;
+    private static final Function<Object, ShardFuture<Object>> IDENTITY = ShardFuture::succeeded;
 
-    private Future<Integer> resolved;
+    private ShardFuture<Integer> resolved;
     private Reactor reactor;
     private final Runnable buildAndComplete = this::buildAndComplete;
-    private Future<Object> last;
+    private ShardFuture<Object> last;
 
     @Setup(Level.Trial)
     public void setUp() {
-        resolved = Future.succeeded(42);
+        resolved = ShardFuture.succeeded(42);
         reactor = Reactor.builder().shards(1).manual().clock(new ManualClock()).buffersPerShard(1).build().start();
     }
 
@@ -58,14 +58,14 @@ public class FutureBenchmark {
 
     /** One {@code then} on a resolved future whose function returns a resolved future. */
     @Benchmark
-    public Future<Integer> resolvedThen() {
+    public ShardFuture<Integer> resolvedThen() {
         return resolved.then(TO_ONE);
     }
 
     /** Three resolved steps: then, map to the same boxed value, recover (passes through). */
     @Benchmark
     @OperationsPerInvocation(3)
-    public Future<Integer> resolvedChainOfThree() {
+    public ShardFuture<Integer> resolvedChainOfThree() {
         return resolved.then(TO_ONE).map(v -> v).recover(e -> 0);
     }
 
@@ -76,7 +76,7 @@ public class FutureBenchmark {
      */
     @Benchmark
     @OperationsPerInvocation(CHAIN)
-    public Future<Object> pendingThen() {
+    public ShardFuture<Object> pendingThen() {
         reactor.runOn(0, buildAndComplete);
         reactor.runUntilIdle();
         return last;
@@ -84,7 +84,7 @@ public class FutureBenchmark {
 
     private void buildAndComplete() {
         Promise<Object> p = new Promise<>();
-        Future<Object> f = p;
+        ShardFuture<Object> f = p;
         for (int i = 0; i < CHAIN; i++) {
             f = f.then(IDENTITY);
         }

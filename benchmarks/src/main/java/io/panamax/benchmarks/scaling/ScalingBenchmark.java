@@ -4,7 +4,7 @@ import io.panamax.ip.Ipv4Address;
 import io.panamax.nic.MacAddress;
 import io.panamax.nic.wire.Wire;
 import io.panamax.nic.wire.WireConfig;
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.IdlePolicy;
 import io.panamax.reactor.Reactor;
 import io.panamax.stack.NicFactory;
@@ -113,12 +113,12 @@ public final class ScalingBenchmark {
             for (int i = 0; i < shards; i++) {
                 int shard = i;
                 running.add(reactor.submit(shard, () -> {
-                    List<Future<Void>> loops = new ArrayList<>();
+                    List<ShardFuture<Void>> loops = new ArrayList<>();
                     for (int c = 0; c < connectionsPerShard; c++) {
                         loops.add(client.shard(shard).tcp().connect(serverIp, 7)
                                 .then(conn -> pingPong(conn, counts, stop, shard)));
                     }
-                    return Future.whenAll(loops).map(v -> null);
+                    return ShardFuture.whenAll(loops).map(v -> null);
                 }));
             }
             Thread.sleep(warmup.toMillis());
@@ -131,7 +131,7 @@ public final class ScalingBenchmark {
                 int shard = i;
                 reactor.await(reactor.submit(shard, () -> {
                     stop[shard] = true;
-                    return Future.done();
+                    return ShardFuture.done();
                 }), Duration.ofSeconds(10));
             }
             for (CompletableFuture<Object> f : running) {
@@ -155,19 +155,19 @@ public final class ScalingBenchmark {
         long[] out = new long[counts.length];
         for (int i = 0; i < counts.length; i++) {
             int shard = i;
-            out[i] = reactor.await(reactor.submit(shard, () -> Future.succeeded(counts[shard])), Duration.ofSeconds(10));
+            out[i] = reactor.await(reactor.submit(shard, () -> ShardFuture.succeeded(counts[shard])), Duration.ofSeconds(10));
         }
         return out;
     }
 
     /** Sends 64 bytes, waits for 64 back, counts a transaction; until told to stop. */
-    private static Future<Void> pingPong(TcpConnection c, long[] counts, boolean[] stop, int shard) {
+    private static ShardFuture<Void> pingPong(TcpConnection c, long[] counts, boolean[] stop, int shard) {
         c.setNoDelay(true);
         byte[] request = new byte[MESSAGE];
         int[] pending = new int[1];
-        return Future.doUntil(() -> stop[shard], () -> c.write(request).then(v -> {
+        return ShardFuture.doUntil(() -> stop[shard], () -> c.write(request).then(v -> {
             pending[0] = MESSAGE;
-            return Future.doUntil(() -> pending[0] <= 0, () -> c.read().map(p -> {
+            return ShardFuture.doUntil(() -> pending[0] <= 0, () -> c.read().map(p -> {
                 if (p.isEmpty()) {
                     p.release();
                     throw new IllegalStateException("server closed");

@@ -1,7 +1,7 @@
 package io.panamax.benchmarks.tcp;
 
 import io.panamax.ip.Ipv4Address;
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.IdlePolicy;
 import io.panamax.reactor.Reactor;
 import io.panamax.reactor.Shard;
@@ -38,12 +38,12 @@ final class TcpBench implements AutoCloseable {
             server = new Tcp(shard, link.b(), config);
             link.a().handler = client;
             link.b().handler = server;
-            return Future.succeeded(Thread.currentThread().threadId());
+            return ShardFuture.succeeded(Thread.currentThread().threadId());
         });
     }
 
     /** Runs {@code task} on the shard and waits for its future. */
-    <T> T on(Supplier<Future<T>> task) {
+    <T> T on(Supplier<ShardFuture<T>> task) {
         return reactor.submit(0, task).join();
     }
 
@@ -57,7 +57,7 @@ final class TcpBench implements AutoCloseable {
      * on it share (metrics are per shard), so it already holds the sum.
      */
     long segments() {
-        return on(() -> Future.succeeded(client.counters().segmentsIn.get()));
+        return on(() -> ShardFuture.succeeded(client.counters().segmentsIn.get()));
     }
 
     @Override
@@ -65,11 +65,11 @@ final class TcpBench implements AutoCloseable {
         on(() -> {
             client.shutdown();
             server.shutdown();
-            return Future.done();
+            return ShardFuture.done();
         });
         on(() -> {
             link.clear();
-            return Future.done();
+            return ShardFuture.done();
         });
         reactor.close();
     }

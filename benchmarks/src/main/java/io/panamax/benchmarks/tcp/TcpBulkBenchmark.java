@@ -1,6 +1,6 @@
 package io.panamax.benchmarks.tcp;
 
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Loop;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.tcp.TcpConfig;
@@ -67,7 +67,7 @@ public class TcpBulkBenchmark {
             data.set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte) i);
         }
         writer = bench.on(() -> {
-            bench.server.listen(9, c -> Future.repeat(() -> c.read().map(p -> {
+            bench.server.listen(9, c -> ShardFuture.repeat(() -> c.read().map(p -> {
                 boolean end = p.isEmpty();
                 received += p.length();
                 p.release();
@@ -89,7 +89,7 @@ public class TcpBulkBenchmark {
             var done = new io.panamax.reactor.Promise<Void>();
             arrived = done;
             long[] written = {0};
-            return Future.doUntil(() -> written[0] >= CHUNK, () -> {
+            return ShardFuture.doUntil(() -> written[0] >= CHUNK, () -> {
                 Packet p = bench.shard.packets().allocate();
                 p.appendBytes(data, 0, WRITE);
                 written[0] += WRITE;

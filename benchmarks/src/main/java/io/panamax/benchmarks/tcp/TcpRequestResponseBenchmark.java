@@ -1,6 +1,6 @@
 package io.panamax.benchmarks.tcp;
 
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Loop;
 import io.panamax.reactor.Promise;
 import io.panamax.reactor.buffer.Packet;
@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  * share one core, so transactions per second per core counts both ends.
  *
  * <p>{@code api} is how both ends are written against the connection API: {@code futures} chains
- * {@code read().then(...)} steps in {@code Future.repeat}/{@code doUntil} (a future and a step per
+ * {@code read().then(...)} steps in {@code ShardFuture.repeat}/{@code doUntil} (a future and a step per
  * read, lambdas per iteration); {@code readLoop} uses {@code StreamConnection.readLoop}, which
  * allocates nothing per request. {@code -prof gc}'s {@code gc.alloc.rate.norm} is the heap per
  * transaction, both ends included.
@@ -74,7 +74,7 @@ public class TcpRequestResponseBenchmark {
         message = Arena.global().allocate(MESSAGE);
         bench.on(() -> {
             bench.server.listen(7, api.equals("readLoop") ? this::echoLoop : this::echo);
-            List<Future<?>> opens = new ArrayList<>();
+            List<ShardFuture<?>> opens = new ArrayList<>();
             for (int i = 0; i < connections; i++) {
                 opens.add(bench.client.connect(TcpBench.SERVER_IP, 7).map(c -> {
                     c.setNoDelay(true);
@@ -82,17 +82,17 @@ public class TcpRequestResponseBenchmark {
                     return c;
                 }));
             }
-            return Future.whenAll(opens);
+            return ShardFuture.whenAll(opens);
         });
     }
 
     /** The server: read, write the same bytes back, again. */
     private void echo(TcpConnection c) {
         c.setNoDelay(true);
-        Future.repeat(() -> c.read().then(p -> {
+        ShardFuture.repeat(() -> c.read().then(p -> {
             if (p.isEmpty()) {
                 p.release();
-                return Future.stop();
+                return ShardFuture.stop();
             }
             return c.write(p).map(v -> Loop.CONTINUE);
         }));
@@ -104,16 +104,16 @@ public class TcpRequestResponseBenchmark {
         c.readLoop(p -> {
             if (p.isEmpty()) {
                 p.release();
-                return Future.stop();
+                return ShardFuture.stop();
             }
             return c.write(p).map(v -> Loop.CONTINUE);
         });
     }
 
     /** The client side of one connection with a read loop: send, read the whole answer, send again. */
-    private Future<Void> pingLoop(TcpConnection c) {
+    private ShardFuture<Void> pingLoop(TcpConnection c) {
         if (remaining <= 0) {
-            return Future.done();
+            return ShardFuture.done();
         }
         int[] got = new int[1];
         send(c);
@@ -121,30 +121,30 @@ public class TcpRequestResponseBenchmark {
             got[0] += r.length();
             r.release();
             if (got[0] < MESSAGE) {
-                return Future.next();
+                return ShardFuture.next();
             }
             got[0] = 0;
             if (--remaining <= 0) {
-                return Future.stop();
+                return ShardFuture.stop();
             }
             return send(c).map(v -> Loop.CONTINUE);
         });
     }
 
-    private Future<Void> send(TcpConnection c) {
+    private ShardFuture<Void> send(TcpConnection c) {
         Packet p = bench.shard.packets().allocateWithHeadroom();
         p.appendBytes(message, 0, MESSAGE);
         return c.write(p);
     }
 
     /** The client side of one connection: transactions until the batch is done. */
-    private Future<Void> ping(TcpConnection c) {
+    private ShardFuture<Void> ping(TcpConnection c) {
         int[] got = new int[1];
-        return Future.doUntil(() -> remaining <= 0, () -> {
+        return ShardFuture.doUntil(() -> remaining <= 0, () -> {
             Packet p = bench.shard.packets().allocateWithHeadroom();
             p.appendBytes(message, 0, MESSAGE);
             got[0] = 0;
-            return c.write(p).then(v -> Future.doUntil(() -> got[0] >= MESSAGE, () -> c.read().map(r -> {
+            return c.write(p).then(v -> ShardFuture.doUntil(() -> got[0] >= MESSAGE, () -> c.read().map(r -> {
                 got[0] += r.length();
                 r.release();
                 return null;
@@ -160,11 +160,11 @@ public class TcpRequestResponseBenchmark {
     public void transaction() {
         bench.on(() -> {
             remaining = BATCH;
-            List<Future<?>> loops = new ArrayList<>();
+            List<ShardFuture<?>> loops = new ArrayList<>();
             for (TcpConnection c : clients) {
                 loops.add(api.equals("readLoop") ? pingLoop(c) : ping(c));
             }
-            return Future.whenAll(loops);
+            return ShardFuture.whenAll(loops);
         });
     }
 

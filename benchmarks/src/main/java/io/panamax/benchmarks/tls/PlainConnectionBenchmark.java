@@ -1,6 +1,6 @@
 package io.panamax.benchmarks.tls;
 
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Loop;
 import io.panamax.tcp.StreamConnection;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -34,7 +34,7 @@ public class PlainConnectionBenchmark {
         bench = new TlsBench();
         bench.on(() -> {
             bench.serverTcp().listen(443, TlsHandshakeBenchmark::closeAfterEnd);
-            return Future.done();
+            return ShardFuture.done();
         });
     }
 
@@ -42,17 +42,17 @@ public class PlainConnectionBenchmark {
     @OperationsPerInvocation(TlsHandshakeBenchmark.BATCH)
     public void connections() {
         bench.on(() -> {
-            List<Future<Void>> all = new ArrayList<>(TlsHandshakeBenchmark.BATCH);
+            List<ShardFuture<Void>> all = new ArrayList<>(TlsHandshakeBenchmark.BATCH);
             for (int i = 0; i < TlsHandshakeBenchmark.BATCH; i++) {
                 all.add(bench.clientTcp().connect(TlsBench.serverAddress(), 443)
                         .then(c -> c.shutdownOutput().then(v -> drain(c))));
             }
-            return Future.whenAll(all);
+            return ShardFuture.whenAll(all);
         });
     }
 
-    private static Future<Void> drain(StreamConnection c) {
-        return Future.repeat(() -> c.read().map(p -> {
+    private static ShardFuture<Void> drain(StreamConnection c) {
+        return ShardFuture.repeat(() -> c.read().map(p -> {
             boolean end = p.isEmpty();
             p.release();
             return end ? Loop.STOP : Loop.CONTINUE;

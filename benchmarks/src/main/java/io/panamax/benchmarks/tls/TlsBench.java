@@ -4,7 +4,7 @@ import io.panamax.ip.Ipv4Address;
 import io.panamax.nic.MacAddress;
 import io.panamax.nic.wire.Wire;
 import io.panamax.nic.wire.WireConfig;
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.IdlePolicy;
 import io.panamax.reactor.Reactor;
 import io.panamax.reactor.Shard;
@@ -65,7 +65,7 @@ final class TlsBench implements AutoCloseable {
             reactor.close();
             throw new IllegalStateException(e);
         }
-        threadId = on(() -> Future.succeeded(Thread.currentThread().threadId()));
+        threadId = on(() -> ShardFuture.succeeded(Thread.currentThread().threadId()));
     }
 
     /** A server context with the bench certificate and the given versions. */
@@ -91,7 +91,7 @@ final class TlsBench implements AutoCloseable {
     }
 
     /** Runs {@code task} on the shard and waits for its future. */
-    <T> T on(Supplier<Future<T>> task) {
+    <T> T on(Supplier<ShardFuture<T>> task) {
         return reactor.submit(0, task).join();
     }
 

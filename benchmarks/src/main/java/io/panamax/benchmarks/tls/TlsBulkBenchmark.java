@@ -1,6 +1,6 @@
 package io.panamax.benchmarks.tls;
 
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Loop;
 import io.panamax.reactor.Promise;
 import io.panamax.reactor.buffer.Packet;
@@ -90,7 +90,7 @@ public class TlsBulkBenchmark {
     }
 
     private void discard(StreamConnection c) {
-        Future.repeat(() -> c.read().map(p -> {
+        ShardFuture.repeat(() -> c.read().map(p -> {
             boolean end = p.isEmpty();
             received += p.length();
             p.release();
@@ -110,7 +110,7 @@ public class TlsBulkBenchmark {
             Promise<Void> done = new Promise<>();
             arrived = done;
             long[] written = {0};
-            return Future.doUntil(() -> written[0] >= CHUNK, () -> {
+            return ShardFuture.doUntil(() -> written[0] >= CHUNK, () -> {
                 Packet p = bench.shard.packets().allocate();
                 p.appendBytes(data, 0, WRITE);
                 written[0] += WRITE;

@@ -1,6 +1,6 @@
 package io.panamax.benchmarks.tls;
 
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Loop;
 import io.panamax.tcp.StreamConnection;
 import io.panamax.tls.TlsClient;
@@ -70,7 +70,7 @@ public class TlsHandshakeBenchmark {
                 client = bench.clientContext(c);
                 bench.on(() -> {
                     TlsServer.listen(bench.serverTcp(), 443, server, TlsHandshakeBenchmark::closeAfterEnd);
-                    return Future.done();
+                    return ShardFuture.done();
                 });
             }
         } catch (RuntimeException e) {
@@ -81,7 +81,7 @@ public class TlsHandshakeBenchmark {
 
     /** The server: reads to the end of the stream, then closes. */
     static void closeAfterEnd(StreamConnection c) {
-        Future.repeat(() -> c.read().map(p -> {
+        ShardFuture.repeat(() -> c.read().map(p -> {
             boolean end = p.isEmpty();
             p.release();
             return end ? Loop.STOP : Loop.CONTINUE;
@@ -95,15 +95,15 @@ public class TlsHandshakeBenchmark {
     @OperationsPerInvocation(BATCH)
     public void connections() {
         bench.on(() -> {
-            List<Future<Void>> all = new ArrayList<>(BATCH);
+            List<ShardFuture<Void>> all = new ArrayList<>(BATCH);
             for (int i = 0; i < BATCH; i++) {
                 all.add(oneConnection());
             }
-            return Future.whenAll(all);
+            return ShardFuture.whenAll(all);
         });
     }
 
-    private Future<Void> oneConnection() {
+    private ShardFuture<Void> oneConnection() {
         return TlsClient.connect(bench.clientTcp(), TlsBench.serverAddress(), 443, client, TlsBench.NAME).then(c -> {
             if (session.equals("full")) {
                 c.session().invalidate(); // no resumption next time: every handshake is a full one

@@ -2,7 +2,7 @@ package io.panamax.ip.dhcp;
 
 import io.panamax.ip.Ipv4Address;
 import io.panamax.ip.UdpSocket;
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Promise;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.Timer;
@@ -271,7 +271,7 @@ public final class DhcpClient {
      * messages without one. Only from INIT, instead of acquiring a lease: the address must already be
      * in use, since the server answers it by unicast.
      */
-    public Future<DhcpMessage.Options> inform(int address) {
+    public ShardFuture<DhcpMessage.Options> inform(int address) {
         if (state != State.INIT || retransmitTimer.isArmed()) {
             Promise<DhcpMessage.Options> p = new Promise<>();
             p.fail(new IllegalStateException("DHCPINFORM only from INIT, not " + state));
@@ -674,9 +674,9 @@ public final class DhcpClient {
      * completes once that has left (the server's link address known) or after {@code lingerNanos};
      * closes the socket. The address is the caller's to stop using.
      */
-    public Future<Void> stop(long lingerNanos) {
+    public ShardFuture<Void> stop(long lingerNanos) {
         if (state == State.STOPPED) {
-            return Future.done();
+            return ShardFuture.done();
         }
         retransmitTimer.cancel();
         leaseTimer.cancel();
@@ -693,7 +693,7 @@ public final class DhcpClient {
         state = State.STOPPED;
         if (!hadLease) {
             socket.close();
-            return Future.done();
+            return ShardFuture.done();
         }
         xid = random.nextInt();
         exchangeStart = shard.nanoTime();

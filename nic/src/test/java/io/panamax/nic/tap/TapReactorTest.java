@@ -4,7 +4,7 @@ import io.panamax.nic.NicPoller;
 import io.panamax.nic.linux.NetworkNamespace;
 import io.panamax.nic.testing.EchoResponder;
 import io.panamax.nic.testing.KernelPeer;
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.IdlePolicy;
 import io.panamax.reactor.Reactor;
 import io.panamax.reactor.Shard;
@@ -37,7 +37,7 @@ class TapReactorTest {
             Reactor reactor = Reactor.builder().shards(1).pinThreads(false).idlePolicy(IdlePolicy.busyPoll()).build().start();
             EchoResponder responder;
             try {
-                responder = reactor.await(reactor.submit(0, () -> Future.succeeded(startResponder(bed.nic.queue(0), bed))),
+                responder = reactor.await(reactor.submit(0, () -> ShardFuture.succeeded(startResponder(bed.nic.queue(0), bed))),
                         Duration.ofSeconds(5));
                 NetworkNamespace.Result ping = KernelPeer.ping(bed.ns, STACK_IP, 5);
                 assertTrue(ping.ok(), "ping " + STACK_IP + " from the kernel side: " + ping.stdout() + ping.stderr());
@@ -48,7 +48,7 @@ class TapReactorTest {
                         "the kernel learned the stack's MAC");
 
                 // The queue's counters are in the shard's metrics.
-                String metrics = reactor.await(reactor.submit(0, () -> Future.succeeded(describe(Shard.current().metrics()))),
+                String metrics = reactor.await(reactor.submit(0, () -> ShardFuture.succeeded(describe(Shard.current().metrics()))),
                         Duration.ofSeconds(5));
                 assertTrue(metrics.contains("nic_tx_packets_total{nic=\"tap:" + IFACE + "\",queue=\"0\"}"), metrics);
                 assertTrue(metrics.contains("tap_rx_truncated_total"), metrics);
@@ -75,7 +75,7 @@ class TapReactorTest {
                 List<EchoResponder> responders = new ArrayList<>();
                 for (int s = 0; s < 2; s++) {
                     int queue = s;
-                    responders.add(reactor.await(reactor.submit(s, () -> Future.succeeded(startResponder(bed.nic.queue(queue), bed))),
+                    responders.add(reactor.await(reactor.submit(s, () -> ShardFuture.succeeded(startResponder(bed.nic.queue(queue), bed))),
                             Duration.ofSeconds(5)));
                 }
                 List<CompletableFuture<NetworkNamespace.Result>> pings = new ArrayList<>();

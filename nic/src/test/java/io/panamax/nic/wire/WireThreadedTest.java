@@ -1,7 +1,7 @@
 package io.panamax.nic.wire;
 
 import io.panamax.nic.NicPoller;
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Poller;
 import io.panamax.reactor.Reactor;
 import io.panamax.reactor.Shard;
@@ -69,11 +69,11 @@ class WireThreadedTest {
                     });
                     Shard.currentOrThrow().addPoller(self[0]);
                 }
-                return Future.done();
+                return ShardFuture.done();
             }), Duration.ofSeconds(10));
             reactor.await(reactor.submit(0, () -> {
                 new Generator(wire, done).start();
-                return Future.done();
+                return ShardFuture.done();
             }), Duration.ofSeconds(10));
             String problem = reactor.await(done, Duration.ofSeconds(120));
             assertEquals("", problem);

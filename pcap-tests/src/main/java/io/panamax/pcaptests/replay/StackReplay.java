@@ -350,7 +350,7 @@ public final class StackReplay {
             ArpMessage.write(p.head(), off, ArpMessage.OPERATION_REPLY, GATEWAY_MAC.bits(), gateway,
                     STACK_MAC.bits(), stack.address().address());
             s.arp().handle(p);
-            return io.panamax.reactor.Future.done();
+            return io.panamax.reactor.ShardFuture.done();
         }), SETUP_LIMIT);
     }
 

@@ -38,7 +38,7 @@ public record ReplayRun(StackReplay.Result result, Path sent, Path timeline) {
     /** Discard servers on {@link #SINK_PORTS}: they read everything and close after the peer's FIN. */
     public static void installSinks(ShardStack s) {
         for (int port : SINK_PORTS) {
-            s.tcp().listen(port, c -> io.panamax.reactor.Future.repeat(() -> c.read().map(data -> {
+            s.tcp().listen(port, c -> io.panamax.reactor.ShardFuture.repeat(() -> c.read().map(data -> {
                 boolean end = data.isEmpty();
                 data.release();
                 return end ? Loop.STOP : Loop.CONTINUE;

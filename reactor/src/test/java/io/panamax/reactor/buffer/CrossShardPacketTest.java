@@ -1,6 +1,6 @@
 package io.panamax.reactor.buffer;
 
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.ManualClock;
 import io.panamax.reactor.Promise;
 import io.panamax.reactor.Reactor;
@@ -43,12 +43,12 @@ class CrossShardPacketTest {
                     assertEquals(2, p.fragmentCount());
                     return Shard.current().submitTo(1, () -> {
                         p.release(); // on shard 1: the buffers and the wrapper travel back to shard 0
-                        return Future.succeeded(Shard.current().buffers().available());
+                        return ShardFuture.succeeded(Shard.current().buffers().available());
                     });
                 }), LIMIT);
             }
             LeakCheck.assertNoLeaks(r);
-            assertEquals(1024, r.await(r.submit(1, () -> Future.succeeded(Shard.current().buffers().available())), LIMIT),
+            assertEquals(1024, r.await(r.submit(1, () -> ShardFuture.succeeded(Shard.current().buffers().available())), LIMIT),
                     "shard 1's own pool was never touched");
         }
     }
@@ -66,7 +66,7 @@ class CrossShardPacketTest {
                 return Shard.current().submitTo(1, () -> {
                     byte[] bytes = view.toByteArray();
                     view.release();
-                    return Future.succeeded(bytes);
+                    return ShardFuture.succeeded(bytes);
                 }).whenComplete((v, e) -> {
                     assertEquals(1, p.fragmentBuffer(0).refCnt(), "the view's reference is gone, ours is kept");
                     p.release();
@@ -110,7 +110,7 @@ class CrossShardPacketTest {
             this.problems = problems;
         }
 
-        Future<Integer> start() {
+        ShardFuture<Integer> start() {
             while (sent < inFlight) {
                 sendOne();
             }
@@ -185,7 +185,7 @@ class CrossShardPacketTest {
                 for (int i = 0; i < 100; i++) {
                     ps.add(packetOf(new byte[100]));
                 }
-                return Future.succeeded(ps);
+                return ShardFuture.succeeded(ps);
             }), LIMIT);
             Thread t = new Thread(() -> out.forEach(Packet::release), "not-a-shard");
             t.start();

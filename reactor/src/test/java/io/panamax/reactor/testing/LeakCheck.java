@@ -1,6 +1,6 @@
 package io.panamax.reactor.testing;
 
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Reactor;
 import io.panamax.reactor.Shard;
 
@@ -34,7 +34,7 @@ public final class LeakCheck {
             leaks.clear();
             for (int i = 0; i < reactor.shardCount(); i++) {
                 String leak = reactor.isManual() ? check(reactor, i) : reactor.await(
-                        reactor.submit(i, () -> Future.succeeded(describe(Shard.current()))), Duration.ofSeconds(5));
+                        reactor.submit(i, () -> ShardFuture.succeeded(describe(Shard.current()))), Duration.ofSeconds(5));
                 if (leak != null) {
                     leaks.add(leak);
                 }

@@ -1,6 +1,6 @@
 package io.panamax.samples.iperf;
 
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.tcp.ConnectionAbortedException;
 import io.panamax.tcp.Framing;
 
@@ -45,12 +45,12 @@ final class Iperf3Messages {
 
     /** The cookie's text (its 36 characters without the NUL), or null when it is not printable ASCII. */
     /** The next {@code n} bytes of a message; fails if the stream ends first. */
-    static Future<byte[]> read(Framing in, int n) {
+    static ShardFuture<byte[]> read(Framing in, int n) {
         return in.readExactly(n).then(b -> {
             byte[] a = b.toByteArray();
             b.release();
-            return a.length == n ? Future.succeeded(a)
-                    : Future.failed(new ConnectionAbortedException("the peer closed the connection in the middle of a message"));
+            return a.length == n ? ShardFuture.succeeded(a)
+                    : ShardFuture.failed(new ConnectionAbortedException("the peer closed the connection in the middle of a message"));
         });
     }
 

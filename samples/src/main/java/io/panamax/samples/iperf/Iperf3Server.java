@@ -1,6 +1,6 @@
 package io.panamax.samples.iperf;
 
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Loop;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.buffer.Buffer;
@@ -136,30 +136,30 @@ public final class Iperf3Server implements AutoCloseable {
     // ---- what the control shard asks of every shard -------------------------------------------
 
     /** On every shard: expect data connections with {@code cookie}; completes when all shards know. */
-    Future<Void> expectEverywhere(String cookie) {
+    ShardFuture<Void> expectEverywhere(String cookie) {
         int control = shard.id();
-        List<Future<Void>> all = new ArrayList<>();
+        List<ShardFuture<Void>> all = new ArrayList<>();
         for (int s = 0; s < peers.length; s++) {
             Iperf3Server peer = peers[s];
             all.add(shard.submitTo(s, () -> {
                 peer.expected.put(cookie, control);
-                return Future.done();
+                return ShardFuture.done();
             }));
         }
-        return Future.whenAll(all);
+        return ShardFuture.whenAll(all);
     }
 
     /** On every shard: start sending on the data connections of {@code cookie} ({@code -R}). */
-    Future<Void> sendEverywhere(String cookie) {
-        List<Future<Void>> all = new ArrayList<>();
+    ShardFuture<Void> sendEverywhere(String cookie) {
+        List<ShardFuture<Void>> all = new ArrayList<>();
         for (int s = 0; s < peers.length; s++) {
             Iperf3Server peer = peers[s];
             all.add(shard.submitTo(s, () -> {
                 peer.startSending(cookie);
-                return Future.done();
+                return ShardFuture.done();
             }));
         }
-        return Future.whenAll(all);
+        return ShardFuture.whenAll(all);
     }
 
     private void startSending(String cookie) {
@@ -174,9 +174,9 @@ public final class Iperf3Server implements AutoCloseable {
         for (DataStream d : mine) {
             d.sending = true;
             int n = b.length();
-            Future.repeat(() -> {
+            ShardFuture.repeat(() -> {
                 if (!d.sending) {
-                    return Future.stop();
+                    return ShardFuture.stop();
                 }
                 // Counted as it is handed over: from then on the connection owns it and sends it, even
                 // when the test ends before it is accepted into the send buffer (a close queues the FIN
@@ -220,13 +220,13 @@ public final class Iperf3Server implements AutoCloseable {
      * On every shard: stop expecting {@code cookie}, end its data connections and report what each
      * received; completes with all of them.
      */
-    Future<List<StreamCount>> finishEverywhere(String cookie) {
-        List<Future<List<StreamCount>>> parts = new ArrayList<>();
+    ShardFuture<List<StreamCount>> finishEverywhere(String cookie) {
+        List<ShardFuture<List<StreamCount>>> parts = new ArrayList<>();
         for (int s = 0; s < peers.length; s++) {
             Iperf3Server peer = peers[s];
-            parts.add(shard.submitTo(s, () -> Future.succeeded(peer.finish(cookie))));
+            parts.add(shard.submitTo(s, () -> ShardFuture.succeeded(peer.finish(cookie))));
         }
-        return Future.allOf(parts).map(lists -> {
+        return ShardFuture.allOf(parts).map(lists -> {
             List<StreamCount> out = new ArrayList<>();
             lists.forEach(out::addAll);
             return out;
@@ -274,9 +274,9 @@ public final class Iperf3Server implements AutoCloseable {
             if (test != null) {
                 test.streamArrived(here, index);
             }
-            return Future.done();
+            return ShardFuture.done();
         });
-        Future.repeat(() -> c.read().map(p -> {
+        ShardFuture.repeat(() -> c.read().map(p -> {
             int n = p.length();
             p.release();
             if (!d.sending) { // with -R the client sends nothing: its bytes are not what the stream counts

@@ -1,6 +1,6 @@
 package io.panamax.samples.iperf;
 
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Promise;
 import io.panamax.reactor.Timer;
 import io.panamax.reactor.metrics.Counter;
@@ -49,14 +49,14 @@ final class Iperf3Test {
     }
 
     /** Runs the test; completes (never fails) when the control connection is done with. */
-    Future<Void> run() {
+    ShardFuture<Void> run() {
         return send(Iperf3Messages.PARAM_EXCHANGE)
                 .then(v -> readJson())
                 .then(this::parametersArrived)
                 .then(v -> openStreams())
                 .then(v -> send(Iperf3Messages.TEST_START))
                 .then(v -> send(Iperf3Messages.TEST_RUNNING))
-                .then(v -> parameters.reverse() ? server.sendEverywhere(cookie) : Future.<Void>done())
+                .then(v -> parameters.reverse() ? server.sendEverywhere(cookie) : ShardFuture.<Void>done())
                 .then(v -> {
                     runningSince = server.shard().nanoTime();
                     return Iperf3Messages.read(reader, 1);
@@ -68,10 +68,10 @@ final class Iperf3Test {
                 });
     }
 
-    private Future<Void> parametersArrived(String json) {
+    private ShardFuture<Void> parametersArrived(String json) {
         parameters = Iperf3Parameters.parse(json);
         if (parameters == null) {
-            return Future.failed(new ConnectionAbortedException("iperf3: the client's parameters are not a JSON object"));
+            return ShardFuture.failed(new ConnectionAbortedException("iperf3: the client's parameters are not a JSON object"));
         }
         if (!parameters.supported()) {
             // iperf3's client prints "error - an option you are trying to set is not implemented yet".
@@ -79,13 +79,13 @@ final class Iperf3Test {
             refused = true;
             return control.write(Iperf3Messages.serverError(Iperf3Messages.IE_UNIMPLEMENTED, 0))
                     .then(v -> control.close())
-                    .then(v -> Future.failed(new ConnectionAbortedException("iperf3: refused " + parameters)));
+                    .then(v -> ShardFuture.failed(new ConnectionAbortedException("iperf3: refused " + parameters)));
         }
         expecting = true;
         return server.expectEverywhere(cookie);
     }
 
-    private Future<Void> openStreams() {
+    private ShardFuture<Void> openStreams() {
         Timer timeout = server.shard().timers().schedule(STREAMS_TIMEOUT_NANOS, () -> allArrived.tryFail(
                 new ConnectionAbortedException("iperf3: " + arrivals.size() + " of " + parameters.streams()
                         + " data connections arrived within " + STREAMS_TIMEOUT_NANOS / 1_000_000_000L + " s")));
@@ -103,7 +103,7 @@ final class Iperf3Test {
         }
     }
 
-    private Future<Void> clientState(byte[] state) {
+    private ShardFuture<Void> clientState(byte[] state) {
         if (state[0] == Iperf3Messages.TEST_END) {
             double seconds = (server.shard().nanoTime() - runningSince) / 1e9;
             expecting = false;
@@ -121,7 +121,7 @@ final class Iperf3Test {
         }
         String what = state[0] == Iperf3Messages.CLIENT_TERMINATE ? "the client stopped the test (CLIENT_TERMINATE)"
                 : "unexpected state " + state[0] + " from the client";
-        return Future.failed(new ConnectionAbortedException("iperf3: " + what));
+        return ShardFuture.failed(new ConnectionAbortedException("iperf3: " + what));
     }
 
     private void ended(Throwable e) {
@@ -144,15 +144,15 @@ final class Iperf3Test {
         }
     }
 
-    private Future<Void> send(byte state) {
+    private ShardFuture<Void> send(byte state) {
         return control.write(new byte[] {state});
     }
 
-    private Future<String> readJson() {
+    private ShardFuture<String> readJson() {
         return Iperf3Messages.read(reader, Iperf3Messages.JSON_LENGTH_SIZE).then(header -> {
             int n = Iperf3Messages.jsonLength(header);
             if (n < 0) {
-                return Future.failed(new ConnectionAbortedException("iperf3: a JSON message length out of range"));
+                return ShardFuture.failed(new ConnectionAbortedException("iperf3: a JSON message length out of range"));
             }
             return Iperf3Messages.read(reader, n).map(b -> new String(b, StandardCharsets.UTF_8));
         });

@@ -2,7 +2,7 @@ package io.panamax.samples.minimal;
 
 import io.panamax.nic.linux.NetworkNamespace;
 import io.panamax.nic.tap.TapNic;
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.stack.Stack;
 
 import java.time.Duration;
@@ -37,9 +37,9 @@ public final class MinimalServer {
         stack.await(stack.onEveryShard(s -> s.tcp().listen(7, conn -> conn.readLoop(data -> {
             if (data.length() == 0) { // the peer closed its side: close ours, end the loop
                 data.release();
-                return conn.close().then(v -> Future.stop());
+                return conn.close().then(v -> ShardFuture.stop());
             }
-            return conn.write(data).then(v -> Future.next()); // the received buffers go back out, no copy
+            return conn.write(data).then(v -> ShardFuture.next()); // the received buffers go back out, no copy
         }))), Duration.ofSeconds(10));
         System.out.println("echo on 10.7.0.2:7; try: echo hello | ip netns exec " + netns + " nc -N 10.7.0.2 7");
         // The shard threads keep the JVM running until Ctrl-C.

@@ -1,6 +1,6 @@
 package io.panamax.samples.resp;
 
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Loop;
 import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.Shard;
@@ -74,13 +74,13 @@ public final class RespServer {
         conn.readLoop(data -> {
             if (data.length() == 0) { // the client closed its side
                 data.release();
-                return conn.close().then(v -> Future.stop());
+                return conn.close().then(v -> ShardFuture.stop());
             }
             take(parser, data);
             // Every complete command in what arrived, in order; then one write with all the replies.
-            return Future.repeat(() -> answerNext(shard, parser, replies, quit)).then(v -> {
-                Future<Void> sent = replies.writeTo(conn);
-                return quit[0] ? sent.then(x -> conn.close()).then(x -> Future.stop()) : sent.then(x -> Future.next());
+            return ShardFuture.repeat(() -> answerNext(shard, parser, replies, quit)).then(v -> {
+                ShardFuture<Void> sent = replies.writeTo(conn);
+                return quit[0] ? sent.then(x -> conn.close()).then(x -> ShardFuture.stop()) : sent.then(x -> ShardFuture.next());
             });
         }).whenComplete((v, failure) -> {
             replies.discard(); // a reply cut short by a failure
@@ -99,20 +99,20 @@ public final class RespServer {
     }
 
     /** Answers the next buffered command into {@code out}; stops when none is complete, or at QUIT or a protocol error. */
-    private Future<Loop> answerNext(Shard shard, RespParser parser, ReplyBuilder out, boolean[] quit) {
+    private ShardFuture<Loop> answerNext(Shard shard, RespParser parser, ReplyBuilder out, boolean[] quit) {
         List<byte[]> args;
         try {
             args = parser.next();
         } catch (RespParser.ProtocolException e) {
             out.bytes(Replies.error("ERR Protocol error: " + e.getMessage()));
             quit[0] = true; // as Redis: after a protocol error the stream cannot be trusted, close it
-            return Future.stop();
+            return ShardFuture.stop();
         }
         if (args == null) {
-            return Future.stop();
+            return ShardFuture.stop();
         }
         if (args.isEmpty()) {
-            return Future.next();
+            return ShardFuture.next();
         }
         String command = new String(args.getFirst(), StandardCharsets.ISO_8859_1).toUpperCase(Locale.ROOT);
         return execute(shard, command, args).map(reply -> {
@@ -125,43 +125,43 @@ public final class RespServer {
         });
     }
 
-    private Future<byte[]> execute(Shard shard, String command, List<byte[]> args) {
+    private ShardFuture<byte[]> execute(Shard shard, String command, List<byte[]> args) {
         int n = args.size();
         return switch (command) {
-            case "PING" -> n == 1 ? Future.succeeded(Replies.PONG)
-                    : n == 2 ? Future.succeeded(Replies.bulk(args.get(1))) : arity(command);
-            case "ECHO" -> n == 2 ? Future.succeeded(Replies.bulk(args.get(1))) : arity(command);
-            case "QUIT" -> Future.succeeded(Replies.OK);
+            case "PING" -> n == 1 ? ShardFuture.succeeded(Replies.PONG)
+                    : n == 2 ? ShardFuture.succeeded(Replies.bulk(args.get(1))) : arity(command);
+            case "ECHO" -> n == 2 ? ShardFuture.succeeded(Replies.bulk(args.get(1))) : arity(command);
+            case "QUIT" -> ShardFuture.succeeded(Replies.OK);
             // redis-benchmark asks for CONFIG GET save/appendonly first; an empty answer means "not set".
-            case "CONFIG", "COMMAND" -> Future.succeeded(Replies.EMPTY_ARRAY);
+            case "CONFIG", "COMMAND" -> ShardFuture.succeeded(Replies.EMPTY_ARRAY);
             case "GET", "DEL", "INCR" -> n == 2 ? onOwner(shard, command, args, args.get(1))
                     : command.equals("DEL") && n > 2 ? delMany(shard, args) : arity(command);
             case "SET" -> n == 3 ? onOwner(shard, command, args, args.get(1))
-                    : n > 3 ? Future.succeeded(Replies.error("ERR syntax error (this server knows SET key value only)")) : arity(command);
-            default -> Future.succeeded(Replies.error("ERR unknown command '" + command.toLowerCase(Locale.ROOT)
+                    : n > 3 ? ShardFuture.succeeded(Replies.error("ERR syntax error (this server knows SET key value only)")) : arity(command);
+            default -> ShardFuture.succeeded(Replies.error("ERR unknown command '" + command.toLowerCase(Locale.ROOT)
                     + "', this server knows PING ECHO SET GET DEL INCR QUIT"));
         };
     }
 
-    private static Future<byte[]> arity(String command) {
-        return Future.succeeded(Replies.error("ERR wrong number of arguments for '" + command.toLowerCase(Locale.ROOT) + "' command"));
+    private static ShardFuture<byte[]> arity(String command) {
+        return ShardFuture.succeeded(Replies.error("ERR wrong number of arguments for '" + command.toLowerCase(Locale.ROOT) + "' command"));
     }
 
     /** Runs a one-key command where its key lives: here at once, or on the owner shard and back. */
-    private Future<byte[]> onOwner(Shard shard, String command, List<byte[]> args, byte[] key) {
+    private ShardFuture<byte[]> onOwner(Shard shard, String command, List<byte[]> args, byte[] key) {
         int owner = owner(key, stores.length);
         if (owner == shard.id()) {
             local[owner].increment();
-            return Future.succeeded(stores[owner].execute(command, args));
+            return ShardFuture.succeeded(stores[owner].execute(command, args));
         }
         remote[shard.id()].increment();
-        return shard.submitTo(owner, () -> Future.succeeded(stores[owner].execute(command, args)));
+        return shard.submitTo(owner, () -> ShardFuture.succeeded(stores[owner].execute(command, args)));
     }
 
     /** DEL k1 k2 ...: each key deleted on its owner, the count summed here. */
-    private Future<byte[]> delMany(Shard shard, List<byte[]> args) {
+    private ShardFuture<byte[]> delMany(Shard shard, List<byte[]> args) {
         long[] deleted = {0};
-        return Future.forEach(args.subList(1, args.size()), key ->
+        return ShardFuture.forEach(args.subList(1, args.size()), key ->
                 onOwner(shard, "DEL", List.of(args.getFirst(), key), key).map(r -> deleted[0] += r == Replies.ONE ? 1 : 0))
                 .map(v -> Replies.integer(deleted[0]));
     }

@@ -2,7 +2,7 @@ package io.panamax.samples.resp;
 
 import io.panamax.nic.linux.NetworkNamespace;
 import io.panamax.nic.tap.TapNic;
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.testing.Environment;
 import io.panamax.stack.Stack;
 import org.junit.jupiter.api.Test;
@@ -98,7 +98,7 @@ class RespServerTest {
     }
 
     private static int keysOn(Stack stack, RespServer server, int shard) {
-        return stack.await(stack.reactor().submit(shard, () -> Future.succeeded(server.keysOn(shard))), T);
+        return stack.await(stack.reactor().submit(shard, () -> ShardFuture.succeeded(server.keysOn(shard))), T);
     }
 
     private static long commands(Stack stack) {

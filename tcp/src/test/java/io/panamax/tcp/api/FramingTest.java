@@ -1,6 +1,6 @@
 package io.panamax.tcp.api;
 
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.tcp.Framing;
@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FramingTest {
 
     /** Starts {@code read} on the shard; the future gets the frame's text (the frame is released). */
-    private static CompletableFuture<String> text(TcpScript s, Function<Framing, Future<ReadBuffer>> read, Framing in) {
+    private static CompletableFuture<String> text(TcpScript s, Function<Framing, ShardFuture<ReadBuffer>> read, Framing in) {
         CompletableFuture<String> f = s.on(() -> read.apply(in).map(b -> {
             String t = b.toString(ISO_8859_1);
             b.release();

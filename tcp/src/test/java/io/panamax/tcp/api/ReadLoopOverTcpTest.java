@@ -1,6 +1,6 @@
 package io.panamax.tcp.api;
 
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Loop;
 import io.panamax.tcp.ConnectionAbortedException;
 import io.panamax.tcp.ConnectionResetException;
@@ -30,11 +30,11 @@ class ReadLoopOverTcpTest {
             ScriptPeer peer = new ScriptPeer(s);
             TcpConnection c = peer.e.conn();
             List<String> seen = new ArrayList<>();
-            Future<Void> loop = s.on(() -> c.readLoop(b -> {
+            ShardFuture<Void> loop = s.on(() -> c.readLoop(b -> {
                 seen.add(b.toString(ISO_8859_1));
                 if (b.isEmpty()) {
                     b.release();
-                    return Future.next();
+                    return ShardFuture.next();
                 }
                 return c.write(b).map(v -> Loop.CONTINUE);
             }));
@@ -58,9 +58,9 @@ class ReadLoopOverTcpTest {
         try (TcpScript s = new TcpScript()) {
             ScriptPeer peer = new ScriptPeer(s);
             TcpConnection c = peer.e.conn();
-            Future<Void> loop = s.on(() -> c.readLoop(b -> {
+            ShardFuture<Void> loop = s.on(() -> c.readLoop(b -> {
                 b.release();
-                return Future.stop();
+                return ShardFuture.stop();
             }));
             s.run(() -> assertThrows(IllegalStateException.class, c::read, "one read at a time, loops included"));
             peer.send("x");
@@ -76,14 +76,14 @@ class ReadLoopOverTcpTest {
     void aResetOrACloseFailsTheLoop() {
         try (TcpScript s = new TcpScript()) {
             ScriptPeer peer = new ScriptPeer(s);
-            Future<Void> loop = releasingLoop(s, peer.e.conn());
+            ShardFuture<Void> loop = releasingLoop(s, peer.e.conn());
             s.inject(s.seg().rst().seq(peer.seq));
             s.drain();
             s.run(() -> assertInstanceOf(ConnectionResetException.class, loop.cause()));
         }
         try (TcpScript s = new TcpScript()) {
             TcpConnection c = new ScriptPeer(s).e.conn();
-            Future<Void> loop = releasingLoop(s, c);
+            ShardFuture<Void> loop = releasingLoop(s, c);
             s.run(c::close);
             s.drain();
             s.run(() -> assertInstanceOf(ConnectionAbortedException.class, loop.cause()));
@@ -91,10 +91,10 @@ class ReadLoopOverTcpTest {
     }
 
     /** A loop that releases what it reads and goes on, started on the shard. */
-    private static Future<Void> releasingLoop(TcpScript s, TcpConnection c) {
+    private static ShardFuture<Void> releasingLoop(TcpScript s, TcpConnection c) {
         return s.on(() -> c.readLoop(b -> {
             b.release();
-            return Future.next();
+            return ShardFuture.next();
         }));
     }
 }

@@ -1,6 +1,6 @@
 package io.panamax.tcp.api;
 
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Loop;
 import io.panamax.tcp.ConnectionRefusedException;
 import io.panamax.tcp.Framing;
@@ -25,7 +25,7 @@ class ReadmeExampleTest {
             bed.await(bed.reactor().submit(0, () -> {
                 var tcp = bed.server();
                 tcp.listen(8080, conn ->
-                        Future.repeat(() -> conn.read().then(data -> {
+                        ShardFuture.repeat(() -> conn.read().then(data -> {
                             if (data.isEmpty()) {
                                 data.release();
                                 return conn.close().map(v -> Loop.STOP);
@@ -42,7 +42,7 @@ class ReadmeExampleTest {
                                     return conn;
                                 }))
                         .then(conn -> conn.close());
-                return Future.done();
+                return ShardFuture.done();
             }), Duration.ofSeconds(5));
             assertEquals("hello", bed.await(reply, Duration.ofSeconds(10)));
         }
@@ -71,7 +71,7 @@ class ReadmeExampleTest {
                         if (got.length() == 5) {
                             return conn.write("second".getBytes()).then(w -> conn.shutdownOutput()).map(w -> Loop.CONTINUE);
                         }
-                        return Future.next(); // on to the end of the stream, which ends the loop
+                        return ShardFuture.next(); // on to the end of the stream, which ends the loop
                     })).then(v -> conn.close());
                 }).whenComplete((v, e) -> {
                     if (e != null) {
@@ -80,7 +80,7 @@ class ReadmeExampleTest {
                         replies.complete(got.toString());
                     }
                 });
-                return Future.done();
+                return ShardFuture.done();
             }), Duration.ofSeconds(5));
             assertEquals("firstsecond", bed.await(replies, Duration.ofSeconds(10)));
         }
@@ -94,7 +94,7 @@ class ReadmeExampleTest {
             bed.await(bed.reactor().submit(0, () -> {
                 bed.server().listen(8080, conn -> {
                     Framing in = new Framing(conn);
-                    Future.repeat(() -> in.readLine(8192).then(line -> {
+                    ShardFuture.repeat(() -> in.readLine(8192).then(line -> {
                         if (line.isEmpty()) {
                             line.release();
                             return conn.close().map(v -> Loop.STOP);
@@ -109,7 +109,7 @@ class ReadmeExampleTest {
                 bed.client().connect(bed.serverAddress(), 8080)
                         .then(conn -> conn.write("one\r\ntwo\n".getBytes())
                                 .then(v -> conn.shutdownOutput())
-                                .then(v -> Future.repeat(() -> conn.read().map(r -> {
+                                .then(v -> ShardFuture.repeat(() -> conn.read().map(r -> {
                                     got.append(r.toString(java.nio.charset.StandardCharsets.US_ASCII));
                                     boolean end = r.isEmpty();
                                     r.release();
@@ -117,7 +117,7 @@ class ReadmeExampleTest {
                                 })))
                                 .then(v -> conn.close()))
                         .whenComplete((v, e) -> reply.complete(e == null ? got.toString() : e.toString()));
-                return Future.done();
+                return ShardFuture.done();
             }), Duration.ofSeconds(5));
             assertEquals("one\r\ntwo\n", bed.await(reply, Duration.ofSeconds(10)));
         }
@@ -129,7 +129,7 @@ class ReadmeExampleTest {
             CompletableFuture<Throwable> error = new CompletableFuture<>();
             bed.await(bed.reactor().submit(0, () -> {
                 bed.client().connect(bed.serverAddress(), 9).whenComplete((c, e) -> error.complete(e));
-                return Future.done();
+                return ShardFuture.done();
             }), Duration.ofSeconds(5));
             assertInstanceOf(ConnectionRefusedException.class, bed.await(error, Duration.ofSeconds(10)));
         }

@@ -1,6 +1,6 @@
 package io.panamax.tcp.api;
 
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.buffer.Buffer;
 import io.panamax.reactor.buffer.Packet;
@@ -39,7 +39,7 @@ class ReplyBuilderTest {
                 assertTrue(out.isEmpty(), "the builder starts the next reply");
             });
             s.expect().payload("$5\r\nhello\r\n:-42\r\n-9223372036854775808 0");
-            s.run(() -> assertSame(Future.done(), out.writeTo(e.conn()), "nothing built: nothing written"));
+            s.run(() -> assertSame(ShardFuture.done(), out.writeTo(e.conn()), "nothing built: nothing written"));
             s.expectNothing();
             s.run(() -> e.conn().close());
             s.drain();

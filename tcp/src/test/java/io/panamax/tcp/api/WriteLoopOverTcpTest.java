@@ -1,6 +1,6 @@
 package io.panamax.tcp.api;
 
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.tcp.ConnectionResetException;
 import io.panamax.tcp.TcpConnection;
@@ -45,7 +45,7 @@ class WriteLoopOverTcpTest {
             var e = s.acceptPlain(1000);
             TcpConnection c = e.conn();
             int[] made = {0};
-            Future<Void> loop = s.on(() -> c.writeLoop(blocks(s, 4, made)));
+            ShardFuture<Void> loop = s.on(() -> c.writeLoop(blocks(s, 4, made)));
             s.drain();
             assertEquals(3, made[0], "two packets taken while the buffer held less than its size, the third waits");
             s.run(() -> assertFalse(loop.isDone()));
@@ -67,7 +67,7 @@ class WriteLoopOverTcpTest {
         try (TcpScript s = new TcpScript(TcpScript.baseConfig().sendBufferSize(1000).build())) {
             var e = s.acceptPlain(1000);
             int[] made = {0};
-            Future<Void> loop = s.on(() -> e.conn().writeLoop(blocks(s, 10, made)));
+            ShardFuture<Void> loop = s.on(() -> e.conn().writeLoop(blocks(s, 10, made)));
             s.drain();
             s.inject(s.seg().rst().seq(e.rcvNxt()));
             s.drain();
@@ -81,7 +81,7 @@ class WriteLoopOverTcpTest {
         try (TcpScript s = new TcpScript()) {
             ScriptPeer peer = new ScriptPeer(s);
             TcpConnection c = peer.e.conn();
-            Future<Void> echo = s.on(() -> c.transferTo(c));
+            ShardFuture<Void> echo = s.on(() -> c.transferTo(c));
             peer.send("ping1");
             s.expect().payload("ping1");
             peer.acked = 5;

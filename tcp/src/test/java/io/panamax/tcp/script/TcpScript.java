@@ -1,7 +1,7 @@
 package io.panamax.tcp.script;
 
 import io.panamax.ip.Ipv4Address;
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.ManualClock;
 import io.panamax.reactor.Reactor;
 import io.panamax.reactor.buffer.Packet;
@@ -220,7 +220,7 @@ public final class TcpScript implements AutoCloseable {
         return f;
     }
 
-    public <T> Future<T> onShard(Supplier<Future<T>> body) {
+    public <T> ShardFuture<T> onShard(Supplier<ShardFuture<T>> body) {
         return on(body);
     }
 

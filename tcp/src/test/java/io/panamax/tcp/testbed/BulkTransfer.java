@@ -1,6 +1,6 @@
 package io.panamax.tcp.testbed;
 
-import io.panamax.reactor.Future;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Loop;
 import io.panamax.reactor.ReadBuffer;
 import io.panamax.tcp.TcpConnection;
@@ -41,7 +41,7 @@ public final class BulkTransfer {
             bed.server().listen(PORT, conn -> {
                 exchange(conn, bytes, 0xC0FFEEL).whenComplete(complete(server));
             });
-            return Future.done();
+            return ShardFuture.done();
         }), limit);
         bed.reactor().submit(bed.clientShard(), () -> bed.client().connect(bed.serverInetAddress(), PORT)
                 .then(conn -> exchange(conn, bytes, 0xBEEFL))
@@ -65,13 +65,13 @@ public final class BulkTransfer {
     }
 
     /** Sends {@code bytes} and reads to the end at the same time; then closes. */
-    public static Future<Side> exchange(TcpConnection c, long bytes, long seed) {
+    public static ShardFuture<Side> exchange(TcpConnection c, long bytes, long seed) {
         MessageDigest sent = sha256();
         MessageDigest received = sha256();
         StreamGenerator gen = new StreamGenerator(seed);
         long[] written = {0};
         long[] read = {0};
-        Future<Void> writer = Future.doUntil(() -> written[0] >= bytes, () -> {
+        ShardFuture<Void> writer = ShardFuture.doUntil(() -> written[0] >= bytes, () -> {
             int n = (int) Math.min(CHUNK, bytes - written[0]);
             byte[] chunk = new byte[n];
             gen.next(chunk, n);
@@ -79,7 +79,7 @@ public final class BulkTransfer {
             written[0] += n;
             return c.write(chunk);
         }).then(v -> c.shutdownOutput());
-        Future<Void> reader = Future.repeat(() -> c.read().map(p -> {
+        ShardFuture<Void> reader = ShardFuture.repeat(() -> c.read().map(p -> {
             if (p.isEmpty()) {
                 p.release();
                 return Loop.STOP;
@@ -89,7 +89,7 @@ public final class BulkTransfer {
             p.release();
             return Loop.CONTINUE;
         }));
-        return Future.whenAll(writer, reader)
+        return ShardFuture.whenAll(writer, reader)
                 .then(v -> c.close())
                 .map(v -> new Side(sent.digest(), received.digest(), written[0], read[0], c.stats(), c.remoteAddress()));
     }

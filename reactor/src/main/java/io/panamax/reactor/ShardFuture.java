@@ -25,17 +25,23 @@ import java.util.function.Supplier;
  *
  * <p>Futures created on a thread that is no shard (tests, set-up code) run their continuations
  * synchronously on the completing thread.
+ *
+ * <p>The name says what it is not: a {@link java.util.concurrent.Future} can be waited for from any
+ * thread, a shard future is never waited for and never leaves its shard. The public API uses it for
+ * every result that completes on a shard; a result that a thread outside the shards waits for (such
+ * as {@code Stack.onEveryShard}) is the JDK's {@link CompletableFuture}, and
+ * {@link #toCompletableFuture()} bridges the first to the second.
  */
-public class Future<T> {
+public class ShardFuture<T> {
     static final byte PENDING = 0;
     static final byte SUCCEEDED = 1;
     static final byte FAILED = 2;
 
-    private static final Future<Void> VOID = new Future<>(SUCCEEDED, null);
-    private static final Future<Boolean> TRUE = new Future<>(SUCCEEDED, Boolean.TRUE);
-    private static final Future<Boolean> FALSE = new Future<>(SUCCEEDED, Boolean.FALSE);
-    private static final Future<Loop> STOP = new Future<>(SUCCEEDED, Loop.STOP);
-    private static final Future<Loop> CONTINUE = new Future<>(SUCCEEDED, Loop.CONTINUE);
+    private static final ShardFuture<Void> VOID = new ShardFuture<>(SUCCEEDED, null);
+    private static final ShardFuture<Boolean> TRUE = new ShardFuture<>(SUCCEEDED, Boolean.TRUE);
+    private static final ShardFuture<Boolean> FALSE = new ShardFuture<>(SUCCEEDED, Boolean.FALSE);
+    private static final ShardFuture<Loop> STOP = new ShardFuture<>(SUCCEEDED, Loop.STOP);
+    private static final ShardFuture<Loop> CONTINUE = new ShardFuture<>(SUCCEEDED, Loop.CONTINUE);
 
     /** How many resolved iterations a loop runs before it yields to the poll loop. */
     static final int LOOP_YIELD_EVERY = 1024;
@@ -46,11 +52,11 @@ public class Future<T> {
     final Shard owner;
 
     /** A pending future owned by the given shard (null: no shard, continuations run inline). */
-    Future(Shard owner) {
+    ShardFuture(Shard owner) {
         this.owner = owner;
     }
 
-    private Future(byte state, Object result) {
+    private ShardFuture(byte state, Object result) {
         this.owner = null;
         this.state = state;
         this.result = result;
@@ -60,39 +66,39 @@ public class Future<T> {
 
     /** A future already resolved with {@code value}. */
     @SuppressWarnings("unchecked")
-    public static <T> Future<T> succeeded(T value) {
+    public static <T> ShardFuture<T> succeeded(T value) {
         if (value == null) {
-            return (Future<T>) VOID;
+            return (ShardFuture<T>) VOID;
         }
         if (value instanceof Boolean b) {
-            return (Future<T>) (b ? TRUE : FALSE);
+            return (ShardFuture<T>) (b ? TRUE : FALSE);
         }
         if (value instanceof Loop l) {
-            return (Future<T>) (l == Loop.STOP ? STOP : CONTINUE);
+            return (ShardFuture<T>) (l == Loop.STOP ? STOP : CONTINUE);
         }
-        return new Future<>(SUCCEEDED, value);
+        return new ShardFuture<>(SUCCEEDED, value);
     }
 
     /** A future already failed with {@code cause}. */
-    public static <T> Future<T> failed(Throwable cause) {
+    public static <T> ShardFuture<T> failed(Throwable cause) {
         if (cause == null) {
             throw new NullPointerException("cause");
         }
-        return new Future<>(FAILED, cause);
+        return new ShardFuture<>(FAILED, cause);
     }
 
-    /** The shared, already-resolved {@code Future<Void>}. */
-    public static Future<Void> done() {
+    /** The shared, already-resolved {@code ShardFuture<Void>}. */
+    public static ShardFuture<Void> done() {
         return VOID;
     }
 
     /** Loop control for {@link #repeat}: stop the loop ({@link Loop#STOP}, resolved and shared). */
-    public static Future<Loop> stop() {
+    public static ShardFuture<Loop> stop() {
         return STOP;
     }
 
     /** Loop control for {@link #repeat}: run the action again ({@link Loop#CONTINUE}, resolved and shared). */
-    public static Future<Loop> next() {
+    public static ShardFuture<Loop> next() {
         return CONTINUE;
     }
 
@@ -143,24 +149,24 @@ public class Future<T> {
      * is allocated.
      */
     @SuppressWarnings("unchecked")
-    public final <R> Future<R> then(Function<? super T, ? extends Future<R>> fn) {
+    public final <R> ShardFuture<R> then(Function<? super T, ? extends ShardFuture<R>> fn) {
         assert checkOwner();
         if (state == SUCCEEDED) {
             try {
-                return orDone((Future<R>) fn.apply((T) result));
+                return orDone((ShardFuture<R>) fn.apply((T) result));
             } catch (Throwable t) {
                 return failed(t);
             }
         }
         if (state == FAILED) {
-            return (Future<R>) this;
+            return (ShardFuture<R>) this;
         }
         return chain(new Step<>(this, Step.THEN, fn));
     }
 
     /** When this future succeeds, maps its value through {@code fn}. */
     @SuppressWarnings("unchecked")
-    public final <R> Future<R> map(Function<? super T, ? extends R> fn) {
+    public final <R> ShardFuture<R> map(Function<? super T, ? extends R> fn) {
         assert checkOwner();
         if (state == SUCCEEDED) {
             try {
@@ -170,13 +176,13 @@ public class Future<T> {
             }
         }
         if (state == FAILED) {
-            return (Future<R>) this;
+            return (ShardFuture<R>) this;
         }
         return chain(new Step<>(this, Step.MAP, fn));
     }
 
     /** Runs {@code fn} on success or failure (exactly one of value and cause is meaningful). */
-    public final <R> Future<R> handle(BiFunction<? super T, Throwable, ? extends R> fn) {
+    public final <R> ShardFuture<R> handle(BiFunction<? super T, Throwable, ? extends R> fn) {
         assert checkOwner();
         if (state != PENDING) {
             return Step.applyHandle(fn, state, result);
@@ -186,7 +192,7 @@ public class Future<T> {
 
     /** On failure, maps the cause to a value; a success passes through. */
     @SuppressWarnings("unchecked")
-    public final Future<T> recover(Function<Throwable, ? extends T> fn) {
+    public final ShardFuture<T> recover(Function<Throwable, ? extends T> fn) {
         assert checkOwner();
         if (state == SUCCEEDED) {
             return this;
@@ -203,14 +209,14 @@ public class Future<T> {
 
     /** On failure, continues with the future {@code fn} returns; a success passes through. */
     @SuppressWarnings("unchecked")
-    public final Future<T> recoverWith(Function<Throwable, ? extends Future<T>> fn) {
+    public final ShardFuture<T> recoverWith(Function<Throwable, ? extends ShardFuture<T>> fn) {
         assert checkOwner();
         if (state == SUCCEEDED) {
             return this;
         }
         if (state == FAILED) {
             try {
-                return orDone((Future<T>) fn.apply((Throwable) result));
+                return orDone((ShardFuture<T>) fn.apply((Throwable) result));
             } catch (Throwable t) {
                 return failed(t);
             }
@@ -222,7 +228,7 @@ public class Future<T> {
      * Runs {@code action} whatever the outcome and passes the outcome on unchanged; if the action
      * throws, the result fails with that exception (the original failure, if any, suppressed).
      */
-    public final Future<T> whenComplete(BiConsumer<? super T, Throwable> action) {
+    public final ShardFuture<T> whenComplete(BiConsumer<? super T, Throwable> action) {
         assert checkOwner();
         if (state != PENDING) {
             return Step.applyWhenComplete(action, this);
@@ -231,12 +237,12 @@ public class Future<T> {
     }
 
     /** Runs {@code action} whatever the outcome (Seastar's {@code finally}). */
-    public final Future<T> finallyDo(Runnable action) {
+    public final ShardFuture<T> finallyDo(Runnable action) {
         return whenComplete((v, e) -> action.run());
     }
 
     /** Discards the value. */
-    public final Future<Void> discard() {
+    public final ShardFuture<Void> discard() {
         return map(v -> null);
     }
 
@@ -273,7 +279,7 @@ public class Future<T> {
      * A future on the current shard that completes when {@code stage} does, whatever thread
      * completes the stage. Must be called on a shard.
      */
-    public static <T> Future<T> fromCompletionStage(CompletionStage<T> stage) {
+    public static <T> ShardFuture<T> fromCompletionStage(CompletionStage<T> stage) {
         Shard shard = Shard.current();
         if (shard == null) {
             throw new IllegalStateException("fromCompletionStage must be called on a shard thread");
@@ -297,21 +303,21 @@ public class Future<T> {
      * loop with it. The loop never grows the stack, however many iterations resolve at once, and
      * yields to the poll loop every so often.
      */
-    public static Future<Void> repeat(Supplier<? extends Future<Loop>> action) {
+    public static ShardFuture<Void> repeat(Supplier<? extends ShardFuture<Loop>> action) {
         Repeat loop = new Repeat(Shard.current(), null, action);
         loop.run();
         return loop;
     }
 
     /** Runs {@code action} while {@code stop} is false, checked before each iteration. */
-    public static Future<Void> doUntil(BooleanSupplier stop, Supplier<? extends Future<?>> action) {
+    public static ShardFuture<Void> doUntil(BooleanSupplier stop, Supplier<? extends ShardFuture<?>> action) {
         Repeat loop = new Repeat(Shard.current(), stop, action);
         loop.run();
         return loop;
     }
 
     /** Runs {@code action} on each element in order, one at a time. */
-    public static <E> Future<Void> forEach(Iterable<E> elements, Function<? super E, ? extends Future<?>> action) {
+    public static <E> ShardFuture<Void> forEach(Iterable<E> elements, Function<? super E, ? extends ShardFuture<?>> action) {
         var it = elements.iterator();
         return doUntil(() -> !it.hasNext(), () -> action.apply(it.next()));
     }
@@ -320,9 +326,9 @@ public class Future<T> {
      * Completes when every future has completed; fails with the first failure (later failures
      * attached as suppressed) once all are done.
      */
-    public static Future<Void> whenAll(Collection<? extends Future<?>> futures) {
+    public static ShardFuture<Void> whenAll(Collection<? extends ShardFuture<?>> futures) {
         Join join = new Join(Shard.current(), futures.size());
-        for (Future<?> f : futures) {
+        for (ShardFuture<?> f : futures) {
             join.add(f);
         }
         join.arm();
@@ -330,16 +336,16 @@ public class Future<T> {
     }
 
     @SafeVarargs
-    public static Future<Void> whenAll(Future<?>... futures) {
+    public static ShardFuture<Void> whenAll(ShardFuture<?>... futures) {
         return whenAll(List.of(futures));
     }
 
     /** The values of all futures in order, once all succeed; fails as {@link #whenAll} does. */
     @SuppressWarnings("unchecked")
-    public static <E> Future<List<E>> allOf(List<? extends Future<E>> futures) {
+    public static <E> ShardFuture<List<E>> allOf(List<? extends ShardFuture<E>> futures) {
         return whenAll(futures).map(v -> {
             List<E> values = new ArrayList<>(futures.size());
-            for (Future<E> f : futures) {
+            for (ShardFuture<E> f : futures) {
                 values.add((E) f.result);
             }
             return values;
@@ -349,11 +355,11 @@ public class Future<T> {
     // ---- internals ---------------------------------------------------------------------------
 
     @SuppressWarnings("unchecked")
-    private static <R> Future<R> orDone(Future<R> f) {
-        return f != null ? f : (Future<R>) VOID;
+    private static <R> ShardFuture<R> orDone(ShardFuture<R> f) {
+        return f != null ? f : (ShardFuture<R>) VOID;
     }
 
-    private <R> Future<R> chain(Step<T, R> step) {
+    private <R> ShardFuture<R> chain(Step<T, R> step) {
         setContinuation(step);
         return step;
     }
@@ -400,14 +406,14 @@ public class Future<T> {
     @Override
     public String toString() {
         return switch (state) {
-            case SUCCEEDED -> "Future[" + result + "]";
-            case FAILED -> "Future[failed: " + result + "]";
-            default -> "Future[pending]";
+            case SUCCEEDED -> "ShardFuture[" + result + "]";
+            case FAILED -> "ShardFuture[failed: " + result + "]";
+            default -> "ShardFuture[pending]";
         };
     }
 
     /** A pending combinator step: it is both the continuation of its source and the future it returns. */
-    static final class Step<T, R> extends Future<R> implements Runnable {
+    static final class Step<T, R> extends ShardFuture<R> implements Runnable {
         static final int THEN = 0;
         static final int MAP = 1;
         static final int HANDLE = 2;
@@ -415,11 +421,11 @@ public class Future<T> {
         static final int RECOVER_WITH = 4;
         static final int WHEN_COMPLETE = 5;
 
-        private Future<?> waitingOn;
+        private ShardFuture<?> waitingOn;
         private Object fn;
         private final int kind;
 
-        Step(Future<T> source, int kind, Object fn) {
+        Step(ShardFuture<T> source, int kind, Object fn) {
             super(source.owner);
             this.waitingOn = source;
             this.kind = kind;
@@ -429,7 +435,7 @@ public class Future<T> {
         @Override
         @SuppressWarnings("unchecked")
         public void run() {
-            Future<?> src = waitingOn;
+            ShardFuture<?> src = waitingOn;
             waitingOn = null;
             Object f = fn;
             if (f == null) {
@@ -438,23 +444,23 @@ public class Future<T> {
                 return;
             }
             fn = null;
-            Future<R> next;
+            ShardFuture<R> next;
             try {
                 next = switch (kind) {
                     case THEN -> src.state == SUCCEEDED
-                            ? orDone(((Function<Object, Future<R>>) f).apply(src.result))
-                            : (Future<R>) src;
+                            ? orDone(((Function<Object, ShardFuture<R>>) f).apply(src.result))
+                            : (ShardFuture<R>) src;
                     case MAP -> src.state == SUCCEEDED
                             ? succeeded(((Function<Object, R>) f).apply(src.result))
-                            : (Future<R>) src;
+                            : (ShardFuture<R>) src;
                     case HANDLE -> applyHandle((BiFunction<Object, Throwable, R>) f, src.state, src.result);
                     case RECOVER -> src.state == FAILED
                             ? succeeded(((Function<Throwable, R>) f).apply((Throwable) src.result))
-                            : (Future<R>) src;
+                            : (ShardFuture<R>) src;
                     case RECOVER_WITH -> src.state == FAILED
-                            ? orDone(((Function<Throwable, Future<R>>) f).apply((Throwable) src.result))
-                            : (Future<R>) src;
-                    case WHEN_COMPLETE -> (Future<R>) applyWhenComplete((BiConsumer<Object, Throwable>) f, src);
+                            ? orDone(((Function<Throwable, ShardFuture<R>>) f).apply((Throwable) src.result))
+                            : (ShardFuture<R>) src;
+                    case WHEN_COMPLETE -> (ShardFuture<R>) applyWhenComplete((BiConsumer<Object, Throwable>) f, src);
                     default -> throw new AssertionError(kind);
                 };
             } catch (Throwable t) {
@@ -470,7 +476,7 @@ public class Future<T> {
         }
 
         @SuppressWarnings("unchecked")
-        static <T, R> Future<R> applyHandle(BiFunction<? super T, Throwable, ? extends R> fn, byte state, Object result) {
+        static <T, R> ShardFuture<R> applyHandle(BiFunction<? super T, Throwable, ? extends R> fn, byte state, Object result) {
             try {
                 return state == SUCCEEDED
                         ? succeeded(fn.apply((T) result, null))
@@ -481,7 +487,7 @@ public class Future<T> {
         }
 
         @SuppressWarnings("unchecked")
-        static <T> Future<T> applyWhenComplete(BiConsumer<? super T, Throwable> action, Future<T> src) {
+        static <T> ShardFuture<T> applyWhenComplete(BiConsumer<? super T, Throwable> action, ShardFuture<T> src) {
             try {
                 if (src.state == SUCCEEDED) {
                     action.accept((T) src.result, null);
@@ -499,12 +505,12 @@ public class Future<T> {
     }
 
     /** The state of {@link #repeat} and {@link #doUntil}: iterates without recursion. */
-    static final class Repeat extends Future<Void> implements Runnable {
+    static final class Repeat extends ShardFuture<Void> implements Runnable {
         private final BooleanSupplier stop;
-        private final Supplier<? extends Future<?>> action;
-        private Future<?> pending;
+        private final Supplier<? extends ShardFuture<?>> action;
+        private ShardFuture<?> pending;
 
-        Repeat(Shard owner, BooleanSupplier stop, Supplier<? extends Future<?>> action) {
+        Repeat(Shard owner, BooleanSupplier stop, Supplier<? extends ShardFuture<?>> action) {
             super(owner);
             this.stop = stop;
             this.action = action;
@@ -512,7 +518,7 @@ public class Future<T> {
 
         @Override
         public void run() {
-            Future<?> f = pending;
+            ShardFuture<?> f = pending;
             if (f != null) {
                 pending = null;
                 if (finished(f)) {
@@ -549,7 +555,7 @@ public class Future<T> {
         }
 
         /** Completes the loop if {@code f} failed or (for repeat) asked to stop. */
-        private boolean finished(Future<?> f) {
+        private boolean finished(ShardFuture<?> f) {
             if (f.state == FAILED) {
                 complete(FAILED, f.result);
                 return true;
@@ -563,7 +569,7 @@ public class Future<T> {
     }
 
     /** The state of {@link #whenAll}. */
-    static final class Join extends Future<Void> {
+    static final class Join extends ShardFuture<Void> {
         private int remaining;
         private Throwable failure;
 
@@ -572,7 +578,7 @@ public class Future<T> {
             this.remaining = count + 1; // +1 until arm(): no completion while futures are being added
         }
 
-        void add(Future<?> f) {
+        void add(ShardFuture<?> f) {
             if (f.state != PENDING) {
                 arrived(f);
             } else {
@@ -584,7 +590,7 @@ public class Future<T> {
             arrivedCount();
         }
 
-        private void arrived(Future<?> f) {
+        private void arrived(ShardFuture<?> f) {
             if (f.state == FAILED) {
                 Throwable t = (Throwable) f.result;
                 if (failure == null) {

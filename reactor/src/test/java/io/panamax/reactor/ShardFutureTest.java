@@ -16,8 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Future and Promise on one shard of a manual reactor: fast path, pending path, chains, errors. */
-class FutureTest {
+/** ShardFuture and Promise on one shard of a manual reactor: fast path, pending path, chains, errors. */
+class ShardFutureTest {
     private final ManualShard m = new ManualShard();
     private final List<String> log = new ArrayList<>();
 
@@ -31,8 +31,8 @@ class FutureTest {
     @Test
     void thenOnAResolvedFutureRunsAtOnceAndReturnsTheFunctionsFuture() {
         m.run(() -> {
-            Future<String> inner = Future.succeeded("x");
-            Future<String> out = Future.succeeded(41).then(v -> {
+            ShardFuture<String> inner = ShardFuture.succeeded("x");
+            ShardFuture<String> out = ShardFuture.succeeded(41).then(v -> {
                 log.add("fn " + v);
                 return inner;
             });
@@ -44,31 +44,31 @@ class FutureTest {
     @Test
     void resolvedFastPathsMapHandleRecoverAndWhenComplete() {
         m.run(() -> {
-            assertEquals(42, Future.succeeded(41).map(v -> v + 1).getNow());
-            assertEquals("ok:1", Future.succeeded(1).handle((v, e) -> e == null ? "ok:" + v : "bad").getNow());
-            Future<Integer> one = Future.succeeded(1);
+            assertEquals(42, ShardFuture.succeeded(41).map(v -> v + 1).getNow());
+            assertEquals("ok:1", ShardFuture.succeeded(1).handle((v, e) -> e == null ? "ok:" + v : "bad").getNow());
+            ShardFuture<Integer> one = ShardFuture.succeeded(1);
             assertSame(one, one.recover(e -> 2), "recover passes a success through untouched");
-            assertSame(one, one.recoverWith(e -> Future.succeeded(2)));
+            assertSame(one, one.recoverWith(e -> ShardFuture.succeeded(2)));
             assertSame(one, one.whenComplete((v, e) -> log.add("wc " + v + " " + e)));
             assertEquals(List.of("wc 1 null"), log);
-            assertTrue(Future.done().isSucceeded());
-            assertNull(Future.done().getNow());
-            assertSame(Loop.STOP, Future.stop().getNow());
-            assertSame(Loop.CONTINUE, Future.next().getNow());
-            assertSame(Future.stop(), Future.succeeded(Loop.STOP), "the loop outcomes are shared, not allocated");
-            assertSame(Future.next(), Future.succeeded(Loop.CONTINUE));
+            assertTrue(ShardFuture.done().isSucceeded());
+            assertNull(ShardFuture.done().getNow());
+            assertSame(Loop.STOP, ShardFuture.stop().getNow());
+            assertSame(Loop.CONTINUE, ShardFuture.next().getNow());
+            assertSame(ShardFuture.stop(), ShardFuture.succeeded(Loop.STOP), "the loop outcomes are shared, not allocated");
+            assertSame(ShardFuture.next(), ShardFuture.succeeded(Loop.CONTINUE));
         });
     }
 
     @Test
     void thenWhoseFunctionReturnsNullGivesAResolvedVoidFuture() {
         m.run(() -> {
-            Future<Object> f = Future.succeeded(1).then(v -> null);
+            ShardFuture<Object> f = ShardFuture.succeeded(1).then(v -> null);
             assertTrue(f.isSucceeded());
             assertNull(f.getNow());
         });
         Promise<Integer> p = m.on(Promise::new);
-        Future<Object> f = m.on(() -> p.then(v -> null));
+        ShardFuture<Object> f = m.on(() -> p.then(v -> null));
         m.run(() -> p.complete(1));
         m.drain();
         m.run(() -> assertTrue(f.isSucceeded()));
@@ -79,7 +79,7 @@ class FutureTest {
     @Test
     void completingAPromiseSchedulesTheContinuationInsteadOfRunningItInline() {
         Promise<Integer> p = m.on(Promise::new);
-        Future<Integer> f = m.on(() -> p.map(v -> {
+        ShardFuture<Integer> f = m.on(() -> p.map(v -> {
             log.add("map " + v);
             return v * 2;
         }));
@@ -97,8 +97,8 @@ class FutureTest {
     @Test
     void continuationsOfAChainRunInOrder() {
         Promise<Integer> p = m.on(Promise::new);
-        Future<String> f = m.on(() -> p
-                .then(v -> { log.add("then"); return Future.succeeded(v + 1); })
+        ShardFuture<String> f = m.on(() -> p
+                .then(v -> { log.add("then"); return ShardFuture.succeeded(v + 1); })
                 .map(v -> { log.add("map"); return v + 1; })
                 .whenComplete((v, e) -> log.add("whenComplete " + v))
                 .handle((v, e) -> { log.add("handle"); return "v=" + v; })
@@ -130,7 +130,7 @@ class FutureTest {
     void thenFollowsAPendingInnerFuture() {
         Promise<Integer> outer = m.on(Promise::new);
         Promise<String> inner = m.on(Promise::new);
-        Future<String> f = m.on(() -> outer.then(v -> inner));
+        ShardFuture<String> f = m.on(() -> outer.then(v -> inner));
         m.run(() -> outer.complete(1));
         m.drain();
         m.run(() -> assertFalse(f.isDone(), "waits for the inner future"));
@@ -142,8 +142,8 @@ class FutureTest {
     @Test
     void aPendingChainOfAMillionStepsCompletesWithoutRecursion() {
         Promise<Integer> p = m.on(Promise::new);
-        Future<Integer> f = m.on(() -> {
-            Future<Integer> g = p;
+        ShardFuture<Integer> f = m.on(() -> {
+            ShardFuture<Integer> g = p;
             for (int i = 0; i < 1_000_000; i++) {
                 g = g.map(v -> v + 1);
             }
@@ -160,8 +160,8 @@ class FutureTest {
     void aFailureSkipsThenAndMapAndReachesHandle() {
         Promise<Integer> p = m.on(Promise::new);
         IOException boom = new IOException("boom");
-        Future<String> f = m.on(() -> p
-                .then(v -> { log.add("then"); return Future.succeeded(v); })
+        ShardFuture<String> f = m.on(() -> p
+                .then(v -> { log.add("then"); return ShardFuture.succeeded(v); })
                 .map(v -> { log.add("map"); return v; })
                 .whenComplete((v, e) -> log.add("whenComplete " + e.getMessage()))
                 .handle((v, e) -> { log.add("handle"); return "caught " + e.getMessage(); }));
@@ -174,8 +174,8 @@ class FutureTest {
     @Test
     void aResolvedFailurePassesThroughThenAndMapUnchanged() {
         m.run(() -> {
-            Future<Integer> failed = Future.failed(new IOException("x"));
-            assertSame(failed, failed.then(v -> Future.succeeded(1)));
+            ShardFuture<Integer> failed = ShardFuture.failed(new IOException("x"));
+            assertSame(failed, failed.then(v -> ShardFuture.succeeded(1)));
             assertSame(failed, failed.map(v -> 1));
             assertSame(failed, failed.whenComplete((v, e) -> log.add("saw " + e.getMessage())));
             assertEquals(List.of("saw x"), log);
@@ -190,8 +190,8 @@ class FutureTest {
         Promise<Integer> p1 = m.on(Promise::new);
         Promise<Integer> p2 = m.on(Promise::new);
         Promise<Integer> later = m.on(Promise::new);
-        Future<Integer> r1 = m.on(() -> p1.map(v -> v + 100).recover(e -> -1).map(v -> v * 2));
-        Future<Integer> r2 = m.on(() -> p2.recoverWith(e -> later));
+        ShardFuture<Integer> r1 = m.on(() -> p1.map(v -> v + 100).recover(e -> -1).map(v -> v * 2));
+        ShardFuture<Integer> r2 = m.on(() -> p2.recoverWith(e -> later));
         m.run(() -> {
             p1.fail(new IllegalStateException());
             p2.fail(new IllegalStateException());
@@ -206,8 +206,8 @@ class FutureTest {
         m.run(() -> assertEquals(7, r2.getNow()));
         // Resolved failures take the fast path.
         m.run(() -> {
-            assertEquals(5, Future.<Integer>failed(new Error()).recover(e -> 5).getNow());
-            assertEquals(6, Future.<Integer>failed(new Error()).recoverWith(e -> Future.succeeded(6)).getNow());
+            assertEquals(5, ShardFuture.<Integer>failed(new Error()).recover(e -> 5).getNow());
+            assertEquals(6, ShardFuture.<Integer>failed(new Error()).recoverWith(e -> ShardFuture.succeeded(6)).getNow());
         });
     }
 
@@ -215,17 +215,17 @@ class FutureTest {
     void anExceptionThrownByAFunctionFailsItsStep() {
         RuntimeException boom = new RuntimeException("boom");
         m.run(() -> {
-            assertSame(boom, Future.succeeded(1).then(v -> { throw boom; }).cause());
-            assertSame(boom, Future.succeeded(1).map(v -> { throw boom; }).cause());
-            assertSame(boom, Future.succeeded(1).handle((v, e) -> { throw boom; }).cause());
-            assertSame(boom, Future.failed(new Error()).recover(e -> { throw boom; }).cause());
-            assertSame(boom, Future.failed(new Error()).recoverWith(e -> { throw boom; }).cause());
+            assertSame(boom, ShardFuture.succeeded(1).then(v -> { throw boom; }).cause());
+            assertSame(boom, ShardFuture.succeeded(1).map(v -> { throw boom; }).cause());
+            assertSame(boom, ShardFuture.succeeded(1).handle((v, e) -> { throw boom; }).cause());
+            assertSame(boom, ShardFuture.failed(new Error()).recover(e -> { throw boom; }).cause());
+            assertSame(boom, ShardFuture.failed(new Error()).recoverWith(e -> { throw boom; }).cause());
         });
         // The pending path of every kind of step.
         for (int kind = -1; kind < 4; kind++) {
             Promise<Integer> q = m.on(Promise::new);
             int k = kind;
-            Future<?> f = m.on(() -> switch (k) {
+            ShardFuture<?> f = m.on(() -> switch (k) {
                 case -1 -> q.then(v -> { throw boom; });
                 case 0 -> q.map(v -> { throw boom; });
                 case 1 -> q.handle((v, e) -> { throw boom; });
@@ -249,7 +249,7 @@ class FutureTest {
         RuntimeException boom = new RuntimeException("action");
         IOException original = new IOException("original");
         Promise<Integer> p = m.on(Promise::new);
-        Future<Integer> f = m.on(() -> p.whenComplete((v, e) -> { throw boom; }));
+        ShardFuture<Integer> f = m.on(() -> p.whenComplete((v, e) -> { throw boom; }));
         m.run(() -> p.fail(original));
         m.drain();
         m.run(() -> {
@@ -257,15 +257,15 @@ class FutureTest {
             assertSame(original, boom.getSuppressed()[0]);
         });
         RuntimeException boom2 = new RuntimeException("action on success");
-        m.run(() -> assertSame(boom2, Future.succeeded(1).whenComplete((v, e) -> { throw boom2; }).cause()));
+        m.run(() -> assertSame(boom2, ShardFuture.succeeded(1).whenComplete((v, e) -> { throw boom2; }).cause()));
     }
 
     @Test
     void finallyDoRunsOnSuccessAndOnFailureAndPassesTheOutcomeOn() {
         Promise<Integer> ok = m.on(Promise::new);
         Promise<Integer> bad = m.on(Promise::new);
-        Future<Integer> f1 = m.on(() -> ok.finallyDo(() -> log.add("finally ok")));
-        Future<Integer> f2 = m.on(() -> bad.finallyDo(() -> log.add("finally bad")));
+        ShardFuture<Integer> f1 = m.on(() -> ok.finallyDo(() -> log.add("finally ok")));
+        ShardFuture<Integer> f2 = m.on(() -> bad.finallyDo(() -> log.add("finally bad")));
         m.run(() -> {
             ok.complete(1);
             bad.fail(new IOException("x"));
@@ -280,7 +280,7 @@ class FutureTest {
 
     @Test
     void discardMapsToVoid() {
-        m.run(() -> assertNull(Future.succeeded(5).discard().getNow()));
+        m.run(() -> assertNull(ShardFuture.succeeded(5).discard().getNow()));
     }
 
     // ---- promise rules ----------------------------------------------------------------------------
@@ -305,7 +305,7 @@ class FutureTest {
             assertTrue(r.tryComplete(9));
             assertSame(r, r.future());
             assertThrows(NullPointerException.class, () -> new Promise<Integer>().fail(null));
-            assertThrows(NullPointerException.class, () -> Future.failed(null));
+            assertThrows(NullPointerException.class, () -> ShardFuture.failed(null));
             assertThrows(IllegalStateException.class, () -> new Promise<Integer>().getNow(), "pending");
         });
     }
@@ -316,10 +316,10 @@ class FutureTest {
             Promise<Integer> p = new Promise<>();
             p.map(v -> v);
             assertThrows(IllegalStateException.class, () -> p.map(v -> v));
-            assertThrows(IllegalStateException.class, () -> p.then(v -> Future.succeeded(v)));
+            assertThrows(IllegalStateException.class, () -> p.then(v -> ShardFuture.succeeded(v)));
             assertThrows(IllegalStateException.class, p::toCompletableFuture);
             // A resolved future takes any number: nothing is stored.
-            Future<Integer> done = Future.succeeded(1);
+            ShardFuture<Integer> done = ShardFuture.succeeded(1);
             done.map(v -> v);
             done.map(v -> v);
         });
@@ -327,7 +327,7 @@ class FutureTest {
 
     @Test
     void futuresAreOwnedByTheShardThatCreatedThem() {
-        assertTrue(Future.class.desiredAssertionStatus(), "tests run with -ea");
+        assertTrue(ShardFuture.class.desiredAssertionStatus(), "tests run with -ea");
         try (ManualShard two = new ManualShard(2)) {
             Promise<Integer> p = two.on(0, Promise::new);
             assertSame(two.reactor.shard(0), two.on(0, p::shard));
@@ -344,13 +344,13 @@ class FutureTest {
             AtomicReference<Promise<Integer>> ref = new AtomicReference<>();
             r.await(r.submit(0, () -> {
                 ref.set(new Promise<>());
-                return Future.done();
+                return ShardFuture.done();
             }), java.time.Duration.ofSeconds(10));
             assertThrows(IllegalStateException.class, () -> ref.get().isDone());
             assertThrows(IllegalStateException.class, () -> ref.get().map(v -> v));
             r.await(r.submit(0, () -> {
                 ref.get().complete(1);
-                return Future.done();
+                return ShardFuture.done();
             }), java.time.Duration.ofSeconds(10));
         }
     }
@@ -359,7 +359,7 @@ class FutureTest {
     void offShardFuturesRunContinuationsOnTheCompletingThread() {
         Promise<Integer> p = new Promise<>();
         assertNull(p.shard());
-        Future<Integer> f = p.map(v -> v + 1);
+        ShardFuture<Integer> f = p.map(v -> v + 1);
         p.complete(1);
         assertEquals(2, f.getNow(), "no shard: the continuation ran inline");
     }
@@ -370,14 +370,14 @@ class FutureTest {
     void whenAllWaitsForEveryFuture() {
         Promise<Integer> a = m.on(Promise::new);
         Promise<Integer> b = m.on(Promise::new);
-        Future<Void> all = m.on(() -> Future.whenAll(a, Future.succeeded(0), b));
+        ShardFuture<Void> all = m.on(() -> ShardFuture.whenAll(a, ShardFuture.succeeded(0), b));
         m.run(() -> b.complete(2));
         m.drain();
         m.run(() -> assertFalse(all.isDone()));
         m.run(() -> a.complete(1));
         m.drain();
         m.run(() -> assertTrue(all.isSucceeded()));
-        m.run(() -> assertTrue(Future.whenAll(List.of()).isSucceeded(), "nothing to wait for"));
+        m.run(() -> assertTrue(ShardFuture.whenAll(List.of()).isSucceeded(), "nothing to wait for"));
     }
 
     @Test
@@ -387,7 +387,7 @@ class FutureTest {
         Promise<Integer> c = m.on(Promise::new);
         IOException first = new IOException("first");
         IOException second = new IOException("second");
-        Future<Void> all = m.on(() -> Future.whenAll(List.of(a, b, c)));
+        ShardFuture<Void> all = m.on(() -> ShardFuture.whenAll(List.of(a, b, c)));
         m.run(() -> b.fail(first));
         m.drain();
         m.run(() -> a.fail(second));
@@ -405,7 +405,7 @@ class FutureTest {
     void allOfGivesTheValuesInOrder() {
         Promise<String> a = m.on(Promise::new);
         Promise<String> b = m.on(Promise::new);
-        Future<List<String>> all = m.on(() -> Future.allOf(List.of(a, Future.succeeded("mid"), b)));
+        ShardFuture<List<String>> all = m.on(() -> ShardFuture.allOf(List.of(a, ShardFuture.succeeded("mid"), b)));
         m.run(() -> {
             b.complete("last");
             a.complete("first");
@@ -413,7 +413,7 @@ class FutureTest {
         m.drain();
         m.run(() -> assertEquals(List.of("first", "mid", "last"), all.getNow()));
         Promise<String> x = m.on(Promise::new);
-        Future<List<String>> failed = m.on(() -> Future.allOf(List.of(x, Future.succeeded("y"))));
+        ShardFuture<List<String>> failed = m.on(() -> ShardFuture.allOf(List.of(x, ShardFuture.succeeded("y"))));
         m.run(() -> x.fail(new IOException("x")));
         m.drain();
         m.run(() -> assertInstanceOf(IOException.class, failed.cause()));
@@ -424,7 +424,7 @@ class FutureTest {
     @Test
     void repeatRunsUntilStop() {
         int[] n = {0};
-        Future<Void> f = m.on(() -> Future.repeat(() -> ++n[0] == 10 ? Future.stop() : Future.next()));
+        ShardFuture<Void> f = m.on(() -> ShardFuture.repeat(() -> ++n[0] == 10 ? ShardFuture.stop() : ShardFuture.next()));
         m.drain();
         m.run(() -> assertTrue(f.isSucceeded()));
         assertEquals(10, n[0]);
@@ -433,7 +433,7 @@ class FutureTest {
     @Test
     void repeatWithPendingIterationsWaitsForEach() {
         List<Promise<Loop>> iterations = new ArrayList<>();
-        Future<Void> f = m.on(() -> Future.repeat(() -> {
+        ShardFuture<Void> f = m.on(() -> ShardFuture.repeat(() -> {
             Promise<Loop> p = new Promise<>();
             iterations.add(p);
             return p;
@@ -457,10 +457,10 @@ class FutureTest {
         IOException boom = new IOException("boom");
         RuntimeException thrown = new RuntimeException("thrown");
         int[] n = {0};
-        Future<Void> f1 = m.on(() -> Future.repeat(() -> ++n[0] == 5 ? Future.failed(boom) : Future.next()));
-        Future<Void> f2 = m.on(() -> Future.repeat(() -> { throw thrown; }));
+        ShardFuture<Void> f1 = m.on(() -> ShardFuture.repeat(() -> ++n[0] == 5 ? ShardFuture.failed(boom) : ShardFuture.next()));
+        ShardFuture<Void> f2 = m.on(() -> ShardFuture.repeat(() -> { throw thrown; }));
         Promise<Boolean> p = m.on(Promise::new);
-        Future<Void> f3 = m.on(() -> Future.doUntil(() -> false, () -> p));
+        ShardFuture<Void> f3 = m.on(() -> ShardFuture.doUntil(() -> false, () -> p));
         m.run(() -> p.fail(boom));
         m.drain();
         m.run(() -> {
@@ -474,10 +474,10 @@ class FutureTest {
     @Test
     void doUntilChecksTheConditionBeforeEachIteration() {
         int[] n = {0};
-        Future<Void> zero = m.on(() -> Future.doUntil(() -> true, () -> { n[0]++; return Future.done(); }));
+        ShardFuture<Void> zero = m.on(() -> ShardFuture.doUntil(() -> true, () -> { n[0]++; return ShardFuture.done(); }));
         m.run(() -> assertTrue(zero.isSucceeded()));
         assertEquals(0, n[0]);
-        Future<Void> five = m.on(() -> Future.doUntil(() -> n[0] == 5, () -> { n[0]++; return null; }));
+        ShardFuture<Void> five = m.on(() -> ShardFuture.doUntil(() -> n[0] == 5, () -> { n[0]++; return null; }));
         m.drain();
         m.run(() -> assertTrue(five.isSucceeded()));
         assertEquals(5, n[0]);
@@ -486,7 +486,7 @@ class FutureTest {
     @Test
     void forEachVisitsElementsInOrderOneAtATime() {
         List<Promise<Void>> pending = new ArrayList<>();
-        Future<Void> f = m.on(() -> Future.forEach(List.of("a", "b", "c"), s -> {
+        ShardFuture<Void> f = m.on(() -> ShardFuture.forEach(List.of("a", "b", "c"), s -> {
             log.add(s);
             Promise<Void> p = new Promise<>();
             pending.add(p);
@@ -506,9 +506,9 @@ class FutureTest {
     void aLongResolvedLoopYieldsToThePollLoop() {
         int[] n = {0};
         int[] otherTaskRanAt = {-1};
-        Future<Void> f = m.on(() -> {
+        ShardFuture<Void> f = m.on(() -> {
             Shard.current().schedule(() -> otherTaskRanAt[0] = n[0]);
-            return Future.repeat(() -> ++n[0] == 10 * Future.LOOP_YIELD_EVERY ? Future.stop() : Future.next());
+            return ShardFuture.repeat(() -> ++n[0] == 10 * ShardFuture.LOOP_YIELD_EVERY ? ShardFuture.stop() : ShardFuture.next());
         });
         m.run(() -> assertFalse(f.isDone(), "the loop gave the shard back before finishing"));
         m.drain();
