@@ -5,6 +5,8 @@ import io.panamax.reactor.Timer;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.tcp.congestion.CongestionControl;
 import io.panamax.tcp.congestion.CongestionControls;
+import io.panamax.tcp.congestion.CwndValidation;
+import io.panamax.tcp.congestion.NewReno;
 import io.panamax.tcp.recovery.LossRecovery;
 import io.panamax.tcp.recovery.NewRenoRecovery;
 import io.panamax.tcp.recovery.SackRecovery;
@@ -76,6 +78,10 @@ final class Sender implements LossRecovery.Sender {
     CongestionControl cc;
     /** NewReno's until the handshake settles whether SACK is on; then SACK's (RFC 6675) if it is. */
     LossRecovery recovery;
+    /** pipeACK and the phases of RFC 7661. */
+    final CwndValidation cwv = new CwndValidation();
+    /** Bytes sent again, for RFC 7661 4.4.1's R. */
+    long retransmittedBytes;
     int backoff;
     int retries;
     private boolean rttTiming;
@@ -166,6 +172,7 @@ final class Sender implements LossRecovery.Sender {
             recovery = new SackRecovery(cc, this);
         }
         recovery.init(iss);
+        cwv.init(sndUna, tcb.shard().nanoTime());
     }
 
     /** Another congestion control, by name, while no data has been sent (the window still the initial one). */
@@ -323,6 +330,9 @@ final class Sender implements LossRecovery.Sender {
         // timestamp before the ACK is processed, so what this ACK makes us send echoes it.
         tcb.rcv.updateTsRecent(seg);
         ackEchoedBefore = echoedBefore(seg);
+        boolean recoveringBefore = recovery.inRecovery();
+        int flightBefore = sndMax - sndUna;
+        long retransmittedBefore = retransmittedBytes;
         recovery.onAckStart();
         probesUnanswered = 0;
         long newWnd = (long) seg.window << sndShift;
@@ -348,6 +358,7 @@ final class Sender implements LossRecovery.Sender {
         } else if (newlySacked > 0 && ack == sndUna && sndMax != sndUna) {
             recovery.onSackOnlyAck(ack, tcb.shard().nanoTime());
         }
+        recoveryTransition(recoveringBefore, flightBefore, retransmittedBefore);
         // Window update (RFC 9293 3.10.7.4): only from a segment newer than the last one used.
         if (SeqNum.ge(ack, unaBefore)
                 && (SeqNum.lt(sndWl1, seg.seq) || (sndWl1 == seg.seq && SeqNum.le(sndWl2, ack)))) {
@@ -367,6 +378,27 @@ final class Sender implements LossRecovery.Sender {
             }
         }
         return true;
+    }
+
+    /**
+     * RFC 7661 4.4.1: a recovery that began in the non-validated phase ends with cwnd = ssthresh
+     * = (max(pipeACK, LossFlightSize) − R) / 2, R the data it retransmitted, rather than with
+     * the reduction of the congestion control, which a window the sender never used inflates.
+     */
+    private void recoveryTransition(boolean before, int flightBefore, long retransmittedBefore) {
+        boolean now = recovery.inRecovery();
+        if (now == before) {
+            return;
+        }
+        long t = tcb.shard().nanoTime();
+        if (now) {
+            cwv.onRecoveryStart(flightBefore, retransmittedBefore, t, srttNanos());
+        } else {
+            int w = cwv.onRecoveryEnd(sndUna, retransmittedBytes, 2 * effectiveMss(), t);
+            if (w > 0) {
+                cc.resetWindow(w, w, t);
+            }
+        }
     }
 
     /**
@@ -413,6 +445,13 @@ final class Sender implements LossRecovery.Sender {
             // less has not shown the path can take more, so cwnd does not grow then.
             boolean cwndLimited = 2L * (flight + acked) >= cc.cwnd();
             cc.onAck(acked, flight, sample, cwndLimited, roundEnd, now);
+            int cwnd = cc.cwnd();
+            if (cwv.onAck(ack, sndMax, cwnd, now, srttNanos())) {
+                // RFC 7661 4.4.3: five minutes in the non-validated phase: halve, down to IW.
+                cc.resetWindow(CwndValidation.windowAfterNvp(cwnd,
+                        NewReno.initialWindow(effectiveMss(), config.initialWindowSegments())),
+                        CwndValidation.ssthreshAfterNvp(cc.ssthresh(), cwnd), now);
+            }
         }
         if (tlpEpisode && SeqNum.ge(ack, tlpEnd)) {
             tlpEpisode = false;
@@ -635,6 +674,7 @@ final class Sender implements LossRecovery.Sender {
         int flags = ACK | (fin ? FIN : 0) | (len > 0 && offset + len == sendBuffer.size() ? PSH : 0);
         if (SeqNum.lt(seq, sndMax)) {
             countRetransmit();
+            retransmittedBytes += len;
         }
         bytesOut += len;
         sentData = true;
@@ -748,7 +788,9 @@ final class Sender implements LossRecovery.Sender {
         if (!state.isSynchronized() || state == TcpState.TIME_WAIT || sndUna == sndMax) {
             return;
         }
+        boolean recoveringBefore = recovery.inRecovery();
         recovery.onReorderTimeout(tcb.shard().nanoTime());
+        recoveryTransition(recoveringBefore, sndMax - sndUna, retransmittedBytes);
         tcb.output();
     }
 
@@ -823,6 +865,8 @@ final class Sender implements LossRecovery.Sender {
         reorderTimer.cancel();
         cc.onRetransmissionTimeout(sndMax - sndUna, now);
         recovery.onRetransmissionTimeout(now);
+        // RFC 7661 4.1: after a timeout pipeACK starts again undefined.
+        cwv.reset(sndUna, now);
         afterTimeout = true;
         afterTimeoutEnd = sndMax;
         backoff++;

@@ -41,6 +41,12 @@ public interface CongestionControl {
     /** The sender was idle for more than an RTO (RFC 7661 / RFC 5681 4.1): restart window. */
     void onIdleRestart(long nowNanos);
 
+    /**
+     * The sender's own rules set the window: RFC 7661 4.4.1 after a loss in the non-validated
+     * phase, 4.4.3 when a non-validated period runs out. A new growth stage starts from it.
+     */
+    void resetWindow(int cwnd, int ssthresh, long nowNanos);
+
     /** A short name for statistics and configuration: "newreno", "cubic". */
     String name();
 }

@@ -275,6 +275,19 @@ public final class Cubic implements CongestionControl {
     }
 
     @Override
+    public void resetWindow(int cwnd, int ssthresh, long nowNanos) {
+        this.cwnd = Math.max(1, cwnd);
+        this.ssthresh = Math.max(1, ssthresh);
+        // The next ACK in congestion avoidance begins a stage from this window.
+        epochStart = -1;
+        lastAckNanos = -1;
+        if (hystartActive && this.ssthresh != Integer.MAX_VALUE) {
+            hystart.onCongestion();
+            hystartActive = false;
+        }
+    }
+
+    @Override
     public String name() {
         return "cubic";
     }

@@ -98,6 +98,13 @@ public final class NewReno implements CongestionControl {
     }
 
     @Override
+    public void resetWindow(int cwnd, int ssthresh, long nowNanos) {
+        this.cwnd = Math.max(1, cwnd);
+        this.ssthresh = Math.max(1, ssthresh);
+        avoidanceAcked = 0;
+    }
+
+    @Override
     public String name() {
         return CongestionControls.NEWRENO;
     }
