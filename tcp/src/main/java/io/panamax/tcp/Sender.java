@@ -89,6 +89,17 @@ final class Sender implements LossRecovery.Sender {
     private long rttStart;
     private int persistBackoff;
     private int probesUnanswered;
+    /** The user timeout (RFC 5482 2), 0 when off: then maxRetransmits decides. */
+    long userTimeoutNanos;
+    /**
+     * Since when the data at SND.UNA has waited for an acknowledgment: the send that began the
+     * flight, or the last ACK of new data with more outstanding (Linux measures from the head's
+     * first retransmission's original send, reset by progress the same way).
+     */
+    private long unackedSinceNanos;
+    /** Since when zero-window probes have gone unanswered by an open window; valid while {@link #persistSince}. */
+    private long persistSinceNanos;
+    private boolean persistSince;
     /** SND.NXT when the current round began: an ACK beyond it ends the round (RFC 9406 4.2). */
     private int roundEndSeq;
     /** When data (or a FIN) was last sent, for the restart after idle (RFC 5681 4.1); valid once {@link #sentData}. */
@@ -148,6 +159,7 @@ final class Sender implements LossRecovery.Sender {
         this.recovery = new NewRenoRecovery(cc, this);
         this.sendBufferLimit = config.sendBufferSize();
         this.noDelay = config.noDelay();
+        this.userTimeoutNanos = config.userTimeoutNanos();
         var wheel = tcb.shard().timers();
         this.rtxTimer = wheel.newTimer(this::onRetransmitTimeout);
         this.persistTimer = wheel.newTimer(this::onPersistTimeout);
@@ -374,6 +386,7 @@ final class Sender implements LossRecovery.Sender {
                 // octet the peer refused goes out with the data that follows it.
                 persistTimer.cancel();
                 persistBackoff = 0;
+                persistSince = false;
                 sndNxt = sndUna;
             }
         }
@@ -434,6 +447,7 @@ final class Sender implements LossRecovery.Sender {
         }
         backoff = 0;
         retries = 0;
+        unackedSinceNanos = now;
         int flight = sndMax - sndUna;
         if (!recovery.onNewAck(ack, acked, flight, now)) {
             boolean roundEnd = SeqNum.ge(ack, roundEndSeq);
@@ -467,7 +481,7 @@ final class Sender implements LossRecovery.Sender {
             rtxTimer.cancel();
             probeTimer.cancel();
         } else {
-            rtxTimer.arm(rtt.rto());
+            armRtx(rtt.rto());
             armProbeTimer();
         }
         admitPendingWrites();
@@ -608,7 +622,7 @@ final class Sender implements LossRecovery.Sender {
             // probes the window (RFC 9293 3.8.6.1) and overrides SWS avoidance when it fires.
             if ((unsent() > 0 || finPending()) && sndNxt == sndUna && !persistTimer.isArmed()
                     && state.isSynchronized() && state != TcpState.TIME_WAIT) {
-                persistTimer.arm(rtt.rto(persistBackoff));
+                persistTimer.arm(clampToUserTimeout(rtt.rto(persistBackoff), persistSinceNanos, persistSince));
             }
             if (tcb.rcv.ackNow) {
                 tcb.sendAck();
@@ -619,8 +633,26 @@ final class Sender implements LossRecovery.Sender {
     /** RFC 6298 5.1: a segment with data left; start the timer unless it runs. */
     private void armRetransmitTimer() {
         if (!rtxTimer.isArmed()) {
-            rtxTimer.arm(rtt.rto(backoff));
+            armRtx(rtt.rto(backoff));
         }
+    }
+
+    /** Arms the retransmission timer, to fire no later than the user timeout runs out (as Linux's tcp_clamp_rto_to_user_timeout). */
+    private void armRtx(long rto) {
+        rtxTimer.arm(clampToUserTimeout(rto, unackedSinceNanos, sndUna != sndMax && tcb.state.isSynchronized()));
+    }
+
+    private long clampToUserTimeout(long delay, long since, boolean waiting) {
+        if (userTimeoutNanos <= 0 || !waiting) {
+            return delay;
+        }
+        long left = since + userTimeoutNanos - tcb.shard().nanoTime();
+        return Math.max(1, Math.min(delay, left));
+    }
+
+    /** RFC 5482 2: data has waited for longer than the user timeout since {@code since}. */
+    private boolean userTimedOut(long since, long now) {
+        return userTimeoutNanos > 0 && now - since >= userTimeoutNanos;
     }
 
     /** Payload that fits in one segment with this segment's options. */
@@ -677,6 +709,9 @@ final class Sender implements LossRecovery.Sender {
             retransmittedBytes += len;
         }
         bytesOut += len;
+        if (sndUna == sndMax) {
+            unackedSinceNanos = tcb.shard().nanoTime();
+        }
         sentData = true;
         lastDataSentNanos = tcb.shard().nanoTime();
         if (segmentSize > 0 && len > segmentSize) {
@@ -717,7 +752,7 @@ final class Sender implements LossRecovery.Sender {
         fastRetransmits++;
         counters.fastRetransmits.increment();
         int sent = retransmitAt(seq, len);
-        rtxTimer.arm(rtt.rto(backoff));
+        armRtx(rtt.rto(backoff));
         return sent;
     }
 
@@ -804,7 +839,7 @@ final class Sender implements LossRecovery.Sender {
         fastRetransmits++;
         counters.fastRetransmits.increment();
         retransmitFirst();
-        rtxTimer.arm(rtt.rto(backoff));
+        armRtx(rtt.rto(backoff));
     }
 
     /** RFC 1191: a smaller path MTU lowers the MSS and resends what is in flight in smaller segments. */
@@ -841,7 +876,7 @@ final class Sender implements LossRecovery.Sender {
             rttTiming = false;
             sndNxt = iss;
             tcb.output();
-            rtxTimer.arm(rtt.rto(backoff));
+            armRtx(rtt.rto(backoff));
             return;
         }
         if (sndUna == sndMax) {
@@ -850,16 +885,23 @@ final class Sender implements LossRecovery.Sender {
         if (sndWnd == 0) {
             // The peer closed its window: that is for the persist timer, not a loss.
             if (!persistTimer.isArmed()) {
-                persistTimer.arm(rtt.rto(persistBackoff));
+                persistTimer.arm(clampToUserTimeout(rtt.rto(persistBackoff), persistSinceNanos, persistSince));
             }
             return;
         }
-        if (++retries > config.maxRetransmits()) {
+        long now = tcb.shard().nanoTime();
+        if (userTimeoutNanos > 0) {
+            if (userTimedOut(unackedSinceNanos, now)) {
+                tcb.abortWithReset(new ConnectionTimeoutException("connection to " + tcb.peer() + " timed out: data"
+                        + " unacknowledged for " + (now - unackedSinceNanos) / 1_000_000 + " ms, user timeout "
+                        + userTimeoutNanos / 1_000_000 + " ms (RFC 5482)" + tcb.softErrorSuffix()));
+                return;
+            }
+        } else if (++retries > config.maxRetransmits()) {
             tcb.abortWithReset(new ConnectionTimeoutException("connection to " + tcb.peer() + " timed out"
                     + tcb.softErrorSuffix()));
             return;
         }
-        long now = tcb.shard().nanoTime();
         tlpEpisode = false;
         probeTimer.cancel();
         reorderTimer.cancel();
@@ -877,7 +919,7 @@ final class Sender implements LossRecovery.Sender {
             // Nothing could be sent (no buffers): try again at the next timeout.
             retransmitFirst();
         }
-        rtxTimer.arm(rtt.rto(backoff));
+        armRtx(rtt.rto(backoff));
     }
 
     /**
@@ -940,7 +982,7 @@ final class Sender implements LossRecovery.Sender {
         tlpEnd = sndMax;
         tlpFlight = sndMax - sndUna;
         tailLossProbes++;
-        rtxTimer.arm(rtt.rto(backoff));
+        armRtx(rtt.rto(backoff));
     }
 
     /** Zero-window probe or SWS override (RFC 9293 3.8.6.1, RFC 1122 4.2.2.17), backing off. */
@@ -963,8 +1005,16 @@ final class Sender implements LossRecovery.Sender {
             persistBackoff = 0;
             return;
         }
-        if (probesUnanswered >= config.maxRetransmits()) {
-            tcb.abortWithReset(new ConnectionTimeoutException("zero-window probes to " + tcb.peer() + " unanswered"));
+        long now = tcb.shard().nanoTime();
+        if (!persistSince) {
+            persistSince = true;
+            persistSinceNanos = now;
+        }
+        if (userTimeoutNanos > 0 ? userTimedOut(persistSinceNanos, now) : probesUnanswered >= config.maxRetransmits()) {
+            tcb.abortWithReset(new ConnectionTimeoutException(userTimeoutNanos > 0
+                    ? "the window of " + tcb.peer() + " stayed closed for " + (now - persistSinceNanos) / 1_000_000
+                            + " ms, user timeout " + userTimeoutNanos / 1_000_000 + " ms (RFC 5482)"
+                    : "zero-window probes to " + tcb.peer() + " unanswered"));
             return;
         }
         probesUnanswered++;
@@ -978,6 +1028,6 @@ final class Sender implements LossRecovery.Sender {
             sndMax = sndNxt;
         }
         persistBackoff++;
-        persistTimer.arm(rtt.rto(persistBackoff));
+        persistTimer.arm(clampToUserTimeout(rtt.rto(persistBackoff), persistSinceNanos, persistSince));
     }
 }

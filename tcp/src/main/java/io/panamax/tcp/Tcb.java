@@ -1113,6 +1113,19 @@ final class Tcb implements TcpConnection {
     }
 
     @Override
+    public void setUserTimeout(java.time.Duration timeout) {
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("negative user timeout " + timeout);
+        }
+        snd.userTimeoutNanos = timeout.toNanos();
+    }
+
+    @Override
+    public java.time.Duration userTimeout() {
+        return java.time.Duration.ofNanos(snd.userTimeoutNanos);
+    }
+
+    @Override
     public void setKeepAlive(boolean on) {
         this.keepAlive = on;
         if (on) {

@@ -55,6 +55,11 @@ import java.util.Objects;
  *                               answered with a SYN cookie or dropped ({@link #synCookies})
  * @param synCookies             when a listener answers a SYN with a SYN cookie (RFC 4987 3.6)
  *                               instead of keeping state
+ * @param userTimeoutNanos       the user timeout of new connections (RFC 9293 3.10.1's USER
+ *                               TIMEOUT with RFC 5482 2's semantics, Linux's TCP_USER_TIMEOUT):
+ *                               how long sent data may stay unacknowledged, or wait on a closed
+ *                               window, before the connection is aborted; 0 (default) leaves it
+ *                               to {@code maxRetransmits}
  */
 public record TcpConfig(
         int sendBufferSize,
@@ -87,7 +92,8 @@ public record TcpConfig(
         int challengeAckPerSecond,
         String congestionControl,
         int synQueueSize,
-        SynCookieMode synCookies) {
+        SynCookieMode synCookies,
+        long userTimeoutNanos) {
 
     /** The largest window a receive buffer can advertise: {@code 65535 << 14} (RFC 7323 2.3). */
     public static final int MAX_WINDOW = 65535 << 14;
@@ -122,6 +128,9 @@ public record TcpConfig(
         if (!CongestionControls.names().contains(congestionControl)) {
             throw new IllegalArgumentException("unknown congestion control \"" + congestionControl + "\"; known: "
                     + CongestionControls.names());
+        }
+        if (userTimeoutNanos < 0) {
+            throw new IllegalArgumentException("userTimeout must not be negative");
         }
         if (timeWaitNanos < 0 || finWait2TimeoutNanos <= 0 || keepAliveIdleNanos <= 0 || keepAliveIntervalNanos <= 0) {
             throw new IllegalArgumentException("timeouts must be positive");
@@ -194,6 +203,7 @@ public record TcpConfig(
         private String congestionControl = CongestionControls.CUBIC;
         private int synQueueSize = 4096;
         private SynCookieMode synCookies = SynCookieMode.WHEN_FULL;
+        private long userTimeout;
 
         Builder() {
         }
@@ -230,6 +240,7 @@ public record TcpConfig(
             congestionControl = c.congestionControl;
             synQueueSize = c.synQueueSize;
             synCookies = c.synCookies;
+            userTimeout = c.userTimeoutNanos;
         }
 
         /** Bytes a connection accepts from the application before writes wait (default 256 KiB). */
@@ -289,6 +300,17 @@ public record TcpConfig(
         /** Retransmissions of a segment, or unanswered zero-window probes, before the connection times out (default 15). */
         public Builder maxRetransmits(int n) {
             this.maxRetransmits = n;
+            return this;
+        }
+
+        /**
+         * The user timeout of new connections (RFC 5482 2, Linux's TCP_USER_TIMEOUT): sent data
+         * unacknowledged, or waiting on a closed window, for longer aborts the connection with a
+         * {@link ConnectionTimeoutException}; {@link Duration#ZERO} (default) leaves it to
+         * {@link #maxRetransmits}. Per connection: {@link TcpConnection#setUserTimeout}.
+         */
+        public Builder userTimeout(Duration d) {
+            this.userTimeout = d.toNanos();
             return this;
         }
 
@@ -423,7 +445,7 @@ public record TcpConfig(
                     delayedAck, quickAckSegments, keepAlive, keepAliveIdle, keepAliveInterval, keepAliveProbes,
                     noDelay, backlog, high, low, ephemeralLow, ephemeralHigh, windowScaling, timestamps,
                     sackPermitted, initialWindowSegments, challengeAckPerSecond, congestionControl,
-                    synQueueSize, synCookies);
+                    synQueueSize, synCookies, userTimeout);
         }
     }
 }

@@ -68,6 +68,20 @@ public interface TcpConnection extends StreamConnection {
 
     boolean keepAlive();
 
+    /**
+     * The user timeout (RFC 5482 2's semantics, as Linux's TCP_USER_TIMEOUT): when data sent on
+     * this connection stays unacknowledged for longer (measured from when it was sent, or from the
+     * last acknowledgment of new data since), or waits that long on a closed window, the
+     * connection is aborted with a RST and its futures fail with a
+     * {@link ConnectionTimeoutException}. {@link java.time.Duration#ZERO} turns it off: then
+     * {@code TcpConfig.maxRetransmits} unanswered retransmissions or probes abort it. Default:
+     * {@code TcpConfig.userTimeoutNanos}.
+     */
+    void setUserTimeout(java.time.Duration timeout);
+
+    /** The user timeout, {@link java.time.Duration#ZERO} when off. */
+    java.time.Duration userTimeout();
+
     /** Bytes the send buffer accepts before writes wait. */
     void setSendBufferSize(int bytes);
 
