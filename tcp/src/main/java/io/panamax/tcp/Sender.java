@@ -127,6 +127,13 @@ final class Sender implements LossRecovery.Sender {
      */
     private boolean afterTimeout;
     private int afterTimeoutEnd;
+    /**
+     * F-RTO (RFC 5682): 0 when not running; 2 after a timeout's retransmission, until the first
+     * ACK; 3 after the two new segments of step 2.b, until the second. {@link #frtoRecover} is
+     * "recover", SND.MAX at the timeout.
+     */
+    private int frtoStep;
+    private int frtoRecover;
 
     // ---- counters ----
     long bytesOut;
@@ -135,6 +142,8 @@ final class Sender implements LossRecovery.Sender {
     long fastRetransmits;
     long idleRestarts;
     long tailLossProbes;
+    /** Timeouts F-RTO found spurious and undid (RFC 5682 3, RFC 4015). */
+    long spuriousTimeouts;
 
     /** WCDelAckT (RFC 8985 7.2): the longest a peer may delay the ACK of a lone segment. */
     static final long WORST_CASE_DELAYED_ACK_NANOS = 200_000_000L;
@@ -371,6 +380,9 @@ final class Sender implements LossRecovery.Sender {
             recovery.onSackOnlyAck(ack, tcb.shard().nanoTime());
         }
         recoveryTransition(recoveringBefore, flightBefore, retransmittedBefore);
+        if (frtoStep != 0) {
+            frto(seg, unaBefore, newlySacked);
+        }
         // Window update (RFC 9293 3.10.7.4): only from a segment newer than the last one used.
         if (SeqNum.ge(ack, unaBefore)
                 && (SeqNum.lt(sndWl1, seg.seq) || (sndWl1 == seg.seq && SeqNum.le(sndWl2, ack)))) {
@@ -391,6 +403,78 @@ final class Sender implements LossRecovery.Sender {
             }
         }
         return true;
+    }
+
+    /**
+     * F-RTO (RFC 5682 2, with SACK its 3; Linux's tcp_process_loss): the ACKs after a timeout's
+     * retransmission tell a spurious timeout (the path was only slow: the original segments
+     * arrive) from a real one. Step 2: the first ACK must advance SND.UNA without covering
+     * "recover"; then, instead of the go-back-N, up to two new segments go (2.b). Step 3: the
+     * second ACK acknowledges data that was never retransmitted (cumulatively, or with SACK in a
+     * block between SND.UNA and "recover"): the timeout was spurious, the reduction is undone
+     * (RFC 4015's response, as Linux's) and sending goes on from SND.MAX; a duplicate ACK, or with
+     * SACK one that reports only the new segments, means the loss was real (3.a): the go-back-N
+     * resumes with cwnd at most 3·SMSS. A duplicate ACK in step 2, an ACK covering "recover", no
+     * new data to send, or a closed window return to the conventional recovery at once.
+     */
+    private void frto(Segment seg, int unaBefore, int newlySacked) {
+        int ack = seg.ack;
+        boolean advanced = SeqNum.gt(ack, unaBefore);
+        long now = tcb.shard().nanoTime();
+        if (frtoStep == 2) {
+            frtoStep = 0;
+            if (!advanced || SeqNum.ge(ack, frtoRecover)) {
+                return;                                     // 2.a
+            }
+            if (sendNewSegments(2) > 0) {
+                frtoStep = 3;                               // 2.b
+            }
+            return;
+        }
+        frtoStep = 0;
+        boolean spurious = advanced || (tcb.sackOn && newlySacked > 0
+                && sackedBelowRecover(seg.options, unaBefore));
+        if (spurious) {
+            spuriousTimeouts++;
+            cc.undoLastReduction(now);
+            recovery.onSpuriousTimeout();
+            afterTimeout = false;
+            if (SeqNum.lt(sndNxt, sndMax)) {
+                sndNxt = recovery.skipSacked(sndMax);
+            }
+        } else if (cc.cwnd() > 3 * effectiveMss()) {
+            cc.resetWindow(3 * effectiveMss(), cc.ssthresh(), now);
+        }
+    }
+
+    /** A SACK block (not a D-SACK) starts between SND.UNA and "recover": data never retransmitted arrived. */
+    private boolean sackedBelowRecover(io.panamax.tcp.wire.TcpOptions options, int una) {
+        for (int i = 0; i < options.sackBlocks; i++) {
+            int left = options.sackLeft[i];
+            if (SeqNum.ge(left, una) && SeqNum.lt(left, frtoRecover)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * F-RTO 2.b: up to {@code n} segments of data never sent, at SND.MAX, within the peer's
+     * window but not cwnd (the RFC's "transmit up to two new segments"); SND.NXT stays where the
+     * go-back-N would resume. Returns the segments sent.
+     */
+    private int sendNewSegments(int n) {
+        int sent = 0;
+        while (sent < n) {
+            int neverSent = Math.max(0, sendBuffer.size() - (sndMax - sndBufSeq));
+            int len = Math.min(neverSent, maxDataPerSegment());
+            if (len == 0 || sndWnd - (sndMax - sndUna) < len) {
+                break;
+            }
+            sndMax += sendData(sndMax, len, false);
+            sent++;
+        }
+        return sent;
     }
 
     /**
@@ -554,7 +638,7 @@ final class Sender implements LossRecovery.Sender {
             idleRestarts++;
         }
         boolean sent = false;
-        while (true) {
+        while (frtoStep != 3 || force) {
             if (SeqNum.lt(sndNxt, sndMax)) {
                 // Sending again after a timeout (go-back-N): what the peer SACKed is not resent.
                 sndNxt = recovery.skipSacked(sndNxt);
@@ -907,6 +991,10 @@ final class Sender implements LossRecovery.Sender {
         reorderTimer.cancel();
         cc.onRetransmissionTimeout(sndMax - sndUna, now);
         recovery.onRetransmissionTimeout(now);
+        // RFC 5682 2 step 1: F-RTO, unless this timeout repeats one whose "recover" is not yet
+        // acknowledged (then the conventional recovery goes on).
+        frtoStep = !config.frto() || afterTimeout || !tcb.state.isSynchronized() ? 0 : 2;
+        frtoRecover = sndMax;
         // RFC 7661 4.1: after a timeout pipeACK starts again undefined.
         cwv.reset(sndUna, now);
         afterTimeout = true;

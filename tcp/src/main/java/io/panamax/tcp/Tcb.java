@@ -1192,7 +1192,7 @@ final class Tcb implements TcpConnection {
                 snd.rtt.rto(), snd.congestionWindow(), snd.cc.ssthresh(), snd.sndWnd, rcv.receiveWindow(),
                 snd.effectiveMss(), snd.rtt.rttvar(), snd.recovery.sackedBytes(), snd.recovery.sackedTotal(),
                 snd.recovery.lostSegments(), snd.recovery.reorderingSeen(), snd.idleRestarts, snd.tailLossProbes,
-                snd.recovery.spuriousUndone(),
+                snd.recovery.spuriousUndone() + snd.spuriousTimeouts,
                 snd.cc.name(),
                 snd.recovery.name());
     }

@@ -60,6 +60,9 @@ import java.util.Objects;
  *                               how long sent data may stay unacknowledged, or wait on a closed
  *                               window, before the connection is aborted; 0 (default) leaves it
  *                               to {@code maxRetransmits}
+ * @param frto                   detect spurious retransmission timeouts with F-RTO (RFC 5682,
+ *                               its SACK-enhanced variant with SACK) and undo their reduction; on
+ *                               by default, as Linux's tcp_frto
  */
 public record TcpConfig(
         int sendBufferSize,
@@ -93,7 +96,8 @@ public record TcpConfig(
         String congestionControl,
         int synQueueSize,
         SynCookieMode synCookies,
-        long userTimeoutNanos) {
+        long userTimeoutNanos,
+        boolean frto) {
 
     /** The largest window a receive buffer can advertise: {@code 65535 << 14} (RFC 7323 2.3). */
     public static final int MAX_WINDOW = 65535 << 14;
@@ -204,6 +208,7 @@ public record TcpConfig(
         private int synQueueSize = 4096;
         private SynCookieMode synCookies = SynCookieMode.WHEN_FULL;
         private long userTimeout;
+        private boolean frto = true;
 
         Builder() {
         }
@@ -241,6 +246,7 @@ public record TcpConfig(
             synQueueSize = c.synQueueSize;
             synCookies = c.synCookies;
             userTimeout = c.userTimeoutNanos;
+            frto = c.frto;
         }
 
         /** Bytes a connection accepts from the application before writes wait (default 256 KiB). */
@@ -311,6 +317,12 @@ public record TcpConfig(
          */
         public Builder userTimeout(Duration d) {
             this.userTimeout = d.toNanos();
+            return this;
+        }
+
+        /** F-RTO (RFC 5682): spurious timeouts detected and their reduction undone (default on, as Linux). */
+        public Builder frto(boolean on) {
+            this.frto = on;
             return this;
         }
 
@@ -445,7 +457,7 @@ public record TcpConfig(
                     delayedAck, quickAckSegments, keepAlive, keepAliveIdle, keepAliveInterval, keepAliveProbes,
                     noDelay, backlog, high, low, ephemeralLow, ephemeralHigh, windowScaling, timestamps,
                     sackPermitted, initialWindowSegments, challengeAckPerSecond, congestionControl,
-                    synQueueSize, synCookies, userTimeout);
+                    synQueueSize, synCookies, userTimeout, frto);
         }
     }
 }

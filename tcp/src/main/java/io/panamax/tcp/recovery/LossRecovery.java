@@ -122,6 +122,13 @@ public interface LossRecovery {
     /** The retransmission timer expired: recovery ends; what is outstanding is resent from SND.UNA. */
     void onRetransmissionTimeout(long nowNanos);
 
+    /**
+     * F-RTO (RFC 5682) found the last timeout spurious: forget what it set (marks, the point
+     * before which no fast recovery may begin); the congestion control undoes its reduction.
+     */
+    default void onSpuriousTimeout() {
+    }
+
     /** The RACK reorder timer expired (RFC 8985 6.3): detect losses again and repair them. */
     default void onReorderTimeout(long nowNanos) {
     }

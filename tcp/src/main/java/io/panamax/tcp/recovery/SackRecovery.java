@@ -493,7 +493,7 @@ public final class SackRecovery implements LossRecovery {
 
     @Override
     public void onRetransmissionTimeout(long nowNanos) {
-        // A timeout's reduction is not undone by D-SACK here (F-RTO, RFC 5682, is not implemented).
+        // A timeout's reduction is not undone by D-SACK here; F-RTO (RFC 5682, in the sender) does.
         undone = true;
         inRecovery = false;
         dupAcks = 0;
@@ -507,6 +507,15 @@ public final class SackRecovery implements LossRecovery {
             board.clear();
             rack.clearDelivered();
         }
+    }
+
+    @Override
+    public void onSpuriousTimeout() {
+        // The data the timeout would have resent arrived: no go-back-N repair, no marks from
+        // it, and a later loss may start fast recovery again.
+        recoveryPoint = sender.sndUna();
+        timeoutsInARow = 0;
+        rack.onRetransmissionTimeout();
     }
 
     @Override

@@ -127,7 +127,8 @@ class RackTest {
     }
     @Test
     void afterATimeoutALostRetransmissionGoesAgainWithoutASecondTimeout() {
-        try (TcpScript s = TcpScript.newReno()) {
+        // The conventional recovery after a timeout (go-back-N), without F-RTO's two new segments.
+        try (TcpScript s = new TcpScript(TcpScript.baseConfig().congestionControl("newreno").frto(false).build())) {
             SackPeer o = SackPeer.acceptMeasured(s, MSS, Duration.ofMillis(20));
             s.write(o.conn(), new byte[40 * MSS]);
             assertEquals(10, s.drain().size(), "IW");
