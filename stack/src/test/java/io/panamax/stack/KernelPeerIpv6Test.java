@@ -129,6 +129,7 @@ class KernelPeerIpv6Test {
             assertEquals(kernelMac, new io.panamax.nic.MacAddress(known).toString(), "shard " + id);
         }
 
+        icmpv6ErrorsFollowTheFlowTheyQuote();
         udpAndIcmpv6Errors(tap, host, dir);
         tcp(dir);
         slaac(tap);
@@ -395,6 +396,68 @@ class KernelPeerIpv6Test {
                     f[3].isEmpty() ? -1 : Integer.parseInt(f[3]), f[4], f[5], f[6],
                     f[7].isEmpty() ? -1 : Integer.parseInt(f[7]), f[8].isEmpty() ? -1 : Integer.decode(f[8]));
         }).toList();
+    }
+
+    /**
+     * ICMPv6 errors reach the shard of the flow they quote: twelve TCP connections from the kernel
+     * land on the shards by their 4-tuples; for each, the kernel sends a destination unreachable
+     * quoting a segment of it (from the stack's port 7007 to the connection's port), all with the
+     * same address pair; each shard's TCP counts exactly the errors about its own connections.
+     */
+    private void icmpv6ErrorsFollowTheFlowTheyQuote() throws Exception {
+        var shardOfPort = new java.util.concurrent.ConcurrentHashMap<Integer, Integer>();
+        io.panamax.tcp.TcpListener[] listeners = new io.panamax.tcp.TcpListener[stack.shardCount()];
+        stack.await(stack.onEveryShard(s -> listeners[s.shard().id()] = s.tcp().listen(7007,
+                conn -> shardOfPort.put(conn.remoteAddress().getPort(), s.shard().id()))), T);
+        long[] before = stack.reactor().metrics().valuesByKey().getOrDefault("tcp_icmp_errors_total", new long[stack.shardCount() + 1]).clone();
+        int connections = 12;
+        String script = String.join("\n",
+                "import socket, struct, time",
+                "stack, host = '" + STACK_IP6 + "', '" + HOST_IP6 + "'",
+                "conns = []",
+                "for i in range(" + connections + "):",
+                "    c = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)",
+                "    c.connect((stack, 7007))",
+                "    conns.append(c)",
+                "time.sleep(0.3)",
+                "icmp = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)",
+                "for c in conns:",
+                "    port = c.getsockname()[1]",
+                "    tcp = struct.pack('!HHIIBBHHH', 7007, port, 0, 0, 5 << 4, 0x10, 65535, 0, 0)",
+                "    quoted = struct.pack('!IHBB', 6 << 28, len(tcp), 6, 64) + socket.inet_pton(socket.AF_INET6, stack)"
+                        + " + socket.inet_pton(socket.AF_INET6, host) + tcp",
+                // Destination unreachable, code 4 (port unreachable): the kernel fills in the checksum.
+                "    icmp.sendto(struct.pack('!BBHI', 1, 4, 0, 0) + quoted, (stack, 0))",
+                "    print(port)",
+                "time.sleep(0.5)",
+                "for c in conns:",
+                "    c.close()");
+        NetworkNamespace.Result r = ns.exec(T, Scapy.PYTHON, "-c", script);
+        assertTrue(r.ok(), r.stdout() + r.stderr());
+        List<Integer> ports = r.stdout().lines().map(String::strip).map(Integer::parseInt).toList();
+        assertEquals(connections, ports.size(), r.stdout());
+        int[] expected = new int[stack.shardCount()];
+        for (int port : ports) {
+            Integer shard = shardOfPort.get(port);
+            assertNotNull(shard, "connection from port " + port + " accepted: " + shardOfPort);
+            expected[shard]++;
+        }
+        long[] after = before;
+        for (int tries = 0; tries < 50; tries++) {
+            after = stack.reactor().metrics().valuesByKey().get("tcp_icmp_errors_total");
+            if (after != null && after[after.length - 1] - before[before.length - 1] >= connections) {
+                break;
+            }
+            Thread.sleep(20);
+        }
+        for (int i = 0; i < stack.shardCount(); i++) {
+            assertEquals(expected[i], after[i] - before[i], "shard " + i + ": the errors about its own connections "
+                    + java.util.Arrays.toString(expected) + ", " + shardOfPort);
+        }
+        if (stack.shardCount() > 1) {
+            assertTrue(expected[0] > 0 && expected[1] > 0, "connections on both shards: " + java.util.Arrays.toString(expected));
+        }
+        stack.await(stack.onEveryShard(s -> listeners[s.shard().id()].close()), T);
     }
 
     /**
