@@ -145,6 +145,9 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
     private boolean globalTentative;
     /** The home shard's autoconfiguration, on every shard (messages go to its shard), or null without it. */
     private Slaac slaac;
+    /** NIC offloads for TCP over IPv6 ({@link #setTcpOffloads}). */
+    private boolean txTcpChecksum;
+    private int tsoMaxBytes;
 
     /**
      * @param global the static address and its on-link prefix ({@code fd00:7::2/64}), or null for
@@ -186,6 +189,26 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
         metrics.gauge("ipv6_reassembly_bytes", "Bytes of IPv6 fragments held for reassembly", reassembler::bytesHeld);
         this.ndp = new Ndp(shard, ethernet, this, ndpConfig, metrics);
         ethernet.register(EtherType.IPV6, this);
+    }
+
+    /**
+     * The NIC's TCP offloads for IPv6 (from the stack, when the backend takes IPv6 frames with
+     * them): checksums completed by the NIC, and super-segments of up to {@code tsoMaxBytes}
+     * (0: none) cut by it. Off until called.
+     */
+    public void setTcpOffloads(boolean txTcpChecksum, int tsoMaxBytes) {
+        this.txTcpChecksum = txTcpChecksum;
+        this.tsoMaxBytes = txTcpChecksum ? tsoMaxBytes : 0;
+    }
+
+    @Override
+    public boolean txTcp6ChecksumOffload() {
+        return txTcpChecksum;
+    }
+
+    @Override
+    public int txTcp6SegmentationMax() {
+        return tsoMaxBytes;
     }
 
     /** The IPv6 layers of every shard of this stack (index = shard id): neighbours and path MTUs are shared. */
@@ -1144,14 +1167,18 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
     /**
      * Sends {@code segment} (starting at the upper-layer header, with headroom in front) from
      * {@code src} to {@code dst} with next header {@code protocol}, fragmented (RFC 8200 §4.5) when
-     * it exceeds the path MTU. The upper layer's checksum must be complete. Takes ownership.
+     * it exceeds the path MTU. The upper layer's checksum must be complete, or left to the NIC
+     * ({@link #txTcp6ChecksumOffload()}); a TCP super-segment ({@link Packet#TX_TCP_SEGMENTATION},
+     * at most {@link #txTcp6SegmentationMax()}) goes whole for the NIC to cut. Takes ownership.
      *
      * @return false if it was dropped at once (no route, no buffers; counted)
      */
     @Override
     public boolean send(long srcHigh, long srcLow, long dstHigh, long dstLow, int protocol, Packet segment) {
         int mtu = Ipv6Address.isMulticast(dstHigh) ? linkMtu : pathMtu(dstHigh, dstLow);
-        if (segment.length() + Ipv6Header.HEADER_LENGTH <= mtu) {
+        int total = segment.length() + Ipv6Header.HEADER_LENGTH;
+        // A TCP super-segment goes whole: the NIC cuts it into segments within the MTU (TCP sized them).
+        if (total <= mtu || (total <= tsoMaxBytes && protocol == IpProtocol.TCP && segment.hasFlag(Packet.TX_TCP_SEGMENTATION))) {
             int off;
             try {
                 off = segment.prepend(Ipv6Header.HEADER_LENGTH);

@@ -26,4 +26,21 @@ public interface Ipv6Output {
 
     /** The low half of the source address to use towards a destination whose high half is {@code dstHigh}. */
     long sourceLowFor(long dstHigh);
+
+    /**
+     * Whether the NIC completes TCP checksums of IPv6 segments ({@link Packet#TX_TCP_CHECKSUM},
+     * the field holding the RFC 8200 8.1 pseudo-header sum). False unless the device said so.
+     */
+    default boolean txTcp6ChecksumOffload() {
+        return false;
+    }
+
+    /**
+     * The largest TCP super-segment (IPv6 datagram, header included) the NIC cuts into segments
+     * itself ({@link Packet#TX_TCP_SEGMENTATION}); 0 when it does not. Only with
+     * {@link #txTcp6ChecksumOffload()}.
+     */
+    default int txTcp6SegmentationMax() {
+        return 0;
+    }
 }

@@ -78,6 +78,11 @@ public abstract class ForwardingNic implements Nic {
     }
 
     @Override
+    public boolean ipv6TcpOffloads() {
+        return inner.ipv6TcpOffloads();
+    }
+
+    @Override
     public void close() {
         inner.close();
     }

@@ -75,6 +75,17 @@ public interface Nic extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * Whether the TCP checksum and segmentation offloads of {@link #capabilities()} also take
+     * IPv6 frames (the pseudo-header of RFC 8200 8.1, IPv6 super-segments). False by default:
+     * a backend says so only when its transmit path knows IPv6 headers (TAP's virtio-net
+     * {@code GSO_TCPV6}); over the others, TCP computes IPv6 checksums itself and sends no
+     * super-segments.
+     */
+    default boolean ipv6TcpOffloads() {
+        return false;
+    }
+
     /** Totals over all queues (reads counters written by the shards). */
     default QueueTotals totals() {
         return QueueTotals.of(this);

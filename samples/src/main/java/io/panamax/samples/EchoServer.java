@@ -128,19 +128,34 @@ final class EchoServer implements AutoCloseable {
         }
     }
 
-    /** The HTTPS certificate: {@code --cert}/{@code --key}, or a self-signed one for the stack's address and localhost. */
+    /**
+     * The HTTPS certificate: {@code --cert}/{@code --key}, or a self-signed one for the stack's
+     * addresses (IPv4, and IPv6 unless {@code --no-ip6}: curl checks the iPAddress names against
+     * the address it connected to) and localhost.
+     */
     private static TlsCredentials credentials(EchoCommand.EchoSettings s) throws IOException {
         try {
             if (s.selfSigned()) {
-                // With --ip dhcp the address is not known yet: the certificate names localhost only.
-                return s.ip() == null ? TlsCredentials.selfSigned(s.tlsDir(), "localhost")
-                        : TlsCredentials.selfSigned(s.tlsDir(), Ipv4Address.toString(s.ip().address()), "localhost");
+                return TlsCredentials.selfSigned(s.tlsDir(), certificateNames(s).toArray(String[]::new));
             }
             return TlsCredentials.fromPem(s.cert(), s.key());
         } catch (IOException | RuntimeException e) {
             throw new IOException((s.selfSigned() ? "cannot make a self-signed certificate in " + s.tlsDir()
                     : "cannot load --cert " + s.cert() + " / --key " + s.key()) + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The names of the self-signed certificate: the first (IPv4's, or localhost with --ip dhcp, whose address is not known yet) names its files. */
+    private static List<String> certificateNames(EchoCommand.EchoSettings s) {
+        List<String> names = new ArrayList<>();
+        if (s.ip() != null) {
+            names.add(Ipv4Address.toString(s.ip().address()));
+        }
+        if (s.ip6() != null) {
+            names.add(io.panamax.ip.Ipv6Address.toString(s.ip6().high(), s.ip6().low()));
+        }
+        names.add("localhost");
+        return names;
     }
 
     /**
@@ -202,7 +217,7 @@ final class EchoServer implements AutoCloseable {
         ClientTools.missingHint(commands).ifPresent(out::println);
         if (certificate != null) {
             out.println("HTTPS on port " + settings.tlsPort() + " uses " + (settings.selfSigned()
-                    ? "a self-signed certificate (for " + ip + " and localhost): " : "the certificate ") + certificate);
+                    ? "a self-signed certificate (for " + String.join(", ", certificateNames(settings)) + "): " : "the certificate ") + certificate);
         }
         if (stack.nic() instanceof CapturingNic c) {
             out.println("Every frame received and sent is written to " + c.currentFile() + " (open it with Wireshark).");
@@ -243,6 +258,13 @@ final class EchoServer implements AutoCloseable {
             commands.add("echo hello | " + in + "nc -6 -N " + ip6 + " 7");
             if (http != null) {
                 commands.add(in + "curl -g 'http://[" + ip6 + "]:" + settings.httpPort() + "/hello'");
+            }
+            if (certificate != null) {
+                commands.add(in + "curl -g --cacert " + certificate + " 'https://[" + ip6 + "]:" + settings.tlsPort() + "/hello'");
+            }
+            if (iperf != null) {
+                commands.add(in + "iperf3 -6 -c " + ip6 + (settings.iperfPort() == Iperf3Server.DEFAULT_PORT ? "" : " -p " + settings.iperfPort())
+                        + " -t 5");
             }
         }
         return commands;

@@ -27,8 +27,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * AF_XDP driver on a veth pair):
  * the launcher started as a process (on the classes Maven just compiled, through
  * {@code PANAMAX_CLASSPATH}), the commands it prints run as printed (HTTP with curl, HTTPS with
- * {@code curl --cacert} and {@code openssl s_client}, iperf3; dual-stack by default: curl, nc and socat
- * (UDP) over IPv6), 50 MB echoed over HTTPS, then SIGINT: it must
+ * {@code curl --cacert} and {@code openssl s_client}, iperf3; dual-stack by default: curl (HTTP and
+ * HTTPS, the certificate naming the IPv6 address too), nc, socat (UDP) and {@code iperf3 -6} over
+ * IPv6), 50 MB echoed over HTTPS, then SIGINT: it must
  * exit 0 having removed its namespace and TAP device.
  */
 class EchoCommandProcessTest {
@@ -93,6 +94,8 @@ class EchoCommandProcessTest {
             String curl6 = null;
             String nc6 = null;
             String udp6 = null;
+            String curlTls6 = null;
+            String iperf6 = null;
             long deadline = System.nanoTime() + T.toNanos();
             while (true) {
                 String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -106,6 +109,10 @@ class EchoCommandProcessTest {
                     nc6 = c;
                 } else if (c.contains("socat - UDP6:[fd00:7::2]:7")) {
                     udp6 = c;
+                } else if (c.contains("curl -g --cacert ") && c.contains("'https://[fd00:7::2]:8443/hello'")) {
+                    curlTls6 = c;
+                } else if (c.contains("iperf3 -6 -c fd00:7::2")) {
+                    iperf6 = c;
                 } else if (c.endsWith("curl http://10.7.0.2:8080/hello")) {
                     curlHello = c;
                 } else if (c.contains("curl -d 'hello, panamax' ")) {
@@ -168,6 +175,11 @@ class EchoCommandProcessTest {
                 assertTrue(viaOpenssl.startsWith("HTTP/1.1 200 OK\r\n") && viaOpenssl.contains("\r\n\r\nGET / HTTP/1.1\r\n"),
                         version + ": " + viaOpenssl);
             }
+            // HTTPS over IPv6: the certificate names fd00:7::2 too (an iPAddress curl checks).
+            assertNotNull(curlTls6, all::toString);
+            assertTrue(certificateLine.contains("10.7.0.2, fd00:7::2, localhost"), certificateLine);
+            String tlsHello6 = NetworkNamespace.run(T, "bash", "-c", curlTls6 + " -sS").orThrow(curlTls6).stdout();
+            assertTrue(tlsHello6.startsWith("GET /hello HTTP/1.1\r\nHost: [fd00:7::2]:8443\r\n"), tlsHello6);
             String inNs = "ip netns exec " + netns + " ";
             // AF_XDP: 10 MB, four times the 2.5 MB where its bulk transfers used to stall, for CI time
             // (it moves HTTPS at a fraction of the TAP backend's rate).
@@ -183,6 +195,11 @@ class EchoCommandProcessTest {
             // iperf3, as printed: its receiver line is what the stack counted.
             String iperfOut = NetworkNamespace.run(T, "bash", "-c", iperf).orThrow(iperf).stdout();
             assertTrue(iperfOut.contains(" receiver") && iperfOut.contains("iperf Done."), iperfOut);
+            // And over IPv6 into the same server (its listener takes both families), for 1 s instead of 5 (CI time).
+            assertNotNull(iperf6, all::toString);
+            String iperf6Out = NetworkNamespace.run(T, "bash", "-c", iperf6.replace(" -t 5", " -t 1")).orThrow(iperf6).stdout();
+            assertTrue(iperf6Out.contains("connected to fd00:7::2 port") && iperf6Out.contains(" receiver")
+                    && iperf6Out.contains("iperf Done."), iperf6Out);
 
             // A status line with the requests just made.
             String status = null;

@@ -21,10 +21,19 @@ import java.lang.foreign.MemorySegment;
  * extension chain longer than that) makes it the 2-tuple. Frames without an IP flow (ARP,
  * malformed) have none. The software steering and the wire's RSS emulation use this one
  * definition, so they agree.
+ *
+ * <p>The software steering also follows ICMP and ICMPv6 errors ({@link #steeringHash}): an error
+ * quotes a datagram this host sent, and goes to the shard of that datagram's flow (the quoted
+ * 4-tuple or address pair, turned around to the direction the flow is received in), where the
+ * connection or socket it is about lives; no NIC does this, so it is not part of {@link #hash}.
  */
 final class FrameFlow {
     /** What {@link #hash} returns for a frame without an IP flow. */
     static final long NO_FLOW = -1;
+    /** Set above the 32-bit hash by {@link #steeringHash} when the hash is of the flow an ICMP(v6) error quotes. */
+    static final long QUOTED = 1L << 32;
+    /** An ICMP (RFC 792) or ICMPv6 (RFC 4443 2.1) header, in front of the quoted datagram. */
+    private static final int ICMP_HEADER = 8;
     /** How much of a frame is made contiguous to find its flow: Ethernet (VLAN tag included), IPv6, 84 bytes of extension headers, ports. */
     static final int LINEAR_BYTES = EthernetHeader.MAX_HEADER_LENGTH + 128;
     /** Input bytes of the IPv6 2-tuple and 4-tuple: a key covers key length - 4. */
@@ -36,6 +45,19 @@ final class FrameFlow {
 
     /** The frame's RSS hash as an unsigned value, or {@link #NO_FLOW}. Does not allocate. */
     static long hash(Packet frame, Toeplitz toeplitz) {
+        return flow(frame, toeplitz, false);
+    }
+
+    /**
+     * {@link #hash}, except for an ICMP or ICMPv6 error quoting enough of a datagram: then the hash
+     * of the quoted datagram's flow as received (its source and destination, and its ports,
+     * swapped), with {@link #QUOTED} set. Does not allocate.
+     */
+    static long steeringHash(Packet frame, Toeplitz toeplitz) {
+        return flow(frame, toeplitz, true);
+    }
+
+    private static long flow(Packet frame, Toeplitz toeplitz, boolean followErrors) {
         if (frame.length() < EthernetHeader.HEADER_LENGTH
                 || !frame.linearize(Math.min(frame.length(), LINEAR_BYTES))) {
             return NO_FLOW;
@@ -49,7 +71,7 @@ final class FrameFlow {
         int etherType = EthernetHeader.innerEtherType(seg, off);
         int l2 = EthernetHeader.headerLength(seg, off);
         if (etherType == EtherType.IPV6) {
-            return ipv6(seg, off + l2, available - l2, toeplitz);
+            return ipv6(seg, off + l2, available - l2, toeplitz, followErrors);
         }
         if (etherType != EtherType.IPV4) {
             return NO_FLOW;
@@ -62,6 +84,13 @@ final class FrameFlow {
         int dst = Ipv4Header.destination(seg, ip);
         int protocol = Ipv4Header.protocol(seg, ip);
         int ihl = Ipv4Header.headerLength(seg, ip);
+        if (followErrors && protocol == IpProtocol.ICMP && !Ipv4Header.isFragment(seg, ip)
+                && available - l2 >= ihl + ICMP_HEADER + Ipv4Header.MIN_HEADER_LENGTH && isIcmpError(NetworkBytes.getU8(seg, ip + ihl))) {
+            long quoted = quotedIpv4(seg, ip + ihl + ICMP_HEADER, available - l2 - ihl - ICMP_HEADER, toeplitz);
+            if (quoted != NO_FLOW) {
+                return quoted;
+            }
+        }
         boolean ported = (protocol == IpProtocol.TCP || protocol == IpProtocol.UDP) && !Ipv4Header.isFragment(seg, ip);
         if (ported && frame.length() >= l2 + ihl + 4) {
             int ports = frame.getI32(l2 + ihl);
@@ -76,7 +105,7 @@ final class FrameFlow {
      * 2-tuple. A key too short for the IPv6 input (under 36 or 40 bytes) hashes less: no flow, or
      * the 2-tuple, rather than an exception on the receive path.
      */
-    private static long ipv6(MemorySegment seg, long ip, int available, Toeplitz toeplitz) {
+    private static long ipv6(MemorySegment seg, long ip, int available, Toeplitz toeplitz, boolean followErrors) {
         if (available < Ipv6Header.HEADER_LENGTH || Ipv6Header.version(seg, ip) != Ipv6Header.VERSION
                 || toeplitz.maxInputBytes() < IPV6_INPUT) {
             return NO_FLOW;
@@ -94,10 +123,78 @@ final class FrameFlow {
             next = NetworkBytes.getU8(seg, ip + at);
             at += length;
         }
+        if (followErrors && next == IpProtocol.ICMPV6 && at + ICMP_HEADER + Ipv6Header.HEADER_LENGTH <= available
+                && NetworkBytes.getU8(seg, ip + at) < ICMPV6_INFORMATIONAL) {
+            long quoted = quotedIpv6(seg, ip + at + ICMP_HEADER, available - at - ICMP_HEADER, toeplitz);
+            if (quoted != NO_FLOW) {
+                return quoted;
+            }
+        }
         if ((next == IpProtocol.TCP || next == IpProtocol.UDP) && at + 4 <= available && toeplitz.maxInputBytes() >= IPV6_L4_INPUT) {
             int ports = NetworkBytes.getI32(seg, ip + at);
             return toeplitz.hashIpv6Tcp(srcHigh, srcLow, dstHigh, dstLow, ports >>> 16, ports & 0xffff) & 0xffff_ffffL;
         }
         return toeplitz.hashIpv6(srcHigh, srcLow, dstHigh, dstLow) & 0xffff_ffffL;
+    }
+
+    /** RFC 4443 2.1: ICMPv6 types below 128 are errors. */
+    private static final int ICMPV6_INFORMATIONAL = 128;
+
+    /** RFC 792, RFC 1812: destination unreachable, source quench, time exceeded and parameter problem quote a datagram. */
+    private static boolean isIcmpError(int type) {
+        return type == 3 || type == 4 || type == 11 || type == 12;
+    }
+
+    /**
+     * The flow of the IPv6 datagram an ICMPv6 error quotes at {@code q} ({@code available} bytes
+     * of it), as the flow's own packets arrive: the quoted destination as source, the ports
+     * swapped; behind the extension headers a NIC skips and a first fragment's header. NO_FLOW
+     * when the quote is not an IPv6 header.
+     */
+    private static long quotedIpv6(MemorySegment seg, long q, int available, Toeplitz toeplitz) {
+        if (Ipv6Header.version(seg, q) != Ipv6Header.VERSION) {
+            return NO_FLOW;
+        }
+        long srcHigh = Ipv6Header.sourceHigh(seg, q);
+        long srcLow = Ipv6Header.sourceLow(seg, q);
+        long dstHigh = Ipv6Header.destinationHigh(seg, q);
+        long dstLow = Ipv6Header.destinationLow(seg, q);
+        int next = Ipv6Header.nextHeader(seg, q);
+        int at = Ipv6Header.HEADER_LENGTH;
+        while (at + Ipv6Extensions.FRAGMENT_HEADER_LENGTH <= available) {
+            if (next == Ipv6Extensions.HOP_BY_HOP || next == Ipv6Extensions.ROUTING || next == Ipv6Extensions.DESTINATION_OPTIONS) {
+                int length = (NetworkBytes.getU8(seg, q + at + 1) + 1) * 8;
+                next = NetworkBytes.getU8(seg, q + at);
+                at += length;
+            } else if (next == Ipv6Extensions.FRAGMENT && (NetworkBytes.getU16(seg, q + at + 2) & 0xfff8) == 0) {
+                // The first fragment of a datagram this host sent: its ports follow (RFC 8200 4.5).
+                next = NetworkBytes.getU8(seg, q + at);
+                at += Ipv6Extensions.FRAGMENT_HEADER_LENGTH;
+            } else {
+                break;
+            }
+        }
+        if ((next == IpProtocol.TCP || next == IpProtocol.UDP) && at + 4 <= available && toeplitz.maxInputBytes() >= IPV6_L4_INPUT) {
+            int ports = NetworkBytes.getI32(seg, q + at);
+            return toeplitz.hashIpv6Tcp(dstHigh, dstLow, srcHigh, srcLow, ports & 0xffff, ports >>> 16) & 0xffff_ffffL | QUOTED;
+        }
+        return toeplitz.hashIpv6(dstHigh, dstLow, srcHigh, srcLow) & 0xffff_ffffL | QUOTED;
+    }
+
+    /** {@link #quotedIpv6} for the IPv4 datagram an ICMP error quotes (its header and at least 8 bytes, RFC 792). */
+    private static long quotedIpv4(MemorySegment seg, long q, int available, Toeplitz toeplitz) {
+        if (Ipv4Header.version(seg, q) != Ipv4Header.VERSION) {
+            return NO_FLOW;
+        }
+        int src = Ipv4Header.source(seg, q);
+        int dst = Ipv4Header.destination(seg, q);
+        int protocol = Ipv4Header.protocol(seg, q);
+        int ihl = Ipv4Header.headerLength(seg, q);
+        if ((protocol == IpProtocol.TCP || protocol == IpProtocol.UDP) && Ipv4Header.fragmentOffset(seg, q) == 0
+                && ihl >= Ipv4Header.MIN_HEADER_LENGTH && ihl + 4 <= available) {
+            int ports = NetworkBytes.getI32(seg, q + ihl);
+            return toeplitz.hashIpv4Tcp(dst, src, ports & 0xffff, ports >>> 16) & 0xffff_ffffL | QUOTED;
+        }
+        return toeplitz.hashIpv4(dst, src) & 0xffff_ffffL | QUOTED;
     }
 }

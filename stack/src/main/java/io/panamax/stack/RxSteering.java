@@ -11,7 +11,8 @@ import io.panamax.rss.FlowSteering;
  * The first stage of a shard's receive path: finds the shard that owns each frame's flow — Toeplitz
  * over the IPv4 4-tuple (TCP and UDP) or the address pair (fragments, other protocols), through the
  * stack's redirection table — and forwards the frame there over the shard queues unless it is this
- * shard. Frames without a flow (ARP, malformed ones) stay here: ARP state reaches every shard by
+ * shard. An ICMP or ICMPv6 error goes to the shard of the flow it quotes ({@link FrameFlow#steeringHash}),
+ * where the connection or socket it is about lives. Frames without a flow (ARP, malformed ones) stay here: ARP state reaches every shard by
  * itself, and the local layers count malformed frames under their drop reasons.
  *
  * <p>Under hardware RSS the NIC should already have delivered every frame to its owner; a frame that
@@ -53,28 +54,26 @@ public final class RxSteering implements PacketHandler {
 
     @Override
     public void handle(Packet frame) {
-        int owner = ownerOf(frame);
-        if (owner < 0 || owner == shard.id()) {
+        long h = FrameFlow.steeringHash(frame, steering.toeplitz());
+        if (h == FrameFlow.NO_FLOW) {
             local.handle(frame);
             return;
         }
-        if (!steering.forwardsInSoftware()) {
+        boolean quoted = (h & FrameFlow.QUOTED) != 0;
+        if (!quoted && hashChecksLeft > 0 && frame.hasFlag(Packet.RSS_HASH_VALID)) {
+            checkNicHash(frame.rssHash(), (int) h);
+        }
+        int owner = steering.shardOf((int) h);
+        if (owner == shard.id()) {
+            local.handle(frame);
+            return;
+        }
+        // An ICMP error follows the flow it quotes, which no NIC's hash does: not a mis-steering.
+        if (!quoted && !steering.forwardsInSoftware()) {
             misSteered.increment();
         }
         forwarded.increment();
         frame.forward(shard, owner, owners[owner]);
-    }
-
-    /** The owning shard of the frame's flow, or -1 for frames that have none (or that fail to parse). */
-    int ownerOf(Packet frame) {
-        long h = FrameFlow.hash(frame, steering.toeplitz());
-        if (h == FrameFlow.NO_FLOW) {
-            return -1;
-        }
-        if (hashChecksLeft > 0 && frame.hasFlag(Packet.RSS_HASH_VALID)) {
-            checkNicHash(frame.rssHash(), (int) h);
-        }
-        return steering.shardOf((int) h);
     }
 
     /** Warns once when the NIC's hash of a frame differs from the stack's: its key or hash types differ. */

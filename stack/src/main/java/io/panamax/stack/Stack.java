@@ -173,6 +173,10 @@ public final class Stack implements AutoCloseable {
         if (b.ipv6Address != null || b.slaacMode != null) {
             ipv6s[id] = new io.panamax.ip.Ipv6(shard, ethernet, b.ipv6Address, nic.mtu(), io.panamax.ip.Ndp.Config.defaults(),
                     b.ipv6Config, metrics);
+            if (nic.ipv6TcpOffloads()) {
+                // The same TCP offloads as IPv4's, where the backend takes IPv6 frames with them (TAP).
+                ipv6s[id].setTcpOffloads(caps.txTcpChecksum(), tsoMax);
+            }
         }
         if (mine != null && ipv6s[id] != null) {
             io.panamax.ip.Ipv6 here = ipv6s[id];

@@ -101,15 +101,65 @@ class FrameFlowTest {
         assertTrue(rows >= 2, "IPv4 vector rows: " + rows);
     }
 
+    /**
+     * An ICMPv6 or ICMP error quoting a datagram this host (the vector's destination) sent to the
+     * peer (its source) steers by the quoted flow as received, the vector's 4-tuple (or its address
+     * pair when the quote has no ports); the NIC's hash of the same frame stays the address pair.
+     */
+    @Test
+    void icmpErrorsSteerToTheFlowTheyQuote() throws IOException {
+        int rows = 0;
+        for (Row r : vectors()) {
+            rows++;
+            Toeplitz t = Toeplitz.of(r.key());
+            Row back = new Row(r.key(), r.version(), r.dst(), r.src(), r.dstPort(), r.srcPort(), 0, 0);
+            byte[] error;
+            byte[] quotedFragment = null;
+            byte[] echo;
+            if (r.version() == 6) {
+                byte[] quoted = ipv6Packet(back, TCP, new byte[0], ports(back, 20));
+                error = ipv6(r, ICMPV6, false, new byte[0], concat(new byte[] {1, 4, 0, 0, 0, 0, 0, 0}, quoted));
+                // A packet too big about the first fragment of a UDP datagram: its ports follow the fragment header.
+                byte[] first = ipv6Packet(back, FRAGMENT, new byte[] {(byte) UDP, 0, 0, 1, 0, 0, 0, 9}, ports(back, 8));
+                quotedFragment = ipv6(r, ICMPV6, false, new byte[0], concat(new byte[] {2, 0, 0, 0, 0, 0, 5, 0}, first));
+                echo = ipv6(r, ICMPV6, false, new byte[0], new byte[] {(byte) 128, 0, 0, 0, 0, 1, 0, 1});
+            } else {
+                byte[] quoted = ByteBuffer.allocate(20 + 8).put((byte) 0x45).put((byte) 0).putShort((short) 40).putInt(0)
+                        .put((byte) 64).put((byte) TCP).putShort((short) 0).put(back.src()).put(back.dst()).put(ports(back, 8)).array();
+                error = ipv4(r, concat(new byte[] {3, 3, 0, 0, 0, 0, 0, 0}, quoted));
+                echo = ipv4(r, new byte[] {8, 0, 0, 0, 0, 1, 0, 1});
+            }
+            assertEquals(r.hash4() | FrameFlow.QUOTED, steeringHash(error, t), "an error quoting TCP, row " + rows);
+            assertEquals(r.hash2(), hash(error, t), "the NIC's view: the address pair, row " + rows);
+            if (quotedFragment != null) {
+                assertEquals(r.hash4() | FrameFlow.QUOTED, steeringHash(quotedFragment, t), "an error quoting a first fragment, row " + rows);
+            }
+            assertEquals(r.hash2(), steeringHash(echo, t), "an echo request is no error, row " + rows);
+        }
+        assertTrue(rows >= 5, "vector rows: " + rows);
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        return ByteBuffer.allocate(a.length + b.length).put(a).put(b).array();
+    }
+
+    private static byte[] ipv4(Row r, byte[] icmp) {
+        return frame(0x0800, false, ByteBuffer.allocate(20 + icmp.length).put((byte) 0x45).put((byte) 0).putShort((short) (20 + icmp.length))
+                .putInt(0).put((byte) 64).put((byte) 1).putShort((short) 0).put(r.src()).put(r.dst()).put(icmp).array());
+    }
+
     private static byte[] ports(Row r, int headerLength) {
         return ByteBuffer.allocate(headerLength).putShort((short) r.srcPort()).putShort((short) r.dstPort()).array();
     }
 
     private static byte[] ipv6(Row r, int nextHeader, boolean vlan, byte[] extensions, byte[] upper) {
+        return frame(0x86dd, vlan, ipv6Packet(r, nextHeader, extensions, upper));
+    }
+
+    private static byte[] ipv6Packet(Row r, int nextHeader, byte[] extensions, byte[] upper) {
         int payload = extensions.length + upper.length;
-        ByteBuffer ip = ByteBuffer.allocate(40 + payload).putInt(6 << 28).putShort((short) payload).put((byte) nextHeader).put((byte) 64)
-                .put(r.src()).put(r.dst()).put(extensions).put(upper);
-        return frame(0x86dd, vlan, ip.array());
+        return ByteBuffer.allocate(40 + payload).putInt(6 << 28).putShort((short) payload).put((byte) nextHeader).put((byte) 64)
+                .put(r.src()).put(r.dst()).put(extensions).put(upper).array();
     }
 
     private static byte[] frame(int etherType, boolean vlan, byte[] ip) {
@@ -122,10 +172,18 @@ class FrameFlowTest {
     }
 
     private long hash(byte[] frame, Toeplitz t) {
+        return hash(frame, t, false);
+    }
+
+    private long steeringHash(byte[] frame, Toeplitz t) {
+        return hash(frame, t, true);
+    }
+
+    private long hash(byte[] frame, Toeplitz t, boolean steering) {
         Packet p = pool.allocate();
         try {
             assertEquals(frame.length, p.appendBytes(frame, 0, frame.length));
-            return FrameFlow.hash(p, t);
+            return steering ? FrameFlow.steeringHash(p, t) : FrameFlow.hash(p, t);
         } finally {
             p.release();
         }

@@ -82,30 +82,8 @@ abstract class KernelPeerTcpTest {
         @Order(7)
         void superSegmentsBothWaysAndTheKernelSideCaptureDecodesCleanly() throws Exception {
             Path pcap = dir.resolve("kernel-side.pcap");
-            // Headers only; tcpdump sees the super-segments the kernel hands the device and those we write.
-            Process dump = ns.start("tcpdump", "-i", tap, "-s", "128", "-B", "16384", "-w", pcap.toString(), "-U", "tcp");
-            try {
-                Thread.sleep(1000);
-                // 1 GB each way (issue 15's test), streamed: nothing on disk, each side's SHA-256 taken on
-                // the fly, the input's through a FIFO beside the pipe into nc.
-                Path fifo = dir.resolve("in.fifo");
-                Path inSum = dir.resolve("in.sha256");
-                Path outSum = dir.resolve("out.sha256");
-                ns.exec(T, "sh", "-c", "mkfifo " + fifo + "; sha256sum < " + fifo + " > " + inSum + " & "
-                        + "head -c 1G /dev/urandom | tee " + fifo + " | nc -N " + STACK_IP + " 7 | sha256sum > " + outSum
-                        + "; wait").orThrow("nc echo of 1 GB");
-                String sent = Files.readString(inSum).split("\\s+")[0];
-                String received = Files.readString(outSum).split("\\s+")[0];
-                assertEquals(64, sent.length(), "the input's SHA-256: " + sent);
-                assertEquals(sent, received, "1 GB echoed, matching by SHA-256");
-                Files.delete(fifo);
-                Files.delete(inSum);
-                Files.delete(outSum);
-                Thread.sleep(500);
-            } finally {
-                NetworkNamespace.run(T, "kill", "-INT", Long.toString(dump.pid()));
-                dump.waitFor();
-            }
+            // 1 GB each way (issue 15's test), streamed, tcpdump recording the headers.
+            StreamedEcho.runCapturing(ns, dir, T, tap, "tcp", pcap, "nc -N " + STACK_IP + " 7", "1G");
             NetworkNamespace.Result r = NetworkNamespace.run(T, "tshark", "-n", "-r", pcap.toString(),
                     "-Y", "_ws.malformed || _ws.expert.severity >= error", "-T", "fields", "-e", "frame.number", "-e", "_ws.expert.message");
             assertTrue(r.ok(), r.stderr());

@@ -17,10 +17,10 @@ import java.lang.foreign.MemorySegment;
  * payload (shared slices of the send buffer) is appended behind it as fragments, the checksum is
  * computed, or left to the NIC with the pseudo-header sum in place (RFC 9293 3.1, offload), and
  * the packet leaves with Don't Fragment set for path MTU discovery (RFC 1191). Over IPv6
- * ({@link #ipv6}) the checksum covers the RFC 8200 8.1 pseudo header and is always computed here:
- * {@link Ipv6Output} offers no checksum or segmentation offload, and IPv6 routers never fragment
- * (path MTU discovery is RFC 8201's, from packet too big). One per shard; the fields are reset by
- * every send.
+ * ({@link #ipv6}) the checksum covers the RFC 8200 8.1 pseudo header, and is left to the NIC, or
+ * a super-segment cut by it, only when {@link Ipv6Output} says the NIC takes IPv6 frames with
+ * those offloads; IPv6 routers never fragment (path MTU discovery is RFC 8201's, from packet too
+ * big). One per shard; the fields are reset by every send.
  */
 final class SegmentWriter {
     private final PacketPool packets;
@@ -119,7 +119,18 @@ final class SegmentWriter {
             p.append(payload);
         }
         if (ipv6) {
-            TcpChecksum.fill6(srcHigh, srcLow, dstHigh, dstLow, p);
+            // As over IPv4 below, with the IPv6 pseudo header, when the NIC takes IPv6 frames with offloads.
+            if (segmentSize > 0 && payloadLength > segmentSize) {
+                TcpChecksum.fillPseudoHeader6(srcHigh, srcLow, dstHigh, dstLow, p);
+                p.addFlags(Packet.TX_TCP_CHECKSUM | Packet.TX_TCP_SEGMENTATION);
+                p.setSegmentSize(segmentSize);
+                counters.superSegmentsOut.increment();
+            } else if (ip6.txTcp6ChecksumOffload()) {
+                TcpChecksum.fillPseudoHeader6(srcHigh, srcLow, dstHigh, dstLow, p);
+                p.addFlags(Packet.TX_TCP_CHECKSUM);
+            } else {
+                TcpChecksum.fill6(srcHigh, srcLow, dstHigh, dstLow, p);
+            }
             counters.segmentsOut.increment();
             counters.bytesOut.add(payloadLength);
             long sh = srcHigh;
@@ -180,6 +191,11 @@ final class SegmentWriter {
     /** The largest super-segment (IP datagram) the NIC cuts, 0 without TSO. */
     int tsoMaxBytes() {
         return ip.txTcpSegmentationMax();
+    }
+
+    /** The largest IPv6 super-segment the NIC cuts, 0 without TSO for IPv6 (or without IPv6). */
+    int tsoMaxBytes6() {
+        return ip6 == null ? 0 : ip6.txTcp6SegmentationMax();
     }
 
     private void reset() {

@@ -154,8 +154,9 @@ final class Sender implements LossRecovery.Sender {
      */
     static final long MIN_PTO_NANOS = 2_000_000L;
 
-    /** The IPv4 header in front of a super-segment (the stack sends no IP options). */
+    /** The IPv4 or IPv6 header in front of a super-segment (the stack sends no IP options or extension headers). */
     private static final int IPV4_HEADER = 20;
+    private static final int IPV6_HEADER = 40;
     /** tcp_min_tso_segs: a super-segment worth the NIC's trouble has at least two segments. */
     private static final int MIN_SUPER_SEGMENTS = 2;
 
@@ -755,11 +756,11 @@ final class Sender implements LossRecovery.Sender {
      * segment, and the peer would count the one duplicate many times.
      */
     private int superSegmentLimit(int maxSeg) {
-        int tsoMax = tcb.ipv6 ? 0 : tcb.tcp.writer().tsoMaxBytes();   // no offloads over IPv6 (SegmentWriter)
+        int tsoMax = tcb.ipv6 ? tcb.tcp.writer().tsoMaxBytes6() : tcb.tcp.writer().tsoMaxBytes();
         if (tsoMax == 0 || tcb.rcv.sackOptionLength() != 0) {
             return maxSeg;
         }
-        int headers = IPV4_HEADER + TcpHeader.MIN_LENGTH + tcb.fixedOptionsLength();
+        int headers = (tcb.ipv6 ? IPV6_HEADER : IPV4_HEADER) + TcpHeader.MIN_LENGTH + tcb.fixedOptionsLength();
         int segments = (tsoMax - headers) / maxSeg;
         long cwnd = cc.cwnd();
         if (rtt.hasSample()) {

@@ -839,6 +839,16 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
         }
 
         @Override
+        public boolean txTcp6ChecksumOffload() {
+            return ip6.txTcp6ChecksumOffload();
+        }
+
+        @Override
+        public int txTcp6SegmentationMax() {
+            return ip6.txTcp6SegmentationMax();
+        }
+
+        @Override
         public boolean send(int srcIp, int dstIp, int protocol, Packet segment, boolean dontFragment) {
             return swallowed(segment) || ip.send(srcIp, dstIp, protocol, segment, dontFragment);
         }

@@ -212,6 +212,12 @@ public final class TapNic implements Nic {
     /** The largest TCP super-segment handed to the kernel: an IPv4 packet's 64 KB (the device's gso_max_size). */
     public static final int TSO_MAX_BYTES = 65535;
 
+    /** With offloads, IPv6 TCP too: the virtio-net header has GSO_TCPV6, and TUNSETOFFLOAD asked for TSO6. */
+    @Override
+    public boolean ipv6TcpOffloads() {
+        return offloads;
+    }
+
     @Override
     public int queueCount() {
         return queues.length;

@@ -447,7 +447,7 @@ public final class TapQueue implements NicQueue, Pollable {
      * pseudo-header sum as the kernel expects), a TCP super-segment to cut ({@code gso_type},
      * {@code gso_size}: the kernel segments it, or delivers it whole to its own stack). The IPv4
      * header checksum, which a TAP device does not offload, is computed here if asked for. False
-     * (counted) when the packet is not the IPv4 frame its flags say.
+     * (counted) when the packet is not the IPv4 or IPv6 frame its flags say.
      */
     private boolean prepareHeader(Packet p) {
         int pf = p.flags();
@@ -480,7 +480,8 @@ public final class TapQueue implements NicQueue, Pollable {
             headers = l4 + (p.getU8(l4 + TCP_DATA_OFFSET) >>> 4) * 4;
             int mss = p.segmentSize();
             if (mss > 0 && p.length() - headers > mss) {
-                gsoType = VirtioNetHeader.GSO_TCPV4;
+                // The IP version nibble tells the kernel's segmentation which header to rewrite.
+                gsoType = (p.getU8(l2) >>> 4) == IP_VERSION_6 ? VirtioNetHeader.GSO_TCPV6 : VirtioNetHeader.GSO_TCPV4;
                 gsoSize = mss;
                 counters.txSegmentationOffloaded.increment();
             }
@@ -492,6 +493,8 @@ public final class TapQueue implements NicQueue, Pollable {
 
     private static final int TX_L4_OFFLOADS = Packet.TX_TCP_CHECKSUM | Packet.TX_UDP_CHECKSUM | Packet.TX_TCP_SEGMENTATION;
     private static final int TX_OFFLOADS = TX_L4_OFFLOADS | Packet.TX_IP_CHECKSUM;
+    /** RFC 8200 3: an IPv6 header's Version field (its l3 length, 40, is set by the IPv6 layer). */
+    private static final int IP_VERSION_6 = 6;
     /** RFC 9293 3.1: the TCP header's Data Offset is the high nibble of byte 12. */
     private static final int TCP_DATA_OFFSET = 12;
 

@@ -59,4 +59,10 @@ public final class TcpChecksum {
         segment.setU16(TcpHeader.CHECKSUM, 0);
         segment.setU16(TcpHeader.CHECKSUM, InternetChecksum.finish(sum6(srcHigh, srcLow, dstHigh, dstLow, segment)));
     }
+
+    /** {@link #fillPseudoHeader} over the IPv6 pseudo header (RFC 8200 8.1), for a NIC that finishes the sum. */
+    public static void fillPseudoHeader6(long srcHigh, long srcLow, long dstHigh, long dstLow, Packet segment) {
+        long pseudo = Ipv6Header.pseudoHeaderSum(srcHigh, srcLow, dstHigh, dstLow, segment.length(), IpProtocol.TCP);
+        segment.setU16(TcpHeader.CHECKSUM, InternetChecksum.fold(pseudo));
+    }
 }
