@@ -576,12 +576,12 @@ final class Tcb implements TcpConnection {
             rcv.rcvAdvEdge = rcv.rcvNxt + w.window;
             rcv.lastAckSent = rcv.rcvNxt;
         }
-        w.mss = rcv.advertisedMss;
-        w.windowScale = offerWindowScale ? config.windowShift() : -1;
-        w.sackPermitted = offerSack;
-        w.timestamps = offerTimestamps;
-        w.tsVal = tsNow();
-        w.tsEcr = synAck ? rcv.tsRecent : 0;
+        w.options.mss = rcv.advertisedMss;
+        w.options.windowScale = offerWindowScale ? config.windowShift() : -1;
+        w.options.sackPermitted = offerSack;
+        w.options.hasTimestamps = offerTimestamps;
+        w.options.tsVal = tsNow();
+        w.options.tsEcr = synAck ? rcv.tsRecent : 0;
         if (SeqNum.lt(snd.iss, snd.sndMax)) {
             snd.countRetransmit();
         }
@@ -619,9 +619,9 @@ final class Tcb implements TcpConnection {
             rcv.fillAck(w);
         }
         if (tsOn) {
-            w.timestamps = true;
-            w.tsVal = tsNow();
-            w.tsEcr = rcv.tsRecent;
+            w.options.hasTimestamps = true;
+            w.options.tsVal = tsNow();
+            w.options.tsEcr = rcv.tsRecent;
         }
         rcv.fillSack(w);
         segmentsOut++;

@@ -4,9 +4,11 @@ import io.panamax.reactor.buffer.Packet;
 import io.panamax.tcp.wire.TcpChecksum;
 import io.panamax.tcp.wire.TcpHeader;
 import io.panamax.tcp.wire.TcpOptions;
+import io.panamax.tcp.wire.TcpSegmentRepr;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -29,6 +31,8 @@ public final class SentSegment {
     public final int window;
     public final int headerLength;
     public final TcpOptions options = new TcpOptions();
+    /** The same segment as the stack's {@link TcpSegmentRepr#parse} reads it (checked equal to the raw reads). */
+    public final TcpSegmentRepr repr = new TcpSegmentRepr();
     public final byte[] payload;
     public final boolean checksumOk;
     public final long timeNanos;
@@ -63,6 +67,15 @@ public final class SentSegment {
         headerLength = TcpHeader.headerLength(m, 0);
         assertNull(options.parse(m, 20, headerLength - 20), "options of a sent segment must parse");
         payload = Arrays.copyOfRange(all, headerLength, all.length);
+        // The stack's own parser must read what its emitter wrote as the raw reads above do.
+        assertEquals(TcpSegmentRepr.Verdict.OK, repr.parse(m, 0, all.length), "parse of a sent segment");
+        assertEquals(List.of(srcPort, dstPort, seq, flags, window, payload.length, options.toString()),
+                List.of(repr.srcPort, repr.dstPort, repr.seq, repr.flags, repr.window, repr.payloadLength, repr.options.toString()),
+                "TcpSegmentRepr.parse against the raw header");
+        if (has(TcpHeader.ACK)) {
+            assertEquals(ack, repr.ack, "TcpSegmentRepr.parse: SEG.ACK");
+        }
+        assertEquals(headerLength, repr.headerLength(), "an emitted header is as long as the repr says");
     }
 
     public boolean has(int flag) {
