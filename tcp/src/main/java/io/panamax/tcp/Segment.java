@@ -21,6 +21,8 @@ final class Segment extends TcpSegmentRepr {
     long dstLow;
     /** The payload (may be empty); null once taken or released. */
     Packet payload;
+    /** The IP header carried CE (RFC 3168 5: congestion experienced on the way; {@link Packet#RX_ECN_CE}). */
+    boolean ce;
 
     /** Hands the payload to the caller. */
     Packet takePayload() {

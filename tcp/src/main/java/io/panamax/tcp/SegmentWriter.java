@@ -43,6 +43,8 @@ final class SegmentWriter extends TcpSegmentRepr {
      * 0 for an ordinary segment.
      */
     int segmentSize;
+    /** The IP header's ECN field (RFC 3168 5): ECT(0) on new data of an ECN connection, else Not-ECT (0). */
+    int ipEcn;
 
     SegmentWriter(PacketPool packets, Ipv4Output ip, TcpCounters counters) {
         this.packets = packets;
@@ -79,8 +81,9 @@ final class SegmentWriter extends TcpSegmentRepr {
             long sl = srcLow;
             long dh = dstHigh;
             long dl = dstLow;
+            int ecn = ipEcn;
             reset();
-            return ip6.send(sh, sl, dh, dl, IpProtocol.TCP, p);
+            return ip6.send(sh, sl, dh, dl, IpProtocol.TCP, p, ecn);
         }
         if (segmentSize > 0 && payloadLength > segmentSize) {
             // The NIC segments and completes each segment's checksum from the pseudo-header sum
@@ -99,8 +102,9 @@ final class SegmentWriter extends TcpSegmentRepr {
         counters.bytesOut.add(payloadLength);
         int s = srcIp;
         int d = dstIp;
+        int ecn = ipEcn;
         reset();
-        return ip.send(s, d, IpProtocol.TCP, p, true);
+        return ip.send(s, d, IpProtocol.TCP, p, true, ecn);
     }
 
     /** The largest super-segment (IP datagram) the NIC cuts, 0 without TSO. */
@@ -112,6 +116,7 @@ final class SegmentWriter extends TcpSegmentRepr {
         ipv6 = false;
         payload = null;
         segmentSize = 0;
+        ipEcn = 0;
         flags = 0;
         options.clear();
     }

@@ -462,6 +462,7 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
         Segment seg = segment;
         seg.payload = p;
         seg.ipv6 = ipv6;
+        seg.ce = p.hasFlag(Packet.RX_ECN_CE);
         if (ipv6) {
             seg.srcHigh = a;
             seg.srcLow = b;
@@ -806,6 +807,11 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
             return swallowed(segment) || ip6.send(srcHigh, srcLow, dstHigh, dstLow, protocol, segment);
         }
 
+        @Override
+        public boolean send(long srcHigh, long srcLow, long dstHigh, long dstLow, int protocol, Packet segment, int ecn) {
+            return swallowed(segment) || ip6.send(srcHigh, srcLow, dstHigh, dstLow, protocol, segment, ecn);
+        }
+
         /** Whether {@code segment} was the replayed SYN-ACK, released here. */
         private boolean swallowed(Packet segment) {
             if (!replaying) {
@@ -834,6 +840,11 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
         @Override
         public boolean send(int srcIp, int dstIp, int protocol, Packet segment, boolean dontFragment) {
             return swallowed(segment) || ip.send(srcIp, dstIp, protocol, segment, dontFragment);
+        }
+
+        @Override
+        public boolean send(int srcIp, int dstIp, int protocol, Packet segment, boolean dontFragment, int ecn) {
+            return swallowed(segment) || ip.send(srcIp, dstIp, protocol, segment, dontFragment, ecn);
         }
 
         @Override

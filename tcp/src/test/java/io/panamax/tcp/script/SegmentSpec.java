@@ -154,6 +154,24 @@ public final class SegmentSpec {
         return this;
     }
 
+    /** Sets ECE (ECN-Echo, RFC 3168 6.1). */
+    public SegmentSpec ece() {
+        repr.flags |= TcpHeader.ECE;
+        return this;
+    }
+
+    /** Sets CWR (Congestion Window Reduced, RFC 3168 6.1). */
+    public SegmentSpec cwr() {
+        repr.flags |= TcpHeader.CWR;
+        return this;
+    }
+
+    /** Arrives with CE in its IP header (RFC 3168 5), as the IP layer reports it ({@link Packet#RX_ECN_CE}). */
+    public SegmentSpec ce() {
+        nicFlags |= Packet.RX_ECN_CE;
+        return this;
+    }
+
     /** Packet flags as a NIC would set them (RX_L4_CHECKSUM_GOOD/BAD). */
     public SegmentSpec nicFlags(int flags) {
         this.nicFlags = flags;

@@ -37,13 +37,16 @@ public final class SentSegment {
     public final boolean checksumOk;
     public final long timeNanos;
     public final boolean dontFragment;
+    /** The ECN field TCP asked IP to send with (RFC 3168 5: 0 Not-ECT, 2 ECT(0)). */
+    public final int ipEcn;
     /**
      * For a super-segment (TSO): the payload of each segment the NIC cuts from it, every one with
      * a copy of this header and its options; 0 for an ordinary segment.
      */
     public final int segmentSize;
 
-    SentSegment(int srcIp, int dstIp, Packet p, boolean offload, boolean df, long now) {
+    SentSegment(int srcIp, int dstIp, Packet p, boolean offload, boolean df, int ecn, long now) {
+        this.ipEcn = ecn;
         this.srcIp = srcIp;
         this.dstIp = dstIp;
         this.timeNanos = now;
@@ -179,6 +182,12 @@ public final class SentSegment {
         return this;
     }
 
+    /** The IP ECN field: {@code Ipv4Header.ECN_ECT0} or {@code ECN_NOT_ECT}. */
+    public SentSegment ipEcn(int expected) {
+        assertEquals(expected, ipEcn, "IP ECN field of " + this);
+        return this;
+    }
+
     public SentSegment isRst() {
         assertTrue(has(TcpHeader.RST), "RST expected: " + this);
         return this;
@@ -192,6 +201,6 @@ public final class SentSegment {
     @Override
     public String toString() {
         return srcPort + ">" + dstPort + " [" + TcpHeader.flagsToString(flags) + "] seq=" + Integer.toUnsignedString(seq)
-                + " ack=" + Integer.toUnsignedString(ack) + " win=" + window + " len=" + payload.length + (segmentSize > 0 ? " tso=" + segmentSize : "") + " " + options;
+                + " ack=" + Integer.toUnsignedString(ack) + " win=" + window + " len=" + payload.length + (segmentSize > 0 ? " tso=" + segmentSize : "") + (ipEcn != 0 ? " ecn=" + ipEcn : "") + " " + options;
     }
 }
