@@ -34,6 +34,8 @@ public final class Icmp implements TransportHandler {
     private final RateLimiter errorLimiter;
     private final DropCounters<Drop> drops;
     private final Counter echoReplies;
+    /** The parsed form of every ICMP error handed to a transport, refilled per error. */
+    private final IcmpError error = new IcmpError();
     private final Counter errorsSent;
     private final Counter errorsReceived;
 
@@ -114,7 +116,7 @@ public final class Icmp implements TransportHandler {
         message.trimFront(IcmpMessage.OFFSET_DATA);
         errorsReceived.increment();
         try {
-            t.icmpError(type, code, mtu, reporter, message);
+            t.icmpError(error.fromIpv4(type, code, mtu, reporter, message));
         } finally {
             message.release();
         }

@@ -266,6 +266,9 @@ public final class Ipv4 implements PacketHandler, Ipv4Output {
         // The transport sees its own header first; the IP header stays in the buffer in front
         // (l3Length remembers its size) so an ICMP error can quote it (see Icmp).
         datagram.setHeaderLengths(0, headerLength);
+        if (Ipv4Header.ecn(seg, off) == Ipv4Header.ECN_CE) {
+            datagram.addFlags(Packet.RX_ECN_CE);   // for TCP's ECN-Echo (RFC 3168 6.1.3)
+        }
         datagram.trimFront(headerLength);
         delivered.increment();
         transport.receive(src, dst, datagram);
@@ -304,6 +307,11 @@ public final class Ipv4 implements PacketHandler, Ipv4Output {
 
     @Override
     public boolean send(int srcIp, int dstIp, int protocol, Packet segment, boolean dontFragment) {
+        return send(srcIp, dstIp, protocol, segment, dontFragment, Ipv4Header.ECN_NOT_ECT);
+    }
+
+    @Override
+    public boolean send(int srcIp, int dstIp, int protocol, Packet segment, boolean dontFragment, int ecn) {
         int total = segment.length() + Ipv4Header.MIN_HEADER_LENGTH;
         int hop;
         boolean broadcast = route.isBroadcast(dstIp);
@@ -323,7 +331,7 @@ public final class Ipv4 implements PacketHandler, Ipv4Output {
         if (total <= mtu || (total <= offloads.txTcpSegmentationMax() && protocol == IpProtocol.TCP
                 && segment.hasFlag(Packet.TX_TCP_SEGMENTATION))) {
             // A TCP super-segment goes whole: the NIC cuts it into datagrams within the MTU.
-            return emit(writeHeader(segment, srcIp, dstIp, protocol, id, dontFragment ? Ipv4Header.FLAG_DONT_FRAGMENT : 0), hop, broadcast);
+            return emit(writeHeader(segment, srcIp, dstIp, protocol, id, dontFragment ? Ipv4Header.FLAG_DONT_FRAGMENT : 0, ecn), hop, broadcast);
         }
         if (dontFragment) {
             sendDrops.count(SendDrop.FRAGMENTATION_NEEDED);
@@ -334,7 +342,7 @@ public final class Ipv4 implements PacketHandler, Ipv4Output {
     }
 
     /** Prepends and fills a 20-byte header; returns the datagram, or null (counted) without buffers. */
-    private Packet writeHeader(Packet segment, int src, int dst, int protocol, int id, int flagsAndOffset) {
+    private Packet writeHeader(Packet segment, int src, int dst, int protocol, int id, int flagsAndOffset, int ecn) {
         int off;
         try {
             off = segment.prepend(Ipv4Header.MIN_HEADER_LENGTH);
@@ -344,7 +352,7 @@ public final class Ipv4 implements PacketHandler, Ipv4Output {
             return null;
         }
         MemorySegment seg = segment.head();
-        Ipv4Header.write(seg, off, 0, segment.length(), id & 0xffff, flagsAndOffset, config.ttl(), protocol, src, dst);
+        Ipv4Header.write(seg, off, ecn, segment.length(), id & 0xffff, flagsAndOffset, config.ttl(), protocol, src, dst);
         segment.setHeaderLengths(segment.l2Length(), Ipv4Header.MIN_HEADER_LENGTH);
         if (offloads.txIpChecksum()) {
             Ipv4Header.setHeaderChecksum(seg, off, 0);
@@ -409,7 +417,7 @@ public final class Ipv4 implements PacketHandler, Ipv4Output {
             Packet data = segment.share(start, n);
             piece.append(data);
             int flags = (start / Ipv4Header.FRAGMENT_OFFSET_UNIT) | (last ? 0 : Ipv4Header.FLAG_MORE_FRAGMENTS);
-            Packet header = writeHeader(piece, src, dst, protocol, id, flags);
+            Packet header = writeHeader(piece, src, dst, protocol, id, flags, Ipv4Header.ECN_NOT_ECT);
             if (header == null) {
                 ok = false;
                 break;

@@ -17,6 +17,16 @@ public interface Ipv4Output {
      */
     boolean send(int srcIp, int dstIp, int protocol, Packet segment, boolean dontFragment);
 
+    /**
+     * {@link #send(int, int, int, Packet, boolean)} with the ECN field of the IP header set to
+     * {@code ecn} ({@link io.panamax.ip.wire.Ipv4Header#ECN_ECT0} for TCP data once ECN is
+     * negotiated, RFC 3168 6.1.2). An output that cannot mark sends Not-ECT, which is always
+     * allowed: the peer then simply sees no ECN-capable packets.
+     */
+    default boolean send(int srcIp, int dstIp, int protocol, Packet segment, boolean dontFragment, int ecn) {
+        return send(srcIp, dstIp, protocol, segment, dontFragment);
+    }
+
     /** The MTU towards {@code dstIp}: the interface MTU, or less where ICMP said so (RFC 1191). */
     int mtu(int dstIp);
 

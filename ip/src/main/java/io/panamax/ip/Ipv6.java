@@ -5,6 +5,7 @@ import io.panamax.ethernet.wire.EtherType;
 import io.panamax.ethernet.wire.NetworkBytes;
 import io.panamax.ip.wire.Icmpv6Message;
 import io.panamax.ip.wire.InternetChecksum;
+import io.panamax.ip.wire.Ipv4Header;
 import io.panamax.ip.wire.Ipv6Extensions;
 import io.panamax.ip.wire.Ipv6Header;
 import io.panamax.ip.wire.NdpMessage;
@@ -91,6 +92,8 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
     private final Ipv6Address.Prefix global;
     private final long linkLocalHigh;
     private final long linkLocalLow;
+    /** The parsed form of every ICMPv6 error handed to a transport, refilled per error. */
+    private final IcmpError icmpError = new IcmpError();
     private final int nicMtu;
     private final boolean acceptAnyDestination;
     /** The link MTU: the NIC's, or less when a router advertised it (RFC 4861 §6.3.4). */
@@ -791,6 +794,9 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
         long srcLow = Ipv6Header.sourceLow(seg, ip);
         delivered.increment();
         datagram.setHeaderLengths(0, upper);
+        if ((Ipv6Header.trafficClass(seg, ip) & Ipv4Header.ECN_MASK) == Ipv4Header.ECN_CE) {
+            datagram.addFlags(Packet.RX_ECN_CE);   // for TCP's ECN-Echo (RFC 3168 6.1.3)
+        }
         datagram.trimFront(upper);
         transport.receive6(srcHigh, srcLow, dstHigh, dstLow, datagram);
     }
@@ -1021,7 +1027,7 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
         message.trimFront(upper + Icmpv6Message.OFFSET_DATA);
         errorsReceived.increment();
         try {
-            t.icmpv6Error(type, code, mtu, message);
+            t.icmpv6Error(icmpError.fromIpv6(type, code, mtu, message));
         } finally {
             message.release();
         }
@@ -1175,6 +1181,12 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
      */
     @Override
     public boolean send(long srcHigh, long srcLow, long dstHigh, long dstLow, int protocol, Packet segment) {
+        return send(srcHigh, srcLow, dstHigh, dstLow, protocol, segment, Ipv4Header.ECN_NOT_ECT);
+    }
+
+    /** {@link #send(long, long, long, long, int, Packet)} with ECN bits; fragments go Not-ECT. */
+    @Override
+    public boolean send(long srcHigh, long srcLow, long dstHigh, long dstLow, int protocol, Packet segment, int ecn) {
         int mtu = Ipv6Address.isMulticast(dstHigh) ? linkMtu : pathMtu(dstHigh, dstLow);
         int total = segment.length() + Ipv6Header.HEADER_LENGTH;
         // A TCP super-segment goes whole: the NIC cuts it into segments within the MTU (TCP sized them).
@@ -1188,6 +1200,7 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
             }
             Ipv6Header.write(segment.head(), off, segment.length() - Ipv6Header.HEADER_LENGTH, protocol, curHopLimit,
                     srcHigh, srcLow, dstHigh, dstLow);
+            Ipv6Header.setTrafficClass(segment.head(), off, ecn);
             segment.setHeaderLengths(segment.l2Length(), Ipv6Header.HEADER_LENGTH);
             return route(segment, dstHigh, dstLow);
         }

@@ -18,6 +18,14 @@ public interface Ipv6Output {
      */
     boolean send(long srcHigh, long srcLow, long dstHigh, long dstLow, int protocol, Packet segment);
 
+    /**
+     * {@link #send(long, long, long, long, int, Packet)} with the ECN bits of the traffic class set
+     * to {@code ecn} (RFC 3168 5, as {@link Ipv4Output}'s); an output that cannot mark sends Not-ECT.
+     */
+    default boolean send(long srcHigh, long srcLow, long dstHigh, long dstLow, int protocol, Packet segment, int ecn) {
+        return send(srcHigh, srcLow, dstHigh, dstLow, protocol, segment);
+    }
+
     /** The path MTU towards {@code dst}: the link MTU, or less after a packet too big (RFC 8201). */
     int pathMtu(long dstHigh, long dstLow);
 

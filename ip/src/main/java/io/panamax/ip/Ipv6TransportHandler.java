@@ -18,10 +18,10 @@ public interface Ipv6TransportHandler {
     void receive6(long srcHigh, long srcLow, long dstHigh, long dstLow, Packet payload);
 
     /**
-     * An ICMPv6 error (RFC 4443 §3) about a datagram this protocol sent: {@code quoted} starts at
-     * the quoted IPv6 header. For a packet too big, {@code mtu} is the MTU reported (the path MTU
-     * is already lowered, RFC 8201), else 0. Borrowed: not to be kept after returning.
+     * An ICMPv6 error (RFC 4443 §3) about a datagram this protocol sent, parsed by the IPv6 layer
+     * (for a packet too big, {@link IcmpError#mtu} is the MTU reported; the path MTU is already
+     * lowered, RFC 8201). Borrowed: not to be kept after returning.
      */
-    default void icmpv6Error(int type, int code, long mtu, Packet quoted) {
+    default void icmpv6Error(IcmpError error) {
     }
 }

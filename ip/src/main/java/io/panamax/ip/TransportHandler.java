@@ -16,11 +16,11 @@ public interface TransportHandler {
     void receive(int srcIp, int dstIp, Packet payload);
 
     /**
-     * An ICMP error (RFC 792) about a datagram this protocol sent: {@code quoted} holds the quoted
-     * IP header and at least 8 bytes of the transport header (RFC 1122 3.2.2). For "fragmentation
-     * needed" {@code nextHopMtu} is the MTU the router reported (RFC 1191), else 0. Borrowed: the
-     * handler must not keep {@code quoted} after returning.
+     * An ICMP error (RFC 792) about a datagram this protocol sent, parsed by the IP layer: type,
+     * code, next-hop MTU for "fragmentation needed" (RFC 1191), and the quoted datagram's
+     * addresses, ports and first transport word (RFC 1122 3.2.2). Borrowed: the handler must not
+     * keep {@code error} after returning.
      */
-    default void icmpError(int type, int code, int nextHopMtu, int reporterIp, Packet quoted) {
+    default void icmpError(IcmpError error) {
     }
 }

@@ -355,25 +355,25 @@ final class Receiver {
         int n = 0;
         int max = sackBlockCount();
         if (dsackPending && max > 0) {
-            w.sackLeft[0] = dsackLeft;
-            w.sackRight[0] = dsackRight;
+            w.options.sackLeft[0] = dsackLeft;
+            w.options.sackRight[0] = dsackRight;
             n = 1;
             dsackPending = false;
         }
         if (tcb.sackOn && holdsOutOfOrder() && max > n) {
             n += fillSackBlocks(w, n, max - n);
         }
-        w.sackBlocks = n;
+        w.options.sackBlocks = n;
     }
 
     /** The reassembly queue's blocks into the writer from index {@code at}; allocation-free. */
     private int fillSackBlocks(SegmentWriter w, int at, int max) {
         if (at == 0) {
-            return outOfOrder.sackBlocks(w.sackLeft, w.sackRight, max);
+            return outOfOrder.sackBlocks(w.options.sackLeft, w.options.sackRight, max);
         }
         int n = outOfOrder.sackBlocks(scratchLeft, scratchRight, max);
-        System.arraycopy(scratchLeft, 0, w.sackLeft, at, n);
-        System.arraycopy(scratchRight, 0, w.sackRight, at, n);
+        System.arraycopy(scratchLeft, 0, w.options.sackLeft, at, n);
+        System.arraycopy(scratchRight, 0, w.options.sackRight, at, n);
         return n;
     }
 

@@ -1,16 +1,16 @@
 package io.panamax.tcp;
 
 import io.panamax.reactor.buffer.Packet;
-import io.panamax.tcp.wire.TcpHeader;
-import io.panamax.tcp.wire.TcpOptions;
+import io.panamax.tcp.wire.TcpSegmentRepr;
 
 /**
- * A received segment, parsed: the header fields the state machine reads (RFC 9293 3.3.1's SEG.*
- * variables), its options, and its payload (the packet past the header). One instance per shard,
- * refilled for every segment, so receiving allocates nothing. A connection that keeps the payload
- * takes it ({@link #takePayload()}); whatever is left is released after processing.
+ * A received segment: the parsed header, options and payload length ({@link TcpSegmentRepr}, the
+ * SEG.* variables of RFC 9293 3.3.1), the addresses it came from and went to, and its payload
+ * (the packet past the header). One instance per shard, refilled for every segment, so receiving
+ * allocates nothing. A connection that keeps the payload takes it ({@link #takePayload()});
+ * whatever is left is released after processing.
  */
-final class Segment {
+final class Segment extends TcpSegmentRepr {
     /** Arrived over IPv6: the addresses are in the four longs, else in {@link #srcIp}/{@link #dstIp}. */
     boolean ipv6;
     int srcIp;
@@ -19,29 +19,10 @@ final class Segment {
     long srcLow;
     long dstHigh;
     long dstLow;
-    int srcPort;
-    int dstPort;
-    /** SEG.SEQ */
-    int seq;
-    /** SEG.ACK */
-    int ack;
-    int flags;
-    /** SEG.WND as received, unscaled. */
-    int window;
-    final TcpOptions options = new TcpOptions();
     /** The payload (may be empty); null once taken or released. */
     Packet payload;
-    /** Payload bytes; kept in step with trimming. */
-    int payloadLength;
-
-    boolean has(int flag) {
-        return (flags & flag) != 0;
-    }
-
-    /** SEG.LEN: payload plus SYN and FIN. */
-    int sequenceLength() {
-        return TcpHeader.sequenceLength(flags, payloadLength);
-    }
+    /** The IP header carried CE (RFC 3168 5: congestion experienced on the way; {@link Packet#RX_ECN_CE}). */
+    boolean ce;
 
     /** Hands the payload to the caller. */
     Packet takePayload() {
@@ -65,8 +46,6 @@ final class Segment {
 
     @Override
     public String toString() {
-        return "Segment[" + srcPort + "->" + dstPort + " " + TcpHeader.flagsToString(flags)
-                + " seq=" + Integer.toUnsignedString(seq) + " ack=" + Integer.toUnsignedString(ack)
-                + " win=" + window + " len=" + payloadLength + " " + options + "]";
+        return "Segment[" + super.toString() + "]";
     }
 }

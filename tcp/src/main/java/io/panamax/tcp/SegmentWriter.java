@@ -6,14 +6,12 @@ import io.panamax.ip.Ipv6Output;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.reactor.buffer.PacketPool;
 import io.panamax.tcp.wire.TcpChecksum;
-import io.panamax.tcp.wire.TcpHeader;
-import io.panamax.tcp.wire.TcpOptions;
-
-import java.lang.foreign.MemorySegment;
+import io.panamax.tcp.wire.TcpSegmentRepr;
 
 /**
- * Builds outgoing segments and hands them to IPv4. The caller sets the fields of one segment, then
- * calls {@link #send()}: the header and options go into the headroom of a fresh packet, the
+ * Builds outgoing segments and hands them to IPv4 or IPv6. The caller sets the fields of one
+ * segment (this writer is the {@link TcpSegmentRepr} it emits, plus the addresses and the payload
+ * packet), then calls {@link #send()}: the header and options go into the headroom of a fresh packet, the
  * payload (shared slices of the send buffer) is appended behind it as fragments, the checksum is
  * computed, or left to the NIC with the pseudo-header sum in place (RFC 9293 3.1, offload), and
  * the packet leaves with Don't Fragment set for path MTU discovery (RFC 1191). Over IPv6
@@ -22,7 +20,7 @@ import java.lang.foreign.MemorySegment;
  * those offloads; IPv6 routers never fragment (path MTU discovery is RFC 8201's, from packet too
  * big). One per shard; the fields are reset by every send.
  */
-final class SegmentWriter {
+final class SegmentWriter extends TcpSegmentRepr {
     private final PacketPool packets;
     private final Ipv4Output ip;
     private final TcpCounters counters;
@@ -37,24 +35,6 @@ final class SegmentWriter {
     long srcLow;
     long dstHigh;
     long dstLow;
-    int srcPort;
-    int dstPort;
-    int seq;
-    int ack;
-    int flags;
-    /** The window field, already scaled down. */
-    int window;
-    /** MSS option value, or -1 for none (SYN only). */
-    int mss = -1;
-    /** Window Scale option shift, or -1 for none (SYN only). */
-    int windowScale = -1;
-    boolean sackPermitted;
-    boolean timestamps;
-    int tsVal;
-    int tsEcr;
-    int sackBlocks;
-    final int[] sackLeft = new int[TcpOptions.MAX_SACK_BLOCKS];
-    final int[] sackRight = new int[TcpOptions.MAX_SACK_BLOCKS];
     /** Payload to append (owned from now on), or null. */
     Packet payload;
     /**
@@ -63,26 +43,13 @@ final class SegmentWriter {
      * 0 for an ordinary segment.
      */
     int segmentSize;
+    /** The IP header's ECN field (RFC 3168 5): ECT(0) on new data of an ECN connection, else Not-ECT (0). */
+    int ipEcn;
 
     SegmentWriter(PacketPool packets, Ipv4Output ip, TcpCounters counters) {
         this.packets = packets;
         this.ip = ip;
         this.counters = counters;
-    }
-
-    /** Option bytes the current fields ask for, padded. */
-    int optionsLength() {
-        int n;
-        if ((flags & TcpHeader.SYN) != 0) {
-            // SYN layout: MSS, SACK-Permitted, Timestamps, NOP + Window Scale.
-            n = (mss >= 0 ? TcpOptions.LENGTH_MSS : 0)
-                    + (sackPermitted ? TcpOptions.LENGTH_SACK_PERMITTED : 0)
-                    + (timestamps ? TcpOptions.LENGTH_TIMESTAMPS : 0)
-                    + (windowScale >= 0 ? 4 : 0);
-        } else {
-            n = (timestamps ? TcpOptions.ALIGNED_TIMESTAMPS_LENGTH : 0) + TcpOptions.alignedSackLength(sackBlocks);
-        }
-        return (n + 3) & ~3;
     }
 
     /**
@@ -99,21 +66,9 @@ final class SegmentWriter {
             reset();
             return false;
         }
-        int optLen = optionsLength();
-        int hlen = TcpHeader.MIN_LENGTH + optLen;
-        int at = p.prepend(hlen);
-        MemorySegment m = p.head();
-        TcpHeader.setSourcePort(m, at, srcPort);
-        TcpHeader.setDestinationPort(m, at, dstPort);
-        TcpHeader.setSequenceNumber(m, at, seq);
-        TcpHeader.setAcknowledgmentNumber(m, at, (flags & TcpHeader.ACK) != 0 ? ack : 0);
-        TcpHeader.setHeaderLength(m, at, hlen);
-        TcpHeader.setFlags(m, at, flags);
-        TcpHeader.setWindow(m, at, window);
-        TcpHeader.setChecksum(m, at, 0);
-        TcpHeader.setUrgentPointer(m, at, 0);
-        writeOptions(m, at + TcpHeader.OPTIONS, optLen);
-        int payloadLength = 0;
+        int at = p.prepend(headerLength());
+        emit(p.head(), at);
+        payloadLength = 0;
         if (payload != null) {
             payloadLength = payload.length();
             p.append(payload);
@@ -137,8 +92,9 @@ final class SegmentWriter {
             long sl = srcLow;
             long dh = dstHigh;
             long dl = dstLow;
+            int ecn = ipEcn;
             reset();
-            return ip6.send(sh, sl, dh, dl, IpProtocol.TCP, p);
+            return ip6.send(sh, sl, dh, dl, IpProtocol.TCP, p, ecn);
         }
         if (segmentSize > 0 && payloadLength > segmentSize) {
             // The NIC segments and completes each segment's checksum from the pseudo-header sum
@@ -157,35 +113,9 @@ final class SegmentWriter {
         counters.bytesOut.add(payloadLength);
         int s = srcIp;
         int d = dstIp;
+        int ecn = ipEcn;
         reset();
-        return ip.send(s, d, IpProtocol.TCP, p, true);
-    }
-
-    private void writeOptions(MemorySegment m, long at, int optLen) {
-        int n = 0;
-        if ((flags & TcpHeader.SYN) != 0) {
-            if (mss >= 0) {
-                n += TcpOptions.writeMss(m, at + n, mss);
-            }
-            if (sackPermitted) {
-                n += TcpOptions.writeSackPermitted(m, at + n);
-            }
-            if (timestamps) {
-                n += TcpOptions.writeTimestamps(m, at + n, tsVal, tsEcr);
-            }
-            if (windowScale >= 0) {
-                n += TcpOptions.writeNopWindowScale(m, at + n, windowScale);
-            }
-        } else {
-            if (timestamps) {
-                n += TcpOptions.writeAlignedTimestamps(m, at + n, tsVal, tsEcr);
-            }
-            if (sackBlocks > 0) {
-                n += TcpOptions.writeAlignedSack(m, at + n, sackLeft, sackRight, sackBlocks);
-            }
-        }
-        int padded = TcpOptions.pad(m, at, n);
-        assert padded == optLen : "options " + padded + " vs " + optLen;
+        return ip.send(s, d, IpProtocol.TCP, p, true, ecn);
     }
 
     /** The largest super-segment (IP datagram) the NIC cuts, 0 without TSO. */
@@ -202,11 +132,8 @@ final class SegmentWriter {
         ipv6 = false;
         payload = null;
         segmentSize = 0;
-        mss = -1;
-        windowScale = -1;
-        sackPermitted = false;
-        timestamps = false;
-        sackBlocks = 0;
+        ipEcn = 0;
         flags = 0;
+        options.clear();
     }
 }

@@ -84,6 +84,8 @@ final class Tcb implements TcpConnection {
     boolean tsOn;
     boolean sackOn;
     private int tsOffset;
+    /** Explicit Congestion Notification (RFC 3168): negotiation, echo, reaction. */
+    final EcnState ecn;
 
     // ---- liveness ----
     private int keepAlivesSent;
@@ -130,6 +132,7 @@ final class Tcb implements TcpConnection {
         this.shard = tcp.shard();
         this.config = tcp.config();
         this.counters = tcp.counters();
+        this.ecn = new EcnState(counters);
         this.ipv6 = ipv6;
         this.localIp = localIp;
         this.localPort = localPort;
@@ -188,6 +191,7 @@ final class Tcb implements TcpConnection {
         offerWindowScale = config.windowScaling() && o.windowScale >= 0;
         offerTimestamps = config.timestamps() && o.hasTimestamps;
         offerSack = config.sackPermitted() && o.sackPermitted;
+        ecn.synArrived(config.ecn(), seg.flags);
         tsOffset = timestampOffset();
         negotiate(o);
         // RFC 7323 2.2: the window of a SYN is never scaled.
@@ -280,6 +284,7 @@ final class Tcb implements TcpConnection {
         rcv.rcvAdvEdge = rcv.rcvNxt + rcv.synWindow();
         if (ackAcceptable) {
             // Our SYN is acknowledged: ESTABLISHED.
+            ecn.synAckArrived(seg.flags);
             snd.sampleRtt(seg, shard.nanoTime());
             snd.sndUna = seg.ack;
             if (SeqNum.lt(snd.sndNxt, snd.sndUna)) {
@@ -392,6 +397,9 @@ final class Tcb implements TcpConnection {
         }
         if (!snd.processAck(seg)) {
             return;
+        }
+        if (ecn.segmentArrived(seg.flags, seg.ce, seg.ack, snd, shard.nanoTime())) {
+            rcv.ackNow = true;
         }
         if (state == TcpState.CLOSED || state == TcpState.TIME_WAIT && !seg.has(FIN) && seg.payloadLength == 0) {
             return;
@@ -568,7 +576,7 @@ final class Tcb implements TcpConnection {
         address(w);
         w.seq = snd.iss;
         boolean synAck = state == TcpState.SYN_RECEIVED;
-        w.flags = synAck ? SYN | ACK : SYN;
+        w.flags = synAck ? SYN | ACK | ecn.synAckFlags() : SYN | ecn.synFlags(config.ecn(), SeqNum.lt(snd.iss, snd.sndMax));
         w.ack = rcv.rcvNxt;
         // RFC 7323 2.2: the window in a SYN is unscaled.
         w.window = rcv.synWindow();
@@ -576,12 +584,12 @@ final class Tcb implements TcpConnection {
             rcv.rcvAdvEdge = rcv.rcvNxt + w.window;
             rcv.lastAckSent = rcv.rcvNxt;
         }
-        w.mss = rcv.advertisedMss;
-        w.windowScale = offerWindowScale ? config.windowShift() : -1;
-        w.sackPermitted = offerSack;
-        w.timestamps = offerTimestamps;
-        w.tsVal = tsNow();
-        w.tsEcr = synAck ? rcv.tsRecent : 0;
+        w.options.mss = rcv.advertisedMss;
+        w.options.windowScale = offerWindowScale ? config.windowShift() : -1;
+        w.options.sackPermitted = offerSack;
+        w.options.hasTimestamps = offerTimestamps;
+        w.options.tsVal = tsNow();
+        w.options.tsEcr = synAck ? rcv.tsRecent : 0;
         if (SeqNum.lt(snd.iss, snd.sndMax)) {
             snd.countRetransmit();
         }
@@ -612,16 +620,20 @@ final class Tcb implements TcpConnection {
         SegmentWriter w = tcp.writer();
         address(w);
         w.seq = seq;
-        w.flags = flags;
+        // New data (not a retransmission, not a zero-window probe) is what RFC 3168 6.1.2, 6.1.5
+        // and 6.1.6 let carry ECT and CWR.
+        boolean newData = payload != null && SeqNum.ge(seq, snd.sndMax) && snd.sndWnd != 0;
+        w.flags = flags | ecn.flagsFor(flags, newData);
+        w.ipEcn = ecn.ipEcn(newData);
         w.payload = payload;
         w.segmentSize = segmentSize;
         if ((flags & ACK) != 0) {
             rcv.fillAck(w);
         }
         if (tsOn) {
-            w.timestamps = true;
-            w.tsVal = tsNow();
-            w.tsEcr = rcv.tsRecent;
+            w.options.hasTimestamps = true;
+            w.options.tsVal = tsNow();
+            w.options.tsEcr = rcv.tsRecent;
         }
         rcv.fillSack(w);
         segmentsOut++;
@@ -1183,6 +1195,11 @@ final class Tcb implements TcpConnection {
     @Override
     public String congestionControl() {
         return snd.cc.name();
+    }
+
+    @Override
+    public boolean ecn() {
+        return ecn.on;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.panamax.tcp;
 
+import io.panamax.ip.IcmpError;
 import io.panamax.ip.IpProtocol;
 import io.panamax.ip.Ipv4Address;
 import io.panamax.ip.Ipv4Output;
@@ -7,7 +8,6 @@ import io.panamax.ip.Ipv6Address;
 import io.panamax.ip.Ipv6Output;
 import io.panamax.ip.Ipv6TransportHandler;
 import io.panamax.ip.TransportHandler;
-import io.panamax.ip.wire.Ipv6Extensions;
 import io.panamax.ip.wire.Ipv6Header;
 import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Shard;
@@ -15,8 +15,8 @@ import io.panamax.reactor.buffer.Packet;
 import io.panamax.tcp.wire.TcpChecksum;
 import io.panamax.tcp.wire.TcpHeader;
 import io.panamax.tcp.wire.TcpOptions;
+import io.panamax.tcp.wire.TcpSegmentRepr;
 
-import java.lang.foreign.MemorySegment;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -462,6 +462,7 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
         Segment seg = segment;
         seg.payload = p;
         seg.ipv6 = ipv6;
+        seg.ce = p.hasFlag(Packet.RX_ECN_CE);
         if (ipv6) {
             seg.srcHigh = a;
             seg.srcLow = b;
@@ -508,23 +509,25 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
         if (!p.linearize(TcpHeader.MIN_LENGTH)) {
             return DropReason.NO_BUFFERS;
         }
-        MemorySegment m = p.head();
-        long off = p.headOffset();
-        TcpHeader.Problem problem = TcpHeader.check(m, off, len);
-        if (problem != null) {
-            return switch (problem) {
-                case TOO_SHORT -> DropReason.TOO_SHORT;
-                case DATA_OFFSET_TOO_SMALL, DATA_OFFSET_BEYOND_SEGMENT -> DropReason.BAD_HEADER_LENGTH;
-                case ZERO_PORT -> DropReason.ZERO_PORT;
-            };
+        int hlen = TcpHeader.headerLength(p.head(), p.headOffset());
+        if (hlen > TcpHeader.MIN_LENGTH && hlen <= len && !p.linearize(hlen)) {
+            return DropReason.NO_BUFFERS;
         }
-        int hlen = TcpHeader.headerLength(m, off);
-        if (hlen > TcpHeader.MIN_LENGTH) {
-            if (!p.linearize(hlen)) {
-                return DropReason.NO_BUFFERS;
+        // One pure parse of header and options; the checksum comes between the header's own
+        // problems and those of its options and flags, as it did when the steps were apart.
+        TcpSegmentRepr.Verdict verdict = seg.parse(p.head(), p.headOffset(), len);
+        switch (verdict) {
+            case TOO_SHORT -> {
+                return DropReason.TOO_SHORT;
             }
-            m = p.head();
-            off = p.headOffset();
+            case BAD_HEADER_LENGTH -> {
+                return DropReason.BAD_HEADER_LENGTH;
+            }
+            case ZERO_PORT -> {
+                return DropReason.ZERO_PORT;
+            }
+            default -> {
+            }
         }
         if (p.hasFlag(Packet.RX_L4_CHECKSUM_BAD)) {
             return DropReason.BAD_CHECKSUM;
@@ -534,26 +537,17 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
                 : TcpChecksum.verifies(seg.srcIp, seg.dstIp, p))) {
             return DropReason.BAD_CHECKSUM;
         }
-        TcpOptions o = seg.options;
-        if (hlen > TcpHeader.MIN_LENGTH) {
-            if (o.parse(m, off + TcpHeader.OPTIONS, hlen - TcpHeader.MIN_LENGTH) != null) {
+        switch (verdict) {
+            case BAD_OPTIONS -> {
                 return DropReason.BAD_OPTIONS;
             }
-        } else {
-            o.clear();
+            case BAD_FLAGS -> {
+                return DropReason.BAD_FLAGS;
+            }
+            default -> {
+            }
         }
-        int flags = TcpHeader.flags(m, off);
-        if ((flags & SYN) != 0 && (flags & (RST | FIN)) != 0) {
-            return DropReason.BAD_FLAGS;
-        }
-        seg.srcPort = TcpHeader.sourcePort(m, off);
-        seg.dstPort = TcpHeader.destinationPort(m, off);
-        seg.seq = TcpHeader.sequenceNumber(m, off);
-        seg.ack = TcpHeader.acknowledgmentNumber(m, off);
-        seg.flags = flags;
-        seg.window = TcpHeader.window(m, off);
-        p.trimFront(hlen);
-        seg.payloadLength = len - hlen;
+        p.trimFront(len - seg.payloadLength);
         return null;
     }
 
@@ -703,19 +697,19 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
         w.flags = SYN | ACK;
         // What a half-open connection would advertise (Tcb.sendSyn): the window of a SYN is unscaled.
         w.window = Math.min(config.receiveBufferSize(), 65535);
-        w.mss = Math.min(pathMss(seg.ipv6, seg.srcIp, seg.srcHigh, seg.srcLow), 65535);
+        w.options.mss = Math.min(pathMss(seg.ipv6, seg.srcIp, seg.srcHigh, seg.srcLow), 65535);
         if (config.timestamps() && o.hasTimestamps) {
             boolean wscale = config.windowScaling() && o.windowScale >= 0;
             boolean sack = config.sackPermitted() && o.sackPermitted;
-            w.windowScale = wscale ? config.windowShift() : -1;
-            w.sackPermitted = sack;
-            w.timestamps = true;
+            w.options.windowScale = wscale ? config.windowShift() : -1;
+            w.options.sackPermitted = sack;
+            w.options.hasTimestamps = true;
             // The connection's own clock (Tcb.tsNow), so that its later TSvals continue from here.
             int tsNow = (int) (now / 1_000_000L) + (seg.ipv6
                     ? isn.timestampOffset6(seg.dstHigh, seg.dstLow, seg.dstPort, seg.srcHigh, seg.srcLow, seg.srcPort)
                     : isn.timestampOffset(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort));
-            w.tsVal = SynCookies.timestamp(tsNow, wscale ? o.windowScale : -1, sack, false);
-            w.tsEcr = o.tsVal;
+            w.options.tsVal = SynCookies.timestamp(tsNow, wscale ? o.windowScale : -1, sack, false);
+            w.options.tsEcr = o.tsVal;
         }
         l.cookieSent(now);
         counters.synCookiesSent.increment();
@@ -813,6 +807,11 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
             return swallowed(segment) || ip6.send(srcHigh, srcLow, dstHigh, dstLow, protocol, segment);
         }
 
+        @Override
+        public boolean send(long srcHigh, long srcLow, long dstHigh, long dstLow, int protocol, Packet segment, int ecn) {
+            return swallowed(segment) || ip6.send(srcHigh, srcLow, dstHigh, dstLow, protocol, segment, ecn);
+        }
+
         /** Whether {@code segment} was the replayed SYN-ACK, released here. */
         private boolean swallowed(Packet segment) {
             if (!replaying) {
@@ -851,6 +850,11 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
         @Override
         public boolean send(int srcIp, int dstIp, int protocol, Packet segment, boolean dontFragment) {
             return swallowed(segment) || ip.send(srcIp, dstIp, protocol, segment, dontFragment);
+        }
+
+        @Override
+        public boolean send(int srcIp, int dstIp, int protocol, Packet segment, boolean dontFragment, int ecn) {
+            return swallowed(segment) || ip.send(srcIp, dstIp, protocol, segment, dontFragment, ecn);
         }
 
         @Override
@@ -931,65 +935,36 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
     // ICMP
     // =====================================================================================
 
+    /**
+     * An ICMP error about a segment we sent, parsed by IPv4 ({@link IcmpError}): the connection
+     * of the quoted 4-tuple hears of it with the quoted sequence number.
+     */
     @Override
-    public void icmpError(int type, int code, int nextHopMtu, int reporterIp, Packet quoted) {
+    public void icmpError(IcmpError error) {
         counters.icmpErrors.increment();
-        if (quoted.length() < 20) {
+        if (error.protocol != IpProtocol.TCP || !error.hasTransportHeader) {
             return;
         }
-        int ihl = (quoted.getU8(0) & 0x0f) * 4;
-        if (ihl < 20 || quoted.length() < ihl + 8 || quoted.getU8(9) != io.panamax.ip.IpProtocol.TCP) {
-            return;
-        }
-        int src = quoted.getI32(12);
-        int dst = quoted.getI32(16);
-        int srcPort = quoted.getU16(ihl);
-        int dstPort = quoted.getU16(ihl + 2);
-        int seq = quoted.getI32(ihl + 4);
-        Tcb t = connections.get(src, dst, srcPort, dstPort);
+        Tcb t = connections.get(error.srcIp, error.dstIp, error.srcPort, error.dstPort);
         if (t != null) {
-            t.icmpError(type, code, nextHopMtu, seq);
+            t.icmpError(error.type, error.code, (int) error.mtu, error.transportWord);
         }
     }
 
     /**
-     * An ICMPv6 error (RFC 4443) quoting a segment we sent: {@code quoted} starts at its IPv6
-     * header. TCP's own segments carry no extension headers, but one may have been fragmented by
-     * the IPv6 layer (sent before a packet too big lowered the MSS): the TCP header then follows
-     * a fragment header, in the first fragment only.
+     * An ICMPv6 error (RFC 4443) about a segment we sent, parsed by IPv6 (the TCP header found
+     * behind a fragment header too, for a segment sent before a packet too big lowered the MSS).
      */
     @Override
-    public void icmpv6Error(int type, int code, long mtu, Packet quoted) {
+    public void icmpv6Error(IcmpError error) {
         counters.icmpErrors.increment();
-        int length = quoted.length();
-        if (length < Ipv6Header.HEADER_LENGTH + 8) {
+        if (error.protocol != IpProtocol.TCP || !error.hasTransportHeader) {
             return;
         }
-        int next = quoted.getU8(Ipv6Header.OFFSET_NEXT_HEADER);
-        int at = Ipv6Header.HEADER_LENGTH;
-        if (next == Ipv6Extensions.FRAGMENT) {
-            // RFC 8200 4.5: next header (1 byte), reserved, then the offset (13 bits) and flags.
-            if (length < at + Ipv6Extensions.FRAGMENT_HEADER_LENGTH + 8 || (quoted.getU16(at + 2) & 0xfff8) != 0) {
-                return;
-            }
-            next = quoted.getU8(at);
-            at += Ipv6Extensions.FRAGMENT_HEADER_LENGTH;
-        }
-        if (next != IpProtocol.TCP) {
-            return;
-        }
-        long srcHigh = quotedLong(quoted, Ipv6Header.OFFSET_SOURCE);
-        long srcLow = quotedLong(quoted, Ipv6Header.OFFSET_SOURCE + 8);
-        long dstHigh = quotedLong(quoted, Ipv6Header.OFFSET_DESTINATION);
-        long dstLow = quotedLong(quoted, Ipv6Header.OFFSET_DESTINATION + 8);
-        Tcb t = connections6.get6(srcHigh, srcLow, dstHigh, dstLow, quoted.getU16(at), quoted.getU16(at + 2));
+        Tcb t = connections6.get6(error.srcHigh, error.srcLow, error.dstHigh, error.dstLow, error.srcPort, error.dstPort);
         if (t != null) {
-            t.icmpv6Error(type, code, mtu, quoted.getI32(at + 4));
+            t.icmpv6Error(error.type, error.code, error.mtu, error.transportWord);
         }
-    }
-
-    private static long quotedLong(Packet p, int index) {
-        return (long) p.getI32(index) << 32 | (p.getI32(index + 4) & 0xffffffffL);
     }
 
     /** Segments that arrived while one was being processed (a synchronous loopback), in order. */

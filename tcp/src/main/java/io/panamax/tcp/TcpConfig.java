@@ -45,6 +45,10 @@ import java.util.Objects;
  * @param sackPermitted          offer SACK-Permitted (RFC 2018); with SACK on, this stack sends
  *                               SACK blocks and recovers losses by RFC 6675 with PRR (RFC 6937)
  *                               and the tail loss probe (RFC 8985 7), else by NewReno (RFC 6582)
+ * @param ecn                    negotiate Explicit Congestion Notification (RFC 3168 6.1.1) on
+ *                               connections this side opens, and accept it on those the peer
+ *                               opens; off by default (neither: Linux's default tcp_ecn=2
+ *                               would still accept it on passive opens)
  * @param initialWindowSegments  the initial congestion window in segments (RFC 6928: 10)
  * @param challengeAckPerSecond  challenge ACKs a shard sends per second at most (RFC 5961 7)
  * @param congestionControl      the congestion control of new connections, by name
@@ -91,6 +95,7 @@ public record TcpConfig(
         boolean windowScaling,
         boolean timestamps,
         boolean sackPermitted,
+        boolean ecn,
         int initialWindowSegments,
         int challengeAckPerSecond,
         String congestionControl,
@@ -202,6 +207,7 @@ public record TcpConfig(
         private boolean windowScaling = true;
         private boolean timestamps = true;
         private boolean sackPermitted = true;
+        private boolean ecn;
         private int initialWindowSegments = 10;
         private int challengeAckPerSecond = 1000;
         private String congestionControl = CongestionControls.CUBIC;
@@ -240,6 +246,7 @@ public record TcpConfig(
             windowScaling = c.windowScaling;
             timestamps = c.timestamps;
             sackPermitted = c.sackPermitted;
+            ecn = c.ecn;
             initialWindowSegments = c.initialWindowSegments;
             challengeAckPerSecond = c.challengeAckPerSecond;
             congestionControl = c.congestionControl;
@@ -402,6 +409,15 @@ public record TcpConfig(
             return this;
         }
 
+        /**
+         * Whether connections use ECN (RFC 3168): an active open sends an ECN-setup SYN, a
+         * listener answers one with an ECN-setup SYN-ACK (default off).
+         */
+        public Builder ecn(boolean on) {
+            this.ecn = on;
+            return this;
+        }
+
         /** Initial congestion window in segments (default 10, RFC 6928). */
         public Builder initialWindowSegments(int n) {
             this.initialWindowSegments = n;
@@ -456,7 +472,7 @@ public record TcpConfig(
                     timeWait, finWait2Timeout, initialRto, minRto, maxRto, maxRetransmits, synRetries,
                     delayedAck, quickAckSegments, keepAlive, keepAliveIdle, keepAliveInterval, keepAliveProbes,
                     noDelay, backlog, high, low, ephemeralLow, ephemeralHigh, windowScaling, timestamps,
-                    sackPermitted, initialWindowSegments, challengeAckPerSecond, congestionControl,
+                    sackPermitted, ecn, initialWindowSegments, challengeAckPerSecond, congestionControl,
                     synQueueSize, synCookies, userTimeout, frto);
         }
     }

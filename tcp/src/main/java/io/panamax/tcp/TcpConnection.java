@@ -113,4 +113,10 @@ public interface TcpConnection extends StreamConnection {
 
     /** The name of this connection's congestion control. */
     String congestionControl();
+
+    /**
+     * Whether the handshake negotiated Explicit Congestion Notification (RFC 3168 6.1.1;
+     * {@link TcpConfig#ecn()}): data then leaves ECN-capable and congestion marks reduce the window.
+     */
+    boolean ecn();
 }

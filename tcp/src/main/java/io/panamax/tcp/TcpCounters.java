@@ -37,6 +37,9 @@ public final class TcpCounters {
     public final Counter synCookiesSent;
     public final Counter synCookiesValid;
     public final Counter synCookiesFailed;
+    public final Counter ecnConnections;
+    public final Counter ecnCeReceived;
+    public final Counter ecnReductions;
     private final Counter[] drops = new Counter[DropReason.values().length];
 
     /** Registers the counters in {@code m} (or finds them there, when another {@code Tcp} on the shard did). */
@@ -69,6 +72,9 @@ public final class TcpCounters {
         synCookiesSent = m.counter("tcp_syn_cookies_sent_total", "SYN-ACKs carrying a SYN cookie (RFC 4987 3.6)");
         synCookiesValid = m.counter("tcp_syn_cookies_valid_total", "ACKs whose SYN cookie was valid: connections made from them");
         synCookiesFailed = m.counter("tcp_syn_cookies_failed_total", "ACKs whose SYN cookie was forged or stale");
+        ecnConnections = m.counter("tcp_ecn_connections_total", "Connections that negotiated ECN (RFC 3168 6.1.1)");
+        ecnCeReceived = m.counter("tcp_ecn_ce_received_total", "Segments received with CE in the IP header (RFC 3168 6.1.3)");
+        ecnReductions = m.counter("tcp_ecn_reductions_total", "Congestion window reductions for an ECN-Echo (RFC 3168 6.1.2)");
         for (DropReason r : DropReason.values()) {
             drops[r.ordinal()] = m.counter("tcp_drops_total", "Received segments dropped, by reason", "reason", r.label());
         }

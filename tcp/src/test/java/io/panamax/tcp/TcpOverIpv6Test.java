@@ -1,5 +1,6 @@
 package io.panamax.tcp;
 
+import io.panamax.ip.IcmpError;
 import io.panamax.ip.IpProtocol;
 import io.panamax.ip.Ipv4Address;
 import io.panamax.ip.Ipv4Output;
@@ -343,7 +344,7 @@ class TcpOverIpv6Test {
             quoted.setU16(40, conn.localPort());
             quoted.setU16(42, 7);
             quoted.setI32(44, t.snd.sndUna);
-            client.icmpv6Error(2, 0, 1280, quoted);
+            client.icmpv6Error(new IcmpError().fromIpv6(2, 0, 1280, quoted));
             quoted.release();
             assertEquals(1280 - 60 - 12, conn.maxSegmentSize(), "MSS from the reported MTU");
             clientLink.drop = false;

@@ -86,6 +86,11 @@ public final class Ipv6Header {
         return (NetworkBytes.getI32(seg, off) >>> 20) & 0xff;
     }
 
+    /** Sets the traffic class (DSCP and ECN, RFC 2474 / RFC 3168 5), keeping version and flow label. */
+    public static void setTrafficClass(MemorySegment seg, long off, int trafficClass) {
+        NetworkBytes.setI32(seg, off, NetworkBytes.getI32(seg, off) & 0xf00f_ffff | (trafficClass & 0xff) << 20);
+    }
+
     public static int flowLabel(MemorySegment seg, long off) {
         return NetworkBytes.getI32(seg, off) & 0xf_ffff;
     }

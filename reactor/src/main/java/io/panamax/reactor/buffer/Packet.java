@@ -43,6 +43,8 @@ public final class Packet implements ShardMessage, ReadBuffer {
     public static final int L2_BROADCAST = 1 << 5;
     /** The frame was sent to a link-layer multicast (group) address other than broadcast. */
     public static final int L2_MULTICAST = 1 << 6;
+    /** The IP header carried the ECN codepoint CE (RFC 3168 5): a router on the way saw congestion. */
+    public static final int RX_ECN_CE = 1 << 7;
     /** Ask the NIC to fill in the IPv4 header checksum. */
     public static final int TX_IP_CHECKSUM = 1 << 8;
     /** Ask the NIC to fill in the TCP checksum (the pseudo-header sum is already in the field). */

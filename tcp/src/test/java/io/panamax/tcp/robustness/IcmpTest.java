@@ -1,5 +1,6 @@
 package io.panamax.tcp.robustness;
 
+import io.panamax.ip.IcmpError;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.tcp.ConnectionRefusedException;
 import io.panamax.tcp.ConnectionTimeoutException;
@@ -44,7 +45,7 @@ class IcmpTest {
             }
             q.appendBytes(b, 0, b.length);
             try {
-                s.tcp.icmpError(type, code, mtu, TcpScript.REMOTE_IP, q);
+                s.tcp.icmpError(new IcmpError().fromIpv4(type, code, mtu, TcpScript.REMOTE_IP, q));
             } finally {
                 q.release();
             }

@@ -52,6 +52,12 @@ public final class RecordingIpv4Output implements Ipv4Output {
 
     @Override
     public boolean send(int srcIp, int dstIp, int protocol, Packet segment, boolean dontFragment) {
+        return send(srcIp, dstIp, protocol, segment, dontFragment, 0);
+    }
+
+    /** Records the IP ECN field too ({@link SentSegment#ipEcn}). */
+    @Override
+    public boolean send(int srcIp, int dstIp, int protocol, Packet segment, boolean dontFragment, int ecn) {
         assertEquals(IpProtocol.TCP, protocol);
         try {
             if (segment.hasFlag(Packet.TX_TCP_SEGMENTATION)) {
@@ -59,7 +65,7 @@ public final class RecordingIpv4Output implements Ipv4Output {
                 assertTrue(segment.length() + 20 <= tsoMax, "super-segment of " + segment.length() + " over " + tsoMax);
             }
             inspector.accept(segment);
-            sent.addLast(new SentSegment(srcIp, dstIp, segment, offload, dontFragment, clock.nanoTime()));
+            sent.addLast(new SentSegment(srcIp, dstIp, segment, offload, dontFragment, ecn, clock.nanoTime()));
         } finally {
             segment.release();
         }

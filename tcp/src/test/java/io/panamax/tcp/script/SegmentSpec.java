@@ -7,13 +7,16 @@ import io.panamax.reactor.buffer.SlabBufferPool;
 import io.panamax.tcp.wire.TcpChecksum;
 import io.panamax.tcp.wire.TcpHeader;
 import io.panamax.tcp.wire.TcpOptions;
+import io.panamax.tcp.wire.TcpSegmentRepr;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A segment to inject, described field by field (the "inject" half of a packet-script test).
- * Builds real wire bytes with its own option writer, so the stack's parser is tested, not trusted.
+ * A segment to inject, described field by field (the "inject" half of a packet-script test): a
+ * {@link TcpSegmentRepr} emitted into real wire bytes, or a fixed header with raw (possibly
+ * malformed) option bytes. The stack's parser reads them back; {@link SentSegment} checks the
+ * parser against reads of the raw header on every segment the stack sends.
  */
 public final class SegmentSpec {
     /** Builds segments that are only turned into bytes, off any shard (tests are single-threaded). */
@@ -21,19 +24,8 @@ public final class SegmentSpec {
 
     int srcIp;
     int dstIp;
-    int srcPort;
-    int dstPort;
-    int seq;
-    int ack;
-    int flags;
-    int window = 65535;
-    int mss = -1;
-    int windowScale = -1;
-    boolean sackPermitted;
-    boolean timestamps;
-    int tsVal;
-    int tsEcr;
-    int[] sack = new int[0];
+    /** The header fields and typed options, emitted by the stack's own {@link TcpSegmentRepr#emit}. */
+    final TcpSegmentRepr repr = new TcpSegmentRepr();
     byte[] payload = new byte[0];
     byte[] rawOptions;
     boolean corruptChecksum;
@@ -42,59 +34,60 @@ public final class SegmentSpec {
     SegmentSpec(int srcIp, int dstIp, int srcPort, int dstPort) {
         this.srcIp = srcIp;
         this.dstIp = dstIp;
-        this.srcPort = srcPort;
-        this.dstPort = dstPort;
+        repr.srcPort = srcPort;
+        repr.dstPort = dstPort;
+        repr.window = 65535;
     }
 
     public SegmentSpec syn() {
-        flags |= TcpHeader.SYN;
+        repr.flags |= TcpHeader.SYN;
         return this;
     }
 
     public SegmentSpec fin() {
-        flags |= TcpHeader.FIN;
+        repr.flags |= TcpHeader.FIN;
         return this;
     }
 
     public SegmentSpec rst() {
-        flags |= TcpHeader.RST;
+        repr.flags |= TcpHeader.RST;
         return this;
     }
 
     public SegmentSpec psh() {
-        flags |= TcpHeader.PSH;
+        repr.flags |= TcpHeader.PSH;
         return this;
     }
 
     /** Sets the ACK flag and the acknowledgment number. */
     public SegmentSpec ack(int ack) {
-        flags |= TcpHeader.ACK;
-        this.ack = ack;
+        repr.flags |= TcpHeader.ACK;
+        repr.ack = ack;
         return this;
     }
 
     public SegmentSpec flags(int flags) {
-        this.flags = flags;
+        repr.flags = flags;
         return this;
     }
 
     public SegmentSpec seq(int seq) {
-        this.seq = seq;
+        repr.seq = seq;
         return this;
     }
 
     public SegmentSpec window(int window) {
-        this.window = window;
+        repr.window = window;
         return this;
     }
 
     public SegmentSpec srcPort(int port) {
-        this.srcPort = port;
+        repr.srcPort = port;
         return this;
     }
 
     public SegmentSpec dstPort(int port) {
-        this.dstPort = port;
+        repr.dstPort = port;
         return this;
     }
 
@@ -104,29 +97,36 @@ public final class SegmentSpec {
     }
 
     public SegmentSpec mss(int mss) {
-        this.mss = mss;
+        repr.options.mss = mss;
         return this;
     }
 
     public SegmentSpec windowScale(int shift) {
-        this.windowScale = shift;
+        repr.options.windowScale = shift;
         return this;
     }
 
     public SegmentSpec sackPermitted() {
-        this.sackPermitted = true;
+        repr.options.sackPermitted = true;
         return this;
     }
 
     public SegmentSpec ts(int val, int ecr) {
-        this.timestamps = true;
-        this.tsVal = val;
-        this.tsEcr = ecr;
+        repr.options.hasTimestamps = true;
+        repr.options.tsVal = val;
+        repr.options.tsEcr = ecr;
         return this;
     }
 
     public SegmentSpec sack(int... edges) {
-        this.sack = edges;
+        if (edges.length % 2 != 0 || edges.length / 2 > TcpOptions.MAX_SACK_BLOCKS) {
+            throw new IllegalArgumentException("SACK blocks are pairs of edges, at most " + TcpOptions.MAX_SACK_BLOCKS);
+        }
+        for (int i = 0; i < edges.length / 2; i++) {
+            repr.options.sackLeft[i] = edges[2 * i];
+            repr.options.sackRight[i] = edges[2 * i + 1];
+        }
+        repr.options.sackBlocks = edges.length / 2;
         return this;
     }
 
@@ -154,6 +154,24 @@ public final class SegmentSpec {
         return this;
     }
 
+    /** Sets ECE (ECN-Echo, RFC 3168 6.1). */
+    public SegmentSpec ece() {
+        repr.flags |= TcpHeader.ECE;
+        return this;
+    }
+
+    /** Sets CWR (Congestion Window Reduced, RFC 3168 6.1). */
+    public SegmentSpec cwr() {
+        repr.flags |= TcpHeader.CWR;
+        return this;
+    }
+
+    /** Arrives with CE in its IP header (RFC 3168 5), as the IP layer reports it ({@link Packet#RX_ECN_CE}). */
+    public SegmentSpec ce() {
+        nicFlags |= Packet.RX_ECN_CE;
+        return this;
+    }
+
     /** Packet flags as a NIC would set them (RX_L4_CHECKSUM_GOOD/BAD). */
     public SegmentSpec nicFlags(int flags) {
         this.nicFlags = flags;
@@ -178,20 +196,18 @@ public final class SegmentSpec {
 
     /** Builds the segment as a packet from {@code pool}. */
     public Packet build(PacketPool pool) {
-        byte[] opts = rawOptions != null ? rawOptions : typedOptions();
-        int optLen = (opts.length + 3) & ~3;
-        int hlen = 20 + optLen;
-        byte[] seg = new byte[hlen + payload.length];
-        MemorySegment m = MemorySegment.ofArray(seg);
-        TcpHeader.setSourcePort(m, 0, srcPort);
-        TcpHeader.setDestinationPort(m, 0, dstPort);
-        TcpHeader.setSequenceNumber(m, 0, seq);
-        TcpHeader.setAcknowledgmentNumber(m, 0, ack);
-        TcpHeader.setHeaderLength(m, 0, hlen);
-        TcpHeader.setFlags(m, 0, flags);
-        TcpHeader.setWindow(m, 0, window);
-        System.arraycopy(opts, 0, seg, 20, opts.length);
-        System.arraycopy(payload, 0, seg, hlen, payload.length);
+        byte[] seg;
+        if (rawOptions != null) {
+            int hlen = TcpHeader.MIN_LENGTH + ((rawOptions.length + 3) & ~3);
+            seg = new byte[hlen + payload.length];
+            MemorySegment m = MemorySegment.ofArray(seg);
+            repr.emitFixedHeader(m, 0, hlen);
+            System.arraycopy(rawOptions, 0, seg, TcpHeader.MIN_LENGTH, rawOptions.length);
+        } else {
+            seg = new byte[repr.headerLength() + payload.length];
+            repr.emit(MemorySegment.ofArray(seg), 0);
+        }
+        System.arraycopy(payload, 0, seg, seg.length - payload.length, payload.length);
         Packet p = pool.allocateWithHeadroom();
         p.appendBytes(seg, 0, seg.length);
         TcpChecksum.fill(srcIp, dstIp, p);
@@ -200,34 +216,5 @@ public final class SegmentSpec {
         }
         p.setFlags(nicFlags);
         return p;
-    }
-
-    private byte[] typedOptions() {
-        byte[] o = new byte[40];
-        MemorySegment m = MemorySegment.ofArray(o);
-        int n = 0;
-        if (mss >= 0) {
-            n += TcpOptions.writeMss(m, n, mss);
-        }
-        if (sackPermitted) {
-            n += TcpOptions.writeSackPermitted(m, n);
-        }
-        if (timestamps) {
-            n += TcpOptions.writeTimestamps(m, n, tsVal, tsEcr);
-        }
-        if (windowScale >= 0) {
-            n += TcpOptions.writeNopWindowScale(m, n, windowScale);
-        }
-        if (sack.length > 0) {
-            int blocks = sack.length / 2;
-            int[] l = new int[blocks];
-            int[] r = new int[blocks];
-            for (int i = 0; i < blocks; i++) {
-                l[i] = sack[2 * i];
-                r[i] = sack[2 * i + 1];
-            }
-            n += TcpOptions.writeAlignedSack(m, n, l, r, blocks);
-        }
-        return java.util.Arrays.copyOf(o, n);
     }
 }

@@ -4,9 +4,11 @@ import io.panamax.reactor.buffer.Packet;
 import io.panamax.tcp.wire.TcpChecksum;
 import io.panamax.tcp.wire.TcpHeader;
 import io.panamax.tcp.wire.TcpOptions;
+import io.panamax.tcp.wire.TcpSegmentRepr;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -29,17 +31,22 @@ public final class SentSegment {
     public final int window;
     public final int headerLength;
     public final TcpOptions options = new TcpOptions();
+    /** The same segment as the stack's {@link TcpSegmentRepr#parse} reads it (checked equal to the raw reads). */
+    public final TcpSegmentRepr repr = new TcpSegmentRepr();
     public final byte[] payload;
     public final boolean checksumOk;
     public final long timeNanos;
     public final boolean dontFragment;
+    /** The ECN field TCP asked IP to send with (RFC 3168 5: 0 Not-ECT, 2 ECT(0)). */
+    public final int ipEcn;
     /**
      * For a super-segment (TSO): the payload of each segment the NIC cuts from it, every one with
      * a copy of this header and its options; 0 for an ordinary segment.
      */
     public final int segmentSize;
 
-    SentSegment(int srcIp, int dstIp, Packet p, boolean offload, boolean df, long now) {
+    SentSegment(int srcIp, int dstIp, Packet p, boolean offload, boolean df, int ecn, long now) {
+        this.ipEcn = ecn;
         this.srcIp = srcIp;
         this.dstIp = dstIp;
         this.timeNanos = now;
@@ -63,6 +70,15 @@ public final class SentSegment {
         headerLength = TcpHeader.headerLength(m, 0);
         assertNull(options.parse(m, 20, headerLength - 20), "options of a sent segment must parse");
         payload = Arrays.copyOfRange(all, headerLength, all.length);
+        // The stack's own parser must read what its emitter wrote as the raw reads above do.
+        assertEquals(TcpSegmentRepr.Verdict.OK, repr.parse(m, 0, all.length), "parse of a sent segment");
+        assertEquals(List.of(srcPort, dstPort, seq, flags, window, payload.length, options.toString()),
+                List.of(repr.srcPort, repr.dstPort, repr.seq, repr.flags, repr.window, repr.payloadLength, repr.options.toString()),
+                "TcpSegmentRepr.parse against the raw header");
+        if (has(TcpHeader.ACK)) {
+            assertEquals(ack, repr.ack, "TcpSegmentRepr.parse: SEG.ACK");
+        }
+        assertEquals(headerLength, repr.headerLength(), "an emitted header is as long as the repr says");
     }
 
     public boolean has(int flag) {
@@ -166,6 +182,12 @@ public final class SentSegment {
         return this;
     }
 
+    /** The IP ECN field: {@code Ipv4Header.ECN_ECT0} or {@code ECN_NOT_ECT}. */
+    public SentSegment ipEcn(int expected) {
+        assertEquals(expected, ipEcn, "IP ECN field of " + this);
+        return this;
+    }
+
     public SentSegment isRst() {
         assertTrue(has(TcpHeader.RST), "RST expected: " + this);
         return this;
@@ -179,6 +201,6 @@ public final class SentSegment {
     @Override
     public String toString() {
         return srcPort + ">" + dstPort + " [" + TcpHeader.flagsToString(flags) + "] seq=" + Integer.toUnsignedString(seq)
-                + " ack=" + Integer.toUnsignedString(ack) + " win=" + window + " len=" + payload.length + (segmentSize > 0 ? " tso=" + segmentSize : "") + " " + options;
+                + " ack=" + Integer.toUnsignedString(ack) + " win=" + window + " len=" + payload.length + (segmentSize > 0 ? " tso=" + segmentSize : "") + (ipEcn != 0 ? " ecn=" + ipEcn : "") + " " + options;
     }
 }

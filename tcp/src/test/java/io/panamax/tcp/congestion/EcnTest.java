@@ -1,0 +1,188 @@
+package io.panamax.tcp.congestion;
+
+import io.panamax.ip.wire.Ipv4Header;
+import io.panamax.tcp.TcpConnection;
+import io.panamax.tcp.TcpConnectionStats;
+import io.panamax.tcp.script.SentSegment;
+import io.panamax.tcp.script.TcpScript;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import static io.panamax.tcp.wire.TcpHeader.ACK;
+import static io.panamax.tcp.wire.TcpHeader.CWR;
+import static io.panamax.tcp.wire.TcpHeader.ECE;
+import static io.panamax.tcp.wire.TcpHeader.SYN;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Explicit Congestion Notification in TCP (RFC 3168 6.1), as packet scripts. */
+class EcnTest {
+    private static final int PEER_ISN = 5000;
+    /** The peer sends no MSS option: the stack sends segments of 536 bytes (RFC 9293 3.7.1). */
+    private static final int MSS = 536;
+
+    private static TcpScript ecnScript() {
+        return new TcpScript(TcpScript.baseConfig().ecn(true).build());
+    }
+
+    /** RFC 3168 6.1.1: an ECN-setup SYN (ECE and CWR) answered by an ECN-setup SYN-ACK (ECE only). */
+    private static TcpScript.Established acceptEcn(TcpScript s) {
+        s.listen();
+        s.inject(s.seg().syn().ece().cwr().seq(PEER_ISN));
+        SentSegment synAck = s.expect().flags(SYN | ACK | ECE).ipEcn(Ipv4Header.ECN_NOT_ECT);
+        s.inject(s.seg().seq(PEER_ISN + 1).ack(synAck.seq + 1));
+        s.expectNothing();
+        TcpConnection c = s.accepted.removeFirst();
+        assertTrue(s.on(c::ecn), "ECN negotiated");
+        return new TcpScript.Established(c, synAck.seq, PEER_ISN);
+    }
+
+    @Test
+    void anActiveOpenOffersEcnAndUsesItWhenTheSynAckAgrees() {
+        try (TcpScript s = ecnScript()) {
+            CompletableFuture<TcpConnection> f = s.connect();
+            // 6.1.1: SYN with ECE and CWR; 6.1.1: a SYN is never ECN-capable itself.
+            SentSegment syn = s.expect().flags(SYN | ECE | CWR).ipEcn(Ipv4Header.ECN_NOT_ECT);
+            s.localPort = syn.srcPort;
+            s.inject(s.seg().syn().ece().ack(syn.seq + 1).seq(PEER_ISN));
+            s.expect().flags(ACK).ipEcn(Ipv4Header.ECN_NOT_ECT);
+            TcpConnection c = f.join();
+            assertTrue(s.on(c::ecn));
+            // 6.1.2: data is sent ECT(0); 6.1.4: a pure ACK is not.
+            s.write(c, "data");
+            s.expect().flags(ACK).payload("data").ipEcn(Ipv4Header.ECN_ECT0);
+            s.inject(s.seg().seq(PEER_ISN + 1).ack(syn.seq + 5).payload("reply"));
+            s.expectWithin(Duration.ofSeconds(1)).flags(ACK).length(0).ipEcn(Ipv4Header.ECN_NOT_ECT);
+        }
+    }
+
+    @Test
+    void aSynAckWithoutEceOrWithCwrLeavesEcnOff() {
+        for (boolean withCwr : new boolean[] {false, true}) {
+            try (TcpScript s = ecnScript()) {
+                CompletableFuture<TcpConnection> f = s.connect();
+                SentSegment syn = s.expect().flags(SYN | ECE | CWR);
+                s.localPort = syn.srcPort;
+                var synAck = s.seg().syn().ack(syn.seq + 1).seq(PEER_ISN);
+                // ECE and CWR both set is what a peer that reflects the flags sends: not ECN-setup (6.1.1).
+                s.inject(withCwr ? synAck.ece().cwr() : synAck);
+                s.expect().flags(ACK);
+                TcpConnection c = f.join();
+                assertFalse(s.on(c::ecn));
+                s.write(c, "data");
+                s.expect().payload("data").ipEcn(Ipv4Header.ECN_NOT_ECT);
+            }
+        }
+    }
+
+    @Test
+    void aRetransmittedSynNoLongerOffersEcn() {
+        try (TcpScript s = ecnScript()) {
+            CompletableFuture<TcpConnection> f = s.connect();
+            SentSegment syn = s.expect().flags(SYN | ECE | CWR);
+            s.localPort = syn.srcPort;
+            // 6.1.1.1: the ECN-setup SYN may have been dropped by a middlebox; try without.
+            s.expectWithin(Duration.ofSeconds(5)).flags(SYN).seq(syn.seq);
+            s.inject(s.seg().syn().ece().ack(syn.seq + 1).seq(PEER_ISN));
+            s.expect().flags(ACK);
+            assertFalse(s.on(f.join()::ecn), "the SYN that was answered did not offer ECN");
+        }
+    }
+
+    @Test
+    void aListenerWithEcnOffAnswersAnEcnSetupSynWithoutIt() {
+        try (TcpScript s = new TcpScript()) {
+            s.listen();
+            s.inject(s.seg().syn().ece().cwr().seq(PEER_ISN));
+            SentSegment synAck = s.expect().flags(SYN | ACK);
+            s.inject(s.seg().seq(PEER_ISN + 1).ack(synAck.seq + 1));
+            TcpConnection c = s.accepted.removeFirst();
+            assertFalse(s.on(c::ecn));
+            s.write(c, "data");
+            s.expect().payload("data").ipEcn(Ipv4Header.ECN_NOT_ECT);
+        }
+    }
+
+    @Test
+    void ceIsEchoedOnEveryAckUntilCwr() {
+        try (TcpScript s = ecnScript()) {
+            var e = acceptEcn(s);
+            int rcv = e.rcvNxt();
+            // 6.1.3: CE on arrival: ECE on the ACK, sent at once (not delayed).
+            s.inject(s.seg().seq(rcv).ack(e.sndNxt()).payload("aaaa").ce());
+            s.expect().flags(ACK | ECE).ack(rcv + 4);
+            // Later data without CE: still ECE, until the sender says it reduced (CWR).
+            s.inject(s.seg().seq(rcv + 4).ack(e.sndNxt()).payload("bbbb"));
+            s.expectWithin(Duration.ofSeconds(1)).flags(ACK | ECE).ack(rcv + 8);
+            s.inject(s.seg().seq(rcv + 8).ack(e.sndNxt()).cwr().payload("cccc"));
+            s.expectWithin(Duration.ofSeconds(1)).flags(ACK).ack(rcv + 12);
+            assertEquals(1L, (long) s.on(() -> s.tcp.counters().ecnCeReceived.get()));
+        }
+    }
+
+    @Test
+    void anEcnEchoReducesTheWindowOncePerWindowWithoutRetransmittingAndCwrFollows() {
+        try (TcpScript s = ecnScript()) {
+            var e = acceptEcn(s);
+            TcpConnection c = e.conn();
+            int base = e.sndNxt();
+            s.write(c, new byte[30 * MSS]);
+            List<SentSegment> first = s.drain();
+            assertEquals(10, first.size(), "the initial window, 10 segments (RFC 6928)");
+            for (SentSegment x : first) {
+                x.ipEcn(Ipv4Header.ECN_ECT0);
+                assertFalse(x.has(CWR), "no CWR before any reduction: " + x);
+            }
+            TcpConnectionStats before = s.on(c::stats);
+            assertEquals(Integer.MAX_VALUE, before.ssthresh());
+            // 6.1.2: the ECN-Echo for segment 0 halves (CUBIC: ×0.7) the window, as a loss would.
+            s.inject(s.seg().seq(e.rcvNxt()).ack(base + MSS).ece());
+            TcpConnectionStats after = s.on(c::stats);
+            assertTrue(after.ssthresh() < before.cwnd(), "ssthresh " + after.ssthresh() + " below cwnd " + before.cwnd());
+            assertEquals(after.ssthresh(), after.cwnd());
+            assertEquals(0, after.retransmits(), "no retransmission for a congestion mark");
+            assertEquals(1L, (long) s.on(() -> s.tcp.counters().ecnReductions.get()));
+            // The receiver echoes until it sees CWR: more ECE ACKs within the same window reduce nothing.
+            int ack = base + MSS;
+            SentSegment cwr = null;
+            for (int i = 1; i < 10; i++) {
+                ack += MSS;
+                s.inject(s.seg().seq(e.rcvNxt()).ack(ack).ece());
+                for (SentSegment x : s.drain()) {
+                    assertTrue(x.seq - base >= 10 * MSS, "only new data goes out: " + x);
+                    x.ipEcn(Ipv4Header.ECN_ECT0);
+                    if (cwr == null) {
+                        cwr = x;
+                        assertTrue(x.has(CWR), "the first new data after the reduction carries CWR: " + x);
+                    } else {
+                        assertFalse(x.has(CWR), "CWR once: " + x);
+                    }
+                }
+            }
+            assertTrue(cwr != null, "new data was sent");
+            assertEquals(1L, (long) s.on(() -> s.tcp.counters().ecnReductions.get()), "one reduction per window of data");
+            assertEquals(0, s.on(c::stats).retransmits());
+            // An ECE for data sent after the reduction is a new congestion signal (next window).
+            int ssthresh = s.on(c::stats).ssthresh();
+            s.inject(s.seg().seq(e.rcvNxt()).ack(cwr.seq + MSS).ece());
+            assertEquals(2L, (long) s.on(() -> s.tcp.counters().ecnReductions.get()));
+            assertTrue(s.on(c::stats).ssthresh() < ssthresh);
+            s.drain();
+        }
+    }
+
+    @Test
+    void retransmissionsAreNotEcnCapable() {
+        try (TcpScript s = ecnScript()) {
+            var e = acceptEcn(s);
+            s.write(e.conn(), "data");
+            s.expect().payload("data").ipEcn(Ipv4Header.ECN_ECT0);
+            // 6.1.5: the timeout's retransmission goes Not-ECT.
+            s.expectWithin(Duration.ofSeconds(2)).payload("data").ipEcn(Ipv4Header.ECN_NOT_ECT);
+        }
+    }
+}
