@@ -40,7 +40,8 @@ public final class BenchSuite {
             new LossSection(),
             new RespSection(),
             new OffloadSection(),
-            new NettySection());
+            new NettySection(),
+            new SynFloodSection());
 
     private BenchSuite() {
     }
