@@ -130,6 +130,8 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
     private int autoCount;
     private final long[] onLinkHigh = new long[MAX_AUTO];
     private final int[] onLinkLength = new int[MAX_AUTO];
+    /** When each advertised on-link prefix's valid lifetime ends (RFC 4861 §6.3.4's invalidation timer). */
+    private final long[] onLinkExpires = new long[MAX_AUTO];
     private int onLinkCount;
     // The default router list (RFC 4861 §6.3.4, §6.3.6): a few routers, each until its lifetime ends.
     private static final int MAX_ROUTERS = 4;
@@ -472,17 +474,41 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
         return false;
     }
 
-    void applyOnLinkPrefix(long high, int length) {
+    /**
+     * RFC 4861 §6.3.4, a prefix option with the on-link flag: a new prefix enters the prefix list
+     * until {@code validUntil} (a {@link Shard#nanoTime()} deadline, {@link Long#MAX_VALUE} for an
+     * infinite lifetime), a known one has its invalidation timer reset to it, and a zero Valid
+     * Lifetime ({@code zeroLifetime}) times a known prefix out at once and is ignored for a new one.
+     */
+    void applyOnLinkPrefix(long high, int length, long validUntil, boolean zeroLifetime) {
         for (int i = 0; i < onLinkCount; i++) {
             if (onLinkHigh[i] == high && onLinkLength[i] == length) {
+                if (zeroLifetime) {
+                    removeOnLink(i);
+                } else {
+                    onLinkExpires[i] = validUntil;
+                }
                 return;
             }
         }
-        if (onLinkCount < MAX_AUTO) {
+        if (!zeroLifetime && onLinkCount < MAX_AUTO) {
             onLinkHigh[onLinkCount] = high;
             onLinkLength[onLinkCount] = length;
+            onLinkExpires[onLinkCount] = validUntil;
             onLinkCount++;
         }
+    }
+
+    private void removeOnLink(int i) {
+        onLinkCount--;
+        onLinkHigh[i] = onLinkHigh[onLinkCount];
+        onLinkLength[i] = onLinkLength[onLinkCount];
+        onLinkExpires[i] = onLinkExpires[onLinkCount];
+    }
+
+    /** Whether {@code (high, low)} is on-link (RFC 4861 §5.2): link-local, the static prefix, or an advertised prefix still valid. */
+    boolean isOnLink(long high, long low) {
+        return onLink(high, low);
     }
 
     /**
@@ -606,6 +632,10 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
             return true;
         }
         for (int i = 0; i < onLinkCount; i++) {
+            if (onLinkExpires[i] != Long.MAX_VALUE && onLinkExpires[i] - shard.nanoTime() <= 0) {
+                removeOnLink(i--); // its valid lifetime ended: off-link from now on (through a router)
+                continue;
+            }
             int len = onLinkLength[i];
             long mask = len >= 64 ? -1L : len == 0 ? 0 : -1L << (64 - len);
             if (((high ^ onLinkHigh[i]) & mask) == 0) {
@@ -923,7 +953,8 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
     /**
      * RFC 3810 §5.1, §6.2: a query from a link-local source with hop limit 1 goes to the home
      * shard's {@link Slaac}, which answers with a report; its Maximum Response Code is milliseconds
-     * (MLDv1's 24-byte query too) or, from 32768 up, mantissa and exponent (§5.1.3). Without
+     * (MLDv1's 24-byte query too, which puts the host in MLDv1 compatibility mode, §8.2.1) or,
+     * from 32768 up, mantissa and exponent (§5.1.3). Without
      * autoconfiguration (no Slaac sends reports) queries are counted and dropped.
      */
     private void mldQuery(Packet datagram, MemorySegment seg, long ip, long icmp, int icmpLength, int upper) {
@@ -939,10 +970,11 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
         datagram.release();
         Slaac home = slaac;
         long delay = millis * 1_000_000L;
+        boolean mldv1 = icmpLength == Slaac.MLDV1_QUERY_LENGTH; // RFC 3810 §8.1: the length tells the versions apart
         if (home.shardId() == shard.id()) {
-            home.query(groupHigh, groupLow, delay);
+            home.query(groupHigh, groupLow, delay, mldv1);
         } else {
-            shard.send(home.shardId(), s -> home.query(groupHigh, groupLow, delay));
+            shard.send(home.shardId(), s -> home.query(groupHigh, groupLow, delay, mldv1));
         }
     }
 

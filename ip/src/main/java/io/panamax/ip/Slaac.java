@@ -62,6 +62,18 @@ public final class Slaac {
     private static final int MODE_IS_EXCLUDE = 2;
     /** RFC 3810 §5.1: Multicast Listener Query (MLDv1 and MLDv2 alike). */
     static final int MLD_QUERY = 130;
+    /** RFC 2710 §3.4: an MLDv1 query is 24 bytes; an MLDv2 one at least 28 (RFC 3810 §8.1). */
+    static final int MLDV1_QUERY_LENGTH = 24;
+    /** RFC 2710 §3: MLDv1 Multicast Listener Report and Done. */
+    private static final int MLDV1_REPORT = 131;
+    private static final int MLDV1_DONE = 132;
+    /** RFC 2710 §3.6: a Done goes to all-routers, ff02::2. */
+    private static final long ALL_ROUTERS_LOW = 2;
+    /**
+     * RFC 3810 §9.12: Older Version Querier Present Timeout = Robustness Variable (2) × Query
+     * Interval (125 s) + Query Response Interval (10 s); MLDv1 queries carry no QQIC, so the defaults.
+     */
+    static final long OLDER_VERSION_QUERIER_PRESENT_NANOS = (2 * 125 + 10) * 1_000_000_000L;
 
     /** RFC 4862 §5.5.3 (e): a valid lifetime is never cut below two hours by an advertisement. */
     static final long TWO_HOURS_NANOS = 7_200_000_000_000L;
@@ -107,6 +119,8 @@ public final class Slaac {
     private final Counter deprecated;
     private final Counter queriesReceived;
     private Timer queryTimer;
+    /** RFC 3810 §8.2.1: Host Compatibility Mode is MLDv1 until then (an MLDv1 querier was heard); 0 if never. */
+    private long olderVersionQuerierUntil;
     private boolean answerGeneral;
     private final List<Long> answerGroups = new ArrayList<>();
     private final Counter expired;
@@ -150,7 +164,7 @@ public final class Slaac {
         this.advertisementsReceived = metrics.counter("ndp_router_advertisements_received_total", "Router advertisements acted on");
         this.formed = metrics.counter("ipv6_slaac_addresses_total", "Addresses autoconfigured that passed duplicate address detection");
         this.duplicates = metrics.counter("ipv6_dad_duplicates_total", "Tentative addresses found to be duplicates (not used)");
-        this.mldReports = metrics.counter("mld_reports_sent_total", "MLDv2 reports sent");
+        this.mldReports = metrics.counter("mld_reports_sent_total", "MLD reports sent (MLDv2, or MLDv1 reports and Dones while an MLDv1 querier is present)");
         this.queriesReceived = metrics.counter("mld_queries_received_total", "MLD queries acted on (RFC 3810 6.2)");
         this.deprecated = metrics.counter("ipv6_slaac_addresses_deprecated_total",
                 "Autoconfigured addresses whose preferred lifetime ended (RFC 4862 5.5.4)");
@@ -272,8 +286,11 @@ public final class Slaac {
             if (Ipv6Address.isLinkLocal(p.high()) || p.preferredSeconds() > p.validSeconds()) {
                 continue; // §5.5.3 (b), (c)
             }
-            if ((p.flags() & NdpMessage.PREFIX_FLAG_ON_LINK) != 0 && p.validSeconds() != 0) {
-                everyShard(ipv6 -> ipv6.applyOnLinkPrefix(p.high(), p.length()));
+            if ((p.flags() & NdpMessage.PREFIX_FLAG_ON_LINK) != 0) {
+                // §6.3.4: on-link until the valid lifetime ends, refreshed by each advertisement (no two-hour rule here).
+                long validUntil = deadline(p.validSeconds());
+                boolean zero = p.validSeconds() == 0;
+                everyShard(ipv6 -> ipv6.applyOnLinkPrefix(p.high(), p.length(), validUntil, zero));
             }
             // §5.5.3 (d): a prefix of another length than 128 minus the 64-bit identifier is ignored.
             if ((p.flags() & NdpMessage.PREFIX_FLAG_AUTONOMOUS) == 0 || p.length() != 64) {
@@ -543,7 +560,19 @@ public final class Slaac {
      * sooner covers a later query; a new general query replaces pending group answers. On the home shard.
      */
     void query(long groupHigh, long groupLow, long maxDelayNanos) {
+        query(groupHigh, groupLow, maxDelayNanos, false);
+    }
+
+    /**
+     * {@link #query(long, long, long)}, from an MLDv1 querier when {@code mldv1} (a 24-byte
+     * query): RFC 3810 §8.2.1, the host then speaks MLDv1 (reports of type 131 per group, Done
+     * when leaving) until the Older Version Querier Present timeout passes without another.
+     */
+    void query(long groupHigh, long groupLow, long maxDelayNanos, boolean mldv1) {
         queriesReceived.increment();
+        if (mldv1) {
+            olderVersionQuerierUntil = shard.nanoTime() + OLDER_VERSION_QUERIER_PRESENT_NANOS;
+        }
         boolean general = groupHigh == 0 && groupLow == 0;
         if (!general && (groupHigh != Ipv6Address.SOLICITED_NODE_HIGH || !needsGroup(groupLow))) {
             return; // not a group of ours
@@ -574,43 +603,81 @@ public final class Slaac {
         }
     }
 
+    /** RFC 3810 §8.2.1: whether an MLDv1 querier was heard within the Older Version Querier Present timeout. */
+    public boolean mldv1Mode() {
+        return olderVersionQuerierUntil != 0 && shard.nanoTime() - olderVersionQuerierUntil < 0;
+    }
+
     /**
      * One MLDv2 report with a record of {@code recordType} per solicited-node group: joining is
      * CHANGE_TO_EXCLUDE_MODE with no sources, leaving CHANGE_TO_INCLUDE_MODE with none (RFC 3810 §6.1).
      */
     private void report(List<Long> groups, int recordType) {
+        if (mldv1Mode()) {
+            // RFC 3810 §8.2.1 / RFC 2710 §4: a Report per group to that group, or a Done to all-routers when leaving.
+            for (long group : groups) {
+                boolean done = recordType == CHANGE_TO_INCLUDE_MODE;
+                sendMld(done ? Ipv6Address.ALL_NODES_HIGH : Ipv6Address.SOLICITED_NODE_HIGH, done ? ALL_ROUTERS_LOW : group,
+                        MLDV1_MESSAGE_LENGTH, (seg, icmp) -> {
+                            Icmpv6Message.write(seg, icmp, done ? MLDV1_DONE : MLDV1_REPORT, 0, 0); // Maximum Response Delay 0, reserved
+                            writeSolicitedNodeGroup(seg, icmp + 8, group);
+                        });
+            }
+            return;
+        }
+        sendMld(Ipv6Address.ALL_NODES_HIGH, MLD_ALL_ROUTERS_LOW, 8 + 20 * groups.size(), (seg, icmp) -> {
+            Icmpv6Message.write(seg, icmp, MLD_REPORT, 0, groups.size());
+            for (int i = 0; i < groups.size(); i++) {
+                long r = icmp + 8 + 20L * i;
+                NetworkBytes.setI32(seg, r, recordType << 24);
+                writeSolicitedNodeGroup(seg, r + 4, groups.get(i));
+            }
+        });
+    }
+
+    /** RFC 2710 §3: an MLDv1 message, header and multicast address. */
+    private static final int MLDV1_MESSAGE_LENGTH = 24;
+
+    private static void writeSolicitedNodeGroup(MemorySegment seg, long at, long groupLow) {
+        NetworkBytes.setI32(seg, at, (int) (Ipv6Address.SOLICITED_NODE_HIGH >>> 32));
+        NetworkBytes.setI32(seg, at + 4, (int) Ipv6Address.SOLICITED_NODE_HIGH);
+        NetworkBytes.setI32(seg, at + 8, (int) (groupLow >>> 32));
+        NetworkBytes.setI32(seg, at + 12, (int) groupLow);
+    }
+
+    /** Writes an MLD message's ICMPv6 body at {@code icmp} (its checksum is filled afterwards). */
+    @FunctionalInterface
+    private interface MldBody {
+        void write(MemorySegment seg, long icmp);
+    }
+
+    /**
+     * Sends one MLD message of {@code icmpLength} bytes to {@code dst} with hop limit 1 and a
+     * router alert (RFC 2711) in a hop-by-hop header, from the link-local address, or from ::
+     * while it is still tentative (RFC 3810 §5.2.13).
+     */
+    private void sendMld(long dstHigh, long dstLow, int icmpLength, MldBody body) {
         int hbh = 8;
-        int icmpLength = 8 + 20 * groups.size();
         Packet p = home.newDatagram();
         if (p == null) {
             return;
         }
         MemorySegment seg = p.fragmentMemory(0);
         int off = p.extend(Ipv6Header.HEADER_LENGTH + hbh + icmpLength);
-        // RFC 3810 §5.2.13: from :: while the link-local address is still tentative.
         boolean tentative = home.isTentative(Ipv6Address.LINK_LOCAL_HIGH, home.linkLocalLow());
         long srcHigh = tentative ? 0 : Ipv6Address.LINK_LOCAL_HIGH;
         long srcLow = tentative ? 0 : home.linkLocalLow();
-        Ipv6Header.write(seg, off, hbh + icmpLength, 0, 1, srcHigh, srcLow,
-                Ipv6Address.ALL_NODES_HIGH, MLD_ALL_ROUTERS_LOW);
+        Ipv6Header.write(seg, off, hbh + icmpLength, 0, 1, srcHigh, srcLow, dstHigh, dstLow);
         long h = off + Ipv6Header.HEADER_LENGTH;
         NetworkBytes.setI32(seg, h, (IpProtocol.ICMPV6 << 24) | (5 << 8) | 2); // next 58, length 0; router alert, length 2
         NetworkBytes.setI32(seg, h + 4, 0x0000_0100); // value 0 (MLD), then PadN of length 0
         long icmp = h + hbh;
-        Icmpv6Message.write(seg, icmp, MLD_REPORT, 0, groups.size());
-        for (int i = 0; i < groups.size(); i++) {
-            long r = icmp + 8 + 20L * i;
-            NetworkBytes.setI32(seg, r, recordType << 24);
-            NetworkBytes.setI32(seg, r + 4, (int) (Ipv6Address.SOLICITED_NODE_HIGH >>> 32));
-            NetworkBytes.setI32(seg, r + 8, (int) Ipv6Address.SOLICITED_NODE_HIGH);
-            NetworkBytes.setI32(seg, r + 12, (int) (groups.get(i) >>> 32));
-            NetworkBytes.setI32(seg, r + 16, (int) (long) groups.get(i));
-        }
+        body.write(seg, icmp);
         Icmpv6Message.fillChecksum(seg, icmp, icmpLength, Ipv6Header.pseudoHeaderSum(srcHigh, srcLow,
-                Ipv6Address.ALL_NODES_HIGH, MLD_ALL_ROUTERS_LOW, icmpLength, IpProtocol.ICMPV6));
+                dstHigh, dstLow, icmpLength, IpProtocol.ICMPV6));
         p.truncate(Ipv6Header.HEADER_LENGTH + hbh + icmpLength);
         mldReports.increment();
-        home.route(p, Ipv6Address.ALL_NODES_HIGH, MLD_ALL_ROUTERS_LOW);
+        home.route(p, dstHigh, dstLow);
     }
 
     private void everyShard(java.util.function.Consumer<Ipv6> action) {

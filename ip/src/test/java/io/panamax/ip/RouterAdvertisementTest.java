@@ -164,6 +164,101 @@ class RouterAdvertisementTest {
         assertEquals(2, reactor.metrics().total("mld_queries_received_total"), "the query for another group is not ours to count");
     }
 
+    /**
+     * RFC 3810 §8.2.1: an MLDv1 query (24 bytes, RFC 2710) puts the host in MLDv1 compatibility
+     * mode: the answer is an MLDv1 report (type 131) to the group, no MLDv2 report; while the
+     * querier is present a later MLDv2 query is answered in MLDv1 too; after the Older Version
+     * Querier Present timeout (260 s) without another MLDv1 query, MLDv2 again.
+     */
+    @Test
+    void anMldv1QuerierIsAnsweredInMldv1UntilItsTimeoutPasses() {
+        long ours = Ipv6Address.solicitedNodeLow(IID);
+        int v2Before = reports().size();
+        query(0, 0, 1000, true);
+        reactor.advance(Duration.ofMillis(1001));
+        assertEquals(List.of(Long.toHexString(Ipv6Address.SOLICITED_NODE_HIGH) + Long.toHexString(ours)), mldv1Reports(),
+                "one MLDv1 report, for the link-local address's group, sent to that group");
+        assertEquals(v2Before, reports().size(), "no MLDv2 report while an MLDv1 querier is present");
+        boolean[] mode = new boolean[1];
+        reactor.runOn(0, () -> mode[0] = slaac.mldv1Mode());
+        assertTrue(mode[0], "MLDv1 compatibility mode");
+
+        reactor.advance(Duration.ofSeconds(100));
+        query(0, 0, 1000, false);
+        reactor.advance(Duration.ofMillis(1001));
+        assertEquals(2, mldv1Reports().size(), "an MLDv2 query within the timeout is answered in MLDv1");
+        assertEquals(v2Before, reports().size());
+
+        reactor.advance(Duration.ofSeconds(160));
+        reactor.runOn(0, () -> mode[0] = slaac.mldv1Mode());
+        assertFalse(mode[0], "260 s after the MLDv1 query: MLDv2 again");
+        query(0, 0, 1000, false);
+        reactor.advance(Duration.ofMillis(1001));
+        assertEquals(v2Before + 1, reports().size(), "answered with an MLDv2 report");
+        assertEquals(2, mldv1Reports().size());
+    }
+
+    /** The groups of the MLDv1 reports (RFC 2710 §3, type 131) shard 0 sent, each checked to go to its group. */
+    private List<String> mldv1Reports() {
+        List<String> out = new ArrayList<>();
+        for (byte[] b : h.sentFrames(0)) {
+            ByteBuffer f = ByteBuffer.wrap(b);
+            if (b.length < 86 || f.getShort(12) != (short) 0x86dd || b[20] != 0 || (b[62] & 0xff) != 131) {
+                continue;
+            }
+            String group = Long.toHexString(f.getLong(70)) + Long.toHexString(f.getLong(78));
+            assertEquals(group, Long.toHexString(f.getLong(38)) + Long.toHexString(f.getLong(46)), "sent to the group it reports");
+            assertEquals(1, b[21], "hop limit 1");
+            out.add(group);
+        }
+        return out;
+    }
+
+    /**
+     * RFC 4861 §6.3.4: a prefix with the on-link flag (and not autonomous: no address) is on-link
+     * on every shard until its valid lifetime ends; an advertisement resets the timer (also below
+     * what is left: no two-hour rule for the prefix list); a zero lifetime times it out at once;
+     * an infinite one never ends; a new prefix with a zero lifetime is ignored.
+     */
+    @Test
+    void onLinkPrefixesExpireWithTheirValidLifetime() {
+        long onlyOnLink = 0xfd00_000bL << 32;
+        long forever = 0xfd00_000cL << 32;
+        advertise(0, onLinkPrefix(onlyOnLink, 600), onLinkPrefix(forever, INFINITE), onLinkPrefix(PREFIX_C, 0));
+        for (int i = 0; i < 2; i++) {
+            assertTrue(onLink(i, onlyOnLink) && onLink(i, forever), "shard " + i + ": both prefixes on-link");
+            assertFalse(onLink(i, PREFIX_C), "shard " + i + ": a new prefix with a zero lifetime is ignored");
+            assertFalse(ours(i, onlyOnLink), "no address from a prefix without the autonomous flag");
+        }
+        reactor.advance(Duration.ofSeconds(500));
+        advertise(0, onLinkPrefix(onlyOnLink, 60)); // reset to 60 s, though 100 s were left
+        reactor.advance(Duration.ofSeconds(59));
+        assertTrue(onLink(1, onlyOnLink), "59 s into the new 60");
+        reactor.advance(Duration.ofSeconds(2));
+        for (int i = 0; i < 2; i++) {
+            assertFalse(onLink(i, onlyOnLink), "shard " + i + ": off-link once the valid lifetime ended");
+            assertTrue(onLink(i, forever), "shard " + i + ": an infinite lifetime does not end");
+        }
+        advertise(0, onLinkPrefix(onlyOnLink, 600));
+        assertTrue(onLink(0, onlyOnLink), "advertised again");
+        advertise(0, onLinkPrefix(onlyOnLink, 0));
+        for (int i = 0; i < 2; i++) {
+            assertFalse(onLink(i, onlyOnLink), "shard " + i + ": a zero lifetime times the prefix out at once");
+        }
+    }
+
+    private boolean onLink(int shard, long prefix) {
+        boolean[] r = new boolean[1];
+        reactor.runOn(shard, () -> r[0] = ipv6s[shard].isOnLink(prefix, 5));
+        return r[0];
+    }
+
+    /** A prefix information option with the on-link flag only (RFC 4861 §4.6.2), /64. */
+    private static byte[] onLinkPrefix(long high, long validSeconds) {
+        return ByteBuffer.allocate(32).put((byte) 3).put((byte) 4).put((byte) 64).put((byte) 0x80).putInt((int) validSeconds)
+                .putInt((int) validSeconds).putInt(0).putLong(high).putLong(0).array();
+    }
+
     /** Every MLDv2 report shard 0 sent, as its records: "type group-in-hex". */
     private List<List<String>> reports() {
         List<List<String>> out = new ArrayList<>();
@@ -184,10 +279,15 @@ class RouterAdvertisementTest {
 
     /** An MLDv2 query (RFC 3810 §5.1) from fe80::1, hop limit 1, with a router alert. */
     private void query(long groupHigh, long groupLow, int maxResponseCode) {
+        query(groupHigh, groupLow, maxResponseCode, false);
+    }
+
+    /** The same, or an MLDv1 query (RFC 2710 §3: 24 bytes, no S/QRV/QQIC/sources) when {@code mldv1}. */
+    private void query(long groupHigh, long groupLow, int maxResponseCode, boolean mldv1) {
         boolean general = groupHigh == 0 && groupLow == 0;
         long dstHigh = general ? Ipv6Address.ALL_NODES_HIGH : groupHigh;
         long dstLow = general ? Ipv6Address.ALL_NODES_LOW : groupLow;
-        int icmpLength = 28;
+        int icmpLength = mldv1 ? 24 : 28;
         ByteBuffer f = ByteBuffer.allocate(14 + 40 + 8 + icmpLength);
         long dstMac = Ipv6Address.multicastMac(dstLow);
         f.putShort((short) (dstMac >>> 32)).putInt((int) dstMac).putShort((short) (ROUTER_MAC >>> 32)).putInt((int) ROUTER_MAC)
@@ -196,7 +296,10 @@ class RouterAdvertisementTest {
                 .putLong(Ipv6Address.LINK_LOCAL_HIGH).putLong(ROUTER_LOW).putLong(dstHigh).putLong(dstLow);
         f.put((byte) 58).put((byte) 0).put((byte) 5).put((byte) 2).putShort((short) 0).put((byte) 1).put((byte) 0);
         f.put((byte) 130).put((byte) 0).putShort((short) 0).putShort((short) maxResponseCode).putShort((short) 0)
-                .putLong(groupHigh).putLong(groupLow).put((byte) 2).put((byte) 125).putShort((short) 0);
+                .putLong(groupHigh).putLong(groupLow);
+        if (!mldv1) {
+            f.put((byte) 2).put((byte) 125).putShort((short) 0);
+        }
         byte[] frame = f.array();
         MemorySegment seg = MemorySegment.ofArray(frame);
         long pseudo = io.panamax.ip.wire.Ipv6Header.pseudoHeaderSum(Ipv6Address.LINK_LOCAL_HIGH, ROUTER_LOW, dstHigh, dstLow, icmpLength, 58);

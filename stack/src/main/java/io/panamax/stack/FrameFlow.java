@@ -110,19 +110,9 @@ final class FrameFlow {
                 || toeplitz.maxInputBytes() < IPV6_INPUT) {
             return NO_FLOW;
         }
-        long srcHigh = Ipv6Header.sourceHigh(seg, ip);
-        long srcLow = Ipv6Header.sourceLow(seg, ip);
-        long dstHigh = Ipv6Header.destinationHigh(seg, ip);
-        long dstLow = Ipv6Header.destinationLow(seg, ip);
-        int next = Ipv6Header.nextHeader(seg, ip);
-        int at = Ipv6Header.HEADER_LENGTH;
-        // Bounded: every step moves at least 8 bytes into a head of at most LINEAR_BYTES.
-        while ((next == Ipv6Extensions.HOP_BY_HOP || next == Ipv6Extensions.ROUTING || next == Ipv6Extensions.DESTINATION_OPTIONS)
-                && at + 2 <= available) {
-            int length = (NetworkBytes.getU8(seg, ip + at + 1) + 1) * 8;
-            next = NetworkBytes.getU8(seg, ip + at);
-            at += length;
-        }
+        long upper = upperLayer(seg, ip, available, false);
+        int next = (int) (upper >>> 32);
+        int at = (int) upper;
         if (followErrors && next == IpProtocol.ICMPV6 && at + ICMP_HEADER + Ipv6Header.HEADER_LENGTH <= available
                 && NetworkBytes.getU8(seg, ip + at) < ICMPV6_INFORMATIONAL) {
             long quoted = quotedIpv6(seg, ip + at + ICMP_HEADER, available - at - ICMP_HEADER, toeplitz);
@@ -130,11 +120,61 @@ final class FrameFlow {
                 return quoted;
             }
         }
+        return ipv6Flow(seg, ip, next, at, available, toeplitz, false);
+    }
+
+    /**
+     * Walks from the IPv6 header at {@code ip} past the extension headers a NIC's parser skips
+     * (hop-by-hop, routing, destination options) and, with {@code firstFragment}, the fragment
+     * header of a first fragment (its ports follow, RFC 8200 4.5): the next header and its offset,
+     * as {@code next << 32 | offset}. Bounded: every step moves at least 8 bytes into
+     * {@code available} contiguous bytes.
+     */
+    private static long upperLayer(MemorySegment seg, long ip, int available, boolean firstFragment) {
+        int next = Ipv6Header.nextHeader(seg, ip);
+        int at = Ipv6Header.HEADER_LENGTH;
+        while (at + 4 <= available) {
+            if (next == Ipv6Extensions.HOP_BY_HOP || next == Ipv6Extensions.ROUTING || next == Ipv6Extensions.DESTINATION_OPTIONS) {
+                int length = (NetworkBytes.getU8(seg, ip + at + 1) + 1) * 8;
+                next = NetworkBytes.getU8(seg, ip + at);
+                at += length;
+            } else if (firstFragment && next == Ipv6Extensions.FRAGMENT && (NetworkBytes.getU16(seg, ip + at + 2) & 0xfff8) == 0) {
+                next = NetworkBytes.getU8(seg, ip + at);
+                at += Ipv6Extensions.FRAGMENT_HEADER_LENGTH;
+            } else {
+                break;
+            }
+        }
+        return (long) next << 32 | at;
+    }
+
+    /**
+     * The hash of the IPv6 packet at {@code ip} whose upper layer {@code next} starts at
+     * {@code at}: its 4-tuple for TCP and UDP with the ports in reach, else its address pair; with
+     * {@code sent} (a packet this host sent, quoted in an error) turned around to the direction
+     * its flow is received in.
+     */
+    private static long ipv6Flow(MemorySegment seg, long ip, int next, int at, int available, Toeplitz toeplitz, boolean sent) {
+        long aHigh = Ipv6Header.sourceHigh(seg, ip);
+        long aLow = Ipv6Header.sourceLow(seg, ip);
+        long bHigh = Ipv6Header.destinationHigh(seg, ip);
+        long bLow = Ipv6Header.destinationLow(seg, ip);
+        if (sent) {
+            long h = aHigh;
+            long l = aLow;
+            aHigh = bHigh;
+            aLow = bLow;
+            bHigh = h;
+            bLow = l;
+        }
         if ((next == IpProtocol.TCP || next == IpProtocol.UDP) && at + 4 <= available && toeplitz.maxInputBytes() >= IPV6_L4_INPUT) {
             int ports = NetworkBytes.getI32(seg, ip + at);
-            return toeplitz.hashIpv6Tcp(srcHigh, srcLow, dstHigh, dstLow, ports >>> 16, ports & 0xffff) & 0xffff_ffffL;
+            if (sent) {
+                ports = ports << 16 | ports >>> 16;
+            }
+            return toeplitz.hashIpv6Tcp(aHigh, aLow, bHigh, bLow, ports >>> 16, ports & 0xffff) & 0xffff_ffffL;
         }
-        return toeplitz.hashIpv6(srcHigh, srcLow, dstHigh, dstLow) & 0xffff_ffffL;
+        return toeplitz.hashIpv6(aHigh, aLow, bHigh, bLow) & 0xffff_ffffL;
     }
 
     /** RFC 4443 2.1: ICMPv6 types below 128 are errors. */
@@ -155,30 +195,8 @@ final class FrameFlow {
         if (Ipv6Header.version(seg, q) != Ipv6Header.VERSION) {
             return NO_FLOW;
         }
-        long srcHigh = Ipv6Header.sourceHigh(seg, q);
-        long srcLow = Ipv6Header.sourceLow(seg, q);
-        long dstHigh = Ipv6Header.destinationHigh(seg, q);
-        long dstLow = Ipv6Header.destinationLow(seg, q);
-        int next = Ipv6Header.nextHeader(seg, q);
-        int at = Ipv6Header.HEADER_LENGTH;
-        while (at + Ipv6Extensions.FRAGMENT_HEADER_LENGTH <= available) {
-            if (next == Ipv6Extensions.HOP_BY_HOP || next == Ipv6Extensions.ROUTING || next == Ipv6Extensions.DESTINATION_OPTIONS) {
-                int length = (NetworkBytes.getU8(seg, q + at + 1) + 1) * 8;
-                next = NetworkBytes.getU8(seg, q + at);
-                at += length;
-            } else if (next == Ipv6Extensions.FRAGMENT && (NetworkBytes.getU16(seg, q + at + 2) & 0xfff8) == 0) {
-                // The first fragment of a datagram this host sent: its ports follow (RFC 8200 4.5).
-                next = NetworkBytes.getU8(seg, q + at);
-                at += Ipv6Extensions.FRAGMENT_HEADER_LENGTH;
-            } else {
-                break;
-            }
-        }
-        if ((next == IpProtocol.TCP || next == IpProtocol.UDP) && at + 4 <= available && toeplitz.maxInputBytes() >= IPV6_L4_INPUT) {
-            int ports = NetworkBytes.getI32(seg, q + at);
-            return toeplitz.hashIpv6Tcp(dstHigh, dstLow, srcHigh, srcLow, ports & 0xffff, ports >>> 16) & 0xffff_ffffL | QUOTED;
-        }
-        return toeplitz.hashIpv6(dstHigh, dstLow, srcHigh, srcLow) & 0xffff_ffffL | QUOTED;
+        long upper = upperLayer(seg, q, available, true);
+        return ipv6Flow(seg, q, (int) (upper >>> 32), (int) upper, available, toeplitz, true) | QUOTED;
     }
 
     /** {@link #quotedIpv6} for the IPv4 datagram an ICMP error quotes (its header and at least 8 bytes, RFC 792). */
