@@ -73,6 +73,8 @@ public final class PanamaxEventLoop extends AbstractScheduledEventExecutor imple
     private Counter tasksRun;
     private Counter externalTasksRun;
     private final TransportCounters counters;
+    /** The received-ByteBuf objects released on this shard, for reuse. */
+    private final PacketByteBuf.Pool receivedBuffers;
 
     PanamaxEventLoop(PanamaxEventLoopGroup parent, ShardStack shardStack) {
         super(parent);
@@ -81,6 +83,7 @@ public final class PanamaxEventLoop extends AbstractScheduledEventExecutor imple
         this.shard = shardStack.shard();
         this.ioHandler = new PanamaxIoHandler(this);
         this.counters = new TransportCounters();
+        this.receivedBuffers = new PacketByteBuf.Pool(shard, counters);
         // Pollers and metrics belong to the shard: they are set up on its thread.
         shard.execute(this::attach);
     }
@@ -111,6 +114,10 @@ public final class PanamaxEventLoop extends AbstractScheduledEventExecutor imple
 
     TransportCounters counters() {
         return counters;
+    }
+
+    PacketByteBuf.Pool receivedBuffers() {
+        return receivedBuffers;
     }
 
     PanamaxIoHandler ioHandler() {

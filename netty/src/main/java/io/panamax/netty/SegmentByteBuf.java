@@ -53,6 +53,11 @@ abstract class SegmentByteBuf extends UnpooledDirectByteBuf {
     /** Where index 0 is in {@link #segment()}. */
     abstract long base();
 
+    /** {@code checkIndex} for the other packet-memory buffer class (protected in Netty's package). */
+    final void checkRange(int index, int length) {
+        checkIndex(index, length);
+    }
+
     @Override
     public ByteBuf setBytes(int index, byte[] src, int srcIndex, int length) {
         MemorySegment seg = segment();
@@ -83,8 +88,9 @@ abstract class SegmentByteBuf extends UnpooledDirectByteBuf {
             checkIndex(index, 0); // Netty's would still ask the source for its (empty) NIO buffers
             return this;
         }
-        if (src instanceof CompositeByteBuf) {
-            // Component by component, each into this buffer: a component of ours is a segment copy.
+        if (src instanceof CompositeByteBuf || (src instanceof PacketByteBuf && segment() != null)) {
+            // Component by component, each into this buffer: a component of ours is a segment copy;
+            // a received buffer copies segment to segment.
             src.getBytes(srcIndex, this, index, length);
             return this;
         }
@@ -112,6 +118,10 @@ abstract class SegmentByteBuf extends UnpooledDirectByteBuf {
                 MemorySegment.copy(seg, base() + index, to, d.base() + dstIndex, length);
                 return this;
             }
+        }
+        if (seg != null && dst instanceof PacketByteBuf) {
+            dst.setBytes(dstIndex, this, index, length); // a segment copy there
+            return this;
         }
         return super.getBytes(index, dst, dstIndex, length);
     }
