@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.ShardMessage;
+import io.panamax.reactor.buffer.Buffer;
 import io.panamax.reactor.buffer.Packet;
 
 import java.io.IOException;
@@ -22,22 +23,31 @@ import java.util.ArrayDeque;
 import java.util.Objects;
 
 /**
- * Received bytes as a Netty {@code ByteBuf} without a copy and, once warm, without an allocation:
- * a direct buffer over one fragment of a stack packet, in the receive buffer it arrived in, taken
- * from its shard's pool of these objects and put back there when its last reference is released
- * (as Netty's pooled buffers are recycled). The packet is released at the same time: on its home
- * shard in place, from any other thread by sending the object itself home as a message (buffer
- * reference counts and the pool are the shard's alone, never touched elsewhere).
+ * A Netty {@code ByteBuf} over packet memory of one shard, taken from that shard's pool of these
+ * objects and put back there when its last reference is released (as Netty's pooled buffers are
+ * recycled): once warm, making one allocates nothing. Two uses:
+ * <ul>
+ *   <li><b>received</b> ({@link Pool#over}): one fragment of a stack packet, in the receive buffer
+ *       it arrived in (no copy); the packet is released with the {@code ByteBuf}. Its capacity is
+ *       the fragment's: a write that needs more makes the caller copy (as for a read-only one).</li>
+ *   <li><b>outbound</b> ({@link Pool#outbound}, from {@link PanamaxByteBufAllocator}): a packet
+ *       buffer of the shard, from its first byte. Written on a channel of that shard, its bytes
+ *       become a fragment of a packet that shares the buffer (one more reference,
+ *       {@link #packetBufferOn}): no copy. Grown past the packet buffer, its bytes move to a heap
+ *       array (and are copied when written) and the packet buffer goes back.</li>
+ * </ul>
+ * Packet buffers and the pool are the shard's alone: a release on another thread sends the
+ * object home as a message, which frees the buffer and recycles the object there.
  *
  * <p>Its own {@code ByteBuf} implementation rather than Netty's {@code UnpooledDirectByteBuf},
  * which cannot be pointed at other memory from outside its package: that made three objects per
- * received fragment (the buffer, its reference count, a {@code ByteBuffer} slice), a third of
- * the transport's heap bytes per HTTP request. Bytes are read and written through the fragment's
- * {@code MemorySegment} (big-endian, unaligned), bulk copies with {@code MemorySegment.copy}.
+ * buffer (the buffer, its reference count, a {@code ByteBuffer} slice), a third of the transport's
+ * heap bytes per HTTP request. Bytes are read and written through the {@code MemorySegment}
+ * (big-endian, unaligned), bulk copies with {@code MemorySegment.copy}.
  *
  * <p>As with any pooled {@code ByteBuf}, touching one after its release is a bug of the caller
- * (it may by then show another packet's bytes); the reference count still fails the accesses that
- * Netty checks ({@code ensureAccessible}) until the object is reused.
+ * (it may by then show other bytes); the reference count still fails the accesses that Netty
+ * checks ({@code ensureAccessible}) until the object is reused.
  */
 final class PacketByteBuf extends AbstractReferenceCountedByteBuf implements ShardMessage {
     /** Objects kept per shard for reuse; past this (a burst of held buffers) the extras are garbage. */
@@ -53,23 +63,53 @@ final class PacketByteBuf extends AbstractReferenceCountedByteBuf implements Sha
 
     /** The free objects of one shard: used on that shard's thread only. */
     static final class Pool {
+        /** The pool of the shard whose thread this is (one thread per shard). */
+        private static final ThreadLocal<Pool> OF_THREAD = new ThreadLocal<>();
+
         private final Shard home;
-        private final TransportCounters counters;
+        /** Unregistered until the shard's event loop gives its own (the allocator may come first). */
+        private TransportCounters counters = new TransportCounters();
         private final ArrayDeque<PacketByteBuf> free = new ArrayDeque<>(256);
 
-        Pool(Shard home, TransportCounters counters) {
+        private Pool(Shard home) {
             this.home = home;
-            this.counters = counters;
+        }
+
+        /** The pool of {@code shard}, which must be the current one. */
+        static Pool of(Shard shard) {
+            Pool p = OF_THREAD.get();
+            if (p == null || p.home != shard) { // a thread driving several shards (manual mode) swaps
+                p = new Pool(shard);
+                OF_THREAD.set(p);
+            }
+            return p;
+        }
+
+        /** The event loop's counters, which the shard's metrics publish; on the shard. */
+        void countInto(TransportCounters c) {
+            counters = c;
         }
 
         /** A view of {@code p}'s single fragment, owning {@code p}'s reference; on the home shard. */
         PacketByteBuf over(ByteBufAllocator alloc, Packet p) {
+            PacketByteBuf b = take();
+            b.initReceived(alloc, p);
+            return b;
+        }
+
+        /** An empty buffer over packet buffer {@code buffer} (owning its reference); on the home shard. */
+        PacketByteBuf outbound(ByteBufAllocator alloc, Buffer buffer, int capacity, int maxCapacity) {
+            PacketByteBuf b = take();
+            b.initOutbound(alloc, buffer, capacity, maxCapacity);
+            return b;
+        }
+
+        private PacketByteBuf take() {
             PacketByteBuf b = free.pollLast();
             if (b == null) {
                 b = new PacketByteBuf(this);
                 counters.bufferObjectsMade.increment();
             }
-            b.init(alloc, p);
             return b;
         }
 
@@ -86,31 +126,60 @@ final class PacketByteBuf extends AbstractReferenceCountedByteBuf implements Sha
 
     private final Pool pool;
     private ByteBufAllocator alloc;
+    /** Received: the packet whose fragment this is (released with the ByteBuf). */
     private Packet packet;
-    /** The fragment's buffer memory and where index 0 is in it: the bytes stay there until the packet is released. */
+    /**
+     * Outbound: the packet buffer holding the bytes, until they move (grown) or the ByteBuf is
+     * released. Set to null by whichever thread holds the ByteBuf; it reaches a loop again only
+     * through Netty's task queue, which orders that write before the loop's reads.
+     */
+    private Buffer buffer;
+    /** Where the bytes are and where index 0 is in it. */
     private MemorySegment memory;
     private long base;
     private int length;
+    /** The bytes {@link #memory} has from {@link #base}: the capacity it can take without moving. */
+    private int room;
 
     private PacketByteBuf(Pool pool) {
         super(0);
         this.pool = pool;
     }
 
-    private void init(ByteBufAllocator a, Packet p) {
+    private void initReceived(ByteBufAllocator a, Packet p) {
         int len = p.fragmentLength(0);
         alloc = a;
         packet = p;
         memory = p.fragmentMemory(0);
         base = p.fragmentOffset(0);
         length = len;
+        room = len;
         // Capacity fixed at the fragment's length: a write that needs more makes the caller copy
         // (ByteToMessageDecoder's cumulator then takes a buffer of its own, as for a read-only one).
-        maxCapacity(len);
+        reset(len, len);
+    }
+
+    private void initOutbound(ByteBufAllocator a, Buffer b, int capacity, int maxCapacity) {
+        alloc = a;
+        buffer = b;
+        memory = b.memory();
+        base = 0;
+        length = capacity;
+        room = b.capacity();
+        reset(maxCapacity, 0);
+    }
+
+    private void reset(int maxCapacity, int writerIndex) {
+        maxCapacity(maxCapacity);
         resetRefCnt();
-        setIndex(0, len);
+        setIndex(0, writerIndex);
         markReaderIndex();
         markWriterIndex();
+    }
+
+    /** The packet buffer holding the bytes, if they are still in one of shard {@code s}; else null. */
+    Buffer packetBufferOn(Shard s) {
+        return s == pool.home ? buffer : null;
     }
 
     @Override
@@ -131,13 +200,32 @@ final class PacketByteBuf extends AbstractReferenceCountedByteBuf implements Sha
 
     private void recycleHere() {
         Packet p = packet;
+        Buffer b = buffer;
         packet = null;
+        buffer = null;
         memory = null;
         alloc = null;
         if (p != null) {
             p.release();
         }
+        if (b != null) {
+            b.release();
+        }
         pool.recycle(this);
+    }
+
+    /** The bytes left the packet buffer (grown): it goes back, from here or by a message home. */
+    private void dropBuffer() {
+        Buffer b = buffer;
+        buffer = null;
+        if (b == null) {
+            return;
+        }
+        if (Shard.current() == pool.home) {
+            b.release();
+        } else {
+            pool.home.execute(b::release); // rare: a buffer grown off its shard
+        }
     }
 
     // ---- what the buffer is ------------------------------------------------------------------
@@ -147,13 +235,24 @@ final class PacketByteBuf extends AbstractReferenceCountedByteBuf implements Sha
         return length;
     }
 
-    /** Only shrinking (never past the fragment): Netty's {@code capacity(n)} within the max capacity. */
+    /**
+     * Within the memory's room the bytes stay where they are; past it (an outbound buffer grown
+     * beyond its packet buffer) they move to a heap array, and the packet buffer goes back.
+     */
     @Override
     public ByteBuf capacity(int newCapacity) {
         if (newCapacity < 0 || newCapacity > maxCapacity()) {
             throw new IllegalArgumentException("newCapacity: " + newCapacity + " (expected: 0-" + maxCapacity() + ')');
         }
         ensureAccessible();
+        if (newCapacity > room) {
+            MemorySegment grown = MemorySegment.ofArray(new byte[newCapacity]);
+            MemorySegment.copy(memory, base, grown, 0, length);
+            memory = grown;
+            base = 0;
+            room = newCapacity;
+            dropBuffer();
+        }
         length = newCapacity;
         trimIndicesToCapacity(newCapacity);
         return this;
@@ -210,7 +309,7 @@ final class PacketByteBuf extends AbstractReferenceCountedByteBuf implements Sha
         return memory.address() + base;
     }
 
-    /** The memory of index 0 (null once released) and its offset there: for {@link WriteBatch}'s copies. */
+    /** The memory of index 0 (null once released; a heap array's once grown) and its offset there: for copies. */
     MemorySegment segment() {
         return memory;
     }
@@ -343,10 +442,7 @@ final class PacketByteBuf extends AbstractReferenceCountedByteBuf implements Sha
         if (dst.hasArray()) {
             return getBytes(index, dst.array(), dst.arrayOffset() + dstIndex, length);
         }
-        if (dst instanceof SegmentByteBuf d && d.segment() != null) {
-            d.checkRange(dstIndex, length);
-            MemorySegment.copy(memory, base + index, d.segment(), d.base() + dstIndex, length);
-        } else if (dst instanceof PacketByteBuf d) {
+        if (dst instanceof PacketByteBuf d) {
             d.checkIndex(dstIndex, length);
             MemorySegment.copy(memory, base + index, d.memory, d.base + dstIndex, length);
         } else if (dst.hasMemoryAddress()) {
@@ -368,10 +464,7 @@ final class PacketByteBuf extends AbstractReferenceCountedByteBuf implements Sha
         if (src.hasArray()) {
             return setBytes(index, src.array(), src.arrayOffset() + srcIndex, length);
         }
-        if (src instanceof SegmentByteBuf s && s.segment() != null) {
-            s.checkRange(srcIndex, length);
-            MemorySegment.copy(s.segment(), s.base() + srcIndex, memory, base + index, length);
-        } else if (src instanceof PacketByteBuf s) {
+        if (src instanceof PacketByteBuf s) {
             s.checkIndex(srcIndex, length);
             MemorySegment.copy(s.memory, s.base + srcIndex, memory, base + index, length);
         } else if (src.hasMemoryAddress()) {

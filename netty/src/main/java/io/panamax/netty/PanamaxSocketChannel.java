@@ -457,7 +457,7 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
         int total = p.length();
         int guess = Math.max(1, handle.guess());
         if (p.fragmentCount() == 1 && total <= guess) {
-            fire(loop.receivedBuffers().over(config.getAllocator(), p), guess, pipeline, handle, counters);
+            fire(loop.byteBufs().over(config.getAllocator(), p), guess, pipeline, handle, counters);
             return;
         }
         int at = 0;
@@ -509,7 +509,7 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
     private ByteBuf view(Packet p, int at, int len, TransportCounters counters) {
         Packet view = p.share(at, len);
         if (view != null) {
-            return loop.receivedBuffers().over(config.getAllocator(), view);
+            return loop.byteBufs().over(config.getAllocator(), view);
         }
         // No packet wrapper left to share the buffer: copy rather than stall the connection.
         ByteBuf buf = config.getAllocator().directBuffer(len);
