@@ -53,7 +53,7 @@ public final class PanamaxByteBufAllocator extends AbstractByteBufAllocator {
             if (initialCapacity <= pool.bufferSize() && pool.available() > pool.capacity() / RESERVE_DIVISOR) {
                 Buffer b = pool.allocate();
                 if (b != null) {
-                    return new PacketBufferByteBuf(this, shard, b, Math.min(pool.bufferSize(), maxCapacity), maxCapacity);
+                    return PacketByteBuf.Pool.of(shard).outbound(this, b, Math.min(pool.bufferSize(), maxCapacity), maxCapacity);
                 }
             }
         }

@@ -73,6 +73,8 @@ public final class PanamaxEventLoop extends AbstractScheduledEventExecutor imple
     private Counter tasksRun;
     private Counter externalTasksRun;
     private final TransportCounters counters;
+    /** The shard's pool of ByteBuf objects over packet memory (received and outbound), set on the shard. */
+    private PacketByteBuf.Pool byteBufs;
 
     PanamaxEventLoop(PanamaxEventLoopGroup parent, ShardStack shardStack) {
         super(parent);
@@ -92,6 +94,7 @@ public final class PanamaxEventLoop extends AbstractScheduledEventExecutor imple
         externalTasksRun = m.counter("netty_external_tasks_total",
                 "Netty tasks submitted from threads outside the shard (other shards, application threads)");
         counters.register(m);
+        byteBufs().countInto(counters);
         m.gauge("netty_channels", "Netty channels registered on the shard's event loop", ioHandler::registrations);
         shard.addPoller(this);
         // The stack stops before (or without) the group: the loop ends with it, its channels closed.
@@ -111,6 +114,15 @@ public final class PanamaxEventLoop extends AbstractScheduledEventExecutor imple
 
     TransportCounters counters() {
         return counters;
+    }
+
+    /** On the shard. */
+    PacketByteBuf.Pool byteBufs() {
+        PacketByteBuf.Pool p = byteBufs;
+        if (p == null) {
+            p = byteBufs = PacketByteBuf.Pool.of(shard);
+        }
+        return p;
     }
 
     PanamaxIoHandler ioHandler() {

@@ -21,6 +21,7 @@ import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.panamax.ip.Ipv4Address;
+import io.panamax.reactor.Completion;
 import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.Shard;
@@ -101,8 +102,8 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
     private ChannelPromise connectPromise;
     private ScheduledFuture<?> connectTimeout;
     private InetSocketAddress requestedRemote;
-    /** Completion callbacks made once per channel, not per read or write. */
-    private final BiConsumer<ReadBuffer, Throwable> readDone = this::readDone;
+    /** The completion of every stack read, and the write callback: made once per channel, not per read or write. */
+    private final Reader reader = new Reader();
     private final BiConsumer<Void, Throwable> writeDone = this::writeAccepted;
 
     /** A client channel: connect it with a {@code Bootstrap} on a {@link PanamaxEventLoopGroup}. */
@@ -308,11 +309,66 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
             return;
         }
         readInFlight = true;
-        ShardFuture<ReadBuffer> f = c.read();
-        if (f.isDone()) {
-            readDone(f.isSucceeded() ? f.getNow() : null, f.cause());
-        } else {
-            f.whenComplete(readDone);
+        Reader r = reader;
+        r.inCall = true;
+        try {
+            c.read(r);
+        } finally {
+            r.inCall = false;
+        }
+        if (r.arrived) {
+            r.handOver(); // completed within the call: no task
+        }
+    }
+
+    /**
+     * The {@link Completion} of every stack read of this channel, one object for its lifetime: a
+     * read costs no promise and no continuation step (which a {@code ShardFuture} read did, each
+     * request). A read completed within {@code read(into)} is handled by {@link #startRead} when
+     * the call returns; one completed later (data arriving, a reset) is handled from a task of the
+     * shard's run queue, as {@link Completion} asks, never inside the stack code completing it.
+     */
+    private final class Reader implements Completion<ReadBuffer>, Runnable {
+        /** True while {@code read(this)} is on the stack. */
+        boolean inCall;
+        /** A result is waiting to be handed to readDone. */
+        boolean arrived;
+        private ReadBuffer value;
+        private Throwable failure;
+
+        @Override
+        public void complete(ReadBuffer v) {
+            arrive(v, null);
+        }
+
+        @Override
+        public void fail(Throwable cause) {
+            arrive(null, cause != null ? cause : new IOException("read failed"));
+        }
+
+        private void arrive(ReadBuffer v, Throwable cause) {
+            value = v;
+            failure = cause;
+            arrived = true;
+            if (!inCall) {
+                loop.shard().schedule(this);
+            }
+        }
+
+        @Override
+        public void run() {
+            if (arrived) {
+                handOver();
+            }
+        }
+
+        void handOver() {
+            ReadBuffer v = value;
+            Throwable cause = failure;
+            value = null;
+            failure = null;
+            arrived = false;
+            readDone(v, cause);
         }
     }
 
@@ -401,7 +457,7 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
         int total = p.length();
         int guess = Math.max(1, handle.guess());
         if (p.fragmentCount() == 1 && total <= guess) {
-            fire(PacketByteBuf.over(config.getAllocator(), loop.shard(), counters, p), guess, pipeline, handle, counters);
+            fire(loop.byteBufs().over(config.getAllocator(), p), guess, pipeline, handle, counters);
             return;
         }
         int at = 0;
@@ -453,7 +509,7 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
     private ByteBuf view(Packet p, int at, int len, TransportCounters counters) {
         Packet view = p.share(at, len);
         if (view != null) {
-            return PacketByteBuf.over(config.getAllocator(), loop.shard(), counters, view);
+            return loop.byteBufs().over(config.getAllocator(), view);
         }
         // No packet wrapper left to share the buffer: copy rather than stall the connection.
         ByteBuf buf = config.getAllocator().directBuffer(len);

@@ -19,6 +19,7 @@ final class TransportCounters {
     Counter bytesWritten = new Counter();
     Counter writeStalls = new Counter();
     Counter foreignReleases = new Counter();
+    Counter bufferObjectsMade = new Counter();
     Counter closes = new Counter();
     Counter aborts = new Counter();
 
@@ -38,6 +39,8 @@ final class TransportCounters {
         writeStalls = m.counter("netty_write_stalls_total", "Flushes that stopped because the send buffer was full");
         foreignReleases = m.counter("netty_foreign_releases_total",
                 "Received ByteBufs released off their shard and sent home to be freed");
+        bufferObjectsMade = m.counter("netty_received_bytebufs_made_total",
+                "Received-ByteBuf objects created; the rest of the reads reused a released one from the shard's pool");
         closes = m.counter("netty_closes_total", "Netty channels closed gracefully (FIN)");
         aborts = m.counter("netty_aborts_total", "Netty channels closed with a reset (SO_LINGER 0, or after an error)");
     }

@@ -14,7 +14,7 @@ import java.nio.ByteBuffer;
  * so that one flush is one stack write: the bytes of many small messages (an HTTP/2 flush is a
  * HEADERS, a DATA and a trailing HEADERS frame per call, each its own {@code ByteBuf}) are packed
  * into shared packet buffers instead of one packet (and one buffer) per message, and TCP is handed
- * them at once. A {@link PacketBufferByteBuf} of the shard joins the packet as a fragment sharing
+ * them at once. An outbound {@link PacketByteBuf} of the shard joins the packet as a fragment sharing
  * its buffer (no copy); any other buffer is copied, from its memory address when it has one, so
  * that a copy makes no object (a {@code MemorySegment} view of a {@code ByteBuffer} costs three).
  *
@@ -105,22 +105,20 @@ final class WriteBatch implements ChannelOutboundBuffer.MessageProcessor {
 
     /** Appends the bytes {@code [idx, idx + n)} of {@code buf}; false if the packet buffers ran out. */
     private boolean append(Packet p, ByteBuf buf, int idx, int n) {
-        if (buf instanceof PacketBufferByteBuf pb) {
+        if (buf instanceof PacketByteBuf pb) {
             Buffer b = pb.packetBufferOn(shard);
             if (b != null) {
                 p.append(b.retain(), idx, n);
                 counters.zeroCopyWrites.increment();
                 return true;
             }
+            MemorySegment seg = pb.segment();
+            if (seg != null) { // a received buffer, one of another shard, or one grown into a heap array
+                return p.appendBytes(seg, pb.base() + idx, n) == n;
+            }
         }
         if (buf.hasArray()) {
             return p.appendBytes(buf.array(), buf.arrayOffset() + idx, n) == n;
-        }
-        if (buf instanceof SegmentByteBuf s) {
-            MemorySegment seg = s.segment();
-            if (seg != null) {
-                return p.appendBytes(seg, s.base() + idx, n) == n;
-            }
         }
         if (buf.hasMemoryAddress()) {
             return p.appendBytes(ALL_MEMORY, buf.memoryAddress() + idx, n) == n;

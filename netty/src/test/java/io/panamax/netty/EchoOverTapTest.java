@@ -97,7 +97,7 @@ class EchoOverTapTest {
                                 // a packet buffer while it fits one, else (a larger read) grown into
                                 // ordinary memory and copied when written.
                                 ByteBuf out = ctx.alloc().directBuffer(Math.min(in.readableBytes(), 512));
-                                if (out instanceof PacketBufferByteBuf && (packetBacked.incrementAndGet() & 15) == 0) {
+                                if (out instanceof PacketByteBuf && (packetBacked.incrementAndGet() & 15) == 0) {
                                     out.capacity(4096); // grown past its packet buffer: copied when written
                                 }
                                 out.writeBytes(in);
