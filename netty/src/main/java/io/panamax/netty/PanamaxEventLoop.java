@@ -165,6 +165,15 @@ public final class PanamaxEventLoop extends AbstractScheduledEventExecutor imple
         return n;
     }
 
+    /**
+     * Dekker with {@link #execute}: a producer enqueues, then reads whether the shard is parked;
+     * the shard announces its park, then asks this. One of the two sees the other.
+     */
+    @Override
+    public boolean hasPendingWork() {
+        return !externalTasks.isEmpty() || !localTasks.isEmpty();
+    }
+
     // ---- EventExecutor ----------------------------------------------------------------------
 
     @Override

@@ -882,21 +882,16 @@ public final class PanamaxSocketChannel extends AbstractChannel implements Socke
                         + " is a loopback address and the stack has no loopback; connect to a host address"));
                 return;
             }
-            byte[] ip = r.getAddress().getAddress();
             if (localAddress instanceof InetSocketAddress l && l.getPort() != 0) {
                 requestedLocalPort = l.getPort();
-            }
-            if (ip.length != 4 && requestedLocalPort > 0) {
-                promise.setFailure(new ConnectException("an IPv6 connection from a chosen local port is not supported: " + r));
-                return;
             }
             var tcp = loop.shardStack().tcp();
             ShardFuture<TcpConnection> f;
             try {
-                // IPv6 through the InetAddress overload (the stack's IPv6 address must be set).
-                f = ip.length != 4 ? tcp.connect(r.getAddress(), r.getPort())
-                        : requestedLocalPort > 0 ? tcp.connect(Ipv4Address.fromBytes(ip), r.getPort(), requestedLocalPort)
-                        : tcp.connect(Ipv4Address.fromBytes(ip), r.getPort());
+                // Through the InetAddress overloads: IPv4 or IPv6 by the address (the stack's IPv6
+                // address must be set), from the port bind() chose if it chose one.
+                f = requestedLocalPort > 0 ? tcp.connect(r.getAddress(), r.getPort(), requestedLocalPort)
+                        : tcp.connect(r.getAddress(), r.getPort());
             } catch (IllegalArgumentException e) {
                 promise.setFailure(e);
                 return;

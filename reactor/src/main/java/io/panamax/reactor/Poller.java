@@ -14,4 +14,13 @@ public interface Poller {
     default int flush() {
         return 0;
     }
+
+    /**
+     * Whether work waits that another thread queued for this poller (a Netty event loop's task
+     * queue): asked by the shard after it has announced that it parks, so that a producer that
+     * saw it still running (and so did not unpark it) is not left waiting for the park's timeout.
+     */
+    default boolean hasPendingWork() {
+        return false;
+    }
 }

@@ -505,6 +505,11 @@ public final class Shard {
                 return true;
             }
         }
+        for (Poller p : pollers) {
+            if (p.hasPendingWork()) {
+                return true;
+            }
+        }
         return false;
     }
 

@@ -325,6 +325,18 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
         return connect6(a[0], a[1], remotePort);
     }
 
+    /**
+     * {@link #connect(InetAddress, int)} from a given local port (which must be free towards that
+     * peer), over IPv4 or IPv6 by the address's family: a socket bound to a port, then connected.
+     */
+    public ShardFuture<TcpConnection> connect(InetAddress remote, int remotePort, int localPort) {
+        if (remote instanceof Inet4Address v4) {
+            return connect(Ipv4Address.fromBytes(v4.getAddress()), remotePort, localPort);
+        }
+        long[] a = Ipv6Address.of((Inet6Address) remote);
+        return connect6(a[0], a[1], remotePort, localPort);
+    }
+
     /** {@link #connect(InetAddress, int)} to a resolved socket address. */
     public ShardFuture<TcpConnection> connect(InetSocketAddress remote) {
         if (remote.isUnresolved()) {
@@ -341,16 +353,10 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
      * Fails with {@link UnreachableException} when this TCP has no IPv6.
      */
     public ShardFuture<TcpConnection> connect6(long remoteHigh, long remoteLow, int remotePort) {
-        shard.checkOwner("Tcp.connect");
-        if (remotePort < 1 || remotePort > 65535) {
-            throw new IllegalArgumentException("remote port must be 1..65535, got " + remotePort);
-        }
         String peer = "[" + Ipv6Address.toString(remoteHigh, remoteLow) + "]:" + remotePort;
-        if (ip6 == null) {
-            return ShardFuture.failed(new UnreachableException(peer + " unreachable: this stack has no IPv6 address"));
-        }
-        if (shutDown) {
-            return ShardFuture.failed(new ConnectionAbortedException("TCP on shard " + shard.id() + " is shut down"));
+        ShardFuture<TcpConnection> refused = refuse6(peer, remotePort);
+        if (refused != null) {
+            return refused;
         }
         long localHigh = ip6.sourceHighFor(remoteHigh);
         long localLow = ip6.sourceLowFor(remoteHigh);
@@ -369,6 +375,46 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
         t.portFromPolicy = true;
         connections6.put(t);
         return t.activeOpen(isn.isn6(localHigh, localLow, port, remoteHigh, remoteLow, remotePort, shard.nanoTime()));
+    }
+
+    /**
+     * {@link #connect6(long, long, int)} from a given local port (which must be free towards that
+     * peer; the flow steering of a multi-shard stack may then bring the replies to another shard,
+     * as for {@link #connect(int, int, int)}).
+     */
+    public ShardFuture<TcpConnection> connect6(long remoteHigh, long remoteLow, int remotePort, int localPort) {
+        if (localPort < 1 || localPort > 65535) {
+            throw new IllegalArgumentException("local port must be 1..65535, got " + localPort);
+        }
+        String peer = "[" + Ipv6Address.toString(remoteHigh, remoteLow) + "]:" + remotePort;
+        ShardFuture<TcpConnection> refused = refuse6(peer, remotePort);
+        if (refused != null) {
+            return refused;
+        }
+        long localHigh = ip6.sourceHighFor(remoteHigh);
+        long localLow = ip6.sourceLowFor(remoteHigh);
+        if (!portUsage.isFree6(localHigh, localLow, localPort, remoteHigh, remoteLow, remotePort)) {
+            counters.failedOpens.increment();
+            return ShardFuture.failed(new TcpException("local port " + localPort + " is in use towards " + peer));
+        }
+        Tcb t = new Tcb(this, localHigh, localLow, localPort, remoteHigh, remoteLow, remotePort, null);
+        connections6.put(t);
+        return t.activeOpen(isn.isn6(localHigh, localLow, localPort, remoteHigh, remoteLow, remotePort, shard.nanoTime()));
+    }
+
+    /** What both IPv6 active opens check first: the failed future to answer with, or null to go on. */
+    private ShardFuture<TcpConnection> refuse6(String peer, int remotePort) {
+        shard.checkOwner("Tcp.connect");
+        if (remotePort < 1 || remotePort > 65535) {
+            throw new IllegalArgumentException("remote port must be 1..65535, got " + remotePort);
+        }
+        if (ip6 == null) {
+            return ShardFuture.failed(new UnreachableException(peer + " unreachable: this stack has no IPv6 address"));
+        }
+        if (shutDown) {
+            return ShardFuture.failed(new ConnectionAbortedException("TCP on shard " + shard.id() + " is shut down"));
+        }
+        return null;
     }
 
     /** An active open on a port the policy chose: the policy hears when the port is free again. */

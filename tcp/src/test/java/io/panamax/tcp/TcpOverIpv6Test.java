@@ -293,6 +293,31 @@ class TcpOverIpv6Test {
         assertEquals("and on *:9", await(reactor.submit(0, () -> exchange(new InetSocketAddress(to.getAddress(), 9), "and on *:9"))));
     }
 
+    /** A socket bound to a port, then connected (Netty's {@code bind} then {@code connect}): over IPv6 too. */
+    @Test
+    void anActiveOpenFromAChosenLocalPort() throws Exception {
+        start(TcpConfig.defaults());
+        CompletableFuture<InetSocketAddress> peer = new CompletableFuture<>();
+        await(reactor.submit(0, () -> {
+            server.listen(7, conn -> {
+                peer.complete(conn.remoteAddress());
+                StandardServices.echo(conn);
+            });
+            return ShardFuture.done();
+        }));
+        InetAddress to = InetAddress.getByName(SERVER);
+        String reply = await(reactor.submit(0, () -> client.connect(to, 7, 40_123).then(conn -> {
+            // A second open from the same port towards the same peer is refused, naming the port.
+            ShardFuture<TcpConnection> again = client.connect(to, 7, 40_123);
+            assertTrue(again.isFailed() && again.cause().getMessage().contains("local port 40123 is in use"), String.valueOf(again.cause()));
+            return conn.write("bound then connected".getBytes(StandardCharsets.US_ASCII))
+                    .then(v -> conn.shutdownOutput())
+                    .then(v -> readAll(conn, new StringBuilder()));
+        })));
+        assertEquals("bound then connected", reply);
+        assertEquals(new InetSocketAddress(InetAddress.getByName(CLIENT), 40_123), peer.get());
+    }
+
     @Test
     void synCookiesOverIpv6() throws Exception {
         start(TcpConfig.builder().synCookies(SynCookieMode.ALWAYS).build());
