@@ -132,31 +132,44 @@ abstract class KernelPeerTcpTest {
                 ns.exec(T, "sysctl", "-w", "net.ipv4.tcp_ecn=2");
             }
             assertTrue(activeEcn[0], "the stack's connection negotiated ECN");
-            String fromStack = "ip.src == " + STACK_IP + " && ";
-            String toStack = "ip.dst == " + STACK_IP + " && ";
-            String synOnly = "tcp.flags.syn == 1 && tcp.flags.ack == 0 && ";
-            String synAck = "tcp.flags.syn == 1 && tcp.flags.ack == 1 && ";
-            String ecnSetupSyn = "tcp.flags.ece == 1 && tcp.flags.cwr == 1";
-            String ecnSetupSynAck = "tcp.flags.ece == 1 && tcp.flags.cwr == 0";
-            // RFC 3168 6.1.1, as tshark decodes it.
-            assertEquals(1, frames(pcap, toStack + synOnly + ecnSetupSyn), "the kernel's ECN-setup SYN");
-            assertEquals(1, frames(pcap, fromStack + synAck + ecnSetupSynAck), "the stack's ECN-setup SYN-ACK");
-            assertEquals(1, frames(pcap, fromStack + synOnly + ecnSetupSyn), "the stack's ECN-setup SYN");
-            assertEquals(1, frames(pcap, toStack + synAck + ecnSetupSynAck), "the kernel's ECN-setup SYN-ACK");
+            // One decode of the capture by tshark, then RFC 3168's expectations over its fields.
+            NetworkNamespace.Result r = NetworkNamespace.run(T, "tshark", "-n", "-r", pcap.toString(), "-T", "fields",
+                    "-e", "ip.src", "-e", "tcp.flags.syn", "-e", "tcp.flags.ack", "-e", "tcp.flags.ece", "-e", "tcp.flags.cwr",
+                    "-e", "tcp.len", "-e", "ip.dsfield.ecn");
+            assertTrue(r.ok(), r.stderr());
+            List<Frame> frames = r.stdout().lines().filter(l -> !l.isBlank()).map(Frame::parse).toList();
+            // 6.1.1: ECN-setup SYN (ECE and CWR) and SYN-ACK (ECE only), each way.
+            assertEquals(1, count(frames, f -> !f.fromStack && f.syn && !f.ack && f.ece && f.cwr), "the kernel's ECN-setup SYN");
+            assertEquals(1, count(frames, f -> f.fromStack && f.syn && f.ack && f.ece && !f.cwr), "the stack's ECN-setup SYN-ACK");
+            assertEquals(1, count(frames, f -> f.fromStack && f.syn && !f.ack && f.ece && f.cwr), "the stack's ECN-setup SYN");
+            assertEquals(1, count(frames, f -> !f.fromStack && f.syn && f.ack && f.ece && !f.cwr), "the kernel's ECN-setup SYN-ACK");
             // 6.1.2, 6.1.4: data ECT(0) both ways, the stack's pure ACKs and SYNs Not-ECT.
-            assertTrue(frames(pcap, fromStack + "tcp.len > 0 && ip.dsfield.ecn == 2") > 0, "the stack's data is ECT(0)");
-            assertTrue(frames(pcap, toStack + "tcp.len > 0 && ip.dsfield.ecn == 2") > 0, "the kernel's data is ECT(0)");
-            assertEquals(0, frames(pcap, fromStack + "tcp.len == 0 && ip.dsfield.ecn != 0"), "no pure ACK or SYN of the stack is ECN-capable");
-            assertTrue(stack.reactor().metrics().total("tcp_ecn_connections_total") >= 2);
+            assertTrue(count(frames, f -> f.fromStack && f.len > 0 && f.ipEcn == 2) > 0, "the stack's data is ECT(0)");
+            assertTrue(count(frames, f -> !f.fromStack && f.len > 0 && f.ipEcn == 2) > 0, "the kernel's data is ECT(0)");
+            assertEquals(0, count(frames, f -> f.fromStack && f.len == 0 && f.ipEcn != 0), "no pure ACK or SYN of the stack is ECN-capable");
+            var m = stack.reactor().metrics();
+            assertTrue(m.total("tcp_ecn_connections_total") >= 2);
             // 6.1.3: the kernel's CE-marked data is echoed (ECE) until the kernel's CWR; 6.1.2: the
             // kernel's ECE for the stack's marked data reduces the stack's window, and CWR follows.
-            var m = stack.reactor().metrics();
             assertTrue(m.total("tcp_ecn_ce_received_total") > ceBefore, "CE marks reached the stack");
-            assertTrue(frames(pcap, fromStack + "tcp.flags.syn == 0 && tcp.flags.ece == 1") > 0, "the stack echoed CE");
-            assertTrue(frames(pcap, toStack + "tcp.flags.syn == 0 && tcp.flags.cwr == 1") > 0, "the kernel reduced and said so");
-            assertTrue(frames(pcap, toStack + "tcp.flags.syn == 0 && tcp.flags.ece == 1") > 0, "the kernel echoed CE");
+            assertTrue(count(frames, f -> f.fromStack && !f.syn && f.ece) > 0, "the stack echoed CE");
+            assertTrue(count(frames, f -> !f.fromStack && !f.syn && f.cwr) > 0, "the kernel reduced and said so");
+            assertTrue(count(frames, f -> !f.fromStack && !f.syn && f.ece) > 0, "the kernel echoed CE");
             assertTrue(m.total("tcp_ecn_reductions_total") > reductionsBefore, "the stack reduced its window for ECE");
-            assertTrue(frames(pcap, fromStack + "tcp.flags.syn == 0 && tcp.flags.cwr == 1") > 0, "the stack said so with CWR");
+            assertTrue(count(frames, f -> f.fromStack && !f.syn && f.cwr) > 0, "the stack said so with CWR");
+        }
+
+        /** A frame as tshark decoded it: who sent it, its control bits, payload length, IP ECN field. */
+        private record Frame(boolean fromStack, boolean syn, boolean ack, boolean ece, boolean cwr, int len, int ipEcn) {
+            static Frame parse(String line) {
+                String[] f = line.split("\t", -1);
+                return new Frame(f[0].equals(STACK_IP), f[1].equals("1"), f[2].equals("1"), f[3].equals("1"),
+                        f[4].equals("1"), Integer.parseInt(f[5]), Integer.parseInt(f[6]));
+            }
+        }
+
+        private static long count(List<Frame> frames, java.util.function.Predicate<Frame> p) {
+            return frames.stream().filter(p).count();
         }
 
         /** An iptables command that sets CE on every 10th ECT(0) packet matching {@code match}. */
@@ -166,13 +179,6 @@ abstract class KernelPeerTcpTest {
             c.addAll(List.of("-m", "ecn", "--ecn-ip-ect", "2", "-m", "statistic", "--mode", "nth", "--every", "10",
                     "--packet", "0", "-j", "TOS", "--set-tos", "0x03/0x03"));
             return c.toArray(String[]::new);
-        }
-
-        private static long frames(Path pcap, String filter) throws Exception {
-            NetworkNamespace.Result r = NetworkNamespace.run(T, "tshark", "-n", "-r", pcap.toString(), "-Y", filter,
-                    "-T", "fields", "-e", "frame.number");
-            assertTrue(r.ok(), r.stderr());
-            return r.stdout().lines().filter(l -> !l.isBlank()).count();
         }
     }
 
