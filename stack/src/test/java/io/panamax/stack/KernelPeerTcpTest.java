@@ -17,6 +17,7 @@ import io.panamax.reactor.buffer.Packet;
 import io.panamax.reactor.testing.Environment;
 import io.panamax.tcp.StandardServices;
 import io.panamax.tcp.StreamConnection;
+import io.panamax.tcp.TcpConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -57,11 +58,127 @@ abstract class KernelPeerTcpTest {
     static Path dir;
     static boolean checksumsVerifiable;
 
-    /** One shard on a TAP device. */
+    /**
+     * One shard on a TAP device, the stack with ECN (RFC 3168) on ({@link TcpConfig#ecn()}): its
+     * active opens (to a kernel that accepts ECN, Linux's default {@code tcp_ecn=2}) negotiate it;
+     * the kernel's own opens ask for it only during the ECN test, which sets {@code tcp_ecn=1} in
+     * the namespace.
+     */
     static class OneShardTap extends KernelPeerTcpTest {
         @BeforeAll
         static void start() throws Exception {
-            startOnTap(1, false, false);
+            startOnTap(1, false, false, TcpConfig.builder().ecn(true).build());
+        }
+
+        @Test
+        @Order(8)
+        void ecnIsNegotiatedWithTheKernelBothWaysAndDataGoesEcnCapable() throws Exception {
+            Path pcap = dir.resolve("ecn.pcap");
+            Process dump = ns.start("tcpdump", "-i", tap, "-s", "128", "-B", "8192", "-w", pcap.toString(), "-U",
+                    "tcp port 7 or tcp port 5002");
+            boolean[] activeEcn = new boolean[1];
+            // Congestion marks, as an AQM router would make them: CE on every 10th ECT(0) packet of
+            // these connections, both ways (xt_TOS can set the ECN bits; the ecn match keeps
+            // Not-ECT packets unmarked, as RFC 3168 5 requires of routers).
+            String[][] marks = {
+                    {"POSTROUTING", "-o", tap, "-p", "tcp", "-m", "multiport", "--ports", "7,5002"},
+                    {"PREROUTING", "-i", tap, "-p", "tcp", "-m", "multiport", "--ports", "7,5002"}};
+            for (String[] m : marks) {
+                ns.exec(T, iptables("-A", m)).orThrow("mark CE on " + m[0]);
+            }
+            ns.exec(T, "sysctl", "-w", "net.ipv4.tcp_ecn=1").orThrow("the kernel asks for ECN on its connections");
+            long ceBefore = stack.reactor().metrics().total("tcp_ecn_ce_received_total");
+            long reductionsBefore = stack.reactor().metrics().total("tcp_ecn_reductions_total");
+            try {
+                Thread.sleep(1000);
+                // The kernel opens: its SYN is ECN-setup (tcp_ecn=1), the stack answers ECE.
+                String script = String.join("\n",
+                        "import socket, os",
+                        "data = os.urandom(256 * 1024)",
+                        "s = socket.create_connection(('" + STACK_IP + "', 7))",
+                        "s.sendall(data)",
+                        "s.shutdown(socket.SHUT_WR)",
+                        "got = bytearray()",
+                        "while True:",
+                        "    b = s.recv(65536)",
+                        "    if not b: break",
+                        "    got.extend(b)",
+                        "assert bytes(got) == data, len(got)",
+                        "print('ok')");
+                NetworkNamespace.Result r = ns.exec(T, "python3", "-c", script);
+                assertTrue(r.ok() && r.stdout().contains("ok"), r.stdout() + r.stderr());
+                // The stack opens: its SYN is ECN-setup, the kernel answers ECE.
+                Process server = ns.start("socat", "TCP-LISTEN:5002,reuseaddr", "EXEC:cat");
+                try {
+                    Thread.sleep(300);
+                    byte[] data = new byte[256 * 1024];
+                    new Random(7).nextBytes(data);
+                    CompletableFuture<byte[]> echoed = stack.reactor().submit(0, () -> stack.shard(0).tcp()
+                            .connect(Ipv4Address.parse(HOST_IP), 5002).then(c -> {
+                                activeEcn[0] = c.ecn();
+                                return exchange(c, data);
+                            }));
+                    assertEquals(HexFormat.of().formatHex(digest(data)), HexFormat.of().formatHex(digest(stack.await(echoed, T))));
+                } finally {
+                    server.destroy();
+                }
+                Thread.sleep(500);
+            } finally {
+                NetworkNamespace.run(T, "kill", "-INT", Long.toString(dump.pid()));
+                dump.waitFor();
+                for (String[] m : marks) {
+                    ns.exec(T, iptables("-D", m));
+                }
+                ns.exec(T, "sysctl", "-w", "net.ipv4.tcp_ecn=2");
+            }
+            assertTrue(activeEcn[0], "the stack's connection negotiated ECN");
+            // One decode of the capture by tshark, then RFC 3168's expectations over its fields.
+            NetworkNamespace.Result r = NetworkNamespace.run(T, "tshark", "-n", "-r", pcap.toString(), "-T", "fields",
+                    "-e", "ip.src", "-e", "tcp.flags.syn", "-e", "tcp.flags.ack", "-e", "tcp.flags.ece", "-e", "tcp.flags.cwr",
+                    "-e", "tcp.len", "-e", "ip.dsfield.ecn");
+            assertTrue(r.ok(), r.stderr());
+            List<Frame> frames = r.stdout().lines().filter(l -> !l.isBlank()).map(Frame::parse).toList();
+            // 6.1.1: ECN-setup SYN (ECE and CWR) and SYN-ACK (ECE only), each way.
+            assertEquals(1, count(frames, f -> !f.fromStack && f.syn && !f.ack && f.ece && f.cwr), "the kernel's ECN-setup SYN");
+            assertEquals(1, count(frames, f -> f.fromStack && f.syn && f.ack && f.ece && !f.cwr), "the stack's ECN-setup SYN-ACK");
+            assertEquals(1, count(frames, f -> f.fromStack && f.syn && !f.ack && f.ece && f.cwr), "the stack's ECN-setup SYN");
+            assertEquals(1, count(frames, f -> !f.fromStack && f.syn && f.ack && f.ece && !f.cwr), "the kernel's ECN-setup SYN-ACK");
+            // 6.1.2, 6.1.4: data ECT(0) both ways, the stack's pure ACKs and SYNs Not-ECT.
+            assertTrue(count(frames, f -> f.fromStack && f.len > 0 && f.ipEcn == 2) > 0, "the stack's data is ECT(0)");
+            assertTrue(count(frames, f -> !f.fromStack && f.len > 0 && f.ipEcn == 2) > 0, "the kernel's data is ECT(0)");
+            assertEquals(0, count(frames, f -> f.fromStack && f.len == 0 && f.ipEcn != 0), "no pure ACK or SYN of the stack is ECN-capable");
+            var m = stack.reactor().metrics();
+            assertTrue(m.total("tcp_ecn_connections_total") >= 2);
+            // 6.1.3: the kernel's CE-marked data is echoed (ECE) until the kernel's CWR; 6.1.2: the
+            // kernel's ECE for the stack's marked data reduces the stack's window, and CWR follows.
+            assertTrue(m.total("tcp_ecn_ce_received_total") > ceBefore, "CE marks reached the stack");
+            assertTrue(count(frames, f -> f.fromStack && !f.syn && f.ece) > 0, "the stack echoed CE");
+            assertTrue(count(frames, f -> !f.fromStack && !f.syn && f.cwr) > 0, "the kernel reduced and said so");
+            assertTrue(count(frames, f -> !f.fromStack && !f.syn && f.ece) > 0, "the kernel echoed CE");
+            assertTrue(m.total("tcp_ecn_reductions_total") > reductionsBefore, "the stack reduced its window for ECE");
+            assertTrue(count(frames, f -> f.fromStack && !f.syn && f.cwr) > 0, "the stack said so with CWR");
+        }
+
+        /** A frame as tshark decoded it: who sent it, its control bits, payload length, IP ECN field. */
+        private record Frame(boolean fromStack, boolean syn, boolean ack, boolean ece, boolean cwr, int len, int ipEcn) {
+            static Frame parse(String line) {
+                String[] f = line.split("\t", -1);
+                return new Frame(f[0].equals(STACK_IP), f[1].equals("1"), f[2].equals("1"), f[3].equals("1"),
+                        f[4].equals("1"), Integer.parseInt(f[5]), Integer.parseInt(f[6]));
+            }
+        }
+
+        private static long count(List<Frame> frames, java.util.function.Predicate<Frame> p) {
+            return frames.stream().filter(p).count();
+        }
+
+        /** An iptables command that sets CE on every 10th ECT(0) packet matching {@code match}. */
+        private static String[] iptables(String op, String[] match) {
+            List<String> c = new java.util.ArrayList<>(List.of("iptables", "-t", "mangle", op));
+            c.addAll(List.of(match));
+            c.addAll(List.of("-m", "ecn", "--ecn-ip-ect", "2", "-m", "statistic", "--mode", "nth", "--every", "10",
+                    "--packet", "0", "-j", "TOS", "--set-tos", "0x03/0x03"));
+            return c.toArray(String[]::new);
         }
     }
 
@@ -139,18 +256,22 @@ abstract class KernelPeerTcpTest {
 
     static void prepare() throws Exception {
         Environment.requireRoot("creates a network namespace and a TAP device");
-        Environment.requireCommands("ip", "nc", "socat", "python3", "tshark", "sha256sum");
+        Environment.requireCommands("ip", "nc", "socat", "python3", "tshark", "sha256sum", "tcpdump", "sysctl", "iptables");
         ns = NetworkNamespace.createUnique("pmx-tcp");
         dir = Files.createTempDirectory("pmx-tcp");
         checksumsVerifiable = true;
     }
 
     static void startOnTap(int shards, boolean multiQueue, boolean offloads) throws Exception {
+        startOnTap(shards, multiQueue, offloads, TcpConfig.defaults());
+    }
+
+    static void startOnTap(int shards, boolean multiQueue, boolean offloads, TcpConfig tcp) throws Exception {
         prepare();
         tap = "pmxt" + (ProcessHandle.current().pid() % 100000);
         startStack(shards, queues -> capturing(tapNic = TapNic.builder().name(tap).namespace(ns)
                 .queues(multiQueue ? queues : 1).multiQueue(multiQueue).kernelAddress(HOST_IP + "/24")
-                .kernelIpv6(false).offloads(offloads).open()), null);
+                .kernelIpv6(false).offloads(offloads).open()), null, tcp);
     }
 
     private static Nic capturing(Nic nic) throws Exception {
@@ -161,7 +282,11 @@ abstract class KernelPeerTcpTest {
     }
 
     static void startStack(int shards, NicFactory nic, MacAddress mac) throws Exception {
-        Stack.Builder b = Stack.builder().nic(nic).ipv4(STACK_IP + "/24").shards(shards)
+        startStack(shards, nic, mac, TcpConfig.defaults());
+    }
+
+    static void startStack(int shards, NicFactory nic, MacAddress mac, TcpConfig tcp) throws Exception {
+        Stack.Builder b = Stack.builder().nic(nic).ipv4(STACK_IP + "/24").shards(shards).tcp(tcp)
                 .reactorSettings(r -> r.pinThreads(false).buffersPerShard(16384));
         if (mac != null) {
             b.mac(mac);
