@@ -75,6 +75,14 @@ public final class Arp implements PacketHandler {
     private int watched;
     private ConflictListener watcher;
 
+    /** RFC 5227 §1.1 DEFEND_INTERVAL: at most one defensive announcement per 10 s. */
+    static final long DEFEND_INTERVAL_NANOS = 10_000_000_000L;
+    /** Who decides on a conflict for the stack's own address ({@link #onOwnAddressConflict}), or null: ARP defends it itself. */
+    private ConflictListener ownConflicts;
+    /** When ARP last defended the address itself (RFC 5227 §2.4 (b)), or 0. */
+    private long lastDefended;
+    private final Counter defended;
+
     /** Told when another station shows it uses a watched address. Called on the ARP's shard. */
     public interface ConflictListener {
         void inUse(int ip, long senderMac);
@@ -89,6 +97,8 @@ public final class Arp implements PacketHandler {
         this.requestsSent = metrics.counter("arp_requests_sent_total", "ARP requests sent");
         this.repliesSent = metrics.counter("arp_replies_sent_total", "ARP replies sent");
         this.learned = metrics.counter("arp_mappings_learned_total", "Mappings learned or refreshed from the wire or from other shards");
+        this.defended = metrics.counter("arp_address_defended_total",
+                "Announcements defending the stack's address against another station's ARP (RFC 5227 2.4)");
         metrics.gauge("arp_cache_entries", "Entries in the ARP cache", cache::size);
         ethernet.register(EtherType.ARP, this);
     }
@@ -100,6 +110,16 @@ public final class Arp implements PacketHandler {
 
     public DropCounters<Drop> drops() {
         return drops;
+    }
+
+    /**
+     * RFC 5227 §2.4, ongoing conflict detection: every ARP message from another station with the
+     * stack's own address as its sender goes to {@code listener} (the DHCP client, which defends
+     * or gives the address up), on this shard. Without a listener (a static address), ARP defends
+     * the address itself with one announcement, at most once per DEFEND_INTERVAL (10 s).
+     */
+    public void onOwnAddressConflict(ConflictListener listener) {
+        this.ownConflicts = listener;
     }
 
     /** The stack's address from now on (0 while it has none); called on this shard. */
@@ -213,6 +233,9 @@ public final class Arp implements PacketHandler {
         // localIp 0: no address yet (DHCP), so nothing to defend and nothing to answer for.
         if (senderIp == localIp && localIp != 0) {
             drop(message, Drop.ADDRESS_CONFLICT);
+            if (senderMac != ethernet.mac()) {
+                ownAddressConflict(senderMac);
+            }
             return;
         }
         // RFC 826 "Packet reception": update an existing entry for the sender (merge); add one only
@@ -246,6 +269,27 @@ public final class Arp implements PacketHandler {
         } else {
             message.release();
         }
+    }
+
+    private void ownAddressConflict(long senderMac) {
+        if (ownConflicts != null) {
+            ownConflicts.inUse(localIp, senderMac);
+            return;
+        }
+        long now = shard.nanoTime();
+        if (lastDefended == 0 || now - lastDefended >= DEFEND_INTERVAL_NANOS) {
+            lastDefended = now;
+            defend();
+        }
+    }
+
+    /**
+     * RFC 5227 §2.4 (b): one ARP announcement of the stack's address, so that the neighbours
+     * whose caches the other station's message changed point at this host again.
+     */
+    public void defend() {
+        defended.increment();
+        announce();
     }
 
     /** A mapping another shard of this stack learned from the wire. */

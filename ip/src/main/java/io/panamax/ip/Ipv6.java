@@ -138,6 +138,8 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
     private final long[] routerHigh = new long[MAX_ROUTERS];
     private final long[] routerLow = new long[MAX_ROUTERS];
     private final long[] routerExpires = new long[MAX_ROUTERS];
+    /** RFC 4191 §2.2 Default Router Preference of each router: 1 high, 0 medium, -1 low. */
+    private final int[] routerPreference = new int[MAX_ROUTERS];
     /** Whether the router was chosen while its link address was unknown (a resolution started). */
     private final boolean[] routerTried = new boolean[MAX_ROUTERS];
     private int routerCount;
@@ -517,6 +519,11 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
      * router that would expire first.
      */
     void applyRouter(long high, long low, long lifetimeNanos) {
+        applyRouter(high, low, lifetimeNanos, 0);
+    }
+
+    /** {@link #applyRouter(long, long, long)} with the router's RFC 4191 preference (1 high, 0 medium, -1 low), updated by each advertisement. */
+    void applyRouter(long high, long low, long lifetimeNanos, int preference) {
         long now = shard.nanoTime();
         int i = 0;
         while (i < routerCount && (routerHigh[i] != high || routerLow[i] != low)) {
@@ -544,6 +551,7 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
             routerTried[i] = false;
         }
         routerExpires[i] = now + lifetimeNanos;
+        routerPreference[i] = preference;
     }
 
     private void removeRouter(int i) {
@@ -551,6 +559,7 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
             routerHigh[j - 1] = routerHigh[j];
             routerLow[j - 1] = routerLow[j];
             routerExpires[j - 1] = routerExpires[j];
+            routerPreference[j - 1] = routerPreference[j];
             routerTried[j - 1] = routerTried[j];
         }
         routerCount--;
@@ -574,11 +583,16 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
         if (routerCount == 0) {
             return -1;
         }
+        // RFC 4191 §3.2 over RFC 4861 §6.3.6: among the routers probably reachable, the highest preference (the first on a tie).
+        int best = -1;
         for (int i = 0; i < routerCount; i++) {
             Ndp.State state = ndp.state(routerHigh[i], routerLow[i]);
-            if (state != null && state != Ndp.State.INCOMPLETE) {
-                return i;
+            if (state != null && state != Ndp.State.INCOMPLETE && (best < 0 || routerPreference[i] > routerPreference[best])) {
+                best = i;
             }
+        }
+        if (best >= 0) {
+            return best;
         }
         if (routerCurrent >= routerCount) {
             routerCurrent = 0;
@@ -784,6 +798,14 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
             return;
         }
         if (Ipv6Extensions.protocol(r) == Ipv6Extensions.FRAGMENT) {
+            int fragmentCode = checkFragment(datagram, Ipv6Extensions.upperLayerOffset(r), length);
+            if (fragmentCode >= 0) {
+                // RFC 8200 §4.5 (code 0, at the Payload Length) or RFC 7112 §5 (code 3, pointer 0).
+                sendError(datagram, Icmpv6Message.TYPE_PARAMETER_PROBLEM, fragmentCode,
+                        fragmentCode == Icmpv6Message.CODE_ERRONEOUS_HEADER_FIELD ? Ipv6Header.OFFSET_PAYLOAD_LENGTH : 0);
+                drop(datagram, Drop.BAD_FRAGMENT);
+                return;
+            }
             datagram = reassemble(datagram, r);
             if (datagram == null) {
                 return;
@@ -829,6 +851,44 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
         }
         datagram.trimFront(upper);
         transport.receive6(srcHigh, srcLow, dstHigh, dstLow, datagram);
+    }
+
+    /**
+     * The checks on a fragment before reassembly, with the parameter problem code each failure
+     * calls for, or -1 when it passes: RFC 8200 §4.5, a fragment with more to follow whose data is
+     * not a multiple of 8 bytes (code 0); RFC 7112 §5, a first fragment whose header chain does not
+     * reach through the upper-layer header (the extension headers behind the fragment header, then
+     * TCP's 20 bytes, UDP's 8 or ICMPv6's 4; code 3), which leaves a firewall nothing to judge by.
+     */
+    private int checkFragment(Packet fragment, int at, int length) {
+        int data = at + Ipv6Extensions.FRAGMENT_HEADER_LENGTH;
+        if (data + 4 > length) {
+            return -1; // too short to hold its own offset: the reassembler counts it
+        }
+        int offsetAndFlags = fragment.getU16(at + 2);
+        if ((offsetAndFlags & 1) != 0 && ((length - data) & 7) != 0) {
+            return Icmpv6Message.CODE_ERRONEOUS_HEADER_FIELD;
+        }
+        if ((offsetAndFlags & 0xfff8) != 0) {
+            return -1;
+        }
+        int next = fragment.getU8(at);
+        int chain = data;
+        while ((next == Ipv6Extensions.DESTINATION_OPTIONS || next == Ipv6Extensions.ROUTING || next == Ipv6Extensions.HOP_BY_HOP)
+                && chain + 2 <= length) {
+            int headerLength = (fragment.getU8(chain + 1) + 1) * 8;
+            next = fragment.getU8(chain);
+            chain += headerLength;
+        }
+        int upperHeader = switch (next) {
+            case IpProtocol.TCP -> 20;
+            case IpProtocol.UDP -> 8;
+            case IpProtocol.ICMPV6 -> 4;
+            case Ipv6Extensions.NO_NEXT_HEADER -> 0;
+            case Ipv6Extensions.DESTINATION_OPTIONS, Ipv6Extensions.ROUTING, Ipv6Extensions.HOP_BY_HOP -> 2; // the walk ran out
+            default -> 1;
+        };
+        return chain + upperHeader > length ? Icmpv6Message.CODE_INCOMPLETE_HEADER_CHAIN : -1;
     }
 
     /**
@@ -1010,7 +1070,8 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
             ndp.shareLearned(srcHigh, srcLow);
         }
         Slaac.Advertisement ad = new Slaac.Advertisement(srcHigh, srcLow, lifetime, mtu, java.util.List.copyOf(prefixes),
-                NdpMessage.curHopLimit(seg, icmp), NdpMessage.reachableTime(seg, icmp), NdpMessage.retransTimer(seg, icmp));
+                NdpMessage.curHopLimit(seg, icmp), NdpMessage.reachableTime(seg, icmp), NdpMessage.retransTimer(seg, icmp),
+                NdpMessage.routerPreference(seg, icmp));
         Slaac home = slaac;
         if (home.shardId() == shard.id()) {
             home.advertisement(ad);

@@ -43,8 +43,9 @@ public final class Slaac {
     }
 
     /** What a router advertisement said (RFC 4861 §4.2), as the receiving shard read it. */
+    /** A router advertisement's content; {@code preference} is RFC 4191's Default Router Preference: 1 high, 0 medium, -1 low. */
     public record Advertisement(long routerHigh, long routerLow, int routerLifetimeSeconds, long mtu, List<PrefixInfo> prefixes,
-                                int curHopLimit, long reachableMillis, long retransMillis) {
+                                int curHopLimit, long reachableMillis, long retransMillis, int preference) {
     }
 
     /** RFC 4861 §10: MAX_RTR_SOLICITATION_DELAY 1 s, RTR_SOLICITATION_INTERVAL 4 s, MAX_RTR_SOLICITATIONS 3. */
@@ -273,7 +274,7 @@ public final class Slaac {
         heardRouter = true;
         advertisementsReceived.increment();
         long lifetime = ad.routerLifetimeSeconds() * 1_000_000_000L;
-        everyShard(ipv6 -> ipv6.applyRouter(ad.routerHigh(), ad.routerLow(), lifetime));
+        everyShard(ipv6 -> ipv6.applyRouter(ad.routerHigh(), ad.routerLow(), lifetime, ad.preference()));
         // §6.3.4: a hop limit, reachable time and retransmission timer of 0 are unspecified: the current ones stay.
         if (ad.curHopLimit() != 0 || ad.reachableMillis() != 0 || ad.retransMillis() != 0) {
             everyShard(ipv6 -> ipv6.applyRouterParameters(ad.curHopLimit(), ad.reachableMillis(), ad.retransMillis()));

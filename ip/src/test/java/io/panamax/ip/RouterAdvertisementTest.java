@@ -41,6 +41,8 @@ class RouterAdvertisementTest {
     private int raHopLimit = 64;
     private int raReachableMillis;
     private int raRetransMillis;
+    /** The flags byte of the advertisements built here (M, O, Prf, ...). */
+    private int raFlags;
     private Reactor reactor;
     private Ethernet[] ethernets;
     private Ipv6[] ipv6s;
@@ -137,6 +139,34 @@ class RouterAdvertisementTest {
         for (int i = 0; i < 2; i++) {
             assertEquals(-1, defaultRouterLow(i), "shard " + i + ": the last router's lifetime ended");
         }
+    }
+
+    /**
+     * RFC 4191 §2.2, §3.2 (a type B host): among routers with known link addresses the highest
+     * Default Router Preference is used, on both shards; a new advertisement changes a router's
+     * preference; the reserved value counts as medium.
+     */
+    @Test
+    void theDefaultRouterWithTheHighestPreferenceIsUsed() {
+        long medium = 2;
+        long high = 3;
+        advertiseFrom(medium, 0x02_00_00_00_07_02L + 0x100, 1800);
+        raFlags = 0x08; // Prf 01: high
+        advertiseFrom(high, 0x02_00_00_00_07_03L + 0x100, 1800);
+        for (int i = 0; i < 2; i++) {
+            assertEquals(high, defaultRouterLow(i), "shard " + i + ": the high-preference router");
+        }
+        raFlags = 0x18; // Prf 11: low
+        advertiseFrom(high, 0x02_00_00_00_07_03L + 0x100, 1800);
+        for (int i = 0; i < 2; i++) {
+            assertEquals(medium, defaultRouterLow(i), "shard " + i + ": the other router once this one turned low");
+        }
+        raFlags = 0x10; // Prf 10: reserved, treated as medium (and the medium router came first)
+        advertiseFrom(high, 0x02_00_00_00_07_03L + 0x100, 1800);
+        assertEquals(medium, defaultRouterLow(1), "reserved is medium: a tie, the first router");
+        raFlags = 0x18;
+        advertiseFrom(medium, 0x02_00_00_00_07_02L + 0x100, 1800);
+        assertEquals(high, defaultRouterLow(0), "medium (reserved) over low");
     }
 
     /**
@@ -393,7 +423,7 @@ class RouterAdvertisementTest {
         f.putShort((short) 0x3333).putInt(1).putShort((short) (source >>> 32)).putInt((int) source).putShort((short) 0x86dd);
         f.putInt(6 << 28).putShort((short) icmpLength).put((byte) 58).put((byte) 255)
                 .putLong(Ipv6Address.LINK_LOCAL_HIGH).putLong(routerLow).putLong(Ipv6Address.ALL_NODES_HIGH).putLong(Ipv6Address.ALL_NODES_LOW);
-        f.put((byte) 134).put((byte) 0).putShort((short) 0).put((byte) raHopLimit).put((byte) 0).putShort((short) routerLifetime)
+        f.put((byte) 134).put((byte) 0).putShort((short) 0).put((byte) raHopLimit).put((byte) raFlags).putShort((short) routerLifetime)
                 .putInt(raReachableMillis).putInt(raRetransMillis);
         if (mac >= 0) {
             f.put((byte) 1).put((byte) 1).putShort((short) (mac >>> 32)).putInt((int) mac);

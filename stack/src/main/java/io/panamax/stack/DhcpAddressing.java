@@ -45,6 +45,33 @@ final class DhcpAddressing implements DhcpClient.Listener, DhcpClient.AddressPro
      * {@code previous} (a lease held before) when not null.
      */
     ShardFuture<Void> start(long mac, DhcpClient.Config config, DhcpLease previous) {
+        ShardFuture<Void> bound = open(mac, config);
+        // RFC 5227 §2.4: a claim on the bound address seen by any shard's ARP goes to the client, which defends or declines.
+        for (int i = 0; i < shards.length; i++) {
+            int id = i;
+            if (id == home.id()) {
+                shards[id].arp().onOwnAddressConflict((ip, senderMac) -> client.conflictWhileBound(ip, senderMac));
+            } else {
+                home.send(id, s -> shards[id].arp().onOwnAddressConflict((ip, senderMac) ->
+                        shards[id].shard().send(home.id(), h -> client.conflictWhileBound(ip, senderMac))));
+            }
+        }
+        client.start(previous);
+        return bound;
+    }
+
+    /**
+     * On shard 0, for a stack whose address is static: DHCPINFORM for {@code address} (RFC 2131
+     * §3.4), the port and the client made at the first call. No lease is taken, so ARP keeps
+     * defending the static address itself.
+     */
+    ShardFuture<DhcpMessage.Options> inform(long mac, DhcpClient.Config config, int address) {
+        ShardFuture<Void> ready = client == null ? open(mac, config) : ShardFuture.done();
+        return ready.then(v -> client.inform(address));
+    }
+
+    /** Binds port 68 on every shard (the others forward to shard 0) and makes the client. */
+    private ShardFuture<Void> open(long mac, DhcpClient.Config config) {
         List<ShardFuture<?>> binds = new ArrayList<>();
         for (int i = 1; i < shards.length; i++) {
             int id = i;
@@ -68,7 +95,6 @@ final class DhcpAddressing implements DhcpClient.Listener, DhcpClient.AddressPro
         Ipv4 ipv4 = shards[home.id()].ipv4();
         client = new DhcpClient(home, socket, mac, config, this, new SplittableRandom(System.nanoTime() ^ mac),
                 ipv4::neighbourKnown, this, home.metrics());
-        client.start(previous);
         return ShardFuture.whenAll(binds);
     }
 
@@ -100,6 +126,11 @@ final class DhcpAddressing implements DhcpClient.Listener, DhcpClient.AddressPro
     @Override
     public void probe(int ip) {
         shards[home.id()].arp().probe(ip);
+    }
+
+    @Override
+    public void defend() {
+        shards[home.id()].arp().defend();
     }
 
     /**

@@ -68,7 +68,9 @@ public final class Stack implements AutoCloseable {
     private final FlowSteering steering;
     private volatile boolean closed;
     private volatile String leaksAtClose;
-    private DhcpAddressing dhcp;
+    private volatile DhcpAddressing dhcp;
+    /** Whether the address comes from a DHCP lease ({@link Builder#ipv4Dhcp()}). */
+    private boolean addressFromDhcp;
     private final Object multicastLock = new Object();
     private long[] pendingMulticast;
     private volatile Nic.MulticastDelivery multicastDelivery;
@@ -112,9 +114,28 @@ public final class Stack implements AutoCloseable {
         return ipv6s[i];
     }
 
-    /** The DHCP client (use it on shard 0 only), or null when the address was configured. */
+    /** The DHCP client (use it on shard 0 only), or null when the address was configured (and {@link #dhcpInform} never called). */
     public io.panamax.ip.dhcp.DhcpClient dhcpClient() {
         return dhcp == null ? null : dhcp.client();
+    }
+
+    /**
+     * DHCPINFORM (RFC 2131 §3.4, §4.4.3) from a stack whose IPv4 address is static: asks the
+     * link's DHCP servers for its other parameters (subnet mask, router, DNS servers, MTU...)
+     * without taking a lease. Completes with the options of the first DHCPACK, or fails after the
+     * client's retries. The first call binds UDP port 68 and makes a client on shard 0, kept until
+     * the stack closes. A stack with {@link Builder#ipv4Dhcp()} has these in its lease instead.
+     */
+    public CompletableFuture<io.panamax.ip.dhcp.DhcpMessage.Options> dhcpInform() {
+        if (addressFromDhcp) {
+            throw new IllegalStateException("the address comes from DHCP: its lease has the parameters (dhcpClient().lease())");
+        }
+        return reactor.submit(0, () -> {
+            if (dhcp == null) {
+                dhcp = new DhcpAddressing(reactor.shard(0), shards, nic.mtu(), rt -> route = rt);
+            }
+            return dhcp.inform(shards[0].ethernet().mac(), io.panamax.ip.dhcp.DhcpClient.Config.defaults(), route.localAddress());
+        });
     }
 
     /**
@@ -671,6 +692,7 @@ public final class Stack implements AutoCloseable {
                     }
                 }
                 if (dhcpConfig != null) {
+                    stack.addressFromDhcp = true;
                     stack.dhcp = new DhcpAddressing(r.shard(0), stack.shards, nic.mtu(), rt -> stack.route = rt);
                     long mac = ethernetConfig(nic).mac().bits();
                     r.await(r.submit(0, () -> stack.dhcp.start(mac, dhcpConfig, dhcpPrevious)), Duration.ofSeconds(30));

@@ -141,7 +141,82 @@ class KernelPeerDhcpTest {
         everyFrameTheStackSentDecodes();
     }
 
+    /**
+     * A stack with a static address (10.7.0.5/24) asks dnsmasq for the link's parameters with
+     * DHCPINFORM ({@link Stack#dhcpInform}, RFC 2131 §3.4): the ACK brings the router, mask and
+     * MTU, and dnsmasq leases nothing. Then a station (scapy) announces the stack's address from
+     * another MAC: ARP defends it with one announcement (RFC 5227 §2.4), a second claim within
+     * 10 s is not answered again; tshark decodes the INFORM and the defence.
+     */
+    @Test
+    void informFromAStaticAddressAndItsDefence() throws Exception {
+        Environment.requireRoot("creates a network namespace and a TAP device");
+        Environment.requireCommands("ip", "dnsmasq", "tshark", "python3");
+        Environment.require(io.panamax.nic.testing.Scapy.available(), "needs python3-scapy");
+        ns = NetworkNamespace.createUnique("pmx-dhcpi");
+        tap = "pmxi" + (ProcessHandle.current().pid() % 100000);
+        dir = Files.createTempDirectory("pmx-dhcpi");
+        stack = Stack.builder()
+                .nic(queues -> {
+                    capture = CapturingNic.wrap(TapNic.builder().name(tap).namespace(ns).kernelAddress(HOST_IP + "/24")
+                            .kernelIpv6(false).open(), CaptureConfig.builder(dir.resolve("frames.pcapng")).build());
+                    startServer("10.7.0.50", "10.7.0.59");
+                    return capture;
+                })
+                .ipv4("10.7.0.5/24")
+                .shards(1)
+                .reactorSettings(r -> r.pinThreads(false))
+                .start();
+        io.panamax.ip.dhcp.DhcpMessage.Options got = stack.await(stack.dhcpInform(), T);
+        assertEquals(io.panamax.ip.dhcp.DhcpMessage.DHCPACK, got.messageType());
+        assertEquals(List.of(Ipv4Address.parse(HOST_IP)), java.util.Arrays.stream(got.routers()).boxed().toList(), "the router option");
+        assertEquals(0xffff_ff00, got.subnetMask());
+        assertEquals(1400, got.interfaceMtu());
+        assertTrue(log().contains("DHCPINFORM(" + tap + ") 10.7.0.5"), log());
+        assertTrue(leases().isBlank(), "no lease for an INFORM: " + leases());
+        assertEquals(io.panamax.ip.dhcp.DhcpClient.State.INIT, onShard0(DhcpClient::state), "no lease taken");
+
+        // Another station claims 10.7.0.5 twice, 1 s apart (gratuitous ARP requests from another MAC).
+        String script = String.join("\n",
+                "import sys, time",
+                "from scapy.all import *",
+                "iface = sys.argv[1]",
+                "s = conf.L2socket(iface=iface)",
+                "claim = Ether(src='02:00:00:00:0d:99', dst='ff:ff:ff:ff:ff:ff')/ARP(op=1, hwsrc='02:00:00:00:0d:99',"
+                        + " psrc='10.7.0.5', hwdst='00:00:00:00:00:00', pdst='10.7.0.5')",
+                "s.send(claim)",
+                "time.sleep(1)",
+                "s.send(claim)",
+                "time.sleep(0.3)",
+                "s.close()");
+        ns.exec(T, io.panamax.nic.testing.Scapy.PYTHON, "-c", script, tap).orThrow("scapy on " + tap);
+        waitFor(() -> stack.reactor().metrics().total("arp_address_defended_total") >= 1, Duration.ofSeconds(5), "a defence");
+        assertEquals(1, stack.reactor().metrics().total("arp_address_defended_total"), "one defence per DEFEND_INTERVAL");
+        assertEquals(2, stack.reactor().metrics().valuesByKey().get("arp_drops_total{reason=\"address_conflict\"}")[1],
+                "both claims counted");
+        stack.close();
+        assertNull(stack.leaksAtClose(), "every buffer and packet returned");
+        stack = null;
+
+        String mac = capture.mac().toString();
+        String file = capture.currentFile().toString();
+        NetworkNamespace.Result inform = NetworkNamespace.run(T, "tshark", "-n", "-r", file,
+                "-Y", "eth.src == " + mac + " && dhcp.option.dhcp == 8 && dhcp.ip.client == 10.7.0.5", "-T", "fields", "-e", "frame.number");
+        assertTrue(inform.ok() && !inform.stdout().isBlank(), "a DHCPINFORM with ciaddr 10.7.0.5: " + inform.stdout() + inform.stderr());
+        NetworkNamespace.Result defence = NetworkNamespace.run(T, "tshark", "-n", "-r", file,
+                "-Y", "eth.src == " + mac + " && arp.src.proto_ipv4 == 10.7.0.5 && arp.dst.proto_ipv4 == 10.7.0.5",
+                "-T", "fields", "-e", "frame.number");
+        // One announcement at start (Stack.start) and one defence.
+        assertEquals(2, defence.stdout().lines().filter(l -> !l.isBlank()).count(), "announcements: " + defence.stdout());
+        everyFrameTheStackSentDecodes(List.of("8"));
+    }
+
     private void everyFrameTheStackSentDecodes() throws Exception {
+        // 1 DISCOVER, 3 REQUEST, 7 RELEASE, as tshark reads option 53.
+        everyFrameTheStackSentDecodes(List.of("1", "3", "7"));
+    }
+
+    private void everyFrameTheStackSentDecodes(List<String> dhcpTypes) throws Exception {
         String mac = capture.mac().toString();
         String file = capture.currentFile().toString();
         NetworkNamespace.Result bad = NetworkNamespace.run(T, "tshark", "-n", "-r", file,
@@ -154,8 +229,7 @@ class KernelPeerDhcpTest {
         NetworkNamespace.Result types = NetworkNamespace.run(T, "tshark", "-n", "-r", file,
                 "-Y", "eth.src == " + mac + " && dhcp", "-T", "fields", "-e", "dhcp.option.dhcp");
         List<String> sent = types.stdout().lines().map(String::strip).toList();
-        // 1 DISCOVER, 3 REQUEST, 7 RELEASE, as tshark reads option 53.
-        for (String type : List.of("1", "3", "7")) {
+        for (String type : dhcpTypes) {
             assertTrue(sent.contains(type), "the stack sent DHCP message type " + type + ": " + sent);
         }
     }

@@ -182,6 +182,19 @@ class KernelPeerIpv6Test {
             NetworkNamespace.Result answer = NetworkNamespace.run(T, "tshark", "-n", "-r", capture.currentFile().toString(),
                     "-Y", "eth.src == " + mac + " && icmpv6.mldr.mar.record_type == 2", "-T", "fields", "-e", "frame.number");
             assertTrue(answer.ok() && !answer.stdout().isBlank(), "a report answered the query: " + answer.stdout() + answer.stderr());
+            // The MLDv1 query's answer: an MLDv1 report (type 131) to the group it names, hop limit 1.
+            NetworkNamespace.Result v1 = NetworkNamespace.run(T, "tshark", "-n", "-r", capture.currentFile().toString(),
+                    "-Y", "eth.src == " + mac + " && icmpv6.type == 131 && ipv6.dst == icmpv6.mld.multicast_address && ipv6.hlim == 1",
+                    "-T", "fields", "-e", "icmpv6.mld.multicast_address");
+            assertTrue(v1.ok() && v1.stdout().contains("ff02::1:ff"), "an MLDv1 report answered the MLDv1 query: " + v1.stdout() + v1.stderr());
+            // The two bad first fragments: a parameter problem each, quoting its fragment (RFC 8200 4.5, RFC 7112 5).
+            NetworkNamespace.Result problems = NetworkNamespace.run(T, "tshark", "-n", "-r", capture.currentFile().toString(),
+                    "-Y", "eth.src == " + mac + " && icmpv6.type == 4 && (icmpv6.code == 0 || icmpv6.code == 3)",
+                    "-T", "fields", "-E", "occurrence=f", "-e", "icmpv6.code", "-e", "icmpv6.pointer", "-e", "ipv6.fraghdr.ident");
+            // (The filter also matches errors quoting an ICMPv6 message of code 0: the outer code, first, tells them apart.)
+            assertEquals(List.of("0\t4\t0x00000081", "3\t0\t0x00000082"),
+                    problems.stdout().lines().filter(l -> l.startsWith("0\t") || l.startsWith("3\t")).sorted().toList(),
+                    "parameter problems for the fragment of 1001 bytes and the incomplete header chain: " + problems.stderr());
             long flood = sent.stream().filter(f -> f.icmpType() == 1 && f.udpSourcePort().equals("40002")).count();
             assertTrue(flood >= 1 && flood < 150, "port unreachables for 200 datagrams, rate-limited: " + flood);
         }
@@ -272,12 +285,14 @@ class KernelPeerIpv6Test {
      * dropped), an atomic fragment (RFC 6946: answered), an unknown option of action 10 in front
      * of an ICMPv6 error and of an echo request (a parameter problem for the second only, RFC 4443
      * 2.4 (e)), UDP to a closed port of all-nodes (no error) and a flood to a closed port (errors
-     * rate-limited).
+     * rate-limited), a fragment of 1001 bytes with more to follow (RFC 8200 4.5) and a first fragment
+     * without its UDP header (RFC 7112), each answered by a parameter problem, an MLDv2 query and
+     * then an MLDv1 query (answered in MLDv1, RFC 3810 8.2.1).
      */
     private void craftedFrames(String tap, String mac) throws Exception {
         long overlapsBefore = counter("ipv6_reassembly_drops_total{reason=\"overlap\"}");
         String script = String.join("\n",
-                "import sys",
+                "import sys, time",
                 "from scapy.all import *",
                 "iface, smac, stack, host = sys.argv[1:5]",
                 "s = conf.L2socket(iface=iface)",
@@ -301,9 +316,18 @@ class KernelPeerIpv6Test {
                 // An MLDv2 general query as a multicast router sends it (RFC 3810 5.1): answered within 200 ms.
                 "s.send(Ether(src=get_if_hwaddr(iface), dst='33:33:00:00:00:01')/IPv6(src='fe80::99', dst='ff02::1', hlim=1)"
                         + "/IPv6ExtHdrHopByHop(options=[RouterAlert()])/ICMPv6MLQuery2(mrd=200))",
+                // RFC 8200 4.5: more fragments follow, 1001 bytes of data: parameter problem code 0 at the Payload Length.
+                "s.send(e/IPv6(src=host, dst=stack, nh=44)/IPv6ExtHdrFragment(nh=17, offset=0, m=1, id=0x81)/Raw(b'x' * 1001))",
+                // RFC 7112: a first fragment ending after a destination options header, before the UDP header: code 3.
+                "s.send(e/IPv6(src=host, dst=stack, nh=44)/IPv6ExtHdrFragment(nh=60, offset=0, m=1, id=0x82)"
+                        + "/Raw(bytes([17, 0, 1, 4, 0, 0, 0, 0])))",
                 "flood = bytes(e/IPv6(src=host, dst=stack)/UDP(sport=40002, dport=9)/Raw(b'flood'))",
                 "for _ in range(200):",
                 "    s.send(flood)",
+                // Then an MLDv1 query (RFC 2710, 24 bytes), once the MLDv2 answer is out: RFC 3810 8.2.1, answered in MLDv1.
+                "time.sleep(0.5)",
+                "s.send(Ether(src=get_if_hwaddr(iface), dst='33:33:00:00:00:01')/IPv6(src='fe80::99', dst='ff02::1', hlim=1)"
+                        + "/IPv6ExtHdrHopByHop(options=[RouterAlert()])/ICMPv6MLQuery(mrd=200))",
                 "s.close()");
         String[] stackAddress = {STACK_IP6, HOST_IP6};
         ns.exec(T, Scapy.PYTHON, "-c", script, tap, mac, stackAddress[0], stackAddress[1])
@@ -315,7 +339,7 @@ class KernelPeerIpv6Test {
         }
         assertTrue(counter("ipv6_reassembly_drops_total{reason=\"timeout\"}") > 0, "the lone first fragment timed out");
         assertTrue(counter("icmpv6_errors_rate_limited_total") > 0, "the flood met the token bucket");
-        assertEquals(1, counter("mld_queries_received_total"), "the MLDv2 query reached the home shard's Slaac");
+        assertEquals(2, counter("mld_queries_received_total"), "the MLDv2 and MLDv1 queries reached the home shard's Slaac");
         Thread.sleep(300); // the answer comes within the query's 200 ms; it is looked for in the capture at the end
     }
 

@@ -19,7 +19,9 @@ import java.util.random.RandomGenerator;
  * renews it with its server at T1 and with any server at T2, gives it up when it expires or a
  * server NAKs it, and releases it on {@link #stop}. What to do with a lease (install the address on
  * every shard) is the {@link Listener}'s business. A new address is probed with ARP through the
- * {@link AddressProbe} before the listener hears of it, and declined if another station holds it.
+ * {@link AddressProbe} before the listener hears of it, and declined if another station holds it;
+ * once bound, another station's claim on it is defended once and, repeated within 10 s, ends in a
+ * DHCPDECLINE ({@link #conflictWhileBound}, RFC 5227 §2.4).
  * {@link #start(DhcpLease)} asks for a remembered lease first (INIT-REBOOT); {@link #inform} asks
  * only for parameters, for an address configured otherwise.
  *
@@ -76,6 +78,10 @@ public final class DhcpClient {
          * another station uses {@code ip}, until called again; {@code ip} 0 stops.
          */
         void watch(int ip);
+
+        /** Defends the bound address with one ARP announcement (RFC 5227 §2.4 (b)). */
+        default void defend() {
+        }
 
         AddressProbe NONE = new AddressProbe() {
             @Override
@@ -166,6 +172,9 @@ public final class DhcpClient {
     /** The lease INIT-REBOOT asks for again (RFC 2131 §3.2), or null. */
     private DhcpLease remembered;
     /** INFORMING: the address configured by other means (ciaddr), and who waits for the parameters. */
+    /** When the bound address was last defended (RFC 5227 §2.4), or 0. */
+    private long lastDefended;
+    private final Counter defences;
     private int informAddress;
     private Promise<DhcpMessage.Options> informed;
 
@@ -206,7 +215,10 @@ public final class DhcpClient {
         this.renewals = metrics.counter("dhcp_renewals_total", "Leases extended while renewing or rebinding");
         this.naks = metrics.counter("dhcp_naks_total", "DHCPNAKs received");
         this.expiries = metrics.counter("dhcp_expiries_total", "Leases that ran out");
-        this.declines = metrics.counter("dhcp_declines_total", "Addresses declined because another station answered an ARP probe");
+        this.declines = metrics.counter("dhcp_declines_total",
+                "Addresses declined because another station answered an ARP probe, or claimed the bound address twice within 10 s");
+        this.defences = metrics.counter("dhcp_address_defences_total",
+                "Announcements defending the bound address against another station's ARP (RFC 5227 2.4)");
     }
 
     public State state() {
@@ -230,7 +242,12 @@ public final class DhcpClient {
         return expiries.get();
     }
 
-    public long declines() {
+    /** Announcements that defended the bound address (RFC 5227 §2.4). */
+    public long defences() {
+        return defences.get();
+    }
+
+        public long declines() {
         return declines.get();
     }
 
@@ -536,9 +553,40 @@ public final class DhcpClient {
         if (state != State.PROBING || acked == null || acked.yiaddr() != ip) {
             return;
         }
+        decline(ip, acked.options().serverId(), senderMac, " offered by ");
+    }
+
+    /**
+     * RFC 5227 §2.4: another station sent an ARP message with the bound address {@code ip} as its
+     * sender. The first such conflict is defended with one announcement (policy (b)); a second
+     * within DEFEND_INTERVAL (10 s) means the other station insists: the address is given up with
+     * a DHCPDECLINE to the server that leased it (the listener is told it is lost) and the client
+     * starts over after {@link Config#declineWaitNanos}. On the client's shard.
+     */
+    public void conflictWhileBound(int ip, long senderMac) {
+        if (lease == null || lease.address() != ip || (state != State.BOUND && state != State.RENEWING && state != State.REBINDING)) {
+            return;
+        }
+        long now = shard.nanoTime();
+        if (lastDefended == 0 || now - lastDefended >= DEFEND_INTERVAL_NANOS) {
+            lastDefended = now;
+            defences.increment();
+            LOG.log(System.Logger.Level.WARNING, "DHCP: " + Ipv4Address.toString(ip) + " is claimed by "
+                    + String.format("%012x", senderMac) + ": defending it (RFC 5227 2.4)");
+            addressProbe.defend();
+            return;
+        }
+        lastDefended = 0;
+        decline(ip, lease.serverId(), senderMac, " leased from ");
+    }
+
+    /** RFC 5227 §1.1: DEFEND_INTERVAL. */
+    static final long DEFEND_INTERVAL_NANOS = 10 * SECOND;
+
+    /** DHCPDECLINE of {@code ip} to {@code server}, INIT after the decline wait; a lease held is lost. */
+    private void decline(int ip, int server, long senderMac, String from) {
         declines.increment();
-        int server = acked.options().serverId();
-        LOG.log(System.Logger.Level.WARNING, "DHCP: " + Ipv4Address.toString(ip) + " offered by "
+        LOG.log(System.Logger.Level.WARNING, "DHCP: " + Ipv4Address.toString(ip) + from
                 + Ipv4Address.toString(server) + " is in use by " + String.format("%012x", senderMac) + ": DHCPDECLINE");
         // RFC 2131 Table 5: ciaddr 0, the requested IP and server identifier options, a new xid;
         // broadcast (§4.4.4: the client declines the address it would have sent from).
@@ -548,7 +596,7 @@ public final class DhcpClient {
         DhcpLease old = lease; // a renewal that moved us to another address: the old one is gone too
         toInit(config.declineWaitNanos());
         if (old != null) {
-            notifyLost(old, "DHCPDECLINE of the new address");
+            notifyLost(old, "DHCPDECLINE: the address is in use by another station");
         }
     }
 
@@ -562,6 +610,9 @@ public final class DhcpClient {
                 && (state == State.RENEWING || state == State.REBINDING);
         // RFC 2131 §4.4.1: the lease's times run from when the request was sent.
         boundAt = exchangeStart;
+        if (!renewed) {
+            lastDefended = 0; // a new address: no defence of it yet
+        }
         lease = got;
         state = State.BOUND;
         retransmitTimer.cancel();

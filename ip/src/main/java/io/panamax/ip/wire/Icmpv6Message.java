@@ -62,6 +62,8 @@ public final class Icmpv6Message {
     public static final int CODE_ERRONEOUS_HEADER_FIELD = 0;
     public static final int CODE_UNRECOGNIZED_NEXT_HEADER = 1;
     public static final int CODE_UNRECOGNIZED_OPTION = 2;
+    /** RFC 7112 §5: IPv6 First Fragment has incomplete IPv6 Header Chain (the pointer is 0). */
+    public static final int CODE_INCOMPLETE_HEADER_CHAIN = 3;
 
     /** Why a received message cannot be used; names read as metric labels. */
     public enum Problem {

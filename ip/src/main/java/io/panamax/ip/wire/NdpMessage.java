@@ -204,6 +204,15 @@ public final class NdpMessage {
         return NetworkBytes.getU8(seg, off + OFFSET_RA_FLAGS);
     }
 
+    /**
+     * RFC 4191 §2.2: the Default Router Preference (Prf, bits 4-3 of the flags byte) as 1 (high,
+     * 01), 0 (medium, 00, and the reserved 10, which §2.2 says to treat as medium) or -1 (low, 11).
+     */
+    public static int routerPreference(MemorySegment seg, long off) {
+        int prf = (raFlags(seg, off) >>> 3) & 3;
+        return prf == 1 ? 1 : prf == 3 ? -1 : 0;
+    }
+
     /** Seconds this router is a default router; 0: it is not one (§4.2). */
     public static int routerLifetime(MemorySegment seg, long off) {
         return NetworkBytes.getU16(seg, off + OFFSET_ROUTER_LIFETIME);

@@ -49,6 +49,7 @@ class DhcpClientTest {
     private final ManualClock clock = new ManualClock();
     private final List<Packet> sent = new ArrayList<>();
     private final List<DhcpLease> bound = new ArrayList<>();
+    private final List<String> lost = new ArrayList<>();
     private Reactor reactor;
     private Ethernet ethernet;
     private Arp arp;
@@ -70,10 +71,13 @@ class DhcpClientTest {
                 @Override
                 public void bound(DhcpLease lease, boolean renewed) {
                     bound.add(lease);
+                    arp.setLocalAddress(lease.address()); // as the stack does on every shard
                 }
 
                 @Override
                 public void lost(DhcpLease lease, String why) {
+                    lost.add(why);
+                    arp.setLocalAddress(0);
                 }
             };
             DhcpClient.AddressProbe probe = new DhcpClient.AddressProbe() {
@@ -86,7 +90,13 @@ class DhcpClientTest {
                 public void watch(int ip) {
                     arp.watch(ip, (inUse, senderMac) -> client.addressInUse(inUse, senderMac));
                 }
+
+                @Override
+                public void defend() {
+                    arp.defend();
+                }
             };
+            arp.onOwnAddressConflict((ip, senderMac) -> client.conflictWhileBound(ip, senderMac));
             // 3 probes 100 ms apart, 10 s before starting over after a decline (the defaults).
             client = new DhcpClient(shard, socket, MAC, DhcpClient.Config.defaults(), listener, new SplittableRandom(7),
                     ipv4::neighbourKnown, probe, shard.metrics());
@@ -163,6 +173,53 @@ class DhcpClientTest {
         receiveFrame(arpProbe(OTHER_MAC, OFFERED));
         assertEquals(1, client.declines());
         assertEquals(DhcpClient.State.INIT, client.state());
+    }
+
+    /**
+     * RFC 5227 §2.4 (b): once bound, another station's ARP with our address as its sender is
+     * defended with one announcement; a second within DEFEND_INTERVAL (10 s) gives the address
+     * up: DHCPDECLINE to the leasing server, the lease lost, DISCOVER again after 10 s. A claim 10 s
+     * or more after the last defence is defended again.
+     */
+    @Test
+    void aBoundAddressIsDefendedOnceThenDeclinedWhenClaimedAgainWithinTenSeconds() {
+        acquireUntilAck();
+        reactor.advance(Duration.ofMillis(350));
+        assertEquals(DhcpClient.State.BOUND, client.state());
+        forgetSent();
+        // Another station announces our address (a gratuitous request: sender = target = the address).
+        receiveFrame(arpFrame(ArpMessage.OPERATION_REQUEST, -1L >>> 16, OTHER_MAC, OFFERED, 0, OFFERED));
+        assertEquals(1, client.defences());
+        List<byte[]> defence = arpFrames();
+        assertEquals(1, defence.size(), "one announcement");
+        MemorySegment a = MemorySegment.ofArray(defence.getFirst());
+        assertEquals(OFFERED, ArpMessage.senderProtocolAddress(a, ETHERNET), "RFC 5227 2.3: sender IP = target IP = our address");
+        assertEquals(OFFERED, ArpMessage.targetProtocolAddress(a, ETHERNET));
+        assertEquals(MAC, ArpMessage.senderHardwareAddress(a, ETHERNET));
+        assertEquals(DhcpClient.State.BOUND, client.state(), "still ours after one defence");
+
+        // 12 s later it claims the address again: a new defence interval, defended again.
+        reactor.advance(Duration.ofSeconds(12));
+        receiveFrame(arpReply(OTHER_MAC, OFFERED, MAC, OFFERED));
+        assertEquals(2, client.defences());
+        assertEquals(DhcpClient.State.BOUND, client.state());
+
+        // And again 3 s later: it insists, the address is given up.
+        forgetSent();
+        reactor.advance(Duration.ofSeconds(3));
+        receiveFrame(arpReply(OTHER_MAC, OFFERED, MAC, OFFERED));
+        assertEquals(2, client.defences());
+        assertEquals(1, client.declines());
+        assertEquals(DhcpClient.State.INIT, client.state());
+        assertEquals(1, lost.size(), "the listener heard the address is lost: " + lost);
+        List<DhcpMessage> out = dhcpSent();
+        assertEquals(1, out.size());
+        assertEquals(DhcpMessage.DHCPDECLINE, out.getFirst().options().messageType());
+        assertEquals(OFFERED, out.getFirst().options().requestedIp());
+        assertEquals(SERVER, out.getFirst().options().serverId());
+        assertTrue(arpFrames().isEmpty(), "no announcement for an address given up");
+        reactor.advance(Duration.ofSeconds(11));
+        assertEquals(DhcpMessage.DHCPDISCOVER, dhcpSent().getLast().options().messageType(), "INIT again after 10 s");
     }
 
     @Test
