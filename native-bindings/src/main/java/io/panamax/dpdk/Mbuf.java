@@ -40,6 +40,10 @@ public final class Mbuf {
     public static final int L2_LEN_BITS = dpdk_h.RTE_MBUF_L2_LEN_BITS();
     /** Width of {@code l3_len}, right above {@code l2_len}. */
     public static final int L3_LEN_BITS = dpdk_h.RTE_MBUF_L3_LEN_BITS();
+    /** Width of {@code l4_len}, after {@code l3_len}. */
+    public static final int L4_LEN_BITS = dpdk_h.RTE_MBUF_L4_LEN_BITS();
+    /** Width of {@code tso_segsz}, after {@code l4_len}. */
+    public static final int TSO_SEGSZ_BITS = dpdk_h.RTE_MBUF_TSO_SEGSZ_BITS();
     /** {@code RTE_PKTMBUF_HEADROOM}. */
     public static final int HEADROOM = dpdk_h.RTE_PKTMBUF_HEADROOM();
 
@@ -145,6 +149,17 @@ public final class Mbuf {
     /** {@code tx_offload} with {@code l2_len} and {@code l3_len} set, the other lengths 0. */
     public static long packTxOffload(int l2Len, int l3Len) {
         return (l2Len & ((1L << L2_LEN_BITS) - 1)) | (l3Len & ((1L << L3_LEN_BITS) - 1)) << L2_LEN_BITS;
+    }
+
+    /**
+     * {@code tx_offload} for TCP segmentation ({@code RTE_MBUF_F_TX_TCP_SEG}): {@code l2_len},
+     * {@code l3_len}, {@code l4_len} (the TCP header with its options) and {@code tso_segsz} (the
+     * payload bytes per segment, the MSS), the outer lengths 0.
+     */
+    public static long packTxOffload(int l2Len, int l3Len, int l4Len, int tsoSegsz) {
+        int l4At = L2_LEN_BITS + L3_LEN_BITS;
+        return packTxOffload(l2Len, l3Len) | (l4Len & ((1L << L4_LEN_BITS) - 1)) << l4At
+                | (tsoSegsz & ((1L << TSO_SEGSZ_BITS) - 1)) << (l4At + L4_LEN_BITS);
     }
 
     /** {@code l2_len} of a packed {@code tx_offload}. */

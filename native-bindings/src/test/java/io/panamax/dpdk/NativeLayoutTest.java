@@ -60,6 +60,8 @@ class NativeLayoutTest {
                     struct rte_mbuf m = {0};
                     m.l2_len = 14; m.l3_len = 20;
                     printf("tx_offload.14_20 %llu\\n", (unsigned long long) m.tx_offload);
+                    m.l4_len = 32; m.tso_segsz = 1448;
+                    printf("tx_offload.14_20_32_1448 %llu\\n", (unsigned long long) m.tx_offload);
                     struct rte_eth_link link = {0};
                     link.link_status = 1;
                     printf("link.status_word %u\\n", *(unsigned short *) ((char *) &link + 4));
@@ -103,6 +105,8 @@ class NativeLayoutTest {
         assertEquals(cSide.get("tx_offload.14_20"), packed, "l2_len/l3_len bitfields");
         assertEquals(14, Mbuf.l2Len(packed));
         assertEquals(20, Mbuf.l3Len(packed));
+        assertEquals(cSide.get("tx_offload.14_20_32_1448"), Mbuf.packTxOffload(14, 20, 32, 1448),
+                "l2_len/l3_len/l4_len/tso_segsz bitfields (TCP segmentation)");
         assertEquals(cSide.get("link.status_word"), 1L << 2, "link_status is bit 2 of the word after link_speed");
         assertEquals(128, dpdk_h.RTE_PKTMBUF_HEADROOM());
     }

@@ -11,11 +11,15 @@ import java.util.regex.Pattern;
 
 /**
  * The echo sample end to end: wrk against its HTTP echo, and a request/response client against its
- * TCP echo, over TAP and over DPDK's net_tap, against the same services on Netty's epoll transport
- * on the kernel stack (over a veth pair), from the same client namespace, same settings, same run.
+ * TCP echo, over TAP, over DPDK's net_tap and over DPDK's net_af_xdp on a veth pair, against the
+ * same services on Netty's epoll transport on the kernel stack (over a veth pair), from the same
+ * client namespace, same settings, same run. The af_xdp rows are also judged against the TAP
+ * backend's (issue 15's goal: kernel bypass at least as fast as TAP).
  */
 final class HttpSection implements SuiteBenchmark {
     static final int WRK_CONNECTIONS = 32;
+    /** The echo sample's {@code --dpdk-device} for DPDK's AF_XDP driver on a veth pair it makes. */
+    static final String AF_XDP = "af_xdp";
 
     @Override
     public String name() {
@@ -24,13 +28,13 @@ final class HttpSection implements SuiteBenchmark {
 
     @Override
     public String title() {
-        return "7. The echo sample end to end: HTTP (wrk) and TCP echo over TAP and DPDK net_tap against Netty on the kernel; the HTTP parser";
+        return "7. The echo sample end to end: HTTP (wrk) and TCP echo over TAP, DPDK net_tap and DPDK net_af_xdp against Netty on the kernel; the HTTP parser";
     }
 
     @Override
     public String summary() {
-        return "wrk against the HTTP echo (8080) and a 64-byte request/response client against TCP echo (7): the sample over TAP and "
-                + "DPDK net_tap vs Netty epoll over veth; requests/s, latency, CPU per request";
+        return "wrk against the HTTP echo (8080) and a 64-byte request/response client against TCP echo (7): the sample over TAP, "
+                + "DPDK net_tap and DPDK net_af_xdp (veth) vs Netty epoll over veth; requests/s, latency, CPU per request";
     }
 
     @Override
@@ -87,21 +91,31 @@ final class HttpSection implements SuiteBenchmark {
                     all.add(measure(ctx, ns, Netns.KERNEL_IP, server.pid(), "Netty (epoll) on the kernel, over veth", true, wrk,
                             rrPeer, seconds, warmup, cmds));
                 }
-                // Panamax: the echo sample over TAP, then over DPDK's net_tap.
-                for (String backend : List.of("tap", "dpdk")) {
-                    if (backend.equals("dpdk") && NicSection.dpdkUnavailable() != null) {
+                // Panamax: the echo sample over TAP, then over DPDK's net_tap, then over DPDK's
+                // net_af_xdp on a veth pair (the sample makes the pair; its kernel end, named
+                // like the TAP device, sits in the client namespace just as the TAP device does).
+                for (String backend : List.of("tap", "dpdk", AF_XDP)) {
+                    if (!backend.equals("tap") && NicSection.dpdkUnavailable() != null) {
                         cmds.append("# DPDK backend not run: ").append(NicSection.dpdkUnavailable()).append('\n');
                         continue;
                     }
-                    String[] args = {"echo", "--backend", backend, "--netns", ns.client, "--tap", tap, "--shards", "1", "--status", "0"};
+                    List<String> argList = new ArrayList<>(List.of("echo", "--backend", backend.equals("tap") ? "tap" : "dpdk",
+                            "--netns", ns.client, "--tap", tap, "--shards", "1", "--status", "0"));
+                    if (backend.equals(AF_XDP)) {
+                        argList.addAll(List.of("--dpdk-device", AF_XDP));
+                    }
+                    String[] args = argList.toArray(String[]::new);
                     cmds.append(ctx.displayJavaMain("io.panamax.samples.Main", args)).append(" &   # = bin/panamax echo ...\n");
                     try (Cmd.Background server = Cmd.start("echo sample (" + backend + ")",
                             ctx.logs.resolve("http-sample-" + backend + "-" + round + ".log"), ctx.javaMain("io.panamax.samples.Main", args))) {
                         server.awaitLine("Panamax is up", Duration.ofSeconds(90));
                         boolean hasHttp = probeHttp(ns, Netns.STACK_IP);
                         panamaxHttp |= hasHttp;
-                        all.add(measure(ctx, ns, Netns.STACK_IP, server.pid(), "Panamax echo sample over "
-                                + (backend.equals("tap") ? "TAP" : "DPDK net_tap"), hasHttp, wrk, rrPeer, seconds, warmup, cmds));
+                        all.add(measure(ctx, ns, Netns.STACK_IP, server.pid(), "Panamax echo sample over " + switch (backend) {
+                            case "tap" -> "TAP";
+                            case "dpdk" -> "DPDK net_tap";
+                            default -> "DPDK net_af_xdp (veth)";
+                        }, hasHttp, wrk, rrPeer, seconds, warmup, cmds));
                     }
                 }
                 byRound.add(all);
@@ -257,9 +271,11 @@ final class HttpSection implements SuiteBenchmark {
         s.text(Fmt.f("""
                 The same namespace arrangement as part 2: every client runs in one client namespace; **Panamax** is the
                 echo sample as `bin/panamax echo` runs it (one shard, the default idle policy), first on a TAP device
-                (`--backend tap`), then on DPDK's `net_tap` driver (`--backend dpdk`, EAL without hugepages), each with
-                its kernel side in the client namespace; the **peer** is the same services written on Netty 4.1 with its
-                native epoll transport and one event-loop thread (`NettyEchoServer`), on the kernel's TCP stack in a
+                (`--backend tap`), then on DPDK's `net_tap` driver (`--backend dpdk`, EAL without hugepages), then on
+                DPDK's `net_af_xdp` driver on one end of a veth pair the sample makes (`--backend dpdk --dpdk-device
+                af_xdp`: AF_XDP in copy mode, veth's native XDP, one queue, `busy_budget=0`), each with its kernel side
+                (the TAP device, the veth's other end) in the client namespace; the **peer** is the same services written
+                on Netty 4.1 with its native epoll transport and one event-loop thread (`NettyEchoServer`), on the kernel's TCP stack in a
                 second namespace at the other end of a veth pair. Same clients, same settings, same run:
 
                 - TCP echo (port 7): `rr_peer` (C, epoll) with 1 and 64 connections, each sending 64 bytes and waiting for
@@ -270,7 +286,8 @@ final class HttpSection implements SuiteBenchmark {
                   processes, softirq included, from /proc/stat) per request.
 
                 %s""", seconds, warmup, WRK_CONNECTIONS, seconds, warmup, byRound.size() > 1
-                ? "The servers run " + byRound.size() + " rounds, one after the other in each round (Netty, TAP, DPDK, then again); "
+                ? "The servers run " + byRound.size() + " rounds, one after the other in each round (Netty, TAP, net_tap, af_xdp, then "
+                        + "again); "
                         + "the tables give each server's best round (the highest rate, with that round's latency and CPU), "
                         + "since other work on the shared machine only slows a round down; every round is in the raw output."
                 : "One round."));
@@ -306,6 +323,7 @@ final class HttpSection implements SuiteBenchmark {
                         Fmt.ratio(p[0], k[0]) + " (rate); " + Fmt.ratio(p[1], k[1]) + " (CPU)", "≥ 1 (rate)", Fmt.yesNo(p[0] >= k[0]));
             }
         }
+        afXdpAgainstTap(s, all);
         if (wrk) {
             s.heading("HTTP echo, wrk");
             List<List<String>> h = new ArrayList<>();
@@ -359,5 +377,37 @@ final class HttpSection implements SuiteBenchmark {
                 machine-wide CPU column). DPDK's `net_tap` is the same tun device behind a poll-mode driver: it removes
                 the JVM's system calls from the stack's thread but not the kernel's side of the TAP. On a real NIC with
                 a DPDK driver neither crossing exists; this machine has none.""", Machine.cores()));
+    }
+
+    /**
+     * The af_xdp goal rows: the echo sample over DPDK's net_af_xdp against the same sample over TAP
+     * (issue 15: "at least the TAP backend's figures"), TCP echo at 1 and 64 connections and wrk.
+     */
+    private static void afXdpAgainstTap(Section s, List<Figures> all) {
+        Figures tap = null;
+        Figures xdp = null;
+        for (Figures f : all) {
+            if (f.server.endsWith("over TAP")) {
+                tap = f;
+            } else if (f.server.contains("net_af_xdp")) {
+                xdp = f;
+            }
+        }
+        if (tap == null || xdp == null) {
+            return;
+        }
+        for (int conns : new int[] {1, 64}) {
+            double[] x = xdp.rr.get(conns);
+            double[] t = tap.rr.get(conns);
+            s.row("TCP echo, 64 B, " + conns + " conn., DPDK net_af_xdp vs TAP", Fmt.n(x[0], 0) + " tx/s; " + Fmt.n(x[1] * 1e6, 1)
+                            + " µs CPU/tx", Fmt.n(t[0], 0) + " tx/s; " + Fmt.n(t[1] * 1e6, 1) + " µs CPU/tx (TAP backend)",
+                    Fmt.ratio(x[0], t[0]) + " (rate); " + Fmt.ratio(x[1], t[1]) + " (CPU)", "≥ 1 (rate)", Fmt.yesNo(x[0] >= t[0]));
+        }
+        if (xdp.http && tap.http && !Double.isNaN(xdp.rps) && !Double.isNaN(tap.rps)) {
+            s.row("HTTP echo, wrk -c" + WRK_CONNECTIONS + ", DPDK net_af_xdp vs TAP", Fmt.n(xdp.rps, 0) + " req/s; p99 "
+                            + Fmt.n(xdp.p99Ms, 2) + " ms", Fmt.n(tap.rps, 0) + " req/s; p99 " + Fmt.n(tap.p99Ms, 2) + " ms (TAP backend)",
+                    Fmt.ratio(xdp.rps, tap.rps) + " (rate); " + Fmt.ratio(xdp.p99Ms, tap.p99Ms) + " (p99)", "≥ 1 (rate)",
+                    Fmt.yesNo(xdp.rps >= tap.rps));
+        }
     }
 }

@@ -1379,6 +1379,24 @@ public class dpdk_h extends dpdk_h$shared {
     public static int RTE_MBUF_L3_LEN_BITS() {
         return RTE_MBUF_L3_LEN_BITS;
     }
+    private static final int RTE_MBUF_L4_LEN_BITS = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.RTE_MBUF_L4_LEN_BITS = 8
+     * }
+     */
+    public static int RTE_MBUF_L4_LEN_BITS() {
+        return RTE_MBUF_L4_LEN_BITS;
+    }
+    private static final int RTE_MBUF_TSO_SEGSZ_BITS = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.RTE_MBUF_TSO_SEGSZ_BITS = 16
+     * }
+     */
+    public static int RTE_MBUF_TSO_SEGSZ_BITS() {
+        return RTE_MBUF_TSO_SEGSZ_BITS;
+    }
 
     private static class rte_pktmbuf_pool_create {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
@@ -3946,6 +3964,15 @@ public class dpdk_h extends dpdk_h$shared {
     public static long RTE_MBUF_F_RX_L4_CKSUM_NONE() {
         return RTE_MBUF_F_RX_L4_CKSUM_NONE;
     }
+    private static final long RTE_MBUF_F_TX_TCP_SEG = 1125899906842624L;
+    /**
+     * {@snippet lang=c :
+     * #define RTE_MBUF_F_TX_TCP_SEG 1125899906842624
+     * }
+     */
+    public static long RTE_MBUF_F_TX_TCP_SEG() {
+        return RTE_MBUF_F_TX_TCP_SEG;
+    }
     private static final long RTE_MBUF_F_TX_TCP_CKSUM = 4503599627370496L;
     /**
      * {@snippet lang=c :
@@ -4054,6 +4081,15 @@ public class dpdk_h extends dpdk_h$shared {
     public static long RTE_ETH_RX_OFFLOAD_TCP_CKSUM() {
         return RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
     }
+    private static final long RTE_ETH_RX_OFFLOAD_TCP_LRO = 16L;
+    /**
+     * {@snippet lang=c :
+     * #define RTE_ETH_RX_OFFLOAD_TCP_LRO 16
+     * }
+     */
+    public static long RTE_ETH_RX_OFFLOAD_TCP_LRO() {
+        return RTE_ETH_RX_OFFLOAD_TCP_LRO;
+    }
     private static final long RTE_ETH_RX_OFFLOAD_SCATTER = 8192L;
     /**
      * {@snippet lang=c :
@@ -4098,6 +4134,15 @@ public class dpdk_h extends dpdk_h$shared {
      */
     public static long RTE_ETH_TX_OFFLOAD_TCP_CKSUM() {
         return RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+    }
+    private static final long RTE_ETH_TX_OFFLOAD_TCP_TSO = 32L;
+    /**
+     * {@snippet lang=c :
+     * #define RTE_ETH_TX_OFFLOAD_TCP_TSO 32
+     * }
+     */
+    public static long RTE_ETH_TX_OFFLOAD_TCP_TSO() {
+        return RTE_ETH_TX_OFFLOAD_TCP_TSO;
     }
     private static final long RTE_ETH_TX_OFFLOAD_MULTI_SEGS = 32768L;
     /**

@@ -53,6 +53,8 @@ public final class DpdkNic implements Nic {
     private final DeviceInfo info;
     /** Queue pairs DPDK 22.11's net_tap driver can start without overflowing its IPC message. */
     static final int TAP_MAX_QUEUE_PAIRS = 4;
+    /** The largest TCP super-segment (IP datagram) handed to a device with TSO: IPv4's limit. */
+    static final int TSO_MAX_BYTES = 65535;
 
     private final DpdkQueue[] queues;
     private final List<MbufPool> pools;
@@ -390,6 +392,12 @@ public final class DpdkNic implements Nic {
             if (chains) {
                 txOffloads |= dpdk_h.RTE_ETH_TX_OFFLOAD_MULTI_SEGS();
             }
+            // TSO: a super-segment is up to 64 KB, so it goes as an mbuf chain, and every segment
+            // the device cuts needs its IPv4 and TCP checksums (the stack leaves them to it).
+            boolean tso = config.tso() && txIp && txTcp && chains && info.supportsTx(dpdk_h.RTE_ETH_TX_OFFLOAD_TCP_TSO());
+            if (tso) {
+                txOffloads |= dpdk_h.RTE_ETH_TX_OFFLOAD_TCP_TSO();
+            }
 
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment conf = rte_eth_conf.allocate(arena);
@@ -452,12 +460,12 @@ public final class DpdkNic implements Nic {
                     ? new DpdkRss(name, config.controlContext(), port, info.retaSize(), info.hashKeySize(), n) : null;
             NicCapabilities caps = new NicCapabilities(maxQueues, rxIpCk, rxL4Ck, txIp, txTcp, txUdp,
                     useRss && (rxOffloads & dpdk_h.RTE_ETH_RX_OFFLOAD_RSS_HASH()) != 0,
-                    rss != null ? rss.keyBytes() : 0, rss != null ? info.retaSize() : 0);
+                    rss != null ? rss.keyBytes() : 0, rss != null ? info.retaSize() : 0, tso ? TSO_MAX_BYTES : 0, false);
             DpdkQueue[] queues = new DpdkQueue[n];
             DpdkNic nic = new DpdkNic(config, eal, port, probed, info, queues, List.copyOf(pools), mac, caps, rss, mtu, name);
             OffloadFlags.Tx tx = new OffloadFlags.Tx(txIp, txTcp, txUdp);
             for (int q = 0; q < n; q++) {
-                queues[q] = new DpdkQueue(nic, q, port, pools.get(q), tx, chains);
+                queues[q] = new DpdkQueue(nic, q, port, pools.get(q), tx, chains, tso ? DpdkQueue.Tso.of(info.driverName()) : null);
                 queues[q].start();
             }
             return nic;

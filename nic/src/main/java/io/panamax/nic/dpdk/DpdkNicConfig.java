@@ -27,6 +27,8 @@ import java.util.OptionalInt;
  * @param rss            spread flows over the queues by RSS when there are several and the device can
  * @param rssKey         the RSS key to program, or null for the device's default
  * @param checksumOffload use the device's IPv4/TCP/UDP checksum offloads where it has them
+ * @param tso            let the device cut TCP super-segments ({@code RTE_ETH_TX_OFFLOAD_TCP_TSO}) when
+ *                       it has TSO, IPv4 and TCP checksum offloads and mbuf chains on transmit
  * @param promiscuous    receive frames for every destination MAC
  * @param mtu            MTU to set, or 0 to keep the device's
  * @param controlContext where control-path calls run (see {@link ControlContext})
@@ -37,8 +39,8 @@ import java.util.OptionalInt;
  */
 public record DpdkNicConfig(String devargs, String portName, int queues, int rxDescriptors, int txDescriptors,
                             int burst, int spareMbufs, int mbufsPerQueue, int dataRoomSize, String mempoolOps,
-                            boolean rss, byte[] rssKey, boolean checksumOffload, boolean promiscuous, int mtu,
-                            ControlContext controlContext, boolean removeOnClose, boolean fewerQueuesOk) {
+                            boolean rss, byte[] rssKey, boolean checksumOffload, boolean tso, boolean promiscuous,
+                            int mtu, ControlContext controlContext, boolean removeOnClose, boolean fewerQueuesOk) {
     public static final int DEFAULT_DESCRIPTORS = 1024;
     public static final int DEFAULT_SPARE_MBUFS = 2048;
     /** {@code RTE_MBUF_DEFAULT_BUF_SIZE}: 2048 bytes of data after the headroom. */
@@ -132,7 +134,7 @@ public record DpdkNicConfig(String devargs, String portName, int queues, int rxD
                 && queues == c.queues && rxDescriptors == c.rxDescriptors && txDescriptors == c.txDescriptors
                 && burst == c.burst && spareMbufs == c.spareMbufs && mbufsPerQueue == c.mbufsPerQueue
                 && dataRoomSize == c.dataRoomSize && mempoolOps.equals(c.mempoolOps) && rss == c.rss
-                && Arrays.equals(rssKey, c.rssKey) && checksumOffload == c.checksumOffload
+                && Arrays.equals(rssKey, c.rssKey) && checksumOffload == c.checksumOffload && tso == c.tso
                 && promiscuous == c.promiscuous && mtu == c.mtu && controlContext == c.controlContext
                 && removeOnClose == c.removeOnClose && fewerQueuesOk == c.fewerQueuesOk;
     }
@@ -164,6 +166,7 @@ public record DpdkNicConfig(String devargs, String portName, int queues, int rxD
         private boolean rss = true;
         private byte[] rssKey;
         private boolean checksumOffload = true;
+        private boolean tso = true;
         private boolean promiscuous;
         private int mtu;
         private ControlContext controlContext = ControlContext.DIRECT;
@@ -237,6 +240,12 @@ public record DpdkNicConfig(String devargs, String portName, int queues, int rxD
             return this;
         }
 
+        /** Whether to use the device's TSO when it has it (default yes); without, TCP segments in software. */
+        public Builder tso(boolean on) {
+            this.tso = on;
+            return this;
+        }
+
         public Builder promiscuous(boolean on) {
             this.promiscuous = on;
             return this;
@@ -259,8 +268,8 @@ public record DpdkNicConfig(String devargs, String portName, int queues, int rxD
 
         public DpdkNicConfig build() {
             return new DpdkNicConfig(devargs, portName, queues, rxDescriptors, txDescriptors, burst, spareMbufs,
-                    mbufsPerQueue, dataRoomSize, mempoolOps, rss, rssKey, checksumOffload, promiscuous, mtu,
-                    controlContext, removeOnClose, fewerQueuesOk);
+                    mbufsPerQueue, dataRoomSize, mempoolOps, rss, rssKey, checksumOffload, tso, promiscuous,
+                    mtu, controlContext, removeOnClose, fewerQueuesOk);
         }
     }
 }

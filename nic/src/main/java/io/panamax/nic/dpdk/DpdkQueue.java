@@ -58,6 +58,14 @@ public final class DpdkQueue implements NicQueue {
     /** Largest frame gathered into an mbuf chain. */
     private static final int MAX_FRAME = 0xffff;
     private static final int IPV4_CHECKSUM = 10;
+    private static final int IPV4_SOURCE = 12;
+    private static final int IPV4_PROTOCOL_TCP = 6;
+    /** RFC 9293 3.1: the TCP header's Data Offset is the high nibble of byte 12. */
+    private static final int TCP_DATA_OFFSET = 12;
+    private static final long DROP_TOO_MANY_SEGMENTS = -4;
+    /** From {@link #segmentation}: one segment's worth, sent with checksum offloads only. */
+    private static final long NOT_SEGMENTED = Long.MAX_VALUE;
+    private static final byte FATE_TOO_MANY_SEGMENTS = 4;
 
     private final DpdkNic nic;
     private final int id;
@@ -65,6 +73,8 @@ public final class DpdkQueue implements NicQueue {
     private final MbufPool mempool;
     private final OffloadFlags.Tx txOffloads;
     private final boolean chainsOnTx;
+    /** The device's TSO and its driver's limits; null without TSO. */
+    private final Tso tso;
     private final QueueStats stats = new QueueStats();
     private final DpdkQueueCounters counters = new DpdkQueueCounters();
     private final long rxArray;
@@ -83,8 +93,9 @@ public final class DpdkQueue implements NicQueue {
     private MbufBufferPool pool;
     private boolean registered;
 
-    DpdkQueue(DpdkNic nic, int id, int port, MbufPool mempool, OffloadFlags.Tx txOffloads, boolean chainsOnTx) {
+    DpdkQueue(DpdkNic nic, int id, int port, MbufPool mempool, OffloadFlags.Tx txOffloads, boolean chainsOnTx, Tso tso) {
         this.nic = nic;
+        this.tso = tso;
         this.id = id;
         this.port = port;
         this.mempool = mempool;
@@ -303,7 +314,8 @@ public final class DpdkQueue implements NicQueue {
                 break;
             }
             if (m < 0) {
-                fate[processed] = m == DROP_EMPTY ? FATE_EMPTY : m == DROP_OVERSIZE ? FATE_OVERSIZE : FATE_BAD_OFFLOAD;
+                fate[processed] = m == DROP_EMPTY ? FATE_EMPTY : m == DROP_OVERSIZE ? FATE_OVERSIZE
+                        : m == DROP_TOO_MANY_SEGMENTS ? FATE_TOO_MANY_SEGMENTS : FATE_BAD_OFFLOAD;
                 continue;
             }
             fate[processed] = FATE_SENT;
@@ -332,6 +344,10 @@ public final class DpdkQueue implements NicQueue {
                 }
                 case FATE_OVERSIZE -> {
                     counters.txOversizeDrops.increment();
+                    stats.txErrors.increment();
+                }
+                case FATE_TOO_MANY_SEGMENTS -> {
+                    counters.txTooManySegmentsDrops.increment();
                     stats.txErrors.increment();
                 }
                 default -> {
@@ -368,7 +384,15 @@ public final class DpdkQueue implements NicQueue {
         int wanted = p.flags() & OffloadFlags.TX_CHECKSUM_FLAGS;
         int offloaded = txOffloads.offloaded(wanted);
         long txOffload = 0;
-        if (wanted != 0) {
+        long ol;
+        long segmentation = tso != null && p.hasFlag(Packet.TX_TCP_SEGMENTATION) ? segmentation(p, len) : NOT_SEGMENTED;
+        if (segmentation < 0) {
+            return segmentation;
+        }
+        if (segmentation != NOT_SEGMENTED) {
+            txOffload = segmentation;
+            ol = OffloadFlags.TX_TCP_SEGMENTATION;
+        } else if (wanted != 0) {
             int inSoftware = wanted & ~offloaded;
             if (inSoftware != 0) {
                 if (!SoftwareChecksum.fill(p, inSoftware)) {
@@ -388,8 +412,10 @@ public final class DpdkQueue implements NicQueue {
                 }
                 txOffload = Mbuf.packTxOffload(l2, l3);
             }
+            ol = OffloadFlags.Tx.olFlags(offloaded);
+        } else {
+            ol = 0;
         }
-        long ol = OffloadFlags.Tx.olFlags(offloaded);
         if (p.fragmentCount() == 1) {
             Buffer b = p.fragmentBuffer(0);
             // An mbuf of a pool this thread owns: the driver frees it, on this thread, into that pool.
@@ -424,6 +450,75 @@ public final class DpdkQueue implements NicQueue {
             finish(m, ol, txOffload);
         }
         return m;
+    }
+
+    /**
+     * Prepares an IPv4 TCP super-segment for the device's TSO: its {@code tx_offload} (header lengths
+     * and {@code tso_segsz}), or a negative drop reason. The IPv4 checksum field becomes 0 (the
+     * device sums each segment's header with it zero) and the TCP checksum field the pseudo-header
+     * sum without the length, as DPDK's TSO contract has it ({@code rte_ipv4_phdr_cksum} with
+     * {@code RTE_MBUF_F_TX_TCP_SEG}): each segment has its own length. A packet with no more than
+     * one segment's payload goes as a checksum offload only.
+     */
+    private long segmentation(Packet p, int len) {
+        int l2 = p.l2Length() > 0 ? p.l2Length() : SoftwareChecksum.ethernetHeaderLength(p);
+        if (l2 < 0 || l2 + SoftwareChecksum.IPV4_MIN_HEADER > len || (p.getU8(l2) >>> 4) != 4) {
+            return DROP_BAD_OFFLOAD;
+        }
+        int l3 = p.l3Length() > 0 ? p.l3Length() : (p.getU8(l2) & 0x0f) * 4;
+        int at = l2 + l3;
+        if (l3 < SoftwareChecksum.IPV4_MIN_HEADER || at + SoftwareChecksum.TCP_MIN_HEADER > len) {
+            return DROP_BAD_OFFLOAD;
+        }
+        int l4 = (p.getU8(at + TCP_DATA_OFFSET) >>> 4) * 4;
+        int headers = at + l4;
+        int mss = p.segmentSize();
+        if (l4 < SoftwareChecksum.TCP_MIN_HEADER || headers > len || mss <= 0) {
+            return DROP_BAD_OFFLOAD;
+        }
+        int segment = tso.segmentPayload(mss, headers, nic.mtu());
+        int payload = len - headers;
+        if (segment <= 0) {
+            return DROP_BAD_OFFLOAD;
+        }
+        if (payload <= segment) {
+            // Nothing to cut (a driver may not send it at all: net_tap's GSO makes no segment).
+            return NOT_SEGMENTED;
+        }
+        if ((payload + segment - 1) / segment > tso.maxSegments()) {
+            return DROP_TOO_MANY_SEGMENTS;
+        }
+        p.setU16(l2 + IPV4_CHECKSUM, 0);
+        long sum = IPV4_PROTOCOL_TCP;
+        for (int i = 0; i < 8; i += 2) {
+            sum += p.getU16(l2 + IPV4_SOURCE + i); // source and destination addresses
+        }
+        p.setU16(at + SoftwareChecksum.TCP_CHECKSUM, SoftwareChecksum.fold(sum));
+        counters.txSegmentationOffloaded.increment();
+        return Mbuf.packTxOffload(l2, l3, l4, segment);
+    }
+
+    /**
+     * What a driver's TSO can take.
+     *
+     * @param maxSegments the most segments it cuts one super-segment into
+     * @param frameInMtu  whether it wants {@code tso_segsz} plus all headers, Ethernet's included,
+     *                    within the port's MTU: DPDK 22.11's {@code net_tap} refuses a super-segment
+     *                    otherwise (it compares the whole frame with the IP MTU), so segments there
+     *                    carry 14 bytes less than the MSS
+     */
+    record Tso(int maxSegments, boolean frameInMtu) {
+        /** DPDK 22.11's {@code net_tap} cuts with {@code rte_gso_segment} into at most 64 mbufs ({@code MAX_GSO_MBUFS}). */
+        private static final int NET_TAP_MAX_SEGMENTS = 64;
+
+        static Tso of(String driver) {
+            return driver.equals("net_tap") ? new Tso(NET_TAP_MAX_SEGMENTS, true) : new Tso(Integer.MAX_VALUE, false);
+        }
+
+        /** Payload bytes per segment for a connection's {@code mss}: at most the MSS, within the driver's limit. */
+        int segmentPayload(int mss, int headers, int mtu) {
+            return frameInMtu ? Math.min(mss, mtu - headers) : mss;
+        }
     }
 
     /** Copies {@code p} into a fresh mbuf, or a chain of them; {@link #NO_MBUF} if they cannot be had. */

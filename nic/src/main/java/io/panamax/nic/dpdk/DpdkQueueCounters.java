@@ -24,6 +24,10 @@ public final class DpdkQueueCounters {
     public final Counter txOversizeDrops = new Counter();
     /** Frames asking for checksums that are not IPv4 packets long enough to carry them: dropped. */
     public final Counter txBadOffloadDrops = new Counter();
+    /** TCP super-segments handed to the device to cut ({@code RTE_MBUF_F_TX_TCP_SEG}). */
+    public final Counter txSegmentationOffloaded = new Counter();
+    /** TCP super-segments that would make more segments than the driver can cut at once: dropped. */
+    public final Counter txTooManySegmentsDrops = new Counter();
     /** Bursts cut short because no mbuf was free for a copy (the frames wait, nothing is lost). */
     public final Counter txNoMbufStalls = new Counter();
 
@@ -36,6 +40,10 @@ public final class DpdkQueueCounters {
         m.gauge("nic_dpdk_tx_drops_total", drops, txEmptyDrops::get, "nic", nic, "queue", q, "reason", "empty");
         m.gauge("nic_dpdk_tx_drops_total", drops, txOversizeDrops::get, "nic", nic, "queue", q, "reason", "oversize");
         m.gauge("nic_dpdk_tx_drops_total", drops, txBadOffloadDrops::get, "nic", nic, "queue", q, "reason", "bad_offload");
+        m.gauge("nic_dpdk_tx_drops_total", drops, txTooManySegmentsDrops::get, "nic", nic, "queue", q, "reason",
+                "tso_segments");
+        m.gauge("nic_dpdk_tx_tso_total", "TCP super-segments the device was asked to cut", txSegmentationOffloaded::get,
+                "nic", nic, "queue", q);
         m.gauge("nic_dpdk_rx_copied_total", "Received frames copied out of foreign mbufs", rxCopied::get,
                 "nic", nic, "queue", q);
         m.gauge("nic_dpdk_tx_frames_total", "Frames sent, by path", txZeroCopy::get, "nic", nic, "queue", q,

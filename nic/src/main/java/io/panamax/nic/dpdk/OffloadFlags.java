@@ -21,6 +21,12 @@ final class OffloadFlags {
     static final long TX_IP_CKSUM = dpdk_h.RTE_MBUF_F_TX_IP_CKSUM();
     static final long TX_TCP_CKSUM = dpdk_h.RTE_MBUF_F_TX_TCP_CKSUM();
     static final long TX_UDP_CKSUM = dpdk_h.RTE_MBUF_F_TX_UDP_CKSUM();
+    static final long TX_TCP_SEG = dpdk_h.RTE_MBUF_F_TX_TCP_SEG();
+    /**
+     * {@code ol_flags} of an IPv4 TCP super-segment: segmentation, which implies the TCP checksum
+     * of every segment, and the IPv4 header checksum of every segment (each has its own length).
+     */
+    static final long TX_TCP_SEGMENTATION = TX_IPV4 | TX_IP_CKSUM | TX_TCP_CKSUM | TX_TCP_SEG;
     static final long EXTERNAL_OR_INDIRECT = dpdk_h.RTE_MBUF_F_EXTERNAL() | dpdk_h.RTE_MBUF_F_INDIRECT();
 
     static final int TX_CHECKSUM_FLAGS = Packet.TX_IP_CHECKSUM | Packet.TX_TCP_CHECKSUM | Packet.TX_UDP_CHECKSUM;
