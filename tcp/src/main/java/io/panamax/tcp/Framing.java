@@ -2,13 +2,16 @@ package io.panamax.tcp;
 
 import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.ReadBuffer;
-import io.panamax.reactor.buffer.Packet;
 
 /**
  * Frames on top of a {@link StreamConnection}'s reads, for protocols cut by fixed sizes, length
  * prefixes or delimiters: {@link #readExactly} n bytes, {@link #readUntil} a delimiter,
  * {@link #readLine}, each with bytes that arrived beyond it kept for the next call. One per
  * connection, used on its shard, one call at a time (the next after the previous completed).
+ *
+ * <p>Made of a {@link FrameBuffer}, which frames without a future: a future per frame suits a
+ * protocol written as a sequence of steps (a control connection); a request loop over many frames
+ * is better written with {@code readLoop} and a {@code FrameBuffer}, which allocate nothing per read.
  *
  * <p>Frames are zero-copy views of the received buffers ({@link ReadBuffer#slice}): the caller
  * releases each, or writes it. Delimited reads take a limit: no delimiter within it fails the read
@@ -27,16 +30,11 @@ import io.panamax.reactor.buffer.Packet;
  */
 public final class Framing {
     private final StreamConnection connection;
-    /** Received and not yet handed out: null or non-empty. */
-    private Packet held;
-    /** The peer's end of stream was read. */
-    private boolean ended;
-    /** Bytes at the front of {@link #held} known not to hold {@link #scannedFor}: not scanned again. */
-    private int scanned;
-    private byte scannedFor;
+    private final FrameBuffer frames;
 
     public Framing(StreamConnection connection) {
         this.connection = connection;
+        this.frames = new FrameBuffer(connection.shard().packets());
     }
 
     /** The connection read from. */
@@ -46,7 +44,7 @@ public final class Framing {
 
     /** Bytes received and not yet handed out. */
     public int buffered() {
-        return held == null ? 0 : held.length();
+        return frames.buffered();
     }
 
     /**
@@ -54,13 +52,11 @@ public final class Framing {
      * end of the stream. For switching from framed reads to plain ones (a body after its head).
      */
     public ShardFuture<ReadBuffer> read() {
-        if (held != null) {
-            Packet p = held;
-            held = null;
-            scanned = 0;
-            return ShardFuture.succeeded(p);
+        ReadBuffer rest = frames.rest();
+        if (rest != null) {
+            return ShardFuture.succeeded(rest);
         }
-        if (ended) {
+        if (frames.ended()) {
             return ShardFuture.succeeded(connection.shard().packets().allocate());
         }
         return connection.read();
@@ -68,19 +64,8 @@ public final class Framing {
 
     /** The next {@code n} bytes, as one view; empty at the end of the stream with nothing buffered. */
     public ShardFuture<ReadBuffer> readExactly(int n) {
-        if (n < 0) {
-            throw new IllegalArgumentException("negative length: " + n);
-        }
-        if (buffered() >= n) {
-            return ShardFuture.succeeded(take(n));
-        }
-        if (ended) {
-            return atEnd(n + " bytes");
-        }
-        return connection.read().then(data -> {
-            TcpException e = fill(data);
-            return e != null ? ShardFuture.<ReadBuffer>failed(e) : readExactly(n);
-        });
+        ReadBuffer frame = frames.exactly(n);
+        return frame != null ? ShardFuture.succeeded(frame) : readMore(() -> readExactly(n));
     }
 
     /**
@@ -88,30 +73,8 @@ public final class Framing {
      * {@link FramingException} when the first {@code limit} bytes hold no delimiter.
      */
     public ShardFuture<ReadBuffer> readUntil(byte delimiter, int limit) {
-        if (limit <= 0) {
-            throw new IllegalArgumentException("limit must be positive: " + limit);
-        }
-        if (held != null) {
-            if (scannedFor != delimiter) {
-                scanned = 0;
-                scannedFor = delimiter;
-            }
-            int i = held.indexOf(delimiter, scanned);
-            if (i >= 0 && i < limit) {
-                return ShardFuture.succeeded(take(i + 1));
-            }
-            if (i >= limit || held.length() >= limit) {
-                return ShardFuture.failed(FramingException.tooLong(delimiter, limit));
-            }
-            scanned = held.length();
-        }
-        if (ended) {
-            return atEnd("a delimiter");
-        }
-        return connection.read().then(data -> {
-            TcpException e = fill(data);
-            return e != null ? ShardFuture.<ReadBuffer>failed(e) : readUntil(delimiter, limit);
-        });
+        ReadBuffer frame = frames.until(delimiter, limit);
+        return frame != null ? ShardFuture.succeeded(frame) : readMore(() -> readUntil(delimiter, limit));
     }
 
     /**
@@ -137,54 +100,17 @@ public final class Framing {
 
     /** Releases what is buffered; returns how many bytes that was. */
     public int release() {
-        int n = buffered();
-        if (held != null) {
-            held.release();
-            held = null;
-        }
-        scanned = 0;
-        return n;
+        return frames.release();
     }
 
-    private ReadBuffer take(int n) {
-        Packet p;
-        if (held == null) {
-            p = connection.shard().packets().allocate();
-        } else if (n == held.length()) {
-            p = held;
-            held = null;
-        } else {
-            p = held.share(0, n);
-            held.trimFront(n);
+    /** The frame is not whole: fails with why it never will be, or reads on and asks {@code again}. */
+    private ShardFuture<ReadBuffer> readMore(java.util.function.Supplier<ShardFuture<ReadBuffer>> again) {
+        FramingException failure = frames.failure();
+        if (failure != null) {
+            return ShardFuture.failed(failure);
         }
-        scanned = Math.max(0, scanned - n);
-        return p;
-    }
-
-    /** Adds a read's bytes to what is held; null, or why they could not be had. */
-    private TcpException fill(ReadBuffer data) {
-        if (data.isEmpty()) {
-            data.release();
-            ended = true;
-            return null;
-        }
-        // The connection's reads are this shard's packets: taken as they are, no copy.
-        Packet p = Packet.of(data, connection.shard().packets());
-        if (p == null) {
-            return new TcpException("packet buffers exhausted"); // not the stack's packet, and no buffers to copy it into
-        }
-        if (held == null) {
-            held = p;
-        } else {
-            held.append(p);
-        }
-        return null;
-    }
-
-    private ShardFuture<ReadBuffer> atEnd(String wanted) {
-        if (held == null) {
-            return ShardFuture.succeeded(connection.shard().packets().allocate());
-        }
-        return ShardFuture.failed(FramingException.truncated(wanted, held.length()));
+        return connection.read().then(data -> frames.add(data)
+                ? again.get()
+                : ShardFuture.<ReadBuffer>failed(new TcpException("packet buffers exhausted")));
     }
 }

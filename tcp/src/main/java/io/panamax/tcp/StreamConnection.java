@@ -160,10 +160,11 @@ public interface StreamConnection {
         return Pump.start(this::read, ReadBuffer::isEmpty, out::write);
     }
 
+    // ---- The copying writes: written here once for every connection (TCP, TLS), in both forms ----
+
     /** Copies {@code len} bytes of {@code data} into packet buffers and writes them. */
     default ShardFuture<Void> write(byte[] data, int offset, int len) {
-        java.util.Objects.checkFromIndexSize(offset, len, data.length);
-        return write(MemorySegment.ofArray(data).asSlice(offset, len));
+        return writeCopy(copied(data, offset, len));
     }
 
     /** Copies {@code data} into packet buffers and writes it. */
@@ -173,21 +174,83 @@ public interface StreamConnection {
 
     /** Copies the remaining bytes of {@code data} into packet buffers and writes them; its position moves to its limit. */
     default ShardFuture<Void> write(ByteBuffer data) {
-        ShardFuture<Void> f = write(MemorySegment.ofBuffer(data));
-        data.position(data.limit());
-        return f;
+        return writeCopy(copied(data));
     }
 
     /** Copies the bytes of {@code data} into packet buffers and writes them. */
     default ShardFuture<Void> write(MemorySegment data) {
+        return writeCopy(copied(data));
+    }
+
+    /**
+     * {@link #write(byte[], int, int)} without a future: copies {@code len} bytes of {@code data}
+     * into packet buffers and writes them with {@link #write(ReadBuffer, Completion)}, so the array
+     * can be reused at once. Allocates nothing.
+     */
+    default void write(byte[] data, int offset, int len, Completion<? super Void> into) {
+        writeCopy(copied(data, offset, len), into);
+    }
+
+    /** {@link #write(byte[])} without a future (see {@link #write(byte[], int, int, Completion)}). */
+    default void write(byte[] data, Completion<? super Void> into) {
+        write(data, 0, data.length, into);
+    }
+
+    /** {@link #write(ByteBuffer)} without a future: its position moves to its limit. */
+    default void write(ByteBuffer data, Completion<? super Void> into) {
+        writeCopy(copied(data), into);
+    }
+
+    /** {@link #write(MemorySegment)} without a future. */
+    default void write(MemorySegment data, Completion<? super Void> into) {
+        writeCopy(copied(data), into);
+    }
+
+    /** {@code len} bytes of {@code data} in a packet of this shard, or null when its buffers ran out. */
+    private Packet copied(byte[] data, int offset, int len) {
+        java.util.Objects.checkFromIndexSize(offset, len, data.length);
         shard().checkOwner("StreamConnection.write"); // before a buffer is taken from the shard's pool
+        Packet p = shard().packets().allocate();
+        if (p.appendBytes(data, offset, len) < len) {
+            p.release();
+            return null;
+        }
+        return p;
+    }
+
+    /** The remaining bytes of {@code data} in a packet (its position moved to its limit), or null. */
+    private Packet copied(ByteBuffer data) {
+        Packet p = data.hasArray()
+                ? copied(data.array(), data.arrayOffset() + data.position(), data.remaining())
+                : copied(MemorySegment.ofBuffer(data));
+        data.position(data.limit());
+        return p;
+    }
+
+    /** The bytes of {@code data} in a packet, or null. */
+    private Packet copied(MemorySegment data) {
+        shard().checkOwner("StreamConnection.write");
         Packet p = shard().packets().allocate();
         int len = Math.toIntExact(data.byteSize());
         if (p.appendBytes(data, 0, len) < len) {
             p.release();
-            return ShardFuture.failed(new TcpException("packet buffers exhausted"));
+            return null;
         }
-        return write(p);
+        return p;
+    }
+
+    /** Writes a copy made by {@code copied}; null means the shard's packet buffers ran out. */
+    private ShardFuture<Void> writeCopy(Packet copy) {
+        return copy != null ? write(copy) : ShardFuture.failed(new TcpException("packet buffers exhausted"));
+    }
+
+    /** {@link #writeCopy(Packet)} completing {@code into}. */
+    private void writeCopy(Packet copy, Completion<? super Void> into) {
+        if (copy != null) {
+            write(copy, into);
+        } else {
+            into.fail(new TcpException("packet buffers exhausted"));
+        }
     }
 
     /**

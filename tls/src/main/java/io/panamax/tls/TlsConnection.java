@@ -2,13 +2,11 @@ package io.panamax.tls;
 
 import io.panamax.ip.Ipv4Address;
 import io.panamax.reactor.Completion;
-import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Promise;
 import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.Shard;
+import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Timer;
-import io.panamax.reactor.buffer.Buffer;
-import io.panamax.reactor.buffer.BufferPool;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.tcp.ConnectionAbortedException;
 import io.panamax.tcp.StreamConnection;
@@ -19,18 +17,13 @@ import io.panamax.tls.wire.ClientHelloParser;
 import io.panamax.tls.wire.TlsAlert;
 import io.panamax.tls.wire.TlsRecordHeader;
 
-import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -42,6 +35,12 @@ import javax.net.ssl.SSLSession;
  * application switches to TLS by wrapping its connections and nothing else. Reads return
  * decrypted bytes (an empty packet at the end of the stream, once the peer's close_notify has
  * arrived); writes take plaintext and apply the TCP connection's back-pressure.
+ *
+ * <p>Three parts, along the protocol's seams: this class is the connection (the
+ * {@link StreamConnection} API, the loop that drives the engine, closing and failure), the
+ * {@link TlsHandshake} the handshake driver (timeout, delegated tasks, the server's look at the
+ * ClientHello), the {@link TlsRecordLayer} the records (TCP reads and writes, header checks,
+ * decryption and encryption).
  *
  * <p>Everything happens on the TCP connection's shard, except the engine's delegated tasks (the
  * handshake's public-key crypto), which run on {@link TlsConfig#delegatedTasks()} and resume the
@@ -64,16 +63,13 @@ import javax.net.ssl.SSLSession;
  * engine straight from the written packet's buffers (no view object per record: see
  * {@link ByteBufferViews}), encrypted in the scratch array and copied once into packet buffers
  * that TCP then sends without copying. Why an array and not off-heap memory: {@link TlsShard}.
+ *
+ * <p>Heap: reads and completion writes ({@link #write(ReadBuffer, Completion)}, what
+ * {@link #writeLoop} uses) allocate nothing, whether they complete at once or wait for the TCP
+ * send buffer; the future form of a write allocates a promise only when it waits.
  */
 public final class TlsConnection implements StreamConnection {
     private static final System.Logger LOG = System.getLogger("io.panamax.tls");
-    /** A read gathers whole records already received up to about this much plaintext. */
-    private static final int READ_BATCH = 64 * 1024;
-    /** The first flight inspected for a ClientHello: the parser's limit plus a record. */
-    private static final int HELLO_INSPECTION_LIMIT = ClientHelloParser.MAX_CLIENT_HELLO + TlsRecordHeader.MAX_RECORD;
-
-    /** What an attempt to decrypt one record came to. */
-    private enum Step { PROGRESS, NEED_INPUT, STOP }
 
     /** How a failed connection takes its TCP connection down. */
     private enum Teardown {
@@ -85,6 +81,9 @@ public final class TlsConnection implements StreamConnection {
         TCP_GONE
     }
 
+    /** In the queue of writes that wait, the place of a shutdownOutput. */
+    private static final Object SHUTDOWN = new Object();
+
     private final TcpConnection tcp;
     private final SSLEngine engine;
     private final TlsShard res;
@@ -92,26 +91,11 @@ public final class TlsConnection implements StreamConnection {
     private final Shard shard;
     private final boolean client;
     private final String serverName;
-    private final Promise<TlsConnection> handshake = new Promise<>();
-    private final long startedAt;
-    private final TcpReads tcpReads = new TcpReads();
-    private Timer handshakeTimer;
+    private final TlsHandshake handshake;
+    private final TlsRecordLayer records;
     private Timer closeTimer;
 
-    // ---- handshake ----
-    private boolean handshakeDone;
-    private boolean tasksRunning;
-    private boolean helloChecked;
-    private ClientHello hello;
-    private boolean versionRefused;
-    /** Whether the engine has taken any record: until then a refusal may be a plaintext alert. */
-    private boolean engineSawInput;
-
     // ---- inbound ----
-    private Packet ciphertext;
-    private boolean tcpReading;
-    private boolean tcpEof;
-    private Packet plaintext;
     private Completion<? super ReadBuffer> pendingRead;
     private boolean syncRead;
     private boolean closeNotifyReceived;
@@ -120,11 +104,17 @@ public final class TlsConnection implements StreamConnection {
     private boolean draining;
     /** Failed: dropping input until the peer's FIN, then the TCP close. */
     private boolean discarding;
-    private boolean retryArmed;
 
     // ---- outbound ----
-    /** Writes (and a shutdown) waiting for the handshake or a delegated task, in order. */
-    private ArrayDeque<PendingWrite> blocked;
+    /**
+     * Writes (and a shutdown) waiting for the handshake or a delegated task, in order: a packet
+     * (or {@link #SHUTDOWN}) in {@link #blockedData}, its completion at the same place in
+     * {@link #blockedDone}. Two deques rather than a pair object, so that waiting costs nothing.
+     */
+    private ArrayDeque<Object> blockedData;
+    private ArrayDeque<Completion<? super Void>> blockedDone;
+    /** The completion the future form of {@link #write(ReadBuffer)} passes, reused until a write waits. */
+    private WriteProbe probe;
     private boolean outboundClosed;
     private ShardFuture<Void> shutdownFuture;
     private Promise<Void> outputDone;
@@ -143,10 +133,6 @@ public final class TlsConnection implements StreamConnection {
     TlsConnection nextLive;
     TlsConnection prevLive;
 
-    /** A write waiting its turn; a null {@code data} is the queued shutdownOutput. */
-    private record PendingWrite(Packet data, Promise<Void> promise) {
-    }
-
     private TlsConnection(TcpConnection tcp, TlsContext context, SSLEngine engine, boolean client, String serverName) {
         this.tcp = tcp;
         this.shard = tcp.shard();
@@ -156,7 +142,8 @@ public final class TlsConnection implements StreamConnection {
         this.engine = engine;
         this.client = client;
         this.serverName = serverName;
-        this.startedAt = shard.nanoTime();
+        this.handshake = new TlsHandshake(this, engine, res, client);
+        this.records = new TlsRecordLayer(this, tcp, engine, res);
         res.add(this);
     }
 
@@ -167,7 +154,7 @@ public final class TlsConnection implements StreamConnection {
      */
     public static TlsConnection server(TcpConnection tcp, TlsContext context) {
         TlsConnection c = new TlsConnection(tcp, context, context.newServerEngine(), false, null);
-        c.start(context);
+        c.start();
         return c;
     }
 
@@ -180,19 +167,14 @@ public final class TlsConnection implements StreamConnection {
         String address = Ipv4Address.toString(tcp.remoteIp());
         TlsConnection c = new TlsConnection(tcp, context,
                 context.newClientEngine(serverName, address, tcp.remotePort()), true, serverName);
-        c.start(context);
+        c.start();
         return c;
     }
 
-    private void start(TlsContext context) {
-        handshakeTimer = shard.timers().schedule(context.config().handshakeTimeout().toNanos(), this::handshakeTimedOut);
-        try {
-            engine.beginHandshake();
-        } catch (SSLException e) {
-            engineFailed(e);
-            return;
+    private void start() {
+        if (handshake.start()) {
+            pump();
         }
-        pump();
     }
 
     // =====================================================================================
@@ -205,11 +187,11 @@ public final class TlsConnection implements StreamConnection {
      * while pending, as every future.
      */
     public ShardFuture<TlsConnection> handshake() {
-        return handshake;
+        return handshake.future();
     }
 
     public boolean isHandshakeDone() {
-        return handshakeDone;
+        return handshake.isDone();
     }
 
     @Override
@@ -243,12 +225,12 @@ public final class TlsConnection implements StreamConnection {
 
     /** The negotiated version ("TLSv1.3", "TLSv1.2"), or null before the handshake finished. */
     public String protocol() {
-        return handshakeDone ? engine.getSession().getProtocol() : null;
+        return handshake.isDone() ? engine.getSession().getProtocol() : null;
     }
 
     /** The negotiated cipher suite, or null before the handshake finished. */
     public String cipherSuite() {
-        return handshakeDone ? engine.getSession().getCipherSuite() : null;
+        return handshake.isDone() ? engine.getSession().getCipherSuite() : null;
     }
 
     /** The ALPN protocol both sides agreed on (RFC 7301), or null if none was negotiated. */
@@ -265,6 +247,7 @@ public final class TlsConnection implements StreamConnection {
         if (client) {
             return serverName;
         }
+        ClientHello hello = handshake.hello();
         if (hello != null && !hello.serverNames().isEmpty()) {
             return hello.serverNames().getFirst();
         }
@@ -298,10 +281,10 @@ public final class TlsConnection implements StreamConnection {
     @Override
     public String toString() {
         return "TlsConnection[" + (client ? "client to " : "server for ") + peer()
-                + (handshakeDone ? ", " + protocol() : ", handshaking") + (failure != null ? ", failed" : "") + "]";
+                + (handshake.isDone() ? ", " + protocol() : ", handshaking") + (failure != null ? ", failed" : "") + "]";
     }
 
-    private String peer() {
+    String peer() {
         return Ipv4Address.toString(tcp.remoteIp()) + ":" + tcp.remotePort();
     }
 
@@ -320,7 +303,7 @@ public final class TlsConnection implements StreamConnection {
             into.fail(new ConnectionAbortedException("read after close on " + this));
             return;
         }
-        if (plaintext == null && failure == null && !closeNotifyReceived) {
+        if (!records.hasPlaintext() && failure == null && !closeNotifyReceived) {
             // Whole records may be buffered already: decrypt them now and answer at once.
             syncRead = true;
             try {
@@ -329,10 +312,8 @@ public final class TlsConnection implements StreamConnection {
                 syncRead = false;
             }
         }
-        if (plaintext != null) {
-            Packet p = plaintext;
-            plaintext = null;
-            into.complete(p);
+        if (records.hasPlaintext()) {
+            into.complete(records.takePlaintext());
         } else if (failure != null) {
             into.fail(failure);
         } else if (closeNotifyReceived) {
@@ -344,55 +325,110 @@ public final class TlsConnection implements StreamConnection {
     }
 
     /**
-     * The completion form, on top of the future form (TLS's writes wait on the handshake and on the
-     * engine, which keep their promises): a write decided at once completes {@code into} before
-     * returning and allocates nothing more than the future form; one that waits costs the
-     * continuation that forwards its result.
+     * The write itself: encrypts {@code buffer} into records for TCP now, or queues it behind the
+     * handshake (or a delegated task), and completes {@code into} when TCP has taken its last
+     * record. Allocates nothing, waiting or not.
      */
     @Override
     public void write(ReadBuffer buffer, Completion<? super Void> into) {
-        ShardFuture<Void> f = write(buffer);
-        if (f.isSucceeded()) {
-            into.complete(null);
-        } else if (f.isFailed()) {
-            into.fail(f.cause());
-        } else {
-            f.whenComplete((v, e) -> {
-                if (e != null) {
-                    into.fail(e);
-                } else {
-                    into.complete(null);
-                }
-            });
-        }
-    }
-
-    @Override
-    public ShardFuture<Void> write(ReadBuffer buffer) {
         shard.checkOwner("TlsConnection.write");
         Throwable refused = writeRefusal();
         if (refused != null) {
             buffer.release();
-            return ShardFuture.failed(refused);
+            into.fail(refused);
+            return;
         }
         if (buffer.isEmpty()) {
             buffer.release();
-            return ShardFuture.done();
+            into.complete(null);
+            return;
         }
         Packet data = Packet.of(buffer, shard.packets());
         if (data == null) {
-            return ShardFuture.failed(new TcpException("packet buffers exhausted"));
+            into.fail(new TcpException("packet buffers exhausted"));
+            return;
         }
         if (mustQueue()) {
-            return enqueue(data);
+            enqueue(data, into);
+            return;
         }
-        ShardFuture<Void> f = encrypt(data);
-        if (f == null) {
-            ShardFuture<Void> queued = enqueue(data);
-            pump();
-            return queued;
+        records.hold();
+        try {
+            switch (records.encrypt(data, into, handshake)) {
+                case TAKEN -> {
+                }
+                case WAIT -> {
+                    enqueue(data, into);
+                    pump();
+                }
+                case FAILED -> into.fail(records.refusal());
+            }
+        } finally {
+            records.release();
         }
-        return f;
+    }
+
+    /**
+     * The future form: answers a write TCP took at once with the shared done future, and costs a
+     * promise (and a fresh probe) only when the write waits.
+     */
+    @Override
+    public ShardFuture<Void> write(ReadBuffer buffer) {
+        // Taken off the connection while in use: a write made from a completion this write delivers
+        // (an earlier write's) must not share it, and takes a fresh one.
+        WriteProbe p = probe != null ? probe : new WriteProbe();
+        probe = null;
+        p.state = WriteProbe.PENDING;
+        write(buffer, p);
+        switch (p.state) {
+            case WriteProbe.TAKEN -> {
+                probe = p;
+                return ShardFuture.done();
+            }
+            case WriteProbe.FAILED -> {
+                Throwable cause = p.cause;
+                p.cause = null;
+                probe = p;
+                return ShardFuture.failed(cause);
+            }
+            default -> {
+                // The probe is now this write's: it forwards to a promise, and the next write gets another.
+                p.promise = new Promise<>();
+                return p.promise;
+            }
+        }
+    }
+
+    /**
+     * The completion the future form of a write passes: records an answer given before
+     * {@code write} returns, and forwards a later one to the promise handed out.
+     */
+    private static final class WriteProbe implements Completion<Void> {
+        static final int PENDING = 0;
+        static final int TAKEN = 1;
+        static final int FAILED = 2;
+        int state;
+        Throwable cause;
+        Promise<Void> promise;
+
+        @Override
+        public void complete(Void value) {
+            if (promise != null) {
+                promise.tryComplete(null);
+            } else {
+                state = TAKEN;
+            }
+        }
+
+        @Override
+        public void fail(Throwable e) {
+            if (promise != null) {
+                promise.tryFail(e);
+            } else {
+                state = FAILED;
+                cause = e;
+            }
+        }
     }
 
     @Override
@@ -408,7 +444,8 @@ public final class TlsConnection implements StreamConnection {
         outputDone = new Promise<>();
         shutdownFuture = outputDone;
         if (mustQueue()) {
-            queue().addLast(new PendingWrite(null, null));
+            queueData().addLast(SHUTDOWN);
+            blockedDone.addLast(TlsRecordLayer.IGNORED); // the shutdown completes outputDone instead
         } else {
             sendCloseNotify();
         }
@@ -432,11 +469,11 @@ public final class TlsConnection implements StreamConnection {
             closePromise.fail(failure != null ? failure : new ConnectionAbortedException("connection already closed"));
             return closePromise;
         }
-        if (!handshakeDone) {
+        if (!handshake.isDone()) {
             fail(new ConnectionAbortedException("closed before the TLS handshake completed"), Teardown.GRACEFUL);
             return closePromise;
         }
-        if (plaintext != null) {
+        if (records.hasPlaintext()) {
             // As TCP does (RFC 1122 4.2.2.13): closing with unread data resets, so the peer learns it was lost.
             abortWith(new ConnectionAbortedException("closed with unread data; connection reset"));
             return closePromise;
@@ -458,6 +495,11 @@ public final class TlsConnection implements StreamConnection {
     // The engine loop
     // =====================================================================================
 
+    /** Input, a delegated task's end or free buffers: go on with whatever can be done now. */
+    void resume() {
+        pump();
+    }
+
     /** Does whatever can be done now; re-entrant calls (a future resolved inline) only ask for another round. */
     private void pump() {
         if (pumping) {
@@ -465,6 +507,7 @@ public final class TlsConnection implements StreamConnection {
             return;
         }
         pumping = true;
+        records.hold();
         try {
             do {
                 pumpAgain = false;
@@ -472,6 +515,7 @@ public final class TlsConnection implements StreamConnection {
             } while (pumpAgain);
         } finally {
             pumping = false;
+            records.release();
         }
     }
 
@@ -486,7 +530,7 @@ public final class TlsConnection implements StreamConnection {
                 }
                 break;
             }
-            if (tasksRunning) {
+            if (handshake.tasksRunning()) {
                 break;
             }
             if (draining && outboundClosed && closeNotifyReceived) {
@@ -495,44 +539,44 @@ public final class TlsConnection implements StreamConnection {
             }
             HandshakeStatus hs = engine.getHandshakeStatus();
             if (hs == HandshakeStatus.NEED_TASK) {
-                if (runDelegatedTasks()) {
+                if (handshake.runDelegatedTasks()) {
                     continue;
                 }
                 break;
             }
             if (hs == HandshakeStatus.NEED_WRAP) {
-                if (wrapControl()) {
+                if (records.wrapControl(handshake)) {
                     continue;
                 }
                 break;
             }
-            if (!handshakeDone && hs == HandshakeStatus.NOT_HANDSHAKING) {
-                handshakeFinished();
+            if (!handshake.isDone() && hs == HandshakeStatus.NOT_HANDSHAKING) {
+                handshake.finished();
             }
-            if (handshakeDone && blocked != null && !blocked.isEmpty()) {
+            if (handshake.isDone() && blockedData != null && !blockedData.isEmpty()) {
                 flushBlocked();
-                if (failure != null || tasksRunning) {
+                if (failure != null || handshake.tasksRunning()) {
                     continue;
                 }
             }
             boolean wantPlaintext = pendingRead != null || syncRead;
-            boolean wantRecords = !closeNotifyReceived && (!handshakeDone || draining
-                    || wantPlaintext && (plaintext == null || plaintext.length() < READ_BATCH));
+            boolean wantRecords = !closeNotifyReceived && (!handshake.isDone() || draining
+                    || wantPlaintext && records.plaintextLength() < TlsRecordLayer.READ_BATCH);
             if (!wantRecords) {
                 break;
             }
-            Step s = unwrapOne();
-            if (s == Step.PROGRESS) {
+            TlsRecordLayer.Step s = records.unwrapOne(handshake);
+            if (s == TlsRecordLayer.Step.PROGRESS) {
                 continue;
             }
-            if (s == Step.STOP) {
+            if (s == TlsRecordLayer.Step.STOP) {
                 break;
             }
-            boolean needTcp = !handshakeDone || draining || wantPlaintext && plaintext == null;
+            boolean needTcp = !handshake.isDone() || draining || wantPlaintext && !records.hasPlaintext();
             if (!needTcp) {
                 break;
             }
-            if (tcpEof) {
+            if (records.tcpEof()) {
                 if (draining) {
                     if (outboundClosed) {
                         finishTcp(); // a peer that answers our close_notify with a bare FIN is tolerated
@@ -543,356 +587,11 @@ public final class TlsConnection implements StreamConnection {
                 endOfStream();
                 continue;
             }
-            requestTcpRead();
+            records.requestTcpRead();
             break;
         }
         deliverRead();
     }
-
-    /** Decrypts the record at the front of {@link #ciphertext}, if it is all there. */
-    private Step unwrapOne() {
-        Packet ct = ciphertext;
-        int avail = ct == null ? 0 : ct.length();
-        if (avail == 0) {
-            return Step.NEED_INPUT;
-        }
-        int type = ct.getU8(0);
-        int major = avail > 1 ? ct.getU8(1) : -1;
-        int minor = avail > 2 ? ct.getU8(2) : -1;
-        int len = avail >= TlsRecordHeader.LENGTH ? ct.getU16(3) : -1;
-        TlsRecordHeader.Verdict v = TlsRecordHeader.classify(type, major, minor, len, avail);
-        if (v.isProblem()) {
-            badRecord(v, type, major, minor, len);
-            return Step.STOP;
-        }
-        if (v != TlsRecordHeader.Verdict.COMPLETE) {
-            return Step.NEED_INPUT;
-        }
-        if (!client && !helloChecked) {
-            Step s = checkClientHello(avail);
-            if (s != Step.PROGRESS) {
-                return s;
-            }
-        }
-        int total = TlsRecordHeader.LENGTH + len;
-        // Into the heap scratch array, where the engine decrypts in place fastest (see TlsShard).
-        ct.copyTo(0, res.scratch, 0, total);
-        ByteBuffer src = res.scratch(total);
-        res.views.begin();
-        // The plaintext is at most the fragment's length: decrypt into enough fresh packet buffers.
-        BufferPool pool = shard.buffers();
-        int cap = pool.bufferSize();
-        int k = Math.max(1, (len + cap - 1) / cap);
-        Buffer[] bufs = res.buffers(k);
-        ByteBuffer[] dsts = res.array(k);
-        for (int i = 0; i < k; i++) {
-            Buffer b = pool.allocate();
-            if (b == null) {
-                for (int j = 0; j < i; j++) {
-                    bufs[j].release();
-                    bufs[j] = null;
-                }
-                res.clearArray(i);
-                waitForBuffers();
-                return Step.STOP;
-            }
-            bufs[i] = b;
-            dsts[i] = res.views.window(b, 0, cap);
-        }
-        SSLEngineResult r;
-        try {
-            r = engine.unwrap(src, dsts, 0, k);
-        } catch (SSLException e) {
-            releaseAll(bufs, k);
-            res.clearArray(k);
-            engineSawInput = true;
-            engineFailed(e);
-            return Step.STOP;
-        } catch (RuntimeException e) {
-            releaseAll(bufs, k);
-            res.clearArray(k);
-            internalError(e);
-            return Step.STOP;
-        }
-        engineSawInput = true;
-        res.clearArray(k);
-        int consumed = r.bytesConsumed();
-        int produced = r.bytesProduced();
-        if (consumed > 0) {
-            ct.trimFront(consumed);
-            if (ct.isEmpty()) {
-                ct.release();
-                ciphertext = null;
-            }
-            counters.recordsReceived.increment();
-        }
-        int left = produced;
-        for (int i = 0; i < k; i++) {
-            Buffer b = bufs[i];
-            bufs[i] = null;
-            if (left > 0) {
-                int n = Math.min(cap, left);
-                if (plaintext == null) {
-                    plaintext = shard.packets().allocate();
-                }
-                plaintext.append(b, 0, n);
-                left -= n;
-            } else {
-                b.release();
-            }
-        }
-        if (produced > 0) {
-            counters.plaintextBytesReceived.add(produced);
-        }
-        if (r.getHandshakeStatus() == HandshakeStatus.FINISHED) {
-            handshakeFinished();
-        }
-        switch (r.getStatus()) {
-            case CLOSED -> {
-                closeNotifyArrived();
-                return Step.PROGRESS;
-            }
-            case OK -> {
-                if (draining && produced > 0) {
-                    // Data after our close: as with TCP, the peer learns by a reset that it was not read.
-                    Packet p = plaintext;
-                    plaintext = null;
-                    p.release();
-                    abortWith(new ConnectionAbortedException("data arrived after close; connection reset"));
-                    return Step.STOP;
-                }
-                return consumed > 0 ? Step.PROGRESS : Step.STOP;
-            }
-            default -> {
-                // Never expected: the record is whole and the buffers hold its fragment.
-                protocolError("the TLS engine answered " + r.getStatus() + " for a whole " + len + "-byte record");
-                return Step.STOP;
-            }
-        }
-    }
-
-    private static void releaseAll(Buffer[] bufs, int k) {
-        for (int i = 0; i < k; i++) {
-            if (bufs[i] != null) {
-                bufs[i].release();
-                bufs[i] = null;
-            }
-        }
-    }
-
-    /**
-     * Server: the first flight must hold the whole ClientHello before the engine sees it. A
-     * fallback (RFC 7507 §3) below the highest version enabled is refused here with
-     * inappropriate_fallback; anything the parser does not understand is left to the engine.
-     */
-    private Step checkClientHello(int avail) {
-        int n = Math.min(avail, HELLO_INSPECTION_LIMIT);
-        byte[] head = new byte[n];
-        ciphertext.copyTo(0, head, 0, n);
-        ClientHelloParser.Result r = ClientHelloParser.parseStream(head, 0, n);
-        switch (r.status()) {
-            case NEED_MORE -> {
-                if (n < HELLO_INSPECTION_LIMIT) {
-                    return Step.NEED_INPUT;
-                }
-                helloChecked = true;
-                return Step.PROGRESS;
-            }
-            case OK -> {
-                helloChecked = true;
-                hello = r.hello();
-                if (hello.fallbackScsv() && hello.highestVersion() < res.context.highestVersion()) {
-                    refuseFirstFlight(TlsHandshakeFailure.INAPPROPRIATE_FALLBACK, TlsAlert.INAPPROPRIATE_FALLBACK,
-                            "downgrade refused: the ClientHello carries TLS_FALLBACK_SCSV with "
-                                    + ClientHello.versionName(hello.highestVersion()) + " while "
-                                    + ClientHello.versionName(res.context.highestVersion()) + " is enabled (RFC 7507)");
-                    return Step.STOP;
-                }
-                versionRefused = !res.context.acceptsAnyVersionOf(hello);
-                return Step.PROGRESS;
-            }
-            default -> {
-                helloChecked = true; // malformed or not a ClientHello: the engine refuses it with the right alert
-                return Step.PROGRESS;
-            }
-        }
-    }
-
-    private void badRecord(TlsRecordHeader.Verdict v, int type, int major, int minor, int len) {
-        String what = switch (v) {
-            case BAD_CONTENT_TYPE -> "not a TLS record: content type " + type + printable(type);
-            case BAD_VERSION -> String.format("not a TLS record: record version 0x%02x%02x", major, Math.max(minor, 0));
-            case OVERSIZED -> "a " + len + "-byte record, more than the 2^14 + 2048 any TLS version allows (RFC 8446 §5.2)";
-            default -> "a zero-length " + TlsRecordHeader.contentTypeName(type) + " record (RFC 8446 §5.1)";
-        };
-        if (!handshakeDone) {
-            TlsHandshakeFailure reason = switch (v) {
-                case OVERSIZED -> TlsHandshakeFailure.OVERSIZED_RECORD;
-                case EMPTY_FRAGMENT -> TlsHandshakeFailure.PROTOCOL_ERROR;
-                default -> TlsHandshakeFailure.NOT_TLS;
-            };
-            int alert = switch (v) {
-                case OVERSIZED -> TlsAlert.RECORD_OVERFLOW;
-                case EMPTY_FRAGMENT -> TlsAlert.UNEXPECTED_MESSAGE;
-                default -> TlsAlert.DECODE_ERROR;
-            };
-            refuseFirstFlight(reason, alert, what);
-            return;
-        }
-        TlsStreamError reason = switch (v) {
-            case OVERSIZED -> TlsStreamError.OVERSIZED_RECORD;
-            case EMPTY_FRAGMENT -> TlsStreamError.PROTOCOL_ERROR;
-            default -> TlsStreamError.NOT_TLS;
-        };
-        counters.errors.count(reason);
-        // The engine offers no way to send a chosen alert under the session's keys: reset.
-        fail(new TlsStreamException(reason, "TLS connection with " + peer() + " failed: " + what, null), Teardown.RESET);
-    }
-
-    private static String printable(int b) {
-        return b >= 0x20 && b < 0x7f ? " ('" + (char) b + "')" : "";
-    }
-
-    /**
-     * Refuses the handshake with a plaintext fatal alert while the engine has taken nothing
-     * (no keys are in use yet), or with a reset after that.
-     */
-    private void refuseFirstFlight(TlsHandshakeFailure reason, int alert, String what) {
-        counters.handshakeFailures.count(reason);
-        TlsHandshakeException e = new TlsHandshakeException(reason, "TLS handshake with " + peer() + " failed: " + what, null);
-        if (engineSawInput) {
-            fail(e, Teardown.RESET);
-            return;
-        }
-        Packet p = shard.packets().allocate();
-        byte[] record = TlsAlert.plaintextFatal(alert);
-        if (p.appendBytes(record, 0, record.length) == record.length) {
-            tcp.write(p);
-        } else {
-            p.release();
-        }
-        fail(e, Teardown.GRACEFUL);
-    }
-
-    /**
-     * Wraps what the engine wants to send with no application data: handshake flights, alerts,
-     * post-handshake messages, close_notify. Returns whether it made progress.
-     */
-    private boolean wrapControl() {
-        ByteBuffer dst = res.scratch(TlsShard.SCRATCH_BYTES);
-        SSLEngineResult r;
-        try {
-            r = engine.wrap(res.empty, dst);
-        } catch (SSLException e) {
-            engineFailed(e);
-            return false;
-        } catch (RuntimeException e) {
-            internalError(e);
-            return false;
-        }
-        int produced = r.bytesProduced();
-        if (produced > 0 && !sendScratch(produced)) {
-            return false;
-        }
-        if (r.getHandshakeStatus() == HandshakeStatus.FINISHED) {
-            handshakeFinished();
-        }
-        if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
-            outboundClosed();
-            return produced > 0;
-        }
-        return produced > 0 || r.getHandshakeStatus() != HandshakeStatus.NEED_WRAP;
-    }
-
-    /** Sends {@code produced} bytes of the scratch area, copied into packet buffers. */
-    private boolean sendScratch(int produced) {
-        Packet p = shard.packets().allocate();
-        if (p.appendBytes(res.scratch, 0, produced) < produced) {
-            p.release();
-            resourcesExhausted("packet buffers exhausted while sending " + produced + " bytes of TLS records");
-            return false;
-        }
-        counters.recordsSent.increment();
-        lastTcpWrite = tcp.write(p);
-        return true;
-    }
-
-    /**
-     * Encrypts and sends {@code data} (taking it over) and returns the future of the last TCP
-     * write: it completes when the TCP send buffer has accepted everything. Returns null, having
-     * trimmed off what was sent, when the engine must do something else first (a delegated task,
-     * a post-handshake message); the caller queues the rest.
-     */
-    private ShardFuture<Void> encrypt(Packet data) {
-        int n = data.fragmentCount();
-        ByteBuffer[] srcs = res.array(n);
-        res.views.begin();
-        for (int i = 0; i < n; i++) {
-            srcs[i] = res.views.window(data.fragmentBuffer(i), data.fragmentOffset(i), data.fragmentLength(i));
-        }
-        long total = data.length();
-        long consumed = 0;
-        int first = 0;
-        ShardFuture<Void> last = ShardFuture.done();
-        while (consumed < total) {
-            while (first < n && !srcs[first].hasRemaining()) {
-                first++;
-            }
-            ByteBuffer dst = res.scratch(TlsShard.SCRATCH_BYTES);
-            SSLEngineResult r;
-            try {
-                r = engine.wrap(srcs, first, n - first, dst);
-            } catch (SSLException e) {
-                res.clearArray(n);
-                data.release();
-                engineFailed(e);
-                return ShardFuture.failed(failure);
-            } catch (RuntimeException e) {
-                res.clearArray(n);
-                data.release();
-                internalError(e);
-                return ShardFuture.failed(failure);
-            }
-            int produced = r.bytesProduced();
-            consumed += r.bytesConsumed();
-            if (produced > 0) {
-                if (sendScratch(produced)) {
-                    last = lastTcpWrite;
-                } else {
-                    res.clearArray(n);
-                    data.release();
-                    return ShardFuture.failed(failure);
-                }
-            }
-            counters.plaintextBytesSent.add(r.bytesConsumed());
-            if (r.getHandshakeStatus() == HandshakeStatus.FINISHED) {
-                handshakeFinished();
-            }
-            if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
-                res.clearArray(n);
-                data.release();
-                outboundClosed();
-                return ShardFuture.failed(new ConnectionAbortedException("write on a TLS connection whose output is closed: " + this));
-            }
-            if (r.getStatus() != SSLEngineResult.Status.OK) {
-                res.clearArray(n);
-                data.release();
-                protocolError("the TLS engine answered " + r.getStatus() + " to a write");
-                return ShardFuture.failed(failure);
-            }
-            if (r.bytesConsumed() == 0 && produced == 0) {
-                res.clearArray(n);
-                data.trimFront((int) consumed);
-                return null;
-            }
-        }
-        res.clearArray(n);
-        data.release();
-        return last;
-    }
-
-    /** The future of the TCP write {@link #sendScratch} made last. */
-    private ShardFuture<Void> lastTcpWrite = ShardFuture.done();
 
     private Throwable writeRefusal() {
         if (failure != null) {
@@ -909,44 +608,48 @@ public final class TlsConnection implements StreamConnection {
     }
 
     private boolean mustQueue() {
-        return !handshakeDone || tasksRunning || (blocked != null && !blocked.isEmpty());
+        return !handshake.isDone() || handshake.tasksRunning() || (blockedData != null && !blockedData.isEmpty());
     }
 
-    private ArrayDeque<PendingWrite> queue() {
-        if (blocked == null) {
-            blocked = new ArrayDeque<>();
+    private ArrayDeque<Object> queueData() {
+        if (blockedData == null) {
+            blockedData = new ArrayDeque<>();
+            blockedDone = new ArrayDeque<>();
         }
-        return blocked;
+        return blockedData;
     }
 
-    private ShardFuture<Void> enqueue(Packet data) {
-        Promise<Void> p = new Promise<>();
-        queue().addLast(new PendingWrite(data, p));
-        return p;
+    private void enqueue(Packet data, Completion<? super Void> into) {
+        queueData().addLast(data);
+        blockedDone.addLast(into);
     }
 
     /** Sends the writes (and the shutdown) that waited, in order, as far as the engine lets them. */
     private void flushBlocked() {
-        while (!blocked.isEmpty() && failure == null && !tasksRunning) {
-            PendingWrite w = blocked.pollFirst();
-            if (w.data() == null) {
-                sendCloseNotify();
-                completeOutput();
-                continue;
-            }
-            ShardFuture<Void> f = encrypt(w.data());
-            if (f == null) {
-                blocked.addFirst(w); // the engine has something to do first; the rest of this write waits at the head
-                return;
-            }
-            Promise<Void> p = w.promise();
-            f.whenComplete((v, e) -> {
-                if (e != null) {
-                    p.tryFail(e);
-                } else {
-                    p.tryComplete(null);
+        records.hold();
+        try {
+            while (!blockedData.isEmpty() && failure == null && !handshake.tasksRunning()) {
+                Object d = blockedData.pollFirst();
+                Completion<? super Void> into = blockedDone.pollFirst();
+                if (d == SHUTDOWN) {
+                    sendCloseNotify();
+                    completeOutput();
+                    continue;
                 }
-            });
+                switch (records.encrypt((Packet) d, into, handshake)) {
+                    case TAKEN -> {
+                    }
+                    case WAIT -> {
+                        // The engine has something to do first; the rest of this write waits at the head.
+                        blockedData.addFirst(d);
+                        blockedDone.addFirst(into);
+                        return;
+                    }
+                    case FAILED -> into.fail(records.refusal());
+                }
+            }
+        } finally {
+            records.release();
         }
     }
 
@@ -954,7 +657,7 @@ public final class TlsConnection implements StreamConnection {
     private void sendCloseNotify() {
         engine.closeOutbound();
         while (!outboundClosed && failure == null) {
-            if (!wrapControl()) {
+            if (!records.wrapControl(handshake)) {
                 break;
             }
         }
@@ -964,7 +667,7 @@ public final class TlsConnection implements StreamConnection {
     }
 
     /** The engine closed its output (close_notify sent, or answered, or a fatal alert): FIN follows. */
-    private void outboundClosed() {
+    void outboundClosed() {
         if (!outboundClosed) {
             outboundClosed = true;
             if (failure == null) {
@@ -1015,151 +718,37 @@ public final class TlsConnection implements StreamConnection {
     }
 
     // =====================================================================================
-    // Delegated tasks
+    // What the record layer reports
     // =====================================================================================
 
-    /**
-     * Runs the engine's delegated tasks: on the configured executor, resuming on the shard
-     * (returns false: the loop waits), or inline when so configured (returns true).
-     */
-    private boolean runDelegatedTasks() {
-        Runnable task = engine.getDelegatedTask();
-        if (task == null) {
-            return false;
-        }
-        counters.delegatedTasks.increment();
-        Executor executor = res.context.config().delegatedTasks();
-        if (executor == null) {
-            long t0 = System.nanoTime();
-            runAll(task);
-            counters.delegatedTaskNanos.record(System.nanoTime() - t0);
-            return true;
-        }
-        tasksRunning = true;
-        try {
-            executor.execute(() -> {
-                long t0 = System.nanoTime();
-                Throwable error = null;
-                try {
-                    runAll(task);
-                } catch (Throwable e) {
-                    error = e;
-                }
-                long took = System.nanoTime() - t0;
-                Throwable thrown = error;
-                shard.execute(() -> tasksDone(took, thrown));
-            });
-        } catch (RejectedExecutionException e) {
-            tasksRunning = false;
-            resourcesExhausted("the delegated-task executor refused the handshake's work: " + e.getMessage());
-        }
-        return false;
+    boolean isFinished() {
+        return finished;
     }
 
-    /** Runs {@code task} and whatever further tasks the engine hands out (off the shard, or inline). */
-    private void runAll(Runnable task) {
-        for (Runnable t = task; t != null; t = engine.getDelegatedTask()) {
-            t.run();
-        }
+    /** Failed or finished: the handshake's timer and tasks have nothing left to do. */
+    boolean hasEnded() {
+        return finished || failure != null;
     }
 
-    private void tasksDone(long nanos, Throwable error) {
-        tasksRunning = false;
-        counters.delegatedTaskNanos.record(nanos);
-        if (finished || failure != null) {
-            return;
-        }
-        if (error != null) {
-            internalError(error);
-            return;
-        }
-        pump();
+    /** Input arriving now is dropped: after a failure, the end, or the peer's close_notify. */
+    boolean ignoresInput() {
+        return finished || failure != null || closeNotifyReceived;
     }
 
-    // =====================================================================================
-    // TCP input
-    // =====================================================================================
-
-    private void requestTcpRead() {
-        if (tcpReading || tcpEof || finished) {
-            return;
-        }
-        tcpReading = true;
-        tcpReads.requesting = true;
-        try {
-            tcp.read(tcpReads);
-        } finally {
-            tcpReads.requesting = false;
-        }
+    boolean isDraining() {
+        return draining;
     }
 
-    /**
-     * The completion of every read from TCP (one object, so reading costs no future per record).
-     * A read that completes inside {@code tcp.read} is handled there, as a resolved future's
-     * continuation would be; one that completes later (data, a reset) is handled from the run
-     * queue, never inside TCP's own processing.
-     */
-    private final class TcpReads implements Completion<ReadBuffer>, Runnable {
-        boolean requesting;
-        private ReadBuffer value;
-        private Throwable cause;
-
-        @Override
-        public void complete(ReadBuffer v) {
-            arrived(v, null);
-        }
-
-        @Override
-        public void fail(Throwable e) {
-            arrived(null, e);
-        }
-
-        private void arrived(ReadBuffer v, Throwable e) {
-            if (requesting) {
-                tcpReadDone(v, e);
-                return;
-            }
-            value = v;
-            cause = e;
-            shard.schedule(this);
-        }
-
-        @Override
-        public void run() {
-            ReadBuffer v = value;
-            Throwable e = cause;
-            value = null;
-            cause = null;
-            tcpReadDone(v, e);
-        }
+    /** The failure, or else a {@link ConnectionAbortedException} saying {@code what}. */
+    Throwable failureOr(String what) {
+        return failure != null ? failure : new ConnectionAbortedException(what + " on " + this);
     }
 
-    private void tcpReadDone(ReadBuffer received, Throwable e) {
-        tcpReading = false;
-        if (e != null) {
-            tcpFailed(e);
-            return;
-        }
-        // TCP's reads are packets of this shard: no copy is made.
-        Packet p = Packet.of(received, shard.packets());
-        if (p == null) {
-            tcpFailed(new TcpException("packet buffers exhausted"));
-            return;
-        }
-        if (p.isEmpty()) {
-            p.release();
-            tcpEof = true;
-        } else if (finished || failure != null || closeNotifyReceived) {
-            p.release(); // RFC 8446 §6.1: data after a closure alert is ignored
-        } else if (ciphertext == null) {
-            ciphertext = p;
-        } else {
-            ciphertext.append(p);
-        }
-        pump();
+    TlsRecordLayer records() {
+        return records;
     }
 
-    private void tcpFailed(Throwable e) {
+    void tcpFailed(Throwable e) {
         if (finished) {
             return;
         }
@@ -1167,7 +756,7 @@ public final class TlsConnection implements StreamConnection {
             finishTcp();
             return;
         }
-        if (!handshakeDone) {
+        if (!handshake.isDone()) {
             counters.handshakeFailures.count(TlsHandshakeFailure.CONNECTION_LOST);
             TlsHandshakeException h = new TlsHandshakeException(TlsHandshakeFailure.CONNECTION_LOST,
                     "TLS handshake with " + peer() + " failed: " + e.getMessage(), e);
@@ -1179,8 +768,8 @@ public final class TlsConnection implements StreamConnection {
 
     /** The peer's FIN with no complete record left to decrypt. */
     private void endOfStream() {
-        int partial = ciphertext == null ? 0 : ciphertext.length();
-        if (!handshakeDone) {
+        int partial = records.undecrypted();
+        if (!handshake.isDone()) {
             counters.handshakeFailures.count(TlsHandshakeFailure.TRUNCATED_HANDSHAKE);
             fail(new TlsHandshakeException(TlsHandshakeFailure.TRUNCATED_HANDSHAKE, "TLS handshake with " + peer()
                     + " failed: the peer closed the connection during the handshake"
@@ -1193,15 +782,12 @@ public final class TlsConnection implements StreamConnection {
         }
     }
 
-    private void closeNotifyArrived() {
+    void closeNotifyArrived() {
         if (!closeNotifyReceived) {
             closeNotifyReceived = true;
             counters.closeNotifyReceived.increment();
         }
-        if (ciphertext != null) {
-            ciphertext.release(); // RFC 8446 §6.1: whatever follows a closure alert is ignored
-            ciphertext = null;
-        }
+        records.dropCiphertext(); // RFC 8446 §6.1: whatever follows a closure alert is ignored
     }
 
     private void deliverRead() {
@@ -1209,11 +795,9 @@ public final class TlsConnection implements StreamConnection {
         if (r == null) {
             return;
         }
-        if (plaintext != null) {
+        if (records.hasPlaintext()) {
             pendingRead = null;
-            Packet p = plaintext;
-            plaintext = null;
-            r.complete(p);
+            r.complete(records.takePlaintext());
         } else if (failure != null) {
             pendingRead = null;
             r.fail(failure);
@@ -1223,43 +807,45 @@ public final class TlsConnection implements StreamConnection {
         }
     }
 
-    /** The shard's packet buffers ran out: try again shortly (TCP holds the data meanwhile). */
-    private void waitForBuffers() {
-        counters.bufferWaits.increment();
-        if (!retryArmed) {
-            retryArmed = true;
-            shard.timers().schedule(1_000_000L, () -> {
-                retryArmed = false;
-                pump();
-            });
+    /** A record header that is not TLS, too long, or empty where that is not allowed. */
+    void badRecord(TlsRecordHeader.Verdict v, int type, int major, int minor, int len) {
+        String what = switch (v) {
+            case BAD_CONTENT_TYPE -> "not a TLS record: content type " + type + printable(type);
+            case BAD_VERSION -> String.format("not a TLS record: record version 0x%02x%02x", major, Math.max(minor, 0));
+            case OVERSIZED -> "a " + len + "-byte record, more than the 2^14 + 2048 any TLS version allows (RFC 8446 §5.2)";
+            default -> "a zero-length " + TlsRecordHeader.contentTypeName(type) + " record (RFC 8446 §5.1)";
+        };
+        if (!handshake.isDone()) {
+            TlsHandshakeFailure reason = switch (v) {
+                case OVERSIZED -> TlsHandshakeFailure.OVERSIZED_RECORD;
+                case EMPTY_FRAGMENT -> TlsHandshakeFailure.PROTOCOL_ERROR;
+                default -> TlsHandshakeFailure.NOT_TLS;
+            };
+            int alert = switch (v) {
+                case OVERSIZED -> TlsAlert.RECORD_OVERFLOW;
+                case EMPTY_FRAGMENT -> TlsAlert.UNEXPECTED_MESSAGE;
+                default -> TlsAlert.DECODE_ERROR;
+            };
+            handshake.refuseFirstFlight(reason, alert, what);
+            return;
         }
+        TlsStreamError reason = switch (v) {
+            case OVERSIZED -> TlsStreamError.OVERSIZED_RECORD;
+            case EMPTY_FRAGMENT -> TlsStreamError.PROTOCOL_ERROR;
+            default -> TlsStreamError.NOT_TLS;
+        };
+        counters.errors.count(reason);
+        // The engine offers no way to send a chosen alert under the session's keys: reset.
+        fail(new TlsStreamException(reason, "TLS connection with " + peer() + " failed: " + what, null), Teardown.RESET);
+    }
+
+    private static String printable(int b) {
+        return b >= 0x20 && b < 0x7f ? " ('" + (char) b + "')" : "";
     }
 
     // =====================================================================================
     // Completion and failure
     // =====================================================================================
-
-    private void handshakeFinished() {
-        if (handshakeDone) {
-            return;
-        }
-        handshakeDone = true;
-        cancel(handshakeTimer);
-        handshakeTimer = null;
-        (client ? counters.clientHandshakes : counters.serverHandshakes).increment();
-        counters.handshakeNanos.record(shard.nanoTime() - startedAt);
-        handshake.tryComplete(this);
-    }
-
-    private void handshakeTimedOut() {
-        handshakeTimer = null;
-        if (handshakeDone || failure != null || finished) {
-            return;
-        }
-        counters.handshakeFailures.count(TlsHandshakeFailure.TIMEOUT);
-        fail(new TlsHandshakeException(TlsHandshakeFailure.TIMEOUT, "TLS handshake with " + peer() + " did not complete within "
-                + res.context.config().handshakeTimeout(), null), Teardown.RESET);
-    }
 
     private void closeTimedOut() {
         closeTimer = null;
@@ -1269,12 +855,12 @@ public final class TlsConnection implements StreamConnection {
     }
 
     /** The engine threw: count it under its reason and end the connection (the engine's alert goes out). */
-    private void engineFailed(SSLException e) {
+    void engineFailed(SSLException e) {
         if (failure != null) {
             return;
         }
-        if (!handshakeDone) {
-            TlsHandshakeFailure reason = versionRefused ? TlsHandshakeFailure.PROTOCOL_VERSION : FailureClassifier.handshake(e);
+        if (!handshake.isDone()) {
+            TlsHandshakeFailure reason = handshake.reasonFor(e);
             counters.handshakeFailures.count(reason);
             fail(new TlsHandshakeException(reason, "TLS handshake with " + peer() + " failed: " + e.getMessage(), e),
                     Teardown.GRACEFUL);
@@ -1286,8 +872,8 @@ public final class TlsConnection implements StreamConnection {
         }
     }
 
-    private void protocolError(String what) {
-        if (!handshakeDone) {
+    void protocolError(String what) {
+        if (!handshake.isDone()) {
             counters.handshakeFailures.count(TlsHandshakeFailure.PROTOCOL_ERROR);
             fail(new TlsHandshakeException(TlsHandshakeFailure.PROTOCOL_ERROR, what, null), Teardown.RESET);
         } else {
@@ -1296,8 +882,8 @@ public final class TlsConnection implements StreamConnection {
         }
     }
 
-    private void resourcesExhausted(String what) {
-        if (!handshakeDone) {
+    void resourcesExhausted(String what) {
+        if (!handshake.isDone()) {
             counters.handshakeFailures.count(TlsHandshakeFailure.RESOURCES);
             fail(new TlsHandshakeException(TlsHandshakeFailure.RESOURCES, what, null), Teardown.RESET);
         } else {
@@ -1306,13 +892,23 @@ public final class TlsConnection implements StreamConnection {
         }
     }
 
-    private void internalError(Throwable e) {
+    void internalError(Throwable e) {
         LOG.log(System.Logger.Level.ERROR, "TLS engine failure on " + this, e);
         protocolError("TLS engine failure on " + this + ": " + e);
     }
 
+    /** Ends the connection with a reset (the handshake driver's refusals after keys are in use, its timeout). */
+    void failReset(Throwable cause) {
+        fail(cause, Teardown.RESET);
+    }
+
+    /** Ends the connection after what was sent (a plaintext alert), FIN, dropping input until the peer's FIN. */
+    void failGracefully(Throwable cause) {
+        fail(cause, Teardown.GRACEFUL);
+    }
+
     /** Aborts (RST) for the application or for data after close. */
-    private void abortWith(Throwable cause) {
+    void abortWith(Throwable cause) {
         if (finished) {
             return;
         }
@@ -1320,7 +916,7 @@ public final class TlsConnection implements StreamConnection {
             failure = cause;
             failPending(cause);
         }
-        releaseBuffers();
+        records.releaseBuffers();
         finished = true;
         cancelTimers();
         res.remove(this);
@@ -1338,14 +934,13 @@ public final class TlsConnection implements StreamConnection {
             return;
         }
         failure = cause;
-        cancel(handshakeTimer);
-        handshakeTimer = null;
+        handshake.cancelTimer();
         failPending(cause);
-        releaseBuffers();
+        records.releaseBuffers();
         switch (teardown) {
             case GRACEFUL -> {
-                if (!tasksRunning) {
-                    sendEngineAlert();
+                if (!handshake.tasksRunning()) {
+                    records.sendEngineAlert();
                 }
                 discarding = true;
                 tcpShutdown();
@@ -1363,43 +958,16 @@ public final class TlsConnection implements StreamConnection {
         }
     }
 
-    /** After an engine failure its fatal alert waits to be wrapped: send it. */
-    private void sendEngineAlert() {
-        for (int i = 0; i < 4 && engine.getHandshakeStatus() == HandshakeStatus.NEED_WRAP; i++) {
-            ByteBuffer dst = res.scratch(TlsShard.SCRATCH_BYTES);
-            try {
-                SSLEngineResult r = engine.wrap(res.empty, dst);
-                if (r.bytesProduced() == 0) {
-                    break;
-                }
-                Packet p = shard.packets().allocate();
-                if (p.appendBytes(res.scratch, 0, r.bytesProduced()) < r.bytesProduced()) {
-                    p.release();
-                    break;
-                }
-                tcp.write(p);
-                if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
-                    break;
-                }
-            } catch (SSLException | RuntimeException e) {
-                break;
-            }
-        }
-    }
-
     /** Failed gracefully: drop input until the peer's FIN, then close TCP. */
     private void discardInput() {
         if (finished) {
             return;
         }
-        if (ciphertext != null) {
-            ciphertext.release();
-            ciphertext = null;
-        }
-        if (tcpEof) {
+        records.dropCiphertext();
+        if (records.tcpEof()) {
             finishTcp();
         } else {
-            requestTcpRead();
+            records.requestTcpRead();
         }
     }
 
@@ -1410,7 +978,7 @@ public final class TlsConnection implements StreamConnection {
         }
         finished = true;
         cancelTimers();
-        releaseBuffers();
+        records.releaseBuffers();
         res.remove(this);
         tcpShutdown();
         tcp.close(); // returns the shutdown's future, whose one continuation is finAcked
@@ -1418,13 +986,14 @@ public final class TlsConnection implements StreamConnection {
     }
 
     private void failPending(Throwable cause) {
-        handshake.tryFail(cause);
+        handshake.future().tryFail(cause);
         failPendingRead(cause);
-        if (blocked != null) {
-            for (PendingWrite w; (w = blocked.pollFirst()) != null; ) {
-                if (w.data() != null) {
-                    w.data().release();
-                    w.promise().tryFail(cause);
+        if (blockedData != null) {
+            for (Object d; (d = blockedData.pollFirst()) != null; ) {
+                Completion<? super Void> into = blockedDone.pollFirst();
+                if (d != SHUTDOWN) {
+                    ((Packet) d).release();
+                    into.fail(cause);
                 }
             }
         }
@@ -1441,27 +1010,11 @@ public final class TlsConnection implements StreamConnection {
         }
     }
 
-    private void releaseBuffers() {
-        if (ciphertext != null) {
-            ciphertext.release();
-            ciphertext = null;
-        }
-        if (plaintext != null) {
-            plaintext.release();
-            plaintext = null;
-        }
-    }
-
     private void cancelTimers() {
-        cancel(handshakeTimer);
-        handshakeTimer = null;
-        cancel(closeTimer);
-        closeTimer = null;
-    }
-
-    private static void cancel(Timer t) {
-        if (t != null) {
-            t.cancel();
+        handshake.cancelTimer();
+        if (closeTimer != null) {
+            closeTimer.cancel();
+            closeTimer = null;
         }
     }
 
@@ -1472,7 +1025,7 @@ public final class TlsConnection implements StreamConnection {
             failure = e;
             failPending(e);
         }
-        releaseBuffers();
+        records.releaseBuffers();
         finished = true;
         cancelTimers();
         res.remove(this);

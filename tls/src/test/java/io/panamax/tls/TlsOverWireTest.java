@@ -143,6 +143,60 @@ class TlsOverWireTest {
         assertArrayEquals(data, back);
     }
 
+    /**
+     * The completion forms of the writes: copying writes (an array, a direct ByteBuffer, a memory
+     * segment) queued behind the handshake, then a write loop of 64 KiB packets that waits on the
+     * TCP send buffer for nearly every write. Everything comes back in order, and the completions
+     * are called in the order of the writes.
+     */
+    @Test
+    void completionWritesKeepTheirOrderWhileTheyWait() throws Exception {
+        byte[] head = random(1000, 11);
+        byte[] mid = random(2000, 12);
+        byte[] tail = random(3000, 13);
+        byte[] bulk = random(4 << 20, 14);
+        List<String> completed = new java.util.ArrayList<>();
+        java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(mid.length).put(mid).flip();
+        java.lang.foreign.MemorySegment segment = java.lang.foreign.Arena.ofAuto().allocate(tail.length);
+        segment.copyFrom(java.lang.foreign.MemorySegment.ofArray(tail));
+        byte[] back = pair.on(() -> pair.clientTcp().connect(WirePair.serverAddress(), ECHO).then(tcp -> {
+            TlsConnection c = TlsConnection.client(tcp, client, "server.test");
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            ShardFuture<Void> received = WirePair.readAll(c, got);
+            c.write(head, recording(completed, "array"));
+            c.write(direct, recording(completed, "buffer"));
+            c.write(segment, recording(completed, "segment"));
+            assertTrue(completed.isEmpty(), "the writes wait for the handshake");
+            int[] at = {0};
+            ShardFuture<Void> sent = c.writeLoop(() -> {
+                if (at[0] >= bulk.length) {
+                    return null;
+                }
+                var p = c.shard().packets().allocate();
+                int n = Math.min(64 * 1024, bulk.length - at[0]);
+                p.appendBytes(bulk, at[0], n);
+                at[0] += n;
+                return p;
+            }).then(v -> c.shutdownOutput());
+            return ShardFuture.whenAll(List.of(sent, received)).then(v -> c.close()).map(v -> got.toByteArray());
+        }));
+        assertEquals(List.of("array", "buffer", "segment"), completed);
+        assertEquals(0, direct.remaining(), "the buffer's position moved to its limit");
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        expected.writeBytes(head);
+        expected.writeBytes(mid);
+        expected.writeBytes(tail);
+        expected.writeBytes(bulk);
+        assertEquals(sha256(expected.toByteArray()), sha256(back));
+    }
+
+    /** A completion (a promise) that adds {@code name} to {@code completed} when it completes. */
+    private static io.panamax.reactor.Promise<Void> recording(List<String> completed, String name) {
+        io.panamax.reactor.Promise<Void> p = new io.panamax.reactor.Promise<>();
+        p.whenComplete((v, e) -> completed.add(e == null ? name : name + " failed: " + e));
+        return p;
+    }
+
     @Test
     void alpnAndSniChooseProtocolAndCertificate() throws Exception {
         TlsContext alpnClient = TlsContext.create(client.config().toBuilder().applicationProtocols("http/1.1").build());

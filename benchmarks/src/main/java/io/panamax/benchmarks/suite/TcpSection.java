@@ -303,8 +303,9 @@ final class TcpSection implements SuiteBenchmark {
                 the send buffer takes at once return a shared resolved future). The same loops written with future
                 combinators (`Future.repeat(() -> c.read().then(...))`) cost about 336 bytes per transaction: a
                 future per read, a pending step per `then`, the lambdas. The JMH run below measures both shapes
-                (`TcpRequestResponseBenchmark`, parameter `api`). In bulk, writes the send buffer cannot take at once
-                wait on a promise each (back-pressure), which is what remains there.""");
+                (`TcpRequestResponseBenchmark`, parameter `api`). In bulk, `TcpBulkBenchmark` writes with
+                `StreamConnection.writeLoop`: a write the send buffer cannot take at once waits on the loop's one
+                completion object, not on a promise of its own.""");
         s.heading("Request/response over IPv6 and IPv4, one CPU");
         s.text("""
                 The same `WireTcpRun rr --placement core` with `--family 6`: both stacks also hold an IPv6 address

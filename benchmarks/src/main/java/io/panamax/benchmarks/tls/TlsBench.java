@@ -17,6 +17,9 @@ import io.panamax.tls.TlsContext;
 import io.panamax.tls.TlsCredentials;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -93,6 +96,15 @@ final class TlsBench implements AutoCloseable {
     /** Runs {@code task} on the shard and waits for its future. */
     <T> T on(Supplier<ShardFuture<T>> task) {
         return reactor.submit(0, task).join();
+    }
+
+    /** {@code bytes} of off-heap memory holding a fixed pattern: what the benchmarks write. */
+    static MemorySegment pattern(int bytes) {
+        MemorySegment m = Arena.global().allocate(bytes);
+        for (int i = 0; i < bytes; i++) {
+            m.set(ValueLayout.JAVA_BYTE, i, (byte) (i * 31));
+        }
+        return m;
     }
 
     /** Heap bytes the shard thread has allocated so far. */

@@ -20,9 +20,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -59,10 +57,7 @@ public class TlsBulkBenchmark {
     public void setUp() {
         bench = new TlsBench();
         try {
-            data = Arena.global().allocate(WRITE);
-            for (int i = 0; i < WRITE; i++) {
-                data.set(ValueLayout.JAVA_BYTE, i, (byte) (i * 31));
-            }
+            data = TlsBench.pattern(WRITE);
             boolean tls = !transport.equals("tcp");
             TlsContext server = tls ? bench.serverContext(TlsConfig.builder().protocols(transport)) : null;
             TlsContext client = tls ? bench.clientContext(TlsConfig.builder().protocols(transport)) : null;

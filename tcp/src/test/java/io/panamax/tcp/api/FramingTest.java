@@ -3,11 +3,15 @@ package io.panamax.tcp.api;
 import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.buffer.Packet;
+import io.panamax.tcp.FrameBuffer;
 import io.panamax.tcp.Framing;
 import io.panamax.tcp.FramingException;
+import io.panamax.tcp.TcpConnection;
 import io.panamax.tcp.script.TcpScript;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
@@ -106,6 +110,72 @@ class FramingTest {
             assertTrue(assertInstanceOf(FramingException.class, truncated.getCause()).isTruncated());
             assertEquals(7, s.on(in::release), "what was left is released");
             s.run(() -> peer.e.conn().close());
+            s.drain();
+        }
+    }
+
+    /**
+     * A {@link FrameBuffer} inside a read loop: lines and an exact length announced by a line,
+     * across segments and several to a segment, with no future per read; a line past its limit
+     * sets the failure, and so does the stream ending inside a frame.
+     */
+    @Test
+    void aFrameBufferFramesInsideAReadLoop() {
+        try (TcpScript s = new TcpScript()) {
+            ScriptPeer peer = new ScriptPeer(s);
+            TcpConnection c = peer.e.conn();
+            FrameBuffer in = s.on(() -> new FrameBuffer(c.shard().packets()));
+            List<String> frames = new ArrayList<>();
+            int[] want = {0}; // 0: a line next; n > 0: n bytes next ("LEN n" asks for them)
+            ShardFuture<Void> loop = s.on(() -> c.readLoop(data -> {
+                assertTrue(in.add(data));
+                for (ReadBuffer f; (f = want[0] == 0 ? in.line(16) : in.exactly(want[0])) != null; ) {
+                    String t = f.isEmpty() ? "<end>" : f.toString(ISO_8859_1);
+                    f.release();
+                    frames.add(t);
+                    if (t.equals("<end>")) {
+                        return ShardFuture.stop();
+                    }
+                    want[0] = t.startsWith("LEN ") ? Integer.parseInt(t.substring(4).trim()) : 0;
+                }
+                if (in.failure() != null) {
+                    frames.add(in.failure().isTruncated() ? "truncated" : "too long: " + in.failure().limit());
+                    return ShardFuture.stop();
+                }
+                return ShardFuture.next();
+            }));
+            peer.send("HEL");
+            peer.send("LO\nLEN 5\nab");
+            peer.send("cde");
+            peer.send("x\ny\n");
+            s.reactor.runUntilIdle();
+            assertEquals(List.of("HELLO\n", "LEN 5\n", "abcde", "x\n", "y\n"), frames);
+            peer.send("0123456789abcdefXYZ");
+            s.reactor.runUntilIdle();
+            assertEquals("too long: 16", frames.getLast(), "no line ending within the limit");
+            s.run(() -> assertTrue(loop.isSucceeded()));
+            assertEquals(19, s.on(in::release), "the bytes stayed buffered until released");
+
+            FrameBuffer rest = s.on(() -> new FrameBuffer(c.shard().packets()));
+            List<String> end = new ArrayList<>();
+            s.run(() -> c.readLoop(data -> {
+                rest.add(data);
+                ReadBuffer f = rest.exactly(10);
+                if (f != null) {
+                    end.add(f.isEmpty() ? "<end>" : f.toString(ISO_8859_1));
+                    f.release();
+                }
+                if (rest.failure() != null) {
+                    end.add(rest.failure().isTruncated() ? "truncated" : "too long");
+                }
+                return f != null || rest.failure() != null ? ShardFuture.stop() : ShardFuture.next();
+            }));
+            peer.send("partial");
+            peer.fin();
+            s.reactor.runUntilIdle();
+            assertEquals(List.of("truncated"), end, "the stream ended 3 bytes short of the frame");
+            assertEquals(7, s.on(rest::release));
+            s.run(() -> c.close());
             s.drain();
         }
     }
