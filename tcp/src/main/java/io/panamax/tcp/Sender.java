@@ -545,7 +545,7 @@ final class Sender implements LossRecovery.Sender {
             boolean cwndLimited = 2L * (flight + acked) >= cc.cwnd();
             cc.onAck(acked, flight, sample, cwndLimited, roundEnd, now);
             int cwnd = cc.cwnd();
-            if (cwv.onAck(ack, sndMax, cwnd, now, srttNanos())) {
+            if (cwv.onAck(ack, sndMax, cwnd, cwndLimited, now, srttNanos())) {
                 // RFC 7661 4.4.3: five minutes in the non-validated phase: halve, down to IW.
                 cc.resetWindow(CwndValidation.windowAfterNvp(cwnd,
                         NewReno.initialWindow(effectiveMss(), config.initialWindowSegments())),
