@@ -8,9 +8,7 @@ import io.panamax.reactor.buffer.Packet;
  * fragments are those views.
  */
 final class ReceiveQueue {
-    private Packet[] ring = new Packet[16];
-    private int head;
-    private int count;
+    private final PacketRing ring = new PacketRing();
     private int bytes;
 
     int size() {
@@ -18,50 +16,30 @@ final class ReceiveQueue {
     }
 
     boolean isEmpty() {
-        return count == 0;
+        return ring.isEmpty();
     }
 
     /** Appends an in-order payload; the queue owns it. */
     void add(Packet p) {
-        if (count == ring.length) {
-            Packet[] bigger = new Packet[ring.length * 2];
-            for (int i = 0; i < count; i++) {
-                bigger[i] = ring[(head + i) & (ring.length - 1)];
-            }
-            ring = bigger;
-            head = 0;
-        }
-        ring[(head + count) & (ring.length - 1)] = p;
-        count++;
+        ring.addLast(p);
         bytes += p.length();
     }
 
     /** Everything queued, as one packet (the fragments move, nothing is copied); null when empty. */
     Packet takeAll() {
-        if (count == 0) {
+        Packet first = ring.pollFirst();
+        if (first == null) {
             return null;
         }
-        Packet first = ring[head];
-        ring[head] = null;
-        for (int i = 1; i < count; i++) {
-            int k = (head + i) & (ring.length - 1);
-            first.append(ring[k]);
-            ring[k] = null;
+        for (Packet p; (p = ring.pollFirst()) != null; ) {
+            first.append(p);
         }
-        head = 0;
-        count = 0;
         bytes = 0;
         return first;
     }
 
     void clear() {
-        for (int i = 0; i < count; i++) {
-            int k = (head + i) & (ring.length - 1);
-            ring[k].release();
-            ring[k] = null;
-        }
-        head = 0;
-        count = 0;
+        ring.releaseAll();
         bytes = 0;
     }
 }

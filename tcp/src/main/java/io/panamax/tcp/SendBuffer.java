@@ -12,9 +12,7 @@ import io.panamax.reactor.buffer.Packet;
  * slice started, so cutting consecutive segments costs O(1) however many packets are queued.
  */
 final class SendBuffer {
-    private Packet[] ring = new Packet[16];
-    private int head;
-    private int count;
+    private final PacketRing ring = new PacketRing();
     private int bytes;
     /** Index (relative to head) of the packet that holds the cursor position. */
     private int cursorIndex;
@@ -32,21 +30,12 @@ final class SendBuffer {
 
     /** Appends the application's packet; the buffer owns it now. */
     void append(Packet p) {
-        if (count == ring.length) {
-            Packet[] bigger = new Packet[ring.length * 2];
-            for (int i = 0; i < count; i++) {
-                bigger[i] = ring[(head + i) & (ring.length - 1)];
-            }
-            ring = bigger;
-            head = 0;
-        }
-        ring[(head + count) & (ring.length - 1)] = p;
-        count++;
+        ring.addLast(p);
         bytes += p.length();
     }
 
     private Packet at(int i) {
-        return ring[(head + i) & (ring.length - 1)];
+        return ring.get(i);
     }
 
     /** Drops the first {@code n} bytes (acknowledged by the peer), releasing whole packets. */
@@ -57,14 +46,11 @@ final class SendBuffer {
         bytes -= n;
         cursorStart -= n;
         while (n > 0) {
-            Packet first = ring[head];
+            Packet first = ring.get(0);
             int len = first.length();
             if (len <= n) {
                 n -= len;
-                first.release();
-                ring[head] = null;
-                head = (head + 1) & (ring.length - 1);
-                count--;
+                ring.pollFirst().release();
                 cursorIndex--;
             } else {
                 first.trimFront(n);
@@ -111,13 +97,7 @@ final class SendBuffer {
 
     /** Releases everything (the connection is gone). */
     void clear() {
-        for (int i = 0; i < count; i++) {
-            int k = (head + i) & (ring.length - 1);
-            ring[k].release();
-            ring[k] = null;
-        }
-        head = 0;
-        count = 0;
+        ring.releaseAll();
         bytes = 0;
         cursorIndex = 0;
         cursorStart = 0;

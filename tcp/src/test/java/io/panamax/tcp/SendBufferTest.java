@@ -11,6 +11,7 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+/** {@link SendBuffer} and {@link ReceiveQueue}, and the {@link PacketRing} both hold their packets in. */
 class SendBufferTest {
     private final SlabBufferPool buffers = SlabBufferPool.unowned(512, 256, 0);
     private final PacketPool pool = PacketPool.unowned(buffers);
@@ -71,5 +72,45 @@ class SendBufferTest {
         assertEquals(5000, held.length(), "a slice keeps its buffers alive");
         held.release();
         assertEquals(buffers.capacity(), buffers.available());
+    }
+
+    /**
+     * The packet ring grows while its oldest packet is not at the start of its array (packets
+     * acknowledged, more appended past the end): the order survives the copy.
+     */
+    @Test
+    void theRingGrowsAcrossItsWrapInOrder() {
+        SendBuffer sb = new SendBuffer();
+        byte[] all = new byte[60 * 10];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = (byte) i;
+        }
+        for (int i = 0; i < 12; i++) {
+            append(sb, all, i * 10);
+        }
+        sb.acknowledge(100); // ten packets gone: the oldest is the ring's eleventh slot
+        for (int i = 12; i < 60; i++) {
+            append(sb, all, i * 10); // past the end of the array and around, then growing twice
+        }
+        assertEquals(500, sb.size());
+        check(sb, 0, 500, Arrays.copyOfRange(all, 100, 600));
+        ReceiveQueue q = new ReceiveQueue();
+        for (int i = 0; i < 40; i++) {
+            Packet p = pool.allocate();
+            p.appendBytes(all, i * 10, 10);
+            q.add(p);
+        }
+        Packet got = q.takeAll();
+        assertArrayEquals(Arrays.copyOfRange(all, 0, 400), got.toByteArray(), "the receive queue's packets, in order, as one");
+        got.release();
+        sb.clear();
+        assertEquals(buffers.capacity(), buffers.available());
+        assertEquals(0, pool.inUse());
+    }
+
+    private void append(SendBuffer sb, byte[] all, int at) {
+        Packet p = pool.allocate();
+        p.appendBytes(all, at, 10);
+        sb.append(p);
     }
 }

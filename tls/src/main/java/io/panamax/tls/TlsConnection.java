@@ -65,8 +65,9 @@ import javax.net.ssl.SSLSession;
  * that TCP then sends without copying. Why an array and not off-heap memory: {@link TlsShard}.
  *
  * <p>Heap: reads and completion writes ({@link #write(ReadBuffer, Completion)}, what
- * {@link #writeLoop} uses) allocate nothing, whether they complete at once or wait for the TCP
- * send buffer; the future form of a write allocates a promise only when it waits.
+ * {@link #writeLoop} uses) allocate nothing in this layer, whether they complete at once or wait
+ * for the TCP send buffer (the engine's own allocation per record is the JDK's); the future form
+ * of a write allocates a promise only when it waits.
  */
 public final class TlsConnection implements StreamConnection {
     private static final System.Logger LOG = System.getLogger("io.panamax.tls");

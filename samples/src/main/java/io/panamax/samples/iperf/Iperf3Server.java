@@ -1,7 +1,6 @@
 package io.panamax.samples.iperf;
 
 import io.panamax.reactor.ShardFuture;
-import io.panamax.reactor.Loop;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.buffer.Buffer;
 import io.panamax.reactor.buffer.BufferPool;
@@ -174,9 +173,12 @@ public final class Iperf3Server implements AutoCloseable {
         for (DataStream d : mine) {
             d.sending = true;
             int n = b.length();
-            ShardFuture.repeat(() -> {
+            // A write loop: asked for the next block once the connection has taken the last one, with
+            // one completion object for every write (a future per write cost a promise each time the
+            // send buffer was full, which in a bulk send is nearly every time).
+            d.connection.writeLoop(() -> {
                 if (!d.sending) {
-                    return ShardFuture.stop();
+                    return null;
                 }
                 // Counted as it is handed over: from then on the connection owns it and sends it, even
                 // when the test ends before it is accepted into the send buffer (a close queues the FIN
@@ -184,7 +186,7 @@ public final class Iperf3Server implements AutoCloseable {
                 // what its write() handed to the kernel.
                 d.bytes += n;
                 counters.bytesSent.add(n);
-                return d.connection.write(b.share()).map(v -> d.sending ? Loop.CONTINUE : Loop.STOP);
+                return b.share();
             }).whenComplete((v, e) -> { }); // ends when the test ends, or fails if the client resets the connection
         }
     }
@@ -276,15 +278,15 @@ public final class Iperf3Server implements AutoCloseable {
             }
             return ShardFuture.done();
         });
-        ShardFuture.repeat(() -> c.read().map(p -> {
+        c.readLoop(p -> { // one completion object for every read: no future per read
             int n = p.length();
             p.release();
             if (!d.sending) { // with -R the client sends nothing: its bytes are not what the stream counts
                 d.bytes += n;
             }
             counters.bytes.add(n);
-            return n == 0 ? Loop.STOP : Loop.CONTINUE;
-        })).whenComplete((v, e) -> closed(c));
+            return n == 0 ? ShardFuture.stop() : ShardFuture.next();
+        }).whenComplete((v, e) -> closed(c));
     }
 
     /** One data connection of a test, on this shard. */
