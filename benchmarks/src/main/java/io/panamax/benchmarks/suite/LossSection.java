@@ -78,14 +78,19 @@ final class LossSection implements SuiteBenchmark {
     }
 
     /**
-     * One pass over every P. Per segment (the page's goal rows): no offload on either side, so the
-     * rule drops single segments. With offloads: the TAP device's virtio-net offloads on for the
-     * stack (TSO on send, coalesced segments on receive) and the veth pair's TSO, GSO and GRO on
-     * (the kernel's defaults) for the kernel; both TCPs then hand the link super-segments of up to
+     * One pass over every P. Per segment (the page's goal rows): no segmentation offload on either
+     * side, so the rule drops single segments; checksum offload on both, as the veth pair has it
+     * by default (the TAP device's virtio-net header without TSO: {@code --offloads checksum}).
+     * With offloads: the TAP device's virtio-net offloads on for the stack (TSO on send, coalesced
+     * segments on receive) and the veth pair's TSO, GSO and GRO on (the kernel's defaults) for the kernel; both TCPs then hand the link super-segments of up to
      * 64 KB and the rule drops whole super-packets, a burst of the segments each holds: still a
      * fraction P of the bytes, but fewer and larger losses.
      */
-    private record Pass(String name, boolean offloads) {
+    private record Pass(String name, boolean segmentation) {
+        /** The stack's {@code --offloads}: checksums always, segmentation in the second pass. */
+        String tapOffloads() {
+            return segmentation ? "on" : "checksum";
+        }
     }
 
     private static final List<Pass> PASSES = List.of(new Pass("per segment", false), new Pass("with offloads", true));
@@ -121,7 +126,7 @@ final class LossSection implements SuiteBenchmark {
             kernel.put(d, new Run[LOSS_PERCENT.length]);
         }
         double[] lossless = new double[2];
-        String offloads = pass.offloads() ? "on" : "off";
+        String offloads = pass.segmentation() ? "on" : "off";
         try (Netns ns = Netns.create()) {
             String tap = "pmxl" + (ProcessHandle.current().pid() % 100000);
             // The client namespace forwards between the veth pair and the TAP: a kernel sender in
@@ -135,7 +140,7 @@ final class LossSection implements SuiteBenchmark {
             Cmd.run(T, Netns.in(ns.server, serverVeth.toArray(String[]::new))).orThrow("veth TSO " + offloads);
             Cmd.run(T, Netns.in(ns.client, clientVeth.toArray(String[]::new))).orThrow("veth GRO " + offloads);
             String[] serverArgs = {"--netns", ns.client, "--tap", tap, "--gateway", "10.7.0.1", "--bytes", Long.toString(bytes),
-                    "--offloads", offloads};
+                    "--offloads", pass.tapOffloads()};
             List<String> stackCmd = ctx.javaMain("io.panamax.benchmarks.e2e.LossyLinkServer", serverArgs);
             List<String> kernelCmd = Netns.in(ns.server, "python3", peer.toString(), "serve", Long.toString(bytes));
             commands.append("ip netns exec ").append(ns.client).append(" sysctl -w net.ipv4.ip_forward=1\n")
@@ -145,10 +150,9 @@ final class LossSection implements SuiteBenchmark {
                     .append(ctx.displayJavaMain("io.panamax.benchmarks.e2e.LossyLinkServer", serverArgs)).append(" &\n")
                     .append("ip netns exec ").append(ns.server).append(" python3 benchmarks/src/main/python/lossy_peer.py serve ")
                     .append(bytes).append(" &\n");
-            try (Cmd.Background stackServer = Cmd.start("LossyLinkServer", ctx.logs.resolve("loss-stack-offloads-" + offloads + ".log"),
-                    stackCmd);
-                 Cmd.Background kernelServer = Cmd.start("lossy_peer serve", ctx.logs.resolve("loss-kernel-offloads-" + offloads + ".log"),
-                         kernelCmd)) {
+            String log = "-offloads-" + pass.tapOffloads() + ".log";
+            try (Cmd.Background stackServer = Cmd.start("LossyLinkServer", ctx.logs.resolve("loss-stack" + log), stackCmd);
+                 Cmd.Background kernelServer = Cmd.start("lossy_peer serve", ctx.logs.resolve("loss-kernel" + log), kernelCmd)) {
                 stackServer.awaitLine("^ready", Duration.ofSeconds(60));
                 kernelServer.awaitLine("^ready", Duration.ofSeconds(30));
                 // Warm-up without loss: the JIT compiles the stack's paths before anything is measured.
@@ -285,7 +289,7 @@ final class LossSection implements SuiteBenchmark {
                 "echo", "echo (the echo's sends application-limited)");
         for (PassResult r : results) {
             // The per-segment pass keeps the rows' old names: the summary's history compares them.
-            String suffix = r.pass().offloads() ? ", offloads on both sides (whole super-packets dropped)" : "";
+            String suffix = r.pass().segmentation() ? ", offloads on both sides (whole super-packets dropped)" : "";
             for (String d : r.stack().keySet()) {
                 double minRatio = Double.MAX_VALUE;
                 boolean retransOk = true;
@@ -318,10 +322,11 @@ final class LossSection implements SuiteBenchmark {
                         + "columns are the kernel sender's.",
                 Fmt.n(bytes / 1e6, 0), secs, Fmt.n(bytes / 1e6, 0), secs, KERNEL_MSS_NOTE));
         s.text("Two passes, each with its own namespaces and stack process. **Per segment** (the goal rows): TSO, GSO and GRO "
-                + "off on the veth pair and no offload on the TAP device, so the rule drops single segments on both paths, as "
-                + "loss on a wire does. **With offloads**: the veth pair's TSO, GSO and GRO on (the kernel's defaults) and the "
-                + "TAP device's virtio-net offloads on (the stack sends TSO super-segments and receives coalesced ones): both "
-                + "TCPs pay their per-packet costs once per super-segment, and the rule, which runs before any segmentation "
+                + "off on the veth pair and no segmentation offload on the TAP device, so the rule drops single segments on "
+                + "both paths, as loss on a wire does; checksum offload is on for both (the veth pair's default; the TAP "
+                + "device's virtio-net header without TSO), so neither TCP computes or verifies checksums in software. "
+                + "**With offloads**: the veth pair's TSO, GSO and GRO on (the kernel's defaults) and the TAP device's "
+                + "virtio-net offloads on (the stack sends TSO super-segments and receives coalesced ones): both TCPs pay their per-packet costs once per super-segment, and the rule, which runs before any segmentation "
                 + "on these paths, drops whole super-packets. A fraction P of the bytes is still lost, but in fewer, larger "
                 + "bursts (up to the ~45 segments a super-packet holds), so this pass measures the paths' costs more than "
                 + "loss recovery; its retransmissions are counted per MSS as in the other pass.");
