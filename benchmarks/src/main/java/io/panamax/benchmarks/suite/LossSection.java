@@ -57,7 +57,7 @@ final class LossSection implements SuiteBenchmark {
         if (!"root".equals(System.getProperty("user.name"))) {
             return Optional.of("needs root (namespaces, a TAP device, iptables)");
         }
-        for (String c : List.of("ip", "iptables", "ethtool", "python3")) {
+        for (String c : List.of("ip", "iptables", "ethtool", "python3", "ping")) {
             if (!Cmd.onPath(c)) {
                 return Optional.of("needs " + c + " (bin/panamax installs it)");
             }
@@ -96,8 +96,8 @@ final class LossSection implements SuiteBenchmark {
     private static final List<Pass> PASSES = List.of(new Pass("per segment", false), new Pass("with offloads", true));
 
     /** What one pass measured. */
-    private record PassResult(Pass pass, Map<String, Run[]> stack, Map<String, Run[]> kernel, double[] lossless, String commands,
-                              String raw) {
+    private record PassResult(Pass pass, Map<String, Run[]> stack, Map<String, Run[]> kernel, double[] lossless, double[][] rtt,
+                              String commands, String raw) {
     }
 
     @Override
@@ -126,6 +126,7 @@ final class LossSection implements SuiteBenchmark {
             kernel.put(d, new Run[LOSS_PERCENT.length]);
         }
         double[] lossless = new double[2];
+        double[][] rtt = new double[2][];
         String offloads = pass.segmentation() ? "on" : "off";
         try (Netns ns = Netns.create()) {
             String tap = "pmxl" + (ProcessHandle.current().pid() % 100000);
@@ -161,6 +162,11 @@ final class LossSection implements SuiteBenchmark {
                 // Without loss, the same transfers: what each side moves when nothing is lost, so the
                 // page can tell the cost of the losses from the cost of the path (TAP, one shard).
                 setLoss(ns, 0);
+                // The round trip at rest through each path, the other factor of window ÷ round trip.
+                rtt[0] = roundTrip(ns.client, Netns.STACK_IP);
+                rtt[1] = roundTrip(ns.client, Netns.KERNEL_IP);
+                ctx.log(Fmt.f("  ping p50/p99: stack %s/%s µs, kernel %s/%s µs", Fmt.n(rtt[0][0], 0), Fmt.n(rtt[0][1], 0),
+                        Fmt.n(rtt[1][0], 0), Fmt.n(rtt[1][1], 0)));
                 lossless[0] = mbits(client(ns.client, peer, "recv", Netns.STACK_IP, 19, bytes, secs));
                 lossless[1] = mbits(client(ns.client, peer, "recv", Netns.KERNEL_IP, 19, bytes, secs));
                 ctx.log(Fmt.f("  no loss: stack sends %s Mbit/s, kernel %s Mbit/s", Fmt.n(lossless[0], 1), Fmt.n(lossless[1], 1)));
@@ -194,7 +200,18 @@ final class LossSection implements SuiteBenchmark {
                 .append("   # stack receives\n")
                 .append("lossy_peer.py echo 10.7.0.2 7 ").append(bytes).append(' ').append(Fmt.n(secs, 0))
                 .append("   # echo; the same to 10.8.0.2 for the kernel\n");
-        return new PassResult(pass, stack, kernel, lossless, commands.toString(), raw.toString());
+        return new PassResult(pass, stack, kernel, lossless, rtt, commands.toString(), raw.toString());
+    }
+
+    private static final int PINGS = 500;
+
+    /** {p50, p99} in µs of {@value #PINGS} pings 2 ms apart from {@code netns} to {@code host}. */
+    private static double[] roundTrip(String netns, String host) throws Exception {
+        Cmd.Result r = Cmd.run(T, Netns.in(netns, "ping", "-n", "-c", Integer.toString(PINGS), "-i", "0.002", "-W", "1", host))
+                .orThrow("ping " + host);
+        double[] v = IcmpBench.parse(r.output());
+        java.util.Arrays.sort(v);
+        return new double[] {IcmpBench.pct(v, 50), IcmpBench.pct(v, 99)};
     }
 
     private static double mbits(double[] bytesAndSeconds) {
@@ -335,6 +352,10 @@ final class LossSection implements SuiteBenchmark {
             s.text(Fmt.f("Without loss, in the same run: the stack sends %s Mbit/s over TAP, the kernel %s Mbit/s over veth (%s): "
                             + "the stack's goodput under loss is to be read against its own lossless figure as well as the kernel's.",
                     Fmt.n(r.lossless()[0], 1), Fmt.n(r.lossless()[1], 1), Fmt.ratio(r.lossless()[0], r.lossless()[1])));
+            s.text(Fmt.f("Round trip at rest (%d pings 2 ms apart from the client namespace, before the transfers): to the stack "
+                            + "over TAP p50 %s µs, p99 %s µs; to the kernel over veth p50 %s µs, p99 %s µs. Under loss goodput is "
+                            + "about window ÷ round trip, and the window a loss rate allows is the same for both senders.",
+                    PINGS, Fmt.n(r.rtt()[0][0], 0), Fmt.n(r.rtt()[0][1], 0), Fmt.n(r.rtt()[1][0], 0), Fmt.n(r.rtt()[1][1], 0)));
             List<List<String>> lines = new ArrayList<>();
             for (String d : r.stack().keySet()) {
                 for (int i = 0; i < LOSS_PERCENT.length; i++) {
