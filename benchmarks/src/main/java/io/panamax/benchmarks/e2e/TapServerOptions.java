@@ -13,8 +13,9 @@ import java.util.concurrent.CountDownLatch;
 /**
  * What the TAP-backed benchmark servers ({@link TapStackServer}, {@link LossyLinkServer}) share:
  * their command line ({@code --netns NS --tap NAME [--host-ip CIDR] [--ip CIDR] [--gateway IP]
- * [--idle busy|default] [--offloads on|off]} plus each server's own options) and a one-shard stack on a TAP device in
- * that namespace that runs until SIGTERM and then closes (removing its TAP device).
+ * [--idle busy|default] [--offloads on|off|checksum]} plus each server's own options) and a
+ * one-shard stack on a TAP device in that namespace that runs until SIGTERM and then closes
+ * (removing its TAP device).
  */
 final class TapServerOptions {
     String netns;
@@ -23,8 +24,11 @@ final class TapServerOptions {
     String ip = "10.7.0.2/24";
     String gateway;
     String idle = "busy";
-    /** The TAP device's virtio-net header offloads (checksums, TSO, coalesced receive): off unless asked for. */
-    boolean offloads;
+    /**
+     * The TAP device's virtio-net header offloads: on (checksums, TSO, coalesced receive), checksum
+     * (checksums only: every frame at most the MTU) or off (the default).
+     */
+    String offloads = "off";
     /** The server's own options ({@code --name value}), by name. */
     final Map<String, String> extra = new HashMap<>();
     private final CountDownLatch stop = new CountDownLatch(1);
@@ -48,11 +52,12 @@ final class TapServerOptions {
                 case "--ip" -> o.ip = value;
                 case "--gateway" -> o.gateway = value;
                 case "--idle" -> o.idle = value;
-                case "--offloads" -> o.offloads = switch (value) {
-                    case "on" -> true;
-                    case "off" -> false;
-                    default -> throw new IllegalArgumentException("--offloads must be on or off, got " + value);
-                };
+                case "--offloads" -> {
+                    if (!java.util.List.of("on", "off", "checksum").contains(value)) {
+                        throw new IllegalArgumentException("--offloads must be on, off or checksum, got " + value);
+                    }
+                    o.offloads = value;
+                }
                 default -> {
                     if (!extraOptions.contains(name)) {
                         throw new IllegalArgumentException("unknown argument " + name);
@@ -73,11 +78,13 @@ final class TapServerOptions {
         NetworkNamespace ns = NetworkNamespace.existing(netns);
         String device = tap;
         String kernelSide = hostIp;
-        boolean withOffloads = offloads;
+        boolean withOffloads = !offloads.equals("off");
+        boolean withSegmentation = offloads.equals("on");
         Stack.Builder b = Stack.builder().ipv4(ip).shards(1)
                 .reactorSettings(r -> r.idlePolicy(policy).pinThreads(false))
                 .nic(queues -> TapNic.builder().name(device).namespace(ns).queues(1).kernelAddress(kernelSide)
-                        .kernelIpv6(false).offloads(withOffloads).open());
+                        .kernelIpv6(false).offloads(withOffloads)
+                        .segmentation(withSegmentation).open());
         if (gateway != null) {
             b.gateway(gateway);
         }

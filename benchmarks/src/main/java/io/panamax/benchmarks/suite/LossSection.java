@@ -57,7 +57,7 @@ final class LossSection implements SuiteBenchmark {
         if (!"root".equals(System.getProperty("user.name"))) {
             return Optional.of("needs root (namespaces, a TAP device, iptables)");
         }
-        for (String c : List.of("ip", "iptables", "ethtool", "python3")) {
+        for (String c : List.of("ip", "iptables", "ethtool", "python3", "ping")) {
             if (!Cmd.onPath(c)) {
                 return Optional.of("needs " + c + " (bin/panamax installs it)");
             }
@@ -78,21 +78,26 @@ final class LossSection implements SuiteBenchmark {
     }
 
     /**
-     * One pass over every P. Per segment (the page's goal rows): no offload on either side, so the
-     * rule drops single segments. With offloads: the TAP device's virtio-net offloads on for the
-     * stack (TSO on send, coalesced segments on receive) and the veth pair's TSO, GSO and GRO on
-     * (the kernel's defaults) for the kernel; both TCPs then hand the link super-segments of up to
+     * One pass over every P. Per segment (the page's goal rows): no segmentation offload on either
+     * side, so the rule drops single segments; checksum offload on both, as the veth pair has it
+     * by default (the TAP device's virtio-net header without TSO: {@code --offloads checksum}).
+     * With offloads: the TAP device's virtio-net offloads on for the stack (TSO on send, coalesced
+     * segments on receive) and the veth pair's TSO, GSO and GRO on (the kernel's defaults) for the kernel; both TCPs then hand the link super-segments of up to
      * 64 KB and the rule drops whole super-packets, a burst of the segments each holds: still a
      * fraction P of the bytes, but fewer and larger losses.
      */
-    private record Pass(String name, boolean offloads) {
+    private record Pass(String name, boolean segmentation) {
+        /** The stack's {@code --offloads}: checksums always, segmentation in the second pass. */
+        String tapOffloads() {
+            return segmentation ? "on" : "checksum";
+        }
     }
 
     private static final List<Pass> PASSES = List.of(new Pass("per segment", false), new Pass("with offloads", true));
 
     /** What one pass measured. */
-    private record PassResult(Pass pass, Map<String, Run[]> stack, Map<String, Run[]> kernel, double[] lossless, String commands,
-                              String raw) {
+    private record PassResult(Pass pass, Map<String, Run[]> stack, Map<String, Run[]> kernel, double[] lossless, double[][] rtt,
+                              String commands, String raw) {
     }
 
     @Override
@@ -121,7 +126,8 @@ final class LossSection implements SuiteBenchmark {
             kernel.put(d, new Run[LOSS_PERCENT.length]);
         }
         double[] lossless = new double[2];
-        String offloads = pass.offloads() ? "on" : "off";
+        double[][] rtt = new double[2][];
+        String offloads = pass.segmentation() ? "on" : "off";
         try (Netns ns = Netns.create()) {
             String tap = "pmxl" + (ProcessHandle.current().pid() % 100000);
             // The client namespace forwards between the veth pair and the TAP: a kernel sender in
@@ -135,7 +141,7 @@ final class LossSection implements SuiteBenchmark {
             Cmd.run(T, Netns.in(ns.server, serverVeth.toArray(String[]::new))).orThrow("veth TSO " + offloads);
             Cmd.run(T, Netns.in(ns.client, clientVeth.toArray(String[]::new))).orThrow("veth GRO " + offloads);
             String[] serverArgs = {"--netns", ns.client, "--tap", tap, "--gateway", "10.7.0.1", "--bytes", Long.toString(bytes),
-                    "--offloads", offloads};
+                    "--offloads", pass.tapOffloads()};
             List<String> stackCmd = ctx.javaMain("io.panamax.benchmarks.e2e.LossyLinkServer", serverArgs);
             List<String> kernelCmd = Netns.in(ns.server, "python3", peer.toString(), "serve", Long.toString(bytes));
             commands.append("ip netns exec ").append(ns.client).append(" sysctl -w net.ipv4.ip_forward=1\n")
@@ -145,10 +151,9 @@ final class LossSection implements SuiteBenchmark {
                     .append(ctx.displayJavaMain("io.panamax.benchmarks.e2e.LossyLinkServer", serverArgs)).append(" &\n")
                     .append("ip netns exec ").append(ns.server).append(" python3 benchmarks/src/main/python/lossy_peer.py serve ")
                     .append(bytes).append(" &\n");
-            try (Cmd.Background stackServer = Cmd.start("LossyLinkServer", ctx.logs.resolve("loss-stack-offloads-" + offloads + ".log"),
-                    stackCmd);
-                 Cmd.Background kernelServer = Cmd.start("lossy_peer serve", ctx.logs.resolve("loss-kernel-offloads-" + offloads + ".log"),
-                         kernelCmd)) {
+            String log = "-offloads-" + pass.tapOffloads() + ".log";
+            try (Cmd.Background stackServer = Cmd.start("LossyLinkServer", ctx.logs.resolve("loss-stack" + log), stackCmd);
+                 Cmd.Background kernelServer = Cmd.start("lossy_peer serve", ctx.logs.resolve("loss-kernel" + log), kernelCmd)) {
                 stackServer.awaitLine("^ready", Duration.ofSeconds(60));
                 kernelServer.awaitLine("^ready", Duration.ofSeconds(30));
                 // Warm-up without loss: the JIT compiles the stack's paths before anything is measured.
@@ -157,6 +162,11 @@ final class LossSection implements SuiteBenchmark {
                 // Without loss, the same transfers: what each side moves when nothing is lost, so the
                 // page can tell the cost of the losses from the cost of the path (TAP, one shard).
                 setLoss(ns, 0);
+                // The round trip at rest through each path, the other factor of window ÷ round trip.
+                rtt[0] = roundTrip(ns.client, Netns.STACK_IP);
+                rtt[1] = roundTrip(ns.client, Netns.KERNEL_IP);
+                ctx.log(Fmt.f("  ping p50/p99: stack %s/%s µs, kernel %s/%s µs", Fmt.n(rtt[0][0], 0), Fmt.n(rtt[0][1], 0),
+                        Fmt.n(rtt[1][0], 0), Fmt.n(rtt[1][1], 0)));
                 lossless[0] = mbits(client(ns.client, peer, "recv", Netns.STACK_IP, 19, bytes, secs));
                 lossless[1] = mbits(client(ns.client, peer, "recv", Netns.KERNEL_IP, 19, bytes, secs));
                 ctx.log(Fmt.f("  no loss: stack sends %s Mbit/s, kernel %s Mbit/s", Fmt.n(lossless[0], 1), Fmt.n(lossless[1], 1)));
@@ -190,7 +200,18 @@ final class LossSection implements SuiteBenchmark {
                 .append("   # stack receives\n")
                 .append("lossy_peer.py echo 10.7.0.2 7 ").append(bytes).append(' ').append(Fmt.n(secs, 0))
                 .append("   # echo; the same to 10.8.0.2 for the kernel\n");
-        return new PassResult(pass, stack, kernel, lossless, commands.toString(), raw.toString());
+        return new PassResult(pass, stack, kernel, lossless, rtt, commands.toString(), raw.toString());
+    }
+
+    private static final int PINGS = 500;
+
+    /** {p50, p99} in µs of {@value #PINGS} pings 2 ms apart from {@code netns} to {@code host}. */
+    private static double[] roundTrip(String netns, String host) throws Exception {
+        Cmd.Result r = Cmd.run(T, Netns.in(netns, "ping", "-n", "-c", Integer.toString(PINGS), "-i", "0.002", "-W", "1", host))
+                .orThrow("ping " + host);
+        double[] v = IcmpBench.parse(r.output());
+        java.util.Arrays.sort(v);
+        return new double[] {IcmpBench.pct(v, 50), IcmpBench.pct(v, 99)};
     }
 
     private static double mbits(double[] bytesAndSeconds) {
@@ -285,7 +306,7 @@ final class LossSection implements SuiteBenchmark {
                 "echo", "echo (the echo's sends application-limited)");
         for (PassResult r : results) {
             // The per-segment pass keeps the rows' old names: the summary's history compares them.
-            String suffix = r.pass().offloads() ? ", offloads on both sides (whole super-packets dropped)" : "";
+            String suffix = r.pass().segmentation() ? ", offloads on both sides (whole super-packets dropped)" : "";
             for (String d : r.stack().keySet()) {
                 double minRatio = Double.MAX_VALUE;
                 boolean retransOk = true;
@@ -318,10 +339,11 @@ final class LossSection implements SuiteBenchmark {
                         + "columns are the kernel sender's.",
                 Fmt.n(bytes / 1e6, 0), secs, Fmt.n(bytes / 1e6, 0), secs, KERNEL_MSS_NOTE));
         s.text("Two passes, each with its own namespaces and stack process. **Per segment** (the goal rows): TSO, GSO and GRO "
-                + "off on the veth pair and no offload on the TAP device, so the rule drops single segments on both paths, as "
-                + "loss on a wire does. **With offloads**: the veth pair's TSO, GSO and GRO on (the kernel's defaults) and the "
-                + "TAP device's virtio-net offloads on (the stack sends TSO super-segments and receives coalesced ones): both "
-                + "TCPs pay their per-packet costs once per super-segment, and the rule, which runs before any segmentation "
+                + "off on the veth pair and no segmentation offload on the TAP device, so the rule drops single segments on "
+                + "both paths, as loss on a wire does; checksum offload is on for both (the veth pair's default; the TAP "
+                + "device's virtio-net header without TSO), so neither TCP computes or verifies checksums in software. "
+                + "**With offloads**: the veth pair's TSO, GSO and GRO on (the kernel's defaults) and the TAP device's "
+                + "virtio-net offloads on (the stack sends TSO super-segments and receives coalesced ones): both TCPs pay their per-packet costs once per super-segment, and the rule, which runs before any segmentation "
                 + "on these paths, drops whole super-packets. A fraction P of the bytes is still lost, but in fewer, larger "
                 + "bursts (up to the ~45 segments a super-packet holds), so this pass measures the paths' costs more than "
                 + "loss recovery; its retransmissions are counted per MSS as in the other pass.");
@@ -330,6 +352,10 @@ final class LossSection implements SuiteBenchmark {
             s.text(Fmt.f("Without loss, in the same run: the stack sends %s Mbit/s over TAP, the kernel %s Mbit/s over veth (%s): "
                             + "the stack's goodput under loss is to be read against its own lossless figure as well as the kernel's.",
                     Fmt.n(r.lossless()[0], 1), Fmt.n(r.lossless()[1], 1), Fmt.ratio(r.lossless()[0], r.lossless()[1])));
+            s.text(Fmt.f("Round trip at rest (%d pings 2 ms apart from the client namespace, before the transfers): to the stack "
+                            + "over TAP p50 %s µs, p99 %s µs; to the kernel over veth p50 %s µs, p99 %s µs. Under loss goodput is "
+                            + "about window ÷ round trip, and the window a loss rate allows is the same for both senders.",
+                    PINGS, Fmt.n(r.rtt()[0][0], 0), Fmt.n(r.rtt()[0][1], 0), Fmt.n(r.rtt()[1][0], 0), Fmt.n(r.rtt()[1][1], 0)));
             List<List<String>> lines = new ArrayList<>();
             for (String d : r.stack().keySet()) {
                 for (int i = 0; i < LOSS_PERCENT.length; i++) {

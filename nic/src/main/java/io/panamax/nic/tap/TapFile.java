@@ -58,7 +58,8 @@ final class TapFile {
      * calling thread's namespace). With {@code exclusive} an existing device is an error instead
      * ({@link #IFF_TUN_EXCL}), which closes the gap between checking for a device and creating it.
      */
-    static TapFile open(String name, boolean multiQueue, boolean exclusive, boolean vnetHeader) throws IOException {
+    static TapFile open(String name, boolean multiQueue, boolean exclusive, boolean vnetHeader, boolean segmentation)
+            throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment errno = arena.allocate(Errno.LAYOUT);
             int fd = Libc.open(errno, arena.allocateFrom(DEV_NET_TUN), Libc.O_RDWR | Libc.O_NONBLOCK | Libc.O_CLOEXEC);
@@ -84,8 +85,10 @@ final class TapFile {
             }
             // The device's features follow: with TUN_F_CSUM the kernel may send frames whose
             // checksum is left to us (NEEDS_CSUM), with TSO4/6 frames of up to 64 KB (gso_type).
-            // Without this call a vnet header still comes, always saying "nothing to do".
-            if (vnetHeader && Libc.ioctl(errno, fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) < 0) {
+            // Without this call a vnet header still comes, always saying "nothing to do". Without
+            // TSO4/6 the kernel segments (GSO) what it would have handed over whole.
+            int features = TUN_F_CSUM | (segmentation ? TUN_F_TSO4 | TUN_F_TSO6 : 0);
+            if (vnetHeader && Libc.ioctl(errno, fd, TUNSETOFFLOAD, features) < 0) {
                 int e = Errno.get(errno);
                 Libc.close(errno, fd);
                 throw new ErrnoException("TUNSETOFFLOAD " + name, e);

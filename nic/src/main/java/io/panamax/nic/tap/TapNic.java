@@ -58,12 +58,13 @@ public final class TapNic implements Nic {
     private final boolean multiQueue;
     private final boolean created;
     private final boolean offloads;
+    private final boolean segmentation;
     private volatile int lastMtu;
     private volatile boolean closed;
 
     private TapNic(String interfaceName, NetworkNamespace namespace, InterfaceControl control, List<TapFile> files,
                    MacAddress mac, MacAddress kernelMac, boolean multiQueue, boolean created, int mtu, boolean offloads,
-                   boolean fillReceivedChecksums) {
+                   boolean segmentation, boolean fillReceivedChecksums) {
         this.interfaceName = interfaceName;
         this.namespace = namespace;
         this.control = control;
@@ -73,6 +74,7 @@ public final class TapNic implements Nic {
         this.created = created;
         this.lastMtu = mtu;
         this.offloads = offloads;
+        this.segmentation = offloads && segmentation;
         this.queues = new TapQueue[files.size()];
         for (int i = 0; i < queues.length; i++) {
             queues[i] = new TapQueue(this, i, files.get(i), offloads, fillReceivedChecksums);
@@ -194,17 +196,26 @@ public final class TapNic implements Nic {
         return offloads;
     }
 
+    /** Whether TCP segmentation is offloaded both ways (super-segments sent and received). */
+    public boolean segmentation() {
+        return segmentation;
+    }
+
     /**
      * Up to 256 queues on a multi-queue device (the kernel's MAX_TAP_QUEUES), else 1. With
      * offloads: TCP/UDP checksums on transmit (the kernel completes them) and on receive (frames
      * the kernel vouches for are flagged), TCP segmentation of up to 64 KB, coalesced frames on
-     * receive; the IPv4 header checksum stays the stack's. Without: nothing.
+     * receive; the IPv4 header checksum stays the stack's. Without: nothing. With offloads but
+     * without {@link Builder#segmentation segmentation}: the checksums only.
      */
     @Override
     public NicCapabilities capabilities() {
         int maxQueues = multiQueue ? TapFile.MAX_TAP_QUEUES : 1;
         if (!offloads) {
             return NicCapabilities.none(maxQueues);
+        }
+        if (!segmentation) {
+            return new NicCapabilities(maxQueues, false, true, false, true, true, false, 0, 0);
         }
         return new NicCapabilities(maxQueues, false, true, false, true, true, false, 0, 0, TSO_MAX_BYTES, true);
     }
@@ -297,11 +308,11 @@ public final class TapNic implements Nic {
                         + (b.multiQueue ? " multi_queue" : "") + ")");
             }
             boolean create = !exists;
-            TapFile first = TapFile.open(b.name, b.multiQueue, create, b.offloads);
+            TapFile first = TapFile.open(b.name, b.multiQueue, create, b.offloads, b.segmentation);
             files.add(first);
             String name = first.name();
             for (int i = 1; i < b.queues; i++) {
-                files.add(TapFile.open(name, b.multiQueue, false, b.offloads));
+                files.add(TapFile.open(name, b.multiQueue, false, b.offloads, b.segmentation));
             }
             if (b.kernelMac != null) {
                 control.setHardwareAddress(name, b.kernelMac);
@@ -332,7 +343,7 @@ public final class TapNic implements Nic {
                         + ": the two ends of a TAP device need different addresses");
             }
             return new TapNic(name, b.namespace, control, files, mac, kernelMac, b.multiQueue, create, control.mtu(name),
-                    b.offloads, b.fillReceivedChecksums);
+                    b.offloads, b.segmentation, b.fillReceivedChecksums);
         } catch (IOException | RuntimeException | Error e) {
             for (TapFile f : files) {
                 f.close();
@@ -371,6 +382,7 @@ public final class TapNic implements Nic {
         private boolean up = true;
         private boolean kernelIpv6 = true;
         private boolean offloads;
+        private boolean segmentation = true;
         private boolean fillReceivedChecksums;
         private RandomGenerator random = new SecureRandom();
 
@@ -491,6 +503,17 @@ public final class TapNic implements Nic {
          */
         public Builder offloads(boolean on) {
             this.offloads = on;
+            return this;
+        }
+
+        /**
+         * With offloads: whether TCP segmentation is offloaded too (on by default). Off leaves the
+         * checksum offloads alone: the stack sends no super-segment, and the kernel hands over no
+         * coalesced one (TUNSETOFFLOAD without TSO4/TSO6), every frame at most the MTU, as on a veth
+         * pair with TSO, GSO and GRO off but checksum offload on (its default).
+         */
+        public Builder segmentation(boolean on) {
+            this.segmentation = on;
             return this;
         }
 

@@ -123,8 +123,10 @@ public final class TapQueue implements NicQueue, Pollable {
         // One byte more than the largest frame: a read that fills the buffer means truncation.
         int needed = nic.mtu() + ETH_HLEN + VLAN_HLEN + 1;
         if (vnet) {
-            // A frame may span buffers: the largest is a coalesced IPv4 packet of 64 KB.
-            int slots = 1 + Math.max(0, (MAX_COALESCED_FRAME + 1 - frameRoom + pool.bufferSize() - 1) / pool.bufferSize());
+            // A frame may span buffers: the largest is a coalesced IPv4 packet of 64 KB, or without
+            // segmentation offload a frame of the MTU.
+            int largest = nic.segmentation() ? MAX_COALESCED_FRAME : nic.mtu() + ETH_HLEN + VLAN_HLEN;
+            int slots = 1 + Math.max(0, (largest + 1 - frameRoom + pool.bufferSize() - 1) / pool.bufferSize());
             rxIovecs = arena.allocate((long) Libc.IOVEC_BYTES * (slots + 1), 8);
             rxIovecs.set(ValueLayout.JAVA_LONG, 0, rxHeader.address());
             rxIovecs.set(ValueLayout.JAVA_LONG, 8, VirtioNetHeader.LENGTH);

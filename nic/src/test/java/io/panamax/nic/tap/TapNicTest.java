@@ -65,6 +65,29 @@ class TapNicTest {
         }
     }
 
+    /**
+     * Offloads with segmentation or without it: what the stack is told (capabilities) and what
+     * the kernel side's interface then offers (its features, as {@code ethtool -k} reads them):
+     * without segmentation the kernel may leave checksums to us but hands over no super-segment.
+     */
+    @Test
+    void checksumOffloadsWithAndWithoutSegmentation() throws Exception {
+        Environment.requireCommands("ethtool");
+        for (boolean segmentation : new boolean[] {true, false}) {
+            try (TapTestBed bed = TapTestBed.open(b -> b.offloads(true).segmentation(segmentation))) {
+                NicCapabilities caps = bed.nic.capabilities();
+                assertTrue(caps.txTcpChecksum() && caps.txUdpChecksum() && caps.rxL4Checksum(), caps.toString());
+                assertEquals(segmentation ? TapNic.TSO_MAX_BYTES : 0, caps.tsoMaxBytes(), caps.toString());
+                assertEquals(segmentation, caps.rxCoalesced(), caps.toString());
+                assertEquals(segmentation, bed.nic.segmentation());
+                String features = bed.ns.exec(Duration.ofSeconds(5), "ethtool", "-k", TapTestBed.IFACE)
+                        .orThrow("ethtool -k").stdout();
+                assertTrue(features.contains("tx-checksumming: on"), features);
+                assertTrue(features.contains("tcp-segmentation-offload: " + (segmentation ? "on" : "off")), features);
+            }
+        }
+    }
+
     @Test
     void macsAndMtuAsConfigured() throws Exception {
         MacAddress stack = MacAddress.parse("02:00:00:aa:00:02");
