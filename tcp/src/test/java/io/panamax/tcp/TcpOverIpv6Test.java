@@ -6,6 +6,7 @@ import io.panamax.ip.Ipv4Address;
 import io.panamax.ip.Ipv4Output;
 import io.panamax.ip.Ipv6Address;
 import io.panamax.ip.Ipv6Output;
+import io.panamax.ip.wire.Ipv4Header;
 import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.ManualClock;
 import io.panamax.reactor.Reactor;
@@ -67,6 +68,9 @@ class TcpOverIpv6Test {
         int mtu = 1500;
         boolean drop;
         int sent;
+        /** Segments TCP sent ECT(0) (RFC 3168); with {@link #markCe} they arrive with CE, as after a marking router. */
+        int ect0;
+        boolean markCe;
         private long[] addresses = new long[4 * 64];
         private boolean[] ipv6 = new boolean[64];
         private Packet[] queued = new Packet[64];
@@ -148,6 +152,17 @@ class TcpOverIpv6Test {
             }
             enqueue(true, srcHigh, srcLow, dstHigh, dstLow, segment);
             return true;
+        }
+
+        @Override
+        public boolean send(long srcHigh, long srcLow, long dstHigh, long dstLow, int protocol, Packet segment, int ecn) {
+            if (ecn == Ipv4Header.ECN_ECT0) {
+                ect0++;
+                if (markCe) {
+                    segment.addFlags(Packet.RX_ECN_CE);
+                }
+            }
+            return send(srcHigh, srcLow, dstHigh, dstLow, protocol, segment);
         }
 
         @Override
@@ -265,6 +280,25 @@ class TcpOverIpv6Test {
         assertTrue(got.startsWith("true " + to + " " + client6.substring(0, client6.length() - 1)), got);
         assertTrue(got.endsWith(" mss " + (1500 - 60 - 12)), got);
         assertEquals(0, server.counters().drops(DropReason.BAD_CHECKSUM));
+    }
+
+    @Test
+    void ecnOverIpv6SendsDataEct0AndEchoesCe() throws Exception {
+        start(TcpConfig.builder().ecn(true).build());
+        await(reactor.submit(0, () -> {
+            server.listen(7, StandardServices::echo);
+            clientLink.markCe = true;
+            return ShardFuture.done();
+        }));
+        InetSocketAddress to = new InetSocketAddress(InetAddress.getByName(SERVER), 7);
+        assertEquals("congested", await(reactor.submit(0, () -> exchange(to, "congested"))));
+        // RFC 3168 6.1.1 both ends; 6.1.2 data ECT(0) both ways; 6.1.3 the server saw CE and
+        // echoed it; the client reduced its window for the ECE.
+        TcpCounters c = server.counters();
+        assertEquals(2, c.ecnConnections.get(), "both ends negotiated ECN");
+        assertTrue(clientLink.ect0 > 0 && serverLink.ect0 > 0, "ECT(0) data both ways: " + clientLink.ect0 + ", " + serverLink.ect0);
+        assertTrue(c.ecnCeReceived.get() > 0, "CE arrived");
+        assertTrue(c.ecnReductions.get() > 0, "the ECN-Echo reduced the client's window");
     }
 
     @Test
