@@ -282,11 +282,21 @@ class ArpTest {
         reactor.runOn(1, () -> assertEquals(moved, arps[1].lookup(PEER_IP), "the change reached shard 1"));
     }
 
+    /**
+     * RFC 5227 §2.4 (b): another station claiming our address is counted, not learned, and defended
+     * with one announcement; a second claim within DEFEND_INTERVAL (10 s) is not answered again.
+     */
     @Test
-    void someoneElseClaimingOurAddressIsCountedNotLearned() {
+    void someoneElseClaimingOurAddressIsCountedNotLearnedAndDefendedOnce() {
         receive(0, arpFrame(0, ArpMessage.OPERATION_REQUEST, PEER_MAC, OUR_IP, 0, OUR_IP, EthernetAddress.BROADCAST));
-        reactor.runOn(0, () -> assertEquals(1, arps[0].drops().get(Arp.Drop.ADDRESS_CONFLICT)));
-        assertTrue(sent.get(0).isEmpty());
+        receive(0, arpFrame(0, ArpMessage.OPERATION_REQUEST, PEER_MAC, OUR_IP, 0, OUR_IP, EthernetAddress.BROADCAST));
+        reactor.runOn(0, () -> assertEquals(2, arps[0].drops().get(Arp.Drop.ADDRESS_CONFLICT)));
+        reactor.runOn(0, () -> assertEquals(-1, arps[0].lookup(OUR_IP), "not learned"));
+        assertEquals(1, sent.get(0).size(), "one defence");
+        Packet p = sent.get(0).getFirst();
+        long arp = p.headOffset() + EthernetHeader.HEADER_LENGTH;
+        assertTrue(ArpMessage.isGratuitous(p.head(), arp), "an announcement of our address");
+        assertEquals(OUR_IP, ArpMessage.senderProtocolAddress(p.head(), arp));
     }
 
     @Test

@@ -32,8 +32,15 @@ final class DhcpAddressing implements DhcpClient.Listener, DhcpClient.AddressPro
     private final Consumer<Route> published;
     private final CompletableFuture<DhcpLease> firstLease = new CompletableFuture<>();
     private DhcpClient client;
+    private final LeaseFile leaseFile;
 
     DhcpAddressing(Shard home, ShardStack[] shards, int nicMtu, Consumer<Route> published) {
+        this(home, shards, nicMtu, published, null);
+    }
+
+    /** @param leaseFile where each lease is kept across restarts, or null */
+    DhcpAddressing(Shard home, ShardStack[] shards, int nicMtu, Consumer<Route> published, LeaseFile leaseFile) {
+        this.leaseFile = leaseFile;
         this.home = home;
         this.shards = shards;
         this.nicMtu = nicMtu;
@@ -109,6 +116,9 @@ final class DhcpAddressing implements DhcpClient.Listener, DhcpClient.AddressPro
 
     @Override
     public void bound(DhcpLease lease, boolean renewed) {
+        if (leaseFile != null) {
+            leaseFile.save(lease); // renewed too: the times the next start sees are the latest
+        }
         if (renewed) {
             return; // same address, same subnet: nothing to change on the shards
         }
@@ -152,6 +162,9 @@ final class DhcpAddressing implements DhcpClient.Listener, DhcpClient.AddressPro
 
     @Override
     public void lost(DhcpLease lease, String why) {
+        if (leaseFile != null) {
+            leaseFile.delete();
+        }
         apply(UNCONFIGURED, nicMtu).whenComplete((v, e) -> published.accept(UNCONFIGURED));
     }
 

@@ -71,6 +71,8 @@ public final class Stack implements AutoCloseable {
     private volatile DhcpAddressing dhcp;
     /** Whether the address comes from a DHCP lease ({@link Builder#ipv4Dhcp()}). */
     private boolean addressFromDhcp;
+    /** Where the DHCP lease is kept across restarts ({@link Builder#dhcpLeaseFile}), or null. */
+    private LeaseFile leaseFile;
     private final Object multicastLock = new Object();
     private long[] pendingMulticast;
     private volatile Nic.MulticastDelivery multicastDelivery;
@@ -325,6 +327,9 @@ public final class Stack implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "releasing the DHCP lease failed", e);
             }
+            if (leaseFile != null) {
+                leaseFile.close();
+            }
         }
         try {
             reactor.await(reactor.onEveryShard(shard -> {
@@ -451,6 +456,7 @@ public final class Stack implements AutoCloseable {
         private io.panamax.ip.dhcp.DhcpClient.Config dhcpConfig;
         private Duration dhcpTimeout = Duration.ofSeconds(60);
         private io.panamax.ip.dhcp.DhcpLease dhcpPrevious;
+        private java.nio.file.Path dhcpLeaseFile;
         private io.panamax.ip.Ipv6Address.Prefix ipv6Address;
         private io.panamax.ip.Ipv6.Config ipv6Config = io.panamax.ip.Ipv6.Config.defaults();
         private io.panamax.ip.Slaac.Mode slaacMode;
@@ -492,6 +498,17 @@ public final class Stack implements AutoCloseable {
         public Builder ipv4Dhcp(io.panamax.ip.dhcp.DhcpLease previous) {
             ipv4Dhcp();
             this.dhcpPrevious = Objects.requireNonNull(previous);
+            return this;
+        }
+
+        /**
+         * With {@link #ipv4Dhcp()}: keeps the lease in {@code file} across restarts. A lease found
+         * there at {@link #start()} is asked for first (INIT-REBOOT, as {@link #ipv4Dhcp(io.panamax.ip.dhcp.DhcpLease)});
+         * each lease and renewal is written there, and the file is removed when the lease is lost
+         * (NAK, expiry, a conflict); it stays after the release at {@link Stack#close()}.
+         */
+        public Builder dhcpLeaseFile(java.nio.file.Path file) {
+            this.dhcpLeaseFile = Objects.requireNonNull(file);
             return this;
         }
 
@@ -639,6 +656,9 @@ public final class Stack implements AutoCloseable {
             if (nicFactory == null) {
                 throw new IllegalStateException("no NIC: call nic(...)");
             }
+            if (dhcpLeaseFile != null && dhcpConfig == null) {
+                throw new IllegalStateException("dhcpLeaseFile(...) goes with ipv4Dhcp()");
+            }
             if (address == null && dhcpConfig == null) {
                 throw new IllegalStateException("no address: call ipv4(\"a.b.c.d/len\") or ipv4Dhcp()");
             }
@@ -693,9 +713,17 @@ public final class Stack implements AutoCloseable {
                 }
                 if (dhcpConfig != null) {
                     stack.addressFromDhcp = true;
-                    stack.dhcp = new DhcpAddressing(r.shard(0), stack.shards, nic.mtu(), rt -> stack.route = rt);
+                    io.panamax.ip.dhcp.DhcpLease previous = dhcpPrevious;
+                    if (dhcpLeaseFile != null) {
+                        stack.leaseFile = new LeaseFile(dhcpLeaseFile);
+                        if (previous == null) {
+                            previous = LeaseFile.read(dhcpLeaseFile);
+                        }
+                    }
+                    io.panamax.ip.dhcp.DhcpLease remembered = previous;
+                    stack.dhcp = new DhcpAddressing(r.shard(0), stack.shards, nic.mtu(), rt -> stack.route = rt, stack.leaseFile);
                     long mac = ethernetConfig(nic).mac().bits();
-                    r.await(r.submit(0, () -> stack.dhcp.start(mac, dhcpConfig, dhcpPrevious)), Duration.ofSeconds(30));
+                    r.await(r.submit(0, () -> stack.dhcp.start(mac, dhcpConfig, remembered)), Duration.ofSeconds(30));
                     // Up only once the lease's address is in use on every shard (DhcpAddressing.bound).
                     r.await(stack.dhcp.firstLease(), dhcpTimeout);
                 } else {

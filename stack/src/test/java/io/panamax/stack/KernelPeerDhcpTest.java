@@ -26,7 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The DHCP client against dnsmasq, a real server, on the kernel side of a TAP device in a
- * namespace made for the test. One life of a lease, in order: obtained (the stack is up only with
+ * namespace made for the test. One life of a lease, in order: obtained from a lease file's address
+ * (INIT-REBOOT; the file follows every lease, is removed on expiry, kept after the release;
+ * the stack is up only with
  * its address on every shard; the kernel pings it), renewed at T1, NAKed by a server restarted
  * with another range (back to INIT and a new address), expired while no server answers, obtained
  * again, released when the stack stops (seen in dnsmasq's log and lease file). tshark decodes every
@@ -34,6 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class KernelPeerDhcpTest {
     private static final String HOST_IP = "10.7.0.1";
+    /** The address of the lease file the DHCP test starts with (in dnsmasq's first range). */
+    private static final String REMEMBERED = "10.7.0.55";
     private static final Duration T = Duration.ofSeconds(60);
     /** dnsmasq's shortest lease (it raises anything shorter to two minutes). */
     private static final String LEASE = "2m";
@@ -68,6 +72,10 @@ class KernelPeerDhcpTest {
         dir = Files.createTempDirectory("pmx-dhcp");
         // Renewal retries every 2 s instead of RFC 2131's 60 s floor: the lease lasts two minutes.
         DhcpClient.Config config = DhcpClient.Config.defaults().withMinRenewRetransmit(2_000_000_000L);
+        // A lease file from an earlier run: the stack asks for its address first (INIT-REBOOT), dnsmasq ACKs it.
+        Path leaseFile = dir.resolve("stack-lease.txt");
+        Files.writeString(leaseFile, new DhcpLease(Ipv4Address.parse(REMEMBERED), 24, Ipv4Address.parse(HOST_IP), 1400, new int[0],
+                Ipv4Address.parse(HOST_IP), 120, 4, 8).toText());
         stack = Stack.builder()
                 .nic(queues -> {
                     capture = CapturingNic.wrap(TapNic.builder().name(tap).namespace(ns).queues(queues).multiQueue(true)
@@ -77,6 +85,7 @@ class KernelPeerDhcpTest {
                     return capture;
                 })
                 .ipv4Dhcp(config, T)
+                .dhcpLeaseFile(leaseFile)
                 .shards(2)
                 .reactorSettings(r -> r.pinThreads(false))
                 .start();
@@ -85,7 +94,10 @@ class KernelPeerDhcpTest {
         DhcpLease first = onShard0(c -> c.lease());
         assertNotNull(first);
         String address = Ipv4Address.toString(first.address());
-        assertTrue(inRange(first.address(), "10.7.0.50", "10.7.0.59"), first.toString());
+        assertEquals(REMEMBERED, address, "the remembered lease's address, asked for first");
+        assertTrue(log().contains("DHCPREQUEST(" + tap + ") " + REMEMBERED) && !log().contains("DHCPDISCOVER"),
+                "INIT-REBOOT: a REQUEST, no DISCOVER: " + log());
+        waitFor(() -> address.equals(leaseInFile(leaseFile)), Duration.ofSeconds(5), "the lease written to its file");
         assertEquals(first.prefix(), stack.address());
         assertEquals(24, first.prefixLength());
         assertEquals(Ipv4Address.parse(HOST_IP), first.router());
@@ -116,11 +128,14 @@ class KernelPeerDhcpTest {
         assertTrue(log().contains("DHCPNAK(" + tap + ") " + address), log());
         waitFor(() -> stack.address().address() == second.address(), Duration.ofSeconds(5), "the new address published");
         ping(Ipv4Address.toString(second.address()));
+        waitFor(() -> Ipv4Address.toString(second.address()).equals(leaseInFile(leaseFile)), Duration.ofSeconds(5),
+                "the new lease in the file");
 
         // Expiry: no server at all; renewing and rebinding go unanswered until the lease ends.
         stopServer();
         waitFor(() -> onShard0(DhcpClient::expiries) >= 1, Duration.ofSeconds(150), "the lease to expire");
         waitFor(() -> stack.address().address() == 0, Duration.ofSeconds(5), "the address withdrawn");
+        waitFor(() -> !Files.exists(leaseFile), Duration.ofSeconds(5), "the lease file removed with the lease");
         for (int i = 0; i < stack.shardCount(); i++) {
             int id = i;
             assertEquals(0, (int) stack.await(stack.reactor().submit(id,
@@ -136,6 +151,7 @@ class KernelPeerDhcpTest {
         assertNull(stack.leaksAtClose(), "every buffer and packet returned");
         stack = null;
         waitFor(() -> log().contains("DHCPRELEASE(" + tap + ") " + third), Duration.ofSeconds(5), "dnsmasq saw the release");
+        assertEquals(third, leaseInFile(leaseFile), "the file keeps the last lease for the next start");
         waitFor(() -> !leases().contains(third), Duration.ofSeconds(5), "the lease gone from dnsmasq's file");
 
         everyFrameTheStackSentDecodes();
@@ -209,6 +225,15 @@ class KernelPeerDhcpTest {
         // One announcement at start (Stack.start) and one defence.
         assertEquals(2, defence.stdout().lines().filter(l -> !l.isBlank()).count(), "announcements: " + defence.stdout());
         everyFrameTheStackSentDecodes(List.of("8"));
+    }
+
+    /** The address of the lease in the stack's lease file, or null when there is none. */
+    private static String leaseInFile(Path file) {
+        try {
+            return Files.exists(file) ? Ipv4Address.toString(DhcpLease.parse(Files.readString(file)).address()) : null;
+        } catch (java.io.IOException | RuntimeException e) {
+            return null; // being replaced
+        }
     }
 
     private void everyFrameTheStackSentDecodes() throws Exception {

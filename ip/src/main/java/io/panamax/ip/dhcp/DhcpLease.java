@@ -65,6 +65,51 @@ public record DhcpLease(int address, int prefixLength, int router, int interface
         return router != Ipv4Address.ANY && prefix().contains(router) && router != address ? router : Ipv4Address.ANY;
     }
 
+    /**
+     * The lease as text, one {@code name=value} line per field, for a file that outlives the process
+     * ({@link #parse}); addresses in dotted decimal.
+     */
+    public String toText() {
+        StringBuilder dns = new StringBuilder();
+        for (int d : dnsServers) {
+            dns.append(dns.isEmpty() ? "" : ",").append(Ipv4Address.toString(d));
+        }
+        return "address=" + Ipv4Address.toString(address) + "/" + prefixLength + "\n"
+                + "router=" + Ipv4Address.toString(router) + "\n"
+                + "mtu=" + interfaceMtu + "\n"
+                + "dns=" + dns + "\n"
+                + "server=" + Ipv4Address.toString(serverId) + "\n"
+                + "lease=" + leaseSeconds + "\n"
+                + "renewal=" + renewalSeconds + "\n"
+                + "rebinding=" + rebindingSeconds + "\n";
+    }
+
+    /** The lease {@link #toText} wrote; IllegalArgumentException when a field is missing or malformed. */
+    public static DhcpLease parse(String text) {
+        java.util.Map<String, String> f = new java.util.HashMap<>();
+        for (String line : text.split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                f.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
+            }
+        }
+        for (String name : new String[] {"address", "router", "mtu", "dns", "server", "lease", "renewal", "rebinding"}) {
+            if (!f.containsKey(name)) {
+                throw new IllegalArgumentException("a DHCP lease without '" + name + "'");
+            }
+        }
+        Ipv4Address.Prefix prefix = Ipv4Address.Prefix.parse(f.get("address"));
+        String dns = f.get("dns");
+        int[] servers = dns.isEmpty() ? new int[0] : Arrays.stream(dns.split(",")).mapToInt(Ipv4Address::parse).toArray();
+        try {
+            return new DhcpLease(prefix.address(), prefix.length(), Ipv4Address.parse(f.get("router")), Integer.parseInt(f.get("mtu")),
+                    servers, Ipv4Address.parse(f.get("server")), Long.parseLong(f.get("lease")), Long.parseLong(f.get("renewal")),
+                    Long.parseLong(f.get("rebinding")));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("a malformed DHCP lease: " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof DhcpLease l && address == l.address && prefixLength == l.prefixLength && router == l.router
