@@ -206,7 +206,7 @@ class KernelPeerIpv6Test {
 
     /**
      * TCP over IPv6 with the TAP's offloads (virtio-net headers, TUNSETOFFLOAD with TSO6): nc -6
-     * sends 128 MB to the echo and takes it back, SHA-256 compared on the fly. The kernel hands the
+     * sends 32 MB to the echo and takes it back, SHA-256 compared on the fly. The kernel hands the
      * stack GRO'd/GSO'd IPv6 super-segments (taken whole), the stack hands it its own
      * ({@code GSO_TCPV6}, cut by the kernel) with the checksum left to it. A kernel-side capture
      * (headers) decodes without a malformed frame or error, shows super-segments both ways, and
@@ -235,7 +235,7 @@ class KernelPeerIpv6Test {
         ping(STACK_IP6);
 
         Path pcap = dir.resolve("kernel-side.pcap");
-        StreamedEcho.runCapturing(ns, dir, T, tap, "ip6 and tcp", pcap, "nc -6 -N " + STACK_IP6 + " 7", "128M");
+        StreamedEcho.runCapturing(ns, dir, T, tap, "ip6 and tcp", pcap, "nc -6 -N " + STACK_IP6 + " 7", "32M");
         NetworkNamespace.Result bad = NetworkNamespace.run(T, "tshark", "-n", "-r", pcap.toString(),
                 "-Y", "_ws.malformed || _ws.expert.severity >= error", "-T", "fields", "-e", "frame.number", "-e", "_ws.expert.message");
         assertTrue(bad.ok(), bad.stderr());
