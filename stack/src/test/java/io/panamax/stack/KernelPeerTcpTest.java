@@ -478,7 +478,13 @@ abstract class KernelPeerTcpTest {
     void activeOpensFromEveryShardToAKernelServer() throws Exception {
         Process server = ns.start("socat", "TCP-LISTEN:5001,reuseaddr,fork", "EXEC:cat");
         try {
-            Thread.sleep(300);
+            // socat listens some time after it starts (long on a loaded machine): wait until the
+            // kernel shows the listener rather than for a fixed time.
+            long until = System.nanoTime() + 10_000_000_000L;
+            while (ns.exec(T, "ss", "-Hltn", "sport = :5001").stdout().isBlank()) {
+                assertTrue(System.nanoTime() < until && server.isAlive(), "socat listens on 5001 within 10 s");
+                Thread.sleep(20);
+            }
             int host = Ipv4Address.parse(HOST_IP);
             for (int i = 0; i < stack.shardCount(); i++) {
                 int shard = i;
