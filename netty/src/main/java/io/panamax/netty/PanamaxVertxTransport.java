@@ -23,7 +23,7 @@ import java.util.concurrent.ThreadFactory;
  * <p>The transport Vert.x's builder takes ({@code io.vertx.core.transport.Transport}) names its
  * implementation, Vert.x's service-provider interface {@code io.vertx.core.spi.transport.Transport}:
  * that is where the groups and channels come from. Vert.x asks its transport for two groups (event loops, acceptor) and would make them with
- * its own threads from {@link #ioHandlerFactory()}; here both are the one group, whose loops run
+ * its own threads from {@code ioHandlerFactory()}; here both are the one group, whose loops run
  * on the shards, so the thread count and thread factory Vert.x passes are not used. Vert.x binds
  * each context to {@code group.next()}, and its server hands an accepted connection to a handler
  * of the loop the connection is registered on, which is the shard that accepted it: deploy a

@@ -1,6 +1,7 @@
 package io.panamax.tcp;
 
 import io.panamax.reactor.ReadBuffer;
+import io.panamax.reactor.Shard;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.reactor.buffer.PacketPool;
 
@@ -19,7 +20,7 @@ import io.panamax.reactor.buffer.PacketPool;
  * nothing left, a frame is an <b>empty</b> buffer, as {@link StreamConnection#read()} answers.
  *
  * <pre>{@code
- * FrameBuffer in = new FrameBuffer(conn.shard().packets());    // one per connection
+ * FrameBuffer in = new FrameBuffer(conn.shard());              // one per connection
  * conn.readLoop(data -> {
  *     in.add(data);                                             // the empty end-of-stream buffer too
  *     for (ReadBuffer line; (line = in.line(8192)) != null; ) {
@@ -43,6 +44,15 @@ public final class FrameBuffer {
     private int scanned;
     private byte scannedFor;
     private FramingException failure;
+
+    /**
+     * A buffer for a connection of {@code shard} (the connection's {@code shard()}): frames, and
+     * copies of reads that are not the stack's packets, come from that shard's packet pool. What an
+     * application uses: it names no buffer-pool type.
+     */
+    public FrameBuffer(Shard shard) {
+        this(shard.packets());
+    }
 
     /** A buffer whose frames (and copies of reads that are not the stack's packets) come from {@code packets}. */
     public FrameBuffer(PacketPool packets) {

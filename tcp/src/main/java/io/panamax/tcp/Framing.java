@@ -34,7 +34,7 @@ public final class Framing {
 
     public Framing(StreamConnection connection) {
         this.connection = connection;
-        this.frames = new FrameBuffer(connection.shard().packets());
+        this.frames = new FrameBuffer(connection.shard());
     }
 
     /** The connection read from. */

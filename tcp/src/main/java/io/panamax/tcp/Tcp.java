@@ -1015,70 +1015,47 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
 
     /** Segments that arrived while one was being processed (a synchronous loopback), in order. */
     private static final class DeferredQueue {
-        private boolean[] ipv6 = new boolean[8];
-        /** Per entry its addresses: IPv4 source and destination in the first two, the IPv6 halves in all four. */
-        private long[] addresses = new long[8 * 4];
-        private Packet[] packets = new Packet[8];
-        private int head;
-        private int count;
+        /**
+         * Beside each packet: its addresses (IPv4 source and destination in the first two longs,
+         * the IPv6 halves in all four), and 1 in the fifth for IPv6.
+         */
+        private final PacketRing ring = new PacketRing(5);
 
         boolean isEmpty() {
-            return count == 0;
+            return ring.isEmpty();
         }
 
         void add(boolean v6, long a, long b, long c, long d, Packet p) {
-            if (count == packets.length) {
-                int n = packets.length * 2;
-                boolean[] nf = new boolean[n];
-                long[] na = new long[n * 4];
-                Packet[] np = new Packet[n];
-                for (int i = 0; i < count; i++) {
-                    int k = (head + i) % packets.length;
-                    nf[i] = ipv6[k];
-                    System.arraycopy(addresses, k * 4, na, i * 4, 4);
-                    np[i] = packets[k];
-                }
-                ipv6 = nf;
-                addresses = na;
-                packets = np;
-                head = 0;
-            }
-            int k = (head + count) % packets.length;
-            ipv6[k] = v6;
-            addresses[k * 4] = a;
-            addresses[k * 4 + 1] = b;
-            addresses[k * 4 + 2] = c;
-            addresses[k * 4 + 3] = d;
-            packets[k] = p;
-            count++;
+            ring.addLast(p);
+            ring.setLast(0, a);
+            ring.setLast(1, b);
+            ring.setLast(2, c);
+            ring.setLast(3, d);
+            ring.setLast(4, v6 ? 1 : 0);
         }
 
         boolean ipv6() {
-            return ipv6[head];
+            return ring.first(4) != 0;
         }
 
         long a() {
-            return addresses[head * 4];
+            return ring.first(0);
         }
 
         long b() {
-            return addresses[head * 4 + 1];
+            return ring.first(1);
         }
 
         long c() {
-            return addresses[head * 4 + 2];
+            return ring.first(2);
         }
 
         long d() {
-            return addresses[head * 4 + 3];
+            return ring.first(3);
         }
 
         Packet take() {
-            Packet p = packets[head];
-            packets[head] = null;
-            head = (head + 1) % packets.length;
-            count--;
-            return p;
+            return ring.pollFirst();
         }
     }
 

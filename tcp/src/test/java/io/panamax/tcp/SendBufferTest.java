@@ -10,8 +10,9 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
-/** {@link SendBuffer} and {@link ReceiveQueue}, and the {@link PacketRing} both hold their packets in. */
+/** {@link SendBuffer} and {@link ReceiveQueue}, and the {@link PacketRing} they (and Tcp's deferred segments) hold their packets in. */
 class SendBufferTest {
     private final SlabBufferPool buffers = SlabBufferPool.unowned(512, 256, 0);
     private final PacketPool pool = PacketPool.unowned(buffers);
@@ -106,6 +107,52 @@ class SendBufferTest {
         sb.clear();
         assertEquals(buffers.capacity(), buffers.available());
         assertEquals(0, pool.inUse());
+    }
+
+    /**
+     * The longs a ring keeps beside each packet (Tcp's deferred segments keep their addresses
+     * there) stay with their packet while the ring wraps and doubles twice.
+     */
+    @Test
+    void longsBesideEachPacketFollowItThroughWrapAndGrowth() {
+        PacketRing ring = new PacketRing(5);
+        int added = 0;
+        int taken = 0;
+        for (; added < 12; added++) {
+            addNumbered(ring, added);
+        }
+        for (; taken < 10; taken++) {
+            takeNumbered(ring, taken); // the oldest is now the ring's eleventh slot of sixteen
+        }
+        for (; added < 60; added++) {
+            addNumbered(ring, added); // past the end of the array and around, then growing twice
+        }
+        assertEquals(50, ring.count());
+        for (; taken < 60; taken++) {
+            takeNumbered(ring, taken);
+        }
+        assertEquals(true, ring.isEmpty());
+        assertEquals(0, pool.inUse());
+        assertThrows(IndexOutOfBoundsException.class, () -> ring.first(5));
+        assertThrows(IndexOutOfBoundsException.class, () -> new PacketRing().setLast(0, 1));
+    }
+
+    private void addNumbered(PacketRing ring, int n) {
+        Packet p = pool.allocate();
+        p.appendBytes(new byte[] {(byte) n}, 0, 1);
+        ring.addLast(p);
+        for (int k = 0; k < 5; k++) {
+            ring.setLast(k, n * 10L + k);
+        }
+    }
+
+    private void takeNumbered(PacketRing ring, int n) {
+        for (int k = 0; k < 5; k++) {
+            assertEquals(n * 10L + k, ring.first(k), "long " + k + " beside packet " + n);
+        }
+        Packet p = ring.pollFirst();
+        assertEquals((byte) n, p.toByteArray()[0], "packet " + n + " in order");
+        p.release();
     }
 
     private void append(SendBuffer sb, byte[] all, int at) {

@@ -1,8 +1,7 @@
 package io.panamax.benchmarks.e2e;
 
-import io.panamax.reactor.ShardFuture;
-import io.panamax.reactor.Loop;
 import io.panamax.stack.Stack;
+import io.panamax.tcp.StandardServices;
 import io.panamax.tcp.TcpConnection;
 
 import java.time.Duration;
@@ -31,17 +30,9 @@ public final class TapStackServer {
         o.awaitStop();
     }
 
+    /** The stack's one echo loop, with Nagle off (the round-trip benchmarks send one small message at a time). */
     private static void echo(TcpConnection c) {
         c.setNoDelay(true);
-        ShardFuture.repeat(() -> c.read().then(data -> {
-            if (data.isEmpty()) {
-                data.release();
-                return ShardFuture.stop();
-            }
-            return c.write(data).map(v -> Loop.CONTINUE);
-        })).then(v -> c.close()).recover(e -> {
-            c.abort();
-            return null;
-        });
+        StandardServices.echo(c);
     }
 }

@@ -26,7 +26,7 @@ public record DhcpLease(int address, int prefixLength, int router, int interface
 
     /**
      * The lease an ACK describes, with the RFC 2131 §4.4.5 defaults for T1 and T2 and the order
-     * T1 <= T2 <= lease enforced (a server that sends them out of order gets the defaults).
+     * {@code T1 <= T2 <= lease} enforced (a server that sends them out of order gets the defaults).
      */
     public static DhcpLease fromAck(DhcpMessage ack) {
         DhcpMessage.Options o = ack.options();

@@ -32,14 +32,19 @@ public final class IntObjectMap<V> {
 
     @SuppressWarnings("unchecked")
     public V get(int key) {
+        int i = slotOf(key);
+        return i < 0 ? null : (V) values[i];
+    }
+
+    /** The slot holding {@code key}, or -1: the probe run from its home to the first empty slot. */
+    private int slotOf(int key) {
         int i = hash(key) & mask;
         while (true) {
-            Object v = values[i];
-            if (v == null) {
-                return null;
+            if (values[i] == null) {
+                return -1;
             }
             if (keys[i] == key) {
-                return (V) v;
+                return i;
             }
             i = (i + 1) & mask;
         }
@@ -77,19 +82,14 @@ public final class IntObjectMap<V> {
     /** Removes the entry for {@code key}; returns its value or null. */
     @SuppressWarnings("unchecked")
     public V remove(int key) {
-        int i = hash(key) & mask;
-        while (true) {
-            Object v = values[i];
-            if (v == null) {
-                return null;
-            }
-            if (keys[i] == key) {
-                shiftBack(i);
-                size--;
-                return (V) v;
-            }
-            i = (i + 1) & mask;
+        int i = slotOf(key);
+        if (i < 0) {
+            return null;
         }
+        Object v = values[i];
+        shiftBack(i);
+        size--;
+        return (V) v;
     }
 
     /** Backward-shift deletion: moves later entries of the probe run into the hole. */

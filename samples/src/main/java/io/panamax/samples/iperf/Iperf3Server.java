@@ -2,10 +2,7 @@ package io.panamax.samples.iperf;
 
 import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Shard;
-import io.panamax.reactor.buffer.Buffer;
-import io.panamax.reactor.buffer.BufferPool;
-import io.panamax.reactor.buffer.Packet;
-import io.panamax.reactor.buffer.PacketPool;
+import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.metrics.Counter;
 import io.panamax.reactor.metrics.ShardMetrics;
 import io.panamax.samples.iperf.Iperf3Messages.StreamResult;
@@ -13,11 +10,10 @@ import io.panamax.stack.ShardStack;
 import io.panamax.stack.Sharded;
 import io.panamax.stack.Stack;
 import io.panamax.tcp.Framing;
+import io.panamax.tcp.ReplyBuilder;
 import io.panamax.tcp.TcpConnection;
 import io.panamax.tcp.TcpListener;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -33,9 +29,10 @@ import java.util.Set;
  * connections, then closes them (a FIN after that data). Bidirectional, UDP and SCTP tests are
  * refused with iperf3's own "not implemented" error.
  *
- * <p>What the server sends is one block per shard, made once of the shard's packet buffers and
- * written again and again as zero-copy views: no bytes are copied and no buffers allocated per
- * write, so the figure measures the stack, not the server.
+ * <p>What the server sends is one block per shard, built once in the shard's packet buffers (a
+ * {@link ReplyBuilder}) and written again and again as zero-copy slices of it: no bytes are copied
+ * and no buffers allocated per write, so the figure measures the stack, not the server. It names
+ * no buffer-pool type: an application's data path needs only {@link ReadBuffer}.
  *
  * <p>One instance per shard. A test's control connection lives on the shard that accepted it
  * ({@link Iperf3Test}); its data connections land wherever RSS puts them and are counted there,
@@ -59,7 +56,7 @@ public final class Iperf3Server implements AutoCloseable {
     final Map<String, Iperf3Test> tests = new HashMap<>();
     private final Set<TcpConnection> open = new HashSet<>();
     /** What {@code -R} streams send, over and over (views of it); made at the first reverse test. */
-    private Packet block;
+    private ReadBuffer block;
     /** Bytes in {@link #block}: half of iperf3's default TCP block, 64 KB, a TCP super-segment's worth. */
     static final int BLOCK_BYTES = 64 * 1024;
 
@@ -166,7 +163,7 @@ public final class Iperf3Server implements AutoCloseable {
         if (mine == null) {
             return;
         }
-        Packet b = block();
+        ReadBuffer b = block();
         if (b == null) {
             return; // the shard's pool is dry: the streams here send nothing, the results say so
         }
@@ -186,36 +183,24 @@ public final class Iperf3Server implements AutoCloseable {
                 // what its write() handed to the kernel.
                 d.bytes += n;
                 counters.bytesSent.add(n);
-                return b.share();
+                return b.slice(0, n);
             }).whenComplete((v, e) -> { }); // ends when the test ends, or fails if the client resets the connection
         }
     }
 
-    /** This shard's block to send, made of its packet buffers the first time; null if none are free. */
-    private Packet block() {
+    /** This shard's block to send, built in its packet buffers the first time; null if none are free. */
+    private ReadBuffer block() {
         if (block != null) {
             return block;
         }
-        PacketPool packets = shard.packets();
-        BufferPool buffers = packets.buffers();
-        Packet p = packets.allocate();
+        byte[] bytes = new byte[BLOCK_BYTES]; // once per shard, not per write
         int seed = 0x9e3779b9;
-        while (p.length() < BLOCK_BYTES) {
-            Buffer b = buffers.allocate();
-            if (b == null) {
-                p.release();
-                return null;
-            }
-            int n = Math.min(BLOCK_BYTES - p.length(), buffers.bufferSize());
-            MemorySegment m = b.memory();
-            for (int i = 0; i < n; i++) {
-                seed = seed * 1103515245 + 12345; // bytes that do not compress, made once
-                m.set(ValueLayout.JAVA_BYTE, i, (byte) (seed >>> 24));
-            }
-            p.append(b, 0, n);
+        for (int i = 0; i < bytes.length; i++) {
+            seed = seed * 1103515245 + 12345; // bytes that do not compress, made once
+            bytes[i] = (byte) (seed >>> 24);
         }
-        block = p;
-        return p;
+        block = new ReplyBuilder(shard).bytes(bytes).take();
+        return block;
     }
 
     /**

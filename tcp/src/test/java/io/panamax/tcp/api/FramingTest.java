@@ -124,7 +124,7 @@ class FramingTest {
         try (TcpScript s = new TcpScript()) {
             ScriptPeer peer = new ScriptPeer(s);
             TcpConnection c = peer.e.conn();
-            FrameBuffer in = s.on(() -> new FrameBuffer(c.shard().packets()));
+            FrameBuffer in = s.on(() -> new FrameBuffer(c.shard()));
             List<String> frames = new ArrayList<>();
             int[] want = {0}; // 0: a line next; n > 0: n bytes next ("LEN n" asks for them)
             ShardFuture<Void> loop = s.on(() -> c.readLoop(data -> {
