@@ -7,6 +7,7 @@ import io.panamax.reactor.Shard;
 import io.panamax.reactor.Timer;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.reactor.buffer.PacketHandler;
+import io.panamax.reactor.buffer.PendingDatagrams;
 import io.panamax.reactor.metrics.Counter;
 import io.panamax.reactor.metrics.DropCounters;
 import io.panamax.reactor.metrics.ShardMetrics;

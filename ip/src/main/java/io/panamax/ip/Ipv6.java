@@ -2,7 +2,7 @@ package io.panamax.ip;
 
 import io.panamax.ethernet.Ethernet;
 import io.panamax.ethernet.wire.EtherType;
-import io.panamax.ethernet.wire.NetworkBytes;
+import io.panamax.reactor.buffer.NetworkBytes;
 import io.panamax.ip.wire.Icmpv6Message;
 import io.panamax.ip.wire.InternetChecksum;
 import io.panamax.ip.wire.Ipv4Header;

@@ -1,7 +1,7 @@
 package io.panamax.ip;
 
 import io.panamax.ethernet.Ethernet;
-import io.panamax.ethernet.PendingDatagrams;
+import io.panamax.reactor.buffer.PendingDatagrams;
 import io.panamax.ethernet.wire.EtherType;
 import io.panamax.ip.wire.Icmpv6Message;
 import io.panamax.ip.wire.Ipv6Header;
