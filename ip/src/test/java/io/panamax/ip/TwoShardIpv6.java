@@ -2,6 +2,7 @@ package io.panamax.ip;
 
 import io.panamax.ethernet.Ethernet;
 import io.panamax.ethernet.EthernetConfig;
+import io.panamax.ethernet.wire.EtherType;
 import io.panamax.nic.MacAddress;
 import io.panamax.reactor.ManualClock;
 import io.panamax.reactor.Reactor;
@@ -43,7 +44,8 @@ final class TwoShardIpv6 implements AutoCloseable {
             reactor.runOn(i, () -> {
                 var shard = reactor.shard(id);
                 ethernets[id] = new Ethernet(new EthernetConfig(new MacAddress(MAC), -1, groups, false), sent.get(id)::add, shard.metrics());
-                ipv6s[id] = new Ipv6(shard, ethernets[id], global, 1500, Ndp.Config.defaults(), Ipv6.Config.defaults(), shard.metrics());
+                ipv6s[id] = new Ipv6(shard, EthernetLinks.ipv6(ethernets[id]), global, 1500, Ndp.Config.defaults(), Ipv6.Config.defaults(), shard.metrics());
+                ethernets[id].register(EtherType.IPV6, ipv6s[id]);
             });
         }
         for (int i = 0; i < 2; i++) {
