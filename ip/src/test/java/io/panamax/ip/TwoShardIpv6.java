@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Two shards' IPv6 layers over Ethernet layers that keep what they send, on a manual reactor with
@@ -71,6 +72,13 @@ final class TwoShardIpv6 implements AutoCloseable {
             ethernets[shard].handle(p);
         });
         reactor.runUntilIdle();
+    }
+
+    /** What {@code query} answers about shard {@code shard}'s IPv6 layer, asked on that shard. */
+    <T> T ask(int shard, Function<Ipv6, T> query) {
+        List<T> r = new ArrayList<>(1);
+        reactor.runOn(shard, () -> r.add(query.apply(ipv6s[shard])));
+        return r.getFirst();
     }
 
     /** Copies of the frames shard {@code shard} has sent so far. */
