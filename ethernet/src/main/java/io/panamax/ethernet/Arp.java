@@ -7,6 +7,7 @@ import io.panamax.reactor.Shard;
 import io.panamax.reactor.Timer;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.reactor.buffer.PacketHandler;
+import io.panamax.reactor.buffer.PendingDatagrams;
 import io.panamax.reactor.metrics.Counter;
 import io.panamax.reactor.metrics.DropCounters;
 import io.panamax.reactor.metrics.ShardMetrics;
@@ -100,7 +101,6 @@ public final class Arp implements PacketHandler {
         this.defended = metrics.counter("arp_address_defended_total",
                 "Announcements defending the stack's address against another station's ARP (RFC 5227 2.4)");
         metrics.gauge("arp_cache_entries", "Entries in the ARP cache", cache::size);
-        ethernet.register(EtherType.ARP, this);
     }
 
     /** The ARP instances of every shard of this stack (index = shard id), for sharing mappings. */

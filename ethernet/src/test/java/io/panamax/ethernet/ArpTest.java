@@ -43,6 +43,7 @@ class ArpTest {
                 var shard = reactor.shard(id);
                 ethernets[id] = new Ethernet(EthernetConfig.of(new MacAddress(OUR_MAC)), sent.get(id)::add, shard.metrics());
                 arps[id] = new Arp(shard, ethernets[id], OUR_IP, Arp.Config.defaults(), shard.metrics());
+                ethernets[id].register(EtherType.ARP, arps[id]);
             });
         }
         for (int i = 0; i < 2; i++) {

@@ -48,7 +48,6 @@ public final class Icmp implements TransportHandler {
         this.echoReplies = metrics.counter("icmp_echo_replies_sent_total", "Echo replies sent");
         this.errorsSent = metrics.counter("icmp_errors_sent_total", "ICMP error messages sent");
         this.errorsReceived = metrics.counter("icmp_errors_received_total", "ICMP errors received and passed to a transport");
-        ipv4.register(IpProtocol.ICMP, this);
         ipv4.setIcmp(this);
     }
 

@@ -1,6 +1,5 @@
 package io.panamax.ip;
 
-import io.panamax.ethernet.Arp;
 import io.panamax.ip.wire.IcmpMessage;
 import io.panamax.ip.wire.InternetChecksum;
 import io.panamax.ip.wire.Ipv4Header;
@@ -84,7 +83,7 @@ public final class Ipv4 implements PacketHandler, Ipv4Output {
     private final Shard shard;
     /** Replaced, on this shard only, when the address changes (DHCP): see {@link #configure}. */
     private Route route;
-    private final Arp arp;
+    private final Ipv4NextHop arp;
     private int mtu;
     private final Config config;
     private final Offloads offloads;
@@ -102,7 +101,7 @@ public final class Ipv4 implements PacketHandler, Ipv4Output {
     private int nextId;
     private final int idStride;
 
-    public Ipv4(Shard shard, Route route, Arp arp, int mtu, Offloads offloads, Config config, ShardMetrics metrics) {
+    public Ipv4(Shard shard, Route route, Ipv4NextHop arp, int mtu, Offloads offloads, Config config, ShardMetrics metrics) {
         this.shard = shard;
         this.route = route;
         this.arp = arp;

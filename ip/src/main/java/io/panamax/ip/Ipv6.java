@@ -1,8 +1,6 @@
 package io.panamax.ip;
 
-import io.panamax.ethernet.Ethernet;
-import io.panamax.ethernet.wire.EtherType;
-import io.panamax.ethernet.wire.NetworkBytes;
+import io.panamax.reactor.buffer.NetworkBytes;
 import io.panamax.ip.wire.Icmpv6Message;
 import io.panamax.ip.wire.InternetChecksum;
 import io.panamax.ip.wire.Ipv4Header;
@@ -88,7 +86,7 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
     private static final int PATH_MTU_ENTRIES = 64;
 
     private final Shard shard;
-    private final Ethernet ethernet;
+    private final Ipv6Link ethernet;
     private final Ipv6Address.Prefix global;
     private final long linkLocalHigh;
     private final long linkLocalLow;
@@ -160,12 +158,12 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
      * @param global the static address and its on-link prefix ({@code fd00:7::2/64}), or null for
      *               link-local only
      */
-    public Ipv6(Shard shard, Ethernet ethernet, Ipv6Address.Prefix global, Ndp.Config ndpConfig, ShardMetrics metrics) {
+    public Ipv6(Shard shard, Ipv6Link ethernet, Ipv6Address.Prefix global, Ndp.Config ndpConfig, ShardMetrics metrics) {
         this(shard, ethernet, global, 1500, ndpConfig, Config.defaults(), metrics);
     }
 
     /** @param linkMtu the link's MTU (at least 1280, RFC 8200 §5) */
-    public Ipv6(Shard shard, Ethernet ethernet, Ipv6Address.Prefix global, int linkMtu, Ndp.Config ndpConfig, Config config,
+    public Ipv6(Shard shard, Ipv6Link ethernet, Ipv6Address.Prefix global, int linkMtu, Ndp.Config ndpConfig, Config config,
                 ShardMetrics metrics) {
         if (linkMtu < Ipv6Header.MIN_MTU) {
             throw new IllegalArgumentException("IPv6 needs a link MTU of at least 1280 bytes (RFC 8200 5): " + linkMtu);
@@ -195,7 +193,6 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
         this.nextIdentification = (int) (System.nanoTime() * 0x9E3779B97F4A7C15L >>> 32) ^ shard.id();
         metrics.gauge("ipv6_reassembly_bytes", "Bytes of IPv6 fragments held for reassembly", reassembler::bytesHeld);
         this.ndp = new Ndp(shard, ethernet, this, ndpConfig, metrics);
-        ethernet.register(EtherType.IPV6, this);
     }
 
     /**
@@ -1347,7 +1344,7 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
     /** Sends a datagram (from its IPv6 header) to {@code dst}: on-link neighbours only for now. */
     boolean route(Packet datagram, long dstHigh, long dstLow) {
         if (Ipv6Address.isMulticast(dstHigh)) {
-            ethernet.send(Ipv6Address.multicastMac(dstLow), EtherType.IPV6, datagram);
+            ethernet.sendIpv6(Ipv6Address.multicastMac(dstLow), datagram);
             return true;
         }
         if (onLink(dstHigh, dstLow)) {

@@ -1,8 +1,6 @@
 package io.panamax.ip;
 
-import io.panamax.ethernet.Ethernet;
-import io.panamax.ethernet.PendingDatagrams;
-import io.panamax.ethernet.wire.EtherType;
+import io.panamax.reactor.buffer.PendingDatagrams;
 import io.panamax.ip.wire.Icmpv6Message;
 import io.panamax.ip.wire.Ipv6Header;
 import io.panamax.ip.wire.NdpMessage;
@@ -53,7 +51,7 @@ public final class Ndp {
     }
 
     private final Shard shard;
-    private final Ethernet ethernet;
+    private final Ipv6Link ethernet;
     private final Ipv6 ipv6;
     private final Config config;
     /** ReachableTime and RetransTimer: the configured ones, or what a router advertised (RFC 4861 §6.3.4). */
@@ -67,7 +65,7 @@ public final class Ndp {
     private int size;
     private Ndp[] peers = new Ndp[0];
 
-    Ndp(Shard shard, Ethernet ethernet, Ipv6 ipv6, Config config, ShardMetrics metrics) {
+    Ndp(Shard shard, Ipv6Link ethernet, Ipv6 ipv6, Config config, ShardMetrics metrics) {
         this.shard = shard;
         this.ethernet = ethernet;
         this.ipv6 = ipv6;
@@ -147,9 +145,9 @@ public final class Ndp {
                 // §7.3.3: first use of a stale entry starts the delay before probing.
                 e.state = State.DELAY;
                 timer(e).arm(config.delayFirstProbeNanos());
-                ethernet.send(e.mac, EtherType.IPV6, datagram);
+                ethernet.sendIpv6(e.mac, datagram);
             }
-            default -> ethernet.send(e.mac, EtherType.IPV6, datagram);
+            default -> ethernet.sendIpv6(e.mac, datagram);
         }
     }
 
@@ -289,7 +287,7 @@ public final class Ndp {
     private void flush(Entry e) {
         Packet p;
         while ((p = e.dequeue()) != null) {
-            ethernet.send(e.mac, EtherType.IPV6, p);
+            ethernet.sendIpv6(e.mac, p);
         }
     }
 
@@ -365,7 +363,7 @@ public final class Ndp {
         int n = NdpMessage.writeNeighborSolicitation(seg, off + Ipv6Header.HEADER_LENGTH, targetHigh, targetLow, ethernet.mac());
         finish(p, seg, off, n, ipv6.sourceHighFor(targetHigh), ipv6.sourceLowFor(targetHigh), dstHigh, dstLow);
         solicitationsSent.increment();
-        ethernet.send(dstMac, EtherType.IPV6, p);
+        ethernet.sendIpv6(dstMac, p);
     }
 
     private void sendAdvertisement(long targetHigh, long targetLow, long dstHigh, long dstLow, long dstMac, int flags) {
@@ -382,7 +380,7 @@ public final class Ndp {
         int n = NdpMessage.writeNeighborAdvertisement(seg, off + Ipv6Header.HEADER_LENGTH, flags, targetHigh, targetLow, ethernet.mac());
         finish(p, seg, off, n, targetHigh, targetLow, dstHigh, dstLow);
         advertisementsSent.increment();
-        ethernet.send(dstMac, EtherType.IPV6, p);
+        ethernet.sendIpv6(dstMac, p);
     }
 
     /** The IPv6 header (hop limit 255, RFC 4861) and the ICMPv6 checksum of an ND message of {@code n} bytes. */

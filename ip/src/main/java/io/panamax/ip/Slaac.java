@@ -1,6 +1,6 @@
 package io.panamax.ip;
 
-import io.panamax.ethernet.wire.NetworkBytes;
+import io.panamax.reactor.buffer.NetworkBytes;
 import io.panamax.ip.wire.Icmpv6Message;
 import io.panamax.ip.wire.Ipv6Header;
 import io.panamax.ip.wire.NdpMessage;

@@ -59,13 +59,11 @@ public final class Udp implements TransportHandler, Ipv6TransportHandler {
         this.drops = new DropCounters<>(metrics, "udp_drops_total", "Received UDP datagrams dropped", Drop.class);
         this.received = metrics.counter("udp_datagrams_received_total", "Datagrams delivered to a socket");
         this.sent = metrics.counter("udp_datagrams_sent_total", "Datagrams sent");
-        ipv4.register(IpProtocol.UDP, this);
     }
 
     /** Makes this shard's sockets reachable over IPv6 too (the stack calls it when IPv6 is configured). */
     public void attachIpv6(Ipv6 ipv6) {
         this.ipv6 = ipv6;
-        ipv6.register(IpProtocol.UDP, this);
     }
 
     /** This shard's IPv6 layer, or null when the stack has no IPv6. */

@@ -1,6 +1,5 @@
 package io.panamax.ip;
 
-import io.panamax.ethernet.Ethernet;
 import io.panamax.ip.wire.Icmpv6Message;
 import io.panamax.reactor.Reactor;
 import org.junit.jupiter.api.AfterEach;
@@ -32,8 +31,6 @@ class FixedAddressDadTest {
 
     private TwoShardIpv6 h;
     private Reactor reactor;
-    private Ethernet[] ethernets;
-    private Ipv6[] ipv6s;
     private Slaac slaac;
     private long linkLocalLow;
 
@@ -41,8 +38,6 @@ class FixedAddressDadTest {
     void setUp() {
         h = new TwoShardIpv6(STATIC, false);
         reactor = h.reactor;
-        ethernets = h.ethernets;
-        ipv6s = h.ipv6s;
         slaac = h.slaac;
         linkLocalLow = Ipv6Address.interfaceIdentifier(MAC);
     }
@@ -83,9 +78,7 @@ class FixedAddressDadTest {
     }
 
     private boolean ours(int shard, long high, long low) {
-        boolean[] r = new boolean[1];
-        reactor.runOn(shard, () -> r[0] = ipv6s[shard].isOurs(high, low));
-        return r[0];
+        return h.ask(shard, ip -> ip.isOurs(high, low));
     }
 
     /** The targets of the neighbor solicitations shard 0 sent from the unspecified address. */

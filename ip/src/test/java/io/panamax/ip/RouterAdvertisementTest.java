@@ -278,9 +278,7 @@ class RouterAdvertisementTest {
     }
 
     private boolean onLink(int shard, long prefix) {
-        boolean[] r = new boolean[1];
-        reactor.runOn(shard, () -> r[0] = ipv6s[shard].isOnLink(prefix, 5));
-        return r[0];
+        return h.ask(shard, ip -> ip.isOnLink(prefix, 5));
     }
 
     /** A prefix information option with the on-link flag only (RFC 4861 §4.6.2), /64. */
@@ -374,30 +372,20 @@ class RouterAdvertisementTest {
     }
 
     private long defaultRouterLow(int shard) {
-        long[] r = new long[1];
-        reactor.runOn(shard, () -> {
-            long[] router = ipv6s[shard].defaultRouter();
-            r[0] = router == null ? -1 : router[1];
-        });
-        return r[0];
+        long[] router = h.ask(shard, Ipv6::defaultRouter);
+        return router == null ? -1 : router[1];
     }
 
     private boolean ours(int shard, long prefix) {
-        boolean[] r = new boolean[1];
-        reactor.runOn(shard, () -> r[0] = ipv6s[shard].isOurs(prefix, IID));
-        return r[0];
+        return h.ask(shard, ip -> ip.isOurs(prefix, IID));
     }
 
     private boolean deprecated(int shard, long prefix) {
-        boolean[] r = new boolean[1];
-        reactor.runOn(shard, () -> r[0] = ipv6s[shard].isDeprecated(prefix, IID));
-        return r[0];
+        return h.ask(shard, ip -> ip.isDeprecated(prefix, IID));
     }
 
     private long sourceHigh(int shard, long dstHigh) {
-        long[] r = new long[1];
-        reactor.runOn(shard, () -> r[0] = ipv6s[shard].sourceHighFor(dstHigh));
-        return r[0];
+        return h.ask(shard, ip -> ip.sourceHighFor(dstHigh));
     }
 
     /** A prefix information option (RFC 4861 §4.6.2): on-link and autonomous, /64. */

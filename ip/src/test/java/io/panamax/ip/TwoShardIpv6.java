@@ -2,6 +2,7 @@ package io.panamax.ip;
 
 import io.panamax.ethernet.Ethernet;
 import io.panamax.ethernet.EthernetConfig;
+import io.panamax.ethernet.wire.EtherType;
 import io.panamax.nic.MacAddress;
 import io.panamax.reactor.ManualClock;
 import io.panamax.reactor.Reactor;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Two shards' IPv6 layers over Ethernet layers that keep what they send, on a manual reactor with
@@ -43,7 +45,8 @@ final class TwoShardIpv6 implements AutoCloseable {
             reactor.runOn(i, () -> {
                 var shard = reactor.shard(id);
                 ethernets[id] = new Ethernet(new EthernetConfig(new MacAddress(MAC), -1, groups, false), sent.get(id)::add, shard.metrics());
-                ipv6s[id] = new Ipv6(shard, ethernets[id], global, 1500, Ndp.Config.defaults(), Ipv6.Config.defaults(), shard.metrics());
+                ipv6s[id] = new Ipv6(shard, EthernetLinks.ipv6(ethernets[id]), global, 1500, Ndp.Config.defaults(), Ipv6.Config.defaults(), shard.metrics());
+                ethernets[id].register(EtherType.IPV6, ipv6s[id]);
             });
         }
         for (int i = 0; i < 2; i++) {
@@ -69,6 +72,13 @@ final class TwoShardIpv6 implements AutoCloseable {
             ethernets[shard].handle(p);
         });
         reactor.runUntilIdle();
+    }
+
+    /** What {@code query} answers about shard {@code shard}'s IPv6 layer, asked on that shard. */
+    <T> T ask(int shard, Function<Ipv6, T> query) {
+        List<T> r = new ArrayList<>(1);
+        reactor.runOn(shard, () -> r.add(query.apply(ipv6s[shard])));
+        return r.getFirst();
     }
 
     /** Copies of the frames shard {@code shard} has sent so far. */

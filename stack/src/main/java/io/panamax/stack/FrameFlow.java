@@ -3,7 +3,7 @@ package io.panamax.stack;
 import io.panamax.ethernet.wire.EtherType;
 import io.panamax.ethernet.wire.EthernetHeader;
 import io.panamax.ip.IpProtocol;
-import io.panamax.ethernet.wire.NetworkBytes;
+import io.panamax.reactor.buffer.NetworkBytes;
 import io.panamax.ip.wire.Ipv4Header;
 import io.panamax.ip.wire.Ipv6Extensions;
 import io.panamax.ip.wire.Ipv6Header;

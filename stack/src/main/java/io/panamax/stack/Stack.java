@@ -182,11 +182,12 @@ public final class Stack implements AutoCloseable {
         }
         Arp arp = new Arp(shard, ethernet, route.localAddress(), b.arp, metrics);
         arps[id] = arp;
+        ethernet.register(io.panamax.ethernet.wire.EtherType.ARP, arp);
         // TCP sends super-segments only to a device that cuts them and completes their checksums.
         int tsoMax = caps.tso() && caps.txTcpChecksum() ? caps.tsoMaxBytes() : 0;
         Ipv4.Offloads offloads = new Ipv4.Offloads(caps.rxIpChecksum(), caps.txIpChecksum(), caps.txTcpChecksum(),
                 caps.txUdpChecksum(), tsoMax);
-        Ipv4 ipv4 = new Ipv4(shard, route, arp, nic.mtu(), offloads, b.ipv4Config, metrics);
+        Ipv4 ipv4 = new Ipv4(shard, route, EthernetLinks.ipv4(arp), nic.mtu(), offloads, b.ipv4Config, metrics);
         ipv4s[id] = ipv4;
         if (mine != null) {
             ipv4.setReassembledDatagramSteering((datagram, src, dst, protocol, headerLength) ->
@@ -194,21 +195,25 @@ public final class Stack implements AutoCloseable {
         }
         ethernet.register(io.panamax.ethernet.wire.EtherType.IPV4, ipv4);
         if (b.ipv6Address != null || b.slaacMode != null) {
-            ipv6s[id] = new io.panamax.ip.Ipv6(shard, ethernet, b.ipv6Address, nic.mtu(), io.panamax.ip.Ndp.Config.defaults(),
+            ipv6s[id] = new io.panamax.ip.Ipv6(shard, EthernetLinks.ipv6(ethernet), b.ipv6Address, nic.mtu(), io.panamax.ip.Ndp.Config.defaults(),
                     b.ipv6Config, metrics);
             if (nic.ipv6TcpOffloads()) {
                 // The same TCP offloads as IPv4's, where the backend takes IPv6 frames with them (TAP).
                 ipv6s[id].setTcpOffloads(caps.txTcpChecksum(), tsoMax);
             }
+            ethernet.register(io.panamax.ethernet.wire.EtherType.IPV6, ipv6s[id]);
         }
         if (mine != null && ipv6s[id] != null) {
             io.panamax.ip.Ipv6 here = ipv6s[id];
             here.setReassembledDatagramSteering((datagram, protocol, upper) -> steerReassembled6(shard, mine, datagram, protocol, upper));
         }
         Icmp icmp = new Icmp(shard, ipv4, b.ipv4Config, metrics);
+        ipv4.register(IpProtocol.ICMP, icmp);
         Udp udp = new Udp(shard, ipv4, icmp, metrics);
+        ipv4.register(IpProtocol.UDP, udp);
         if (ipv6s[id] != null) {
             udp.attachIpv6(ipv6s[id]);
+            ipv6s[id].register(IpProtocol.UDP, udp);
         }
         LocalPortPolicy ports = mine == null ? LocalPortPolicy.sequential()
                 : new RssPortPolicy(new LocalPortAllocator(mine, id,

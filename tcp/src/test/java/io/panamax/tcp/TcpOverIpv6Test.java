@@ -3,9 +3,9 @@ package io.panamax.tcp;
 import io.panamax.ip.IcmpError;
 import io.panamax.ip.IpProtocol;
 import io.panamax.ip.Ipv4Address;
-import io.panamax.ip.Ipv4Output;
 import io.panamax.ip.Ipv6Address;
 import io.panamax.ip.Ipv6Output;
+import io.panamax.ip.PointToPointIpv4Output;
 import io.panamax.ip.wire.Ipv4Header;
 import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.ManualClock;
@@ -59,13 +59,11 @@ class TcpOverIpv6Test {
      * one task object delivers them, so the link allocates nothing per segment (see the allocation
      * test, which compares the two families over it).
      */
-    static final class Link implements Ipv6Output, Ipv4Output {
+    static final class Link extends PointToPointIpv4Output implements Ipv6Output {
         final Shard shard;
         final long high;
         final long low;
-        final int ipv4;
         Tcp peer;
-        int mtu = 1500;
         boolean drop;
         int sent;
         /** Segments TCP sent ECT(0) (RFC 3168); with {@link #markCe} they arrive with CE, as after a marking router. */
@@ -84,11 +82,11 @@ class TcpOverIpv6Test {
         }
 
         Link(Shard shard, String address, String ipv4) {
+            super(Ipv4Address.parse(ipv4), 1500, false);
             this.shard = shard;
             long[] a = Ipv6Address.parse(address);
             this.high = a[0];
             this.low = a[1];
-            this.ipv4 = Ipv4Address.parse(ipv4);
         }
 
         /** IPv4 passes its addresses in the first two. */
@@ -141,8 +139,8 @@ class TcpOverIpv6Test {
         public boolean send(long srcHigh, long srcLow, long dstHigh, long dstLow, int protocol, Packet segment) {
             assertEquals(IpProtocol.TCP, protocol);
             // Checked with an if: a message string, or a lambda for it, would be an allocation per segment.
-            if (segment.length() + 40 > mtu) {
-                fail("a segment of " + segment.length() + " bytes over an MTU of " + mtu);
+            if (segment.length() + 40 > mtu(0)) {
+                fail("a segment of " + segment.length() + " bytes over an MTU of " + mtu(0));
             }
             assertTrue(TcpChecksum.verifies6(srcHigh, srcLow, dstHigh, dstLow, segment), "checksum over the IPv6 pseudo-header");
             sent++;
@@ -174,28 +172,8 @@ class TcpOverIpv6Test {
         }
 
         @Override
-        public int mtu(int dstIp) {
-            return mtu;
-        }
-
-        @Override
-        public int sourceAddressFor(int dstIp) {
-            return ipv4;
-        }
-
-        @Override
-        public boolean txTcpChecksumOffload() {
-            return false;
-        }
-
-        @Override
-        public boolean txUdpChecksumOffload() {
-            return false;
-        }
-
-        @Override
         public int pathMtu(long dstHigh, long dstLow) {
-            return mtu;
+            return mtu(0);
         }
 
         @Override
@@ -386,7 +364,7 @@ class TcpOverIpv6Test {
         reactor.runOn(0, () -> {
             Tcb t = (Tcb) conn;
             assertTrue(t.snd.sndMax != t.snd.sndUna, "data in flight");
-            clientLink.mtu = 1280;   // the IPv6 layer lowers the path MTU before it tells TCP (RFC 8201)
+            clientLink.setMtu(1280);   // the IPv6 layer lowers the path MTU before it tells TCP (RFC 8201)
             Packet quoted = reactor.shard(0).packets().allocate();
             byte[] header = new byte[40 + 20];
             quoted.appendBytes(header, 0, header.length);

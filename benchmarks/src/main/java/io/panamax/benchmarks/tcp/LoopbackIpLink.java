@@ -1,6 +1,6 @@
 package io.panamax.benchmarks.tcp;
 
-import io.panamax.ip.Ipv4Output;
+import io.panamax.ip.PointToPointIpv4Output;
 import io.panamax.ip.TransportHandler;
 import io.panamax.reactor.Poller;
 import io.panamax.reactor.Shard;
@@ -29,13 +29,12 @@ final class LoopbackIpLink implements Poller {
     private long dropped;
 
     /** One end: the output its TCP sends through, and that TCP (which receives what the other end sends). */
-    final class Side implements Ipv4Output {
-        private final int address;
+    final class Side extends PointToPointIpv4Output {
         private Side peer;
         TransportHandler handler;
 
         Side(int address) {
-            this.address = address;
+            super(address, mtu, offload);
         }
 
         @Override
@@ -60,26 +59,6 @@ final class LoopbackIpLink implements Poller {
             }
             enqueue(peer, srcIp, dstIp, wire);
             return true;
-        }
-
-        @Override
-        public int mtu(int dstIp) {
-            return mtu;
-        }
-
-        @Override
-        public int sourceAddressFor(int dstIp) {
-            return address;
-        }
-
-        @Override
-        public boolean txTcpChecksumOffload() {
-            return offload;
-        }
-
-        @Override
-        public boolean txUdpChecksumOffload() {
-            return offload;
         }
     }
 

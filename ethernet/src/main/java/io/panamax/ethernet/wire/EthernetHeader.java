@@ -1,5 +1,6 @@
 package io.panamax.ethernet.wire;
 
+import io.panamax.reactor.buffer.NetworkBytes;
 import java.lang.foreign.MemorySegment;
 
 /**

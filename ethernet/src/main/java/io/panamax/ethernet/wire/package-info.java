@@ -3,8 +3,8 @@
  * IEEE 802.3 length frames, 802.1Q and 802.1ad tags), {@link io.panamax.ethernet.wire.EtherType},
  * {@link io.panamax.ethernet.wire.EthernetAddress} (48-bit MACs as {@code long}),
  * {@link io.panamax.ethernet.wire.VlanTag} and {@link io.panamax.ethernet.wire.ArpMessage}
- * (RFC 826), plus {@link io.panamax.ethernet.wire.NetworkBytes}, the big-endian reads and writes
- * every format uses.
+ * (RFC 826); the big-endian reads and writes every format uses are
+ * {@link io.panamax.reactor.buffer.NetworkBytes} in reactor.
  *
  * <p>Everything is a static method over {@code (MemorySegment seg, long off)}: no objects, no
  * allocation, no locks. A received frame is first checked by the format's {@code validate(seg,

@@ -1,5 +1,6 @@
 package io.panamax.ethernet.wire;
 
+import io.panamax.reactor.buffer.NetworkBytes;
 import io.panamax.reactor.testing.SharedData;
 import io.panamax.nic.pcap.Pcap4jFrames;
 import io.panamax.nic.pcap.Tshark;

@@ -1,6 +1,6 @@
 package io.panamax.ip.dhcp;
 
-import io.panamax.ethernet.wire.NetworkBytes;
+import io.panamax.reactor.buffer.NetworkBytes;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;

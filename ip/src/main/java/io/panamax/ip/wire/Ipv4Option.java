@@ -1,6 +1,6 @@
 package io.panamax.ip.wire;
 
-import io.panamax.ethernet.wire.NetworkBytes;
+import io.panamax.reactor.buffer.NetworkBytes;
 
 import java.lang.foreign.MemorySegment;
 

@@ -5,7 +5,9 @@ import io.panamax.ethernet.Ethernet;
 import io.panamax.ethernet.EthernetConfig;
 import io.panamax.ethernet.wire.ArpMessage;
 import io.panamax.ethernet.wire.EtherType;
+import io.panamax.ip.EthernetLinks;
 import io.panamax.ip.Icmp;
+import io.panamax.ip.IpProtocol;
 import io.panamax.ip.Ipv4;
 import io.panamax.ip.Ipv4Address;
 import io.panamax.ip.Route;
@@ -62,10 +64,12 @@ class DhcpClientTest {
             var shard = reactor.shard(0);
             ethernet = new Ethernet(EthernetConfig.of(new MacAddress(MAC)), sent::add, shard.metrics());
             arp = new Arp(shard, ethernet, 0, Arp.Config.defaults(), shard.metrics());
+            ethernet.register(EtherType.ARP, arp);
             Route none = new Route(new Ipv4Address.Prefix(Ipv4Address.ANY, 0), Ipv4Address.ANY);
-            Ipv4 ipv4 = new Ipv4(shard, none, arp, 1500, Ipv4.Offloads.none(), Ipv4.Config.defaults(), shard.metrics());
+            Ipv4 ipv4 = new Ipv4(shard, none, EthernetLinks.ipv4(arp), 1500, Ipv4.Offloads.none(), Ipv4.Config.defaults(), shard.metrics());
             ethernet.register(EtherType.IPV4, ipv4);
             Udp udp = new Udp(shard, ipv4, new Icmp(shard, ipv4, Ipv4.Config.defaults(), shard.metrics()), shard.metrics());
+            ipv4.register(IpProtocol.UDP, udp);
             UdpSocket socket = udp.bind(DhcpMessage.CLIENT_PORT);
             DhcpClient.Listener listener = new DhcpClient.Listener() {
                 @Override

@@ -2,6 +2,7 @@ package io.panamax.tcp.script;
 
 import io.panamax.ip.IpProtocol;
 import io.panamax.ip.Ipv4Output;
+import io.panamax.ip.PointToPointIpv4Output;
 import io.panamax.reactor.Clock;
 import io.panamax.reactor.buffer.Packet;
 
@@ -14,22 +15,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * An {@link Ipv4Output} that records what TCP sends, decoded, and releases the packets: the
  * "expect these segments" half of a packet-script test.
  */
-public final class RecordingIpv4Output implements Ipv4Output {
-    private final int localIp;
+public final class RecordingIpv4Output extends PointToPointIpv4Output {
     private final Clock clock;
     private final ArrayDeque<SentSegment> sent = new ArrayDeque<>();
-    private int mtu = 1500;
-    private boolean offload;
     private int tsoMax;
     private java.util.function.Consumer<Packet> inspector = p -> { };
 
     public RecordingIpv4Output(int localIp, Clock clock) {
-        this.localIp = localIp;
+        super(localIp, 1500, false);
         this.clock = clock;
-    }
-
-    public void setMtu(int mtu) {
-        this.mtu = mtu;
     }
 
     /** Sees every packet TCP sends, before it is decoded and released. */
@@ -37,16 +31,12 @@ public final class RecordingIpv4Output implements Ipv4Output {
         this.inspector = inspector;
     }
 
-    public void setOffload(boolean offload) {
-        this.offload = offload;
-    }
-
     /**
      * A "NIC" with TSO: takes TCP super-segments of up to {@code maxBytes} (IP datagram) and
      * completes checksums; they are recorded whole, with their {@link SentSegment#segmentSize}.
      */
     public void setSegmentationOffload(int maxBytes) {
-        this.offload = maxBytes > 0 || offload;
+        setOffload(maxBytes > 0 || txTcpChecksumOffload());
         this.tsoMax = maxBytes;
     }
 
@@ -65,7 +55,7 @@ public final class RecordingIpv4Output implements Ipv4Output {
                 assertTrue(segment.length() + 20 <= tsoMax, "super-segment of " + segment.length() + " over " + tsoMax);
             }
             inspector.accept(segment);
-            sent.addLast(new SentSegment(srcIp, dstIp, segment, offload, dontFragment, ecn, clock.nanoTime()));
+            sent.addLast(new SentSegment(srcIp, dstIp, segment, txTcpChecksumOffload(), dontFragment, ecn, clock.nanoTime()));
         } finally {
             segment.release();
         }
@@ -73,28 +63,8 @@ public final class RecordingIpv4Output implements Ipv4Output {
     }
 
     @Override
-    public int mtu(int dstIp) {
-        return mtu;
-    }
-
-    @Override
-    public int sourceAddressFor(int dstIp) {
-        return localIp;
-    }
-
-    @Override
-    public boolean txTcpChecksumOffload() {
-        return offload;
-    }
-
-    @Override
     public int txTcpSegmentationMax() {
         return tsoMax;
-    }
-
-    @Override
-    public boolean txUdpChecksumOffload() {
-        return false;
     }
 
     public SentSegment poll() {

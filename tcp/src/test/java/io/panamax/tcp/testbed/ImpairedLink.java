@@ -2,6 +2,7 @@ package io.panamax.tcp.testbed;
 
 import io.panamax.ip.IpProtocol;
 import io.panamax.ip.Ipv4Output;
+import io.panamax.ip.PointToPointIpv4Output;
 import io.panamax.ip.TransportHandler;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.Timer;
@@ -46,17 +47,12 @@ public final class ImpairedLink implements AutoCloseable {
     }
 
     /** One end of the link: an address, the IPv4 output TCP sends through, and the handler it delivers to. */
-    public final class Side implements Ipv4Output {
-        private final int address;
+    public final class Side extends PointToPointIpv4Output {
         private TransportHandler handler;
         private Side peer;
 
         Side(int address) {
-            this.address = address;
-        }
-
-        public int address() {
-            return address;
+            super(address, mtu, offload);
         }
 
         /** The handler that receives what the other side sends. */
@@ -73,26 +69,6 @@ public final class ImpairedLink implements AutoCloseable {
             }
             transmit(this, peer, srcIp, dstIp, segment);
             return true;
-        }
-
-        @Override
-        public int mtu(int dstIp) {
-            return mtu;
-        }
-
-        @Override
-        public int sourceAddressFor(int dstIp) {
-            return address;
-        }
-
-        @Override
-        public boolean txTcpChecksumOffload() {
-            return offload;
-        }
-
-        @Override
-        public boolean txUdpChecksumOffload() {
-            return offload;
         }
     }
 

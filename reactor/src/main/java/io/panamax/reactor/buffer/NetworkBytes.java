@@ -1,4 +1,4 @@
-package io.panamax.ethernet.wire;
+package io.panamax.reactor.buffer;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

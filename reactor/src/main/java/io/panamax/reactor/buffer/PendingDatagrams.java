@@ -1,6 +1,4 @@
-package io.panamax.ethernet;
-
-import io.panamax.reactor.buffer.Packet;
+package io.panamax.reactor.buffer;
 
 /**
  * The datagrams waiting for a neighbour's link address to be resolved (ARP, IPv6 neighbour
