@@ -20,19 +20,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * TCP over IPv6 between two whole stacks (NIC, Ethernet, NDP, IPv6, TCP) over the in-memory wire:
- * the bulk scenario of {@link WireBulkTransferTest}, 4 MB each way at once, clean and at 1 % random
- * loss both ways, connecting to the server's IPv6 address through {@code connect(InetAddress, port)}
+ * the bulk scenario of {@link WireBulkTransferTest}, 100 MB each way at once (issue 14; as the IPv4
+ * test, {@code -Dpanamax.tcp.bulkMegabytes=N} changes it), clean and at 1 % and 5 % random loss both ways, connecting to the server's IPv6 address through {@code connect(InetAddress, port)}
  * with a dual-stack listener. Every byte must arrive once and in order (SHA-256 of both streams),
  * both ends must see IPv6 peers, and the MSS must be the IPv6 one (MTU 1500 less 60 bytes of
  * headers, less 12 of timestamps).
  */
 class WireTcpIpv6Test {
-    static final long SIZE = 4L * 1024 * 1024;
+    static final long SIZE = Long.getLong("panamax.tcp.bulkMegabytes", 100) * WireBulkTransferTest.MB;
 
     static Stream<Arguments> impairments() {
         return Stream.of(
                 Arguments.of("clean", Impairments.none()),
-                Arguments.of("loss 1%", Impairments.builder().loss(0.01).build()));
+                Arguments.of("loss 1%", Impairments.builder().loss(0.01).build()),
+                Arguments.of("loss 5%", Impairments.builder().loss(0.05).build()));
     }
 
     @ParameterizedTest(name = "{0}")
