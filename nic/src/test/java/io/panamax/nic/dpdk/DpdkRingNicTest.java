@@ -71,6 +71,12 @@ class DpdkRingNicTest {
             long m = mempool.mbuf(slot);
             assertEquals(slot, pool.slotOf(m));
         }
+        // The EAL here has no hugepages: the pool lies at one stride, and slots are arithmetic.
+        assertTrue(mempool.uniformStride(), "slots found without reading the mbuf's private area");
+        long first = mempool.mbuf(0);
+        assertEquals(-1, pool.slotOf(first + 8), "an address inside an mbuf is no mbuf");
+        assertEquals(-1, pool.slotOf(first - 4096), "nor one before the pool");
+        assertEquals(-1, pool.slotOf(mempool.mbuf(pool.slots() - 1) + 65536), "nor one after it");
     }
 
     @Test
