@@ -118,7 +118,8 @@ final class MbufPool implements AutoCloseable {
                 mbufs[i] = m;
             }
             // Slots in address order: a pool laid out at one stride (packed, or one mbuf per page
-            // of a contiguous area) then finds an mbuf's slot by arithmetic (slotOf).
+            // of a contiguous area; not always so, it depends on how the EAL's memory was carved)
+            // then finds an mbuf's slot by arithmetic (slotOf).
             Arrays.sort(mbufs);
             for (int i = 0; i < count; i++) {
                 RawMemory.setInt(Mbuf.privateArea(mbufs[i]), i);
