@@ -53,8 +53,12 @@ public final class DpdkNic implements Nic {
     private final DeviceInfo info;
     /** Queue pairs DPDK 22.11's net_tap driver can start without overflowing its IPC message. */
     static final int TAP_MAX_QUEUE_PAIRS = 4;
-    /** The largest TCP super-segment (IP datagram) handed to a device with TSO: IPv4's limit. */
-    static final int TSO_MAX_BYTES = 65535;
+    /**
+     * The largest TCP super-segment (IP datagram) handed to a device with TSO: its frame, Ethernet
+     * header included, must fit the 65,535 bytes a gathered mbuf chain holds ({@code pkt_len} is
+     * 32 bits, but {@code DpdkQueue} caps frames there).
+     */
+    static final int TSO_MAX_BYTES = 65535 - 14;
 
     private final DpdkQueue[] queues;
     private final List<MbufPool> pools;

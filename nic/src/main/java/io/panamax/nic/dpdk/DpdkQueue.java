@@ -160,6 +160,9 @@ public final class DpdkQueue implements NicQueue {
         }
         checkAttached();
         int got = rx.call(rxArray, Math.min(Math.min(max, out.length), MAX_BURST));
+        if (got > 0) {
+            counters.rxBursts.increment();
+        }
         int count = 0;
         long bytes = 0;
         for (int i = 0; i < got; i++) {
@@ -360,13 +363,12 @@ public final class DpdkQueue implements NicQueue {
         for (int k = 0; k < prepared; k++) {
             txPool[k] = null;
         }
+        int copied = 0;
         for (int k = 0; k < sent; k++) {
-            if (txMode[k] == COPIED) {
-                counters.txCopied.increment();
-            } else {
-                counters.txZeroCopy.increment();
-            }
+            copied += txMode[k] == COPIED ? 1 : 0;
         }
+        counters.txCopied.add(copied);
+        counters.txZeroCopy.add(sent - copied);
         stats.txPackets.add(frames);
         stats.txBytes.add(bytes);
         return taken;

@@ -24,6 +24,11 @@ public final class DpdkQueueCounters {
     public final Counter txOversizeDrops = new Counter();
     /** Frames asking for checksums that are not IPv4 packets long enough to carry them: dropped. */
     public final Counter txBadOffloadDrops = new Counter();
+    /**
+     * Receive bursts that brought at least one frame: frames per burst is what a receive-side
+     * coalescing (DPDK's GRO library works within one burst) could merge at most.
+     */
+    public final Counter rxBursts = new Counter();
     /** TCP super-segments handed to the device to cut ({@code RTE_MBUF_F_TX_TCP_SEG}). */
     public final Counter txSegmentationOffloaded = new Counter();
     /** TCP super-segments that would make more segments than the driver can cut at once: dropped. */
@@ -42,6 +47,7 @@ public final class DpdkQueueCounters {
         m.gauge("nic_dpdk_tx_drops_total", drops, txBadOffloadDrops::get, "nic", nic, "queue", q, "reason", "bad_offload");
         m.gauge("nic_dpdk_tx_drops_total", drops, txTooManySegmentsDrops::get, "nic", nic, "queue", q, "reason",
                 "tso_segments");
+        m.gauge("nic_dpdk_rx_bursts_total", "Receive bursts that brought frames", rxBursts::get, "nic", nic, "queue", q);
         m.gauge("nic_dpdk_tx_tso_total", "TCP super-segments the device was asked to cut", txSegmentationOffloaded::get,
                 "nic", nic, "queue", q);
         m.gauge("nic_dpdk_rx_copied_total", "Received frames copied out of foreign mbufs", rxCopied::get,
