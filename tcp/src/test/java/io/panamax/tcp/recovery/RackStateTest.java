@@ -2,9 +2,12 @@ package io.panamax.tcp.recovery;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /** RACK's per-segment records and its reordering window (RFC 8985 6.2 steps 2, 4, 5), without a connection. */
 class RackStateTest {
@@ -131,10 +134,21 @@ class RackStateTest {
         // Warm up (the ring grows to its size for this flight, the JIT compiles) before measuring.
         exercise(r, 0, 200_000);
         mx.getThreadAllocatedBytes(tid);
-        long before = mx.getThreadAllocatedBytes(tid);
-        exercise(r, 200_000, 100_000);
-        long after = mx.getThreadAllocatedBytes(tid);
-        assertEquals(0, after - before, "bytes allocated by 100,000 segments sent, SACKed, lost, resent, acknowledged");
+        // On a loaded machine the JIT may still be compiling (or deoptimising, which puts objects
+        // that escape analysis had removed back on the heap) during the first measured window: a
+        // few bytes once, 120 in one CI run. Per-segment garbage would show in every window
+        // (100,000 segments x at least 16 bytes), so the steady state is a window with none.
+        long[] windows = new long[5];
+        for (int w = 0; w < windows.length; w++) {
+            long before = mx.getThreadAllocatedBytes(tid);
+            exercise(r, 200_000 + w * 100_000, 100_000);
+            windows[w] = mx.getThreadAllocatedBytes(tid) - before;
+            if (windows[w] == 0) {
+                return;
+            }
+        }
+        fail("bytes allocated by each window of 100,000 segments sent, SACKed, lost, resent, acknowledged: "
+                + Arrays.toString(windows) + " (a steady flow allocates none)");
     }
 
     /** A flight of 100 segments: each round sends one, SACKs the one 3 behind, loses and resends every 50th. */
