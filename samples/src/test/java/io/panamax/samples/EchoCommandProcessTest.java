@@ -160,13 +160,15 @@ class EchoCommandProcessTest {
             assertNotNull(curl6, all::toString);
             assertNotNull(nc6, all::toString);
             assertNotNull(udp6, all::toString);
+            // The printed ping -6 first, as a user would: both sides resolve each other by neighbour
+            // discovery here, not within the 0.5 s socat gives the UDP answer below.
+            assertNotNull(ping6, all::toString);
+            assertTrue(NetworkNamespace.run(T, "bash", "-c", ping6).ok(), ping6);
             // socat waits 0.5 s for the answer after its input ends, then exits.
             assertEquals("hello", NetworkNamespace.run(T, "bash", "-c", udp6).orThrow(udp6).stdout().strip(), udp6);
             String hello6 = NetworkNamespace.run(T, "bash", "-c", curl6 + " -sS").orThrow(curl6).stdout();
             assertTrue(hello6.startsWith("GET /hello HTTP/1.1\r\nHost: [fd00:7::2]:8080\r\n"), hello6);
             assertEquals("hello", NetworkNamespace.run(T, "bash", "-c", nc6).orThrow(nc6).stdout().strip(), nc6);
-            assertNotNull(ping6, all::toString);
-            assertTrue(NetworkNamespace.run(T, "bash", "-c", ping6).ok(), ping6);
             // TCP echo over IPv6 at size (issue 14: SHA-256 of 50 MB with nc -6 and socat): the printed
             // nc -6 line fed from /dev/urandom instead of "echo hello", then socat, each side's SHA-256 on the fly.
             assertTrue(nc6.startsWith("echo hello | "), nc6);
