@@ -1,6 +1,7 @@
 package io.panamax.samples;
 
 import io.panamax.nic.linux.NetworkNamespace;
+import io.panamax.nic.testing.StreamedEcho;
 import io.panamax.reactor.testing.Environment;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -28,13 +29,15 @@ import static org.junit.jupiter.api.Assertions.fail;
  * the launcher started as a process (on the classes Maven just compiled, through
  * {@code PANAMAX_CLASSPATH}), the commands it prints run as printed (HTTP with curl, HTTPS with
  * {@code curl --cacert} and {@code openssl s_client}, iperf3; dual-stack by default: curl (HTTP and
- * HTTPS, the certificate naming the IPv6 address too), nc, socat (UDP) and {@code iperf3 -6} over
- * IPv6), 50 MB echoed over HTTPS, then SIGINT: it must
+ * HTTPS, the certificate naming the IPv6 address too), ping -6, nc, socat (UDP) and {@code iperf3 -6}
+ * over IPv6), 50 MB echoed over TCP over IPv6 by nc -6 (the printed line) and by socat, 50 MB echoed
+ * over HTTPS, then SIGINT: it must
  * exit 0 having removed its namespace and TAP device.
  */
 class EchoCommandProcessTest {
     private static final Duration T = Duration.ofSeconds(120);
     private static final int HTTPS_MEGABYTES = 50;
+    private static final int TCP6_MEGABYTES = 50;
 
     /**
      * {@code af_xdp} is {@code --backend dpdk --dpdk-device af_xdp}: DPDK's AF_XDP driver on a veth
@@ -96,6 +99,7 @@ class EchoCommandProcessTest {
             String udp6 = null;
             String curlTls6 = null;
             String iperf6 = null;
+            String ping6 = null;
             long deadline = System.nanoTime() + T.toNanos();
             while (true) {
                 String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -113,6 +117,8 @@ class EchoCommandProcessTest {
                     curlTls6 = c;
                 } else if (c.contains("iperf3 -6 -c fd00:7::2")) {
                     iperf6 = c;
+                } else if (c.endsWith(" ping -6 -c 3 fd00:7::2")) {
+                    ping6 = c;
                 } else if (c.endsWith("curl http://10.7.0.2:8080/hello")) {
                     curlHello = c;
                 } else if (c.contains("curl -d 'hello, panamax' ")) {
@@ -154,11 +160,25 @@ class EchoCommandProcessTest {
             assertNotNull(curl6, all::toString);
             assertNotNull(nc6, all::toString);
             assertNotNull(udp6, all::toString);
+            // The printed ping -6 first, as a user would: both sides resolve each other by neighbour
+            // discovery here, not within the 0.5 s socat gives the UDP answer below.
+            assertNotNull(ping6, all::toString);
+            assertTrue(NetworkNamespace.run(T, "bash", "-c", ping6).ok(), ping6);
             // socat waits 0.5 s for the answer after its input ends, then exits.
             assertEquals("hello", NetworkNamespace.run(T, "bash", "-c", udp6).orThrow(udp6).stdout().strip(), udp6);
             String hello6 = NetworkNamespace.run(T, "bash", "-c", curl6 + " -sS").orThrow(curl6).stdout();
             assertTrue(hello6.startsWith("GET /hello HTTP/1.1\r\nHost: [fd00:7::2]:8080\r\n"), hello6);
             assertEquals("hello", NetworkNamespace.run(T, "bash", "-c", nc6).orThrow(nc6).stdout().strip(), nc6);
+            // TCP echo over IPv6 at size (issue 14: SHA-256 of 50 MB with nc -6 and socat): the printed
+            // nc -6 line fed from /dev/urandom instead of "echo hello", then socat, each side's SHA-256 on the fly.
+            assertTrue(nc6.startsWith("echo hello | "), nc6);
+            NetworkNamespace sampleNs = NetworkNamespace.existing(netns);
+            for (String client : List.of(nc6.substring("echo hello | ".length()), "socat -t 30 -T 30 - 'TCP6:[fd00:7::2]:7'")) {
+                long start = System.nanoTime();
+                StreamedEcho.run(sampleNs, tlsDir, T, client, TCP6_MEGABYTES + "M");
+                System.out.printf("--backend %s: TCP echo over IPv6 of %d MB through %s in %.1f s%n", variant, TCP6_MEGABYTES,
+                        client, (System.nanoTime() - start) / 1e9);
+            }
             String posted = NetworkNamespace.run(T, "bash", "-c", curlPost + " -sS").orThrow(curlPost).stdout();
             assertTrue(posted.endsWith("\r\n\r\nhello, panamax"), posted);
             String chunked = NetworkNamespace.run(T, "bash", "-c", curlChunked.replace(" curl ", " curl -sS ")).orThrow(curlChunked).stdout();

@@ -60,25 +60,35 @@ abstract class KernelPeerIcmpUdpTest {
             String why = Eal.unavailableReason().orElse(null);
             Environment.require(why == null, "needs DPDK 22.11 with a working EAL: " + why);
             Environment.requireRoot("creates a network namespace and a TAP device through DPDK");
-            Environment.requireCommands("ip", "ping", "arping", "python3");
+            Environment.requireCommands("ip", "ping", "arping", "python3", "radvd", "sysctl");
             ns = NetworkNamespace.createUnique("pmx-stack");
+            // No DAD on the kernel side: its link-local address (radvd's source) is usable at once.
+            ns.exec(T, "sysctl", "-w", "net.ipv6.conf.default.accept_dad=0").orThrow("sysctl");
             tap = "pmxd" + (ProcessHandle.current().pid() % 100000);
             String vdev = "net_tap_pmxstack" + DEVICES.incrementAndGet() + ",iface=" + tap;
+            // DPDK's TAP driver gives the kernel interface the port's MAC, and Linux ignores
+            // ARP from its own address: the stack needs an address of its own.
+            MacAddress mac = MacAddress.randomLocal(new java.util.Random());
+            Path dir = Files.createTempDirectory("pmx-dpdk-ra");
             stack = Stack.builder()
-                    .nic(queues -> capturing(DpdkNic.open(DpdkNicConfig.vdev(vdev).queuesUpTo(queues)
-                            .controlContext(ns::callInside).build())))
-                    // DPDK's TAP driver gives the kernel interface the port's MAC, and Linux ignores
-                    // ARP from its own address: the stack needs an address of its own.
-                    .mac(MacAddress.randomLocal(new java.util.Random()))
+                    .nic(queues -> {
+                        DpdkNic nic = DpdkNic.open(DpdkNicConfig.vdev(vdev).queuesUpTo(queues).controlContext(ns::callInside).build());
+                        // The kernel's side, up and addressed, and radvd on it before the stack's
+                        // layers (and their first router solicitation) start.
+                        ns.exec(T, "ip", "addr", "add", HOST_IP + "/24", "dev", tap).orThrow("address the kernel side");
+                        // nodad: the kernel's address is usable at once instead of after duplicate address detection.
+                        ns.exec(T, "ip", "-6", "addr", "add", HOST_IP6 + "/64", "dev", tap, "nodad").orThrow("address the kernel side (IPv6)");
+                        ns.exec(T, "ip", "link", "set", tap, "up").orThrow("bring the kernel side up");
+                        radvd = RouterAdvertisements.start(ns, tap, dir, mac, T);
+                        return capturing(nic);
+                    })
+                    .mac(mac)
                     .ipv4(STACK_IP + "/24")
                     .ipv6(STACK_IP6 + "/64")
+                    .ipv6Autoconf()
                     .shards(2)
                     .reactorSettings(r -> r.pinThreads(false))
                     .start();
-            ns.exec(T, "ip", "addr", "add", HOST_IP + "/24", "dev", tap).orThrow("address the kernel side");
-            // nodad: the kernel's address is usable at once instead of after duplicate address detection.
-            ns.exec(T, "ip", "-6", "addr", "add", HOST_IP6 + "/64", "dev", tap, "nodad").orThrow("address the kernel side (IPv6)");
-            ns.exec(T, "ip", "link", "set", tap, "up").orThrow("bring the kernel side up");
             stack.await(stack.onEveryShard(s -> s.udp().bind(7, (socket, ip, port, data) -> socket.send(ip, port, data))), T);
             // The NIC fills checksums after the capture point: the kernel checks them instead.
             checksumsVerifiable = false;
@@ -111,6 +121,20 @@ abstract class KernelPeerIcmpUdpTest {
             assertTrue(r.ok() && loss(r.stdout()) == 0 && r.stdout().contains("8008 bytes from " + STACK_IP6),
                     "fragmented both ways over DPDK: " + r.stdout() + r.stderr());
         }
+
+        /**
+         * SLAAC and DAD over DPDK (issue 14: "on both backends"): radvd answers the stack's router
+         * solicitation; on both shards the address in fd00:8::/64 is in use and the one in
+         * fd00:9::/64, which the kernel holds, was detected a duplicate and is not; the default
+         * router and the MTU 1400 come from the advertisement. The kernel then resolves and pings the
+         * SLAAC address through the port's multicast filter.
+         */
+        @Test
+        void slaacAndDuplicateAddressDetectionOverDpdk() throws Exception {
+            radvd.assertAutoconfigured(stack, ns, tap, T);
+            NetworkNamespace.Result r = ns.exec(T, "ping", "-6", "-n", "-c", "3", "-i", "0.1", "-W", "2", radvd.slaacAddress);
+            assertTrue(r.ok() && loss(r.stdout()) == 0, "ping -6 to the SLAAC address: " + r.stdout() + r.stderr());
+        }
     }
 
     private static final String STACK_IP6 = "fd00:7::2";
@@ -131,6 +155,8 @@ abstract class KernelPeerIcmpUdpTest {
     private static final Duration T = Duration.ofSeconds(60);
 
     private static NetworkNamespace ns;
+    /** radvd on the kernel side (DpdkNetTap only; the TAP arrangements have KernelPeerIpv6Test#slaac). */
+    private static RouterAdvertisements radvd;
     private static Stack stack;
     private static String tap;
     private static CapturingNic capture;
@@ -194,6 +220,10 @@ abstract class KernelPeerIcmpUdpTest {
             }
         } finally {
             stack = null;
+            if (radvd != null) {
+                radvd.close();
+                radvd = null;
+            }
             if (ns != null) {
                 ns.close();
                 ns = null;

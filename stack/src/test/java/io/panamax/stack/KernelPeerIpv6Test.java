@@ -10,6 +10,7 @@ import io.panamax.nic.linux.NetworkNamespace;
 import io.panamax.nic.testing.Scapy;
 import io.panamax.nic.tap.TapCounters;
 import io.panamax.nic.tap.TapNic;
+import io.panamax.nic.testing.StreamedEcho;
 import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.testing.Environment;
 import org.junit.jupiter.api.AfterEach;
@@ -43,20 +44,18 @@ class KernelPeerIpv6Test {
 
     /** The stack's MAC, fixed so that its modified EUI-64 identifier (RFC 4291 2.5.1) is known before it starts. */
     private static final String STACK_MAC = "02:00:00:00:07:02";
-    /** SLAAC: the stack's address in the advertised prefix fd00:8::/64, and the one in fd00:9::/64 the kernel already holds. */
+    /** SLAAC (RouterAdvertisements): the stack's address in the advertised prefix fd00:8::/64. */
     private static final String SLAAC_IP6 = "fd00:8::ff:fe00:702";
-    private static final String DUPLICATE_IP6 = "fd00:9::ff:fe00:702";
 
     private NetworkNamespace ns;
     private Stack stack;
     private CapturingNic capture;
-    private Process radvd;
+    private RouterAdvertisements radvd;
 
     @AfterEach
     void cleanUp() throws Exception {
         if (radvd != null) {
-            radvd.destroy();
-            radvd.waitFor();
+            radvd.close();
         }
         try {
             if (stack != null) {
@@ -85,7 +84,8 @@ class KernelPeerIpv6Test {
                     var nic = TapNic.builder().name(tap).namespace(ns).queues(shards > 1 ? queues : 1).multiQueue(shards > 1)
                             .kernelAddress("10.7.0.1/24").mac(io.panamax.nic.MacAddress.parse(STACK_MAC)).open();
                     capture = CapturingNic.wrap(nic, CaptureConfig.builder(dir.resolve("frames.pcapng")).build());
-                    startRouterAdvertisements(tap, dir);
+                    // radvd as soon as the TAP exists, before the stack's layers (and their first RS) start.
+                    radvd = RouterAdvertisements.start(ns, tap, dir, io.panamax.nic.MacAddress.parse(STACK_MAC), T);
                     return capture;
                 })
                 .ipv6Autoconf()
@@ -344,57 +344,13 @@ class KernelPeerIpv6Test {
     }
 
     /**
-     * radvd on the kernel side of the TAP (started as soon as the TAP exists, before the stack's
-     * layers), answering router solicitations only (unicast), so that SLAAC needs the stack's RS: prefixes fd00:8::/64 and fd00:9::/64 (on-link, autonomous), MTU 1400, the kernel as
-     * default router. The kernel already holds the stack's would-be address in fd00:9::/64.
-     */
-    private void startRouterAdvertisements(String tap, Path dir) throws java.io.IOException {
-        ns.exec(T, "ip", "-6", "addr", "add", DUPLICATE_IP6 + "/64", "dev", tap, "nodad").orThrow("the duplicate address");
-        ns.exec(T, "ip", "-6", "addr", "add", "fd00:8::1/64", "dev", tap, "nodad").orThrow("an address in the SLAAC prefix");
-        Path conf = dir.resolve("radvd.conf");
-        Files.writeString(conf, String.join("\n",
-                "interface " + tap + " {",
-                "  AdvSendAdvert on;",
-                // Only answers to solicitations, unicast: the stack's address comes from its own RS.
-                "  UnicastOnly on;",
-                "  MinRtrAdvInterval 3;",
-                "  MaxRtrAdvInterval 10;",
-                "  AdvLinkMTU 1400;",
-                "  AdvDefaultLifetime 600;",
-                "  prefix fd00:8::/64 { AdvOnLink on; AdvAutonomous on; };",
-                "  prefix fd00:9::/64 { AdvOnLink on; AdvAutonomous on; };",
-                "};", ""));
-        radvd = ns.start("radvd", "--nodaemon", "--config", conf.toString(), "--pidfile", dir.resolve("radvd.pid").toString(),
-                "--logmethod", "stderr");
-    }
-
-    /**
      * SLAAC from radvd: on every shard the address in fd00:8::/64 passed DAD and is in use, the one
      * in fd00:9::/64 was found a duplicate and is not; the default router is the kernel's
      * link-local address and the link MTU the advertised 1400; the kernel pings the SLAAC address.
      */
     private void slaac(String tap) throws Exception {
-        String kernelLinkLocal = ns.exec(T, "ip", "-6", "-o", "addr", "show", "dev", tap, "scope", "link").stdout()
-                .replaceAll("(?s).*inet6 ([0-9a-f:]+)/.*", "$1").strip();
-        long[] router = Ipv6Address.parse(kernelLinkLocal);
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        for (int i = 0; i < stack.shardCount(); i++) {
-            int id = i;
-            List<String> addresses = List.of();
-            while (System.nanoTime() < deadline) {
-                addresses = stack.await(stack.reactor().submit(id, () -> ShardFuture.succeeded(stack.ipv6(id).autoconfiguredAddresses())), T);
-                if (addresses.contains(SLAAC_IP6)) {
-                    break;
-                }
-                Thread.sleep(100);
-            }
-            assertEquals(List.of(SLAAC_IP6), addresses, "shard " + id + ": the SLAAC address, not the duplicate");
-            long[] r = stack.await(stack.reactor().submit(id, () -> ShardFuture.succeeded(stack.ipv6(id).defaultRouter())), T);
-            assertNotNull(r, "shard " + id + " has a default router");
-            assertEquals(Ipv6Address.toString(router[0], router[1]), Ipv6Address.toString(r[0], r[1]), "shard " + id);
-            assertEquals(1400, (int) stack.await(stack.reactor().submit(id, () -> ShardFuture.succeeded(stack.ipv6(id).linkMtu())), T));
-        }
-        assertTrue(counter("ipv6_dad_duplicates_total") >= 1, "the duplicate in fd00:9::/64 was detected");
+        assertEquals(SLAAC_IP6, radvd.slaacAddress);
+        radvd.assertAutoconfigured(stack, ns, tap, T);
         ping(SLAAC_IP6);
     }
 

@@ -11,6 +11,7 @@ import io.panamax.nic.dpdk.Eal;
 import io.panamax.nic.linux.NetworkNamespace;
 import io.panamax.nic.tap.TapCounters;
 import io.panamax.nic.tap.TapNic;
+import io.panamax.nic.testing.StreamedEcho;
 import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Loop;
 import io.panamax.reactor.buffer.Packet;

@@ -1,4 +1,4 @@
-package io.panamax.stack;
+package io.panamax.nic.testing;
 
 import io.panamax.nic.linux.NetworkNamespace;
 
@@ -11,9 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * A large echo through a kernel client, streamed: random bytes from {@code /dev/urandom} go
  * through the client to the stack's echo and back, with nothing on disk; each side's SHA-256 is
- * taken on the fly, the input's through a FIFO beside the pipe into the client.
+ * taken on the fly, the input's through a FIFO beside the pipe into the client. The stack's kernel-peer
+ * tests and the echo sample's process test (its printed nc line fed at size) use it.
  */
-final class StreamedEcho {
+public final class StreamedEcho {
     private StreamedEcho() {
     }
 
@@ -24,7 +25,7 @@ final class StreamedEcho {
      * @param client a shell command that sends its standard input and writes what it receives (nc -N ...)
      * @param size   {@code head -c}'s size, such as {@code 1G}
      */
-    static void run(NetworkNamespace ns, Path dir, Duration timeout, String client, String size) throws Exception {
+    public static void run(NetworkNamespace ns, Path dir, Duration timeout, String client, String size) throws Exception {
         Path fifo = dir.resolve("in.fifo");
         Path inSum = dir.resolve("in.sha256");
         Path outSum = dir.resolve("out.sha256");
@@ -45,7 +46,7 @@ final class StreamedEcho {
      * {@code filter} on the kernel's side of {@code device} into {@code pcap}: the super-segments
      * the kernel hands the device and those the stack writes.
      */
-    static void runCapturing(NetworkNamespace ns, Path dir, Duration timeout, String device, String filter, Path pcap,
+    public static void runCapturing(NetworkNamespace ns, Path dir, Duration timeout, String device, String filter, Path pcap,
                              String client, String size) throws Exception {
         Process dump = ns.start("tcpdump", "-i", device, "-s", "128", "-B", "16384", "-w", pcap.toString(), "-U", filter);
         try {
