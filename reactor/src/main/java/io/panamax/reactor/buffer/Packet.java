@@ -563,45 +563,34 @@ public final class Packet implements ShardMessage, ReadBuffer {
 
     /** Copies {@code len} bytes from {@code index} into {@code dst}. */
     public void copyTo(int index, MemorySegment dst, long dstOffset, int len) {
-        checkRange(index, len);
-        int i = 0;
-        int skip = index;
-        while (len > 0 && lengths[i] <= skip) {
-            skip -= lengths[i];
-            i++;
-        }
-        while (len > 0) {
-            int n = Math.min(lengths[i] - skip, len);
-            MemorySegment.copy(buffers[i].memory(), offsets[i] + skip, dst, dstOffset, n);
-            dstOffset += n;
-            len -= n;
-            skip = 0;
-            i++;
-        }
+        copy(index, len, TO_SEGMENT, dst, dstOffset, null, 0);
     }
 
     /** Copies {@code len} bytes from {@code index} into {@code dst} (straight into the array). */
     public void copyTo(int index, byte[] dst, int dstOffset, int len) {
-        checkRange(index, len);
         java.util.Objects.checkFromIndexSize(dstOffset, len, dst.length);
-        int i = 0;
-        int skip = index;
-        while (len > 0 && lengths[i] <= skip) {
-            skip -= lengths[i];
-            i++;
-        }
-        while (len > 0) {
-            int n = Math.min(lengths[i] - skip, len);
-            MemorySegment.copy(buffers[i].memory(), ValueLayout.JAVA_BYTE, offsets[i] + skip, dst, dstOffset, n);
-            dstOffset += n;
-            len -= n;
-            skip = 0;
-            i++;
-        }
+        copy(index, len, TO_ARRAY, null, 0, dst, dstOffset);
     }
 
     /** Overwrites {@code len} bytes from {@code index} with bytes from {@code src}. */
     public void copyFrom(int index, MemorySegment src, long srcOffset, int len) {
+        copy(index, len, FROM_SEGMENT, src, srcOffset, null, 0);
+    }
+
+    /** Directions of {@link #copy}. */
+    private static final int TO_SEGMENT = 0;
+    private static final int TO_ARRAY = 1;
+    private static final int FROM_SEGMENT = 2;
+
+    /**
+     * The fragment walk the three copies share: from the fragment holding {@code index}, one bulk
+     * {@code MemorySegment.copy} per fragment, in the direction given, to or from {@code segment}
+     * at {@code segmentOffset} or {@code array} at {@code arrayOffset} (the one the direction
+     * names; the other is unused). The direction is chosen per fragment, not per byte, and is a
+     * constant at each call site, so the JIT folds it.
+     */
+    private void copy(int index, int len, int direction, MemorySegment segment, long segmentOffset,
+                      byte[] array, int arrayOffset) {
         checkRange(index, len);
         int i = 0;
         int skip = index;
@@ -609,10 +598,17 @@ public final class Packet implements ShardMessage, ReadBuffer {
             skip -= lengths[i];
             i++;
         }
+        int done = 0;
         while (len > 0) {
             int n = Math.min(lengths[i] - skip, len);
-            MemorySegment.copy(src, srcOffset, buffers[i].memory(), offsets[i] + skip, n);
-            srcOffset += n;
+            MemorySegment fragment = buffers[i].memory();
+            long at = offsets[i] + skip;
+            switch (direction) {
+                case TO_SEGMENT -> MemorySegment.copy(fragment, at, segment, segmentOffset + done, n);
+                case TO_ARRAY -> MemorySegment.copy(fragment, ValueLayout.JAVA_BYTE, at, array, arrayOffset + done, n);
+                default -> MemorySegment.copy(segment, segmentOffset + done, fragment, at, n);
+            }
+            done += n;
             len -= n;
             skip = 0;
             i++;
