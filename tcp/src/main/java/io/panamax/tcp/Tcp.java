@@ -362,16 +362,7 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
             counters.failedOpens.increment();
             return ShardFuture.failed(new TcpException("no free local port towards " + peer));
         }
-        if (!portUsage.isFree6(localHigh, localLow, port, remoteHigh, remoteLow, remotePort)) {
-            // A policy that keeps its own books can disagree with the table; the table wins.
-            ports.release6(localHigh, localLow, port, remoteHigh, remoteLow, remotePort);
-            counters.failedOpens.increment();
-            return ShardFuture.failed(new TcpException("local port " + port + " chosen by the port policy is in use towards " + peer));
-        }
-        Tcb t = new Tcb(this, localHigh, localLow, port, remoteHigh, remoteLow, remotePort, null);
-        t.portFromPolicy = true;
-        connections6.put(t);
-        return t.activeOpen(isn.isn6(localHigh, localLow, port, remoteHigh, remoteLow, remotePort, shard.nanoTime()));
+        return open6(localHigh, localLow, port, remoteHigh, remoteLow, remotePort, true, peer);
     }
 
     /**
@@ -388,13 +379,28 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
         if (refused != null) {
             return refused;
         }
-        long localHigh = ip6.sourceHighFor(remoteHigh);
-        long localLow = ip6.sourceLowFor(remoteHigh);
+        return open6(ip6.sourceHighFor(remoteHigh), ip6.sourceLowFor(remoteHigh), localPort, remoteHigh, remoteLow, remotePort,
+                false, peer);
+    }
+
+    /**
+     * What both IPv6 active opens end with, once the local port is known ({@code fromPolicy}: the
+     * {@link LocalPortPolicy} chose it, and hears when it is free again): the port checked free
+     * towards that peer, the connection made and its SYN sent.
+     */
+    private ShardFuture<TcpConnection> open6(long localHigh, long localLow, int localPort, long remoteHigh, long remoteLow,
+                                             int remotePort, boolean fromPolicy, String peer) {
         if (!portUsage.isFree6(localHigh, localLow, localPort, remoteHigh, remoteLow, remotePort)) {
+            if (fromPolicy) {
+                // A policy that keeps its own books can disagree with the table; the table wins.
+                ports.release6(localHigh, localLow, localPort, remoteHigh, remoteLow, remotePort);
+            }
             counters.failedOpens.increment();
-            return ShardFuture.failed(new TcpException("local port " + localPort + " is in use towards " + peer));
+            return ShardFuture.failed(new TcpException("local port " + localPort
+                    + (fromPolicy ? " chosen by the port policy" : "") + " is in use towards " + peer));
         }
         Tcb t = new Tcb(this, localHigh, localLow, localPort, remoteHigh, remoteLow, remotePort, null);
+        t.portFromPolicy = fromPolicy;
         connections6.put(t);
         return t.activeOpen(isn.isn6(localHigh, localLow, localPort, remoteHigh, remoteLow, remotePort, shard.nanoTime()));
     }

@@ -277,33 +277,7 @@ public final class Packet implements ShardMessage, ReadBuffer {
      * bytes were appended: fewer than asked only when the pool ran out.
      */
     public int appendBytes(MemorySegment src, long srcOffset, int len) {
-        checkLive();
-        int done = 0;
-        if (count > 0) {
-            int last = count - 1;
-            Buffer b = buffers[last];
-            int end = offsets[last] + lengths[last];
-            int room = b.refCnt == 1 ? b.capacity() - end : 0;
-            int n = Math.min(room, len);
-            if (n > 0) {
-                MemorySegment.copy(src, srcOffset, b.memory(), end, n);
-                lengths[last] += n;
-                length += n;
-                done = n;
-            }
-        }
-        BufferPool buffers = done < len ? localPool().buffers() : null;
-        while (done < len) {
-            Buffer b = buffers.allocate();
-            if (b == null) {
-                return done;
-            }
-            int n = Math.min(b.capacity(), len - done);
-            MemorySegment.copy(src, srcOffset + done, b.memory(), 0, n);
-            insertFragment(count, b, 0, n);
-            done += n;
-        }
-        return done;
+        return append(src, srcOffset, null, 0, len);
     }
 
     /**
@@ -334,8 +308,18 @@ public final class Packet implements ShardMessage, ReadBuffer {
      * array: no heap segment is made for it).
      */
     public int appendBytes(byte[] src, int srcOffset, int len) {
-        checkLive();
         java.util.Objects.checkFromIndexSize(srcOffset, len, src.length);
+        return append(null, 0, src, srcOffset, len);
+    }
+
+    /**
+     * What both {@code appendBytes} do, from {@code segment} at {@code segmentOffset} or, when it
+     * is null, from {@code array} at {@code arrayOffset}: the last buffer's free tail first (when
+     * this packet is its only user), then new buffers from the pool of the shard running this
+     * code. One bulk copy per buffer; the source's kind is known at each call site.
+     */
+    private int append(MemorySegment segment, long segmentOffset, byte[] array, int arrayOffset, int len) {
+        checkLive();
         int done = 0;
         if (count > 0) {
             int last = count - 1;
@@ -344,23 +328,33 @@ public final class Packet implements ShardMessage, ReadBuffer {
             int room = b.refCnt == 1 ? b.capacity() - end : 0;
             int n = Math.min(room, len);
             if (n > 0) {
-                MemorySegment.copy(src, srcOffset, b.memory(), ValueLayout.JAVA_BYTE, end, n);
+                copyIn(segment, segmentOffset, array, arrayOffset, b.memory(), end, n);
                 lengths[last] += n;
                 length += n;
                 done = n;
             }
         }
+        BufferPool buffers = done < len ? localPool().buffers() : null;
         while (done < len) {
-            Buffer b = pool.buffers().allocate();
+            Buffer b = buffers.allocate();
             if (b == null) {
                 return done;
             }
             int n = Math.min(b.capacity(), len - done);
-            MemorySegment.copy(src, srcOffset + done, b.memory(), ValueLayout.JAVA_BYTE, 0, n);
+            copyIn(segment, segmentOffset + done, array, arrayOffset + done, b.memory(), 0, n);
             insertFragment(count, b, 0, n);
             done += n;
         }
         return done;
+    }
+
+    private static void copyIn(MemorySegment segment, long segmentOffset, byte[] array, int arrayOffset,
+                               MemorySegment to, long toOffset, int n) {
+        if (segment != null) {
+            MemorySegment.copy(segment, segmentOffset, to, toOffset, n);
+        } else {
+            MemorySegment.copy(array, arrayOffset, to, ValueLayout.JAVA_BYTE, toOffset, n);
+        }
     }
 
     /**
