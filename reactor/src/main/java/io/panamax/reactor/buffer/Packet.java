@@ -368,12 +368,8 @@ public final class Packet implements ShardMessage, ReadBuffer {
         if (len == 0) {
             return p;
         }
-        int i = 0;
-        int skip = index;
-        while (lengths[i] <= skip) {
-            skip -= lengths[i];
-            i++;
-        }
+        int i = locate(index, len);
+        int skip = locatedSkip;
         int left = len;
         while (left > 0) {
             int n = Math.min(lengths[i] - skip, left);
@@ -460,13 +456,8 @@ public final class Packet implements ShardMessage, ReadBuffer {
     /** Fragment by fragment, without locating each byte again. */
     @Override
     public int forEachByte(int index, int len, ByteProcessor processor) {
-        checkRange(index, len);
-        int i = 0;
-        int skip = index;
-        while (len > 0 && lengths[i] <= skip) {
-            skip -= lengths[i];
-            i++;
-        }
+        int i = locate(index, len);
+        int skip = locatedSkip;
         int at = index;
         while (len > 0) {
             MemorySegment m = buffers[i].memory();
@@ -585,13 +576,8 @@ public final class Packet implements ShardMessage, ReadBuffer {
      */
     private void copy(int index, int len, int direction, MemorySegment segment, long segmentOffset,
                       byte[] array, int arrayOffset) {
-        checkRange(index, len);
-        int i = 0;
-        int skip = index;
-        while (len > 0 && lengths[i] <= skip) {
-            skip -= lengths[i];
-            i++;
-        }
+        int i = locate(index, len);
+        int skip = locatedSkip;
         int done = 0;
         while (len > 0) {
             int n = Math.min(lengths[i] - skip, len);
@@ -782,12 +768,16 @@ public final class Packet implements ShardMessage, ReadBuffer {
         return current == null || current == owner ? pool : current.packets();
     }
 
-    /** The fragment holding {@code index}..{@code index+n-1} (those n bytes must be in one fragment for n=1). */
+    /**
+     * The fragment holding byte {@code index} (the first of {@code n}, which are checked to be in
+     * the packet; they must lie in one fragment for n=1), and in {@link #locatedSkip} the byte's
+     * offset within it. With n=0 nothing is walked: fragment 0, skip {@code index}.
+     */
     private int locate(int index, int n) {
         checkRange(index, n);
         int i = 0;
         int skip = index;
-        while (lengths[i] <= skip) {
+        while (n > 0 && lengths[i] <= skip) {
             skip -= lengths[i];
             i++;
         }
