@@ -921,8 +921,12 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
         }
     }
 
-    /** Segments that arrived while one was being processed (a synchronous loopback), in order. */
-    private static final class DeferredQueue {
+    /**
+     * Segments that arrived while one was being processed (a synchronous loopback), in order, each
+     * with its IP addresses. Package-private: the engine tests' in-memory link queues what it
+     * carries in one too.
+     */
+    static final class DeferredQueue {
         /**
          * Beside each packet: its addresses (IPv4 source and destination in the first two longs,
          * the IPv6 halves in all four), and 1 in the fifth for IPv6.
@@ -931,6 +935,10 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
 
         boolean isEmpty() {
             return ring.isEmpty();
+        }
+
+        int count() {
+            return ring.count();
         }
 
         void add(boolean v6, long a, long b, long c, long d, Packet p) {

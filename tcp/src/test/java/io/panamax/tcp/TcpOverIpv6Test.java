@@ -69,11 +69,8 @@ class TcpOverIpv6Test {
         /** Segments TCP sent ECT(0) (RFC 3168); with {@link #markCe} they arrive with CE, as after a marking router. */
         int ect0;
         boolean markCe;
-        /**
-         * Segments waiting for delivery, with their four address longs (IPv4 uses the first two)
-         * and 1 in the fifth for IPv6: the shape of Tcp's own deferred queue, on the same ring.
-         */
-        private final PacketRing queued = new PacketRing(5);
+        /** Segments waiting for delivery with their addresses: TCP's own deferred queue. */
+        private final Tcp.DeferredQueue queued = new Tcp.DeferredQueue();
         private boolean scheduled;
         private final Runnable deliver = this::deliver;
 
@@ -91,12 +88,7 @@ class TcpOverIpv6Test {
 
         /** IPv4 passes its addresses in the first two. */
         private void enqueue(boolean v6, long srcHigh, long srcLow, long dstHigh, long dstLow, Packet segment) {
-            queued.addLast(segment);
-            queued.setLast(0, srcHigh);
-            queued.setLast(1, srcLow);
-            queued.setLast(2, dstHigh);
-            queued.setLast(3, dstLow);
-            queued.setLast(4, v6 ? 1 : 0);
+            queued.add(v6, srcHigh, srcLow, dstHigh, dstLow, segment);
             if (!scheduled) {
                 scheduled = true;
                 shard.schedule(deliver);
@@ -106,12 +98,12 @@ class TcpOverIpv6Test {
         private void deliver() {
             scheduled = false;
             for (int n = queued.count(); n > 0; n--) {
-                long a = queued.first(0);
-                long b = queued.first(1);
-                long c = queued.first(2);
-                long d = queued.first(3);
-                boolean v6 = queued.first(4) != 0;
-                Packet p = queued.pollFirst();
+                long a = queued.a();
+                long b = queued.b();
+                long c = queued.c();
+                long d = queued.d();
+                boolean v6 = queued.ipv6();
+                Packet p = queued.take();
                 if (v6) {
                     peer.receive6(a, b, c, d, p);
                 } else {
