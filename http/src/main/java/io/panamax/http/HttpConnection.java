@@ -5,6 +5,7 @@ import io.panamax.reactor.Loop;
 import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.Timer;
 import io.panamax.reactor.buffer.Packet;
+import io.panamax.tcp.ReplyBuilder;
 import io.panamax.tcp.StreamConnection;
 
 import java.lang.foreign.MemorySegment;
@@ -270,17 +271,13 @@ final class HttpConnection {
     }
 
     private void startStreamedEcho(RequestHead h) {
-        ResponseBuffer echo = server.echoBuffer().clear();
-        RequestEcho.head(h, echo);
-        long length = echo.length() + Math.max(0, h.contentLength());
-        ResponseBuffer out = server.headBuffer().clear();
+        long length = RequestEcho.headLength(h) + Math.max(0, h.contentLength());
+        ReplyBuilder out = server.reply();
         responseHead(out, HttpStatus.OK, TEXT, length, !h.persistent(), h.isHttp11(), null);
-        Packet p = server.shard().packets().allocate();
-        append(p, out);
         if (h.method() != Method.HEAD) {
-            append(p, echo);
+            RequestEcho.head(h, out);
         }
-        write(p);
+        write(out);
         responseStarted = true;
     }
 
@@ -328,33 +325,28 @@ final class HttpConnection {
     }
 
     private void finishBufferedEcho(RequestHead h) {
-        ResponseBuffer echo = server.echoBuffer().clear();
-        RequestEcho.head(h, echo);
-        ResponseBuffer trailers = server.trailerBuffer().clear();
-        RequestEcho.trailers(h, trailers);
-        long length = echo.length() + contentLength + trailers.length();
-        ResponseBuffer out = server.headBuffer().clear();
-        responseHead(out, HttpStatus.OK, TEXT, length, !h.persistent(), h.isHttp11(), null);
-        Packet p = server.shard().packets().allocate();
+        long length = RequestEcho.headLength(h) + contentLength + RequestEcho.trailersLength(h);
         Packet body = content;
         content = null;
         contentLength = 0;
+        ReplyBuilder out = server.reply();
         try {
-            append(p, out);
+            responseHead(out, HttpStatus.OK, TEXT, length, !h.persistent(), h.isHttp11(), null);
             if (h.method() != Method.HEAD) {
-                append(p, echo);
+                RequestEcho.head(h, out);
                 if (body != null) {
-                    p.append(body); // zero copy: the received buffers go out again
+                    Packet b = body;
                     body = null;
+                    out.append(b); // zero copy: the received buffers go out again
                 }
-                append(p, trailers);
+                RequestEcho.trailers(h, out);
             }
         } finally {
             if (body != null) {
                 body.release();
             }
         }
-        write(p);
+        write(out);
         server.metrics().response(HttpStatus.OK);
     }
 
@@ -369,15 +361,12 @@ final class HttpConnection {
             if (finished) {
                 return null;
             }
-            ResponseBuffer out = server.headBuffer().clear();
+            ReplyBuilder out = server.reply();
             responseHead(out, HttpStatus.OK, PROMETHEUS_TEXT, text.length, close, http11, null);
-            Packet p = server.shard().packets().allocate();
-            append(p, out);
-            if (!headRequest && p.appendBytes(text, 0, text.length) != text.length) {
-                p.release();
-                throw NO_BUFFERS;
+            if (!headRequest) {
+                out.bytes(text);
             }
-            write(p);
+            write(out);
             return null;
         });
     }
@@ -407,19 +396,16 @@ final class HttpConnection {
     /** A short text response. */
     private void respond(int status, String extraField, String text, boolean close) {
         RequestHead h = parser.head();
-        ResponseBuffer body = server.trailerBuffer().clear().ascii(text).crlf();
-        ResponseBuffer out = server.headBuffer().clear();
-        responseHead(out, status, TEXT, body.length(), close, h.isHttp11(), extraField);
-        Packet p = server.shard().packets().allocate();
-        append(p, out);
+        ReplyBuilder out = server.reply();
+        responseHead(out, status, TEXT, text.length() + 2, close, h.isHttp11(), extraField); // ASCII text, CRLF
         if (h.method() != Method.HEAD) {
-            append(p, body);
+            out.ascii(text).crlf();
         }
-        write(p);
+        write(out);
         server.metrics().response(status);
     }
 
-    private void responseHead(ResponseBuffer out, int status, String contentType, long contentLength, boolean close,
+    private void responseHead(ReplyBuilder out, int status, String contentType, long contentLength, boolean close,
                               boolean http11, String extraField) {
         out.bytes(HttpStatus.statusLine(status))
                 .ascii("Date: ").bytes(server.date().now()).crlf()
@@ -440,22 +426,19 @@ final class HttpConnection {
     // ---- output ---------------------------------------------------------------------------------
 
     private void send(byte[] bytes) {
-        Packet p = server.shard().packets().allocate();
-        if (p.appendBytes(bytes, 0, bytes.length) != bytes.length) {
-            p.release();
+        write(server.reply().bytes(bytes));
+    }
+
+    /** Writes the response built in {@code out}; the shard's buffers ran out while building it: {@link #NO_BUFFERS}. */
+    private void write(ReplyBuilder out) {
+        ReadBuffer p = out.take();
+        if (p == null) {
             throw NO_BUFFERS;
         }
         write(p);
     }
 
-    private static void append(Packet p, ResponseBuffer b) {
-        if (!b.appendTo(p)) {
-            p.release();
-            throw NO_BUFFERS;
-        }
-    }
-
-    private void write(Packet p) {
+    private void write(ReadBuffer p) {
         // Writes queue in order; the last one's future completes last.
         lastWrite = connection.write(p);
     }

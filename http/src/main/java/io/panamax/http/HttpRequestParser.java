@@ -807,18 +807,9 @@ public final class HttpRequestParser {
     private void transferEncoding(byte[] b, int from, int to) {
         int before = head.transferCodings;
         for (int i = from; i <= to; ) {
-            int e = i;
-            while (e < to && b[e] != COMMA) {
-                e++;
-            }
-            int s = i;
-            int t = e;
-            while (s < t && isWhitespace(b[s])) {
-                s++;
-            }
-            while (t > s && isWhitespace(b[t - 1])) {
-                t--;
-            }
+            i = nextListElement(b, i, to);
+            int s = elementStart;
+            int t = elementEnd;
             if (s < t) { // empty list elements are ignored (RFC 9110 §5.6.1)
                 head.transferCodings++;
                 if (Ascii.equalsIgnoreCase(b, s, t, CHUNKED)) {
@@ -829,7 +820,6 @@ public final class HttpRequestParser {
                     head.chunkedLast = false;
                 }
             }
-            i = e + 1;
         }
         if (head.transferCodings == before) {
             head.transferCodings++;
@@ -838,27 +828,45 @@ public final class HttpRequestParser {
         }
     }
 
+    /** Where {@link #nextListElement} found the element it stepped over, whitespace trimmed. */
+    private int elementStart;
+    private int elementEnd;
+
+    /**
+     * One element of a #list (RFC 9110 §5.6.1) that starts at {@code i}: sets {@link #elementStart}
+     * and {@link #elementEnd} to it without the optional whitespace around it (empty for an empty
+     * element) and returns where the next element starts, after the comma ({@code to + 1} after
+     * the last). The list rules are written once for every list-valued field read here.
+     */
+    private int nextListElement(byte[] b, int i, int to) {
+        int e = i;
+        while (e < to && b[e] != COMMA) {
+            e++;
+        }
+        int s = i;
+        int t = e;
+        while (s < t && isWhitespace(b[s])) {
+            s++;
+        }
+        while (t > s && isWhitespace(b[t - 1])) {
+            t--;
+        }
+        elementStart = s;
+        elementEnd = t;
+        return e + 1;
+    }
+
     /** Connection = #connection-option (RFC 9110 §7.6.1): looks for close and keep-alive. */
     private void connection(byte[] b, int from, int to) {
         for (int i = from; i <= to; ) {
-            int e = i;
-            while (e < to && b[e] != COMMA) {
-                e++;
-            }
-            int s = i;
-            int t = e;
-            while (s < t && isWhitespace(b[s])) {
-                s++;
-            }
-            while (t > s && isWhitespace(b[t - 1])) {
-                t--;
-            }
+            i = nextListElement(b, i, to);
+            int s = elementStart;
+            int t = elementEnd;
             if (Ascii.equalsIgnoreCase(b, s, t, CLOSE)) {
                 head.connectionClose = true;
             } else if (Ascii.equalsIgnoreCase(b, s, t, KEEP_ALIVE)) {
                 head.connectionKeepAlive = true;
             }
-            i = e + 1;
         }
     }
 

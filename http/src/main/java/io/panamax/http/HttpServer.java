@@ -6,6 +6,7 @@ import io.panamax.reactor.metrics.MetricsRegistry;
 import io.panamax.stack.Sharded;
 import io.panamax.stack.ShardStack;
 import io.panamax.stack.Stack;
+import io.panamax.tcp.ReplyBuilder;
 import io.panamax.tcp.StreamConnection;
 import io.panamax.tcp.TcpConnection;
 import io.panamax.tcp.TcpListener;
@@ -36,9 +37,8 @@ public final class HttpServer implements AutoCloseable {
     private final MetricsRegistry registry;
     private final HttpMetrics metrics;
     private final HttpDate date = new HttpDate();
-    private final ResponseBuffer headBuffer = new ResponseBuffer(512);
-    private final ResponseBuffer echoBuffer = new ResponseBuffer(2048);
-    private final ResponseBuffer trailerBuffer = new ResponseBuffer(256);
+    /** Every response of this shard's connections is built here, one at a time, in packet buffers. */
+    private final ReplyBuilder reply;
     private final TcpListener listener;
     /** The HTTPS listener, or null without TLS. */
     private final TcpListener tlsListener;
@@ -55,6 +55,7 @@ public final class HttpServer implements AutoCloseable {
         this.config = config;
         this.registry = registry;
         this.metrics = new HttpMetrics(shard.metrics());
+        this.reply = new ReplyBuilder(shard);
         this.listener = stack.tcp().listen(config.port(), this::accepted);
         if (https == null) {
             this.tlsListener = null;
@@ -148,15 +149,9 @@ public final class HttpServer implements AutoCloseable {
         return date;
     }
 
-    ResponseBuffer headBuffer() {
-        return headBuffer;
-    }
-
-    ResponseBuffer echoBuffer() {
-        return echoBuffer;
-    }
-
-    ResponseBuffer trailerBuffer() {
-        return trailerBuffer;
+    /** The shard's reply builder, empty (a response abandoned half-built by an exception is dropped). */
+    ReplyBuilder reply() {
+        reply.discard();
+        return reply;
     }
 }

@@ -19,8 +19,11 @@ import io.panamax.reactor.buffer.Packet;
  * return out.writeTo(conn);                            // the built packet goes to TCP as it is
  * }</pre>
  *
- * <p>Heap data ({@code byte[]}, characters) is copied once, into the buffer's free tail; a
- * {@link ReadBuffer} the stack handed out is chained without a copy. Nothing is allocated on the
+ * <p>Heap data ({@code byte[]}, characters, digits) is gathered in a small staging array and
+ * copied into the buffer's free tail in one go when the array fills or the reply is taken, so a
+ * reply of many small pieces (a status line and a dozen header fields) costs array stores and one
+ * bulk copy, not a packet append per piece; a {@link ReadBuffer} the stack handed out is chained
+ * without a copy. Nothing is allocated on the
  * heap per reply: the builder is reused, and its packet comes from the shard's pool. A reply can
  * be any length: it grows into further buffers. If the pool runs out while building, the reply is
  * dropped and {@link #writeTo} fails with a {@link TcpException} (as a copying write would).
@@ -28,11 +31,17 @@ import io.panamax.reactor.buffer.Packet;
  * <p>One shard, like the connection: use it on the shard it was made for.
  */
 public final class ReplyBuilder {
+    /** The staging array: larger than a typical response head, smaller than a buffer. */
+    private static final int STAGE = 512;
+
     private final Shard shard;
-    /** Characters and digits are encoded here, then copied into the packet in one go. */
-    private final byte[] scratch = new byte[64];
+    /** Bytes not yet in the packet: small pieces gather here and go in with one copy ({@link #flush}). */
+    private final byte[] staged = new byte[STAGE];
+    private int stagedLength;
     private Packet reply;
     private boolean exhausted;
+    /** The last {@link #take} found the pool had run out while building. */
+    private boolean lastTakeFailed;
 
     /** A builder whose replies are made of {@code shard}'s packet buffers (the connection's shard). */
     public ReplyBuilder(Shard shard) {
@@ -41,7 +50,7 @@ public final class ReplyBuilder {
 
     /** Bytes in the reply being built. */
     public int length() {
-        return reply == null ? 0 : reply.length();
+        return (reply == null ? 0 : reply.length()) + stagedLength;
     }
 
     public boolean isEmpty() {
@@ -56,28 +65,39 @@ public final class ReplyBuilder {
     /** Appends {@code n} bytes of {@code b} from {@code from} (copied into packet memory). */
     public ReplyBuilder bytes(byte[] b, int from, int n) {
         java.util.Objects.checkFromIndexSize(from, n, b.length);
-        Packet p = packet();
-        if (p != null && p.appendBytes(b, from, n) < n) {
-            exhausted = true;
+        if (n > STAGE - stagedLength) {
+            flush();
+            if (n > STAGE) {
+                // Large: straight into the packet, no detour through the staging array.
+                Packet p = packet();
+                if (p != null && p.appendBytes(b, from, n) < n) {
+                    exhausted = true;
+                }
+                return this;
+            }
         }
+        System.arraycopy(b, from, staged, stagedLength, n);
+        stagedLength += n;
         return this;
     }
 
     /** Appends one byte. */
     public ReplyBuilder writeByte(int b) {
-        scratch[0] = (byte) b;
-        return bytes(scratch, 0, 1);
+        room(1);
+        staged[stagedLength++] = (byte) b;
+        return this;
     }
 
     /** Appends the characters of an ASCII (or ISO-8859-1) text, one byte each, without encoding it into an array first. */
     public ReplyBuilder ascii(CharSequence s) {
         int n = s.length();
         for (int i = 0; i < n; ) {
-            int chunk = Math.min(scratch.length, n - i);
+            room(1);
+            int chunk = Math.min(STAGE - stagedLength, n - i);
             for (int j = 0; j < chunk; j++) {
-                scratch[j] = (byte) s.charAt(i + j);
+                staged[stagedLength + j] = (byte) s.charAt(i + j);
             }
-            bytes(scratch, 0, chunk);
+            stagedLength += chunk;
             i += chunk;
         }
         return this;
@@ -85,23 +105,49 @@ public final class ReplyBuilder {
 
     /** Appends {@code v} in decimal ASCII digits, with a '-' when negative (RESP integers, content lengths). */
     public ReplyBuilder decimal(long v) {
-        int pos = scratch.length;
-        boolean negative = v < 0;
+        int digits = 1;
+        for (long x = v / 10; x != 0; x /= 10) {
+            digits++;
+        }
+        int n = v < 0 ? digits + 1 : digits;
+        room(n);
+        int pos = stagedLength + n;
         do {
-            scratch[--pos] = (byte) ('0' + Math.abs(v % 10)); // abs of the remainder: Long.MIN_VALUE too
+            staged[--pos] = (byte) ('0' + Math.abs(v % 10)); // abs of the remainder: Long.MIN_VALUE too
             v /= 10;
         } while (v != 0);
-        if (negative) {
-            scratch[--pos] = '-';
+        if (n > digits) {
+            staged[--pos] = '-';
         }
-        return bytes(scratch, pos, scratch.length - pos);
+        stagedLength += n;
+        return this;
     }
 
     /** Appends CR LF. */
     public ReplyBuilder crlf() {
-        scratch[0] = '\r';
-        scratch[1] = '\n';
-        return bytes(scratch, 0, 2);
+        room(2);
+        staged[stagedLength++] = '\r';
+        staged[stagedLength++] = '\n';
+        return this;
+    }
+
+    /** Makes room for {@code n} (at most {@link #STAGE}) more staged bytes. */
+    private void room(int n) {
+        if (n > STAGE - stagedLength) {
+            flush();
+        }
+    }
+
+    /** Moves the staged bytes into the packet (one copy). */
+    private void flush() {
+        if (stagedLength == 0) {
+            return;
+        }
+        Packet p = packet();
+        if (p != null && p.appendBytes(staged, 0, stagedLength) < stagedLength) {
+            exhausted = true;
+        }
+        stagedLength = 0;
     }
 
     /**
@@ -109,6 +155,7 @@ public final class ReplyBuilder {
      * (a read, a slice of one) is chained without a copy; any other is copied and released.
      */
     public ReplyBuilder append(ReadBuffer data) {
+        flush();
         Packet p = packet();
         if (p == null) {
             data.release();
@@ -129,10 +176,12 @@ public final class ReplyBuilder {
      * partial reply is released).
      */
     public ReadBuffer take() {
+        flush();
         Packet p = reply;
         reply = null;
         boolean failed = exhausted;
         exhausted = false;
+        lastTakeFailed = failed;
         if (failed && p != null) {
             p.release();
             return null;
@@ -145,8 +194,8 @@ public final class ReplyBuilder {
      * buffers) and starts the next one. Nothing built: a resolved future, nothing written.
      */
     public ShardFuture<Void> writeTo(StreamConnection conn) {
-        boolean failed = exhausted;
-        ReadBuffer p = take();
+        ReadBuffer p = take(); // flushes first, which may exhaust the pool
+        boolean failed = p == null && lastTakeFailed;
         if (p == null) {
             return failed ? ShardFuture.failed(new TcpException("packet buffers exhausted while building a reply"))
                     : ShardFuture.done();
@@ -156,6 +205,7 @@ public final class ReplyBuilder {
 
     /** Drops what was built (releases its buffers). */
     public void discard() {
+        stagedLength = 0;
         ReadBuffer p = take();
         if (p != null) {
             p.release();

@@ -45,6 +45,12 @@ final class SegmentWriter extends TcpSegmentRepr {
     int segmentSize;
     /** The IP header's ECN field (RFC 3168 5): ECT(0) on new data of an ECN connection, else Not-ECT (0). */
     int ipEcn;
+    /**
+     * A connection rebuilt from a SYN cookie is replaying its SYN-RECEIVED step (RFC 4987 3.6):
+     * what it sends now, the SYN-ACK, already left with the cookie, so nothing is built, sent or
+     * counted. Set by {@link Tcp} around that step only; not reset by a send.
+     */
+    boolean replaying;
 
     SegmentWriter(PacketPool packets, Ipv4Output ip, TcpCounters counters) {
         this.packets = packets;
@@ -57,6 +63,13 @@ final class SegmentWriter extends TcpSegmentRepr {
      * buffer was free or IPv4 dropped it at once. The payload is consumed either way.
      */
     boolean send() {
+        if (replaying) {
+            if (payload != null) {
+                payload.release();
+            }
+            reset();
+            return true;
+        }
         Packet p = packets.allocateWithHeadroom();
         if (p == null) {
             if (payload != null) {

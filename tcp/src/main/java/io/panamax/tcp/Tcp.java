@@ -73,7 +73,6 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
     /** The SYN a valid cookie ACK stands for, rebuilt from the cookie (RFC 4987 3.6). */
     private final Segment cookieSyn = new Segment();
     private final SynCookies cookies;
-    private final CookieReplayOutput output;
     private final SegmentWriter writer;
     private final IsnGenerator isn;
     private final ChallengeAckLimiter challengeAcks;
@@ -94,8 +93,7 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
         this.config = Objects.requireNonNull(config);
         this.ports = Objects.requireNonNull(ports);
         this.counters = new TcpCounters(shard.metrics());
-        this.output = new CookieReplayOutput(ip);
-        this.writer = new SegmentWriter(shard.packets(), output, counters);
+        this.writer = new SegmentWriter(shard.packets(), ip, counters);
         this.isn = new IsnGenerator(config.isnSecretHigh(), config.isnSecretLow());
         this.cookies = new SynCookies(config.isnSecretHigh(), config.isnSecretLow());
         this.challengeAcks = new ChallengeAckLimiter(config.challengeAckPerSecond());
@@ -130,8 +128,7 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
      */
     public void attachIpv6(Ipv6Output ip6) {
         this.ip6 = Objects.requireNonNull(ip6);
-        output.ip6 = ip6;
-        writer.ip6 = output;
+        writer.ip6 = ip6;
     }
 
     /** The shard this TCP belongs to. */
@@ -365,16 +362,7 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
             counters.failedOpens.increment();
             return ShardFuture.failed(new TcpException("no free local port towards " + peer));
         }
-        if (!portUsage.isFree6(localHigh, localLow, port, remoteHigh, remoteLow, remotePort)) {
-            // A policy that keeps its own books can disagree with the table; the table wins.
-            ports.release6(localHigh, localLow, port, remoteHigh, remoteLow, remotePort);
-            counters.failedOpens.increment();
-            return ShardFuture.failed(new TcpException("local port " + port + " chosen by the port policy is in use towards " + peer));
-        }
-        Tcb t = new Tcb(this, localHigh, localLow, port, remoteHigh, remoteLow, remotePort, null);
-        t.portFromPolicy = true;
-        connections6.put(t);
-        return t.activeOpen(isn.isn6(localHigh, localLow, port, remoteHigh, remoteLow, remotePort, shard.nanoTime()));
+        return open6(localHigh, localLow, port, remoteHigh, remoteLow, remotePort, true, peer);
     }
 
     /**
@@ -391,13 +379,28 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
         if (refused != null) {
             return refused;
         }
-        long localHigh = ip6.sourceHighFor(remoteHigh);
-        long localLow = ip6.sourceLowFor(remoteHigh);
+        return open6(ip6.sourceHighFor(remoteHigh), ip6.sourceLowFor(remoteHigh), localPort, remoteHigh, remoteLow, remotePort,
+                false, peer);
+    }
+
+    /**
+     * What both IPv6 active opens end with, once the local port is known ({@code fromPolicy}: the
+     * {@link LocalPortPolicy} chose it, and hears when it is free again): the port checked free
+     * towards that peer, the connection made and its SYN sent.
+     */
+    private ShardFuture<TcpConnection> open6(long localHigh, long localLow, int localPort, long remoteHigh, long remoteLow,
+                                             int remotePort, boolean fromPolicy, String peer) {
         if (!portUsage.isFree6(localHigh, localLow, localPort, remoteHigh, remoteLow, remotePort)) {
+            if (fromPolicy) {
+                // A policy that keeps its own books can disagree with the table; the table wins.
+                ports.release6(localHigh, localLow, localPort, remoteHigh, remoteLow, remotePort);
+            }
             counters.failedOpens.increment();
-            return ShardFuture.failed(new TcpException("local port " + localPort + " is in use towards " + peer));
+            return ShardFuture.failed(new TcpException("local port " + localPort
+                    + (fromPolicy ? " chosen by the port policy" : "") + " is in use towards " + peer));
         }
         Tcb t = new Tcb(this, localHigh, localLow, localPort, remoteHigh, remoteLow, remotePort, null);
+        t.portFromPolicy = fromPolicy;
         connections6.put(t);
         return t.activeOpen(isn.isn6(localHigh, localLow, localPort, remoteHigh, remoteLow, remotePort, shard.nanoTime()));
     }
@@ -825,108 +828,13 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
         counters.synCookiesValid.increment();
         // SYN-RECEIVED as if the SYN had been kept; the SYN-ACK it would send is the one the
         // cookie already went out in, so it is not sent again.
-        output.replaying = true;
+        writer.replaying = true;
         try {
             t.passiveOpen(syn, seg.ack - 1);
         } finally {
-            output.replaying = false;
+            writer.replaying = false;
         }
         t.segmentArrives(seg);
-    }
-
-    /**
-     * IPv4 and IPv6 output for the segment writer, which swallows what a connection rebuilt from a
-     * cookie sends while it replays its SYN-RECEIVED step (the SYN-ACK that already left with the
-     * cookie).
-     */
-    private final class CookieReplayOutput implements Ipv4Output, Ipv6Output {
-        private final Ipv4Output ip;
-        Ipv6Output ip6;
-        boolean replaying;
-
-        CookieReplayOutput(Ipv4Output ip) {
-            this.ip = ip;
-        }
-
-        @Override
-        public boolean send(long srcHigh, long srcLow, long dstHigh, long dstLow, int protocol, Packet segment) {
-            return swallowed(segment) || ip6.send(srcHigh, srcLow, dstHigh, dstLow, protocol, segment);
-        }
-
-        @Override
-        public boolean send(long srcHigh, long srcLow, long dstHigh, long dstLow, int protocol, Packet segment, int ecn) {
-            return swallowed(segment) || ip6.send(srcHigh, srcLow, dstHigh, dstLow, protocol, segment, ecn);
-        }
-
-        /** Whether {@code segment} was the replayed SYN-ACK, released here. */
-        private boolean swallowed(Packet segment) {
-            if (!replaying) {
-                return false;
-            }
-            segment.release();
-            counters.segmentsOut.add(-1);   // counted once, when the cookie SYN-ACK was sent
-            return true;
-        }
-
-        @Override
-        public int pathMtu(long dstHigh, long dstLow) {
-            return ip6.pathMtu(dstHigh, dstLow);
-        }
-
-        @Override
-        public long sourceHighFor(long dstHigh) {
-            return ip6.sourceHighFor(dstHigh);
-        }
-
-        @Override
-        public long sourceLowFor(long dstHigh) {
-            return ip6.sourceLowFor(dstHigh);
-        }
-
-        @Override
-        public boolean txTcp6ChecksumOffload() {
-            return ip6.txTcp6ChecksumOffload();
-        }
-
-        @Override
-        public int txTcp6SegmentationMax() {
-            return ip6.txTcp6SegmentationMax();
-        }
-
-        @Override
-        public boolean send(int srcIp, int dstIp, int protocol, Packet segment, boolean dontFragment) {
-            return swallowed(segment) || ip.send(srcIp, dstIp, protocol, segment, dontFragment);
-        }
-
-        @Override
-        public boolean send(int srcIp, int dstIp, int protocol, Packet segment, boolean dontFragment, int ecn) {
-            return swallowed(segment) || ip.send(srcIp, dstIp, protocol, segment, dontFragment, ecn);
-        }
-
-        @Override
-        public int mtu(int dstIp) {
-            return ip.mtu(dstIp);
-        }
-
-        @Override
-        public int sourceAddressFor(int dstIp) {
-            return ip.sourceAddressFor(dstIp);
-        }
-
-        @Override
-        public boolean txTcpChecksumOffload() {
-            return ip.txTcpChecksumOffload();
-        }
-
-        @Override
-        public boolean txUdpChecksumOffload() {
-            return ip.txUdpChecksumOffload();
-        }
-
-        @Override
-        public int txTcpSegmentationMax() {
-            return ip.txTcpSegmentationMax();
-        }
     }
 
     /** RFC 9293 3.10.7.1: no connection; answer with a RST unless the segment is one. */
@@ -1013,8 +921,12 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
         }
     }
 
-    /** Segments that arrived while one was being processed (a synchronous loopback), in order. */
-    private static final class DeferredQueue {
+    /**
+     * Segments that arrived while one was being processed (a synchronous loopback), in order, each
+     * with its IP addresses. Package-private: the engine tests' in-memory link queues what it
+     * carries in one too.
+     */
+    static final class DeferredQueue {
         /**
          * Beside each packet: its addresses (IPv4 source and destination in the first two longs,
          * the IPv6 halves in all four), and 1 in the fifth for IPv6.
@@ -1023,6 +935,10 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
 
         boolean isEmpty() {
             return ring.isEmpty();
+        }
+
+        int count() {
+            return ring.count();
         }
 
         void add(boolean v6, long a, long b, long c, long d, Packet p) {

@@ -69,11 +69,8 @@ class TcpOverIpv6Test {
         /** Segments TCP sent ECT(0) (RFC 3168); with {@link #markCe} they arrive with CE, as after a marking router. */
         int ect0;
         boolean markCe;
-        private long[] addresses = new long[4 * 64];
-        private boolean[] ipv6 = new boolean[64];
-        private Packet[] queued = new Packet[64];
-        private int head;
-        private int count;
+        /** Segments waiting for delivery with their addresses: TCP's own deferred queue. */
+        private final Tcp.DeferredQueue queued = new Tcp.DeferredQueue();
         private boolean scheduled;
         private final Runnable deliver = this::deliver;
 
@@ -91,28 +88,7 @@ class TcpOverIpv6Test {
 
         /** IPv4 passes its addresses in the first two. */
         private void enqueue(boolean v6, long srcHigh, long srcLow, long dstHigh, long dstLow, Packet segment) {
-            if (count == queued.length) {
-                long[] na = new long[addresses.length * 2];
-                boolean[] nf = new boolean[queued.length * 2];
-                Packet[] nq = new Packet[queued.length * 2];
-                for (int i = 0; i < count; i++) {
-                    int k = (head + i) % queued.length;
-                    System.arraycopy(addresses, 4 * k, na, 4 * i, 4);
-                    nf[i] = ipv6[k];
-                    nq[i] = queued[k];
-                }
-                addresses = na;
-                ipv6 = nf;
-                queued = nq;
-                head = 0;
-            }
-            int k = (head + count++) % queued.length;
-            ipv6[k] = v6;
-            addresses[4 * k] = srcHigh;
-            addresses[4 * k + 1] = srcLow;
-            addresses[4 * k + 2] = dstHigh;
-            addresses[4 * k + 3] = dstLow;
-            queued[k] = segment;
+            queued.add(v6, srcHigh, srcLow, dstHigh, dstLow, segment);
             if (!scheduled) {
                 scheduled = true;
                 shard.schedule(deliver);
@@ -121,16 +97,17 @@ class TcpOverIpv6Test {
 
         private void deliver() {
             scheduled = false;
-            for (int n = count; n > 0; n--) {
-                int k = head;
-                Packet p = queued[k];
-                queued[k] = null;
-                head = (head + 1) % queued.length;
-                count--;
-                if (ipv6[k]) {
-                    peer.receive6(addresses[4 * k], addresses[4 * k + 1], addresses[4 * k + 2], addresses[4 * k + 3], p);
+            for (int n = queued.count(); n > 0; n--) {
+                long a = queued.a();
+                long b = queued.b();
+                long c = queued.c();
+                long d = queued.d();
+                boolean v6 = queued.ipv6();
+                Packet p = queued.take();
+                if (v6) {
+                    peer.receive6(a, b, c, d, p);
                 } else {
-                    peer.receive((int) addresses[4 * k], (int) addresses[4 * k + 1], p);
+                    peer.receive((int) a, (int) b, p);
                 }
             }
         }

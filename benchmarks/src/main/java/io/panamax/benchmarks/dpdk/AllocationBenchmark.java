@@ -5,21 +5,11 @@ import io.panamax.nic.dpdk.DpdkQueue;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.reactor.buffer.PacketPool;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Per-frame cost, and Java heap allocated per frame ({@code -prof gc}: gc.alloc.rate.norm, goal 0),
@@ -32,14 +22,7 @@ import java.util.concurrent.TimeUnit;
  *       into each), sent without a copy.</li>
  * </ul>
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
-public class AllocationBenchmark {
-    private static final int BURST = 32;
+public class AllocationBenchmark extends DpdkBenchmark {
     private static final int FRAME = 60;
 
     private DpdkNic nic;
@@ -50,7 +33,7 @@ public class AllocationBenchmark {
 
     @Setup
     public void setUp() {
-        nic = DpdkPorts.open("net_null");
+        nic = open("net_null");
         queue = nic.queue(0);
         mbufPackets = PacketPool.unowned(queue.bufferPool());
         frame = Arena.global().allocate(FRAME);
@@ -59,12 +42,11 @@ public class AllocationBenchmark {
         }
     }
 
-    @TearDown
-    public void tearDown() {
+    @Override
+    void beforeClose() {
         if (!queue.bufferPool().isFull()) {
             throw new IllegalStateException("leaked mbufs: " + queue.bufferPool());
         }
-        nic.close();
     }
 
     @Benchmark

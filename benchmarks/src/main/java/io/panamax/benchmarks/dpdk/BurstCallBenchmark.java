@@ -3,20 +3,7 @@ package io.panamax.benchmarks.dpdk;
 import io.panamax.dpdk.EthBurst;
 import io.panamax.nic.dpdk.DpdkNic;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
-
-import java.lang.foreign.Arena;
-import java.lang.foreign.ValueLayout;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The cost of one call into a poll-mode driver's burst function: Panamax's path (a downcall
@@ -28,15 +15,7 @@ import java.util.concurrent.TimeUnit;
  * mbufs per call, freed again with {@code rte_pktmbuf_free_bulk}: the same driver and free work on
  * both sides, only the way into the driver differs.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
-public class BurstCallBenchmark {
-    private static final int BURST = 32;
-
+public class BurstCallBenchmark extends DpdkBenchmark {
     private DpdkNic ring;
     private DpdkNic sink;
     private EthBurst emptyCritical;
@@ -44,25 +23,17 @@ public class BurstCallBenchmark {
     private EthBurst nullRx;
     private int ringPort;
     private int nullPort;
-    private long mbufs;
 
     @Setup
     public void setUp() {
-        ring = DpdkPorts.open("net_ring");
-        sink = DpdkPorts.open("net_null");
+        ring = open("net_ring");
+        sink = open("net_null");
         ringPort = ring.portId();
         nullPort = sink.portId();
         emptyCritical = EthBurst.rx(ringPort, 0, true);
         emptyPlain = EthBurst.rx(ringPort, 0, false);
         nullRx = EthBurst.rx(nullPort, 0, true);
-        mbufs = Arena.global().allocate(ValueLayout.JAVA_LONG, BURST).address();
         ShimLibrary.RX_BURST.type(); // build and load the shim before measuring
-    }
-
-    @TearDown
-    public void tearDown() {
-        ring.close();
-        sink.close();
     }
 
     @Benchmark

@@ -4,32 +4,17 @@ import io.panamax.reactor.buffer.Buffer;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.reactor.buffer.PacketPool;
 import io.panamax.reactor.buffer.SlabBufferPool;
+import io.panamax.benchmarks.PerCallBenchmark;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * Packet memory: a buffer allocate/release pair, a packet with headroom allocate/release, and the
  * header work every layer does (prepend a header and write it; trim it off again). The pools are
  * single-thread ({@code unowned}) pools, as a shard's are to its own thread.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
-@State(Scope.Thread)
-public class BufferBenchmark {
+public class BufferBenchmark extends PerCallBenchmark {
     private SlabBufferPool buffers;
     private PacketPool packets;
     private Packet held;

@@ -4,21 +4,13 @@ import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.ManualClock;
 import io.panamax.reactor.Promise;
 import io.panamax.reactor.Reactor;
+import io.panamax.benchmarks.PerCallBenchmark;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -26,13 +18,7 @@ import java.util.function.Function;
  * should allocate nothing) and on a pending one (a continuation object, a trip through the shard's
  * run queue). The pending chain runs on shard 0 of a manual reactor, driven by the benchmark thread.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
-@State(Scope.Thread)
-public class FutureBenchmark {
+public class FutureBenchmark extends PerCallBenchmark {
     /** Steps in the pending chain that one invocation builds and completes. */
     static final int CHAIN = 100;
 

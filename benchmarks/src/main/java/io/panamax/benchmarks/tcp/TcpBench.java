@@ -1,5 +1,6 @@
 package io.panamax.benchmarks.tcp;
 
+import io.panamax.benchmarks.ShardHarness;
 import io.panamax.ip.Ipv4Address;
 import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.IdlePolicy;
@@ -16,7 +17,7 @@ import java.util.function.Supplier;
  * A client and a server {@link Tcp} on one shard (one thread, busy polling) joined by a
  * {@link LoopbackIpLink}: both ends of every transfer are paid for by the same core.
  */
-final class TcpBench implements AutoCloseable {
+final class TcpBench implements ShardHarness {
     static final int CLIENT_IP = Ipv4Address.parse("10.9.0.1");
     static final int SERVER_IP = Ipv4Address.parse("10.9.0.2");
 
@@ -47,8 +48,8 @@ final class TcpBench implements AutoCloseable {
         return reactor.submit(0, task).join();
     }
 
-    /** Heap bytes the shard thread has allocated so far. */
-    long shardAllocatedBytes() {
+    @Override
+    public long shardAllocatedBytes() {
         return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getThreadAllocatedBytes(threadId);
     }
 

@@ -2,27 +2,17 @@ package io.panamax.benchmarks.tcp;
 
 import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Loop;
-import io.panamax.reactor.Promise;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.tcp.TcpConfig;
 import io.panamax.tcp.TcpConnection;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * TCP request/response over the in-memory link: the client sends 64 bytes, the server echoes them
@@ -36,10 +26,7 @@ import java.util.concurrent.TimeUnit;
  * allocates nothing per request. {@code -prof gc}'s {@code gc.alloc.rate.norm} is the heap per
  * transaction, both ends included.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-public class TcpRequestResponseBenchmark {
+public class TcpRequestResponseBenchmark extends TcpLinkBenchmark {
     static final int MESSAGE = 64;
     static final int BATCH = 10_000;
 
@@ -49,28 +36,17 @@ public class TcpRequestResponseBenchmark {
     @Param({"futures", "readLoop"})
     public String api;
 
-    private TcpBench bench;
     private final List<TcpConnection> clients = new ArrayList<>();
     private MemorySegment message;
     private long remaining;
-    private Promise<Void> batchDone;
-    private long allocatedBefore;
-    private long segmentsBefore;
 
-    @Setup(Level.Trial)
-    public void setUp() {
-        try {
-            open();
-        } catch (RuntimeException e) {
-            if (bench != null) {
-                bench.close();
-            }
-            throw e;
-        }
+    @Override
+    protected TcpBench newBench() {
+        return new TcpBench(TcpConfig.builder().noDelay(true).build(), true);
     }
 
-    private void open() {
-        bench = new TcpBench(TcpConfig.builder().noDelay(true).build(), true);
+    @Override
+    protected void open() {
         message = Arena.global().allocate(MESSAGE);
         bench.on(() -> {
             bench.server.listen(7, api.equals("readLoop") ? this::echoLoop : this::echo);
@@ -166,23 +142,5 @@ public class TcpRequestResponseBenchmark {
             }
             return ShardFuture.whenAll(loops);
         });
-    }
-
-    @Setup(Level.Iteration)
-    public void markAllocation() {
-        allocatedBefore = bench.shardAllocatedBytes();
-        segmentsBefore = bench.segments();
-    }
-
-    @TearDown(Level.Iteration)
-    public void reportAllocation() {
-        long bytes = bench.shardAllocatedBytes() - allocatedBefore;
-        long segs = bench.segments() - segmentsBefore;
-        System.out.printf("%n  shard thread: %.1f heap bytes per segment received (%d segments)%n", (double) bytes / segs, segs);
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        bench.close();
     }
 }

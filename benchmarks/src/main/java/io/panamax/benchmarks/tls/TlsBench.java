@@ -1,5 +1,6 @@
 package io.panamax.benchmarks.tls;
 
+import io.panamax.benchmarks.ShardHarness;
 import io.panamax.ip.Ipv4Address;
 import io.panamax.nic.MacAddress;
 import io.panamax.nic.wire.Wire;
@@ -33,7 +34,7 @@ import java.util.function.Supplier;
  * The TLS contexts use a self-signed EC P-256 certificate (the default of
  * {@link TlsCredentials#selfSigned}).
  */
-final class TlsBench implements AutoCloseable {
+final class TlsBench implements ShardHarness {
     static final String CLIENT_IP = "10.9.0.1";
     static final String SERVER_IP = "10.9.0.2";
     static final String NAME = "bench.test";
@@ -107,8 +108,8 @@ final class TlsBench implements AutoCloseable {
         return m;
     }
 
-    /** Heap bytes the shard thread has allocated so far. */
-    long shardAllocatedBytes() {
+    @Override
+    public long shardAllocatedBytes() {
         return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getThreadAllocatedBytes(threadId);
     }
 

@@ -1,7 +1,8 @@
 package io.panamax.benchmarks.tls;
 
+import io.panamax.benchmarks.BulkSink;
+import io.panamax.benchmarks.OneShardBenchmark;
 import io.panamax.reactor.Loop;
-import io.panamax.reactor.Promise;
 import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.tcp.StreamConnection;
@@ -10,19 +11,10 @@ import io.panamax.tls.TlsConfig;
 import io.panamax.tls.TlsContext;
 import io.panamax.tls.TlsServer;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The heap a TLS connection costs per request and per bulk write when the application uses the
@@ -41,10 +33,7 @@ import java.util.concurrent.TimeUnit;
  * Each iteration prints the shard thread's heap bytes per operation, both ends included (the
  * shard thread is not JMH's thread, so {@code -prof gc} does not see it).
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-public class TlsLoopBenchmark {
+public class TlsLoopBenchmark extends OneShardBenchmark<TlsBench> {
     static final int MESSAGE = 64;
     static final int BATCH = 2_000;
     static final int WRITE = 64 * 1024;
@@ -53,48 +42,57 @@ public class TlsLoopBenchmark {
     @Param({"TLSv1.3"})
     public String protocol;
 
-    private TlsBench bench;
     private StreamConnection echoClient;
     private StreamConnection bulkClient;
     private MemorySegment message;
     private MemorySegment block;
     private long remaining;
     private int got;
-    private long received;
-    private long target;
-    private Promise<Void> arrived;
-    private long allocatedBefore;
-    private long opsBefore;
+    private final BulkSink sink = new BulkSink();
     private long ops;
     private String what = "";
 
-    @Setup(Level.Trial)
-    public void setUp() {
-        bench = new TlsBench();
-        try {
-            message = TlsBench.pattern(MESSAGE);
-            block = TlsBench.pattern(WRITE);
-            TlsContext server = bench.serverContext(TlsConfig.builder().protocols(protocol));
-            TlsContext client = bench.clientContext(TlsConfig.builder().protocols(protocol));
-            bench.on(() -> {
-                TlsServer.listen(bench.serverTcp(), 7, server, this::echo);
-                TlsServer.listen(bench.serverTcp(), 9, server, this::discard);
-                return ShardFuture.done();
-            });
-            echoClient = bench.on(() -> TlsClient.connect(bench.clientTcp(), TlsBench.serverAddress(), 7, client, TlsBench.NAME)
-                    .map(c -> {
-                        c.tcp().setNoDelay(true);
-                        return c;
-                    }));
-            bulkClient = bench.on(() -> TlsClient.connect(bench.clientTcp(), TlsBench.serverAddress(), 9, client, TlsBench.NAME)
-                    .map(c -> {
-                        c.tcp().setNoDelay(true);
-                        return c;
-                    }));
-        } catch (RuntimeException e) {
-            bench.close();
-            throw e;
-        }
+    @Override
+    protected TlsBench newBench() {
+        return new TlsBench();
+    }
+
+    @Override
+    protected void open() {
+        message = TlsBench.pattern(MESSAGE);
+        block = TlsBench.pattern(WRITE);
+        TlsContext server = bench.serverContext(TlsConfig.builder().protocols(protocol));
+        TlsContext client = bench.clientContext(TlsConfig.builder().protocols(protocol));
+        bench.on(() -> {
+            TlsServer.listen(bench.serverTcp(), 7, server, this::echo);
+            TlsServer.listen(bench.serverTcp(), 9, server, this::discard);
+            return ShardFuture.done();
+        });
+        echoClient = bench.on(() -> TlsClient.connect(bench.clientTcp(), TlsBench.serverAddress(), 7, client, TlsBench.NAME)
+                .map(c -> {
+                    c.tcp().setNoDelay(true);
+                    return c;
+                }));
+        bulkClient = bench.on(() -> TlsClient.connect(bench.clientTcp(), TlsBench.serverAddress(), 9, client, TlsBench.NAME)
+                .map(c -> {
+                    c.tcp().setNoDelay(true);
+                    return c;
+                }));
+    }
+
+    @Override
+    protected long units() {
+        return ops;
+    }
+
+    @Override
+    protected String unit() {
+        return what;
+    }
+
+    @Override
+    protected String label() {
+        return protocol;
     }
 
     /** The server of {@code transaction}: writes back what it read (encrypted again). */
@@ -110,17 +108,7 @@ public class TlsLoopBenchmark {
 
     /** The server of {@code bulk}: reads and releases. */
     private void discard(StreamConnection c) {
-        c.readLoop(p -> {
-            boolean end = p.isEmpty();
-            received += p.length();
-            p.release();
-            if (arrived != null && received >= target) {
-                Promise<Void> a = arrived;
-                arrived = null;
-                a.complete(null);
-            }
-            return end ? ShardFuture.stop() : ShardFuture.next();
-        });
+        c.readLoop(p -> sink.take(p) ? ShardFuture.stop() : ShardFuture.next());
     }
 
     private ShardFuture<Void> send(StreamConnection c) {
@@ -158,9 +146,7 @@ public class TlsLoopBenchmark {
     public void bulk() {
         what = "64 KiB write";
         bench.on(() -> {
-            target = received + (long) WRITES * WRITE;
-            Promise<Void> done = new Promise<>();
-            arrived = done;
+            ShardFuture<Void> arrived = sink.expect((long) WRITES * WRITE);
             remaining = WRITES;
             return bulkClient.writeLoop(() -> {
                 if (remaining <= 0) {
@@ -171,25 +157,7 @@ public class TlsLoopBenchmark {
                 Packet p = bench.shard.packets().allocate();
                 p.appendBytes(block, 0, WRITE);
                 return p;
-            }).then(v -> done);
+            }).then(v -> arrived);
         });
-    }
-
-    @Setup(Level.Iteration)
-    public void mark() {
-        allocatedBefore = bench.shardAllocatedBytes();
-        opsBefore = ops;
-    }
-
-    @TearDown(Level.Iteration)
-    public void report() {
-        long bytes = bench.shardAllocatedBytes() - allocatedBefore;
-        long n = ops - opsBefore;
-        System.out.printf("%n  %s: shard thread %.1f heap bytes per %s (%d)%n", protocol, (double) bytes / Math.max(1, n), what, n);
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        bench.close();
     }
 }

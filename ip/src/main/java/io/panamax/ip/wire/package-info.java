@@ -4,9 +4,9 @@
  * (RFC 792, RFC 1191), {@link io.panamax.ip.wire.UdpHeader} (RFC 768) and
  * {@link io.panamax.ip.wire.InternetChecksum} (RFC 1071, RFC 1624).
  *
- * <p>Static methods over {@code (MemorySegment seg, long off)} as in
- * {@link io.panamax.ethernet.wire}: {@code validate} never throws and names a {@code Problem}; the
- * accessors assume it returned {@code NONE}. The headers must be contiguous in {@code seg}
+ * <p>Static methods over {@code (MemorySegment seg, long off)} as in {@code io.panamax.ethernet.wire}
+ * (the ethernet module, which ip does not depend on, so not a link): {@code validate} never throws
+ * and names a {@code Problem}; the accessors assume it returned {@code NONE}. The headers must be contiguous in {@code seg}
  * (linearize them); the bytes after them may lie in later fragments of the packet, in which case
  * the ICMP and UDP checksums are verified over the {@link io.panamax.reactor.buffer.Packet}
  * ({@code checksumValid(Packet, ...)}) and {@code validate} is called with {@code verifyChecksum}

@@ -277,33 +277,7 @@ public final class Packet implements ShardMessage, ReadBuffer {
      * bytes were appended: fewer than asked only when the pool ran out.
      */
     public int appendBytes(MemorySegment src, long srcOffset, int len) {
-        checkLive();
-        int done = 0;
-        if (count > 0) {
-            int last = count - 1;
-            Buffer b = buffers[last];
-            int end = offsets[last] + lengths[last];
-            int room = b.refCnt == 1 ? b.capacity() - end : 0;
-            int n = Math.min(room, len);
-            if (n > 0) {
-                MemorySegment.copy(src, srcOffset, b.memory(), end, n);
-                lengths[last] += n;
-                length += n;
-                done = n;
-            }
-        }
-        BufferPool buffers = done < len ? localPool().buffers() : null;
-        while (done < len) {
-            Buffer b = buffers.allocate();
-            if (b == null) {
-                return done;
-            }
-            int n = Math.min(b.capacity(), len - done);
-            MemorySegment.copy(src, srcOffset + done, b.memory(), 0, n);
-            insertFragment(count, b, 0, n);
-            done += n;
-        }
-        return done;
+        return append(src, srcOffset, null, 0, len);
     }
 
     /**
@@ -334,8 +308,18 @@ public final class Packet implements ShardMessage, ReadBuffer {
      * array: no heap segment is made for it).
      */
     public int appendBytes(byte[] src, int srcOffset, int len) {
-        checkLive();
         java.util.Objects.checkFromIndexSize(srcOffset, len, src.length);
+        return append(null, 0, src, srcOffset, len);
+    }
+
+    /**
+     * What both {@code appendBytes} do, from {@code segment} at {@code segmentOffset} or, when it
+     * is null, from {@code array} at {@code arrayOffset}: the last buffer's free tail first (when
+     * this packet is its only user), then new buffers from the pool of the shard running this
+     * code. One bulk copy per buffer; the source's kind is known at each call site.
+     */
+    private int append(MemorySegment segment, long segmentOffset, byte[] array, int arrayOffset, int len) {
+        checkLive();
         int done = 0;
         if (count > 0) {
             int last = count - 1;
@@ -344,23 +328,33 @@ public final class Packet implements ShardMessage, ReadBuffer {
             int room = b.refCnt == 1 ? b.capacity() - end : 0;
             int n = Math.min(room, len);
             if (n > 0) {
-                MemorySegment.copy(src, srcOffset, b.memory(), ValueLayout.JAVA_BYTE, end, n);
+                copyIn(segment, segmentOffset, array, arrayOffset, b.memory(), end, n);
                 lengths[last] += n;
                 length += n;
                 done = n;
             }
         }
+        BufferPool buffers = done < len ? localPool().buffers() : null;
         while (done < len) {
-            Buffer b = pool.buffers().allocate();
+            Buffer b = buffers.allocate();
             if (b == null) {
                 return done;
             }
             int n = Math.min(b.capacity(), len - done);
-            MemorySegment.copy(src, srcOffset + done, b.memory(), ValueLayout.JAVA_BYTE, 0, n);
+            copyIn(segment, segmentOffset + done, array, arrayOffset + done, b.memory(), 0, n);
             insertFragment(count, b, 0, n);
             done += n;
         }
         return done;
+    }
+
+    private static void copyIn(MemorySegment segment, long segmentOffset, byte[] array, int arrayOffset,
+                               MemorySegment to, long toOffset, int n) {
+        if (segment != null) {
+            MemorySegment.copy(segment, segmentOffset, to, toOffset, n);
+        } else {
+            MemorySegment.copy(array, arrayOffset, to, ValueLayout.JAVA_BYTE, toOffset, n);
+        }
     }
 
     /**
@@ -374,12 +368,8 @@ public final class Packet implements ShardMessage, ReadBuffer {
         if (len == 0) {
             return p;
         }
-        int i = 0;
-        int skip = index;
-        while (lengths[i] <= skip) {
-            skip -= lengths[i];
-            i++;
-        }
+        int i = locate(index, len);
+        int skip = locatedSkip;
         int left = len;
         while (left > 0) {
             int n = Math.min(lengths[i] - skip, left);
@@ -466,13 +456,8 @@ public final class Packet implements ShardMessage, ReadBuffer {
     /** Fragment by fragment, without locating each byte again. */
     @Override
     public int forEachByte(int index, int len, ByteProcessor processor) {
-        checkRange(index, len);
-        int i = 0;
-        int skip = index;
-        while (len > 0 && lengths[i] <= skip) {
-            skip -= lengths[i];
-            i++;
-        }
+        int i = locate(index, len);
+        int skip = locatedSkip;
         int at = index;
         while (len > 0) {
             MemorySegment m = buffers[i].memory();
@@ -563,56 +548,47 @@ public final class Packet implements ShardMessage, ReadBuffer {
 
     /** Copies {@code len} bytes from {@code index} into {@code dst}. */
     public void copyTo(int index, MemorySegment dst, long dstOffset, int len) {
-        checkRange(index, len);
-        int i = 0;
-        int skip = index;
-        while (len > 0 && lengths[i] <= skip) {
-            skip -= lengths[i];
-            i++;
-        }
-        while (len > 0) {
-            int n = Math.min(lengths[i] - skip, len);
-            MemorySegment.copy(buffers[i].memory(), offsets[i] + skip, dst, dstOffset, n);
-            dstOffset += n;
-            len -= n;
-            skip = 0;
-            i++;
-        }
+        copy(index, len, TO_SEGMENT, dst, dstOffset, null, 0);
     }
 
     /** Copies {@code len} bytes from {@code index} into {@code dst} (straight into the array). */
     public void copyTo(int index, byte[] dst, int dstOffset, int len) {
-        checkRange(index, len);
         java.util.Objects.checkFromIndexSize(dstOffset, len, dst.length);
-        int i = 0;
-        int skip = index;
-        while (len > 0 && lengths[i] <= skip) {
-            skip -= lengths[i];
-            i++;
-        }
-        while (len > 0) {
-            int n = Math.min(lengths[i] - skip, len);
-            MemorySegment.copy(buffers[i].memory(), ValueLayout.JAVA_BYTE, offsets[i] + skip, dst, dstOffset, n);
-            dstOffset += n;
-            len -= n;
-            skip = 0;
-            i++;
-        }
+        copy(index, len, TO_ARRAY, null, 0, dst, dstOffset);
     }
 
     /** Overwrites {@code len} bytes from {@code index} with bytes from {@code src}. */
     public void copyFrom(int index, MemorySegment src, long srcOffset, int len) {
-        checkRange(index, len);
-        int i = 0;
-        int skip = index;
-        while (len > 0 && lengths[i] <= skip) {
-            skip -= lengths[i];
-            i++;
-        }
+        copy(index, len, FROM_SEGMENT, src, srcOffset, null, 0);
+    }
+
+    /** Directions of {@link #copy}. */
+    private static final int TO_SEGMENT = 0;
+    private static final int TO_ARRAY = 1;
+    private static final int FROM_SEGMENT = 2;
+
+    /**
+     * The fragment walk the three copies share: from the fragment holding {@code index}, one bulk
+     * {@code MemorySegment.copy} per fragment, in the direction given, to or from {@code segment}
+     * at {@code segmentOffset} or {@code array} at {@code arrayOffset} (the one the direction
+     * names; the other is unused). The direction is chosen per fragment, not per byte, and is a
+     * constant at each call site, so the JIT folds it.
+     */
+    private void copy(int index, int len, int direction, MemorySegment segment, long segmentOffset,
+                      byte[] array, int arrayOffset) {
+        int i = locate(index, len);
+        int skip = locatedSkip;
+        int done = 0;
         while (len > 0) {
             int n = Math.min(lengths[i] - skip, len);
-            MemorySegment.copy(src, srcOffset, buffers[i].memory(), offsets[i] + skip, n);
-            srcOffset += n;
+            MemorySegment fragment = buffers[i].memory();
+            long at = offsets[i] + skip;
+            switch (direction) {
+                case TO_SEGMENT -> MemorySegment.copy(fragment, at, segment, segmentOffset + done, n);
+                case TO_ARRAY -> MemorySegment.copy(fragment, ValueLayout.JAVA_BYTE, at, array, arrayOffset + done, n);
+                default -> MemorySegment.copy(segment, segmentOffset + done, fragment, at, n);
+            }
+            done += n;
             len -= n;
             skip = 0;
             i++;
@@ -792,12 +768,16 @@ public final class Packet implements ShardMessage, ReadBuffer {
         return current == null || current == owner ? pool : current.packets();
     }
 
-    /** The fragment holding {@code index}..{@code index+n-1} (those n bytes must be in one fragment for n=1). */
+    /**
+     * The fragment holding byte {@code index} (the first of {@code n}, which are checked to be in
+     * the packet; they must lie in one fragment for n=1), and in {@link #locatedSkip} the byte's
+     * offset within it. With n=0 nothing is walked: fragment 0, skip {@code index}.
+     */
     private int locate(int index, int n) {
         checkRange(index, n);
         int i = 0;
         int skip = index;
-        while (lengths[i] <= skip) {
+        while (n > 0 && lengths[i] <= skip) {
             skip -= lengths[i];
             i++;
         }

@@ -11,36 +11,23 @@ import io.panamax.tcp.wire.TcpOptions;
  * left the network); each partial ACK resends the next hole and deflates by what it acknowledged;
  * the ACK that covers "recover" ends the episode. One hole is repaired per round trip.
  */
-public final class NewRenoRecovery implements LossRecovery {
+public final class NewRenoRecovery extends DuplicateAckRecovery {
     /** Duplicate ACKs that trigger fast retransmit (RFC 5681 3.2). */
     public static final int DUPACK_THRESHOLD = 3;
 
-    private final CongestionControl cc;
-    private final Sender sender;
-    private int dupAcks;
-    private boolean inRecovery;
     /** RFC 6582 "recover": the highest sequence number sent when recovery (or a timeout) began. */
     private int recover;
     /** The inflation of RFC 6582 3.2 steps 3-5 over the congestion control's cwnd, bytes. */
     private int inflation;
-    private long lostSegments;
-    /** HighData when the first duplicate ACK of a series arrived (before limited transmit). */
-    private int highDataAtFirstDupAck;
 
     public NewRenoRecovery(CongestionControl cc, Sender sender) {
-        this.cc = cc;
-        this.sender = sender;
+        super(cc, sender);
     }
 
     @Override
     public void init(int iss) {
         // RFC 6582 3.2 step 1: recover starts at the initial send sequence number.
         recover = iss;
-    }
-
-    @Override
-    public boolean inRecovery() {
-        return inRecovery;
     }
 
     @Override
@@ -88,11 +75,6 @@ public final class NewRenoRecovery implements LossRecovery {
     }
 
     @Override
-    public long lostSegments() {
-        return lostSegments;
-    }
-
-    @Override
     public long reorderingSeen() {
         return 0;
     }
@@ -131,9 +113,7 @@ public final class NewRenoRecovery implements LossRecovery {
 
     @Override
     public void onDuplicateAck(int ack, long nowNanos) {
-        if (++dupAcks == 1) {
-            highDataAtFirstDupAck = sender.sndMax();
-        }
+        countDuplicateAck();
         int smss = sender.smss();
         if (inRecovery) {
             // Step 4: one more segment has left the network.
@@ -144,7 +124,7 @@ public final class NewRenoRecovery implements LossRecovery {
             // number transmitted + 1, hence "ge"). Step 3: halve, then inflate by three.
             int sndMax = sender.sndMax();
             // RFC 5681 3.2 step 2: the data sent by limited transmit is not in the FlightSize.
-            cc.onCongestionEvent(highDataAtFirstDupAck - sender.sndUna(), nowNanos);
+            cc.onCongestionEvent(flightSizeAtCongestion(), nowNanos);
             inflation = 3 * smss;
             recover = sndMax;
             inRecovery = true;
@@ -160,11 +140,6 @@ public final class NewRenoRecovery implements LossRecovery {
         inflation = 0;
         dupAcks = 0;
         recover = sender.sndMax();
-    }
-
-    @Override
-    public int duplicateAcks() {
-        return dupAcks;
     }
 
     @Override

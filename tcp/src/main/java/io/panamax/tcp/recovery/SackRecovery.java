@@ -22,19 +22,15 @@ import io.panamax.tcp.wire.TcpOptions;
  *     lets one new segment go, which is limited transmit (RFC 3042 2) without a separate rule.</li>
  * </ul>
  */
-public final class SackRecovery implements LossRecovery {
+public final class SackRecovery extends DuplicateAckRecovery {
     /** DupThresh (RFC 6675 2). */
     public static final int DUP_THRESH = 3;
 
-    private final CongestionControl cc;
-    private final Sender sender;
     private final SackScoreboard board = new SackScoreboard();
     /** Time-based loss detection (RFC 8985 6): its lost marks count alongside IsLost's. */
     private final Rack rack = new Rack();
     /** When the running episode began: a segment resent since then is not sent again unless RACK marks it lost. */
     private long episodeStartNanos;
-    private int dupAcks;
-    private boolean inRecovery;
     /** RecoveryPoint (RFC 6675 2): HighData when recovery (or a timeout) began. */
     private int recoveryPoint;
     /** HighRxt (RFC 6675 2): the highest sequence number retransmitted in this recovery + 1. */
@@ -49,8 +45,6 @@ public final class SackRecovery implements LossRecovery {
     private int newlySacked;
     /** Timeouts since SND.UNA last advanced: on the second the receiver may have reneged (RFC 2018 8). */
     private int timeoutsInARow;
-    /** HighData when the first duplicate ACK of a series arrived (before limited transmit). */
-    private int highDataAtFirstDupAck;
 
     // ---- spurious retransmission detection (RFC 3708 with D-SACK, RFC 2883) ----
     /** SND.UNA when the last episode began: retransmissions of that episode lie at or above it. */
@@ -63,13 +57,11 @@ public final class SackRecovery implements LossRecovery {
     private long spuriousUndone;
 
     // ---- statistics ----
-    private long lostSegments;
     private long reorderingSeen;
     private long sackedTotal;
 
     public SackRecovery(CongestionControl cc, Sender sender) {
-        this.cc = cc;
-        this.sender = sender;
+        super(cc, sender);
     }
 
     @Override
@@ -77,11 +69,6 @@ public final class SackRecovery implements LossRecovery {
         recoveryPoint = iss;
         highRxt = iss;
         rack.init(iss);
-    }
-
-    @Override
-    public boolean inRecovery() {
-        return inRecovery;
     }
 
     @Override
@@ -266,9 +253,7 @@ public final class SackRecovery implements LossRecovery {
 
     @Override
     public void onDuplicateAck(int ack, long nowNanos) {
-        if (++dupAcks == 1) {
-            highDataAtFirstDupAck = sender.sndMax();
-        }
+        countDuplicateAck();
         int delivered = newlySacked;
         newlySacked = 0;
         rackDetectLoss(nowNanos);
@@ -369,8 +354,7 @@ public final class SackRecovery implements LossRecovery {
         recoveryPoint = max;
         recoverFs = max - una;
         // RFC 5681 3.2 step 2, RFC 3042 2: what limited transmit sent is not in the FlightSize.
-        int highData = dupAcks > 0 ? highDataAtFirstDupAck : max;
-        cc.onCongestionEvent(highData - una, nowNanos);
+        cc.onCongestionEvent(flightSizeAtCongestion(), nowNanos);
         inRecovery = true;
         prrDelivered = 0;
         prrOut = 0;
@@ -529,18 +513,8 @@ public final class SackRecovery implements LossRecovery {
     }
 
     @Override
-    public int duplicateAcks() {
-        return dupAcks;
-    }
-
-    @Override
     public int sackedBytes() {
         return board.sackedBytes();
-    }
-
-    @Override
-    public long lostSegments() {
-        return lostSegments;
     }
 
     @Override

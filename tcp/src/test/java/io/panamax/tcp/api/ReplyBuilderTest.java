@@ -85,6 +85,22 @@ class ReplyBuilderTest {
                 out.ascii("dropped");
                 out.discard();
                 assertTrue(out.isEmpty());
+
+                // Small pieces are staged and go into the packet in bulk: pieces that overflow the
+                // staging array, text longer than it, and a large array keep their order.
+                StringBuilder want = new StringBuilder();
+                byte[] mid = new byte[300];
+                Arrays.fill(mid, (byte) 'm');
+                for (int i = 0; i < 100; i++) {
+                    out.ascii("k").decimal(i).crlf();
+                    want.append('k').append(i).append("\r\n");
+                }
+                out.ascii("t".repeat(1300)).bytes(mid).writeByte('!').bytes(big).decimal(-7);
+                want.append("t".repeat(1300)).append("m".repeat(300)).append('!').append("x".repeat(5000)).append(-7);
+                assertEquals(want.length(), out.length());
+                ReadBuffer staged = out.take();
+                assertEquals(want.toString(), staged.toString(ISO_8859_1));
+                staged.release();
             });
             s.run(() -> e.conn().close());
             s.drain();
