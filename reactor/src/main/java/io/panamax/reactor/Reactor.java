@@ -105,7 +105,7 @@ public final class Reactor implements AutoCloseable {
         }
         for (Shard s : shards) {
             ShardThread t = new ShardThread(s, s::loop);
-            s.thread = t;
+            s.bindThread(t);
         }
         for (Shard s : shards) {
             s.thread.start();
