@@ -38,6 +38,7 @@ public final class Shard {
     private static final System.Logger LOG = System.getLogger("io.panamax.reactor");
     private static final ThreadLocal<Shard> DRIVEN = new ThreadLocal<>();
     private static final VarHandle PROGRESS;
+    private static final VarHandle LOOP_AT;
     private static final VarHandle PARKED;
     /** Where the parked flag sits in {@link #parkedCell}: 128 bytes clear of anything else. */
     private static final int PARKED_AT = 32;
@@ -46,6 +47,7 @@ public final class Shard {
         try {
             var lookup = MethodHandles.lookup();
             PROGRESS = lookup.findVarHandle(Shard.class, "progress", long.class);
+            LOOP_AT = lookup.findVarHandle(Shard.class, "loopAt", long.class);
             PARKED = MethodHandles.arrayElementVarHandle(int[].class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -93,6 +95,12 @@ public final class Shard {
     /** Bumped at every unit of work; the stall detector reads it from its own thread. */
     @SuppressWarnings("unused")
     private long progress;
+    /**
+     * {@link System#nanoTime()} when the current iteration began (or the shard woke): the stall
+     * detector's clock, one write per iteration.
+     */
+    @SuppressWarnings("unused")
+    private long loopAt;
     /**
      * The parked flag (1 while parked), alone on its cache lines: every shard that sends here reads
      * it, and in a plain field it would share a line with counters this shard writes all the time.
@@ -385,6 +393,7 @@ public final class Shard {
     /** One iteration of the poll loop; returns whether it did any work. */
     boolean runOnce() {
         int work = 0;
+        stampLoop();
         bumpProgress();
         Poller[] ps = pollers;
         for (Poller p : ps) {
@@ -540,6 +549,7 @@ public final class Shard {
 
     /** The body of the shard's thread. */
     void loop() {
+        stampLoop();
         running = true;
         if (config.pinThreads()) {
             CpuAffinity.pinCurrentThread(CpuAffinity.cpuForShard(id));
@@ -598,6 +608,7 @@ public final class Shard {
                 && !(lingering ? released : stopRequested)) {
             w.await(parkNanos);
             parks.increment();
+            stampLoop(); // the sleep was no stall: the detector must not measure it once the flag is down
         }
         PARKED.setVolatile(parkedCell, PARKED_AT, 0);
         if (wakesPending > 0) {
@@ -732,6 +743,14 @@ public final class Shard {
 
     long progress() {
         return (long) PROGRESS.getAcquire(this);
+    }
+
+    long loopStartedAt() {
+        return (long) LOOP_AT.getAcquire(this);
+    }
+
+    private void stampLoop() {
+        LOOP_AT.setRelease(this, System.nanoTime());
     }
 
     private void bumpProgress() {

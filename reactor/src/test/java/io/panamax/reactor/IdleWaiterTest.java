@@ -117,6 +117,22 @@ class IdleWaiterTest {
     }
 
     @Test
+    void aShardAsleepIsNeverStalledHoweverLongItSleeps() throws Exception {
+        // Minute-long sleeps, a 20 ms threshold, looks every millisecond: a sleep that counted
+        // would be a stall at once.
+        try (Reactor r = Reactor.builder().shards(2).idlePolicy(WakeRace.sleepAtOnce()).pinThreads(false)
+                .stallThreshold(Duration.ofMillis(20)).stallWarmup(Duration.ZERO).stallCheckInterval(Duration.ofMillis(1))
+                .build().start()) {
+            WakeRace.run(r, 500); // many sleeps and wakes: the iteration stamp comes before the flag drops
+            long before = r.stallCount(0) + r.stallCount(1);
+            Thread.sleep(300);
+            WakeRace.run(r, 100);
+            Thread.sleep(300);
+            assertEquals(before, r.stallCount(0) + r.stallCount(1), r.metrics().toPrometheusText());
+        }
+    }
+
+    @Test
     void manualModeHasNoWaiter() {
         try (Reactor r = Reactor.builder().shards(1).manual().build().start()) {
             r.runOnce();
