@@ -174,6 +174,17 @@ public final class PanamaxEventLoop extends AbstractScheduledEventExecutor imple
         return !externalTasks.isEmpty() || !localTasks.isEmpty();
     }
 
+    /**
+     * Tasks from other threads wake the shard ({@link #execute}), tasks from the shard are seen
+     * before it sleeps; only scheduled tasks are polled for. Without any (Netty's
+     * {@code hasScheduledTasks()} means "one is due", not this), a shard sleeping on its NIC
+     * descriptors may sleep until its own next timer instead of waking every 100 µs.
+     */
+    @Override
+    public boolean wakesIdleShard() {
+        return nextScheduledTaskDeadlineNanos() == -1;
+    }
+
     // ---- EventExecutor ----------------------------------------------------------------------
 
     @Override

@@ -43,4 +43,9 @@ public abstract class ForwardingNicQueue implements NicQueue {
     public void detach() {
         inner.detach();
     }
+
+    @Override
+    public int readyDescriptor() {
+        return inner.readyDescriptor();
+    }
 }

@@ -5,6 +5,8 @@ import io.panamax.reactor.Shard;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.reactor.buffer.PacketHandler;
 import io.panamax.reactor.buffer.PacketPool;
+import io.panamax.nic.linux.PollWaiter;
+import io.panamax.nic.linux.Pollable;
 import io.panamax.nic.offload.SoftwareSegmentation;
 import io.panamax.reactor.metrics.Counter;
 
@@ -32,6 +34,9 @@ public final class NicPoller implements Poller {
     /** Whether the device completes the TCP checksums of the frames cut here. */
     private boolean deviceChecksums;
     private final PacketHandler enqueue = this::enqueue;
+    /** The shard's poll waiter while it sleeps on this queue's descriptor, else null. */
+    private PollWaiter waiter;
+    private Pollable descriptor;
     private static final System.Logger LOG = System.getLogger("io.panamax.nic");
 
     /**
@@ -72,6 +77,32 @@ public final class NicPoller implements Poller {
 
     public NicQueue queue() {
         return queue;
+    }
+
+    /**
+     * Makes the calling shard sleep on this queue's descriptor when idle ({@link PollWaiter}:
+     * {@code ppoll} on it and an eventfd) instead of spinning on empty receives and parking
+     * blind, if the queue has one ({@link NicQueue#readyDescriptor()}: TAP); on the shard.
+     * Returns whether it does. {@link #close()} undoes it.
+     */
+    public boolean waitOnDescriptor() {
+        if (waiter != null || queue.readyDescriptor() < 0) {
+            return waiter != null;
+        }
+        PollWaiter w = PollWaiter.of(Shard.currentOrThrow());
+        if (w == null) {
+            return false; // manual mode
+        }
+        descriptor = queue::readyDescriptor; // -1 once the queue closes: ppoll then skips it
+        w.watch(descriptor);
+        waiter = w;
+        return true;
+    }
+
+    /** While the shard's idle wait watches this queue's descriptor, a frame wakes it by itself. */
+    @Override
+    public boolean wakesIdleShard() {
+        return waiter != null;
     }
 
     @Override
@@ -148,6 +179,10 @@ public final class NicPoller implements Poller {
         }
         queue.stats().txDrops.add(txCount);
         txCount = 0;
+        if (waiter != null) {
+            waiter.unwatch(descriptor);
+            waiter = null;
+        }
         queue.detach();
     }
 

@@ -39,4 +39,14 @@ public interface NicQueue {
      */
     default void detach() {
     }
+
+    /**
+     * A file descriptor that {@code poll(2)} reports readable when {@link #receive} would find a
+     * frame (a TAP queue's {@code /dev/net/tun} file), or -1 if the device has none (DPDK, the
+     * in-memory wire, pcap) or is closed: an idle shard sleeps on it instead of spinning on empty
+     * receives ({@link NicPoller#waitOnDescriptor()}).
+     */
+    default int readyDescriptor() {
+        return -1;
+    }
 }

@@ -23,4 +23,14 @@ public interface Poller {
     default boolean hasPendingWork() {
         return false;
     }
+
+    /**
+     * Whether new work for this poller always ends the shard's idle wait by itself, so the shard
+     * may wait past {@link IdlePolicy#maxParkNanos()} (up to {@link IdlePolicy#maxWaitNanos()})
+     * without polling it: a NIC queue whose descriptor the shard's {@link IdleWaiter} watches.
+     * False by default: such a poller is polled at least every {@code maxParkNanos}.
+     */
+    default boolean wakesIdleShard() {
+        return false;
+    }
 }

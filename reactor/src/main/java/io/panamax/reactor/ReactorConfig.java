@@ -29,6 +29,9 @@ import java.util.function.Consumer;
  * @param stallSummaryInterval one summary of the stalls counted in each such period (by shard and
  *                             by place), when there were any; zero turns summaries off
  * @param stallSummaryListener receives the summaries (the default logs {@link StallSummary#describe()})
+ * @param stallCheckInterval   how often the stall detector looks at the shards (at least half
+ *                             the threshold): a stall is caught when a look falls in it after the
+ *                             threshold, so stalls longer than threshold + interval always are
  */
 public record ReactorConfig(
         int shards,
@@ -49,7 +52,8 @@ public record ReactorConfig(
         BufferPoolFactory bufferPools,
         Duration stallReportInterval,
         Duration stallSummaryInterval,
-        Consumer<StallSummary> stallSummaryListener) {
+        Consumer<StallSummary> stallSummaryListener,
+        Duration stallCheckInterval) {
 
     public ReactorConfig {
         if (shards < 1) {

@@ -14,7 +14,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /**
@@ -23,7 +22,14 @@ import java.util.function.Supplier;
  *
  * <p>Each iteration of the loop: poll the registered {@link Poller}s (NIC receive queues) → run
  * ready continuations → fire due timers → deliver messages from other shards → flush (send the
- * TX bursts). An iteration that found no work spins, then parks, as the {@link IdlePolicy} says.
+ * TX bursts). An iteration that found no work spins, then sleeps in its {@link IdleWaiter}, as the
+ * {@link IdlePolicy} says.
+ *
+ * <p>Sleeping and waking is a Dekker protocol on the parked flag: the shard raises the flag, then
+ * looks for work once more, then waits; a thread that gives it work (a message, a task, a Netty
+ * task) enqueues, then reads the flag, and calls {@link IdleWaiter#wake()} only if it is raised.
+ * One of the two sees the other, and a wake between the shard's last look and its wait is not lost
+ * because the waiter keeps it (an unpark permit, an eventfd count) until the wait.
  *
  * <p>Everything here is confined to the shard's thread unless a method says otherwise: nothing on
  * this path takes a lock or does an atomic read-modify-write.
@@ -32,6 +38,7 @@ public final class Shard {
     private static final System.Logger LOG = System.getLogger("io.panamax.reactor");
     private static final ThreadLocal<Shard> DRIVEN = new ThreadLocal<>();
     private static final VarHandle PROGRESS;
+    private static final VarHandle LOOP_AT;
     private static final VarHandle PARKED;
     /** Where the parked flag sits in {@link #parkedCell}: 128 bytes clear of anything else. */
     private static final int PARKED_AT = 32;
@@ -40,6 +47,7 @@ public final class Shard {
         try {
             var lookup = MethodHandles.lookup();
             PROGRESS = lookup.findVarHandle(Shard.class, "progress", long.class);
+            LOOP_AT = lookup.findVarHandle(Shard.class, "loopAt", long.class);
             PARKED = MethodHandles.arrayElementVarHandle(int[].class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -78,9 +86,21 @@ public final class Shard {
     private final Counter parks;
 
     ShardThread thread;
+    /**
+     * How this shard sleeps and is woken; null until the thread is bound (never in manual mode).
+     * Volatile: another thread reads it after seeing the parked flag, and a TAP stack replaces
+     * the default while the shard runs.
+     */
+    private volatile IdleWaiter waiter;
     /** Bumped at every unit of work; the stall detector reads it from its own thread. */
     @SuppressWarnings("unused")
     private long progress;
+    /**
+     * {@link System#nanoTime()} when the current iteration began (or the shard woke): the stall
+     * detector's clock, one write per iteration.
+     */
+    @SuppressWarnings("unused")
+    private long loopAt;
     /**
      * The parked flag (1 while parked), alone on its cache lines: every shard that sends here reads
      * it, and in a plain field it would share a line with counters this shard writes all the time.
@@ -342,14 +362,15 @@ public final class Shard {
                 wakePending[t] = false;
                 Shard target = reactor.shard(t);
                 if ((int) PARKED.getVolatile(target.parkedCell, PARKED_AT) != 0) {
-                    LockSupport.unpark(target.thread);
+                    target.waiter.wake();
                 }
             }
         }
     }
 
     /**
-     * Unparks this shard if it sleeps; callable from any thread. For queues outside the reactor
+     * Wakes this shard if it sleeps ({@link IdleWaiter#wake()}, only when its parked flag is up:
+     * nothing is paid while it runs); callable from any thread. For queues outside the reactor
      * that this shard polls (a Netty event loop's task queue): whoever enqueues calls this after.
      */
     public void wakeup() {
@@ -363,7 +384,7 @@ public final class Shard {
         // Dekker with idle(): our enqueue must be visible before we read the flag it wrote.
         VarHandle.fullFence();
         if ((int) PARKED.getVolatile(parkedCell, PARKED_AT) != 0) {
-            LockSupport.unpark(thread);
+            waiter.wake();
         }
     }
 
@@ -372,6 +393,7 @@ public final class Shard {
     /** One iteration of the poll loop; returns whether it did any work. */
     boolean runOnce() {
         int work = 0;
+        stampLoop();
         bumpProgress();
         Poller[] ps = pollers;
         for (Poller p : ps) {
@@ -465,7 +487,7 @@ public final class Shard {
         // Dekker with idle(): the slots we freed must be visible before we read its flag.
         VarHandle.fullFence();
         if ((int) PARKED.getVolatile(producer.parkedCell, PARKED_AT) != 0 && producer.blockedOn[id]) {
-            LockSupport.unpark(producer.thread);
+            producer.waiter.wake();
         }
     }
 
@@ -527,6 +549,7 @@ public final class Shard {
 
     /** The body of the shard's thread. */
     void loop() {
+        stampLoop();
         running = true;
         if (config.pinThreads()) {
             CpuAffinity.pinCurrentThread(CpuAffinity.cpuForShard(id));
@@ -548,16 +571,28 @@ public final class Shard {
             LOG.log(System.Logger.Level.ERROR, "shard " + id + " loop died", fatal);
         } finally {
             running = false;
+            try {
+                waiter.close();
+            } catch (Throwable e) {
+                uncaught("idle waiter close", e);
+            }
         }
     }
 
     private void idle() {
         IdlePolicy policy = config.idlePolicy();
-        if (!policy.parks() || ++idleIterations < policy.spinIterations()) {
+        if (!policy.parks()) {
             Thread.onSpinWait();
             return;
         }
-        long parkNanos = Math.min(policy.maxParkNanos(), timers.nextDeadlineBound() - clock.nanoTime());
+        IdleWaiter w = waiter;
+        boolean watching = w.watchesDevices();
+        if (++idleIterations < (watching ? policy.waitSpinIterations() : policy.spinIterations())) {
+            Thread.onSpinWait();
+            return;
+        }
+        long max = watching && everyPollerWakesUs() ? policy.maxWaitNanos() : policy.maxParkNanos();
+        long parkNanos = Math.min(max, timers.nextDeadlineBound() - clock.nanoTime());
         if (parkNanos <= 0) {
             return;
         }
@@ -571,13 +606,23 @@ public final class Shard {
         // means either we see the room or the target sees us parked.
         if (!hasRunnableWork() && (overflowed == 0 || flushOverflow() == 0)
                 && !(lingering ? released : stopRequested)) {
-            LockSupport.parkNanos(this, parkNanos);
+            w.await(parkNanos);
             parks.increment();
+            stampLoop(); // the sleep was no stall: the detector must not measure it once the flag is down
         }
         PARKED.setVolatile(parkedCell, PARKED_AT, 0);
         if (wakesPending > 0) {
             flushWakes(); // the retry above moved messages
         }
+    }
+
+    private boolean everyPollerWakesUs() {
+        for (Poller p : pollers) {
+            if (!p.wakesIdleShard()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Runs the {@link #onStop} hooks, in the order they were added. */
@@ -636,9 +681,7 @@ public final class Shard {
     /** Lets a lingering shard's thread end. */
     void release() {
         released = true;
-        if (thread != null) {
-            LockSupport.unpark(thread);
-        }
+        wakeUnconditionally();
     }
 
     private void runUntilQuiet(long deadline) {
@@ -652,9 +695,42 @@ public final class Shard {
 
     void requestStop() {
         stopRequested = true;
-        if (thread != null) {
-            LockSupport.unpark(thread);
+        wakeUnconditionally();
+    }
+
+    /** For the rare control-path wakes (stop, release): without looking at the parked flag. */
+    private void wakeUnconditionally() {
+        IdleWaiter w = waiter;
+        if (w != null) {
+            w.wake();
         }
+    }
+
+    /** Gives the shard its thread and the default (parking) waiter; by the reactor, before the start. */
+    void bindThread(ShardThread t) {
+        thread = t;
+        waiter = IdleWaiter.parking(t);
+    }
+
+    /** How this shard sleeps when idle (null in manual mode, where it never does). */
+    public IdleWaiter idleWaiter() {
+        return waiter;
+    }
+
+    /**
+     * Replaces how this shard sleeps when idle and returns the previous waiter, which the caller
+     * now owns (the shard closes only the one it has when its thread ends); null restores the
+     * default parking waiter. On this shard only. In manual mode nothing changes (the caller
+     * drives the loop and nobody sleeps) and null is returned.
+     */
+    public IdleWaiter idleWaiter(IdleWaiter next) {
+        checkOwner("Shard.idleWaiter");
+        if (thread == null) {
+            return null;
+        }
+        IdleWaiter previous = waiter;
+        waiter = next != null ? next : IdleWaiter.parking(thread);
+        return previous;
     }
 
     boolean isRunning() {
@@ -667,6 +743,14 @@ public final class Shard {
 
     long progress() {
         return (long) PROGRESS.getAcquire(this);
+    }
+
+    long loopStartedAt() {
+        return (long) LOOP_AT.getAcquire(this);
+    }
+
+    private void stampLoop() {
+        LOOP_AT.setRelease(this, System.nanoTime());
     }
 
     private void bumpProgress() {

@@ -312,6 +312,9 @@ public final class Stack implements AutoCloseable {
         }
         if (pollers[shard.id()] != null) {
             shard.addPoller(pollers[shard.id()]);
+            // TAP: sleep in ppoll on the queue's descriptor when idle (DPDK and the wire have none
+            // and keep spinning, then parking). NicPoller.close() undoes it before the NIC closes.
+            pollers[shard.id()].waitOnDescriptor();
         }
     }
 

@@ -81,7 +81,7 @@ public final class NettyTransportServer {
                 case "--http-port" -> httpPort = Integer.parseInt(v);
                 case "--grpc-port" -> grpcPort = Integer.parseInt(v);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (usage: --transport epoll|tap|dpdk "
-                        + "[--netns NS] [--tap NAME] [--stats FILE] [--idle default|busy] [--http-port P] [--grpc-port P])");
+                        + "[--netns NS] [--tap NAME] [--stats FILE] [--idle default|busy|spin:N] [--http-port P] [--grpc-port P])");
             }
             i++;
         }
@@ -137,7 +137,11 @@ public final class NettyTransportServer {
             throw new IllegalArgumentException("--netns NS is required with --transport " + transport);
         }
         NetworkNamespace ns = NetworkNamespace.existing(netns);
-        IdlePolicy policy = idle.equals("busy") ? IdlePolicy.busyPoll() : IdlePolicy.defaults();
+        // spin:N: the default policy, spinning N iterations before a TAP shard sleeps in ppoll (default 8).
+        IdlePolicy policy = idle.equals("busy") ? IdlePolicy.busyPoll()
+                : idle.startsWith("spin:") ? IdlePolicy.defaults().withDeviceWait(Integer.parseInt(idle.substring(5)),
+                        java.time.Duration.ofNanos(IdlePolicy.DEFAULT_MAX_WAIT_NANOS))
+                : IdlePolicy.defaults();
         Stack.Builder b = Stack.builder().ipv4("10.7.0.2/24").shards(1)
                 .reactorSettings(r -> r.idlePolicy(policy).pinThreads(false));
         switch (transport) {

@@ -339,7 +339,7 @@ final class NettySection implements SuiteBenchmark {
                 port: see netty/README.md). On a NIC with a DPDK driver neither crossing exists; this machine has none.
 
                 Server CPU per request is not like for like: the Panamax server's process pays for the TAP's
-                system calls and for polling (a shard spins for a while before it parks, the default idle policy),
+                system calls (a shard over TAP spins 8 empty iterations, then sleeps in ppoll on its queue),
                 while much of the kernel's TCP work for epoll's server runs in softirq context charged to whichever
                 process raised it (here often wrk's, on the client's CPU). Requests per second with each server
                 confined to one CPU is the comparable figure.""", Machine.cores()));

@@ -100,6 +100,12 @@ public final class TapQueue implements NicQueue, Pollable {
         return fd;
     }
 
+    /** The same descriptor as {@link #fileDescriptor()}: readable while a frame waits in the kernel. */
+    @Override
+    public int readyDescriptor() {
+        return fd;
+    }
+
     @Override
     public QueueStats stats() {
         return stats;

@@ -1,0 +1,147 @@
+package io.panamax.reactor;
+
+import io.panamax.reactor.testing.WakeRace;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The shard's idle wait: the park/wake protocol over a replaceable {@link IdleWaiter}. */
+class IdleWaiterTest {
+    private static final long MS = 1_000_000L;
+
+    /** Counts what the shard and its wakers ask of the default parking waiter it wraps. */
+    private static final class CountingWaiter implements IdleWaiter {
+        final IdleWaiter inner;
+        final AtomicLong awaits = new AtomicLong();
+        final AtomicLong wakes = new AtomicLong();
+        final AtomicInteger closed = new AtomicInteger();
+
+        CountingWaiter(IdleWaiter inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public void await(long maxNanos) {
+            awaits.incrementAndGet();
+            inner.await(maxNanos);
+        }
+
+        @Override
+        public void wake() {
+            wakes.incrementAndGet();
+            inner.wake();
+        }
+
+        @Override
+        public void close() {
+            closed.incrementAndGet();
+        }
+    }
+
+    @Test
+    void noWakeIsLostWhenWorkArrivesAsTheShardGoesToSleep() throws Exception {
+        try (Reactor r = Reactor.builder().shards(2).idlePolicy(WakeRace.sleepAtOnce()).stallThreshold(Duration.ZERO)
+                .pinThreads(false).build().start()) {
+            WakeRace.Result res = WakeRace.run(r, 5_000);
+            System.out.printf("parking waiter, worst round trip: outside %d µs, poller %d µs; shard to shard mean %d µs%n",
+                    res.fromOutside() / 1000, res.throughPoller() / 1000, res.fromShard() / 1000);
+            assertTrue(res.worst() < WakeRace.LOST.toNanos(), "no lost wake: " + res);
+            assertTrue(r.metrics().total("reactor_parks_total") > 1000, "the shards slept between round trips");
+        }
+    }
+
+    @Test
+    void aReplacedWaiterIsUsedForSleepingAndWakingAndClosedWhenTheThreadEnds() throws Exception {
+        CountingWaiter counting;
+        try (Reactor r = Reactor.builder().shards(1).idlePolicy(WakeRace.sleepAtOnce()).stallThreshold(Duration.ZERO)
+                .pinThreads(false).build().start()) {
+            Shard shard = r.shard(0);
+            assertThrows(IllegalStateException.class, () -> shard.idleWaiter(null), "on the shard only");
+            counting = r.submit(0, () -> {
+                Shard s = Shard.currentOrThrow();
+                CountingWaiter c = new CountingWaiter(s.idleWaiter());
+                IdleWaiter previous = s.idleWaiter(c);
+                assertSame(c.inner, previous);
+                return ShardFuture.succeeded(c);
+            }).get(10, TimeUnit.SECONDS);
+            WakeRace.Result res = WakeRace.run(r, 2_000);
+            assertTrue(res.worst() < WakeRace.LOST.toNanos(), "no lost wake: " + res);
+            assertTrue(counting.awaits.get() > 1000, "it slept in the new waiter: " + counting.awaits);
+            assertTrue(counting.wakes.get() > 1000, "and was woken through it: " + counting.wakes);
+
+            // A running shard costs its wakers nothing: the flag is down, so no wake() (no system
+            // call for a waiter on an eventfd).
+            AtomicInteger spins = new AtomicInteger();
+            boolean[] stop = {false};
+            r.submit(0, () -> {
+                Shard s = Shard.currentOrThrow();
+                s.schedule(new Runnable() {
+                    @Override
+                    public void run() {
+                        spins.incrementAndGet();
+                        if (!stop[0]) {
+                            s.schedule(this);
+                        }
+                    }
+                });
+                return ShardFuture.done();
+            }).get(10, TimeUnit.SECONDS);
+            long wakesBefore = counting.wakes.get();
+            AtomicInteger ran = new AtomicInteger();
+            for (int i = 0; i < 1000; i++) {
+                shard.execute(() -> ran.incrementAndGet());
+            }
+            long deadline = System.nanoTime() + 10_000 * MS;
+            while (ran.get() < 1000 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertEquals(1000, ran.get());
+            assertEquals(wakesBefore, counting.wakes.get(), "no wake while the shard ran");
+            r.submit(0, () -> {
+                stop[0] = true;
+                return ShardFuture.done();
+            }).get(10, TimeUnit.SECONDS);
+            assertTrue(spins.get() > 0);
+            assertEquals(0, counting.closed.get());
+        }
+        assertEquals(1, counting.closed.get(), "closed once, when the thread ended");
+    }
+
+    @Test
+    void aShardAsleepIsNeverStalledHoweverLongItSleeps() throws Exception {
+        // Minute-long sleeps, a 20 ms threshold, looks every millisecond: a sleep that counted
+        // would be a stall at once.
+        try (Reactor r = Reactor.builder().shards(2).idlePolicy(WakeRace.sleepAtOnce()).pinThreads(false)
+                .stallThreshold(Duration.ofMillis(20)).stallWarmup(Duration.ZERO).stallCheckInterval(Duration.ofMillis(1))
+                .build().start()) {
+            WakeRace.run(r, 500); // many sleeps and wakes: the iteration stamp comes before the flag drops
+            long before = r.stallCount(0) + r.stallCount(1);
+            Thread.sleep(300);
+            WakeRace.run(r, 100);
+            Thread.sleep(300);
+            assertEquals(before, r.stallCount(0) + r.stallCount(1), r.metrics().toPrometheusText());
+        }
+    }
+
+    @Test
+    void manualModeHasNoWaiter() {
+        try (Reactor r = Reactor.builder().shards(1).manual().build().start()) {
+            r.runOnce();
+            assertNull(r.shard(0).idleWaiter());
+        }
+        IdlePolicy p = IdlePolicy.defaults();
+        assertEquals(IdlePolicy.DEFAULT_WAIT_SPIN, p.waitSpinIterations());
+        assertEquals(IdlePolicy.DEFAULT_MAX_WAIT_NANOS, p.maxWaitNanos());
+        assertEquals(3, p.withDeviceWait(3, Duration.ofMillis(1)).waitSpinIterations());
+        assertThrows(IllegalArgumentException.class, () -> new IdlePolicy(1, 1, -1, 0));
+    }
+}
