@@ -18,10 +18,14 @@ import java.time.Duration;
  * is the bulk sender), 9 (discard: the stack receives) and 7 (echo: the stack's sends are limited
  * by what arrives). When a connection ends it prints its counters:
  * {@code conn service=source bytesOut=... retransmits=... timeouts=... fastRetransmits=... mss=...}.
+ * With {@code --dpdk-vdev} the stack runs on a DPDK virtual device instead of the TAP device (the
+ * loss benchmark's af_xdp runs: {@code net_af_xdp} on a veth end the caller made in the namespace),
+ * and prints the device's driver and offloads first ({@code nic ...}).
  *
  * <pre>
  *   java -cp benchmarks.jar io.panamax.benchmarks.e2e.LossyLinkServer --netns NS --tap pmxl1
  *        [--host-ip 10.7.0.1/24] [--ip 10.7.0.2/24] [--gateway 10.7.0.1] [--idle busy] [--bytes 100000000]
+ *        [--offloads on|off|checksum] [--dpdk-vdev net_af_xdp_pmxl0,iface=VETH,queue_count=1,busy_budget=0]
  * </pre>
  */
 public final class LossyLinkServer {
@@ -47,7 +51,7 @@ public final class LossyLinkServer {
                 report("echo", c, StandardServices.echo(c));
             });
         }), Duration.ofSeconds(30));
-        System.out.println("ready " + o.ip + " on " + o.tap + " in " + o.netns);
+        System.out.println("ready " + o.ip + " on " + (o.dpdkVdev != null ? o.dpdkVdev : o.tap) + " in " + o.netns);
         System.out.flush();
         o.awaitStop();
     }

@@ -1,5 +1,8 @@
 package io.panamax.benchmarks.e2e;
 
+import io.panamax.nic.Nic;
+import io.panamax.nic.dpdk.DpdkNic;
+import io.panamax.nic.dpdk.DpdkNicConfig;
 import io.panamax.nic.linux.NetworkNamespace;
 import io.panamax.nic.tap.TapNic;
 import io.panamax.reactor.IdlePolicy;
@@ -13,9 +16,13 @@ import java.util.concurrent.CountDownLatch;
 /**
  * What the TAP-backed benchmark servers ({@link TapStackServer}, {@link LossyLinkServer}) share:
  * their command line ({@code --netns NS --tap NAME [--host-ip CIDR] [--ip CIDR] [--gateway IP]
- * [--idle busy|default] [--offloads on|off|checksum]} plus each server's own options) and a
- * one-shard stack on a TAP device in that namespace that runs until SIGTERM and then closes
- * (removing its TAP device).
+ * [--idle busy|default] [--offloads on|off|checksum] [--dpdk-vdev DEVARGS]} plus each server's own
+ * options) and a one-shard stack on a TAP device in that namespace that runs until SIGTERM and then
+ * closes (removing its TAP device). With {@code --dpdk-vdev} the stack runs on that DPDK virtual
+ * device instead (e.g. {@code net_af_xdp_pmx0,iface=VETH,queue_count=1,busy_budget=0} on a veth
+ * end the caller made in the namespace and addressed on its kernel side; {@code --tap} and
+ * {@code --host-ip} are then unused), its control calls inside the namespace, the EAL with
+ * {@link io.panamax.nic.dpdk.Eal#defaultArguments()} (no hugepages, no PCI).
  */
 final class TapServerOptions {
     String netns;
@@ -29,6 +36,8 @@ final class TapServerOptions {
      * (checksums only: every frame at most the MTU) or off (the default).
      */
     String offloads = "off";
+    /** A DPDK virtual device to run on instead of a TAP device, or null. */
+    String dpdkVdev;
     /** The server's own options ({@code --name value}), by name. */
     final Map<String, String> extra = new HashMap<>();
     private final CountDownLatch stop = new CountDownLatch(1);
@@ -52,6 +61,7 @@ final class TapServerOptions {
                 case "--ip" -> o.ip = value;
                 case "--gateway" -> o.gateway = value;
                 case "--idle" -> o.idle = value;
+                case "--dpdk-vdev" -> o.dpdkVdev = value;
                 case "--offloads" -> {
                     if (!java.util.List.of("on", "off", "checksum").contains(value)) {
                         throw new IllegalArgumentException("--offloads must be on, off or checksum, got " + value);
@@ -80,9 +90,12 @@ final class TapServerOptions {
         String kernelSide = hostIp;
         boolean withOffloads = !offloads.equals("off");
         boolean withSegmentation = offloads.equals("on");
+        String vdev = dpdkVdev;
         Stack.Builder b = Stack.builder().ipv4(ip).shards(1)
                 .reactorSettings(r -> r.idlePolicy(policy).pinThreads(false))
-                .nic(queues -> TapNic.builder().name(device).namespace(ns).queues(1).kernelAddress(kernelSide)
+                .nic(queues -> vdev != null ? printed(DpdkNic.open(DpdkNicConfig.vdev(vdev).queuesUpTo(1)
+                        .checksumOffload(withOffloads).tso(withSegmentation).controlContext(ns::callInside).build()))
+                        : TapNic.builder().name(device).namespace(ns).queues(1).kernelAddress(kernelSide)
                         .kernelIpv6(false).offloads(withOffloads)
                         .segmentation(withSegmentation).open());
         if (gateway != null) {
@@ -94,6 +107,19 @@ final class TapServerOptions {
             stack.close();
         }));
         return stack;
+    }
+
+    /**
+     * Prints what the DPDK device offers ({@code nic ...}), so a page can say which offloads a run
+     * had: the stack uses each that {@code --offloads} allows, and does the rest in software.
+     */
+    private static Nic printed(DpdkNic nic) {
+        var info = nic.deviceInfo();
+        System.out.println("nic " + nic.name() + " driver=" + info.driverName() + " rxOffloadCapa=0x"
+                + Long.toHexString(info.rxOffloadCapa()) + " txOffloadCapa=0x" + Long.toHexString(info.txOffloadCapa()) + " "
+                + nic.capabilities());
+        System.out.flush();
+        return nic;
     }
 
     void awaitStop() throws InterruptedException {

@@ -24,7 +24,10 @@ import java.util.regex.Pattern;
  *     arrives (application limited), the stack's echo against a kernel echo.</li>
  * </ul>
  * Two passes (see {@link Pass}): per segment, with no offload on either path (the goal rows), and
- * with offloads on both (the stack's TAP virtio-net offloads, the veth pair's TSO/GSO/GRO). Each
+ * with offloads on both (the stack's TAP virtio-net offloads, the veth pair's TSO/GSO/GRO). The
+ * per-segment pass measures the stack a second time on DPDK's {@code net_af_xdp} over a veth pair
+ * (the kind of link the kernel's figures are taken on, without TAP's system call per frame), every
+ * direction at the same P, against the same kernel figures (see {@link #runAfXdp}). Each
  * transfer is 100 MB or {@link #SECONDS} seconds, whichever ends first (at high loss rates today's engine moves less than 100 MB in that time: the page says how much). Retransmitted
  * bytes per delivered byte: retransmitted segments times the MSS, over the bytes delivered
  * (the stack's per-connection counters; the kernel's RetransSegs in the sender's namespace).
@@ -49,7 +52,8 @@ final class LossSection implements SuiteBenchmark {
 
     @Override
     public String summary() {
-        return "100 MB (or 15 s) over TAP with iptables random drop, stack sending / receiving / echoing, vs the kernel over veth";
+        return "100 MB (or 15 s) over TAP and over DPDK net_af_xdp (veth) with iptables random drop, stack sending / receiving / "
+                + "echoing, vs the kernel over veth";
     }
 
     @Override
@@ -86,18 +90,32 @@ final class LossSection implements SuiteBenchmark {
      * 64 KB and the rule drops whole super-packets, a burst of the segments each holds: still a
      * fraction P of the bytes, but fewer and larger losses.
      */
-    private record Pass(String name, boolean segmentation) {
+    private record Pass(String name, boolean segmentation, boolean afXdp) {
         /** The stack's {@code --offloads}: checksums always, segmentation in the second pass. */
         String tapOffloads() {
             return segmentation ? "on" : "checksum";
         }
     }
 
-    private static final List<Pass> PASSES = List.of(new Pass("per segment", false), new Pass("with offloads", true));
+    private static final List<Pass> PASSES = List.of(new Pass("per segment", false, true), new Pass("with offloads", true, false));
+
+    /** The directions, in the order they are measured and shown. */
+    private static final List<String> DIRECTIONS = List.of("sends", "receives", "echo");
 
     /** What one pass measured. */
     private record PassResult(Pass pass, Map<String, Run[]> stack, Map<String, Run[]> kernel, double[] lossless, double[][] rtt,
-                              String commands, String raw) {
+                              AfXdp afXdp, String commands, String raw) {
+    }
+
+    /**
+     * The stack on DPDK net_af_xdp in a pass: its runs by direction (empty when not run, and
+     * {@code notRun} says why), its lossless send goodput, its round trip {p50, p99} in µs, and the
+     * line the server printed about the device (driver, offload capabilities).
+     */
+    private record AfXdp(Map<String, Run[]> runs, double lossless, double[] rtt, String nic, String notRun) {
+        static AfXdp skipped(String why) {
+            return new AfXdp(Map.of(), Double.NaN, null, "", why);
+        }
     }
 
     @Override
@@ -121,10 +139,11 @@ final class LossSection implements SuiteBenchmark {
         StringBuilder raw = new StringBuilder();
         Map<String, Run[]> stack = new LinkedHashMap<>();
         Map<String, Run[]> kernel = new LinkedHashMap<>();
-        for (String d : List.of("sends", "receives", "echo")) {
+        for (String d : DIRECTIONS) {
             stack.put(d, new Run[LOSS_PERCENT.length]);
             kernel.put(d, new Run[LOSS_PERCENT.length]);
         }
+        AfXdp afXdp = AfXdp.skipped("not in this pass");
         double[] lossless = new double[2];
         double[][] rtt = new double[2][];
         String offloads = pass.segmentation() ? "on" : "off";
@@ -156,9 +175,7 @@ final class LossSection implements SuiteBenchmark {
                  Cmd.Background kernelServer = Cmd.start("lossy_peer serve", ctx.logs.resolve("loss-kernel" + log), kernelCmd)) {
                 stackServer.awaitLine("^ready", Duration.ofSeconds(60));
                 kernelServer.awaitLine("^ready", Duration.ofSeconds(30));
-                // Warm-up without loss: the JIT compiles the stack's paths before anything is measured.
-                client(ns.client, peer, "recv", Netns.STACK_IP, 19, Math.min(bytes, 30_000_000L), secs);
-                client(ns.client, peer, "echo", Netns.STACK_IP, 7, Math.min(bytes, 30_000_000L), secs);
+                warmUp(ns, peer, bytes, secs);
                 // Without loss, the same transfers: what each side moves when nothing is lost, so the
                 // page can tell the cost of the losses from the cost of the path (TAP, one shard).
                 setLoss(ns, 0);
@@ -189,6 +206,13 @@ final class LossSection implements SuiteBenchmark {
                 }
                 setLoss(ns, 0);
                 stackServer.output().lines().filter(l -> l.startsWith("conn ")).forEach(l -> raw.append(l).append('\n'));
+                // The TAP device goes with the stack; the af_xdp run below takes its address, while
+                // the kernel's echo and sink keep serving.
+                stackServer.stop(Duration.ofSeconds(15));
+                if (pass.afXdp()) {
+                    String why = NicSection.dpdkUnavailable();
+                    afXdp = why != null ? AfXdp.skipped(why) : runAfXdpOrSay(ctx, ns, pass, peer, bytes, secs, kernel, commands, raw);
+                }
             }
         }
         commands.append("# per P, in ").append("the client namespace (the kernel side of the TAP and of the veth pair):\n")
@@ -200,7 +224,109 @@ final class LossSection implements SuiteBenchmark {
                 .append("   # stack receives\n")
                 .append("lossy_peer.py echo 10.7.0.2 7 ").append(bytes).append(' ').append(Fmt.n(secs, 0))
                 .append("   # echo; the same to 10.8.0.2 for the kernel\n");
-        return new PassResult(pass, stack, kernel, lossless, rtt, commands.toString(), raw.toString());
+        return new PassResult(pass, stack, kernel, lossless, rtt, afXdp, commands.toString(), raw.toString());
+    }
+
+    /** Unmeasured transfers without loss: the JIT compiles the stack's paths before anything is measured. */
+    private static void warmUp(Netns ns, Path peer, long bytes, double secs) throws Exception {
+        client(ns.client, peer, "recv", Netns.STACK_IP, 19, Math.min(bytes, 30_000_000L), secs);
+        client(ns.client, peer, "echo", Netns.STACK_IP, 7, Math.min(bytes, 30_000_000L), secs);
+    }
+
+    /**
+     * The stack again, on DPDK's net_af_xdp over a veth pair in the client namespace, whose kernel
+     * end takes the TAP device's place (10.7.0.1/24; the server namespace's route to 10.7.0.0/24 and
+     * the drop rules are unchanged): every direction at every P, against the kernel figures the
+     * pass has just measured ({@code kernel}, printed next to them). af_xdp on a veth is copy mode
+     * with the veth's native XDP; the stack polls one queue (the driver sees one, see docs/dpdk.md)
+     * with {@code busy_budget=0}. The kernel's end sends with its checksums filled in (TX checksum
+     * offload off, which also turns TSO off: the stack reads the frames raw) and, as the pass's
+     * other veth pair, without GSO or GRO, so the drop rule sees one segment per frame.
+     */
+    private static AfXdp runAfXdp(Context ctx, Netns ns, Pass pass, Path peer, long bytes, double secs, Map<String, Run[]> kernel,
+                                  StringBuilder commands, StringBuilder raw) throws Exception {
+        ctx.log("  the stack on DPDK net_af_xdp over a veth pair");
+        String kernelEnd = "pmxa" + (ProcessHandle.current().pid() % 100000);
+        String xdpEnd = kernelEnd + "x";
+        mountBpffs(commands);
+        commands.append("# the stack on DPDK net_af_xdp: a veth pair in the client namespace, its kernel end in the TAP device's place\n");
+        for (List<String> c : List.of(
+                List.of("ip", "link", "add", kernelEnd, "type", "veth", "peer", "name", xdpEnd),
+                List.of("ethtool", "-K", kernelEnd, "tx", "off", "gso", "off", "gro", "off"),
+                List.of("sysctl", "-qw", "net.ipv6.conf." + kernelEnd + ".disable_ipv6=1"),
+                List.of("sysctl", "-qw", "net.ipv6.conf." + xdpEnd + ".disable_ipv6=1"),
+                List.of("ip", "addr", "add", Netns.TAP_HOST_CIDR, "dev", kernelEnd),
+                List.of("ip", "link", "set", xdpEnd, "up"),
+                List.of("ip", "link", "set", kernelEnd, "up"))) {
+            List<String> full = Netns.in(ns.client, c);
+            Cmd.run(T, full).orThrow(String.join(" ", c));
+            commands.append(Cmd.shell(full)).append('\n');
+        }
+        String vdev = "net_af_xdp_pmxl0,iface=" + xdpEnd + ",queue_count=1,busy_budget=0";
+        String[] serverArgs = {"--netns", ns.client, "--dpdk-vdev", vdev, "--gateway", "10.7.0.1", "--bytes", Long.toString(bytes),
+                "--offloads", pass.tapOffloads()};
+        commands.append(ctx.displayJavaMain("io.panamax.benchmarks.e2e.LossyLinkServer", serverArgs)).append(" &\n")
+                .append("# then the same transfers to 10.7.0.2 as above, for the stack only\n");
+        Map<String, Run[]> runs = new LinkedHashMap<>();
+        for (String d : DIRECTIONS) {
+            runs.put(d, new Run[LOSS_PERCENT.length]);
+        }
+        double lossless;
+        double[] rtt;
+        String nic;
+        try (Cmd.Background server = Cmd.start("LossyLinkServer (af_xdp)", ctx.logs.resolve("loss-stack-af_xdp.log"),
+                ctx.javaMain("io.panamax.benchmarks.e2e.LossyLinkServer", serverArgs))) {
+            server.awaitLine("^ready", Duration.ofSeconds(90));
+            nic = server.output().lines().filter(l -> l.startsWith("nic ")).findFirst().orElse("");
+            setLoss(ns, 0);
+            warmUp(ns, peer, bytes, secs);
+            rtt = roundTrip(ns.client, Netns.STACK_IP);
+            lossless = mbits(client(ns.client, peer, "recv", Netns.STACK_IP, 19, bytes, secs));
+            ctx.log(Fmt.f("  af_xdp: ping p50/p99 %s/%s µs, no loss: stack sends %s Mbit/s", Fmt.n(rtt[0], 0), Fmt.n(rtt[1], 0),
+                    Fmt.n(lossless, 1)));
+            for (int i = 0; i < LOSS_PERCENT.length; i++) {
+                setLoss(ns, LOSS_PERCENT[i] / 100);
+                runs.get("sends")[i] = stackRun(server, "source", () -> client(ns.client, peer, "recv", Netns.STACK_IP, 19, bytes, secs));
+                runs.get("receives")[i] = kernelRun(ns, () -> client(ns.server, peer, "send", Netns.STACK_IP, 9, bytes, secs));
+                runs.get("echo")[i] = stackRun(server, "echo", () -> client(ns.client, peer, "echo", Netns.STACK_IP, 7, bytes, secs));
+                for (String d : DIRECTIONS) {
+                    ctx.log(Fmt.f("    loss %.1f %% %-8s af_xdp %s Mbit/s, kernel %s Mbit/s", LOSS_PERCENT[i], d,
+                            Fmt.n(runs.get(d)[i].mbits(), 1), Fmt.n(kernel.get(d)[i].mbits(), 1)));
+                }
+            }
+            setLoss(ns, 0);
+            server.output().lines().filter(l -> l.startsWith("conn ")).forEach(l -> raw.append("af_xdp ").append(l).append('\n'));
+        }
+        Cmd.run(T, Netns.in(ns.client, "ip", "link", "del", kernelEnd)); // the namespace's removal would do it too
+        return new AfXdp(runs, lossless, rtt, nic, null);
+    }
+
+    /**
+     * {@link #runAfXdp}, or, when it fails (no XDP on this kernel's veth, a driver error), why: the
+     * page then says so next to the TAP and kernel figures, which are kept.
+     */
+    private static AfXdp runAfXdpOrSay(Context ctx, Netns ns, Pass pass, Path peer, long bytes, double secs,
+                                       Map<String, Run[]> kernel, StringBuilder commands, StringBuilder raw) throws InterruptedException {
+        try {
+            return runAfXdp(ctx, ns, pass, peer, bytes, secs, kernel, commands, raw);
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            String first = String.valueOf(e.getMessage()).lines().findFirst().orElse(e.toString());
+            ctx.log("  the af_xdp runs failed: " + first);
+            return AfXdp.skipped("failed: " + first + " (log: loss-stack-af_xdp.log)");
+        }
+    }
+
+    /**
+     * libxdp keeps its dispatcher in bpffs at /sys/fs/bpf (and falls back to a lone program
+     * without it); mounted there when missing, as the echo sample does.
+     */
+    private static void mountBpffs(StringBuilder commands) throws Exception {
+        if (Files.readString(Path.of("/proc/self/mounts")).lines().noneMatch(l -> l.contains(" /sys/fs/bpf bpf "))) {
+            Cmd.run(T, List.of("mount", "-t", "bpf", "bpf", "/sys/fs/bpf"));
+            commands.append("mount -t bpf bpf /sys/fs/bpf\n");
+        }
     }
 
     private static final int PINGS = 500;
@@ -299,6 +425,71 @@ final class LossSection implements SuiteBenchmark {
         throw new IllegalStateException("no Tcp RetransSegs in /proc/net/snmp:\n" + snmp);
     }
 
+    /**
+     * The pass's af_xdp runs: the stack on DPDK net_af_xdp against the same kernel figures, and
+     * against the stack over TAP in the same pass.
+     */
+    private static void afXdpTable(Section s, PassResult r) {
+        AfXdp x = r.afXdp();
+        if (x.runs().isEmpty()) {
+            if (r.pass().afXdp()) {
+                s.text("The stack on DPDK net_af_xdp: not run (" + x.notRun() + ").");
+            }
+            return;
+        }
+        s.heading("The stack on DPDK net_af_xdp over a veth pair (" + r.pass().name() + ")");
+        s.text(Fmt.f("The same transfers with the stack on DPDK's `net_af_xdp` driver on one end of a veth pair whose other end "
+                        + "(in the client namespace, 10.7.0.1/24) takes the TAP device's place: the kind of link the kernel's "
+                        + "figures are taken on, and no system call per frame on the stack's side (AF_XDP in copy mode on the "
+                        + "veth's native XDP, one queue, `busy_budget=0`, the shard busy-polling). Measured after the TAP runs of "
+                        + "this pass, against the kernel figures of the table above. The device as the server printed it: `%s`. "
+                        + "The stack uses what of it `--offloads %s` allows and does the rest in software; the kernel's end "
+                        + "fills in its checksums (TX checksum offload off, so no TSO) and has GSO and GRO off. Without loss the "
+                        + "stack sends %s Mbit/s on it (%s over TAP, %s the kernel); round trip at rest p50 %s µs, p99 %s µs.",
+                x.nic().isEmpty() ? "(not printed)" : x.nic().substring(4), r.pass().tapOffloads(), Fmt.n(x.lossless(), 1),
+                Fmt.ratio(x.lossless(), r.lossless()[0]), Fmt.ratio(x.lossless(), r.lossless()[1]), Fmt.n(x.rtt()[0], 0),
+                Fmt.n(x.rtt()[1], 0)));
+        List<List<String>> lines = new ArrayList<>();
+        for (String d : x.runs().keySet()) {
+            for (int i = 0; i < LOSS_PERCENT.length; i++) {
+                Run a = x.runs().get(d)[i];
+                Run b = r.kernel().get(d)[i];
+                Run t = r.stack().get(d)[i];
+                lines.add(List.of(Fmt.f("%.1f %%", LOSS_PERCENT[i]), d,
+                        Fmt.f("%s (%s MB in %.1f s)", Fmt.n(a.mbits(), 1), Fmt.n(a.bytes / 1e6, 1), a.seconds),
+                        Fmt.n(b.mbits(), 1), Fmt.ratio(a.mbits(), b.mbits()), Fmt.n(t.mbits(), 1), Fmt.ratio(a.mbits(), t.mbits()),
+                        Fmt.f("%.4f", a.retransPerByte()), Fmt.f("%.4f", b.retransPerByte())));
+            }
+        }
+        s.table(List.of("loss", "direction", "Panamax af_xdp Mbit/s", "kernel Mbit/s", "÷ kernel", "Panamax TAP Mbit/s", "÷ TAP",
+                "af_xdp retrans/byte", "kernel retrans/byte"), lines);
+    }
+
+    /** One summary row per direction: the stack's goodput at every P against the kernel's. */
+    private static void goalRows(Section s, Map<String, String> names, Map<String, Run[]> stack, Map<String, Run[]> kernel,
+                                 String suffix) {
+        for (String d : stack.keySet()) {
+            double minRatio = Double.MAX_VALUE;
+            boolean retransOk = true;
+            List<String> px = new ArrayList<>();
+            List<String> kx = new ArrayList<>();
+            for (int i = 0; i < LOSS_PERCENT.length; i++) {
+                Run a = stack.get(d)[i];
+                Run b = kernel.get(d)[i];
+                minRatio = Math.min(minRatio, a.mbits() / b.mbits());
+                if (!d.equals("receives")) {
+                    retransOk &= a.retransPerByte() <= b.retransPerByte();
+                }
+                px.add(Fmt.n(a.mbits(), 1));
+                kx.add(Fmt.n(b.mbits(), 1));
+            }
+            boolean met = minRatio >= 1 && retransOk;
+            s.row("Goodput under 0.5/1/2/5 % loss: " + names.get(d) + suffix, String.join(" / ", px) + " Mbit/s",
+                    String.join(" / ", kx) + " Mbit/s (kernel over veth)", Fmt.f(minRatio < 0.1 ? "min %.3f×" : "min %.2f×", minRatio),
+                    "≥ 1× at every P, no more retransmitted bytes per delivered byte", Fmt.yesNo(met));
+        }
+    }
+
     private static void report(Section s, List<PassResult> results, long bytes, double secs) {
         Map<String, String> names = Map.of(
                 "sends", "stack sends (bulk, to a kernel receiver)",
@@ -307,25 +498,12 @@ final class LossSection implements SuiteBenchmark {
         for (PassResult r : results) {
             // The per-segment pass keeps the rows' old names: the summary's history compares them.
             String suffix = r.pass().segmentation() ? ", offloads on both sides (whole super-packets dropped)" : "";
-            for (String d : r.stack().keySet()) {
-                double minRatio = Double.MAX_VALUE;
-                boolean retransOk = true;
-                List<String> px = new ArrayList<>();
-                List<String> kx = new ArrayList<>();
-                for (int i = 0; i < LOSS_PERCENT.length; i++) {
-                    Run a = r.stack().get(d)[i];
-                    Run b = r.kernel().get(d)[i];
-                    minRatio = Math.min(minRatio, a.mbits() / b.mbits());
-                    if (!d.equals("receives")) {
-                        retransOk &= a.retransPerByte() <= b.retransPerByte();
-                    }
-                    px.add(Fmt.n(a.mbits(), 1));
-                    kx.add(Fmt.n(b.mbits(), 1));
-                }
-                boolean met = minRatio >= 1 && retransOk;
-                s.row("Goodput under 0.5/1/2/5 % loss: " + names.get(d) + suffix, String.join(" / ", px) + " Mbit/s",
-                        String.join(" / ", kx) + " Mbit/s (kernel over veth)", Fmt.f(minRatio < 0.1 ? "min %.3f×" : "min %.2f×", minRatio),
-                        "≥ 1× at every P, no more retransmitted bytes per delivered byte", Fmt.yesNo(met));
+            goalRows(s, names, r.stack(), r.kernel(), suffix);
+            if (!r.afXdp().runs().isEmpty()) {
+                goalRows(s, names, r.afXdp().runs(), r.kernel(), suffix + ", the stack on DPDK net_af_xdp (veth)");
+            } else if (r.pass().afXdp()) {
+                s.row("Goodput under 0.5/1/2/5 % loss, the stack on DPDK net_af_xdp (veth)" + suffix, "not run",
+                        "kernel over veth", "", "≥ 1× at every P", "not run: " + r.afXdp().notRun());
             }
         }
         s.text(Fmt.f("Each transfer moves %s MB or runs %.0f s, whichever ends first: where the table shows fewer than %s MB, "
@@ -370,6 +548,7 @@ final class LossSection implements SuiteBenchmark {
             }
             s.table(List.of("loss", "direction", "Panamax Mbit/s", "kernel Mbit/s", "ratio", "Panamax retrans/byte",
                     "kernel retrans/byte"), lines);
+            afXdpTable(s, r);
             s.heading("Commands (" + r.pass().name() + ")");
             s.code(r.commands());
             if (!r.raw().isBlank()) {
