@@ -23,7 +23,7 @@ import javax.net.ssl.SSLException;
  * in use, and completes the connection's {@link TlsConnection#handshake()} future.
  *
  * <p>It decides nothing about the records (that is {@link TlsRecordLayer}) nor about how a failed
- * connection ends (that is {@link TlsConnection}); it says when and why.
+ * connection ends (that is {@link TlsClosing}); it says when and why.
  */
 final class TlsHandshake {
     /** The first flight inspected for a ClientHello: the parser's limit plus a record. */
@@ -64,7 +64,7 @@ final class TlsHandshake {
             engine.beginHandshake();
             return true;
         } catch (SSLException e) {
-            conn.engineFailed(e);
+            conn.failures.engineFailed(e);
             return false;
         }
     }
@@ -118,12 +118,12 @@ final class TlsHandshake {
 
     private void timedOut() {
         timer = null;
-        if (finished || conn.hasEnded()) {
+        if (finished || conn.closing.hasEnded()) {
             return;
         }
         counters.handshakeFailures.count(TlsHandshakeFailure.TIMEOUT);
-        conn.failReset(new TlsHandshakeException(TlsHandshakeFailure.TIMEOUT, "TLS handshake with " + conn.peer()
-                + " did not complete within " + res.context.config().handshakeTimeout(), null));
+        conn.closing.fail(new TlsHandshakeException(TlsHandshakeFailure.TIMEOUT, "TLS handshake with " + conn.peer()
+                + " did not complete within " + res.context.config().handshakeTimeout(), null), TlsClosing.Teardown.RESET);
     }
 
     // ---- the server's first flight ----
@@ -179,11 +179,11 @@ final class TlsHandshake {
         counters.handshakeFailures.count(reason);
         TlsHandshakeException e = new TlsHandshakeException(reason, "TLS handshake with " + conn.peer() + " failed: " + what, null);
         if (engineSawInput) {
-            conn.failReset(e);
+            conn.closing.fail(e, TlsClosing.Teardown.RESET);
             return;
         }
-        conn.records().sendPlaintext(TlsAlert.plaintextFatal(alert));
-        conn.failGracefully(e);
+        conn.records.sendPlaintext(TlsAlert.plaintextFatal(alert));
+        conn.closing.fail(e, TlsClosing.Teardown.GRACEFUL);
     }
 
     // ---- delegated tasks ----
@@ -221,7 +221,7 @@ final class TlsHandshake {
             });
         } catch (RejectedExecutionException e) {
             tasksRunning = false;
-            conn.resourcesExhausted("the delegated-task executor refused the handshake's work: " + e.getMessage());
+            conn.failures.resourcesExhausted("the delegated-task executor refused the handshake's work: " + e.getMessage());
         }
         return false;
     }
@@ -236,11 +236,11 @@ final class TlsHandshake {
     private void tasksDone(long nanos, Throwable error) {
         tasksRunning = false;
         counters.delegatedTaskNanos.record(nanos);
-        if (conn.hasEnded()) {
+        if (conn.closing.hasEnded()) {
             return;
         }
         if (error != null) {
-            conn.internalError(error);
+            conn.failures.internalError(error);
             return;
         }
         conn.resume();

@@ -34,7 +34,7 @@ import javax.net.ssl.SSLException;
  * completion finds the layer idle and its write in order.
  *
  * <p>It reports what it finds (the handshake finished, close_notify, a bad record, an engine
- * failure) to the connection, which decides what follows.
+ * failure) to the connection ({@link TlsFailures}, {@link TlsClosing}), which decides what follows.
  */
 final class TlsRecordLayer {
     /** A read gathers whole records already received up to about this much plaintext. */
@@ -137,7 +137,7 @@ final class TlsRecordLayer {
 
     /** Asks TCP for more ciphertext, unless a read is under way or the stream has ended. */
     void requestTcpRead() {
-        if (tcpReading || tcpEof || conn.isFinished()) {
+        if (tcpReading || tcpEof || conn.closing.isFinished()) {
             return;
         }
         tcpReading = true;
@@ -193,13 +193,13 @@ final class TlsRecordLayer {
     private void tcpReadDone(ReadBuffer received, Throwable e) {
         tcpReading = false;
         if (e != null) {
-            conn.tcpFailed(e);
+            conn.failures.tcpFailed(e);
             return;
         }
         // TCP's reads are packets of this shard: no copy is made.
         Packet p = Packet.of(received, shard.packets());
         if (p == null) {
-            conn.tcpFailed(new TcpException("packet buffers exhausted"));
+            conn.failures.tcpFailed(new TcpException("packet buffers exhausted"));
             return;
         }
         if (p.isEmpty()) {
@@ -228,7 +228,7 @@ final class TlsRecordLayer {
         int len = avail >= TlsRecordHeader.LENGTH ? ct.getU16(3) : -1;
         TlsRecordHeader.Verdict v = TlsRecordHeader.classify(type, major, minor, len, avail);
         if (v.isProblem()) {
-            conn.badRecord(v, type, major, minor, len);
+            conn.failures.badRecord(v, type, major, minor, len);
             return Step.STOP;
         }
         if (v != TlsRecordHeader.Verdict.COMPLETE) {
@@ -272,12 +272,12 @@ final class TlsRecordLayer {
             releaseAll(bufs, k);
             res.clearArray(k);
             handshake.engineSawInput();
-            conn.engineFailed(e);
+            conn.failures.engineFailed(e);
             return Step.STOP;
         } catch (RuntimeException e) {
             releaseAll(bufs, k);
             res.clearArray(k);
-            conn.internalError(e);
+            conn.failures.internalError(e);
             return Step.STOP;
         }
         handshake.engineSawInput();
@@ -319,17 +319,17 @@ final class TlsRecordLayer {
                 return Step.PROGRESS;
             }
             case OK -> {
-                if (produced > 0 && conn.isDraining()) {
+                if (produced > 0 && conn.closing.isDraining()) {
                     // Data after our close: as with TCP, the peer learns by a reset that it was not read.
                     takePlaintext().release();
-                    conn.abortWith(new ConnectionAbortedException("data arrived after close; connection reset"));
+                    conn.closing.abortWith(new ConnectionAbortedException("data arrived after close; connection reset"));
                     return Step.STOP;
                 }
                 return consumed > 0 ? Step.PROGRESS : Step.STOP;
             }
             default -> {
                 // Never expected: the record is whole and the buffers hold its fragment.
-                conn.protocolError("the TLS engine answered " + r.getStatus() + " for a whole " + len + "-byte record");
+                conn.failures.protocolError("the TLS engine answered " + r.getStatus() + " for a whole " + len + "-byte record");
                 return Step.STOP;
             }
         }
@@ -370,10 +370,10 @@ final class TlsRecordLayer {
         try {
             r = engine.wrap(res.empty, dst);
         } catch (SSLException e) {
-            conn.engineFailed(e);
+            conn.failures.engineFailed(e);
             return false;
         } catch (RuntimeException e) {
-            conn.internalError(e);
+            conn.failures.internalError(e);
             return false;
         }
         int produced = r.bytesProduced();
@@ -384,7 +384,7 @@ final class TlsRecordLayer {
             handshake.finished();
         }
         if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
-            conn.outboundClosed();
+            conn.closing.outboundClosed();
             return produced > 0;
         }
         return produced > 0 || r.getHandshakeStatus() != HandshakeStatus.NEED_WRAP;
@@ -428,7 +428,7 @@ final class TlsRecordLayer {
         Packet p = shard.packets().allocate();
         if (p.appendBytes(res.scratch, 0, produced) < produced) {
             p.release();
-            conn.resourcesExhausted("packet buffers exhausted while sending " + produced + " bytes of TLS records");
+            conn.failures.resourcesExhausted("packet buffers exhausted while sending " + produced + " bytes of TLS records");
             return false;
         }
         counters.recordsSent.increment();
@@ -479,9 +479,9 @@ final class TlsRecordLayer {
             try {
                 r = engine.wrap(srcs, first, n - first, dst);
             } catch (SSLException e) {
-                return refused(data, n, null, () -> conn.engineFailed(e));
+                return refused(data, n, null, () -> conn.failures.engineFailed(e));
             } catch (RuntimeException e) {
-                return refused(data, n, null, () -> conn.internalError(e));
+                return refused(data, n, null, () -> conn.failures.internalError(e));
             }
             int produced = r.bytesProduced();
             consumed += r.bytesConsumed();
@@ -500,7 +500,7 @@ final class TlsRecordLayer {
                 // The engine consumed the end of the data and produced no record for it: never seen
                 // (a wrap of application data always makes a record), and a write without a last
                 // record would never complete.
-                return refused(data, n, null, () -> conn.protocolError("the TLS engine took " + r.bytesConsumed()
+                return refused(data, n, null, () -> conn.failures.protocolError("the TLS engine took " + r.bytesConsumed()
                         + " bytes to write and produced no record"));
             }
             counters.plaintextBytesSent.add(r.bytesConsumed());
@@ -509,10 +509,10 @@ final class TlsRecordLayer {
             }
             if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
                 return refused(data, n, new ConnectionAbortedException("write on a TLS connection whose output is closed: " + conn),
-                        conn::outboundClosed);
+                        conn.closing::outboundClosed);
             }
             if (r.getStatus() != SSLEngineResult.Status.OK) {
-                return refused(data, n, null, () -> conn.protocolError("the TLS engine answered " + r.getStatus() + " to a write"));
+                return refused(data, n, null, () -> conn.failures.protocolError("the TLS engine answered " + r.getStatus() + " to a write"));
             }
             if (r.bytesConsumed() == 0 && produced == 0) {
                 res.clearArray(n);
@@ -532,7 +532,7 @@ final class TlsRecordLayer {
         if (report != null) {
             report.run();
         }
-        refusal = why != null ? why : conn.failureOr("the TLS connection failed while writing");
+        refusal = why != null ? why : conn.closing.failureOr("the TLS connection failed while writing");
         return Sent.FAILED;
     }
 

@@ -95,7 +95,7 @@ final class TlsShard {
     /** Shard stop: every live connection gives back its buffers (TCP is shut down by then). */
     private void releaseAll() {
         while (live != null) {
-            live.shutDownWithShard();
+            live.closing.shutDownWithShard();
         }
     }
 }
