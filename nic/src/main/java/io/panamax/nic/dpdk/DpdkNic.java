@@ -6,6 +6,7 @@ import io.panamax.dpdk.bindings.rte_eth_rss_conf;
 import io.panamax.dpdk.bindings.rte_eth_rxmode;
 import io.panamax.dpdk.bindings.rte_eth_txmode;
 import io.panamax.dpdk.bindings.rte_ether_addr;
+import io.panamax.nic.AbstractNic;
 import io.panamax.nic.MacAddress;
 import io.panamax.nic.Nic;
 import io.panamax.nic.NicCapabilities;
@@ -40,7 +41,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link Eal} if needed. Open and close from outside the shards, and close only once no shard
  * polls the queues.
  */
-public final class DpdkNic implements Nic {
+public final class DpdkNic extends AbstractNic<DpdkQueue> {
     private static final System.Logger LOG = System.getLogger("io.panamax.nic.dpdk");
     /** Mempool names are process-wide in DPDK: numbered at open, on the control path, never per packet. */
     private static final AtomicInteger POOL_SEQUENCE = new AtomicInteger();
@@ -48,7 +49,6 @@ public final class DpdkNic implements Nic {
     private final DpdkNicConfig config;
     private final Eal eal;
     private final int port;
-    private final String name;
     private final boolean probed;
     private final DeviceInfo info;
     /** Queue pairs DPDK 22.11's net_tap driver can start without overflowing its IPC message. */
@@ -60,30 +60,24 @@ public final class DpdkNic implements Nic {
      */
     static final int TSO_MAX_BYTES = 65535 - 14;
 
-    private final DpdkQueue[] queues;
     private final List<MbufPool> pools;
-    private final MacAddress mac;
     private final NicCapabilities capabilities;
     private final DpdkRss rss;
     /** Whether all-multicast is on because a multicast list was refused (so a later list turns it off). */
     private volatile boolean allMulticastByUs;
-    private volatile int mtu;
     private boolean closed;
 
     private DpdkNic(DpdkNicConfig config, Eal eal, int port, boolean probed, DeviceInfo info, DpdkQueue[] queues,
                     List<MbufPool> pools, MacAddress mac, NicCapabilities capabilities, DpdkRss rss, int mtu, String name) {
+        super(name, mac, mtu, queues);
         this.config = config;
         this.eal = eal;
         this.port = port;
         this.probed = probed;
         this.info = info;
-        this.queues = queues;
         this.pools = pools;
-        this.mac = mac;
         this.capabilities = capabilities;
         this.rss = rss;
-        this.mtu = mtu;
-        this.name = name;
     }
 
     /**
@@ -103,21 +97,6 @@ public final class DpdkNic implements Nic {
     // ---- Nic ----------------------------------------------------------------------------------------
 
     @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public MacAddress mac() {
-        return mac;
-    }
-
-    @Override
-    public int mtu() {
-        return mtu;
-    }
-
-    @Override
     public boolean linkUp() {
         return link().up();
     }
@@ -125,16 +104,6 @@ public final class DpdkNic implements Nic {
     @Override
     public NicCapabilities capabilities() {
         return capabilities;
-    }
-
-    @Override
-    public int queueCount() {
-        return queues.length;
-    }
-
-    @Override
-    public DpdkQueue queue(int id) {
-        return queues[id];
     }
 
     @Override
@@ -171,14 +140,14 @@ public final class DpdkNic implements Nic {
                 int all = dpdk_h.rte_eth_allmulticast_enable((short) port);
                 if (all == 0) {
                     allMulticastByUs = true;
-                    LOG.log(System.Logger.Level.INFO, name + ": the driver refused a list of " + groups.length
+                    LOG.log(System.Logger.Level.INFO, name() + ": the driver refused a list of " + groups.length
                             + " multicast group(s) (" + rc + "): all-multicast instead");
                     return MulticastDelivery.ALL_MULTICAST;
                 }
                 if (dpdk_h.rte_eth_promiscuous_get((short) port) == 1) {
                     return MulticastDelivery.ALL_MULTICAST;
                 }
-                LOG.log(System.Logger.Level.WARNING, name + ": the driver takes neither a multicast list (" + rc
+                LOG.log(System.Logger.Level.WARNING, name() + ": the driver takes neither a multicast list (" + rc
                         + ") nor all-multicast (" + all + "): IPv6 neighbour discovery may not receive its solicitations");
                 return MulticastDelivery.REFUSED;
             }
@@ -213,8 +182,8 @@ public final class DpdkNic implements Nic {
     /** Sets the MTU ({@code rte_eth_dev_set_mtu}). */
     public void setMtu(int newMtu) {
         control(() -> {
-            DpdkException.check(dpdk_h.rte_eth_dev_set_mtu((short) port, (short) newMtu), "rte_eth_dev_set_mtu(" + name + ", " + newMtu + ")");
-            mtu = queryMtu(port);
+            DpdkException.check(dpdk_h.rte_eth_dev_set_mtu((short) port, (short) newMtu), "rte_eth_dev_set_mtu(" + name() + ", " + newMtu + ")");
+            mtuChanged(queryMtu(port));
             return null;
         });
     }
@@ -226,7 +195,7 @@ public final class DpdkNic implements Nic {
      * shard, copied.
      */
     public BufferPoolFactory bufferPools() {
-        return (shard, cfg) -> shard.id() < queues.length
+        return (shard, cfg) -> shard.id() < queueCount()
                 ? pools.get(shard.id()).bufferPool(shard)
                 : new SlabBufferPool(shard, cfg.buffersPerShard(), cfg.bufferSize(), cfg.headroom());
     }
@@ -247,8 +216,8 @@ public final class DpdkNic implements Nic {
             return;
         }
         closed = true;
-        for (DpdkQueue q : queues) {
-            q.stop();
+        for (int q = 0; q < queueCount(); q++) {
+            queue(q).stop();
         }
         control(() -> {
             checkRc(dpdk_h.rte_eth_dev_stop((short) port), "rte_eth_dev_stop");
@@ -257,7 +226,7 @@ public final class DpdkNic implements Nic {
                 try {
                     eal.remove(config.deviceName());
                 } catch (DpdkException e) {
-                    LOG.log(System.Logger.Level.WARNING, name + ": " + e.getMessage());
+                    LOG.log(System.Logger.Level.WARNING, name() + ": " + e.getMessage());
                 }
             }
             return null;
@@ -269,7 +238,7 @@ public final class DpdkNic implements Nic {
             }
             int missing = pool.size() - pool.inMempool(); // the port is stopped: the driver gave its mbufs back
             if (missing > 0) {
-                LOG.log(System.Logger.Level.WARNING, name + ": closing mbuf pool " + pool.name() + " with " + missing
+                LOG.log(System.Logger.Level.WARNING, name() + ": closing mbuf pool " + pool.name() + " with " + missing
                         + " mbuf(s) still out; their buffers are now invalid");
             }
             pool.close();
@@ -278,7 +247,7 @@ public final class DpdkNic implements Nic {
 
     private void checkRc(int rc, String what) {
         if (rc < 0) {
-            LOG.log(System.Logger.Level.WARNING, name + ": " + what + " failed: " + rc);
+            LOG.log(System.Logger.Level.WARNING, name() + ": " + what + " failed: " + rc);
         }
     }
 
@@ -307,7 +276,7 @@ public final class DpdkNic implements Nic {
 
     @Override
     public String toString() {
-        return "DpdkNic[" + name + ", port " + port + ", " + info.driverName() + ", " + queues.length + " queue(s), " + mac + "]";
+        return "DpdkNic[" + name() + ", port " + port + ", " + info.driverName() + ", " + queueCount() + " queue(s), " + mac() + "]";
     }
 
     /** The steps of {@link #open}, undone in reverse when one fails. */

@@ -1,5 +1,6 @@
 package io.panamax.nic.pcap;
 
+import io.panamax.nic.AbstractNic;
 import io.panamax.nic.MacAddress;
 import io.panamax.nic.Nic;
 import io.panamax.nic.NicCapabilities;
@@ -34,7 +35,7 @@ import java.util.concurrent.CompletableFuture;
  * {@link io.panamax.nic.capture.CapturingNic} to record a NIC without blocking its shard). Without
  * an output file, transmitted frames are counted and discarded.
  */
-public final class PcapNic implements Nic {
+public final class PcapNic extends AbstractNic<NicQueue> {
     /** When received frames are delivered. */
     public enum Pacing {
         /** As fast as the queue is polled. */
@@ -43,20 +44,17 @@ public final class PcapNic implements Nic {
         RECORDED
     }
 
-    private final String name;
-    private final MacAddress mac;
-    private final int mtu;
     private final CaptureFileReader reader;
     private final CaptureFileWriter writer;
     private final PcapQueue queue;
 
     private PcapNic(Builder b, CaptureFileReader reader, CaptureFileWriter writer) {
-        this.name = b.name != null ? b.name : "pcap:" + (b.input != null ? b.input.getFileName() : b.output.getFileName());
-        this.mac = b.mac;
-        this.mtu = b.mtu;
+        super(b.name != null ? b.name : "pcap:" + (b.input != null ? b.input.getFileName() : b.output.getFileName()),
+                b.mac, b.mtu, null);
         this.reader = reader;
         this.writer = writer;
         this.queue = new PcapQueue(this, reader, writer, b.pacing, b.speed, b.loop);
+        setQueues(new NicQueue[] {queue});
     }
 
     /** A builder: no files yet, ASAP pacing, one pass, MTU 1500. */
@@ -70,21 +68,6 @@ public final class PcapNic implements Nic {
     }
 
     @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public MacAddress mac() {
-        return mac;
-    }
-
-    @Override
-    public int mtu() {
-        return mtu;
-    }
-
-    @Override
     public boolean linkUp() {
         return true;
     }
@@ -92,19 +75,6 @@ public final class PcapNic implements Nic {
     @Override
     public NicCapabilities capabilities() {
         return NicCapabilities.none(1);
-    }
-
-    @Override
-    public int queueCount() {
-        return 1;
-    }
-
-    @Override
-    public NicQueue queue(int id) {
-        if (id != 0) {
-            throw new IndexOutOfBoundsException(name + " has one queue, not queue " + id);
-        }
-        return queue;
     }
 
     /**
@@ -135,7 +105,7 @@ public final class PcapNic implements Nic {
                 writer.close();
             }
         } catch (IOException e) {
-            throw new UncheckedIOException(name + ": could not complete " + writer.file(), e);
+            throw new UncheckedIOException(name() + ": could not complete " + writer.file(), e);
         } finally {
             if (reader != null) {
                 reader.close();
@@ -145,7 +115,7 @@ public final class PcapNic implements Nic {
 
     @Override
     public String toString() {
-        return "PcapNic[" + name + "]";
+        return "PcapNic[" + name() + "]";
     }
 
     /** Builds a {@link PcapNic}; give an input, an output or both. */

@@ -1,7 +1,7 @@
 package io.panamax.nic.wire;
 
+import io.panamax.nic.AbstractNic;
 import io.panamax.nic.MacAddress;
-import io.panamax.nic.Nic;
 import io.panamax.nic.NicCapabilities;
 import io.panamax.nic.NicQueue;
 import io.panamax.nic.RssControl;
@@ -13,20 +13,16 @@ import java.util.Optional;
  * impairments configured for that direction. No checksum offloads; an RSS hash when the receive
  * steering computes one.
  */
-public final class WireNic implements Nic {
-    private final String name;
-    private final MacAddress mac;
-    private final int mtu;
+public final class WireNic extends AbstractNic<NicQueue> {
     private final WireSteering steering;
     private final NicCapabilities capabilities;
+    /** The same queues as the base class holds, with their wire counters. */
     private WireQueue[] queues;
     private WireNic peer;
     private volatile boolean open = true;
 
     WireNic(String name, MacAddress mac, int mtu, int queueCount, WireSteering steering) {
-        this.name = name;
-        this.mac = mac;
-        this.mtu = mtu;
+        super(name, mac, mtu, null);
         this.steering = steering;
         int keyBytes = 0;
         int retaSize = 0;
@@ -40,22 +36,8 @@ public final class WireNic implements Nic {
 
     void connect(WireQueue[] queues, WireNic peer) {
         this.queues = queues;
+        setQueues(queues);
         this.peer = peer;
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public MacAddress mac() {
-        return mac;
-    }
-
-    @Override
-    public int mtu() {
-        return mtu;
     }
 
     /** Up while neither side is closed. */
@@ -67,16 +49,6 @@ public final class WireNic implements Nic {
     @Override
     public NicCapabilities capabilities() {
         return capabilities;
-    }
-
-    @Override
-    public int queueCount() {
-        return queues.length;
-    }
-
-    @Override
-    public NicQueue queue(int id) {
-        return queues[id];
     }
 
     /** The receive steering, when it is also an RSS control (a Toeplitz steering with a key and table). */
@@ -123,6 +95,6 @@ public final class WireNic implements Nic {
 
     @Override
     public String toString() {
-        return "WireNic[" + name + ", " + mac + ", " + queues.length + " queue(s)]";
+        return "WireNic[" + name() + ", " + mac() + ", " + queues.length + " queue(s)]";
     }
 }
