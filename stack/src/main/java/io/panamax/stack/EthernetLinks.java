@@ -11,13 +11,17 @@ import io.panamax.reactor.buffer.Packet;
  * The ip module's link interfaces over the ethernet module: {@code ip} and {@code ethernet} both
  * depend on {@code reactor} only (DESIGN.md), so the stack, which sees both, joins them. One
  * adapter per shard, made at start; nothing here allocates per packet.
+ *
+ * <p>Public for code that joins the two layers without {@link Stack}: the ip module's tests that
+ * run IPv6, NDP and DHCP over a real Ethernet layer live in this module's tests for that reason
+ * (ip cannot see stack, stack sees ip), and use this joiner rather than a copy of it.
  */
-final class EthernetLinks {
+public final class EthernetLinks {
     private EthernetLinks() {
     }
 
     /** IPv4's next hop resolved and framed by ARP (RFC 826). */
-    static Ipv4NextHop ipv4(Arp arp) {
+    public static Ipv4NextHop ipv4(Arp arp) {
         return new Ipv4NextHop() {
             @Override
             public long lookup(int nextHop) {
@@ -37,7 +41,7 @@ final class EthernetLinks {
     }
 
     /** IPv6 and neighbour discovery over Ethernet (RFC 2464). */
-    static Ipv6Link ipv6(Ethernet ethernet) {
+    public static Ipv6Link ipv6(Ethernet ethernet) {
         return new Ipv6Link() {
             @Override
             public long mac() {

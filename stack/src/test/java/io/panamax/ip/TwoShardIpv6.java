@@ -3,6 +3,7 @@ package io.panamax.ip;
 import io.panamax.ethernet.Ethernet;
 import io.panamax.ethernet.EthernetConfig;
 import io.panamax.ethernet.wire.EtherType;
+import io.panamax.stack.EthernetLinks;
 import io.panamax.nic.MacAddress;
 import io.panamax.reactor.ManualClock;
 import io.panamax.reactor.Reactor;

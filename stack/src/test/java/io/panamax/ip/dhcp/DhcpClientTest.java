@@ -5,7 +5,7 @@ import io.panamax.ethernet.Ethernet;
 import io.panamax.ethernet.EthernetConfig;
 import io.panamax.ethernet.wire.ArpMessage;
 import io.panamax.ethernet.wire.EtherType;
-import io.panamax.ip.EthernetLinks;
+import io.panamax.stack.EthernetLinks;
 import io.panamax.ip.Icmp;
 import io.panamax.ip.IpProtocol;
 import io.panamax.ip.Ipv4;
