@@ -1,6 +1,5 @@
 package io.panamax.tls;
 
-import io.panamax.ip.Ipv4Address;
 import io.panamax.reactor.Completion;
 import io.panamax.reactor.ReadBuffer;
 import io.panamax.reactor.Shard;
@@ -125,7 +124,9 @@ public final class TlsConnection implements StreamConnection {
      * null sends no SNI and checks the certificate against the peer's IP address.
      */
     public static TlsConnection client(TcpConnection tcp, TlsContext context, String serverName) {
-        String address = Ipv4Address.toString(tcp.remoteIp());
+        // The peer's address as text (IPv4 or IPv6): the engine's session cache key, and what the
+        // certificate is checked against when no server name is given.
+        String address = tcp.remoteAddress().getAddress().getHostAddress();
         TlsConnection c = new TlsConnection(tcp, context,
                 context.newClientEngine(serverName, address, tcp.remotePort()), true, serverName);
         c.start();
@@ -244,8 +245,9 @@ public final class TlsConnection implements StreamConnection {
                 + (handshake.isDone() ? ", " + protocol() : ", handshaking") + (closing.failure() != null ? ", failed" : "") + "]";
     }
 
+    /** The peer for messages: "10.7.0.1:443", or the IPv6 address and port. */
     String peer() {
-        return Ipv4Address.toString(tcp.remoteIp()) + ":" + tcp.remotePort();
+        return tcp.remoteAddress().getAddress().getHostAddress() + ":" + tcp.remotePort();
     }
 
     // =====================================================================================

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -47,7 +48,7 @@ class TlsOverWireTest {
     @BeforeAll
     static void start() throws Exception {
         dir = Files.createTempDirectory("pmx-tls-wire");
-        serverCert = TlsCredentials.selfSigned(dir, "server.test", WirePair.SERVER_IP);
+        serverCert = TlsCredentials.selfSigned(dir, "server.test", WirePair.SERVER_IP, WirePair.SERVER_IP6);
         otherCert = TlsCredentials.selfSigned(dir, "other.test");
         clientCert = TlsCredentials.selfSigned(dir, KeyType.RSA_2048, java.time.Duration.ofDays(2), "client.test");
         server = TlsContext.create(TlsConfig.builder().credentials(serverCert).build());
@@ -81,8 +82,9 @@ class TlsOverWireTest {
         }
     }
 
+    /** The InetSocketAddress form here; the kernel-peer tests and the benchmarks use the int form. */
     private static ShardFuture<TlsConnection> connect(TlsContext ctx, int port, String name) {
-        return TlsClient.connect(pair.clientTcp(), WirePair.serverAddress(), port, ctx, name);
+        return TlsClient.connect(pair.clientTcp(), new InetSocketAddress(WirePair.SERVER_IP, port), ctx, name);
     }
 
     private static byte[] random(int n, long seed) {
@@ -117,6 +119,25 @@ class TlsOverWireTest {
         // 8 MiB each way in records of at most 16 KiB: at least 512 records in each direction.
         assertTrue(pair.counter("tls_records_received_total") - records >= 1024, "records counted");
         assertTrue(pair.counter("tls_close_notify_received_total") - closeNotifies >= 2, "both sides saw close_notify");
+    }
+
+    /**
+     * Over IPv6, with no server name: the client checks the server's certificate against the
+     * peer's IPv6 address (its iPAddress entry), and messages name that address.
+     */
+    @Test
+    void overIpv6WithoutServerNameTheCertificateIsCheckedAgainstTheAddress() throws Exception {
+        byte[] data = random(100_000, 6);
+        String[] seen = new String[2];
+        byte[] back = pair.on(() -> TlsClient.connect(pair.clientTcp(), new InetSocketAddress(WirePair.SERVER_IP6, ECHO), client, null)
+                .then(c -> {
+                    seen[0] = c.toString();
+                    seen[1] = c.tcp().isIpv6() + " " + c.protocol();
+                    return WirePair.exchange(c, data);
+                }));
+        assertEquals("true TLSv1.3", seen[1]);
+        assertTrue(seen[0].contains("fd00:9:0:0:0:0:0:2:" + ECHO), seen[0]);
+        assertEquals(sha256(data), sha256(back));
     }
 
     @Test

@@ -28,6 +28,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 final class WirePair implements AutoCloseable {
     static final String CLIENT_IP = "10.9.0.1";
     static final String SERVER_IP = "10.9.0.2";
+    /** Over IPv6 too (each stack passes duplicate address detection at start: one second). */
+    static final String CLIENT_IP6 = "fd00:9::1";
+    static final String SERVER_IP6 = "fd00:9::2";
     static final Duration T = Duration.ofSeconds(60);
 
     final Reactor reactor;
@@ -41,8 +44,10 @@ final class WirePair implements AutoCloseable {
         reactor = b.build().start();
         wire = Wire.pair(WireConfig.builder().name("tls")
                 .macs(MacAddress.parse("02:00:00:00:09:01"), MacAddress.parse("02:00:00:00:09:02")).build());
-        client = Stack.builder().reactor(reactor).nic(NicFactory.of(wire.a())).ipv4(CLIENT_IP + "/24").start();
-        server = Stack.builder().reactor(reactor).nic(NicFactory.of(wire.b())).ipv4(SERVER_IP + "/24").start();
+        client = Stack.builder().reactor(reactor).nic(NicFactory.of(wire.a())).ipv4(CLIENT_IP + "/24")
+                .ipv6(CLIENT_IP6 + "/64").start();
+        server = Stack.builder().reactor(reactor).nic(NicFactory.of(wire.b())).ipv4(SERVER_IP + "/24")
+                .ipv6(SERVER_IP6 + "/64").start();
     }
 
     WirePair() throws Exception {
