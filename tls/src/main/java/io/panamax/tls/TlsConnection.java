@@ -93,7 +93,7 @@ public final class TlsConnection implements StreamConnection {
     private TlsConnection(TcpConnection tcp, TlsContext context, SSLEngine engine, boolean client, String serverName) {
         this.tcp = tcp;
         this.shard = tcp.shard();
-        assert shard.isCurrent();
+        shard.checkOwner(client ? "TlsConnection.client" : "TlsConnection.server"); // with or without -ea
         TlsShard res = context.shard(shard);
         this.counters = res.counters;
         this.engine = engine;

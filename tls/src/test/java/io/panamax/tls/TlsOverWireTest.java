@@ -23,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -138,6 +139,26 @@ class TlsOverWireTest {
         assertEquals("true TLSv1.3", seen[1]);
         assertTrue(seen[0].contains("fd00:9:0:0:0:0:0:2:" + ECHO), seen[0]);
         assertEquals(sha256(data), sha256(back));
+    }
+
+    /** Wrapping a TCP connection from another thread fails at once, naming the shard to use. */
+    @Test
+    void wrappingFromTheWrongThreadFailsAtOnce() throws Exception {
+        // A plain TCP port: the reset at the end touches no TLS counter another test reads.
+        var listener = pair.on(() -> ShardFuture.succeeded(pair.serverTcp().listen(459, t -> {
+        })));
+        var tcp = pair.on(() -> pair.clientTcp().connect(WirePair.serverAddress(), 459));
+        try {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> TlsConnection.client(tcp, client, "server.test"));
+            assertTrue(e.getMessage().startsWith("TlsConnection.client called from thread"), e.getMessage());
+            assertTrue(e.getMessage().contains("used on shard 0"), e.getMessage());
+        } finally {
+            pair.on(() -> {
+                tcp.abort();
+                listener.close();
+                return ShardFuture.done();
+            });
+        }
     }
 
     @Test
