@@ -93,6 +93,14 @@ final class IcmpBench implements SuiteBenchmark {
                 echo.awaitLine("^ready", Duration.ofSeconds(10));
                 udp.put("kernel over veth", rounds.run(ctx, ns, Netns.KERNEL_IP, "kernel", commands, summaries));
             }
+            // The floor of this client: the same echo on the client namespace's loopback, no link at all.
+            commands.append(Cmd.shell(Netns.in(ns.client, "benchmarks/target/suite/udp_rtt", "server", Integer.toString(ECHO_PORT))))
+                    .append(" &\n");
+            try (Cmd.Background echo = Cmd.start("udp_rtt loopback server", ctx.logs.resolve("icmp-udp-loopback.log"),
+                    Netns.in(ns.client, udpRtt, "server", Integer.toString(ECHO_PORT)))) {
+                echo.awaitLine("^ready", Duration.ofSeconds(10));
+                udp.put(LOOPBACK, rounds.run(ctx, ns, "127.0.0.1", "loopback", commands, summaries));
+            }
 
             String tap = "pmxi" + (ProcessHandle.current().pid() % 10000);
             List<String> sample = ctx.javaMain("io.panamax.samples.Main", "echo", "--netns", ns.client, "--tap", tap, "--shards", "1",
@@ -169,6 +177,8 @@ final class IcmpBench implements SuiteBenchmark {
                 calls altogether; over DPDK's own `net_tap` the same TAP crossing remains.""");
     }
 
+    /** The row of the client's floor: its own round trip over the kernel's loopback. */
+    private static final String LOOPBACK = "kernel loopback (the client's floor: no link)";
     /** The port the stack's UDP echo (RFC 862) answers on; the kernel's C echo listens on the same. */
     private static final int ECHO_PORT = 7;
     /** Measured round trips per target in a full run (issue 15's latency-tail goal asks for 20,000). */
@@ -201,7 +211,9 @@ final class IcmpBench implements SuiteBenchmark {
                 CPU 1) sends one 64-byte datagram, waits for its echo, and sends the next: %d unmeasured, then %d
                 measured round trips per target. The kernel's echo is the same C program in the kernel-server
                 namespace (`udp_rtt server`, unpinned); the stack's is its UDP echo on port 7. Goal: p99.9 no worse
-                than the kernel over veth, p50 at most half of it.""", rounds.warmup(), rounds.samples()));
+                than the kernel over veth, p50 at most half of it. The loopback row is the client's own floor: the same
+                echo on the client namespace's loopback, where no link, no second namespace and no user-space stack
+                is crossed; no server behind any link can answer faster than that.""", rounds.warmup(), rounds.samples()));
         double[] k = udp.get("kernel over veth").clone();
         Arrays.sort(k);
         List<List<String>> lines = new ArrayList<>();
@@ -220,7 +232,7 @@ final class IcmpBench implements SuiteBenchmark {
         plot.write(ctx.plots.resolve("udp-latency-cdf.png"));
         s.text("![UDP round-trip CDF](plots/udp-latency-cdf.png)");
         for (Map.Entry<String, double[]> e : udp.entrySet()) {
-            if (e.getKey().startsWith("kernel")) {
+            if (!e.getKey().startsWith("Panamax")) {
                 continue;
             }
             double[] v = e.getValue().clone();
