@@ -20,6 +20,7 @@ final class Context {
     final Path plots;
     final PrintStream console;
     private Path rrPeer;
+    private Path udpRtt;
 
     Context(boolean quick, Path root, Path jar, Path work, Path plots, PrintStream console) {
         this.quick = quick;
@@ -79,16 +80,28 @@ final class Context {
     /** The C request/response peer, compiled once into the work directory. */
     synchronized Path rrPeer() throws IOException, InterruptedException {
         if (rrPeer == null) {
-            Path src = root.resolve("benchmarks/src/main/c/rr/rr_peer.c");
-            if (!Files.exists(src)) {
-                throw new IllegalStateException("missing " + src + " (run the suite from the repository root, or pass --root)");
-            }
-            Path bin = work.resolve("rr_peer");
-            Files.createDirectories(work);
-            Cmd.run(Duration.ofSeconds(60), "gcc", "-O2", "-o", bin.toString(), src.toString()).orThrow("compiling rr_peer.c");
-            rrPeer = bin;
+            rrPeer = compiledPeer("rr/rr_peer.c", "rr_peer");
         }
         return rrPeer;
+    }
+
+    synchronized Path udpRtt() throws IOException, InterruptedException {
+        if (udpRtt == null) {
+            udpRtt = compiledPeer("udp/udp_rtt.c", "udp_rtt");
+        }
+        return udpRtt;
+    }
+
+    /** Compiles one of the suite's C peers ({@code benchmarks/src/main/c/SOURCE}) into the work directory. */
+    private Path compiledPeer(String source, String name) throws IOException, InterruptedException {
+        Path src = root.resolve("benchmarks/src/main/c/" + source);
+        if (!Files.exists(src)) {
+            throw new IllegalStateException("missing " + src + " (run the suite from the repository root, or pass --root)");
+        }
+        Path bin = work.resolve(name);
+        Files.createDirectories(work);
+        Cmd.run(Duration.ofSeconds(60), "gcc", "-O2", "-o", bin.toString(), src.toString()).orThrow("compiling " + source);
+        return bin;
     }
 
     /** The path of {@code p} as the page shows it (relative to the repository root when inside it). */
