@@ -460,7 +460,7 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
      * every buffer goes back to its pool.
      */
     public void shutdown() {
-        assert shard.isCurrent();
+        shard.checkOwner("Tcp.shutdown");
         shutDown = true;
         for (int p = 1; p < listeners.length; p++) {
             if (listeners[p] != null) {
