@@ -52,8 +52,8 @@ final class LossSection implements SuiteBenchmark {
             + "is after its reading application has read, and that application shares the other CPU; with the 15-30 segment "
             + "windows a loss rate allows, every round trip waited for it (issue 13: at its tail loss probes the stack's "
             + "sender found a whole window unacknowledged for 2-47 ms, while TcpExtDelayedACKs stayed 0: the ACKs came with "
-            + "the reads; at load 8-11, 100 MB at 1 % took 3.6-10.4 s busy-polling and 1.0-2.0 s sleeping). The af_xdp "
-            + "shard busy-polls (no descriptor to sleep on).";
+            + "the reads; at load 5-11, 100 MB took 3.6-10.4 s at 1 %, 8.3-8.6 s at 2 % and 6.6-7.8 s at 5 % busy-polling, "
+            + "1.0-2.0, 1.6-3.3 and 2.8-3.5 s sleeping). The af_xdp shard busy-polls (no descriptor to sleep on).";
 
     @Override
     public String name() {
