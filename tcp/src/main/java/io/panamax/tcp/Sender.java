@@ -135,6 +135,23 @@ final class Sender implements LossRecovery.Sender {
     private int frtoStep;
     private int frtoRecover;
 
+    // ---- what limits sending (Linux's tcp_chrono, TCP_INFO's busy, rwnd_limited and sndbuf_limited) ----
+    /** Nothing outstanding and nothing to send. */
+    static final int IDLE = 0;
+    /** Data outstanding, nothing more written: the application is the limit (or Nagle holds a short tail). */
+    static final int APPLICATION_LIMITED = 1;
+    /** Data waits for the congestion window (RFC 5681), a recovery's window included. */
+    static final int CWND_LIMITED = 2;
+    /** Data waits for the peer's window (SND.WND). */
+    static final int RWND_LIMITED = 3;
+    /** The send buffer is full of unacknowledged data and writes wait for room: the buffer is smaller than the flight. */
+    static final int SEND_BUFFER_LIMITED = 4;
+    /** The state since {@link #limitSinceNanos}, one of the five above. */
+    private int limit = IDLE;
+    private long limitSinceNanos;
+    /** Time spent in each state before the current one, by state. */
+    private final long[] limitedNanos = new long[5];
+
     // ---- counters ----
     long bytesOut;
     long retransmits;
@@ -185,6 +202,7 @@ final class Sender implements LossRecovery.Sender {
         sndMax = iss;
         sndBufSeq = iss + 1;
         roundEndSeq = iss;
+        limitSinceNanos = tcb.shard().nanoTime();
     }
 
     /** The options are settled: the congestion window starts (RFC 6928) and recovery with it (RFC 6582 3.2 step 1). */
@@ -288,6 +306,7 @@ final class Sender implements LossRecovery.Sender {
         }
         pendingWrites.addLast(data);
         pendingWrites.addLast(into);
+        noteLimit();   // no output follows a write that waits: the wait for room starts now
         return false;
     }
 
@@ -702,6 +721,7 @@ final class Sender implements LossRecovery.Sender {
         if (sent) {
             armProbeTimer();
         }
+        noteLimit();
         if (!sent) {
             // Data (or the FIN) waits on the window with nothing in flight: the persist timer
             // probes the window (RFC 9293 3.8.6.1) and overrides SWS avoidance when it fires.
@@ -713,6 +733,44 @@ final class Sender implements LossRecovery.Sender {
                 tcb.sendAck();
             }
         }
+    }
+
+    /**
+     * What holds sending back now that output has sent what it may: the time since the last
+     * change goes to the state it ends. Called at the end of every output (after each ACK, write
+     * and timer), so a state lasts from the output that found it to the one that finds another.
+     * The clock is read only when the state changes: the steady state costs a few comparisons.
+     */
+    private void noteLimit() {
+        int state;
+        int unsent = unsent();
+        if (unsent > 0 || finPending()) {
+            int waiting = Math.max(1, Math.min(unsent, maxDataPerSegment()));
+            long inFlight = sndNxt - sndUna;
+            if (sndWnd - inFlight < waiting) {
+                state = RWND_LIMITED;
+            } else if ((long) congestionWindow() - recovery.bytesInFlight(sndNxt) < waiting) {
+                state = CWND_LIMITED;
+            } else {
+                state = APPLICATION_LIMITED;   // a short tail Nagle or SWS avoidance holds
+            }
+        } else if (sndUna != sndMax) {
+            state = pendingWrites != null && !pendingWrites.isEmpty() ? SEND_BUFFER_LIMITED : APPLICATION_LIMITED;
+        } else {
+            state = IDLE;
+        }
+        if (state != limit) {
+            long now = tcb.shard().nanoTime();
+            limitedNanos[limit] += now - limitSinceNanos;
+            limit = state;
+            limitSinceNanos = now;
+        }
+    }
+
+    /** Nanoseconds spent in {@code state} (one of {@link #IDLE} .. {@link #SEND_BUFFER_LIMITED}), the current stretch included. */
+    long limitedNanos(int state) {
+        long t = limitedNanos[state];
+        return state == limit ? t + tcb.shard().nanoTime() - limitSinceNanos : t;
     }
 
     /** RFC 6298 5.1: a segment with data left; start the timer unless it runs. */

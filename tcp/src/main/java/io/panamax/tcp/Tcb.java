@@ -1211,7 +1211,11 @@ final class Tcb implements TcpConnection {
                 snd.recovery.lostSegments(), snd.recovery.reorderingSeen(), snd.idleRestarts, snd.tailLossProbes,
                 snd.recovery.spuriousUndone() + snd.spuriousTimeouts,
                 snd.cc.name(),
-                snd.recovery.name());
+                snd.recovery.name(),
+                snd.limitedNanos(Sender.APPLICATION_LIMITED) + snd.limitedNanos(Sender.CWND_LIMITED)
+                        + snd.limitedNanos(Sender.RWND_LIMITED) + snd.limitedNanos(Sender.SEND_BUFFER_LIMITED),
+                snd.limitedNanos(Sender.CWND_LIMITED), snd.limitedNanos(Sender.RWND_LIMITED),
+                snd.limitedNanos(Sender.SEND_BUFFER_LIMITED));
     }
 
     /** The last soft ICMP error (RFC 1122 4.2.3.9), or null. */

@@ -30,6 +30,12 @@ package io.panamax.tcp;
  * @param spuriousRecoveries recovery episodes found spurious by D-SACK and undone (RFC 3708, 2883)
  * @param congestionControl  the congestion control's name ("newreno", ...)
  * @param lossRecovery       the loss recovery's name ("sack" with SACK, else "newreno")
+ * @param busyNanos          time with data outstanding or waiting to be sent (Linux's tcpi_busy_time)
+ * @param cwndLimitedNanos   time data waited for the congestion window
+ * @param rwndLimitedNanos   time data waited for the peer's window (Linux's tcpi_rwnd_limited)
+ * @param sendBufferLimitedNanos time writes waited for room in a send buffer full of unacknowledged
+ *                           data (Linux's tcpi_sndbuf_limited); busy time in none of these three
+ *                           was application-limited (everything written was sent)
  */
 public record TcpConnectionStats(
         long segmentsIn,
@@ -58,5 +64,9 @@ public record TcpConnectionStats(
         long tailLossProbes,
         long spuriousRecoveries,
         String congestionControl,
-        String lossRecovery) {
+        String lossRecovery,
+        long busyNanos,
+        long cwndLimitedNanos,
+        long rwndLimitedNanos,
+        long sendBufferLimitedNanos) {
 }

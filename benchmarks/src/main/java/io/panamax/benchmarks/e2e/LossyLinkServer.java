@@ -17,7 +17,9 @@ import java.time.Duration;
  * a forwarding namespace), serving port 19 (a source: sends {@code --bytes} and closes; the stack
  * is the bulk sender), 9 (discard: the stack receives) and 7 (echo: the stack's sends are limited
  * by what arrives). When a connection ends it prints its counters:
- * {@code conn service=source bytesOut=... retransmits=... timeouts=... fastRetransmits=... mss=...}.
+ * {@code conn service=source bytesOut=... retransmits=... timeouts=... fastRetransmits=... mss=...}, with
+ * what held its sender back ({@code busyMs}, and of it {@code cwndLimitedMs}, {@code rwndLimitedMs},
+ * {@code sndbufLimitedMs}; the rest of the busy time was application-limited).
  * With {@code --dpdk-vdev} the stack runs on a DPDK virtual device instead of the TAP device (the
  * loss benchmark's af_xdp runs: {@code net_af_xdp} on a veth end the caller made in the namespace),
  * and prints the device's driver and offloads first ({@code nic ...}).
@@ -80,7 +82,9 @@ public final class LossyLinkServer {
                     + s.fastRetransmits() + " mss=" + s.mss() + " tlp=" + s.tailLossProbes() + " lost=" + s.lostSegments()
                     + " reordering=" + s.reorderingSeen() + " spurious=" + s.spuriousRecoveries() + " sackedTotal="
                     + s.sackedTotal() + " cwnd=" + s.cwnd() + " ssthresh=" + s.ssthresh() + " srttUs=" + s.srttNanos() / 1000
-                    + " rtoUs=" + s.rtoNanos() / 1000 + " sndWnd=" + s.sendWindow());
+                    + " rtoUs=" + s.rtoNanos() / 1000 + " sndWnd=" + s.sendWindow() + " busyMs=" + s.busyNanos() / 1_000_000
+                    + " cwndLimitedMs=" + s.cwndLimitedNanos() / 1_000_000 + " rwndLimitedMs=" + s.rwndLimitedNanos() / 1_000_000
+                    + " sndbufLimitedMs=" + s.sendBufferLimitedNanos() / 1_000_000);
             System.out.flush();
         });
     }
