@@ -27,7 +27,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * TCP between two whole stacks (NIC, Ethernet, ARP, IPv4, TCP) joined by the in-memory wire, MTU
- * 1500, for a fixed time, in one of two placements:
+ * 1500 or the one {@code --mtu} gives (up to the wire's 65,535: TCP then moves 64 KiB segments, MSS
+ * 65,483 with timestamps), for a fixed time, in one of two placements:
  * <ul>
  *   <li>{@code core}: both stacks on one shard of one reactor (one busy-polling thread pays for
  *       both ends: the per-core figure);</li>
@@ -49,6 +50,7 @@ import java.util.concurrent.CompletableFuture;
  * <pre>
  *   java -cp benchmarks.jar io.panamax.benchmarks.e2e.WireTcpRun rr --connections 64 --placement core --seconds 10
  *   java -cp benchmarks.jar io.panamax.benchmarks.e2e.WireTcpRun bulk --placement core --seconds 10
+ *   java -cp benchmarks.jar io.panamax.benchmarks.e2e.WireTcpRun bulk --placement core --seconds 10 --mtu 65535
  * </pre>
  */
 public final class WireTcpRun {
@@ -63,6 +65,7 @@ public final class WireTcpRun {
     private final int connections;
     private final boolean pair;
     private final boolean ipv6;
+    private final int mtu;
     private final Reactor clientReactor;
     private final Reactor serverReactor;
     private final Wire wire;
@@ -77,14 +80,15 @@ public final class WireTcpRun {
     // Written on the server shard only.
     private long bytesReceived;
 
-    private WireTcpRun(String mode, int connections, boolean pair, boolean ipv6) throws Exception {
+    private WireTcpRun(String mode, int connections, boolean pair, boolean ipv6, int mtu) throws Exception {
         this.mode = mode;
         this.connections = connections;
         this.pair = pair;
         this.ipv6 = ipv6;
+        this.mtu = mtu;
         clientReactor = reactor(pair);
         serverReactor = pair ? reactor(true) : clientReactor;
-        wire = Wire.pair(WireConfig.builder().name("tcp").ringSize(4096)
+        wire = Wire.pair(WireConfig.builder().name("tcp").mtu(mtu).ringSize(ringSlots(mtu))
                 .macs(MacAddress.parse("02:00:00:00:0d:01"), MacAddress.parse("02:00:00:00:0d:02")).build());
         TcpConfig tcp = TcpConfig.builder().noDelay(true).build();
         Stack.Builder c = Stack.builder().reactor(clientReactor).nic(NicFactory.of(wire.a())).ipv4("10.13.0.1/24").tcp(tcp);
@@ -102,6 +106,15 @@ public final class WireTcpRun {
         }
     }
 
+    /**
+     * Slots per wire ring: 4,096 at MTU 1500 (6.5 MB of slots per direction), 512 when a slot holds
+     * a 64 KiB frame: the same ~33 MB instead of 268 MB that the first frame would zero, and still
+     * more frames than the send and receive buffers let be in flight.
+     */
+    private static int ringSlots(int mtu) {
+        return mtu > 9_000 ? 512 : 4096;
+    }
+
     private static Reactor reactor(boolean unpinned) {
         Reactor.Builder b = Reactor.builder().shards(1).idlePolicy(IdlePolicy.busyPoll()).stallThreshold(Duration.ZERO)
                 .buffersPerShard(32768);
@@ -116,6 +129,7 @@ public final class WireTcpRun {
         int connections = 1;
         String placement = "core";
         String family = "4";
+        int mtu = WireConfig.DEFAULT_MTU;
         double seconds = 5;
         double warmup = 2;
         for (int i = 1; i < args.length; i++) {
@@ -123,10 +137,11 @@ public final class WireTcpRun {
                 case "--connections" -> connections = Integer.parseInt(args[++i]);
                 case "--placement" -> placement = args[++i];
                 case "--family" -> family = args[++i];
+                case "--mtu" -> mtu = Integer.parseInt(args[++i]);
                 case "--seconds" -> seconds = Double.parseDouble(args[++i]);
                 case "--warmup" -> warmup = Double.parseDouble(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (usage: rr|bulk [--connections N] [--placement core|pair] [--family 4|6] [--seconds S] [--warmup S])");
+                        + " (usage: rr|bulk [--connections N] [--placement core|pair] [--family 4|6] [--mtu BYTES] [--seconds S] [--warmup S])");
             }
         }
         if (!mode.equals("rr") && !mode.equals("bulk")) {
@@ -138,7 +153,7 @@ public final class WireTcpRun {
         if (!family.equals("4") && !family.equals("6")) {
             throw new IllegalArgumentException("family must be 4 or 6, got " + family);
         }
-        WireTcpRun run = new WireTcpRun(mode, connections, placement.equals("pair"), family.equals("6"));
+        WireTcpRun run = new WireTcpRun(mode, connections, placement.equals("pair"), family.equals("6"), mtu);
         try {
             run.measure(warmup, seconds);
         } finally {
@@ -185,9 +200,9 @@ public final class WireTcpRun {
                     (double) heap / (b.transactions - a.transactions));
         } else {
             long bytes = b.bytes - a.bytes;
-            System.out.printf("result mode=bulk family=%s placement=%s seconds=%.3f bytes=%d gbps=%.3f segments=%d heap_bytes=%d"
+            System.out.printf("result mode=bulk family=%s placement=%s mtu=%d seconds=%.3f bytes=%d gbps=%.3f segments=%d heap_bytes=%d"
                             + " heap_bytes_per_segment=%.3f%n",
-                    ipv6 ? "6" : "4", pair ? "pair" : "core", dt, bytes, bytes * 8 / dt / 1e9, segments, heap, (double) heap / segments);
+                    ipv6 ? "6" : "4", pair ? "pair" : "core", mtu, dt, bytes, bytes * 8 / dt / 1e9, segments, heap, (double) heap / segments);
         }
     }
 
