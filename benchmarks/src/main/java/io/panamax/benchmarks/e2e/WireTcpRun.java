@@ -45,7 +45,10 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Prints {@code result key=value ...} lines: transactions or bits per second, and the heap
  * bytes the shard threads allocated per TCP segment received during the measured time
- * ({@code ThreadMXBean.getThreadAllocatedBytes}).
+ * ({@code ThreadMXBean.getThreadAllocatedBytes}); in bulk also the CPU time the shard threads got
+ * ({@code shard_cpus}, CPUs over the wall time) and the bits per second of that CPU time
+ * ({@code gbps_per_shard_cpu}): on a loaded machine a busy-polling shard is preempted, and this is
+ * the figure that compares runs made at different loads.
  *
  * <pre>
  *   java -cp benchmarks.jar io.panamax.benchmarks.e2e.WireTcpRun rr --connections 64 --placement core --seconds 10
@@ -192,6 +195,7 @@ public final class WireTcpRun {
         double dt = (b.nanos - a.nanos) / 1e9;
         long segments = b.segments - a.segments;
         long heap = b.allocated - a.allocated;
+        double cpus = (b.cpuNanos - a.cpuNanos) / 1e9 / dt;
         if (mode.equals("rr")) {
             System.out.printf("result mode=rr family=%s placement=%s connections=%d seconds=%.3f transactions=%d tps=%.0f segments=%d"
                             + " heap_bytes=%d heap_bytes_per_segment=%.3f heap_bytes_per_transaction=%.3f%n",
@@ -201,8 +205,9 @@ public final class WireTcpRun {
         } else {
             long bytes = b.bytes - a.bytes;
             System.out.printf("result mode=bulk family=%s placement=%s mtu=%d seconds=%.3f bytes=%d gbps=%.3f segments=%d heap_bytes=%d"
-                            + " heap_bytes_per_segment=%.3f%n",
-                    ipv6 ? "6" : "4", pair ? "pair" : "core", mtu, dt, bytes, bytes * 8 / dt / 1e9, segments, heap, (double) heap / segments);
+                            + " heap_bytes_per_segment=%.3f shard_cpus=%.3f gbps_per_shard_cpu=%.3f%n",
+                    ipv6 ? "6" : "4", pair ? "pair" : "core", mtu, dt, bytes, bytes * 8 / dt / 1e9, segments, heap, (double) heap / segments,
+                    cpus, bytes * 8 / dt / 1e9 / cpus);
         }
     }
 
@@ -212,7 +217,7 @@ public final class WireTcpRun {
                 : client.shard(0).tcp().connect(SERVER_IP, port);
     }
 
-    private record Snapshot(long nanos, long transactions, long bytes, long segments, long allocated) {
+    private record Snapshot(long nanos, long transactions, long bytes, long segments, long allocated, long cpuNanos) {
     }
 
     private Snapshot snapshot(long clientThread, long serverThread) {
@@ -223,11 +228,17 @@ public final class WireTcpRun {
         // On one shard both stacks count into the shard's one counter set (metrics are per shard).
         long segments = pair ? c[1] + s[1] : c[1];
         long allocated = allocated(clientThread) + (pair ? allocated(serverThread) : 0);
-        return new Snapshot(System.nanoTime(), c[0], s[0], segments, allocated);
+        long cpu = cpuNanos(clientThread) + (pair ? cpuNanos(serverThread) : 0);
+        return new Snapshot(System.nanoTime(), c[0], s[0], segments, allocated, cpu);
     }
 
     private static long threadOf(Reactor r) {
         return r.await(r.submit(0, () -> ShardFuture.succeeded(Thread.currentThread().threadId())), Duration.ofSeconds(10));
+    }
+
+    /** CPU time the thread has had: on a loaded machine a busy-polling shard gets less than its wall time. */
+    private static long cpuNanos(long threadId) {
+        return ManagementFactory.getThreadMXBean().getThreadCpuTime(threadId);
     }
 
     private static long allocated(long threadId) {
