@@ -39,7 +39,9 @@ import java.util.concurrent.CompletableFuture;
  * Modes: {@code rr}: each client connection sends 64 bytes and waits for the echo, again, until
  * the time is up ({@code --connections} of them at once); {@code bulk}: one connection writes 64
  * KiB pooled packets as fast as the stack takes them, the server reads and releases them.
- * The wire offloads nothing, so every segment's checksum is computed and verified in software.
+ * The wire offloads nothing, so every segment's checksum is computed and verified in software,
+ * unless {@code --checksum-offload on} builds it with {@link WireConfig#checksumOffload()}: the
+ * wire then vouches for the checksums, as the kernel's loopback does, and neither stack sums.
  * {@code --family 6} runs the same over IPv6 (both stacks dual-stack, the client connects to the
  * server's IPv6 address; neighbour discovery instead of ARP), to compare the two families in one run.
  *
@@ -69,6 +71,7 @@ public final class WireTcpRun {
     private final boolean pair;
     private final boolean ipv6;
     private final int mtu;
+    private final boolean checksumOffload;
     private final Reactor clientReactor;
     private final Reactor serverReactor;
     private final Wire wire;
@@ -83,15 +86,16 @@ public final class WireTcpRun {
     // Written on the server shard only.
     private long bytesReceived;
 
-    private WireTcpRun(String mode, int connections, boolean pair, boolean ipv6, int mtu) throws Exception {
+    private WireTcpRun(String mode, int connections, boolean pair, boolean ipv6, int mtu, boolean checksumOffload) throws Exception {
         this.mode = mode;
         this.connections = connections;
         this.pair = pair;
         this.ipv6 = ipv6;
         this.mtu = mtu;
+        this.checksumOffload = checksumOffload;
         clientReactor = reactor(pair);
         serverReactor = pair ? reactor(true) : clientReactor;
-        wire = Wire.pair(WireConfig.builder().name("tcp").mtu(mtu).ringSize(ringSlots(mtu))
+        wire = Wire.pair(WireConfig.builder().name("tcp").mtu(mtu).ringSize(ringSlots(mtu)).checksumOffload(checksumOffload)
                 .macs(MacAddress.parse("02:00:00:00:0d:01"), MacAddress.parse("02:00:00:00:0d:02")).build());
         TcpConfig tcp = TcpConfig.builder().noDelay(true).build();
         Stack.Builder c = Stack.builder().reactor(clientReactor).nic(NicFactory.of(wire.a())).ipv4("10.13.0.1/24").tcp(tcp);
@@ -133,6 +137,7 @@ public final class WireTcpRun {
         String placement = "core";
         String family = "4";
         int mtu = WireConfig.DEFAULT_MTU;
+        String offload = "off";
         double seconds = 5;
         double warmup = 2;
         for (int i = 1; i < args.length; i++) {
@@ -141,10 +146,11 @@ public final class WireTcpRun {
                 case "--placement" -> placement = args[++i];
                 case "--family" -> family = args[++i];
                 case "--mtu" -> mtu = Integer.parseInt(args[++i]);
+                case "--checksum-offload" -> offload = args[++i];
                 case "--seconds" -> seconds = Double.parseDouble(args[++i]);
                 case "--warmup" -> warmup = Double.parseDouble(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (usage: rr|bulk [--connections N] [--placement core|pair] [--family 4|6] [--mtu BYTES] [--seconds S] [--warmup S])");
+                        + " (usage: rr|bulk [--connections N] [--placement core|pair] [--family 4|6] [--mtu BYTES] [--checksum-offload on|off] [--seconds S] [--warmup S])");
             }
         }
         if (!mode.equals("rr") && !mode.equals("bulk")) {
@@ -156,7 +162,10 @@ public final class WireTcpRun {
         if (!family.equals("4") && !family.equals("6")) {
             throw new IllegalArgumentException("family must be 4 or 6, got " + family);
         }
-        WireTcpRun run = new WireTcpRun(mode, connections, placement.equals("pair"), family.equals("6"), mtu);
+        if (!offload.equals("on") && !offload.equals("off")) {
+            throw new IllegalArgumentException("checksum-offload must be on or off, got " + offload);
+        }
+        WireTcpRun run = new WireTcpRun(mode, connections, placement.equals("pair"), family.equals("6"), mtu, offload.equals("on"));
         try {
             run.measure(warmup, seconds);
         } finally {
@@ -204,9 +213,9 @@ public final class WireTcpRun {
                     (double) heap / (b.transactions - a.transactions));
         } else {
             long bytes = b.bytes - a.bytes;
-            System.out.printf("result mode=bulk family=%s placement=%s mtu=%d seconds=%.3f bytes=%d gbps=%.3f segments=%d heap_bytes=%d"
+            System.out.printf("result mode=bulk family=%s placement=%s mtu=%d checksum_offload=%s seconds=%.3f bytes=%d gbps=%.3f segments=%d heap_bytes=%d"
                             + " heap_bytes_per_segment=%.3f shard_cpus=%.3f gbps_per_shard_cpu=%.3f%n",
-                    ipv6 ? "6" : "4", pair ? "pair" : "core", mtu, dt, bytes, bytes * 8 / dt / 1e9, segments, heap, (double) heap / segments,
+                    ipv6 ? "6" : "4", pair ? "pair" : "core", mtu, checksumOffload ? "on" : "off", dt, bytes, bytes * 8 / dt / 1e9, segments, heap, (double) heap / segments,
                     cpus, bytes * 8 / dt / 1e9 / cpus);
         }
     }
