@@ -36,11 +36,16 @@ final class WireTestbed implements TcpTestbed {
 
     /** With {@code ipv6}, both stacks also have an IPv6 address and the client connects to the server's. */
     WireTestbed(Impairments impairments, long seed, TcpConfig tcp, boolean ipv6) throws Exception {
+        this(impairments, seed, tcp, ipv6, false);
+    }
+
+    /** With {@code checksumOffload}, the wire's NICs offer checksum offload ({@link WireConfig#checksumOffload()}). */
+    WireTestbed(Impairments impairments, long seed, TcpConfig tcp, boolean ipv6, boolean checksumOffload) throws Exception {
         this.ipv6 = ipv6;
         ManualClock clock = new ManualClock();
         reactor = Reactor.builder().shards(1).manual().clock(clock).buffersPerShard(32768).build().start();
         wire = Wire.pair(WireConfig.builder().name("bed").clock(clock).seed(seed).impairments(impairments)
-                .macs(MacAddress.parse("02:00:00:00:09:01"), MacAddress.parse("02:00:00:00:09:02")).build());
+                .checksumOffload(checksumOffload).macs(MacAddress.parse("02:00:00:00:09:01"), MacAddress.parse("02:00:00:00:09:02")).build());
         var c = Stack.builder().reactor(reactor).nic(NicFactory.of(wire.a())).ipv4(CLIENT_IP + "/24").tcp(tcp);
         var s = Stack.builder().reactor(reactor).nic(NicFactory.of(wire.b())).ipv4(SERVER_IP + "/24").tcp(tcp);
         if (ipv6) {

@@ -27,7 +27,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * TCP between two whole stacks (NIC, Ethernet, ARP, IPv4, TCP) joined by the in-memory wire, MTU
- * 1500, for a fixed time, in one of two placements:
+ * 1500 or the one {@code --mtu} gives (up to the wire's 65,535: TCP then moves 64 KiB segments, MSS
+ * 65,483 with timestamps), for a fixed time, in one of two placements:
  * <ul>
  *   <li>{@code core}: both stacks on one shard of one reactor (one busy-polling thread pays for
  *       both ends: the per-core figure);</li>
@@ -38,17 +39,23 @@ import java.util.concurrent.CompletableFuture;
  * Modes: {@code rr}: each client connection sends 64 bytes and waits for the echo, again, until
  * the time is up ({@code --connections} of them at once); {@code bulk}: one connection writes 64
  * KiB pooled packets as fast as the stack takes them, the server reads and releases them.
- * The wire offloads nothing, so every segment's checksum is computed and verified in software.
+ * The wire offloads nothing, so every segment's checksum is computed and verified in software,
+ * unless {@code --checksum-offload on} builds it with {@link WireConfig#checksumOffload()}: the
+ * wire then vouches for the checksums, as the kernel's loopback does, and neither stack sums.
  * {@code --family 6} runs the same over IPv6 (both stacks dual-stack, the client connects to the
  * server's IPv6 address; neighbour discovery instead of ARP), to compare the two families in one run.
  *
  * <p>Prints {@code result key=value ...} lines: transactions or bits per second, and the heap
  * bytes the shard threads allocated per TCP segment received during the measured time
- * ({@code ThreadMXBean.getThreadAllocatedBytes}).
+ * ({@code ThreadMXBean.getThreadAllocatedBytes}); in bulk also the CPU time the shard threads got
+ * ({@code shard_cpus}, CPUs over the wall time) and the bits per second of that CPU time
+ * ({@code gbps_per_shard_cpu}): on a loaded machine a busy-polling shard is preempted, and this is
+ * the figure that compares runs made at different loads.
  *
  * <pre>
  *   java -cp benchmarks.jar io.panamax.benchmarks.e2e.WireTcpRun rr --connections 64 --placement core --seconds 10
  *   java -cp benchmarks.jar io.panamax.benchmarks.e2e.WireTcpRun bulk --placement core --seconds 10
+ *   java -cp benchmarks.jar io.panamax.benchmarks.e2e.WireTcpRun bulk --placement core --seconds 10 --mtu 65535
  * </pre>
  */
 public final class WireTcpRun {
@@ -63,6 +70,8 @@ public final class WireTcpRun {
     private final int connections;
     private final boolean pair;
     private final boolean ipv6;
+    private final int mtu;
+    private final boolean checksumOffload;
     private final Reactor clientReactor;
     private final Reactor serverReactor;
     private final Wire wire;
@@ -77,14 +86,16 @@ public final class WireTcpRun {
     // Written on the server shard only.
     private long bytesReceived;
 
-    private WireTcpRun(String mode, int connections, boolean pair, boolean ipv6) throws Exception {
+    private WireTcpRun(String mode, int connections, boolean pair, boolean ipv6, int mtu, boolean checksumOffload) throws Exception {
         this.mode = mode;
         this.connections = connections;
         this.pair = pair;
         this.ipv6 = ipv6;
+        this.mtu = mtu;
+        this.checksumOffload = checksumOffload;
         clientReactor = reactor(pair);
         serverReactor = pair ? reactor(true) : clientReactor;
-        wire = Wire.pair(WireConfig.builder().name("tcp").ringSize(4096)
+        wire = Wire.pair(WireConfig.builder().name("tcp").mtu(mtu).ringSize(ringSlots(mtu)).checksumOffload(checksumOffload)
                 .macs(MacAddress.parse("02:00:00:00:0d:01"), MacAddress.parse("02:00:00:00:0d:02")).build());
         TcpConfig tcp = TcpConfig.builder().noDelay(true).build();
         Stack.Builder c = Stack.builder().reactor(clientReactor).nic(NicFactory.of(wire.a())).ipv4("10.13.0.1/24").tcp(tcp);
@@ -102,6 +113,15 @@ public final class WireTcpRun {
         }
     }
 
+    /**
+     * Slots per wire ring: 4,096 at MTU 1500 (6.5 MB of slots per direction), 512 when a slot holds
+     * a 64 KiB frame: the same ~33 MB instead of 268 MB that the first frame would zero, and still
+     * more frames than the send and receive buffers let be in flight.
+     */
+    private static int ringSlots(int mtu) {
+        return mtu > 9_000 ? 512 : 4096;
+    }
+
     private static Reactor reactor(boolean unpinned) {
         Reactor.Builder b = Reactor.builder().shards(1).idlePolicy(IdlePolicy.busyPoll()).stallThreshold(Duration.ZERO)
                 .buffersPerShard(32768);
@@ -116,6 +136,8 @@ public final class WireTcpRun {
         int connections = 1;
         String placement = "core";
         String family = "4";
+        int mtu = WireConfig.DEFAULT_MTU;
+        String offload = "off";
         double seconds = 5;
         double warmup = 2;
         for (int i = 1; i < args.length; i++) {
@@ -123,10 +145,12 @@ public final class WireTcpRun {
                 case "--connections" -> connections = Integer.parseInt(args[++i]);
                 case "--placement" -> placement = args[++i];
                 case "--family" -> family = args[++i];
+                case "--mtu" -> mtu = Integer.parseInt(args[++i]);
+                case "--checksum-offload" -> offload = args[++i];
                 case "--seconds" -> seconds = Double.parseDouble(args[++i]);
                 case "--warmup" -> warmup = Double.parseDouble(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (usage: rr|bulk [--connections N] [--placement core|pair] [--family 4|6] [--seconds S] [--warmup S])");
+                        + " (usage: rr|bulk [--connections N] [--placement core|pair] [--family 4|6] [--mtu BYTES] [--checksum-offload on|off] [--seconds S] [--warmup S])");
             }
         }
         if (!mode.equals("rr") && !mode.equals("bulk")) {
@@ -138,7 +162,10 @@ public final class WireTcpRun {
         if (!family.equals("4") && !family.equals("6")) {
             throw new IllegalArgumentException("family must be 4 or 6, got " + family);
         }
-        WireTcpRun run = new WireTcpRun(mode, connections, placement.equals("pair"), family.equals("6"));
+        if (!offload.equals("on") && !offload.equals("off")) {
+            throw new IllegalArgumentException("checksum-offload must be on or off, got " + offload);
+        }
+        WireTcpRun run = new WireTcpRun(mode, connections, placement.equals("pair"), family.equals("6"), mtu, offload.equals("on"));
         try {
             run.measure(warmup, seconds);
         } finally {
@@ -177,6 +204,7 @@ public final class WireTcpRun {
         double dt = (b.nanos - a.nanos) / 1e9;
         long segments = b.segments - a.segments;
         long heap = b.allocated - a.allocated;
+        double cpus = (b.cpuNanos - a.cpuNanos) / 1e9 / dt;
         if (mode.equals("rr")) {
             System.out.printf("result mode=rr family=%s placement=%s connections=%d seconds=%.3f transactions=%d tps=%.0f segments=%d"
                             + " heap_bytes=%d heap_bytes_per_segment=%.3f heap_bytes_per_transaction=%.3f%n",
@@ -185,9 +213,10 @@ public final class WireTcpRun {
                     (double) heap / (b.transactions - a.transactions));
         } else {
             long bytes = b.bytes - a.bytes;
-            System.out.printf("result mode=bulk family=%s placement=%s seconds=%.3f bytes=%d gbps=%.3f segments=%d heap_bytes=%d"
-                            + " heap_bytes_per_segment=%.3f%n",
-                    ipv6 ? "6" : "4", pair ? "pair" : "core", dt, bytes, bytes * 8 / dt / 1e9, segments, heap, (double) heap / segments);
+            System.out.printf("result mode=bulk family=%s placement=%s mtu=%d checksum_offload=%s seconds=%.3f bytes=%d gbps=%.3f segments=%d heap_bytes=%d"
+                            + " heap_bytes_per_segment=%.3f shard_cpus=%.3f gbps_per_shard_cpu=%.3f%n",
+                    ipv6 ? "6" : "4", pair ? "pair" : "core", mtu, checksumOffload ? "on" : "off", dt, bytes, bytes * 8 / dt / 1e9, segments, heap, (double) heap / segments,
+                    cpus, bytes * 8 / dt / 1e9 / cpus);
         }
     }
 
@@ -197,7 +226,7 @@ public final class WireTcpRun {
                 : client.shard(0).tcp().connect(SERVER_IP, port);
     }
 
-    private record Snapshot(long nanos, long transactions, long bytes, long segments, long allocated) {
+    private record Snapshot(long nanos, long transactions, long bytes, long segments, long allocated, long cpuNanos) {
     }
 
     private Snapshot snapshot(long clientThread, long serverThread) {
@@ -208,11 +237,17 @@ public final class WireTcpRun {
         // On one shard both stacks count into the shard's one counter set (metrics are per shard).
         long segments = pair ? c[1] + s[1] : c[1];
         long allocated = allocated(clientThread) + (pair ? allocated(serverThread) : 0);
-        return new Snapshot(System.nanoTime(), c[0], s[0], segments, allocated);
+        long cpu = cpuNanos(clientThread) + (pair ? cpuNanos(serverThread) : 0);
+        return new Snapshot(System.nanoTime(), c[0], s[0], segments, allocated, cpu);
     }
 
     private static long threadOf(Reactor r) {
         return r.await(r.submit(0, () -> ShardFuture.succeeded(Thread.currentThread().threadId())), Duration.ofSeconds(10));
+    }
+
+    /** CPU time the thread has had: on a loaded machine a busy-polling shard gets less than its wall time. */
+    private static long cpuNanos(long threadId) {
+        return ManagementFactory.getThreadMXBean().getThreadCpuTime(threadId);
     }
 
     private static long allocated(long threadId) {

@@ -22,6 +22,8 @@ final class TcpSection implements SuiteBenchmark {
      * connections, the batch's join, the call onto the shard) and JMH's bookkeeping.
      */
     private static final double LESS_THAN_ONE_OBJECT = 16.0;
+    /** The wire's largest MTU, for the 64 KB-segment bulk runs (issue 15: TCP moving 64 KiB per segment, as loopback does). */
+    private static final String BIG_MTU = "65535";
 
     @Override
     public String name() {
@@ -82,7 +84,9 @@ final class TcpSection implements SuiteBenchmark {
         // The IPv6 runs (a fourth element) are the same request/response on one core over IPv6, for
         // the per-core comparison of the two families in one run (issue 14: IPv6 within 10% of IPv4).
         for (String[] v : new String[][] {{"rr", "1", "core"}, {"rr", "64", "core"}, {"rr", "1", "pair"}, {"rr", "64", "pair"},
-                {"bulk", "1", "core"}, {"bulk", "1", "pair"}, {"rr", "1", "core", "6"}, {"rr", "64", "core", "6"}}) {
+                {"bulk", "1", "core"}, {"bulk", "1", "pair"}, {"rr", "1", "core", "6"}, {"rr", "64", "core", "6"},
+                {"bulk", "1", "core", "4", BIG_MTU}, {"bulk", "1", "pair", "4", BIG_MTU},
+                {"bulk", "1", "core", "4", BIG_MTU, "on"}, {"bulk", "1", "pair", "4", BIG_MTU, "on"}}) {
             List<String> args = new ArrayList<>(List.of(v[0]));
             if (v[0].equals("rr")) {
                 args.addAll(List.of("--connections", v[1]));
@@ -90,6 +94,12 @@ final class TcpSection implements SuiteBenchmark {
             args.addAll(List.of("--placement", v[2], "--seconds", sec, "--warmup", wu));
             if (v.length > 3) {
                 args.addAll(List.of("--family", v[3]));
+            }
+            if (v.length > 4) {
+                args.addAll(List.of("--mtu", v[4]));
+            }
+            if (v.length > 5) {
+                args.addAll(List.of("--checksum-offload", v[5]));
             }
             String display = ctx.displayJavaMain("io.panamax.benchmarks.e2e.WireTcpRun", args.toArray(String[]::new));
             ctx.log("  " + display);
@@ -279,6 +289,50 @@ final class TcpSection implements SuiteBenchmark {
                     Fmt.n(d(bc, "gbps"), 2) + " Gbit/s (both ends on 1 CPU)",
                     Fmt.n(perCpu, 2) + " Gbit/s per CPU (" + Fmt.n(iperfVeth[0], 2) + " on " + Fmt.n(iperfVeth[1], 2) + " CPUs)",
                     Fmt.ratio(d(bc, "gbps"), perCpu), "≥ 1 (kernel, per CPU)", Fmt.yesNo(d(bc, "gbps") >= perCpu));
+        }
+
+        s.heading("Bulk throughput, 64 KB segments (wire MTU 65,535)");
+        List<List<String>> big = new ArrayList<>();
+        for (String offload : List.of("off", "on")) {
+            String suffix = offload.equals("on") ? "/on" : "";
+            String how = offload.equals("on") ? ", checksum offload on the wire" : ", software checksums";
+            Map<String, String> core = px.get("bulk/1/core/4/" + BIG_MTU + suffix);
+            Map<String, String> two = px.get("bulk/1/pair/4/" + BIG_MTU + suffix);
+            big.add(List.of("Panamax core (both ends on 1 CPU)" + how, Fmt.n(d(core, "gbps"), 2), "1", Fmt.n(d(core, "shard_cpus"), 2),
+                    Fmt.n(d(core, "gbps"), 2), Fmt.n(d(core, "gbps_per_shard_cpu"), 2), Fmt.bytes(d(core, "heap_bytes_per_segment"))));
+            big.add(List.of("Panamax pair (2 threads)" + how, Fmt.n(d(two, "gbps"), 2), "2", Fmt.n(d(two, "shard_cpus"), 2),
+                    Fmt.n(d(two, "gbps") / 2, 2), Fmt.n(d(two, "gbps_per_shard_cpu"), 2), Fmt.bytes(d(two, "heap_bytes_per_segment"))));
+        }
+        if (iperfLo != null) {
+            big.add(List.of("kernel loopback, `iperf3 -M 1460` (TSO/GRO: 64 KiB segments inside)", Fmt.n(iperfLo[0], 2),
+                    Fmt.n(iperfLo[1], 2), "", Fmt.n(iperfLo[0] / iperfLo[1], 2), "", "–"));
+        }
+        s.table(List.of("", "Gbit/s", "CPUs", "shard threads' CPU time (CPUs)", "Gbit/s per CPU", "Gbit/s per shard CPU second",
+                "heap B/segment"), big);
+        s.text("""
+                The same bulk run with the wire's MTU at its largest, 65,535 bytes (`--mtu 65535`): TCP's MSS is
+                65,535 - 40 - 12 (timestamps) = 65,483 bytes, so each 64 KiB write leaves as about one segment, as
+                the kernel's loopback moves 64 KiB super-segments with TSO/GRO. With software checksums both stacks
+                compute and verify every segment's checksum, which loopback skips; with `--checksum-offload on`
+                the wire offers checksum offload and vouches for the checksums the senders leave to it, as loopback
+                and veth do, so nobody sums the payload (`WireConfig.checksumOffload`, see docs/wire.md). Gbit/s
+                per CPU counts the busy-polling shards as one CPU each; the shard threads' CPU time (from
+                `ThreadMXBean`) says how much they really got, less than that on a loaded machine.""");
+        if (iperfLo != null) {
+            double perCpu = iperfLo[0] / iperfLo[1];
+            for (String offload : List.of("off", "on")) {
+                String suffix = offload.equals("on") ? "/on" : "";
+                String how = offload.equals("on") ? " with checksum offload" : ", software checksums";
+                Map<String, String> core = px.get("bulk/1/core/4/" + BIG_MTU + suffix);
+                Map<String, String> two = px.get("bulk/1/pair/4/" + BIG_MTU + suffix);
+                s.row("TCP bulk, 64 KB segments" + how + ", per CPU (wire vs iperf3 on loopback)", Fmt.n(d(core, "gbps"), 2)
+                                + " Gbit/s (both ends on 1 CPU)",
+                        Fmt.n(perCpu, 2) + " Gbit/s per CPU (" + Fmt.n(iperfLo[0], 2) + " on " + Fmt.n(iperfLo[1], 2) + " CPUs)",
+                        Fmt.ratio(d(core, "gbps"), perCpu), "≥ 2 (kernel, per CPU)", Fmt.yesNo(d(core, "gbps") >= 2 * perCpu));
+                s.row("TCP bulk, 64 KB segments" + how + ", two threads (wire vs iperf3 on loopback)", Fmt.n(d(two, "gbps"), 2)
+                                + " Gbit/s", Fmt.n(iperfLo[0], 2) + " Gbit/s", Fmt.ratio(d(two, "gbps"), iperfLo[0]), "≥ 1 (kernel)",
+                        Fmt.yesNo(d(two, "gbps") >= iperfLo[0]));
+            }
         }
 
         s.heading("Heap bytes per segment, steady state");

@@ -12,7 +12,9 @@ import java.nio.ByteOrder;
  * header, header, payload fragments) simply add. Incremental update follows RFC 1624.
  */
 public final class InternetChecksum {
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    /** Eight bytes in the machine's order: the bulk sum needs no byte swap per load (see {@link #sum(MemorySegment, long, int)}). */
+    private static final ValueLayout.OfLong NATIVE_U64 = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private InternetChecksum() {
@@ -21,14 +23,33 @@ public final class InternetChecksum {
     /**
      * The unfolded sum of {@code len} bytes at {@code off}, as 16-bit big-endian words (an odd last
      * byte is padded with zero on the right, RFC 1071 §4.1).
+     *
+     * <p>The bulk is summed as 32-bit words in the machine's byte order into two 64-bit
+     * accumulators: a 32-bit word is congruent to the sum of its two 16-bit halves modulo 0xffff
+     * (2^16 = 1 there), and the sum is byte-order independent up to a swap of the folded result
+     * (RFC 1071 §2(A), §2(B)). So no byte swap per load and half the additions of summing the four
+     * 16-bit words of each big-endian 64-bit load (a 64 KiB TCP segment: 8,192 loads, two adds
+     * each). Two accumulators let consecutive loads' additions overlap. An accumulator gains at
+     * most 2^33 per load and {@code len} is below 2^31, so neither overflows.
      */
     public static long sum(MemorySegment seg, long off, int len) {
-        long sum = 0;
+        long a = 0;
+        long b = 0;
         int i = 0;
-        // Eight bytes at a time: add the four 16-bit words of each 64-bit load.
-        for (; i + 8 <= len; i += 8) {
-            long w = seg.get(U64, off + i);
-            sum += (w >>> 48) + ((w >>> 32) & 0xffff) + ((w >>> 16) & 0xffff) + (w & 0xffff);
+        for (; i + 16 <= len; i += 16) {
+            long w0 = seg.get(NATIVE_U64, off + i);
+            long w1 = seg.get(NATIVE_U64, off + i + 8);
+            a += (w0 & 0xffffffffL) + (w0 >>> 32);
+            b += (w1 & 0xffffffffL) + (w1 >>> 32);
+        }
+        if (i + 8 <= len) {
+            long w = seg.get(NATIVE_U64, off + i);
+            a += (w & 0xffffffffL) + (w >>> 32);
+            i += 8;
+        }
+        long sum = a + b;
+        if (LITTLE_ENDIAN) {
+            sum = swap(fold(sum));
         }
         for (; i + 2 <= len; i += 2) {
             sum += seg.get(U16, off + i) & 0xffff;

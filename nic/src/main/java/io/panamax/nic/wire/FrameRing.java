@@ -19,6 +19,10 @@ import java.lang.foreign.ValueLayout;
 final class FrameRing {
     /** Set in a slot's flags when the hash field holds the frame's RSS hash. */
     static final int HASH_VALID = 1;
+    /** Set when the wire vouches for the frame's IPv4 header checksum (the sender left it to the NIC). */
+    static final int IP_CHECKSUM_VOUCHED = 1 << 1;
+    /** Set when the wire vouches for the frame's TCP or UDP checksum (the sender left it to the NIC). */
+    static final int L4_CHECKSUM_VOUCHED = 1 << 2;
     static final int HEADER = 32;
     private static final int DUE = 0;
     private static final int LENGTH = 8;

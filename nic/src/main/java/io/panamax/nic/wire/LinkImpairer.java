@@ -1,6 +1,7 @@
 package io.panamax.nic.wire;
 
 import io.panamax.nic.QueueStats;
+import io.panamax.nic.offload.SoftwareChecksum;
 import io.panamax.reactor.buffer.Packet;
 
 import java.lang.foreign.MemorySegment;
@@ -22,6 +23,8 @@ final class LinkImpairer {
     private static final int TPID_8021AD = 0x88a8;
     /** A frame may carry two VLAN tags (QinQ) on top of the MTU; ring slots are this much larger. */
     static final int MAX_TAGS_BYTES = 8;
+    /** The checksums a sender may leave to a wire built with checksum offload. */
+    private static final int TX_CHECKSUMS = Packet.TX_IP_CHECKSUM | Packet.TX_TCP_CHECKSUM | Packet.TX_UDP_CHECKSUM;
     /** Frames held back for reordering at once; beyond this a frame chosen for reordering goes straight on. */
     private static final int MAX_HELD = 16;
 
@@ -34,6 +37,8 @@ final class LinkImpairer {
     private final boolean steeringHashes;
     private final int txQueue;
     private final int mtu;
+    /** The TX checksum flags this wire takes on (all of them with checksum offload, else none). */
+    private final int offloadedChecksums;
     private final TokenBucket bucket;
     private final boolean drawLoss;
     private final boolean drawReorder;
@@ -57,7 +62,7 @@ final class LinkImpairer {
     }
 
     LinkImpairer(Impairments impairments, SplitMix64 random, WireCounters counters, QueueStats stats,
-                 FrameRing[] rings, WireSteering steering, int txQueue, int mtu) {
+                 FrameRing[] rings, WireSteering steering, int txQueue, int mtu, boolean checksumOffload) {
         this.impairments = impairments;
         this.random = random;
         this.counters = counters;
@@ -67,6 +72,7 @@ final class LinkImpairer {
         this.steeringHashes = steering.setsHash();
         this.txQueue = txQueue;
         this.mtu = mtu;
+        this.offloadedChecksums = checksumOffload ? TX_CHECKSUMS : 0;
         this.bucket = impairments.rateBitsPerSecond() > 0
                 ? new TokenBucket(impairments.rateBitsPerSecond(), impairments.rateBurstBytes(), impairments.rateQueueBytes())
                 : null;
@@ -241,6 +247,17 @@ final class LinkImpairer {
         if (added > 0) {
             due += added;
             counters.delayed.increment();
+        }
+        int offloaded = frame.flags() & offloadedChecksums;
+        if (offloaded != 0) {
+            if (corrupt) {
+                // As a NIC would: the checksums are computed before the bits flip on the way, so the
+                // receiver's own check (no verdict from us) finds the damage.
+                SoftwareChecksum.fill(frame, offloaded);
+            } else {
+                flags |= ((offloaded & Packet.TX_IP_CHECKSUM) != 0 ? FrameRing.IP_CHECKSUM_VOUCHED : 0)
+                        | ((offloaded & (Packet.TX_TCP_CHECKSUM | Packet.TX_UDP_CHECKSUM)) != 0 ? FrameRing.L4_CHECKSUM_VOUCHED : 0);
+            }
         }
         FrameRing ring = rings[rx];
         if (!enqueue(ring, frame, length, due, hash, flags, corrupt, corruptSeed)) {

@@ -27,8 +27,10 @@ public final class Wire implements AutoCloseable {
 
     private Wire(WireConfig config) {
         this.config = config;
-        this.a = new WireNic(config.name() + ":a", config.macA(), config.mtu(), config.queues(), config.steeringToA());
-        this.b = new WireNic(config.name() + ":b", config.macB(), config.mtu(), config.queues(), config.steeringToB());
+        this.a = new WireNic(config.name() + ":a", config.macA(), config.mtu(), config.queues(), config.steeringToA(),
+                config.checksumOffload());
+        this.b = new WireNic(config.name() + ":b", config.macB(), config.mtu(), config.queues(), config.steeringToB(),
+                config.checksumOffload());
         FrameRing[][] aToB = rings(config);
         FrameRing[][] bToA = rings(config);
         a.connect(queues(a, aToB, bToA, config.aToB(), config.steeringToB(), 0), b);
@@ -92,7 +94,7 @@ public final class Wire implements AutoCloseable {
             QueueStats stats = new QueueStats();
             WireCounters counters = new WireCounters();
             LinkImpairer impairer = new LinkImpairer(impairments, SplitMix64.forStream(config.seed(), firstStream + q),
-                    counters, stats, out[q], peerSteering, q, config.mtu());
+                    counters, stats, out[q], peerSteering, q, config.mtu(), config.checksumOffload());
             queues[q] = new WireQueue(nic, q, stats, counters, impairer, inbound, config.clock());
         }
         return queues;

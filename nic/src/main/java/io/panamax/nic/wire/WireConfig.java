@@ -23,6 +23,16 @@ import java.util.Objects;
  *                    same decisions
  * @param clock       the time of delays and rate limits; the shards that poll the wire must use
  *                    the same clock (pass the reactor's {@code ManualClock} in tests)
+ * @param checksumOffload whether both NICs offer IPv4, TCP and UDP checksum offload (off unless
+ *                    set). The wire then vouches for the checksums a sender leaves to it, as Linux's
+ *                    veth and loopback do ({@code CHECKSUM_PARTIAL} in, {@code CHECKSUM_UNNECESSARY}
+ *                    out): the frame crosses with the field as the stack left it (the pseudo-header
+ *                    sum) and arrives marked {@code RX_IP_CHECKSUM_GOOD} / {@code RX_L4_CHECKSUM_GOOD},
+ *                    so neither end sums the payload. Memory to memory nothing can corrupt it; a
+ *                    frame the wire's own corruption impairment chose has its checksums filled in
+ *                    software before its bits flip and arrives with no verdict, so the receiver
+ *                    catches it. Frames that asked for no offload arrive with no verdict either.
+ *                    A capture of such frames shows the unfinished checksums, as one on {@code lo} does.
  */
 public record WireConfig(
         String name,
@@ -36,7 +46,8 @@ public record WireConfig(
         Impairments aToB,
         Impairments bToA,
         long seed,
-        Clock clock) {
+        Clock clock,
+        boolean checksumOffload) {
 
     public static final int DEFAULT_MTU = 1500;
     public static final int DEFAULT_RING_SIZE = 512;
@@ -76,6 +87,7 @@ public record WireConfig(
         private String name = "wire";
         private int queues = 1;
         private int mtu = DEFAULT_MTU;
+        private boolean checksumOffload;
         private int ringSize = DEFAULT_RING_SIZE;
         private MacAddress macA = DEFAULT_MAC_A;
         private MacAddress macB = DEFAULT_MAC_B;
@@ -170,10 +182,19 @@ public record WireConfig(
             return this;
         }
 
+        /**
+         * IPv4, TCP and UDP checksum offload on both NICs: the wire vouches for the checksums the
+         * senders leave to it instead of anyone summing the payload (see {@link WireConfig}).
+         */
+        public Builder checksumOffload(boolean on) {
+            this.checksumOffload = on;
+            return this;
+        }
+
         /** The configuration; throws on a setting out of range. */
         public WireConfig build() {
             return new WireConfig(name, queues, mtu, ringSize, macA, macB, steeringToA, steeringToB, aToB, bToA,
-                    seed, clock);
+                    seed, clock, checksumOffload);
         }
     }
 }

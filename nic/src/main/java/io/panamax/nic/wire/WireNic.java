@@ -10,8 +10,9 @@ import java.util.Optional;
 
 /**
  * One side of a {@link Wire}: a NIC whose frames arrive at the other side's NIC, through the
- * impairments configured for that direction. No checksum offloads; an RSS hash when the receive
- * steering computes one.
+ * impairments configured for that direction. IPv4, TCP and UDP checksum offload when the wire
+ * was built with {@link WireConfig#checksumOffload()} (IPv4 only: IPv6 segments are summed by the
+ * stack); an RSS hash when the receive steering computes one.
  */
 public final class WireNic extends AbstractNic<NicQueue> {
     private final WireSteering steering;
@@ -21,7 +22,7 @@ public final class WireNic extends AbstractNic<NicQueue> {
     private WireNic peer;
     private volatile boolean open = true;
 
-    WireNic(String name, MacAddress mac, int mtu, int queueCount, WireSteering steering) {
+    WireNic(String name, MacAddress mac, int mtu, int queueCount, WireSteering steering, boolean checksumOffload) {
         super(name, mac, mtu, null);
         this.steering = steering;
         int keyBytes = 0;
@@ -30,8 +31,8 @@ public final class WireNic extends AbstractNic<NicQueue> {
             keyBytes = rss.key().length;
             retaSize = rss.redirectionTable().length;
         }
-        this.capabilities = new NicCapabilities(queueCount, false, false, false, false, false,
-                steering.setsHash(), keyBytes, retaSize);
+        boolean c = checksumOffload;
+        this.capabilities = new NicCapabilities(queueCount, c, c, c, c, c, steering.setsHash(), keyBytes, retaSize);
     }
 
     void connect(WireQueue[] queues, WireNic peer) {

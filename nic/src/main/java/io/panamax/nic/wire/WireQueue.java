@@ -120,8 +120,15 @@ final class WireQueue implements NicQueue {
             stats.rxDrops.increment();
             return null;
         }
-        if ((ring.headFlags() & FrameRing.HASH_VALID) != 0) {
+        int flags = ring.headFlags();
+        if ((flags & FrameRing.HASH_VALID) != 0) {
             p.setRssHash(ring.headHash());
+        }
+        if ((flags & FrameRing.IP_CHECKSUM_VOUCHED) != 0) {
+            p.addFlags(Packet.RX_IP_CHECKSUM_GOOD);
+        }
+        if ((flags & FrameRing.L4_CHECKSUM_VOUCHED) != 0) {
+            p.addFlags(Packet.RX_L4_CHECKSUM_GOOD);
         }
         stats.rxPackets.increment();
         stats.rxBytes.add(length);
