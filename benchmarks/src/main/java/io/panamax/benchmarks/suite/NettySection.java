@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
 /**
  * One Netty application ({@code e2e/NettyTransportServer}: the HTTP echo of {@code NettyEchoServer}
  * and the gRPC hello-world Greeter) on Netty's epoll transport over a veth pair, and unchanged but
- * for its transport line on the Panamax Netty transport over TAP and over DPDK's net_tap; each
+ * for its transport line on the Panamax Netty transport over TAP, over DPDK's net_tap and over
+ * DPDK's net_af_xdp on a veth pair (as {@link HttpSection}'s af_xdp pass runs the echo sample); each
  * server confined to one CPU, the clients (wrk, a gRPC load generator) on the other, from the
  * same client namespace, in the same run.
  */
@@ -29,6 +30,9 @@ final class NettySection implements SuiteBenchmark {
     static final String CLIENT_CPU = "0";
     static final String SERVER_MAIN = "io.panamax.benchmarks.e2e.NettyTransportServer";
     static final String GRPC_MAIN = "io.panamax.benchmarks.e2e.GrpcLoad";
+    /** The transports, in the order each round runs them. */
+    static final List<String> TRANSPORTS = List.of("epoll", "tap", "dpdk", "af_xdp");
+    private static final Duration T = Duration.ofSeconds(20);
 
     @Override
     public String name() {
@@ -37,13 +41,13 @@ final class NettySection implements SuiteBenchmark {
 
     @Override
     public String title() {
-        return "12. A Netty application on the Panamax transport (TAP, DPDK net_tap) against the same one on Netty's epoll: HTTP and gRPC";
+        return "12. A Netty application on the Panamax transport (TAP, DPDK net_tap, DPDK net_af_xdp) against the same one on Netty's epoll: HTTP and gRPC";
     }
 
     @Override
     public String summary() {
         return "the same Netty HTTP echo (wrk -c32, -c256) and gRPC Greeter (unary) on Netty epoll over veth and on the Panamax "
-                + "transport over TAP and DPDK net_tap, one core each: requests/s, p99, CPU and heap bytes per request";
+                + "transport over TAP, DPDK net_tap and DPDK net_af_xdp (veth), one core each: requests/s, p99, CPU and heap bytes per request";
     }
 
     @Override
@@ -94,16 +98,26 @@ final class NettySection implements SuiteBenchmark {
                 if (rounds > 1) {
                     cmds.append("# round ").append(round).append(" of ").append(rounds).append('\n');
                 }
-                for (String transport : List.of("epoll", "tap", "dpdk")) {
-                    if (transport.equals("dpdk") && why != null) {
+                for (String transport : TRANSPORTS) {
+                    if (!transport.equals("epoll") && !transport.equals("tap") && why != null) {
                         cmds.append("# DPDK not run: ").append(why).append('\n');
+                        continue;
+                    }
+                    if (transport.equals("af_xdp") && !Cmd.onPath("ethtool")) {
+                        cmds.append("# DPDK net_af_xdp not run: needs ethtool (Debian: ethtool)\n");
                         continue;
                     }
                     Path stats = ctx.logs.resolve("netty-alloc-" + transport + ".txt");
                     Files.createDirectories(stats.getParent());
                     Files.deleteIfExists(stats);
                     List<String> args = new ArrayList<>(List.of("--transport", transport, "--stats", stats.toString()));
-                    if (!transport.equals("epoll")) {
+                    String xdpEnd = null;
+                    if (transport.equals("af_xdp")) {
+                        xdpEnd = afXdpPair(ns, tap, cmds);
+                        args.set(1, "dpdk");
+                        args.addAll(List.of("--netns", ns.client, "--dpdk-vdev", "net_af_xdp_pmx0,iface=" + xdpEnd
+                                + ",queue_count=1,busy_budget=0"));
+                    } else if (!transport.equals("epoll")) {
                         args.addAll(List.of("--netns", ns.client, "--tap", tap));
                     }
                     List<String> java = new ArrayList<>(List.of("taskset", "-c", SERVER_CPU));
@@ -114,7 +128,8 @@ final class NettySection implements SuiteBenchmark {
                     String label = switch (transport) {
                         case "epoll" -> "Netty epoll, kernel TCP over veth";
                         case "tap" -> "Panamax transport over TAP";
-                        default -> "Panamax transport over DPDK net_tap";
+                        case "dpdk" -> "Panamax transport over DPDK net_tap";
+                        default -> "Panamax transport over DPDK net_af_xdp (veth)";
                     };
                     String ip = transport.equals("epoll") ? Netns.KERNEL_IP : Netns.STACK_IP;
                     try (Cmd.Background server = Cmd.start("Netty server (" + transport + ")",
@@ -125,12 +140,50 @@ final class NettySection implements SuiteBenchmark {
                         for (var e : f.byLoad.entrySet()) {
                             b.byLoad.merge(e.getKey(), e.getValue(), (x, y) -> y.rate > x.rate ? y : x);
                         }
+                    } finally {
+                        if (xdpEnd != null) {
+                            // Deleting the kernel's end deletes both: the next round's TAP device takes 10.7.0.1 again.
+                            Cmd.run(T, Netns.in(ns.client, "ip", "link", "del", tap));
+                        }
                     }
                 }
             }
         }
         double load = Math.max(loadBefore, Machine.load()[0]);
         report(s, best, commands, raw, seconds, warmup, rounds, why, load > UNDER_LOAD * Machine.cores() ? load : Double.NaN);
+    }
+
+    /**
+     * The veth pair for the af_xdp run, in the client namespace where the TAP device was: its
+     * kernel end is named {@code tap} and takes the TAP's address (10.7.0.1/24), so wrk and the gRPC
+     * load reach the stack at the same address over the same kind of path; DPDK's net_af_xdp drives
+     * the other end. As the echo sample's af_xdp backend makes it (samples/DpdkBackend): the kernel's
+     * end sends with real checksums (TX checksum offload off, which turns TSO off too: the stack
+     * reads the frames raw from AF_XDP and would drop a CHECKSUM_PARTIAL frame), IPv6 off on both
+     * ends. libxdp keeps its dispatcher in bpffs, mounted here where it is missing. Returns the
+     * driver's end.
+     */
+    private static String afXdpPair(Netns ns, String tap, StringBuilder cmds) throws Exception {
+        if (Files.readString(Path.of("/proc/self/mounts")).lines().noneMatch(l -> l.contains(" /sys/fs/bpf bpf "))) {
+            Cmd.run(T, List.of("mount", "-t", "bpf", "bpf", "/sys/fs/bpf")).orThrow("mount bpffs");
+            cmds.append("mount -t bpf bpf /sys/fs/bpf\n");
+        }
+        String xdpEnd = tap + "x";
+        String[] ipv6Off = {"net.ipv6.conf." + tap + ".disable_ipv6=1", "net.ipv6.conf." + xdpEnd + ".disable_ipv6=1"};
+        inClient(ns, cmds, "ip", "link", "add", tap, "type", "veth", "peer", "name", xdpEnd);
+        inClient(ns, cmds, "ethtool", "-K", tap, "tx", "off");
+        inClient(ns, cmds, "sysctl", "-qw", ipv6Off[0], ipv6Off[1]);
+        inClient(ns, cmds, "ip", "addr", "add", Netns.TAP_HOST_CIDR, "dev", tap);
+        inClient(ns, cmds, "ip", "link", "set", xdpEnd, "up");
+        inClient(ns, cmds, "ip", "link", "set", tap, "up");
+        return xdpEnd;
+    }
+
+    /** Runs {@code command} in the client namespace (it must succeed) and shows it with the commands. */
+    private static void inClient(Netns ns, StringBuilder cmds, String... command) throws Exception {
+        List<String> full = Netns.in(ns.client, command);
+        Cmd.run(T, full).orThrow(String.join(" ", command));
+        cmds.append(Cmd.shell(full)).append('\n');
     }
 
     /** Above this load average per CPU, the figures are marked as measured under load. */
@@ -252,11 +305,14 @@ final class NettySection implements SuiteBenchmark {
                 One Netty application, `benchmarks/.../e2e/NettyTransportServer`: the HTTP echo of `NettyEchoServer`
                 (`HttpServerCodec`, `HttpObjectAggregator`, a handler answering 200 with the request as its body) on
                 port 8080 and the gRPC hello-world Greeter (grpc-netty 1.85.1, unary `SayHello`, `directExecutor()`:
-                the call runs on the event loop) on port 50051, one event loop. Its three runs differ only in the
+                the call runs on the event loop) on port 50051, one event loop. Its four runs differ only in the
                 transport line: **epoll** is Netty 4.2's native epoll transport on the kernel's TCP, in a namespace at
                 the end of a veth pair; **Panamax over TAP** is `PanamaxEventLoopGroup` + `PanamaxServerSocketChannel`
                 on a one-shard stack on a TAP device whose kernel side is in the client namespace; **Panamax over DPDK
-                net_tap** the same on DPDK's TAP driver (EAL without hugepages). Each server (the whole JVM: JIT
+                net_tap** the same on DPDK's TAP driver (EAL without hugepages); **Panamax over DPDK net_af_xdp (veth)**
+                the same on DPDK's AF_XDP driver on one end of a veth pair whose other end, with the TAP device's name and
+                address, is in the client namespace (copy mode, the veth's native XDP, one queue, `busy_budget=0`, the
+                kernel's end with TX checksum offload off: as the echo sample's af_xdp run in the http part). Each server (the whole JVM: JIT
                 and GC threads too) is confined to CPU %s with `taskset`; the clients run on CPU %s in the client
                 namespace, so a server's requests per second are its requests per second per core.
 
@@ -270,7 +326,7 @@ final class NettySection implements SuiteBenchmark {
                   the same window, divided by its requests.
 
                 %s""", SERVER_CPU, CLIENT_CPU, seconds, warmup, GRPC_CONNECTIONS, GRPC_CONCURRENCY, seconds, warmup,
-                rounds > 1 ? "Best of " + rounds + " rounds for each server and load (each round: epoll, TAP, DPDK, one after "
+                rounds > 1 ? "Best of " + rounds + " rounds for each server and load (each round: epoll, TAP, DPDK net_tap, DPDK net_af_xdp, one after "
                         + "the other); every round is in the raw output." : "One round."));
         if (dpdkWhy != null) {
             s.text("DPDK not run: " + dpdkWhy + ".");
@@ -336,7 +392,10 @@ final class NettySection implements SuiteBenchmark {
                 Panamax server a system call per frame each way (`read` and `write` on the tun queue), which epoll's
                 path does not pay per frame; DPDK's `net_tap` is the same tun device behind a poll-mode driver (whose
                 receive trigger, a real-time signal to the process per frame, `DpdkNic` turns off when it opens the
-                port: see netty/README.md). On a NIC with a DPDK driver neither crossing exists; this machine has none.
+                port: see netty/README.md). DPDK's `net_af_xdp` on a veth exchanges frames with the kernel through
+                AF_XDP rings in shared memory (copy mode: the veth's XDP copies each frame once), with a `sendto` to
+                kick transmission per burst instead of a system call per frame. On a NIC with a DPDK driver neither
+                crossing exists; this machine has none.
 
                 Server CPU per request is not like for like: the Panamax server's process pays for the TAP's
                 system calls (a shard over TAP spins 8 empty iterations, then sleeps in ppoll on its queue),
