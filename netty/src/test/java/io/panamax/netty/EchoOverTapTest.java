@@ -56,7 +56,14 @@ class EchoOverTapTest {
 
     @BeforeAll
     static void start() throws Exception {
-        tap = TapStack.start("pmx-netty", 2);
+        startOn(TapStack.start("pmx-netty", 2));
+    }
+
+    /** The echo servers on {@code stack} (a subclass runs the same tests on another NIC). */
+    static void startOn(TapStack stack) throws Exception {
+        tap = stack;
+        packetBacked.set(0);
+        childShards.clear();
         server = new ServerBootstrap().group(tap.group).channel(PanamaxServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
