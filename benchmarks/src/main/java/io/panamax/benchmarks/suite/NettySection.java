@@ -84,6 +84,7 @@ final class NettySection implements SuiteBenchmark {
     public void run(Context ctx, Section s) throws Exception {
         double seconds = ctx.seconds(10, 3);
         double warmup = ctx.seconds(5, 2);
+        double jitWarmup = ctx.seconds(JIT_WARMUP_SECONDS, 2);
         int rounds = ctx.count(2, 1);
         StringBuilder commands = new StringBuilder();
         StringBuilder raw = new StringBuilder();
@@ -135,7 +136,7 @@ final class NettySection implements SuiteBenchmark {
                     try (Cmd.Background server = Cmd.start("Netty server (" + transport + ")",
                             ctx.logs.resolve("netty-" + transport + "-" + round + ".log"), cmd)) {
                         server.awaitLine("^ready", Duration.ofSeconds(90));
-                        Figures f = measure(ctx, ns, ip, server, stats, label, seconds, warmup, cmds, raw, round);
+                        Figures f = measure(ctx, ns, ip, server, stats, label, seconds, warmup, jitWarmup, cmds, raw, round);
                         Figures b = best.computeIfAbsent(label, Figures::new);
                         for (var e : f.byLoad.entrySet()) {
                             b.byLoad.merge(e.getKey(), e.getValue(), (x, y) -> y.rate > x.rate ? y : x);
@@ -150,7 +151,7 @@ final class NettySection implements SuiteBenchmark {
             }
         }
         double load = Math.max(loadBefore, Machine.load()[0]);
-        report(s, best, commands, raw, seconds, warmup, rounds, why, load > UNDER_LOAD * Machine.cores() ? load : Double.NaN);
+        report(s, best, commands, raw, seconds, warmup, jitWarmup, rounds, why, load > UNDER_LOAD * Machine.cores() ? load : Double.NaN);
     }
 
     /**
@@ -189,12 +190,25 @@ final class NettySection implements SuiteBenchmark {
     /** Above this load average per CPU, the figures are marked as measured under load. */
     static final double UNDER_LOAD = 0.75;
 
+    /**
+     * Unmeasured HTTP load each server gets first, so that its JIT has compiled its hot paths before
+     * any measured window. After the former 5 s alone, the compiler threads still took 26 % (Panamax
+     * over TAP) and 34 % (epoll) of the server's one CPU during the measured wrk -c32 window (load 5-6);
+     * after 20 s, 12 % and 1 %. The Panamax server has more Java to compile (the stack itself), so a
+     * short warm-up measured its compiler more than its requests: -c32, measured first, read lower
+     * than -c256. The compiler's share of each measured window is in the raw output.
+     */
+    static final double JIT_WARMUP_SECONDS = 20;
+
     private Figures measure(Context ctx, Netns ns, String ip, Cmd.Background server, Path stats, String label, double seconds,
-                            double warmup, StringBuilder commands, StringBuilder raw, int round) throws Exception {
+                            double warmup, double jitWarmup, StringBuilder commands, StringBuilder raw, int round) throws Exception {
         Figures f = new Figures(label);
         String sec = Fmt.f("%.0f", seconds);
         String wu = Fmt.f("%.0f", warmup);
         String url = "http://" + ip + ":8080/echo";
+        List<String> jit = List.of("taskset", "-c", CLIENT_CPU, "wrk", "-t1", "-c" + WRK_CONNECTIONS[0], "-d" + Fmt.f("%.0f", jitWarmup) + "s", url);
+        commands.append(Cmd.shell(Netns.in(ns.client, jit))).append("   # JIT warm-up, unmeasured\n");
+        Cmd.run(Duration.ofSeconds((long) jitWarmup + 60), Netns.in(ns.client, jit));
         for (int c : WRK_CONNECTIONS) {
             List<String> warm = List.of("taskset", "-c", CLIENT_CPU, "wrk", "-t1", "-c" + c, "-d" + wu + "s", url);
             Cmd.run(Duration.ofSeconds((long) warmup + 60), Netns.in(ns.client, warm));
@@ -202,19 +216,22 @@ final class NettySection implements SuiteBenchmark {
             commands.append(Cmd.shell(Netns.in(ns.client, cmd))).append("   # after the same for ").append(wu).append(" s, unmeasured\n");
             ctx.log("  " + label + ": " + Cmd.shell(cmd));
             double c0 = Machine.processCpuSeconds(server.pid());
+            double j0 = compilerCpuSeconds(server.pid());
             long a0 = allocated(stats);
             Cmd.Result r = Cmd.run(Duration.ofSeconds((long) seconds + 60), Netns.in(ns.client, cmd)).orThrow("wrk");
             double cpu = Machine.processCpuSeconds(server.pid()) - c0;
+            double jitCpu = compilerCpuSeconds(server.pid()) - j0;
             long alloc = allocated(stats) - a0;
             double requests = group(r.output(), "(\\d+) requests in");
             double rps = group(r.output(), "Requests/sec:\\s+([0-9.]+)");
             f.byLoad.put("wrk -c" + c, new Result(rps, HttpSection.latencyMs(r.output(), "50%"), HttpSection.latencyMs(r.output(), "99%"),
                     cpu / requests, alloc / requests, errors(r.output())));
             raw.append("## round ").append(round).append(", ").append(label).append(", wrk -c").append(c).append('\n')
-                    .append(r.output().strip()).append(Fmt.f("%nserver CPU %.2f s, heap allocated %d bytes%n%n", cpu, alloc));
+                    .append(r.output().strip()).append(Fmt.f("%nserver CPU %.2f s (JIT compiler threads %.2f s), heap allocated %d bytes%n%n",
+                            cpu, jitCpu, alloc));
         }
         try {
-            grpc(ctx, ns, ip, server, stats, label, seconds, warmup, commands, raw, round, f);
+            grpc(ctx, ns, ip, server, stats, label, seconds, jitWarmup, commands, raw, round, f);
         } catch (IllegalStateException e) {
             // One failed load (seen once: the load generator's first call found no connection within
             // 30 s on a starved machine) leaves that round without a gRPC figure, not the section.
@@ -230,6 +247,7 @@ final class NettySection implements SuiteBenchmark {
         String sec = Fmt.f("%.0f", seconds);
         String wu = Fmt.f("%.0f", warmup);
         List<String> grpc = new ArrayList<>(List.of("taskset", "-c", CLIENT_CPU));
+        // gRPC's own paths (HTTP/2, the call) compile during the load generator's warm-up: as long as the HTTP one.
         String[] grpcArgs = {"--target", ip + ":50051", "--connections", Integer.toString(GRPC_CONNECTIONS), "--concurrency",
                 Integer.toString(GRPC_CONCURRENCY), "--seconds", sec, "--warmup", wu};
         grpc.addAll(ctx.javaMain(GRPC_MAIN, grpcArgs));
@@ -239,15 +257,18 @@ final class NettySection implements SuiteBenchmark {
         // The load generator warms up inside its own run and says when its measured window starts
         // and ends: the server's CPU and heap are taken over the same window.
         double cpu;
+        double jitCpu;
         long alloc;
         String output;
         try (Cmd.Background load = Cmd.start("gRPC load generator", ctx.logs.resolve("netty-grpc-" + round + ".log"),
                 Netns.in(ns.client, grpc))) {
             load.awaitLine("^measuring", Duration.ofSeconds((long) warmup + 90));
             double c0 = Machine.processCpuSeconds(server.pid());
+            double j0 = compilerCpuSeconds(server.pid());
             long a0 = allocated(stats);
             load.awaitLine("^measured", Duration.ofSeconds((long) seconds + 60));
             cpu = Machine.processCpuSeconds(server.pid()) - c0;
+            jitCpu = compilerCpuSeconds(server.pid()) - j0;
             alloc = allocated(stats) - a0;
             load.awaitLine("^qps=.* errors=\\d+\\n", Duration.ofSeconds(30)); // the whole line
             output = load.output();
@@ -261,7 +282,28 @@ final class NettySection implements SuiteBenchmark {
         f.byLoad.put("gRPC unary", new Result(qps, Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)), cpu / calls,
                 alloc / calls, Long.parseLong(m.group(5))));
         raw.append("## round ").append(round).append(", ").append(label).append(", gRPC unary\n").append(m.group())
-                .append(Fmt.f("%nserver CPU %.2f s, heap allocated %d bytes%n%n", cpu, alloc));
+                .append(Fmt.f("%nserver CPU %.2f s (JIT compiler threads %.2f s), heap allocated %d bytes%n%n", cpu, jitCpu, alloc));
+    }
+
+    /** CPU seconds of the JVM's JIT compiler threads ("C1/C2 CompilerThread<n>") in process {@code pid}. */
+    private static double compilerCpuSeconds(long pid) {
+        double sum = 0;
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    if (Files.readString(t.resolve("comm")).contains("CompilerThre")) {
+                        String st = Files.readString(t.resolve("stat"));
+                        String[] f = st.substring(st.lastIndexOf(')') + 2).split("\\s+");
+                        sum += (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) Machine.ticksPerSecond();
+                    }
+                } catch (java.io.IOException | RuntimeException e) {
+                    // a thread that ended meanwhile
+                }
+            }
+        } catch (java.io.IOException e) {
+            return Double.NaN;
+        }
+        return sum;
     }
 
     /** The server's heap bytes allocated so far, as its stats thread last wrote them. */
@@ -300,7 +342,7 @@ final class NettySection implements SuiteBenchmark {
     }
 
     private void report(Section s, Map<String, Figures> best, StringBuilder commands, StringBuilder raw, double seconds, double warmup,
-                        int rounds, String dpdkWhy, double underLoad) {
+                        double jitWarmup, int rounds, String dpdkWhy, double underLoad) {
         s.text(Fmt.f("""
                 One Netty application, `benchmarks/.../e2e/NettyTransportServer`: the HTTP echo of `NettyEchoServer`
                 (`HttpServerCodec`, `HttpObjectAggregator`, a handler answering 200 with the request as its body) on
@@ -316,6 +358,9 @@ final class NettySection implements SuiteBenchmark {
                 and GC threads too) is confined to CPU %s with `taskset`; the clients run on CPU %s in the client
                 namespace, so a server's requests per second are its requests per second per core.
 
+                - JIT warm-up: each server first gets `wrk -t1 -c32` for %.0f s, unmeasured, so that its JIT compiler
+                  is done before any measured window (after 5 s alone it still took 26 %% of the Panamax server's CPU
+                  and 34 %% of epoll's in the -c32 window; the compiler threads' CPU of every window is in the raw output).
                 - HTTP: `wrk -t1 -c32` and `-c256 --latency`, %.0f s after an unmeasured run of %.0f s; p50 and p99 from
                   wrk's latency distribution.
                 - gRPC: `GrpcLoad` (grpc-netty on the kernel, %d connections, %d unary calls in flight, each issuing the
@@ -325,7 +370,7 @@ final class NettySection implements SuiteBenchmark {
                   threads (`ThreadMXBean.getTotalThreadAllocatedBytes`, written by the server every 100 ms) over
                   the same window, divided by its requests.
 
-                %s""", SERVER_CPU, CLIENT_CPU, seconds, warmup, GRPC_CONNECTIONS, GRPC_CONCURRENCY, seconds, warmup,
+                %s""", SERVER_CPU, CLIENT_CPU, jitWarmup, seconds, warmup, GRPC_CONNECTIONS, GRPC_CONCURRENCY, seconds, jitWarmup,
                 rounds > 1 ? "Best of " + rounds + " rounds for each server and load (each round: epoll, TAP, DPDK net_tap, DPDK net_af_xdp, one after "
                         + "the other); every round is in the raw output." : "One round."));
         if (dpdkWhy != null) {
