@@ -56,7 +56,14 @@ class EchoOverTapTest {
 
     @BeforeAll
     static void start() throws Exception {
-        tap = TapStack.start("pmx-netty", 2);
+        startOn(TapStack.start("pmx-netty", 2));
+    }
+
+    /** The echo servers on {@code stack} (a subclass runs the same tests on another NIC). */
+    static void startOn(TapStack stack) throws Exception {
+        tap = stack;
+        packetBacked.set(0);
+        childShards.clear();
         server = new ServerBootstrap().group(tap.group).channel(PanamaxServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -166,6 +173,37 @@ class EchoOverTapTest {
             out.flush();
             return back.get(60, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * gRPC's server keeps a keep-alive task two hours ahead on each connection's loop. A loop with
+     * such a task must still let its idle shard sleep in ppoll for its longest wait (10 ms), not
+     * poll every 100 µs as for a task due soon.
+     */
+    @Test
+    void aTaskScheduledFarAheadLetsTheIdleShardSleep() throws Exception {
+        var far = new java.util.ArrayList<io.netty.util.concurrent.ScheduledFuture<?>>();
+        for (int i = 0; i < tap.stack.shardCount(); i++) {
+            far.add(tap.group.loop(i).schedule(() -> { }, 2, TimeUnit.HOURS));
+        }
+        try {
+            Thread.sleep(100); // past the shards' last work
+            // Shard 0 polls the TAP queue and sleeps in ppoll on it (shard 1 has no device to
+            // watch: it parks blind, 100 µs at most, whatever its loop holds).
+            long before = parks(0);
+            Thread.sleep(1000);
+            long parks = parks(0) - before;
+            // 10 ms waits: at most ~100 a second (74 measured); 100 µs polls: 5,334 measured.
+            assertTrue(parks < 500, "the idle shard parked " + parks + " times in 1 s with a task 2 h ahead");
+        } finally {
+            far.forEach(f -> f.cancel(false));
+        }
+    }
+
+    /** Times shard {@code i} parked (slept for lack of work) so far. */
+    private static long parks(int i) {
+        return tap.stack.shard(i).shard().metrics().all().stream().filter(m -> m.key().equals("reactor_parks_total"))
+                .mapToLong(m -> m.value()).sum();
     }
 
     @Test

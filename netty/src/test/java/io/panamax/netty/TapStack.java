@@ -1,5 +1,9 @@
 package io.panamax.netty;
 
+import io.panamax.nic.Nic;
+import io.panamax.nic.dpdk.DpdkNic;
+import io.panamax.nic.dpdk.DpdkNicConfig;
+import io.panamax.nic.dpdk.Eal;
 import io.panamax.nic.linux.NetworkNamespace;
 import io.panamax.nic.tap.TapNic;
 import io.panamax.reactor.testing.Environment;
@@ -10,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,7 +22,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A stack on a TAP device in a namespace made for the test, with a {@link PanamaxEventLoopGroup}
  * over it. The kernel's side of the TAP is {@link #HOST_IP}; the stack is {@link #STACK_IP}.
- * Kernel peers (sockets of the JDK, commands) are made inside the namespace.
+ * Kernel peers (sockets of the JDK, commands) are made inside the namespace. {@link #startAfXdp}
+ * puts the same stack on DPDK's net_af_xdp at one end of a veth pair instead, the kernel at the
+ * other end with the same address.
  */
 final class TapStack implements AutoCloseable {
     static final String HOST_IP = "10.7.0.1";
@@ -39,12 +46,52 @@ final class TapStack implements AutoCloseable {
         if (commands.length > 0) {
             Environment.requireCommands(commands);
         }
+        String tap = "pmxn" + (ProcessHandle.current().pid() % 100000);
+        return start(prefix, shards, ns -> TapNic.builder().name(tap).namespace(ns).queues(1).kernelAddress(HOST_IP + "/24")
+                .kernelIpv6(false).open());
+    }
+
+    /** DPDK's vdev names stay taken in a process after their device is removed. */
+    private static final AtomicInteger AF_XDP_SEQUENCE = new AtomicInteger();
+
+    /**
+     * The stack on DPDK's {@code net_af_xdp} (AF_XDP in copy mode on a veth, one queue,
+     * {@code busy_budget=0} as the echo sample runs it: docs/dpdk.md) at one end of a veth pair in
+     * the test's namespace; the kernel's end has {@link #HOST_IP} and sends real checksums (TX
+     * checksum offload off: the stack reads AF_XDP frames raw and drops CHECKSUM_PARTIAL ones).
+     */
+    static TapStack startAfXdp(String prefix, int shards) throws Exception {
+        Environment.requireRoot("creates a network namespace and a veth pair");
+        Environment.requireCommands("ip", "ethtool", "sysctl");
+        String why = Eal.unavailableReason().orElse(null);
+        Environment.require(why == null, "needs DPDK 22.11 with a working EAL: " + why);
+        String kernelEnd = "pmxv" + (ProcessHandle.current().pid() % 100000);
+        String xdpEnd = kernelEnd + "x";
+        return start(prefix, shards, ns -> {
+            for (String[] c : new String[][] {
+                    {"ip", "link", "add", kernelEnd, "type", "veth", "peer", "name", xdpEnd},
+                    {"ethtool", "-K", kernelEnd, "tx", "off"},
+                    {"sysctl", "-qw", "net.ipv6.conf." + kernelEnd + ".disable_ipv6=1", "net.ipv6.conf." + xdpEnd + ".disable_ipv6=1"},
+                    {"ip", "addr", "add", HOST_IP + "/24", "dev", kernelEnd},
+                    {"ip", "link", "set", xdpEnd, "up"},
+                    {"ip", "link", "set", kernelEnd, "up"}}) {
+                ns.exec(T, c).orThrow(String.join(" ", c));
+            }
+            return DpdkNic.open(DpdkNicConfig.vdev("net_af_xdp_pmxn" + AF_XDP_SEQUENCE.incrementAndGet() + ",iface=" + xdpEnd
+                    + ",queue_count=1,busy_budget=0").queuesUpTo(1).controlContext(ns::callInside).build());
+        });
+    }
+
+    /** Opens a NIC in the test's namespace. */
+    private interface NicInNamespace {
+        Nic open(NetworkNamespace ns) throws Exception;
+    }
+
+    private static TapStack start(String prefix, int shards, NicInNamespace nic) throws Exception {
         NetworkNamespace ns = NetworkNamespace.createUnique(prefix);
         try {
-            String tap = "pmxn" + (ProcessHandle.current().pid() % 100000);
             Stack stack = Stack.builder()
-                    .nic(queues -> TapNic.builder().name(tap).namespace(ns).queues(1).kernelAddress(HOST_IP + "/24")
-                            .kernelIpv6(false).open())
+                    .nic(queues -> nic.open(ns))
                     .ipv4(STACK_IP + "/24").shards(shards)
                     .reactorSettings(r -> r.pinThreads(false).buffersPerShard(16384))
                     .start();

@@ -50,7 +50,10 @@ import java.util.concurrent.TimeUnit;
  *       {@link PanamaxServerSocketChannel}) on a one-shard stack on a TAP device made in
  *       {@code --netns}, its kernel side {@code 10.7.0.1/24}, the stack {@code 10.7.0.2};</li>
  *   <li>{@code --transport dpdk}: the same over DPDK's {@code net_tap} driver (a tun device by
- *       the same name in the same namespace, EAL without hugepages).</li>
+ *       the same name in the same namespace, EAL without hugepages); with {@code --dpdk-vdev
+ *       DEVARGS} over that DPDK virtual device instead, e.g. {@code net_af_xdp_pmx0,iface=VETH,
+ *       queue_count=1,busy_budget=0} on a veth end the caller made in {@code --netns} (its other
+ *       end addressed {@code 10.7.0.1/24} by the caller; {@code --tap} is then unused).</li>
  * </ul>
  * The only lines that differ between the runs are the group and the two channel classes.
  * {@code --stats FILE}: every 100 ms, the process's heap bytes allocated so far (all threads,
@@ -68,6 +71,7 @@ public final class NettyTransportServer {
         String tap = "pmxnb0";
         String stats = null;
         String idle = "default";
+        String vdev = null;
         int httpPort = 8080;
         int grpcPort = 50051;
         for (int i = 0; i < args.length; i++) {
@@ -78,10 +82,11 @@ public final class NettyTransportServer {
                 case "--tap" -> tap = v;
                 case "--stats" -> stats = v;
                 case "--idle" -> idle = v;
+                case "--dpdk-vdev" -> vdev = v;
                 case "--http-port" -> httpPort = Integer.parseInt(v);
                 case "--grpc-port" -> grpcPort = Integer.parseInt(v);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (usage: --transport epoll|tap|dpdk "
-                        + "[--netns NS] [--tap NAME] [--stats FILE] [--idle default|busy|spin:N] [--http-port P] [--grpc-port P])");
+                        + "[--netns NS] [--tap NAME] [--dpdk-vdev DEVARGS] [--stats FILE] [--idle default|busy|spin:N] [--http-port P] [--grpc-port P])");
             }
             i++;
         }
@@ -95,7 +100,7 @@ public final class NettyTransportServer {
             group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
             serverChannel = EpollServerSocketChannel.class;
         } else {
-            stack = startStack(transport, netns, tap, idle);
+            stack = startStack(transport, netns, tap, vdev, idle);
             group = new PanamaxEventLoopGroup(stack);
             serverChannel = PanamaxServerSocketChannel.class;
         }
@@ -131,8 +136,11 @@ public final class NettyTransportServer {
         http.close();
     }
 
-    /** A one-shard stack at 10.7.0.2 whose kernel side is 10.7.0.1/24 in {@code netns}. */
-    private static Stack startStack(String transport, String netns, String tap, String idle) throws Exception {
+    /**
+     * A one-shard stack at 10.7.0.2 whose kernel side is 10.7.0.1/24 in {@code netns}: the TAP
+     * device or DPDK's net_tap named {@code tap}, or the DPDK virtual device {@code vdev} (not null).
+     */
+    private static Stack startStack(String transport, String netns, String tap, String vdev, String idle) throws Exception {
         if (netns == null) {
             throw new IllegalArgumentException("--netns NS is required with --transport " + transport);
         }
@@ -151,16 +159,18 @@ public final class NettyTransportServer {
                 if (!Eal.isInitialized()) {
                     Eal.initialize(Eal.defaultArguments());
                 }
-                b.nic(queues -> DpdkNic.open(DpdkNicConfig.vdev("net_tap_pmx0,iface=" + tap).queuesUpTo(1)
-                        .controlContext(ns::callInside).build()));
-                // DPDK's TAP driver gives the kernel side the port's MAC, and Linux ignores ARP
-                // from its own address: the stack takes one of its own (as the echo sample does).
-                b.mac(MacAddress.randomLocal(new SecureRandom()));
+                String devargs = vdev != null ? vdev : "net_tap_pmx0,iface=" + tap;
+                b.nic(queues -> DpdkNic.open(DpdkNicConfig.vdev(devargs).queuesUpTo(1).controlContext(ns::callInside).build()));
+                if (vdev == null) {
+                    // DPDK's TAP driver gives the kernel side the port's MAC, and Linux ignores ARP
+                    // from its own address: the stack takes one of its own (as the echo sample does).
+                    b.mac(MacAddress.randomLocal(new SecureRandom()));
+                }
             }
             default -> throw new IllegalArgumentException("--transport epoll, tap or dpdk, not " + transport);
         }
         Stack stack = b.start();
-        if (transport.equals("dpdk")) {
+        if (transport.equals("dpdk") && vdev == null) {
             run(ns, "ip", "addr", "replace", "10.7.0.1/24", "dev", tap);
             run(ns, "ip", "link", "set", tap, "up");
         }

@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
 /**
  * One Netty application ({@code e2e/NettyTransportServer}: the HTTP echo of {@code NettyEchoServer}
  * and the gRPC hello-world Greeter) on Netty's epoll transport over a veth pair, and unchanged but
- * for its transport line on the Panamax Netty transport over TAP and over DPDK's net_tap; each
+ * for its transport line on the Panamax Netty transport over TAP, over DPDK's net_tap and over
+ * DPDK's net_af_xdp on a veth pair (as {@link HttpSection}'s af_xdp pass runs the echo sample); each
  * server confined to one CPU, the clients (wrk, a gRPC load generator) on the other, from the
  * same client namespace, in the same run.
  */
@@ -29,6 +30,9 @@ final class NettySection implements SuiteBenchmark {
     static final String CLIENT_CPU = "0";
     static final String SERVER_MAIN = "io.panamax.benchmarks.e2e.NettyTransportServer";
     static final String GRPC_MAIN = "io.panamax.benchmarks.e2e.GrpcLoad";
+    /** The transports, in the order each round runs them. */
+    static final List<String> TRANSPORTS = List.of("epoll", "tap", "dpdk", "af_xdp");
+    private static final Duration T = Duration.ofSeconds(20);
 
     @Override
     public String name() {
@@ -37,13 +41,13 @@ final class NettySection implements SuiteBenchmark {
 
     @Override
     public String title() {
-        return "12. A Netty application on the Panamax transport (TAP, DPDK net_tap) against the same one on Netty's epoll: HTTP and gRPC";
+        return "12. A Netty application on the Panamax transport (TAP, DPDK net_tap, DPDK net_af_xdp) against the same one on Netty's epoll: HTTP and gRPC";
     }
 
     @Override
     public String summary() {
         return "the same Netty HTTP echo (wrk -c32, -c256) and gRPC Greeter (unary) on Netty epoll over veth and on the Panamax "
-                + "transport over TAP and DPDK net_tap, one core each: requests/s, p99, CPU and heap bytes per request";
+                + "transport over TAP, DPDK net_tap and DPDK net_af_xdp (veth), one core each: requests/s, p99, CPU and heap bytes per request";
     }
 
     @Override
@@ -80,6 +84,7 @@ final class NettySection implements SuiteBenchmark {
     public void run(Context ctx, Section s) throws Exception {
         double seconds = ctx.seconds(10, 3);
         double warmup = ctx.seconds(5, 2);
+        double jitWarmup = ctx.seconds(JIT_WARMUP_SECONDS, 2);
         int rounds = ctx.count(2, 1);
         StringBuilder commands = new StringBuilder();
         StringBuilder raw = new StringBuilder();
@@ -94,16 +99,26 @@ final class NettySection implements SuiteBenchmark {
                 if (rounds > 1) {
                     cmds.append("# round ").append(round).append(" of ").append(rounds).append('\n');
                 }
-                for (String transport : List.of("epoll", "tap", "dpdk")) {
-                    if (transport.equals("dpdk") && why != null) {
+                for (String transport : TRANSPORTS) {
+                    if (!transport.equals("epoll") && !transport.equals("tap") && why != null) {
                         cmds.append("# DPDK not run: ").append(why).append('\n');
+                        continue;
+                    }
+                    if (transport.equals("af_xdp") && !Cmd.onPath("ethtool")) {
+                        cmds.append("# DPDK net_af_xdp not run: needs ethtool (Debian: ethtool)\n");
                         continue;
                     }
                     Path stats = ctx.logs.resolve("netty-alloc-" + transport + ".txt");
                     Files.createDirectories(stats.getParent());
                     Files.deleteIfExists(stats);
                     List<String> args = new ArrayList<>(List.of("--transport", transport, "--stats", stats.toString()));
-                    if (!transport.equals("epoll")) {
+                    String xdpEnd = null;
+                    if (transport.equals("af_xdp")) {
+                        xdpEnd = afXdpPair(ns, tap, cmds);
+                        args.set(1, "dpdk");
+                        args.addAll(List.of("--netns", ns.client, "--dpdk-vdev", "net_af_xdp_pmx0,iface=" + xdpEnd
+                                + ",queue_count=1,busy_budget=0"));
+                    } else if (!transport.equals("epoll")) {
                         args.addAll(List.of("--netns", ns.client, "--tap", tap));
                     }
                     List<String> java = new ArrayList<>(List.of("taskset", "-c", SERVER_CPU));
@@ -114,34 +129,86 @@ final class NettySection implements SuiteBenchmark {
                     String label = switch (transport) {
                         case "epoll" -> "Netty epoll, kernel TCP over veth";
                         case "tap" -> "Panamax transport over TAP";
-                        default -> "Panamax transport over DPDK net_tap";
+                        case "dpdk" -> "Panamax transport over DPDK net_tap";
+                        default -> "Panamax transport over DPDK net_af_xdp (veth)";
                     };
                     String ip = transport.equals("epoll") ? Netns.KERNEL_IP : Netns.STACK_IP;
                     try (Cmd.Background server = Cmd.start("Netty server (" + transport + ")",
                             ctx.logs.resolve("netty-" + transport + "-" + round + ".log"), cmd)) {
                         server.awaitLine("^ready", Duration.ofSeconds(90));
-                        Figures f = measure(ctx, ns, ip, server, stats, label, seconds, warmup, cmds, raw, round);
+                        Figures f = measure(ctx, ns, ip, server, stats, label, seconds, warmup, jitWarmup, cmds, raw, round);
                         Figures b = best.computeIfAbsent(label, Figures::new);
                         for (var e : f.byLoad.entrySet()) {
                             b.byLoad.merge(e.getKey(), e.getValue(), (x, y) -> y.rate > x.rate ? y : x);
+                        }
+                    } finally {
+                        if (xdpEnd != null) {
+                            // Deleting the kernel's end deletes both: the next round's TAP device takes 10.7.0.1 again.
+                            Cmd.run(T, Netns.in(ns.client, "ip", "link", "del", tap));
                         }
                     }
                 }
             }
         }
         double load = Math.max(loadBefore, Machine.load()[0]);
-        report(s, best, commands, raw, seconds, warmup, rounds, why, load > UNDER_LOAD * Machine.cores() ? load : Double.NaN);
+        report(s, best, commands, raw, seconds, warmup, jitWarmup, rounds, why, load > UNDER_LOAD * Machine.cores() ? load : Double.NaN);
+    }
+
+    /**
+     * The veth pair for the af_xdp run, in the client namespace where the TAP device was: its
+     * kernel end is named {@code tap} and takes the TAP's address (10.7.0.1/24), so wrk and the gRPC
+     * load reach the stack at the same address over the same kind of path; DPDK's net_af_xdp drives
+     * the other end. As the echo sample's af_xdp backend makes it (samples/DpdkBackend): the kernel's
+     * end sends with real checksums (TX checksum offload off, which turns TSO off too: the stack
+     * reads the frames raw from AF_XDP and would drop a CHECKSUM_PARTIAL frame), IPv6 off on both
+     * ends. libxdp keeps its dispatcher in bpffs, mounted here where it is missing. Returns the
+     * driver's end.
+     */
+    private static String afXdpPair(Netns ns, String tap, StringBuilder cmds) throws Exception {
+        if (Files.readString(Path.of("/proc/self/mounts")).lines().noneMatch(l -> l.contains(" /sys/fs/bpf bpf "))) {
+            Cmd.run(T, List.of("mount", "-t", "bpf", "bpf", "/sys/fs/bpf")).orThrow("mount bpffs");
+            cmds.append("mount -t bpf bpf /sys/fs/bpf\n");
+        }
+        String xdpEnd = tap + "x";
+        String[] ipv6Off = {"net.ipv6.conf." + tap + ".disable_ipv6=1", "net.ipv6.conf." + xdpEnd + ".disable_ipv6=1"};
+        inClient(ns, cmds, "ip", "link", "add", tap, "type", "veth", "peer", "name", xdpEnd);
+        inClient(ns, cmds, "ethtool", "-K", tap, "tx", "off");
+        inClient(ns, cmds, "sysctl", "-qw", ipv6Off[0], ipv6Off[1]);
+        inClient(ns, cmds, "ip", "addr", "add", Netns.TAP_HOST_CIDR, "dev", tap);
+        inClient(ns, cmds, "ip", "link", "set", xdpEnd, "up");
+        inClient(ns, cmds, "ip", "link", "set", tap, "up");
+        return xdpEnd;
+    }
+
+    /** Runs {@code command} in the client namespace (it must succeed) and shows it with the commands. */
+    private static void inClient(Netns ns, StringBuilder cmds, String... command) throws Exception {
+        List<String> full = Netns.in(ns.client, command);
+        Cmd.run(T, full).orThrow(String.join(" ", command));
+        cmds.append(Cmd.shell(full)).append('\n');
     }
 
     /** Above this load average per CPU, the figures are marked as measured under load. */
     static final double UNDER_LOAD = 0.75;
 
+    /**
+     * Unmeasured HTTP load each server gets first, so that its JIT has compiled its hot paths before
+     * any measured window. After the former 5 s alone, the compiler threads still took 26 % (Panamax
+     * over TAP) and 34 % (epoll) of the server's one CPU during the measured wrk -c32 window (load 5-6);
+     * after 20 s, 12 % and 1 %. The Panamax server has more Java to compile (the stack itself), so a
+     * short warm-up measured its compiler more than its requests: -c32, measured first, read lower
+     * than -c256. The compiler's share of each measured window is in the raw output.
+     */
+    static final double JIT_WARMUP_SECONDS = 20;
+
     private Figures measure(Context ctx, Netns ns, String ip, Cmd.Background server, Path stats, String label, double seconds,
-                            double warmup, StringBuilder commands, StringBuilder raw, int round) throws Exception {
+                            double warmup, double jitWarmup, StringBuilder commands, StringBuilder raw, int round) throws Exception {
         Figures f = new Figures(label);
         String sec = Fmt.f("%.0f", seconds);
         String wu = Fmt.f("%.0f", warmup);
         String url = "http://" + ip + ":8080/echo";
+        List<String> jit = List.of("taskset", "-c", CLIENT_CPU, "wrk", "-t1", "-c" + WRK_CONNECTIONS[0], "-d" + Fmt.f("%.0f", jitWarmup) + "s", url);
+        commands.append(Cmd.shell(Netns.in(ns.client, jit))).append("   # JIT warm-up, unmeasured\n");
+        Cmd.run(Duration.ofSeconds((long) jitWarmup + 60), Netns.in(ns.client, jit));
         for (int c : WRK_CONNECTIONS) {
             List<String> warm = List.of("taskset", "-c", CLIENT_CPU, "wrk", "-t1", "-c" + c, "-d" + wu + "s", url);
             Cmd.run(Duration.ofSeconds((long) warmup + 60), Netns.in(ns.client, warm));
@@ -149,19 +216,22 @@ final class NettySection implements SuiteBenchmark {
             commands.append(Cmd.shell(Netns.in(ns.client, cmd))).append("   # after the same for ").append(wu).append(" s, unmeasured\n");
             ctx.log("  " + label + ": " + Cmd.shell(cmd));
             double c0 = Machine.processCpuSeconds(server.pid());
+            double j0 = compilerCpuSeconds(server.pid());
             long a0 = allocated(stats);
             Cmd.Result r = Cmd.run(Duration.ofSeconds((long) seconds + 60), Netns.in(ns.client, cmd)).orThrow("wrk");
             double cpu = Machine.processCpuSeconds(server.pid()) - c0;
+            double jitCpu = compilerCpuSeconds(server.pid()) - j0;
             long alloc = allocated(stats) - a0;
             double requests = group(r.output(), "(\\d+) requests in");
             double rps = group(r.output(), "Requests/sec:\\s+([0-9.]+)");
             f.byLoad.put("wrk -c" + c, new Result(rps, HttpSection.latencyMs(r.output(), "50%"), HttpSection.latencyMs(r.output(), "99%"),
                     cpu / requests, alloc / requests, errors(r.output())));
             raw.append("## round ").append(round).append(", ").append(label).append(", wrk -c").append(c).append('\n')
-                    .append(r.output().strip()).append(Fmt.f("%nserver CPU %.2f s, heap allocated %d bytes%n%n", cpu, alloc));
+                    .append(r.output().strip()).append(Fmt.f("%nserver CPU %.2f s (JIT compiler threads %.2f s), heap allocated %d bytes%n%n",
+                            cpu, jitCpu, alloc));
         }
         try {
-            grpc(ctx, ns, ip, server, stats, label, seconds, warmup, commands, raw, round, f);
+            grpc(ctx, ns, ip, server, stats, label, seconds, jitWarmup, commands, raw, round, f);
         } catch (IllegalStateException e) {
             // One failed load (seen once: the load generator's first call found no connection within
             // 30 s on a starved machine) leaves that round without a gRPC figure, not the section.
@@ -177,6 +247,7 @@ final class NettySection implements SuiteBenchmark {
         String sec = Fmt.f("%.0f", seconds);
         String wu = Fmt.f("%.0f", warmup);
         List<String> grpc = new ArrayList<>(List.of("taskset", "-c", CLIENT_CPU));
+        // gRPC's own paths (HTTP/2, the call) compile during the load generator's warm-up: as long as the HTTP one.
         String[] grpcArgs = {"--target", ip + ":50051", "--connections", Integer.toString(GRPC_CONNECTIONS), "--concurrency",
                 Integer.toString(GRPC_CONCURRENCY), "--seconds", sec, "--warmup", wu};
         grpc.addAll(ctx.javaMain(GRPC_MAIN, grpcArgs));
@@ -186,15 +257,18 @@ final class NettySection implements SuiteBenchmark {
         // The load generator warms up inside its own run and says when its measured window starts
         // and ends: the server's CPU and heap are taken over the same window.
         double cpu;
+        double jitCpu;
         long alloc;
         String output;
         try (Cmd.Background load = Cmd.start("gRPC load generator", ctx.logs.resolve("netty-grpc-" + round + ".log"),
                 Netns.in(ns.client, grpc))) {
             load.awaitLine("^measuring", Duration.ofSeconds((long) warmup + 90));
             double c0 = Machine.processCpuSeconds(server.pid());
+            double j0 = compilerCpuSeconds(server.pid());
             long a0 = allocated(stats);
             load.awaitLine("^measured", Duration.ofSeconds((long) seconds + 60));
             cpu = Machine.processCpuSeconds(server.pid()) - c0;
+            jitCpu = compilerCpuSeconds(server.pid()) - j0;
             alloc = allocated(stats) - a0;
             load.awaitLine("^qps=.* errors=\\d+\\n", Duration.ofSeconds(30)); // the whole line
             output = load.output();
@@ -208,7 +282,28 @@ final class NettySection implements SuiteBenchmark {
         f.byLoad.put("gRPC unary", new Result(qps, Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)), cpu / calls,
                 alloc / calls, Long.parseLong(m.group(5))));
         raw.append("## round ").append(round).append(", ").append(label).append(", gRPC unary\n").append(m.group())
-                .append(Fmt.f("%nserver CPU %.2f s, heap allocated %d bytes%n%n", cpu, alloc));
+                .append(Fmt.f("%nserver CPU %.2f s (JIT compiler threads %.2f s), heap allocated %d bytes%n%n", cpu, jitCpu, alloc));
+    }
+
+    /** CPU seconds of the JVM's JIT compiler threads ("C1/C2 CompilerThread<n>") in process {@code pid}. */
+    private static double compilerCpuSeconds(long pid) {
+        double sum = 0;
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    if (Files.readString(t.resolve("comm")).contains("CompilerThre")) {
+                        String st = Files.readString(t.resolve("stat"));
+                        String[] f = st.substring(st.lastIndexOf(')') + 2).split("\\s+");
+                        sum += (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) Machine.ticksPerSecond();
+                    }
+                } catch (java.io.IOException | RuntimeException e) {
+                    // a thread that ended meanwhile
+                }
+            }
+        } catch (java.io.IOException e) {
+            return Double.NaN;
+        }
+        return sum;
     }
 
     /** The server's heap bytes allocated so far, as its stats thread last wrote them. */
@@ -247,19 +342,25 @@ final class NettySection implements SuiteBenchmark {
     }
 
     private void report(Section s, Map<String, Figures> best, StringBuilder commands, StringBuilder raw, double seconds, double warmup,
-                        int rounds, String dpdkWhy, double underLoad) {
+                        double jitWarmup, int rounds, String dpdkWhy, double underLoad) {
         s.text(Fmt.f("""
                 One Netty application, `benchmarks/.../e2e/NettyTransportServer`: the HTTP echo of `NettyEchoServer`
                 (`HttpServerCodec`, `HttpObjectAggregator`, a handler answering 200 with the request as its body) on
                 port 8080 and the gRPC hello-world Greeter (grpc-netty 1.85.1, unary `SayHello`, `directExecutor()`:
-                the call runs on the event loop) on port 50051, one event loop. Its three runs differ only in the
+                the call runs on the event loop) on port 50051, one event loop. Its four runs differ only in the
                 transport line: **epoll** is Netty 4.2's native epoll transport on the kernel's TCP, in a namespace at
                 the end of a veth pair; **Panamax over TAP** is `PanamaxEventLoopGroup` + `PanamaxServerSocketChannel`
                 on a one-shard stack on a TAP device whose kernel side is in the client namespace; **Panamax over DPDK
-                net_tap** the same on DPDK's TAP driver (EAL without hugepages). Each server (the whole JVM: JIT
+                net_tap** the same on DPDK's TAP driver (EAL without hugepages); **Panamax over DPDK net_af_xdp (veth)**
+                the same on DPDK's AF_XDP driver on one end of a veth pair whose other end, with the TAP device's name and
+                address, is in the client namespace (copy mode, the veth's native XDP, one queue, `busy_budget=0`, the
+                kernel's end with TX checksum offload off: as the echo sample's af_xdp run in the http part). Each server (the whole JVM: JIT
                 and GC threads too) is confined to CPU %s with `taskset`; the clients run on CPU %s in the client
                 namespace, so a server's requests per second are its requests per second per core.
 
+                - JIT warm-up: each server first gets `wrk -t1 -c32` for %.0f s, unmeasured, so that its JIT compiler
+                  is done before any measured window (after 5 s alone it still took 26 %% of the Panamax server's CPU
+                  and 34 %% of epoll's in the -c32 window; the compiler threads' CPU of every window is in the raw output).
                 - HTTP: `wrk -t1 -c32` and `-c256 --latency`, %.0f s after an unmeasured run of %.0f s; p50 and p99 from
                   wrk's latency distribution.
                 - gRPC: `GrpcLoad` (grpc-netty on the kernel, %d connections, %d unary calls in flight, each issuing the
@@ -269,8 +370,8 @@ final class NettySection implements SuiteBenchmark {
                   threads (`ThreadMXBean.getTotalThreadAllocatedBytes`, written by the server every 100 ms) over
                   the same window, divided by its requests.
 
-                %s""", SERVER_CPU, CLIENT_CPU, seconds, warmup, GRPC_CONNECTIONS, GRPC_CONCURRENCY, seconds, warmup,
-                rounds > 1 ? "Best of " + rounds + " rounds for each server and load (each round: epoll, TAP, DPDK, one after "
+                %s""", SERVER_CPU, CLIENT_CPU, jitWarmup, seconds, warmup, GRPC_CONNECTIONS, GRPC_CONCURRENCY, seconds, jitWarmup,
+                rounds > 1 ? "Best of " + rounds + " rounds for each server and load (each round: epoll, TAP, DPDK net_tap, DPDK net_af_xdp, one after "
                         + "the other); every round is in the raw output." : "One round."));
         if (dpdkWhy != null) {
             s.text("DPDK not run: " + dpdkWhy + ".");
@@ -336,7 +437,10 @@ final class NettySection implements SuiteBenchmark {
                 Panamax server a system call per frame each way (`read` and `write` on the tun queue), which epoll's
                 path does not pay per frame; DPDK's `net_tap` is the same tun device behind a poll-mode driver (whose
                 receive trigger, a real-time signal to the process per frame, `DpdkNic` turns off when it opens the
-                port: see netty/README.md). On a NIC with a DPDK driver neither crossing exists; this machine has none.
+                port: see netty/README.md). DPDK's `net_af_xdp` on a veth exchanges frames with the kernel through
+                AF_XDP rings in shared memory (copy mode: the veth's XDP copies each frame once), with a `sendto` to
+                kick transmission per burst instead of a system call per frame. On a NIC with a DPDK driver neither
+                crossing exists; this machine has none.
 
                 Server CPU per request is not like for like: the Panamax server's process pays for the TAP's
                 system calls (a shard over TAP spins 8 empty iterations, then sleeps in ppoll on its queue),
