@@ -185,4 +185,71 @@ class EcnTest {
             s.expectWithin(Duration.ofSeconds(2)).payload("data").ipEcn(Ipv4Header.ECN_NOT_ECT);
         }
     }
+
+    /** A listener with ECN on and a SYN queue of 2, filled by two half-open connections: the next SYN gets a cookie. */
+    private static TcpScript cookieScript() {
+        TcpScript s = new TcpScript(TcpScript.baseConfig().ecn(true).synQueueSize(2).build());
+        s.listen();
+        s.inject(s.seg().syn().seq(1).srcPort(50000));
+        s.inject(s.seg().syn().seq(1).srcPort(50001));
+        assertEquals(2, s.drain().size(), "two ordinary SYN-ACKs fill the SYN queue");
+        return s;
+    }
+
+    @Test
+    void aSynCookieConnectionKeepsEcnInTheCookiesTimestamp() {
+        try (TcpScript s = cookieScript()) {
+            // RFC 4987 3.6 with RFC 3168 6.1.1: the ECN-setup SYN is answered by a cookie SYN-ACK
+            // that agrees (ECE only), and remembers it in its TSval's bit 5 (Linux's layout).
+            s.inject(s.seg().syn().ece().cwr().seq(1000).mss(1460).ts(5000, 0));
+            SentSegment synAck = s.expect().flags(SYN | ACK | ECE).ipEcn(Ipv4Header.ECN_NOT_ECT).tsEcr(5000);
+            assertEquals(1L, (long) s.on(() -> s.tcp.counters().synCookiesSent.get()));
+            assertEquals(1 << 5, synAck.options.tsVal & (1 << 5), "ECN bit in the cookie's TSval");
+            // The third ACK echoes the TSval: the connection is rebuilt ECN-capable.
+            s.inject(s.seg().seq(1001).ack(synAck.seq + 1).ts(5001, synAck.options.tsVal));
+            assertEquals(1, s.accepted.size());
+            TcpConnection c = s.accepted.removeFirst();
+            assertTrue(s.on(c::ecn), "ECN negotiated through the cookie");
+            assertEquals(1L, (long) s.on(() -> s.tcp.counters().ecnConnections.get()));
+            // 6.1.2: its data goes ECT(0); 6.1.3: a CE is echoed.
+            s.write(c, "data");
+            SentSegment data = s.expect().payload("data").ipEcn(Ipv4Header.ECN_ECT0);
+            s.inject(s.seg().seq(1001).ack(data.seq + 4).ts(5002, data.options.tsVal).payload("ce").ce());
+            s.expect().flags(ACK | ECE).ack(1003).ipEcn(Ipv4Header.ECN_NOT_ECT);
+        }
+    }
+
+    @Test
+    void aSynCookieWithoutTimestampsOffersNoEcn() {
+        try (TcpScript s = cookieScript()) {
+            // No TSval to remember it in: the cookie SYN-ACK does not agree to ECN (as Linux).
+            s.inject(s.seg().syn().ece().cwr().seq(1000).mss(1460));
+            SentSegment synAck = s.expect().flags(SYN | ACK).timestamps(false);
+            s.inject(s.seg().seq(1001).ack(synAck.seq + 1));
+            TcpConnection c = s.accepted.removeFirst();
+            assertFalse(s.on(c::ecn));
+            s.write(c, "data");
+            s.expect().payload("data").ipEcn(Ipv4Header.ECN_NOT_ECT);
+        }
+    }
+
+    @Test
+    void aCookieAckClaimingEcnAtAListenerWithoutEcnIsNotACookie() {
+        try (TcpScript s = new TcpScript(TcpScript.baseConfig().synQueueSize(2).build())) {
+            s.listen();
+            s.inject(s.seg().syn().seq(1).srcPort(50000));
+            s.inject(s.seg().syn().seq(1).srcPort(50001));
+            s.drain();
+            s.inject(s.seg().syn().ece().cwr().seq(1000).mss(1460).ts(5000, 0));
+            SentSegment synAck = s.expect().flags(SYN | ACK);
+            assertEquals(0, synAck.options.tsVal & (1 << 5), "ECN off: no ECN bit");
+            // An ACK whose TSecr has the ECN bit this listener never sets was not answered by it
+            // (Linux's cookie_ecn_ok): dropped, then the true echo opens the connection.
+            s.inject(s.seg().seq(1001).ack(synAck.seq + 1).ts(5001, synAck.options.tsVal | (1 << 5)));
+            s.expectNothing();
+            assertEquals(1L, (long) s.on(() -> s.tcp.counters().synCookiesFailed.get()));
+            s.inject(s.seg().seq(1001).ack(synAck.seq + 1).ts(5001, synAck.options.tsVal));
+            assertFalse(s.on(s.accepted.removeFirst()::ecn));
+        }
+    }
 }
