@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import static io.panamax.tcp.wire.TcpHeader.ACK;
 import static io.panamax.tcp.wire.TcpHeader.CWR;
 import static io.panamax.tcp.wire.TcpHeader.ECE;
+import static io.panamax.tcp.wire.TcpHeader.FIN;
 import static io.panamax.tcp.wire.TcpHeader.SYN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -183,6 +184,57 @@ class EcnTest {
             s.expect().payload("data").ipEcn(Ipv4Header.ECN_ECT0);
             // 6.1.5: the timeout's retransmission goes Not-ECT.
             s.expectWithin(Duration.ofSeconds(2)).payload("data").ipEcn(Ipv4Header.ECN_NOT_ECT);
+        }
+    }
+
+    @Test
+    void fastRetransmissionsAreNotEcnCapableAndCarryNoCwr() {
+        try (TcpScript s = ecnScript()) {
+            var e = acceptEcn(s);
+            int base = e.sndNxt();
+            s.write(e.conn(), new byte[10 * MSS]);
+            assertEquals(10, s.drain().size());
+            // Three duplicate ACKs with ECE (the CE that marked the lost segment's neighbour):
+            // 6.1.5: the fast retransmission goes Not-ECT, and CWR rides only on new data (6.1.2).
+            SentSegment resent = null;
+            for (int i = 0; i < 3; i++) {
+                s.inject(s.seg().seq(e.rcvNxt()).ack(base).ece());
+                for (SentSegment x : s.drain()) {
+                    if (x.seq == base) {
+                        resent = x;
+                        x.ipEcn(Ipv4Header.ECN_NOT_ECT);
+                        assertFalse(x.has(CWR), "no CWR on a retransmission: " + x);
+                    } else {
+                        assertTrue(x.seq - base >= 10 * MSS, "new data (limited transmit): " + x);
+                        x.ipEcn(Ipv4Header.ECN_ECT0);
+                    }
+                }
+            }
+            assertTrue(resent != null, "the third duplicate ACK retransmitted the first segment");
+            assertEquals(1, s.on(e.conn()::stats).fastRetransmits());
+        }
+    }
+
+    @Test
+    void zeroWindowProbesBareFinsAndResetsAreNotEcnCapable() {
+        try (TcpScript s = ecnScript()) {
+            var e = acceptEcn(s);
+            s.inject(s.seg().seq(e.rcvNxt()).ack(e.sndNxt()).window(0));
+            s.write(e.conn(), "zw");
+            // 6.1.6: a window probe is not ECN-capable (a dropped probe must not look like congestion).
+            s.expectWithin(Duration.ofSeconds(5)).seq(e.sndNxt()).payload("z").ipEcn(Ipv4Header.ECN_NOT_ECT);
+            // The window opens: the rest is new data, ECT(0).
+            s.inject(s.seg().seq(e.rcvNxt()).ack(e.sndNxt() + 1).window(1000));
+            s.expect().seq(e.sndNxt() + 1).payload("w").ipEcn(Ipv4Header.ECN_ECT0);
+            s.inject(s.seg().seq(e.rcvNxt()).ack(e.sndNxt() + 2).window(1000));
+            // 6.1.4 and Linux: only segments with data are ECN-capable, so a bare FIN is not.
+            s.close(e.conn());
+            s.expect().flags(ACK | FIN).length(0).ipEcn(Ipv4Header.ECN_NOT_ECT);
+        }
+        try (TcpScript s = ecnScript()) {
+            var e = acceptEcn(s);
+            s.run(e.conn()::abort);
+            s.expect().isRst().ipEcn(Ipv4Header.ECN_NOT_ECT);
         }
     }
 
