@@ -121,7 +121,13 @@ class EcnTest {
             s.expectWithin(Duration.ofSeconds(1)).flags(ACK | ECE).ack(rcv + 8);
             s.inject(s.seg().seq(rcv + 8).ack(e.sndNxt()).cwr().payload("cccc"));
             s.expectWithin(Duration.ofSeconds(1)).flags(ACK).ack(rcv + 12);
-            assertEquals(1L, (long) s.on(() -> s.tcp.counters().ecnCeReceived.get()));
+            assertEquals(1L, metric(s, "tcp_ecn_ce_received_total"));
+            assertEquals(2L, metric(s, "tcp_ecn_ece_sent_total"), "the two ACKs before CWR");
+            assertEquals(1L, metric(s, "tcp_ecn_connections_total"));
+            // As /metrics shows them: per shard and summed.
+            String text = s.reactor.metrics().toPrometheusText();
+            assertTrue(text.contains("tcp_ecn_ece_sent_total{shard=\"all\"} 2\n"), text);
+            assertTrue(text.contains("tcp_ecn_ce_received_total{shard=\"0\"} 1\n"), text);
         }
     }
 
@@ -166,13 +172,18 @@ class EcnTest {
             }
             assertTrue(cwr != null, "new data was sent");
             assertEquals(1L, (long) s.on(() -> s.tcp.counters().ecnReductions.get()), "one reduction per window of data");
+            assertEquals(10L, metric(s, "tcp_ecn_ece_received_total"), "every ECE counts, reducing or not");
+            assertEquals(1L, metric(s, "tcp_ecn_cwr_sent_total"));
+            assertEquals(0L, metric(s, "tcp_ecn_ece_sent_total"));
             assertEquals(0, s.on(c::stats).retransmits());
             // An ECE for data sent after the reduction is a new congestion signal (next window).
             int ssthresh = s.on(c::stats).ssthresh();
             s.inject(s.seg().seq(e.rcvNxt()).ack(cwr.seq + MSS).ece());
             assertEquals(2L, (long) s.on(() -> s.tcp.counters().ecnReductions.get()));
             assertTrue(s.on(c::stats).ssthresh() < ssthresh);
-            s.drain();
+            assertEquals(11L, metric(s, "tcp_ecn_ece_received_total"));
+            long cwrs = s.drain().stream().filter(x -> x.has(CWR)).count();
+            assertEquals(1L + cwrs, metric(s, "tcp_ecn_cwr_sent_total"), "one per CWR segment");
         }
     }
 
@@ -236,6 +247,11 @@ class EcnTest {
             s.run(e.conn()::abort);
             s.expect().isRst().ipEcn(Ipv4Header.ECN_NOT_ECT);
         }
+    }
+
+    /** A counter of the script's shard summed as /metrics sums it (the reactor's registry). */
+    private static long metric(TcpScript s, String name) {
+        return s.on(() -> s.reactor.metrics().total(name));
     }
 
     /** A listener with ECN on and a SYN queue of 2, filled by two half-open connections: the next SYN gets a cookie. */
