@@ -276,9 +276,9 @@ public final class Ipv4 implements PacketHandler, Ipv4Output {
     private Packet reassemble(Packet fragment, int src, int dst, int headerLength) {
         MemorySegment seg = fragment.head();
         long off = fragment.headOffset();
-        Packet whole = reassembler.offer(fragment, src, dst, Ipv4Header.identification(seg, off),
+        Packet whole = reassembler.offer(fragment, 0, src, 0, dst, Ipv4Header.identification(seg, off),
                 Ipv4Header.protocol(seg, off), headerLength, Ipv4Header.fragmentOffsetBytes(seg, off),
-                Ipv4Header.moreFragments(seg, off));
+                Ipv4Header.moreFragments(seg, off), Ipv4Header.ecn(seg, off));
         if (whole == null) {
             return null;
         }
@@ -291,6 +291,8 @@ public final class Ipv4 implements PacketHandler, Ipv4Output {
         long wo = whole.headOffset();
         Ipv4Header.setTotalLength(ws, wo, whole.length());
         Ipv4Header.setFlagsAndFragmentOffset(ws, wo, Ipv4Header.flagsAndFragmentOffset(ws, wo) & Ipv4Header.FLAG_DONT_FRAGMENT);
+        // RFC 3168 5.3: CE in any fragment is CE for the whole (the first fragment's may not say it).
+        Ipv4Header.setDscpEcn(ws, wo, Ipv4Header.dscpEcn(ws, wo) & ~Ipv4Header.ECN_MASK | reassembler.lastEcn());
         Ipv4Header.fillChecksum(ws, wo);
         reassembled.increment();
         return whole;

@@ -902,7 +902,8 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
         Packet whole = reassembler.offer(fragment, Ipv6Header.sourceHigh(seg, ip), Ipv6Header.sourceLow(seg, ip),
                 Ipv6Header.destinationHigh(seg, ip), Ipv6Header.destinationLow(seg, ip),
                 (int) Ipv6Extensions.identification(seg, ip, at), 0, headerLength,
-                Ipv6Extensions.fragmentOffsetBytes(seg, ip, at), Ipv6Extensions.moreFragments(seg, ip, at));
+                Ipv6Extensions.fragmentOffsetBytes(seg, ip, at), Ipv6Extensions.moreFragments(seg, ip, at),
+                Ipv6Header.trafficClass(seg, ip) & Ipv4Header.ECN_MASK);
         if (whole == null) {
             return null;
         }
@@ -917,6 +918,9 @@ public final class Ipv6 implements PacketHandler, Ipv6Output {
         MemorySegment.copy(ws, wo, ws, wo + Ipv6Extensions.FRAGMENT_HEADER_LENGTH, at);
         whole.trimFront(Ipv6Extensions.FRAGMENT_HEADER_LENGTH);
         Ipv6Header.setPayloadLength(whole.head(), whole.headOffset(), whole.length() - Ipv6Header.HEADER_LENGTH);
+        // RFC 3168 5.3: CE in any fragment is CE for the whole (the first fragment's may not say it).
+        Ipv6Header.setTrafficClass(whole.head(), whole.headOffset(),
+                Ipv6Header.trafficClass(whole.head(), whole.headOffset()) & ~Ipv4Header.ECN_MASK | reassembler.lastEcn());
         reassembled.increment();
         return whole;
     }

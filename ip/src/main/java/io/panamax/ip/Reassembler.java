@@ -1,5 +1,6 @@
 package io.panamax.ip;
 
+import io.panamax.ip.wire.Ipv4Header;
 import io.panamax.reactor.Timer;
 import io.panamax.reactor.TimerWheel;
 import io.panamax.reactor.buffer.Packet;
@@ -17,7 +18,14 @@ import java.util.function.Consumer;
  *
  * <p>The result is the whole datagram as one {@link Packet} that starts with the first fragment's IP
  * header, followed zero-copy by every fragment's payload: to the layers above it looks unfragmented
- * (the caller fixes the header's length and fragment fields).
+ * (the caller fixes the header's length and fragment fields, and its ECN field from
+ * {@link #lastEcn()}).
+ *
+ * <p>ECN (RFC 3168 5.3): the fragments' ECN codepoints are combined as Linux's ip_frag_ecn_table
+ * does: CE in any fragment makes the whole datagram CE (a router marked part of it: the mark must
+ * reach the transport, whichever fragment carried it); Not-ECT in one fragment and ECT or CE in
+ * another cannot come from one sender's datagram, and the datagram is dropped
+ * ({@link Drop#ECN_MIXED}), since delivering it either way would lose or invent a mark.
  */
 public final class Reassembler {
 
@@ -38,7 +46,9 @@ public final class Reassembler {
         /** A non-final fragment whose payload is not a multiple of 8 bytes (RFC 791). */
         BAD_FRAGMENT_LENGTH,
         /** An exact duplicate of a fragment already held. */
-        DUPLICATE
+        DUPLICATE,
+        /** The datagram's fragments mixed Not-ECT with ECT or CE (RFC 3168 5.3). */
+        ECN_MIXED
     }
 
     /** Limits; the defaults hold a few hundred KiB per shard. */
@@ -57,6 +67,8 @@ public final class Reassembler {
     private final int ceiling;
     private long bytesHeld;
     private int active;
+    /** The ECN codepoint the datagram {@link #offer} last returned must carry. */
+    private int lastEcn;
 
     /**
      * @param drops     where drops are counted, by reason
@@ -103,6 +115,17 @@ public final class Reassembler {
      */
     public Packet offer(Packet fragment, long srcHigh, long src, long dstHigh, long dst, int id, int protocol,
                         int headerLength, int offset, boolean more) {
+        return offer(fragment, srcHigh, src, dstHigh, dst, id, protocol, headerLength, offset, more, 0);
+    }
+
+    /**
+     * {@link #offer(Packet, long, long, long, long, int, int, int, int, boolean)} with the
+     * fragment's ECN codepoint (RFC 3168 5: 0 Not-ECT, 1 ECT(1), 2 ECT(0), 3 CE), combined over
+     * the datagram's fragments: when the datagram is returned, {@link #lastEcn()} is what its
+     * header must carry.
+     */
+    public Packet offer(Packet fragment, long srcHigh, long src, long dstHigh, long dst, int id, int protocol,
+                        int headerLength, int offset, boolean more, int ecn) {
         int payload = fragment.length() - headerLength;
         if (more && (payload & 7) != 0 || payload < 0 || (more && payload == 0)) {
             return drop(fragment, Drop.BAD_FRAGMENT_LENGTH);
@@ -138,13 +161,32 @@ public final class Reassembler {
             return null;
         }
         bytesHeld += fragment.length();
+        d.ecnSeen |= 1 << (ecn & Ipv4Header.ECN_MASK);
+        if (offset == 0) {
+            d.firstEcn = ecn & Ipv4Header.ECN_MASK;
+        }
         if (!d.complete()) {
             return null;
         }
+        int seen = d.ecnSeen;
+        if ((seen & 1 << Ipv4Header.ECN_NOT_ECT) != 0 && seen != 1 << Ipv4Header.ECN_NOT_ECT) {
+            discard(d, Drop.ECN_MIXED);
+            return null;
+        }
+        // CE anywhere wins; otherwise the first fragment's own (ECT(0) and ECT(1) mixed stay as it says).
+        lastEcn = (seen & 1 << Ipv4Header.ECN_CE) != 0 ? Ipv4Header.ECN_CE : d.firstEcn;
         Packet whole = d.assemble();
         bytesHeld -= d.bytes;
         release(d);
         return whole;
+    }
+
+    /**
+     * The ECN codepoint for the datagram {@link #offer} last returned (RFC 3168 5.3): CE if any of
+     * its fragments had CE, else the first fragment's.
+     */
+    public int lastEcn() {
+        return lastEcn;
     }
 
     /** Datagrams being reassembled. */
@@ -267,6 +309,9 @@ public final class Reassembler {
         /** The end of the datagram's payload, known once the last fragment (MF=0) arrived; -1 before. */
         int totalEnd;
         long bytes;
+        /** The ECN codepoints seen (bit 1 &lt;&lt; codepoint) and the offset-0 fragment's. */
+        int ecnSeen;
+        int firstEcn;
 
         Datagram(int maxFragments) {
             fragments = new Packet[maxFragments];
@@ -287,6 +332,8 @@ public final class Reassembler {
             this.count = 0;
             this.totalEnd = -1;
             this.bytes = 0;
+            this.ecnSeen = 0;
+            this.firstEcn = 0;
         }
 
         /** Adds a fragment in offset order; returns why it cannot be, or null. */

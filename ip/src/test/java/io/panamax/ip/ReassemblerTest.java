@@ -127,6 +127,47 @@ class ReassemblerTest {
         r.clear();
     }
 
+    /** Three fragments of one 3,000-byte datagram with the given ECN codepoints; the whole or null. */
+    private Packet offerWithEcn(Reassembler r, int id, int... ecn) {
+        byte[] data = payload(3000, id);
+        int[] starts = {0, 1480, 2960};
+        int[] lens = {1480, 1480, 40};
+        Packet whole = null;
+        // Last fragment first: the CE may sit on any fragment and reassembly completes on another.
+        for (int i = 2; i >= 0; i--) {
+            whole = r.offer(fragment(data, starts[i], lens[i]), 0, 0x0a000001, 0, 0x0a000002, id, IpProtocol.UDP, HDR,
+                    starts[i], i != 2, ecn[i]);
+            if (i > 0) {
+                assertNull(whole);
+            }
+        }
+        return whole;
+    }
+
+    @Test
+    void ecnCodepointsCombineAsRfc3168Section53Says() {
+        Reassembler r = reassembler(limits);
+        // CE on a later fragment only: the whole datagram is CE (the mark must reach the transport).
+        Packet whole = offerWithEcn(r, 21, 2, 3, 2);
+        assertNotNull(whole);
+        assertEquals(3, r.lastEcn());
+        whole.release();
+        // ECT(0) throughout: ECT(0); Not-ECT throughout: Not-ECT; ECT(0) and ECT(1): the first's.
+        offerWithEcn(r, 22, 2, 2, 2).release();
+        assertEquals(2, r.lastEcn());
+        offerWithEcn(r, 23, 0, 0, 0).release();
+        assertEquals(0, r.lastEcn());
+        offerWithEcn(r, 24, 1, 2, 2).release();
+        assertEquals(1, r.lastEcn());
+        // Not-ECT mixed with ECT or CE: the datagram is dropped whole, nothing held.
+        assertNull(offerWithEcn(r, 25, 0, 2, 2));
+        assertNull(offerWithEcn(r, 26, 2, 2, 0));
+        assertNull(offerWithEcn(r, 27, 3, 0, 3));
+        assertEquals(3, r.drops(Reassembler.Drop.ECN_MIXED));
+        assertEquals(0, r.inProgress());
+        assertEquals(0, r.bytesHeld());
+    }
+
     @Test
     void exactDuplicateIsDiscardedAlone() {
         byte[] data = payload(2000, 5);

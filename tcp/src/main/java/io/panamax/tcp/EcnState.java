@@ -95,6 +95,9 @@ final class EcnState {
             ackNow = !echo;
             echo = true;
         }
+        if ((flags & (ECE | SYN)) == ECE) {
+            counters.ecnEceReceived.increment();
+        }
         if ((flags & ECE) != 0 && (flags & SYN) == 0 && !(reduced && SeqNum.le(ack, reductionEnd))) {
             if (!snd.recovery.inRecovery()) {
                 snd.cc.onCongestionEvent(snd.sndMax - snd.sndUna, nowNanos);
@@ -119,10 +122,12 @@ final class EcnState {
         int add = 0;
         if (echo && (flags & ACK) != 0) {
             add |= ECE;
+            counters.ecnEceSent.increment();
         }
         if (cwrPending && newData) {
             add |= CWR;
             cwrPending = false;
+            counters.ecnCwrSent.increment();
         }
         return add;
     }

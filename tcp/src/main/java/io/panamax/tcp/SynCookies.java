@@ -148,6 +148,11 @@ final class SynCookies {
         return (tsEcr & TS_OPT_SACK) != 0;
     }
 
+    /** Whether the peer's SYN was ECN-setup and the cookie's SYN-ACK agreed (RFC 3168 6.1.1), from {@code tsEcr}. */
+    static boolean ecn(int tsEcr) {
+        return (tsEcr & TS_OPT_ECN) != 0;
+    }
+
     /** The 4-tuple {@link #hash} covers next: IPv4 addresses in one word, then the ports. */
     private void tuple(int localIp, int localPort, int remoteIp, int remotePort) {
         words[0] = (long) localIp << 32 | (remoteIp & 0xffffffffL);

@@ -26,6 +26,8 @@ import java.util.Objects;
 import java.util.function.Consumer;
 
 import static io.panamax.tcp.wire.TcpHeader.ACK;
+import static io.panamax.tcp.wire.TcpHeader.CWR;
+import static io.panamax.tcp.wire.TcpHeader.ECE;
 import static io.panamax.tcp.wire.TcpHeader.FIN;
 import static io.panamax.tcp.wire.TcpHeader.RST;
 import static io.panamax.tcp.wire.TcpHeader.SYN;
@@ -731,8 +733,10 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
 
     /**
      * Answers a SYN with a SYN-ACK whose ISS is a cookie and keeps nothing: the MSS (rounded down
-     * to the cookie's table), and in the TSval's low bits the window scale and SACK-permitted the
-     * SYN offered. Without timestamps only MSS is offered, since nothing else could be recovered.
+     * to the cookie's table), and in the TSval's low bits the window scale, SACK-permitted and
+     * ECN (RFC 3168 6.1.1: an ECN-setup SYN to a listener with ECN on) the SYN offered. Without
+     * timestamps only MSS is offered, since nothing else could be recovered: such a cookie
+     * connection is not ECN-capable (Linux's cookie_init_timestamp, likewise).
      */
     private void sendCookie(TcpListener l, Segment seg) {
         long now = shard.nanoTime();
@@ -757,7 +761,12 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
             int tsNow = (int) (now / 1_000_000L) + (seg.ipv6
                     ? isn.timestampOffset6(seg.dstHigh, seg.dstLow, seg.dstPort, seg.srcHigh, seg.srcLow, seg.srcPort)
                     : isn.timestampOffset(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort));
-            w.options.tsVal = SynCookies.timestamp(tsNow, wscale ? o.windowScale : -1, sack, false);
+            // RFC 3168 6.1.1: an ECN-setup SYN has ECE and CWR; the SYN-ACK agrees with ECE alone.
+            boolean ecn = config.ecn() && (seg.flags & (ECE | CWR)) == (ECE | CWR);
+            if (ecn) {
+                w.flags |= ECE;
+            }
+            w.options.tsVal = SynCookies.timestamp(tsNow, wscale ? o.windowScale : -1, sack, ecn);
             w.options.tsEcr = o.tsVal;
         }
         l.cookieSent(now);
@@ -778,10 +787,12 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
         TcpOptions o = seg.options;
         int windowScale = -1;
         boolean sack = false;
+        boolean ecn = false;
         if (mssIndex >= 0 && o.hasTimestamps) {
             windowScale = SynCookies.windowScale(o.tsEcr);
             sack = SynCookies.sack(o.tsEcr);
-            if (windowScale >= 0 && !config.windowScaling() || sack && !config.sackPermitted()) {
+            ecn = SynCookies.ecn(o.tsEcr);
+            if (windowScale >= 0 && !config.windowScaling() || sack && !config.sackPermitted() || ecn && !config.ecn()) {
                 mssIndex = -1;   // an option this stack never offers: not our cookie
             }
         }
@@ -810,7 +821,8 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
         syn.dstPort = seg.dstPort;
         syn.seq = seg.seq - 1;
         syn.ack = 0;
-        syn.flags = SYN;
+        // The SYN was ECN-setup and the cookie's SYN-ACK agreed (RFC 3168 6.1.1): rebuild it so.
+        syn.flags = ecn ? SYN | ECE | CWR : SYN;
         syn.window = seg.window;
         syn.payload = null;
         syn.payloadLength = 0;

@@ -40,6 +40,9 @@ public final class TcpCounters {
     public final Counter ecnConnections;
     public final Counter ecnCeReceived;
     public final Counter ecnReductions;
+    public final Counter ecnEceReceived;
+    public final Counter ecnEceSent;
+    public final Counter ecnCwrSent;
     private final Counter[] drops = new Counter[DropReason.values().length];
 
     /** Registers the counters in {@code m} (or finds them there, when another {@code Tcp} on the shard did). */
@@ -75,6 +78,10 @@ public final class TcpCounters {
         ecnConnections = m.counter("tcp_ecn_connections_total", "Connections that negotiated ECN (RFC 3168 6.1.1)");
         ecnCeReceived = m.counter("tcp_ecn_ce_received_total", "Segments received with CE in the IP header (RFC 3168 6.1.3)");
         ecnReductions = m.counter("tcp_ecn_reductions_total", "Congestion window reductions for an ECN-Echo (RFC 3168 6.1.2)");
+        ecnEceReceived = m.counter("tcp_ecn_ece_received_total",
+                "Segments received with ECN-Echo on ECN connections, reducing the window or not (RFC 3168 6.1.2)");
+        ecnEceSent = m.counter("tcp_ecn_ece_sent_total", "Segments sent with ECN-Echo: CE arrived, no CWR yet (RFC 3168 6.1.3)");
+        ecnCwrSent = m.counter("tcp_ecn_cwr_sent_total", "Segments sent with CWR after a reduction for ECN-Echo (RFC 3168 6.1.2)");
         for (DropReason r : DropReason.values()) {
             drops[r.ordinal()] = m.counter("tcp_drops_total", "Received segments dropped, by reason", "reason", r.label());
         }

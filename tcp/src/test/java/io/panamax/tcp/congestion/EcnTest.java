@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import static io.panamax.tcp.wire.TcpHeader.ACK;
 import static io.panamax.tcp.wire.TcpHeader.CWR;
 import static io.panamax.tcp.wire.TcpHeader.ECE;
+import static io.panamax.tcp.wire.TcpHeader.FIN;
 import static io.panamax.tcp.wire.TcpHeader.SYN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -120,7 +121,13 @@ class EcnTest {
             s.expectWithin(Duration.ofSeconds(1)).flags(ACK | ECE).ack(rcv + 8);
             s.inject(s.seg().seq(rcv + 8).ack(e.sndNxt()).cwr().payload("cccc"));
             s.expectWithin(Duration.ofSeconds(1)).flags(ACK).ack(rcv + 12);
-            assertEquals(1L, (long) s.on(() -> s.tcp.counters().ecnCeReceived.get()));
+            assertEquals(1L, metric(s, "tcp_ecn_ce_received_total"));
+            assertEquals(2L, metric(s, "tcp_ecn_ece_sent_total"), "the two ACKs before CWR");
+            assertEquals(1L, metric(s, "tcp_ecn_connections_total"));
+            // As /metrics shows them: per shard and summed.
+            String text = s.reactor.metrics().toPrometheusText();
+            assertTrue(text.contains("tcp_ecn_ece_sent_total{shard=\"all\"} 2\n"), text);
+            assertTrue(text.contains("tcp_ecn_ce_received_total{shard=\"0\"} 1\n"), text);
         }
     }
 
@@ -165,13 +172,18 @@ class EcnTest {
             }
             assertTrue(cwr != null, "new data was sent");
             assertEquals(1L, (long) s.on(() -> s.tcp.counters().ecnReductions.get()), "one reduction per window of data");
+            assertEquals(10L, metric(s, "tcp_ecn_ece_received_total"), "every ECE counts, reducing or not");
+            assertEquals(1L, metric(s, "tcp_ecn_cwr_sent_total"));
+            assertEquals(0L, metric(s, "tcp_ecn_ece_sent_total"));
             assertEquals(0, s.on(c::stats).retransmits());
             // An ECE for data sent after the reduction is a new congestion signal (next window).
             int ssthresh = s.on(c::stats).ssthresh();
             s.inject(s.seg().seq(e.rcvNxt()).ack(cwr.seq + MSS).ece());
             assertEquals(2L, (long) s.on(() -> s.tcp.counters().ecnReductions.get()));
             assertTrue(s.on(c::stats).ssthresh() < ssthresh);
-            s.drain();
+            assertEquals(11L, metric(s, "tcp_ecn_ece_received_total"));
+            long cwrs = s.drain().stream().filter(x -> x.has(CWR)).count();
+            assertEquals(1L + cwrs, metric(s, "tcp_ecn_cwr_sent_total"), "one per CWR segment");
         }
     }
 
@@ -183,6 +195,129 @@ class EcnTest {
             s.expect().payload("data").ipEcn(Ipv4Header.ECN_ECT0);
             // 6.1.5: the timeout's retransmission goes Not-ECT.
             s.expectWithin(Duration.ofSeconds(2)).payload("data").ipEcn(Ipv4Header.ECN_NOT_ECT);
+        }
+    }
+
+    @Test
+    void fastRetransmissionsAreNotEcnCapableAndCarryNoCwr() {
+        try (TcpScript s = ecnScript()) {
+            var e = acceptEcn(s);
+            int base = e.sndNxt();
+            s.write(e.conn(), new byte[10 * MSS]);
+            assertEquals(10, s.drain().size());
+            // Three duplicate ACKs with ECE (the CE that marked the lost segment's neighbour):
+            // 6.1.5: the fast retransmission goes Not-ECT, and CWR rides only on new data (6.1.2).
+            SentSegment resent = null;
+            for (int i = 0; i < 3; i++) {
+                s.inject(s.seg().seq(e.rcvNxt()).ack(base).ece());
+                for (SentSegment x : s.drain()) {
+                    if (x.seq == base) {
+                        resent = x;
+                        x.ipEcn(Ipv4Header.ECN_NOT_ECT);
+                        assertFalse(x.has(CWR), "no CWR on a retransmission: " + x);
+                    } else {
+                        assertTrue(x.seq - base >= 10 * MSS, "new data (limited transmit): " + x);
+                        x.ipEcn(Ipv4Header.ECN_ECT0);
+                    }
+                }
+            }
+            assertTrue(resent != null, "the third duplicate ACK retransmitted the first segment");
+            assertEquals(1, s.on(e.conn()::stats).fastRetransmits());
+        }
+    }
+
+    @Test
+    void zeroWindowProbesBareFinsAndResetsAreNotEcnCapable() {
+        try (TcpScript s = ecnScript()) {
+            var e = acceptEcn(s);
+            s.inject(s.seg().seq(e.rcvNxt()).ack(e.sndNxt()).window(0));
+            s.write(e.conn(), "zw");
+            // 6.1.6: a window probe is not ECN-capable (a dropped probe must not look like congestion).
+            s.expectWithin(Duration.ofSeconds(5)).seq(e.sndNxt()).payload("z").ipEcn(Ipv4Header.ECN_NOT_ECT);
+            // The window opens: the rest is new data, ECT(0).
+            s.inject(s.seg().seq(e.rcvNxt()).ack(e.sndNxt() + 1).window(1000));
+            s.expect().seq(e.sndNxt() + 1).payload("w").ipEcn(Ipv4Header.ECN_ECT0);
+            s.inject(s.seg().seq(e.rcvNxt()).ack(e.sndNxt() + 2).window(1000));
+            // 6.1.4 and Linux: only segments with data are ECN-capable, so a bare FIN is not.
+            s.close(e.conn());
+            s.expect().flags(ACK | FIN).length(0).ipEcn(Ipv4Header.ECN_NOT_ECT);
+        }
+        try (TcpScript s = ecnScript()) {
+            var e = acceptEcn(s);
+            s.run(e.conn()::abort);
+            s.expect().isRst().ipEcn(Ipv4Header.ECN_NOT_ECT);
+        }
+    }
+
+    /** A counter of the script's shard summed as /metrics sums it (the reactor's registry). */
+    private static long metric(TcpScript s, String name) {
+        return s.on(() -> s.reactor.metrics().total(name));
+    }
+
+    /** A listener with ECN on and a SYN queue of 2, filled by two half-open connections: the next SYN gets a cookie. */
+    private static TcpScript cookieScript() {
+        TcpScript s = new TcpScript(TcpScript.baseConfig().ecn(true).synQueueSize(2).build());
+        s.listen();
+        s.inject(s.seg().syn().seq(1).srcPort(50000));
+        s.inject(s.seg().syn().seq(1).srcPort(50001));
+        assertEquals(2, s.drain().size(), "two ordinary SYN-ACKs fill the SYN queue");
+        return s;
+    }
+
+    @Test
+    void aSynCookieConnectionKeepsEcnInTheCookiesTimestamp() {
+        try (TcpScript s = cookieScript()) {
+            // RFC 4987 3.6 with RFC 3168 6.1.1: the ECN-setup SYN is answered by a cookie SYN-ACK
+            // that agrees (ECE only), and remembers it in its TSval's bit 5 (Linux's layout).
+            s.inject(s.seg().syn().ece().cwr().seq(1000).mss(1460).ts(5000, 0));
+            SentSegment synAck = s.expect().flags(SYN | ACK | ECE).ipEcn(Ipv4Header.ECN_NOT_ECT).tsEcr(5000);
+            assertEquals(1L, (long) s.on(() -> s.tcp.counters().synCookiesSent.get()));
+            assertEquals(1 << 5, synAck.options.tsVal & (1 << 5), "ECN bit in the cookie's TSval");
+            // The third ACK echoes the TSval: the connection is rebuilt ECN-capable.
+            s.inject(s.seg().seq(1001).ack(synAck.seq + 1).ts(5001, synAck.options.tsVal));
+            assertEquals(1, s.accepted.size());
+            TcpConnection c = s.accepted.removeFirst();
+            assertTrue(s.on(c::ecn), "ECN negotiated through the cookie");
+            assertEquals(1L, (long) s.on(() -> s.tcp.counters().ecnConnections.get()));
+            // 6.1.2: its data goes ECT(0); 6.1.3: a CE is echoed.
+            s.write(c, "data");
+            SentSegment data = s.expect().payload("data").ipEcn(Ipv4Header.ECN_ECT0);
+            s.inject(s.seg().seq(1001).ack(data.seq + 4).ts(5002, data.options.tsVal).payload("ce").ce());
+            s.expect().flags(ACK | ECE).ack(1003).ipEcn(Ipv4Header.ECN_NOT_ECT);
+        }
+    }
+
+    @Test
+    void aSynCookieWithoutTimestampsOffersNoEcn() {
+        try (TcpScript s = cookieScript()) {
+            // No TSval to remember it in: the cookie SYN-ACK does not agree to ECN (as Linux).
+            s.inject(s.seg().syn().ece().cwr().seq(1000).mss(1460));
+            SentSegment synAck = s.expect().flags(SYN | ACK).timestamps(false);
+            s.inject(s.seg().seq(1001).ack(synAck.seq + 1));
+            TcpConnection c = s.accepted.removeFirst();
+            assertFalse(s.on(c::ecn));
+            s.write(c, "data");
+            s.expect().payload("data").ipEcn(Ipv4Header.ECN_NOT_ECT);
+        }
+    }
+
+    @Test
+    void aCookieAckClaimingEcnAtAListenerWithoutEcnIsNotACookie() {
+        try (TcpScript s = new TcpScript(TcpScript.baseConfig().synQueueSize(2).build())) {
+            s.listen();
+            s.inject(s.seg().syn().seq(1).srcPort(50000));
+            s.inject(s.seg().syn().seq(1).srcPort(50001));
+            s.drain();
+            s.inject(s.seg().syn().ece().cwr().seq(1000).mss(1460).ts(5000, 0));
+            SentSegment synAck = s.expect().flags(SYN | ACK);
+            assertEquals(0, synAck.options.tsVal & (1 << 5), "ECN off: no ECN bit");
+            // An ACK whose TSecr has the ECN bit this listener never sets was not answered by it
+            // (Linux's cookie_ecn_ok): dropped, then the true echo opens the connection.
+            s.inject(s.seg().seq(1001).ack(synAck.seq + 1).ts(5001, synAck.options.tsVal | (1 << 5)));
+            s.expectNothing();
+            assertEquals(1L, (long) s.on(() -> s.tcp.counters().synCookiesFailed.get()));
+            s.inject(s.seg().seq(1001).ack(synAck.seq + 1).ts(5001, synAck.options.tsVal));
+            assertFalse(s.on(s.accepted.removeFirst()::ecn));
         }
     }
 }
