@@ -168,13 +168,15 @@ final class Sender implements LossRecovery.Sender {
     /** WCDelAckT (RFC 8985 7.2): the longest a peer may delay the ACK of a lone segment. */
     static final long WORST_CASE_DELAYED_ACK_NANOS = 200_000_000L;
     /**
-     * The shortest PTO: 100 µs, a few ticks of the shard's timer wheel (16 µs). RFC 8985 7.2 has
-     * no floor; Linux adds TCP_TIMEOUT_MIN (2 ms, two jiffies) because its timers tick in
-     * jiffies. SRTT comes from the sender's own send times (exact, {@link SendTimes}), not from
-     * millisecond timestamps that read 0 on a LAN; on the loss benchmark's 300 µs TAP path a 2 ms
-     * floor made each tail probe cost six round trips with the window unacknowledged.
+     * The shortest PTO: 2 ms, Linux's TCP_TIMEOUT_MIN (two jiffies). RFC 8985 7.2 sets no floor,
+     * and SRTT is now exact ({@link SendTimes}: a 300 µs path reads 300 µs, where millisecond
+     * timestamps read 0 or 1 ms), so 2·SRTT alone would fire after 600 µs. A probe that early is
+     * spurious whenever the peer's ACKs are held up longer than two round trips (a receiver whose
+     * application is slow to read, a shard preempted on a busy host): tried with a 100 µs floor on
+     * the loss benchmark over TAP (load 6-11, 12 transfers of 100 MB at 0.5 %), the tail probes
+     * went from 57-387 to 230-407 per transfer and the median time from 4.3 to 9.2 s.
      */
-    static final long MIN_PTO_NANOS = 100_000L;
+    static final long MIN_PTO_NANOS = 2_000_000L;
 
     /** The IPv4 or IPv6 header in front of a super-segment (the stack sends no IP options or extension headers). */
     private static final int IPV4_HEADER = 20;
