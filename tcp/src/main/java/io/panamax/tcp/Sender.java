@@ -74,6 +74,8 @@ final class Sender implements LossRecovery.Sender {
 
     // ---- reliability ----
     final RttEstimator rtt;
+    /** When each outstanding range left: the RTT samples' source (Linux's skb timestamps). */
+    private final SendTimes sendTimes = new SendTimes();
     /** The window arithmetic; chosen by name (TcpConfig, or per connection before data flows). */
     CongestionControl cc;
     /** NewReno's until the handshake settles whether SACK is on; then SACK's (RFC 6675) if it is. */
@@ -84,6 +86,7 @@ final class Sender implements LossRecovery.Sender {
     long retransmittedBytes;
     int backoff;
     int retries;
+    /** Our SYN is timed (RFC 6298 3: not once it was sent again, Karn); data is timed by {@link #sendTimes}. */
     private boolean rttTiming;
     private int rttSeq;
     private long rttStart;
@@ -165,9 +168,13 @@ final class Sender implements LossRecovery.Sender {
     /** WCDelAckT (RFC 8985 7.2): the longest a peer may delay the ACK of a lone segment. */
     static final long WORST_CASE_DELAYED_ACK_NANOS = 200_000_000L;
     /**
-     * The shortest PTO: 2 ms, Linux's TCP_TIMEOUT_MIN (two jiffies), the slack it adds to 2·SRTT.
-     * RTT samples from timestamps tick in 1 ms, so on a LAN SRTT may read 0; a 10 ms floor made
-     * each tail probe there cost a hundred round trips of 100 us (the loss benchmark over TAP).
+     * The shortest PTO: 2 ms, Linux's TCP_TIMEOUT_MIN (two jiffies). RFC 8985 7.2 sets no floor,
+     * and SRTT is now exact ({@link SendTimes}: a 300 µs path reads 300 µs, where millisecond
+     * timestamps read 0 or 1 ms), so 2·SRTT alone would fire after 600 µs. A probe that early is
+     * spurious whenever the peer's ACKs are held up longer than two round trips (a receiver whose
+     * application is slow to read, a shard preempted on a busy host): tried with a 100 µs floor on
+     * the loss benchmark over TAP (load 6-11, 12 transfers of 100 MB at 0.5 %), the tail probes
+     * went from 57-387 to 230-407 per transfer and the median time from 4.3 to 9.2 s.
      */
     static final long MIN_PTO_NANOS = 2_000_000L;
 
@@ -533,6 +540,7 @@ final class Sender implements LossRecovery.Sender {
     private void newAck(Segment seg, int ack) {
         long now = tcb.shard().nanoTime();
         int acked = ack - sndUna;
+        long sample = sampleRtt(seg, now);
         boolean finAcked = finSeqValid && SeqNum.gt(ack, finSeq);
         int dataEnd = finAcked ? finSeq : ack;
         int dataAcked = dataEnd - sndBufSeq;
@@ -545,7 +553,6 @@ final class Sender implements LossRecovery.Sender {
         if (SeqNum.lt(sndNxt, sndUna)) {
             sndNxt = sndUna;
         }
-        long sample = sampleRtt(seg, now);
         if (afterTimeout && SeqNum.ge(ack, afterTimeoutEnd)) {
             afterTimeout = false;
         }
@@ -595,26 +602,29 @@ final class Sender implements LossRecovery.Sender {
     }
 
     /**
-     * RTT from the echoed timestamp (RFC 7323 4.1), else from the one timed segment (RFC 6298 3,
-     * Karn). Returns the sample in nanoseconds, or -1 when the ACK gives none.
+     * The RTT sample of an ACK that acknowledges new data (called before SND.UNA moves): from the
+     * send time of the oldest data it newly acknowledges (Linux's seq_rtt; RFC 7323 4 allows any
+     * RTTM method), none when any of that data was sent again (Karn, RFC 6298 3); from the timed
+     * SYN in the handshake; from the echoed timestamp (RFC 7323 4.1, millisecond ticks) only
+     * when no send time is held for the data. Returns nanoseconds, or -1 when the ACK gives none.
      */
     long sampleRtt(Segment seg, long now) {
-        long sample = -1;
-        if (tcb.tsOn && seg.options.hasTimestamps && seg.has(ACK)) {
+        long sample = sendTimes.onAck(seg.ack, now);
+        if (rttTiming && SeqNum.ge(seg.ack, rttSeq)) {
+            rttTiming = false;
+            sample = now - rttStart;
+        }
+        if (sample == SendTimes.UNTIMED && tcb.tsOn && seg.options.hasTimestamps && seg.has(ACK)) {
             int ms = tcb.tsNow() - seg.options.tsEcr;
             if (ms >= 0) {
                 sample = ms * 1_000_000L;
             }
-        } else if (rttTiming && SeqNum.ge(seg.ack, rttSeq)) {
-            sample = now - rttStart;
         }
-        if (rttTiming && SeqNum.ge(seg.ack, rttSeq)) {
-            rttTiming = false;
+        if (sample < 0) {
+            return -1;
         }
-        if (sample >= 0) {
-            rtt.sample(sample);
-            counters.rtt.record(sample);
-        }
+        rtt.sample(sample);
+        counters.rtt.record(sample);
         return sample;
     }
 
@@ -703,11 +713,6 @@ final class Sender implements LossRecovery.Sender {
                 }
             }
             int used = sendData(sndNxt, len, fin, maxSeg);
-            if (fresh && !rttTiming && !tcb.tsOn) {
-                rttTiming = true;
-                rttSeq = sndNxt + used;
-                rttStart = tcb.shard().nanoTime();
-            }
             sndNxt += used;
             if (SeqNum.gt(sndNxt, sndMax)) {
                 sndMax = sndNxt;
@@ -847,16 +852,19 @@ final class Sender implements LossRecovery.Sender {
         int offset = seq - sndBufSeq;
         Packet payload = len > 0 ? sendBuffer.slice(offset, len) : null;
         int flags = ACK | (fin ? FIN : 0) | (len > 0 && offset + len == sendBuffer.size() ? PSH : 0);
-        if (SeqNum.lt(seq, sndMax)) {
+        boolean again = SeqNum.lt(seq, sndMax);
+        if (again) {
             countRetransmit();
             retransmittedBytes += len;
         }
         bytesOut += len;
+        long now = tcb.shard().nanoTime();
         if (sndUna == sndMax) {
-            unackedSinceNanos = tcb.shard().nanoTime();
+            unackedSinceNanos = now;
         }
         sentData = true;
-        lastDataSentNanos = tcb.shard().nanoTime();
+        lastDataSentNanos = now;
+        sendTimes.onSent(seq, len + (fin ? 1 : 0), again, now);
         if (segmentSize > 0 && len > segmentSize) {
             int at = 0;
             for (; len - at > segmentSize; at += segmentSize) {

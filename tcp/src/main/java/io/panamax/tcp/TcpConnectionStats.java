@@ -13,14 +13,16 @@ package io.panamax.tcp;
  * @param outOfOrder         segments that arrived ahead of a gap
  * @param duplicates         segments with nothing new
  * @param drops              segments dropped for any reason
- * @param srttNanos          smoothed RTT (RFC 6298), 0 before the first sample
+ * @param srttNanos          smoothed RTT (RFC 6298), 0 before the first sample: nanoseconds, from samples
+ *                           taken off the shard's clock at each data segment's send and its ACK's
+ *                           arrival (exact to the clock, not TSecr's milliseconds); {@link #srttMicros}
  * @param rtoNanos           current retransmission timeout without back-off
  * @param cwnd               congestion window, bytes
  * @param ssthresh           slow-start threshold, bytes
  * @param sendWindow         the peer's window, bytes (scaled)
  * @param receiveWindow      the window this side last advertised, bytes
  * @param mss                payload bytes of a full-sized segment this side sends
- * @param rttvarNanos        RTT variation (RFC 6298), 0 before the first sample
+ * @param rttvarNanos        RTT variation (RFC 6298), 0 before the first sample, nanoseconds
  * @param sackedBytes        bytes the peer holds above SND.UNA by SACK (RFC 2018), now
  * @param sackedTotal        bytes ever newly SACKed by the peer
  * @param lostSegments       segments the loss recovery deemed lost and sent again
@@ -69,4 +71,9 @@ public record TcpConnectionStats(
         long cwndLimitedNanos,
         long rwndLimitedNanos,
         long sendBufferLimitedNanos) {
+
+    /** SRTT in microseconds (TCP_INFO's tcpi_rtt unit), 0 before the first sample. */
+    public long srttMicros() {
+        return srttNanos / 1_000;
+    }
 }

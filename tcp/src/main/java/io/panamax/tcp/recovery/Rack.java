@@ -21,8 +21,9 @@ final class Rack {
     private static final int INITIAL_CAPACITY = 64;
 
     /**
-     * The least reordering window: 1 ms, the granularity of the RTTs the sender measures from
-     * timestamps. RFC 8985 allows a zero window (in recovery, with no reordering seen); with it,
+     * The least reordering window: 1 ms (chosen when the sender's RTT samples came from 1 ms
+     * timestamps; RACK's own times were always the shard's nanoseconds, and the SRTT is now too,
+     * so a smaller floor is possible but not measured yet). RFC 8985 allows a zero window (in recovery, with no reordering seen); with it,
      * segments that left in the same instant as the one just delivered (a burst) would be lost at
      * once, before their own ACKs had any time to arrive. Deviation from 6.2 step 4.
      */
