@@ -99,10 +99,14 @@ public final class NicPoller implements Poller {
         return true;
     }
 
-    /** While the shard's idle wait watches this queue's descriptor, a frame wakes it by itself. */
+    /**
+     * While the shard's idle wait watches this queue's descriptor, a frame wakes it by itself. Not
+     * while frames wait for room on the device: the descriptor reports received frames only, so
+     * the shard must come back within the blind park time to retry them.
+     */
     @Override
     public boolean wakesIdleShard() {
-        return waiter != null;
+        return waiter != null && txCount == 0;
     }
 
     @Override
