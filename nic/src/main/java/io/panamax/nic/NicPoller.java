@@ -82,7 +82,7 @@ public final class NicPoller implements Poller {
     /**
      * Makes the calling shard sleep on this queue's descriptor when idle ({@link PollWaiter}:
      * {@code ppoll} on it and an eventfd) instead of spinning on empty receives and parking
-     * blind, if the queue has one ({@link NicQueue#readyDescriptor()}: TAP); on the shard.
+     * blind, if the queue has one ({@link NicQueue#readyDescriptor()}: TAP, DPDK net_af_xdp); on the shard.
      * Returns whether it does. {@link #close()} undoes it.
      */
     public boolean waitOnDescriptor() {
