@@ -82,7 +82,7 @@ public final class NicPoller implements Poller {
     /**
      * Makes the calling shard sleep on this queue's descriptor when idle ({@link PollWaiter}:
      * {@code ppoll} on it and an eventfd) instead of spinning on empty receives and parking
-     * blind, if the queue has one ({@link NicQueue#readyDescriptor()}: TAP); on the shard.
+     * blind, if the queue has one ({@link NicQueue#readyDescriptor()}: TAP, DPDK net_af_xdp); on the shard.
      * Returns whether it does. {@link #close()} undoes it.
      */
     public boolean waitOnDescriptor() {
@@ -99,10 +99,14 @@ public final class NicPoller implements Poller {
         return true;
     }
 
-    /** While the shard's idle wait watches this queue's descriptor, a frame wakes it by itself. */
+    /**
+     * While the shard's idle wait watches this queue's descriptor, a frame wakes it by itself. Not
+     * while frames wait for room on the device: the descriptor reports received frames only, so
+     * the shard must come back within the blind park time to retry them.
+     */
     @Override
     public boolean wakesIdleShard() {
-        return waiter != null;
+        return waiter != null && txCount == 0;
     }
 
     @Override

@@ -42,8 +42,8 @@ public interface NicQueue {
 
     /**
      * A file descriptor that {@code poll(2)} reports readable when {@link #receive} would find a
-     * frame (a TAP queue's {@code /dev/net/tun} file), or -1 if the device has none (DPDK, the
-     * in-memory wire, pcap) or is closed: an idle shard sleeps on it instead of spinning on empty
+     * frame (a TAP queue's {@code /dev/net/tun} file, a DPDK net_af_xdp queue's AF_XDP socket), or
+     * -1 if the device has none (DPDK's other drivers, the in-memory wire, pcap) or is closed: an idle shard sleeps on it instead of spinning on empty
      * receives ({@link NicPoller#waitOnDescriptor()}).
      */
     default int readyDescriptor() {

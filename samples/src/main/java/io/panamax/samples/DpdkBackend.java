@@ -62,6 +62,8 @@ final class DpdkBackend {
         } else {
             b = DpdkNicConfig.port(s.dpdkDevice());
         }
+        // -Dpanamax.dpdk.xdpSocketWait=false: net_af_xdp shards park blind as before (for A/B measurements).
+        b.xdpSocketWait(!"false".equals(System.getProperty("panamax.dpdk.xdpSocketWait")));
         return DpdkNic.open(b.queuesUpTo(queues).controlContext(control).build());
     }
 

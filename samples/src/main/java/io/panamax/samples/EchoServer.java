@@ -7,6 +7,7 @@ import io.panamax.nic.capture.CaptureConfig;
 import io.panamax.nic.capture.CapturingNic;
 import io.panamax.nic.linux.NetworkNamespace;
 import io.panamax.nic.tap.TapNic;
+import io.panamax.reactor.IdlePolicy;
 import io.panamax.reactor.metrics.MetricsRegistry;
 import io.panamax.http.HttpConfig;
 import io.panamax.http.HttpServer;
@@ -74,6 +75,10 @@ final class EchoServer implements AutoCloseable {
             }
             NetworkNamespace inside = ns;
             Stack.Builder builder = Stack.builder().shards(s.shards());
+            if (Boolean.getBoolean("panamax.echo.busyPoll")) {
+                // For A/B measurements (docs/dpdk.md): shards that never sleep.
+                builder.reactorSettings(r -> r.idlePolicy(IdlePolicy.busyPoll()));
+            }
             if (s.ip() == null) {
                 builder.ipv4Dhcp();
             } else {

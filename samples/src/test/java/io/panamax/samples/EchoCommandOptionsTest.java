@@ -150,5 +150,10 @@ class EchoCommandOptionsTest {
                 "ipv4_drops_total{reason=\"bad_header\"}", new long[] {0, 1, 1}));
         assertEquals("http 50 req/s  7 conn  |  rx 100 pkt/s  tx 100 pkt/s  drops 4", StatusLine.format(before, after, 2.0, true));
         assertEquals("rx 100 pkt/s  tx 100 pkt/s  drops 4", StatusLine.format(before, after, 2.0, false));
+        var sleeping = StatusLine.Sample.of(b, Map.of(
+                "nic_idle_descriptor_waits_total", new long[] {30, 0, 30},
+                "nic_idle_descriptor_wakes_total", new long[] {12, 0, 12}));
+        assertEquals("rx 100 pkt/s  tx 100 pkt/s  drops 0  |  idle: 30 waits on NIC descriptors, 12 ended by a frame",
+                StatusLine.format(before, sleeping, 2.0, false));
     }
 }

@@ -312,8 +312,8 @@ public final class Stack implements AutoCloseable {
         }
         if (pollers[shard.id()] != null) {
             shard.addPoller(pollers[shard.id()]);
-            // TAP: sleep in ppoll on the queue's descriptor when idle (DPDK and the wire have none
-            // and keep spinning, then parking). NicPoller.close() undoes it before the NIC closes.
+            // TAP, DPDK net_af_xdp: sleep in ppoll on the queue's descriptor when idle (DPDK's
+            // other drivers and the wire have none and keep spinning, then parking). NicPoller.close() undoes it before the NIC closes.
             pollers[shard.id()].waitOnDescriptor();
         }
     }

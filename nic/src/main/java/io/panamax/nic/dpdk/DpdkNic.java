@@ -11,6 +11,7 @@ import io.panamax.nic.MacAddress;
 import io.panamax.nic.Nic;
 import io.panamax.nic.NicCapabilities;
 import io.panamax.nic.RssControl;
+import io.panamax.nic.linux.XdpSockets;
 import io.panamax.reactor.BufferPoolFactory;
 import io.panamax.reactor.buffer.SlabBufferPool;
 
@@ -18,8 +19,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -53,6 +56,8 @@ public final class DpdkNic extends AbstractNic<DpdkQueue> {
     private final DeviceInfo info;
     /** Queue pairs DPDK 22.11's net_tap driver can start without overflowing its IPC message. */
     static final int TAP_MAX_QUEUE_PAIRS = 4;
+    /** DPDK's AF_XDP driver, whose queues each have an AF_XDP socket in this process. */
+    static final String AF_XDP_DRIVER = "net_af_xdp";
     /**
      * The largest TCP super-segment (IP datagram) handed to a device with TSO: its frame, Ethernet
      * header included, must fit the 65,535 bytes a gathered mbuf chain holds ({@code pkt_len} is
@@ -372,6 +377,9 @@ public final class DpdkNic extends AbstractNic<DpdkQueue> {
                 txOffloads |= dpdk_h.RTE_ETH_TX_OFFLOAD_TCP_TSO();
             }
 
+            // net_af_xdp: each queue's AF_XDP socket, for idle shards to sleep on (-1: not found).
+            int[] xdpSockets = config.xdpSocketWait() && info.driverName().equals(AF_XDP_DRIVER) ? new int[n] : null;
+            Set<Integer> xdpBefore = xdpSockets != null ? XdpSockets.open() : null;
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment conf = rte_eth_conf.allocate(arena);
                 conf.fill((byte) 0);
@@ -403,10 +411,17 @@ public final class DpdkNic extends AbstractNic<DpdkQueue> {
                 DpdkException.check(dpdk_h.rte_eth_dev_adjust_nb_rx_tx_desc((short) port, rxDesc, txDesc),
                         "rte_eth_dev_adjust_nb_rx_tx_desc(" + name + ")");
                 for (int q = 0; q < n; q++) {
+                    Set<Integer> before = xdpSockets != null ? XdpSockets.open() : null;
                     DpdkException.check(dpdk_h.rte_eth_rx_queue_setup((short) port, (short) q,
                                     rxDesc.get(ValueLayout.JAVA_SHORT, 0), socket, MemorySegment.NULL,
                                     MemorySegment.ofAddress(pools.get(q).address())),
                             "rte_eth_rx_queue_setup(" + name + ", queue " + q + ")");
+                    if (xdpSockets != null) {
+                        // DPDK 22.11's AF_XDP driver creates the queue's socket in its RX queue setup
+                        // (xsk_configure): the one socket that appeared is this queue's.
+                        Set<Integer> added = XdpSockets.added(before, XdpSockets.open());
+                        xdpSockets[q] = added.size() == 1 ? added.iterator().next() : -1;
+                    }
                     DpdkException.check(dpdk_h.rte_eth_tx_queue_setup((short) port, (short) q,
                                     txDesc.get(ValueLayout.JAVA_SHORT, 0), socket, MemorySegment.NULL),
                             "rte_eth_tx_queue_setup(" + name + ", queue " + q + ")");
@@ -418,6 +433,11 @@ public final class DpdkNic extends AbstractNic<DpdkQueue> {
                 DpdkException.check(dpdk_h.rte_eth_promiscuous_enable((short) port), "rte_eth_promiscuous_enable(" + name + ")");
             }
             DpdkException.check(dpdk_h.rte_eth_dev_start((short) port), "rte_eth_dev_start(" + name + ")");
+            if (xdpSockets != null && n == 1 && xdpSockets[0] < 0) {
+                // A driver that makes its socket at start instead: with one queue, the one new socket is its.
+                Set<Integer> added = XdpSockets.added(xdpBefore, XdpSockets.open());
+                xdpSockets[0] = added.size() == 1 ? added.iterator().next() : -1;
+            }
             for (MbufPool pool : pools) {
                 pool.recordHeldByDevice();
             }
@@ -440,6 +460,13 @@ public final class DpdkNic extends AbstractNic<DpdkQueue> {
             for (int q = 0; q < n; q++) {
                 queues[q] = new DpdkQueue(nic, q, port, pools.get(q), tx, chains, tso ? DpdkQueue.Tso.of(info.driverName()) : null);
                 queues[q].start();
+                if (xdpSockets != null) {
+                    queues[q].readyDescriptor(xdpSockets[q]);
+                }
+            }
+            if (xdpSockets != null && Arrays.stream(xdpSockets).anyMatch(fd -> fd < 0)) {
+                LOG.log(System.Logger.Level.WARNING, name + ": AF_XDP socket of some queue not found "
+                        + Arrays.toString(xdpSockets) + "; its shard spins, then parks blind");
             }
             return nic;
         }

@@ -36,11 +36,16 @@ import java.util.OptionalInt;
  * @param fewerQueuesOk  open with as many queue pairs as the device allows when it has fewer than
  *                       {@code queues} (the stack then steers the other shards' flows in software);
  *                       otherwise that is an error
+ * @param xdpSocketWait  on a {@code net_af_xdp} port, let an idle shard sleep in {@code ppoll} on its
+ *                       queue's AF_XDP socket ({@link DpdkQueue#readyDescriptor()}), woken by the
+ *                       kernel when a frame reaches the socket's RX ring, instead of parking blind
+ *                       (default on; ignored for other drivers, which have no such descriptor)
  */
 public record DpdkNicConfig(String devargs, String portName, int queues, int rxDescriptors, int txDescriptors,
                             int burst, int spareMbufs, int mbufsPerQueue, int dataRoomSize, String mempoolOps,
                             boolean rss, byte[] rssKey, boolean checksumOffload, boolean tso, boolean promiscuous,
-                            int mtu, ControlContext controlContext, boolean removeOnClose, boolean fewerQueuesOk) {
+                            int mtu, ControlContext controlContext, boolean removeOnClose, boolean fewerQueuesOk,
+                            boolean xdpSocketWait) {
     public static final int DEFAULT_DESCRIPTORS = 1024;
     public static final int DEFAULT_SPARE_MBUFS = 2048;
     /** {@code RTE_MBUF_DEFAULT_BUF_SIZE}: 2048 bytes of data after the headroom. */
@@ -110,6 +115,7 @@ public record DpdkNicConfig(String devargs, String portName, int queues, int rxD
      */
     static final int AF_XDP_RING_MBUFS = 2 * 2048;
 
+    /** Whether this is DPDK's AF_XDP driver (its devargs name a {@code net_af_xdp} device). */
     boolean isAfXdp() {
         return devargs != null && devargs.startsWith("net_af_xdp");
     }
@@ -136,7 +142,8 @@ public record DpdkNicConfig(String devargs, String portName, int queues, int rxD
                 && dataRoomSize == c.dataRoomSize && mempoolOps.equals(c.mempoolOps) && rss == c.rss
                 && Arrays.equals(rssKey, c.rssKey) && checksumOffload == c.checksumOffload && tso == c.tso
                 && promiscuous == c.promiscuous && mtu == c.mtu && controlContext == c.controlContext
-                && removeOnClose == c.removeOnClose && fewerQueuesOk == c.fewerQueuesOk;
+                && removeOnClose == c.removeOnClose && fewerQueuesOk == c.fewerQueuesOk
+                && xdpSocketWait == c.xdpSocketWait;
     }
 
     @Override
@@ -172,6 +179,7 @@ public record DpdkNicConfig(String devargs, String portName, int queues, int rxD
         private ControlContext controlContext = ControlContext.DIRECT;
         private boolean removeOnClose = true;
         private boolean fewerQueuesOk;
+        private boolean xdpSocketWait = true;
 
         private Builder(String devargs, String portName) {
             this.devargs = devargs;
@@ -266,10 +274,19 @@ public record DpdkNicConfig(String devargs, String portName, int queues, int rxD
             return this;
         }
 
+        /**
+         * On a {@code net_af_xdp} port, whether an idle shard sleeps on its queue's AF_XDP socket
+         * (default yes; see {@link DpdkNicConfig#xdpSocketWait}); without, it spins, then parks blind.
+         */
+        public Builder xdpSocketWait(boolean on) {
+            this.xdpSocketWait = on;
+            return this;
+        }
+
         public DpdkNicConfig build() {
             return new DpdkNicConfig(devargs, portName, queues, rxDescriptors, txDescriptors, burst, spareMbufs,
                     mbufsPerQueue, dataRoomSize, mempoolOps, rss, rssKey, checksumOffload, tso, promiscuous,
-                    mtu, controlContext, removeOnClose, fewerQueuesOk);
+                    mtu, controlContext, removeOnClose, fewerQueuesOk, xdpSocketWait);
         }
     }
 }

@@ -92,6 +92,8 @@ public final class DpdkQueue implements NicQueue {
     private PacketPool packets;
     private MbufBufferPool pool;
     private boolean registered;
+    /** The queue's AF_XDP socket on net_af_xdp (readable while its RX ring holds a frame), else -1. */
+    private int xdpSocket = -1;
 
     DpdkQueue(DpdkNic nic, int id, int port, MbufPool mempool, OffloadFlags.Tx txOffloads, boolean chainsOnTx, Tso tso) {
         this.nic = nic;
@@ -126,6 +128,24 @@ public final class DpdkQueue implements NicQueue {
                 tx.call(txArray, 0);
             }
         }
+    }
+
+    /** Sets the descriptor {@link #readyDescriptor()} gives; on opening, before any shard polls. */
+    void readyDescriptor(int fd) {
+        this.xdpSocket = fd;
+    }
+
+    /**
+     * On net_af_xdp, the queue's AF_XDP socket: {@code poll(2)} reports it readable while its RX
+     * ring holds a frame, and the kernel wakes a sleeping poller when it fills the ring, so an idle
+     * shard sleeps on it instead of parking blind. Transmits need no wake-up: the driver kicks the
+     * kernel in its transmit burst and reaps completions on the next one. -1 on other drivers, when
+     * the socket was not found or {@link DpdkNicConfig#xdpSocketWait()} is off, and once stopped
+     * (the driver closes the socket with the port).
+     */
+    @Override
+    public int readyDescriptor() {
+        return stopped ? -1 : xdpSocket;
     }
 
     /** Stops polling: later calls move nothing. */

@@ -40,6 +40,8 @@ public final class Libc {
     private static final MethodHandle POLL = bind("poll", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
     private static final MethodHandle PPOLL = bind("ppoll", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle EVENTFD = bind("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle GETSOCKOPT = bind("getsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
 
     /** {@code open(2)} flags. */
     public static final int O_RDONLY = 0;
@@ -53,6 +55,11 @@ public final class Libc {
     public static final int SOCK_DGRAM = 2;
     public static final int SOCK_RAW = 3;
     public static final int SOCK_CLOEXEC = 0x80000;
+    /** {@code AF_XDP}: the address family of the sockets DPDK's net_af_xdp driver opens. */
+    public static final int AF_XDP = 44;
+    public static final int SOL_SOCKET = 1;
+    /** {@code SO_DOMAIN}: a socket's address family, read with {@code getsockopt}. */
+    public static final int SO_DOMAIN = 39;
 
     /** {@code struct pollfd}: fd (int), events (short), revents (short). */
     public static final int POLLFD_BYTES = 8;
@@ -184,6 +191,18 @@ public final class Libc {
     public static int eventfd(MemorySegment errno, int initval, int flags) {
         try {
             return (int) EVENTFD.invokeExact(errno, initval, flags);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code getsockopt(fd, level, name, value, length)} with {@code value} and {@code length}
+     * addresses ({@code length} an {@code int} holding the value's size in, its length out): 0, or -1.
+     */
+    public static int getsockopt(MemorySegment errno, int fd, int level, int name, long value, long length) {
+        try {
+            return (int) GETSOCKOPT.invokeExact(errno, fd, level, name, value, length);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -2,6 +2,7 @@ package io.panamax.nic.linux;
 
 import io.panamax.reactor.IdleWaiter;
 import io.panamax.reactor.Shard;
+import io.panamax.reactor.metrics.Counter;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,10 +33,18 @@ public final class PollWaiter implements IdleWaiter {
     /** {@link #watched}, then the doorbell last. */
     private PollSet set;
     private boolean failed;
+    /** Waits in ppoll with at least one device descriptor watched: the shard slept on its NIC. */
+    private final Counter deviceWaits;
+    /** Of those, the waits a watched descriptor ended (a frame arrived), not the eventfd or the timeout. */
+    private final Counter deviceWakes;
 
-    private PollWaiter(EventFd doorbell) {
+    private PollWaiter(EventFd doorbell, Shard shard) {
         this.doorbell = doorbell;
         this.set = new PollSet(doorbell);
+        this.deviceWaits = shard.metrics().counter("nic_idle_descriptor_waits_total",
+                "Idle waits in ppoll on the shard's NIC queue descriptors (not parked blind)");
+        this.deviceWakes = shard.metrics().counter("nic_idle_descriptor_wakes_total",
+                "Idle waits on NIC queue descriptors that a readable descriptor (a frame) ended");
     }
 
     /**
@@ -53,7 +62,7 @@ public final class PollWaiter implements IdleWaiter {
         }
         PollWaiter w;
         try {
-            w = new PollWaiter(EventFd.open());
+            w = new PollWaiter(EventFd.open(), shard);
         } catch (IOException e) {
             throw new UncheckedIOException("eventfd for shard " + shard.id() + "'s idle wait", e);
         }
@@ -102,9 +111,22 @@ public final class PollWaiter implements IdleWaiter {
             return;
         }
         PollSet s = set;
+        int devices = watched.length;
         try {
-            if (s.await(maxNanos) > 0 && s.isReady(watched.length)) {
-                doorbell.drain();
+            int ready = s.await(maxNanos);
+            if (devices > 0) {
+                deviceWaits.increment();
+            }
+            if (ready > 0) {
+                if (s.isReady(devices)) {
+                    doorbell.drain();
+                }
+                for (int i = 0; i < devices; i++) {
+                    if (s.isReady(i)) {
+                        deviceWakes.increment();
+                        break;
+                    }
+                }
             }
         } catch (IOException e) {
             // ppoll fails only for bad arguments (EFAULT, EINVAL) or no memory (ENOMEM): sleep
