@@ -188,8 +188,9 @@ class EchoOverTapTest {
         }
         try {
             Thread.sleep(100); // past the shards' last work
-            // Shard 0 polls the TAP queue and sleeps in ppoll on it (shard 1 has no device to
-            // watch: it parks blind, 100 µs at most, whatever its loop holds).
+            // Shard 0 polls the device's queue and sleeps in ppoll on its descriptor (the TAP
+            // queue, or the AF_XDP socket on net_af_xdp); shard 1 has no device to watch: it
+            // parks blind, 100 µs at most, whatever its loop holds.
             long before = parks(0);
             Thread.sleep(1000);
             long parks = parks(0) - before;
