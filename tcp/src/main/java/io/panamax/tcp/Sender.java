@@ -163,6 +163,16 @@ final class Sender implements LossRecovery.Sender {
     long fastRetransmits;
     long idleRestarts;
     long tailLossProbes;
+    /**
+     * ACKs processed (every acceptable one, duplicates included, as Linux's tcp_probe tracepoint
+     * fires per ACK), the sum of the congestion window in force as each arrived (recovery's
+     * included, bytes), and how many arrived in recovery: the window's mean over ACKs and the
+     * share of time in recovery, to compare with the kernel's sender (issue 13). Three adds per
+     * ACK, nothing allocated.
+     */
+    long acksProcessed;
+    long cwndAtAckSum;
+    long acksInRecovery;
     /** Timeouts F-RTO found spurious and undid (RFC 5682 3, RFC 4015). */
     long spuriousTimeouts;
 
@@ -382,6 +392,11 @@ final class Sender implements LossRecovery.Sender {
         boolean recoveringBefore = recovery.inRecovery();
         int flightBefore = sndMax - sndUna;
         long retransmittedBefore = retransmittedBytes;
+        acksProcessed++;
+        cwndAtAckSum += congestionWindow();
+        if (recoveringBefore) {
+            acksInRecovery++;
+        }
         recovery.onAckStart();
         probesUnanswered = 0;
         long newWnd = (long) seg.window << sndShift;
