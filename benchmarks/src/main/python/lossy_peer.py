@@ -2,7 +2,9 @@
 """Kernel-side peer of the lossy-link benchmark (bin/panamax bench --only loss).
 
   lossy_peer.py serve                       port 19 sends --bytes then closes (a source), 9 reads
-                                            everything (a sink), 7 echoes; one thread per connection
+                                            everything (a sink), 7 echoes; one thread per connection;
+                                            with LOSSY_PEER_REF_CC set, port 1019 is a source too,
+                                            sending with that congestion control (a reference)
   lossy_peer.py recv HOST PORT BYTES SECS   reads until BYTES or SECS, then closes
   lossy_peer.py send HOST PORT BYTES SECS   sends until BYTES or SECS, half-closes, waits for the close
   lossy_peer.py echo HOST PORT BYTES SECS   sends and reads back concurrently, until BYTES or SECS
@@ -10,7 +12,20 @@
 Clients print one line: "result bytes=N seconds=S" (bytes delivered: received, or sent and then
 acknowledged by the server's close). A transfer cut short by SECS moved fewer than BYTES.
 """
-import socket, sys, threading, time
+import os, socket, sys, threading, time
+
+# The kernel's congestion control for every socket here (TCP_CONGESTION), LOSSY_PEER_CC in the
+# environment, else the namespace's default. The machine's default may be BBR, which does not
+# answer random loss with a reduction at all; the loss part compares CUBIC with CUBIC.
+CC = os.environ.get('LOSSY_PEER_CC', '')
+REF_CC = os.environ.get('LOSSY_PEER_REF_CC', '')
+
+
+def with_cc(s, cc=None):
+    cc = CC if cc is None else cc
+    if cc:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, cc.encode())
+    return s
 
 CHUNK = 256 * 1024
 BLOCK = bytes(CHUNK)
@@ -50,8 +65,8 @@ def serve(total):
             pass
         c.close()
 
-    def listen(port, handler):
-        s = socket.socket()
+    def listen(port, handler, cc=None):
+        s = with_cc(socket.socket(), cc)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(('0.0.0.0', port))
         s.listen(64)
@@ -61,12 +76,16 @@ def serve(total):
 
     for port, handler in ((19, source), (9, sink), (7, echo)):
         threading.Thread(target=listen, args=(port, handler), daemon=True).start()
+    if REF_CC:
+        threading.Thread(target=listen, args=(1019, source, REF_CC), daemon=True).start()
     print('ready', flush=True)
     threading.Event().wait()
 
 
 def connect(host, port):
-    c = socket.create_connection((host, port), timeout=30)
+    c = with_cc(socket.socket())
+    c.settimeout(30)
+    c.connect((host, port))
     c.settimeout(None)
     return c
 

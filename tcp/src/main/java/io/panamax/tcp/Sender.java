@@ -10,6 +10,7 @@ import io.panamax.tcp.congestion.NewReno;
 import io.panamax.tcp.recovery.LossRecovery;
 import io.panamax.tcp.recovery.NewRenoRecovery;
 import io.panamax.tcp.recovery.SackRecovery;
+import io.panamax.tcp.recovery.SentRanges;
 import io.panamax.tcp.wire.SeqNum;
 import io.panamax.tcp.wire.TcpHeader;
 
@@ -74,8 +75,8 @@ final class Sender implements LossRecovery.Sender {
 
     // ---- reliability ----
     final RttEstimator rtt;
-    /** When each outstanding range left: the RTT samples' source (Linux's skb timestamps). */
-    private final SendTimes sendTimes = new SendTimes();
+    /** When each outstanding segment left: the RTT samples' source (Linux's skb timestamps), and RACK's records. */
+    private final SentRanges sent = new SentRanges();
     /** The window arithmetic; chosen by name (TcpConfig, or per connection before data flows). */
     CongestionControl cc;
     /** NewReno's until the handshake settles whether SACK is on; then SACK's (RFC 6675) if it is. */
@@ -86,7 +87,7 @@ final class Sender implements LossRecovery.Sender {
     long retransmittedBytes;
     int backoff;
     int retries;
-    /** Our SYN is timed (RFC 6298 3: not once it was sent again, Karn); data is timed by {@link #sendTimes}. */
+    /** Our SYN is timed (RFC 6298 3: not once it was sent again, Karn); data is timed by {@link #sent}. */
     private boolean rttTiming;
     private int rttSeq;
     private long rttStart;
@@ -162,6 +163,16 @@ final class Sender implements LossRecovery.Sender {
     long fastRetransmits;
     long idleRestarts;
     long tailLossProbes;
+    /**
+     * ACKs processed (every acceptable one, duplicates included, as Linux's tcp_probe tracepoint
+     * fires per ACK), the sum of the congestion window in force as each arrived (recovery's
+     * included, bytes), and how many arrived in recovery: the window's mean over ACKs and the
+     * share of time in recovery, to compare with the kernel's sender (issue 13). Three adds per
+     * ACK, nothing allocated.
+     */
+    long acksProcessed;
+    long cwndAtAckSum;
+    long acksInRecovery;
     /** Timeouts F-RTO found spurious and undid (RFC 5682 3, RFC 4015). */
     long spuriousTimeouts;
 
@@ -169,7 +180,7 @@ final class Sender implements LossRecovery.Sender {
     static final long WORST_CASE_DELAYED_ACK_NANOS = 200_000_000L;
     /**
      * The shortest PTO: 2 ms, Linux's TCP_TIMEOUT_MIN (two jiffies). RFC 8985 7.2 sets no floor,
-     * and SRTT is now exact ({@link SendTimes}: a 300 µs path reads 300 µs, where millisecond
+     * and SRTT is now exact ({@link SentRanges}: a 300 µs path reads 300 µs, where millisecond
      * timestamps read 0 or 1 ms), so 2·SRTT alone would fire after 600 µs. A probe that early is
      * spurious whenever the peer's ACKs are held up longer than two round trips (a receiver whose
      * application is slow to read, a shard preempted on a busy host): tried with a 100 µs floor on
@@ -381,6 +392,11 @@ final class Sender implements LossRecovery.Sender {
         boolean recoveringBefore = recovery.inRecovery();
         int flightBefore = sndMax - sndUna;
         long retransmittedBefore = retransmittedBytes;
+        acksProcessed++;
+        cwndAtAckSum += congestionWindow();
+        if (recoveringBefore) {
+            acksInRecovery++;
+        }
         recovery.onAckStart();
         probesUnanswered = 0;
         long newWnd = (long) seg.window << sndShift;
@@ -560,7 +576,9 @@ final class Sender implements LossRecovery.Sender {
         retries = 0;
         unackedSinceNanos = now;
         int flight = sndMax - sndUna;
-        if (!recovery.onNewAck(ack, acked, flight, now)) {
+        boolean recovering = recovery.onNewAck(ack, acked, flight, now);
+        sent.acknowledge(ack);   // after RACK delivered them
+        if (!recovering) {
             boolean roundEnd = SeqNum.ge(ack, roundEndSeq);
             if (roundEnd) {
                 roundEndSeq = sndMax;
@@ -609,12 +627,12 @@ final class Sender implements LossRecovery.Sender {
      * when no send time is held for the data. Returns nanoseconds, or -1 when the ACK gives none.
      */
     long sampleRtt(Segment seg, long now) {
-        long sample = sendTimes.onAck(seg.ack, now);
+        long sample = sent.rttSample(seg.ack, now);
         if (rttTiming && SeqNum.ge(seg.ack, rttSeq)) {
             rttTiming = false;
             sample = now - rttStart;
         }
-        if (sample == SendTimes.UNTIMED && tcb.tsOn && seg.options.hasTimestamps && seg.has(ACK)) {
+        if (sample == SentRanges.UNTIMED && tcb.tsOn && seg.options.hasTimestamps && seg.has(ACK)) {
             int ms = tcb.tsNow() - seg.options.tsEcr;
             if (ms >= 0) {
                 sample = ms * 1_000_000L;
@@ -864,15 +882,17 @@ final class Sender implements LossRecovery.Sender {
         }
         sentData = true;
         lastDataSentNanos = now;
-        sendTimes.onSent(seq, len + (fin ? 1 : 0), again, now);
         if (segmentSize > 0 && len > segmentSize) {
             int at = 0;
             for (; len - at > segmentSize; at += segmentSize) {
+                sent.onSent(seq + at, segmentSize, SeqNum.lt(seq + at, sndMax), now);
                 recovery.onSent(seq + at, segmentSize);
             }
+            sent.onSent(seq + at, len - at + (fin ? 1 : 0), SeqNum.lt(seq + at, sndMax), now);
             recovery.onSent(seq + at, len - at + (fin ? 1 : 0));
             tcb.emit(seq, flags, payload, segmentSize);
         } else {
+            sent.onSent(seq, len + (fin ? 1 : 0), again, now);
             recovery.onSent(seq, len + (fin ? 1 : 0));
             tcb.emit(seq, flags, payload);
         }
@@ -961,6 +981,11 @@ final class Sender implements LossRecovery.Sender {
     @Override
     public void armReorderTimer(long delayNanos) {
         reorderTimer.arm(delayNanos);
+    }
+
+    @Override
+    public SentRanges sentRanges() {
+        return sent;
     }
 
     @Override

@@ -1215,7 +1215,7 @@ final class Tcb implements TcpConnection {
                 snd.limitedNanos(Sender.APPLICATION_LIMITED) + snd.limitedNanos(Sender.CWND_LIMITED)
                         + snd.limitedNanos(Sender.RWND_LIMITED) + snd.limitedNanos(Sender.SEND_BUFFER_LIMITED),
                 snd.limitedNanos(Sender.CWND_LIMITED), snd.limitedNanos(Sender.RWND_LIMITED),
-                snd.limitedNanos(Sender.SEND_BUFFER_LIMITED));
+                snd.limitedNanos(Sender.SEND_BUFFER_LIMITED), snd.acksProcessed, snd.cwndAtAckSum, snd.acksInRecovery);
     }
 
     /** The last soft ICMP error (RFC 1122 4.2.3.9), or null. */

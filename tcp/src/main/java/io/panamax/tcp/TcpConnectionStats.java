@@ -38,6 +38,10 @@ package io.panamax.tcp;
  * @param sendBufferLimitedNanos time writes waited for room in a send buffer full of unacknowledged
  *                           data (Linux's tcpi_sndbuf_limited); busy time in none of these three
  *                           was application-limited (everything written was sent)
+ * @param acksProcessed      acceptable ACKs processed, duplicates included (Linux's tcp_probe fires per ACK)
+ * @param cwndAtAckSum       the sum over those ACKs of the congestion window in force as each arrived,
+ *                           bytes (recovery's window included); {@link #meanCwndAtAck}
+ * @param acksInRecovery     those of them that arrived during a loss recovery episode
  */
 public record TcpConnectionStats(
         long segmentsIn,
@@ -70,7 +74,15 @@ public record TcpConnectionStats(
         long busyNanos,
         long cwndLimitedNanos,
         long rwndLimitedNanos,
-        long sendBufferLimitedNanos) {
+        long sendBufferLimitedNanos,
+        long acksProcessed,
+        long cwndAtAckSum,
+        long acksInRecovery) {
+
+    /** The congestion window's mean over the ACKs processed, bytes; 0 before the first. */
+    public double meanCwndAtAck() {
+        return acksProcessed == 0 ? 0 : (double) cwndAtAckSum / acksProcessed;
+    }
 
     /** SRTT in microseconds (TCP_INFO's tcpi_rtt unit), 0 before the first sample. */
     public long srttMicros() {

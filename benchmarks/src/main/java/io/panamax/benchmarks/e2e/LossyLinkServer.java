@@ -84,7 +84,11 @@ public final class LossyLinkServer {
                     + s.sackedTotal() + " cwnd=" + s.cwnd() + " ssthresh=" + s.ssthresh() + " srttUs=" + s.srttNanos() / 1000
                     + " rtoUs=" + s.rtoNanos() / 1000 + " sndWnd=" + s.sendWindow() + " busyMs=" + s.busyNanos() / 1_000_000
                     + " cwndLimitedMs=" + s.cwndLimitedNanos() / 1_000_000 + " rwndLimitedMs=" + s.rwndLimitedNanos() / 1_000_000
-                    + " sndbufLimitedMs=" + s.sendBufferLimitedNanos() / 1_000_000);
+                    + " sndbufLimitedMs=" + s.sendBufferLimitedNanos() / 1_000_000
+                    // The window's mean over ACKs in segments, and the ACKs seen in recovery: what the
+                    // kernel's tcp:tcp_probe tracepoint gives per ACK for its sender (issue 13).
+                    + " acks=" + s.acksProcessed() + " cwndMeanSeg=" + String.format("%.1f", s.meanCwndAtAck() / s.mss())
+                    + " acksInRecovery=" + s.acksInRecovery());
             System.out.flush();
         });
     }

@@ -65,6 +65,9 @@ public interface LossRecovery {
 
         /** Stops the RACK reorder timer. */
         void cancelReorderTimer();
+
+        /** The record of every segment sent and outstanding, which the sender keeps for its RTT samples; RACK reads and marks it. */
+        SentRanges sentRanges();
     }
 
     /** The connection is synchronized with initial send sequence number {@code iss}. */

@@ -28,7 +28,7 @@ public final class SackRecovery extends DuplicateAckRecovery {
 
     private final SackScoreboard board = new SackScoreboard();
     /** Time-based loss detection (RFC 8985 6): its lost marks count alongside IsLost's. */
-    private final Rack rack = new Rack();
+    private final Rack rack;
     /** When the running episode began: a segment resent since then is not sent again unless RACK marks it lost. */
     private long episodeStartNanos;
     /** RecoveryPoint (RFC 6675 2): HighData when recovery (or a timeout) began. */
@@ -62,6 +62,7 @@ public final class SackRecovery extends DuplicateAckRecovery {
 
     public SackRecovery(CongestionControl cc, Sender sender) {
         super(cc, sender);
+        this.rack = new Rack(sender.sentRanges());
     }
 
     @Override
@@ -461,7 +462,7 @@ public final class SackRecovery extends DuplicateAckRecovery {
 
     @Override
     public void onSent(int seq, int len) {
-        rack.onSent(seq, len, sender.nowNanos());
+        // The sender recorded the send in its SentRanges, which RACK reads.
         if (SeqNum.ge(seq, sender.sndMax())) {
             if (inRecovery) {
                 // New data sent during recovery counts in prr_out (RFC 6937 3); retransmissions

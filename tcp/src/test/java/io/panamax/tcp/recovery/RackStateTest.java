@@ -15,11 +15,16 @@ class RackStateTest {
     private static final int SEG = 100;
 
     /** Ten segments of 100 bytes sent at time 0 from sequence 0; segment 1 SACKed 20 ms later. */
+    /** The sender's part: it records each send in the ring RACK reads (below SND.MAX means sent again). */
+    static void send(Rack r, int seq, int len, long now) {
+        r.records().onSent(seq, len, false, now);
+    }
+
     static Rack tenSentOneSacked() {
-        Rack r = new Rack();
+        Rack r = new Rack(new SentRanges());
         r.init(0);
         for (int i = 0; i < 10; i++) {
-            r.onSent(i * SEG, SEG, 0);
+            send(r, i * SEG, SEG, 0);
         }
         r.onSacked(SEG, 2 * SEG, 20 * MS);
         return r;
@@ -73,13 +78,13 @@ class RackStateTest {
         Rack r = tenSentOneSacked();
         r.detectLoss(5 * MS, 25 * MS);
         // 60 of segment 0's 100 bytes go again (less room beside SACK blocks).
-        r.onSent(0, 60, 25 * MS);
+        send(r, 0, 60, 25 * MS);
         assertTrue(r.hasLost());
         assertEquals(60, r.firstLost(-1));
         assertEquals(40, r.lostBytes());
         assertEquals(100, r.segmentEnd(60));
         assertTrue(r.resentSince(0, 25 * MS));
-        r.onSent(60, 40, 26 * MS);
+        send(r, 60, 40, 26 * MS);
         assertFalse(r.hasLost());
         assertEquals(0, r.lostBytes());
     }
@@ -88,9 +93,9 @@ class RackStateTest {
     void aLostRetransmissionIsFoundFromASegmentSentAfterIt() {
         Rack r = tenSentOneSacked();
         r.detectLoss(5 * MS, 25 * MS);
-        r.onSent(0, SEG, 25 * MS);              // the retransmission, lost as well
+        send(r, 0, SEG, 25 * MS);              // the retransmission, lost as well
         long half = MS / 2;
-        r.onSent(10 * SEG, SEG, 25 * MS + half);           // new data 0.5 ms after it
+        send(r, 10 * SEG, SEG, 25 * MS + half);           // new data 0.5 ms after it
         r.onSacked(10 * SEG, 11 * SEG, 45 * MS + half);     // delivered: RACK.rtt = 20 ms
         assertFalse(r.hasLost());
         // In recovery, no reordering seen: the least window (1 ms). The retransmission went
@@ -104,15 +109,15 @@ class RackStateTest {
 
     @Test
     void theRingGrowsBeyondItsFirstSizeAndKeepsItsOrder() {
-        Rack r = new Rack();
+        Rack r = new Rack(new SentRanges());
         r.init(0);
         for (int i = 0; i < 100; i++) {
-            r.onSent(i * SEG, SEG, 0);
+            send(r, i * SEG, SEG, 0);
         }
         // The ring wraps: the first 50 acknowledged, 150 more sent (more than the first 64 slots).
         r.onCumulativeAck(50 * SEG, 20 * MS, Long.MAX_VALUE);
         for (int i = 100; i < 250; i++) {
-            r.onSent(i * SEG, SEG, 1 * MS);
+            send(r, i * SEG, SEG, 1 * MS);
         }
         r.onSacked(240 * SEG, 241 * SEG, 21 * MS);
         r.detectLoss(0, 100 * MS);
@@ -129,7 +134,7 @@ class RackStateTest {
     void aSteadyFlowAllocatesNothing() {
         var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         long tid = Thread.currentThread().threadId();
-        Rack r = new Rack();
+        Rack r = new Rack(new SentRanges());
         r.init(0);
         // Warm up (the ring grows to its size for this flight, the JIT compiles) before measuring.
         exercise(r, 0, 200_000);
@@ -155,11 +160,11 @@ class RackStateTest {
     private static void exercise(Rack r, int from, int n) {
         for (int i = from; i < from + n; i++) {
             long now = i * 100_000L;
-            r.onSent(i * SEG, SEG, now);
+            send(r, i * SEG, SEG, now);
             if (i >= 100) {
                 int una = (i - 100) * SEG;
                 if (i % 50 == 0) {
-                    r.onSent(una + SEG, SEG / 2, now);
+                    send(r, una + SEG, SEG / 2, now);
                 }
                 r.onSacked((i - 3) * SEG, (i - 2) * SEG, now);
                 r.reorderingWindow(una, i * SEG, false, false, 10 * MS);

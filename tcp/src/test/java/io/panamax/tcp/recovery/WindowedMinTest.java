@@ -50,7 +50,7 @@ class WindowedMinTest {
         // The path changes: every RTT is 200 ms from now on. After the 5 minutes of Linux's
         // tcp_min_rtt_wlen the 20 ms sample is gone and min_RTT / 4 is 50 ms.
         long t = Rack.MIN_RTT_WINDOW_NANOS + 40 * MS;
-        r.onSent(10 * SEG, SEG, t - 200 * MS);
+        RackStateTest.send(r, 10 * SEG, SEG, t - 200 * MS);
         r.onSacked(10 * SEG, 11 * SEG, t);
         assertEquals(50 * MS, r.reorderingWindow(0, 2000, false, false, srtt));
     }

@@ -62,6 +62,11 @@ class SackRecoveryTest {
             assertEquals(2, st.lostSegments());
             assertEquals(11 * MSS, st.sackedBytes());
             assertEquals("sack", st.lossRecovery());
+            // The per-ACK window statistic (what Linux's tcp_probe gives per ACK): the 8 ACKs after
+            // the third duplicate one came in recovery; every one counted the window in force.
+            assertEquals(8, st.acksInRecovery(), "ACKs in recovery");
+            assertTrue(st.acksProcessed() >= 12, "ACKs processed: " + st.acksProcessed());
+            assertTrue(st.meanCwndAtAck() >= 2 * MSS && st.meanCwndAtAck() <= 20 * MSS, "mean cwnd " + st.meanCwndAtAck());
             // Both holes arrive: the ACK covers everything up to segment 14, recovery ends.
             s.inject(s.seg().seq(o.rcv()).ack(o.at(14)).window(65535));
             assertEquals(0, s.on(o.conn()::stats).sackedBytes());
