@@ -92,6 +92,8 @@ public final class DpdkQueue implements NicQueue {
     private PacketPool packets;
     private MbufBufferPool pool;
     private boolean registered;
+    /** The shard thread's DPDK lcore id while this queue uses its mempool cache ({@link LcoreCache}), else -1. */
+    private int lcore = -1;
     /** The queue's AF_XDP socket on net_af_xdp (readable while its RX ring holds a frame), else -1. */
     private int xdpSocket = -1;
 
@@ -128,6 +130,7 @@ public final class DpdkQueue implements NicQueue {
                 tx.call(txArray, 0);
             }
         }
+        releaseLcore();
     }
 
     /** Sets the descriptor {@link #readyDescriptor()} gives; on opening, before any shard polls. */
@@ -168,6 +171,32 @@ public final class DpdkQueue implements NicQueue {
             counters.register(owner.metrics(), nic.name(), id);
             registered = true;
         }
+        if (owner != null && lcore < 0 && mempool.cacheSize() > 0 && Shard.current() == owner) {
+            // On the shard's thread: make it an lcore so the driver's allocations and frees use the
+            // pool's cache for that lcore (-1 when DPDK refuses: the ring then, as before).
+            lcore = LcoreCache.acquire();
+            pool.useLcoreCache(mempool.lcoreCache(lcore));
+        }
+    }
+
+    /** The shard thread's lcore id while this queue uses the mempool's lcore cache, else -1. */
+    int lcore() {
+        return lcore;
+    }
+
+    /**
+     * Empties the shard thread's lcore cache of this queue's pool into the ring and gives the lcore
+     * back, on the shard, once it will be polled no more: the mbufs would otherwise sit in a cache
+     * no thread uses, out of the buffer pool's reach.
+     */
+    private void releaseLcore() {
+        if (lcore < 0) {
+            return;
+        }
+        LcoreCache.flush(mempool.lcoreCache(lcore), mempool.ops());
+        pool.useLcoreCache(0);
+        lcore = -1;
+        LcoreCache.release();
     }
 
     /** The buffer pool over this queue's mbufs, once {@link #attach}ed or made by the reactor's factory. */
