@@ -49,6 +49,12 @@ final class MbufPool implements AutoCloseable {
     private final long base;
     /** Bytes from one mbuf to the next when {@link #base} is set. */
     private final int stride;
+    /**
+     * {@code floor(2^64 / stride) + 1}: {@code unsignedMultiplyHigh(d, reciprocal)} is {@code d / stride}
+     * for every 32-bit {@code d} (Lemire, Kaser and Kurz, "Faster remainder by direct computation",
+     * 2019), a multiplication instead of a division per received frame.
+     */
+    private final long reciprocal;
 
     private MbufPool(String name, long mempool, MempoolOps ops, long[] mbufs, int bufLen, int cacheSize) {
         this.name = name;
@@ -64,6 +70,7 @@ final class MbufPool implements AutoCloseable {
         }
         this.base = uniform ? mbufs[0] : 0;
         this.stride = uniform ? s : 0;
+        this.reciprocal = uniform ? Long.divideUnsigned(-1L, s) + 1 : 0;
     }
 
     /**
@@ -150,7 +157,7 @@ final class MbufPool implements AutoCloseable {
             if (d < 0 || d >= (long) stride * mbufs.length) {
                 return -1;
             }
-            int slot = (int) d / stride;
+            int slot = (int) Math.unsignedMultiplyHigh(d, reciprocal);
             return base + (long) slot * stride == m ? slot : -1;
         }
         // The private area is one cache line past the header; drivers never write it.

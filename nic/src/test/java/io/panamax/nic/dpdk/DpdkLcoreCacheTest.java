@@ -41,6 +41,12 @@ class DpdkLcoreCacheTest {
             });
             MbufPool mempool = q.bufferPool().mempool();
             assertEquals(DpdkNicConfig.DEFAULT_MEMPOOL_CACHE, mempool.cacheSize());
+            // Slots found by multiplying with the stride's reciprocal: every mbuf's own, nothing in between.
+            for (int slot = 0; slot < mempool.size(); slot++) {
+                assertEquals(slot, mempool.slotOf(mempool.mbuf(slot)));
+                assertEquals(-1, mempool.slotOf(mempool.mbuf(slot) + 8));
+            }
+            assertEquals(-1, mempool.slotOf(mempool.mbuf(0) - 8));
             int lcore = q.lcore();
             assertTrue(lcore >= 0 && lcore < LcoreCache.MAX_LCORE, "the shard thread became an lcore: " + lcore);
             long cache = mempool.lcoreCache(lcore);
