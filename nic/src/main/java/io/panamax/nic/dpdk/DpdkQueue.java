@@ -81,8 +81,6 @@ public final class DpdkQueue implements NicQueue {
     private final long txArray;
     private final MemorySegment freeTable;
     private final byte[] txMode = new byte[MAX_BURST];
-    /** The pool of mbuf k of the burst when it went without a copy. */
-    private final MbufBufferPool[] txPool = new MbufBufferPool[MAX_BURST];
     private final int[] txSource = new int[MAX_BURST];
     private final byte[] fate = new byte[MAX_BURST];
 
@@ -393,7 +391,7 @@ public final class DpdkQueue implements NicQueue {
         // The device took a prefix of the mbufs; the packets up to the first one it refused are done.
         int taken = sent == prepared ? processed : txSource[sent];
         for (int k = sent; k < prepared; k++) {
-            undo(k);
+            undo(packets, k);
         }
         long bytes = 0;
         int frames = 0;
@@ -422,9 +420,6 @@ public final class DpdkQueue implements NicQueue {
                 }
             }
             p.release();
-        }
-        for (int k = 0; k < prepared; k++) {
-            txPool[k] = null;
         }
         int copied = 0;
         for (int k = 0; k < sent; k++) {
@@ -488,7 +483,6 @@ public final class DpdkQueue implements NicQueue {
                 long m = b.nativeHandle();
                 // refcnt 1: only the stack holds it, no driver has it in a ring.
                 if (Mbuf.refcnt(m) == 1) {
-                    txPool[k] = owner;
                     if (b.refCnt() == 1) {
                         owner.lendToDevice(b);
                         txMode[k] = LENT;
@@ -630,11 +624,18 @@ public final class DpdkQueue implements NicQueue {
         }
     }
 
-    /** Takes back mbuf {@code k} of the burst, which the device refused. */
-    private void undo(int k) {
+    /**
+     * Takes back mbuf {@code k} of the burst, which the device refused. A lent mbuf's pool is found
+     * from its packet's buffer, not kept per mbuf: a reference stored into a long-lived array costs
+     * G1's post-write barrier (a memory fence when the card is not young), per frame.
+     */
+    private void undo(Packet[] packets, int k) {
         long m = RawMemory.getLong(txArray + (long) k * Long.BYTES);
         switch (txMode[k]) {
-            case LENT -> txPool[k].unlend(txPool[k].buffer(txPool[k].slotOf(m)));
+            case LENT -> {
+                Buffer b = packets[txSource[k]].fragmentBuffer(0);
+                ((MbufBufferPool) b.pool()).unlend(b);
+            }
             case SHARED -> Mbuf.setRefcnt(m, 1);
             default -> freeOwnChain(m);
         }
