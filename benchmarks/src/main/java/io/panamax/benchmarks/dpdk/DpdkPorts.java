@@ -40,8 +40,11 @@ final class DpdkPorts {
 
     /** As {@link #open}, the queue left for a shard to attach. */
     static DpdkNic openUnattached(String driver) {
+        // -Dpanamax.bench.mempoolCache=0 turns the shard's lcore cache off, for A/B runs.
         return DpdkNic.open(DpdkNicConfig.vdev(driver + "_bench" + SEQUENCE.incrementAndGet())
-                .descriptors(1024, 1024).build());
+                .descriptors(1024, 1024)
+                .mempoolCache(Integer.getInteger("panamax.bench.mempoolCache", DpdkNicConfig.DEFAULT_MEMPOOL_CACHE))
+                .build());
     }
 
     static void freeBulk(long mbufs, int n) {

@@ -94,13 +94,16 @@ final class NicSection implements SuiteBenchmark {
         s.text("Raw output (JMH results table):");
         s.code(f.table());
         s.text("""
-                What separates the raw bindings from testpmd is the mempool cache: testpmd's forwarding thread is an
-                EAL lcore with a per-lcore mempool cache, while Panamax's shards are non-EAL threads on cache-less
-                pools, so `net_null`'s per-mbuf allocation and free go to the ring. The stack's packet layer (a pooled
-                `Packet` per frame, the wrapper lookup, flags, counters, release and recycle) is the gap between
-                `javaRaw` and `javaShard`: see [benchmarks/dpdk.md](benchmarks/dpdk.md) for the analysis and what
-                would close it (a burst-wise receive path, shard threads registered as EAL lcores). On this 2-CPU
-                machine testpmd's lcore and the JMH thread share the CPUs with everything else.""");
+                testpmd's forwarding thread is an EAL lcore with a per-lcore mempool cache; so is the stack's
+                shard (`javaShard`: it registers as an lcore, `rte_thread_register`, and its queue's pool has a
+                256-mbuf cache), while `javaRaw`, `shimForward` and `javaPackets` run on the JMH thread, a non-EAL
+                thread whose `net_null` allocations and frees go to the pool's ring. The stack's packet layer (a
+                pooled `Packet` per frame, the wrapper lookup, flags, counters, release and recycle) is the gap
+                between testpmd and `javaShard`: see [benchmarks/dpdk.md](benchmarks/dpdk.md) for where a frame's
+                nanoseconds go and what would close it (a burst-wise receive path). On this 2-CPU machine testpmd's
+                lcore and the JMH thread share the CPUs with everything else: the JMH output also has, per
+                iteration, the frames per second of CPU time that the shard thread and testpmd's process got, the
+                figures that compare under load.""");
         if (!ctx.quick) {
             Jmh.Run b = jmh.run("nic-dpdk-burst", "io.panamax.benchmarks.dpdk.BurstCallBenchmark", false);
             s.text("The cost of one call into the driver (`BurstCallBenchmark`: Java through `rte_eth_fp_ops` with a "

@@ -340,7 +340,8 @@ public final class DpdkNic extends AbstractNic<DpdkQueue> {
             int seq = POOL_SEQUENCE.incrementAndGet();
             for (int q = 0; q < n; q++) {
                 pools.add(MbufPool.create("pmx" + seq + "_p" + port + "q" + q, config.effectiveMbufsPerQueue(),
-                        config.dataRoomSize(), socket, config.mempoolOps(), config.isAfXdp()));
+                        config.dataRoomSize(), socket, config.mempoolOps(), config.isAfXdp(),
+                        config.effectiveMempoolCache()));
             }
 
             boolean useRss = config.rss() && n > 1 && (info.flowTypeRssOffloads() & DpdkRss.WANTED_RSS_HF) != 0;

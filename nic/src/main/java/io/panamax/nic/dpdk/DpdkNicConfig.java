@@ -45,8 +45,10 @@ public record DpdkNicConfig(String devargs, String portName, int queues, int rxD
                             int burst, int spareMbufs, int mbufsPerQueue, int dataRoomSize, String mempoolOps,
                             boolean rss, byte[] rssKey, boolean checksumOffload, boolean tso, boolean promiscuous,
                             int mtu, ControlContext controlContext, boolean removeOnClose, boolean fewerQueuesOk,
-                            boolean xdpSocketWait) {
+                            boolean xdpSocketWait, int mempoolCache) {
     public static final int DEFAULT_DESCRIPTORS = 1024;
+    /** The default {@link #mempoolCache()}: DPDK's own examples use 250-512; testpmd 250. */
+    public static final int DEFAULT_MEMPOOL_CACHE = 256;
     public static final int DEFAULT_SPARE_MBUFS = 2048;
     /** {@code RTE_MBUF_DEFAULT_BUF_SIZE}: 2048 bytes of data after the headroom. */
     public static final int DEFAULT_DATA_ROOM = 2048 + Mbuf.HEADROOM;
@@ -81,6 +83,9 @@ public record DpdkNicConfig(String devargs, String portName, int queues, int rxD
         if (mtu < 0) {
             throw new IllegalArgumentException("mtu " + mtu);
         }
+        if (mempoolCache < 0 || mempoolCache > LcoreCache.MAX_SIZE) {
+            throw new IllegalArgumentException("mempoolCache must be 0.." + LcoreCache.MAX_SIZE + ", not " + mempoolCache);
+        }
         rssKey = rssKey == null ? null : rssKey.clone();
     }
 
@@ -100,9 +105,22 @@ public record DpdkNicConfig(String devargs, String portName, int queues, int rxD
             return mbufsPerQueue;
         }
         // RX ring refills, TX ring in flight, one burst in each direction in our hands, the
-        // NicPoller's backlog of waiting bursts, and the MbufBufferPool's cache.
+        // NicPoller's backlog of waiting bursts, the MbufBufferPool's cache, and what the lcore
+        // cache may hold (up to its flush threshold, 1.5 x its size).
         return rxDescriptors + txDescriptors + 2 * burst + 4 * burst + MbufBufferPool.CACHE_CAPACITY + spareMbufs
-                + (isAfXdp() ? AF_XDP_RING_MBUFS : 0);
+                + (isAfXdp() ? AF_XDP_RING_MBUFS : 0) + effectiveMempoolCache() * 3 / 2;
+    }
+
+    /**
+     * The lcore cache size each queue's pool is made with: {@link #mempoolCache()}, 0 on
+     * {@code net_af_xdp}, and at most what DPDK accepts for the pool's size (its
+     * {@code CALC_CACHE_FLUSHTHRESH}, 1.5 x the cache, must not exceed the pool).
+     */
+    public int effectiveMempoolCache() {
+        if (isAfXdp()) {
+            return 0;
+        }
+        return mbufsPerQueue > 0 ? Math.min(mempoolCache, mbufsPerQueue * 2 / 3) : mempoolCache;
     }
 
     /**
@@ -143,7 +161,7 @@ public record DpdkNicConfig(String devargs, String portName, int queues, int rxD
                 && Arrays.equals(rssKey, c.rssKey) && checksumOffload == c.checksumOffload && tso == c.tso
                 && promiscuous == c.promiscuous && mtu == c.mtu && controlContext == c.controlContext
                 && removeOnClose == c.removeOnClose && fewerQueuesOk == c.fewerQueuesOk
-                && xdpSocketWait == c.xdpSocketWait;
+                && xdpSocketWait == c.xdpSocketWait && mempoolCache == c.mempoolCache;
     }
 
     @Override
@@ -155,6 +173,7 @@ public record DpdkNicConfig(String devargs, String portName, int queues, int rxD
     public String toString() {
         return "DpdkNicConfig[" + (devargs != null ? "vdev " + devargs : "port " + portName) + ", queues " + queues
                 + ", rings " + rxDescriptors + "/" + txDescriptors + ", mbufs/queue " + effectiveMbufsPerQueue()
+                + ", lcore cache " + effectiveMempoolCache()
                 + ", ops " + mempoolOps + "]";
     }
 
@@ -170,6 +189,7 @@ public record DpdkNicConfig(String devargs, String portName, int queues, int rxD
         private int mbufsPerQueue;
         private int dataRoomSize = DEFAULT_DATA_ROOM;
         private String mempoolOps = SINGLE_THREAD_OPS;
+        private int mempoolCache = DEFAULT_MEMPOOL_CACHE;
         private boolean rss = true;
         private byte[] rssKey;
         private boolean checksumOffload = true;
@@ -283,10 +303,16 @@ public record DpdkNicConfig(String devargs, String portName, int queues, int rxD
             return this;
         }
 
+        /** Mbufs per queue pool's lcore cache (default {@value DpdkNicConfig#DEFAULT_MEMPOOL_CACHE}); 0 for none. */
+        public Builder mempoolCache(int mbufs) {
+            this.mempoolCache = mbufs;
+            return this;
+        }
+
         public DpdkNicConfig build() {
             return new DpdkNicConfig(devargs, portName, queues, rxDescriptors, txDescriptors, burst, spareMbufs,
                     mbufsPerQueue, dataRoomSize, mempoolOps, rss, rssKey, checksumOffload, tso, promiscuous,
-                    mtu, controlContext, removeOnClose, fewerQueuesOk, xdpSocketWait);
+                    mtu, controlContext, removeOnClose, fewerQueuesOk, xdpSocketWait, mempoolCache);
         }
     }
 }

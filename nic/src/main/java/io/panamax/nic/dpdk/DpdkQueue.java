@@ -81,8 +81,6 @@ public final class DpdkQueue implements NicQueue {
     private final long txArray;
     private final MemorySegment freeTable;
     private final byte[] txMode = new byte[MAX_BURST];
-    /** The pool of mbuf k of the burst when it went without a copy. */
-    private final MbufBufferPool[] txPool = new MbufBufferPool[MAX_BURST];
     private final int[] txSource = new int[MAX_BURST];
     private final byte[] fate = new byte[MAX_BURST];
 
@@ -92,6 +90,8 @@ public final class DpdkQueue implements NicQueue {
     private PacketPool packets;
     private MbufBufferPool pool;
     private boolean registered;
+    /** The shard thread's DPDK lcore id while this queue uses its mempool cache ({@link LcoreCache}), else -1. */
+    private int lcore = -1;
     /** The queue's AF_XDP socket on net_af_xdp (readable while its RX ring holds a frame), else -1. */
     private int xdpSocket = -1;
 
@@ -128,6 +128,7 @@ public final class DpdkQueue implements NicQueue {
                 tx.call(txArray, 0);
             }
         }
+        releaseLcore();
     }
 
     /** Sets the descriptor {@link #readyDescriptor()} gives; on opening, before any shard polls. */
@@ -168,6 +169,32 @@ public final class DpdkQueue implements NicQueue {
             counters.register(owner.metrics(), nic.name(), id);
             registered = true;
         }
+        if (owner != null && lcore < 0 && mempool.cacheSize() > 0 && Shard.current() == owner) {
+            // On the shard's thread: make it an lcore so the driver's allocations and frees use the
+            // pool's cache for that lcore (-1 when DPDK refuses: the ring then, as before).
+            lcore = LcoreCache.acquire();
+            pool.useLcoreCache(mempool.lcoreCache(lcore));
+        }
+    }
+
+    /** The shard thread's lcore id while this queue uses the mempool's lcore cache, else -1. */
+    int lcore() {
+        return lcore;
+    }
+
+    /**
+     * Empties the shard thread's lcore cache of this queue's pool into the ring and gives the lcore
+     * back, on the shard, once it will be polled no more: the mbufs would otherwise sit in a cache
+     * no thread uses, out of the buffer pool's reach.
+     */
+    private void releaseLcore() {
+        if (lcore < 0) {
+            return;
+        }
+        LcoreCache.flush(mempool.lcoreCache(lcore), mempool.ops());
+        pool.useLcoreCache(0);
+        lcore = -1;
+        LcoreCache.release();
     }
 
     /** The buffer pool over this queue's mbufs, once {@link #attach}ed or made by the reactor's factory. */
@@ -364,7 +391,7 @@ public final class DpdkQueue implements NicQueue {
         // The device took a prefix of the mbufs; the packets up to the first one it refused are done.
         int taken = sent == prepared ? processed : txSource[sent];
         for (int k = sent; k < prepared; k++) {
-            undo(k);
+            undo(packets, k);
         }
         long bytes = 0;
         int frames = 0;
@@ -393,9 +420,6 @@ public final class DpdkQueue implements NicQueue {
                 }
             }
             p.release();
-        }
-        for (int k = 0; k < prepared; k++) {
-            txPool[k] = null;
         }
         int copied = 0;
         for (int k = 0; k < sent; k++) {
@@ -459,7 +483,6 @@ public final class DpdkQueue implements NicQueue {
                 long m = b.nativeHandle();
                 // refcnt 1: only the stack holds it, no driver has it in a ring.
                 if (Mbuf.refcnt(m) == 1) {
-                    txPool[k] = owner;
                     if (b.refCnt() == 1) {
                         owner.lendToDevice(b);
                         txMode[k] = LENT;
@@ -601,11 +624,18 @@ public final class DpdkQueue implements NicQueue {
         }
     }
 
-    /** Takes back mbuf {@code k} of the burst, which the device refused. */
-    private void undo(int k) {
+    /**
+     * Takes back mbuf {@code k} of the burst, which the device refused. A lent mbuf's pool is found
+     * from its packet's buffer, not kept per mbuf: a reference stored into a long-lived array costs
+     * G1's post-write barrier (a memory fence when the card is not young), per frame.
+     */
+    private void undo(Packet[] packets, int k) {
         long m = RawMemory.getLong(txArray + (long) k * Long.BYTES);
         switch (txMode[k]) {
-            case LENT -> txPool[k].unlend(txPool[k].buffer(txPool[k].slotOf(m)));
+            case LENT -> {
+                Buffer b = packets[txSource[k]].fragmentBuffer(0);
+                ((MbufBufferPool) b.pool()).unlend(b);
+            }
             case SHARED -> Mbuf.setRefcnt(m, 1);
             default -> freeOwnChain(m);
         }

@@ -41,6 +41,8 @@ public final class MbufBufferPool extends BufferPool {
     private int cached;
     private final MemorySegment table;
     private final long tableAddress;
+    /** The owner thread's lcore cache of the mempool ({@link LcoreCache}), or 0. */
+    private long lcoreCache;
 
     MbufBufferPool(Shard owner, MbufPool mempool) {
         super(owner);
@@ -146,7 +148,25 @@ public final class MbufBufferPool extends BufferPool {
         }
     }
 
+    /** The owner thread's lcore cache of the mempool, which it may empty into the ring; 0 for none. */
+    void useLcoreCache(long cache) {
+        this.lcoreCache = cache;
+    }
+
     private boolean refill() {
+        if (take()) {
+            return true;
+        }
+        if (lcoreCache == 0 || LcoreCache.length(lcoreCache) == 0) {
+            return false;
+        }
+        // The ring ran dry while the driver's frees sit in this thread's lcore cache (up to 1.5 x
+        // its size): they are free, and ours to take. Rare: the pool is sized for the cache.
+        LcoreCache.flush(lcoreCache, mempool.ops());
+        return take();
+    }
+
+    private boolean take() {
         int want = BULK;
         if (!mempool.ops().dequeue(tableAddress, want)) {
             // Fewer than a bulk left: take what there is.
@@ -174,6 +194,11 @@ public final class MbufBufferPool extends BufferPool {
         while (cached > 0) {
             spill(Math.min(cached, BULK));
         }
+    }
+
+    /** Mbufs in this pool's own cache. */
+    int cached() {
+        return cached;
     }
 
     /** The {@code struct rte_mempool *} under this pool (for diagnostics and measurements). */

@@ -20,8 +20,10 @@ import java.util.Arrays;
  *
  * <p>The default ops are {@code ring_sp_sc}: a single-producer, single-consumer ring, no atomics,
  * correct because only the owning shard's thread allocates and frees (its driver queue included).
- * {@code cache_size} is 0: shards are non-EAL threads without an lcore cache, and the
- * {@link MbufBufferPool} keeps its own.
+ * With a {@code cache_size} ({@link DpdkNicConfig#mempoolCache()}) the shard's thread, registered
+ * as an lcore ({@link LcoreCache}), has its own cache in front of the ring, which the driver's
+ * allocations and frees use; the {@link MbufBufferPool} keeps a cache of its own over the ring.
+ * Mbufs in an lcore cache are free: {@link #inMempool} counts them.
  */
 final class MbufPool implements AutoCloseable {
     /** Bytes of private area per mbuf: the slot index (int) and padding to RTE_MBUF_PRIV_ALIGN. */
@@ -34,6 +36,8 @@ final class MbufPool implements AutoCloseable {
     private final MempoolOps ops;
     private final long[] mbufs;
     private final int bufLen;
+    /** {@code cache_size}: mbufs per lcore cache, 0 for none. */
+    private final int cacheSize;
     /** Scope of the Java views of the mbufs' data: closed with the pool, so stale use fails. */
     private final Arena arena = Arena.ofShared();
     /** Mbufs the started driver keeps in its rings at rest (its receive ring): not the stack's. */
@@ -45,9 +49,16 @@ final class MbufPool implements AutoCloseable {
     private final long base;
     /** Bytes from one mbuf to the next when {@link #base} is set. */
     private final int stride;
+    /**
+     * {@code floor(2^64 / stride) + 1}: {@code unsignedMultiplyHigh(d, reciprocal)} is {@code d / stride}
+     * for every 32-bit {@code d} (Lemire, Kaser and Kurz, "Faster remainder by direct computation",
+     * 2019), a multiplication instead of a division per received frame.
+     */
+    private final long reciprocal;
 
-    private MbufPool(String name, long mempool, MempoolOps ops, long[] mbufs, int bufLen) {
+    private MbufPool(String name, long mempool, MempoolOps ops, long[] mbufs, int bufLen, int cacheSize) {
         this.name = name;
+        this.cacheSize = cacheSize;
         this.mempool = mempool;
         this.ops = ops;
         this.mbufs = mbufs;
@@ -59,6 +70,7 @@ final class MbufPool implements AutoCloseable {
         }
         this.base = uniform ? mbufs[0] : 0;
         this.stride = uniform ? s : 0;
+        this.reciprocal = uniform ? Long.divideUnsigned(-1L, s) + 1 : 0;
     }
 
     /**
@@ -66,7 +78,7 @@ final class MbufPool implements AutoCloseable {
      * with mempool ops {@code opsName}, on NUMA socket {@code socket}.
      */
     static MbufPool create(String name, int count, int dataRoomSize, int socket, String opsName) {
-        return create(name, count, dataRoomSize, socket, opsName, false);
+        return create(name, count, dataRoomSize, socket, opsName, false, 0);
     }
 
     /**
@@ -78,8 +90,11 @@ final class MbufPool implements AutoCloseable {
      * first 60 % of the pool and the kernel refused every frame sent from an mbuf beyond
      * ({@code tx_invalid_descs}): the stall of bulk transfers after some 2.5 MB. AF_XDP has no
      * DMA (the kernel copies), so IOVA contiguity per object is not needed there.
+     * {@code cacheSize} is the per-lcore cache ({@code cache_size}; ignored when packed).
      */
-    static MbufPool create(String name, int count, int dataRoomSize, int socket, String opsName, boolean packed) {
+    static MbufPool create(String name, int count, int dataRoomSize, int socket, String opsName, boolean packed,
+                           int cacheSize) {
+        int cache = packed ? 0 : cacheSize;
         if (count < 1) {
             throw new IllegalArgumentException("an mbuf pool needs at least one mbuf, not " + count);
         }
@@ -90,7 +105,7 @@ final class MbufPool implements AutoCloseable {
         long mp;
         try (Arena a = Arena.ofConfined()) {
             mp = packed ? PackedPool.create(a, name, count, dataRoomSize, socket, opsName)
-                    : dpdk_h.rte_pktmbuf_pool_create_by_ops(a.allocateFrom(name), count, 0, (short) PRIV_SIZE,
+                    : dpdk_h.rte_pktmbuf_pool_create_by_ops(a.allocateFrom(name), count, cache, (short) PRIV_SIZE,
                     (short) dataRoomSize, socket, a.allocateFrom(opsName)).address();
         }
         if (mp == 0) {
@@ -126,7 +141,7 @@ final class MbufPool implements AutoCloseable {
             }
             ops.enqueue(table.address(), count);
         }
-        MbufPool pool = new MbufPool(name, mp, ops, mbufs, Mbuf.bufLen(mbufs[0]));
+        MbufPool pool = new MbufPool(name, mp, ops, mbufs, Mbuf.bufLen(mbufs[0]), cache);
         register(pool);
         return pool;
     }
@@ -142,7 +157,7 @@ final class MbufPool implements AutoCloseable {
             if (d < 0 || d >= (long) stride * mbufs.length) {
                 return -1;
             }
-            int slot = (int) d / stride;
+            int slot = (int) Math.unsignedMultiplyHigh(d, reciprocal);
             return base + (long) slot * stride == m ? slot : -1;
         }
         // The private area is one cache line past the header; drivers never write it.
@@ -228,18 +243,43 @@ final class MbufPool implements AutoCloseable {
         return bufLen;
     }
 
-    /** Measures what the driver took when the port started: every mbuf not in the mempool. */
+    /**
+     * Measures what the driver took when the port started: every mbuf not in the mempool. Before
+     * any shard polls: what the control thread's lcore cache (if it is an EAL lcore) kept from the
+     * start goes back to the ring, where the shard's {@link MbufBufferPool} takes from.
+     */
     void recordHeldByDevice() {
+        flushLcoreCaches();
         heldByDevice = Math.max(0, mbufs.length - inMempool());
+    }
+
+    /** {@code cache_size}: mbufs per lcore cache, 0 for none. */
+    int cacheSize() {
+        return cacheSize;
+    }
+
+    /** {@code &local_cache[lcore]}, or 0 without a cache or for -1. */
+    long lcoreCache(int lcore) {
+        return cacheSize == 0 || lcore < 0 ? 0 : LcoreCache.cache(mempool, lcore);
+    }
+
+    /** Every lcore cache back into the ring; only while no thread uses the pool. */
+    private void flushLcoreCaches() {
+        for (int l = 0; cacheSize > 0 && l < LcoreCache.MAX_LCORE; l++) {
+            LcoreCache.flush(LcoreCache.cache(mempool, l), ops);
+        }
     }
 
     int heldByDevice() {
         return heldByDevice;
     }
 
-    /** Mbufs in the mempool now (not counting those a buffer pool keeps in its cache). */
+    /**
+     * Mbufs in the mempool now: in its ring and in its lcore caches ({@code rte_mempool_avail_count}),
+     * not counting those a buffer pool keeps in its cache.
+     */
     int inMempool() {
-        return ops.count();
+        return cacheSize == 0 ? ops.count() : LcoreCache.availableCount(mempool);
     }
 
     /** Frees the mempool; no mbuf of it may be in use (the port is closed). */

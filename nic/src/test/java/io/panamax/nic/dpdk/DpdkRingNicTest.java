@@ -1,8 +1,8 @@
 package io.panamax.nic.dpdk;
 
 import io.panamax.reactor.testing.SharedData;
-import io.panamax.nic.pcap.Pcap4jFrames;
 import io.panamax.dpdk.Mbuf;
+import io.panamax.nic.pcap.Pcap4jFrames;
 import io.panamax.reactor.buffer.Buffer;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.reactor.buffer.PacketPool;
@@ -290,6 +290,44 @@ class DpdkRingNicTest {
             p.release();
         }
         assertTrue(pool.isFull(), pool.toString());
+    }
+
+    @Test
+    void framesAFullRingRefusesStayWithTheCallerTheirMbufsTakenBack() {
+        // A NIC of its own: enough mbufs to fill net_ring's ring with frames lent without a copy.
+        try (DpdkNic big = DpdkNic.open(DpdkNicConfig.vdev(DpdkTests.uniqueVdev("net_ring")).descriptors(256, 256)
+                .mbufsPerQueue(4096).build())) {
+            DpdkQueue q = big.queue(0);
+            q.attach(packets);
+            PacketPool mbufPackets = PacketPool.unowned(q.bufferPool());
+            Packet[] out = new Packet[32];
+            int sent = 0;
+            int taken = out.length;
+            while (taken == out.length) {
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = mbufPackets.allocateWithHeadroom();
+                    byte[] f = frame(64, sent + i);
+                    out[i].appendBytes(f, 0, f.length);
+                }
+                taken = q.transmit(out, out.length);
+                sent += taken;
+            }
+            assertTrue(sent > 0 && q.counters().txZeroCopy.get() == sent, "lent without copies until the ring filled");
+            for (int i = taken; i < out.length; i++) {
+                assertTrue(out[i].isLive(), "refused frame " + i + " stays with the caller");
+                assertEquals(1, Mbuf.refcnt(out[i].fragmentBuffer(0).nativeHandle()), "its mbuf is the stack's again");
+                out[i].release();
+            }
+            Packet[] got = new Packet[32];
+            int received = 0;
+            for (int k; (k = q.receive(got, got.length)) > 0; received += k) {
+                for (int i = 0; i < k; i++) {
+                    got[i].release();
+                }
+            }
+            assertEquals(sent, received);
+            assertTrue(q.bufferPool().isFull(), q.bufferPool().toString());
+        }
     }
 
     @Test
