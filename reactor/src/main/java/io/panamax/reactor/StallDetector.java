@@ -5,6 +5,8 @@ import io.panamax.reactor.metrics.Counter;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -87,6 +89,10 @@ final class StallDetector implements Runnable {
     private final long[] firstSight;
     /** Per shard: iterations the OS made long by giving the shard no CPU (not stalls). */
     private final Counter[] descheduled;
+    /** Per shard: {@code /proc/self/task/TID/stat} of its thread, opened on first use, and that TID. */
+    private final FileChannel[] stat;
+    private final int[] statTid;
+    private final ByteBuffer statBuffer = ByteBuffer.allocateDirect(1024);
     /** A task past the threshold, runnable, that has not run half a threshold of CPU yet. */
     private final boolean[] pending;
     private final boolean cpuTime = THREADS.isThreadCpuTimeSupported() && THREADS.isThreadCpuTimeEnabled();
@@ -130,6 +136,8 @@ final class StallDetector implements Runnable {
         this.firstSight = new long[n];
         this.descheduled = new Counter[n];
         this.pending = new boolean[n];
+        this.stat = new FileChannel[n];
+        this.statTid = new int[n];
         for (int i = 0; i < n; i++) {
             descheduled[i] = reactor.metrics().shard(i).counter("reactor_descheduled_total",
                     "Iterations longer than the stall threshold because the shard's thread was runnable but got (almost) no "
@@ -169,6 +177,15 @@ final class StallDetector implements Runnable {
             long now = System.nanoTime();
             check(now);
             summarize(now);
+        }
+        for (FileChannel c : stat) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (IOException e) {
+                // a /proc file: nothing to flush, nothing lost
+            }
         }
     }
 
@@ -212,7 +229,7 @@ final class StallDetector implements Runnable {
             if (!reported[i] && stalled >= thresholdNanos) {
                 if (cpuAtFirstSight[i] >= 0 && t != null) {
                     long ran = firstLook ? 0 : THREADS.getThreadCpuTime(t.threadId()) - cpuAtFirstSight[i];
-                    if (2 * ran < thresholdNanos && isRunnable(s.nativeTid())) {
+                    if (2 * ran < thresholdNanos && isRunnable(i, s.nativeTid())) {
                         pending[i] = true; // not (yet) a stall: runnable, and it has not run half a threshold
                         continue;
                     }
@@ -264,18 +281,34 @@ final class StallDetector implements Runnable {
     }
 
     /**
-     * Whether thread {@code tid} of this process is runnable (state {@code R}: on a CPU or waiting
-     * for one), not sleeping or blocked; false when unknown.
+     * Whether shard {@code i}'s thread is runnable (state {@code R}: on a CPU or waiting for one),
+     * not sleeping or blocked; false when unknown. Reads {@code /proc/self/task/TID/stat} through
+     * a channel opened once per shard into one direct buffer: under load this runs at every look
+     * at a preempted shard (500 a second), and a fresh {@code Files.readString} each time made
+     * megabytes of garbage a second, enough for a young collection (a pause of every thread, the
+     * shards' too) every few seconds.
      */
-    static boolean isRunnable(int tid) {
+    private boolean isRunnable(int i, int tid) {
         if (tid <= 0) {
             return false;
         }
         try {
-            String stat = Files.readString(Path.of("/proc/self/task/" + tid + "/stat"));
+            if (statTid[i] != tid) {
+                if (stat[i] != null) {
+                    stat[i].close();
+                }
+                stat[i] = FileChannel.open(Path.of("/proc/self/task/" + tid + "/stat"));
+                statTid[i] = tid;
+            }
+            statBuffer.clear();
+            int n = stat[i].read(statBuffer, 0); // a read at offset 0 makes /proc write the line afresh
             // "TID (comm) S ...": the comm may hold spaces and parentheses, the state follows the last ')'.
-            int close = stat.lastIndexOf(')');
-            return close > 0 && close + 2 < stat.length() && stat.charAt(close + 2) == 'R';
+            for (int k = n - 1; k > 0; k--) {
+                if (statBuffer.get(k) == ')') {
+                    return k + 2 < n && statBuffer.get(k + 2) == 'R';
+                }
+            }
+            return false;
         } catch (IOException | RuntimeException e) {
             return false;
         }
