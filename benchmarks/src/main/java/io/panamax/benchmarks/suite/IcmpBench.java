@@ -114,14 +114,14 @@ final class IcmpBench implements SuiteBenchmark {
                 udp.put("Panamax over TAP (echo sample: sleeps in ppoll)",
                         rounds.run(ctx, ns, Netns.STACK_IP, "sample", commands, summaries));
             }
-            // On CPU 0, away from the client on CPU 1: TapStackServer leaves its shard unpinned, and
-            // the scheduler put the spinning shard on the client's CPU (traced: 49,385 of 49,426 of
-            // its switches-in on CPU 1), where every echo waits for the client to preempt it.
-            List<String> busy = new ArrayList<>(List.of("taskset", "-c", "0"));
-            busy.addAll(ctx.javaMain("io.panamax.benchmarks.e2e.TapStackServer", "--netns", ns.client, "--tap", tap,
-                    "--idle", "busy"));
-            commands.append("taskset -c 0 ").append(ctx.displayJavaMain("io.panamax.benchmarks.e2e.TapStackServer", "--netns",
-                    ns.client, "--tap", tap, "--idle", "busy")).append(" &   # one busy-polling shard, on CPU 0\n");
+            // The shard pinned to CPU 0 as the echo sample's is, away from the client on CPU 1:
+            // unpinned, the scheduler put the spinning shard on the client's CPU (traced on the
+            // loaded machine: 49,385 of its 49,426 switches-in on CPU 1), where each echo then waits
+            // until the client's wake-up preempts it.
+            List<String> busy = ctx.javaMain("io.panamax.benchmarks.e2e.TapStackServer", "--netns", ns.client, "--tap", tap,
+                    "--idle", "busy", "--pin", "on");
+            commands.append(ctx.displayJavaMain("io.panamax.benchmarks.e2e.TapStackServer", "--netns", ns.client, "--tap", tap,
+                    "--idle", "busy", "--pin", "on")).append(" &   # one busy-polling shard, pinned to CPU 0\n");
             try (Cmd.Background server = Cmd.start("TapStackServer", ctx.logs.resolve("icmp-busy.log"), busy)) {
                 server.awaitLine("^ready", Duration.ofSeconds(60));
                 results.put("Panamax over TAP (busy-polling shard)", pingSeries(ctx, ns, ping, Netns.STACK_IP, "busy", commands, summaries));
@@ -221,8 +221,8 @@ final class IcmpBench implements SuiteBenchmark {
         s.text(Fmt.f("""
                 **UDP round trips** (issue 15's latency tail): `udp_rtt` (a C client with a blocking socket, pinned to
                 CPU 1) sends one 64-byte datagram, waits for its echo, and sends the next: %d unmeasured, then %d
-                measured round trips per target. The echo sample pins its shard to CPU 0 itself; the busy-polling
-                server runs under `taskset -c 0`. The kernel's echo is the same C program in the kernel-server
+                measured round trips per target. Both Panamax servers pin their shard to CPU 0 (the echo sample by
+                default, the busy-polling server with `--pin on`); their JVMs' other threads are free. The kernel's echo is the same C program in the kernel-server
                 namespace (`udp_rtt server`, unpinned); the stack's is its UDP echo on port 7. Goal: p99.9 no worse
                 than the kernel over veth, p50 at most half of it. The loopback row is the client's own floor: the same
                 echo on the client namespace's loopback, where no link, no second namespace and no user-space stack
