@@ -226,7 +226,8 @@ final class IcmpBench implements SuiteBenchmark {
                 namespace (`udp_rtt server`, unpinned); the stack's is its UDP echo on port 7. Goal: p99.9 no worse
                 than the kernel over veth, p50 at most half of it. The loopback row is the client's own floor: the same
                 echo on the client namespace's loopback, where no link, no second namespace and no user-space stack
-                is crossed; no server behind any link can answer faster than that.""", rounds.warmup(), rounds.samples()));
+                is crossed; no server behind any link can answer faster than that. Where the tail comes from, traced
+                round trip by round trip: [docs/latency.md](latency.md).""", rounds.warmup(), rounds.samples()));
         double[] k = udp.get("kernel over veth").clone();
         Arrays.sort(k);
         List<List<String>> lines = new ArrayList<>();
