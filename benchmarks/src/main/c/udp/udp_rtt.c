@@ -12,6 +12,11 @@
  * A blocking socket (recv sleeps in the kernel), as an ordinary client does; CLOCK_MONOTONIC
  * around send and receive. The payload carries a sequence number so that a late echo of an
  * earlier datagram is not taken for the current one.
+ *
+ * With UDP_RTT_TRACE=FILE in the environment the client also writes every measured round trip
+ * to FILE as "SEND_NS RTT_NS": SEND_NS is CLOCK_MONOTONIC at the send, the clock the JVM's
+ * unified logging prints as its 'timenanos' decoration (-Xlog:...:tn) and perf's default clock,
+ * so that a slow round trip can be matched with what the server did at that moment.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,10 +30,10 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now_us(void) {
+static int64_t now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static int cmp(const void *a, const void *b) {
@@ -77,10 +82,11 @@ static int client(const char *ip, int port, int samples, int warmup, int size) {
     setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     char *out = calloc(1, size), *in = calloc(1, 65536);
     double *rtt = malloc(sizeof(double) * samples);
+    int64_t *sent = malloc(sizeof(int64_t) * samples);
     int measured = 0, lost = 0;
     for (uint64_t seq = 0; seq < (uint64_t)warmup + samples; seq++) {
         memcpy(out, &seq, 8);
-        double t0 = now_us();
+        int64_t t0 = now_ns();
         if (send(s, out, size, 0) != size) {
             perror("send");
             return 1;
@@ -96,8 +102,11 @@ static int client(const char *ip, int port, int samples, int warmup, int size) {
             if (n < 8) continue;
             memcpy(&got, in, 8);
             if (got != seq) continue; /* a late echo of an earlier datagram */
-            double t = now_us() - t0;
-            if (seq >= (uint64_t)warmup) rtt[measured++] = t;
+            double t = (now_ns() - t0) / 1e3;
+            if (seq >= (uint64_t)warmup) {
+                sent[measured] = t0;
+                rtt[measured++] = t;
+            }
             break;
         }
     }
@@ -112,6 +121,16 @@ static int client(const char *ip, int port, int samples, int warmup, int size) {
     printf("samples=%d lost=%d min=%.1f avg=%.1f p50=%.1f p90=%.1f p99=%.1f p99.9=%.1f max=%.1f\n", measured, lost,
            sorted[0], sum / measured, pct(sorted, measured, 50), pct(sorted, measured, 90), pct(sorted, measured, 99),
            pct(sorted, measured, 99.9), sorted[measured - 1]);
+    const char *trace = getenv("UDP_RTT_TRACE");
+    if (trace != NULL && *trace != '\0') {
+        FILE *f = fopen(trace, "w");
+        if (f == NULL) {
+            perror(trace);
+            return 1;
+        }
+        for (int i = 0; i < measured; i++) fprintf(f, "%lld %lld\n", (long long)sent[i], (long long)(rtt[i] * 1e3 + 0.5));
+        fclose(f);
+    }
     printf("rtt_us:\n");
     for (int i = 0; i < measured; i++) printf("%.1f\n", rtt[i]);
     return 0;

@@ -107,6 +107,8 @@ public final class Shard {
      */
     private final int[] parkedCell = new int[2 * PARKED_AT + 1];
     private int idleIterations;
+    /** The shard thread's Linux thread id, for the stall detector (-1 until the thread starts). */
+    private volatile int nativeTid = -1;
     private volatile boolean stopRequested;
     private volatile boolean running;
     /** Stopping, hooks run: the shard serves late messages until the reactor releases it. */
@@ -549,11 +551,15 @@ public final class Shard {
 
     /** The body of the shard's thread. */
     void loop() {
+        nativeTid = StallDetector.currentTid();
         stampLoop();
         running = true;
         if (config.pinThreads()) {
             CpuAffinity.pinCurrentThread(CpuAffinity.cpuForShard(id));
         }
+        // An idle shard's timed sleeps (a blind park, a wait a due timer bounds) end late by up
+        // to the thread's timer slack, 50 µs by default: take as little as Linux allows.
+        TimerSlack.setCurrentThread(TimerSlack.SHARD_NANOS);
         try {
             while (!stopRequested) {
                 if (runOnce()) {
@@ -739,6 +745,10 @@ public final class Shard {
 
     boolean isParked() {
         return (int) PARKED.getVolatile(parkedCell, PARKED_AT) != 0;
+    }
+
+    int nativeTid() {
+        return nativeTid;
     }
 
     long progress() {

@@ -16,7 +16,7 @@ import java.util.concurrent.CountDownLatch;
 /**
  * What the TAP-backed benchmark servers ({@link TapStackServer}, {@link LossyLinkServer}) share:
  * their command line ({@code --netns NS --tap NAME [--host-ip CIDR] [--ip CIDR] [--gateway IP]
- * [--idle busy|default] [--offloads on|off|checksum] [--dpdk-vdev DEVARGS]} plus each server's own
+ * [--idle busy|default] [--offloads on|off|checksum] [--dpdk-vdev DEVARGS] [--pin on|off]} plus each server's own
  * options) and a one-shard stack on a TAP device in that namespace that runs until SIGTERM and then
  * closes (removing its TAP device). With {@code --dpdk-vdev} the stack runs on that DPDK virtual
  * device instead (e.g. {@code net_af_xdp_pmx0,iface=VETH,queue_count=1,busy_budget=0} on a veth
@@ -36,6 +36,8 @@ final class TapServerOptions {
      * (checksums only: every frame at most the MTU) or off (the default).
      */
     String offloads = "off";
+    /** Pin the shard to the first CPU the process may use (off: the scheduler places it). */
+    boolean pin;
     /** A DPDK virtual device to run on instead of a TAP device, or null. */
     String dpdkVdev;
     /** The server's own options ({@code --name value}), by name. */
@@ -62,6 +64,7 @@ final class TapServerOptions {
                 case "--gateway" -> o.gateway = value;
                 case "--idle" -> o.idle = value;
                 case "--dpdk-vdev" -> o.dpdkVdev = value;
+                case "--pin" -> o.pin = value.equals("on");
                 case "--offloads" -> {
                     if (!java.util.List.of("on", "off", "checksum").contains(value)) {
                         throw new IllegalArgumentException("--offloads must be on, off or checksum, got " + value);
@@ -92,7 +95,7 @@ final class TapServerOptions {
         boolean withSegmentation = offloads.equals("on");
         String vdev = dpdkVdev;
         Stack.Builder b = Stack.builder().ipv4(ip).shards(1)
-                .reactorSettings(r -> r.idlePolicy(policy).pinThreads(false))
+                .reactorSettings(r -> r.idlePolicy(policy).pinThreads(pin))
                 .nic(queues -> vdev != null ? printed(DpdkNic.open(DpdkNicConfig.vdev(vdev).queuesUpTo(1)
                         .checksumOffload(withOffloads).tso(withSegmentation).controlContext(ns::callInside).build()))
                         : TapNic.builder().name(device).namespace(ns).queues(1).kernelAddress(kernelSide)

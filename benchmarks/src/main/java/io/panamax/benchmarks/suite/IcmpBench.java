@@ -79,7 +79,7 @@ final class IcmpBench implements SuiteBenchmark {
         Map<String, double[]> udp = new LinkedHashMap<>();
         StringBuilder commands = new StringBuilder();
         String udpRtt = ctx.udpRtt().toString();
-        UdpRounds rounds = new UdpRounds(udpRtt, ctx.count(UDP_SAMPLES, 3000), ctx.count(5000, 1000));
+        UdpRounds rounds = new UdpRounds(udpRtt, ctx.count(UDP_SAMPLES, 3000), ctx.count(UDP_WARMUP, 1000));
         try (Netns ns = Netns.create()) {
             commands.append(Fmt.f("""
                     # namespaces: client %s, kernel server %s, veth %s (10.8.0.1/24) -- %s (10.8.0.2/24)
@@ -114,10 +114,14 @@ final class IcmpBench implements SuiteBenchmark {
                 udp.put("Panamax over TAP (echo sample: sleeps in ppoll)",
                         rounds.run(ctx, ns, Netns.STACK_IP, "sample", commands, summaries));
             }
+            // The shard pinned to CPU 0 as the echo sample's is, away from the client on CPU 1:
+            // unpinned, the scheduler put the spinning shard on the client's CPU (traced on the
+            // loaded machine: 49,385 of its 49,426 switches-in on CPU 1), where each echo then waits
+            // until the client's wake-up preempts it.
             List<String> busy = ctx.javaMain("io.panamax.benchmarks.e2e.TapStackServer", "--netns", ns.client, "--tap", tap,
-                    "--idle", "busy");
+                    "--idle", "busy", "--pin", "on");
             commands.append(ctx.displayJavaMain("io.panamax.benchmarks.e2e.TapStackServer", "--netns", ns.client, "--tap", tap,
-                    "--idle", "busy")).append(" &   # one busy-polling shard\n");
+                    "--idle", "busy", "--pin", "on")).append(" &   # one busy-polling shard, pinned to CPU 0\n");
             try (Cmd.Background server = Cmd.start("TapStackServer", ctx.logs.resolve("icmp-busy.log"), busy)) {
                 server.awaitLine("^ready", Duration.ofSeconds(60));
                 results.put("Panamax over TAP (busy-polling shard)", pingSeries(ctx, ns, ping, Netns.STACK_IP, "busy", commands, summaries));
@@ -183,6 +187,14 @@ final class IcmpBench implements SuiteBenchmark {
     private static final int ECHO_PORT = 7;
     /** Measured round trips per target in a full run (issue 15's latency-tail goal asks for 20,000). */
     private static final int UDP_SAMPLES = 20_000;
+    /**
+     * Unmeasured round trips first. With 5,000 (after the ICMP flood) the JIT was still compiling
+     * the stack's UDP path and its poll loop in the first 1.3 s of the 3 s measured (67
+     * compilations and a deoptimization of {@code Shard.runOnce}, logged with
+     * {@code -Xlog:jit+compilation=debug:...:tn} against {@code udp_rtt}'s UDP_RTT_TRACE); with
+     * 30,000, none of the stack's.
+     */
+    private static final int UDP_WARMUP = 30_000;
 
     /** The UDP round-trip client: one command, run against each target from the client namespace. */
     private record UdpRounds(String binary, int samples, int warmup) {
@@ -209,11 +221,13 @@ final class IcmpBench implements SuiteBenchmark {
         s.text(Fmt.f("""
                 **UDP round trips** (issue 15's latency tail): `udp_rtt` (a C client with a blocking socket, pinned to
                 CPU 1) sends one 64-byte datagram, waits for its echo, and sends the next: %d unmeasured, then %d
-                measured round trips per target. The kernel's echo is the same C program in the kernel-server
+                measured round trips per target. Both Panamax servers pin their shard to CPU 0 (the echo sample by
+                default, the busy-polling server with `--pin on`); their JVMs' other threads are free. The kernel's echo is the same C program in the kernel-server
                 namespace (`udp_rtt server`, unpinned); the stack's is its UDP echo on port 7. Goal: p99.9 no worse
                 than the kernel over veth, p50 at most half of it. The loopback row is the client's own floor: the same
                 echo on the client namespace's loopback, where no link, no second namespace and no user-space stack
-                is crossed; no server behind any link can answer faster than that.""", rounds.warmup(), rounds.samples()));
+                is crossed; no server behind any link can answer faster than that. Where the tail comes from, traced
+                round trip by round trip: [docs/latency.md](latency.md).""", rounds.warmup(), rounds.samples()));
         double[] k = udp.get("kernel over veth").clone();
         Arrays.sort(k);
         List<List<String>> lines = new ArrayList<>();
