@@ -39,6 +39,15 @@ final class Receiver {
      * whose window holds just that one segment stalls no longer than this.
      */
     static final long COALESCED_ACK_DELAY_NANOS = 200_000L;
+    /**
+     * After a lone coalesced segment's ACK timed out the sender was waiting for it (its congestion
+     * or send window held just that segment, as under loss): this many coalesced segments are then
+     * acknowledged at once, doubling at each further timeout up to {@link #COALESCED_BACKOFF_MAX}
+     * (never back: a connection that was window-limited once may be again), so that a
+     * window-limited sender pays the delay a few times, then once per 1,024 round trips at most.
+     */
+    static final int COALESCED_BACKOFF_MIN = 16;
+    static final int COALESCED_BACKOFF_MAX = 1024;
 
     private final Tcb tcb;
     private final TcpConfig config;
@@ -74,6 +83,10 @@ final class Receiver {
     private int unackedBytes;
     /** Coalesced segments (LRO/GRO: more than one MSS of payload) received since the last ACK. */
     private int unackedCoalesced;
+    /** Coalesced segments still to acknowledge at once, since a lone one's ACK timed out. */
+    private int coalescedQuickAcks;
+    /** What {@link #coalescedQuickAcks} becomes at the next such timeout. */
+    private int coalescedBackoff = COALESCED_BACKOFF_MIN;
     private int quickAcks;
     private final Timer delAckTimer;
 
@@ -310,7 +323,8 @@ final class Receiver {
      * Coalesced segments (longer than the MSS this side advertised, so no sender sent them as one:
      * RFC 9293 3.7.1) count as one each: every {@link #COALESCED_PER_ACK}th is acknowledged, or
      * sooner once half the receive buffer is unacknowledged (the sender must not run out of window
-     * waiting), or after {@link #COALESCED_ACK_DELAY_NANOS}.
+     * waiting), or after {@link #COALESCED_ACK_DELAY_NANOS}; at once for a while after that delay
+     * ran out ({@link #COALESCED_BACKOFF_MIN}).
      */
     private void delayedAckPolicy(int len, boolean filledGap) {
         unackedBytes += len;
@@ -326,6 +340,9 @@ final class Receiver {
         } else if (unackedCoalesced > 0) {
             if (unackedCoalesced >= COALESCED_PER_ACK || unackedBytes >= rcvBufferSize / 2) {
                 ackNow = true;
+            } else if (coalescedQuickAcks > 0) {
+                coalescedQuickAcks--;
+                ackNow = true;
             } else if (!delAckTimer.isArmed() || delAckTimer.deadline() - tcb.shard().nanoTime() > COALESCED_ACK_DELAY_NANOS) {
                 delAckTimer.arm(COALESCED_ACK_DELAY_NANOS);
             }
@@ -337,6 +354,11 @@ final class Receiver {
     }
 
     private void onDelayedAckTimeout() {
+        if (unackedCoalesced > 0) {
+            // No second segment came: the sender waited for this ACK. Acknowledge the next ones at once.
+            coalescedQuickAcks = coalescedBackoff;
+            coalescedBackoff = Math.min(2 * coalescedBackoff, COALESCED_BACKOFF_MAX);
+        }
         if (tcb.state != TcpState.CLOSED && unackedBytes > 0) {
             tcb.sendAck();
         }

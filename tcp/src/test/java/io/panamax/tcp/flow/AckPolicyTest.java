@@ -105,6 +105,28 @@ class AckPolicyTest {
     }
 
     @Test
+    void afterALoneCoalescedSegmentWaitedTheNextSixteenAreAcknowledgedAtOnce() {
+        // The delay ran out: the sender was waiting for the ACK (its window held one coalesced
+        // segment), so holding ACKs would cost it a delay every round trip.
+        try (TcpScript s = new TcpScript()) {
+            Opened o = acceptReadingMss(s);
+            int len = 2 * o.mss();
+            int seq = 1001;
+            s.inject(s.seg().seq(seq).ack(o.sndNxt()).payload(new byte[len]));
+            seq += len;
+            s.expectWithin(Duration.ofMillis(1)).flags(ACK).ack(seq);
+            for (int i = 0; i < 16; i++) {
+                s.inject(s.seg().seq(seq).ack(o.sndNxt()).payload(new byte[len]));
+                seq += len;
+                s.expect().flags(ACK).ack(seq);
+            }
+            // Then one is held again, for a second one or the delay.
+            s.inject(s.seg().seq(seq).ack(o.sndNxt()).payload(new byte[len]));
+            s.expectNothing();
+        }
+    }
+
+    @Test
     void aFullSizedSegmentAfterACoalescedOneDoesNotWaitTheDelayedAckTime() {
         try (TcpScript s = new TcpScript()) {
             Opened o = acceptReadingMss(s);
