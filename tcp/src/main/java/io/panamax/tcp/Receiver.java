@@ -43,8 +43,10 @@ final class Receiver {
      * After a lone coalesced segment's ACK timed out the sender was waiting for it (its congestion
      * or send window held just that segment, as under loss): this many coalesced segments are then
      * acknowledged at once, doubling at each further timeout up to {@link #COALESCED_BACKOFF_MAX}
-     * (never back: a connection that was window-limited once may be again), so that a
-     * window-limited sender pays the delay a few times, then once per 1,024 round trips at most.
+     * and halving (to this at least) each time a second one arrives within the delay: a
+     * window-limited sender, which never sends that second one, pays the delay a few times, then
+     * once per 1,024 round trips at most, while a streaming sender that paused (preempted, say)
+     * is back to one ACK per two within a few segments.
      */
     static final int COALESCED_BACKOFF_MIN = 16;
     static final int COALESCED_BACKOFF_MAX = 1024;
@@ -338,7 +340,11 @@ final class Receiver {
             }
             ackNow = true;
         } else if (unackedCoalesced > 0) {
-            if (unackedCoalesced >= COALESCED_PER_ACK || unackedBytes >= rcvBufferSize / 2) {
+            if (unackedCoalesced >= COALESCED_PER_ACK) {
+                ackNow = true;
+                // A second one came within the delay: the sender streams, holding costs it nothing.
+                coalescedBackoff = Math.max(COALESCED_BACKOFF_MIN, coalescedBackoff >>> 1);
+            } else if (unackedBytes >= rcvBufferSize / 2) {
                 ackNow = true;
             } else if (coalescedQuickAcks > 0) {
                 coalescedQuickAcks--;

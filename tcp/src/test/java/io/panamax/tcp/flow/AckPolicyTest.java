@@ -127,6 +127,46 @@ class AckPolicyTest {
     }
 
     @Test
+    void theQuickAcksAfterATimeoutDoubleAndASecondSegmentWithinTheDelayHalvesThem() {
+        try (TcpScript s = new TcpScript(TcpScript.baseConfig().receiveBufferSize(1 << 20).build())) {
+            s.listen();
+            s.inject(s.seg().syn().seq(1000).window(65535).windowScale(7));
+            SentSegment synAck = s.expect().flags(SYN | ACK);
+            s.inject(s.seg().ack(synAck.seq + 1).seq(1001).window(65535));
+            s.expectNothing();
+            int ack = synAck.seq + 1;
+            int len = 2 * synAck.options.mss;
+            int[] seq = {1001};
+            Runnable one = () -> {
+                s.inject(s.seg().seq(seq[0]).ack(ack).payload(new byte[len]));
+                seq[0] += len;
+            };
+            one.run();
+            s.expectWithin(Duration.ofMillis(1)).ack(seq[0]); // timeout: 16 at once, then 32
+            quickAcks(s, one, seq, 16);
+            one.run();
+            s.expectWithin(Duration.ofMillis(1)).ack(seq[0]); // timeout again: 32 at once, then 64
+            quickAcks(s, one, seq, 32);
+            one.run();
+            s.expectNothing();
+            one.run();
+            s.expect().ack(seq[0]); // two within the delay: 64 halves to 32
+            one.run();
+            s.expectWithin(Duration.ofMillis(1)).ack(seq[0]);
+            quickAcks(s, one, seq, 32);
+            one.run();
+            s.expectNothing();
+        }
+    }
+
+    private static void quickAcks(TcpScript s, Runnable one, int[] seq, int n) {
+        for (int i = 0; i < n; i++) {
+            one.run();
+            s.expect().ack(seq[0]);
+        }
+    }
+
+    @Test
     void aFullSizedSegmentAfterACoalescedOneDoesNotWaitTheDelayedAckTime() {
         try (TcpScript s = new TcpScript()) {
             Opened o = acceptReadingMss(s);
