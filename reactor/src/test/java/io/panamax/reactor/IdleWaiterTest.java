@@ -222,6 +222,7 @@ class IdleWaiterTest {
         assertEquals(0, policy.withCheapPollSpin(Duration.ZERO).waitSpinNanos());
         assertEquals(0, IdlePolicy.busyPoll().waitSpinNanos());
         assertEquals(policy.waitSpinNanos(), policy.withDeviceWait(3, Duration.ofMillis(1)).waitSpinNanos());
+        assertThrows(IllegalArgumentException.class, () -> new IdlePolicy(1, 1, 1, 0, -1));
         try (Reactor r = Reactor.builder().shards(1).idlePolicy(policy).clock(clock).stallThreshold(Duration.ZERO)
                 .pinThreads(false).build().start()) {
             WatchingWaiter waiter = r.submit(0, () -> {
