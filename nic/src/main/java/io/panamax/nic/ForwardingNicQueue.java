@@ -48,4 +48,9 @@ public abstract class ForwardingNicQueue implements NicQueue {
     public int readyDescriptor() {
         return inner.readyDescriptor();
     }
+
+    @Override
+    public boolean emptyPollIsCheap() {
+        return inner.emptyPollIsCheap();
+    }
 }

@@ -109,6 +109,12 @@ public final class NicPoller implements Poller {
         return waiter != null && txCount == 0;
     }
 
+    /** As the queue says ({@link NicQueue#emptyPollIsCheap()}): on TAP an empty poll is a {@code read(2)}. */
+    @Override
+    public boolean emptyPollIsCheap() {
+        return queue.emptyPollIsCheap();
+    }
+
     @Override
     public int poll() {
         int n = queue.receive(rx, burst);

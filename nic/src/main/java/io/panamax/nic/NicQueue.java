@@ -49,4 +49,15 @@ public interface NicQueue {
     default int readyDescriptor() {
         return -1;
     }
+
+    /**
+     * Whether a {@link #receive} that finds nothing makes no system call (a DPDK driver reading its
+     * ring in shared memory), so an idle shard may spin on it for a few tens of microseconds
+     * ({@link io.panamax.reactor.IdlePolicy#waitSpinNanos()}) before it sleeps on
+     * {@link #readyDescriptor()}. False by default, and for TAP (each empty receive is a
+     * {@code read(2)}).
+     */
+    default boolean emptyPollIsCheap() {
+        return false;
+    }
 }

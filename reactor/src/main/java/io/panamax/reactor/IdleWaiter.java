@@ -32,7 +32,8 @@ public interface IdleWaiter extends AutoCloseable {
     /**
      * Whether {@link #await} also returns when a frame arrives on the shard's devices (it waits
      * on their descriptors): the shard then spins only briefly before waiting
-     * ({@link IdlePolicy#waitSpinIterations()}).
+     * ({@link IdlePolicy#waitSpinIterations()}, and {@link IdlePolicy#waitSpinNanos()} when every
+     * poller's empty poll is cheap).
      */
     default boolean watchesDevices() {
         return false;

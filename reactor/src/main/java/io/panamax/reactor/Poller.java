@@ -33,4 +33,15 @@ public interface Poller {
     default boolean wakesIdleShard() {
         return false;
     }
+
+    /**
+     * Whether {@link #poll()} finds "nothing" without a system call (a ring in shared memory, a
+     * queue in the heap), so that spinning on it while idle costs CPU only: a shard whose pollers
+     * all say so spins for {@link IdlePolicy#waitSpinNanos()} before it waits on its devices. A
+     * poller whose empty poll is a system call (a TAP queue's {@code read(2)}) says false, and the
+     * shard then counts {@link IdlePolicy#waitSpinIterations()} only. True by default.
+     */
+    default boolean emptyPollIsCheap() {
+        return true;
+    }
 }

@@ -109,6 +109,9 @@ public final class Shard {
     private int idleIterations;
     /** The shard thread's Linux thread id, for the stall detector (-1 until the thread starts). */
     private volatile int nativeTid = -1;
+    /** This idle stretch spins until {@link #timedSpinEnd} (clock time) before its device wait. */
+    private boolean timedSpin;
+    private long timedSpinEnd;
     private volatile boolean stopRequested;
     private volatile boolean running;
     /** Stopping, hooks run: the shard serves late messages until the reactor releases it. */
@@ -593,7 +596,24 @@ public final class Shard {
         }
         IdleWaiter w = waiter;
         boolean watching = w.watchesDevices();
-        if (++idleIterations < (watching ? policy.waitSpinIterations() : policy.spinIterations())) {
+        int n = ++idleIterations;
+        if (watching) {
+            if (n == 1) {
+                startTimedSpin(policy);
+            }
+            if (n < policy.waitSpinIterations()) {
+                Thread.onSpinWait();
+                return;
+            }
+            if (timedSpin) {
+                // The clock every 8 iterations: an empty af_xdp iteration is tens of nanoseconds.
+                if ((n & 7) != 0 || clock.nanoTime() - timedSpinEnd < 0) {
+                    Thread.onSpinWait();
+                    return;
+                }
+                timedSpin = false; // spent: the rest of this idle stretch waits at once
+            }
+        } else if (n < policy.spinIterations()) {
             Thread.onSpinWait();
             return;
         }
@@ -620,6 +640,26 @@ public final class Shard {
         if (wakesPending > 0) {
             flushWakes(); // the retry above moved messages
         }
+    }
+
+    /**
+     * At the first idle iteration of a stretch on a watching waiter: whether this stretch also
+     * spins by time ({@link IdlePolicy#waitSpinNanos()}), because every poller's empty poll is cheap.
+     */
+    private void startTimedSpin(IdlePolicy policy) {
+        timedSpin = policy.waitSpinNanos() > 0 && everyPollerPollsCheaply();
+        if (timedSpin) {
+            timedSpinEnd = clock.nanoTime() + policy.waitSpinNanos();
+        }
+    }
+
+    private boolean everyPollerPollsCheaply() {
+        for (Poller p : pollers) {
+            if (!p.emptyPollIsCheap()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private boolean everyPollerWakesUs() {

@@ -144,4 +144,123 @@ class IdleWaiterTest {
         assertEquals(3, p.withDeviceWait(3, Duration.ofMillis(1)).waitSpinIterations());
         assertThrows(IllegalArgumentException.class, () -> new IdlePolicy(1, 1, -1, 0));
     }
+
+    /** A poller that is idle unless told there is work, and says whether its empty poll is cheap. */
+    private static final class ProbePoller implements Poller {
+        final AtomicLong polls = new AtomicLong();
+        final java.util.concurrent.atomic.AtomicBoolean work = new java.util.concurrent.atomic.AtomicBoolean();
+        volatile boolean cheap = true;
+        /** The poll count when the last work was found (-1: none since the test reset it); the shard writes it. */
+        volatile long pollsAtWork = -1;
+
+        @Override
+        public int poll() {
+            long n = polls.incrementAndGet();
+            if (work.getAndSet(false)) {
+                pollsAtWork = n;
+                return 1;
+            }
+            return 0;
+        }
+
+        @Override
+        public boolean emptyPollIsCheap() {
+            return cheap;
+        }
+    }
+
+    /** A waiter that watches (pretend) devices and notes the poll count at its first wait after the probe's work. */
+    private static final class WatchingWaiter implements IdleWaiter {
+        final IdleWaiter inner;
+        final ProbePoller probe;
+        volatile long pollsAtFirstWait = -1;
+
+        WatchingWaiter(IdleWaiter inner, ProbePoller probe) {
+            this.inner = inner;
+            this.probe = probe;
+        }
+
+        @Override
+        public void await(long maxNanos) {
+            if (probe.pollsAtWork >= 0 && pollsAtFirstWait < 0) {
+                pollsAtFirstWait = probe.polls.get();
+            }
+            inner.await(maxNanos);
+        }
+
+        @Override
+        public void wake() {
+            inner.wake();
+        }
+
+        @Override
+        public boolean watchesDevices() {
+            return true;
+        }
+    }
+
+    /** Polls until {@code polls} passes {@code target}, at most 10 s. */
+    private static void awaitPolls(AtomicLong polls, long target) {
+        long deadline = System.nanoTime() + 10_000 * MS;
+        while (polls.get() < target && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertTrue(polls.get() >= target, "the shard kept polling: " + polls.get() + " < " + target);
+    }
+
+    /**
+     * The spin before a device wait: by time (IdlePolicy.waitSpinNanos, the shard's clock) when every
+     * poller's empty poll is cheap (af_xdp), by count (waitSpinIterations) otherwise (TAP). In virtual
+     * time: while the clock stands still a cheap shard never waits, however many iterations it spins.
+     */
+    @Test
+    void aShardWhosePollsAreCheapSpinsByTimeBeforeItWaitsOnItsDevices() throws Exception {
+        ManualClock clock = new ManualClock();
+        ProbePoller probe = new ProbePoller();
+        IdlePolicy policy = IdlePolicy.defaults();
+        assertEquals(IdlePolicy.DEFAULT_WAIT_SPIN_NANOS, policy.waitSpinNanos());
+        assertEquals(0, policy.withCheapPollSpin(Duration.ZERO).waitSpinNanos());
+        assertEquals(0, IdlePolicy.busyPoll().waitSpinNanos());
+        assertEquals(policy.waitSpinNanos(), policy.withDeviceWait(3, Duration.ofMillis(1)).waitSpinNanos());
+        assertThrows(IllegalArgumentException.class, () -> new IdlePolicy(1, 1, 1, 0, -1));
+        try (Reactor r = Reactor.builder().shards(1).idlePolicy(policy).clock(clock).stallThreshold(Duration.ZERO)
+                .pinThreads(false).build().start()) {
+            WatchingWaiter waiter = r.submit(0, () -> {
+                Shard s = Shard.currentOrThrow();
+                WatchingWaiter w = new WatchingWaiter(s.idleWaiter(), probe);
+                s.idleWaiter(w);
+                s.addPoller(probe);
+                return ShardFuture.succeeded(w);
+            }).get(10, TimeUnit.SECONDS);
+
+            // Cheap polls, the clock standing: the shard spins and never waits.
+            probe.work.set(true);
+            awaitPolls(probe.polls, 200_000);
+            long start = probe.pollsAtWork;
+            assertTrue(start >= 0, "the work was found");
+            assertEquals(-1, waiter.pollsAtFirstWait, "no wait within the spin time, after " + (probe.polls.get() - start) + " polls");
+            clock.advanceNanos(policy.waitSpinNanos() - 1_000);
+            awaitPolls(probe.polls, probe.polls.get() + 100_000);
+            assertEquals(-1, waiter.pollsAtFirstWait, "still spinning 1 µs before the end");
+            clock.advanceNanos(1_000);
+            long deadline = System.nanoTime() + 10_000 * MS;
+            while (waiter.pollsAtFirstWait < 0 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertTrue(waiter.pollsAtFirstWait - start > 300_000, "it waits once the spin time has passed: " + waiter.pollsAtFirstWait);
+
+            // A poller whose empty poll is a system call (TAP): 8 iterations, then the wait, the clock still standing.
+            probe.cheap = false;
+            probe.pollsAtWork = -1;
+            waiter.pollsAtFirstWait = -1;
+            probe.work.set(true);
+            deadline = System.nanoTime() + 10_000 * MS;
+            while (waiter.pollsAtFirstWait < 0 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            long spun = waiter.pollsAtFirstWait - probe.pollsAtWork;
+            assertTrue(waiter.pollsAtFirstWait > 0 && spun >= IdlePolicy.DEFAULT_WAIT_SPIN && spun < 100,
+                    "waits after the iteration count alone: " + spun + " polls");
+        }
+    }
 }

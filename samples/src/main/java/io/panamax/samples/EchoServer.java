@@ -78,6 +78,10 @@ final class EchoServer implements AutoCloseable {
             if (Boolean.getBoolean("panamax.echo.busyPoll")) {
                 // For A/B measurements (docs/dpdk.md): shards that never sleep.
                 builder.reactorSettings(r -> r.idlePolicy(IdlePolicy.busyPoll()));
+            } else if (System.getProperty("panamax.echo.cheapPollSpinMicros") != null) {
+                // For A/B measurements: the spin before an af_xdp shard sleeps on its socket (0: 8 iterations only).
+                long micros = Long.getLong("panamax.echo.cheapPollSpinMicros");
+                builder.reactorSettings(r -> r.idlePolicy(IdlePolicy.defaults().withCheapPollSpin(java.time.Duration.ofNanos(micros * 1000))));
             }
             if (s.ip() == null) {
                 builder.ipv4Dhcp();

@@ -86,7 +86,7 @@ public final class NettyTransportServer {
                 case "--http-port" -> httpPort = Integer.parseInt(v);
                 case "--grpc-port" -> grpcPort = Integer.parseInt(v);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (usage: --transport epoll|tap|dpdk "
-                        + "[--netns NS] [--tap NAME] [--dpdk-vdev DEVARGS] [--stats FILE] [--idle default|busy|spin:N] [--http-port P] [--grpc-port P])");
+                        + "[--netns NS] [--tap NAME] [--dpdk-vdev DEVARGS] [--stats FILE] [--idle default|busy|spin:N|cheapspin:MICROS] [--http-port P] [--grpc-port P])");
             }
             i++;
         }
@@ -146,9 +146,12 @@ public final class NettyTransportServer {
         }
         NetworkNamespace ns = NetworkNamespace.existing(netns);
         // spin:N: the default policy, spinning N iterations before a TAP shard sleeps in ppoll (default 8).
+        // cheapspin:MICROS: the least spin before an af_xdp shard sleeps on its socket (default 50; 0: 8 iterations only).
         IdlePolicy policy = idle.equals("busy") ? IdlePolicy.busyPoll()
                 : idle.startsWith("spin:") ? IdlePolicy.defaults().withDeviceWait(Integer.parseInt(idle.substring(5)),
                         java.time.Duration.ofNanos(IdlePolicy.DEFAULT_MAX_WAIT_NANOS))
+                : idle.startsWith("cheapspin:") ? IdlePolicy.defaults().withCheapPollSpin(
+                        java.time.Duration.ofNanos(Long.parseLong(idle.substring(10)) * 1000))
                 : IdlePolicy.defaults();
         Stack.Builder b = Stack.builder().ipv4("10.7.0.2/24").shards(1)
                 .reactorSettings(r -> r.idlePolicy(policy).pinThreads(false));

@@ -462,7 +462,7 @@ public final class DpdkNic extends AbstractNic<DpdkQueue> {
                 queues[q] = new DpdkQueue(nic, q, port, pools.get(q), tx, chains, tso ? DpdkQueue.Tso.of(info.driverName()) : null);
                 queues[q].start();
                 if (xdpSockets != null) {
-                    queues[q].readyDescriptor(xdpSockets[q]);
+                    queues[q].readyDescriptor(xdpSockets[q], config.afXdpEmptyPollIsCheap());
                 }
             }
             if (xdpSockets != null && Arrays.stream(xdpSockets).anyMatch(fd -> fd < 0)) {

@@ -138,6 +138,24 @@ public record DpdkNicConfig(String devargs, String portName, int queues, int rxD
         return devargs != null && devargs.startsWith("net_af_xdp");
     }
 
+    /**
+     * Whether an empty receive on this net_af_xdp device makes no system call: only with
+     * {@code busy_budget=0} in its devargs. With a budget (the driver's default, 64) DPDK 22.11's
+     * receive burst calls {@code recvfrom(MSG_DONTWAIT)} whenever it finds its ring empty, to drive
+     * the kernel's busy polling; a port named on the EAL command line is assumed to do so too.
+     */
+    boolean afXdpEmptyPollIsCheap() {
+        if (devargs == null) {
+            return false;
+        }
+        for (String kv : devargs.split(",")) {
+            if (kv.strip().equals("busy_budget=0")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The device's name: the devargs up to the first comma, or the port name. */
     public String deviceName() {
         return devargs != null ? Eal.deviceName(devargs) : portName;

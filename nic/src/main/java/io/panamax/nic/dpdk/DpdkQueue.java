@@ -94,6 +94,7 @@ public final class DpdkQueue implements NicQueue {
     private int lcore = -1;
     /** The queue's AF_XDP socket on net_af_xdp (readable while its RX ring holds a frame), else -1. */
     private int xdpSocket = -1;
+    private boolean cheapEmptyPoll;
 
     DpdkQueue(DpdkNic nic, int id, int port, MbufPool mempool, OffloadFlags.Tx txOffloads, boolean chainsOnTx, Tso tso) {
         this.nic = nic;
@@ -131,9 +132,23 @@ public final class DpdkQueue implements NicQueue {
         releaseLcore();
     }
 
-    /** Sets the descriptor {@link #readyDescriptor()} gives; on opening, before any shard polls. */
-    void readyDescriptor(int fd) {
+    /**
+     * Sets the descriptor {@link #readyDescriptor()} gives, and whether an empty receive is free of
+     * system calls ({@link #emptyPollIsCheap()}); on opening, before any shard polls.
+     */
+    void readyDescriptor(int fd, boolean emptyPollIsCheap) {
         this.xdpSocket = fd;
+        this.cheapEmptyPoll = emptyPollIsCheap;
+    }
+
+    /**
+     * True on net_af_xdp with {@code busy_budget=0}: an empty receive burst reads the RX ring's
+     * producer index in shared memory and returns, so the shard spins on it before sleeping on the
+     * socket ({@link io.panamax.reactor.IdlePolicy#waitSpinNanos()}).
+     */
+    @Override
+    public boolean emptyPollIsCheap() {
+        return cheapEmptyPoll;
     }
 
     /**
