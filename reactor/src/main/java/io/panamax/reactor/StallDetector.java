@@ -257,9 +257,16 @@ final class StallDetector implements Runnable {
                 // The shard may have moved on while we sampled: then the trace is not the stall's.
                 boolean sampled = s.progress() == p && s.loopStartedAt() == at && !s.isParked() && stack.length > 0;
                 String key = sampled ? StallReport.siteOf(stack) : StallReport.UNSAMPLED;
-                Site site = site(key);
-                if (!sites.containsKey(key)) {
-                    key = OTHER_SITES;
+                Site site = sites.get(key);
+                if (site == null) {
+                    if (sites.size() >= MAX_SITES) {
+                        key = OTHER_SITES;
+                        site = sites.get(key);
+                    }
+                    if (site == null) {
+                        site = new Site(lastLoopAt.length);
+                        sites.put(key, site);
+                    }
                 }
                 count(i, key, site);
                 if (!sampled || now - startedAt < warmupNanos) {
@@ -278,22 +285,6 @@ final class StallDetector implements Runnable {
                 }
             }
         }
-    }
-
-    /** The place {@code key}, made on first use; {@link #OTHER_SITES} once there are {@link #MAX_SITES}. */
-    private Site site(String key) {
-        Site site = sites.get(key);
-        if (site == null) {
-            if (sites.size() >= MAX_SITES) {
-                key = OTHER_SITES;
-                site = sites.get(key);
-            }
-            if (site == null) {
-                site = new Site(lastLoopAt.length);
-                sites.put(key, site);
-            }
-        }
-        return site;
     }
 
     /** The CPU time of a shard's thread so far, or -1 if unknown. */

@@ -885,18 +885,21 @@ final class Sender implements LossRecovery.Sender {
         if (segmentSize > 0 && len > segmentSize) {
             int at = 0;
             for (; len - at > segmentSize; at += segmentSize) {
-                sent.onSent(seq + at, segmentSize, SeqNum.lt(seq + at, sndMax), now);
-                recovery.onSent(seq + at, segmentSize);
+                recordSent(seq + at, segmentSize, now);
             }
-            sent.onSent(seq + at, len - at + (fin ? 1 : 0), SeqNum.lt(seq + at, sndMax), now);
-            recovery.onSent(seq + at, len - at + (fin ? 1 : 0));
+            recordSent(seq + at, len - at + (fin ? 1 : 0), now);
             tcb.emit(seq, flags, payload, segmentSize);
         } else {
-            sent.onSent(seq, len + (fin ? 1 : 0), again, now);
-            recovery.onSent(seq, len + (fin ? 1 : 0));
+            recordSent(seq, len + (fin ? 1 : 0), now);
             tcb.emit(seq, flags, payload);
         }
         return len + (fin ? 1 : 0);
+    }
+
+    /** One segment's send, before SND.MAX moves: in the sent ranges (RTT, RACK) and to loss recovery. */
+    private void recordSent(int seq, int len, long now) {
+        sent.onSent(seq, len, SeqNum.lt(seq, sndMax), now);
+        recovery.onSent(seq, len);
     }
 
     /** Sends the first unacknowledged segment again (fast retransmit, partial ACK). */
