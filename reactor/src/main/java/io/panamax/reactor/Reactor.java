@@ -114,7 +114,7 @@ public final class Reactor implements AutoCloseable {
             stallDetector = new StallDetector(this, config.stallThreshold().toNanos(), config.stallWarmup().toNanos(),
                     config.stallReportInterval().toNanos(), config.stallListener(),
                     config.stallSummaryInterval().toNanos(), config.stallSummaryListener(),
-                    config.stallCheckInterval().toNanos());
+                    config.stallCheckInterval().toNanos(), config.stallIdleCheckInterval().toNanos());
             stallDetector.start();
         }
         return this;
@@ -236,6 +236,11 @@ public final class Reactor implements AutoCloseable {
      */
     public long stallCount(int i) {
         return stallDetector == null ? 0 : stallDetector.stalls(i);
+    }
+
+    /** Looks the stall detector has taken at the shards (0 when it is off). */
+    long stallDetectorLooks() {
+        return stallDetector == null ? 0 : stallDetector.looks();
     }
 
     // ---- entry points from outside the shards -------------------------------------------------
@@ -419,6 +424,7 @@ public final class Reactor implements AutoCloseable {
         };
         private Duration stallSummaryInterval = Duration.ofSeconds(10);
         private Duration stallCheckInterval = Duration.ofMillis(2);
+        private Duration stallIdleCheckInterval = Duration.ofMillis(64);
         private Consumer<StallSummary> stallSummaryListener =
                 s -> LOG.log(System.Logger.Level.WARNING, "stalls: " + s.describe());
         private int messageQueueCapacity = 4096;
@@ -474,6 +480,21 @@ public final class Reactor implements AutoCloseable {
          */
         public Builder stallCheckInterval(Duration d) {
             this.stallCheckInterval = Objects.requireNonNull(d);
+            return this;
+        }
+
+        /**
+         * The longest wait between the stall detector's looks while every shard sleeps; default
+         * 64 ms, never less than {@link #stallCheckInterval}. An idle server's shards sleep, and
+         * a detector that looked every 2 ms regardless woke 500 times a second for nothing. Each
+         * look that finds every shard asleep doubles the wait up to this; the first look that
+         * finds one awake goes back to the check interval. The price: a stall that begins within
+         * such a wait is caught only if it lasts until the look that ends it (it is then measured
+         * whole, from its iteration's start), so after an idle stretch stalls shorter than this
+         * may go uncounted. {@code stallCheckInterval} here turns the back-off off.
+         */
+        public Builder stallIdleCheckInterval(Duration d) {
+            this.stallIdleCheckInterval = Objects.requireNonNull(d);
             return this;
         }
 
@@ -562,7 +583,8 @@ public final class Reactor implements AutoCloseable {
             return new Reactor(new ReactorConfig(shards, idlePolicy, pin, manual, clock,
                     manual ? Duration.ZERO : stallThreshold, stallListener, stallWarmup, messageQueueCapacity,
                     taskBudget, messageBudget, buffersPerShard, bufferSize, headroom, stopTimeout, bufferPools,
-                    stallReportInterval, stallSummaryInterval, stallSummaryListener, stallCheckInterval));
+                    stallReportInterval, stallSummaryInterval, stallSummaryListener, stallCheckInterval,
+                    stallIdleCheckInterval));
         }
     }
 }

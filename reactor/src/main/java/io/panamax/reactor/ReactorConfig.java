@@ -32,6 +32,10 @@ import java.util.function.Consumer;
  * @param stallCheckInterval   how often the stall detector looks at the shards (at least half
  *                             the threshold): a stall is caught when a look falls in it after the
  *                             threshold, so stalls longer than threshold + interval always are
+ * @param stallIdleCheckInterval the longest the detector waits between looks while every shard
+ *                             sleeps: each look that finds them all asleep doubles the wait, from
+ *                             {@code stallCheckInterval} up to this; a look that finds one awake
+ *                             goes back to {@code stallCheckInterval}
  */
 public record ReactorConfig(
         int shards,
@@ -53,7 +57,8 @@ public record ReactorConfig(
         Duration stallReportInterval,
         Duration stallSummaryInterval,
         Consumer<StallSummary> stallSummaryListener,
-        Duration stallCheckInterval) {
+        Duration stallCheckInterval,
+        Duration stallIdleCheckInterval) {
 
     public ReactorConfig {
         if (shards < 1) {

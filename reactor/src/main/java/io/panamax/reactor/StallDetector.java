@@ -26,7 +26,10 @@ import java.util.function.Consumer;
  * <p>Cheap by design: the shard writes one timestamp per iteration and nothing else, and this
  * thread looks every check interval (2 ms by default, {@link Reactor.Builder#stallCheckInterval}),
  * not every half threshold: on this 2-CPU machine a look every 250 µs cost the shards 8 to 12 % of
- * their CPU in wake-ups. The stall's length is measured from the iteration's start, so a look
+ * their CPU in wake-ups. While every shard sleeps there is no task to stall, so each look that finds
+ * them all asleep doubles the wait, up to the idle interval (64 ms by default,
+ * {@link Reactor.Builder#stallIdleCheckInterval}): an idle server's detector wakes about 16 times a
+ * second, not 500. The first look that finds a shard awake goes back to the check interval. The stall's length is measured from the iteration's start, so a look
  * late in a stall still reports it whole; stalls shorter than threshold + interval are caught in
  * proportion to how far they outlast the threshold.
  *
@@ -64,6 +67,12 @@ final class StallDetector implements Runnable {
     private final long thresholdNanos;
     private final long warmupNanos;
     private final long periodNanos;
+    /** The longest wait between looks, reached while every shard sleeps. */
+    private final long idlePeriodNanos;
+    /** The wait before the next look: {@link #periodNanos}, doubled per look that found every shard asleep. */
+    private long waitNanos;
+    /** Looks made so far (written by the detector thread only; read by tests). */
+    private volatile long looks;
     private final long summaryIntervalNanos;
     private final Consumer<StallReport> listener;
     private final Consumer<StallSummary> summaryListener;
@@ -116,12 +125,14 @@ final class StallDetector implements Runnable {
 
     StallDetector(Reactor reactor, long thresholdNanos, long warmupNanos, long reportIntervalNanos,
                   Consumer<StallReport> listener, long summaryIntervalNanos, Consumer<StallSummary> summaryListener,
-                  long checkIntervalNanos) {
+                  long checkIntervalNanos, long idleCheckIntervalNanos) {
         this.reactor = reactor;
         this.reportIntervalNanos = reportIntervalNanos;
         this.thresholdNanos = thresholdNanos;
         this.warmupNanos = warmupNanos;
         this.periodNanos = Math.max(Math.max(100_000, checkIntervalNanos), thresholdNanos / 2);
+        this.idlePeriodNanos = Math.max(periodNanos, idleCheckIntervalNanos);
+        this.waitNanos = periodNanos;
         this.summaryIntervalNanos = summaryIntervalNanos;
         this.listener = listener;
         this.summaryListener = summaryListener;
@@ -167,6 +178,11 @@ final class StallDetector implements Runnable {
         }
     }
 
+    /** Looks at the shards made so far. */
+    long looks() {
+        return looks;
+    }
+
     /** Stalls counted for shard {@code i} so far. */
     long stalls(int i) {
         return stalls[i];
@@ -175,9 +191,11 @@ final class StallDetector implements Runnable {
     @Override
     public void run() {
         while (!stopped) {
-            LockSupport.parkNanos(periodNanos);
+            LockSupport.parkNanos(waitNanos);
             long now = System.nanoTime();
-            check(now);
+            boolean allAsleep = check(now);
+            looks = looks + 1; // this thread is the only writer
+            waitNanos = allAsleep ? Math.min(idlePeriodNanos, 2 * waitNanos) : periodNanos;
             summarize(now);
         }
         for (FileChannel c : stat) {
@@ -191,12 +209,21 @@ final class StallDetector implements Runnable {
         }
     }
 
-    void check(long now) {
+    /**
+     * One look at every shard; returns whether every shard was asleep (parked, or waiting on its
+     * devices), so that the next look can wait longer.
+     */
+    boolean check(long now) {
+        boolean allAsleep = true;
         for (int i = 0; i < lastLoopAt.length; i++) {
             Shard s = reactor.shard(i);
             // Asleep is never stalled: the flag is up from before the last look for work until
             // after the wait, and the shard stamps a new iteration start before lowering it.
-            if (s.isParked() || !s.isRunning()) {
+            boolean parked = s.isParked();
+            // A shard not started yet (or stopped) has no task either, but one about to start
+            // never parks first: it does not count as asleep.
+            allAsleep &= parked;
+            if (parked || !s.isRunning()) {
                 if (pending[i]) {
                     pending[i] = false; // it ended, held up at every look, and the shard slept
                     descheduled[i].increment();
@@ -285,6 +312,7 @@ final class StallDetector implements Runnable {
                 }
             }
         }
+        return allAsleep;
     }
 
     /** The CPU time of a shard's thread so far, or -1 if unknown. */

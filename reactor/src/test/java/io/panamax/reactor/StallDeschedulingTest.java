@@ -43,7 +43,8 @@ class StallDeschedulingTest {
         }
     }
 
-    private static void spin(long nanos) {
+    /** Spins on the CPU for {@code nanos} of wall-clock time (a task that does not yield). */
+    static void spin(long nanos) {
         long end = System.nanoTime() + nanos;
         while (System.nanoTime() < end) {
             Thread.onSpinWait();
