@@ -23,7 +23,17 @@ import java.time.Duration;
  * {@code sndbufLimitedMs}; the rest of the busy time was application-limited). With
  * {@code --ack-probe DIR} every connection records its sender per ACK ({@link AckProbe}, the
  * counterpart of Linux's {@code tcp:tcp_probe}) and writes it to {@code DIR/SERVICE-N.csv} when it
- * ends ({@code ackProbe=} on its line).
+ * ends ({@code ackProbe=} on its line). With {@code --nice N} the shard threads run at nice N.
+ *
+ * <p>Why a nice value: on one machine the stack's shard shares the CPUs with the kernel receiver's
+ * reading process, and each frame the shard writes to the TAP device wakes that reader, which
+ * (the scheduler preferring the woken task) then runs at once on the shard's CPU: the shard is
+ * preempted once per frame and the reader takes the window a few segments at a time, one sleep and
+ * one ACK each (issue 13, 1 % loss, load ~10: 3,000-22,000 preemptions of the shard and
+ * 4,000-24,000 sleeps of the reader per 100 MB). The kernel's sender over veth has no such
+ * exposure: it transmits from the softirq of the ACK, above every task. At nice -10 the shard was
+ * preempted 120-420 times, the reader slept 200-1,850 times and read whole windows, and 100 MB took
+ * 0.48-1.00 s against 0.52-1.60 s at nice 0 (6 of 6 alternated pairs at 0.5 and 1 %).
  * With {@code --dpdk-vdev} the stack runs on a DPDK virtual device instead of the TAP device (the
  * loss benchmark's af_xdp runs: {@code net_af_xdp} on a veth end the caller made in the namespace),
  * and prints the device's driver and offloads first ({@code nic ...}).
@@ -31,7 +41,7 @@ import java.time.Duration;
  * <pre>
  *   java -cp benchmarks.jar io.panamax.benchmarks.e2e.LossyLinkServer --netns NS --tap pmxl1
  *        [--host-ip 10.7.0.1/24] [--ip 10.7.0.2/24] [--gateway 10.7.0.1] [--idle busy] [--bytes 100000000]
- *        [--offloads on|off|checksum] [--ack-probe DIR] [--dpdk-vdev net_af_xdp_pmxl0,iface=VETH,queue_count=1,busy_budget=0]
+ *        [--offloads on|off|checksum] [--ack-probe DIR] [--nice -10] [--dpdk-vdev net_af_xdp_pmxl0,iface=VETH,queue_count=1,busy_budget=0]
  * </pre>
  */
 public final class LossyLinkServer {
@@ -49,7 +59,7 @@ public final class LossyLinkServer {
     }
 
     public static void main(String[] args) throws Exception {
-        TapServerOptions o = TapServerOptions.parse(args, "pmxl1", java.util.Set.of("--bytes", "--ack-probe"));
+        TapServerOptions o = TapServerOptions.parse(args, "pmxl1", java.util.Set.of("--bytes", "--ack-probe", "--nice"));
         if (o.gateway == null) {
             o.gateway = "10.7.0.1";
         }
@@ -67,6 +77,13 @@ public final class LossyLinkServer {
                 report("echo", c, StandardServices.echo(c));
             });
         }), Duration.ofSeconds(30));
+        String nice = o.extra.get("--nice");
+        if (nice != null) {
+            int n = Integer.parseInt(nice);
+            boolean[] set = {true};
+            stack.await(stack.onEveryShard(s -> set[0] &= ThreadNice.setCurrentThread(n)), Duration.ofSeconds(30));
+            System.out.println("nice " + n + " on the shard threads: " + (set[0] ? "set" : "not set (no CAP_SYS_NICE?)"));
+        }
         System.out.println("ready " + o.ip + " on " + (o.dpdkVdev != null ? o.dpdkVdev : o.tap) + " in " + o.netns);
         System.out.flush();
         o.awaitStop();

@@ -59,6 +59,24 @@ final class LossSection implements SuiteBenchmark {
      * parked against 1.6 s busy).
      */
     private static final String TAP_IDLE = "default";
+    /**
+     * The TAP server's shard thread runs at this nice value ({@code LossyLinkServer --nice}): the
+     * kernel's sender transmits from the softirq of the ACK, above every task, while the shard is a
+     * task that each frame it writes makes the reader preempt (see {@link #NICE_NOTE}). The
+     * kernel's peer stays at nice 0: its sending runs in that softirq, not in its process (at nice
+     * -10 it was no faster: 0.5/1 %, load ~8, 0.135-0.236 s against 0.134-0.179 s per 100 MB).
+     */
+    private static final int TAP_SHARD_NICE = -10;
+    private static final String NICE_NOTE = "The TAP server's shard thread runs at nice " + TAP_SHARD_NICE + ", the clients and the "
+            + "kernel's peer at 0. Each frame the stack writes to the TAP device runs the kernel's receive path inline and "
+            + "wakes the reading client, which the scheduler ran at once on the shard's CPU at nice 0: the shard was "
+            + "preempted once per frame (3,000-22,000 times per 100 MB at 1 %, load ~10) and the reader took the window a "
+            + "few segments at a time. The kernel's sender transmits from the ACK's softirq, above every task, and is not "
+            + "exposed to that. At nice -10, alternated with nice 0 in one server (load ~10, 100 MB at 0.5 and 1 %): "
+            + "0.95/0.49/0.70 and 1.00/0.83/0.48 s against 1.24/0.52/1.60 and 1.38/1.22/1.46 s, the shard preempted "
+            + "120-420 times, the reader's sleeps 200-1,850 instead of 4,000-24,000; restarting the server each time: "
+            + "0.96/0.52/0.89 and 1.10/0.53/0.54 s against 0.94/1.38/1.66 and 0.80/0.95/0.85 s, without loss "
+            + "0.80/0.55/1.12 s against 0.98/0.96/1.33 s; retransmissions unchanged.";
     private static final String TAP_IDLE_NOTE = "The TAP shard uses the reactor's default idle policy (it spins, then sleeps on "
             + "the TAP descriptor), not busy-polling: on this 2-CPU machine a busy-polling shard holds one CPU whole while the "
             + "kernel's receiver acknowledges a full-sized segment at once only when the window's right edge advances, that "
@@ -74,7 +92,7 @@ final class LossSection implements SuiteBenchmark {
      * nor the round trip (the stack's RTT samples p50 137-148 µs; the kernel's srtt 180-220 µs),
      * but what one round carries.
      */
-    private static final String ROUNDS_NOTE = "Measured under load (6-10) at 1 %: the kernel's sender processed 4,500-5,000 "
+    private static final String ROUNDS_NOTE = "Measured under load (6-10) at 1 %, the shard at nice 0: the kernel's sender processed 4,500-5,000 "
             + "ACKs per 100 MB, 14-15 segments each, and its receiver slept 6-365 times; the stack's 15,700-16,600 ACKs of "
             + "4.2-4.4 segments, and the receiver slept 5,000-25,000 times, at about the same cwnd per ACK (15-16 segments "
             + "against the kernel's 17-18, tcp:tcp_probe) and the same interval between ACKs (37-55 µs against 48-91 µs). "
@@ -225,7 +243,7 @@ final class LossSection implements SuiteBenchmark {
             // i.e. after a read: see TAP_IDLE_NOTE). Under loss the window is 15-30 segments, so
             // every round paid that wait.
             String[] serverArgs = {"--netns", ns.client, "--tap", tap, "--gateway", "10.7.0.1", "--bytes", Long.toString(bytes),
-                    "--offloads", pass.tapOffloads(), "--idle", TAP_IDLE};
+                    "--offloads", pass.tapOffloads(), "--idle", TAP_IDLE, "--nice", Integer.toString(TAP_SHARD_NICE)};
             List<String> stackCmd = ctx.javaMain("io.panamax.benchmarks.e2e.LossyLinkServer", serverArgs);
             List<String> kernelCmd = Netns.in(ns.server, "env", "LOSSY_PEER_CC=" + KERNEL_CC, "LOSSY_PEER_REF_CC=" + REFERENCE_CC,
                     "python3", peer.toString(), "serve", Long.toString(bytes));
@@ -623,7 +641,7 @@ final class LossSection implements SuiteBenchmark {
                         + "Retransmissions per delivered byte: retransmitted segments × MSS (the stack's per-connection "
                         + "counter and MSS; the kernel's RetransSegs × %s) ÷ bytes delivered; for \"stack receives\" both "
                         + "columns are the kernel sender's. %s",
-                Fmt.n(bytes / 1e6, 0), secs, Fmt.n(bytes / 1e6, 0), secs, KERNEL_MSS_NOTE, TAP_IDLE_NOTE));
+                Fmt.n(bytes / 1e6, 0), secs, Fmt.n(bytes / 1e6, 0), secs, KERNEL_MSS_NOTE, TAP_IDLE_NOTE + " " + NICE_NOTE));
         s.text("The kernel's congestion control is CUBIC, as the stack's, set per socket: this machine's default is BBR "
                 + "(`net.ipv4.tcp_congestion_control = bbr`), and the rows before this was set (up to the run of 051a02c) "
                 + "compared the stack's CUBIC with BBR. BBR does not lower its window for random loss: in one 1 % transfer "
