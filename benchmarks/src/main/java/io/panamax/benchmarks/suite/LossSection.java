@@ -102,8 +102,9 @@ final class LossSection implements SuiteBenchmark {
             + "reader, which the scheduler runs on the shard's CPU at the system call's return (`perf sched`: the two "
             + "alternated every 7 µs): the reader reads and acknowledges a few segments at a time. With the reader "
             + "SCHED_BATCH (no wake-up preemption) the stack's transfers at 0.5 and 1 % took 0.69-1.13 s against "
-            + "0.83-1.48 s (shorter in 6 of 6 alternated pairs), the kernel's 0.19-0.63 s against 0.20-0.56 s; batching a window's frames into one system call (io_uring) is "
-            + "the stack-side remedy.";
+            + "0.83-1.48 s (shorter in 6 of 6 alternated pairs), the kernel's 0.19-0.63 s against 0.20-0.56 s. "
+            + "Hence the shard's nice value (below); the rest is the TAP write's own cost, ~4.3 µs of the shard's CPU per "
+            + "frame (docs/tcp.md).";
 
     @Override
     public String name() {
