@@ -65,6 +65,9 @@ final class LossSection implements SuiteBenchmark {
      * task that each frame it writes makes the reader preempt (see {@link #NICE_NOTE}). The
      * kernel's peer stays at nice 0: its sending runs in that softirq, not in its process (at nice
      * -10 it was no faster: 0.5/1 %, load ~8, 0.135-0.236 s against 0.134-0.179 s per 100 MB).
+     * -5, -10 and -19 alternated in one server (load ~10, 100 MB at 0.5 and 1 %, three rounds)
+     * were alike: 0.40-0.57, 0.43-0.65 and 0.39-0.76 s; at -5 the shard was still preempted
+     * 3,100-3,600 times per transfer (at -10: 54-500), so -10, the value measured against 0.
      */
     private static final int TAP_SHARD_NICE = -10;
     private static final String NICE_NOTE = "The TAP server's shard thread runs at nice " + TAP_SHARD_NICE + ", the clients and the "
