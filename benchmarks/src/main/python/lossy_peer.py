@@ -9,10 +9,11 @@
   lossy_peer.py send HOST PORT BYTES SECS   sends until BYTES or SECS, half-closes, waits for the close
   lossy_peer.py echo HOST PORT BYTES SECS   sends and reads back concurrently, until BYTES or SECS
 
-Clients print one line: "result bytes=N seconds=S" (bytes delivered: received, or sent and then
-acknowledged by the server's close). A transfer cut short by SECS moved fewer than BYTES.
+Clients print one line: "result bytes=N seconds=S vcsw=V ivcsw=I cpu=C" (bytes delivered: received,
+or sent and then acknowledged by the server's close; the client's voluntary and involuntary
+context switches and CPU seconds in the transfer). A transfer cut short by SECS moved fewer than BYTES.
 """
-import os, socket, sys, threading, time
+import os, resource, socket, sys, threading, time
 
 # The kernel's congestion control for every socket here (TCP_CONGESTION), LOSSY_PEER_CC in the
 # environment, else the namespace's default. The machine's default may be BBR, which does not
@@ -163,5 +164,11 @@ if __name__ == '__main__':
         serve(int(sys.argv[2]) if len(sys.argv) > 2 else 100 * 1000 * 1000)
     else:
         host, port, total, secs = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+        before = resource.getrusage(resource.RUSAGE_SELF)
         n, dt = {'recv': recv, 'send': send, 'echo': echo}[mode](host, port, total, secs)
-        print('result bytes=%d seconds=%.3f' % (n, dt), flush=True)
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        # The client's context switches in the transfer: voluntary ones are its sleeps in recv/send
+        # waiting for the peer (a reader woken per round trip), involuntary ones its preemptions.
+        print('result bytes=%d seconds=%.3f vcsw=%d ivcsw=%d cpu=%.3f' % (n, dt, after.ru_nvcsw - before.ru_nvcsw,
+              after.ru_nivcsw - before.ru_nivcsw, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime),
+              flush=True)

@@ -175,6 +175,10 @@ final class Sender implements LossRecovery.Sender {
     long acksInRecovery;
     /** Timeouts F-RTO found spurious and undid (RFC 5682 3, RFC 4015). */
     long spuriousTimeouts;
+    /** The per-ACK time series, when {@link TcpConnection#recordAcks} turned it on; else null. */
+    AckProbe ackProbe;
+    /** The RTT sample of the ACK being processed, -1 for none: what {@link #ackProbe} records. */
+    private long ackRttSample;
 
     /** WCDelAckT (RFC 8985 7.2): the longest a peer may delay the ACK of a lone segment. */
     static final long WORST_CASE_DELAYED_ACK_NANOS = 200_000_000L;
@@ -399,6 +403,7 @@ final class Sender implements LossRecovery.Sender {
         }
         recovery.onAckStart();
         probesUnanswered = 0;
+        ackRttSample = -1;
         long newWnd = (long) seg.window << sndShift;
         int unaBefore = sndUna;
         int newlySacked = 0;
@@ -445,7 +450,17 @@ final class Sender implements LossRecovery.Sender {
                 sndNxt = sndUna;
             }
         }
+        if (ackProbe != null) {
+            recordAck();
+        }
         return true;
+    }
+
+    /** One record of {@link #ackProbe}: the state this ACK left the sender in. */
+    private void recordAck() {
+        int state = afterTimeout ? AckProbe.LOSS : recovery.inRecovery() ? AckProbe.RECOVERY : AckProbe.OPEN;
+        ackProbe.record(tcb.shard().nanoTime(), sndUna, sndMax, congestionWindow(), cc.ssthresh(),
+                sndMax - sndUna - recovery.sackedBytes(), sndWnd, srttNanos(), ackRttSample, state);
     }
 
     /**
@@ -557,6 +572,7 @@ final class Sender implements LossRecovery.Sender {
         long now = tcb.shard().nanoTime();
         int acked = ack - sndUna;
         long sample = sampleRtt(seg, now);
+        ackRttSample = sample;
         boolean finAcked = finSeqValid && SeqNum.gt(ack, finSeq);
         int dataEnd = finAcked ? finSeq : ack;
         int dataAcked = dataEnd - sndBufSeq;

@@ -1203,6 +1203,14 @@ final class Tcb implements TcpConnection {
     }
 
     @Override
+    public AckProbe recordAcks(int capacity) {
+        if (snd.ackProbe == null) {
+            snd.ackProbe = new AckProbe(capacity);
+        }
+        return snd.ackProbe;
+    }
+
+    @Override
     public TcpConnectionStats stats() {
         return new TcpConnectionStats(segmentsIn, segmentsOut, rcv.bytesIn, snd.bytesOut, snd.retransmits,
                 snd.timeouts, snd.fastRetransmits, rcv.outOfOrderSegments, rcv.duplicates, drops, snd.rtt.srtt(),

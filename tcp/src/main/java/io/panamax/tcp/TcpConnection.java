@@ -102,6 +102,16 @@ public interface TcpConnection extends StreamConnection {
     TcpConnectionStats stats();
 
     /**
+     * Starts recording this connection's sender per ACK ({@link AckProbe}: Linux's
+     * {@code tcp:tcp_probe} fields, the flight, the RTT sample, the recovery state), keeping the
+     * last {@code capacity} ACKs; off until called. Returns the probe to read, on this shard, when
+     * the connection ends; a second call returns the same probe.
+     *
+     * @throws IllegalArgumentException if {@code capacity} is not positive
+     */
+    AckProbe recordAcks(int capacity);
+
+    /**
      * Chooses this connection's congestion control by name ({@code CongestionControls.create}:
      * "newreno"), instead of {@code TcpConfig.congestionControl}. Only before the connection has
      * sent data: in a listener's callback, or when {@code connect} completes.

@@ -3,6 +3,7 @@ package io.panamax.benchmarks.e2e;
 import io.panamax.reactor.ShardFuture;
 import io.panamax.reactor.Loop;
 import io.panamax.stack.Stack;
+import io.panamax.tcp.AckProbe;
 import io.panamax.tcp.StandardServices;
 import io.panamax.tcp.TcpConnection;
 import io.panamax.tcp.TcpConnectionStats;
@@ -19,7 +20,20 @@ import java.time.Duration;
  * by what arrives). When a connection ends it prints its counters:
  * {@code conn service=source bytesOut=... retransmits=... timeouts=... fastRetransmits=... mss=...}, with
  * what held its sender back ({@code busyMs}, and of it {@code cwndLimitedMs}, {@code rwndLimitedMs},
- * {@code sndbufLimitedMs}; the rest of the busy time was application-limited).
+ * {@code sndbufLimitedMs}; the rest of the busy time was application-limited). With
+ * {@code --ack-probe DIR} every connection records its sender per ACK ({@link AckProbe}, the
+ * counterpart of Linux's {@code tcp:tcp_probe}) and writes it to {@code DIR/SERVICE-N.csv} when it
+ * ends ({@code ackProbe=} on its line). With {@code --nice N} the shard threads run at nice N.
+ *
+ * <p>Why a nice value: on one machine the stack's shard shares the CPUs with the kernel receiver's
+ * reading process, and each frame the shard writes to the TAP device wakes that reader, which
+ * (the scheduler preferring the woken task) then runs at once on the shard's CPU: the shard is
+ * preempted once per frame and the reader takes the window a few segments at a time, one sleep and
+ * one ACK each (issue 13, 1 % loss, load ~10: 3,000-22,000 preemptions of the shard and
+ * 4,000-24,000 sleeps of the reader per 100 MB). The kernel's sender over veth has no such
+ * exposure: it transmits from the softirq of the ACK, above every task. At nice -10 the shard was
+ * preempted 120-420 times, the reader slept 200-1,850 times and read whole windows, and 100 MB took
+ * 0.48-1.00 s against 0.52-1.60 s at nice 0 (6 of 6 alternated pairs at 0.5 and 1 %).
  * With {@code --dpdk-vdev} the stack runs on a DPDK virtual device instead of the TAP device (the
  * loss benchmark's af_xdp runs: {@code net_af_xdp} on a veth end the caller made in the namespace),
  * and prints the device's driver and offloads first ({@code nic ...}).
@@ -27,21 +41,31 @@ import java.time.Duration;
  * <pre>
  *   java -cp benchmarks.jar io.panamax.benchmarks.e2e.LossyLinkServer --netns NS --tap pmxl1
  *        [--host-ip 10.7.0.1/24] [--ip 10.7.0.2/24] [--gateway 10.7.0.1] [--idle busy] [--bytes 100000000]
- *        [--offloads on|off|checksum] [--dpdk-vdev net_af_xdp_pmxl0,iface=VETH,queue_count=1,busy_budget=0]
+ *        [--offloads on|off|checksum] [--ack-probe DIR] [--nice -10] [--dpdk-vdev net_af_xdp_pmxl0,iface=VETH,queue_count=1,busy_budget=0]
  * </pre>
  */
 public final class LossyLinkServer {
     private static final int CHUNK = 64 * 1024;
+    /**
+     * ACKs an {@code --ack-probe} connection keeps (the last ones): a 100 MB transfer at 0.5-2 %
+     * loss processed 8,000-18,000 (80 bytes each).
+     */
+    private static final int PROBE_ACKS = 1 << 16;
+    /** Where {@code --ack-probe} writes each connection's ACKs, or null. */
+    private static java.nio.file.Path probes;
+    private static int probed;
 
     private LossyLinkServer() {
     }
 
     public static void main(String[] args) throws Exception {
-        TapServerOptions o = TapServerOptions.parse(args, "pmxl1", java.util.Set.of("--bytes"));
+        TapServerOptions o = TapServerOptions.parse(args, "pmxl1", java.util.Set.of("--bytes", "--ack-probe", "--nice"));
         if (o.gateway == null) {
             o.gateway = "10.7.0.1";
         }
         long bytes = Long.parseLong(o.extra.getOrDefault("--bytes", "100000000"));
+        String probeDir = o.extra.get("--ack-probe");
+        probes = probeDir == null ? null : java.nio.file.Path.of(probeDir);
         Stack stack = o.start();
         MemorySegment block = Arena.global().allocate(CHUNK);
         long total = bytes;
@@ -53,6 +77,13 @@ public final class LossyLinkServer {
                 report("echo", c, StandardServices.echo(c));
             });
         }), Duration.ofSeconds(30));
+        String nice = o.extra.get("--nice");
+        if (nice != null) {
+            int n = Integer.parseInt(nice);
+            boolean[] set = {true};
+            stack.await(stack.onEveryShard(s -> set[0] &= ThreadNice.setCurrentThread(n)), Duration.ofSeconds(30));
+            System.out.println("nice " + n + " on the shard threads: " + (set[0] ? "set" : "not set (no CAP_SYS_NICE?)"));
+        }
         System.out.println("ready " + o.ip + " on " + (o.dpdkVdev != null ? o.dpdkVdev : o.tap) + " in " + o.netns);
         System.out.flush();
         o.awaitStop();
@@ -75,8 +106,19 @@ public final class LossyLinkServer {
     }
 
     private static void report(String service, TcpConnection c, ShardFuture<Void> done) {
+        AckProbe probe = probes == null ? null : c.recordAcks(PROBE_ACKS);
         done.whenComplete((v, e) -> {
             TcpConnectionStats s = c.stats();
+            String probeFile = "";
+            if (probe != null) {
+                java.nio.file.Path f = probes.resolve(service + "-" + (++probed) + ".csv");
+                try (java.io.Writer w = java.nio.file.Files.newBufferedWriter(f)) {
+                    probe.writeCsv(w);
+                    probeFile = " ackProbe=" + f;
+                } catch (java.io.IOException x) {
+                    probeFile = " ackProbe=failed:" + x.getMessage();
+                }
+            }
             System.out.println("conn service=" + service + " bytesIn=" + s.bytesIn() + " bytesOut=" + s.bytesOut()
                     + " retransmits=" + s.retransmits() + " timeouts=" + s.timeouts() + " fastRetransmits="
                     + s.fastRetransmits() + " mss=" + s.mss() + " tlp=" + s.tailLossProbes() + " lost=" + s.lostSegments()
@@ -88,7 +130,7 @@ public final class LossyLinkServer {
                     // The window's mean over ACKs in segments, and the ACKs seen in recovery: what the
                     // kernel's tcp:tcp_probe tracepoint gives per ACK for its sender (issue 13).
                     + " acks=" + s.acksProcessed() + " cwndMeanSeg=" + String.format("%.1f", s.meanCwndAtAck() / s.mss())
-                    + " acksInRecovery=" + s.acksInRecovery());
+                    + " acksInRecovery=" + s.acksInRecovery() + probeFile);
             System.out.flush();
         });
     }

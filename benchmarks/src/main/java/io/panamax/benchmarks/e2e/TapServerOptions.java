@@ -16,8 +16,8 @@ import java.util.concurrent.CountDownLatch;
 /**
  * What the TAP-backed benchmark servers ({@link TapStackServer}, {@link LossyLinkServer}) share:
  * their command line ({@code --netns NS --tap NAME [--host-ip CIDR] [--ip CIDR] [--gateway IP]
- * [--idle busy|default] [--offloads on|off|checksum] [--dpdk-vdev DEVARGS] [--pin on|off]} plus each server's own
- * options) and a one-shard stack on a TAP device in that namespace that runs until SIGTERM and then
+ * [--idle busy|default|spin:N] [--offloads on|off|checksum] [--dpdk-vdev DEVARGS] [--pin on|off]} plus each server's own
+ * options; {@code spin:N}: the default policy with N empty iterations before a descriptor wait, not 8) and a one-shard stack on a TAP device in that namespace that runs until SIGTERM and then
  * closes (removing its TAP device). With {@code --dpdk-vdev} the stack runs on that DPDK virtual
  * device instead (e.g. {@code net_af_xdp_pmx0,iface=VETH,queue_count=1,busy_budget=0} on a veth
  * end the caller made in the namespace and addressed on its kernel side; {@code --tap} and
@@ -87,7 +87,10 @@ final class TapServerOptions {
 
     /** Starts the stack; SIGTERM closes it and ends {@link #awaitStop()}. */
     Stack start() throws Exception {
-        IdlePolicy policy = idle.equals("busy") ? IdlePolicy.busyPoll() : IdlePolicy.defaults();
+        IdlePolicy policy = idle.equals("busy") ? IdlePolicy.busyPoll()
+                : idle.startsWith("spin:") ? IdlePolicy.defaults().withDeviceWait(Integer.parseInt(idle.substring(5)),
+                        java.time.Duration.ofNanos(IdlePolicy.DEFAULT_MAX_WAIT_NANOS))
+                : IdlePolicy.defaults();
         NetworkNamespace ns = NetworkNamespace.existing(netns);
         String device = tap;
         String kernelSide = hostIp;
