@@ -62,8 +62,12 @@ final class DpdkBackend {
             // kernel then leaves the receive processing to the application's recvfrom(), which the
             // driver makes only when it finds its ring empty: a shard that parks while idle
             // starves it (measured: 75 HTTP requests/s with it, 900 without; docs/dpdk.md).
-            return DpdkNicGroup.afXdp("net_af_xdp_pmx", afXdpEnd(s), n, ",busy_budget=0",
+            DpdkNicGroup nic = DpdkNicGroup.afXdp("net_af_xdp_pmx", afXdpEnd(s), n, ",busy_budget=0",
                     g -> g.xdpSocketWait(socketWait).controlContext(control));
+            if (Boolean.getBoolean(THREADED_NAPI)) {
+                threadedNapi(s, ns);
+            }
+            return nic;
         } else if (s.dpdkDevice().contains(",") || s.dpdkDevice().startsWith("net_")) {
             b = DpdkNicConfig.vdev(s.dpdkDevice());
         } else {
@@ -71,6 +75,24 @@ final class DpdkBackend {
         }
         b.xdpSocketWait(socketWait);
         return DpdkNic.open(b.queuesUpTo(queues).controlContext(control).build());
+    }
+
+    /**
+     * {@code -Dpanamax.dpdk.afXdpThreadedNapi=true}: the veth's receive processing on the AF_XDP
+     * end (its NAPI: the XDP program and the copy into the socket's ring) in a kernel thread of its
+     * own instead of in softirq on whatever CPU sent the frame, which is the client's (wrk's): 2.4-4.0
+     * µs per HTTP request moved off the client's CPU (docs/dpdk.md). Off by default until an idle
+     * run decides (the bench's http part measures both).
+     */
+    static final String THREADED_NAPI = "panamax.dpdk.afXdpThreadedNapi";
+
+    /** Threaded NAPI on the AF_XDP end; possible once XDP is attached (a veth has NAPI only then). */
+    private static void threadedNapi(EchoCommand.EchoSettings s, NetworkNamespace ns) {
+        try {
+            run(ns, "threaded NAPI on " + afXdpEnd(s), "sh", "-c", "echo 1 > /sys/class/net/" + afXdpEnd(s) + "/threaded");
+        } catch (IOException e) {
+            System.err.println("panamax echo: " + e.getMessage() + " (receive processing stays in softirq)");
+        }
     }
 
     /** The veth end the AF_XDP driver takes: {@code --tap} with an {@code x}, within 15 bytes. */
