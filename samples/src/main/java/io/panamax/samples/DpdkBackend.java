@@ -1,6 +1,8 @@
 package io.panamax.samples;
 
+import io.panamax.nic.Nic;
 import io.panamax.nic.dpdk.DpdkNic;
+import io.panamax.nic.dpdk.DpdkNicGroup;
 import io.panamax.nic.dpdk.DpdkNicConfig;
 import io.panamax.nic.dpdk.Eal;
 import io.panamax.nic.dpdk.ControlContext;
@@ -31,7 +33,7 @@ final class DpdkBackend {
     private DpdkBackend() {
     }
 
-    static DpdkNic open(EchoCommand.EchoSettings s, NetworkNamespace ns, int queues, AtomicBoolean vethMade) throws IOException {
+    static Nic open(EchoCommand.EchoSettings s, NetworkNamespace ns, int queues, AtomicBoolean vethMade) throws IOException {
         if (!Eal.isInitialized()) {
             List<String> args;
             if (s.dpdkArgs() != null) {
@@ -43,28 +45,54 @@ final class DpdkBackend {
             Eal.initialize(args);
         }
         ControlContext control = ns != null ? ns::callInside : ControlContext.DIRECT;
+        // -Dpanamax.dpdk.xdpSocketWait=false: net_af_xdp shards park blind as before (for A/B measurements).
+        boolean socketWait = !"false".equals(System.getProperty("panamax.dpdk.xdpSocketWait"));
         DpdkNicConfig.Builder b;
         if (s.dpdkDevice() == null) {
             b = DpdkNicConfig.vdev("net_tap_pmx0,iface=" + s.tap());
         } else if (s.dpdkDevice().equals(AF_XDP)) {
-            makeVethPair(s, ns);
+            // A queue per shard: a veth with as many RX and TX channels, a net_af_xdp port per
+            // channel (DpdkNicGroup: DPDK 22.11's driver opens no more than one queue per port on
+            // a veth). -Dpanamax.dpdk.afXdpQueues=1 keeps one port and queue (for A/B measurements):
+            // the other shards then get their flows by software RSS and send through shard 0.
+            int n = Math.max(1, Math.min(queues, Integer.getInteger("panamax.dpdk.afXdpQueues", queues)));
+            makeVethPair(s, ns, n);
             vethMade.set(true);
             // busy_budget=0: by default the driver sets SO_PREFER_BUSY_POLL on its socket, and the
             // kernel then leaves the receive processing to the application's recvfrom(), which the
             // driver makes only when it finds its ring empty: a shard that parks while idle
             // starves it (measured: 75 HTTP requests/s with it, 900 without; docs/dpdk.md).
-            // DPDK 22.11's AF_XDP driver takes a device's queue count from its *combined*
-            // channels (ETHTOOL_GCHANNELS); a veth has separate RX and TX channels and no combined
-            // ones, which the driver reads as one queue. More shards get their flows by software RSS.
-            b = DpdkNicConfig.vdev("net_af_xdp_pmx0,iface=" + afXdpEnd(s) + ",queue_count=1,busy_budget=0");
+            DpdkNicGroup nic = DpdkNicGroup.afXdp("net_af_xdp_pmx", afXdpEnd(s), n, ",busy_budget=0",
+                    g -> g.xdpSocketWait(socketWait).controlContext(control));
+            if (Boolean.getBoolean(THREADED_NAPI)) {
+                threadedNapi(s, ns);
+            }
+            return nic;
         } else if (s.dpdkDevice().contains(",") || s.dpdkDevice().startsWith("net_")) {
             b = DpdkNicConfig.vdev(s.dpdkDevice());
         } else {
             b = DpdkNicConfig.port(s.dpdkDevice());
         }
-        // -Dpanamax.dpdk.xdpSocketWait=false: net_af_xdp shards park blind as before (for A/B measurements).
-        b.xdpSocketWait(!"false".equals(System.getProperty("panamax.dpdk.xdpSocketWait")));
+        b.xdpSocketWait(socketWait);
         return DpdkNic.open(b.queuesUpTo(queues).controlContext(control).build());
+    }
+
+    /**
+     * {@code -Dpanamax.dpdk.afXdpThreadedNapi=true}: the veth's receive processing on the AF_XDP
+     * end (its NAPI: the XDP program and the copy into the socket's ring) in a kernel thread of its
+     * own instead of in softirq on whatever CPU sent the frame, which is the client's (wrk's): 2.4-4.0
+     * µs per HTTP request moved off the client's CPU (docs/dpdk.md). Off by default until an idle
+     * run decides (the bench's http part measures both).
+     */
+    static final String THREADED_NAPI = "panamax.dpdk.afXdpThreadedNapi";
+
+    /** Threaded NAPI on the AF_XDP end; possible once XDP is attached (a veth has NAPI only then). */
+    private static void threadedNapi(EchoCommand.EchoSettings s, NetworkNamespace ns) {
+        try {
+            run(ns, "threaded NAPI on " + afXdpEnd(s), "sh", "-c", "echo 1 > /sys/class/net/" + afXdpEnd(s) + "/threaded");
+        } catch (IOException e) {
+            System.err.println("panamax echo: " + e.getMessage() + " (receive processing stays in softirq)");
+        }
     }
 
     /** The veth end the AF_XDP driver takes: {@code --tap} with an {@code x}, within 15 bytes. */
@@ -78,11 +106,16 @@ final class DpdkBackend {
      * commands, arping's {@code -I} included, are those of the TAP backend) and gets
      * {@code --host-ip}; the other end belongs to the AF_XDP driver. Fails if either name is taken.
      */
-    private static void makeVethPair(EchoCommand.EchoSettings s, NetworkNamespace ns) throws IOException {
+    private static void makeVethPair(EchoCommand.EchoSettings s, NetworkNamespace ns, int queues) throws IOException {
         mountBpffs();
         String kernel = s.tap();
         String xdp = afXdpEnd(s);
-        run(ns, "making the veth pair " + kernel + "/" + xdp, "ip", "link", "add", kernel, "type", "veth", "peer", "name", xdp);
+        // Both ends with `queues` RX and TX queues: a veth hands a frame to the peer's RX queue
+        // numbered like the TX queue it was sent on, and XDP on a veth wants at least as many RX
+        // queues as the peer has TX queues.
+        String n = Integer.toString(queues);
+        run(ns, "making the veth pair " + kernel + "/" + xdp, "ip", "link", "add", kernel, "numtxqueues", n, "numrxqueues", n,
+                "type", "veth", "peer", "name", xdp, "numtxqueues", n, "numrxqueues", n);
         try {
             // The kernel's end must put real checksums in what it sends: with TX checksum offload
             // (a veth's default) it leaves CHECKSUM_PARTIAL frames whose TCP/UDP checksum field holds

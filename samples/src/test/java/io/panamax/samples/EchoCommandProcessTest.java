@@ -245,6 +245,19 @@ class EchoCommandProcessTest {
                 assertTrue(Long.parseLong(idle.group(1)) > 0 && Long.parseLong(idle.group(2)) > 0, line);
             }
 
+            if (afXdp) {
+                // A net_af_xdp port per veth queue, a queue per shard (DpdkNicGroup): both
+                // received frames of the connections above, which the kernel spreads over its TX
+                // queues (each connection's random hash), the veth delivering on the same-numbered queue.
+                String metrics = NetworkNamespace.run(T, "ip", "netns", "exec", netns, "curl", "-sS",
+                        "http://10.7.0.2:8080/metrics").orThrow("curl /metrics").stdout();
+                for (int q = 0; q < 2; q++) {
+                    String port = "nic=\"dpdk:net_af_xdp_pmx" + q + "\"";
+                    long rx = metrics.lines().filter(l -> l.startsWith("nic_rx_packets_total{") && l.contains(port))
+                            .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+                    assertTrue(rx > 0, () -> port + " received nothing:\n" + metrics);
+                }
+            }
             new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
             assertTrue(p.waitFor(30, TimeUnit.SECONDS), () -> "still running 30 s after SIGINT:\n" + all);
             reader.join(5000);
@@ -254,6 +267,8 @@ class EchoCommandProcessTest {
             // ConnectionAbortedException of a client's reset) only names an exception's frames
             // ("at ...Exception.<init>"), and is no error of the sample.
             assertFalse(all.toString().lines().anyMatch(l -> THROWN.matcher(l).find()), all::toString);
+            // net_af_xdp keeps its fill ring's mbufs when the port closes; DpdkNic counts them as the driver's.
+            assertFalse(all.toString().contains("still out"), all::toString);
             assertFalse(NetworkNamespace.exists(netns), "the namespace it created is gone");
             assertFalse(NetworkNamespace.run(T, "ip", "link", "show", tap).ok(), "no TAP device left behind");
             assertFalse(NetworkNamespace.run(T, "ip", "link", "show", tap + "x").ok(), "no veth left behind");

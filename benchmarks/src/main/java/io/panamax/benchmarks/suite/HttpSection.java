@@ -20,6 +20,9 @@ final class HttpSection implements SuiteBenchmark {
     static final int WRK_CONNECTIONS = 32;
     /** The echo sample's {@code --dpdk-device} for DPDK's AF_XDP driver on a veth pair it makes. */
     static final String AF_XDP = "af_xdp";
+    /** The same with the veth's NAPI in a kernel thread ({@code DpdkBackend.THREADED_NAPI}). */
+    static final String AF_XDP_THREADED = "af_xdp_threaded";
+    private static final String THREADED_NAPI = "-Dpanamax.dpdk.afXdpThreadedNapi=true";
     /** Unmeasured wrk run against each Panamax server before its figures, quick mode included. */
     static final int JIT_WARMUP_SECONDS = 5;
 
@@ -96,20 +99,29 @@ final class HttpSection implements SuiteBenchmark {
                 // Panamax: the echo sample over TAP, then over DPDK's net_tap, then over DPDK's
                 // net_af_xdp on a veth pair (the sample makes the pair; its kernel end, named
                 // like the TAP device, sits in the client namespace just as the TAP device does).
-                for (String backend : List.of("tap", "dpdk", AF_XDP)) {
+                // And af_xdp again with the veth's receive processing in a kernel thread (threaded
+                // NAPI) instead of in softirq on the client's CPU: opt-in in the sample until this
+                // row, taken on an idle machine, decides (docs/dpdk.md).
+                for (String backend : List.of("tap", "dpdk", AF_XDP, AF_XDP_THREADED)) {
                     if (!backend.equals("tap") && NicSection.dpdkUnavailable() != null) {
                         cmds.append("# DPDK backend not run: ").append(NicSection.dpdkUnavailable()).append('\n');
                         continue;
                     }
                     List<String> argList = new ArrayList<>(List.of("echo", "--backend", backend.equals("tap") ? "tap" : "dpdk",
                             "--netns", ns.client, "--tap", tap, "--shards", "1", "--status", "0"));
-                    if (backend.equals(AF_XDP)) {
+                    if (backend.startsWith(AF_XDP)) {
                         argList.addAll(List.of("--dpdk-device", AF_XDP));
                     }
                     String[] args = argList.toArray(String[]::new);
-                    cmds.append(ctx.displayJavaMain("io.panamax.samples.Main", args)).append(" &   # = bin/panamax echo ...\n");
+                    List<String> java = ctx.javaMain("io.panamax.samples.Main", args);
+                    String display = ctx.displayJavaMain("io.panamax.samples.Main", args);
+                    if (backend.equals(AF_XDP_THREADED)) {
+                        java.add(java.indexOf("-cp"), THREADED_NAPI);
+                        display = display.replace(" -cp ", " " + THREADED_NAPI + " -cp ");
+                    }
+                    cmds.append(display).append(" &   # = bin/panamax echo ...\n");
                     try (Cmd.Background server = Cmd.start("echo sample (" + backend + ")",
-                            ctx.logs.resolve("http-sample-" + backend + "-" + round + ".log"), ctx.javaMain("io.panamax.samples.Main", args))) {
+                            ctx.logs.resolve("http-sample-" + backend + "-" + round + ".log"), java)) {
                         server.awaitLine("Panamax is up", Duration.ofSeconds(90));
                         boolean hasHttp = probeHttp(ns, Netns.STACK_IP);
                         panamaxHttp |= hasHttp;
@@ -125,7 +137,8 @@ final class HttpSection implements SuiteBenchmark {
                         all.add(measure(ctx, ns, Netns.STACK_IP, server.pid(), "Panamax echo sample over " + switch (backend) {
                             case "tap" -> "TAP";
                             case "dpdk" -> "DPDK net_tap";
-                            default -> "DPDK net_af_xdp (veth)";
+                            case AF_XDP -> "DPDK net_af_xdp (veth)";
+                            default -> "DPDK net_af_xdp (veth), threaded NAPI";
                         }, hasHttp, wrk, rrPeer, seconds, warmup, cmds));
                     }
                 }
@@ -284,7 +297,10 @@ final class HttpSection implements SuiteBenchmark {
                 echo sample as `bin/panamax echo` runs it (one shard, the default idle policy), first on a TAP device
                 (`--backend tap`), then on DPDK's `net_tap` driver (`--backend dpdk`, EAL without hugepages), then on
                 DPDK's `net_af_xdp` driver on one end of a veth pair the sample makes (`--backend dpdk --dpdk-device
-                af_xdp`: AF_XDP in copy mode, veth's native XDP, one queue, `busy_budget=0`), each with its kernel side
+                af_xdp`: AF_XDP in copy mode, veth's native XDP, one queue, `busy_budget=0`), and once more on `net_af_xdp` with
+                the veth's receive processing in a kernel thread (`-Dpanamax.dpdk.afXdpThreadedNapi=true`: threaded NAPI
+                on the AF_XDP end, whose XDP program and copy into the socket otherwise run in softirq on the client's
+                CPU), each with its kernel side
                 (the TAP device, the veth's other end) in the client namespace; the **peer** is the same services written
                 on Netty 4.1 with its native epoll transport and one event-loop thread (`NettyEchoServer`), on the kernel's TCP stack in a
                 second namespace at the other end of a veth pair. Same clients, same settings, same run:
@@ -297,7 +313,7 @@ final class HttpSection implements SuiteBenchmark {
                   processes, softirq included, from /proc/stat) per request.
 
                 %s""", seconds, warmup, WRK_CONNECTIONS, seconds, warmup, byRound.size() > 1
-                ? "The servers run " + byRound.size() + " rounds, one after the other in each round (Netty, TAP, net_tap, af_xdp, then "
+                ? "The servers run " + byRound.size() + " rounds, one after the other in each round (Netty, TAP, net_tap, af_xdp, af_xdp threaded, then "
                         + "again); "
                         + "the tables give each server's best round (the highest rate, with that round's latency and CPU), "
                         + "since other work on the shared machine only slows a round down; every round is in the raw output."
@@ -396,26 +412,28 @@ final class HttpSection implements SuiteBenchmark {
      */
     private static void afXdpAgainstTap(Section s, List<Figures> all) {
         Figures tap = null;
-        Figures xdp = null;
         for (Figures f : all) {
             if (f.server.endsWith("over TAP")) {
                 tap = f;
-            } else if (f.server.contains("net_af_xdp")) {
-                xdp = f;
             }
         }
-        if (tap == null || xdp == null) {
-            return;
+        for (Figures f : all) {
+            if (tap != null && f.server.contains("net_af_xdp")) {
+                afXdpAgainstTap(s, f, tap, f.server.contains("threaded NAPI") ? " (threaded NAPI)" : "");
+            }
         }
+    }
+
+    private static void afXdpAgainstTap(Section s, Figures xdp, Figures tap, String variant) {
         for (int conns : new int[] {1, 64}) {
             double[] x = xdp.rr.get(conns);
             double[] t = tap.rr.get(conns);
-            s.row("TCP echo, 64 B, " + conns + " conn., DPDK net_af_xdp vs TAP", Fmt.n(x[0], 0) + " tx/s; " + Fmt.n(x[1] * 1e6, 1)
+            s.row("TCP echo, 64 B, " + conns + " conn., DPDK net_af_xdp" + variant + " vs TAP", Fmt.n(x[0], 0) + " tx/s; " + Fmt.n(x[1] * 1e6, 1)
                             + " µs CPU/tx", Fmt.n(t[0], 0) + " tx/s; " + Fmt.n(t[1] * 1e6, 1) + " µs CPU/tx (TAP backend)",
                     Fmt.ratio(x[0], t[0]) + " (rate); " + Fmt.ratio(x[1], t[1]) + " (CPU)", "≥ 1 (rate)", Fmt.yesNo(x[0] >= t[0]));
         }
         if (xdp.http && tap.http && !Double.isNaN(xdp.rps) && !Double.isNaN(tap.rps)) {
-            s.row("HTTP echo, wrk -c" + WRK_CONNECTIONS + ", DPDK net_af_xdp vs TAP", Fmt.n(xdp.rps, 0) + " req/s; p99 "
+            s.row("HTTP echo, wrk -c" + WRK_CONNECTIONS + ", DPDK net_af_xdp" + variant + " vs TAP", Fmt.n(xdp.rps, 0) + " req/s; p99 "
                             + Fmt.n(xdp.p99Ms, 2) + " ms", Fmt.n(tap.rps, 0) + " req/s; p99 " + Fmt.n(tap.p99Ms, 2) + " ms (TAP backend)",
                     Fmt.ratio(xdp.rps, tap.rps) + " (rate); " + Fmt.ratio(xdp.p99Ms, tap.p99Ms) + " (p99)", "≥ 1 (rate)",
                     Fmt.yesNo(xdp.rps >= tap.rps));

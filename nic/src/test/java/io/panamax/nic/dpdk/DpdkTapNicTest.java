@@ -287,34 +287,7 @@ class DpdkTapNicTest {
 
     /** Ethernet + IPv4 + UDP from the DPDK side to the kernel, checksums left to the device. */
     private byte[] udpFrame(byte[] payload) {
-        byte[] f = new byte[42 + payload.length];
-        System.arraycopy(kernelMac.toBytes(), 0, f, 0, 6);
-        System.arraycopy(nic.mac().toBytes(), 0, f, 6, 6);
-        f[12] = 0x08;
-        int ipLen = 20 + 8 + payload.length;
-        f[14] = 0x45;
-        f[16] = (byte) (ipLen >> 8);
-        f[17] = (byte) ipLen;
-        f[22] = 64;
-        f[23] = 17;
-        System.arraycopy(ip(DPDK_IP), 0, f, 26, 4);
-        System.arraycopy(ip(KERNEL_IP), 0, f, 30, 4);
-        int udpLen = 8 + payload.length;
-        f[34] = (byte) (4000 >> 8);
-        f[35] = (byte) 4000;
-        f[36] = (byte) (UDP_PORT >> 8);
-        f[37] = (byte) UDP_PORT;
-        f[38] = (byte) (udpLen >> 8);
-        f[39] = (byte) udpLen;
-        // The pseudo-header sum in the checksum field, as the offload contract asks.
-        long sum = u16(f, 26) + u16(f, 28) + u16(f, 30) + u16(f, 32) + 17 + udpLen;
-        while ((sum >> 16) != 0) {
-            sum = (sum & 0xffff) + (sum >> 16);
-        }
-        f[40] = (byte) (sum >> 8);
-        f[41] = (byte) sum;
-        System.arraycopy(payload, 0, f, 42, payload.length);
-        return f;
+        return DpdkTests.udpFrame(kernelMac, nic.mac(), DPDK_IP, KERNEL_IP, 4000, UDP_PORT, payload);
     }
 
     /** Polls the queue, handing each frame's bytes to {@code until}, until it says done or time is up. */
@@ -372,7 +345,7 @@ class DpdkTapNicTest {
     }
 
     private static int u16(byte[] f, int off) {
-        return (f[off] & 0xff) << 8 | (f[off + 1] & 0xff);
+        return DpdkTests.u16(f, off);
     }
 
     private static MacAddress mac(byte[] f, int off) {
@@ -386,11 +359,6 @@ class DpdkTapNicTest {
     }
 
     private static byte[] ip(String dotted) {
-        String[] p = dotted.split("\\.");
-        byte[] b = new byte[4];
-        for (int i = 0; i < 4; i++) {
-            b[i] = (byte) Integer.parseInt(p[i]);
-        }
-        return b;
+        return DpdkTests.ip(dotted);
     }
 }
