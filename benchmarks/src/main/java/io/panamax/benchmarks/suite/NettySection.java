@@ -297,7 +297,7 @@ final class NettySection implements SuiteBenchmark {
      * process CPU is not the whole of what a request costs either side: the veth pair runs a
      * receiver's kernel TCP input on the sender's CPU (epoll's own receive path in wrk's write(2),
      * 24 % of wrk's samples with perf, none with TAP), and the tun write(2) runs the client's TCP
-     * input on the Panamax server's CPU (34 % of its samples). Each CPU's busy time per request
+     * input on the Panamax server's CPU (26 % of its samples, docs/netty.md). Each CPU's busy time per request
      * shows where the work went.
      */
     static double[] busyCpuSecondsByCpu() {
