@@ -48,7 +48,9 @@ import java.util.concurrent.TimeUnit;
  *       {@code ip netns exec});</li>
  *   <li>{@code --transport tap}: the Panamax transport ({@link PanamaxEventLoopGroup},
  *       {@link PanamaxServerSocketChannel}) on a one-shard stack on a TAP device made in
- *       {@code --netns}, its kernel side {@code 10.7.0.1/24}, the stack {@code 10.7.0.2};</li>
+ *       {@code --netns}, its kernel side {@code 10.7.0.1/24}, the stack {@code 10.7.0.2};
+ *       {@code --tap-offloads true} opens it with the virtio-net header and its checksum and
+ *       segmentation offloads, as the echo sample's TAP runs (off by default, as the benchmark runs it);</li>
  *   <li>{@code --transport dpdk}: the same over DPDK's {@code net_tap} driver (a tun device by
  *       the same name in the same namespace, EAL without hugepages); with {@code --dpdk-vdev
  *       DEVARGS} over that DPDK virtual device instead, e.g. {@code net_af_xdp_pmx0,iface=VETH,
@@ -72,6 +74,7 @@ public final class NettyTransportServer {
         String stats = null;
         String idle = "default";
         String vdev = null;
+        boolean offloads = false;
         int httpPort = 8080;
         int grpcPort = 50051;
         for (int i = 0; i < args.length; i++) {
@@ -83,10 +86,11 @@ public final class NettyTransportServer {
                 case "--stats" -> stats = v;
                 case "--idle" -> idle = v;
                 case "--dpdk-vdev" -> vdev = v;
+                case "--tap-offloads" -> offloads = Boolean.parseBoolean(v);
                 case "--http-port" -> httpPort = Integer.parseInt(v);
                 case "--grpc-port" -> grpcPort = Integer.parseInt(v);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (usage: --transport epoll|tap|dpdk "
-                        + "[--netns NS] [--tap NAME] [--dpdk-vdev DEVARGS] [--stats FILE] [--idle default|busy|spin:N|cheapspin:MICROS] [--http-port P] [--grpc-port P])");
+                        + "[--netns NS] [--tap NAME] [--tap-offloads true|false] [--dpdk-vdev DEVARGS] [--stats FILE] [--idle default|busy|spin:N|cheapspin:MICROS] [--http-port P] [--grpc-port P])");
             }
             i++;
         }
@@ -100,7 +104,7 @@ public final class NettyTransportServer {
             group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
             serverChannel = EpollServerSocketChannel.class;
         } else {
-            stack = startStack(transport, netns, tap, vdev, idle);
+            stack = startStack(transport, netns, tap, vdev, idle, offloads);
             group = new PanamaxEventLoopGroup(stack);
             serverChannel = PanamaxServerSocketChannel.class;
         }
@@ -140,7 +144,7 @@ public final class NettyTransportServer {
      * A one-shard stack at 10.7.0.2 whose kernel side is 10.7.0.1/24 in {@code netns}: the TAP
      * device or DPDK's net_tap named {@code tap}, or the DPDK virtual device {@code vdev} (not null).
      */
-    private static Stack startStack(String transport, String netns, String tap, String vdev, String idle) throws Exception {
+    private static Stack startStack(String transport, String netns, String tap, String vdev, String idle, boolean offloads) throws Exception {
         if (netns == null) {
             throw new IllegalArgumentException("--netns NS is required with --transport " + transport);
         }
@@ -157,7 +161,7 @@ public final class NettyTransportServer {
                 .reactorSettings(r -> r.idlePolicy(policy).pinThreads(false));
         switch (transport) {
             case "tap" -> b.nic(queues -> TapNic.builder().name(tap).namespace(ns).queues(1).kernelAddress("10.7.0.1/24")
-                    .kernelIpv6(false).open());
+                    .kernelIpv6(false).offloads(offloads).open());
             case "dpdk" -> {
                 if (!Eal.isInitialized()) {
                     Eal.initialize(Eal.defaultArguments());

@@ -217,18 +217,20 @@ final class NettySection implements SuiteBenchmark {
             ctx.log("  " + label + ": " + Cmd.shell(cmd));
             double c0 = Machine.processCpuSeconds(server.pid());
             double j0 = compilerCpuSeconds(server.pid());
+            double[] b0 = busyCpuSecondsByCpu();
             long a0 = allocated(stats);
             Cmd.Result r = Cmd.run(Duration.ofSeconds((long) seconds + 60), Netns.in(ns.client, cmd)).orThrow("wrk");
             double cpu = Machine.processCpuSeconds(server.pid()) - c0;
             double jitCpu = compilerCpuSeconds(server.pid()) - j0;
+            double[] busy = minus(busyCpuSecondsByCpu(), b0);
             long alloc = allocated(stats) - a0;
             double requests = group(r.output(), "(\\d+) requests in");
             double rps = group(r.output(), "Requests/sec:\\s+([0-9.]+)");
             f.byLoad.put("wrk -c" + c, new Result(rps, HttpSection.latencyMs(r.output(), "50%"), HttpSection.latencyMs(r.output(), "99%"),
                     cpu / requests, alloc / requests, errors(r.output())));
             raw.append("## round ").append(round).append(", ").append(label).append(", wrk -c").append(c).append('\n')
-                    .append(r.output().strip()).append(Fmt.f("%nserver CPU %.2f s (JIT compiler threads %.2f s), heap allocated %d bytes%n%n",
-                            cpu, jitCpu, alloc));
+                    .append(r.output().strip()).append(Fmt.f("%nserver CPU %.2f s (JIT compiler threads %.2f s), heap allocated %d bytes%n",
+                            cpu, jitCpu, alloc)).append(perCpu(busy, requests)).append('\n');
         }
         try {
             grpc(ctx, ns, ip, server, stats, label, seconds, jitWarmup, commands, raw, round, f);
@@ -258,6 +260,7 @@ final class NettySection implements SuiteBenchmark {
         // and ends: the server's CPU and heap are taken over the same window.
         double cpu;
         double jitCpu;
+        double[] busy;
         long alloc;
         String output;
         try (Cmd.Background load = Cmd.start("gRPC load generator", ctx.logs.resolve("netty-grpc-" + round + ".log"),
@@ -265,10 +268,12 @@ final class NettySection implements SuiteBenchmark {
             load.awaitLine("^measuring", Duration.ofSeconds((long) warmup + 90));
             double c0 = Machine.processCpuSeconds(server.pid());
             double j0 = compilerCpuSeconds(server.pid());
+            double[] b0 = busyCpuSecondsByCpu();
             long a0 = allocated(stats);
             load.awaitLine("^measured", Duration.ofSeconds((long) seconds + 60));
             cpu = Machine.processCpuSeconds(server.pid()) - c0;
             jitCpu = compilerCpuSeconds(server.pid()) - j0;
+            busy = minus(busyCpuSecondsByCpu(), b0);
             alloc = allocated(stats) - a0;
             load.awaitLine("^qps=.* errors=\\d+\\n", Duration.ofSeconds(30)); // the whole line
             output = load.output();
@@ -282,7 +287,45 @@ final class NettySection implements SuiteBenchmark {
         f.byLoad.put("gRPC unary", new Result(qps, Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)), cpu / calls,
                 alloc / calls, Long.parseLong(m.group(5))));
         raw.append("## round ").append(round).append(", ").append(label).append(", gRPC unary\n").append(m.group())
-                .append(Fmt.f("%nserver CPU %.2f s (JIT compiler threads %.2f s), heap allocated %d bytes%n%n", cpu, jitCpu, alloc));
+                .append(Fmt.f("%nserver CPU %.2f s (JIT compiler threads %.2f s), heap allocated %d bytes%n", cpu, jitCpu, alloc))
+                .append(perCpu(busy, calls)).append('\n');
+    }
+
+    /**
+     * Busy seconds so far of each CPU (user + nice + system + irq + softirq + steal, every process and
+     * softirq included), from the per-CPU lines of /proc/stat; NaN where unreadable. The server's
+     * process CPU is not the whole of what a request costs either side: the veth pair runs a
+     * receiver's kernel TCP input on the sender's CPU (epoll's own receive path in wrk's write(2),
+     * 24 % of wrk's samples with perf, none with TAP), and the tun write(2) runs the client's TCP
+     * input on the Panamax server's CPU (26 % of its samples, docs/netty.md). Each CPU's busy time per request
+     * shows where the work went.
+     */
+    static double[] busyCpuSecondsByCpu() {
+        double[] busy = {Double.NaN, Double.NaN};
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/stat"))) {
+                String[] f = line.split("\\s+");
+                int cpu = f[0].equals("cpu" + CLIENT_CPU) ? 0 : f[0].equals("cpu" + SERVER_CPU) ? 1 : -1;
+                if (cpu >= 0) {
+                    long ticks = Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3]) + Long.parseLong(f[6])
+                            + Long.parseLong(f[7]) + Long.parseLong(f[8]);
+                    busy[cpu] = ticks / (double) Machine.ticksPerSecond();
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // NaN: the raw output says so
+        }
+        return busy;
+    }
+
+    private static double[] minus(double[] a, double[] b) {
+        return new double[] {a[0] - b[0], a[1] - b[1]};
+    }
+
+    /** The raw output's line: each CPU's busy time per request over the measured window. */
+    static String perCpu(double[] busy, double requests) {
+        return Fmt.f("CPU %s (server) busy %.1f µs/request, CPU %s (clients) busy %.1f µs/request (/proc/stat, every process and softirq)%n",
+                SERVER_CPU, busy[1] / requests * 1e6, CLIENT_CPU, busy[0] / requests * 1e6);
     }
 
     /** CPU seconds of the JVM's JIT compiler threads ("C1/C2 CompilerThread<n>") in process {@code pid}. */
@@ -369,6 +412,11 @@ final class NettySection implements SuiteBenchmark {
                   window, divided by its requests. Heap per request: the server JVM's bytes allocated by all its
                   threads (`ThreadMXBean.getTotalThreadAllocatedBytes`, written by the server every 100 ms) over
                   the same window, divided by its requests.
+                - In the raw output only: each CPU's busy time per request over the same window (/proc/stat, every
+                  process and softirq): which CPU the kernel's work landed on. The veth pair runs a receiver's TCP
+                  input on the sender's CPU (epoll's own receive path inside wrk's `write(2)`, on the clients' CPU),
+                  and the TAP device's `write(2)` runs the client's TCP input on the Panamax server's CPU; see
+                  docs/netty.md, "Where a request's CPU goes".
 
                 %s""", SERVER_CPU, CLIENT_CPU, jitWarmup, seconds, warmup, GRPC_CONNECTIONS, GRPC_CONCURRENCY, seconds, jitWarmup,
                 rounds > 1 ? "Best of " + rounds + " rounds for each server and load (each round: epoll, TAP, DPDK net_tap, DPDK net_af_xdp, one after "

@@ -145,6 +145,37 @@ class FlowControlTest {
     }
 
     @Test
+    void windowFieldStaysTheSameWhileTheApplicationKeepsUp() {
+        var cfg = TcpScript.baseConfig().receiveBufferSize(4000).build();
+        try (TcpScript s = new TcpScript(cfg)) {
+            s.listen();
+            s.inject(s.seg().syn().seq(1000).mss(1000));
+            SentSegment synAck = s.expect().flags(SYN | ACK).window(4000);
+            s.inject(s.seg().seq(1001).ack(synAck.seq + 1));
+            TcpConnection c = s.accepted.getFirst();
+            int ack = synAck.seq + 1;
+            s.inject(s.seg().seq(1001).ack(ack).payload(new byte[10]));
+            s.advance(Duration.ofMillis(50));
+            s.expect().ack(1011).window(3990);
+            // Request after request, each read before its ACK goes: the free buffer covers the window
+            // last advertised, so the same window goes again and its right edge follows RCV.NXT
+            // (Linux's choice; a Linux peer's header prediction needs the field unchanged). With
+            // the edge held, the field fell by each request: 3980, 3970.
+            assertEquals(10, s.read(c).join().length);
+            for (int seq = 1011; seq < 1031; seq += 10) {
+                s.inject(s.seg().seq(seq).ack(ack).payload(new byte[10]));
+                assertEquals(10, s.read(c).join().length);
+                s.advance(Duration.ofMillis(50));
+                s.expect().ack(seq + 10).window(3990);
+            }
+            // Data left unread: the right edge holds again and the window shrinks (RFC 9293 3.8.6.2.2).
+            s.inject(s.seg().seq(1031).ack(ack).payload(new byte[10]));
+            s.advance(Duration.ofMillis(50));
+            s.expect().ack(1041).window(3980);
+        }
+    }
+
+    @Test
     void senderAvoidsSillySegmentsUntilThePersistTimerOverrides() {
         try (TcpScript s = new TcpScript()) {
             var e = s.acceptPlain(1000);
