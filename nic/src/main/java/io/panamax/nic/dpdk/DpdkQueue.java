@@ -273,7 +273,10 @@ public final class DpdkQueue implements NicQueue {
             Packet p = toPacket(RawMemory.getLong(rxArray + (long) i * Long.BYTES));
             if (p != null) {
                 bytes += p.length();
-                out[count++] = p;
+                if (out[count] != p) { // as NicPoller's transmit queue: no store, no G1 barrier, when unchanged
+                    out[count] = p;
+                }
+                count++;
             }
         }
         stats.rxPackets.add(count);

@@ -742,9 +742,10 @@ public final class Packet implements ShardMessage, ReadBuffer {
         if (!isSoleOwnerOfOnlyBuffer()) {
             throw new IllegalStateException("not the sole owner of a single buffer: " + this);
         }
-        Buffer b = buffers[0];
-        buffers[0] = null;
-        b.refCnt = 0;
+        // buffers[0] keeps pointing at the buffer (past count, never read): buffer wrappers live
+        // as long as their pool, and a NIC queue that receives the same mbuf into this wrapper
+        // again (LIFO mbuf caches and packet pool: the usual case) then stores nothing.
+        buffers[0].refCnt = 0;
         freeWrapper();
     }
 
@@ -775,7 +776,11 @@ public final class Packet implements ShardMessage, ReadBuffer {
      * the caller has checked to lie in the buffer ({@link PacketPool#allocate(Buffer, int, int)}).
      */
     void initSingle(Buffer b, int offset, int len) {
-        buffers[0] = b;
+        // Stored only when it differs: a reference store into this (old) array costs G1's
+        // post-write barrier, a StoreLoad fence when the array's card is not young.
+        if (buffers[0] != b) {
+            buffers[0] = b;
+        }
         offsets[0] = offset;
         lengths[0] = len;
         count = 1;
