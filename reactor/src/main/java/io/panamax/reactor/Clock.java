@@ -7,6 +7,6 @@ public interface Clock {
 
     /** {@link System#nanoTime()}. */
     static Clock system() {
-        return System::nanoTime;
+        return SystemClock.INSTANCE;
     }
 }

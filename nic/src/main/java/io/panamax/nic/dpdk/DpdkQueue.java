@@ -9,6 +9,7 @@ import io.panamax.nic.QueueStats;
 import io.panamax.nic.offload.SoftwareChecksum;
 import io.panamax.reactor.Shard;
 import io.panamax.reactor.buffer.Buffer;
+import io.panamax.reactor.buffer.BufferPool;
 import io.panamax.reactor.buffer.Packet;
 import io.panamax.reactor.buffer.PacketPool;
 
@@ -46,15 +47,22 @@ public final class DpdkQueue implements NicQueue {
     private static final long DROP_EMPTY = -1;
     private static final long DROP_OVERSIZE = -2;
     private static final long DROP_BAD_OFFLOAD = -3;
-    /** How a prepared mbuf left: gathered copy, the stack's only reference lent, or a shared reference. */
+    /**
+     * How a prepared mbuf left: gathered copy, the stack's only reference lent (a packet another
+     * shard lent, whose buffer goes back through its pool), a shared reference, or the packet's
+     * only reference handed over (its wrapper freed at once, {@link Packet#releaseHandedOver()}).
+     */
     private static final byte COPIED = 0;
     private static final byte LENT = 1;
     private static final byte SHARED = 2;
+    private static final byte HANDED_OVER = 3;
     /** What happened to packet i of a transmit call. */
     private static final byte FATE_SENT = 0;
     private static final byte FATE_EMPTY = 1;
     private static final byte FATE_OVERSIZE = 2;
     private static final byte FATE_BAD_OFFLOAD = 3;
+    /** Sent with the packet's only buffer reference handed to the driver ({@link #HANDED_OVER}). */
+    private static final byte FATE_HANDED_OVER = 5;
     /** Largest frame gathered into an mbuf chain. */
     private static final int MAX_FRAME = 0xffff;
     private static final int IPV4_CHECKSUM = 10;
@@ -66,6 +74,24 @@ public final class DpdkQueue implements NicQueue {
     /** From {@link #segmentation}: one segment's worth, sent with checksum offloads only. */
     private static final long NOT_SEGMENTED = Long.MAX_VALUE;
     private static final byte FATE_TOO_MANY_SEGMENTS = 4;
+    /** Packet flags that ask the device for work on transmit. */
+    private static final int TX_REQUESTS = OffloadFlags.TX_CHECKSUM_FLAGS | Packet.TX_TCP_SEGMENTATION;
+
+    /**
+     * Whether the mbuf's {@code data_off}, {@code refcnt}, {@code nb_segs} (16 bits each, DPDK's
+     * {@code rearm_data}) and {@code pkt_len} (32), {@code data_len} (16) lie as a little-endian
+     * {@code toPacket} reads them, in one 64-bit load each: DPDK 22.11's layout on x86-64 and arm64.
+     * Two loads instead of five per received frame (each load of a field through the address-space
+     * segment is a bounds check and a load).
+     */
+    static final boolean REARM_AND_LENGTHS_PACKED = Mbuf.REFCNT == Mbuf.DATA_OFF + 2 && Mbuf.NB_SEGS == Mbuf.DATA_OFF + 4
+            && Mbuf.DATA_LEN == Mbuf.PKT_LEN + 4 && java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
+
+    static {
+        if (!REARM_AND_LENGTHS_PACKED) {
+            throw new ExceptionInInitializerError("struct rte_mbuf is not laid out as DPDK 22.11's on a little-endian CPU");
+        }
+    }
 
     private final DpdkNic nic;
     private final int id;
@@ -95,6 +121,8 @@ public final class DpdkQueue implements NicQueue {
     /** The queue's AF_XDP socket on net_af_xdp (readable while its RX ring holds a frame), else -1. */
     private int xdpSocket = -1;
     private boolean cheapEmptyPoll;
+    /** Second result of {@link #requestOffloads}: the frame's {@code tx_offload}. */
+    private long requestedTxOffload;
 
     DpdkQueue(DpdkNic nic, int id, int port, MbufPool mempool, OffloadFlags.Tx txOffloads, boolean chainsOnTx, Tso tso) {
         this.nic = nic;
@@ -245,7 +273,10 @@ public final class DpdkQueue implements NicQueue {
             Packet p = toPacket(RawMemory.getLong(rxArray + (long) i * Long.BYTES));
             if (p != null) {
                 bytes += p.length();
-                out[count++] = p;
+                if (out[count] != p) { // as NicPoller's transmit queue: no store, no G1 barrier, when unchanged
+                    out[count] = p;
+                }
+                count++;
             }
         }
         stats.rxPackets.add(count);
@@ -254,15 +285,18 @@ public final class DpdkQueue implements NicQueue {
     }
 
     private Packet toPacket(long m) {
-        int segs = Mbuf.nbSegs(m);
+        // Two 64-bit loads for five fields (REARM_AND_LENGTHS_PACKED).
+        long rearm = RawMemory.getLong(m + Mbuf.DATA_OFF);
+        int segs = (int) (rearm >>> 32) & 0xffff;
         long ol = Mbuf.olFlags(m);
         Packet p;
         if (segs == 1 && (ol & OffloadFlags.EXTERNAL_OR_INDIRECT) == 0) {
             // The common case, read from the mbuf's first cache line only (a one-segment mbuf has
             // next == NULL: DPDK's invariant, which drivers keep).
-            int off = Mbuf.dataOff(m);
-            int len = Mbuf.dataLen(m);
-            if (len == 0 || off + len > Mbuf.bufLen(m) || Mbuf.pktLen(m) != len) {
+            int off = (int) rearm & 0xffff;
+            long lengths = RawMemory.getLong(m + Mbuf.PKT_LEN);
+            int len = (int) (lengths >>> 32) & 0xffff;
+            if (len == 0 || off + len > Mbuf.bufLen(m) || (int) lengths != len) {
                 return dropMalformed(m);
             }
             Buffer b = pool.adopt(m);
@@ -270,8 +304,7 @@ public final class DpdkQueue implements NicQueue {
                 b = adoptFromSiblingPool(m);
             }
             if (b != null) {
-                p = packets.allocate();
-                p.append(b, off, len);
+                p = packets.allocate(b, off, len);
             } else {
                 p = copyChain(m, 1);
             }
@@ -397,7 +430,7 @@ public final class DpdkQueue implements NicQueue {
                         : m == DROP_TOO_MANY_SEGMENTS ? FATE_TOO_MANY_SEGMENTS : FATE_BAD_OFFLOAD;
                 continue;
             }
-            fate[processed] = FATE_SENT;
+            fate[processed] = txMode[prepared] == HANDED_OVER ? FATE_HANDED_OVER : FATE_SENT;
             txSource[prepared] = processed;
             RawMemory.setLong(txArray + (long) prepared * Long.BYTES, m);
             prepared++;
@@ -412,7 +445,15 @@ public final class DpdkQueue implements NicQueue {
         int frames = 0;
         for (int i = 0; i < taken; i++) {
             Packet p = packets[i];
-            switch (fate[i]) {
+            byte f = fate[i];
+            if (f == FATE_HANDED_OVER) {
+                // The common case: the driver has the mbuf, and the wrapper is free for its return.
+                frames++;
+                bytes += p.length();
+                p.releaseHandedOver();
+                continue;
+            }
+            switch (f) {
                 case FATE_SENT -> {
                     frames++;
                     bytes += p.length();
@@ -456,6 +497,62 @@ public final class DpdkQueue implements NicQueue {
         if (len == 0) {
             return DROP_EMPTY;
         }
+        long ol = 0;
+        long txOffload = 0;
+        if ((p.flags() & TX_REQUESTS) != 0) {
+            ol = requestOffloads(p, len);
+            if (ol < 0) {
+                return ol;
+            }
+            txOffload = requestedTxOffload;
+        }
+        if (p.fragmentCount() == 1) {
+            Buffer b = p.fragmentBuffer(0);
+            // An mbuf of a pool this thread owns: the driver frees it, on this thread, into that pool.
+            // This queue's own pool first (a received frame sent back out): one comparison.
+            BufferPool bp = b.pool();
+            if (bp == pool || bp instanceof MbufBufferPool other && other.owner() == pool.owner()) {
+                MbufBufferPool owner = (MbufBufferPool) bp;
+                long m = b.nativeHandle();
+                // refcnt 1: only the stack holds it, no driver has it in a ring.
+                if (Mbuf.refcnt(m) == 1) {
+                    if (p.isSoleOwnerOfOnlyBuffer()) {
+                        txMode[k] = HANDED_OVER;
+                    } else if (b.refCnt() == 1) {
+                        owner.lendToDevice(b);
+                        txMode[k] = LENT;
+                    } else {
+                        Mbuf.setRefcnt(m, 2);
+                        txMode[k] = SHARED;
+                    }
+                    // nb_segs 1 and next NULL already: a free mbuf has them, and receive undoes chains.
+                    Mbuf.setDataOff(m, p.fragmentOffset(0));
+                    Mbuf.setDataLen(m, len);
+                    Mbuf.setPktLen(m, len);
+                    finish(m, ol, txOffload);
+                    return m;
+                }
+            }
+        }
+        int room = pool.bufferSize() - Mbuf.HEADROOM;
+        if (len > MAX_FRAME || len > room && !chainsOnTx) {
+            return DROP_OVERSIZE;
+        }
+        long m = gather(p, len, room);
+        if (m != NO_MBUF) {
+            txMode[k] = COPIED;
+            finish(m, ol, txOffload);
+        }
+        return m;
+    }
+
+    /**
+     * The offload request of a packet that asks for checksums or segmentation: its {@code ol_flags}
+     * (DPDK's TX flags lie below bit 63: never negative), its {@code tx_offload} left in
+     * {@link #requestedTxOffload}, checksums the device cannot compute filled in here; or a negative
+     * drop reason. Apart from {@link #prepare}: a frame without requests (forwarded) skips it whole.
+     */
+    private long requestOffloads(Packet p, int len) {
         int wanted = p.flags() & OffloadFlags.TX_CHECKSUM_FLAGS;
         int offloaded = txOffloads.offloaded(wanted);
         long txOffload = 0;
@@ -491,39 +588,8 @@ public final class DpdkQueue implements NicQueue {
         } else {
             ol = 0;
         }
-        if (p.fragmentCount() == 1) {
-            Buffer b = p.fragmentBuffer(0);
-            // An mbuf of a pool this thread owns: the driver frees it, on this thread, into that pool.
-            if (b.pool() instanceof MbufBufferPool owner && owner.owner() == pool.owner()) {
-                long m = b.nativeHandle();
-                // refcnt 1: only the stack holds it, no driver has it in a ring.
-                if (Mbuf.refcnt(m) == 1) {
-                    if (b.refCnt() == 1) {
-                        owner.lendToDevice(b);
-                        txMode[k] = LENT;
-                    } else {
-                        Mbuf.setRefcnt(m, 2);
-                        txMode[k] = SHARED;
-                    }
-                    // nb_segs 1 and next NULL already: a free mbuf has them, and receive undoes chains.
-                    Mbuf.setDataOff(m, p.fragmentOffset(0));
-                    Mbuf.setDataLen(m, len);
-                    Mbuf.setPktLen(m, len);
-                    finish(m, ol, txOffload);
-                    return m;
-                }
-            }
-        }
-        int room = pool.bufferSize() - Mbuf.HEADROOM;
-        if (len > MAX_FRAME || len > room && !chainsOnTx) {
-            return DROP_OVERSIZE;
-        }
-        long m = gather(p, len, room);
-        if (m != NO_MBUF) {
-            txMode[k] = COPIED;
-            finish(m, ol, txOffload);
-        }
-        return m;
+        requestedTxOffload = txOffload;
+        return ol;
     }
 
     /**
@@ -652,6 +718,9 @@ public final class DpdkQueue implements NicQueue {
                 ((MbufBufferPool) b.pool()).unlend(b);
             }
             case SHARED -> Mbuf.setRefcnt(m, 1);
+            case HANDED_OVER -> {
+                // Nothing was changed yet: the packet still holds its buffer.
+            }
             default -> freeOwnChain(m);
         }
     }

@@ -20,6 +20,11 @@ public final class Buffer implements ShardMessage {
     private final MemorySegment memory;
     private final int slot;
     private final long nativeHandle;
+    /**
+     * {@code memory.byteSize()}, kept here: every packet fragment's bounds check reads it, and the
+     * segment is one more object (cache line) per received frame.
+     */
+    private final int capacity;
     int refCnt;
 
     Buffer(BufferPool pool, int slot, MemorySegment memory, long nativeHandle) {
@@ -27,6 +32,7 @@ public final class Buffer implements ShardMessage {
         this.slot = slot;
         this.memory = memory;
         this.nativeHandle = nativeHandle;
+        this.capacity = (int) memory.byteSize();
     }
 
     /** The whole buffer, headroom included; packets say which part holds their bytes. */
@@ -35,7 +41,7 @@ public final class Buffer implements ShardMessage {
     }
 
     public int capacity() {
-        return (int) memory.byteSize();
+        return capacity;
     }
 
     /** The buffer's index in its pool. */

@@ -64,6 +64,8 @@ public final class Packet implements ShardMessage, ReadBuffer {
     private static final int INITIAL_FRAGMENTS = 4;
 
     private final PacketPool pool;
+    /** This wrapper's index in its pool ({@link PacketPool}'s free list holds indexes, not references). */
+    final int index;
     private Buffer[] buffers = new Buffer[INITIAL_FRAGMENTS];
     private int[] offsets = new int[INITIAL_FRAGMENTS];
     private int[] lengths = new int[INITIAL_FRAGMENTS];
@@ -84,8 +86,9 @@ public final class Packet implements ShardMessage, ReadBuffer {
     /** Second result of {@link #locate}: the offset of the byte within the located fragment. */
     private int locatedSkip;
 
-    Packet(PacketPool pool) {
+    Packet(PacketPool pool, int index) {
         this.pool = pool;
+        this.index = index;
     }
 
     // ---- shape ----------------------------------------------------------------------------------
@@ -720,6 +723,42 @@ public final class Packet implements ShardMessage, ReadBuffer {
             buffers[i] = null;
             b.release();
         }
+        freeWrapper();
+    }
+
+    /**
+     * Releases a packet of one fragment whose buffer's only reference a device now holds: a NIC
+     * queue handed the buffer's native memory to its driver without a copy, and the driver frees it
+     * into the native pool the buffer's pool takes buffers from (a DPDK mbuf with {@code refcnt} 1).
+     * The buffer's wrapper becomes free on the spot, without the trip through its pool that
+     * {@link #release()} makes (the pool would have to be told not to free the native memory a
+     * second time), and the packet goes back to its pool. The queue's transmit path, once per sent
+     * frame: it saves the buffer release and the pool's recycle.
+     *
+     * <p>Only for a packet that was not {@link #lend lent} and holds the only reference to its
+     * single buffer ({@link #isSoleOwnerOfOnlyBuffer()}); throws otherwise.
+     */
+    public void releaseHandedOver() {
+        if (!isSoleOwnerOfOnlyBuffer()) {
+            throw new IllegalStateException("not the sole owner of a single buffer: " + this);
+        }
+        // buffers[0] keeps pointing at the buffer (past count, never read): buffer wrappers live
+        // as long as their pool, and a NIC queue that receives the same mbuf into this wrapper
+        // again (LIFO mbuf caches and packet pool: the usual case) then stores nothing.
+        buffers[0].refCnt = 0;
+        freeWrapper();
+    }
+
+    /**
+     * True for a live packet of one fragment, not {@link #lend lent}, that holds the only reference
+     * to its buffer: the buffer may leave the stack with the packet ({@link #releaseHandedOver()}).
+     */
+    public boolean isSoleOwnerOfOnlyBuffer() {
+        return live && count == 1 && lender == null && buffers[0].refCnt == 1;
+    }
+
+    /** The wrapper back to its pool, its fields cleared; its buffers are released already. */
+    private void freeWrapper() {
         count = 0;
         length = 0;
         flags = 0;
@@ -730,6 +769,22 @@ public final class Packet implements ShardMessage, ReadBuffer {
         forwardTo = null;
         live = false;
         pool.free(this);
+    }
+
+    /**
+     * Makes this fresh packet one fragment of {@code len} bytes at {@code offset} of {@code b}, which
+     * the caller has checked to lie in the buffer ({@link PacketPool#allocate(Buffer, int, int)}).
+     */
+    void initSingle(Buffer b, int offset, int len) {
+        // Stored only when it differs: a reference store into this (old) array costs G1's
+        // post-write barrier, a StoreLoad fence when the array's card is not young.
+        if (buffers[0] != b) {
+            buffers[0] = b;
+        }
+        offsets[0] = offset;
+        lengths[0] = len;
+        count = 1;
+        length = len;
     }
 
     public boolean isLive() {

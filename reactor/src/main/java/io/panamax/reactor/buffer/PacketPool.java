@@ -12,9 +12,16 @@ import java.util.Arrays;
 public final class PacketPool {
     private final Shard owner;
     private final BufferPool buffers;
-    private Packet[] free = new Packet[256];
+    /** Every wrapper this pool made, by {@link Packet#index}. */
+    private Packet[] all = new Packet[256];
+    /**
+     * The free wrappers' indexes, a stack. Indexes rather than references: storing a reference
+     * into an old array costs G1's post-write barrier (a StoreLoad fence when the card is not
+     * young), once per recycled packet on the NIC paths; an int store costs nothing more.
+     */
+    private int[] free = new int[256];
     private int top;
-    private long created;
+    private int created;
 
     public PacketPool(Shard owner, BufferPool buffers) {
         this.owner = owner;
@@ -39,13 +46,35 @@ public final class PacketPool {
         assert onOwnerThread();
         Packet p;
         if (top > 0) {
-            p = free[--top];
-            free[top] = null;
+            p = all[free[--top]];
         } else {
-            p = new Packet(this);
-            created++;
+            p = create();
         }
         p.activate();
+        return p;
+    }
+
+    /**
+     * A packet of one fragment: {@code len} bytes at {@code offset} of {@code buffer}, whose
+     * reference the packet takes over from the caller. What {@link #allocate()} and
+     * {@link Packet#append(Buffer, int, int)} do, in one step: a NIC queue's receive path, per frame.
+     */
+    public Packet allocate(Buffer buffer, int offset, int len) {
+        if (offset < 0 || len < 0 || offset + len > buffer.capacity()) {
+            throw new IndexOutOfBoundsException("fragment " + offset + "+" + len + " outside buffer of " + buffer.capacity());
+        }
+        Packet p = allocate();
+        p.initSingle(buffer, offset, len);
+        return p;
+    }
+
+    private Packet create() {
+        if (created == all.length) {
+            all = Arrays.copyOf(all, created * 2);
+            free = Arrays.copyOf(free, created * 2);
+        }
+        Packet p = new Packet(this, created);
+        all[created++] = p;
         return p;
     }
 
@@ -98,9 +127,6 @@ public final class PacketPool {
 
     void recycle(Packet p) {
         assert onOwnerThread();
-        if (top == free.length) {
-            free = Arrays.copyOf(free, top * 2);
-        }
-        free[top++] = p;
+        free[top++] = p.index; // room: free holds as many indexes as all holds wrappers
     }
 }
