@@ -161,9 +161,8 @@ abstract class KernelMultiShardTest {
 
         // Active opens from every shard: the reply must reach the connecting shard (forwarded to it
         // in software where the device does not steer by the stack's hash).
-        Process server = ns.start("socat", "TCP-LISTEN:5001,reuseaddr,fork", "EXEC:cat");
+        Process server = KernelListener.echo(ns, 5001, true);
         try {
-            Thread.sleep(300);
             int host = Ipv4Address.parse(HOST_IP);
             for (int i = 0; i < shards; i++) {
                 int shard = i;

@@ -110,9 +110,8 @@ abstract class KernelPeerTcpTest {
                 NetworkNamespace.Result r = ns.exec(T, "python3", "-c", script);
                 assertTrue(r.ok() && r.stdout().contains("ok"), r.stdout() + r.stderr());
                 // The stack opens: its SYN is ECN-setup, the kernel answers ECE.
-                Process server = ns.start("socat", "TCP-LISTEN:5002,reuseaddr", "EXEC:cat");
+                Process server = KernelListener.echo(ns, 5002, false);
                 try {
-                    Thread.sleep(300);
                     byte[] data = new byte[256 * 1024];
                     new Random(7).nextBytes(data);
                     CompletableFuture<byte[]> echoed = stack.reactor().submit(0, () -> stack.shard(0).tcp()
@@ -477,15 +476,8 @@ abstract class KernelPeerTcpTest {
     @Test
     @Order(5)
     void activeOpensFromEveryShardToAKernelServer() throws Exception {
-        Process server = ns.start("socat", "TCP-LISTEN:5001,reuseaddr,fork", "EXEC:cat");
+        Process server = KernelListener.echo(ns, 5001, true);
         try {
-            // socat listens some time after it starts (long on a loaded machine): wait until the
-            // kernel shows the listener rather than for a fixed time.
-            long until = System.nanoTime() + 10_000_000_000L;
-            while (ns.exec(T, "ss", "-Hltn", "sport = :5001").stdout().isBlank()) {
-                assertTrue(System.nanoTime() < until && server.isAlive(), "socat listens on 5001 within 10 s");
-                Thread.sleep(20);
-            }
             int host = Ipv4Address.parse(HOST_IP);
             for (int i = 0; i < stack.shardCount(); i++) {
                 int shard = i;
