@@ -33,24 +33,19 @@ final class Receiver {
      * costs a TAP write and the sender's kernel an ACK to process (issue 15).
      */
     static final int COALESCED_PER_ACK = 2;
-    /**
-     * How long the ACK of a lone coalesced segment waits for the next one: about ten round trips
-     * over TAP (a UDP round trip there is about 20 µs), far under the 40 ms delayed-ACK time a
-     * full-sized segment may wait. A sender whose window holds just that one segment stalls no
-     * longer than this, and then not again for a while (see {@link #COALESCED_BACKOFF_MIN}).
+    /*
+     * How long the ACK of a lone coalesced segment waits for the next one is
+     * TcpConfig.coalescedAckDelayNanos (200 µs): about ten round trips over TAP (a UDP round trip
+     * there is about 20 µs), far under the 40 ms delayed-ACK time a full-sized segment may wait. A
+     * sender whose window holds just that one segment stalls no longer than this, and then not
+     * again for a while: after a lone coalesced segment's ACK timed out the sender was waiting for
+     * it (its congestion or send window held just that segment, as under loss), so the next
+     * TcpConfig.coalescedQuickAcksMin (16) coalesced segments are acknowledged at once, doubling at
+     * each further timeout up to coalescedQuickAcksMax (1,024) and halving (to the minimum at least)
+     * each time a second one arrives within the delay: a window-limited sender, which never sends
+     * that second one, pays the delay a few times, then once per 1,024 round trips at most, while a
+     * streaming sender that paused (preempted, say) is back to one ACK per two within a few segments.
      */
-    static final long COALESCED_ACK_DELAY_NANOS = 200_000L;
-    /**
-     * After a lone coalesced segment's ACK timed out the sender was waiting for it (its congestion
-     * or send window held just that segment, as under loss): this many coalesced segments are then
-     * acknowledged at once, doubling at each further timeout up to {@link #COALESCED_BACKOFF_MAX}
-     * and halving (to this at least) each time a second one arrives within the delay: a
-     * window-limited sender, which never sends that second one, pays the delay a few times, then
-     * once per 1,024 round trips at most, while a streaming sender that paused (preempted, say)
-     * is back to one ACK per two within a few segments.
-     */
-    static final int COALESCED_BACKOFF_MIN = 16;
-    static final int COALESCED_BACKOFF_MAX = 1024;
 
     private final Tcb tcb;
     private final TcpConfig config;
@@ -89,7 +84,7 @@ final class Receiver {
     /** Coalesced segments still to acknowledge at once, since a lone one's ACK timed out. */
     private int coalescedQuickAcks;
     /** What {@link #coalescedQuickAcks} becomes at the next such timeout. */
-    private int coalescedBackoff = COALESCED_BACKOFF_MIN;
+    private int coalescedBackoff;
     private int quickAcks;
     private final Timer delAckTimer;
 
@@ -110,6 +105,7 @@ final class Receiver {
         this.counters = counters;
         this.rcvBufferSize = config.receiveBufferSize();
         this.quickAcks = config.quickAckSegments();
+        this.coalescedBackoff = config.coalescedQuickAcksMin();
         this.delAckTimer = tcb.shard().timers().newTimer(this::onDelayedAckTimeout);
     }
 
@@ -326,8 +322,8 @@ final class Receiver {
      * Coalesced segments (longer than the MSS this side advertised, so no sender sent them as one:
      * RFC 9293 3.7.1) count as one each: every {@link #COALESCED_PER_ACK}th is acknowledged, or
      * sooner once half the receive buffer is unacknowledged (the sender must not run out of window
-     * waiting), or after {@link #COALESCED_ACK_DELAY_NANOS}; at once for a while after that delay
-     * ran out ({@link #COALESCED_BACKOFF_MIN}).
+     * waiting), or after {@link TcpConfig#coalescedAckDelayNanos}; at once for a while after that
+     * delay ran out ({@link TcpConfig#coalescedQuickAcksMin}).
      */
     private void delayedAckPolicy(int len, boolean filledGap) {
         unackedBytes += len;
@@ -344,14 +340,14 @@ final class Receiver {
             if (unackedCoalesced >= COALESCED_PER_ACK) {
                 ackNow = true;
                 // A second one came within the delay: the sender streams, holding costs it nothing.
-                coalescedBackoff = Math.max(COALESCED_BACKOFF_MIN, coalescedBackoff >>> 1);
+                coalescedBackoff = Math.max(config.coalescedQuickAcksMin(), coalescedBackoff >>> 1);
             } else if (unackedBytes >= rcvBufferSize / 2) {
                 ackNow = true;
             } else if (coalescedQuickAcks > 0) {
                 coalescedQuickAcks--;
                 ackNow = true;
-            } else if (!delAckTimer.isArmed() || delAckTimer.deadline() - tcb.shard().nanoTime() > COALESCED_ACK_DELAY_NANOS) {
-                delAckTimer.arm(COALESCED_ACK_DELAY_NANOS);
+            } else if (!delAckTimer.isArmed() || delAckTimer.deadline() - tcb.shard().nanoTime() > config.coalescedAckDelayNanos()) {
+                delAckTimer.arm(config.coalescedAckDelayNanos());
             }
         } else if (unackedBytes >= 2 * rcvMss) {
             ackNow = true;
@@ -364,7 +360,7 @@ final class Receiver {
         if (unackedCoalesced > 0) {
             // No second segment came: the sender waited for this ACK. Acknowledge the next ones at once.
             coalescedQuickAcks = coalescedBackoff;
-            coalescedBackoff = Math.min(2 * coalescedBackoff, COALESCED_BACKOFF_MAX);
+            coalescedBackoff = Math.min(2 * coalescedBackoff, config.coalescedQuickAcksMax());
         }
         if (tcb.state != TcpState.CLOSED && unackedBytes > 0) {
             tcb.sendAck();

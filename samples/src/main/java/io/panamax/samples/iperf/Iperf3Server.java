@@ -59,6 +59,18 @@ public final class Iperf3Server implements AutoCloseable {
     private ReadBuffer block;
     /** Bytes in {@link #block}: half of iperf3's default TCP block, 64 KB, a TCP super-segment's worth. */
     static final int BLOCK_BYTES = 64 * 1024;
+    /**
+     * The receive buffer of each data connection, as iperf3 {@code -w} sets {@code SO_RCVBUF}: the
+     * server reads everything at once, so a larger window holds no memory, it only lets the client
+     * keep more in flight. With the stack's default 256 KB (four 64 KB super-segments) the client's
+     * kernel was receive-window limited for 44 % of its busy time ({@code ss -ti}: rwnd_limited,
+     * under load 7) and each frame woke the idle shard on its own; with 2 MB, iperf3 into the echo
+     * sample over TAP went from 8.33/7.25/7.42 to 12.73/11.40/11.41 Gbit/s and the shard's process
+     * moved 17-23 % more per CPU (three A/B pairs, load 6-9). The kernel's own server grows its window by
+     * autotuning up to {@code tcp_rmem}'s maximum (6 MB). Takes effect up to the stack's
+     * {@link io.panamax.tcp.TcpConfig#maxReceiveBufferSize}, which sets the window scale.
+     */
+    public static final int RECEIVE_BUFFER_BYTES = 2 * 1024 * 1024;
 
     private Iperf3Server(ShardStack stack, int port, Iperf3Server[] peers) {
         this.shard = stack.shard();
@@ -68,7 +80,11 @@ public final class Iperf3Server implements AutoCloseable {
         this.listener = stack.tcp().listen(port, this::accepted);
     }
 
-    /** An iperf3 server on every shard of {@code stack}, all on {@code port}. */
+    /**
+     * An iperf3 server on every shard of {@code stack}, all on {@code port}. Its data connections
+     * get the window of {@link #RECEIVE_BUFFER_BYTES} when the stack's
+     * {@link io.panamax.tcp.TcpConfig#maxReceiveBufferSize} allows it (the echo sample's does).
+     */
     public static Sharded<Iperf3Server> start(Stack stack, int port) {
         Iperf3Server[] peers = new Iperf3Server[stack.shardCount()];
         return Sharded.start(stack, s -> new Iperf3Server(s, port, peers), Iperf3Server::close);
@@ -249,6 +265,7 @@ public final class Iperf3Server implements AutoCloseable {
     // ---- data connections -----------------------------------------------------------------------
 
     private void dataStream(String cookie, int control, TcpConnection c, int alreadyReceived) {
+        c.setReceiveBufferSize(RECEIVE_BUFFER_BYTES);
         DataStream d = new DataStream(c, alreadyReceived);
         List<DataStream> list = streams.computeIfAbsent(cookie, k -> new ArrayList<>());
         int index = list.size();

@@ -175,4 +175,34 @@ class FlowControlTest {
             assertFalse(s.read(c).isCompletedExceptionally());
         }
     }
+
+    @Test
+    void theMaxReceiveBufferSetsTheScaleSoThatABufferCanGrowAfterTheHandshake() {
+        // 256 KiB now, up to 2 MiB later: the SYN-ACK offers the shift for 2 MiB (6: 65535 << 5 < 2 MiB),
+        // since the scale cannot change after the handshake (RFC 7323 2.2).
+        var cfg = TcpScript.baseConfig().receiveBufferSize(256 * 1024).maxReceiveBufferSize(2 << 20).build();
+        try (TcpScript s = new TcpScript(cfg)) {
+            s.listen();
+            s.inject(s.seg().syn().seq(1000).windowScale(0));
+            SentSegment synAck = s.expect().flags(SYN | ACK).windowScale(6).window(65535);
+            s.inject(s.seg().seq(1001).ack(synAck.seq + 1));
+            TcpConnection c = s.accepted.getFirst();
+            s.inject(s.seg().seq(1001).ack(synAck.seq + 1).payload(new byte[1000]));
+            s.advance(Duration.ofMillis(50));
+            s.expect().ack(2001).window((256 * 1024 - 1000 + 63) >> 6);
+            // Grown by the application: announced at once, the whole 2 MiB less what is unread.
+            s.run(() -> c.setReceiveBufferSize(2 << 20));
+            s.expect().flags(ACK).ack(2001).window(((2 << 20) - 1000 + 63) >> 6);
+            // Beyond the maximum, the buffer stops where the scale lets a window reach.
+            s.run(() -> c.setReceiveBufferSize(8 << 20));
+            assertEquals(65535 << 6, (int) s.on(c::receiveBufferSize));
+            assertFalse(s.read(c).isCompletedExceptionally());
+        }
+    }
+
+    @Test
+    void aMaxReceiveBufferBelowTheBufferIsRefused() {
+        var b = TcpScript.baseConfig().receiveBufferSize(1 << 20).maxReceiveBufferSize(1 << 19);
+        assertThrows(IllegalArgumentException.class, b::build);
+    }
 }
