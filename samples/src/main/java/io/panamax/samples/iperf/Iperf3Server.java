@@ -66,7 +66,9 @@ public final class Iperf3Server implements AutoCloseable {
      * kernel was receive-window limited for 44 % of its busy time ({@code ss -ti}: rwnd_limited,
      * under load 7) and each frame woke the idle shard on its own; with 2 MB, iperf3 into the echo
      * sample over TAP went from 8.33/7.25/7.42 to 12.73/11.40/11.41 Gbit/s and the shard's process
-     * moved 17-23 % more per CPU (three A/B pairs, load 6-9). The kernel's own server grows its window by
+     * moved 14-36 % more per CPU (three A/B pairs, load 6-9; a second series at load 6-7 was mixed,
+     * 3.55/5.05/5.61 against 8.17/4.68/4.77, the shard getting a quarter of a CPU: see issue 15's
+     * notes for idle figures). The kernel's own server grows its window by
      * autotuning up to {@code tcp_rmem}'s maximum (6 MB). Takes effect up to the stack's
      * {@link io.panamax.tcp.TcpConfig#maxReceiveBufferSize}, which sets the window scale.
      */
