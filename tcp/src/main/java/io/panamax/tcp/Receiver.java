@@ -257,6 +257,10 @@ final class Receiver {
                 if (len > rcvMss) {
                     rcvMss = Math.min(len, advertisedMss);
                 }
+                if (rcvAdvEdge - rcvNxt < rcvMss) {
+                    // The peer filled the window: is a larger receive buffer worth it? (issue 15)
+                    counters.receiveWindowFilled.increment();
+                }
                 boolean filledGap = false;
                 if (outOfOrder != null && outOfOrder.segments() > 0) {
                     int before = rcvNxt;

@@ -108,9 +108,11 @@ class FlowControlTest {
             s.inject(s.seg().seq(1001).ack(ack).payload(new byte[1000]));
             s.inject(s.seg().seq(2001).ack(ack).payload(new byte[1000]));
             s.expect().ack(3001).window(2000);
+            assertEquals(0, s.tcp.counters().receiveWindowFilled.get(), "half the window is left");
             s.inject(s.seg().seq(3001).ack(ack).payload(new byte[1000]));
             s.inject(s.seg().seq(4001).ack(ack).payload(new byte[1000]));
             s.expect().ack(5001).window(0);
+            assertEquals(1, s.tcp.counters().receiveWindowFilled.get(), "the peer used up the window");
             assertEquals(4000, s.read(c).join().length);
             // The application made room: a window update goes at once (the peer is stalled).
             s.expect().flags(ACK).ack(5001).window(4000);
