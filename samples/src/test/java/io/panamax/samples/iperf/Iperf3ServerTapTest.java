@@ -5,6 +5,7 @@ import io.panamax.nic.tap.TapNic;
 import io.panamax.reactor.testing.Environment;
 import io.panamax.stack.Sharded;
 import io.panamax.stack.Stack;
+import io.panamax.tcp.TcpConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,6 +31,8 @@ class Iperf3ServerTapTest {
     static final String STACK_IP = "10.7.0.2";
     static final Duration T = Duration.ofSeconds(60);
     private static final Pattern SUM_RECEIVED = Pattern.compile("\"sum_received\"\\s*:\\s*\\{[^}]*?\"bytes\"\\s*:\\s*(\\d+)");
+    /** The peer's window as the client's kernel holds it ({@code ss -ti}). */
+    private static final Pattern SND_WND = Pattern.compile("snd_wnd:(\\d+)");
     private static final Pattern SUM_SENT = Pattern.compile("\"sum_sent\"\\s*:\\s*\\{[^}]*?\"bytes\"\\s*:\\s*(\\d+)");
     private static final Pattern RECEIVER_BYTES = Pattern.compile("\"receiver\"\\s*:\\s*\\{[^}]*?\"bytes\"\\s*:\\s*(\\d+)");
 
@@ -47,6 +50,8 @@ class Iperf3ServerTapTest {
                 .nic(queues -> TapNic.builder().name(tap).namespace(ns).queues(queues).multiQueue(queues > 1)
                         .kernelAddress(HOST_IP + "/24").kernelIpv6(false).open())
                 .ipv4(STACK_IP + "/24").shards(2)
+                // As the echo sample: the window scale lets the data streams' 2 MB buffer be advertised.
+                .tcp(TcpConfig.builder().maxReceiveBufferSize(Iperf3Server.RECEIVE_BUFFER_BYTES).build())
                 .reactorSettings(r -> r.pinThreads(false).buffersPerShard(16384))
                 .start();
         iperf = Iperf3Server.start(stack, Iperf3Server.DEFAULT_PORT);
@@ -127,6 +132,35 @@ class Iperf3ServerTapTest {
         assertTrue(received > 1_000_000, "a two-second test moves more than a megabyte: " + received);
         assertTrue(received <= sent, "received " + received + " of " + sent);
         assertEquals(received, counter("iperf3_bytes_received_total") - before, "iperf3's receiver figure is the stack's count");
+        assertEquals(completed + 1, completedCount(completed + 1));
+    }
+
+    @Test
+    void theClientIsOfferedTheDataStreamsTwoMegabyteWindow() throws Exception {
+        // The stack's default receive buffer is 256 KB (and a scale for it would cap the window at
+        // 512 KB): a window beyond 1 MB in the client's kernel is the data stream's 2 MB buffer,
+        // advertised with the scale chosen from maxReceiveBufferSize.
+        long completed = counter("iperf3_tests_total{outcome=\"completed\"}");
+        Process client = ns.start("iperf3", "-c", STACK_IP, "-t", "3");
+        long largest = 0;
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (largest <= 1 << 20 && client.isAlive() && System.nanoTime() < deadline) {
+                NetworkNamespace.Result ss = ns.exec(T, "ss", "-tin", "dst", STACK_IP + ":" + Iperf3Server.DEFAULT_PORT);
+                Matcher m = SND_WND.matcher(ss.stdout());
+                while (m.find()) {
+                    largest = Math.max(largest, Long.parseLong(m.group(1)));
+                }
+                Thread.sleep(100);
+            }
+        } finally {
+            if (!client.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                client.destroyForcibly();
+            }
+        }
+        assertEquals(0, client.exitValue(), "iperf3 -c ran to its end");
+        assertTrue(largest > 1 << 20 && largest <= Iperf3Server.RECEIVE_BUFFER_BYTES,
+                "the client saw the 2 MB window: largest snd_wnd " + largest);
         assertEquals(completed + 1, completedCount(completed + 1));
     }
 
