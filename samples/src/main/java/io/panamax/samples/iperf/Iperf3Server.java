@@ -68,8 +68,10 @@ public final class Iperf3Server implements AutoCloseable {
      * sample over TAP went from 8.33/7.25/7.42 to 12.73/11.40/11.41 Gbit/s and the shard's process
      * moved 14-36 % more per CPU (three A/B pairs, load 6-9; a second series at load 6-7 was mixed,
      * 3.55/5.05/5.61 against 8.17/4.68/4.77, the shard getting a quarter of a CPU: see issue 15's
-     * notes for idle figures). The kernel's own server grows its window by
-     * autotuning up to {@code tcp_rmem}'s maximum (6 MB). Takes effect up to the stack's
+     * notes for idle figures). The kernel's own server grows its window by autotuning, up to
+     * {@code tcp_rmem}'s maximum: over a veth pair here (maximum 32 MB) it offered the client 24.9 MB
+     * ({@code ss -tim}: rb 27.9 MB); 2 MB already leaves the client window-limited about 2 % of its
+     * busy time, and bounds what one stream can leave unread. Takes effect up to the stack's
      * {@link io.panamax.tcp.TcpConfig#maxReceiveBufferSize}, which sets the window scale.
      */
     public static final int RECEIVE_BUFFER_BYTES = 2 * 1024 * 1024;
