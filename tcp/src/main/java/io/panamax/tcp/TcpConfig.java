@@ -18,7 +18,7 @@ import java.util.Objects;
  *                               may give a connection later (Linux's {@code tcp_rmem} maximum): the
  *                               window-scale shift offered in the SYN is chosen for it, since the
  *                               shift cannot change after the handshake (RFC 7323 2.2); at least
- *                               {@code receiveBufferSize}
+ *                               {@code receiveBufferSize} (the builder raises a smaller one to it)
  * @param outOfOrderLimitBytes   payload bytes kept out of order per connection; beyond it new
  *                               out-of-order segments are dropped (counted) and retransmitted later
  * @param outOfOrderLimitSegments segments kept out of order per connection (each pins a buffer)
@@ -211,7 +211,7 @@ public record TcpConfig(
     public static final class Builder {
         private int sendBufferSize = 256 * 1024;
         private int receiveBufferSize = 256 * 1024;
-        private int maxReceiveBufferSize = -1;
+        private int maxReceiveBufferSize;
         private int outOfOrderLimitBytes = -1;
         private int outOfOrderLimitSegments = 512;
         private long timeWait = Duration.ofSeconds(60).toNanos();
@@ -312,8 +312,8 @@ public record TcpConfig(
 
         /**
          * The largest receive buffer a connection may be given later with
-         * {@link TcpConnection#setReceiveBufferSize}; sets the window-scale shift (default: the
-         * receive buffer size).
+         * {@link TcpConnection#setReceiveBufferSize}; sets the window-scale shift. Never below the
+         * receive buffer size (a smaller value, or none, means that size).
          */
         public Builder maxReceiveBufferSize(int bytes) {
             this.maxReceiveBufferSize = bytes;
@@ -536,7 +536,7 @@ public record TcpConfig(
                 low = Objects.requireNonNull(isnLow);
             }
             return new TcpConfig(sendBufferSize, receiveBufferSize,
-                    maxReceiveBufferSize < 0 ? receiveBufferSize : maxReceiveBufferSize,
+                    Math.max(maxReceiveBufferSize, receiveBufferSize),
                     outOfOrderLimitBytes < 0 ? receiveBufferSize : outOfOrderLimitBytes, outOfOrderLimitSegments,
                     timeWait, finWait2Timeout, initialRto, minRto, maxRto, maxRetransmits, synRetries,
                     delayedAck, quickAckSegments, coalescedAckDelay, coalescedQuickAcksMin, coalescedQuickAcksMax, keepAlive, keepAliveIdle, keepAliveInterval, keepAliveProbes,
