@@ -50,6 +50,8 @@ public final class Iperf3Server implements AutoCloseable {
     final Counters counters;
     /** Cookie of a test whose streams may land here → the shard of its control connection. */
     private final Map<String, Integer> expected = new HashMap<>();
+    /** Cookie of a test whose streams may land here → the receive buffer they get. */
+    private final Map<String, Integer> windows = new HashMap<>();
     /** The data connections of each test that landed on this shard, in arrival order. */
     private final Map<String, List<DataStream>> streams = new HashMap<>();
     /** Tests whose control connection is on this shard, by cookie. */
@@ -60,7 +62,8 @@ public final class Iperf3Server implements AutoCloseable {
     /** Bytes in {@link #block}: half of iperf3's default TCP block, 64 KB, a TCP super-segment's worth. */
     static final int BLOCK_BYTES = 64 * 1024;
     /**
-     * The receive buffer of each data connection, as iperf3 {@code -w} sets {@code SO_RCVBUF}: the
+     * The receive buffer of each data connection unless the client asks for another with {@code -w}
+     * (as iperf3's own server then sets {@code SO_RCVBUF}): the
      * server reads everything at once, so a larger window holds no memory, it only lets the client
      * keep more in flight. With the stack's default 256 KB (four 64 KB super-segments) the client's
      * kernel was receive-window limited for 44 % of its busy time ({@code ss -ti}: rwnd_limited,
@@ -151,14 +154,19 @@ public final class Iperf3Server implements AutoCloseable {
 
     // ---- what the control shard asks of every shard -------------------------------------------
 
-    /** On every shard: expect data connections with {@code cookie}; completes when all shards know. */
-    ShardFuture<Void> expectEverywhere(String cookie) {
+    /**
+     * On every shard: expect data connections with {@code cookie}, each to get a receive buffer of
+     * {@code window} bytes ({@code -w}; 0: {@link #RECEIVE_BUFFER_BYTES}); completes when all shards know.
+     */
+    ShardFuture<Void> expectEverywhere(String cookie, int window) {
+        int buffer = window > 0 ? window : RECEIVE_BUFFER_BYTES;
         int control = shard.id();
         List<ShardFuture<Void>> all = new ArrayList<>();
         for (int s = 0; s < peers.length; s++) {
             Iperf3Server peer = peers[s];
             all.add(shard.submitTo(s, () -> {
                 peer.expected.put(cookie, control);
+                peer.windows.put(cookie, buffer);
                 return ShardFuture.done();
             }));
         }
@@ -242,6 +250,7 @@ public final class Iperf3Server implements AutoCloseable {
 
     private List<StreamCount> finish(String cookie) {
         expected.remove(cookie);
+        windows.remove(cookie);
         List<DataStream> mine = streams.remove(cookie);
         List<StreamCount> out = new ArrayList<>();
         if (mine != null) {
@@ -269,7 +278,8 @@ public final class Iperf3Server implements AutoCloseable {
     // ---- data connections -----------------------------------------------------------------------
 
     private void dataStream(String cookie, int control, TcpConnection c, int alreadyReceived) {
-        c.setReceiveBufferSize(RECEIVE_BUFFER_BYTES);
+        // iperf3's own server sets SO_RCVBUF (and SO_SNDBUF) to the client's -w; here the receive buffer.
+        c.setReceiveBufferSize(windows.getOrDefault(cookie, RECEIVE_BUFFER_BYTES));
         DataStream d = new DataStream(c, alreadyReceived);
         List<DataStream> list = streams.computeIfAbsent(cookie, k -> new ArrayList<>());
         int index = list.size();
