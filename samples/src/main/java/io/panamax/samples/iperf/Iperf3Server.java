@@ -71,13 +71,18 @@ public final class Iperf3Server implements AutoCloseable {
      * sample over TAP went from 8.33/7.25/7.42 to 12.73/11.40/11.41 Gbit/s and the shard's process
      * moved 14-36 % more per CPU (three A/B pairs, load 6-9; a second series at load 6-7 was mixed,
      * 3.55/5.05/5.61 against 8.17/4.68/4.77, the shard getting a quarter of a CPU: see issue 15's
-     * notes for idle figures). The kernel's own server grows its window by autotuning, up to
+     * notes for idle figures). At load 2-3, though, 2 MB was no better than 256 KB (three pairs: 17.46/
+     * 17.08/8.45 against 18.07/12.56/11.62 Gbit/s, then 11.11/12.77/12.31 against 9.95/13.51/7.93),
+     * while 1 MB moved the most in each of three rounds of 256 KB, 1 MB, 2 MB (Gbit/s 15.32, 17.93,
+     * 15.72; 8.66, 18.59, 8.17; 8.50, 9.15, 7.20, with 512 KB 8.41; per process CPU 24.1, 27.7,
+     * 24.0; 17.2, 28.7, 17.9; 19.2, 18.5, 14.0): so 1 MB (16 frames). A larger window
+     * lets the client's kernel queue more frames in the TAP device, colder in the cache when the
+     * shard copies them. The kernel's own server grows its window by autotuning, up to
      * {@code tcp_rmem}'s maximum: over a veth pair here (maximum 32 MB) it offered the client 24.9 MB
-     * ({@code ss -tim}: rb 27.9 MB); 2 MB already leaves the client window-limited about 2 % of its
-     * busy time, and bounds what one stream can leave unread. Takes effect up to the stack's
+     * ({@code ss -tim}: rb 27.9 MB). Takes effect up to the stack's
      * {@link io.panamax.tcp.TcpConfig#maxReceiveBufferSize}, which sets the window scale.
      */
-    public static final int RECEIVE_BUFFER_BYTES = 2 * 1024 * 1024;
+    public static final int RECEIVE_BUFFER_BYTES = 1024 * 1024;
 
     private Iperf3Server(ShardStack stack, int port, Iperf3Server[] peers) {
         this.shard = stack.shard();
