@@ -30,27 +30,24 @@ final class Receiver {
      * 0.47 and 0.67 ACKs per coalesced segment in two runs (nstat over veth). Here the application takes the data within
      * the same loop turn, so a read-driven ACK would follow every segment: every second one is
      * acknowledged instead, as RFC 5681 4.2 acknowledges every second full-sized segment. Each ACK
-     * costs a TAP write and the sender's kernel an ACK to process (issue 15).
+     * costs a TAP write and the sender's kernel an ACK to process (issue 15). One per four (0.33-0.36
+     * ACKs per frame) moved less in every one of three A/B pairs into the echo sample with a 2 MB
+     * window (4.76/3.44/3.90 -> 2.75/2.99/2.56 Gbit/s, load 11-12): the sender is clocked by them.
      */
     static final int COALESCED_PER_ACK = 2;
-    /**
-     * How long the ACK of a lone coalesced segment waits for the next one: about ten round trips
-     * over TAP (a UDP round trip there is about 20 µs), far under the 40 ms delayed-ACK time a
-     * full-sized segment may wait. A sender whose window holds just that one segment stalls no
-     * longer than this, and then not again for a while (see {@link #COALESCED_BACKOFF_MIN}).
+    /*
+     * How long the ACK of a lone coalesced segment waits for the next one is
+     * TcpConfig.coalescedAckDelayNanos (200 µs): about ten round trips over TAP (a UDP round trip
+     * there is about 20 µs), far under the 40 ms delayed-ACK time a full-sized segment may wait. A
+     * sender whose window holds just that one segment stalls no longer than this, and then not
+     * again for a while: after a lone coalesced segment's ACK timed out the sender was waiting for
+     * it (its congestion or send window held just that segment, as under loss), so the next
+     * TcpConfig.coalescedQuickAcksMin (16) coalesced segments are acknowledged at once, doubling at
+     * each further timeout up to coalescedQuickAcksMax (1,024) and halving (to the minimum at least)
+     * each time a second one arrives within the delay: a window-limited sender, which never sends
+     * that second one, pays the delay a few times, then once per 1,024 round trips at most, while a
+     * streaming sender that paused (preempted, say) is back to one ACK per two within a few segments.
      */
-    static final long COALESCED_ACK_DELAY_NANOS = 200_000L;
-    /**
-     * After a lone coalesced segment's ACK timed out the sender was waiting for it (its congestion
-     * or send window held just that segment, as under loss): this many coalesced segments are then
-     * acknowledged at once, doubling at each further timeout up to {@link #COALESCED_BACKOFF_MAX}
-     * and halving (to this at least) each time a second one arrives within the delay: a
-     * window-limited sender, which never sends that second one, pays the delay a few times, then
-     * once per 1,024 round trips at most, while a streaming sender that paused (preempted, say)
-     * is back to one ACK per two within a few segments.
-     */
-    static final int COALESCED_BACKOFF_MIN = 16;
-    static final int COALESCED_BACKOFF_MAX = 1024;
 
     private final Tcb tcb;
     private final TcpConfig config;
@@ -91,7 +88,7 @@ final class Receiver {
     /** Coalesced segments still to acknowledge at once, since a lone one's ACK timed out. */
     private int coalescedQuickAcks;
     /** What {@link #coalescedQuickAcks} becomes at the next such timeout. */
-    private int coalescedBackoff = COALESCED_BACKOFF_MIN;
+    private int coalescedBackoff;
     private int quickAcks;
     private final Timer delAckTimer;
 
@@ -112,6 +109,7 @@ final class Receiver {
         this.counters = counters;
         this.rcvBufferSize = config.receiveBufferSize();
         this.quickAcks = config.quickAckSegments();
+        this.coalescedBackoff = config.coalescedQuickAcksMin();
         this.delAckTimer = tcb.shard().timers().newTimer(this::onDelayedAckTimeout);
     }
 
@@ -263,6 +261,10 @@ final class Receiver {
                 if (len > rcvMss) {
                     rcvMss = Math.min(len, advertisedMss);
                 }
+                if (rcvAdvEdge - rcvNxt < rcvMss) {
+                    // The peer filled the window: is a larger receive buffer worth it? (issue 15)
+                    counters.receiveWindowFilled.increment();
+                }
                 boolean filledGap = false;
                 if (outOfOrder != null && outOfOrder.segments() > 0) {
                     int before = rcvNxt;
@@ -328,8 +330,8 @@ final class Receiver {
      * Coalesced segments (longer than the MSS this side advertised, so no sender sent them as one:
      * RFC 9293 3.7.1) count as one each: every {@link #COALESCED_PER_ACK}th is acknowledged, or
      * sooner once half the receive buffer is unacknowledged (the sender must not run out of window
-     * waiting), or after {@link #COALESCED_ACK_DELAY_NANOS}; at once for a while after that delay
-     * ran out ({@link #COALESCED_BACKOFF_MIN}).
+     * waiting), or after {@link TcpConfig#coalescedAckDelayNanos}; at once for a while after that
+     * delay ran out ({@link TcpConfig#coalescedQuickAcksMin}).
      */
     private void delayedAckPolicy(int len, boolean filledGap) {
         unackedBytes += len;
@@ -346,14 +348,14 @@ final class Receiver {
             if (unackedCoalesced >= COALESCED_PER_ACK) {
                 ackNow = true;
                 // A second one came within the delay: the sender streams, holding costs it nothing.
-                coalescedBackoff = Math.max(COALESCED_BACKOFF_MIN, coalescedBackoff >>> 1);
+                coalescedBackoff = Math.max(config.coalescedQuickAcksMin(), coalescedBackoff >>> 1);
             } else if (unackedBytes >= rcvBufferSize / 2) {
                 ackNow = true;
             } else if (coalescedQuickAcks > 0) {
                 coalescedQuickAcks--;
                 ackNow = true;
-            } else if (!delAckTimer.isArmed() || delAckTimer.deadline() - tcb.shard().nanoTime() > COALESCED_ACK_DELAY_NANOS) {
-                delAckTimer.arm(COALESCED_ACK_DELAY_NANOS);
+            } else if (!delAckTimer.isArmed() || delAckTimer.deadline() - tcb.shard().nanoTime() > config.coalescedAckDelayNanos()) {
+                delAckTimer.arm(config.coalescedAckDelayNanos());
             }
         } else if (unackedBytes >= 2 * rcvMss) {
             ackNow = true;
@@ -366,7 +368,7 @@ final class Receiver {
         if (unackedCoalesced > 0) {
             // No second segment came: the sender waited for this ACK. Acknowledge the next ones at once.
             coalescedQuickAcks = coalescedBackoff;
-            coalescedBackoff = Math.min(2 * coalescedBackoff, COALESCED_BACKOFF_MAX);
+            coalescedBackoff = Math.min(2 * coalescedBackoff, config.coalescedQuickAcksMax());
         }
         if (tcb.state != TcpState.CLOSED && unackedBytes > 0) {
             tcb.sendAck();

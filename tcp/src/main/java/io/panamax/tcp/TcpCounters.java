@@ -20,6 +20,12 @@ public final class TcpCounters {
     public final Counter timeouts;
     public final Counter outOfOrder;
     public final Counter duplicates;
+    /**
+     * In-order segments after which less than a full-sized segment of the advertised window was left:
+     * the peer could send no more until the next ACK, so the receive window, not the peer, limited it
+     * (the receiver's view of Linux's {@code tcpi_rwnd_limited}).
+     */
+    public final Counter receiveWindowFilled;
     public final Counter rstsSent;
     public final Counter challengeAcks;
     public final Counter challengeAcksSuppressed;
@@ -58,6 +64,8 @@ public final class TcpCounters {
         timeouts = m.counter("tcp_retransmission_timeouts_total", "Retransmission timer expiries (RFC 6298)");
         outOfOrder = m.counter("tcp_out_of_order_segments_total", "Segments that arrived ahead of a gap");
         duplicates = m.counter("tcp_duplicate_segments_total", "Segments whose data had all arrived before");
+        receiveWindowFilled = m.counter("tcp_receive_window_filled_total",
+                "In-order segments that left less than a full-sized segment of the advertised window: the peer had to wait for an ACK");
         rstsSent = m.counter("tcp_resets_sent_total", "RST segments sent");
         challengeAcks = m.counter("tcp_challenge_acks_total", "Challenge ACKs sent (RFC 5961)");
         challengeAcksSuppressed = m.counter("tcp_challenge_acks_suppressed_total", "Challenge ACKs not sent: over the rate limit");

@@ -11,9 +11,12 @@ import java.util.regex.Pattern;
  * @param reverse       {@code -R}: the server sends, the client receives
  * @param bidirectional {@code --bidir}
  * @param notTcp        {@code -u} or {@code --sctp}
+ * @param window        {@code -w}: the socket buffer size the client asks both sides for, in bytes;
+ *                      0 when not given
  */
-record Iperf3Parameters(int streams, boolean reverse, boolean bidirectional, boolean notTcp) {
+record Iperf3Parameters(int streams, boolean reverse, boolean bidirectional, boolean notTcp, int window) {
     private static final Pattern PARALLEL = Pattern.compile("\"parallel\"\\s*:\\s*(\\d{1,9})");
+    private static final Pattern WINDOW = Pattern.compile("\"window\"\\s*:\\s*(\\d{1,9})");
 
     /** The parameters of {@code json}, or null when it is not an iperf3 parameter object. */
     static Iperf3Parameters parse(String json) {
@@ -23,7 +26,9 @@ record Iperf3Parameters(int streams, boolean reverse, boolean bidirectional, boo
         }
         Matcher m = PARALLEL.matcher(t);
         int streams = m.find() ? Integer.parseInt(m.group(1)) : 1;
-        return new Iperf3Parameters(streams, flag(t, "reverse"), flag(t, "bidirectional"), flag(t, "udp") || flag(t, "sctp"));
+        Matcher w = WINDOW.matcher(t);
+        int window = w.find() ? Integer.parseInt(w.group(1)) : 0;
+        return new Iperf3Parameters(streams, flag(t, "reverse"), flag(t, "bidirectional"), flag(t, "udp") || flag(t, "sctp"), window);
     }
 
     /** Whether the request is one this server serves: 1 to 128 TCP streams, one way (either way). */

@@ -82,7 +82,7 @@ final class Iperf3Test {
                     .then(v -> ShardFuture.failed(new ConnectionAbortedException("iperf3: refused " + parameters)));
         }
         expecting = true;
-        return server.expectEverywhere(cookie);
+        return server.expectEverywhere(cookie, parameters.window());
     }
 
     private ShardFuture<Void> openStreams() {

@@ -56,6 +56,8 @@ class Iperf3MessagesTest {
     void parameters() {
         Iperf3Parameters p = Iperf3Parameters.parse(PARAMETERS);
         assertEquals(4, p.streams());
+        assertEquals(0, p.window(), "no -w");
+        assertEquals(131072, Iperf3Parameters.parse(PARAMETERS.replace("}", ",\"window\":131072}")).window());
         assertTrue(p.supported());
         // -R (the server sends) is served since the offloads work; --bidir and UDP are not.
         assertTrue(Iperf3Parameters.parse(PARAMETERS.replace("}", ",\"reverse\":true}")).supported());

@@ -5,6 +5,7 @@ import io.panamax.nic.tap.TapNic;
 import io.panamax.reactor.testing.Environment;
 import io.panamax.stack.Sharded;
 import io.panamax.stack.Stack;
+import io.panamax.tcp.TcpConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,6 +31,9 @@ class Iperf3ServerTapTest {
     static final String STACK_IP = "10.7.0.2";
     static final Duration T = Duration.ofSeconds(60);
     private static final Pattern SUM_RECEIVED = Pattern.compile("\"sum_received\"\\s*:\\s*\\{[^}]*?\"bytes\"\\s*:\\s*(\\d+)");
+    /** The peer's window as the client's kernel holds it ({@code ss -ti}). */
+    private static final Pattern SND_WND = Pattern.compile("snd_wnd:(\\d+)");
+    private static final Pattern BYTES_ACKED = Pattern.compile("bytes_acked:(\\d+)");
     private static final Pattern SUM_SENT = Pattern.compile("\"sum_sent\"\\s*:\\s*\\{[^}]*?\"bytes\"\\s*:\\s*(\\d+)");
     private static final Pattern RECEIVER_BYTES = Pattern.compile("\"receiver\"\\s*:\\s*\\{[^}]*?\"bytes\"\\s*:\\s*(\\d+)");
 
@@ -47,6 +51,8 @@ class Iperf3ServerTapTest {
                 .nic(queues -> TapNic.builder().name(tap).namespace(ns).queues(queues).multiQueue(queues > 1)
                         .kernelAddress(HOST_IP + "/24").kernelIpv6(false).open())
                 .ipv4(STACK_IP + "/24").shards(2)
+                // As the echo sample: the window scale lets the data streams' 1 MB buffer be advertised.
+                .tcp(TcpConfig.builder().maxReceiveBufferSize(Iperf3Server.RECEIVE_BUFFER_BYTES).build())
                 .reactorSettings(r -> r.pinThreads(false).buffersPerShard(16384))
                 .start();
         iperf = Iperf3Server.start(stack, Iperf3Server.DEFAULT_PORT);
@@ -128,6 +134,71 @@ class Iperf3ServerTapTest {
         assertTrue(received <= sent, "received " + received + " of " + sent);
         assertEquals(received, counter("iperf3_bytes_received_total") - before, "iperf3's receiver figure is the stack's count");
         assertEquals(completed + 1, completedCount(completed + 1));
+    }
+
+    @Test
+    void theClientIsOfferedTheDataStreamsOneMegabyteWindow() throws Exception {
+        // The stack's default receive buffer is 256 KB (and a scale for it would cap the window at
+        // 512 KB): a window beyond that in the client's kernel is the data stream's 1 MB buffer,
+        // advertised with the scale chosen from maxReceiveBufferSize.
+        long[] windows = dataWindowsSeen(65535 << 3, "-t", "3");
+        assertTrue(windows[0] > 65535 << 3 && windows[0] <= Iperf3Server.RECEIVE_BUFFER_BYTES,
+                "the client saw the 1 MB window: largest snd_wnd " + windows[0]);
+    }
+
+    @Test
+    void theClientsWindowOptionSetsTheDataStreamsReceiveBuffer() throws Exception {
+        // iperf3 -w 128K: as iperf3's own server, the data stream's receive buffer is what the client asked.
+        // The window offered before the buffer shrank (256 KB) is used up first: the right edge never
+        // moves left (RFC 9293 3.8.6.2.2), so the last window seen is the one that counts.
+        long[] windows = dataWindowsSeen(Long.MAX_VALUE, "-t", "2", "-w", "128K");
+        assertTrue(windows[1] > 0 && windows[1] <= 128 * 1024 + 63, "the client's window ends at most 128 KB: snd_wnd " + windows[1]);
+    }
+
+    /**
+     * Runs {@code iperf3 -c} with {@code args} and returns the largest and the last window the
+     * client's kernel held for the data connection ({@code ss -ti} every 100 ms: the connection
+     * with the most bytes acknowledged, not the control connection) until the largest exceeds
+     * {@code enough} or the client ends; the run must complete.
+     */
+    private static long[] dataWindowsSeen(long enough, String... args) throws Exception {
+        long completed = counter("iperf3_tests_total{outcome=\"completed\"}");
+        String[] cmd = new String[args.length + 3];
+        cmd[0] = "iperf3";
+        cmd[1] = "-c";
+        cmd[2] = STACK_IP;
+        System.arraycopy(args, 0, cmd, 3, args.length);
+        Process client = ns.start(cmd);
+        long largest = 0;
+        long last = 0;
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (largest <= enough && client.isAlive() && System.nanoTime() < deadline) {
+                NetworkNamespace.Result ss = ns.exec(T, "ss", "-tin", "dst", STACK_IP + ":" + Iperf3Server.DEFAULT_PORT);
+                long mostAcked = -1;
+                long window = 0;
+                for (String line : ss.stdout().lines().toList()) {
+                    Matcher w = SND_WND.matcher(line);
+                    Matcher a = BYTES_ACKED.matcher(line);
+                    if (w.find() && a.find() && Long.parseLong(a.group(1)) > mostAcked) {
+                        mostAcked = Long.parseLong(a.group(1));
+                        window = Long.parseLong(w.group(1));
+                    }
+                }
+                if (mostAcked > 1 << 20) { // the data connection, streaming
+                    largest = Math.max(largest, window);
+                    last = window;
+                }
+                Thread.sleep(100);
+            }
+        } finally {
+            if (!client.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                client.destroyForcibly();
+            }
+        }
+        assertEquals(0, client.exitValue(), "iperf3 -c ran to its end");
+        assertEquals(completed + 1, completedCount(completed + 1));
+        return new long[] {largest, last};
     }
 
     @Test

@@ -11,6 +11,7 @@ import static io.panamax.tcp.wire.TcpHeader.ACK;
 import static io.panamax.tcp.wire.TcpHeader.SYN;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Delayed and immediate ACKs (RFC 1122 4.2.3.2, RFC 5681 4.2), and Nagle (RFC 1122 4.2.3.4). */
 class AckPolicyTest {
@@ -72,7 +73,7 @@ class AckPolicyTest {
         return new Opened(synAck.seq + 1, synAck.options.mss);
     }
 
-    /** The delay a lone coalesced segment's ACK waits for a second one (Receiver.COALESCED_ACK_DELAY_NANOS). */
+    /** The delay a lone coalesced segment's ACK waits for a second one (TcpConfig.coalescedAckDelayNanos's default). */
     private static final long COALESCED_ACK_DELAY = 200_000;
 
     @Test
@@ -164,6 +165,40 @@ class AckPolicyTest {
             one.run();
             s.expect().ack(seq[0]);
         }
+    }
+
+    @Test
+    void theCoalescedAckDelayAndQuickAcksAreSettings() {
+        var cfg = TcpScript.baseConfig().coalescedAckDelay(Duration.ofMillis(1)).coalescedQuickAcks(2, 4).build();
+        try (TcpScript s = new TcpScript(cfg)) {
+            Opened o = acceptReadingMss(s);
+            int len = 2 * o.mss();
+            int[] seq = {1001};
+            Runnable one = () -> {
+                s.inject(s.seg().seq(seq[0]).ack(o.sndNxt()).payload(new byte[len]));
+                seq[0] += len;
+            };
+            long t = s.nowNanos();
+            one.run();
+            s.expectNothing();
+            SentSegment ack = s.expectWithin(Duration.ofMillis(5)).flags(ACK).ack(seq[0]);
+            assertEquals(Duration.ofMillis(1).toNanos(), ack.timeNanos - t, TICK);
+            quickAcks(s, one, seq, 2); // the minimum, 2, after the first timeout
+            one.run();
+            s.expectWithin(Duration.ofMillis(5)).ack(seq[0]);
+            quickAcks(s, one, seq, 4); // doubled to the maximum, 4
+            one.run();
+            s.expectWithin(Duration.ofMillis(5)).ack(seq[0]);
+            quickAcks(s, one, seq, 4); // and no further
+            one.run();
+            s.expectNothing();
+        }
+    }
+
+    @Test
+    void aCoalescedAckDelayBeyondTheDelayedAckTimeIsRefused() {
+        var b = TcpScript.baseConfig().delayedAck(Duration.ofMillis(1)).coalescedAckDelay(Duration.ofMillis(2));
+        assertThrows(IllegalArgumentException.class, b::build);
     }
 
     @Test

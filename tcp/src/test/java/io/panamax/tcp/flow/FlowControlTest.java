@@ -108,9 +108,11 @@ class FlowControlTest {
             s.inject(s.seg().seq(1001).ack(ack).payload(new byte[1000]));
             s.inject(s.seg().seq(2001).ack(ack).payload(new byte[1000]));
             s.expect().ack(3001).window(2000);
+            assertEquals(0, s.tcp.counters().receiveWindowFilled.get(), "half the window is left");
             s.inject(s.seg().seq(3001).ack(ack).payload(new byte[1000]));
             s.inject(s.seg().seq(4001).ack(ack).payload(new byte[1000]));
             s.expect().ack(5001).window(0);
+            assertEquals(1, s.tcp.counters().receiveWindowFilled.get(), "the peer used up the window");
             assertEquals(4000, s.read(c).join().length);
             // The application made room: a window update goes at once (the peer is stalled).
             s.expect().flags(ACK).ack(5001).window(4000);
@@ -205,5 +207,37 @@ class FlowControlTest {
             s.expect().ack(2001).window(((1 << 20) - 1000 + 31) >> 5);
             assertFalse(s.read(c).isCompletedExceptionally());
         }
+    }
+
+    @Test
+    void theMaxReceiveBufferSetsTheScaleSoThatABufferCanGrowAfterTheHandshake() {
+        // 256 KiB now, up to 2 MiB later: the SYN-ACK offers the shift for 2 MiB (6: 65535 << 5 < 2 MiB),
+        // since the scale cannot change after the handshake (RFC 7323 2.2).
+        var cfg = TcpScript.baseConfig().receiveBufferSize(256 * 1024).maxReceiveBufferSize(2 << 20).build();
+        try (TcpScript s = new TcpScript(cfg)) {
+            s.listen();
+            s.inject(s.seg().syn().seq(1000).windowScale(0));
+            SentSegment synAck = s.expect().flags(SYN | ACK).windowScale(6).window(65535);
+            s.inject(s.seg().seq(1001).ack(synAck.seq + 1));
+            TcpConnection c = s.accepted.getFirst();
+            s.inject(s.seg().seq(1001).ack(synAck.seq + 1).payload(new byte[1000]));
+            s.advance(Duration.ofMillis(50));
+            s.expect().ack(2001).window((256 * 1024 - 1000 + 63) >> 6);
+            // Grown by the application: announced at once, the whole 2 MiB less what is unread.
+            s.run(() -> c.setReceiveBufferSize(2 << 20));
+            s.expect().flags(ACK).ack(2001).window(((2 << 20) - 1000 + 63) >> 6);
+            // Beyond the maximum, the buffer stops where the scale lets a window reach.
+            s.run(() -> c.setReceiveBufferSize(8 << 20));
+            assertEquals(65535 << 6, (int) s.on(c::receiveBufferSize));
+            assertFalse(s.read(c).isCompletedExceptionally());
+        }
+    }
+
+    @Test
+    void aMaxReceiveBufferBelowTheBufferIsRaisedToIt() {
+        // So that config.toBuilder().receiveBufferSize(larger) keeps working: the maximum follows.
+        var c = TcpScript.baseConfig().maxReceiveBufferSize(1 << 19).build().toBuilder().receiveBufferSize(1 << 20).build();
+        assertEquals(1 << 20, c.maxReceiveBufferSize());
+        assertEquals(5, c.windowShift());
     }
 }
