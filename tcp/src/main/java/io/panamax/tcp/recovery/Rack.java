@@ -150,6 +150,7 @@ final class Rack {
             first = false;
             s.removeHead();
         }
+        s.coverHeadTo(una);
     }
 
     /** A retransmitted segment that its earlier transmission delivered: no RTT sample (RFC 8985 6.2 step 2). */

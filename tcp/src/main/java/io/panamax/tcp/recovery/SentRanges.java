@@ -145,13 +145,31 @@ public final class SentRanges {
     }
 
     /**
-     * SND.UNA is {@code una}: the records wholly below it are forgotten (one that it covers in
-     * part waits for a later ACK, with the same send time). RACK delivers them first
-     * ({@link Rack#onCumulativeAck}); without SACK nobody else looks at them.
+     * SND.UNA is {@code una}: the records wholly below it are forgotten, and one that it covers in
+     * part now begins at {@code una} (it waits for a later ACK, with the same send time). RACK
+     * delivers them first ({@link Rack#onCumulativeAck}); without SACK nobody else looks at them.
      */
     public void acknowledge(int una) {
         while (count > 0 && SeqNum.le(ends[head], una)) {
             removeHead();
+        }
+        coverHeadTo(una);
+    }
+
+    /**
+     * The first record, when {@code una} falls inside it, keeps only its part at or above
+     * {@code una}: the rest was delivered. Its lost mark (and the bytes it counts) then covers only
+     * what is outstanding, so that no loss repair starts below SND.UNA. A record covered in part is
+     * common with TSO (one record per super-segment, ACKs per MSS): one marked lost before the ACK
+     * once sent a retransmission from its old start, 1,266 bytes below the send buffer
+     * ({@code SendBuffer.slice} threw, from {@code SackRecovery.repairAfterTimeout}).
+     */
+    void coverHeadTo(int una) {
+        if (count > 0 && SeqNum.lt(starts[head], una) && SeqNum.gt(ends[head], una)) {
+            if ((flags[head] & LOST) != 0) {
+                lostBytes -= una - starts[head];
+            }
+            starts[head] = una;
         }
     }
 

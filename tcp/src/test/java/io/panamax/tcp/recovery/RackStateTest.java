@@ -74,6 +74,26 @@ class RackStateTest {
     }
 
     @Test
+    void aCumulativeAckInsideALostSegmentLeavesOnlyItsRestLost() {
+        Rack r = tenSentOneSacked();
+        r.detectLoss(5 * MS, 25 * MS);
+        assertEquals(0, r.firstLost(-1));
+        // The receiver ACKs 40 of segment 0's 100 bytes (an MSS inside a TSO super-segment): the
+        // repair starts at SND.UNA, never below it (once it started at 0 and slicing the send
+        // buffer at -40 threw).
+        r.onCumulativeAck(40, 30 * MS, Long.MAX_VALUE);
+        assertTrue(r.hasLost());
+        assertEquals(40, r.firstLost(-1));
+        assertEquals(SEG - 40, r.lostBytes());
+        assertEquals(SEG - 40, r.lostBytesBelow(SEG));
+        assertEquals(SEG, r.segmentEnd(40));
+        // The rest of it arrives: nothing is lost any more.
+        r.onCumulativeAck(SEG, 31 * MS, Long.MAX_VALUE);
+        assertFalse(r.hasLost());
+        assertEquals(0, r.lostBytes());
+    }
+
+    @Test
     void aRetransmissionCoveringPartOfASegmentLeavesTheRestMarkedLost() {
         Rack r = tenSentOneSacked();
         r.detectLoss(5 * MS, 25 * MS);
