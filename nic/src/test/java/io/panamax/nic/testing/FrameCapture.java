@@ -45,7 +45,10 @@ public final class FrameCapture implements AutoCloseable {
      */
     public static FrameCapture start(NetworkNamespace ns, String iface, String filter) throws IOException {
         Path file = Files.createTempFile("pmx-capture-", ".pcap");
-        List<String> cmd = new ArrayList<>(ns.prefixed("tcpdump", "-i", iface, "-U", "-n", "-Z", "root",
+        // --immediate-mode: libpcap's TPACKET_V3 ring hands packets over a block at a time, and on
+        // Linux 6.18 here a block that was not full stayed with the kernel until tcpdump was
+        // stopped, which then wrote none of them ("11 packets received by filter, 0 captured").
+        List<String> cmd = new ArrayList<>(ns.prefixed("tcpdump", "--immediate-mode", "-i", iface, "-U", "-n", "-Z", "root",
                 "-s", "0", "-w", file.toString()));
         if (filter != null && !filter.isBlank()) {
             cmd.add(filter);

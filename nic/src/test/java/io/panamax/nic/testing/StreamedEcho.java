@@ -48,7 +48,7 @@ public final class StreamedEcho {
      */
     public static void runCapturing(NetworkNamespace ns, Path dir, Duration timeout, String device, String filter, Path pcap,
                              String client, String size) throws Exception {
-        Process dump = ns.start("tcpdump", "-i", device, "-s", "128", "-B", "16384", "-w", pcap.toString(), "-U", filter);
+        Process dump = ns.start("tcpdump", "--immediate-mode", "-i", device, "-s", "128", "-B", "16384", "-w", pcap.toString(), "-U", filter);
         try {
             Thread.sleep(1000);
             run(ns, dir, timeout, client, size);
