@@ -425,6 +425,7 @@ public final class Reactor implements AutoCloseable {
         private Duration stallSummaryInterval = Duration.ofSeconds(10);
         private Duration stallCheckInterval = Duration.ofMillis(2);
         private Duration stallIdleCheckInterval = Duration.ofMillis(64);
+        private int shardNice = ShardPriority.INHERITED;
         private Consumer<StallSummary> stallSummaryListener =
                 s -> LOG.log(System.Logger.Level.WARNING, "stalls: " + s.describe());
         private int messageQueueCapacity = 4096;
@@ -493,6 +494,22 @@ public final class Reactor implements AutoCloseable {
          * whole, from its iteration's start), so after an idle stretch stalls shorter than this
          * may go uncounted. {@code stallCheckInterval} here turns the back-off off.
          */
+        /**
+         * The nice value (-20 to 19) each shard thread sets for itself when it starts; by default
+         * the shards keep the priority they inherit. A negative value needs CAP_SYS_NICE: without
+         * it the shard logs a warning and runs at the inherited priority. For a stack that shares
+         * its CPUs with the processes it serves over TAP, where each frame written wakes the
+         * reader onto the shard's CPU (ShardPriority has the figures: at -10, 100 MB under 1 %
+         * loss went faster in 12 of 12 pairs).
+         */
+        public Builder shardNice(int nice) {
+            if (nice < ShardPriority.MIN_NICE || nice > ShardPriority.MAX_NICE) {
+                throw new IllegalArgumentException("nice must be -20 to 19, got " + nice);
+            }
+            this.shardNice = nice;
+            return this;
+        }
+
         public Builder stallIdleCheckInterval(Duration d) {
             this.stallIdleCheckInterval = Objects.requireNonNull(d);
             return this;
@@ -584,7 +601,7 @@ public final class Reactor implements AutoCloseable {
                     manual ? Duration.ZERO : stallThreshold, stallListener, stallWarmup, messageQueueCapacity,
                     taskBudget, messageBudget, buffersPerShard, bufferSize, headroom, stopTimeout, bufferPools,
                     stallReportInterval, stallSummaryInterval, stallSummaryListener, stallCheckInterval,
-                    stallIdleCheckInterval));
+                    stallIdleCheckInterval, shardNice));
         }
     }
 }

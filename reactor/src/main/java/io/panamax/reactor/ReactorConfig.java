@@ -32,6 +32,8 @@ import java.util.function.Consumer;
  * @param stallCheckInterval   how often the stall detector looks at the shards (at least half
  *                             the threshold): a stall is caught when a look falls in it after the
  *                             threshold, so stalls longer than threshold + interval always are
+ * @param shardNice            the nice value each shard thread sets for itself (-20 to 19), or
+ *                             {@code Integer.MIN_VALUE} to keep the priority it inherits (the default)
  * @param stallIdleCheckInterval the longest the detector waits between looks while every shard
  *                             sleeps: each look that finds them all asleep doubles the wait, from
  *                             {@code stallCheckInterval} up to this; a look that finds one awake
@@ -58,7 +60,8 @@ public record ReactorConfig(
         Duration stallSummaryInterval,
         Consumer<StallSummary> stallSummaryListener,
         Duration stallCheckInterval,
-        Duration stallIdleCheckInterval) {
+        Duration stallIdleCheckInterval,
+        int shardNice) {
 
     public ReactorConfig {
         if (shards < 1) {
@@ -72,6 +75,9 @@ public record ReactorConfig(
         }
         if (buffersPerShard < 1) {
             throw new IllegalArgumentException("buffersPerShard must be at least 1");
+        }
+        if (shardNice != ShardPriority.INHERITED && (shardNice < ShardPriority.MIN_NICE || shardNice > ShardPriority.MAX_NICE)) {
+            throw new IllegalArgumentException("shardNice must be -20 to 19, got " + shardNice);
         }
     }
 }

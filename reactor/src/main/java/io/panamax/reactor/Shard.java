@@ -570,6 +570,11 @@ public final class Shard {
         // An idle shard's timed sleeps (a blind park, a wait a due timer bounds) end late by up
         // to the thread's timer slack, 50 µs by default: take as little as Linux allows.
         TimerSlack.setCurrentThread(TimerSlack.SHARD_NANOS);
+        int nice = config.shardNice();
+        if (nice != ShardPriority.INHERITED && !ShardPriority.setThread(nativeTid, nice)) {
+            System.getLogger("io.panamax.reactor").log(System.Logger.Level.WARNING, "shard " + id + ": nice " + nice
+                    + " refused (a negative value needs CAP_SYS_NICE); the shard runs at the priority it inherited");
+        }
         try {
             while (!stopRequested) {
                 if (runOnce()) {

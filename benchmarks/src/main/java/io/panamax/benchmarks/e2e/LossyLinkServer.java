@@ -23,7 +23,8 @@ import java.time.Duration;
  * {@code sndbufLimitedMs}; the rest of the busy time was application-limited). With
  * {@code --ack-probe DIR} every connection records its sender per ACK ({@link AckProbe}, the
  * counterpart of Linux's {@code tcp:tcp_probe}) and writes it to {@code DIR/SERVICE-N.csv} when it
- * ends ({@code ackProbe=} on its line). With {@code --nice N} the shard threads run at nice N.
+ * ends ({@code ackProbe=} on its line). With {@code --nice N} the shard threads run at nice N
+ * ({@code Reactor.Builder.shardNice}: each shard sets it on itself, and logs a refusal).
  *
  * <p>Why a nice value: on one machine the stack's shard shares the CPUs with the kernel receiver's
  * reading process, and each frame the shard writes to the TAP device wakes that reader, which
@@ -66,6 +67,10 @@ public final class LossyLinkServer {
         long bytes = Long.parseLong(o.extra.getOrDefault("--bytes", "100000000"));
         String probeDir = o.extra.get("--ack-probe");
         probes = probeDir == null ? null : java.nio.file.Path.of(probeDir);
+        String nice = o.extra.get("--nice");
+        if (nice != null) {
+            o.shardNice = Integer.parseInt(nice); // the shard sets it on itself; a refusal is logged
+        }
         Stack stack = o.start();
         MemorySegment block = Arena.global().allocate(CHUNK);
         long total = bytes;
@@ -77,13 +82,6 @@ public final class LossyLinkServer {
                 report("echo", c, StandardServices.echo(c));
             });
         }), Duration.ofSeconds(30));
-        String nice = o.extra.get("--nice");
-        if (nice != null) {
-            int n = Integer.parseInt(nice);
-            boolean[] set = {true};
-            stack.await(stack.onEveryShard(s -> set[0] &= ThreadNice.setCurrentThread(n)), Duration.ofSeconds(30));
-            System.out.println("nice " + n + " on the shard threads: " + (set[0] ? "set" : "not set (no CAP_SYS_NICE?)"));
-        }
         System.out.println("ready " + o.ip + " on " + (o.dpdkVdev != null ? o.dpdkVdev : o.tap) + " in " + o.netns);
         System.out.flush();
         o.awaitStop();

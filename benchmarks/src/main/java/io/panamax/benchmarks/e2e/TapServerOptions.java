@@ -40,6 +40,8 @@ final class TapServerOptions {
     boolean pin;
     /** A DPDK virtual device to run on instead of a TAP device, or null. */
     String dpdkVdev;
+    /** The shard thread's nice value ({@code Reactor.Builder.shardNice}), or null to keep the inherited one. */
+    Integer shardNice;
     /** The server's own options ({@code --name value}), by name. */
     final Map<String, String> extra = new HashMap<>();
     private final CountDownLatch stop = new CountDownLatch(1);
@@ -98,7 +100,12 @@ final class TapServerOptions {
         boolean withSegmentation = offloads.equals("on");
         String vdev = dpdkVdev;
         Stack.Builder b = Stack.builder().ipv4(ip).shards(1)
-                .reactorSettings(r -> r.idlePolicy(policy).pinThreads(pin))
+                .reactorSettings(r -> {
+                    r.idlePolicy(policy).pinThreads(pin);
+                    if (shardNice != null) {
+                        r.shardNice(shardNice);
+                    }
+                })
                 .nic(queues -> vdev != null ? printed(DpdkNic.open(DpdkNicConfig.vdev(vdev).queuesUpTo(1)
                         .checksumOffload(withOffloads).tso(withSegmentation).controlContext(ns::callInside).build()))
                         : TapNic.builder().name(device).namespace(ns).queues(1).kernelAddress(kernelSide)
