@@ -948,11 +948,6 @@ final class Sender implements LossRecovery.Sender {
 
     @Override
     public int retransmitAt(int seq, int len) {
-        if (SeqNum.lt(seq, sndBufSeq)) {
-            // Acknowledged already (a caller's record older than the ACK): only the rest is outstanding.
-            len -= sndBufSeq - seq;
-            seq = sndBufSeq;
-        }
         int available = Math.max(0, Math.min(sendBuffer.size() - (seq - sndBufSeq), sndMax - seq));
         len = Math.min(Math.min(len, available), maxDataPerSegment());
         boolean fin = finSeqValid && seq + len == finSeq && SeqNum.gt(sndMax, finSeq);
