@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * RFC 3168 5.3 through {@link Ipv4}: fragments with real IPv4 headers whose ECN fields differ are
  * reassembled into a datagram whose header and {@link Packet#RX_ECN_CE} flag say CE when any
- * fragment was CE (the transport's ECN-Echo depends on it), or dropped when Not-ECT is mixed in.
+ * fragment was CE (the transport's ECN-Echo depends on it), or dropped when Not-ECT is mixed in;
+ * and the fragments this stack makes of its own datagrams go Not-ECT.
  */
 class Ipv4FragmentEcnTest {
     private static final int LOCAL = Ipv4Address.parse("10.0.0.1");
@@ -29,6 +30,7 @@ class Ipv4FragmentEcnTest {
 
     private final ManualClock clock = new ManualClock();
     private final List<int[]> delivered = new ArrayList<>();   // {length, RX_ECN_CE, header ECN}
+    private final List<int[]> sent = new ArrayList<>();        // {total length, header ECN, more fragments}
     private Reactor reactor;
     private Ipv4 ipv4;
     private PacketPool packets;
@@ -47,6 +49,9 @@ class Ipv4FragmentEcnTest {
 
                 @Override
                 public void sendIpv4(int nextHop, Packet datagram) {
+                    MemorySegment seg = datagram.head();
+                    long off = datagram.headOffset();
+                    sent.add(new int[] {datagram.length(), Ipv4Header.ecn(seg, off), Ipv4Header.moreFragments(seg, off) ? 1 : 0});
                     datagram.release();
                 }
 
@@ -116,5 +121,31 @@ class Ipv4FragmentEcnTest {
         });
         assertEquals(1, seen[0], "ipv4_reassembly_drops_total{reason=\"ecn_mixed\"}");
         assertEquals(0, seen[1], "nothing held");
+    }
+
+    @Test
+    void fragmentsOfAnEcnCapableDatagramGoNotEct() {
+        // RFC 3168 5.3 requires no codepoint of a sender's fragments, but warns that reassemblers
+        // written to RFC 2481 may lose a CE set on a fragment, and that fragments whose
+        // codepoints differ (Not-ECT mixed in on the path) have no defined reassembly: its answer
+        // is DF on ECN-capable packets, which TCP sets. A datagram that has to be fragmented
+        // anyway (UDP) goes Not-ECT, all its fragments alike; Linux instead copies the TOS byte
+        // to every fragment (ip_do_fragment), which a reassembler following 5.3 also accepts.
+        reactor.runOn(0, () -> {
+            Packet small = packets.allocateWithHeadroom();
+            small.appendBytes(new byte[100], 0, 100);
+            assertTrue(ipv4.send(LOCAL, PEER, PROTOCOL, small, false, Ipv4Header.ECN_ECT0));
+            Packet big = packets.allocateWithHeadroom();
+            big.appendBytes(new byte[3000], 0, 3000);
+            assertTrue(ipv4.send(LOCAL, PEER, PROTOCOL, big, false, Ipv4Header.ECN_ECT0));
+        });
+        reactor.runUntilIdle();
+        assertEquals(4, sent.size(), "one datagram whole, one in three fragments: " + sent.size());
+        assertEquals(Ipv4Header.ECN_ECT0, sent.getFirst()[1], "an unfragmented datagram keeps ECT(0)");
+        assertEquals(0, sent.getFirst()[2]);
+        for (int i = 1; i < 4; i++) {
+            assertEquals(Ipv4Header.ECN_NOT_ECT, sent.get(i)[1], "fragment " + i + " Not-ECT");
+            assertEquals(i < 3 ? 1 : 0, sent.get(i)[2], "MF on all but the last");
+        }
     }
 }

@@ -26,7 +26,8 @@ import static io.panamax.tcp.wire.TcpHeader.SYN;
  *       ({@code CongestionControl.onCongestionEvent}, without any retransmission), at most once
  *       per window of data: not again until an ACK covers what was outstanding at the reduction,
  *       and not inside loss recovery, whose own reduction stands for it. The next new data
- *       segment carries CWR.</li>
+ *       segment carries CWR. When cwnd was one segment as the ACK arrived, the window cannot go
+ *       lower: the retransmission timer restarts and new data waits until it expires.</li>
  * </ul>
  *
  * Plain fields on the connection's shard; nothing allocated per segment.
@@ -99,7 +100,13 @@ final class EcnState {
             counters.ecnEceReceived.increment();
         }
         if ((flags & ECE) != 0 && (flags & SYN) == 0 && !(reduced && SeqNum.le(ack, reductionEnd))) {
-            if (!snd.recovery.inRecovery()) {
+            if (snd.recovery.inRecovery()) {
+                // The recovery's own reduction stands for it.
+            } else if (snd.cwndAtArrival <= snd.effectiveMss()) {
+                // 6.1.2: at one segment the window cannot be halved; the sender waits an RTO.
+                snd.holdForEcnEcho(nowNanos);
+                counters.ecnReductions.increment();
+            } else {
                 snd.cc.onCongestionEvent(snd.sndMax - snd.sndUna, nowNanos);
                 counters.ecnReductions.increment();
             }

@@ -109,6 +109,13 @@ final class Sender implements LossRecovery.Sender {
     /** When data (or a FIN) was last sent, for the restart after idle (RFC 5681 4.1); valid once {@link #sentData}. */
     private long lastDataSentNanos;
     private boolean sentData;
+    /** cwnd when the ACK being processed arrived, before it grew the window (RFC 3168 6.1.2). */
+    int cwndAtArrival;
+    /**
+     * RFC 3168 6.1.2: an ECN-Echo came while cwnd was one segment, which a halving cannot lower:
+     * no new segment goes until the retransmission timer, restarted by that ACK, expires.
+     */
+    private boolean ecnHold;
 
     // ---- timers ----
     final Timer rtxTimer;
@@ -397,6 +404,7 @@ final class Sender implements LossRecovery.Sender {
         int flightBefore = sndMax - sndUna;
         long retransmittedBefore = retransmittedBytes;
         acksProcessed++;
+        cwndAtArrival = cc.cwnd();
         cwndAtAckSum += congestionWindow();
         if (recoveringBefore) {
             acksInRecovery++;
@@ -719,6 +727,9 @@ final class Sender implements LossRecovery.Sender {
             }
             int maxSeg = maxDataPerSegment();
             boolean fresh = sndNxt == sndMax;
+            if (fresh && ecnHold && !force) {
+                break;
+            }
             if (!fresh) {
                 // A resent segment stops where SACKed data begins.
                 unsent = recovery.nextSacked(sndNxt, sndNxt + unsent) - sndNxt;
@@ -764,7 +775,7 @@ final class Sender implements LossRecovery.Sender {
         if (!sent) {
             // Data (or the FIN) waits on the window with nothing in flight: the persist timer
             // probes the window (RFC 9293 3.8.6.1) and overrides SWS avoidance when it fires.
-            if ((unsent() > 0 || finPending()) && sndNxt == sndUna && !persistTimer.isArmed()
+            if ((unsent() > 0 || finPending()) && sndNxt == sndUna && !persistTimer.isArmed() && !ecnHold
                     && state.isSynchronized() && state != TcpState.TIME_WAIT) {
                 persistTimer.arm(clampToUserTimeout(rtt.rto(persistBackoff), persistSinceNanos, persistSince));
             }
@@ -1024,6 +1035,20 @@ final class Sender implements LossRecovery.Sender {
         tcb.output();
     }
 
+    /**
+     * RFC 3168 6.1.2: an ECN-Echo arrived while cwnd was one segment. Halving cannot lower it
+     * (cwnd is bounded below by one segment; a reduction to max(flight/2, 2 SMSS), as for a
+     * loss, would raise it), so the rate goes down by time instead: the window stays at one
+     * segment (ssthresh as that halving sets it) and the retransmission timer restarts; the next
+     * new segment goes only when it expires.
+     */
+    void holdForEcnEcho(long nowNanos) {
+        int smss = effectiveMss();
+        cc.resetWindow(smss, Math.min(cc.ssthresh(), 2 * smss), nowNanos);
+        ecnHold = true;
+        armRtx(rtt.rto(backoff));
+    }
+
     void countRetransmit() {
         retransmits++;
         counters.retransmits.increment();
@@ -1059,6 +1084,15 @@ final class Sender implements LossRecovery.Sender {
         TcpState state = tcb.state;
         if (state == TcpState.CLOSED || state == TcpState.TIME_WAIT) {
             return;
+        }
+        if (ecnHold) {
+            // RFC 3168 6.1.2: the timer an ECN-Echo restarted at cwnd = 1 segment ran out: one
+            // new segment may go. Data still unacknowledged makes it an ordinary timeout too.
+            ecnHold = false;
+            if (sndUna == sndMax) {
+                tcb.output();
+                return;
+            }
         }
         timeouts++;
         counters.timeouts.increment();

@@ -199,6 +199,41 @@ class EcnTest {
     }
 
     @Test
+    void anEcnEchoAtAWindowOfOneSegmentHoldsNewDataUntilTheRetransmissionTimerExpires() {
+        try (TcpScript s = ecnScript()) {
+            var e = acceptEcn(s);
+            TcpConnection c = e.conn();
+            int base = e.sndNxt();
+            s.write(c, "data");
+            s.expect().payload("data").ipEcn(Ipv4Header.ECN_ECT0);
+            // The timeout leaves cwnd at one segment (RFC 5681 eq. 4).
+            s.expectWithin(Duration.ofSeconds(2)).payload("data").ipEcn(Ipv4Header.ECN_NOT_ECT);
+            assertEquals(MSS, s.on(c::stats).cwnd());
+            // 6.1.2: "if the congestion window consists of only one MSS ... the TCP source also
+            // resets the retransmit timer on receiving the ECN-Echo packet ... The sending TCP
+            // will then be able to send a new packet only when the retransmit timer expires."
+            s.inject(s.seg().seq(e.rcvNxt()).ack(base + 4).ece());
+            s.write(c, new byte[3 * MSS]);
+            s.expectNothing();
+            TcpConnectionStats held = s.on(c::stats);
+            assertEquals(MSS, held.cwnd(), "the window stays at one segment (a loss's reduction would make it two)");
+            assertEquals(2 * MSS, held.ssthresh(), "ssthresh as halving sets it: max(FlightSize / 2, 2 SMSS)");
+            assertEquals(1L, (long) s.on(() -> s.tcp.counters().ecnReductions.get()));
+            long start = s.nowNanos();
+            SentSegment next = s.expectWithin(Duration.ofSeconds(2));
+            long waited = s.nowNanos() - start;
+            assertTrue(waited >= held.rtoNanos(), "new data waited for the RTO (" + held.rtoNanos() + " ns): " + waited + " ns");
+            next.seq(base + 4).length(MSS).ipEcn(Ipv4Header.ECN_ECT0);
+            assertTrue(next.has(CWR), "the new segment after the reduction carries CWR: " + next);
+            s.expectNothing();   // cwnd is one segment
+            assertEquals(1L, s.on(c::stats).timeouts(), "the held timer's expiry is no timeout: nothing was unacknowledged");
+            // Its ACK (no ECE) lets the window grow again.
+            s.inject(s.seg().seq(e.rcvNxt()).ack(base + 4 + MSS));
+            assertEquals(2, s.drain().size(), "slow start: two segments for one acknowledged");
+        }
+    }
+
+    @Test
     void fastRetransmissionsAreNotEcnCapableAndCarryNoCwr() {
         try (TcpScript s = ecnScript()) {
             var e = acceptEcn(s);
