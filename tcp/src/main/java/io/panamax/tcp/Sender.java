@@ -238,7 +238,7 @@ final class Sender implements LossRecovery.Sender {
     void negotiated(boolean sackOn) {
         cc.init(effectiveMss(), config.initialWindowSegments(), tcb.shard().nanoTime());
         if (sackOn) {
-            recovery = new SackRecovery(cc, this);
+            recovery = new SackRecovery(cc, this, config.rescueRetransmission());
         }
         recovery.init(iss);
         cwv.init(sndUna, tcb.shard().nanoTime());
@@ -250,7 +250,7 @@ final class Sender implements LossRecovery.Sender {
             throw new IllegalStateException("the congestion control is chosen before data is sent");
         }
         cc = CongestionControls.create(name);
-        recovery = sackOn ? new SackRecovery(cc, this) : new NewRenoRecovery(cc, this);
+        recovery = sackOn ? new SackRecovery(cc, this, config.rescueRetransmission()) : new NewRenoRecovery(cc, this);
         cc.init(effectiveMss(), config.initialWindowSegments(), tcb.shard().nanoTime());
         recovery.init(iss);
     }
@@ -399,6 +399,7 @@ final class Sender implements LossRecovery.Sender {
         // The segment is accepted (RFC 7323 5.3 R3, after the checks of RFC 5961): record its
         // timestamp before the ACK is processed, so what this ACK makes us send echoes it.
         tcb.rcv.updateTsRecent(seg);
+        tcb.uto.received(seg.options.userTimeout, this);
         ackEchoedBefore = echoedBefore(seg);
         boolean recoveringBefore = recovery.inRecovery();
         int flightBefore = sndMax - sndUna;
@@ -848,9 +849,10 @@ final class Sender implements LossRecovery.Sender {
         return userTimeoutNanos > 0 && now - since >= userTimeoutNanos;
     }
 
-    /** Payload that fits in one segment with this segment's options. */
+    /** Payload that fits in one segment with this segment's options (a pending User Timeout option's included). */
     private int maxDataPerSegment() {
-        return Math.max(1, effectiveMss() - tcb.rcv.sackOptionLength());
+        int sack = tcb.rcv.sackOptionLength();
+        return Math.max(1, effectiveMss() - sack - tcb.uto.pendingLength(tcb.fixedOptionsLength() + sack));
     }
 
     /**
@@ -861,11 +863,12 @@ final class Sender implements LossRecovery.Sender {
      * Without pacing a larger burst would leave at line rate at once and overrun the queues of a
      * slow path; a millisecond keeps a burst short while it saves the per-packet costs of up to
      * 45 segments. No super-segment carries SACK blocks: the NIC would copy a D-SACK into every
-     * segment, and the peer would count the one duplicate many times.
+     * segment, and the peer would count the one duplicate many times; nor goes one while a User
+     * Timeout option waits to be sent (RFC 5482), which takes a single segment.
      */
     private int superSegmentLimit(int maxSeg) {
         int tsoMax = tcb.ipv6 ? tcb.tcp.writer().tsoMaxBytes6() : tcb.tcp.writer().tsoMaxBytes();
-        if (tsoMax == 0 || tcb.rcv.sackOptionLength() != 0) {
+        if (tsoMax == 0 || tcb.rcv.sackOptionLength() != 0 || tcb.uto.pending()) {
             return maxSeg;
         }
         int headers = (tcb.ipv6 ? IPV6_HEADER : IPV4_HEADER) + TcpHeader.MIN_LENGTH + tcb.fixedOptionsLength();

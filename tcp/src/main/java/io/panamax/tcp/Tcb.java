@@ -86,6 +86,8 @@ final class Tcb implements TcpConnection {
     private int tsOffset;
     /** Explicit Congestion Notification (RFC 3168): negotiation, echo, reaction. */
     final EcnState ecn;
+    /** The User Timeout option (RFC 5482). */
+    final UserTimeoutOption uto;
 
     // ---- liveness ----
     private int keepAlivesSent;
@@ -133,6 +135,7 @@ final class Tcb implements TcpConnection {
         this.config = tcp.config();
         this.counters = tcp.counters();
         this.ecn = new EcnState(counters);
+        this.uto = new UserTimeoutOption(config);
         this.ipv6 = ipv6;
         this.localIp = localIp;
         this.localPort = localPort;
@@ -220,6 +223,7 @@ final class Tcb implements TcpConnection {
             rcv.initTsRecent(o.tsVal);
         }
         sackOn = offerSack && o.sackPermitted;
+        uto.received(o.userTimeout, snd);
         rcv.negotiated(snd.mss);
         snd.negotiated(sackOn);
     }
@@ -590,6 +594,7 @@ final class Tcb implements TcpConnection {
         w.options.hasTimestamps = offerTimestamps;
         w.options.tsVal = tsNow();
         w.options.tsEcr = synAck ? rcv.tsRecent : 0;
+        w.options.userTimeout = uto.synValue();
         if (SeqNum.lt(snd.iss, snd.sndMax)) {
             snd.countRetransmit();
         }
@@ -636,6 +641,7 @@ final class Tcb implements TcpConnection {
             w.options.tsEcr = rcv.tsRecent;
         }
         rcv.fillSack(w);
+        uto.fill(w, payload == null ? 0 : payload.length(), segmentSize, snd.mss);
         segmentsOut++;
         w.send();
     }
@@ -1130,6 +1136,7 @@ final class Tcb implements TcpConnection {
             throw new IllegalArgumentException("negative user timeout " + timeout);
         }
         snd.userTimeoutNanos = timeout.toNanos();
+        uto.applicationSet(snd.userTimeoutNanos);
     }
 
     @Override

@@ -78,6 +78,19 @@ import java.util.Objects;
  * @param frto                   detect spurious retransmission timeouts with F-RTO (RFC 5682,
  *                               its SACK-enhanced variant with SACK) and undo their reduction; on
  *                               by default, as Linux's tcp_frto
+ * @param userTimeoutOption      RFC 5482's ENABLED: send the User Timeout option (kind 28) with
+ *                               this side's user timeout, and adapt the user timeout to a peer's
+ *                               option within the limits below; off by default (Linux implements
+ *                               neither)
+ * @param userTimeoutLowerNanos  RFC 5482 3.1's L_LIMIT: no peer's option makes the user timeout
+ *                               shorter (default 100 s, RFC 1122 4.2.3.5's R2)
+ * @param userTimeoutUpperNanos  RFC 5482 3.1's U_LIMIT: no peer's option makes it longer (default
+ *                               30 minutes)
+ * @param rescueRetransmission   RFC 6675's NextSeg rule 4: once per SACK recovery, with nothing new
+ *                               to send, resend the highest unSACKed segment when it is the last
+ *                               original transmission unaccounted for; off by default, as Linux
+ *                               (it is spurious whenever that segment was merely behind the
+ *                               others)
  */
 public record TcpConfig(
         int sendBufferSize,
@@ -117,7 +130,11 @@ public record TcpConfig(
         int synQueueSize,
         SynCookieMode synCookies,
         long userTimeoutNanos,
-        boolean frto) {
+        boolean frto,
+        boolean userTimeoutOption,
+        long userTimeoutLowerNanos,
+        long userTimeoutUpperNanos,
+        boolean rescueRetransmission) {
 
     /** The largest window a receive buffer can advertise: {@code 65535 << 14} (RFC 7323 2.3). */
     public static final int MAX_WINDOW = 65535 << 14;
@@ -165,6 +182,9 @@ public record TcpConfig(
         }
         if (userTimeoutNanos < 0) {
             throw new IllegalArgumentException("userTimeout must not be negative");
+        }
+        if (userTimeoutLowerNanos <= 0 || userTimeoutUpperNanos < userTimeoutLowerNanos) {
+            throw new IllegalArgumentException("user timeout limits: need 0 < lower <= upper");
         }
         if (timeWaitNanos < 0 || finWait2TimeoutNanos <= 0 || keepAliveIdleNanos <= 0 || keepAliveIntervalNanos <= 0) {
             throw new IllegalArgumentException("timeouts must be positive");
@@ -253,6 +273,10 @@ public record TcpConfig(
         private SynCookieMode synCookies = SynCookieMode.WHEN_FULL;
         private long userTimeout;
         private boolean frto = true;
+        private boolean userTimeoutOption;
+        private long userTimeoutLower = 100_000_000_000L;
+        private long userTimeoutUpper = 30 * 60 * 1_000_000_000L;
+        private boolean rescueRetransmission;
 
         Builder() {
         }
@@ -296,6 +320,10 @@ public record TcpConfig(
             synCookies = c.synCookies;
             userTimeout = c.userTimeoutNanos;
             frto = c.frto;
+            userTimeoutOption = c.userTimeoutOption;
+            userTimeoutLower = c.userTimeoutLowerNanos;
+            userTimeoutUpper = c.userTimeoutUpperNanos;
+            rescueRetransmission = c.rescueRetransmission;
         }
 
         /** Bytes a connection accepts from the application before writes wait (default 256 KiB). */
@@ -376,6 +404,37 @@ public record TcpConfig(
          */
         public Builder userTimeout(Duration d) {
             this.userTimeout = d.toNanos();
+            return this;
+        }
+
+        /**
+         * The User Timeout option (RFC 5482, kind 28; RFC 5482's ENABLED, default off): connections
+         * with a user timeout send it on their SYN or SYN-ACK and on their first segment after the
+         * handshake, and again after {@link TcpConnection#setUserTimeout}; a peer's option sets the
+         * user timeout to min(U_LIMIT, max(ours, the peer's, L_LIMIT)) unless the application chose
+         * the connection's own ({@link #userTimeoutLimits}).
+         */
+        public Builder userTimeoutOption(boolean on) {
+            this.userTimeoutOption = on;
+            return this;
+        }
+
+        /** RFC 5482 3.1's L_LIMIT and U_LIMIT for a peer's User Timeout option (default 100 s and 30 minutes). */
+        public Builder userTimeoutLimits(Duration lower, Duration upper) {
+            this.userTimeoutLower = lower.toNanos();
+            this.userTimeoutUpper = upper.toNanos();
+            return this;
+        }
+
+        /**
+         * RFC 6675 NextSeg rule 4, the rescue retransmission (default off, as Linux): once per SACK
+         * recovery, with no new data to send, the segment holding the highest unSACKed byte is
+         * resent when every other original transmission above the repaired holes is SACKed, a
+         * round trip before RACK could find it lost. Spurious whenever that segment was only
+         * behind the others.
+         */
+        public Builder rescueRetransmission(boolean on) {
+            this.rescueRetransmission = on;
             return this;
         }
 
@@ -542,7 +601,8 @@ public record TcpConfig(
                     delayedAck, quickAckSegments, coalescedAckDelay, coalescedQuickAcksMin, coalescedQuickAcksMax, keepAlive, keepAliveIdle, keepAliveInterval, keepAliveProbes,
                     noDelay, backlog, high, low, ephemeralLow, ephemeralHigh, windowScaling, timestamps,
                     sackPermitted, ecn, initialWindowSegments, challengeAckPerSecond, congestionControl,
-                    synQueueSize, synCookies, userTimeout, frto);
+                    synQueueSize, synCookies, userTimeout, frto, userTimeoutOption, userTimeoutLower, userTimeoutUpper,
+                    rescueRetransmission);
         }
     }
 }

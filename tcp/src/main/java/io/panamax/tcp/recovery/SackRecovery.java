@@ -14,7 +14,8 @@ import io.panamax.tcp.wire.TcpOptions;
  * <li>during recovery every hole that IsLost goes out once, lowest first (NextSeg rule 1, HighRxt),
  *     as many per ACK as the window allows, so every hole is repaired in one round trip; SACKed
  *     data is never sent again; with nothing new to send, the first hole below SACKed data goes
- *     (rule 3);</li>
+ *     (rule 3), and once per recovery the segment with the highest unSACKed byte, a lost tail no
+ *     SACK can reveal (rule 4, the rescue retransmission);</li>
  * <li>how much may go is PRR's: sndcnt from the data delivered since recovery began, bringing the
  *     pipe down to ssthresh smoothly, with the slow-start reduction bound (PRR-SSRB) once the pipe
  *     is below ssthresh (RFC 6937 3.1);</li>
@@ -35,6 +36,14 @@ public final class SackRecovery extends DuplicateAckRecovery {
     private int recoveryPoint;
     /** HighRxt (RFC 6675 2): the highest sequence number retransmitted in this recovery + 1. */
     private int highRxt;
+    /**
+     * RescueRxt (RFC 6675 2): RecoveryPoint once this episode's rescue retransmission (NextSeg
+     * rule 4) went; an ACK at or beyond it would end the episode, so one rescue per recovery.
+     */
+    private int rescueRxt;
+    private boolean rescued;
+    /** NextSeg rule 4 is on (off by default, as in Linux). */
+    private final boolean rescue;
     /** RFC 6937: data delivered to the receiver, and sent, since recovery began; the flight then. */
     private long prrDelivered;
     private long prrOut;
@@ -61,8 +70,14 @@ public final class SackRecovery extends DuplicateAckRecovery {
     private long sackedTotal;
 
     public SackRecovery(CongestionControl cc, Sender sender) {
+        this(cc, sender, false);
+    }
+
+    /** With {@code rescue}, NextSeg rule 4's rescue retransmission (RFC 6675 4; {@code TcpConfig.rescueRetransmission}). */
+    public SackRecovery(CongestionControl cc, Sender sender, boolean rescue) {
         super(cc, sender);
         this.rack = new Rack(sender.sentRanges());
+        this.rescue = rescue;
     }
 
     @Override
@@ -360,6 +375,7 @@ public final class SackRecovery extends DuplicateAckRecovery {
         prrDelivered = 0;
         prrOut = 0;
         highRxt = una;
+        rescued = false;
         recoveryCwnd = cc.cwnd();
         episodeStart = una;
         episodeRetransmitted = 0;
@@ -442,6 +458,7 @@ public final class SackRecovery extends DuplicateAckRecovery {
             // Rule 3: nothing lost and nothing new to send: the first hole below SACKed data.
             boolean rule3 = !rule1 && !sender.hasUnsentData() && SeqNum.lt(from, board.highestSacked(una));
             if (!rule1 && !rule3) {
+                rescue(una, max, smss);
                 return;
             }
             int end = board.nextSacked(from, max);
@@ -458,6 +475,51 @@ public final class SackRecovery extends DuplicateAckRecovery {
             prrOut += sent;
             episodeRetransmitted += sent;
         }
+    }
+
+    /**
+     * NextSeg rule 4 (RFC 6675 4): rules 1 to 3 found nothing and there is no new data (rule 2
+     * is the sender's, which sends new data before this runs): once per recovery (HighACK &gt;
+     * RescueRxt, RescueRxt = RecoveryPoint after it), one segment that holds the highest
+     * outstanding unSACKed byte goes, HighRxt untouched. Its case is a lost tail of the window
+     * that no SACK above it will ever reveal: IsLost cannot mark it, and RACK marks it only once a
+     * retransmission sent after it is delivered, a round trip later. Linux has no rule 4 (its
+     * tail loss probe, outside recovery, covers part of the case); gVisor implements it as written.
+     *
+     * <p>Narrower than the RFC's words, after its reason ("to prevent stalling of the ACK clock
+     * when there is loss at the end of the window"): only when that segment is the last original
+     * transmission unaccounted for, everything else above HighRxt SACKed. As written, rule 4
+     * fires at the first ACK where PRR leaves room, while the rest of the window is still in
+     * flight: in {@code SackRecoveryTest.afterATimeoutSackedDataIsNotSentAgain} it resent
+     * segment 9 when segments 4 to 9 were all on their way, a spurious retransmission.
+     */
+    private void rescue(int una, int max, int smss) {
+        if (!rescue || (rescued && SeqNum.le(una, rescueRxt)) || sender.hasUnsentData()) {
+            return;
+        }
+        int end = board.highestUnsackedEnd(max);
+        if (SeqNum.le(end, una) || SeqNum.le(end, highRxt)) {
+            return;   // nothing unSACKed outstanding, or already sent again in this episode
+        }
+        // The last segment's worth of that unSACKed run, not below what this episode resent.
+        int resent = SeqNum.gt(highRxt, una) ? highRxt : una;
+        int from = end - Math.min(smss, end - board.unsackedRunStart(end, una));
+        if (SeqNum.lt(from, resent)) {
+            from = resent;
+        }
+        if (board.unsackedBetween(resent, from) > 0) {
+            // Other original transmissions are unaccounted for: in flight, their ACKs still to
+            // come, so the ACK clock has not stopped (rule 4's reason); the tail may be in flight too.
+            return;
+        }
+        int sent = sender.retransmitAt(from, end - from);
+        if (sent <= 0) {
+            return;
+        }
+        rescued = true;
+        rescueRxt = recoveryPoint;
+        prrOut += sent;
+        episodeRetransmitted += sent;
     }
 
     @Override

@@ -146,6 +146,25 @@ public final class SackScoreboard {
         return seq;
     }
 
+    /**
+     * The end of the highest unSACKed data below {@code sndMax}: {@code sndMax}, or the start of
+     * the SACKed range that reaches it (ranges are merged, so only the last one can); at or below
+     * {@code sndUna} when everything above SND.UNA is SACKed.
+     */
+    public int highestUnsackedEnd(int sndMax) {
+        return count > 0 && ends[count - 1] == sndMax ? starts[count - 1] : sndMax;
+    }
+
+    /** Where the unSACKed run that ends at {@code end} begins: the end of the SACKed range below it, or {@code sndUna}. */
+    public int unsackedRunStart(int end, int sndUna) {
+        for (int k = count - 1; k >= 0; k--) {
+            if (SeqNum.le(ends[k], end)) {
+                return SeqNum.gt(ends[k], sndUna) ? ends[k] : sndUna;
+            }
+        }
+        return sndUna;
+    }
+
     /** The start of the first SACKed range above {@code seq}, or {@code limit} when none is below it. */
     public int nextSacked(int seq, int limit) {
         for (int k = 0; k < count; k++) {

@@ -27,11 +27,18 @@ public final class TcpOptions {
     public static final int KIND_SACK = 5;
     /** Timestamps (RFC 7323 3). */
     public static final int KIND_TIMESTAMPS = 8;
+    /** User Timeout (RFC 5482 3). */
+    public static final int KIND_USER_TIMEOUT = 28;
 
     public static final int LENGTH_MSS = 4;
     public static final int LENGTH_WINDOW_SCALE = 3;
     public static final int LENGTH_SACK_PERMITTED = 2;
     public static final int LENGTH_TIMESTAMPS = 10;
+    public static final int LENGTH_USER_TIMEOUT = 4;
+    /** RFC 5482 3: the Granularity bit of the UTO value; set, the 15-bit User Timeout counts minutes, else seconds. */
+    public static final int UTO_GRANULARITY_MINUTES = 0x8000;
+    /** RFC 5482 3: the largest User Timeout field (15 bits), in either unit. */
+    public static final int UTO_MAX_VALUE = 0x7fff;
     /** Bytes per SACK block: left and right edge. */
     public static final int SACK_BLOCK_LENGTH = 8;
     /** Most SACK blocks that fit in 40 bytes of option space (RFC 2018 3). */
@@ -63,6 +70,11 @@ public final class TcpOptions {
     public int tsVal;
     /** TSecr, meaningful when {@link #hasTimestamps}. */
     public int tsEcr;
+    /**
+     * The User Timeout option's 16 bits as sent (RFC 5482 3: Granularity bit, then 15 bits of
+     * timeout), or -1 when absent; {@link #userTimeoutSeconds} reads it.
+     */
+    public int userTimeout;
     /** SACK blocks present (0..4). */
     public int sackBlocks;
     /** Left edges of the SACK blocks. */
@@ -80,6 +92,7 @@ public final class TcpOptions {
         hasTimestamps = false;
         tsVal = 0;
         tsEcr = 0;
+        userTimeout = -1;
         sackBlocks = 0;
         unknown = 0;
     }
@@ -138,6 +151,12 @@ public final class TcpOptions {
                     tsVal = seg.get(U32, at);
                     tsEcr = seg.get(U32, at + 4);
                 }
+                case KIND_USER_TIMEOUT -> {
+                    if (olen != LENGTH_USER_TIMEOUT) {
+                        return Problem.BAD_LENGTH;
+                    }
+                    userTimeout = seg.get(U16, at) & 0xffff;
+                }
                 case KIND_SACK -> {
                     int n = (olen - 2) / SACK_BLOCK_LENGTH;
                     if ((olen - 2) % SACK_BLOCK_LENGTH != 0 || n < 1 || n > MAX_SACK_BLOCKS) {
@@ -189,6 +208,35 @@ public final class TcpOptions {
         seg.set(U32, off + 2, tsVal);
         seg.set(U32, off + 6, tsEcr);
         return LENGTH_TIMESTAMPS;
+    }
+
+    /** Writes a User Timeout option (RFC 5482 3) with the 16-bit {@code value} (G bit and timeout); returns 4. */
+    public static int writeUserTimeout(MemorySegment seg, long off, int value) {
+        seg.set(ValueLayout.JAVA_BYTE, off, (byte) KIND_USER_TIMEOUT);
+        seg.set(ValueLayout.JAVA_BYTE, off + 1, (byte) LENGTH_USER_TIMEOUT);
+        seg.set(U16, off + 2, (short) value);
+        return LENGTH_USER_TIMEOUT;
+    }
+
+    /** The timeout a User Timeout option's 16 bits say (RFC 5482 3), in seconds: minutes when G is set. */
+    public static long userTimeoutSeconds(int value) {
+        long t = value & UTO_MAX_VALUE;
+        return (value & UTO_GRANULARITY_MINUTES) != 0 ? t * 60 : t;
+    }
+
+    /**
+     * The User Timeout option's 16 bits for a timeout of {@code seconds}: seconds while they fit in
+     * 15 bits (32,767 s, 9.1 hours), else minutes rounded up (G set), at most 32,767 minutes
+     * (22.7 days). Rounding up: the peer is told no less than the timeout this side keeps.
+     */
+    public static int userTimeoutValue(long seconds) {
+        if (seconds <= 0) {
+            return 0;
+        }
+        if (seconds <= UTO_MAX_VALUE) {
+            return (int) seconds;
+        }
+        return UTO_GRANULARITY_MINUTES | (int) Math.min(UTO_MAX_VALUE, (seconds + 59) / 60);
     }
 
     /** Writes NOP, NOP, Timestamps (RFC 7323 Appendix A layout); returns 12. */
@@ -247,6 +295,9 @@ public final class TcpOptions {
         }
         if (hasTimestamps) {
             sb.append("TS val ").append(Integer.toUnsignedString(tsVal)).append(" ecr ").append(Integer.toUnsignedString(tsEcr)).append(' ');
+        }
+        if (userTimeout >= 0) {
+            sb.append("uto ").append(userTimeoutSeconds(userTimeout)).append("s ");
         }
         for (int b = 0; b < sackBlocks; b++) {
             sb.append("sack ").append(Integer.toUnsignedString(sackLeft[b])).append('-').append(Integer.toUnsignedString(sackRight[b])).append(' ');

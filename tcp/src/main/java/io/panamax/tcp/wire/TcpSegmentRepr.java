@@ -20,7 +20,8 @@ import java.lang.foreign.MemorySegment;
  * field zero; the caller appends the payload and fills the checksum with {@link TcpChecksum}
  * (IPv4's or IPv6's pseudo header), or leaves it to the NIC. The option layout is the one Linux
  * sends: MSS, SACK-Permitted with Timestamps (or NOP NOP Timestamps), NOP Window Scale, NOP NOP
- * SACK blocks.
+ * SACK blocks; a User Timeout option (RFC 5482, 4 bytes, which Linux does not send) goes after
+ * the window scale, before the SACK blocks.
  */
 public class TcpSegmentRepr {
     /** What {@link #parse} found. */
@@ -53,7 +54,7 @@ public class TcpSegmentRepr {
     public int window;
     /** The urgent pointer (this stack sends 0 and treats urgent data as ordinary data). */
     public int urgentPointer;
-    /** The options: MSS, window scale, SACK-Permitted, timestamps, SACK blocks. */
+    /** The options: MSS, window scale, SACK-Permitted, timestamps, user timeout, SACK blocks. */
     public final TcpOptions options = new TcpOptions();
     /** Payload bytes behind the header: SEG.LEN without SYN and FIN. */
     public int payloadLength;
@@ -137,6 +138,7 @@ public class TcpSegmentRepr {
             n += TcpOptions.ALIGNED_TIMESTAMPS_LENGTH;
         }
         n += o.windowScale >= 0 ? 4 : 0;
+        n += o.userTimeout >= 0 ? TcpOptions.LENGTH_USER_TIMEOUT : 0;
         n += TcpOptions.alignedSackLength(o.sackBlocks);
         return (n + 3) & ~3;
     }
@@ -197,6 +199,9 @@ public class TcpSegmentRepr {
         }
         if (o.windowScale >= 0) {
             n += TcpOptions.writeNopWindowScale(m, at + n, o.windowScale);
+        }
+        if (o.userTimeout >= 0) {
+            n += TcpOptions.writeUserTimeout(m, at + n, o.userTimeout);
         }
         if (o.sackBlocks > 0) {
             n += TcpOptions.writeAlignedSack(m, at + n, o.sackLeft, o.sackRight, o.sackBlocks);

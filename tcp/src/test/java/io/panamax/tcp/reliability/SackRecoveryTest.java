@@ -22,6 +22,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SackRecoveryTest {
     private static final int MSS = 536;
 
+    /** The peer SACKs segments 1 to 8 one ACK at a time, segment 0 missing; returns what the stack sent meanwhile. */
+    private static List<SentSegment> segmentsOneToEightArrive(TcpScript s, SackPeer o) {
+        List<SentSegment> sent = new java.util.ArrayList<>();
+        for (int k = 2; k <= 9; k++) {
+            o.sackAck(o.at(0), 1, k);
+            sent.addAll(s.drain());
+        }
+        return sent;
+    }
+
+    /** NewReno's window arithmetic, with RFC 6675's rescue retransmission on. */
+    private static TcpScript rescueScript() {
+        return new TcpScript(TcpScript.baseConfig().congestionControl("newreno").rescueRetransmission(true).build());
+    }
+
     @Test
     void everyHoleIsRetransmittedInOneRoundAndSackedDataNever() {
         try (TcpScript s = TcpScript.newReno()) {
@@ -71,6 +86,78 @@ class SackRecoveryTest {
             s.inject(s.seg().seq(o.rcv()).ack(o.at(14)).window(65535));
             assertEquals(0, s.on(o.conn()::stats).sackedBytes());
             assertEquals(2, s.on(o.conn()::stats).retransmits(), "only the two holes were resent");
+        }
+    }
+
+    /**
+     * RFC 6675 4, NextSeg rule 4: the first and the last segment of a window are lost and there
+     * is nothing new to send. No SACK lies above the last one, so IsLost never marks it (rules 1
+     * and 3 do not reach it); once per recovery, the rescue retransmission sends it as soon as
+     * the window allows, instead of a round trip later (RACK, after the first hole's repair is
+     * acknowledged) or after a timeout.
+     */
+    @Test
+    void aLostTailIsRescuedOncePerRecovery() {
+        try (TcpScript s = rescueScript()) {
+            SackPeer o = SackPeer.accept(s, MSS);
+            s.write(o.conn(), new byte[10 * MSS]);
+            assertEquals(10, s.drain().size(), "IW 10 segments, all the data there is");
+            // Segments 0 and 9 are lost; 1 to 8 arrive one by one.
+            List<SentSegment> sent = segmentsOneToEightArrive(s, o);
+            assertTrue(sends(sent, o.at(0)), "the third duplicate ACK retransmitted segment 0: " + sent);
+            long tail = sent.stream().filter(x -> x.seq == o.at(9)).count();
+            assertEquals(1L, tail, "segment 9, the highest unSACKed, rescued once within the recovery: " + sent);
+            SentSegment rescue = sent.stream().filter(x -> x.seq == o.at(9)).findFirst().orElseThrow();
+            assertEquals(MSS, rescue.payload.length);
+            for (int i = 1; i <= 8; i++) {
+                assertFalse(sends(sent, o.at(i)), "SACKed segment " + i + " is not resent");
+            }
+            assertEquals(2, s.on(o.conn()::stats).retransmits(), "segment 0 and the rescue, nothing else");
+            // The repairs arrive: everything is acknowledged without a timeout.
+            s.inject(s.seg().seq(o.rcv()).ack(o.at(10)).window(65535));
+            var st = s.on(o.conn()::stats);
+            assertEquals(0L, st.timeouts());
+            assertEquals(1L, st.fastRetransmits(), "one recovery episode");
+            s.expectNothing();
+        }
+    }
+
+    /**
+     * Off (the default, as Linux), the same lost tail waits for the partial ACK of segment 0's
+     * retransmission, a round trip later: RACK then finds it lost (segment 0's retransmission,
+     * sent after it, was delivered, RFC 8985 6.2). With a 10 ms round trip: the rescue would
+     * have sent it at 10 ms, with segment 0's repair; here it goes at 20 ms.
+     */
+    @Test
+    void withoutTheRescueALostTailWaitsARoundTripForRack() {
+        try (TcpScript s = TcpScript.newReno()) {
+            SackPeer o = SackPeer.acceptMeasured(s, MSS, Duration.ofMillis(10));   // SRTT 10 ms: the probe timeout (2 SRTT) is later than the ACKs
+            long t0 = s.nowNanos();
+            s.write(o.conn(), new byte[10 * MSS]);
+            assertEquals(10, s.drain().size());
+            s.advance(Duration.ofMillis(10));
+            List<SentSegment> sent = segmentsOneToEightArrive(s, o);
+            assertTrue(sends(sent, o.at(0)));
+            assertFalse(sends(sent, o.at(9)), "no rescue: " + sent);
+            s.advance(Duration.ofMillis(10));
+            s.inject(s.seg().seq(o.rcv()).ack(o.at(9)).window(65535).sack(o.at(0), o.at(0)));
+            SentSegment tail = s.expectWithin(Duration.ofMillis(5)).seq(o.at(9));
+            assertEquals(20, (tail.timeNanos - t0) / 1_000_000, "at the partial ACK, a round trip after the rescue's moment");
+            assertEquals(0L, s.on(o.conn()::stats).timeouts());
+        }
+    }
+
+    /** Rule 4 only when rule 2 has nothing to send: with new data waiting, new data goes instead. */
+    @Test
+    void noRescueWhileNewDataWaits() {
+        try (TcpScript s = rescueScript()) {
+            SackPeer o = SackPeer.accept(s, MSS);
+            s.write(o.conn(), new byte[30 * MSS]);
+            assertEquals(10, s.drain().size());
+            List<SentSegment> sent = segmentsOneToEightArrive(s, o);
+            assertTrue(sends(sent, o.at(0)), "segment 0 retransmitted");
+            assertFalse(sends(sent, o.at(9)), "segment 9 not rescued: " + sent);
+            assertTrue(sends(sent, o.at(10)), "new data went instead (rule 2)");
         }
     }
 

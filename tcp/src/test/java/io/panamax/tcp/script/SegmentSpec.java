@@ -118,6 +118,12 @@ public final class SegmentSpec {
         return this;
     }
 
+    /** A User Timeout option (RFC 5482 3) with these 16 bits: G and the 15-bit timeout. */
+    public SegmentSpec userTimeout(int value) {
+        repr.options.userTimeout = value;
+        return this;
+    }
+
     public SegmentSpec sack(int... edges) {
         if (edges.length % 2 != 0 || edges.length / 2 > TcpOptions.MAX_SACK_BLOCKS) {
             throw new IllegalArgumentException("SACK blocks are pairs of edges, at most " + TcpOptions.MAX_SACK_BLOCKS);

@@ -142,6 +142,12 @@ public final class SentSegment {
         return this;
     }
 
+    /** The User Timeout option's 16 bits (RFC 5482 3), -1 for none. */
+    public SentSegment userTimeout(int expected) {
+        assertEquals(expected, options.userTimeout, "user timeout option of " + this);
+        return this;
+    }
+
     public SentSegment windowScale(int expected) {
         assertEquals(expected, options.windowScale, "window scale option of " + this);
         return this;

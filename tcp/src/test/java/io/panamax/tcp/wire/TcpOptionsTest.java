@@ -65,6 +65,33 @@ class TcpOptionsTest {
         assertEquals(TcpOptions.Problem.BAD_LENGTH, parse(3, 4, 0, 0), "WS must be 3 bytes");
         assertEquals(TcpOptions.Problem.BAD_LENGTH, parse(4, 3, 0), "SACK-permitted must be 2 bytes");
         assertEquals(TcpOptions.Problem.BAD_LENGTH, parse(8, 8, 0, 0, 0, 0, 0, 0), "TS must be 10 bytes");
+        assertEquals(TcpOptions.Problem.BAD_LENGTH, parse(28, 3, 0), "UTO must be 4 bytes");
+        assertEquals(TcpOptions.Problem.BAD_LENGTH, parse(28, 6, 0, 0, 0, 0), "UTO must be 4 bytes");
+    }
+
+    @Test
+    void userTimeoutOption() {
+        // RFC 5482 3: kind 28, length 4, G bit then 15 bits. G = 0: seconds.
+        assertNull(parse(1, 1, 28, 4, 0x01, 0x2c));
+        assertEquals(300, o.userTimeout);
+        assertEquals(300, TcpOptions.userTimeoutSeconds(o.userTimeout));
+        assertEquals(0, o.unknown, "a known option now");
+        // G = 1: minutes; 0x8000 | 90 is an hour and a half.
+        assertNull(parse(28, 4, 0x80, 90));
+        assertEquals(0x8000 | 90, o.userTimeout);
+        assertEquals(5400, TcpOptions.userTimeoutSeconds(o.userTimeout));
+        assertNull(parse(1, 1, 1, 1));
+        assertEquals(-1, o.userTimeout, "absent");
+        // Encoding: seconds while 15 bits hold them, then minutes rounded up, capped at 32,767 minutes.
+        assertEquals(300, TcpOptions.userTimeoutValue(300));
+        assertEquals(32767, TcpOptions.userTimeoutValue(32767));
+        assertEquals(0x8000 | 547, TcpOptions.userTimeoutValue(32768), "32,768 s is 546.1 minutes: 547");
+        assertEquals(0x8000 | 32767, TcpOptions.userTimeoutValue(365L * 24 * 3600));
+        assertEquals(0, TcpOptions.userTimeoutValue(0));
+        byte[] b = new byte[4];
+        assertEquals(4, TcpOptions.writeUserTimeout(MemorySegment.ofArray(b), 0, 0x8000 | 90));
+        assertNull(o.parse(MemorySegment.ofArray(b), 0, 4));
+        assertEquals(0x8000 | 90, o.userTimeout);
     }
 
     @Test

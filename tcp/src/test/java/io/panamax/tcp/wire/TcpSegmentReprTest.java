@@ -65,7 +65,10 @@ class TcpSegmentReprTest {
                 in.options.tsVal = rnd.nextInt();
                 in.options.tsEcr = rnd.nextInt();
             }
-            int maxBlocks = in.options.hasTimestamps ? 3 : 4;
+            if (rnd.nextInt(4) == 0) {
+                in.options.userTimeout = rnd.nextInt(65536);
+            }
+            int maxBlocks = (in.options.hasTimestamps ? 3 : 4) - (in.options.userTimeout >= 0 ? 1 : 0);
             in.options.sackBlocks = rnd.nextInt(maxBlocks + 1);
             for (int i = 0; i < in.options.sackBlocks; i++) {
                 in.options.sackLeft[i] = rnd.nextInt();
