@@ -69,7 +69,50 @@ abstract class KernelPeerTcpTest {
     static class OneShardTap extends KernelPeerTcpTest {
         @BeforeAll
         static void start() throws Exception {
-            startOnTap(1, false, false, TcpConfig.builder().ecn(true).build());
+            // The User Timeout option enabled: sent only by a connection with a user timeout, so
+            // only by the test of it; the kernel sends none.
+            startOnTap(1, false, false, TcpConfig.builder().ecn(true).userTimeoutOption(true).build());
+        }
+
+        /**
+         * RFC 5482: the stack's User Timeout option (kind 28) on a data segment to Linux, which
+         * implements no such option and must skip it (RFC 9293 3.2, MUST-6): the echo comes back
+         * whole, and tshark decodes the option as sent (300 s, seconds granularity) on a frame that
+         * still fits the MTU (the option's 4 bytes come out of the payload).
+         */
+        @Test
+        @Order(9)
+        void theUserTimeoutOptionReachesTheKernelWhichIgnoresIt() throws Exception {
+            Path pcap = dir.resolve("uto.pcap");
+            Process dump = ns.start("tcpdump", "--immediate-mode", "-i", tap, "-s", "128", "-B", "8192", "-w", pcap.toString(), "-U",
+                    "tcp port 5003");
+            Process server = KernelListener.echo(ns, 5003, false);
+            try {
+                Thread.sleep(1000);
+                byte[] data = new byte[64 * 1024];
+                new Random(9).nextBytes(data);
+                CompletableFuture<byte[]> echoed = stack.reactor().submit(0, () -> stack.shard(0).tcp()
+                        .connect(Ipv4Address.parse(HOST_IP), 5003).then(c -> {
+                            c.setUserTimeout(java.time.Duration.ofMinutes(5));
+                            return exchange(c, data);
+                        }));
+                assertEquals(HexFormat.of().formatHex(digest(data)), HexFormat.of().formatHex(digest(stack.await(echoed, T))));
+                Thread.sleep(500);
+            } finally {
+                server.destroy();
+                NetworkNamespace.run(T, "kill", "-INT", Long.toString(dump.pid()));
+                dump.waitFor();
+            }
+            NetworkNamespace.Result r = NetworkNamespace.run(T, "tshark", "-n", "-r", pcap.toString(), "-Y", "tcp.options.user_to",
+                    "-T", "fields", "-e", "ip.src", "-e", "tcp.len", "-e", "tcp.options.user_to_val", "-e", "ip.len");
+            assertTrue(r.ok(), r.stderr());
+            List<String[]> uto = r.stdout().lines().filter(l -> !l.isBlank()).map(l -> l.split("\t", -1)).toList();
+            assertEquals(1, uto.size(), "one segment carried it, the first after setUserTimeout: " + r.stdout());
+            String[] f = uto.getFirst();
+            assertEquals(STACK_IP, f[0]);
+            assertTrue(Integer.parseInt(f[1]) > 0, "on a data segment");
+            assertEquals("300", f[2], "5 minutes in seconds");
+            assertTrue(Integer.parseInt(f[3]) <= 1500, "within the MTU: " + f[3]);
         }
 
         @Test

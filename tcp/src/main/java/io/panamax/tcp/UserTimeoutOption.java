@@ -12,7 +12,7 @@ import io.panamax.tcp.wire.TcpSegmentRepr;
  * connection's user timeout itself.
  *
  * <ul>
- *   <li>Sending (3.1): the option goes on the SYN or SYN-ACK (retransmissions too), on the first
+ *   <li>Sending (3): the option goes on the SYN or SYN-ACK (retransmissions too), on the first
  *       non-SYN segment after it, since a middlebox may strip options from SYNs, and on the next
  *       segment after the application changes the user timeout. A connection without a user
  *       timeout (0: the retransmission count decides) has no value to advertise and sends none.
@@ -24,7 +24,8 @@ import io.panamax.tcp.wire.TcpSegmentRepr;
  *       USER_TIMEOUT = min(U_LIMIT, max(ADV_UTO, REMOTE_UTO, L_LIMIT)) while ENABLED and
  *       CHANGEABLE, the limits {@link TcpConfig#userTimeoutLowerNanos()} and
  *       {@link TcpConfig#userTimeoutUpperNanos()}. The option never lowers the timeout below
- *       L_LIMIT, so a forged one cannot make this side give up a connection early (RFC 5482 6).</li>
+ *       L_LIMIT, so a forged one cannot make this side give up a connection early (RFC 5482,
+ *       Security Considerations).</li>
  * </ul>
  *
  * Plain fields on the connection's shard; nothing allocated per segment.

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The TCP User Timeout Option (RFC 5482, kind 28) as packet scripts: sent on the SYN and on the
- * first segment after it (3.1), a peer's honoured within L_LIMIT and U_LIMIT (3.1), not when the
+ * first segment after it (3), a peer's honoured within L_LIMIT and U_LIMIT (3.1), not when the
  * application chose the timeout (CHANGEABLE), and nothing of it unless enabled (ENABLED).
  */
 class UserTimeoutOptionTest {
@@ -81,7 +81,7 @@ class UserTimeoutOptionTest {
 
     @Test
     void aPeersTimeoutIsBoundedByTheLimits() {
-        // Below L_LIMIT (100 s): a peer cannot make this side give up sooner than that (RFC 5482 6).
+        // Below L_LIMIT (100 s): a peer cannot make this side give up sooner than that (RFC 5482, Security Considerations).
         try (TcpScript s = new TcpScript(TcpScript.baseConfig().userTimeoutOption(true).build())) {
             var e = acceptWithUto(s, 10, -1);   // no user timeout of our own: nothing to advertise
             assertEquals(Duration.ofSeconds(100), s.on(e.conn()::userTimeout));
