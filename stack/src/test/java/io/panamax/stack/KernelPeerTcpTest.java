@@ -19,6 +19,7 @@ import io.panamax.reactor.testing.Environment;
 import io.panamax.tcp.StandardServices;
 import io.panamax.tcp.StreamConnection;
 import io.panamax.tcp.TcpConfig;
+import io.panamax.tcp.TcpConnection;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -86,20 +87,11 @@ abstract class KernelPeerTcpTest {
             Path pcap = dir.resolve("uto.pcap");
             Process dump = ns.start("tcpdump", "--immediate-mode", "-i", tap, "-s", "128", "-B", "8192", "-w", pcap.toString(), "-U",
                     "tcp port 5003");
-            Process server = KernelListener.echo(ns, 5003, false);
             try {
                 Thread.sleep(1000);
-                byte[] data = new byte[64 * 1024];
-                new Random(9).nextBytes(data);
-                CompletableFuture<byte[]> echoed = stack.reactor().submit(0, () -> stack.shard(0).tcp()
-                        .connect(Ipv4Address.parse(HOST_IP), 5003).then(c -> {
-                            c.setUserTimeout(java.time.Duration.ofMinutes(5));
-                            return exchange(c, data);
-                        }));
-                assertEquals(HexFormat.of().formatHex(digest(data)), HexFormat.of().formatHex(digest(stack.await(echoed, T))));
+                echoThroughKernel(5003, 64 * 1024, c -> c.setUserTimeout(java.time.Duration.ofMinutes(5)));
                 Thread.sleep(500);
             } finally {
-                server.destroy();
                 NetworkNamespace.run(T, "kill", "-INT", Long.toString(dump.pid()));
                 dump.waitFor();
             }
@@ -155,19 +147,7 @@ abstract class KernelPeerTcpTest {
                 NetworkNamespace.Result r = ns.exec(T, "python3", "-c", script);
                 assertTrue(r.ok() && r.stdout().contains("ok"), r.stdout() + r.stderr());
                 // The stack opens: its SYN is ECN-setup, the kernel answers ECE.
-                Process server = KernelListener.echo(ns, 5002, false);
-                try {
-                    byte[] data = new byte[256 * 1024];
-                    new Random(7).nextBytes(data);
-                    CompletableFuture<byte[]> echoed = stack.reactor().submit(0, () -> stack.shard(0).tcp()
-                            .connect(Ipv4Address.parse(HOST_IP), 5002).then(c -> {
-                                activeEcn[0] = c.ecn();
-                                return exchange(c, data);
-                            }));
-                    assertEquals(HexFormat.of().formatHex(digest(data)), HexFormat.of().formatHex(digest(stack.await(echoed, T))));
-                } finally {
-                    server.destroy();
-                }
+                echoThroughKernel(5002, 256 * 1024, c -> activeEcn[0] = c.ecn());
                 Thread.sleep(500);
             } finally {
                 NetworkNamespace.run(T, "kill", "-INT", Long.toString(dump.pid()));
@@ -203,6 +183,27 @@ abstract class KernelPeerTcpTest {
             assertTrue(count(frames, f -> !f.fromStack && !f.syn && f.ece) > 0, "the kernel echoed CE");
             assertTrue(m.total("tcp_ecn_reductions_total") > reductionsBefore, "the stack reduced its window for ECE");
             assertTrue(count(frames, f -> f.fromStack && !f.syn && f.cwr) > 0, "the stack said so with CWR");
+        }
+
+        /**
+         * The stack connects to a kernel echo server on {@code port}, runs {@code onOpen} on the new
+         * connection, sends {@code size} random bytes and checks they come back whole.
+         */
+        private static void echoThroughKernel(int port, int size, java.util.function.Consumer<TcpConnection> onOpen)
+                throws Exception {
+            Process server = KernelListener.echo(ns, port, false);
+            try {
+                byte[] data = new byte[size];
+                new Random(port).nextBytes(data);
+                CompletableFuture<byte[]> echoed = stack.reactor().submit(0, () -> stack.shard(0).tcp()
+                        .connect(Ipv4Address.parse(HOST_IP), port).then(c -> {
+                            onOpen.accept(c);
+                            return exchange(c, data);
+                        }));
+                assertEquals(HexFormat.of().formatHex(digest(data)), HexFormat.of().formatHex(digest(stack.await(echoed, T))));
+            } finally {
+                server.destroy();
+            }
         }
 
         /** A frame as tshark decoded it: who sent it, its control bits, payload length, IP ECN field. */

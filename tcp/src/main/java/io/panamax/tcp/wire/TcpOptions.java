@@ -74,7 +74,7 @@ public final class TcpOptions {
      * The User Timeout option's 16 bits as sent (RFC 5482 3: Granularity bit, then 15 bits of
      * timeout), or -1 when absent; {@link #userTimeoutSeconds} reads it.
      */
-    public int userTimeout;
+    public int userTimeout = -1;
     /** SACK blocks present (0..4). */
     public int sackBlocks;
     /** Left edges of the SACK blocks. */
