@@ -147,7 +147,7 @@ public final class Arp implements PacketHandler {
     public void sendIpv4(int nextHop, Packet datagram) {
         Entry e = cache.get(nextHop);
         if (e != null && e.state != INCOMPLETE) {
-            e.lastUsed = shard.nanoTime();
+            e.lastUsed = shard.turnNanos();
             ethernet.send(e.mac, EtherType.IPV4, datagram);
             return;
         }
@@ -156,7 +156,7 @@ public final class Arp implements PacketHandler {
             cache.put(nextHop, e);
             e.state = INCOMPLETE;
             e.probes = 0;
-            e.lastUsed = shard.nanoTime();
+            e.lastUsed = shard.turnNanos();
             probe(e);
         }
         if (!e.enqueue(datagram)) {
@@ -276,7 +276,7 @@ public final class Arp implements PacketHandler {
             ownConflicts.inUse(localIp, senderMac);
             return;
         }
-        long now = shard.nanoTime();
+        long now = shard.turnNanos();
         if (lastDefended == 0 || now - lastDefended >= DEFEND_INTERVAL_NANOS) {
             lastDefended = now;
             defend();
@@ -309,7 +309,7 @@ public final class Arp implements PacketHandler {
         e.mac = mac;
         e.state = REACHABLE;
         e.probes = 0;
-        e.confirmedAt = shard.nanoTime();
+        e.confirmedAt = shard.turnNanos();
         timer(e).arm(config.reachableNanos());
         learned.increment();
         Packet p;
@@ -339,7 +339,7 @@ public final class Arp implements PacketHandler {
     }
 
     private void timerFired(Entry e) {
-        long now = shard.nanoTime();
+        long now = shard.turnNanos();
         switch (e.state) {
             case REACHABLE -> {
                 if (now - e.lastUsed < config.reachableNanos()) {

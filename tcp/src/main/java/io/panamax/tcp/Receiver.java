@@ -122,7 +122,7 @@ final class Receiver {
     /** The peer's TSval from its SYN or SYN-ACK (RFC 7323 4.3 (1)). */
     void initTsRecent(int tsVal) {
         tsRecent = tsVal;
-        tsRecentTime = tcb.shard().nanoTime();
+        tsRecentTime = tcb.shard().turnNanos();
     }
 
     /** The options are settled: a receive buffer beyond the largest window we can announce is cut to it. */
@@ -146,7 +146,7 @@ final class Receiver {
      * acknowledged and dropped.
      */
     boolean pawsRejects(Segment seg) {
-        return SeqNum.lt(seg.options.tsVal, tsRecent) && tcb.shard().nanoTime() - tsRecentTime < PAWS_IDLE_NANOS;
+        return SeqNum.lt(seg.options.tsVal, tsRecent) && tcb.shard().turnNanos() - tsRecentTime < PAWS_IDLE_NANOS;
     }
 
     /**
@@ -229,7 +229,7 @@ final class Receiver {
         if (tcb.tsOn && seg.options.hasTimestamps && SeqNum.ge(seg.options.tsVal, tsRecent)
                 && SeqNum.le(seg.seq, lastAckSent)) {
             tsRecent = seg.options.tsVal;
-            tsRecentTime = tcb.shard().nanoTime();
+            tsRecentTime = tcb.shard().turnNanos();
         }
     }
 
@@ -354,7 +354,7 @@ final class Receiver {
             } else if (coalescedQuickAcks > 0) {
                 coalescedQuickAcks--;
                 ackNow = true;
-            } else if (!delAckTimer.isArmed() || delAckTimer.deadline() - tcb.shard().nanoTime() > config.coalescedAckDelayNanos()) {
+            } else if (!delAckTimer.isArmed() || delAckTimer.deadline() - tcb.shard().turnNanos() > config.coalescedAckDelayNanos()) {
                 delAckTimer.arm(config.coalescedAckDelayNanos());
             }
         } else if (unackedBytes >= 2 * rcvMss) {

@@ -231,17 +231,17 @@ final class Sender implements LossRecovery.Sender {
         sndMax = iss;
         sndBufSeq = iss + 1;
         roundEndSeq = iss;
-        limitSinceNanos = tcb.shard().nanoTime();
+        limitSinceNanos = tcb.shard().turnNanos();
     }
 
     /** The options are settled: the congestion window starts (RFC 6928) and recovery with it (RFC 6582 3.2 step 1). */
     void negotiated(boolean sackOn) {
-        cc.init(effectiveMss(), config.initialWindowSegments(), tcb.shard().nanoTime());
+        cc.init(effectiveMss(), config.initialWindowSegments(), tcb.shard().turnNanos());
         if (sackOn) {
             recovery = new SackRecovery(cc, this, config.rescueRetransmission());
         }
         recovery.init(iss);
-        cwv.init(sndUna, tcb.shard().nanoTime());
+        cwv.init(sndUna, tcb.shard().turnNanos());
     }
 
     /** Another congestion control, by name, while no data has been sent (the window still the initial one). */
@@ -251,7 +251,7 @@ final class Sender implements LossRecovery.Sender {
         }
         cc = CongestionControls.create(name);
         recovery = sackOn ? new SackRecovery(cc, this, config.rescueRetransmission()) : new NewRenoRecovery(cc, this);
-        cc.init(effectiveMss(), config.initialWindowSegments(), tcb.shard().nanoTime());
+        cc.init(effectiveMss(), config.initialWindowSegments(), tcb.shard().turnNanos());
         recovery.init(iss);
     }
 
@@ -432,9 +432,9 @@ final class Sender implements LossRecovery.Sender {
             // RFC 5681 2 duplicate ACK (RFC 6675 2: or one that SACKs new data, whatever its
             // window); not while the window is closed, where the only data outstanding is a
             // zero-window probe the peer is right to refuse.
-            recovery.onDuplicateAck(ack, tcb.shard().nanoTime());
+            recovery.onDuplicateAck(ack, tcb.shard().turnNanos());
         } else if (newlySacked > 0 && ack == sndUna && sndMax != sndUna) {
-            recovery.onSackOnlyAck(ack, tcb.shard().nanoTime());
+            recovery.onSackOnlyAck(ack, tcb.shard().turnNanos());
         }
         recoveryTransition(recoveringBefore, flightBefore, retransmittedBefore);
         if (frtoStep != 0) {
@@ -468,7 +468,7 @@ final class Sender implements LossRecovery.Sender {
     /** One record of {@link #ackProbe}: the state this ACK left the sender in. */
     private void recordAck() {
         int state = afterTimeout ? AckProbe.LOSS : recovery.inRecovery() ? AckProbe.RECOVERY : AckProbe.OPEN;
-        ackProbe.record(tcb.shard().nanoTime(), sndUna, sndMax, congestionWindow(), cc.ssthresh(),
+        ackProbe.record(tcb.shard().turnNanos(), sndUna, sndMax, congestionWindow(), cc.ssthresh(),
                 sndMax - sndUna - recovery.sackedBytes(), sndWnd, srttNanos(), ackRttSample, state);
     }
 
@@ -487,7 +487,7 @@ final class Sender implements LossRecovery.Sender {
     private void frto(Segment seg, int unaBefore, int newlySacked) {
         int ack = seg.ack;
         boolean advanced = SeqNum.gt(ack, unaBefore);
-        long now = tcb.shard().nanoTime();
+        long now = tcb.shard().turnNanos();
         if (frtoStep == 2) {
             frtoStep = 0;
             if (!advanced || SeqNum.ge(ack, frtoRecover)) {
@@ -554,7 +554,7 @@ final class Sender implements LossRecovery.Sender {
         if (now == before) {
             return;
         }
-        long t = tcb.shard().nanoTime();
+        long t = tcb.shard().turnNanos();
         if (now) {
             cwv.onRecoveryStart(flightBefore, retransmittedBefore, t, srttNanos());
         } else {
@@ -578,7 +578,7 @@ final class Sender implements LossRecovery.Sender {
     }
 
     private void newAck(Segment seg, int ack) {
-        long now = tcb.shard().nanoTime();
+        long now = tcb.shard().turnNanos();
         int acked = ack - sndUna;
         long sample = sampleRtt(seg, now);
         ackRttSample = sample;
@@ -689,7 +689,7 @@ final class Sender implements LossRecovery.Sender {
                 if (sndMax == iss) {
                     rttTiming = true;
                     rttSeq = iss + 1;
-                    rttStart = tcb.shard().nanoTime();
+                    rttStart = tcb.shard().turnNanos();
                 }
                 tcb.sendSyn();
                 sndNxt = iss + 1;
@@ -703,11 +703,11 @@ final class Sender implements LossRecovery.Sender {
             return;
         }
         if (sentData && sndUna == sndMax && (unsent() > 0 || finPending())
-                && tcb.shard().nanoTime() - lastDataSentNanos > rtt.rto()) {
+                && tcb.shard().turnNanos() - lastDataSentNanos > rtt.rto()) {
             // RFC 5681 4.1: nothing was sent for longer than an RTO, so the ACK clock is lost and
             // cwnd no longer reflects the path: restart from RW = min(IW, cwnd), rather than
             // send a whole old window in one burst.
-            cc.onIdleRestart(tcb.shard().nanoTime());
+            cc.onIdleRestart(tcb.shard().turnNanos());
             idleRestarts++;
         }
         boolean sent = false;
@@ -811,7 +811,7 @@ final class Sender implements LossRecovery.Sender {
             state = IDLE;
         }
         if (state != limit) {
-            long now = tcb.shard().nanoTime();
+            long now = tcb.shard().turnNanos();
             limitedNanos[limit] += now - limitSinceNanos;
             limit = state;
             limitSinceNanos = now;
@@ -821,7 +821,7 @@ final class Sender implements LossRecovery.Sender {
     /** Nanoseconds spent in {@code state} (one of {@link #IDLE} .. {@link #SEND_BUFFER_LIMITED}), the current stretch included. */
     long limitedNanos(int state) {
         long t = limitedNanos[state];
-        return state == limit ? t + tcb.shard().nanoTime() - limitSinceNanos : t;
+        return state == limit ? t + tcb.shard().turnNanos() - limitSinceNanos : t;
     }
 
     /** RFC 6298 5.1: a segment with data left; start the timer unless it runs. */
@@ -840,7 +840,7 @@ final class Sender implements LossRecovery.Sender {
         if (userTimeoutNanos <= 0 || !waiting) {
             return delay;
         }
-        long left = since + userTimeoutNanos - tcb.shard().nanoTime();
+        long left = since + userTimeoutNanos - tcb.shard().turnNanos();
         return Math.max(1, Math.min(delay, left));
     }
 
@@ -906,7 +906,7 @@ final class Sender implements LossRecovery.Sender {
             retransmittedBytes += len;
         }
         bytesOut += len;
-        long now = tcb.shard().nanoTime();
+        long now = tcb.shard().turnNanos();
         if (sndUna == sndMax) {
             unackedSinceNanos = now;
         }
@@ -982,7 +982,7 @@ final class Sender implements LossRecovery.Sender {
 
     @Override
     public long nowNanos() {
-        return tcb.shard().nanoTime();
+        return tcb.shard().turnNanos();
     }
 
     @Override
@@ -1003,7 +1003,7 @@ final class Sender implements LossRecovery.Sender {
         if (age < 0) {
             return Long.MAX_VALUE;
         }
-        return (tcb.shard().nanoTime() / 1_000_000L - age + 1) * 1_000_000L;
+        return (tcb.shard().turnNanos() / 1_000_000L - age + 1) * 1_000_000L;
     }
 
     @Override
@@ -1033,7 +1033,7 @@ final class Sender implements LossRecovery.Sender {
             return;
         }
         boolean recoveringBefore = recovery.inRecovery();
-        recovery.onReorderTimeout(tcb.shard().nanoTime());
+        recovery.onReorderTimeout(tcb.shard().turnNanos());
         recoveryTransition(recoveringBefore, sndMax - sndUna, retransmittedBytes);
         tcb.output();
     }
@@ -1121,7 +1121,7 @@ final class Sender implements LossRecovery.Sender {
             }
             return;
         }
-        long now = tcb.shard().nanoTime();
+        long now = tcb.shard().turnNanos();
         if (userTimeoutNanos > 0) {
             if (userTimedOut(unackedSinceNanos, now)) {
                 tcb.abortWithReset(new ConnectionTimeoutException("connection to " + tcb.peer() + " timed out: data"
@@ -1241,7 +1241,7 @@ final class Sender implements LossRecovery.Sender {
             persistBackoff = 0;
             return;
         }
-        long now = tcb.shard().nanoTime();
+        long now = tcb.shard().turnNanos();
         if (!persistSince) {
             persistSince = true;
             persistSinceNanos = now;

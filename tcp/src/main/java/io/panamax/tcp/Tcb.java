@@ -155,7 +155,7 @@ final class Tcb implements TcpConnection {
         rcv.advertisedMss = Math.min(pathMss, 65535);
         snd.mss = Math.min(DEFAULT_MSS, pathMss);
         rcv.rcvMss = Math.min(rcv.advertisedMss, DEFAULT_MSS);
-        this.lastReceived = shard.nanoTime();
+        this.lastReceived = shard.turnNanos();
     }
 
     // =====================================================================================
@@ -201,7 +201,7 @@ final class Tcb implements TcpConnection {
         snd.initWindow(seg.window, seg.seq, seg.ack);
         state = TcpState.SYN_RECEIVED;
         segmentsIn++;
-        lastReceived = shard.nanoTime();
+        lastReceived = shard.turnNanos();
         output();
     }
 
@@ -239,7 +239,7 @@ final class Tcb implements TcpConnection {
 
     void segmentArrives(Segment seg) {
         segmentsIn++;
-        lastReceived = shard.nanoTime();
+        lastReceived = shard.turnNanos();
         keepAlivesSent = 0;
         if (state == TcpState.SYN_SENT) {
             synSentArrives(seg);
@@ -289,7 +289,7 @@ final class Tcb implements TcpConnection {
         if (ackAcceptable) {
             // Our SYN is acknowledged: ESTABLISHED.
             ecn.synAckArrived(seg.flags);
-            snd.sampleRtt(seg, shard.nanoTime());
+            snd.sampleRtt(seg, shard.turnNanos());
             snd.sndUna = seg.ack;
             if (SeqNum.lt(snd.sndNxt, snd.sndUna)) {
                 snd.sndNxt = snd.sndUna;
@@ -402,7 +402,7 @@ final class Tcb implements TcpConnection {
         if (!snd.processAck(seg)) {
             return;
         }
-        if (ecn.segmentArrived(seg.flags, seg.ce, seg.ack, snd, shard.nanoTime())) {
+        if (ecn.segmentArrived(seg.flags, seg.ce, seg.ack, snd, shard.turnNanos())) {
             rcv.ackNow = true;
         }
         if (state == TcpState.CLOSED || state == TcpState.TIME_WAIT && !seg.has(FIN) && seg.payloadLength == 0) {
@@ -414,7 +414,7 @@ final class Tcb implements TcpConnection {
     }
 
     private void synReceivedToEstablished(Segment seg) {
-        snd.sampleRtt(seg, shard.nanoTime());
+        snd.sampleRtt(seg, shard.turnNanos());
         snd.sndUna = snd.iss + 1;
         snd.initWindow((long) seg.window << snd.sndShift, seg.seq, seg.ack);
         snd.synAcknowledged();
@@ -445,7 +445,7 @@ final class Tcb implements TcpConnection {
 
     /** Sends a challenge ACK (RFC 5961 3.2, 4.2, 5.2) unless the shard's budget is spent. */
     void challengeAck() {
-        if (tcp.challengeAcks().tryAcquire(shard.nanoTime())) {
+        if (tcp.challengeAcks().tryAcquire(shard.turnNanos())) {
             counters.challengeAcks.increment();
             sendAck();
         } else {
@@ -661,7 +661,7 @@ final class Tcb implements TcpConnection {
 
     /** The Timestamps clock: milliseconds (RFC 7323 5.4 allows 1 ms to 1 s per tick), offset per connection. */
     int tsNow() {
-        return (int) (shard.nanoTime() / 1_000_000L) + tsOffset;
+        return (int) (shard.turnNanos() / 1_000_000L) + tsOffset;
     }
 
     // =====================================================================================
@@ -704,7 +704,7 @@ final class Tcb implements TcpConnection {
                 || state == TcpState.FIN_WAIT_2)) {
             return;
         }
-        long now = shard.nanoTime();
+        long now = shard.turnNanos();
         long idle = now - lastReceived;
         if (keepAlivesSent == 0 && idle < config.keepAliveIdleNanos()) {
             keepAliveTimer.arm(config.keepAliveIdleNanos() - idle);

@@ -309,6 +309,8 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
         }
         Tcb t = new Tcb(this, localIp, localPort, remoteIp, remotePort, null);
         connections.put(t);
+        // A fresh clock read, once a connection: RFC 6528's clock keeps an open, abort and reopen of
+        // one 4-tuple inside one turn from repeating its ISN.
         return t.activeOpen(isn.isn(localIp, localPort, remoteIp, remotePort, shard.nanoTime()));
     }
 
@@ -404,6 +406,7 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
         Tcb t = new Tcb(this, localHigh, localLow, localPort, remoteHigh, remoteLow, remotePort, null);
         t.portFromPolicy = fromPolicy;
         connections6.put(t);
+        // A fresh clock read: see the IPv4 open.
         return t.activeOpen(isn.isn6(localHigh, localLow, localPort, remoteHigh, remoteLow, remotePort, shard.nanoTime()));
     }
 
@@ -438,6 +441,7 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
         Tcb t = new Tcb(this, localIp, localPort, remoteIp, remotePort, null);
         t.portFromPolicy = true;
         connections.put(t);
+        // A fresh clock read: see the first open above.
         return t.activeOpen(isn.isn(localIp, localPort, remoteIp, remotePort, shard.nanoTime()));
     }
 
@@ -667,7 +671,7 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
      * (with another ISS it would be answered with a RST).
      */
     private int initialSequenceNumber(TcpListener l, Segment seg) {
-        long now = shard.nanoTime();
+        long now = shard.turnNanos();
         if (l.cookiesRecent(now)) {
             int peerMss = seg.options.mss > 0 ? seg.options.mss : Tcb.DEFAULT_MSS;
             return cookie(seg, SynCookies.mssIndex(peerMss), now);
@@ -689,7 +693,7 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
             return;
         }
         if (seg.has(ACK)) {
-            if (!seg.has(SYN) && !shutDown && l.cookiesRecent(shard.nanoTime())) {
+            if (!seg.has(SYN) && !shutDown && l.cookiesRecent(shard.turnNanos())) {
                 cookieAckArrives(l, seg);
                 return;
             }
@@ -739,7 +743,7 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
      * connection is not ECN-capable (Linux's cookie_init_timestamp, likewise).
      */
     private void sendCookie(TcpListener l, Segment seg) {
-        long now = shard.nanoTime();
+        long now = shard.turnNanos();
         TcpOptions o = seg.options;
         int peerMss = o.mss > 0 ? o.mss : Tcb.DEFAULT_MSS;
         int iss = cookie(seg, SynCookies.mssIndex(peerMss), now);
@@ -780,7 +784,7 @@ public final class Tcp implements TransportHandler, Ipv6TransportHandler {
      * ACK (and any data on it) is processed by it; otherwise it is dropped and counted.
      */
     private void cookieAckArrives(TcpListener l, Segment seg) {
-        long now = shard.nanoTime();
+        long now = shard.turnNanos();
         int mssIndex = seg.ipv6
                 ? cookies.check6(seg.ack - 1, seg.dstHigh, seg.dstLow, seg.dstPort, seg.srcHigh, seg.srcLow, seg.srcPort, seg.seq - 1, now)
                 : cookies.check(seg.ack - 1, seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, seg.seq - 1, now);

@@ -123,9 +123,13 @@ final class NettySection implements SuiteBenchmark {
                     }
                     List<String> java = new ArrayList<>(List.of("taskset", "-c", SERVER_CPU));
                     java.addAll(ctx.javaMain(SERVER_MAIN, args.toArray(String[]::new)));
+                    // The JVM's pauses, read for each measured window (ServerWindow): one line per GC or safepoint.
+                    Path gcLog = ctx.logs.resolve("netty-gc-" + transport + "-" + round + ".log");
+                    java.add(java.indexOf("-cp"), "-Xlog:gc,safepoint:file=" + gcLog);
                     List<String> cmd = transport.equals("epoll") ? Netns.in(ns.server, java) : java;
                     cmds.append(transport.equals("epoll") ? "ip netns exec " + ns.server + " " : "").append("taskset -c ").append(SERVER_CPU)
-                            .append(' ').append(ctx.displayJavaMain(SERVER_MAIN, args.toArray(String[]::new))).append(" &\n");
+                            .append(' ').append(ctx.displayJavaMain(SERVER_MAIN, args.toArray(String[]::new))
+                                    .replaceFirst("^java ", "java -Xlog:gc,safepoint:file=netty-gc.log ")).append(" &\n");
                     String label = switch (transport) {
                         case "epoll" -> "Netty epoll, kernel TCP over veth";
                         case "tap" -> "Panamax transport over TAP";
@@ -136,7 +140,7 @@ final class NettySection implements SuiteBenchmark {
                     try (Cmd.Background server = Cmd.start("Netty server (" + transport + ")",
                             ctx.logs.resolve("netty-" + transport + "-" + round + ".log"), cmd)) {
                         server.awaitLine("^ready", Duration.ofSeconds(90));
-                        Figures f = measure(ctx, ns, ip, server, stats, label, seconds, warmup, jitWarmup, cmds, raw, round);
+                        Figures f = measure(ctx, ns, ip, server, stats, gcLog, label, seconds, warmup, jitWarmup, cmds, raw, round);
                         Figures b = best.computeIfAbsent(label, Figures::new);
                         for (var e : f.byLoad.entrySet()) {
                             b.byLoad.merge(e.getKey(), e.getValue(), (x, y) -> y.rate > x.rate ? y : x);
@@ -200,7 +204,7 @@ final class NettySection implements SuiteBenchmark {
      */
     static final double JIT_WARMUP_SECONDS = 20;
 
-    private Figures measure(Context ctx, Netns ns, String ip, Cmd.Background server, Path stats, String label, double seconds,
+    private Figures measure(Context ctx, Netns ns, String ip, Cmd.Background server, Path stats, Path gcLog, String label, double seconds,
                             double warmup, double jitWarmup, StringBuilder commands, StringBuilder raw, int round) throws Exception {
         Figures f = new Figures(label);
         String sec = Fmt.f("%.0f", seconds);
@@ -219,7 +223,9 @@ final class NettySection implements SuiteBenchmark {
             double j0 = compilerCpuSeconds(server.pid());
             double[] b0 = busyCpuSecondsByCpu();
             long a0 = allocated(stats);
+            ServerWindow window = ServerWindow.open(server.pid(), gcLog, SERVER_CPU);
             Cmd.Result r = Cmd.run(Duration.ofSeconds((long) seconds + 60), Netns.in(ns.client, cmd)).orThrow("wrk");
+            String pauses = window.close();
             double cpu = Machine.processCpuSeconds(server.pid()) - c0;
             double jitCpu = compilerCpuSeconds(server.pid()) - j0;
             double[] busy = minus(busyCpuSecondsByCpu(), b0);
@@ -230,7 +236,7 @@ final class NettySection implements SuiteBenchmark {
                     cpu / requests, alloc / requests, errors(r.output())));
             raw.append("## round ").append(round).append(", ").append(label).append(", wrk -c").append(c).append('\n')
                     .append(r.output().strip()).append(Fmt.f("%nserver CPU %.2f s (JIT compiler threads %.2f s), heap allocated %d bytes%n",
-                            cpu, jitCpu, alloc)).append(perCpu(busy, requests)).append('\n');
+                            cpu, jitCpu, alloc)).append(perCpu(busy, requests)).append(pauses).append('\n');
         }
         try {
             grpc(ctx, ns, ip, server, stats, label, seconds, jitWarmup, commands, raw, round, f);
@@ -417,6 +423,9 @@ final class NettySection implements SuiteBenchmark {
                   input on the sender's CPU (epoll's own receive path inside wrk's `write(2)`, on the clients' CPU),
                   and the TAP device's `write(2)` runs the client's TCP input on the Panamax server's CPU; see
                   docs/netty.md, "Where a request's CPU goes".
+                - In the raw output only, for each HTTP window: the server JVM's stop-the-world pauses (its
+                  `-Xlog:gc,safepoint` lines), how often its busiest thread (the loop) was preempted or slept, and the
+                  CPU time of the server CPU's `ksoftirqd`: what can make a p99 (docs/netty.md, "The wrk -c32 tail").
 
                 %s""", SERVER_CPU, CLIENT_CPU, jitWarmup, seconds, warmup, GRPC_CONNECTIONS, GRPC_CONCURRENCY, seconds, jitWarmup,
                 rounds > 1 ? "Best of " + rounds + " rounds for each server and load (each round: epoll, TAP, DPDK net_tap, DPDK net_af_xdp, one after "
