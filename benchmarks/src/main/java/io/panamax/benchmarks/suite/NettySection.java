@@ -454,7 +454,8 @@ final class NettySection implements SuiteBenchmark {
                 the call runs on the event loop) on port 50051, one event loop. Its four runs differ only in the
                 transport line: **epoll** is Netty 4.2's native epoll transport on the kernel's TCP, in a namespace at
                 the end of a veth pair; **Panamax over TAP** is `PanamaxEventLoopGroup` + `PanamaxServerSocketChannel`
-                on a one-shard stack on a TAP device whose kernel side is in the client namespace; **Panamax over DPDK
+                on a one-shard stack (its shard thread with Netty's thread-locals, `PanamaxEventLoopGroup.SHARD_THREADS`)
+                on a TAP device whose kernel side is in the client namespace; **Panamax over DPDK
                 net_tap** the same on DPDK's TAP driver (EAL without hugepages); **Panamax over DPDK net_af_xdp (veth)**
                 the same on DPDK's AF_XDP driver on one end of a veth pair whose other end, with the TAP device's name and
                 address, is in the client namespace (copy mode, the veth's native XDP, one queue, `busy_budget=0`, the
