@@ -324,9 +324,9 @@ final class NettySection implements SuiteBenchmark {
         double qps = Double.parseDouble(m.group(1));
         double calls = Double.parseDouble(m.group(4));
         // Per core: the gRPC client (Java, like the server) costs about as much per call as the
-        // server, so with one CPU each it is the client that saturates (CPU 0 busy 94-98 % in the
-        // idle run of 940cba2, the servers' CPU 84-89 %) and the call rate measures the client, the
-        // same on every transport. So the rate per core is calls per second of the server's CPU:
+        // server, so neither CPU is saturated and both bound the closed loop (in the idle run of
+        // 940cba2, epoll and TAP: the clients' CPU 90-95 % busy, the servers' 84-90 %): a faster
+        // server moves the call rate by much less than its own gain. So the rate per core is calls per second of the server's CPU:
         // its process's time plus the interrupts and softirqs on its CPU (ticks spent there are not
         // charged to any process), with packet steering putting each side's kernel receive path on
         // its own side's CPU (steer()).
@@ -470,9 +470,9 @@ final class NettySection implements SuiteBenchmark {
                   wrk's latency distribution.
                 - gRPC: `GrpcLoad` (grpc-netty on the kernel, %d connections, %d unary calls in flight, each issuing the
                   next when answered; ghz is not packaged here), %.0f s after %.0f s of warm-up. The client, Java and
-                  gRPC like the server, costs about as much per call as the server: on its one CPU it, not the server,
-                  saturates (CPU 0 94-98 %% busy, the servers' CPU 84-89 %%, in the idle run of 940cba2), so its call
-                  rate is the client's and nearly the same for every server. The rate per core, and the ratio to
+                  gRPC like the server, costs about as much per call as the server: neither CPU saturates and both
+                  bound the closed loop (the clients' CPU 90-95 %% busy, the servers' 84-90 %%, epoll and TAP in the
+                  idle run of 940cba2), so the call rate moves much less than the server's cost. The rate per core, and the ratio to
                   epoll, is therefore calls per second of the server's CPU: the server process's CPU time plus the
                   interrupts and softirqs on its CPU, with each receive queue's packet steering (RPS, `rps_cpus`)
                   set for the gRPC load so that each side's kernel receive path runs on its own side's CPU (the veth
