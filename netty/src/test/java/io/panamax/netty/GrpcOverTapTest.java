@@ -7,6 +7,8 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.EventLoopGroup;
@@ -15,6 +17,8 @@ import io.netty.channel.ServerChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.FastThreadLocalThread;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * gRPC-java (grpc-netty, HTTP/2 over Netty) on the transport over TAP: a Greeter server on the
@@ -138,6 +143,32 @@ class GrpcOverTapTest {
             ch.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
             server.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * On shard threads started with {@link PanamaxEventLoopGroup#SHARD_THREADS} (as {@link TapStack}
+     * starts them) Netty keeps its per-thread pools, as on its own event-loop threads: a pooled
+     * allocator made after the loops started (gRPC makes its own) gives the shard a thread cache,
+     * and a released {@code ByteBuf}'s object is handed out again by the next allocation. Without
+     * it Netty's {@code Recycler} makes a new object every time on a shard thread and the
+     * allocator takes every buffer from its shared arena.
+     */
+    @Test
+    void nettyKeepsItsPerThreadPoolsOnTheShards() throws Exception {
+        PooledByteBufAllocator grpcLike = new PooledByteBufAllocator(true);
+        for (EventExecutor loop : tap.group) {
+            boolean[] seen = loop.submit(() -> {
+                ByteBuf first = grpcLike.directBuffer(64);
+                first.release();
+                ByteBuf second = grpcLike.directBuffer(64);
+                boolean recycled = second == first;
+                second.release();
+                return new boolean[] {FastThreadLocalThread.currentThreadHasFastThreadLocal(), recycled};
+            }).get(10, TimeUnit.SECONDS);
+            assertTrue(seen[0], "the shard thread runs with Netty's fast thread-locals");
+            assertTrue(seen[1], "the released ByteBuf object is recycled on the shard");
+        }
+        assertEquals(tap.group.executorCount(), grpcLike.metric().numThreadLocalCaches(), "one thread cache per shard");
     }
 
     static <T> T inside(java.util.concurrent.Callable<T> open) {

@@ -93,7 +93,7 @@ final class TapStack implements AutoCloseable {
             Stack stack = Stack.builder()
                     .nic(queues -> nic.open(ns))
                     .ipv4(STACK_IP + "/24").shards(shards)
-                    .reactorSettings(r -> r.pinThreads(false).buffersPerShard(16384))
+                    .reactorSettings(r -> PanamaxEventLoopGroup.SHARD_THREADS.accept(r.pinThreads(false).buffersPerShard(16384)))
                     .start();
             return new TapStack(ns, stack);
         } catch (Exception | Error e) {

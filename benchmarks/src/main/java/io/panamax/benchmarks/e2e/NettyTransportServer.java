@@ -158,7 +158,7 @@ public final class NettyTransportServer {
                         java.time.Duration.ofNanos(Long.parseLong(idle.substring(10)) * 1000))
                 : IdlePolicy.defaults();
         Stack.Builder b = Stack.builder().ipv4("10.7.0.2/24").shards(1)
-                .reactorSettings(r -> r.idlePolicy(policy).pinThreads(false));
+                .reactorSettings(r -> PanamaxEventLoopGroup.SHARD_THREADS.accept(r.idlePolicy(policy).pinThreads(false)));
         switch (transport) {
             case "tap" -> b.nic(queues -> TapNic.builder().name(tap).namespace(ns).queues(1).kernelAddress("10.7.0.1/24")
                     .kernelIpv6(false).offloads(offloads).open());

@@ -102,7 +102,7 @@ public final class SharedTap implements BeforeAllCallback, InvocationInterceptor
                         // Off-link destinations (the suite's unroutable BAD_HOST) go to the kernel,
                         // which forwards nothing out of the namespace: a connect there stays pending.
                         .gateway(HOST_IP)
-                        .reactorSettings(r -> r.pinThreads(false).buffersPerShard(16384))
+                        .reactorSettings(r -> PanamaxEventLoopGroup.SHARD_THREADS.accept(r.pinThreads(false).buffersPerShard(16384)))
                         .start();
                 Running r = new Running(ns, stack, new PanamaxEventLoopGroup(stack));
                 running = r;
