@@ -11,6 +11,7 @@ import io.netty.channel.IoHandlerContext;
 import io.netty.channel.IoRegistration;
 import io.netty.util.concurrent.AbstractScheduledEventExecutor;
 import io.netty.util.concurrent.DefaultPromise;
+import io.netty.util.concurrent.FastThreadLocalThread;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.Promise;
@@ -103,6 +104,13 @@ public final class PanamaxEventLoop extends AbstractScheduledEventExecutor imple
         // The stack stops before (or without) the group: the loop ends with it, its channels closed.
         shard.onStop(this::terminateNow);
         ioHandler.initialize();
+        if (shard.id() == 0 && !FastThreadLocalThread.currentThreadWillCleanupFastThreadLocals()) {
+            // Works without, but Netty then pools nothing on the shards (docs/netty.md): say how to fix it.
+            System.getLogger("io.panamax.netty").log(System.Logger.Level.WARNING, "the stack's shards were started"
+                    + " without PanamaxEventLoopGroup.SHARD_THREADS, so Netty's Recycler and pooled allocators keep no"
+                    + " per-thread pools on them (an allocation and an arena lock per buffer); build the stack with"
+                    + " .reactorSettings(PanamaxEventLoopGroup.SHARD_THREADS)");
+        }
     }
 
     /** The stack's layers on this loop's shard. */
