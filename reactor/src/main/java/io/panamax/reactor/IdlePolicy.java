@@ -41,20 +41,34 @@ import java.time.Duration;
  * @param maxWaitNanos       the longest such a wait lasts when every poller wakes the shard itself
  * @param waitSpinNanos      the least time spent busy-polling before such a wait when every poller's
  *                           empty poll is cheap (no system call); 0: the iteration count alone
+ * @param idlePollNanos      the longest a shard whose empty polls are system calls (TAP) polls by
+ *                           time before such a wait, adapted to the idle gaps it sees
+ *                           ({@code IdlePollWindow}); 0: the iteration count alone
  */
-public record IdlePolicy(int spinIterations, long maxParkNanos, int waitSpinIterations, long maxWaitNanos, long waitSpinNanos) {
+public record IdlePolicy(int spinIterations, long maxParkNanos, int waitSpinIterations, long maxWaitNanos, long waitSpinNanos,
+                         long idlePollNanos) {
     /** Default {@link #waitSpinIterations()}. */
     public static final int DEFAULT_WAIT_SPIN = 8;
     /** Default {@link #maxWaitNanos()}: 10 ms. */
     public static final long DEFAULT_MAX_WAIT_NANOS = 10_000_000L;
     /** Default {@link #waitSpinNanos()}: 50 µs. */
     public static final long DEFAULT_WAIT_SPIN_NANOS = 50_000L;
+    /** Default {@link #idlePollNanos()}: see the class comment for the figures. */
+    public static final long DEFAULT_IDLE_POLL_NANOS = Long.getLong("panamax.idlePollNanos", 100_000L);
+    /** The first adaptive poll window after a miss: see the class comment. */
+    static final long IDLE_POLL_GROW_START_NANOS = Long.getLong("panamax.idlePollGrowStartNanos", 10_000L);
 
     public IdlePolicy {
-        if (spinIterations < 0 || maxParkNanos < 0 || waitSpinIterations < 0 || maxWaitNanos < 0 || waitSpinNanos < 0) {
+        if (spinIterations < 0 || maxParkNanos < 0 || waitSpinIterations < 0 || maxWaitNanos < 0 || waitSpinNanos < 0
+                || idlePollNanos < 0) {
             throw new IllegalArgumentException("negative idle policy: " + spinIterations + ", " + maxParkNanos
-                    + ", " + waitSpinIterations + ", " + maxWaitNanos + ", " + waitSpinNanos);
+                    + ", " + waitSpinIterations + ", " + maxWaitNanos + ", " + waitSpinNanos + ", " + idlePollNanos);
         }
+    }
+
+    /** The five settings, with {@link #idlePollNanos()} at its default. */
+    public IdlePolicy(int spinIterations, long maxParkNanos, int waitSpinIterations, long maxWaitNanos, long waitSpinNanos) {
+        this(spinIterations, maxParkNanos, waitSpinIterations, maxWaitNanos, waitSpinNanos, DEFAULT_IDLE_POLL_NANOS);
     }
 
     /** The four settings, with {@link #waitSpinNanos()} at its default. */
@@ -69,7 +83,7 @@ public record IdlePolicy(int spinIterations, long maxParkNanos, int waitSpinIter
 
     /** Poll forever without sleeping: lowest latency, one full core per shard. */
     public static IdlePolicy busyPoll() {
-        return new IdlePolicy(0, 0, 0, 0, 0);
+        return new IdlePolicy(0, 0, 0, 0, 0, 0);
     }
 
     /** Spin for {@code spinIterations} empty iterations, then sleep up to {@code maxPark}. */
@@ -84,7 +98,7 @@ public record IdlePolicy(int spinIterations, long maxParkNanos, int waitSpinIter
 
     /** This policy with other settings for a waiter that watches the devices. */
     public IdlePolicy withDeviceWait(int waitSpinIterations, Duration maxWait) {
-        return new IdlePolicy(spinIterations, maxParkNanos, waitSpinIterations, maxWait.toNanos(), waitSpinNanos);
+        return new IdlePolicy(spinIterations, maxParkNanos, waitSpinIterations, maxWait.toNanos(), waitSpinNanos, idlePollNanos);
     }
 
     /**
@@ -92,7 +106,15 @@ public record IdlePolicy(int spinIterations, long maxParkNanos, int waitSpinIter
      * every poller's empty poll is cheap ({@link Duration#ZERO}: count iterations only, as on TAP).
      */
     public IdlePolicy withCheapPollSpin(Duration spin) {
-        return new IdlePolicy(spinIterations, maxParkNanos, waitSpinIterations, maxWaitNanos, spin.toNanos());
+        return new IdlePolicy(spinIterations, maxParkNanos, waitSpinIterations, maxWaitNanos, spin.toNanos(), idlePollNanos);
+    }
+
+    /**
+     * This policy with another {@link #idlePollNanos()}: the longest adaptive poll before a device
+     * wait whose empty polls are system calls ({@link Duration#ZERO}: the iteration count alone).
+     */
+    public IdlePolicy withIdlePoll(Duration max) {
+        return new IdlePolicy(spinIterations, maxParkNanos, waitSpinIterations, maxWaitNanos, waitSpinNanos, max.toNanos());
     }
 
     public boolean parks() {

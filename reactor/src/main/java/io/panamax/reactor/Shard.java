@@ -114,6 +114,14 @@ public final class Shard {
     /** This idle stretch spins until {@link #timedSpinEnd} (clock time) before its device wait. */
     private boolean timedSpin;
     private long timedSpinEnd;
+    /** How long a watching shard whose polls are system calls polls before its device wait (TAP). */
+    private IdlePollWindow pollWindow;
+    /** This idle stretch polls until {@link #pollUntil} (clock time), having gone idle at {@link #idleSince}. */
+    private boolean windowPoll;
+    private long idleSince;
+    private long pollUntil;
+    /** Clock time of the last idle iteration's look (or the end of its wait): when the stretch last had no work. */
+    private long idleSeen;
     private volatile boolean stopRequested;
     private volatile boolean running;
     /** Stopping, hooks run: the shard serves late messages until the reactor releases it. */
@@ -578,6 +586,9 @@ public final class Shard {
         try {
             while (!stopRequested) {
                 if (runOnce()) {
+                    if (windowPoll) {
+                        idleStretchEnded();
+                    }
                     idleIterations = 0;
                 } else {
                     idle();
@@ -625,6 +636,14 @@ public final class Shard {
                 }
                 timedSpin = false; // spent: the rest of this idle stretch waits at once
             }
+            if (windowPoll) {
+                // The clock every iteration: an empty TAP iteration is a read(2), 1-3 µs.
+                idleSeen = clock.nanoTime();
+                if (idleSeen - pollUntil < 0) {
+                    Thread.onSpinWait();
+                    return;
+                }
+            }
         } else if (n < policy.spinIterations()) {
             Thread.onSpinWait();
             return;
@@ -646,6 +665,9 @@ public final class Shard {
                 && !(lingering ? released : stopRequested)) {
             w.await(parkNanos);
             parks.increment();
+            if (windowPoll) {
+                idleSeen = clock.nanoTime();
+            }
             stampLoop(); // the sleep was no stall: the detector must not measure it once the flag is down
         }
         PARKED.setVolatile(parkedCell, PARKED_AT, 0);
@@ -663,6 +685,24 @@ public final class Shard {
         if (timedSpin) {
             timedSpinEnd = clock.nanoTime() + policy.waitSpinNanos();
         }
+        windowPoll = !timedSpin && policy.idlePollNanos() > 0;
+        if (windowPoll) {
+            if (pollWindow == null) {
+                pollWindow = new IdlePollWindow(policy.idlePollNanos(), IdlePolicy.IDLE_POLL_GROW_START_NANOS);
+            }
+            idleSince = clock.nanoTime();
+            idleSeen = idleSince;
+            pollUntil = idleSince + pollWindow.nanos();
+        }
+    }
+
+    /**
+     * A stretch that polled by window found work: it went idle at {@link #idleSince} and was last
+     * seen without work at {@link #idleSeen} (within one iteration of the arrival, or when its wait ended).
+     */
+    private void idleStretchEnded() {
+        windowPoll = false;
+        pollWindow.observe(idleSeen - idleSince);
     }
 
     private boolean everyPollerPollsCheaply() {
