@@ -622,7 +622,7 @@ public final class Shard {
         int n = ++idleIterations;
         if (watching) {
             if (n == 1) {
-                startTimedSpin(policy);
+                startIdleStretch(policy);
             }
             if (n < policy.waitSpinIterations()) {
                 Thread.onSpinWait();
@@ -678,9 +678,10 @@ public final class Shard {
 
     /**
      * At the first idle iteration of a stretch on a watching waiter: whether this stretch also
-     * spins by time ({@link IdlePolicy#waitSpinNanos()}), because every poller's empty poll is cheap.
+     * spins by time ({@link IdlePolicy#waitSpinNanos()}), because every poller's empty poll is cheap,
+     * or else polls for the adaptive window ({@link IdlePolicy#idlePollNanos()}, {@link IdlePollWindow}).
      */
-    private void startTimedSpin(IdlePolicy policy) {
+    private void startIdleStretch(IdlePolicy policy) {
         timedSpin = policy.waitSpinNanos() > 0 && everyPollerPollsCheaply();
         if (timedSpin) {
             timedSpinEnd = clock.nanoTime() + policy.waitSpinNanos();
