@@ -52,7 +52,9 @@ import java.time.Duration;
  * polling, server CPU 38-52 µs per request alone, 29-41 µs with 100 µs; {@code wrk -c32}: 0.02-0.09
  * sleeps per request either way. At rest the window halves at each timer wake until it is 0: an
  * idle echo sample's shard used 0.38-0.39 % of a CPU alone, 0.39-0.74 % with 100 µs (5 s each,
- * under that load).
+ * under that load). Each polling iteration yields the CPU ({@code sched_yield}), so that a client
+ * sharing the shard's CPU is not kept waiting by the poll (the figures are at the yield in
+ * {@code Shard}).
  *
  * @param spinIterations     idle iterations spent busy-polling before a blind waiter sleeps
  * @param maxParkNanos       the longest a blindly sleeping shard waits before it polls again (it
