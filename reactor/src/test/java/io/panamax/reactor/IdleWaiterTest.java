@@ -225,13 +225,7 @@ class IdleWaiterTest {
         assertThrows(IllegalArgumentException.class, () -> new IdlePolicy(1, 1, 1, 0, -1));
         try (Reactor r = Reactor.builder().shards(1).idlePolicy(policy).clock(clock).stallThreshold(Duration.ZERO)
                 .pinThreads(false).build().start()) {
-            WatchingWaiter waiter = r.submit(0, () -> {
-                Shard s = Shard.currentOrThrow();
-                WatchingWaiter w = new WatchingWaiter(s.idleWaiter(), probe);
-                s.idleWaiter(w);
-                s.addPoller(probe);
-                return ShardFuture.succeeded(w);
-            }).get(10, TimeUnit.SECONDS);
+            WatchingWaiter waiter = watch(r, probe);
 
             // Cheap polls, the clock standing: the shard spins and never waits.
             probe.work.set(true);
@@ -262,5 +256,79 @@ class IdleWaiterTest {
             assertTrue(waiter.pollsAtFirstWait > 0 && spun >= IdlePolicy.DEFAULT_WAIT_SPIN && spun < 100,
                     "waits after the iteration count alone: " + spun + " polls");
         }
+    }
+
+    /**
+     * A shard whose empty polls are system calls (TAP) polls by time only as long as the idle gaps it
+     * saw ended within {@link IdlePolicy#idlePollNanos()} (IdlePollWindow), in virtual time: none seen,
+     * the count alone; after a 30 µs gap, it polls 10 µs (the grow start) before it waits; after a
+     * 1 ms gap, half that.
+     */
+    @Test
+    void aShardWhosePollsAreSystemCallsPollsForTheGapsItSaw() throws Exception {
+        ManualClock clock = new ManualClock();
+        ProbePoller probe = new ProbePoller();
+        probe.cheap = false;
+        IdlePolicy policy = IdlePolicy.defaults().withIdlePoll(Duration.ofNanos(100_000));
+        assertEquals(100_000, policy.idlePollNanos());
+        assertEquals(0, IdlePolicy.busyPoll().idlePollNanos());
+        assertEquals(policy.idlePollNanos(), policy.withDeviceWait(3, Duration.ofMillis(1)).withCheapPollSpin(Duration.ZERO).idlePollNanos());
+        assertThrows(IllegalArgumentException.class, () -> new IdlePolicy(1, 1, 1, 0, 0, -1));
+        try (Reactor r = Reactor.builder().shards(1).idlePolicy(policy).clock(clock).stallThreshold(Duration.ZERO)
+                .pinThreads(false).build().start()) {
+            WatchingWaiter waiter = watch(r, probe);
+
+            probe.work.set(true);
+            awaitFirstWait(waiter);
+            long spun = waiter.pollsAtFirstWait - probe.pollsAtWork;
+            assertTrue(spun >= IdlePolicy.DEFAULT_WAIT_SPIN && spun < 100, "no gap seen: the count alone, " + spun + " polls");
+
+            clock.advanceNanos(30_000); // the next work comes 30 µs into the wait
+            workAfterWait(r, probe, waiter);
+            awaitPolls(probe.polls, probe.polls.get() + 100_000);
+            assertEquals(-1, waiter.pollsAtFirstWait, "polls through its 10 µs window while the clock stands");
+            clock.advanceNanos(10_000);
+            awaitFirstWait(waiter);
+
+            clock.advanceNanos(1_000_000); // then 1 ms: no poll within the limit would have caught it
+            workAfterWait(r, probe, waiter);
+            awaitPolls(probe.polls, probe.polls.get() + 100_000);
+            clock.advanceNanos(4_000);
+            awaitPolls(probe.polls, probe.polls.get() + 100_000);
+            assertEquals(-1, waiter.pollsAtFirstWait, "still polling 4 µs into a 5 µs window");
+            clock.advanceNanos(1_000);
+            awaitFirstWait(waiter);
+        }
+    }
+
+    /** Gives shard 0 the probe as its poller and a watching waiter around its own. */
+    private static WatchingWaiter watch(Reactor r, ProbePoller probe) throws Exception {
+        return r.submit(0, () -> {
+            Shard s = Shard.currentOrThrow();
+            WatchingWaiter w = new WatchingWaiter(s.idleWaiter(), probe);
+            s.idleWaiter(w);
+            s.addPoller(probe);
+            return ShardFuture.succeeded(w);
+        }).get(10, TimeUnit.SECONDS);
+    }
+
+    private static void workAfterWait(Reactor r, ProbePoller probe, WatchingWaiter waiter) {
+        probe.pollsAtWork = -1;
+        waiter.pollsAtFirstWait = -1;
+        probe.work.set(true);
+        r.shard(0).wakeup();
+        long deadline = System.nanoTime() + 10_000 * MS;
+        while (probe.pollsAtWork < 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertTrue(probe.pollsAtWork >= 0, "the work was found");
+    }
+
+    private static void awaitFirstWait(WatchingWaiter waiter) {
+        long deadline = System.nanoTime() + 10_000 * MS;
+        while (waiter.pollsAtFirstWait < 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertTrue(waiter.pollsAtFirstWait >= 0, "the shard waits on its devices");
     }
 }

@@ -86,6 +86,10 @@ final class EchoServer implements AutoCloseable {
                 // For A/B measurements: the spin before an af_xdp shard sleeps on its socket (0: 8 iterations only).
                 long micros = Long.getLong("panamax.echo.cheapPollSpinMicros");
                 builder.reactorSettings(r -> r.idlePolicy(IdlePolicy.defaults().withCheapPollSpin(java.time.Duration.ofNanos(micros * 1000))));
+            } else if (System.getProperty("panamax.echo.idlePollMicros") != null) {
+                // For A/B measurements: the longest adaptive poll before a TAP shard sleeps in ppoll (0: 8 iterations only).
+                long micros = Long.getLong("panamax.echo.idlePollMicros");
+                builder.reactorSettings(r -> r.idlePolicy(IdlePolicy.defaults().withIdlePoll(java.time.Duration.ofNanos(micros * 1000))));
             }
             if (s.ip() == null) {
                 builder.ipv4Dhcp();

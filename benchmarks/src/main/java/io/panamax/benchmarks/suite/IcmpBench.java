@@ -109,9 +109,9 @@ final class IcmpBench implements SuiteBenchmark {
                     "1", "--status", "0")).append(" &   # = bin/panamax echo, one shard\n");
             try (Cmd.Background server = Cmd.start("echo sample", ctx.logs.resolve("icmp-sample.log"), sample)) {
                 server.awaitLine("Panamax is up", Duration.ofSeconds(60));
-                results.put("Panamax over TAP (echo sample: sleeps in ppoll)",
+                results.put("Panamax over TAP (echo sample: polls, then sleeps in ppoll)",
                         pingSeries(ctx, ns, ping, Netns.STACK_IP, "sample", commands, summaries));
-                udp.put("Panamax over TAP (echo sample: sleeps in ppoll)",
+                udp.put("Panamax over TAP (echo sample: polls, then sleeps in ppoll)",
                         rounds.run(ctx, ns, Netns.STACK_IP, "sample", commands, summaries));
             }
             // The shard pinned to CPU 0 as the echo sample's is, away from the client on CPU 1:
@@ -135,8 +135,9 @@ final class IcmpBench implements SuiteBenchmark {
                 the other end of the veth pair), %d echo requests of 56 bytes every %s s each, after a warm-up flood of %d
                 unmeasured ones (`ping -f`, so that the JIT has compiled the stack's ICMP path).
                 Panamax runs one shard: first the echo sample as `bin/panamax echo` starts it (the reactor's default
-                idle policy: over TAP, 8 empty iterations, then a sleep in `ppoll` on the TAP descriptor and the
-                shard's eventfd, woken by the frame itself), then a one-shard stack that busy-polls
+                idle policy: over TAP, 8 empty iterations and a poll as long as the recent idle gaps say one pays, at
+                most 100 µs, then a sleep in `ppoll` on the TAP descriptor and the shard's eventfd, woken by the frame
+                itself), then a one-shard stack that busy-polls
                 (`TapStackServer --idle busy`). Both TAP paths cross the kernel twice (the tun driver's queue, then a
                 `read` and a `write` by the stack); the veth path crosses two kernel network stacks without leaving
                 softirq context.""", count, interval, ctx.count(20000, 5000)));
@@ -159,7 +160,7 @@ final class IcmpBench implements SuiteBenchmark {
         Path png = ctx.plots.resolve("icmp-latency-cdf.png");
         plot.write(png);
         s.text("![ICMP round-trip CDF](plots/icmp-latency-cdf.png)");
-        for (String variant : List.of("Panamax over TAP (echo sample: sleeps in ppoll)", "Panamax over TAP (busy-polling shard)")) {
+        for (String variant : List.of("Panamax over TAP (echo sample: polls, then sleeps in ppoll)", "Panamax over TAP (busy-polling shard)")) {
             double[] v = results.get(variant).clone();
             Arrays.sort(v);
             String label = variant.contains("busy") ? "busy-polling shard" : "echo sample";

@@ -27,7 +27,7 @@ public final class WakeRace {
 
     /** Sleep at the first idle iteration, for up to a minute, whatever the waiter. */
     public static IdlePolicy sleepAtOnce() {
-        return new IdlePolicy(0, Duration.ofMinutes(1).toNanos(), 0, Duration.ofMinutes(1).toNanos(), 0);
+        return new IdlePolicy(0, Duration.ofMinutes(1).toNanos(), 0, Duration.ofMinutes(1).toNanos(), 0, 0);
     }
 
     /** The worst round trip of each path, in nanoseconds. */
