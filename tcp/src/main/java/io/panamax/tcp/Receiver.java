@@ -63,6 +63,8 @@ final class Receiver {
     /** The window scale shift this side announced (RFC 7323 2.3). */
     int rcvShift;
     int rcvBufferSize;
+    /** Grows {@link #rcvBufferSize} with what the application reads per round trip (issue 15). */
+    final ReceiveBufferTuner tuner = new ReceiveBufferTuner();
     final ReceiveQueue readable = new ReceiveQueue();
     ReassemblyQueue outOfOrder;
     boolean finReceived;
@@ -274,6 +276,7 @@ final class Receiver {
                     counters.bytesIn.add(pulled);
                     filledGap = true;
                 }
+                tuner.onInOrderData(rcvNxt, rcvAdvEdge, tcb.shard().nanoTime());
                 delayedAckPolicy(len, filledGap);
                 tcb.dataAvailable();
             } else {
@@ -372,6 +375,23 @@ final class Receiver {
         }
         if (tcb.state != TcpState.CLOSED && unackedBytes > 0) {
             tcb.sendAck();
+        }
+    }
+
+    /**
+     * The application took {@code bytes}: autotuning may grow the buffer ({@link ReceiveBufferTuner}),
+     * up to the configured maximum cut to what the negotiated scale announces.
+     */
+    void applicationRead(int bytes) {
+        if (!tuner.enabled() || !tcb.state.isSynchronized()) {
+            return;
+        }
+        int max = (int) Math.min(config.maxReceiveBufferSize(), 65535L << rcvShift);
+        int limit = ReceiveBufferTuner.limit(max, rcvBufferSize, rcvMss, tcb.shard().packets().buffers());
+        int grown = tuner.onRead(bytes, rcvBufferSize, rcvMss, limit, tcb.shard().nanoTime());
+        if (grown > rcvBufferSize) {
+            rcvBufferSize = grown;
+            counters.receiveBufferGrowths.increment();
         }
     }
 
