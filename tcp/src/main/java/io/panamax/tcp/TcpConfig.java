@@ -137,9 +137,8 @@ public record TcpConfig(
     /**
      * The default {@link #maxReceiveBufferSize}: 4 MiB, window scale 7 (Linux's default
      * {@code tcp_rmem} maximum is 6 MiB, with the same scale). With the reactor's default pool the
-     * memory bound (2.97 MB at an MSS of 1,448) comes first; the iperf3 server over TAP moved the
-     * most with 1 MB, and its connections grow to 0.5-1 MB there (docs/tcp.md, "Receive-buffer
-     * autotuning").
+     * memory bound (2.97 MB at an MSS of 1,448) comes first. iperf3 into the echo sample over TAP,
+     * under a load average of 8-12, grew its stream's window to 1.0-2.4 MB (docs/tap.md).
      */
     public static final int DEFAULT_MAX_RECEIVE_BUFFER_SIZE = 4 * 1024 * 1024;
 

@@ -53,8 +53,8 @@ public final class Iperf3Server implements AutoCloseable {
     /**
      * Cookie of a test whose client asked for a window ({@code -w}) → the receive buffer its
      * streams get. Without {@code -w} they keep the stack's default buffer and autotuning grows it
-     * (docs/tcp.md, "Receive-buffer autotuning"): it used to be 1 MB, chosen by measurement over
-     * TAP (issue 15), and autotuning settles there (0.5-1 MB) by itself.
+     * (docs/tcp.md, "Receive-buffer autotuning"). It used to be a fixed 1 MB, chosen by measurement
+     * over TAP (issue 15); autotuned, the client saw 1.0-2.4 MB windows there under load (docs/tap.md).
      */
     private final Map<String, Integer> windows = new HashMap<>();
     /** The data connections of each test that landed on this shard, in arrival order. */
