@@ -11,9 +11,11 @@ import io.panamax.tcp.wire.SeqNum;
  * connection whose application reads slowly keeps its small buffer.
  *
  * <p>The round trip is the receiver's own estimate, taken without timestamps (this stack's TSval
- * ticks in milliseconds, coarser than a TAP round trip of some 20-100 µs): the time from
- * advertising a right edge until the data at that edge arrived, the time one window takes
- * (RFC 1323's DRS; Linux's per-window {@code tcp_rcv_rtt_measure}). The smallest such sample is
+ * ticks in milliseconds, coarser than a TAP round trip of some 20-100 µs): the time from sending
+ * an ACK that advertised a new right edge until the data at that edge arrived, the time one
+ * window takes (RFC 1323's DRS; Linux's per-window {@code tcp_rcv_rtt_measure} starts at an edge
+ * advertised before, which over TAP gave samples of microseconds: a shard back on its CPU reads a
+ * whole window that queued meanwhile at once, and no buffer grew). The smallest such sample is
  * kept, as gVisor's receiver does: a larger window lets the sender queue more in front of the
  * receiver (the TAP device's queue), which lengthens every later sample, and a smoothed estimate
  * then grows the window without end (Linux's did, to 24.9 MB over a veth pair here, {@code
@@ -23,6 +25,14 @@ import io.panamax.tcp.wire.SeqNum;
  * least one round trip) times that round trip. Linux takes the bytes read in the interval as they
  * are; here a reader that wakes every few milliseconds and takes a whole buffer at once would then
  * count as one that keeps up, and grow the buffer it does not empty in time.
+ *
+ * <p>The buffer grows only after a measure in which the peer ran into the window (an in-order
+ * segment left it less window than its own length, or than 64 KB: a TSO sender defers a
+ * part-sized super-segment rather than send it), which Linux does not ask. When the sender is not held by the window, a per-window sample is the time
+ * the window takes at the sender's rate, not the round trip, and the buffer would grow with every
+ * rise of the rate although no sender waited for it: over TAP under load, iperf3's window went to
+ * the memory bound (2.99 MB) with the window never filled, and moved less per CPU than with a fixed
+ * 1 MB (docs/tap.md).
  *
  * <p>The growth rule is Linux's: twice the bytes per round trip plus 16 segments of cushion,
  * doubled when they grew by half since the last growth (the sender is in slow start) and raised
@@ -62,6 +72,9 @@ final class ReceiveBufferTuner {
     private long measureStart;
     private boolean measuring;
 
+    /** The peer ran into the window (less than a segment of it left) since the last measure. */
+    private boolean windowFilled;
+
     /** Growths so far (for tests and the connection's stats). */
     int growths;
 
@@ -79,28 +92,49 @@ final class ReceiveBufferTuner {
         return rttMinNanos;
     }
 
+    /** Whether a round-trip sample may start: none is under way. */
+    boolean idle() {
+        return enabled && !rttMeasuring;
+    }
+
     /**
-     * In-order data arrived and RCV.NXT is now {@code rcvNxt}: ends a sample once the data at the
-     * right edge noted at its start has come, and starts the next at the edge advertised now.
+     * An ACK advertised the right edge {@code edge} at {@code now}: the sample ends when the data
+     * at that edge arrives, which the peer could send only after this ACK, so no sample is shorter
+     * than a round trip (one started at an edge advertised before would be as short as the time to
+     * read what sat queued in front of a receiver that was off its CPU).
      */
-    void onInOrderData(int rcvNxt, int rcvAdvEdge, long now) {
-        if (!enabled) {
+    void onEdgeAdvertised(int edge, long now) {
+        if (!idle()) {
             return;
         }
-        if (rttMeasuring) {
-            if (SeqNum.lt(rcvNxt, rttMeasureSeq)) {
-                return;
-            }
-            long sample = now - rttMeasureStart;
-            // 0: the whole window came within one loop turn of a per-turn clock (or a test's
-            // manual clock): no estimate at all beats one of zero.
-            if (sample > 0 && (rttMinNanos == 0 || sample < rttMinNanos)) {
-                rttMinNanos = sample;
-            }
-        }
         rttMeasuring = true;
-        rttMeasureSeq = rcvAdvEdge;
+        rttMeasureSeq = edge;
         rttMeasureStart = now;
+    }
+
+    /** Whether RCV.NXT at {@code rcvNxt} ends the sample under way. */
+    boolean sampleEndsAt(int rcvNxt) {
+        return enabled && rttMeasuring && !SeqNum.lt(rcvNxt, rttMeasureSeq);
+    }
+
+    /** The data at the sampled edge arrived at {@code now}: the smallest sample is kept. */
+    void endSample(long now) {
+        rttMeasuring = false;
+        long sample = now - rttMeasureStart;
+        // 0: within one loop turn of a per-turn clock (or a test's manual clock): no estimate
+        // at all beats one of zero.
+        if (sample > 0 && (rttMinNanos == 0 || sample < rttMinNanos)) {
+            rttMinNanos = sample;
+        }
+    }
+
+    /**
+     * In-order data left the peer less window than the segment that just came, or than the 64 KB
+     * a TSO sender waits for (Receiver.TSO_DEFER_BYTES): the window, not the peer, limited it. Only
+     * then does the buffer grow.
+     */
+    void onWindowFilled() {
+        windowFilled = true;
     }
 
     /**
@@ -126,9 +160,11 @@ final class ReceiveBufferTuner {
             return current;
         }
         long perRtt = (long) ((double) copied * rttMinNanos / elapsed);
+        boolean filled = windowFilled;
         copied = 0;
         measureStart = now;
-        if (perRtt <= space) {
+        windowFilled = false;
+        if (perRtt <= space || !filled) {
             return current;
         }
         long window = 2 * perRtt + (long) CUSHION_SEGMENTS * mss;

@@ -25,8 +25,8 @@ import java.util.Objects;
  *                               until the application sets a connection's buffer itself, as
  *                               {@code SO_RCVBUF} turns it off in Linux) grows a connection's buffer
  *                               to about twice what its application read in one round trip (Linux's
- *                               dynamic right-sizing, {@code tcp_rcv_space_adjust}), never shrinking
- *                               it, bounded by this, by the window the negotiated scale announces,
+ *                               dynamic right-sizing, {@code tcp_rcv_space_adjust}) when the peer
+ *                               ran into the window, never shrinking it, bounded by this, by the window the negotiated scale announces,
  *                               and by memory: at most a quarter of the shard's packet buffers at one
  *                               full-sized segment each (2.97 MB with the reactor's 8,192 buffers and
  *                               an MSS of 1,448), and no growth while fewer than half of them are free.
@@ -138,7 +138,7 @@ public record TcpConfig(
      * The default {@link #maxReceiveBufferSize}: 4 MiB, window scale 7 (Linux's default
      * {@code tcp_rmem} maximum is 6 MiB, with the same scale). With the reactor's default pool the
      * memory bound (2.97 MB at an MSS of 1,448) comes first. iperf3 into the echo sample over TAP,
-     * under a load average of 8-12, grew its stream's window to 1.0-2.4 MB (docs/tap.md).
+     * under a load average of 6-7, grew its stream's window to 0.26-1.1 MB (docs/tap.md).
      */
     public static final int DEFAULT_MAX_RECEIVE_BUFFER_SIZE = 4 * 1024 * 1024;
 

@@ -21,11 +21,12 @@ class ReceiveBufferTunerTest {
     private static final int INITIAL = 256 * 1024;
     private static final int LIMIT = 4 * 1024 * 1024;
 
-    /** One window per 100 µs from rcvNxt 0: the edge advertised at each arrival is a window ahead. */
+    /** An ACK advertised the edge INITIAL at 0, and the data at it came {@code rttNanos} later. */
     private static ReceiveBufferTuner measured(long rttNanos) {
         ReceiveBufferTuner t = new ReceiveBufferTuner();
-        t.onInOrderData(0, INITIAL, 0);
-        t.onInOrderData(INITIAL, 2 * INITIAL, rttNanos);
+        t.onEdgeAdvertised(INITIAL, 0);
+        assertTrue(!t.sampleEndsAt(INITIAL - 1) && t.sampleEndsAt(INITIAL));
+        t.endSample(rttNanos);
         assertEquals(rttNanos, t.rttMinNanos());
         return t;
     }
@@ -35,16 +36,29 @@ class ReceiveBufferTunerTest {
         ReceiveBufferTuner t = measured(100 * US);
         int buffer = INITIAL;
         assertEquals(buffer, t.onRead(64 * 1024, buffer, MSS, LIMIT, 0), "the first read starts the measure");
-        // 256 KB read in one round trip: 2 x 256 KB + 16 segments, doubled (more than 1.5 x the
-        // ten segments before: slow start).
+        // 256 KB read in one round trip, the sender held by the window: 2 x 256 KB + 16 segments,
+        // doubled (more than 1.5 x the ten segments before: slow start).
+        t.onWindowFilled();
         buffer = t.onRead(INITIAL, buffer, MSS, LIMIT, 100 * US);
         assertEquals(2 * (2L * INITIAL + 16 * MSS), buffer);
         // The same again is no growth: the sender is not speeding up.
+        t.onWindowFilled();
         assertEquals(buffer, t.onRead(INITIAL, buffer, MSS, LIMIT, 200 * US));
         // Faster, bounded by the limit.
+        t.onWindowFilled();
         int limited = t.onRead(2 * 1024 * 1024, buffer, MSS, 2 * 1024 * 1024, 300 * US);
         assertEquals(2 * 1024 * 1024, limited);
         assertEquals(2, t.growths);
+    }
+
+    @Test
+    void aSenderThatNeverRanIntoTheWindowGrowsNothing() {
+        ReceiveBufferTuner t = measured(100 * US);
+        t.onRead(0, INITIAL, MSS, LIMIT, 0);
+        assertEquals(INITIAL, t.onRead(INITIAL, INITIAL, MSS, LIMIT, 100 * US), "faster, but not held by the window");
+        t.onWindowFilled();
+        assertEquals(2 * (2L * INITIAL + 16 * MSS), t.onRead(INITIAL, INITIAL, MSS, LIMIT, 200 * US),
+                "held by it: the growth the rise since the last growth asks");
     }
 
     @Test
@@ -54,6 +68,7 @@ class ReceiveBufferTunerTest {
         t.onRead(0, buffer, MSS, LIMIT, 0);
         // The whole buffer every 10 ms: 256 KB x 100 µs / 10 ms = 2.6 KB per round trip.
         for (int i = 1; i <= 50; i++) {
+            t.onWindowFilled(); // it does fill the window: the reader is slow
             buffer = t.onRead(INITIAL, buffer, MSS, LIMIT, i * 10_000 * US);
         }
         assertEquals(INITIAL, buffer);
@@ -63,21 +78,25 @@ class ReceiveBufferTunerTest {
     @Test
     void noRoundTripNoGrowthAndZeroSamplesDoNotCount() {
         ReceiveBufferTuner t = new ReceiveBufferTuner();
-        t.onInOrderData(0, INITIAL, 5 * US);
-        t.onInOrderData(INITIAL, 2 * INITIAL, 5 * US); // the window within one loop turn
+        t.onEdgeAdvertised(INITIAL, 5 * US);
+        t.endSample(5 * US); // within one loop turn
         assertEquals(0, t.rttMinNanos());
         t.onRead(0, INITIAL, MSS, LIMIT, 0);
+        t.onWindowFilled();
         assertEquals(INITIAL, t.onRead(INITIAL, INITIAL, MSS, LIMIT, 1_000 * US));
     }
 
     @Test
     void theSmallestPerWindowSampleIsKept() {
         ReceiveBufferTuner t = measured(100 * US);
-        t.onInOrderData(INITIAL + 1000, 3 * INITIAL, 150 * US); // not yet at the edge: no sample
+        t.onEdgeAdvertised(2 * INITIAL, 100 * US);
+        t.onEdgeAdvertised(3 * INITIAL, 120 * US); // one sample at a time: this ACK starts none
+        assertTrue(!t.sampleEndsAt(INITIAL + 1000), "not yet at the edge");
+        assertTrue(t.sampleEndsAt(2 * INITIAL));
+        t.endSample(400 * US); // 300 µs: a queue built up, not kept
         assertEquals(100 * US, t.rttMinNanos());
-        t.onInOrderData(2 * INITIAL, 3 * INITIAL, 400 * US); // 300 µs: a queue built up, not kept
-        assertEquals(100 * US, t.rttMinNanos());
-        t.onInOrderData(3 * INITIAL, 4 * INITIAL, 460 * US);
+        t.onEdgeAdvertised(3 * INITIAL, 400 * US);
+        t.endSample(460 * US);
         assertEquals(60 * US, t.rttMinNanos());
     }
 
@@ -86,6 +105,7 @@ class ReceiveBufferTunerTest {
         ReceiveBufferTuner t = measured(100 * US);
         t.disable();
         t.onRead(0, INITIAL, MSS, LIMIT, 0);
+        t.onWindowFilled();
         assertEquals(INITIAL, t.onRead(4 * INITIAL, INITIAL, MSS, LIMIT, 100 * US));
         assertEquals(INITIAL, t.onRead(4 * INITIAL, INITIAL, MSS, LIMIT, 200 * US));
     }

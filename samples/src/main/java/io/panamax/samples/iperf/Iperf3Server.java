@@ -54,7 +54,7 @@ public final class Iperf3Server implements AutoCloseable {
      * Cookie of a test whose client asked for a window ({@code -w}) → the receive buffer its
      * streams get. Without {@code -w} they keep the stack's default buffer and autotuning grows it
      * (docs/tcp.md, "Receive-buffer autotuning"). It used to be a fixed 1 MB, chosen by measurement
-     * over TAP (issue 15); autotuned, the client saw 1.0-2.4 MB windows there under load (docs/tap.md).
+     * over TAP (issue 15); autotuned, the client saw 0.26-1.1 MB windows there under load (docs/tap.md).
      */
     private final Map<String, Integer> windows = new HashMap<>();
     /** The data connections of each test that landed on this shard, in arrival order. */
