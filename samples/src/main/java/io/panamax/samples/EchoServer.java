@@ -15,7 +15,6 @@ import io.panamax.http.HttpsEndpoint;
 import io.panamax.samples.iperf.Iperf3Server;
 import io.panamax.stack.Sharded;
 import io.panamax.stack.Stack;
-import io.panamax.tcp.TcpConfig;
 import io.panamax.tls.TlsConfig;
 import io.panamax.tls.TlsContext;
 import io.panamax.tls.TlsCredentials;
@@ -75,10 +74,8 @@ final class EchoServer implements AutoCloseable {
                 ns = NetworkNamespace.openOrCreate(s.netns());
             }
             NetworkNamespace inside = ns;
-            // The window scale lets the iperf3 server's data connections grow their receive buffer
-            // (Iperf3Server.RECEIVE_BUFFER_BYTES); every other connection keeps the default buffer.
-            Stack.Builder builder = Stack.builder().shards(s.shards())
-                    .tcp(TcpConfig.builder().maxReceiveBufferSize(Iperf3Server.RECEIVE_BUFFER_BYTES).build());
+            // TCP's defaults: receive buffers autotuned up to 4 MiB (the iperf3 server's streams too).
+            Stack.Builder builder = Stack.builder().shards(s.shards());
             if (Boolean.getBoolean("panamax.echo.busyPoll")) {
                 // For A/B measurements (docs/dpdk.md): shards that never sleep.
                 builder.reactorSettings(r -> r.idlePolicy(IdlePolicy.busyPoll()));

@@ -412,16 +412,23 @@ abstract class KernelPeerTcpTest {
 
     @AfterAll
     static void stop() throws Exception {
+        Stack s = stack;
+        NetworkNamespace n = ns;
+        stack = null;
+        ns = null;
+        closeCheckingLeaks(s, n);
+    }
+
+    /** Closes the stack (when started) and checks its leaks, then deletes the namespace (when made). */
+    static void closeCheckingLeaks(Stack s, NetworkNamespace n) throws Exception {
         try {
-            if (stack != null) {
-                stack.close();
-                assertNull(stack.leaksAtClose(), "every buffer and packet returned");
+            if (s != null) {
+                s.close();
+                assertNull(s.leaksAtClose(), "every buffer and packet returned");
             }
         } finally {
-            stack = null;
-            if (ns != null) {
-                ns.close();
-                ns = null;
+            if (n != null) {
+                n.close();
             }
         }
     }

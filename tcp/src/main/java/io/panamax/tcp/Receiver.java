@@ -49,6 +49,15 @@ final class Receiver {
      * streaming sender that paused (preempted, say) is back to one ACK per two within a few segments.
      */
 
+    /**
+     * Window left under which a sender counts as held by the window, for autotuning: a Linux sender
+     * with TSO (or GSO, as into a TAP device without offloads) defers rather than send less than
+     * its 64 KB super-segment while the window allows only that (tcp_tso_should_defer), so it
+     * stops with up to 64 KB of window unused; "less than one MSS left" missed every such stop
+     * (iperf3 over TAP: the client hit the window thousands of times, the buffer never grew).
+     */
+    static final int TSO_DEFER_BYTES = 64 * 1024;
+
     private final Tcb tcb;
     private final TcpConfig config;
     private final TcpCounters counters;
@@ -63,6 +72,8 @@ final class Receiver {
     /** The window scale shift this side announced (RFC 7323 2.3). */
     int rcvShift;
     int rcvBufferSize;
+    /** Grows {@link #rcvBufferSize} with what the application reads per round trip (issue 15). */
+    final ReceiveBufferTuner tuner = new ReceiveBufferTuner();
     final ReceiveQueue readable = new ReceiveQueue();
     ReassemblyQueue outOfOrder;
     boolean finReceived;
@@ -265,6 +276,11 @@ final class Receiver {
                     // The peer filled the window: is a larger receive buffer worth it? (issue 15)
                     counters.receiveWindowFilled.increment();
                 }
+                if (rcvAdvEdge - rcvNxt < Math.max(len, TSO_DEFER_BYTES)) {
+                    // The peer is held by the window: less is left than this segment, or than the
+                    // 64 KB a TSO sender waits for (below).
+                    tuner.onWindowFilled();
+                }
                 boolean filledGap = false;
                 if (outOfOrder != null && outOfOrder.segments() > 0) {
                     int before = rcvNxt;
@@ -273,6 +289,9 @@ final class Receiver {
                     bytesIn += pulled;
                     counters.bytesIn.add(pulled);
                     filledGap = true;
+                }
+                if (tuner.sampleEndsAt(rcvNxt)) {
+                    tuner.endSample(tcb.shard().nanoTime());
                 }
                 delayedAckPolicy(len, filledGap);
                 tcb.dataAvailable();
@@ -375,6 +394,23 @@ final class Receiver {
         }
     }
 
+    /**
+     * The application took {@code bytes}: autotuning may grow the buffer ({@link ReceiveBufferTuner}),
+     * up to the configured maximum cut to what the negotiated scale announces.
+     */
+    void applicationRead(int bytes) {
+        if (!tuner.enabled() || !tcb.state.isSynchronized()) {
+            return;
+        }
+        int max = (int) Math.min(config.maxReceiveBufferSize(), 65535L << rcvShift);
+        int limit = ReceiveBufferTuner.limit(max, rcvBufferSize, rcvMss, tcb.shard().packets().buffers());
+        int grown = tuner.onRead(bytes, rcvBufferSize, rcvMss, limit, tcb.shard().nanoTime());
+        if (grown > rcvBufferSize) {
+            rcvBufferSize = grown;
+            counters.receiveBufferGrowths.increment();
+        }
+    }
+
     /** Whether out-of-order data is held (RFC 1122 4.2.2.13 counts it as unread). */
     boolean holdsOutOfOrder() {
         return outOfOrder != null && outOfOrder.segments() > 0;
@@ -399,6 +435,9 @@ final class Receiver {
     void fillAck(SegmentWriter w) {
         w.ack = rcvNxt;
         w.window = windowToAdvertise();
+        if (tuner.idle()) {
+            tuner.onEdgeAdvertised(rcvAdvEdge, tcb.shard().nanoTime());
+        }
         lastAckSent = rcvNxt;
         ackNow = false;
         unackedBytes = 0;

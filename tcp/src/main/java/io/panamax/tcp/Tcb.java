@@ -904,6 +904,7 @@ final class Tcb implements TcpConnection {
 
     private Packet takeReadable() {
         Packet p = rcv.readable.takeAll();
+        rcv.applicationRead(p.length());
         maybeSendWindowUpdate();
         return p;
     }
@@ -1179,6 +1180,7 @@ final class Tcb implements TcpConnection {
         if (bytes <= 0) {
             throw new IllegalArgumentException("receive buffer size must be positive");
         }
+        rcv.tuner.disable(); // the application chose: no autotuning, as SO_RCVBUF in Linux
         rcv.rcvBufferSize = state.isSynchronized() ? Math.min(bytes, 65535 << rcv.rcvShift) : bytes;
         maybeSendWindowUpdate();
     }

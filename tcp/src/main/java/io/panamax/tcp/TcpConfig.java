@@ -12,13 +12,25 @@ import java.util.Objects;
  *
  * @param sendBufferSize         bytes a connection accepts from the application before
  *                               {@code write} futures wait (back-pressure)
- * @param receiveBufferSize      bytes of in-order data a connection holds for the application:
- *                               the receive window is what is left of it
- * @param maxReceiveBufferSize   the largest receive buffer {@link TcpConnection#setReceiveBufferSize}
- *                               may give a connection later (Linux's {@code tcp_rmem} maximum): the
- *                               window-scale shift offered in the SYN is chosen for it, since the
- *                               shift cannot change after the handshake (RFC 7323 2.2); at least
- *                               {@code receiveBufferSize} (the builder raises a smaller one to it)
+ * @param receiveBufferSize      bytes of in-order data a connection holds for the application at
+ *                               first: the receive window is what is left of it (Linux's
+ *                               {@code tcp_rmem} default); autotuning may grow it later
+ * @param maxReceiveBufferSize   the largest receive buffer a connection may get later (Linux's
+ *                               {@code tcp_rmem} maximum), from receive-buffer autotuning or from
+ *                               {@link TcpConnection#setReceiveBufferSize}: the window-scale shift
+ *                               offered in the SYN is chosen for it, since the shift cannot change
+ *                               after the handshake (RFC 7323 2.2); at least
+ *                               {@code receiveBufferSize} (the builder raises a smaller one to it).
+ *                               <p>Autotuning (on unless this equals {@code receiveBufferSize}, and
+ *                               until the application sets a connection's buffer itself, as
+ *                               {@code SO_RCVBUF} turns it off in Linux) grows a connection's buffer
+ *                               to about twice what its application read in one round trip (Linux's
+ *                               dynamic right-sizing, {@code tcp_rcv_space_adjust}) when the peer
+ *                               ran into the window, never shrinking it, bounded by this, by the window the negotiated scale announces,
+ *                               and by memory: at most a quarter of the shard's packet buffers at one
+ *                               full-sized segment each (2.97 MB with the reactor's 8,192 buffers and
+ *                               an MSS of 1,448), and no growth while fewer than half of them are free.
+ *                               Default {@link #DEFAULT_MAX_RECEIVE_BUFFER_SIZE}
  * @param outOfOrderLimitBytes   payload bytes kept out of order per connection; beyond it new
  *                               out-of-order segments are dropped (counted) and retransmitted later
  * @param outOfOrderLimitSegments segments kept out of order per connection (each pins a buffer)
@@ -139,6 +151,14 @@ public record TcpConfig(
     /** The largest window a receive buffer can advertise: {@code 65535 << 14} (RFC 7323 2.3). */
     public static final int MAX_WINDOW = 65535 << 14;
 
+    /**
+     * The default {@link #maxReceiveBufferSize}: 4 MiB, window scale 7 (Linux's default
+     * {@code tcp_rmem} maximum is 6 MiB, with the same scale). With the reactor's default pool the
+     * memory bound (2.97 MB at an MSS of 1,448) comes first. iperf3 into the echo sample over TAP,
+     * under a load average of 6-7, grew its stream's window to 0.26-1.1 MB (docs/tap.md).
+     */
+    public static final int DEFAULT_MAX_RECEIVE_BUFFER_SIZE = 4 * 1024 * 1024;
+
     public TcpConfig {
         positive("sendBufferSize", sendBufferSize);
         positive("receiveBufferSize", receiveBufferSize);
@@ -231,7 +251,7 @@ public record TcpConfig(
     public static final class Builder {
         private int sendBufferSize = 256 * 1024;
         private int receiveBufferSize = 256 * 1024;
-        private int maxReceiveBufferSize;
+        private int maxReceiveBufferSize = DEFAULT_MAX_RECEIVE_BUFFER_SIZE;
         private int outOfOrderLimitBytes = -1;
         private int outOfOrderLimitSegments = 512;
         private long timeWait = Duration.ofSeconds(60).toNanos();
@@ -332,16 +352,20 @@ public record TcpConfig(
             return this;
         }
 
-        /** Bytes of unread data a connection holds; sets the window (default 256 KiB). */
+        /**
+         * Bytes of unread data a connection holds at first; sets the window (default 256 KiB).
+         * Autotuning grows it up to {@link #maxReceiveBufferSize(int)}.
+         */
         public Builder receiveBufferSize(int bytes) {
             this.receiveBufferSize = bytes;
             return this;
         }
 
         /**
-         * The largest receive buffer a connection may be given later with
-         * {@link TcpConnection#setReceiveBufferSize}; sets the window-scale shift. Never below the
-         * receive buffer size (a smaller value, or none, means that size).
+         * The largest receive buffer a connection may get later, from autotuning or
+         * {@link TcpConnection#setReceiveBufferSize}; sets the window-scale shift (default
+         * {@link TcpConfig#DEFAULT_MAX_RECEIVE_BUFFER_SIZE}). Never below the receive buffer size (a
+         * smaller value means that size, and turns autotuning off).
          */
         public Builder maxReceiveBufferSize(int bytes) {
             this.maxReceiveBufferSize = bytes;

@@ -26,6 +26,8 @@ public final class TcpCounters {
      * (the receiver's view of Linux's {@code tcpi_rwnd_limited}).
      */
     public final Counter receiveWindowFilled;
+    /** Times autotuning grew a connection's receive buffer (ReceiveBufferTuner). */
+    public final Counter receiveBufferGrowths;
     public final Counter rstsSent;
     public final Counter challengeAcks;
     public final Counter challengeAcksSuppressed;
@@ -66,6 +68,8 @@ public final class TcpCounters {
         duplicates = m.counter("tcp_duplicate_segments_total", "Segments whose data had all arrived before");
         receiveWindowFilled = m.counter("tcp_receive_window_filled_total",
                 "In-order segments that left less than a full-sized segment of the advertised window: the peer had to wait for an ACK");
+        receiveBufferGrowths = m.counter("tcp_receive_buffer_growths_total",
+                "Times receive-buffer autotuning grew a connection's buffer (window) to twice what its application read per round trip");
         rstsSent = m.counter("tcp_resets_sent_total", "RST segments sent");
         challengeAcks = m.counter("tcp_challenge_acks_total", "Challenge ACKs sent (RFC 5961)");
         challengeAcksSuppressed = m.counter("tcp_challenge_acks_suppressed_total", "Challenge ACKs not sent: over the rate limit");

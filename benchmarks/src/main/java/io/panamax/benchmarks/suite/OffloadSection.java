@@ -252,9 +252,9 @@ final class OffloadSection implements SuiteBenchmark {
                 while the stack's spinning shard counts as one whole CPU; "machine CPUs" is the busy time of both CPUs
                 per second (/proc/stat: every process, softirqs included, the client too on both sides), the fair figure
                 the goal is judged by. With offloads on, the stack's TCP sends super-segments of up to 64 KB (TSO, sized
-                from cwnd and SRTT as Linux's autosizing) that the kernel cuts, and takes the kernel's whole. The iperf3
-                server gives its data streams a 1 MB receive buffer (as `iperf3 -w` would; the kernel's server autotunes,
-                here to a 24.9 MB window). For the stack receiving, the last two columns come from the echo sample's `/metrics` over
+                from cwnd and SRTT as Linux's autosizing) that the kernel cuts, and takes the kernel's whole. The stack's
+                TCP autotunes its data streams' receive buffers from 256 KB up to 4 MiB (while the client runs into the window: twice what the server read per
+                smallest round trip, docs/tcp.md; the kernel's server autotunes too, here to a 24.9 MB window). For the stack receiving, the last two columns come from the echo sample's `/metrics` over
                 the measured run: TCP segments sent (its ACKs) per frame read from the TAP device (Linux sent 0.47-0.67
                 per GRO'd skb into its own iperf3), and how often an in-order frame left the client less than a
                 full-sized segment of window (`tcp_receive_window_filled_total`: the receive window limited it).""", sec));

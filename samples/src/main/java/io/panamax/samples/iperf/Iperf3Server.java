@@ -50,7 +50,12 @@ public final class Iperf3Server implements AutoCloseable {
     final Counters counters;
     /** Cookie of a test whose streams may land here → the shard of its control connection. */
     private final Map<String, Integer> expected = new HashMap<>();
-    /** Cookie of a test whose streams may land here → the receive buffer they get. */
+    /**
+     * Cookie of a test whose client asked for a window ({@code -w}) → the receive buffer its
+     * streams get. Without {@code -w} they keep the stack's default buffer and autotuning grows it
+     * (docs/tcp.md, "Receive-buffer autotuning"). It used to be a fixed 1 MB, chosen by measurement
+     * over TAP (issue 15); autotuned, the client saw 0.26-1.1 MB windows there under load (docs/tap.md).
+     */
     private final Map<String, Integer> windows = new HashMap<>();
     /** The data connections of each test that landed on this shard, in arrival order. */
     private final Map<String, List<DataStream>> streams = new HashMap<>();
@@ -61,28 +66,6 @@ public final class Iperf3Server implements AutoCloseable {
     private ReadBuffer block;
     /** Bytes in {@link #block}: half of iperf3's default TCP block, 64 KB, a TCP super-segment's worth. */
     static final int BLOCK_BYTES = 64 * 1024;
-    /**
-     * The receive buffer of each data connection unless the client asks for another with {@code -w}
-     * (as iperf3's own server then sets {@code SO_RCVBUF}): the
-     * server reads everything at once, so a larger window holds no memory, it only lets the client
-     * keep more in flight. With the stack's default 256 KB (four 64 KB super-segments) the client's
-     * kernel was receive-window limited for 44 % of its busy time ({@code ss -ti}: rwnd_limited,
-     * under load 7) and each frame woke the idle shard on its own; with 2 MB, iperf3 into the echo
-     * sample over TAP went from 8.33/7.25/7.42 to 12.73/11.40/11.41 Gbit/s and the shard's process
-     * moved 14-36 % more per CPU (three A/B pairs, load 6-9; a second series at load 6-7 was mixed,
-     * 3.55/5.05/5.61 against 8.17/4.68/4.77, the shard getting a quarter of a CPU: see issue 15's
-     * notes for idle figures). At load 2-3, though, 2 MB was no better than 256 KB (three pairs: 17.46/
-     * 17.08/8.45 against 18.07/12.56/11.62 Gbit/s, then 11.11/12.77/12.31 against 9.95/13.51/7.93),
-     * while 1 MB moved the most in each of three rounds of 256 KB, 1 MB, 2 MB (Gbit/s 15.32, 17.93,
-     * 15.72; 8.66, 18.59, 8.17; 8.50, 9.15, 7.20, with 512 KB 8.41; per process CPU 24.1, 27.7,
-     * 24.0; 17.2, 28.7, 17.9; 19.2, 18.5, 14.0): so 1 MB (16 frames). A larger window
-     * lets the client's kernel queue more frames in the TAP device, colder in the cache when the
-     * shard copies them. The kernel's own server grows its window by autotuning, up to
-     * {@code tcp_rmem}'s maximum: over a veth pair here (maximum 32 MB) it offered the client 24.9 MB
-     * ({@code ss -tim}: rb 27.9 MB). Takes effect up to the stack's
-     * {@link io.panamax.tcp.TcpConfig#maxReceiveBufferSize}, which sets the window scale.
-     */
-    public static final int RECEIVE_BUFFER_BYTES = 1024 * 1024;
 
     private Iperf3Server(ShardStack stack, int port, Iperf3Server[] peers) {
         this.shard = stack.shard();
@@ -93,9 +76,9 @@ public final class Iperf3Server implements AutoCloseable {
     }
 
     /**
-     * An iperf3 server on every shard of {@code stack}, all on {@code port}. Its data connections
-     * get the window of {@link #RECEIVE_BUFFER_BYTES} when the stack's
-     * {@link io.panamax.tcp.TcpConfig#maxReceiveBufferSize} allows it (the echo sample's does).
+     * An iperf3 server on every shard of {@code stack}, all on {@code port}. Its data connections'
+     * receive buffers are autotuned, up to the stack's
+     * {@link io.panamax.tcp.TcpConfig#maxReceiveBufferSize}, unless the client asks for a window.
      */
     public static Sharded<Iperf3Server> start(Stack stack, int port) {
         Iperf3Server[] peers = new Iperf3Server[stack.shardCount()];
@@ -161,17 +144,18 @@ public final class Iperf3Server implements AutoCloseable {
 
     /**
      * On every shard: expect data connections with {@code cookie}, each to get a receive buffer of
-     * {@code window} bytes ({@code -w}; 0: {@link #RECEIVE_BUFFER_BYTES}); completes when all shards know.
+     * {@code window} bytes ({@code -w}; 0: none set, autotuned); completes when all shards know.
      */
     ShardFuture<Void> expectEverywhere(String cookie, int window) {
-        int buffer = window > 0 ? window : RECEIVE_BUFFER_BYTES;
         int control = shard.id();
         List<ShardFuture<Void>> all = new ArrayList<>();
         for (int s = 0; s < peers.length; s++) {
             Iperf3Server peer = peers[s];
             all.add(shard.submitTo(s, () -> {
                 peer.expected.put(cookie, control);
-                peer.windows.put(cookie, buffer);
+                if (window > 0) {
+                    peer.windows.put(cookie, window);
+                }
                 return ShardFuture.done();
             }));
         }
@@ -283,8 +267,12 @@ public final class Iperf3Server implements AutoCloseable {
     // ---- data connections -----------------------------------------------------------------------
 
     private void dataStream(String cookie, int control, TcpConnection c, int alreadyReceived) {
-        // iperf3's own server sets SO_RCVBUF (and SO_SNDBUF) to the client's -w; here the receive buffer.
-        c.setReceiveBufferSize(windows.getOrDefault(cookie, RECEIVE_BUFFER_BYTES));
+        // iperf3's own server sets SO_RCVBUF (and SO_SNDBUF) to the client's -w, which turns the
+        // kernel's autotuning off; here the receive buffer, likewise. Without -w: autotuned.
+        Integer window = windows.get(cookie);
+        if (window != null) {
+            c.setReceiveBufferSize(window);
+        }
         DataStream d = new DataStream(c, alreadyReceived);
         List<DataStream> list = streams.computeIfAbsent(cookie, k -> new ArrayList<>());
         int index = list.size();

@@ -194,7 +194,7 @@ class FlowControlTest {
     @Test
     void windowScalingArithmetic() {
         // A 1 MiB buffer needs shift 5 (65535 << 4 < 1 MiB <= 65535 << 5).
-        var cfg = TcpScript.baseConfig().receiveBufferSize(1 << 20).build();
+        var cfg = TcpScript.baseConfig().receiveBufferSize(1 << 20).maxReceiveBufferSize(1 << 20).build();
         try (TcpScript s = new TcpScript(cfg)) {
             s.listen();
             s.inject(s.seg().syn().seq(1000).windowScale(0));

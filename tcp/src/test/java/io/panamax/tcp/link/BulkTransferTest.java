@@ -84,7 +84,8 @@ class BulkTransferTest {
 
     @Test
     void tinyReceiveBuffersCloseTheWindowOften() {
-        TcpConfig small = TcpConfig.builder().receiveBufferSize(4096).sendBufferSize(8192).build();
+        // Fixed at 4 KB (maximum = initial: no autotuning), so the window closes often.
+        TcpConfig small = TcpConfig.builder().receiveBufferSize(4096).maxReceiveBufferSize(4096).sendBufferSize(8192).build();
         transfer(small, small, Impairments.none().withLoss(0.01).withSeed(9), true, 1500, 4 * MB);
     }
 }

@@ -35,7 +35,7 @@ class HandshakeTest {
         try (TcpScript s = new TcpScript()) {
             s.listen();
             s.inject(s.seg().syn().seq(1000).window(29200).mss(1460).sackPermitted().ts(5000, 0).windowScale(7));
-            SentSegment synAck = s.expect().flags(SYN | ACK).ack(1001).mss(1460).windowScale(3)
+            SentSegment synAck = s.expect().flags(SYN | ACK).ack(1001).mss(1460).windowScale(7)
                     .sackPermitted(true).tsEcr(5000).window(65535);
             assertEquals(0, s.accepted.size(), "not accepted before the handshake completes");
             s.inject(s.seg().ack(synAck.seq + 1).seq(1001).window(1000).ts(5001, synAck.options.tsVal));
@@ -95,7 +95,7 @@ class HandshakeTest {
     void activeOpenOffersOptionsAndSettlesForNone() {
         try (TcpScript s = new TcpScript()) {
             CompletableFuture<TcpConnection> f = s.connect();
-            SentSegment syn = s.expect().flags(SYN).mss(1460).windowScale(3).sackPermitted(true).timestamps(true).tsEcr(0);
+            SentSegment syn = s.expect().flags(SYN).mss(1460).windowScale(7).sackPermitted(true).timestamps(true).tsEcr(0);
             assertTrue(syn.srcPort >= 32768 && syn.srcPort <= 60999, "an ephemeral port");
             assertEquals(TcpScript.REMOTE_PORT, syn.dstPort);
             assertFalse(f.isDone());
@@ -116,7 +116,8 @@ class HandshakeTest {
             SentSegment syn = s.expect().flags(SYN);
             s.localPort = syn.srcPort;
             s.inject(s.seg().syn().seq(7000).ack(syn.seq + 1).window(65535).mss(1400).windowScale(2));
-            s.expect().flags(ACK).ack(7001).window(262144 >> 3);
+            // The default 4 MiB maximum (autotuning's bound) sets shift 7: 256 KiB >> 7.
+            s.expect().flags(ACK).ack(7001).window(262144 >> 7);
             TcpConnection c = f.join();
             // The window of the SYN-ACK itself is not scaled (RFC 7323 2.2).
             assertEquals(65535, s.on(c::stats).sendWindow());

@@ -46,7 +46,7 @@ class SynCookieTest {
             fillSynQueue(s);
             // RFC 4987 3.6: the SYN queue is full, so the SYN-ACK's ISS is a cookie and nothing is kept.
             s.inject(s.seg().syn().seq(1000).window(29200).mss(1460).sackPermitted().ts(5000, 0).windowScale(7));
-            SentSegment synAck = s.expect().flags(SYN | ACK).ack(1001).mss(1460).windowScale(3)
+            SentSegment synAck = s.expect().flags(SYN | ACK).ack(1001).mss(1460).windowScale(7)
                     .sackPermitted(true).tsEcr(5000).window(65535);
             // TSval low 6 bits: | ECN 0 | SACK 1 | WScale 7 | (Linux's layout).
             assertEquals(0x10 | 7, synAck.options.tsVal & 0x3f);
