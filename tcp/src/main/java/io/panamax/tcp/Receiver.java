@@ -291,7 +291,7 @@ final class Receiver {
                     filledGap = true;
                 }
                 if (tuner.sampleEndsAt(rcvNxt)) {
-                    tuner.endSample(tcb.shard().nanoTime());
+                    tuner.endSample(tcb.shard().turnNanos());
                 }
                 delayedAckPolicy(len, filledGap);
                 tcb.dataAvailable();
@@ -404,7 +404,7 @@ final class Receiver {
         }
         int max = (int) Math.min(config.maxReceiveBufferSize(), 65535L << rcvShift);
         int limit = ReceiveBufferTuner.limit(max, rcvBufferSize, rcvMss, tcb.shard().packets().buffers());
-        int grown = tuner.onRead(bytes, rcvBufferSize, rcvMss, limit, tcb.shard().nanoTime());
+        int grown = tuner.onRead(bytes, rcvBufferSize, rcvMss, limit, tcb.shard().turnNanos());
         if (grown > rcvBufferSize) {
             rcvBufferSize = grown;
             counters.receiveBufferGrowths.increment();
@@ -436,7 +436,7 @@ final class Receiver {
         w.ack = rcvNxt;
         w.window = windowToAdvertise();
         if (tuner.idle()) {
-            tuner.onEdgeAdvertised(rcvAdvEdge, tcb.shard().nanoTime());
+            tuner.onEdgeAdvertised(rcvAdvEdge, tcb.shard().turnNanos());
         }
         lastAckSent = rcvNxt;
         ackNow = false;
