@@ -48,16 +48,44 @@ public final class CpuAffinity {
 
     /** Pins the calling thread to {@code cpu}; returns false (and leaves it unpinned) if that failed. */
     public static boolean pinCurrentThread(int cpu) {
-        if (SET == null || cpu < 0 || cpu >= MASK_BYTES * 8) {
+        return pinCurrentThread(new int[] {cpu});
+    }
+
+    /**
+     * Lets the calling thread run on any of {@code cpus} and no other; returns false (and leaves
+     * its mask as it was) if {@code cpus} is empty, names a CPU out of range, or the call failed.
+     */
+    public static boolean pinCurrentThread(int[] cpus) {
+        if (SET == null || cpus.length == 0) {
             return false;
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment mask = arena.allocate(MASK_BYTES);
-            mask.set(JAVA_BYTE, cpu / 8, (byte) (1 << (cpu % 8)));
+            for (int cpu : cpus) {
+                if (cpu < 0 || cpu >= MASK_BYTES * 8) {
+                    return false;
+                }
+                mask.set(JAVA_BYTE, cpu / 8, (byte) (mask.get(JAVA_BYTE, cpu / 8) | (1 << (cpu % 8))));
+            }
             return (int) SET.invokeExact(0, (long) MASK_BYTES, mask) == 0;
         } catch (Throwable e) {
             return false;
         }
+    }
+
+    /**
+     * The CPUs this process may run on that none of {@code shards} pinned shards takes
+     * ({@link #cpuForShard}), ascending; empty when the shards take every one.
+     */
+    public static int[] cpusBesideShards(int shards) {
+        return java.util.Arrays.stream(ALLOWED).filter(cpu -> {
+            for (int i = 0; i < Math.min(shards, ALLOWED.length); i++) {
+                if (cpuForShard(i) == cpu) {
+                    return false;
+                }
+            }
+            return true;
+        }).toArray();
     }
 
     private static int[] readAllowed() {

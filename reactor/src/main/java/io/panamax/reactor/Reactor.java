@@ -37,7 +37,8 @@ public final class Reactor implements AutoCloseable {
     private final ReactorConfig config;
     private final Shard[] shards;
     private final MetricsRegistry metrics;
-    private StallDetector stallDetector;
+    /** Package-private for tests. */
+    StallDetector stallDetector;
     private volatile boolean started;
     private volatile boolean stopped;
     /** What each shard thread runs around its loop ({@link Builder#shardThreadBody}). */

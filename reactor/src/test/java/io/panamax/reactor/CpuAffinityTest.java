@@ -102,4 +102,50 @@ class CpuAffinityTest {
             assertEquals(Arrays.toString(allowed), Arrays.toString(mask));
         }
     }
+
+    /**
+     * With pinned shards, the stall detector's thread runs on the process's other CPUs, so that its
+     * looks do not preempt a busy shard; when the shards take every CPU it stays on all of them.
+     * Read back from the kernel (/proc/self/task/TID/status, Cpus_allowed_list).
+     */
+    @Test
+    void theStallDetectorRunsBesideThePinnedShards() throws Exception {
+        try (Reactor r = Reactor.builder().shards(1).pinThreads(true).stallThreshold(Duration.ofMillis(50)).build().start()) {
+            int[] beside = CpuAffinity.cpusBesideShards(1);
+            int[] expected = beside.length > 0 ? beside : CpuAffinity.allowedCpus();
+            assertFalse(Arrays.stream(beside).anyMatch(c -> c == CpuAffinity.cpuForShard(0)), "shard 0's CPU is not beside it");
+            int[] actual = new int[0];
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                int tid = r.stallDetector.tid;
+                if (tid != 0) {
+                    actual = allowedList(tid);
+                    if (Arrays.equals(expected, actual)) {
+                        break;
+                    }
+                }
+                Thread.sleep(10);
+            }
+            assertArrayEquals(expected, actual, "the detector's CPUs, allowed " + Arrays.toString(CpuAffinity.allowedCpus()));
+        }
+    }
+
+    /** A thread's Cpus_allowed_list, e.g. "0-2,5", as CPUs in ascending order. */
+    private static int[] allowedList(int tid) throws Exception {
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/task/" + tid + "/status"))) {
+            if (line.startsWith("Cpus_allowed_list:")) {
+                List<Integer> cpus = new ArrayList<>();
+                for (String part : line.substring(line.indexOf(':') + 1).strip().split(",")) {
+                    String[] range = part.split("-");
+                    int from = Integer.parseInt(range[0]);
+                    int to = range.length > 1 ? Integer.parseInt(range[1]) : from;
+                    for (int c = from; c <= to; c++) {
+                        cpus.add(c);
+                    }
+                }
+                return cpus.stream().mapToInt(Integer::intValue).toArray();
+            }
+        }
+        throw new IllegalStateException("no Cpus_allowed_list for thread " + tid);
+    }
 }
