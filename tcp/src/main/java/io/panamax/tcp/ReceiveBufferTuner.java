@@ -138,6 +138,15 @@ final class ReceiveBufferTuner {
     }
 
     /**
+     * Whether a read at {@code now} ends a measuring interval, the only read whose
+     * {@link #onRead} can grow the buffer: the caller works out {@link #limit} for that read
+     * alone, not for every read.
+     */
+    boolean measureDue(long now) {
+        return enabled && measuring && rttMinNanos != 0 && now - measureStart >= rttMinNanos;
+    }
+
+    /**
      * The application took {@code bytes}: returns the receive buffer it should now have, which is
      * {@code current} unless one round trip's reading justifies more and {@code limit} allows it.
      *

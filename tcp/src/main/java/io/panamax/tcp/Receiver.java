@@ -402,9 +402,13 @@ final class Receiver {
         if (!tuner.enabled() || !tcb.state.isSynchronized()) {
             return;
         }
-        int max = (int) Math.min(config.maxReceiveBufferSize(), 65535L << rcvShift);
-        int limit = ReceiveBufferTuner.limit(max, rcvBufferSize, rcvMss, tcb.shard().packets().buffers());
-        int grown = tuner.onRead(bytes, rcvBufferSize, rcvMss, limit, tcb.shard().turnNanos());
+        long now = tcb.shard().turnNanos();
+        int limit = rcvBufferSize; // a read inside a measuring interval only counts its bytes
+        if (tuner.measureDue(now)) {
+            int max = (int) Math.min(config.maxReceiveBufferSize(), 65535L << rcvShift);
+            limit = ReceiveBufferTuner.limit(max, rcvBufferSize, rcvMss, tcb.shard().packets().buffers());
+        }
+        int grown = tuner.onRead(bytes, rcvBufferSize, rcvMss, limit, now);
         if (grown > rcvBufferSize) {
             rcvBufferSize = grown;
             counters.receiveBufferGrowths.increment();

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -49,6 +50,21 @@ class ReceiveBufferTunerTest {
         int limited = t.onRead(2 * 1024 * 1024, buffer, MSS, 2 * 1024 * 1024, 300 * US);
         assertEquals(2 * 1024 * 1024, limited);
         assertEquals(2, t.growths);
+    }
+
+    @Test
+    void onlyAReadThatEndsAMeasuringIntervalIsDue() {
+        ReceiveBufferTuner t = measured(100 * US);
+        assertFalse(t.measureDue(500 * US), "no interval before the first read");
+        t.onRead(0, INITIAL, MSS, LIMIT, 0);
+        assertFalse(t.measureDue(99 * US), "inside the first round trip");
+        assertTrue(t.measureDue(100 * US));
+        t.onWindowFilled();
+        int grown = t.onRead(INITIAL, INITIAL, MSS, LIMIT, 100 * US);
+        assertTrue(grown > INITIAL, "the due read is the one that grows: " + grown);
+        assertFalse(t.measureDue(150 * US), "a new interval began at the due read");
+        t.disable();
+        assertFalse(t.measureDue(1_000 * US), "nothing is due once tuning is off");
     }
 
     @Test
